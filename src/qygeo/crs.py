@@ -1,0 +1,200 @@
+"""Coordinate reference systems: WGS84, GCJ-02/BD-09 shifts, equal-area areas.
+
+Everything in ``geodata/`` is WGS84 longitude/latitude (RFC 7946). Chinese web
+maps (Amap/Gaode) use GCJ-02, an obfuscated datum about 600 m off WGS84 around
+Qingyuan, and Baidu uses BD-09 on top of it. PROJ does not know either, so the
+point conversions come from the ``coord-convert`` package; this module only
+applies them to whole geometries.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from .errors import CRSError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
+
+WGS84 = "EPSG:4326"
+CGCS2000 = "EPSG:4490"
+
+#: Albers equal-area conic fitted to Qingyuan (22.6°N–25.2°N). Any equal-area
+#: projection gives correct areas; standard parallels inside the city keep the
+#: shape distortion of the projected polygons negligible as well.
+EQUAL_AREA_CRS = (
+    "+proj=aea +lat_0=24 +lon_0=113 +lat_1=23.5 +lat_2=24.8 "
+    "+x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+)
+
+#: Names accepted for the non-PROJ datums, by canonical name.
+SHIFTED_DATUMS = {"gcj02": ("gcj02", "gcj-02", "gcj", "mars", "amap", "gaode"),
+                  "bd09": ("bd09", "bd-09", "baidu")}
+
+#: Rough bounding box of Qingyuan city in WGS84 degrees (lon_min, lat_min, lon_max, lat_max),
+#: used to recognise swapped axes and projected numbers, not to validate membership.
+QINGYUAN_BBOX = (111.9, 23.4, 113.95, 25.25)
+
+
+def canonical_datum(name: str) -> str | None:
+    """Return ``"gcj02"`` or ``"bd09"`` if *name* names one of them, else ``None``."""
+    key = name.strip().lower()
+    for canon, aliases in SHIFTED_DATUMS.items():
+        if key in aliases:
+            return canon
+    return None
+
+
+def _point_converter(direction: str) -> Callable[[float, float], tuple[float, float]]:
+    # Imported lazily: only maps on Gaode tiles and imports of Amap data need it.
+    from coord_convert import transform as t
+
+    table = {
+        "gcj02_to_wgs84": t.gcj2wgs,
+        "wgs84_to_gcj02": t.wgs2gcj,
+        "bd09_to_wgs84": t.bd2wgs,
+        "wgs84_to_bd09": t.wgs2bd,
+    }
+    try:
+        return table[direction]
+    except KeyError:  # pragma: no cover - programming error
+        raise ValueError(direction) from None
+
+
+def shift_coords(coords: np.ndarray, direction: str) -> np.ndarray:
+    """Shift an (n, 2) array of lon/lat degrees between WGS84 and GCJ-02/BD-09.
+
+    Parameters
+    ----------
+    coords : numpy.ndarray
+        Shape (n, 2), longitude then latitude, degrees.
+    direction : str
+        One of ``gcj02_to_wgs84``, ``wgs84_to_gcj02``, ``bd09_to_wgs84``, ``wgs84_to_bd09``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n, 2), the shifted coordinates, degrees.
+    """
+    fn = _point_converter(direction)
+    coords = np.asarray(coords, dtype="float64")
+    if coords.size == 0:
+        return coords.reshape(0, 2)
+    out = np.empty_like(coords)
+    for i, (lon, lat) in enumerate(coords):
+        out[i] = fn(lon, lat)
+    return out
+
+
+def shift_geometry(geom: BaseGeometry, direction: str) -> BaseGeometry:
+    """Apply :func:`shift_coords` to every vertex of a shapely geometry."""
+    import shapely
+
+    return shapely.transform(geom, lambda c: shift_coords(c, direction))
+
+
+def shift_frame(gdf: gpd.GeoDataFrame, direction: str) -> gpd.GeoDataFrame:
+    """Return a copy of *gdf* with every geometry shifted (see :func:`shift_coords`).
+
+    The GeoDataFrame's CRS stays EPSG:4326: GCJ-02 has no EPSG code, so a
+    shifted frame is only ever an intermediate for display on Gaode tiles or an
+    input being brought back to WGS84.
+    """
+    import shapely
+
+    out = gdf.copy()
+    out.geometry = shapely.transform(
+        np.asarray(gdf.geometry.values), lambda c: shift_coords(c, direction)
+    )
+    return out
+
+
+def to_wgs84(gdf: gpd.GeoDataFrame, source_crs: str | int | None = None) -> gpd.GeoDataFrame:
+    """Bring *gdf* to WGS84 longitude/latitude.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The data as read.
+    source_crs : str or int, optional
+        Overrides the CRS stored with the data: an EPSG code (``4547``,
+        ``"EPSG:4490"``), any string pyproj understands, or ``"gcj02"`` / ``"bd09"``.
+        Without it the data's own CRS is used, and data without any is taken as WGS84.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In EPSG:4326.
+
+    Raises
+    ------
+    CRSError
+        When the CRS is not understood.
+    """
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError as ProjCRSError
+
+    if source_crs is not None:
+        datum = canonical_datum(str(source_crs))
+        if datum is not None:
+            shifted = gdf.set_crs(WGS84, allow_override=True)
+            return shift_frame(shifted, f"{datum}_to_wgs84")
+        try:
+            text = f"EPSG:{source_crs}" if str(source_crs).isdigit() else str(source_crs)
+            crs = CRS.from_user_input(text)
+        except ProjCRSError as exc:
+            raise CRSError(f"unknown CRS {source_crs!r}: try an EPSG code such as 4547, or gcj02") from exc
+        gdf = gdf.set_crs(crs, allow_override=True)
+    elif gdf.crs is None:
+        gdf = gdf.set_crs(WGS84)
+    if gdf.crs.equals(CRS.from_epsg(4326)):
+        return gdf
+    return gdf.to_crs(WGS84)
+
+
+def diagnose_lonlat(bounds: tuple[float, float, float, float]) -> str | None:
+    """Explain why coordinates that claim to be WGS84 degrees cannot be, or return None.
+
+    Parameters
+    ----------
+    bounds : tuple of float
+        (minx, miny, maxx, maxy) of the data, in the units it claims to be degrees.
+
+    Returns
+    -------
+    str or None
+        A one-line hint naming the ``--crs`` to try, or ``None`` when the numbers
+        look like longitude/latitude in the Qingyuan area.
+    """
+    minx, miny, maxx, maxy = bounds
+    if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+        if 3.3e5 <= minx <= 6.7e5 and 2.4e6 <= miny <= 2.9e6:
+            return ("coordinates look projected (metres, 3-degree Gauss-Krüger without zone "
+                    "prefix): try --crs 4547 (CGCS2000 / 3-degree GK CM 114E) or 4546 (CM 111E)")
+        if 3.7e7 <= minx <= 3.9e7:
+            return ("coordinates look projected with a zone prefix (3-degree Gauss-Krüger): "
+                    "try --crs 4526 (zone 38, CM 114E) or 4525 (zone 37, CM 111E)")
+        if 1.9e7 <= minx <= 2.0e7:
+            return ("coordinates look projected with a zone prefix (6-degree Gauss-Krüger): "
+                    "try --crs 4498 (zone 19)")
+        return "coordinates are not degrees: give the file's CRS with --crs EPSG_CODE"
+    lo = QINGYUAN_BBOX
+    if lo[1] - 1 <= minx and maxx <= lo[3] + 1 and lo[0] - 1 <= miny and maxy <= lo[2] + 1:
+        return "latitude and longitude look swapped (x holds ~24, y ~113): swap the axes"
+    return None
+
+
+def equal_area(gdf_or_geoms):  # type: ignore[no-untyped-def]
+    """Project WGS84 geometries to :data:`EQUAL_AREA_CRS` (metres) for areas.
+
+    Parameters
+    ----------
+    gdf_or_geoms : geopandas.GeoDataFrame or geopandas.GeoSeries
+        In EPSG:4326 (or with no CRS, taken as EPSG:4326).
+    """
+    if gdf_or_geoms.crs is None:
+        gdf_or_geoms = gdf_or_geoms.set_crs(WGS84)
+    return gdf_or_geoms.to_crs(EQUAL_AREA_CRS)

@@ -1,0 +1,78 @@
+"""Named exceptions raised by qygeo's library code.
+
+The CLI turns every :class:`QygeoError` into one readable line on stderr and a
+non-zero exit code; library code never prints.
+"""
+
+from __future__ import annotations
+
+
+class QygeoError(Exception):
+    """Base class of every error a user can cause (bad file, bad value)."""
+
+    exit_code = 1
+
+
+class DataFileError(QygeoError):
+    """A file is missing, unreadable or malformed.
+
+    Parameters
+    ----------
+    path : str
+        The file concerned.
+    problem : str
+        What is wrong with it, in one short sentence.
+    """
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class FeatureError(QygeoError):
+    """One feature of a layer is invalid (geometry, id, attribute).
+
+    Parameters
+    ----------
+    path : str
+        The layer file.
+    feature_id : str or None
+        The feature's id, when it has one.
+    problem : str
+        What is wrong, in one short sentence.
+    """
+
+    def __init__(self, path: object, feature_id: object, problem: str) -> None:
+        self.path = str(path)
+        self.feature_id = None if feature_id is None else str(feature_id)
+        self.problem = problem
+        where = self.path if self.feature_id is None else f"{self.path} [{self.feature_id}]"
+        super().__init__(f"{where}: {problem}")
+
+
+class CRSError(QygeoError):
+    """A coordinate reference system is missing, unknown or inconsistent."""
+
+
+class JoinError(QygeoError):
+    """Attribute rows and layer features do not match (raised in strict mode)."""
+
+
+class UnknownParkError(QygeoError):
+    """A park id asked for does not exist in the parks layer."""
+
+
+class ValidationFailed(QygeoError):
+    """``validate`` found one or more problems; ``problems`` lists them.
+
+    Parameters
+    ----------
+    problems : list of str
+        One line per problem, each naming file, feature id and problem.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        n = len(self.problems)
+        super().__init__(f"{n} problem{'s' if n != 1 else ''} found")

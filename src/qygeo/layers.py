@@ -1,0 +1,422 @@
+"""Reading, checking the shape of, and writing qygeo's geodata layers.
+
+This is the only module that touches layer files. Everything it returns is a
+GeoDataFrame in WGS84 (EPSG:4326) with string ids; everything it writes is
+deterministic GeoJSON (stable feature and key order, fixed precision) written
+atomically, so a ``git diff`` shows only what changed and a crash never leaves
+half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import DataFileError, FeatureError, QygeoError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
+
+#: Decimal places kept in written coordinates: 1e-6 degree is about 0.1 m here,
+#: finer than any source we have.
+COORD_PRECISION = 6
+
+#: Environment variable naming the data folder when ``--geodata`` is not given.
+GEODATA_ENV = "QYGEO_GEODATA"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """What a layer file must look like.
+
+    Attributes
+    ----------
+    name : str
+        Layer name, also the file stem (``parks`` → ``parks.geojson``).
+    id_field : str
+        Column holding the unique, stable id.
+    required : tuple of str
+        Columns every file of this layer must have (besides geometry).
+    columns : tuple of str
+        The documented columns in their written order; others are kept after them.
+    geometry_types : tuple of str
+        Allowed geometry types.
+    """
+
+    name: str
+    id_field: str
+    required: tuple[str, ...]
+    columns: tuple[str, ...]
+    geometry_types: tuple[str, ...] = ("Polygon", "MultiPolygon")
+    numeric: tuple[str, ...] = field(default=())
+    dates: tuple[str, ...] = field(default=())
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.geojson"
+
+
+PROVENANCE = ("source", "boundary_quality")
+
+DISTRICTS = LayerSpec(
+    name="districts",
+    id_field="adcode",
+    required=("adcode", "name_zh", "name_en"),
+    columns=("adcode", "name_zh", "name_en", "official_area_km2", "official_area_source",
+             *PROVENANCE, "license"),
+    numeric=("official_area_km2",),
+)
+
+PARKS = LayerSpec(
+    name="parks",
+    id_field="park_id",
+    required=("park_id", "name_zh", "name_en", "district_adcode", "kind"),
+    columns=("park_id", "name_zh", "name_en", "district_adcode", "kind", "parent_park_id",
+             *PROVENANCE, "notes", "source_file", "source_sha256", "added_on"),
+)
+
+PLANTING = LayerSpec(
+    name="planting",
+    id_field="planting_id",
+    required=("planting_id", "name_zh", "name_en", "district_adcode"),
+    columns=("planting_id", "name_zh", "name_en", "district_adcode", "park_id", "crops",
+             *PROVENANCE, "notes"),
+)
+
+#: The plots contract (see geodata/README.md). Only ``plot_id`` and a geometry
+#: are required: whatever needs a missing column reports n/a.
+PLOTS = LayerSpec(
+    name="plots",
+    id_field="plot_id",
+    required=("plot_id",),
+    columns=("plot_id", "park_id", "project", "enterprise", "land_use", "contract_date",
+             "agreed_start_date", "actual_start_date", "suspended_since", "delay_cause",
+             "agreed_investment_yuan", "invested_yuan", "developed_area_m2", "floor_area_m2",
+             "land_price_yuan", "output_yuan", "tax_yuan", *PROVENANCE, "notes"),
+    numeric=("agreed_investment_yuan", "invested_yuan", "developed_area_m2", "floor_area_m2",
+             "land_price_yuan", "output_yuan", "tax_yuan"),
+    dates=("contract_date", "agreed_start_date", "actual_start_date", "suspended_since"),
+)
+
+LAYERS: dict[str, LayerSpec] = {s.name: s for s in (DISTRICTS, PARKS, PLANTING, PLOTS)}
+
+#: Values allowed in ``boundary_quality``.
+BOUNDARY_QUALITIES = ("surveyed", "official", "approximate", "illustrative")
+#: Values allowed in ``delay_cause`` (empty means none).
+DELAY_CAUSES = ("government", "force_majeure")
+
+
+def geodata_dir(option: str | os.PathLike[str] | None = None) -> Path:
+    """Resolve the data folder: ``--geodata``, else ``$QYGEO_GEODATA``, else ``./geodata``."""
+    if option:
+        return Path(option)
+    env = os.environ.get(GEODATA_ENV)
+    if env:
+        return Path(env)
+    return Path("geodata")
+
+
+def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    if not path.exists():
+        raise DataFileError(path, "file not found")
+    if path.is_dir() and path.suffix.lower() != ".gdb":
+        raise DataFileError(path, "is a folder, not a layer file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            return gpd.read_parquet(path)
+        kwargs: dict[str, Any] = {"engine": "pyogrio"}
+        if layer is not None:
+            kwargs["layer"] = layer
+        if suffix in (".geojson", ".json"):
+            # GDAL reads "441802" as text, but would turn an all-digit id column into
+            # integers if the file held numbers; ids are normalised to str below anyway.
+            _check_json(path)
+        return gpd.read_file(path, **kwargs)
+    except QygeoError:
+        raise
+    except Exception as exc:  # pyogrio/arrow raise many types; the user needs one line
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataFileError(path, f"cannot be read as a layer ({msg})") from exc
+
+
+def _check_json(path: Path) -> None:
+    """Fail with line and column when a GeoJSON file is not valid JSON."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except UnicodeDecodeError as exc:
+        raise DataFileError(path, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise DataFileError(
+            path, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from exc
+    if not isinstance(doc, dict) or doc.get("type") not in (
+        "FeatureCollection", "Feature", "Polygon", "MultiPolygon", "Point", "LineString",
+        "MultiPoint", "MultiLineString", "GeometryCollection",
+    ):
+        raise DataFileError(path, "is JSON but not GeoJSON (no FeatureCollection or geometry type)")
+
+
+def read_layer(
+    path: str | os.PathLike[str],
+    spec: LayerSpec | None = None,
+    *,
+    layer: str | None = None,
+    check_ids: bool = True,
+) -> gpd.GeoDataFrame:
+    """Read a layer file into a WGS84 GeoDataFrame with string ids.
+
+    Parameters
+    ----------
+    path : path-like
+        GeoJSON, GeoPackage, Shapefile, KML or GeoParquet.
+    spec : LayerSpec, optional
+        When given, required columns are checked, ids normalised to ``str`` and
+        checked for blanks and duplicates, numeric columns coerced to float
+        (blank → NaN) and date columns parsed (blank → NaT).
+    layer : str, optional
+        Layer name inside a multi-layer file (GeoPackage).
+    check_ids : bool, default True
+        Refuse blank or duplicate ids.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In EPSG:4326.
+
+    Raises
+    ------
+    DataFileError
+        Missing, unreadable or malformed file, or a missing required column.
+    FeatureError
+        A blank or duplicate id, or a non-numeric value in a numeric column.
+    """
+    from .crs import to_wgs84
+
+    path = Path(path)
+    gdf = _read_any(path, layer)
+    if gdf.crs is None and len(gdf):
+        from .crs import diagnose_lonlat
+
+        hint = diagnose_lonlat(tuple(gdf.total_bounds))
+        if hint:
+            raise DataFileError(path, hint)
+    gdf = to_wgs84(gdf)
+    if spec is not None:
+        gdf = conform(gdf, spec, path, check_ids=check_ids)
+    return gdf
+
+
+def conform(
+    gdf: gpd.GeoDataFrame, spec: LayerSpec, path: object, *, check_ids: bool = True
+) -> gpd.GeoDataFrame:
+    """Check required columns and normalise types of a layer read from *path*."""
+    import pandas as pd
+
+    missing = [c for c in spec.required if c not in gdf.columns]
+    if missing:
+        raise DataFileError(path, f"missing required column(s): {', '.join(missing)}")
+    gdf = gdf.copy()
+    for col in gdf.columns:
+        if col == gdf.geometry.name:
+            continue
+        if col == spec.id_field or col.endswith("_id") or col in ("adcode", "district_adcode"):
+            gdf[col] = gdf[col].map(_id_text).astype("object")
+    if check_ids:
+        ids = gdf[spec.id_field]
+        blank = ids.isna() | (ids == "")
+        if blank.any():
+            pos = int(blank.to_numpy().nonzero()[0][0])
+            raise FeatureError(path, f"feature #{pos + 1}", f"empty {spec.id_field}")
+        dup = ids[ids.duplicated()]
+        if len(dup):
+            raise FeatureError(path, dup.iloc[0], f"duplicate {spec.id_field}")
+    for col in spec.numeric:
+        if col in gdf.columns:
+            converted = pd.to_numeric(gdf[col].replace("", None), errors="coerce")
+            bad = converted.isna() & gdf[col].notna() & (gdf[col].astype(str).str.strip() != "")
+            if bad.any():
+                i = bad.to_numpy().nonzero()[0][0]
+                raise FeatureError(path, gdf[spec.id_field].iloc[i],
+                                   f"{col} is not a number: {gdf[col].iloc[i]!r}")
+            gdf[col] = converted.astype("float64")
+    for col in spec.dates:
+        if col in gdf.columns:
+            gdf[col] = _parse_dates(gdf, col, spec, path)
+    return gdf
+
+
+def _id_text(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _parse_dates(gdf: gpd.GeoDataFrame, col: str, spec: LayerSpec, path: object) -> pd.Series:
+    import pandas as pd
+
+    raw = gdf[col]
+    text = raw.astype("string").str.strip().replace("", pd.NA)
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    bad = parsed.isna() & text.notna()
+    if bad.any():
+        i = bad.to_numpy().nonzero()[0][0]
+        raise FeatureError(path, gdf[spec.id_field].iloc[i],
+                           f"{col} is not an ISO 8601 date: {raw.iloc[i]!r}")
+    return parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed
+
+
+def load_layer(geodata: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
+    """Read ``geodata/<spec.filename>`` (see :func:`read_layer`)."""
+    return read_layer(geodata / spec.filename, spec)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _round_coords(obj: Any, ndigits: int) -> Any:
+    if isinstance(obj, float):
+        r = round(obj, ndigits)
+        return 0.0 if r == 0 else r
+    if isinstance(obj, (list, tuple)):
+        return [_round_coords(v, ndigits) for v in obj]
+    return obj
+
+
+def _json_value(value: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if value is None:
+        return None
+    if isinstance(value, (pd.Timestamp,)):
+        return None if pd.isna(value) else value.date().isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def to_feature_collection(
+    gdf: gpd.GeoDataFrame,
+    spec: LayerSpec | None = None,
+    *,
+    precision: int = COORD_PRECISION,
+    sort: bool = True,
+) -> dict[str, Any]:
+    """Build a deterministic GeoJSON FeatureCollection dict from WGS84 *gdf*.
+
+    Features are sorted by id (when *spec* is given and *sort* is true);
+    properties follow ``spec.columns`` and then the remaining columns in
+    alphabetical order; coordinates are rounded to *precision* decimals;
+    whole floats are written as integers and NaN/NaT as null.
+    """
+    import shapely
+
+    from .crs import WGS84
+
+    if gdf.crs is not None and not gdf.crs.equals(WGS84):
+        gdf = gdf.to_crs(WGS84)
+    geom_col = gdf.geometry.name
+    props = [c for c in gdf.columns if c != geom_col]
+    if spec is not None:
+        ordered = [c for c in spec.columns if c in props]
+        ordered += sorted(c for c in props if c not in ordered)
+        props = ordered
+        if sort and spec.id_field in gdf.columns:
+            gdf = gdf.sort_values(spec.id_field, kind="stable")
+    features = []
+    for row, geom in zip(gdf[props].itertuples(index=False, name=None), gdf.geometry.values):
+        geometry = None
+        if geom is not None and not geom.is_empty:
+            geometry = json.loads(shapely.to_geojson(geom))
+            geometry["coordinates"] = _round_coords(geometry["coordinates"], precision)
+        features.append({
+            "type": "Feature",
+            "properties": {k: _json_value(v) for k, v in zip(props, row)},
+            "geometry": geometry,
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def dumps_feature_collection(fc: dict[str, Any]) -> str:
+    """Serialise a FeatureCollection one feature per line (diff-friendly, compact)."""
+    lines = ['{"type": "FeatureCollection", "features": [']
+    feats = fc["features"]
+    for i, feat in enumerate(feats):
+        sep = "," if i < len(feats) - 1 else ""
+        lines.append(json.dumps(feat, ensure_ascii=False, separators=(",", ":")) + sep)
+    lines.append("]}")
+    return "\n".join(lines) + "\n"
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write *text* to *path* atomically: temporary file, flush, fsync, rename.
+
+    Readers see either the old file or the new one, never a partial write, and
+    a failure leaves the old file untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_layer(
+    gdf: gpd.GeoDataFrame,
+    path: str | os.PathLike[str],
+    spec: LayerSpec | None = None,
+    *,
+    precision: int = COORD_PRECISION,
+) -> None:
+    """Write *gdf* as deterministic GeoJSON to *path*, atomically.
+
+    See :func:`to_feature_collection` for the ordering and rounding rules.
+    """
+    fc = to_feature_collection(gdf, spec, precision=precision)
+    atomic_write_text(path, dumps_feature_collection(fc))
+
+
+def present_columns(gdf: pd.DataFrame, names: Iterable[str]) -> list[str]:
+    """Return the names from *names* that are columns of *gdf*, in order."""
+    return [n for n in names if n in gdf.columns]
+
+
+def missing_columns(gdf: pd.DataFrame, names: Sequence[str]) -> list[str]:
+    """Return the names from *names* that are not columns of *gdf*, in order."""
+    return [n for n in names if n not in gdf.columns]
