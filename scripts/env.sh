@@ -1,0 +1,11 @@
+# Shared by scripts/build.sh and scripts/test.sh: create .venv and install qygeo.
+# Sourced, not run. Re-running is cheap: pip skips what is already installed.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="${PYTHON:-python3}"
+if [ ! -x "$ROOT/.venv/bin/python" ]; then
+  echo "qygeo: creating virtual environment in $ROOT/.venv" >&2
+  "$PY" -m venv "$ROOT/.venv"
+fi
+VENV="$ROOT/.venv"
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true

@@ -1,0 +1,65 @@
+"""The ``qygeo`` command line: one click group, one module per subcommand.
+
+Subcommand modules are imported only when named, and they import geopandas and
+folium inside their functions, so ``qygeo --help`` stays fast. Each subcommand
+only parses arguments and calls the library; :func:`qygeo.cli.options.run`
+turns library errors into a one-line message and an exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from .. import __version__
+
+#: subcommand name -> "module:attribute" (relative to qygeo.cli)
+SUBCOMMANDS: dict[str, str] = {
+    "build": "build:build",
+    "map": "map_cmd:map_cmd",
+    "park": "park:park",
+    "report": "report:report",
+    "validate": "validate:validate",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports each subcommand's module only when it is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(SUBCOMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in SUBCOMMANDS:
+            module, attr = SUBCOMMANDS[cmd_name].split(":")
+            try:
+                mod = importlib.import_module(f"{__name__}.{module}")
+            except ModuleNotFoundError as exc:
+                if exc.name == f"{__name__}.{module}":
+                    return None  # subcommand not built yet
+                raise
+            return getattr(mod, attr)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="qygeo")
+def main() -> None:
+    """qygeo — 清远生物医药产业用地地图与投资强度 / Qingyuan biomedical land maps and intensity.
+
+    Reads the layers in the data folder (districts, parks, South-medicine
+    planting areas, land plots and attribute tables), computes each park's land
+    investment intensity (yuan/km², 亿元/km², 万元/亩) and idle plots, and
+    writes reports and HTML maps.
+
+    The data folder is --geodata DIR, else $QYGEO_GEODATA, else ./geodata.
+    Data goes to stdout; progress and warnings to stderr (silence with -q).
+
+    \b
+    Examples:
+      qygeo build                       validate, write reports and every map
+      qygeo report --park guangfo       one park's intensity table
+      qygeo report --format json -o r.json
+      qygeo validate                    check every layer and join
+    """

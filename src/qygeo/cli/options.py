@@ -1,0 +1,87 @@
+"""Options shared by every subcommand, and the error-to-exit-code wrapper."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def geodata_option(fn: F) -> F:
+    """``--geodata DIR``: the data folder (else $QYGEO_GEODATA, else ./geodata)."""
+    return click.option(
+        "--geodata",
+        "geodata",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Data folder. Default: $QYGEO_GEODATA, else ./geodata.",
+    )(fn)
+
+
+def quiet_option(fn: F) -> F:
+    """``-q/--quiet``: no progress or warnings on stderr (errors still shown)."""
+    return click.option("-q", "--quiet", is_flag=True, help="No progress or warnings on stderr.")(fn)
+
+
+def strict_option(fn: F) -> F:
+    """``--strict``: unmatched join keys are errors instead of warnings."""
+    return click.option(
+        "--strict", is_flag=True, help="Treat unmatched attribute/layer keys as errors."
+    )(fn)
+
+
+def output_option(fn: F) -> F:
+    """``-o/--output PATH``."""
+    return click.option(
+        "-o", "--output", type=click.Path(path_type=Path), default=None,
+        help="Write to PATH instead of stdout.",
+    )(fn)
+
+
+class Console:
+    """Where progress and warnings go: stderr, unless quiet."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(message, err=True)
+
+    def warn(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(f"qygeo: warning: {message}", err=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print ``qygeo: error: MESSAGE`` on stderr and exit with *code*."""
+    click.echo(f"qygeo: error: {message}", err=True)
+    sys.exit(code)
+
+
+def run(fn: F) -> F:
+    """Decorate a subcommand so a QygeoError becomes one line on stderr and exit 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ..errors import QygeoError
+
+        try:
+            return fn(*args, **kwargs)
+        except QygeoError as exc:
+            fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.exit(0)
+        except OSError as exc:  # disk full, permission denied: still one line
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            fail(f"{where}{exc.strerror or exc}")
+
+    return wrapper  # type: ignore[return-value]

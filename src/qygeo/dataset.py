@@ -1,0 +1,149 @@
+"""Loading the whole data folder: the four layers and the attribute tables.
+
+This is file I/O only; computations are in :mod:`qygeo.metrics`,
+:mod:`qygeo.idle` and :mod:`qygeo.report`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import layers
+from .errors import DataFileError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
+
+ATTRIBUTES_DIR = "attributes"
+PARK_STATS = "park_stats.csv"
+PLANTING_FIGURES = "planting_figures.csv"
+
+#: Columns of attributes/park_stats.csv, money in yuan, intensities in yuan/km².
+PARK_STATS_NUMERIC = (
+    "signed_investment_yuan", "fixed_asset_investment_yuan", "output_yuan", "tax_yuan",
+    "projects_signed", "projects_in_production",
+    "reported_investment_intensity_yuan_per_km2", "reported_output_intensity_yuan_per_km2",
+)
+
+
+@dataclass
+class Dataset:
+    """Everything ``qygeo`` reads from a data folder, in WGS84.
+
+    ``plots`` is None when the folder has no plots layer and none was given.
+    """
+
+    root: Path
+    districts: gpd.GeoDataFrame
+    parks: gpd.GeoDataFrame
+    planting: gpd.GeoDataFrame | None
+    plots: gpd.GeoDataFrame | None
+    park_stats: pd.DataFrame
+    planting_figures: pd.DataFrame
+    plots_path: Path | None = None
+
+
+def read_table(path: Path, *, id_columns: tuple[str, ...], numeric: tuple[str, ...] = (),
+               required: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a CSV attribute table with ids as text and numbers as floats.
+
+    Raises
+    ------
+    DataFileError
+        Missing file, unreadable CSV, missing column or a non-numeric number.
+    """
+    import pandas as pd
+
+    if not path.exists():
+        raise DataFileError(path, "file not found")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataFileError(path, f"cannot be read as CSV ({first})") from exc
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise DataFileError(path, f"missing column(s): {', '.join(missing)}")
+    df = df.replace({"": None})
+    for c in id_columns:
+        if c in df.columns:
+            df[c] = df[c].map(lambda v: v.strip() if isinstance(v, str) else v)
+    for c in numeric:
+        if c in df.columns:
+            conv = pd.to_numeric(df[c], errors="coerce")
+            bad = conv.isna() & df[c].notna()
+            if bad.any():
+                i = int(bad.to_numpy().nonzero()[0][0])
+                raise DataFileError(path, f"row {i + 2}: {c} is not a number: {df[c].iloc[i]!r}")
+            df[c] = conv.astype("float64")
+    return df
+
+
+def load_park_stats(root: Path) -> pd.DataFrame:
+    """Read ``attributes/park_stats.csv`` (empty frame when the file is absent)."""
+    import pandas as pd
+
+    path = root / ATTRIBUTES_DIR / PARK_STATS
+    if not path.exists():
+        return pd.DataFrame(columns=["park_id", "year", *PARK_STATS_NUMERIC, "source"])
+    df = read_table(path, id_columns=("park_id",), numeric=PARK_STATS_NUMERIC,
+                    required=("park_id", "year", "source"))
+    years = pd.to_numeric(df["year"], errors="coerce")
+    if years.isna().any():
+        i = int(years.isna().to_numpy().nonzero()[0][0])
+        raise DataFileError(path, f"row {i + 2}: year is not a year: {df['year'].iloc[i]!r}")
+    df["year"] = years.astype("int64")
+    dup = df[df.duplicated(["park_id", "year"])]
+    if len(dup):
+        raise DataFileError(path, f"two rows for park {dup['park_id'].iloc[0]} in "
+                                  f"{dup['year'].iloc[0]}")
+    return df
+
+
+def load_planting_figures(root: Path) -> pd.DataFrame:
+    """Read ``attributes/planting_figures.csv`` (empty frame when absent)."""
+    import pandas as pd
+
+    path = root / ATTRIBUTES_DIR / PLANTING_FIGURES
+    if not path.exists():
+        return pd.DataFrame(columns=["figure_id", "planting_ids", "reported_mu", "year",
+                                     "source", "note"])
+    return read_table(path, id_columns=("figure_id",), numeric=("reported_mu",),
+                      required=("figure_id", "planting_ids", "reported_mu", "source"))
+
+
+def load_dataset(root: str | os.PathLike[str] | None = None, *,
+                 plots: str | os.PathLike[str] | None = None,
+                 plots_layer: str | None = None) -> Dataset:
+    """Read every layer and table of a data folder.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        The data folder (see :func:`qygeo.layers.geodata_dir`).
+    plots : path-like, optional
+        Another plots layer to use instead of ``root/plots.geojson`` (GeoJSON,
+        GeoPackage or GeoParquet).
+    plots_layer : str, optional
+        Layer name inside *plots* (GeoPackage).
+    """
+    root = layers.geodata_dir(root)
+    if not root.is_dir():
+        raise DataFileError(root, "data folder not found (use --geodata DIR or $QYGEO_GEODATA)")
+    districts = layers.load_layer(root, layers.DISTRICTS)
+    parks = layers.load_layer(root, layers.PARKS)
+    planting_path = root / layers.PLANTING.filename
+    planting = layers.read_layer(planting_path, layers.PLANTING) if planting_path.exists() else None
+    plots_path = Path(plots) if plots else root / layers.PLOTS.filename
+    plot_gdf = None
+    if plots or plots_path.exists():
+        plot_gdf = layers.read_layer(plots_path, layers.PLOTS, layer=plots_layer)
+    return Dataset(
+        root=root, districts=districts, parks=parks, planting=planting, plots=plot_gdf,
+        park_stats=load_park_stats(root), planting_figures=load_planting_figures(root),
+        plots_path=plots_path if plot_gdf is not None else None,
+    )

@@ -1,0 +1,482 @@
+"""The per-park land-use report: assembling figures and formatting them.
+
+:func:`build_report` puts together, per park, the areas and intensities from
+:mod:`qygeo.metrics`, the idle plots from :mod:`qygeo.idle` and the figures of
+``attributes/park_stats.csv``; the ``format_*`` functions only present them.
+
+Which figure is which
+---------------------
+``investment_yuan``
+    The park's ``signed_investment_yuan`` for the report year in
+    ``attributes/park_stats.csv`` (cumulative signed investment, the figure the
+    paper's intensity is based on); where the table has none, the sum of
+    ``invested_yuan`` over the park's plots (``investment_basis`` says which).
+``plot_investment_yuan``
+    Always the sum of ``invested_yuan`` over the park's plots in the plots layer
+    in use (a parent park includes its nested parks' plots).
+``intensity_yuan_per_km2``
+    ``investment_yuan / area_km2``, the park polygon's equal-area area.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import metrics
+from .errors import QygeoError, UnknownParkError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .dataset import Dataset
+    from .join import JoinReport
+
+FORMATS = ("table", "csv", "json", "markdown")
+
+#: Report columns in order: (key, 中文, English, unit). JSON uses the keys.
+COLUMNS: list[tuple[str, str, str, str]] = [
+    ("park_id", "园区编号", "Park id", ""),
+    ("name_zh", "园区名称", "Name (Chinese)", ""),
+    ("name_en", "英文名称", "Name (English)", ""),
+    ("district_adcode", "行政区划代码", "District adcode", ""),
+    ("district_name_zh", "所在区县", "District", ""),
+    ("district_name_en", "所在区县（英）", "District (English)", ""),
+    ("kind", "类型", "Kind", ""),
+    ("boundary_quality", "边界质量", "Boundary quality", ""),
+    ("year", "年份", "Year", ""),
+    ("area_km2", "面积", "Area", "km²"),
+    ("area_ha", "面积", "Area", "ha"),
+    ("area_mu", "面积", "Area", "亩 mu"),
+    ("investment_yuan", "投资额", "Investment", "元 yuan"),
+    ("investment_basis", "投资额口径", "Investment basis", ""),
+    ("intensity_yuan_per_km2", "投资强度", "Investment intensity", "元/km²"),
+    ("intensity_yi_per_km2", "投资强度", "Investment intensity", "亿元/km²"),
+    ("intensity_wan_per_mu", "投资强度", "Investment intensity", "万元/亩"),
+    ("reported_intensity_yuan_per_km2", "文献投资强度", "Reported intensity", "元/km²"),
+    ("intensity_difference_yuan_per_km2", "计算−文献", "Computed − reported", "元/km²"),
+    ("target_intensity_yuan_per_km2", "2027年目标", "2027 target", "元/km²"),
+    ("intensity_target_gap_yuan_per_km2", "距目标差距", "Gap to 2027 target", "元/km²"),
+    ("output_yuan", "产值", "Output value", "元 yuan"),
+    ("output_intensity_yuan_per_km2", "产出强度", "Output intensity", "元/km²"),
+    ("output_intensity_yi_per_km2", "产出强度", "Output intensity", "亿元/km²"),
+    ("output_target_gap_yuan_per_km2", "产出距目标差距", "Output gap to 2027 target", "元/km²"),
+    ("tax_yuan", "税收", "Tax", "元 yuan"),
+    ("projects_signed", "签约项目数", "Projects signed", ""),
+    ("projects_in_production", "投产项目数", "Projects in production", ""),
+    ("plot_count", "地块数", "Plots", ""),
+    ("plot_area_mu", "地块面积", "Plot area", "亩 mu"),
+    ("plot_investment_yuan", "地块已投资额", "Invested on plots", "元 yuan"),
+    ("idle_plot_count", "闲置地块数", "Idle plots", ""),
+    ("idle_area_mu", "闲置面积", "Idle area", "亩 mu"),
+    ("idle_share", "闲置占比", "Idle share of plot area", ""),
+    ("source", "数据来源", "Source", ""),
+]
+COLUMN_KEYS = [c[0] for c in COLUMNS]
+
+
+@dataclass
+class Report:
+    """A built report.
+
+    Attributes
+    ----------
+    parks : pandas.DataFrame
+        One row per park, columns :data:`COLUMN_KEYS`, NaN/None for n/a.
+    planting : pandas.DataFrame
+        One row per reported planting figure: reported mu beside mapped mu.
+    plots : pandas.DataFrame
+        One row per plot with its park, area and idle classification.
+    year : int or None
+        The report year (figures of ``park_stats`` for that year).
+    as_of : datetime.date
+        The idle-classification date.
+    warnings : list of str
+        Unmatched keys and other things the user should know.
+    """
+
+    parks: pd.DataFrame
+    planting: pd.DataFrame
+    plots: pd.DataFrame
+    year: int | None
+    as_of: dt.date
+    warnings: list[str] = field(default_factory=list)
+    joins: list[JoinReport] = field(default_factory=list)
+
+
+def default_year(park_stats: pd.DataFrame) -> int | None:
+    """The latest year in the park statistics, or None when there are none."""
+    if park_stats is None or not len(park_stats):
+        return None
+    return int(park_stats["year"].max())
+
+
+def plot_table(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
+    """Plots with assigned ``park_id``, areas and idle classification (no geometry)."""
+    import pandas as pd
+
+    from .idle import classify_idle
+
+    if ds.plots is None or not len(ds.plots):
+        return pd.DataFrame(columns=["plot_id", "park_id", "area_mu", "invested_yuan", "idle"])
+    plots = metrics.with_areas(ds.plots)
+    plots["park_id"] = metrics.assign_plots(plots, ds.parks)
+    idle = classify_idle(plots, as_of, plots["area_m2"].to_numpy())
+    out = pd.concat([pd.DataFrame(plots.drop(columns=plots.geometry.name)), idle], axis=1)
+    return out
+
+
+def build_report(
+    ds: Dataset,
+    *,
+    year: int | None = None,
+    park_ids: list[str] | None = None,
+    as_of: dt.date | None = None,
+    strict: bool = False,
+) -> Report:
+    """Compute the per-park report.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Loaded data folder.
+    year : int, optional
+        Year of the park statistics to use; default the latest in the table.
+    park_ids : list of str, optional
+        Only these parks (in this order); default all, sorted by id.
+    as_of : datetime.date, optional
+        Date for the idle classification; default today.
+    strict : bool, default False
+        Unmatched join keys raise :class:`qygeo.errors.JoinError`.
+
+    Raises
+    ------
+    UnknownParkError
+        A requested park id is not in the parks layer.
+    """
+    import pandas as pd
+
+    from .join import join_attributes, match_keys
+
+    as_of = as_of or dt.date.today()
+    warnings: list[str] = []
+    joins = []
+    parks = metrics.with_areas(ds.parks)
+    known = list(parks["park_id"])
+    if park_ids:
+        unknown = [p for p in park_ids if p not in known]
+        if unknown:
+            raise UnknownParkError(
+                f"unknown park {unknown[0]!r}; known parks: {', '.join(sorted(known))}")
+    year = year if year is not None else default_year(ds.park_stats)
+    stats_all = ds.park_stats
+    if year is not None and len(stats_all) and year not in set(stats_all["year"]):
+        years = ", ".join(str(y) for y in sorted(set(stats_all["year"])))
+        warnings.append(f"no park statistics for {year} (years in the table: {years}); "
+                        "investment falls back to plot sums")
+    stats = stats_all[stats_all["year"] == year] if year is not None else stats_all.iloc[0:0]
+    stats = stats.drop(columns=["year"]).rename(columns={"source": "stats_source"})
+    parks, jr = join_attributes(parks, stats, "park_id",
+                                table_name="attributes/park_stats.csv", layer_name="parks",
+                                strict=strict)
+    # Rows of other years must also name real parks.
+    all_keys = match_keys(ds.parks["park_id"], stats_all["park_id"],
+                          table="attributes/park_stats.csv", layer="parks", key="park_id")
+    jr.only_in_table = all_keys.only_in_table
+    if strict and jr.only_in_table:
+        from .errors import JoinError
+
+        raise JoinError("; ".join(jr.messages()))
+    joins.append(jr)
+    warnings += [m for m in jr.messages() if "not in parks" in m]
+
+    districts = ds.districts[["adcode", "name_zh", "name_en"]].rename(
+        columns={"adcode": "district_adcode", "name_zh": "district_name_zh",
+                 "name_en": "district_name_en"})
+    parks = parks.merge(districts, on="district_adcode", how="left")
+
+    plots = plot_table(ds, as_of)
+    if len(plots):
+        unassigned = plots["park_id"].isna()
+        if unassigned.any():
+            ids = ", ".join(plots.loc[unassigned, "plot_id"].astype(str).head(5))
+            warnings.append(f"{int(unassigned.sum())} plot(s) lie in no park: {ids}")
+        stray = ~plots["park_id"].isna() & ~plots["park_id"].isin(known)
+        if stray.any():
+            ids = ", ".join(plots.loc[stray, "plot_id"].astype(str).head(5))
+            msg = f"plots name parks not in the parks layer: {ids}"
+            if strict:
+                from .errors import JoinError
+
+                raise JoinError(msg)
+            warnings.append(msg)
+
+    rows = []
+    members = metrics.park_descendants(parks)
+    has_invested = "invested_yuan" in plots.columns
+    for _, park in parks.iterrows():
+        pid = park["park_id"]
+        mine = plots[plots["park_id"].isin(members.get(pid, {pid}))] if len(plots) else plots
+        plot_inv = float(mine["invested_yuan"].sum(min_count=1)) if has_invested and len(
+            mine) else math.nan
+        idle_mask = mine["idle"].astype(bool) if "idle" in mine.columns else None
+        has_idle_rule = "idle_status" in mine.columns and (
+            mine["idle_status"] != "n/a").any()
+        signed = park.get("signed_investment_yuan", math.nan)
+        if _present(signed):
+            investment, basis = float(signed), f"park_stats {year}: signed_investment_yuan"
+        elif _present(plot_inv):
+            investment, basis = plot_inv, "plots: sum of invested_yuan"
+        else:
+            investment, basis = math.nan, "n/a"
+        area_km2 = float(park["area_km2"])
+        intensity = metrics.intensity_yuan_per_km2(investment, area_km2)
+        output = park.get("output_yuan", math.nan)
+        output = float(output) if _present(output) else math.nan
+        out_int = metrics.intensity_yuan_per_km2(output, area_km2)
+        reported = park.get("reported_investment_intensity_yuan_per_km2", math.nan)
+        reported = float(reported) if _present(reported) else math.nan
+        idle_count = int(idle_mask.sum()) if idle_mask is not None and has_idle_rule else (
+            0 if len(mine) == 0 else None)
+        idle_area = float(mine.loc[idle_mask, "area_mu"].sum()) if idle_count is not None and len(
+            mine) else (0.0 if len(mine) == 0 else math.nan)
+        plot_area = float(mine["area_mu"].sum()) if len(mine) else 0.0
+        rows.append({
+            "park_id": pid,
+            "name_zh": park.get("name_zh"),
+            "name_en": park.get("name_en"),
+            "district_adcode": park.get("district_adcode"),
+            "district_name_zh": park.get("district_name_zh"),
+            "district_name_en": park.get("district_name_en"),
+            "kind": park.get("kind"),
+            "boundary_quality": park.get("boundary_quality"),
+            "year": year,
+            "area_km2": area_km2,
+            "area_ha": float(park["area_ha"]),
+            "area_mu": float(park["area_mu"]),
+            "investment_yuan": investment,
+            "investment_basis": basis,
+            "intensity_yuan_per_km2": intensity,
+            "intensity_yi_per_km2": float(metrics.yuan_per_km2_to_yi_per_km2(intensity)),
+            "intensity_wan_per_mu": float(metrics.yuan_per_km2_to_wan_per_mu(intensity)),
+            "reported_intensity_yuan_per_km2": reported,
+            "intensity_difference_yuan_per_km2": intensity - reported,
+            "target_intensity_yuan_per_km2": metrics.TARGET_INVESTMENT_INTENSITY_YUAN_PER_KM2,
+            "intensity_target_gap_yuan_per_km2": float(metrics.target_gap(
+                intensity, metrics.TARGET_INVESTMENT_INTENSITY_YUAN_PER_KM2)),
+            "output_yuan": output,
+            "output_intensity_yuan_per_km2": out_int,
+            "output_intensity_yi_per_km2": float(metrics.yuan_per_km2_to_yi_per_km2(out_int)),
+            "output_target_gap_yuan_per_km2": float(metrics.target_gap(
+                out_int, metrics.TARGET_OUTPUT_INTENSITY_YUAN_PER_KM2)),
+            "tax_yuan": _num(park.get("tax_yuan")),
+            "projects_signed": _num(park.get("projects_signed")),
+            "projects_in_production": _num(park.get("projects_in_production")),
+            "plot_count": int(len(mine)),
+            "plot_area_mu": plot_area,
+            "plot_investment_yuan": plot_inv,
+            "idle_plot_count": idle_count,
+            "idle_area_mu": idle_area,
+            "idle_share": metrics.safe_divide(idle_area, plot_area),
+            "source": _join_sources(park.get("stats_source"), park.get("source")),
+        })
+    table = pd.DataFrame(rows, columns=COLUMN_KEYS)
+    if park_ids:
+        table = table.set_index("park_id").loc[park_ids].reset_index()
+    else:
+        table = table.sort_values("park_id", kind="stable").reset_index(drop=True)
+    return Report(parks=table, planting=planting_table(ds), plots=plots, year=year,
+                  as_of=as_of, warnings=warnings, joins=joins)
+
+
+def planting_table(ds: Dataset) -> pd.DataFrame:
+    """Reported planting acreage beside the acreage the mapped polygons measure.
+
+    One row per figure of ``attributes/planting_figures.csv``: ``reported_mu``,
+    ``mapped_mu`` (equal-area sum over the planting areas the figure covers),
+    ``difference_mu`` = mapped − reported and ``difference_share`` relative to
+    reported.
+    """
+    import pandas as pd
+
+    cols = ["figure_id", "planting_ids", "year", "reported_mu", "mapped_mu", "difference_mu",
+            "difference_share", "source", "note"]
+    if ds.planting is None or ds.planting_figures is None or not len(ds.planting_figures):
+        return pd.DataFrame(columns=cols)
+    planting = metrics.with_areas(ds.planting)
+    mapped = dict(zip(planting["planting_id"], planting["area_mu"]))
+    rows = []
+    for _, fig in ds.planting_figures.iterrows():
+        ids = [p.strip() for p in str(fig["planting_ids"]).split(";") if p.strip()]
+        missing = [p for p in ids if p not in mapped]
+        mapped_mu = math.nan if missing else float(sum(mapped[p] for p in ids))
+        reported = float(fig["reported_mu"])
+        rows.append({
+            "figure_id": fig["figure_id"], "planting_ids": ";".join(ids),
+            "year": fig.get("year"), "reported_mu": reported, "mapped_mu": mapped_mu,
+            "difference_mu": mapped_mu - reported,
+            "difference_share": metrics.safe_divide(mapped_mu - reported, reported),
+            "source": fig.get("source"), "note": fig.get("note") or (
+                f"planting areas not mapped: {', '.join(missing)}" if missing else None),
+        })
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _join_sources(stats_source: Any, boundary_source: Any) -> str:
+    parts = []
+    if _present(stats_source):
+        parts.append(f"figures: {stats_source}")
+    if _present(boundary_source):
+        parts.append(f"boundary: {boundary_source}")
+    return "; ".join(parts)
+
+
+def _present(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v)) and v is not pd_na()
+
+
+def pd_na() -> Any:
+    import pandas as pd
+
+    return pd.NA
+
+
+def _num(v: Any) -> float:
+    return float(v) if _present(v) else math.nan
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, (np.generic,)):
+        v = v.item()
+    if v is None:
+        return None
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return None
+        return v
+    try:
+        import pandas as pd
+
+        if v is pd.NA or v is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    return v
+
+
+def records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: NaN/None become None, numpy scalars Python ones."""
+    return [{k: _clean(v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def format_json(report: Report) -> str:
+    """A JSON list with one object per park (keys :data:`COLUMN_KEYS`; null = n/a)."""
+    return json.dumps(records(report.parks), ensure_ascii=False, indent=2) + "\n"
+
+
+def format_csv(report: Report) -> str:
+    """CSV, one row per park, header = JSON keys, empty cell = n/a."""
+    return report.parks.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+
+
+def _fmt(key: str, v: Any) -> str:
+    v = _clean(v)
+    if v is None:
+        return "n/a"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        if key == "idle_share" or key.endswith("_share"):
+            return f"{v:.1%}"
+        if key == "year":
+            return str(int(v))
+        if abs(v) >= 1e4:
+            return f"{v:,.0f}"
+        if v == int(v):
+            return f"{int(v):,}"
+        return f"{v:,.2f}"
+    if isinstance(v, int):
+        return f"{v:,}" if key != "year" else str(v)
+    return str(v)
+
+
+TABLE_SKIP = ("park_id", "name_zh", "name_en", "district_name_en")
+
+
+def format_table(report: Report, *, planting: bool = True) -> str:
+    """Human-readable text: one two-column table per park, then planting acreage."""
+    from tabulate import tabulate
+
+    parts = [f"清远生物医药园区用地报告 / Qingyuan biomedical parks land report — "
+             f"year {report.year or 'n/a'}, idle as of {report.as_of.isoformat()}", ""]
+    for row in records(report.parks):
+        parts.append(f"== {row['name_zh']} / {row['name_en']} ({row['park_id']}) ==")
+        body = []
+        for key, zh, en, unit in COLUMNS:
+            if key in TABLE_SKIP:
+                continue
+            body.append([f"{zh} / {en}", _fmt(key, row.get(key)), unit])
+        parts.append(tabulate(body, headers=["指标 / Indicator", "值 / Value", "单位 / Unit"],
+                              tablefmt="simple", disable_numparse=True))
+        parts.append("")
+    if planting and len(report.planting):
+        parts.append("== 南药种植面积 / South-medicine planting acreage ==")
+        parts.append(_planting_tabulate(report, "simple"))
+        parts.append("")
+    return "\n".join(parts)
+
+
+def _planting_tabulate(report: Report, fmt: str) -> str:
+    from tabulate import tabulate
+
+    body = []
+    for r in records(report.planting):
+        body.append([r["figure_id"], r["planting_ids"], _fmt("reported_mu", r["reported_mu"]),
+                     _fmt("mapped_mu", r["mapped_mu"]), _fmt("difference_mu", r["difference_mu"]),
+                     _fmt("difference_share", r["difference_share"]), r["source"] or ""])
+    return tabulate(body, headers=["figure", "planting areas 种植区", "reported 文献 (mu)",
+                                   "mapped 图测 (mu)", "mapped − reported", "diff %", "source"],
+                    tablefmt=fmt, disable_numparse=True)
+
+
+def format_markdown(report: Report, *, planting: bool = True) -> str:
+    """Markdown: a summary table of all parks, then the planting acreage table."""
+    from tabulate import tabulate
+
+    keys = ["park_id", "name_zh", "name_en", "district_name_zh", "area_km2", "area_mu",
+            "investment_yuan", "intensity_yi_per_km2", "intensity_wan_per_mu",
+            "reported_intensity_yuan_per_km2", "intensity_target_gap_yuan_per_km2",
+            "output_yuan", "plot_count", "plot_investment_yuan", "idle_plot_count",
+            "idle_area_mu"]
+    labels = {k: (zh, en, unit) for k, zh, en, unit in COLUMNS}
+    headers = [f"{labels[k][0]} {labels[k][1]}" + (f" ({labels[k][2]})" if labels[k][2] else "")
+               for k in keys]
+    body = [[_fmt(k, r.get(k)) for k in keys] for r in records(report.parks)]
+    out = [f"# 园区用地报告 / Park land report ({report.year or 'n/a'})", "",
+           f"Idle plots classified as of {report.as_of.isoformat()} (MLR Order No. 53).", "",
+           tabulate(body, headers=headers, tablefmt="github", disable_numparse=True), ""]
+    if planting and len(report.planting):
+        out += ["## 南药种植面积 / South-medicine planting acreage", "",
+                _planting_tabulate(report, "github"), ""]
+    return "\n".join(out)
+
+
+def render(report: Report, fmt: str, *, planting: bool = True) -> str:
+    """Render *report* in one of :data:`FORMATS`."""
+    if fmt == "json":
+        return format_json(report)
+    if fmt == "csv":
+        return format_csv(report)
+    if fmt == "markdown":
+        return format_markdown(report, planting=planting)
+    if fmt == "table":
+        return format_table(report, planting=planting)
+    raise QygeoError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

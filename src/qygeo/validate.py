@@ -1,0 +1,196 @@
+"""``qygeo validate``: every check on a data folder, collected rather than stopped at.
+
+Each problem is one line naming the file, the feature id and the problem.
+Checks: readable files, schema, unique ids, valid polygon geometry, WGS84
+(RFC 7946), allowed values, parks inside Qingyuan and inside their district,
+plots inside their park, and that attribute tables join to the layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import layers
+from .errors import QygeoError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+#: Share of a park's (plot's) area allowed outside its district (park), for
+#: boundary noise between independently drawn layers.
+OUTSIDE_TOLERANCE = 0.005
+PLOT_OUTSIDE_TOLERANCE = 0.01
+
+
+@dataclass
+class ValidationResult:
+    """Problems (errors) and notes (warnings) found, one line each."""
+
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def geometry_problems(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, path: str) -> list[str]:
+    """Invalid, empty, missing or non-polygonal geometries, one line each."""
+    import shapely
+
+    out = []
+    ids = gdf[spec.id_field].tolist() if spec.id_field in gdf.columns else [None] * len(gdf)
+    geoms = gdf.geometry.values
+    for fid, geom in zip(ids, geoms):
+        where = f"{path} [{fid}]"
+        if geom is None or geom.is_empty:
+            out.append(f"{where}: empty or missing geometry")
+            continue
+        if geom.geom_type not in spec.geometry_types:
+            out.append(f"{where}: geometry is {geom.geom_type}, expected "
+                       f"{' or '.join(spec.geometry_types)}")
+            continue
+        if shapely.has_z(geom):
+            out.append(f"{where}: geometry has Z coordinates (GeoJSON layers here are 2D)")
+        if not geom.is_valid:
+            out.append(f"{where}: invalid geometry ({shapely.is_valid_reason(geom)})")
+    return out
+
+
+def _outside_share(inner: object, outer: object) -> float:
+    from .metrics import area_m2
+    import geopandas as gpd
+
+    s = gpd.GeoSeries([inner, inner.difference(outer)], crs="EPSG:4326")
+    a = area_m2(s)
+    return float(a[1] / a[0]) if a[0] > 0 else 1.0
+
+
+def validate_folder(root: Path) -> ValidationResult:
+    """Run every check on the data folder *root*."""
+    import shapely
+
+    from .dataset import load_park_stats, load_planting_figures
+
+    res = ValidationResult()
+    loaded: dict[str, gpd.GeoDataFrame] = {}
+    for spec in (layers.DISTRICTS, layers.PARKS, layers.PLANTING, layers.PLOTS):
+        path = root / spec.filename
+        rel = f"{root.name}/{spec.filename}"
+        if not path.exists():
+            if spec in (layers.DISTRICTS, layers.PARKS):
+                res.problems.append(f"{rel}: file not found")
+            continue
+        try:
+            raw = layers._read_any(path)
+        except QygeoError as exc:
+            res.problems.append(str(exc))
+            continue
+        if raw.crs is not None and not raw.crs.equals("EPSG:4326"):
+            res.problems.append(f"{rel}: CRS is {raw.crs.to_string()}, geodata/ layers must be "
+                                "WGS84 longitude/latitude (RFC 7946)")
+            continue
+        if len(raw):
+            minx, miny, maxx, maxy = raw.total_bounds
+            if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+                from .crs import diagnose_lonlat
+
+                res.problems.append(f"{rel}: coordinates are not longitude/latitude degrees "
+                                    f"({diagnose_lonlat((minx, miny, maxx, maxy)) or ''})")
+                continue
+        try:
+            gdf = layers.conform(raw.set_crs("EPSG:4326", allow_override=True), spec, rel)
+        except QygeoError as exc:
+            res.problems.append(str(exc))
+            continue
+        res.problems += geometry_problems(gdf, spec, rel)
+        for col, allowed in (("boundary_quality", layers.BOUNDARY_QUALITIES),
+                             ("delay_cause", layers.DELAY_CAUSES)):
+            if col in gdf.columns:
+                for fid, v in zip(gdf[spec.id_field], gdf[col]):
+                    if v is not None and v == v and str(v).strip() and v not in allowed:
+                        res.problems.append(f"{rel} [{fid}]: {col} {v!r} is not one of "
+                                            f"{', '.join(allowed)}")
+        for col in ("source", "boundary_quality"):
+            if spec is not layers.PLOTS and col not in gdf.columns:
+                res.problems.append(f"{rel}: missing provenance column {col}")
+        res.checked[spec.name] = len(gdf)
+        loaded[spec.name] = gdf
+
+    districts, parks = loaded.get("districts"), loaded.get("parks")
+    valid = shapely.is_valid
+    if districts is not None and parks is not None:
+        dmap = {a: g for a, g in zip(districts["adcode"], districts.geometry.values)
+                if g is not None and valid(g)}
+        city = shapely.union_all(list(dmap.values())) if dmap else None
+        for fid, adcode, geom in zip(parks["park_id"], parks["district_adcode"],
+                                     parks.geometry.values):
+            where = f"{root.name}/parks.geojson [{fid}]"
+            if geom is None or geom.is_empty or not valid(geom):
+                continue
+            if city is not None and not geom.intersects(city):
+                res.problems.append(f"{where}: lies outside Qingyuan")
+                continue
+            if adcode not in dmap:
+                res.problems.append(f"{where}: district_adcode {adcode!r} is not a district "
+                                    f"of districts.geojson")
+                continue
+            share = _outside_share(geom, dmap[adcode])
+            if share > OUTSIDE_TOLERANCE:
+                res.problems.append(f"{where}: {share:.1%} of the park lies outside its "
+                                    f"district {adcode}")
+    plots = loaded.get("plots")
+    if plots is not None and parks is not None:
+        pmap = {p: g for p, g in zip(parks["park_id"], parks.geometry.values)
+                if g is not None and valid(g)}
+        from .metrics import assign_plots
+
+        assigned = assign_plots(plots, parks) if pmap else None
+        has_pid = "park_id" in plots.columns
+        for i, (fid, geom) in enumerate(zip(plots["plot_id"], plots.geometry.values)):
+            where = f"{root.name}/plots.geojson [{fid}]"
+            if geom is None or geom.is_empty or not valid(geom):
+                continue
+            pid = plots["park_id"].iloc[i] if has_pid else None
+            if pid is not None and pid == pid and str(pid).strip():
+                if pid not in pmap:
+                    res.problems.append(f"{where}: park_id {pid!r} is not a park of parks.geojson")
+                    continue
+                share = _outside_share(geom, pmap[pid])
+                if share > PLOT_OUTSIDE_TOLERANCE:
+                    res.problems.append(f"{where}: {share:.1%} of the plot lies outside its "
+                                        f"park {pid}")
+            elif assigned is not None and assigned.iloc[i] is None:
+                res.notes.append(f"{where}: has no park_id and lies in no park")
+    # Joins of the attribute tables.
+    try:
+        stats = load_park_stats(root)
+    except QygeoError as exc:
+        res.problems.append(str(exc))
+        stats = None
+    if stats is not None and parks is not None and len(stats):
+        unknown = sorted(set(stats["park_id"]) - set(parks["park_id"]))
+        for pid in unknown:
+            res.problems.append(f"{root.name}/attributes/park_stats.csv: park_id {pid!r} is not "
+                                "a park of parks.geojson")
+        blank = stats["source"].isna()
+        for pid, year in zip(stats.loc[blank, "park_id"], stats.loc[blank, "year"]):
+            res.problems.append(f"{root.name}/attributes/park_stats.csv [{pid} {year}]: "
+                                "empty source")
+    try:
+        figures = load_planting_figures(root)
+    except QygeoError as exc:
+        res.problems.append(str(exc))
+        figures = None
+    planting = loaded.get("planting")
+    if figures is not None and len(figures):
+        known = set(planting["planting_id"]) if planting is not None else set()
+        for fid, ids in zip(figures["figure_id"], figures["planting_ids"]):
+            for pid in str(ids).split(";"):
+                if pid.strip() and pid.strip() not in known:
+                    res.problems.append(f"{root.name}/attributes/planting_figures.csv [{fid}]: "
+                                        f"planting_id {pid.strip()!r} is not in planting.geojson")
+    return res
