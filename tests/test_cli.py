@@ -1,0 +1,204 @@
+"""The command line: exit codes, one-line errors, data-folder resolution, validate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import snapshot
+from qygeo.cli import main
+
+
+def invoke(*args, env=None):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def one_line_error(result, *needles):
+    assert result.exit_code != 0
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert lines and lines[-1].startswith("qygeo: error:"), result.stderr
+    assert "Traceback" not in result.stderr
+    for n in needles:
+        assert n in result.stderr
+    return lines[-1]
+
+
+def test_help_explains_the_commands():
+    r = invoke("--help")
+    assert r.exit_code == 0
+    for cmd in ("report", "validate"):
+        assert cmd in r.stdout
+    r = invoke("report", "--help")
+    assert "--park" in r.stdout and "--format" in r.stdout and "investment_yuan" in r.stdout
+
+
+def test_report_json_to_stdout(tiny_geodata):
+    r = invoke("report", "--geodata", str(tiny_geodata), "--format", "json", "--as-of",
+               "2025-06-01")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert [d["park_id"] for d in data] == ["alpha", "beta", "beta_child"]
+
+
+def test_geodata_from_environment_variable(tiny_geodata):
+    r = invoke("report", "--format", "csv", env={"QYGEO_GEODATA": str(tiny_geodata)})
+    assert r.exit_code == 0 and r.stdout.startswith("park_id,")
+
+
+def test_geodata_option_beats_environment(tiny_geodata, tmp_path):
+    r = invoke("report", "--geodata", str(tiny_geodata), "--format", "csv",
+               env={"QYGEO_GEODATA": str(tmp_path / "nowhere")})
+    assert r.exit_code == 0
+
+
+def test_default_is_the_geodata_folder_of_the_working_directory(tiny_geodata, monkeypatch):
+    monkeypatch.delenv("QYGEO_GEODATA", raising=False)
+    monkeypatch.chdir(tiny_geodata.parent)
+    r = invoke("report", "--format", "csv")
+    assert r.exit_code == 0 and "alpha" in r.stdout
+
+
+def test_output_file_is_written_and_stdout_stays_empty(tiny_geodata, tmp_path):
+    out = tmp_path / "r.md"
+    r = invoke("report", "--geodata", str(tiny_geodata), "--format", "markdown", "-o", str(out))
+    assert r.exit_code == 0 and r.stdout == ""
+    assert out.read_text(encoding="utf-8").startswith("# ")
+
+
+def test_quiet_after_the_command_silences_warnings(tiny_geodata):
+    loud = invoke("report", "--geodata", str(tiny_geodata), "--format", "csv")
+    quiet = invoke("report", "--geodata", str(tiny_geodata), "--format", "csv", "--quiet")
+    assert "warning" in loud.stderr and quiet.stderr == ""
+
+
+def test_unknown_park_is_one_line(tiny_geodata):
+    one_line_error(invoke("report", "--geodata", str(tiny_geodata), "--park", "nope"),
+                   "unknown park 'nope'", "alpha")
+
+
+def test_missing_data_folder_is_one_line(tmp_path):
+    one_line_error(invoke("report", "--geodata", str(tmp_path / "missing")), "not found")
+
+
+def test_missing_layer_file_is_one_line(tiny_geodata):
+    (tiny_geodata / "parks.geojson").unlink()
+    one_line_error(invoke("report", "--geodata", str(tiny_geodata)), "parks.geojson",
+                   "file not found")
+
+
+def test_malformed_geojson_names_line_and_column(tiny_geodata):
+    (tiny_geodata / "parks.geojson").write_text('{"type": "FeatureCollection", "features": [\n{',
+                                                encoding="utf-8")
+    one_line_error(invoke("report", "--geodata", str(tiny_geodata)), "parks.geojson",
+                   "malformed JSON at line 2")
+
+
+def test_missing_plots_file_given_with_option(tiny_geodata, tmp_path):
+    one_line_error(invoke("report", "--geodata", str(tiny_geodata), "--plots",
+                          str(tmp_path / "no.parquet")), "no.parquet", "not found")
+
+
+def test_bad_number_in_stats_names_row(tiny_geodata):
+    p = tiny_geodata / "attributes" / "park_stats.csv"
+    p.write_text(p.read_text() + "beta,2024,lots,,,x\n", encoding="utf-8")
+    one_line_error(invoke("report", "--geodata", str(tiny_geodata)), "park_stats.csv",
+                   "row 4", "signed_investment_yuan")
+
+
+def test_bad_format_is_a_usage_error(tiny_geodata):
+    r = invoke("report", "--geodata", str(tiny_geodata), "--format", "pdf")
+    assert r.exit_code == 2
+
+
+def test_strict_join_fails_on_unknown_stats_park(tiny_geodata):
+    p = tiny_geodata / "attributes" / "park_stats.csv"
+    p.write_text(p.read_text() + "ghost,2024,1,,,x\n", encoding="utf-8")
+    assert invoke("report", "--geodata", str(tiny_geodata)).exit_code == 0
+    one_line_error(invoke("report", "--geodata", str(tiny_geodata), "--strict"), "ghost")
+
+
+def test_validate_passes_on_good_data_and_leaves_it_unchanged(tiny_geodata):
+    before = snapshot(tiny_geodata)
+    r = invoke("validate", "--geodata", str(tiny_geodata))
+    assert r.exit_code == 0, r.stderr
+    assert snapshot(tiny_geodata) == before
+
+
+def _edit_layer(root, name, fn):
+    path = root / name
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    fn(doc)
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize("case,needles", [
+    ("dup_id", ["parks.geojson [alpha]", "duplicate park_id"]),
+    ("bowtie", ["parks.geojson [beta]", "invalid geometry", "Self-intersection"]),
+    ("outside_city", ["parks.geojson [beta]", "outside Qingyuan"]),
+    ("wrong_district", ["parks.geojson [beta]", "outside its district 441802"]),
+    ("plot_outside_park", ["plots.geojson [A2]", "outside its park alpha"]),
+    ("unknown_park_in_plots", ["plots.geojson [A2]", "park_id 'zeta'"]),
+    ("bad_quality", ["parks.geojson [alpha]", "boundary_quality 'guess'"]),
+    ("point", ["parks.geojson [alpha]", "geometry is Point"]),
+])
+def test_validate_names_file_feature_and_problem(tiny_geodata, case, needles):
+    def mutate(doc):
+        feats = doc["features"]
+        if case == "dup_id":
+            feats[1]["properties"]["park_id"] = "alpha"
+        elif case == "bowtie":
+            feats[1]["geometry"] = {"type": "Polygon", "coordinates": [[
+                [113.3, 23.7], [113.4, 23.8], [113.4, 23.7], [113.3, 23.8], [113.3, 23.7]]]}
+        elif case == "outside_city":
+            feats[1]["geometry"] = {"type": "Polygon", "coordinates": [[
+                [110.0, 20.0], [110.1, 20.0], [110.1, 20.1], [110.0, 20.0]]]}
+        elif case == "wrong_district":
+            feats[1]["properties"]["district_adcode"] = "441802"
+        elif case == "plot_outside_park":
+            feats[1]["geometry"] = {"type": "Polygon", "coordinates": [[
+                [113.1, 23.7], [113.11, 23.7], [113.11, 23.71], [113.1, 23.7]]]}
+        elif case == "unknown_park_in_plots":
+            feats[1]["properties"]["park_id"] = "zeta"
+        elif case == "bad_quality":
+            feats[0]["properties"]["boundary_quality"] = "guess"
+        elif case == "point":
+            feats[0]["geometry"] = {"type": "Point", "coordinates": [113.0, 23.6]}
+
+    layer = "plots.geojson" if case.startswith(("plot", "unknown_park")) else "parks.geojson"
+    _edit_layer(tiny_geodata, layer, mutate)
+    before = snapshot(tiny_geodata)
+    r = invoke("validate", "--geodata", str(tiny_geodata))
+    assert r.exit_code == 1
+    assert "Traceback" not in r.stderr
+    for n in needles:
+        assert n in r.stderr, r.stderr
+    assert snapshot(tiny_geodata) == before
+
+
+def test_validate_refuses_a_projected_crs(tiny_geodata):
+    import geopandas as gpd
+
+    gdf = gpd.read_file(tiny_geodata / "parks.geojson").to_crs(4547)
+    gdf.to_file(tiny_geodata / "parks.geojson", driver="GeoJSON")
+    r = invoke("validate", "--geodata", str(tiny_geodata))
+    assert r.exit_code == 1 and "must be WGS84" in r.stderr
+
+
+def test_validate_refuses_unknown_park_in_stats(tiny_geodata):
+    p = tiny_geodata / "attributes" / "park_stats.csv"
+    p.write_text(p.read_text() + "ghost,2024,1,,,x\n", encoding="utf-8")
+    r = invoke("validate", "--geodata", str(tiny_geodata))
+    assert r.exit_code == 1 and "park_stats.csv: park_id 'ghost'" in r.stderr
+
+
+def test_console_script_runs_without_traceback(tiny_geodata):
+    exe = [sys.executable, "-m", "qygeo.cli", "report", "--geodata", str(tiny_geodata),
+           "--park", "nope"]
+    p = subprocess.run(exe, capture_output=True, text=True)
+    assert p.returncode == 1
+    assert p.stderr.strip().splitlines()[-1].startswith("qygeo: error: unknown park")
+    assert "Traceback" not in p.stderr

@@ -1,0 +1,187 @@
+"""The per-park report: figures, joins and every output format."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from qygeo.dataset import load_dataset
+from qygeo.errors import JoinError, UnknownParkError
+from qygeo.metrics import area_m2
+from qygeo.report import build_report, render
+
+AS_OF = dt.date(2025, 6, 1)
+REQUIRED_KEYS = {"park_id", "name_zh", "name_en", "district_adcode", "area_km2", "area_mu",
+                 "investment_yuan", "intensity_yuan_per_km2", "output_yuan", "plot_count",
+                 "plot_investment_yuan", "idle_plot_count", "idle_area_mu"}
+
+
+@pytest.fixture()
+def rep(tiny_geodata):
+    return build_report(load_dataset(tiny_geodata), as_of=AS_OF)
+
+
+def row(rep, pid):
+    return rep.parks.set_index("park_id").loc[pid]
+
+
+def test_investment_comes_from_park_stats_for_the_year(rep, tiny_geodata):
+    alpha = row(rep, "alpha")
+    assert rep.year == 2024
+    assert alpha["investment_yuan"] == 5e9
+    ds = load_dataset(tiny_geodata)
+    area_km2 = area_m2(ds.parks.set_index("park_id").geometry[["alpha"]])[0] / 1e6
+    assert alpha["area_km2"] == pytest.approx(area_km2)
+    assert alpha["intensity_yuan_per_km2"] == pytest.approx(5e9 / area_km2)
+    assert alpha["intensity_difference_yuan_per_km2"] == pytest.approx(5e9 / area_km2 - 2e8)
+
+
+def test_other_year_uses_that_years_row(tiny_geodata):
+    rep = build_report(load_dataset(tiny_geodata), year=2023, as_of=AS_OF)
+    assert row(rep, "alpha")["investment_yuan"] == 4e9
+
+
+def test_investment_falls_back_to_plot_sum_where_stats_have_none(rep):
+    beta = row(rep, "beta")
+    # beta's own plots B1 (3e7) and B2 (0, assigned by location) plus its child's C1 (4e7)
+    assert beta["investment_yuan"] == pytest.approx(7e7)
+    assert beta["investment_basis"].startswith("plots")
+    assert beta["plot_investment_yuan"] == pytest.approx(7e7)
+    assert beta["plot_count"] == 3
+    assert row(rep, "beta_child")["plot_count"] == 1
+
+
+def test_plot_investment_is_always_the_plot_sum(rep):
+    alpha = row(rep, "alpha")
+    assert alpha["plot_investment_yuan"] == pytest.approx(1.5e8)
+    assert alpha["investment_yuan"] != alpha["plot_investment_yuan"]
+
+
+def test_idle_plots_follow_the_rule(rep):
+    # A1 not started since 2020 → idle; B1 suspended since 2022 with 10% invested → idle;
+    # B2 government delay → excluded; A2, C1 started and running; X1 (in no park) idle.
+    idle = set(rep.plots.loc[rep.plots["idle"], "plot_id"])
+    assert idle == {"A1", "B1", "X1"}
+    assert rep.plots.set_index("plot_id").loc["B2", "idle_status"] == "excluded"
+    assert row(rep, "alpha")["idle_plot_count"] == 1
+    assert row(rep, "beta")["idle_plot_count"] == 1
+    a1 = rep.plots.set_index("plot_id").loc["A1"]
+    assert row(rep, "alpha")["idle_area_mu"] == pytest.approx(a1["area_mu"])
+
+
+def test_plot_without_park_id_is_assigned_by_location(rep):
+    plots = rep.plots.set_index("plot_id")
+    assert plots.loc["B2", "park_id"] == "beta"
+    assert pd.isna(plots.loc["X1", "park_id"])
+    assert any("X1" in w for w in rep.warnings)
+
+
+def test_park_filter_keeps_order_and_rejects_unknown(tiny_geodata):
+    ds = load_dataset(tiny_geodata)
+    rep = build_report(ds, park_ids=["beta", "alpha"], as_of=AS_OF)
+    assert list(rep.parks["park_id"]) == ["beta", "alpha"]
+    with pytest.raises(UnknownParkError, match="nope"):
+        build_report(ds, park_ids=["nope"])
+
+
+def test_unmatched_stats_keys_warn_or_fail_when_strict(tiny_geodata):
+    p = tiny_geodata / "attributes" / "park_stats.csv"
+    p.write_text(p.read_text() + "ghost,2024,1,,,row for a park that does not exist\n")
+    rep = build_report(load_dataset(tiny_geodata), as_of=AS_OF)
+    assert any("ghost" in w for w in rep.warnings)
+    assert "beta" in rep.joins[0].only_in_layer
+    with pytest.raises(JoinError, match="ghost"):
+        build_report(load_dataset(tiny_geodata), as_of=AS_OF, strict=True)
+
+
+def test_json_has_one_object_per_park_with_the_documented_keys(rep):
+    data = json.loads(render(rep, "json"))
+    assert [d["park_id"] for d in data] == ["alpha", "beta", "beta_child"]
+    for d in data:
+        assert REQUIRED_KEYS <= set(d)
+    assert data[0]["investment_yuan"] == 5e9
+    assert data[2]["investment_yuan"] == pytest.approx(4e7)
+    # n/a is null, never NaN (which is not JSON)
+    assert data[1]["reported_intensity_yuan_per_km2"] is None
+
+
+def test_csv_round_trips(rep):
+    rows = list(csv.DictReader(io.StringIO(render(rep, "csv"))))
+    assert len(rows) == 3 and rows[0]["park_id"] == "alpha"
+    assert float(rows[0]["investment_yuan"]) == pytest.approx(5e9)
+    assert rows[1]["reported_intensity_yuan_per_km2"] == ""
+
+
+def test_table_has_a_block_per_park_with_bilingual_labels(rep):
+    text = render(rep, "table")
+    assert text.count("== ") >= 3
+    assert "投资强度 / Investment intensity" in text and "亿元/km²" in text and "万元/亩" in text
+    assert "n/a" in text
+
+
+def test_markdown_is_a_github_table(rep):
+    text = render(rep, "markdown")
+    lines = [ln for ln in text.splitlines() if ln.startswith("|")]
+    assert len(lines) == 2 + 3  # header, rule, three parks
+    assert lines[1].startswith("|--") or lines[1].startswith("|:-")
+
+
+def test_planting_reports_both_figures_and_the_discrepancy(tmp_path, tiny_geodata):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from qygeo import layers
+
+    planting = gpd.GeoDataFrame(
+        {"planting_id": ["q", "l"], "name_zh": ["清新", "连南"], "name_en": ["Q", "L"],
+         "district_adcode": ["441802", "441802"], "source": ["t", "t"],
+         "boundary_quality": ["approximate"] * 2},
+        geometry=[box(113.0, 23.70, 113.05, 23.75), box(113.1, 23.70, 113.11, 23.71)],
+        crs="EPSG:4326")
+    layers.write_layer(planting, tiny_geodata / "planting.geojson", layers.PLANTING)
+    (tiny_geodata / "attributes" / "planting_figures.csv").write_text(
+        "figure_id,planting_ids,reported_mu,year,source,note\n"
+        "both,q;l,48200,2024,§3.1.1,\nq_only,q,57500,2024,§5.3,\n", encoding="utf-8")
+    rep = build_report(load_dataset(tiny_geodata), as_of=AS_OF)
+    t = rep.planting.set_index("figure_id")
+    assert t.loc["both", "reported_mu"] == 48200 and t.loc["q_only", "reported_mu"] == 57500
+    assert t.loc["both", "mapped_mu"] > t.loc["q_only", "mapped_mu"]
+    assert t.loc["q_only", "difference_mu"] == pytest.approx(
+        t.loc["q_only", "mapped_mu"] - 57500)
+    text = render(rep, "table")
+    assert "48,200" in text and "57,500" in text
+
+
+def test_a_user_plots_table_with_only_id_and_geometry_still_reports(tiny_geodata, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    plots = gpd.GeoDataFrame({"plot_id": ["u1", "u2"]},
+                             geometry=[box(113.001, 23.601, 113.002, 23.602),
+                                       box(113.31, 23.75, 113.311, 23.751)], crs="EPSG:4326")
+    path = tmp_path / "mine.gpkg"
+    plots.to_file(path, layer="plots", engine="pyogrio")
+    rep = build_report(load_dataset(tiny_geodata, plots=path), as_of=AS_OF)
+    alpha, beta = row(rep, "alpha"), row(rep, "beta")
+    assert alpha["plot_count"] == 1 and beta["plot_count"] == 1
+    assert alpha["plot_investment_yuan"] != alpha["plot_investment_yuan"]  # NaN: n/a
+    assert pd.isna(alpha["idle_plot_count"])  # no dates: n/a, not 0
+    assert alpha["investment_yuan"] == 5e9  # the stats still work
+    data = json.loads(render(rep, "json"))
+    assert data[0]["idle_plot_count"] is None and data[0]["plot_investment_yuan"] is None
+
+
+def test_geoparquet_plots_give_the_same_report_as_geojson(tiny_geodata, tmp_path):
+    import geopandas as gpd
+
+    gdf = gpd.read_file(tiny_geodata / "plots.geojson")
+    pq = tmp_path / "plots.parquet"
+    gdf.to_parquet(pq)
+    a = render(build_report(load_dataset(tiny_geodata), as_of=AS_OF), "json")
+    b = render(build_report(load_dataset(tiny_geodata, plots=pq), as_of=AS_OF), "json")
+    assert a == b
