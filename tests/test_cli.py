@@ -202,3 +202,23 @@ def test_console_script_runs_without_traceback(tiny_geodata):
     assert p.returncode == 1
     assert p.stderr.strip().splitlines()[-1].startswith("qygeo: error: unknown park")
     assert "Traceback" not in p.stderr
+
+
+def test_plots_in_metres_without_crs_are_refused_with_a_crs_hint(tiny_geodata, tmp_path):
+    bad = tmp_path / "metres.geojson"
+    bad.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+                   '{"plot_id":"m1"},"geometry":{"type":"Polygon","coordinates":[[[500100,'
+                   '2620100],[500200,2620100],[500200,2620200],[500100,2620100]]]}}]}',
+                   encoding="utf-8")
+    one_line_error(invoke("report", "--geodata", str(tiny_geodata), "--plots", str(bad)),
+                   "metres.geojson", "--crs 4547")
+
+
+def test_plots_with_swapped_axes_are_refused(tiny_geodata, tmp_path):
+    bad = tmp_path / "swapped.geojson"
+    bad.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+                   '{"plot_id":"s1"},"geometry":{"type":"Polygon","coordinates":[[[23.60,'
+                   '113.00],[23.61,113.00],[23.61,113.01],[23.60,113.00]]]}}]}',
+                   encoding="utf-8")
+    one_line_error(invoke("report", "--geodata", str(tiny_geodata), "--plots", str(bad)),
+                   "swapped.geojson", "swapped")

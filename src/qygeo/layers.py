@@ -205,7 +205,8 @@ def read_layer(
 
     path = Path(path)
     gdf = _read_any(path, layer)
-    if gdf.crs is None and len(gdf):
+    if len(gdf) and (gdf.crs is None or gdf.crs.is_geographic):
+        # GeoJSON always claims WGS84, so metres or swapped axes are caught by their values.
         from .crs import diagnose_lonlat
 
         hint = diagnose_lonlat(tuple(gdf.total_bounds))
