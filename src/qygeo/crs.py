@@ -9,7 +9,8 @@ applies them to whole geometries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from .errors import CRSError
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
+    from pyproj import CRS
     from shapely.geometry.base import BaseGeometry
 
 WGS84 = "EPSG:4326"
@@ -112,6 +114,56 @@ def shift_frame(gdf: gpd.GeoDataFrame, direction: str) -> gpd.GeoDataFrame:
     return out
 
 
+#: Projected CRSs surveyors around Qingyuan use, tried by :func:`suggest_crs` on numbers
+#: that are not degrees. CGCS2000 Gauss–Krüger: 3-degree zones without the zone number
+#: in the easting (4547, 4546), with it (4526 = zone 38, 4525 = zone 37), and the
+#: 6-degree zone 19 with its number (4497). The 6-degree CM 111E without the number
+#: (4508) is the same projection as 4546.
+GAUSS_KRUGER_CANDIDATES: dict[int, str] = {
+    4547: "CGCS2000 / 3-degree Gauss-Kruger CM 114E",
+    4546: "CGCS2000 / 3-degree Gauss-Kruger CM 111E",
+    4526: "CGCS2000 / 3-degree Gauss-Kruger zone 38, CM 114E",
+    4525: "CGCS2000 / 3-degree Gauss-Kruger zone 37, CM 111E",
+    4497: "CGCS2000 / 6-degree Gauss-Kruger zone 19, CM 111E",
+}
+
+#: How far outside :data:`QINGYUAN_BBOX` (degrees) a projected guess may land and
+#: still be suggested: a park at the city edge, or the whole file's bounding box.
+SUGGEST_MARGIN_DEG = 0.25
+
+
+def parse_crs(value: str | int) -> str | CRS:
+    """Understand a ``--crs`` value.
+
+    Parameters
+    ----------
+    value : str or int
+        An EPSG code (``4547``, ``"EPSG:4490"``), any text pyproj understands, or
+        ``"gcj02"`` / ``"bd09"`` (and their aliases, see :data:`SHIFTED_DATUMS`).
+
+    Returns
+    -------
+    str or pyproj.CRS
+        ``"gcj02"`` or ``"bd09"`` for the shifted web-map datums, else the CRS.
+
+    Raises
+    ------
+    CRSError
+        When the value names no CRS.
+    """
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError as ProjCRSError
+
+    datum = canonical_datum(str(value))
+    if datum is not None:
+        return datum
+    text = str(value).strip()
+    try:
+        return CRS.from_user_input(f"EPSG:{text}" if text.isdigit() else text)
+    except ProjCRSError as exc:
+        raise CRSError(f"unknown CRS {value!r}: try an EPSG code such as 4547, or gcj02") from exc
+
+
 def to_wgs84(gdf: gpd.GeoDataFrame, source_crs: str | int | None = None) -> gpd.GeoDataFrame:
     """Bring *gdf* to WGS84 longitude/latitude.
 
@@ -135,24 +187,54 @@ def to_wgs84(gdf: gpd.GeoDataFrame, source_crs: str | int | None = None) -> gpd.
         When the CRS is not understood.
     """
     from pyproj import CRS
-    from pyproj.exceptions import CRSError as ProjCRSError
 
     if source_crs is not None:
-        datum = canonical_datum(str(source_crs))
-        if datum is not None:
+        parsed = parse_crs(source_crs)
+        if isinstance(parsed, str):
             shifted = gdf.set_crs(WGS84, allow_override=True)
-            return shift_frame(shifted, f"{datum}_to_wgs84")
-        try:
-            text = f"EPSG:{source_crs}" if str(source_crs).isdigit() else str(source_crs)
-            crs = CRS.from_user_input(text)
-        except ProjCRSError as exc:
-            raise CRSError(f"unknown CRS {source_crs!r}: try an EPSG code such as 4547, or gcj02") from exc
-        gdf = gdf.set_crs(crs, allow_override=True)
+            return shift_frame(shifted, f"{parsed}_to_wgs84")
+        gdf = gdf.set_crs(parsed, allow_override=True)
     elif gdf.crs is None:
         gdf = gdf.set_crs(WGS84)
     if gdf.crs.equals(CRS.from_epsg(4326)):
         return gdf
     return gdf.to_crs(WGS84)
+
+
+def _lands_in_qingyuan(bounds: tuple[float, float, float, float], epsg: int) -> bool:
+    from pyproj import Transformer
+
+    minx, miny, maxx, maxy = bounds
+    t = Transformer.from_crs(f"EPSG:{epsg}", WGS84, always_xy=True)
+    xs, ys = t.transform([minx, maxx, minx, maxx], [miny, miny, maxy, maxy])
+    lo, m = QINGYUAN_BBOX, SUGGEST_MARGIN_DEG
+    return all(np.isfinite(xs)) and all(np.isfinite(ys)) and (
+        lo[0] - m <= min(xs) and max(xs) <= lo[2] + m
+        and lo[1] - m <= min(ys) and max(ys) <= lo[3] + m)
+
+
+def suggest_crs(bounds: tuple[float, float, float, float]) -> list[int]:
+    """EPSG codes of :data:`GAUSS_KRUGER_CANDIDATES` that put *bounds* in Qingyuan.
+
+    Parameters
+    ----------
+    bounds : tuple of float
+        (minx, miny, maxx, maxy) of coordinates in metres whose CRS is unknown.
+
+    Returns
+    -------
+    list of int
+        The candidates, best first (usually exactly one: the zones do not overlap
+        around Qingyuan); empty when none fits.
+    """
+    if not all(np.isfinite(bounds)):
+        return []
+    return [code for code in GAUSS_KRUGER_CANDIDATES if _lands_in_qingyuan(bounds, code)]
+
+
+def _crs_hint(codes: list[int]) -> str:
+    named = [f"--crs {c} ({GAUSS_KRUGER_CANDIDATES[c]})" for c in codes]
+    return "try " + " or ".join(named)
 
 
 def diagnose_lonlat(bounds: tuple[float, float, float, float]) -> str | None:
@@ -167,24 +249,31 @@ def diagnose_lonlat(bounds: tuple[float, float, float, float]) -> str | None:
     -------
     str or None
         A one-line hint naming the ``--crs`` to try, or ``None`` when the numbers
-        look like longitude/latitude in the Qingyuan area.
+        look like longitude/latitude (anywhere: a boundary elsewhere in the world
+        is refused later, as outside Qingyuan).
+
+    Notes
+    -----
+    Projected numbers are recognised by trying each of :data:`GAUSS_KRUGER_CANDIDATES`
+    and keeping those that land in Qingyuan, with the easting first and, as in
+    Chinese survey tables (X = northing), with the northing first.
     """
     minx, miny, maxx, maxy = bounds
-    if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
-        if 3.3e5 <= minx <= 6.7e5 and 2.4e6 <= miny <= 2.9e6:
-            return ("coordinates look projected (metres, 3-degree Gauss-Krüger without zone "
-                    "prefix): try --crs 4547 (CGCS2000 / 3-degree GK CM 114E) or 4546 (CM 111E)")
-        if 3.7e7 <= minx <= 3.9e7:
-            return ("coordinates look projected with a zone prefix (3-degree Gauss-Krüger): "
-                    "try --crs 4526 (zone 38, CM 114E) or 4525 (zone 37, CM 111E)")
-        if 1.9e7 <= minx <= 2.0e7:
-            return ("coordinates look projected with a zone prefix (6-degree Gauss-Krüger): "
-                    "try --crs 4498 (zone 19)")
-        return "coordinates are not degrees: give the file's CRS with --crs EPSG_CODE"
-    lo = QINGYUAN_BBOX
-    if lo[1] - 1 <= minx and maxx <= lo[3] + 1 and lo[0] - 1 <= miny and maxy <= lo[2] + 1:
-        return "latitude and longitude look swapped (x holds ~24, y ~113): swap the axes"
-    return None
+    lo, m = QINGYUAN_BBOX, 1.0
+    if (lo[1] - m <= minx and maxx <= lo[3] + m and lo[0] - m <= miny and maxy <= lo[2] + m):
+        return ("latitude and longitude look swapped (x holds ~24, y ~113): swap the axes "
+                "(x is longitude)")
+    if max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
+        return None
+    codes = suggest_crs(bounds)
+    if codes:
+        return f"coordinates look projected (metres), not degrees: {_crs_hint(codes)}"
+    codes = suggest_crs((miny, minx, maxy, maxx))
+    if codes:
+        return ("coordinates look projected with the axes swapped (northing first, as in "
+                f"Chinese survey tables): swap X and Y, then {_crs_hint(codes)}")
+    return ("coordinates are not degrees and match no Gauss-Kruger zone around Qingyuan: "
+            "give the file's CRS with --crs EPSG_CODE")
 
 
 def equal_area(gdf_or_geoms):  # type: ignore[no-untyped-def]
