@@ -375,14 +375,25 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write *text* to *path* atomically: temporary file, flush, fsync, rename.
 
     Readers see either the old file or the new one, never a partial write, and
-    a failure leaves the old file untouched.
+    a failure leaves the old file untouched. Text is written as UTF-8 with the
+    newlines given (no translation).
+    """
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write *data* to *path* atomically (see :func:`atomic_write_text`).
+
+    The temporary file is created next to *path* (same file system, so the
+    rename is atomic), flushed and fsynced before ``os.replace``; the folder is
+    fsynced afterwards so the rename itself survives a power cut.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         if path.exists():
@@ -396,6 +407,20 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         except FileNotFoundError:
             pass
         raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows cannot open folders
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:  # pragma: no cover - some file systems refuse
+        pass
+    finally:
+        os.close(dfd)
 
 
 def write_layer(
