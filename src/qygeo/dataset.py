@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 ATTRIBUTES_DIR = "attributes"
 PARK_STATS = "park_stats.csv"
 PLANTING_FIGURES = "planting_figures.csv"
+TARGETS = "targets.csv"
 
 #: Columns of attributes/park_stats.csv, money in yuan, intensities in yuan/km².
 PARK_STATS_NUMERIC = (
@@ -45,6 +46,8 @@ class Dataset:
     park_stats: pd.DataFrame
     planting_figures: pd.DataFrame
     plots_path: Path | None = None
+    #: attributes/targets.csv (None when the folder has none: the paper's 2027 targets apply)
+    targets: pd.DataFrame | None = None
 
 
 def read_table(path: Path, *, id_columns: tuple[str, ...], numeric: tuple[str, ...] = (),
@@ -116,6 +119,23 @@ def load_planting_figures(root: Path) -> pd.DataFrame:
                       required=("figure_id", "planting_ids", "reported_mu", "source"))
 
 
+def load_targets(root: Path) -> pd.DataFrame | None:
+    """Read ``attributes/targets.csv`` (indicator, value, unit, year, source); None if absent."""
+    import pandas as pd
+
+    path = root / ATTRIBUTES_DIR / TARGETS
+    if not path.exists():
+        return None
+    df = read_table(path, id_columns=("indicator",), numeric=("value",),
+                    required=("indicator", "value", "unit", "year", "source"))
+    years = pd.to_numeric(df["year"], errors="coerce")
+    if years.isna().any():
+        i = int(years.isna().to_numpy().nonzero()[0][0])
+        raise DataFileError(path, f"row {i + 2}: year is not a year: {df['year'].iloc[i]!r}")
+    df["year"] = years.astype("int64")
+    return df
+
+
 def load_dataset(root: str | os.PathLike[str] | None = None, *,
                  plots: str | os.PathLike[str] | None = None,
                  plots_layer: str | None = None) -> Dataset:
@@ -146,4 +166,5 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
         root=root, districts=districts, parks=parks, planting=planting, plots=plot_gdf,
         park_stats=load_park_stats(root), planting_figures=load_planting_figures(root),
         plots_path=plots_path if plot_gdf is not None else None,
+        targets=load_targets(root),
     )

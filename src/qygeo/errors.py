@@ -76,3 +76,7 @@ class ValidationFailed(QygeoError):
         self.problems = list(problems)
         n = len(self.problems)
         super().__init__(f"{n} problem{'s' if n != 1 else ''} found")
+
+
+class ConfigError(QygeoError):
+    """A grading configuration file (TOML) is unreadable or holds a bad value."""

@@ -9,7 +9,10 @@ caused by the government or by force majeure. Article 14: after one full year
 idle an idle-land fee of 20 % of the land price is levied; after two full years
 the land is recovered without compensation.
 
-This module is the only place those thresholds live.
+This module is the only place those thresholds live. A stored idle flag in
+the data (``idle_flag``, ``is_idle``, or a column ``idle`` / ``idle_status``
+read as ``stored_idle`` / ``stored_idle_status``) is never used to decide; it
+is only checked against the rule by :func:`check_stored_idle`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ DEVELOPED_SHARE_MIN = 1.0 / 3.0
 INVESTED_SHARE_MIN = 0.25
 IDLE_FEE_SHARE_OF_LAND_PRICE = 0.20
 EXCLUDED_DELAY_CAUSES = ("government", "force_majeure")
+
+DAYS_PER_YEAR = 365.2425
 
 STATUS_IDLE = "idle"
 STATUS_NOT_IDLE = "not_idle"
@@ -70,7 +75,8 @@ def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object) -> p
         ``excluded``, ``n/a``), ``idle`` (bool), ``idle_clock_start`` (date the
         one-year clock started: agreed start, or suspension), ``idle_since``
         (clock start + 1 year), ``idle_days`` (days since ``idle_since``, 0 if
-        not idle), ``idle_reason`` (text), ``idle_fee_yuan`` (20 % of the land
+        not idle), ``idle_years`` (``idle_days`` / 365.2425), ``idle_reason``
+        (text), ``idle_fee_yuan`` (20 % of the land
         price once idle, NaN if the price is unknown), ``idle_consequence``
         (``fee``, ``recovery`` or empty).
     """
@@ -150,9 +156,85 @@ def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object) -> p
             "idle_clock_start": clock.where(clock.notna()),
             "idle_since": since.where(idle),
             "idle_days": days,
+            "idle_years": days / DAYS_PER_YEAR,
             "idle_reason": reason,
             "idle_fee_yuan": fee,
             "idle_consequence": consequence,
         },
         index=plots.index,
     )
+
+
+#: Columns that may hold an idle flag set by hand, in order of preference.
+STORED_IDLE_COLUMNS = ("idle_flag", "is_idle", "stored_idle", "stored_idle_status")
+_TRUE = {"true", "yes", "y", "1", "idle", "是", "闲置", "t"}
+_FALSE = {"false", "no", "n", "0", "not_idle", "否", "f", "", "none"}
+
+
+def stored_idle_column(plots: pd.DataFrame) -> str | None:
+    """The column of *plots* holding a stored idle flag (:data:`STORED_IDLE_COLUMNS`), or None."""
+    return next((c for c in STORED_IDLE_COLUMNS if c in plots.columns), None)
+
+
+def _as_flag(v: object) -> bool | None:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return bool(v)
+    s = str(v).strip().lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    return None
+
+
+def check_stored_idle(plots: pd.DataFrame, classified: pd.DataFrame) -> pd.DataFrame:
+    """Plots whose stored idle flag disagrees with the rule's verdict.
+
+    Parameters
+    ----------
+    plots : pandas.DataFrame
+        Plots, possibly with a stored flag column (:func:`stored_idle_column`).
+        Values read as true: true/yes/1/idle/是/闲置; false: false/no/0/not_idle/否
+        or empty. Anything else is reported as unreadable.
+    classified : pandas.DataFrame
+        :func:`classify_idle`'s result for the same plots (same index).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``plot_id``, ``stored_column``, ``stored_value``, ``rule_status``,
+        ``rule_reason``, ``problem``; one row per disagreement (a plot the data
+        calls idle that the rule does not, or the reverse; an ``excluded`` plot
+        flagged idle is a disagreement too). Empty when there is no flag column.
+        Plots the rule cannot judge (``n/a``) are not reported.
+    """
+    import pandas as pd
+
+    cols = ["plot_id", "stored_column", "stored_value", "rule_status", "rule_reason", "problem"]
+    col = stored_idle_column(plots)
+    if col is None:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    ids = plots["plot_id"] if "plot_id" in plots.columns else pd.Series(plots.index, plots.index)
+    for i, raw in plots[col].items():
+        status = classified.at[i, "idle_status"]
+        if status == STATUS_UNKNOWN:
+            continue
+        flag = _as_flag(raw)
+        rule_idle = status == STATUS_IDLE
+        if flag is None and raw is not None and not (isinstance(raw, float) and np.isnan(raw)):
+            problem = f"stored value {raw!r} is not a yes/no flag"
+        elif flag is None or flag == rule_idle:
+            continue
+        elif flag:
+            problem = f"stored as idle, but the rule says {status}"
+        else:
+            problem = "stored as not idle, but the rule says idle"
+        rows.append({"plot_id": ids.at[i], "stored_column": col, "stored_value": raw,
+                     "rule_status": status, "rule_reason": classified.at[i, "idle_reason"],
+                     "problem": problem})
+    return pd.DataFrame(rows, columns=cols)

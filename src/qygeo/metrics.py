@@ -181,3 +181,14 @@ def assign_plots(plots: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) -> pd.Series:
         given = given.copy()
         given.iloc[np.flatnonzero(need)] = filled
     return given
+
+
+def wan_yuan_per_mu(amount_yuan: object, area_mu: object) -> object:
+    """Per-mu figure (亩均) in 万元/亩: ``amount_yuan / 1e4 / area_mu``; NaN where area ≤ 0."""
+    return safe_divide(np.asarray(amount_yuan, dtype="float64") / YUAN_PER_WAN, area_mu)
+
+
+def wan_yuan_per_ha(amount_yuan: object, area_m2: object) -> object:
+    """Per-hectare figure in 万元/公顷: ``(amount_yuan / 1e4) / (area_m2 / 1e4)``; NaN if area ≤ 0."""
+    return safe_divide(np.asarray(amount_yuan, dtype="float64") / YUAN_PER_WAN,
+                       np.asarray(area_m2, dtype="float64") / M2_PER_HA)

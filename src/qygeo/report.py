@@ -16,6 +16,15 @@ Which figure is which
     in use (a parent park includes its nested parks' plots).
 ``intensity_yuan_per_km2``
     ``investment_yuan / area_km2``, the park polygon's equal-area area.
+``idle_plot_count``
+    Plots idle by the MLR Order No. 53 rule (:mod:`qygeo.idle`), never by a
+    flag stored in the data; a stored flag is only checked against the rule
+    (``Report.idle_check``, and a warning).
+``grade_counts``, ``target_gap_yuan_per_km2``, ``required_annual_growth``, indicators
+    From :mod:`qygeo.evaluation`: 亩均 grades A/B/C/D of the park's plots
+    (:mod:`qygeo.grading`), the gap of ``intensity_yuan_per_km2`` to the 2027
+    target and the yearly growth that closes it (:mod:`qygeo.trends`), and the
+    TD/T 1029 indicators (:mod:`qygeo.indicators`).
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,10 +44,14 @@ from .errors import QygeoError, UnknownParkError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from .config import GradingConfig
     from .dataset import Dataset
+    from .evaluation import Evaluation
     from .join import JoinReport
 
 FORMATS = ("table", "csv", "json", "markdown")
+#: Formats written to a file only (:func:`write_report`).
+FILE_FORMATS = ("html", "xlsx")
 
 #: Report columns in order: (key, 中文, English, unit). JSON uses the keys.
 COLUMNS: list[tuple[str, str, str, str]] = [
@@ -75,6 +89,26 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("idle_plot_count", "闲置地块数", "Idle plots", ""),
     ("idle_area_mu", "闲置面积", "Idle area", "亩 mu"),
     ("idle_share", "闲置占比", "Idle share of plot area", ""),
+    ("target_gap_yuan_per_km2", "投资强度距2027目标", "Investment intensity gap to 2027 target",
+     "元/km²"),
+    ("required_annual_growth", "所需年均增速", "Yearly growth needed by 2027 (investment)", ""),
+    ("output_required_annual_growth", "产出所需年均增速", "Yearly growth needed by 2027 (output)",
+     ""),
+    ("grade_counts", "亩均评价等级分布", "Per-mu grades (A/B/C/D plots)", ""),
+    ("graded_plot_count", "参评地块数", "Graded plots", ""),
+    ("entry_pass_count", "达准入标准地块", "Plots meeting entry thresholds", ""),
+    ("entry_fail_count", "未达准入标准地块", "Plots below entry thresholds", ""),
+    ("land_development_rate", "土地开发率", "Land development rate", ""),
+    ("land_supply_rate", "土地供应率", "Land supply rate", ""),
+    ("land_built_up_rate", "土地建成率", "Land built-up rate", ""),
+    ("industrial_land_share", "工业用地率", "Industrial land share", ""),
+    ("floor_area_ratio", "综合容积率", "Comprehensive floor-area ratio", ""),
+    ("building_density", "建筑密度", "Building density", ""),
+    ("industrial_fai_intensity_wan_per_ha", "工业用地固定资产投入强度",
+     "Industrial land fixed-asset investment intensity", "万元/公顷"),
+    ("industrial_tax_intensity_wan_per_ha", "工业用地地均税收", "Industrial land tax per area",
+     "万元/公顷"),
+    ("idle_land_disposal_rate", "闲置土地处置率", "Idle land disposal rate", ""),
     ("source", "数据来源", "Source", ""),
 ]
 COLUMN_KEYS = [c[0] for c in COLUMNS]
@@ -107,6 +141,9 @@ class Report:
     as_of: dt.date
     warnings: list[str] = field(default_factory=list)
     joins: list[JoinReport] = field(default_factory=list)
+    #: indicators, grading, enterprises, targets, trends, idle_check, config
+    #: (:class:`qygeo.evaluation.Evaluation`); None for a report built without it.
+    evaluation: Evaluation | None = None
 
 
 def default_year(park_stats: pd.DataFrame) -> int | None:
@@ -138,6 +175,7 @@ def build_report(
     park_ids: list[str] | None = None,
     as_of: dt.date | None = None,
     strict: bool = False,
+    grading: GradingConfig | None = None,
 ) -> Report:
     """Compute the per-park report.
 
@@ -153,6 +191,8 @@ def build_report(
         Date for the idle classification; default today.
     strict : bool, default False
         Unmatched join keys raise :class:`qygeo.errors.JoinError`.
+    grading : GradingConfig, optional
+        亩均 grading settings; default :func:`qygeo.config.load_config` ().
 
     Raises
     ------
@@ -200,7 +240,7 @@ def build_report(
                  "name_en": "district_name_en"})
     parks = parks.merge(districts, on="district_adcode", how="left")
 
-    plots = plot_table(ds, as_of)
+    plots = plot_table(_stored_flags_aside(ds), as_of)
     if len(plots):
         unassigned = plots["park_id"].isna()
         if unassigned.any():
@@ -290,8 +330,39 @@ def build_report(
         table = table.set_index("park_id").loc[park_ids].reset_index()
     else:
         table = table.sort_values("park_id", kind="stable").reset_index(drop=True)
+    from .config import load_config
+    from .evaluation import evaluate
+
+    ev = evaluate(ds, table, plots, year=year, as_of_year=as_of.year,
+                  config=grading or load_config())
+    for key in ev.park_columns.get(table["park_id"].iloc[0], {}) if len(table) else ():
+        table[key] = [ev.park_columns[p][key] for p in table["park_id"]]
+    table = table.reindex(columns=COLUMN_KEYS)
+    if len(ev.idle_check):
+        ids = ", ".join(ev.idle_check["plot_id"].astype(str).head(5))
+        warnings.append(f"{len(ev.idle_check)} plot(s) have a stored idle flag that disagrees "
+                        f"with the MLR No. 53 rule (the rule is used): {ids}")
     return Report(parks=table, planting=planting_table(ds), plots=plots, year=year,
-                  as_of=as_of, warnings=warnings, joins=joins)
+                  as_of=as_of, warnings=warnings, joins=joins, evaluation=ev)
+
+
+def _stored_flags_aside(ds: Dataset) -> Dataset:
+    """*ds* with stored ``idle``/``idle_status``/… plot columns renamed ``stored_…``.
+
+    The idle classification adds those columns; a stored flag of the same name
+    is kept beside it, to be checked (:func:`qygeo.idle.check_stored_idle`).
+    """
+    import dataclasses
+
+    from .idle import classify_idle
+
+    if ds.plots is None:
+        return ds
+    produced = set(classify_idle(ds.plots.iloc[0:0], dt.date.today(), []).columns)
+    clash = {c: f"stored_{c}" for c in ds.plots.columns if c in produced}
+    if not clash:
+        return ds
+    return dataclasses.replace(ds, plots=ds.plots.rename(columns=clash))
 
 
 def planting_table(ds: Dataset) -> pd.DataFrame:
@@ -384,7 +455,12 @@ def format_json(report: Report) -> str:
 
 def format_csv(report: Report) -> str:
     """CSV, one row per park, header = JSON keys, empty cell = n/a."""
-    return report.parks.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+    table = report.parks.copy()
+    for c in table.columns:
+        if table[c].map(lambda v: isinstance(v, dict)).any():
+            table[c] = table[c].map(
+                lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v)
+    return table.to_csv(index=False, lineterminator="\n", float_format="%.6g")
 
 
 def _fmt(key: str, v: Any) -> str:
@@ -393,8 +469,10 @@ def _fmt(key: str, v: Any) -> str:
         return "n/a"
     if isinstance(v, bool):
         return "yes" if v else "no"
+    if isinstance(v, dict):
+        return " ".join(f"{k}:{n}" for k, n in v.items())
     if isinstance(v, float):
-        if key == "idle_share" or key.endswith("_share"):
+        if key in PERCENT_KEYS or key.endswith(("_share", "_rate", "_growth")):
             return f"{v:.1%}"
         if key == "year":
             return str(int(v))
@@ -407,6 +485,9 @@ def _fmt(key: str, v: Any) -> str:
         return f"{v:,}" if key != "year" else str(v)
     return str(v)
 
+
+#: Fractions shown as percentages (besides keys ending in _share, _rate, _growth).
+PERCENT_KEYS = ("idle_share", "building_density")
 
 TABLE_SKIP = ("park_id", "name_zh", "name_en", "district_name_en")
 
@@ -469,6 +550,29 @@ def format_markdown(report: Report, *, planting: bool = True) -> str:
     return "\n".join(out)
 
 
+def write_report(report: Report, fmt: str, path: str | Path) -> Path:
+    """Write *report* to *path* in any format: :data:`FORMATS` or :data:`FILE_FORMATS`.
+
+    ``html`` is one self-contained page (:mod:`qygeo.report_html`), ``xlsx`` a
+    workbook with one sheet per table (:mod:`qygeo.report_xlsx`). The file is
+    replaced atomically.
+    """
+    from .layers import atomic_write_text
+
+    path = Path(path)
+    if fmt == "xlsx":
+        from .report_xlsx import write_xlsx
+
+        write_xlsx(report, path)
+    elif fmt == "html":
+        from .report_html import render_html
+
+        atomic_write_text(path, render_html(report))
+    else:
+        atomic_write_text(path, render(report, fmt))
+    return path
+
+
 def render(report: Report, fmt: str, *, planting: bool = True) -> str:
     """Render *report* in one of :data:`FORMATS`."""
     if fmt == "json":
@@ -479,4 +583,10 @@ def render(report: Report, fmt: str, *, planting: bool = True) -> str:
         return format_markdown(report, planting=planting)
     if fmt == "table":
         return format_table(report, planting=planting)
+    if fmt == "html":
+        from .report_html import render_html
+
+        return render_html(report)
+    if fmt in FILE_FORMATS:
+        raise QygeoError(f"format {fmt} is written to a file only: give -o PATH")
     raise QygeoError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -1,0 +1,165 @@
+"""The 亩均 grading configuration: weights, benchmarks, cut-offs, entry thresholds.
+
+The defaults live in ``grading_default.toml`` (package data, shipped with
+qygeo). A user's TOML file passed with ``qygeo report --config FILE`` is merged
+over them key by key, so it need only name what it changes. Unknown keys are
+refused (a typo must not silently fall back to a default). The values in use
+are echoed in every report (:meth:`GradingConfig.as_rows`).
+
+The formulas that use these values are in :mod:`qygeo.grading`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "grading_default.toml"
+
+#: Per-mu indicators the grading knows, with their plot columns and labels.
+#: key -> (numerator column, 中文, English)
+GRADING_INDICATORS: dict[str, tuple[str, str, str]] = {
+    "tax_wan_per_mu": ("tax_yuan", "亩均税收", "Tax per mu"),
+    "output_wan_per_mu": ("output_yuan", "亩均产值", "Output per mu"),
+    "investment_wan_per_mu": ("invested_yuan", "亩均投资", "Investment per mu"),
+}
+GRADES = ("A", "B", "C", "D")
+INVESTMENT_BASES = {"agreed": "agreed_investment_yuan", "invested": "invested_yuan"}
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    """Grading settings (all per-mu values in 万元/亩).
+
+    Attributes
+    ----------
+    weights : dict
+        Indicator key → weight (≥ 0; 0 drops it).
+    benchmarks : dict
+        Indicator key → benchmark value in 万元/亩 (> 0 where weighted).
+    cap : float
+        Largest value/benchmark ratio counted per indicator.
+    cutoffs : dict
+        ``{"A": a, "B": b, "C": c}``: lowest score of each grade (a ≥ b ≥ c);
+        below ``c`` is D.
+    entry : dict
+        Entry thresholds in 万元/亩 (``investment_wan_per_mu``,
+        ``output_wan_per_mu``, ``tax_wan_per_mu``), their ``name`` and the
+        ``investment_basis`` (``agreed`` or ``invested``).
+    source : str
+        Where the settings came from (the default file, or the user's path).
+    """
+
+    weights: dict[str, float]
+    benchmarks: dict[str, float]
+    cap: float
+    cutoffs: dict[str, float]
+    entry: dict[str, Any]
+    source: str
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        """Every setting as ``{"section", "key", "value", "unit"}`` rows (to echo in reports)."""
+        rows: list[dict[str, Any]] = [
+            {"section": "config", "key": "source", "value": self.source, "unit": ""},
+            {"section": "grading", "key": "cap", "value": self.cap, "unit": "× benchmark"},
+        ]
+        for k, w in self.weights.items():
+            rows.append({"section": "grading.weights", "key": k, "value": w, "unit": ""})
+        for k, b in self.benchmarks.items():
+            rows.append({"section": "grading.benchmarks", "key": k, "value": b, "unit": "万元/亩"})
+        for k, c in self.cutoffs.items():
+            rows.append({"section": "grading.cutoffs", "key": k, "value": c,
+                         "unit": "lowest score"})
+        for k, v in self.entry.items():
+            unit = "万元/亩" if k.endswith("_wan_per_mu") else ""
+            rows.append({"section": "entry", "key": k, "value": v, "unit": unit})
+        return rows
+
+
+def _default_text() -> str:
+    return resources.files("qygeo").joinpath(DEFAULT_CONFIG_NAME).read_text(encoding="utf-8")
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any], where: str, path: str) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        name = f"{where}.{k}" if where else k
+        if k not in base:
+            known = ", ".join(sorted(base))
+            raise ConfigError(f"{path}: unknown setting {name!r} (known here: {known})")
+        if isinstance(base[k], dict):
+            if not isinstance(v, dict):
+                raise ConfigError(f"{path}: {name} must be a table")
+            out[k] = _merge(base[k], v, name, path)
+        else:
+            out[k] = v
+    return out
+
+
+def _number(value: Any, name: str, path: str, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{path}: {name} must be a number, not {value!r}")
+    value = float(value)
+    if value < 0 or (positive and value == 0) or value != value:
+        raise ConfigError(f"{path}: {name} must be {'> 0' if positive else '≥ 0'}, not {value:g}")
+    return value
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> GradingConfig:
+    """Read the grading configuration: defaults, with *path* merged over them.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A TOML file holding some of the keys of ``grading_default.toml``.
+
+    Raises
+    ------
+    ConfigError
+        Missing or unreadable file, TOML syntax error, unknown key, a value
+        that is not a number, a negative weight, a zero benchmark for a
+        weighted indicator, or cut-offs out of order.
+    """
+    data = tomllib.loads(_default_text())
+    source = f"qygeo/{DEFAULT_CONFIG_NAME} (defaults)"
+    where = DEFAULT_CONFIG_NAME
+    if path is not None:
+        p = Path(path)
+        where = str(p)
+        try:
+            user = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{p}: file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{p}: cannot be read ({exc})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{p}: not valid TOML ({exc})") from None
+        data = _merge(data, user, "", where)
+        source = f"{p} over the defaults"
+    g = data["grading"]
+    weights = {k: _number(v, f"grading.weights.{k}", where) for k, v in g["weights"].items()}
+    if not any(weights.values()):
+        raise ConfigError(f"{where}: every grading weight is 0")
+    benchmarks = {k: _number(v, f"grading.benchmarks.{k}", where, positive=weights[k] > 0)
+                  for k, v in g["benchmarks"].items()}
+    cap = _number(g["cap"], "grading.cap", where, positive=True)
+    cutoffs = {k: _number(v, f"grading.cutoffs.{k}", where) for k, v in g["cutoffs"].items()}
+    if not cutoffs["A"] >= cutoffs["B"] >= cutoffs["C"]:
+        raise ConfigError(f"{where}: grading.cutoffs must satisfy A ≥ B ≥ C "
+                          f"(got A={cutoffs['A']:g}, B={cutoffs['B']:g}, C={cutoffs['C']:g})")
+    e = data["entry"]
+    entry: dict[str, Any] = {"name": str(e["name"])}
+    for k in ("investment_wan_per_mu", "output_wan_per_mu", "tax_wan_per_mu"):
+        entry[k] = _number(e[k], f"entry.{k}", where)
+    if e["investment_basis"] not in INVESTMENT_BASES:
+        raise ConfigError(f"{where}: entry.investment_basis must be one of "
+                          f"{', '.join(INVESTMENT_BASES)}, not {e['investment_basis']!r}")
+    entry["investment_basis"] = e["investment_basis"]
+    return GradingConfig(weights=weights, benchmarks=benchmarks, cap=cap, cutoffs=cutoffs,
+                         entry=entry, source=source)

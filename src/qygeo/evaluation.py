@@ -1,0 +1,141 @@
+"""Land-use efficiency evaluation of a built report: indicators, grades, targets, trends.
+
+:func:`evaluate` runs, on the parks and plots of a report, the evaluations the
+land and industry administrations use: the TD/T 1029 indicators
+(:mod:`qygeo.indicators`), the 亩均 grading and entry checks
+(:mod:`qygeo.grading`), the targets and trends (:mod:`qygeo.trends`) and the
+check of a stored idle flag against the MLR No. 53 rule (:mod:`qygeo.idle`).
+It only assembles; every formula is in those modules.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import indicators as ind_mod
+from . import metrics, trends
+from .config import GradingConfig
+from .grading import grade_counts, grade_enterprises, grade_plots
+from .idle import check_stored_idle
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .dataset import Dataset
+
+INVESTMENT_TARGET = "key_park_land_investment_intensity_target"
+OUTPUT_TARGET = "key_park_land_output_intensity_target"
+
+
+@dataclass
+class Evaluation:
+    """The evaluation tables of a report.
+
+    Attributes
+    ----------
+    indicators : pandas.DataFrame
+        Long: ``park_id, indicator, name_zh, name_en, value, unit, status, basis``.
+    grading : pandas.DataFrame
+        One row per plot (:func:`qygeo.grading.grade_plots`).
+    enterprises : pandas.DataFrame
+        One row per enterprise (:func:`qygeo.grading.grade_enterprises`).
+    targets : pandas.DataFrame
+        One row per park and target (:func:`qygeo.trends.target_table`).
+    trends : pandas.DataFrame
+        Yearly park figures (:func:`qygeo.trends.trend_table`).
+    idle_check : pandas.DataFrame
+        Stored idle flags that disagree with the rule.
+    park_columns : dict
+        park_id → extra report columns (grade counts, gaps, growth, indicators).
+    config : GradingConfig
+    """
+
+    indicators: pd.DataFrame
+    grading: pd.DataFrame
+    enterprises: pd.DataFrame
+    targets: pd.DataFrame
+    trends: pd.DataFrame
+    idle_check: pd.DataFrame
+    config: GradingConfig
+    park_columns: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _park_attrs(ds: Dataset, park_id: str, year: int | None) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    row = ds.parks[ds.parks["park_id"] == park_id]
+    if len(row):
+        attrs.update(row.iloc[0].drop(labels=[ds.parks.geometry.name]).to_dict())
+    st = ds.park_stats
+    if year is not None and len(st):
+        srow = st[(st["park_id"] == park_id) & (st["year"] == year)]
+        if len(srow):
+            attrs.update({k: v for k, v in srow.iloc[0].to_dict().items()
+                          if v is not None and not (isinstance(v, float) and math.isnan(v))})
+    return attrs
+
+
+def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int | None,
+             as_of_year: int, config: GradingConfig) -> Evaluation:
+    """Evaluate the parks of a report.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data folder (park attributes, park_stats, targets).
+    parks : pandas.DataFrame
+        The report's park table (``park_id``, ``area_km2``, intensities).
+    plots : pandas.DataFrame
+        The report's plot table (``park_id``, ``area_m2``, ``area_mu``, idle
+        columns, the plots contract's columns).
+    year : int or None
+        Report year: the base year of the targets' required growth (else
+        *as_of_year*).
+    as_of_year : int
+        Year of the idle classification date.
+    config : GradingConfig
+    """
+    import pandas as pd
+
+    members = metrics.park_descendants(ds.parks)
+    graded = grade_plots(plots, config) if len(plots) else grade_plots(
+        pd.DataFrame(columns=["plot_id", "park_id", "area_mu"]), config)
+    enterprises = grade_enterprises(plots, config)
+    ind_rows: list[dict[str, Any]] = []
+    extra: dict[str, dict[str, Any]] = {}
+    for p in parks.itertuples():
+        pid = p.park_id
+        ids = members.get(pid, {pid})
+        mine = plots[plots["park_id"].isin(ids)] if len(plots) else plots
+        values = ind_mod.park_indicators(mine, park_area_m2=float(p.area_km2) * metrics.M2_PER_KM2,
+                                         park_attrs=_park_attrs(ds, pid, year))
+        ind_rows += ind_mod.indicator_rows(pid, values)
+        g = graded[graded["park_id"].isin(ids)] if len(graded) else graded
+        cols: dict[str, Any] = {k: (v.value if v.value is not None else math.nan)
+                                for k, v in values.items()}
+        cols["grade_counts"] = grade_counts(g["grade"]) if len(g) else grade_counts([])
+        cols["graded_plot_count"] = int(sum(cols["grade_counts"].values()))
+        cols["entry_pass_count"] = int((g["entry_pass"] == True).sum()) if len(g) else 0  # noqa: E712
+        cols["entry_fail_count"] = int((g["entry_pass"] == False).sum()) if len(g) else 0  # noqa: E712
+        extra[pid] = cols
+    indicators = pd.DataFrame(ind_rows, columns=["park_id", "indicator", "name_zh", "name_en",
+                                                 "value", "unit", "status", "basis"])
+    targets_src = ds.targets if getattr(ds, "targets", None) is not None else (
+        trends.default_targets())
+    base_year = year if year is not None else as_of_year
+    tt = trends.target_table(parks, indicators, targets_src, base_year=base_year)
+    for pid, cols in extra.items():
+        for tid, prefix in ((INVESTMENT_TARGET, ""), (OUTPUT_TARGET, "output_")):
+            r = tt[(tt["park_id"] == pid) & (tt["target"] == tid)]
+            gap = float(r["gap"].iloc[0]) if len(r) else math.nan
+            growth = float(r["required_annual_growth"].iloc[0]) if len(r) else math.nan
+            cols[f"{prefix}target_gap_yuan_per_km2"] = gap
+            cols[f"{prefix}required_annual_growth"] = growth
+    areas = dict(zip(parks["park_id"], parks["area_km2"].astype(float), strict=True))
+    tr = trends.trend_table(ds.park_stats, areas)
+    idle_check = (check_stored_idle(plots, plots) if len(plots) and "idle_status" in plots
+                  else check_stored_idle(pd.DataFrame(columns=["plot_id"]), pd.DataFrame()))
+    return Evaluation(indicators=indicators, grading=graded, enterprises=enterprises,
+                      targets=tt, trends=tr, idle_check=idle_check, config=config,
+                      park_columns=extra)

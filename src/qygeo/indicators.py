@@ -1,0 +1,288 @@
+"""Development-zone land-use indicators per park, in the style of TD/T 1029-2013.
+
+《开发区土地集约利用评价规程》(TD/T 1029-2013) is the standard by which the
+Ministry of Natural Resources and the provinces evaluate development zones
+(Guangdong's yearly 开发区土地集约利用水平速览 reports, e.g. 2019: 工业用地固定
+资产投入强度 7617.58 万元/公顷 and 工业用地地均税收 966.19 万元/公顷 over 117 zones;
+the ministry's national bulletins report 土地开发率, 土地供应率, 土地建成率,
+综合容积率, 建筑密度, 工业用地率, 工业用地固定资产投入强度, 工业用地地均税收). Its
+definitions, and how qygeo feeds them from the plots table:
+
+``land_development_rate`` 土地开发率
+    TD/T: 已达到供地条件的土地面积 / 开发区土地总面积 (land ready for supply /
+    zone area). qygeo: park ``ready_for_supply_area_m2`` (parks layer or
+    park_stats; not in the bundled data) / park polygon area.
+``land_supply_rate`` 土地供应率
+    TD/T: 已供应国有建设用地面积 / 已达到供地条件的土地面积. qygeo: Σ plot area
+    (a plot in the layer is supplied land) / ``ready_for_supply_area_m2``.
+``land_built_up_rate`` 土地建成率
+    TD/T: 已建成城镇建设用地面积 / 已供应国有建设用地面积. qygeo: Σ
+    ``developed_area_m2`` / Σ plot area.
+``industrial_land_share`` 工业用地率
+    TD/T: 工业用地面积 / 已建成城镇建设用地面积. qygeo: Σ ``developed_area_m2``
+    of plots with ``land_use`` = industrial / Σ ``developed_area_m2``.
+``floor_area_ratio`` 综合容积率
+    TD/T: 总建筑面积 / 已建成城镇建设用地面积. qygeo: Σ ``floor_area_m2`` / Σ
+    ``developed_area_m2`` over built plots.
+``building_density`` 建筑密度
+    TD/T: 建筑基底总面积 / 已建成城镇建设用地面积. qygeo: Σ
+    ``building_footprint_m2`` (optional column, not in the plots contract or the
+    bundled data) / Σ ``developed_area_m2``.
+``industrial_fai_intensity_wan_per_ha`` 工业用地固定资产投入强度 (万元/公顷)
+    TD/T: 工业(物流)企业累计固定资产投资总额 / 已建成工业(物流)用地面积. qygeo: Σ
+    ``invested_yuan`` / Σ ``developed_area_m2`` over built plots whose
+    ``land_use`` is industrial or logistics.
+``industrial_tax_intensity_wan_per_ha`` 工业用地地均税收 (万元/公顷)
+    TD/T: 工业(物流)企业税收总额 / 已建成工业(物流)用地面积. qygeo: Σ ``tax_yuan``
+    / Σ ``developed_area_m2`` over the same plots.
+``idle_land_disposal_rate`` 闲置土地处置率
+    TD/T: 已处置闲置土地面积 / 闲置土地总面积. qygeo: plots idle by the MLR No. 53
+    rule (:mod:`qygeo.idle`) plus plots with ``idle_disposed_on`` set (optional
+    column); disposed area / that area.
+
+"Built" land of a plot is its ``developed_area_m2``; a plot is built when that
+is > 0. Rates are fractions (0.25 = 25 %).
+
+Missing inputs. A column absent from the plots table, or no plot to compute
+over, gives ``status = "n/a"`` and ``value = None`` with the reason. Where
+some plots lack an input, they are left out of numerator and denominator
+alike, the value is computed over the others and ``status = "partial"``; the
+``basis`` names the plots left out. No value is ever filled in.
+
+Deviations from the standard, because a plots layer is not a land survey: the
+zone's roads, green space and public facilities are not plots, so built-up
+land here is the plots' developed land only, and ratios over it (industrial
+land share, floor-area ratio) are of the plots, not of the whole zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import metrics
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+STATUS_OK = "ok"
+STATUS_PARTIAL = "partial"
+STATUS_NA = "n/a"
+
+#: Land uses counted as 工业(物流) land for the investment and tax intensities.
+INDUSTRIAL_USES = ("industrial", "logistics")
+#: Land uses counted as 工业用地 for the industrial land share.
+INDUSTRIAL_SHARE_USES = ("industrial",)
+
+#: key -> (中文, English, unit). Order is the report order.
+INDICATORS: dict[str, tuple[str, str, str]] = {
+    "land_development_rate": ("土地开发率", "Land development rate", "share"),
+    "land_supply_rate": ("土地供应率", "Land supply rate", "share"),
+    "land_built_up_rate": ("土地建成率", "Land built-up rate", "share"),
+    "industrial_land_share": ("工业用地率", "Industrial land share", "share"),
+    "floor_area_ratio": ("综合容积率", "Comprehensive floor-area ratio", "ratio"),
+    "building_density": ("建筑密度", "Building density", "share"),
+    "industrial_fai_intensity_wan_per_ha": ("工业用地固定资产投入强度",
+                                            "Industrial land fixed-asset investment intensity",
+                                            "万元/公顷"),
+    "industrial_tax_intensity_wan_per_ha": ("工业用地地均税收", "Industrial land tax per area",
+                                            "万元/公顷"),
+    "idle_land_disposal_rate": ("闲置土地处置率", "Idle land disposal rate", "share"),
+}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator's result.
+
+    Attributes
+    ----------
+    key : str
+        A key of :data:`INDICATORS`.
+    value : float or None
+        None when n/a.
+    status : str
+        ``ok``, ``partial`` (some plots left out, named in *basis*) or ``n/a``.
+    basis : str
+        What it was computed from, or why it is n/a.
+    """
+
+    key: str
+    value: float | None
+    status: str
+    basis: str
+
+
+def _na(key: str, reason: str) -> Indicator:
+    return Indicator(key, None, STATUS_NA, reason)
+
+
+def _num(plots: pd.DataFrame, col: str) -> np.ndarray:
+    import pandas as pd
+
+    return pd.to_numeric(plots[col], errors="coerce").to_numpy(dtype="float64")
+
+
+def _ids(plots: pd.DataFrame, mask: np.ndarray, limit: int = 5) -> str:
+    ids = list(plots["plot_id"].astype(str)[mask]) if "plot_id" in plots.columns else []
+    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
+    return ", ".join(ids[:limit]) + more
+
+
+def _sum_ratio(key: str, plots: pd.DataFrame, num_col: str, den_col: str, rows: np.ndarray,
+               *, what: str, scale: float = 1.0) -> Indicator:
+    """Σ num / Σ den over *rows*, leaving out (and naming) rows lacking either."""
+    for col in (num_col, den_col):
+        if col not in plots.columns:
+            return _na(key, f"no {col} column in the plots table")
+    if not rows.any():
+        return _na(key, f"no {what}")
+    num, den = _num(plots, num_col), _num(plots, den_col)
+    known = rows & ~np.isnan(num) & ~np.isnan(den)
+    lacking = rows & ~known
+    if not known.any():
+        return _na(key, f"{num_col} or {den_col} unknown for all {what} "
+                        f"({_ids(plots, lacking)})")
+    d = float(den[known].sum())
+    if d <= 0:
+        return _na(key, f"Σ {den_col} is 0 over the {what}")
+    value = float(num[known].sum()) / d * scale
+    basis = f"Σ {num_col} / Σ {den_col} over {int(known.sum())} {what}"
+    if lacking.any():
+        basis += f"; left out for lacking {num_col} or {den_col}: {_ids(plots, lacking)}"
+        return Indicator(key, value, STATUS_PARTIAL, basis)
+    return Indicator(key, value, STATUS_OK, basis)
+
+
+def _present(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and np.isnan(v))
+
+
+def park_indicators(plots: pd.DataFrame, *, park_area_m2: float,
+                    park_attrs: Mapping[str, Any] | None = None) -> dict[str, Indicator]:
+    """Every indicator of :data:`INDICATORS` for one park.
+
+    Parameters
+    ----------
+    plots : pandas.DataFrame
+        The park's plots (nested parks' plots included) from the report's plot
+        table: ``area_m2`` (plot land, m²), ``idle_status`` and any columns of
+        the plots contract.
+    park_area_m2 : float
+        The park polygon's area, m².
+    park_attrs : mapping, optional
+        The park's attributes (parks layer joined with park_stats); only
+        ``ready_for_supply_area_m2`` (m² of land ready for supply) is used.
+
+    Returns
+    -------
+    dict
+        Indicator key → :class:`Indicator`.
+    """
+    import pandas as pd
+
+    attrs = dict(park_attrs or {})
+    out: dict[str, Indicator] = {}
+    n = len(plots)
+    all_rows = np.ones(n, dtype=bool)
+    area = _num(plots, "area_m2") if "area_m2" in plots.columns else np.full(n, np.nan)
+    supplied_m2 = float(np.nansum(area)) if n else 0.0
+
+    ready = attrs.get("ready_for_supply_area_m2")
+    ready = float(ready) if _present(ready) else None
+    no_ready = ("no ready_for_supply_area_m2 for the park (land that has reached supply "
+                "conditions, 已达到供地条件) in the parks layer or park_stats")
+    if ready is None:
+        out["land_development_rate"] = _na("land_development_rate", no_ready)
+        out["land_supply_rate"] = _na("land_supply_rate", no_ready)
+    else:
+        out["land_development_rate"] = Indicator(
+            "land_development_rate", float(metrics.safe_divide(ready, park_area_m2)), STATUS_OK,
+            "ready_for_supply_area_m2 / park polygon area")
+        out["land_supply_rate"] = (
+            Indicator("land_supply_rate", float(metrics.safe_divide(supplied_m2, ready)),
+                      STATUS_OK, f"Σ plot area of {n} plots / ready_for_supply_area_m2")
+            if n else _na("land_supply_rate", "no plots (no supplied land recorded)"))
+
+    out["land_built_up_rate"] = _sum_ratio(
+        "land_built_up_rate", plots, "developed_area_m2", "area_m2", all_rows, what="plots")
+
+    has_dev = "developed_area_m2" in plots.columns
+    built = (_num(plots, "developed_area_m2") > 0) if has_dev else np.zeros(n, dtype=bool)
+    uses = (plots["land_use"].astype("object").map(
+        lambda v: str(v).strip().lower() if _present(v) else None)
+        if "land_use" in plots.columns else pd.Series([None] * n, index=plots.index))
+    if not has_dev:
+        out["industrial_land_share"] = _na("industrial_land_share",
+                                           "no developed_area_m2 column in the plots table")
+    elif "land_use" not in plots.columns:
+        out["industrial_land_share"] = _na("industrial_land_share",
+                                           "no land_use column in the plots table")
+    else:
+        share_plots = plots.assign(
+            _industrial_m2=np.where(uses.isin(INDUSTRIAL_SHARE_USES), _num(
+                plots, "developed_area_m2"), np.where(uses.isna(), np.nan, 0.0)))
+        out["industrial_land_share"] = _sum_ratio(
+            "industrial_land_share", share_plots, "_industrial_m2", "developed_area_m2", built,
+            what="built plots")
+        out["industrial_land_share"] = _rename(out["industrial_land_share"],
+                                               "_industrial_m2", "industrial developed_area_m2")
+
+    out["floor_area_ratio"] = _sum_ratio("floor_area_ratio", plots, "floor_area_m2",
+                                         "developed_area_m2", built, what="built plots")
+    out["building_density"] = _sum_ratio("building_density", plots, "building_footprint_m2",
+                                         "developed_area_m2", built, what="built plots")
+
+    industrial_built = built & uses.isin(INDUSTRIAL_USES).to_numpy()
+    if "land_use" not in plots.columns:
+        for k in ("industrial_fai_intensity_wan_per_ha", "industrial_tax_intensity_wan_per_ha"):
+            out[k] = _na(k, "no land_use column in the plots table")
+    else:
+        # yuan/m² → 万元/公顷: × 1e4 m²/ha ÷ 1e4 yuan/万元 = × 1
+        per_ha = float(metrics.wan_yuan_per_ha(1.0, 1.0))
+        out["industrial_fai_intensity_wan_per_ha"] = _sum_ratio(
+            "industrial_fai_intensity_wan_per_ha", plots, "invested_yuan", "developed_area_m2",
+            industrial_built, what="built industrial/logistics plots", scale=per_ha)
+        out["industrial_tax_intensity_wan_per_ha"] = _sum_ratio(
+            "industrial_tax_intensity_wan_per_ha", plots, "tax_yuan", "developed_area_m2",
+            industrial_built, what="built industrial/logistics plots", scale=per_ha)
+
+    out["idle_land_disposal_rate"] = _disposal_rate(plots, area)
+    return {k: out[k] for k in INDICATORS}
+
+
+def _rename(ind: Indicator, old: str, new: str) -> Indicator:
+    return Indicator(ind.key, ind.value, ind.status, ind.basis.replace(old, new))
+
+
+def _disposal_rate(plots: pd.DataFrame, area: np.ndarray) -> Indicator:
+    key = "idle_land_disposal_rate"
+    if "idle_status" not in plots.columns or not (plots["idle_status"] != "n/a").any():
+        return _na(key, "idle status unknown (no start dates to apply the MLR No. 53 rule)")
+    if "idle_disposed_on" not in plots.columns:
+        return _na(key, "no idle_disposed_on column: disposal of idle land is not recorded")
+    import pandas as pd
+
+    disposed = pd.to_datetime(plots["idle_disposed_on"], errors="coerce").notna().to_numpy()
+    idle = (plots["idle_status"] == "idle").to_numpy()
+    total = idle | disposed
+    if not total.any():
+        return _na(key, "no idle land (nothing to dispose of)")
+    value = float(np.nansum(area[disposed]) / np.nansum(area[total]))
+    return Indicator(key, value, STATUS_OK,
+                     f"disposed area ({int(disposed.sum())} plots) / idle + disposed area "
+                     f"({int(total.sum())} plots)")
+
+
+def indicator_rows(park_id: str, indicators: Mapping[str, Indicator]) -> list[dict[str, Any]]:
+    """Long-format rows (one per indicator) for the report's indicators table."""
+    rows = []
+    for key, ind in indicators.items():
+        zh, en, unit = INDICATORS[key]
+        rows.append({"park_id": park_id, "indicator": key, "name_zh": zh, "name_en": en,
+                     "value": ind.value, "unit": unit, "status": ind.status,
+                     "basis": ind.basis})
+    return rows

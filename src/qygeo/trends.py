@@ -1,0 +1,199 @@
+"""Targets, benchmarks and trends: how far each park is, and how fast it must grow.
+
+Targets and benchmarks come from ``attributes/targets.csv``
+(``indicator, value, unit, year, source``):
+
+- the paper's 2027 targets for key parks (Chen et al. 2025, §6.2.3): land
+  investment intensity over 5 billion yuan/km², output intensity 10 billion
+  yuan/km²; compared with the report's ``intensity_yuan_per_km2`` and
+  ``output_intensity_yuan_per_km2``;
+- Guangdong's 2019 development-zone averages (广东省自然资源厅,
+  《2019年度广东省开发区土地集约利用水平速览》): industrial-land fixed-asset
+  investment intensity 7617.58 万元/公顷 and industrial-land tax 966.19 万元/公顷;
+  compared with the TD/T 1029 indicators of :mod:`qygeo.indicators`, which
+  measure the same thing (industrial land only), not with the park-wide
+  intensity.
+
+For each park and target: the gap (target − current, in the target's unit) and
+the compound yearly growth that closes it by the target year
+(:func:`qygeo.metrics.required_annual_growth`; benchmarks without a future
+year are taken as to be reached by :data:`qygeo.metrics.TARGET_YEAR`). Growth
+is 0 where the target is already met and n/a where the current value is
+unknown or 0, or no year is left.
+
+Trends are the park_stats rows of each park over the years, as intensities on
+the park's current area, for parks with at least two years.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import metrics
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+#: targets.csv indicator -> (what it is compared with, report column or indicator key, label)
+TARGET_MEASURES: dict[str, tuple[str, str, str]] = {
+    "key_park_land_investment_intensity_target": (
+        "park", "intensity_yuan_per_km2", "2027 target: investment intensity (paper §6.2.3)"),
+    "key_park_land_output_intensity_target": (
+        "park", "output_intensity_yuan_per_km2", "2027 target: output intensity (paper §6.2.3)"),
+    "guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity": (
+        "indicator", "industrial_fai_intensity_wan_per_ha",
+        "Guangdong dev-zone average 2019: industrial land fixed-asset investment intensity"),
+    "guangdong_dev_zone_industrial_land_tax_intensity": (
+        "indicator", "industrial_tax_intensity_wan_per_ha",
+        "Guangdong dev-zone average 2019: industrial land tax per area"),
+}
+#: Units of targets.csv → factor to the unit of the compared measure.
+UNIT_FACTORS = {"yuan/km2": 1.0, "10k_yuan/ha": 1.0}
+
+TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "target_value",
+                  "unit", "target_year", "base_year", "years_left", "gap", "met",
+                  "required_annual_growth", "note", "source"]
+
+
+def default_targets() -> pd.DataFrame:
+    """The two 2027 targets of the paper, for data folders without targets.csv."""
+    import pandas as pd
+
+    return pd.DataFrame([
+        {"indicator": "key_park_land_investment_intensity_target",
+         "value": metrics.TARGET_INVESTMENT_INTENSITY_YUAN_PER_KM2, "unit": "yuan/km2",
+         "year": metrics.TARGET_YEAR, "source": "Chen et al. 2025, §6.2.3"},
+        {"indicator": "key_park_land_output_intensity_target",
+         "value": metrics.TARGET_OUTPUT_INTENSITY_YUAN_PER_KM2, "unit": "yuan/km2",
+         "year": metrics.TARGET_YEAR, "source": "Chen et al. 2025, §6.2.3"},
+    ])
+
+
+def gap_and_growth(current: float, target: float, base_year: int | None,
+                   target_year: int) -> tuple[float, bool | None, float, int | None, str]:
+    """Gap, whether met, required yearly growth, years left and a note.
+
+    Returns
+    -------
+    tuple
+        ``(gap, met, growth, years_left, note)``: gap = target − current
+        (NaN when current is unknown), met = current ≥ target (None when
+        unknown), growth = ``(target/current) ** (1/years_left) − 1``, 0 when
+        met, NaN when it cannot be computed (note says why).
+    """
+    if current is None or (isinstance(current, float) and math.isnan(current)):
+        return math.nan, None, math.nan, None, "current value n/a"
+    gap = float(metrics.target_gap(current, target))
+    met = bool(current >= target)
+    years = None if base_year is None else int(target_year) - int(base_year)
+    if met:
+        return gap, met, 0.0, years, "already met"
+    if years is None or years <= 0:
+        return gap, met, math.nan, years, "no year left before the target year"
+    if current <= 0:
+        return gap, met, math.nan, years, "current value is 0: no growth rate reaches the target"
+    return gap, met, float(metrics.required_annual_growth(current, target, years)), years, ""
+
+
+def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: pd.DataFrame,
+                 *, base_year: int | None) -> pd.DataFrame:
+    """Every park against every known target and benchmark.
+
+    Parameters
+    ----------
+    parks : pandas.DataFrame
+        The report's park table (``park_id`` and the measures of
+        :data:`TARGET_MEASURES`).
+    indicators : pandas.DataFrame or None
+        The report's long indicators table (``park_id, indicator, value``).
+    targets : pandas.DataFrame
+        ``attributes/targets.csv``; rows of unknown indicators are skipped.
+    base_year : int or None
+        The year the current values stand for (the report year).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TARGET_COLUMNS`, one row per park and target.
+    """
+    import pandas as pd
+
+    ind = {}
+    if indicators is not None and len(indicators):
+        ind = {(r.park_id, r.indicator): r.value for r in indicators.itertuples()}
+    rows: list[dict[str, Any]] = []
+    for t in targets.itertuples():
+        spec = TARGET_MEASURES.get(t.indicator)
+        if spec is None or t.unit not in UNIT_FACTORS:
+            continue
+        kind, measure, label = spec
+        value = float(t.value) * UNIT_FACTORS[t.unit]
+        t_year = int(t.year) if int(t.year) > (base_year or 0) else metrics.TARGET_YEAR
+        for p in parks.itertuples():
+            cur = getattr(p, measure, None) if kind == "park" else ind.get((p.park_id, measure))
+            cur = math.nan if cur is None or pd.isna(cur) else float(cur)
+            gap, met, growth, years, note = gap_and_growth(cur, value, base_year, t_year)
+            if kind == "indicator" and int(t.year) < t_year:
+                note = (note + "; " if note else "") + f"{int(t.year)} level, to reach by {t_year}"
+            rows.append({"park_id": p.park_id, "target": t.indicator, "target_name": label,
+                         "measure": measure, "current": cur, "target_value": value,
+                         "unit": "万元/公顷" if t.unit == "10k_yuan/ha" else "元/km²",
+                         "target_year": t_year, "base_year": base_year, "years_left": years,
+                         "gap": gap, "met": met, "required_annual_growth": growth,
+                         "note": note, "source": t.source})
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+
+
+TREND_COLUMNS = ["park_id", "year", "signed_investment_yuan", "intensity_yuan_per_km2",
+                 "output_yuan", "output_intensity_yuan_per_km2", "tax_yuan", "source"]
+
+
+def trend_table(park_stats: pd.DataFrame, park_area_km2: dict[str, float], *,
+                first_year: int = 2019, last_year: int = 2024) -> pd.DataFrame:
+    """Yearly figures of parks with at least two years in *first_year*..*last_year*.
+
+    Intensities divide each year's figure by the park's current polygon area
+    (a boundary history is not recorded), in yuan/km².
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TREND_COLUMNS`, sorted by park and year; empty when no
+        park has two years.
+    """
+    import pandas as pd
+
+    if park_stats is None or not len(park_stats):
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    s = park_stats[(park_stats["year"] >= first_year) & (park_stats["year"] <= last_year)]
+    s = s[s["park_id"].isin(park_area_km2)]
+    counts = s.groupby("park_id")["year"].nunique()
+    s = s[s["park_id"].isin(counts[counts >= 2].index)].copy()
+    if not len(s):
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    area = s["park_id"].map(park_area_km2).to_numpy(dtype="float64")
+    for c in ("signed_investment_yuan", "output_yuan", "tax_yuan"):
+        if c not in s.columns:
+            s[c] = np.nan
+    s["intensity_yuan_per_km2"] = metrics.intensity_yuan_per_km2(s["signed_investment_yuan"], area)
+    s["output_intensity_yuan_per_km2"] = metrics.intensity_yuan_per_km2(s["output_yuan"], area)
+    if "source" not in s.columns:
+        s["source"] = None
+    return s[TREND_COLUMNS].sort_values(["park_id", "year"]).reset_index(drop=True)
+
+
+def observed_growth(trends: pd.DataFrame, column: str) -> dict[str, float]:
+    """Compound yearly growth of *column* per park between its first and last known year."""
+    out = {}
+    for pid, grp in trends.groupby("park_id"):
+        g = grp.dropna(subset=[column])
+        if len(g) < 2:
+            continue
+        first, last = g.iloc[0], g.iloc[-1]
+        years = int(last["year"]) - int(first["year"])
+        if years > 0 and first[column] > 0:
+            out[pid] = float((last[column] / first[column]) ** (1 / years) - 1)
+    return out

@@ -1,0 +1,98 @@
+"""TD/T 1029-style indicators on hand-made plots, and n/a with a reason when inputs miss."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from qygeo.indicators import INDICATORS, STATUS_NA, STATUS_OK, STATUS_PARTIAL, park_indicators
+
+NAN = math.nan
+
+
+def plots(**extra):
+    df = pd.DataFrame({
+        "plot_id": ["a", "b", "c"],
+        "land_use": ["industrial", "logistics", "industrial"],
+        "area_m2": [10000.0, 10000.0, 20000.0],
+        "developed_area_m2": [5000.0, 10000.0, 0.0],
+        "floor_area_m2": [7500.0, 10000.0, 0.0],
+        "invested_yuan": [5e7, 3e7, 1e6],
+        "tax_yuan": [1e6, NAN, NAN],
+        "idle_status": ["not_idle", "not_idle", "idle"],
+    })
+    for k, v in extra.items():
+        df[k] = v
+    return df
+
+
+def test_values_worked_by_hand():
+    r = park_indicators(plots(), park_area_m2=100000.0,
+                        park_attrs={"ready_for_supply_area_m2": 50000.0})
+    assert list(r) == list(INDICATORS)
+    # ready 50000 of 100000 m² → 0.5; supplied (plots) 40000 of 50000 ready → 0.8
+    assert r["land_development_rate"].value == pytest.approx(0.5)
+    assert r["land_supply_rate"].value == pytest.approx(0.8)
+    # developed 15000 of 40000 m² of plots
+    assert r["land_built_up_rate"].value == pytest.approx(0.375)
+    # industrial (not logistics) developed 5000 of 15000 built m²
+    assert r["industrial_land_share"].value == pytest.approx(1 / 3)
+    # floor 17500 / built 15000
+    assert r["floor_area_ratio"].value == pytest.approx(17500 / 15000)
+    # built industrial+logistics a, b: 8e7 yuan = 8000 万元 on 1.5 ha → 5333.33 万元/公顷;
+    # c (not built, developed 0) is not in it
+    assert r["industrial_fai_intensity_wan_per_ha"].value == pytest.approx(8000 / 1.5)
+    assert r["industrial_fai_intensity_wan_per_ha"].status == STATUS_OK
+
+
+def test_plots_lacking_an_input_are_left_out_and_named():
+    r = park_indicators(plots(), park_area_m2=100000.0)
+    tax = r["industrial_tax_intensity_wan_per_ha"]
+    # only a: 1e6 yuan = 100 万元 on 0.5 ha → 200 万元/公顷; b has no tax_yuan
+    assert tax.status == STATUS_PARTIAL and tax.value == pytest.approx(200.0)
+    assert "left out" in tax.basis and "b" in tax.basis.split("left out")[1]
+
+
+def test_missing_inputs_give_na_with_the_reason():
+    r = park_indicators(plots(), park_area_m2=100000.0)
+    for key, needle in [
+        ("land_development_rate", "ready_for_supply_area_m2"),
+        ("land_supply_rate", "ready_for_supply_area_m2"),
+        ("building_density", "no building_footprint_m2 column"),
+        ("idle_land_disposal_rate", "no idle_disposed_on column"),
+    ]:
+        assert r[key].status == STATUS_NA and r[key].value is None, key
+        assert needle in r[key].basis, key
+    bare = park_indicators(pd.DataFrame({"plot_id": ["a"], "area_m2": [1.0]}),
+                           park_area_m2=10.0)
+    assert bare["land_built_up_rate"].basis == "no developed_area_m2 column in the plots table"
+    assert bare["floor_area_ratio"].status == STATUS_NA
+    assert "land_use" in bare["industrial_fai_intensity_wan_per_ha"].basis
+    assert "idle status unknown" in bare["idle_land_disposal_rate"].basis
+    assert all(v.value is None for k, v in bare.items()), "never a made-up number"
+
+
+def test_every_value_unknown_is_na_not_zero():
+    r = park_indicators(plots(tax_yuan=[NAN, NAN, NAN]), park_area_m2=1e5)
+    tax = r["industrial_tax_intensity_wan_per_ha"]
+    assert tax.status == STATUS_NA and tax.value is None and "unknown" in tax.basis
+
+
+def test_building_density_and_disposal_rate_when_recorded():
+    r = park_indicators(plots(building_footprint_m2=[2500.0, 5000.0, 0.0],
+                              idle_disposed_on=[None, "2024-05-01", None]),
+                        park_area_m2=1e5)
+    assert r["building_density"].value == pytest.approx(7500 / 15000)
+    # idle c (20000 m²) not disposed, b (10000 m²) disposed: 10000 / 30000
+    assert r["idle_land_disposal_rate"].value == pytest.approx(1 / 3)
+
+
+def test_no_plots():
+    r = park_indicators(plots().iloc[0:0], park_area_m2=1e5,
+                        park_attrs={"ready_for_supply_area_m2": 5e4})
+    assert r["land_development_rate"].value == pytest.approx(0.5)
+    assert r["land_supply_rate"].status == STATUS_NA
+    assert r["land_built_up_rate"].status == STATUS_NA and "no plots" in r[
+        "land_built_up_rate"].basis

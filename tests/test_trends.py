@@ -1,0 +1,79 @@
+"""Targets, required growth (worked by hand) and trends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from qygeo.dataset import load_dataset
+from qygeo.report import build_report
+from qygeo.trends import gap_and_growth, observed_growth, target_table, trend_table
+
+
+def test_required_growth_worked_by_hand():
+    # 6.25e8 → 5e9 is ×8 in 3 years (2024 → 2027): cube root of 8 = 2, so +100 % a year.
+    gap, met, growth, years, note = gap_and_growth(6.25e8, 5e9, 2024, 2027)
+    assert gap == pytest.approx(4.375e9) and met is False and years == 3
+    assert growth == pytest.approx(1.0)
+    # ×4 in 2 years → +100 %; ×1.21 in 2 years → +10 %
+    assert gap_and_growth(1.25e9, 5e9, 2025, 2027)[2] == pytest.approx(1.0)
+    assert gap_and_growth(100.0, 121.0, 2025, 2027)[2] == pytest.approx(0.10)
+
+
+def test_growth_edge_cases():
+    assert gap_and_growth(6e9, 5e9, 2024, 2027)[1:3] == (True, 0.0)  # met: no growth needed
+    g = gap_and_growth(0.0, 5e9, 2024, 2027)
+    assert math.isnan(g[2]) and "0" in g[4]
+    g = gap_and_growth(1e9, 5e9, 2027, 2027)
+    assert math.isnan(g[2]) and "no year left" in g[4]
+    g = gap_and_growth(math.nan, 5e9, 2024, 2027)
+    assert g[1] is None and "n/a" in g[4]
+
+
+def test_target_table_compares_benchmarks_with_the_matching_indicator():
+    parks = pd.DataFrame({"park_id": ["p"], "intensity_yuan_per_km2": [6.25e8],
+                          "output_intensity_yuan_per_km2": [math.nan]})
+    indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
+        "industrial_fai_intensity_wan_per_ha"], "value": [7617.58 / 4]})
+    targets = pd.DataFrame({
+        "indicator": ["key_park_land_investment_intensity_target",
+                      "key_park_land_output_intensity_target",
+                      "guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity",
+                      "something_else"],
+        "value": [5e9, 1e10, 7617.58, 1.0], "unit": ["yuan/km2", "yuan/km2", "10k_yuan/ha", "x"],
+        "year": [2027, 2027, 2019, 2027], "source": ["s1", "s2", "s3", "s4"]})
+    t = target_table(parks, indicators, targets, base_year=2025).set_index("target")
+    assert len(t) == 3  # the unknown indicator is skipped
+    inv = t.loc["key_park_land_investment_intensity_target"]
+    # 6.25e8 → 5e9 (×8) in 2 years: √8 − 1
+    assert inv["required_annual_growth"] == pytest.approx(8 ** 0.5 - 1)
+    gd = t.loc["guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity"]
+    # a 2019 level, to reach by 2027: ×4 in 2 years → +100 %
+    assert gd["target_year"] == 2027 and gd["required_annual_growth"] == pytest.approx(1.0)
+    assert gd["unit"] == "万元/公顷" and "2019 level" in gd["note"]
+    out = t.loc["key_park_land_output_intensity_target"]
+    assert out["met"] is None and math.isnan(out["required_annual_growth"])
+
+
+def test_trends_need_two_years(tiny_geodata):
+    ds = load_dataset(tiny_geodata)
+    tr = trend_table(ds.park_stats, {"alpha": 2.0, "beta": 1.0})
+    assert list(tr["year"]) == [2023, 2024] and set(tr["park_id"]) == {"alpha"}
+    assert list(tr["intensity_yuan_per_km2"]) == pytest.approx([2e9, 2.5e9])
+    # 4e9 → 5e9 in one year: +25 %
+    assert observed_growth(tr, "signed_investment_yuan")["alpha"] == pytest.approx(0.25)
+
+
+def test_bundled_guangfo_needs_161_percent_a_year():
+    rep = build_report(load_dataset(), as_of=dt.date(2025, 6, 1))
+    g = rep.parks.set_index("park_id").loc["guangfo"]
+    # 28e9 yuan on the 100 km² drawn polygon = 2.8e8 yuan/km² in 2024;
+    # (5e9 / 2.8e8) ** (1/3) − 1 = 17.857 ** (1/3) − 1 = 1.6138
+    assert g["intensity_yuan_per_km2"] == pytest.approx(2.8e8, rel=1e-4)
+    assert g["required_annual_growth"] == pytest.approx(1.6138, abs=2e-4)
+    assert g["target_gap_yuan_per_km2"] == pytest.approx(4.72e9, rel=1e-4)
+    # bundled park_stats hold one year per park: no trend, said so (empty table)
+    assert rep.evaluation.trends.empty
