@@ -80,3 +80,20 @@ class ValidationFailed(QygeoError):
 
 class ConfigError(QygeoError):
     """A grading configuration file (TOML) is unreadable or holds a bad value."""
+
+
+class BoundaryError(DataFileError):
+    """A boundary file cannot become a park: invalid or non-polygonal geometry, outside
+    Qingyuan or its district, implausible size, or overlapping another park."""
+
+
+class ParkExistsError(QygeoError):
+    """``park add`` was given an id the parks layer already has."""
+
+
+class GeodataBusyError(QygeoError):
+    """Another process holds the data folder's write lock for too long."""
+
+
+class HistoryError(QygeoError):
+    """There is no earlier version to restore, or restoring it would lose an edit."""

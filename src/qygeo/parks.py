@@ -1,0 +1,1399 @@
+"""Adding, replacing and removing park boundaries, from the files surveyors send.
+
+The data flow of ``qygeo park add``::
+
+    surveyor file ──read_boundary──▶ Boundary ──plan_add──▶ ParkChange ──commit──▶ parks.geojson
+    (GeoJSON, Shapefile, .zip,     (one WGS84, valid,     (checked against      (lock, history
+     GeoPackage, KML; any CRS)      2-D (Multi)Polygon)    districts and parks)  snapshot, atomic)
+
+* :func:`read_boundary` reads one polygonal feature (or dissolves several), drops
+  Z/M coordinates, works out the CRS (the file's own, or ``--crs``: EPSG codes,
+  ``gcj02``, ``bd09``), refuses numbers that cannot be what the CRS says
+  (metres read as degrees, swapped axes) with a hint, converts to WGS84, refuses
+  or repairs invalid geometry and snaps it to the 1e-6° grid that
+  ``parks.geojson`` stores.
+* :func:`place_boundary` is pure: it finds the district, checks the size and the
+  overlaps with other parks, and refuses what would make ``qygeo validate`` fail.
+* :func:`plan_add`, :func:`plan_update` and :func:`plan_remove` are pure too: from
+  a :class:`ParksState` they build the new file's text and a summary
+  (:class:`ParkChange`); ``--dry-run`` stops there.
+* :func:`commit` takes the lock, re-reads and re-plans (another process may have
+  written meanwhile), keeps the previous file in ``.history/`` and replaces
+  ``parks.geojson`` atomically. :func:`undo` restores the latest snapshot.
+
+Every refusal is a :class:`~qygeo.errors.QygeoError` with a one-line message and
+happens before anything is written: the lock file and the history folder are
+only created by a write.
+
+Unchanged parks are copied through as the JSON objects they were (not re-written
+from a data frame), features are sorted by ``park_id`` and written one per line,
+so ``git diff geodata/parks.geojson`` shows only the park that changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import re
+import time
+import warnings
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import layers
+from .errors import (
+    BoundaryError,
+    CRSError,
+    DataFileError,
+    GeodataBusyError,
+    HistoryError,
+    ParkExistsError,
+    QygeoError,
+    UnknownParkError,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
+    from pyproj import CRS
+    from shapely.geometry.base import BaseGeometry
+
+#: Plausible park size, km² (equal-area). Smaller is a plot or a unit mistake;
+#: larger is a district or a unit mistake.
+MIN_AREA_KM2 = 0.01
+MAX_AREA_KM2 = 500.0
+#: Overlaps with another park up to this area (m²) are boundary noise between
+#: independently surveyed neighbours: reported as a note, not refused.
+OVERLAP_TOLERANCE_M2 = 100.0
+#: Coordinates are stored to this many decimals (see :data:`qygeo.layers.COORD_PRECISION`).
+GRID_DEG = 10.0 ** -layers.COORD_PRECISION
+
+#: Values of ``kind`` (see geodata/README.md).
+PARK_KINDS = ("high_tech_zone", "industrial_park", "specialised_park", "medicine_park",
+              "resource_base")
+#: Park ids: lower-case letters, digits, ``_`` and ``-``, starting with a letter or digit.
+PARK_ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+#: Input formats by file suffix.
+INPUT_FORMATS = {
+    ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile",
+    ".zip": "zipped Shapefile", ".gpkg": "GeoPackage", ".kml": "KML", ".kmz": "KMZ",
+}
+
+#: Folder (inside the data folder) holding earlier versions of parks.geojson.
+HISTORY_DIR = ".history"
+#: Sub-folder of :data:`HISTORY_DIR` keeping versions replaced by an undo.
+UNDONE_DIR = "undone"
+#: Lock file (inside the data folder) serialising writes to parks.geojson.
+LOCK_NAME = ".parks.geojson.lock"
+#: Seconds to wait for another qygeo process's write before giving up.
+LOCK_TIMEOUT_S = 60.0
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A surveyor's boundary, read, converted and cleaned, ready to be placed.
+
+    Attributes
+    ----------
+    geometry : shapely Polygon or MultiPolygon
+        WGS84 longitude/latitude, 2-D, valid, on the 1e-6° grid, exterior rings
+        counter-clockwise (RFC 7946).
+    path : pathlib.Path
+        The file given.
+    sha256 : str
+        Hex SHA-256 of the file's bytes (of the ``.shp`` or the ``.zip`` given).
+    crs : str
+        How the coordinates were read, e.g. ``EPSG:4547 (CGCS2000 / ...)``.
+    features : int
+        Features read (more than one only with ``dissolve``).
+    raw_bounds : tuple of float
+        Bounds of the coordinates as stored in the file.
+    notes : tuple of str
+        Things the user should know (Z dropped, geometry repaired, ...).
+    crs_hint : str or None
+        A ``--crs`` that would put the file's numbers in Qingyuan, when the CRS
+        used is projected and another candidate fits better.
+    """
+
+    geometry: BaseGeometry
+    path: Path
+    sha256: str
+    crs: str
+    features: int
+    raw_bounds: tuple[float, float, float, float]
+    notes: tuple[str, ...] = ()
+    crs_hint: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        """The input file's name (what ``source_file`` records)."""
+        return self.path.name
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of the bytes of *path*."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _sidecar(path: Path, ext: str) -> Path | None:
+    for cand in (path.with_suffix(ext), path.with_suffix(ext.upper())):
+        if cand.exists():
+            return cand
+    return None
+
+
+def _dataset_name(path: Path, layer: str | None) -> tuple[str, str | None]:
+    """GDAL dataset name to open for *path*, and the layer it implies (zip member)."""
+    if not path.exists():
+        raise DataFileError(path, "file not found")
+    if path.is_dir():
+        raise DataFileError(path, "is a folder, not a boundary file")
+    suffix = path.suffix.lower()
+    if suffix not in INPUT_FORMATS:
+        raise DataFileError(path, f"unsupported format {suffix or '(no suffix)'!r}: send GeoJSON, "
+                                  "a Shapefile (.shp or .zip), a GeoPackage (.gpkg) or KML")
+    if path.stat().st_size == 0:
+        raise DataFileError(path, "is empty (0 bytes)")
+    if suffix in (".geojson", ".json"):
+        layers._check_json(path)
+    if suffix == ".shp":
+        if _sidecar(path, ".shx") is None:
+            raise DataFileError(path, f"{path.stem}.shx is missing next to it: a Shapefile is "
+                                      ".shp + .shx + .dbf (+ .prj); send all of them, or a .zip")
+        return str(path), None
+    if suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = [n for n in zf.namelist() if not n.startswith("__MACOSX/")]
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise DataFileError(path, f"is not a readable zip archive ({exc})") from None
+        shps = sorted(n for n in names if n.lower().endswith(".shp"))
+        if not shps:
+            raise DataFileError(path, "holds no .shp file (expected a zipped Shapefile)")
+        if len(shps) > 1:
+            stems = [Path(n).stem for n in shps]
+            chosen = [n for n in shps if layer is not None and Path(n).stem == layer]
+            if not chosen:
+                raise DataFileError(path, f"holds {len(shps)} Shapefiles ({', '.join(stems)}): "
+                                          "choose one with --layer")
+            shps = chosen
+        member = shps[0]
+        lower = {n.lower() for n in names}
+        if member[:-4].lower() + ".shx" not in lower:
+            raise DataFileError(path, f"{member[:-4]}.shx is missing in the archive")
+        return f"/vsizip/{path.resolve()}/{member}", Path(member).stem
+    return str(path), None
+
+
+def _choose_layer(path: Path, dataset: str, layer: str | None, implied: str | None) -> str | None:
+    import pyogrio
+
+    if implied is not None:
+        return implied
+    try:
+        listed = pyogrio.list_layers(dataset)
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
+        raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
+                                  f"({_first_line(exc)})") from exc
+    names = [str(row[0]) for row in listed]
+    if layer is not None:
+        if layer not in names:
+            raise DataFileError(path, f"has no layer {layer!r}; its layers: "
+                                      f"{', '.join(names) or '(none)'}")
+        return layer
+    if not names:
+        raise BoundaryError(path, "contains no features (no layers)")
+    if len(names) == 1:
+        return names[0]
+    counts = {}
+    for n in names:
+        try:
+            counts[n] = pyogrio.read_info(dataset, layer=n)["features"]
+        except Exception:  # noqa: BLE001 - an unreadable layer is not a candidate
+            counts[n] = 0
+    nonempty = [n for n in names if counts[n] != 0]
+    if len(nonempty) == 1:
+        return nonempty[0]
+    raise DataFileError(path, f"holds {len(names)} layers ({', '.join(names)}): choose one with "
+                              "--layer")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _read_frame(path: Path, dataset: str, layer: str | None) -> gpd.GeoDataFrame:
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            # GDAL warns about, e.g., a 4th (M) member in GeoJSON positions: reported below.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            # Arrow keeps M values (the classic path drops them silently), so they can be noted.
+            return pyogrio.read_dataframe(dataset, layer=layer, columns=[], use_arrow=True)
+    except Exception as exc:  # noqa: BLE001 - GDAL/arrow raise several types
+        raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
+                                  f"({_first_line(exc)})") from exc
+
+
+def _polygonal(geom: BaseGeometry | None) -> BaseGeometry | None:
+    """The polygonal part of *geom* (Polygon/MultiPolygon), or None when it has none."""
+    import shapely
+    from shapely.geometry import MultiPolygon
+
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    if geom.geom_type == "GeometryCollection":
+        parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+        polys = [p for g in parts for p in shapely.get_parts(g) if not p.is_empty]
+        if not polys:
+            return None
+        return polys[0] if len(polys) == 1 else MultiPolygon(polys)
+    return None
+
+
+def _describe_crs(crs: CRS) -> str:
+    code = crs.to_epsg(min_confidence=70)
+    return f"EPSG:{code} ({crs.name})" if code else crs.name
+
+
+@dataclass(frozen=True)
+class _SourceCRS:
+    text: str  # how the coordinates are read, for messages and the summary
+    geographic: bool
+    epsg: int | None
+    notes: tuple[str, ...]
+
+
+def _resolve_crs(path: Path, file_crs: CRS | None, option: str | None,
+                 raw_bounds: tuple[float, float, float, float]) -> _SourceCRS:
+    """Check that the numbers fit the CRS they will be read in; describe it.
+
+    Raises CRSError for numbers that cannot be in that CRS (with a hint naming
+    the ``--crs`` to try).
+    """
+    from .crs import diagnose_lonlat, parse_crs
+
+    notes: list[str] = []
+    epsg = None
+    if option is not None:
+        parsed = parse_crs(option)
+        if isinstance(parsed, str):
+            geographic, text = True, f"{'GCJ-02' if parsed == 'gcj02' else 'BD-09'} (--crs)"
+        else:
+            geographic, text = parsed.is_geographic, f"{_describe_crs(parsed)} (--crs)"
+            epsg = parsed.to_epsg(min_confidence=70)
+        if file_crs is not None and not file_crs.is_geographic and not (
+                not isinstance(parsed, str) and parsed.equals(file_crs)):
+            notes.append(f"{path.name} says its CRS is {_describe_crs(file_crs)}; "
+                         f"reading it as {text} as told")
+    elif file_crs is None:
+        geographic, text = True, "none in the file, taken as WGS84"
+        if max(abs(v) for v in raw_bounds) <= 180:
+            notes.append(f"{path.name} has no CRS (no .prj?): taken as WGS84 "
+                         "longitude/latitude; give --crs if it is not")
+    else:
+        geographic, text = file_crs.is_geographic, _describe_crs(file_crs)
+        epsg = file_crs.to_epsg(min_confidence=70)
+    minx, miny, maxx, maxy = raw_bounds
+    if geographic:
+        hint = diagnose_lonlat(raw_bounds)
+        if hint:
+            raise CRSError(f"{path}: {hint}")
+    elif max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
+        fix = "drop --crs" if option is not None else "its .prj/CRS is wrong: pass --crs 4326"
+        raise CRSError(f"{path}: coordinates look like degrees ({minx:.4f}, {miny:.4f}), but "
+                       f"they are read as {text}, a projected CRS in metres: {fix}")
+    return _SourceCRS(text=text, geographic=geographic, epsg=epsg, notes=tuple(notes))
+
+
+def read_boundary(
+    path: str | Path,
+    *,
+    crs: str | None = None,
+    layer: str | None = None,
+    dissolve: bool = False,
+    fix: bool = False,
+) -> Boundary:
+    """Read a surveyor's file into one WGS84 polygonal boundary.
+
+    Parameters
+    ----------
+    path : path-like
+        GeoJSON, Shapefile (``.shp`` with its ``.shx``/``.dbf``/``.prj``, or a
+        ``.zip`` holding one), GeoPackage or KML/KMZ.
+    crs : str, optional
+        Overrides the file's CRS: an EPSG code (``4547``, ``"EPSG:4526"``), any text
+        pyproj understands, ``"gcj02"`` or ``"bd09"``. Without it the file's own CRS
+        is used; a file without one (GeoJSON always has one) is taken as WGS84.
+    layer : str, optional
+        Layer of a GeoPackage/KML with several, or Shapefile of a zip with several.
+    dissolve : bool, default False
+        Merge several features into one (Multi)Polygon; without it a file with
+        more than one feature is refused.
+    fix : bool, default False
+        Repair invalid geometry with ``shapely.make_valid`` (and note the area
+        change) instead of refusing it.
+
+    Returns
+    -------
+    Boundary
+
+    Raises
+    ------
+    DataFileError
+        Missing, empty, unreadable or malformed file; several layers without ``layer``.
+    BoundaryError
+        No features, several without ``dissolve``, a missing or non-polygonal
+        geometry, invalid geometry without ``fix``.
+    CRSError
+        Unknown ``crs``; numbers that cannot be in the CRS (metres read as degrees,
+        swapped axes), with a hint naming the ``--crs`` to try.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from .crs import GAUSS_KRUGER_CANDIDATES, suggest_crs, to_wgs84
+
+    path = Path(path)
+    if crs is not None:
+        from .crs import parse_crs
+
+        parse_crs(crs)  # an unknown --crs is refused before the file is read
+    dataset, implied = _dataset_name(path, layer)
+    sha = file_sha256(path)
+    chosen = _choose_layer(path, dataset, layer, implied)
+    gdf = _read_frame(path, dataset, chosen)
+    n = len(gdf)
+    if n == 0:
+        raise BoundaryError(path, "contains no features (empty)")
+    if n > 1 and not dissolve:
+        raise BoundaryError(path, f"holds {n} features, a park is one boundary: pass --dissolve "
+                                  "to merge them into one MultiPolygon")
+    geoms = list(gdf.geometry.values)
+    for i, g in enumerate(geoms):
+        where = "" if n == 1 else f"feature #{i + 1}: "
+        if g is None or g.is_empty:
+            raise BoundaryError(path, f"{where}has no geometry")
+        if _polygonal(g) is None or g.geom_type == "GeometryCollection":
+            raise BoundaryError(path, f"{where}geometry is a {g.geom_type}, not a Polygon or "
+                                      "MultiPolygon (a park boundary is an area)")
+    notes: list[str] = []
+    has_z = any(shapely.has_z(g) for g in geoms)
+    has_m = any(shapely.has_m(g) for g in geoms)
+    if has_z or has_m:
+        which = " and ".join(w for w, f in (("Z", has_z), ("M", has_m)) if f)
+        notes.append(f"{path.name}: dropped {which} coordinates (parks.geojson is 2-D)")
+        geoms = [shapely.force_2d(g) for g in geoms]
+    raw_bounds = tuple(float(v) for v in shapely.total_bounds(geoms))
+    src = _resolve_crs(path, gdf.crs, crs, raw_bounds)  # type: ignore[arg-type]
+    notes += src.notes
+    try:
+        frame = to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=gdf.crs), crs)
+    except QygeoError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyproj raises several types
+        raise CRSError(f"{path}: cannot convert from {src.text} to WGS84 "
+                       f"({_first_line(exc)})") from exc
+    wgs = list(frame.geometry.values)
+    if not np.isfinite(shapely.get_coordinates(wgs)).all():
+        raise CRSError(f"{path}: coordinates do not convert from {src.text} to longitude/latitude")
+    geometry, clean_notes = clean_geometry(wgs, fix=fix, where=str(path))
+    notes += clean_notes
+    hint = None
+    if not src.geographic:
+        codes = suggest_crs(raw_bounds)
+        if codes and src.epsg not in codes:
+            hint = (f"its numbers would land in Qingyuan read as --crs {codes[0]} "
+                    f"({GAUSS_KRUGER_CANDIDATES[codes[0]]})")
+    return Boundary(geometry=geometry, path=path, sha256=sha, crs=src.text, features=n,
+                    raw_bounds=raw_bounds, notes=tuple(notes), crs_hint=hint)
+
+
+def _km2(geoms: Sequence[BaseGeometry]) -> list[float]:
+    import geopandas as gpd
+
+    from .metrics import M2_PER_KM2, area_m2
+
+    return [float(a) / M2_PER_KM2 for a in area_m2(gpd.GeoSeries(list(geoms), crs="EPSG:4326"))]
+
+
+def clean_geometry(
+    geoms: Sequence[BaseGeometry], *, fix: bool = False, where: str = "boundary"
+) -> tuple[BaseGeometry, list[str]]:
+    """Make WGS84 polygons what ``parks.geojson`` stores: one valid 2-D (Multi)Polygon.
+
+    Parameters
+    ----------
+    geoms : sequence of shapely geometries
+        Polygonal, 2-D, WGS84; several are dissolved (unioned) into one.
+    fix : bool, default False
+        Repair invalid polygons with ``shapely.make_valid`` (keeping the polygonal
+        part) instead of refusing them.
+    where : str
+        The file, for messages.
+
+    Returns
+    -------
+    geometry, notes
+        The geometry on the 1e-6° grid (``layers.COORD_PRECISION``), valid
+        after that rounding, exterior rings counter-clockwise (RFC 7946); and
+        notes (repairs with their area change, in km²).
+
+    Raises
+    ------
+    BoundaryError
+        Invalid geometry without *fix*, or nothing polygonal left.
+    """
+    import shapely
+
+    notes: list[str] = []
+    fixed = []
+    for i, g in enumerate(geoms):
+        label = "" if len(geoms) == 1 else f"feature #{i + 1}: "
+        if g.is_valid:
+            fixed.append(g)
+            continue
+        reason = shapely.is_valid_reason(g)
+        if not fix:
+            raise BoundaryError(where, f"{label}invalid geometry ({reason}): pass --fix to "
+                                       "repair it with shapely.make_valid")
+        repaired = _polygonal(shapely.make_valid(g))
+        if repaired is None:
+            raise BoundaryError(where, f"{label}invalid geometry ({reason}); repairing it left "
+                                       "no polygon")
+        before, after = _km2([g, repaired])
+        notes.append(f"{label}repaired invalid geometry ({reason}) with make_valid: area "
+                     f"{before:.4f} km² as drawn → {after:.4f} km² repaired "
+                     f"({after - before:+.4f} km²)")
+        fixed.append(repaired)
+    geom = fixed[0] if len(fixed) == 1 else _polygonal(shapely.union_all(fixed))
+    if geom is None:
+        raise BoundaryError(where, "no polygon left after dissolving")
+    if len(fixed) > 1:
+        notes.append(f"dissolved {len(fixed)} features into one {geom.geom_type}")
+    stored = shapely.set_precision(geom, GRID_DEG, mode="pointwise")
+    if not stored.is_valid or _polygonal(stored) is None:
+        snapped = _polygonal(shapely.set_precision(geom, GRID_DEG))
+        if snapped is None:
+            raise BoundaryError(where, "collapses to nothing on the 1e-6° grid of parks.geojson")
+        before, after = _km2([geom, snapped])
+        notes.append(f"rounding to 6 decimals made the geometry invalid; snapped it to the "
+                     f"1e-6° grid instead (area {before:.4f} → {after:.4f} km²)")
+        stored = snapped
+    return shapely.orient_polygons(stored), notes
+
+
+# --------------------------------------------------------------------------- placing
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Another park a boundary overlaps: its id, names and the shared area (m²)."""
+
+    park_id: str
+    name: str
+    area_m2: float
+    share: float  #: of the new boundary's area
+
+    def describe(self) -> str:
+        return (f"{self.park_id} ({self.name}) by {self.area_m2 / 1e6:.4f} km² "
+                f"({self.share:.1%} of the boundary)")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a boundary lies: its area, district and overlaps with other parks."""
+
+    area_m2: float
+    district_adcode: str
+    district_name: str
+    district_share: float  #: share of the area inside that district
+    derived: bool  #: the district was worked out from the boundary (no --district)
+    overlaps: tuple[Overlap, ...] = ()
+    slivers: tuple[Overlap, ...] = ()  #: overlaps below OVERLAP_TOLERANCE_M2
+
+    @property
+    def area_km2(self) -> float:
+        from .metrics import M2_PER_KM2
+
+        return self.area_m2 / M2_PER_KM2
+
+    @property
+    def area_mu(self) -> float:
+        from .metrics import M2_PER_MU
+
+        return self.area_m2 / M2_PER_MU
+
+
+def _label(row: dict[str, Any], id_field: str) -> str:
+    names = [str(row[k]) for k in ("name_zh", "name_en") if row.get(k)]
+    return f"{row[id_field]} {' '.join(names)}".strip()
+
+
+def place_boundary(
+    geom: BaseGeometry,
+    districts: gpd.GeoDataFrame,
+    parks: gpd.GeoDataFrame,
+    *,
+    where: str = "boundary",
+    district: str | None = None,
+    allow_overlap: bool = False,
+    skip: Iterable[str] = (),
+    crs_hint: str | None = None,
+) -> Placement:
+    """Check a WGS84 boundary against the districts and the other parks.
+
+    Parameters
+    ----------
+    geom : shapely Polygon or MultiPolygon
+        Valid, WGS84.
+    districts, parks : geopandas.GeoDataFrame
+        The data folder's layers (WGS84; ``adcode`` / ``park_id``).
+    where : str
+        The boundary's file, for messages.
+    district : str, optional
+        The adcode the user says; checked against the boundary. Without it the
+        district holding most of the area is taken.
+    allow_overlap : bool, default False
+        Accept overlaps with other parks (they are still reported).
+    skip : iterable of str
+        Park ids not to test for overlap (the park itself on update, its parent
+        parks, its nested parks).
+    crs_hint : str, optional
+        Added to the "outside Qingyuan" refusal (see :attr:`Boundary.crs_hint`).
+
+    Returns
+    -------
+    Placement
+
+    Raises
+    ------
+    BoundaryError
+        Outside Qingyuan, implausible size (below :data:`MIN_AREA_KM2` or above
+        :data:`MAX_AREA_KM2`, equal-area), not in ``district``, more than
+        ``validate.OUTSIDE_TOLERANCE`` of it outside its district, or overlapping
+        another park by more than :data:`OVERLAP_TOLERANCE_M2` without
+        ``allow_overlap``.
+    DataFileError
+        ``district`` is not an adcode of the districts layer.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from .crs import EQUAL_AREA_CRS
+    from .metrics import M2_PER_KM2, M2_PER_MU, area_m2
+    from .validate import OUTSIDE_TOLERANCE
+
+    def areas(gs: Sequence[BaseGeometry]) -> np.ndarray:
+        return area_m2(gpd.GeoSeries(list(gs), crs="EPSG:4326"))
+
+    adcodes = [str(a) for a in districts["adcode"]]
+    dgeoms = list(districts.geometry.values)
+    dlabel = {a: _label(r, "adcode") for a, r in zip(adcodes, districts.to_dict("records"),
+                                                    strict=True)}
+    if district is not None and district not in adcodes:
+        raise DataFileError("districts.geojson", f"has no district {district!r} (--district); "
+                                                 f"districts: {', '.join(dlabel.values())}")
+    total = float(areas([geom])[0])
+    city = shapely.union_all([g for g in dgeoms if g is not None])
+    if not geom.intersects(city):
+        proj = gpd.GeoSeries([geom, *dgeoms], crs="EPSG:4326").to_crs(EQUAL_AREA_CRS)
+        dist = [proj.iloc[0].distance(g) for g in proj.iloc[1:]]
+        k = int(np.argmin(dist))
+        c = geom.centroid
+        msg = (f"lies outside Qingyuan: centred at {c.x:.4f}°E {c.y:.4f}°N, "
+               f"{dist[k] / 1000:.1f} km from the nearest district ({dlabel[adcodes[k]]})")
+        if crs_hint:
+            msg += f"; {crs_hint}"
+        raise BoundaryError(where, msg)
+    km2 = total / M2_PER_KM2
+    if not MIN_AREA_KM2 <= km2 <= MAX_AREA_KM2:
+        raise BoundaryError(where, f"implausible size for a park: {km2:.4g} km² "
+                                   f"({total / M2_PER_MU:.4g} mu, equal-area); a park is "
+                                   f"{MIN_AREA_KM2}–{MAX_AREA_KM2:g} km² (wrong units or CRS?)")
+    inside = areas([geom.intersection(g) for g in dgeoms])
+    best = int(np.argmax(inside))
+    chosen = adcodes.index(district) if district is not None else best
+    if chosen != best:
+        raise BoundaryError(where, f"lies in {dlabel[adcodes[best]]} "
+                                   f"({inside[best] / total:.1%} of its area), not in "
+                                   f"--district {dlabel[district]} "  # type: ignore[index]
+                                   f"({inside[chosen] / total:.1%})")
+    outside = float(areas([geom.difference(dgeoms[chosen])])[0]) / total
+    if outside > OUTSIDE_TOLERANCE:
+        outside_city = float(areas([geom.difference(city)])[0]) / total
+        others = [f"{inside[i] / total:.1%} in {dlabel[a]}" for i, a in enumerate(adcodes)
+                  if i != chosen and inside[i] / total >= 0.0005]
+        if outside_city >= 0.0005:
+            others.append(f"{outside_city:.1%} outside Qingyuan")
+        raise BoundaryError(where, f"{outside:.1%} of the boundary lies outside its district "
+                                   f"{dlabel[adcodes[chosen]]} ({'; '.join(others)}); a park "
+                                   f"lies in one district (at most {OUTSIDE_TOLERANCE:.1%} "
+                                   "outside, as qygeo validate checks)")
+    skip = set(skip)
+    others_ = [(r, g) for r, g in zip(parks.to_dict("records"), parks.geometry.values,
+                                      strict=True)
+               if str(r["park_id"]) not in skip and g is not None and not g.is_empty]
+    shared = areas([geom.intersection(g) for _, g in others_]) if others_ else []
+    overlaps, slivers = [], []
+    for (r, _), a in zip(others_, shared, strict=True):
+        if a <= 0:
+            continue
+        o = Overlap(str(r["park_id"]), r.get("name_en") or r.get("name_zh") or "", float(a),
+                    float(a) / total)
+        (overlaps if a > OVERLAP_TOLERANCE_M2 else slivers).append(o)
+    if overlaps and not allow_overlap:
+        raise BoundaryError(where, f"overlaps park {'; park '.join(o.describe() for o in overlaps)}"
+                                   ": pass --allow-overlap if that is intended (or --parent "
+                                   "for a park inside another)")
+    a = adcodes[chosen]
+    return Placement(area_m2=total, district_adcode=a, district_name=dlabel[a].split(" ", 1)[-1],
+                     district_share=1.0 - outside, derived=district is None,
+                     overlaps=tuple(overlaps), slivers=tuple(slivers))
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass
+class ParksState:
+    """The data folder as a park change sees it.
+
+    Attributes
+    ----------
+    root : pathlib.Path
+        The data folder.
+    raw : bytes or None
+        ``parks.geojson`` as it is on disk (None when it does not exist yet).
+    features : list of dict
+        Its features, as parsed JSON objects (unchanged ones are written back as is).
+    parks, districts : geopandas.GeoDataFrame
+        The layers, WGS84.
+    """
+
+    root: Path
+    raw: bytes | None
+    features: list[dict[str, Any]]
+    parks: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame
+
+    @property
+    def path(self) -> Path:
+        return self.root / layers.PARKS.filename
+
+    def row(self, park_id: str) -> dict[str, Any] | None:
+        for f in self.features:
+            if str(f["properties"].get("park_id")) == park_id:
+                return f
+        return None
+
+    def ids(self) -> list[str]:
+        return [str(f["properties"].get("park_id")) for f in self.features]
+
+
+def load_state(root: str | Path) -> ParksState:
+    """Read ``districts.geojson`` and ``parks.geojson`` of the data folder *root*.
+
+    Raises
+    ------
+    DataFileError
+        Missing folder or districts layer, or a malformed parks layer.
+    """
+    import geopandas as gpd
+
+    root = Path(root)
+    if not root.is_dir():
+        raise DataFileError(root, "data folder not found (use --geodata DIR or $QYGEO_GEODATA)")
+    districts = layers.load_layer(root, layers.DISTRICTS)
+    path = root / layers.PARKS.filename
+    raw = path.read_bytes() if path.exists() else None
+    features: list[dict[str, Any]] = []
+    if raw is not None:
+        layers._check_json(path)
+        doc = json.loads(raw.decode("utf-8"))
+        if doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
+            raise DataFileError(path, "is not a GeoJSON FeatureCollection")
+        features = doc["features"]
+        if any(not isinstance(f, dict) or not isinstance(f.get("properties"), dict)
+               for f in features):
+            raise DataFileError(path, "has a feature without properties")
+    if features:
+        parks = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    else:
+        parks = gpd.GeoDataFrame({c: [] for c in layers.PARKS.columns}, geometry=[],
+                                 crs="EPSG:4326")
+    parks = layers.conform(parks, layers.PARKS, path)
+    return ParksState(root=root, raw=raw, features=features, parks=parks, districts=districts)
+
+
+@dataclass(frozen=True)
+class ParkChange:
+    """A planned change of ``parks.geojson``: what it does and the new file's text."""
+
+    action: str  #: "add", "update" or "remove"
+    park_id: str
+    feature: dict[str, Any] | None  #: the new feature (add, update)
+    previous: dict[str, Any] | None  #: the feature replaced or removed
+    placement: Placement | None
+    boundary: Boundary | None
+    text: str  #: the whole new parks.geojson
+    parks_before: int
+    parks_after: int
+    notes: tuple[str, ...] = ()
+    path: Path = field(default=Path("parks.geojson"))
+
+    def summary(self) -> list[str]:
+        """Lines describing the change (area in km² and mu, district, overlaps)."""
+        props = (self.feature or self.previous or {}).get("properties", {})
+        names = " / ".join(str(props[k]) for k in ("name_zh", "name_en") if props.get(k))
+        verb = {"add": "add park", "update": "replace the boundary of park",
+                "remove": "remove park"}[self.action]
+        prep = "from" if self.action == "remove" else "in"
+        out = [f"{verb} {self.park_id} ({names}) {prep} {self.path}"]
+        b, p = self.boundary, self.placement
+        if b is not None:
+            feats = f"{b.features} features dissolved" if b.features > 1 else "1 feature"
+            out.append(f"  boundary   {b.file_name}: {feats}, CRS {b.crs} → WGS84, "
+                       f"sha256 {b.sha256[:16]}…")
+        if p is not None:
+            area = f"{p.area_km2:,.4f} km² = {p.area_mu:,.1f} mu (equal-area)"
+            if self.action == "update" and self.previous is not None:
+                old = _previous_area_m2(self.previous)
+                if old:
+                    moved = _centroid_shift_m(self.previous, self.feature)
+                    area = (f"{old / 1e6:,.4f} → {area} ({(p.area_m2 - old) / old:+.1%}), "
+                            f"centroid moved {moved:,.0f} m")
+            out.append(f"  area       {area}")
+            how = (f"derived from the boundary, {p.district_share:.1%} of its area" if p.derived
+                   else f"as given, {p.district_share:.1%} of its area")
+            out.append(f"  district   {p.district_adcode} {p.district_name} ({how})")
+            ov = "; ".join(o.describe() for o in p.overlaps) or "none"
+            out.append(f"  overlaps   {ov}" + (" (allowed)" if p.overlaps else ""))
+            if p.slivers:
+                out.append("  slivers    " + "; ".join(o.describe() for o in p.slivers)
+                           + f" (under {OVERLAP_TOLERANCE_M2:g} m², ignored)")
+        elif self.previous is not None:
+            old = _previous_area_m2(self.previous)
+            pp = self.previous["properties"]
+            out.append(f"  was        {old / 1e6:,.4f} km² in district {pp.get('district_adcode')}"
+                       f", {pp.get('boundary_quality') or 'quality unknown'}")
+        if self.feature is not None:
+            fp = self.feature["properties"]
+            out.append(f"  recorded   boundary_quality={fp.get('boundary_quality')}, "
+                       f"source_file={fp.get('source_file')}, added_on={fp.get('added_on')}")
+        out.append(f"  parks      {self.parks_before} → {self.parks_after}")
+        return out
+
+
+def _previous_area_m2(feature: dict[str, Any]) -> float:
+    from shapely.geometry import shape
+
+    if not feature.get("geometry"):
+        return 0.0
+    return _km2([shape(feature["geometry"])])[0] * 1e6
+
+
+def _centroid_shift_m(a: dict[str, Any], b: dict[str, Any] | None) -> float:
+    from pyproj import Geod
+    from shapely.geometry import shape
+
+    if b is None or not a.get("geometry") or not b.get("geometry"):
+        return float("nan")
+    ca, cb = shape(a["geometry"]).centroid, shape(b["geometry"]).centroid
+    return float(Geod(ellps="WGS84").inv(ca.x, ca.y, cb.x, cb.y)[2])
+
+
+def check_park_id(park_id: str) -> str:
+    """Return *park_id* if it is a valid id (see :data:`PARK_ID_RE`), else raise QygeoError."""
+    if not PARK_ID_RE.fullmatch(park_id or ""):
+        raise QygeoError(f"park id {park_id!r} is not valid: use lower-case letters, digits, "
+                         "_ and - (at most 64), e.g. qingxin_south2")
+    return park_id
+
+
+def _ancestors(state: ParksState, park_id: str | None) -> set[str]:
+    parent = {str(f["properties"].get("park_id")): f["properties"].get("parent_park_id")
+              for f in state.features}
+    out: set[str] = set()
+    node = park_id
+    while node and node not in out:
+        out.add(node)
+        node = parent.get(node)
+    return out
+
+
+def _descendants(state: ParksState, park_id: str) -> set[str]:
+    from .metrics import park_descendants
+
+    return park_descendants(state.parks).get(park_id, {park_id})
+
+
+def _geometry_json(geom: BaseGeometry) -> dict[str, Any]:
+    import geopandas as gpd
+
+    fc = layers.to_feature_collection(gpd.GeoDataFrame(geometry=[geom], crs="EPSG:4326"))
+    return fc["features"][0]["geometry"]
+
+
+def _new_feature(state: ParksState, props: dict[str, Any], geom: BaseGeometry) -> dict[str, Any]:
+    """A feature with the layer's columns in the layer's order (others null)."""
+    import geopandas as gpd
+
+    keys = list(layers.PARKS.columns)
+    for f in state.features:
+        keys += [k for k in f["properties"] if k not in keys]
+    row = {k: [props.get(k)] for k in keys}
+    gdf = gpd.GeoDataFrame(row, geometry=[geom], crs="EPSG:4326").astype(
+        {k: "object" for k in keys})
+    return layers.to_feature_collection(gdf, layers.PARKS)["features"][0]
+
+
+def _render(features: list[dict[str, Any]]) -> str:
+    ordered = sorted(features, key=lambda f: str(f["properties"].get("park_id")))
+    return layers.dumps_feature_collection({"type": "FeatureCollection", "features": ordered})
+
+
+def _boundary_summary_notes(boundary: Boundary, placement: Placement) -> tuple[str, ...]:
+    notes = list(boundary.notes)
+    if placement.overlaps:
+        notes.append("overlaps allowed: " + "; ".join(o.describe() for o in placement.overlaps))
+    return tuple(notes)
+
+
+def plan_add(
+    state: ParksState,
+    boundary: Boundary,
+    *,
+    park_id: str,
+    name_zh: str,
+    name_en: str,
+    kind: str = "industrial_park",
+    district: str | None = None,
+    parent: str | None = None,
+    quality: str = "surveyed",
+    source: str | None = None,
+    notes: str | None = None,
+    allow_overlap: bool = False,
+    today: dt.date | None = None,
+) -> ParkChange:
+    """Plan adding a park with *boundary* (nothing is written).
+
+    Parameters
+    ----------
+    state : ParksState
+        The data folder (see :func:`load_state`).
+    boundary : Boundary
+        From :func:`read_boundary`.
+    park_id, name_zh, name_en, kind : str
+        The new park's id (see :func:`check_park_id`), names and kind
+        (one of :data:`PARK_KINDS`).
+    district : str, optional
+        Its district's adcode; derived from the boundary when not given.
+    parent : str, optional
+        The park it lies in (``parent_park_id``); overlapping it is allowed.
+    quality : str, default "surveyed"
+        ``boundary_quality`` (one of ``layers.BOUNDARY_QUALITIES``).
+    source : str, optional
+        ``source``; default ``"added by qygeo park add from <file name>"``.
+    notes : str, optional
+        ``notes``.
+    allow_overlap : bool, default False
+        Accept overlaps with other parks.
+    today : datetime.date, optional
+        ``added_on``; default today.
+
+    Returns
+    -------
+    ParkChange
+
+    Raises
+    ------
+    ParkExistsError
+        The id is taken.
+    QygeoError, BoundaryError, UnknownParkError, DataFileError
+        A bad id, name, kind or quality, unknown parent, or a boundary refused by
+        :func:`place_boundary`.
+    """
+    check_park_id(park_id)
+    existing = state.row(park_id)
+    if existing is not None:
+        p = existing["properties"]
+        raise ParkExistsError(
+            f"park id {park_id!r} already exists in {state.path} ({p.get('name_zh')} / "
+            f"{p.get('name_en')}): choose another id, or replace its boundary with "
+            f"qygeo park update {park_id} FILE")
+    for label, value in (("--name-zh", name_zh), ("--name-en", name_en)):
+        if not (value or "").strip():
+            raise QygeoError(f"{label} is empty: a park needs both names")
+    _check_choice("--kind", kind, PARK_KINDS)
+    _check_choice("--quality", quality, layers.BOUNDARY_QUALITIES)
+    skip: set[str] = set()
+    if parent:
+        if state.row(parent) is None:
+            raise UnknownParkError(f"unknown park {parent!r} (--parent); known parks: "
+                                   f"{', '.join(sorted(state.ids())) or '(none)'}")
+        skip = _ancestors(state, parent)
+    placement = place_boundary(boundary.geometry, state.districts, state.parks,
+                               where=str(boundary.path), district=district,
+                               allow_overlap=allow_overlap, skip=skip,
+                               crs_hint=boundary.crs_hint)
+    props = {
+        "park_id": park_id, "name_zh": name_zh.strip(), "name_en": name_en.strip(),
+        "district_adcode": placement.district_adcode, "kind": kind,
+        "parent_park_id": parent or None,
+        "source": source or f"added by qygeo park add from {boundary.file_name}",
+        "boundary_quality": quality, "notes": notes or None,
+        "source_file": boundary.file_name, "source_sha256": boundary.sha256,
+        "added_on": (today or dt.date.today()).isoformat(),
+    }
+    feature = _new_feature(state, props, boundary.geometry)
+    features = [*state.features, feature]
+    return ParkChange(action="add", park_id=park_id, feature=feature, previous=None,
+                      placement=placement, boundary=boundary, text=_render(features),
+                      parks_before=len(state.features), parks_after=len(features),
+                      notes=_boundary_summary_notes(boundary, placement), path=state.path)
+
+
+def _check_choice(label: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise QygeoError(f"{label} {value!r} is not one of {', '.join(allowed)}")
+
+
+def _require(state: ParksState, park_id: str) -> dict[str, Any]:
+    feature = state.row(park_id)
+    if feature is None:
+        raise UnknownParkError(f"unknown park {park_id!r} in {state.path}; known parks: "
+                               f"{', '.join(sorted(state.ids())) or '(none)'}")
+    return feature
+
+
+#: How ``plan_update`` marks the source it writes, to keep only the original after it.
+_UPDATE_EARLIER = "; earlier: "
+
+
+def plan_update(
+    state: ParksState,
+    park_id: str,
+    boundary: Boundary,
+    *,
+    district: str | None = None,
+    quality: str = "surveyed",
+    source: str | None = None,
+    notes: str | None = None,
+    allow_overlap: bool = False,
+    today: dt.date | None = None,
+) -> ParkChange:
+    """Plan replacing park *park_id*'s boundary, keeping its attributes.
+
+    Names, kind, parent and notes stay; ``district_adcode`` stays unless
+    *district* is given, and the boundary must lie in it. The boundary's
+    provenance is replaced: ``boundary_quality`` (*quality*), ``source_file``,
+    ``source_sha256``, ``added_on``, and ``source`` (*source*, default
+    ``"boundary from <file> (qygeo park update <date>); earlier: <old source>"``).
+    Overlap is not tested against the park itself, its parents or nested parks.
+
+    Raises
+    ------
+    UnknownParkError
+        No such park.
+    BoundaryError
+        The boundary is refused (see :func:`place_boundary`).
+    """
+    old = _require(state, park_id)
+    _check_choice("--quality", quality, layers.BOUNDARY_QUALITIES)
+    op = old["properties"]
+    skip = _ancestors(state, park_id) | _descendants(state, park_id)
+    placement = place_boundary(boundary.geometry, state.districts, state.parks,
+                               where=str(boundary.path),
+                               district=district or op.get("district_adcode") or None,
+                               allow_overlap=allow_overlap, skip=skip,
+                               crs_hint=boundary.crs_hint)
+    day = (today or dt.date.today()).isoformat()
+    if not source:
+        earlier = str(op.get("source") or "").split(_UPDATE_EARLIER)[-1]
+        source = f"boundary from {boundary.file_name} (qygeo park update {day})"
+        if earlier:
+            source += f"{_UPDATE_EARLIER}{earlier}"
+    props = dict(op)
+    props.update({"district_adcode": placement.district_adcode, "boundary_quality": quality,
+                  "source": source, "source_file": boundary.file_name,
+                  "source_sha256": boundary.sha256, "added_on": day})
+    for k in ("source_file", "source_sha256", "added_on"):
+        props.setdefault(k, None)
+    if notes is not None:
+        props["notes"] = notes or None
+    feature = {"type": "Feature", "properties": props,
+               "geometry": _geometry_json(boundary.geometry)}
+    features = [feature if f is old else f for f in state.features]
+    return ParkChange(action="update", park_id=park_id, feature=feature, previous=old,
+                      placement=placement, boundary=boundary, text=_render(features),
+                      parks_before=len(state.features), parks_after=len(features),
+                      notes=_boundary_summary_notes(boundary, placement), path=state.path)
+
+
+def references(root: Path, park_id: str) -> list[str]:
+    """Where else *park_id* is named: nested parks, plots, planting areas, park statistics."""
+    from .dataset import load_park_stats
+
+    out = []
+    for spec in (layers.PLOTS, layers.PLANTING):
+        path = root / spec.filename
+        if path.exists():
+            gdf = layers.read_layer(path, spec, check_ids=False)
+            if "park_id" in gdf.columns:
+                n = int((gdf["park_id"] == park_id).sum())
+                if n:
+                    out.append(f"{spec.filename} ({n} feature{'s' if n != 1 else ''})")
+    stats = load_park_stats(root)
+    n = int((stats["park_id"] == park_id).sum()) if len(stats) else 0
+    if n:
+        out.append(f"attributes/park_stats.csv ({n} row{'s' if n != 1 else ''})")
+    return out
+
+
+def plan_remove(state: ParksState, park_id: str, *, force: bool = False) -> ParkChange:
+    """Plan removing park *park_id*.
+
+    Refused while other parks nest in it, or plots, planting areas or park
+    statistics name it (``qygeo validate`` would then fail), unless *force*.
+
+    Raises
+    ------
+    UnknownParkError
+        No such park.
+    QygeoError
+        It is still referenced (without *force*).
+    """
+    old = _require(state, park_id)
+    children = sorted(str(f["properties"].get("park_id")) for f in state.features
+                      if f["properties"].get("parent_park_id") == park_id)
+    refs = ([f"parks.geojson (nested parks: {', '.join(children)})"] if children else [])
+    refs += references(state.root, park_id)
+    if refs and not force:
+        raise QygeoError(f"park {park_id!r} is still named by {'; '.join(refs)}: remove or "
+                         "reassign those first, or pass --force (qygeo validate will then "
+                         "report them)")
+    features = [f for f in state.features if f is not old]
+    notes = (f"still named by {'; '.join(refs)} (--force)",) if refs else ()
+    return ParkChange(action="remove", park_id=park_id, feature=None, previous=old,
+                      placement=None, boundary=None, text=_render(features),
+                      parks_before=len(state.features), parks_after=len(features),
+                      notes=notes, path=state.path)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def lock(root: Path, timeout: float = LOCK_TIMEOUT_S) -> Any:
+    """The write lock of *root*'s parks layer (a ``filelock.FileLock``, not yet acquired)."""
+    from filelock import FileLock
+
+    return FileLock(str(root / LOCK_NAME), timeout=timeout)
+
+
+class _Locked:
+    def __init__(self, root: Path, timeout: float) -> None:
+        self.lock = lock(root, timeout)
+        self.root = root
+        self.timeout = timeout
+
+    def __enter__(self) -> None:
+        from filelock import Timeout
+
+        try:
+            self.lock.acquire()
+        except Timeout:
+            raise GeodataBusyError(
+                f"{self.root / LOCK_NAME}: another qygeo park command has been writing for over "
+                f"{self.timeout:g} s; try again (or remove the lock file if no qygeo runs)"
+            ) from None
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+def _timestamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+
+
+def _new_history_path(folder: Path) -> Path:
+    while True:
+        path = folder / f"parks-{_timestamp()}.geojson"
+        if not path.exists() and not path.with_suffix(".json").exists():
+            return path
+        time.sleep(1e-5)
+
+
+def history(root: str | Path) -> list[Path]:
+    """Earlier versions of ``parks.geojson`` kept in ``<root>/.history``, oldest first."""
+    folder = Path(root) / HISTORY_DIR
+    return sorted(folder.glob("parks-*.geojson")) if folder.is_dir() else []
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a park command did (or, with ``dry_run``, would do)."""
+
+    change: ParkChange
+    written: bool
+    history_file: Path | None = None
+
+
+def commit(
+    root: str | Path,
+    plan: Callable[[ParksState], ParkChange],
+    *,
+    dry_run: bool = False,
+    timeout: float = LOCK_TIMEOUT_S,
+) -> Outcome:
+    """Plan a change and, unless *dry_run*, write it safely.
+
+    The plan is made first without the lock, so a refusal writes nothing at all
+    (not even the lock file). Then, holding the lock, the layer is re-read and
+    the change re-planned (another process may have written in between), the
+    current file is copied to ``.history/parks-<UTC timestamp>.geojson`` (with a
+    ``.json`` note of the change) and ``parks.geojson`` is replaced atomically.
+
+    Parameters
+    ----------
+    root : path-like
+        The data folder.
+    plan : callable
+        ``ParksState -> ParkChange``, e.g. ``functools.partial(plan_add, boundary=..., ...)``.
+    dry_run : bool, default False
+        Only plan.
+    timeout : float
+        Seconds to wait for the lock.
+
+    Returns
+    -------
+    Outcome
+    """
+    root = Path(root)
+    change = plan(load_state(root))
+    if dry_run:
+        return Outcome(change=change, written=False)
+    with _Locked(root, timeout):
+        state = load_state(root)
+        change = plan(state)
+        new = change.text.encode("utf-8")
+        hist = None
+        if state.raw is not None:
+            hist = _new_history_path(root / HISTORY_DIR)
+            meta = {"action": change.action, "park_id": change.park_id,
+                    "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "previous_sha256": _sha(state.raw), "replaced_by_sha256": _sha(new)}
+            layers.atomic_write_bytes(hist, state.raw)
+            layers.atomic_write_text(hist.with_suffix(".json"),
+                                     json.dumps(meta, indent=1) + "\n")
+        try:
+            layers.atomic_write_bytes(state.path, new)
+        except BaseException:
+            if hist is not None:
+                hist.unlink(missing_ok=True)
+                hist.with_suffix(".json").unlink(missing_ok=True)
+            raise
+    return Outcome(change=change, written=True, history_file=hist)
+
+
+@dataclass(frozen=True)
+class UndoPlan:
+    """Restoring the latest history snapshot: which file, and what it changes."""
+
+    snapshot: Path
+    action: str | None  #: the change being undone, from the snapshot's note
+    park_id: str | None
+    restores_ids: tuple[str, ...]  #: parks the snapshot has and the current file not
+    drops_ids: tuple[str, ...]  #: parks the current file has and the snapshot not
+    changes_ids: tuple[str, ...]  #: parks in both, different
+    written: bool = False
+    kept_as: Path | None = None  #: where the current (undone) version was kept
+
+    def summary(self) -> list[str]:
+        what = f"{self.action} {self.park_id}" if self.action else "the last change"
+        out = [f"undo {what}: restore {self.snapshot.name}"]
+        for label, ids in (("brings back", self.restores_ids), ("removes", self.drops_ids),
+                           ("restores the earlier version of", self.changes_ids)):
+            if ids:
+                out.append(f"  {label} park{'s' if len(ids) > 1 else ''} {', '.join(ids)}")
+        if self.kept_as is not None:
+            out.append(f"  the undone version is kept as {self.kept_as}")
+        return out
+
+
+def _features_by_id(data: bytes | None) -> dict[str, str]:
+    if not data:
+        return {}
+    doc = json.loads(data.decode("utf-8"))
+    return {str(f["properties"].get("park_id")): json.dumps(f, sort_keys=True)
+            for f in doc.get("features", [])}
+
+
+def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
+         timeout: float = LOCK_TIMEOUT_S) -> UndoPlan:
+    """Restore the latest snapshot in ``.history/`` as ``parks.geojson``.
+
+    The snapshot is removed from the history (so a second undo goes one step
+    further back) and the version it replaces is kept in ``.history/undone/``.
+
+    Raises
+    ------
+    HistoryError
+        No snapshot; an unreadable snapshot; or ``parks.geojson`` changed since
+        the change being undone (a hand edit would be lost), unless *force*.
+    """
+    import geopandas as gpd
+
+    root = Path(root)
+    path = root / layers.PARKS.filename
+
+    def plan() -> tuple[UndoPlan, bytes, bytes | None]:
+        snaps = history(root)
+        if not snaps:
+            raise HistoryError(f"nothing to undo: no earlier version of {path} in "
+                               f"{root / HISTORY_DIR}")
+        snap = snaps[-1]
+        data = snap.read_bytes()
+        try:
+            feats = json.loads(data.decode("utf-8"))["features"]
+            gdf = (gpd.GeoDataFrame.from_features(feats, crs="EPSG:4326") if feats else None)
+            if gdf is not None:
+                layers.conform(gdf, layers.PARKS, snap)
+        except (ValueError, KeyError, TypeError, QygeoError) as exc:
+            raise HistoryError(f"{snap}: not a readable parks layer ({_first_line(exc)}); "
+                               "restore it by hand or delete it") from exc
+        meta_path = snap.with_suffix(".json")
+        meta = json.loads(meta_path.read_text("utf-8")) if meta_path.exists() else {}
+        current = path.read_bytes() if path.exists() else None
+        expected = meta.get("replaced_by_sha256")
+        if expected and (current is None or _sha(current) != expected) and not force:
+            raise HistoryError(f"{path} changed since the {meta.get('action')} of "
+                               f"{meta.get('park_id')} that {snap.name} would undo (edited by "
+                               "hand or another tool?); undoing would lose that edit: check "
+                               "git diff, then pass --force to restore it anyway")
+        now, then = _features_by_id(current), _features_by_id(data)
+        p = UndoPlan(snapshot=snap, action=meta.get("action"), park_id=meta.get("park_id"),
+                     restores_ids=tuple(sorted(set(then) - set(now))),
+                     drops_ids=tuple(sorted(set(now) - set(then))),
+                     changes_ids=tuple(sorted(k for k in set(now) & set(then)
+                                              if now[k] != then[k])))
+        return p, data, current
+
+    p, _, _ = plan()
+    if dry_run:
+        return p
+    with _Locked(root, timeout):
+        p, data, current = plan()
+        kept = None
+        if current is not None:
+            kept = root / HISTORY_DIR / UNDONE_DIR / p.snapshot.name
+            layers.atomic_write_bytes(kept, current)
+        layers.atomic_write_bytes(path, data)
+        p.snapshot.unlink()
+        p.snapshot.with_suffix(".json").unlink(missing_ok=True)
+    return dataclasses.replace(p, written=True, kept_as=kept)
+
+
+# --------------------------------------------------------------------------- high level
+
+
+def add_park(root: str | Path, file: str | Path, *, crs: str | None = None,
+             layer: str | None = None, dissolve: bool = False, fix: bool = False,
+             dry_run: bool = False, **attrs: Any) -> Outcome:
+    """Read *file* and add it as a park (see :func:`read_boundary`, :func:`plan_add`)."""
+    check_park_id(attrs.get("park_id", ""))
+    boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix)
+    return commit(root, lambda st: plan_add(st, boundary, **attrs), dry_run=dry_run)
+
+
+def update_park(root: str | Path, park_id: str, file: str | Path, *, crs: str | None = None,
+                layer: str | None = None, dissolve: bool = False, fix: bool = False,
+                dry_run: bool = False, **attrs: Any) -> Outcome:
+    """Replace park *park_id*'s boundary with *file* (see :func:`plan_update`)."""
+    _require(load_state(root), park_id)
+    boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix)
+    return commit(root, lambda st: plan_update(st, park_id, boundary, **attrs), dry_run=dry_run)
+
+
+def remove_park(root: str | Path, park_id: str, *, force: bool = False,
+                dry_run: bool = False) -> Outcome:
+    """Remove park *park_id* (see :func:`plan_remove`)."""
+    return commit(root, lambda st: plan_remove(st, park_id, force=force), dry_run=dry_run)
+
+
+# --------------------------------------------------------------------------- listing
+
+
+#: Columns of :func:`park_table`.
+TABLE_COLUMNS = ("park_id", "name_zh", "name_en", "district_adcode", "district_name_zh", "kind",
+                 "parent_park_id", "area_km2", "area_mu", "boundary_quality", "added_on",
+                 "source_file")
+
+
+def park_table(root: str | Path) -> pd.DataFrame:
+    """One row per park: ids, names, district, kind, area (km², mu), quality, added_on."""
+    import pandas as pd
+
+    from .metrics import with_areas
+
+    state = load_state(root)
+    parks = with_areas(state.parks)
+    names = dict(zip(state.districts["adcode"], state.districts["name_zh"], strict=True))
+    parks["district_name_zh"] = parks["district_adcode"].map(names)
+    for c in TABLE_COLUMNS:
+        if c not in parks.columns:
+            parks[c] = None
+    out = pd.DataFrame(parks[list(TABLE_COLUMNS)]).sort_values("park_id", kind="stable")
+    return out.reset_index(drop=True)
+
+
+def format_park_table(table: pd.DataFrame, fmt: str = "table") -> str:
+    """Render :func:`park_table` as ``table`` (plain text), ``csv`` or ``json``."""
+    import math
+
+    def clean(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+        return v.item() if hasattr(v, "item") else v
+
+    rows = [{k: clean(v) for k, v in r.items()} for r in table.to_dict("records")]
+    if fmt == "json":
+        for r in rows:
+            r["area_km2"] = round(r["area_km2"], 6) if r["area_km2"] is not None else None
+            r["area_mu"] = round(r["area_mu"], 2) if r["area_mu"] is not None else None
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        return table.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+    from tabulate import tabulate
+
+    body = [[r["park_id"], r["name_zh"], r["name_en"],
+             f"{r['district_adcode']} {r['district_name_zh'] or ''}".strip(), r["kind"],
+             f"{r['area_km2']:,.3f}", f"{r['area_mu']:,.0f}", r["boundary_quality"] or "",
+             r["added_on"] or ""] for r in rows]
+    return tabulate(body, headers=["id", "名称", "name", "district 区县", "kind", "km²", "亩 mu",
+                                   "quality", "added_on"],
+                    disable_numparse=True, colalign=("left",) * 5 + ("right",) * 2
+                    + ("left",) * 2) + "\n"
