@@ -1,0 +1,1057 @@
+"""Interactive HTML maps of the parks, planting areas and idle plots (folium).
+
+Two kinds of page, built from a loaded :class:`~qygeo.dataset.Dataset` and a
+:class:`~qygeo.report.Report` (every figure on a page comes from the report;
+this module computes nothing but map presentation):
+
+* the **city map** (``index.html``): district outlines and names; parks as a
+  choropleth of land investment intensity in 亿元/km² with fixed class breaks
+  (:data:`INTENSITY_BREAKS_YI_PER_KM2`, the same every year, so maps of two
+  years compare); South-medicine planting areas labelled with their mapped
+  acreage and the reported acreage where it differs; idle plots as a red
+  hatched overlay whose popups say project, enterprise, since when and why;
+* one **park map** per park (``parks/<park_id>.html``): its plots coloured by
+  idle status and labelled with their acreage in mu, and a panel with the
+  park's report figures.
+
+Safety: every value from the data that reaches a page goes through
+:func:`html.escape` here, in Python; the pages' JavaScript only inserts those
+pre-escaped fragments. folium's ``GeoJsonTooltip``/``GeoJsonPopup`` are not
+used because they insert raw property values as HTML.
+
+Size: coordinates are rounded to :data:`qygeo.layers.COORD_PRECISION`
+decimals (about 0.1 m) and simplified only by :data:`SIMPLIFY_TOLERANCE_DEG`,
+half a pixel at the maximum zoom, so the simplification is never visible.
+
+Basemaps: on Gaode tiles (GCJ-02) every overlay is shifted with
+:func:`qygeo.crs.shift_frame`; see :mod:`qygeo.basemaps`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from . import metrics
+from .basemaps import Basemap, get_basemap
+from .errors import QygeoError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+    import geopandas as gpd
+    import pandas as pd
+
+    from .dataset import Dataset
+    from .report import Report
+
+#: Upper bounds of the intensity classes, 亿元/km² (1 亿元 = 1e8 yuan). Fixed, so a
+#: colour means the same intensity on every year's map; the last bound is the
+#: paper's 2027 target for key parks (5 billion yuan/km² = 50 亿元/km²).
+INTENSITY_BREAKS_YI_PER_KM2: tuple[float, ...] = (1.0, 2.5, 5.0, 10.0, 25.0, 50.0)
+#: One colour per class (ColorBrewer PuBu, 7 classes), lowest first.
+INTENSITY_COLOURS: tuple[str, ...] = (
+    "#f1eef6", "#d0d1e6", "#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#034e7b")
+#: Fill of a park without an intensity (no investment figure).
+NA_COLOUR = "#bdbdbd"
+IDLE_COLOUR = "#d7191c"
+PLANTING_COLOUR = "#31a354"
+
+#: Idle status (from :mod:`qygeo.idle`) → (label, fill colour).
+PLOT_STATUS: dict[str, tuple[str, str]] = {
+    "idle": ("闲置 Idle", IDLE_COLOUR),
+    "excluded": ("免责 Excluded (government / force-majeure delay)", "#fdae61"),
+    "not_idle": ("正常 Not idle", "#1a9641"),
+    "n/a": ("无法判定 Cannot be judged (n/a)", "#969696"),
+}
+
+#: Highest zoom the pages allow.
+MAX_ZOOM = 18
+#: Simplification tolerance in degrees: about 0.5 m here, half a pixel at zoom 18.
+SIMPLIFY_TOLERANCE_DEG = 5e-6
+#: Below this zoom the plot acreage labels are hidden (they would overlap).
+PLOT_LABEL_MIN_ZOOM = 14
+#: Width kept clear of the title/figures panel on the right when framing, pixels.
+PANEL_PX = 400
+#: Tolerance of the outline drawn in the minimap when there are no tiles (~200 m).
+MINIMAP_TOLERANCE_DEG = 2e-3
+
+#: folium links these by default, for markers and widgets the pages do not use;
+#: leaving them out saves ~1 MB per self-contained page and five requests otherwise.
+UNUSED_FOLIUM_ASSETS = frozenset({
+    "bootstrap", "bootstrap_css", "glyphicons_css", "awesome_markers", "awesome_markers_css",
+    "awesome_markers_font_css", "awesome_rotate_css",
+})
+
+CITY_PAGE = "index.html"
+PARKS_DIR = "parks"
+
+
+class MapError(QygeoError):
+    """A map cannot be built from the data (e.g. a park id unusable as a file name)."""
+
+
+# --------------------------------------------------------------------------- classes
+
+
+def intensity_class(value_yi_per_km2: float | None) -> int | None:
+    """Index of the class of an intensity in 亿元/km², or None when it is missing."""
+    if value_yi_per_km2 is None or not math.isfinite(value_yi_per_km2):
+        return None
+    for i, upper in enumerate(INTENSITY_BREAKS_YI_PER_KM2):
+        if value_yi_per_km2 < upper:
+            return i
+    return len(INTENSITY_BREAKS_YI_PER_KM2)
+
+
+def intensity_colour(value_yi_per_km2: float | None) -> str:
+    """Fill colour of a park whose intensity is *value_yi_per_km2* (亿元/km²)."""
+    cls = intensity_class(value_yi_per_km2)
+    return NA_COLOUR if cls is None else INTENSITY_COLOURS[cls]
+
+
+def intensity_legend() -> list[tuple[str, str]]:
+    """(label, colour) of each intensity class, lowest first, then n/a."""
+    b = INTENSITY_BREAKS_YI_PER_KM2
+    rows = [(f"< {_g(b[0])}", INTENSITY_COLOURS[0])]
+    rows += [(f"{_g(lo)} – {_g(hi)}", INTENSITY_COLOURS[i + 1]) for i, (lo, hi) in
+             enumerate(zip(b[:-1], b[1:], strict=True))]
+    rows.append((f"≥ {_g(b[-1])} (2027 目标 target)", INTENSITY_COLOURS[-1]))
+    rows.append(("无数据 n/a", NA_COLOUR))
+    return rows
+
+
+def _g(v: float) -> str:
+    return f"{v:g}"
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _present(v: Any) -> bool:
+    if v is None:
+        return False
+    try:
+        import pandas as pd
+
+        if v is pd.NA or v is pd.NaT:
+            return False
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(v, float) and math.isnan(v):
+        return False
+    return not (isinstance(v, str) and not v.strip())
+
+
+def esc(v: Any) -> str:
+    """Escape any value for HTML text or a quoted attribute; missing → ``n/a``."""
+    if not _present(v):
+        return "n/a"
+    return html.escape(str(v), quote=True)
+
+
+def _num(v: Any, digits: int = 2) -> str:
+    if not _present(v):
+        return "n/a"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return esc(v)
+    if not math.isfinite(f):
+        return "n/a"
+    return f"{f:,.{digits}f}"
+
+
+def _int(v: Any) -> str:
+    return _num(v, 0)
+
+
+def _date(v: Any) -> str:
+    if not _present(v):
+        return "n/a"
+    if hasattr(v, "date"):
+        return v.date().isoformat() if callable(v.date) else str(v.date)
+    return esc(str(v)[:10])
+
+
+def _yi(v_yuan: Any) -> str:
+    """Yuan shown as 亿元 with the exact yuan figure beside it."""
+    if not _present(v_yuan):
+        return "n/a"
+    f = float(v_yuan)
+    return f"{f / metrics.YUAN_PER_YI:,.2f} 亿元 ({f:,.0f} 元)"
+
+
+def _yi_per_km2(v_yuan_per_km2: Any) -> str:
+    if not _present(v_yuan_per_km2):
+        return "n/a"
+    return f"{float(metrics.yuan_per_km2_to_yi_per_km2(v_yuan_per_km2)):,.2f} 亿元/km²"
+
+
+def _share(v: Any) -> str:
+    if not _present(v):
+        return "n/a"
+    return f"{float(v):.1%}"
+
+
+def _kv(rows: Iterable[tuple[str, str]]) -> str:
+    """A two-column table; labels are ours (escaped anyway), values already escaped."""
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<table class="qygeo-kv">{body}</table>'
+
+
+def _names(zh: Any, en: Any) -> str:
+    parts = [esc(x) for x in (zh, en) if _present(x)]
+    return " / ".join(parts) if parts else "n/a"
+
+
+# --------------------------------------------------------------------------- file names
+
+
+_SAFE_NAME = re.compile(r"[\w.-]+")
+
+
+def park_filename(park_id: str) -> str:
+    """File name of a park's page: ``<park_id>.html`` when the id is safe as a file name.
+
+    Raises
+    ------
+    MapError
+        The id holds characters that are unsafe in a file name or URL (``/``,
+        spaces, quotes, …) or starts with a dot.
+    """
+    pid = str(park_id)
+    if not _SAFE_NAME.fullmatch(pid) or pid.startswith(".") or len(pid) > 120:
+        raise MapError(f"park id {pid!r} cannot name a map file: use letters, digits, "
+                       "'_', '-' and '.' (not first)")
+    return f"{pid}.html"
+
+
+def park_href(park_id: str, *, from_city: bool = True) -> str:
+    """Relative link to a park's page, percent-encoded and HTML-escaped."""
+    name = quote(park_filename(park_id))
+    return html.escape(f"{PARKS_DIR}/{name}" if from_city else name, quote=True)
+
+
+# --------------------------------------------------------------------------- geometry → GeoJSON
+
+
+def _display_frame(gdf: gpd.GeoDataFrame, basemap: Basemap, *,
+                   tolerance: float = SIMPLIFY_TOLERANCE_DEG) -> gpd.GeoDataFrame:
+    """Simplify below visibility and shift to the basemap's datum."""
+    import shapely
+
+    from .crs import shift_frame
+
+    out = gdf.copy()
+    geoms = out.geometry.values
+    polys = shapely.get_type_id(geoms) >= 3  # polygons, multipolygons
+    if polys.any() and tolerance > 0:
+        simplified = shapely.simplify(geoms, tolerance, preserve_topology=True)
+        out = out.set_geometry(
+            [s if p else g for s, g, p in zip(simplified, geoms, polys, strict=True)], crs=gdf.crs)
+    if basemap.shift:
+        out = shift_frame(out, basemap.shift)
+    return out
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, props: Sequence[dict[str, Any]], basemap: Basemap,
+                       *, tolerance: float = SIMPLIFY_TOLERANCE_DEG) -> dict[str, Any]:
+    """GeoJSON of *gdf*'s geometries with one properties dict each, ready for the page.
+
+    Geometries are simplified by *tolerance* degrees (polygons only), shifted
+    to the basemap's datum and rounded to 6 decimals.
+    """
+    import geopandas as gpd
+
+    from .layers import to_feature_collection
+
+    shown = _display_frame(gdf[[gdf.geometry.name]], basemap, tolerance=tolerance)
+    fc = to_feature_collection(gpd.GeoDataFrame(geometry=shown.geometry.values, crs="EPSG:4326"))
+    for feat, p in zip(fc["features"], props, strict=True):
+        feat["properties"] = p
+    return fc
+
+
+def label_points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Points to hang labels on: each polygon's pole of inaccessibility.
+
+    The centre of the largest circle inside the polygon (its largest part for a
+    multipolygon) sits well inside it, where a label is easiest to read.
+    """
+    import geopandas as gpd
+    import shapely
+
+    pts = []
+    for geom in gdf.geometry.values:
+        if geom.geom_type == "MultiPolygon":
+            geom = max(geom.geoms, key=lambda g: g.area)
+        if geom.geom_type == "Polygon":
+            tol = max(1e-6, math.sqrt(geom.area) / 200)
+            circle = shapely.maximum_inscribed_circle(geom, tolerance=tol)
+            pts.append(shapely.get_point(circle, 0))
+        else:
+            pts.append(shapely.point_on_surface(geom))
+    return gpd.GeoDataFrame(geometry=pts, crs="EPSG:4326")
+
+
+def east_points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Points on the east edge of each geometry, level with its label point.
+
+    Callout labels start there and run east, clear of the area they describe
+    and of the district name usually placed in the middle.
+    """
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    mid = label_points(gdf)
+    east = gdf.geometry.bounds["maxx"].to_numpy()
+    pts = [Point(x, p.y) for x, p in zip(east, mid.geometry.values, strict=True)]
+    return gpd.GeoDataFrame(geometry=pts, crs="EPSG:4326")
+
+
+def bounds_latlon(gdf: gpd.GeoDataFrame, basemap: Basemap) -> list[list[float]]:
+    """[[south, west], [north, east]] of *gdf* in the basemap's datum."""
+    shown = _display_frame(gdf[[gdf.geometry.name]], basemap, tolerance=0)
+    w, s, e, n = (float(x) for x in shown.total_bounds)
+    return [[round(s, 6), round(w, 6)], [round(n, 6), round(e, 6)]]
+
+
+# --------------------------------------------------------------------------- page pieces
+
+PAGE_CSS = """
+.leaflet-container.folium-map { background: #f2f2ef; }
+.leaflet-container .qygeo-box { background: rgba(255,255,255,.94); padding: 6px 9px;
+  border-radius: 5px; box-shadow: 0 1px 5px rgba(0,0,0,.35); max-width: 400px;
+  font: 12px/1.35 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
+.qygeo-box h1 { font-size: 14px; margin: 0 0 2px; }
+.qygeo-box h2 { font-size: 12.5px; margin: 6px 0 2px; }
+.qygeo-box .sub { color: #555; font-size: 11px; }
+.qygeo-panel { max-height: 55vh; overflow-y: auto; }
+.qygeo-panel ul { margin: 2px 0; padding-left: 16px; }
+.qygeo-kv { border-collapse: collapse; font-size: 11.5px; }
+.qygeo-kv th { text-align: left; font-weight: normal; color: #555; padding: 1px 8px 1px 0;
+  vertical-align: top; white-space: nowrap; }
+.qygeo-kv td { padding: 1px 0; vertical-align: top; }
+.qygeo-legend .row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
+.qygeo-legend .sw { width: 18px; height: 11px; border: 1px solid #555; flex: none; }
+.qygeo-legend svg.sw { border: none; }
+.qygeo-legend hr { margin: 4px 0; border: 0; border-top: 1px solid #ccc; }
+.qygeo-idle { fill: url(#qygeo-hatch); }
+.qygeo-label-icon { background: none; border: none; }
+.qygeo-label { transform: translate(-50%, -50%); white-space: nowrap; text-align: center;
+  font: 11px/1.25 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+  color: #222; pointer-events: none;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
+.qygeo-label.district { font-size: 13px; font-weight: bold; color: #444; }
+.qygeo-label.district small { font-size: 10.5px; font-weight: normal; }
+.qygeo-label.planting { transform: translate(6px, -50%); text-align: left; color: #11632a;
+  background: rgba(255,255,255,.85); border-left: 3px solid #31a354; padding: 1px 4px;
+  text-shadow: none; }
+.qygeo-label.plot { font-size: 10.5px; }
+.qygeo-z-lo .qygeo-label.plot { display: none; }
+.leaflet-container .qygeo-tooltip { font-size: 12px; }
+"""
+
+#: The red hatch idle plots are filled with (referenced by the .qygeo-idle class).
+HATCH_SVG = (
+    '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
+    '<pattern id="qygeo-hatch" patternUnits="userSpaceOnUse" width="7" height="7" '
+    'patternTransform="rotate(45)"><rect width="7" height="7" fill="#d7191c" '
+    'fill-opacity="0.18"/><line x1="0" y1="0" x2="0" y2="7" stroke="#d7191c" '
+    'stroke-width="3"/></pattern></defs></svg>'
+)
+
+#: Binds the pre-escaped tooltip and popup of each feature, and hover emphasis.
+ON_EACH_FEATURE = """function (feature, layer) {
+    var p = feature.properties || {};
+    if (p.style) { L.setOptions(layer, p.style); }
+    if (p.tip) { layer.bindTooltip(p.tip, {sticky: true, className: 'qygeo-tooltip'}); }
+    if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 380}); }
+    if (layer.setStyle) {
+        layer.on('mouseover', function () {
+            layer.setStyle({weight: ((p.style && p.style.weight) || 1) + 2});
+        });
+        layer.on('mouseout', function () { layer.setStyle(p.style || {}); });
+    }
+}"""
+
+#: Turns each point feature into a non-interactive text label.
+POINT_TO_LABEL = """function (feature, latlng) {
+    return L.marker(latlng, {interactive: false, keyboard: false,
+        icon: L.divIcon({className: 'qygeo-label-icon', iconSize: null,
+                         html: feature.properties.label})});
+}"""
+
+
+def _template(text: str) -> Any:
+    from folium.template import Template
+
+    return Template(text)
+
+
+def _html_control(html_text: str, *, position: str, css_class: str, element_id: str) -> Any:
+    """A Leaflet control holding *html_text* (already escaped)."""
+    from branca.element import MacroElement
+
+    class HtmlControl(MacroElement):
+        _template = _template("""
+            {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+            {{ this.get_name() }}.onAdd = function () {
+                var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
+                div.id = {{ this.element_id|tojson }};
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+            {% endmacro %}
+        """)
+
+    el = HtmlControl()
+    el._name = "HtmlControl"
+    el.html, el.position, el.css_class, el.element_id = html_text, position, css_class, element_id
+    return el
+
+
+def _expose(layers: dict[str, Any]) -> Any:
+    """``window.qygeo = {map, layers}``: the page's Leaflet objects by name (scripts, tests)."""
+    from branca.element import MacroElement
+
+    class Expose(MacroElement):
+        _template = _template("""
+            {% macro script(this, kwargs) %}
+            window.qygeo = {map: {{ this._parent.get_name() }}, layers: {
+            {%- for key, layer in this.layers.items() %}
+                {{ key|tojson }}: {{ layer.get_name() }},
+            {%- endfor %}
+            }};
+            {% endmacro %}
+        """)
+
+    el = Expose()
+    el._name = "Expose"
+    el.layers = layers
+    return el
+
+
+def _fit_view(bounds: list[list[float]], *, panel_px: int, label_min_zoom: int) -> Any:
+    """Frame *bounds* at load, clear of the panel on the right, without animation.
+
+    Also marks the map container ``qygeo-z-lo`` below *label_min_zoom*, where
+    the small labels (plot acreage) are hidden because they would overlap.
+    """
+    from branca.element import MacroElement
+
+    class FitView(MacroElement):
+        _template = _template("""
+            {% macro script(this, kwargs) %}
+            (function (map) {
+                var right = Math.min({{ this.panel_px }}, Math.round(map.getSize().x * 0.35));
+                map.fitBounds({{ this.bounds|tojson }}, {animate: false,
+                    paddingTopLeft: [20, 20], paddingBottomRight: [right + 20, 20]});
+                function zoomClass() {
+                    var lo = map.getZoom() < {{ this.label_min_zoom }};
+                    map.getContainer().classList.toggle('qygeo-z-lo', lo);
+                }
+                map.on('zoomend', zoomClass);
+                zoomClass();
+            })({{ this._parent.get_name() }});
+            {% endmacro %}
+        """)
+
+    el = FitView()
+    el._name = "FitView"
+    el.bounds, el.panel_px, el.label_min_zoom = bounds, panel_px, label_min_zoom
+    return el
+
+
+def _outline_minimap(fc: dict[str, Any]) -> Any:
+    """A minimap showing district outlines, for pages without basemap tiles."""
+    from folium.plugins import MiniMap
+
+    class OutlineMiniMap(MiniMap):
+        _template = _template("""
+            {% macro script(this, kwargs) %}
+            var {{ this.get_name() }}_layer = L.geoJson({{ this.outline|tojson }},
+                {style: {color: '#555', weight: 1, fill: false}, interactive: false});
+            var {{ this.get_name() }} = new L.Control.MiniMap(
+                {{ this.get_name() }}_layer, {{ this.options|tojavascript }});
+            {{ this._parent.get_name() }}.addControl({{ this.get_name() }});
+            {% endmacro %}
+        """)
+
+    mm = OutlineMiniMap(position="bottomright", zoom_level_offset=-5, toggle_display=False,
+                        width=150, height=150)
+    mm.outline = fc
+    return mm
+
+
+def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
+             outline: dict[str, Any]) -> folium.Map:
+    import folium
+    from branca.element import Element
+    from folium import plugins
+
+    centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    m = folium.Map(location=centre, zoom_start=9, tiles=None, control_scale=True,
+                   max_zoom=MAX_ZOOM, width="100%", height="100%")
+    m.default_js = [(n, u) for n, u in m.default_js if n not in UNUSED_FOLIUM_ASSETS]
+    m.default_css = [(n, u) for n, u in m.default_css if n not in UNUSED_FOLIUM_ASSETS]
+    root = m.get_root()
+    root.title = html.escape(title)
+    root.header.add_child(Element(f"<style>{PAGE_CSS}</style>"), name="qygeo_css")
+    root.html.add_child(Element(HATCH_SVG), name="qygeo_hatch")
+    for i, spec in enumerate(basemap.tiles):
+        folium.TileLayer(tiles=spec.url, attr=spec.attribution, name=basemap.label,
+                         subdomains=spec.subdomains, max_zoom=MAX_ZOOM,
+                         max_native_zoom=spec.max_zoom, overlay=i > 0, control=i == 0).add_to(m)
+    _fit_view(bounds, panel_px=PANEL_PX, label_min_zoom=PLOT_LABEL_MIN_ZOOM).add_to(m)
+    plugins.Fullscreen(position="topleft", title="全屏 Full screen",
+                       title_cancel="退出全屏 Exit full screen").add_to(m)
+    plugins.MeasureControl(
+        position="topleft", primary_length_unit="kilometers", secondary_length_unit="meters",
+        primary_area_unit="mu", secondary_area_unit="sqkilometers",
+        units={"mu": {"factor": 1.0 / metrics.M2_PER_MU, "display": "亩 mu", "decimals": 1},
+               "sqkilometers": {"factor": 1.0 / metrics.M2_PER_KM2, "display": "km²",
+                                "decimals": 3}},
+    ).add_to(m)
+    if basemap.tiles:
+        spec = basemap.tiles[0]
+        plugins.MiniMap(tile_layer=folium.TileLayer(
+            tiles=spec.url, attr=spec.attribution, subdomains=spec.subdomains,
+            max_native_zoom=spec.max_zoom), position="bottomright", zoom_level_offset=-5,
+            toggle_display=False, width=150, height=150).add_to(m)
+    else:
+        _outline_minimap(outline).add_to(m)
+    return m
+
+
+def _geojson(fc: dict[str, Any], name: str, *, labels: bool = False) -> Any:
+    import folium
+    from folium.utilities import JsCode
+
+    if labels:
+        return folium.GeoJson(fc, name=name, control=False,
+                              point_to_layer=JsCode(POINT_TO_LABEL))
+    return folium.GeoJson(fc, name=name, control=False, on_each_feature=JsCode(ON_EACH_FEATURE))
+
+
+def _legend_row(label: str, swatch: str) -> str:
+    return f'<div class="row">{swatch}<span>{html.escape(label)}</span></div>'
+
+
+def _swatch(fill: str, *, stroke: str = "#555", opacity: float = 1.0, dash: bool = False) -> str:
+    border = "dashed" if dash else "solid"
+    return (f'<span class="sw" style="background:{fill};opacity:{opacity};'
+            f'border:1.5px {border} {stroke}"></span>')
+
+
+HATCH_SWATCH = ('<svg class="sw" width="18" height="12"><rect width="18" height="12" '
+                f'fill="url(#qygeo-hatch)" stroke="{IDLE_COLOUR}" stroke-width="2"/></svg>')
+
+
+def _page(m: folium.Map, *, self_contained: bool) -> str:
+    from .assets import inline_assets
+
+    page = m.get_root().render()
+    return inline_assets(page) if self_contained else page
+
+
+# --------------------------------------------------------------------------- the data
+
+
+@dataclass
+class _Tables:
+    parks: pd.DataFrame  # report rows, with geometry column 'geometry'
+    plots: gpd.GeoDataFrame  # report plot rows with geometry
+    members: dict[str, set[str]]
+    page_ids: set[str]
+
+
+def _tables(ds: Dataset, rep: Report) -> _Tables:
+    import geopandas as gpd
+
+    geoms = dict(zip(ds.parks["park_id"], ds.parks.geometry.values, strict=True))
+    parks = rep.parks.copy()
+    parks["geometry"] = [geoms.get(p) for p in parks["park_id"]]
+    if ds.plots is not None and len(rep.plots):
+        pg = dict(zip(ds.plots["plot_id"], ds.plots.geometry.values, strict=True))
+        plots = gpd.GeoDataFrame(rep.plots.copy(), geometry=[pg.get(p) for p in
+                                                             rep.plots["plot_id"]],
+                                 crs="EPSG:4326")
+        plots = plots[~plots.geometry.isna() & ~plots.geometry.is_empty]
+    else:
+        plots = gpd.GeoDataFrame({"plot_id": [], "park_id": []}, geometry=[], crs="EPSG:4326")
+    members = metrics.park_descendants(ds.parks)
+    return _Tables(parks=parks, plots=plots, members=members,
+                   page_ids={str(p) for p in parks["park_id"]})
+
+
+def _park_tip(r: dict[str, Any]) -> str:
+    return (f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b><br>"
+            f"{_names(r.get('district_name_zh'), r.get('district_name_en'))}<br>"
+            f"投资强度 Intensity: {_num(r.get('intensity_yi_per_km2'))} 亿元/km²<br>"
+            f"面积 Area: {_num(r.get('area_km2'))} km² ({_int(r.get('area_mu'))} 亩 mu)"
+            + (f"<br>闲置地块 Idle plots: {_int(r.get('idle_plot_count'))}"
+               if _present(r.get("idle_plot_count")) and r.get("idle_plot_count") else ""))
+
+
+def _park_figures(r: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        ("所在区县 District", _names(r.get("district_name_zh"), r.get("district_name_en"))),
+        ("类型 Kind", esc(r.get("kind"))),
+        ("边界 Boundary", esc(r.get("boundary_quality"))),
+        ("统计年份 Year", esc(r.get("year"))),
+        ("面积 Area", f"{_num(r.get('area_km2'))} km² · {_int(r.get('area_mu'))} 亩 mu"),
+        ("投资额 Investment", _yi(r.get("investment_yuan"))),
+        ("口径 Basis", esc(r.get("investment_basis"))),
+        ("投资强度 Investment intensity",
+         f"{_num(r.get('intensity_yi_per_km2'))} 亿元/km² · "
+         f"{_num(r.get('intensity_wan_per_mu'))} 万元/亩"),
+        ("文献投资强度 Reported intensity", _yi_per_km2(r.get("reported_intensity_yuan_per_km2"))),
+        ("计算−文献 Computed − reported", _yi_per_km2(r.get("intensity_difference_yuan_per_km2"))),
+        ("距2027目标 Gap to 2027 target", _yi_per_km2(r.get("intensity_target_gap_yuan_per_km2"))),
+        ("产值 Output", _yi(r.get("output_yuan"))),
+        ("产出强度 Output intensity", f"{_num(r.get('output_intensity_yi_per_km2'))} 亿元/km²"),
+        ("税收 Tax", _yi(r.get("tax_yuan"))),
+        ("签约项目 Projects signed", _int(r.get("projects_signed"))),
+        ("投产项目 In production", _int(r.get("projects_in_production"))),
+        ("地块 Plots", f"{_int(r.get('plot_count'))} · {_num(r.get('plot_area_mu'), 1)} 亩 mu"),
+        ("地块已投资 Invested on plots", _yi(r.get("plot_investment_yuan"))),
+        ("闲置地块 Idle plots", f"{_int(r.get('idle_plot_count'))} · "
+                              f"{_num(r.get('idle_area_mu'), 1)} 亩 mu · "
+                              f"{_share(r.get('idle_share'))}"),
+        ("来源 Source", esc(r.get("source"))),
+    ]
+
+
+def _idle_popup(r: dict[str, Any], park_names: dict[str, str], *, from_city: bool) -> str:
+    pid = r.get("park_id")
+    park = esc(pid)
+    if _present(pid):
+        name = park_names.get(str(pid), esc(pid))
+        park = (f'<a href="{park_href(str(pid), from_city=from_city)}">{name}</a>'
+                if from_city and str(pid) in park_names else name)
+    consequence = {"fee": "闲置费 idle fee (20% of land price)",
+                   "recovery": "无偿收回 recovery without compensation (idle ≥ 2 years)"}
+    status = str(r.get("idle_status") or "n/a")
+    rows = [
+        ("项目 Project", esc(r.get("project"))),
+        ("企业 Enterprise", esc(r.get("enterprise"))),
+        ("园区 Park", park),
+        ("状态 Status", esc(PLOT_STATUS.get(status, (status,))[0])),
+        ("闲置起 Idle since", _date(r.get("idle_since"))),
+        ("原因 Why", esc(r.get("idle_reason"))),
+        ("面积 Area", f"{_num(r.get('area_mu'), 1)} 亩 mu"),
+        ("后果 Consequence", esc(consequence.get(str(r.get("idle_consequence")),
+                                                r.get("idle_consequence")))),
+        ("闲置费 Idle fee", _yi(r.get("idle_fee_yuan"))),
+    ]
+    return f"<b>地块 Plot {esc(r.get('plot_id'))}</b>" + _kv(rows)
+
+
+def _plot_popup(r: dict[str, Any]) -> str:
+    status = str(r.get("idle_status") or "n/a")
+    rows = [
+        ("项目 Project", esc(r.get("project"))),
+        ("企业 Enterprise", esc(r.get("enterprise"))),
+        ("用途 Land use", esc(r.get("land_use"))),
+        ("面积 Area", f"{_num(r.get('area_mu'), 1)} 亩 mu"),
+        ("状态 Status", esc(PLOT_STATUS.get(status, (status,))[0])),
+        ("原因 Why", esc(r.get("idle_reason")) if _present(r.get("idle_reason")) else "—"),
+        ("闲置起 Idle since", _date(r.get("idle_since"))),
+        ("合同 Contract", _date(r.get("contract_date"))),
+        ("约定开工 Agreed start", _date(r.get("agreed_start_date"))),
+        ("实际开工 Actual start", _date(r.get("actual_start_date"))),
+        ("停工 Suspended since", _date(r.get("suspended_since"))),
+        ("延误原因 Delay cause", esc(r.get("delay_cause"))),
+        ("约定投资 Agreed investment", _yi(r.get("agreed_investment_yuan"))),
+        ("已投资 Invested", _yi(r.get("invested_yuan"))),
+        ("已开发 Developed", f"{_int(r.get('developed_area_m2'))} m²"),
+        ("闲置费 Idle fee", _yi(r.get("idle_fee_yuan"))),
+    ]
+    return f"<b>地块 Plot {esc(r.get('plot_id'))}</b>" + _kv(rows)
+
+
+def _plot_tip(r: dict[str, Any]) -> str:
+    status = str(r.get("idle_status") or "n/a")
+    return (f"<b>{esc(r.get('plot_id'))}</b> {esc(r.get('project'))}<br>"
+            f"{esc(r.get('enterprise'))}<br>{esc(PLOT_STATUS.get(status, (status,))[0])}"
+            f" · {_num(r.get('area_mu'), 1)} 亩 mu")
+
+
+def _plot_style(status: str) -> dict[str, Any]:
+    colour = PLOT_STATUS.get(status, PLOT_STATUS["n/a"])[1]
+    if status == "idle":
+        return {"color": IDLE_COLOUR, "weight": 3, "fillColor": IDLE_COLOUR,
+                "fillOpacity": 1.0, "className": "qygeo-idle"}
+    return {"color": "#333", "weight": 1, "fillColor": colour, "fillOpacity": 0.6}
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    cols = [c for c in df.columns if c != "geometry"]
+    rows = df[cols].itertuples(index=False, name=None)
+    return [dict(zip(cols, row, strict=True)) for row in rows]
+
+
+def _planting_labels(ds: Dataset, rep: Report) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]],
+                                                        list[dict[str, Any]]]:
+    """Planting areas with tooltip, popup and label (mapped mu, reported mu where it differs)."""
+    planting = metrics.with_areas(ds.planting).sort_values("planting_id", kind="stable")
+    names = dict(zip(planting["planting_id"], planting["name_zh"], strict=True))
+    figures = _records(rep.planting) if len(rep.planting) else []
+    districts = dict(zip(ds.districts["adcode"], ds.districts["name_zh"], strict=True))
+    props, labels = [], []
+    for r in _records(planting):
+        pid = r["planting_id"]
+        rows = [("所在区县 District", esc(districts.get(r.get("district_adcode"),
+                                                         r.get("district_adcode")))),
+                ("图测面积 Mapped", f"{_int(r['area_mu'])} 亩 mu ({_num(r['area_km2'])} km²)")]
+        label_lines = [f"{_int(r['area_mu'])} 亩 图测 mapped"]
+        for f in figures:
+            ids = [x for x in str(f.get("planting_ids") or "").split(";") if x]
+            if pid not in ids:
+                continue
+            others = [esc(names.get(x, x)) for x in ids if x != pid]
+            scope = f" (与 with {'、'.join(others)} 合计 combined)" if others else ""
+            rows.append((f"文献 Reported {esc(f.get('year'))}",
+                         f"{_int(f.get('reported_mu'))} 亩 mu{scope} — {esc(f.get('source'))}"))
+            differs = _present(f.get("difference_share")) and abs(
+                float(f["difference_share"])) > 0.005
+            if differs:
+                rows.append(("图测−文献 Mapped − reported",
+                             f"{_int(f.get('difference_mu'))} 亩 mu "
+                             f"({_share(f.get('difference_share'))})"))
+                label_lines.append(f"文献 reported {_int(f.get('reported_mu'))} 亩"
+                                   + (" (合计 combined)" if others else ""))
+        if _present(r.get("crops")):
+            rows.append(("药材 Crops", esc(r.get("crops"))))
+        rows.append(("边界 Boundary", esc(r.get("boundary_quality"))))
+        title = _names(r.get("name_zh"), r.get("name_en"))
+        props.append({
+            "id": str(pid),
+            "style": {"color": "#238b45", "weight": 1.5, "dashArray": "4 3",
+                      "fillColor": PLANTING_COLOUR, "fillOpacity": 0.3},
+            "tip": f"<b>{title}</b><br>" + "<br>".join(label_lines),
+            "popup": f"<b>{title}</b>" + _kv(rows),
+        })
+        labels.append({"label": f'<div class="qygeo-label planting">{esc(r.get("name_zh"))}'
+                                f'<br>{"<br>".join(label_lines)}</div>'})
+    return planting, props, labels
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def city_map(ds: Dataset, rep: Report, basemap: Basemap) -> folium.Map:
+    """The city map: districts, park intensity choropleth, planting, idle plots.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data folder (WGS84).
+    rep : Report
+        Its report; the parks shown are ``rep.parks`` (all, or those asked for).
+    basemap : Basemap
+        Tiles, and the datum the overlays are shifted to.
+    """
+    import folium
+
+    t = _tables(ds, rep)
+    districts = metrics.with_areas(ds.districts).sort_values("adcode", kind="stable")
+    outline = feature_collection(districts, [{} for _ in range(len(districts))], basemap,
+                                 tolerance=MINIMAP_TOLERANCE_DEG)
+    m = _new_map(basemap, bounds_latlon(districts, basemap),
+                 "清远生物医药产业地图 Qingyuan biomedical industry map", outline)
+    layers: dict[str, Any] = {}
+
+    # Districts: outlines and names.
+    g_d = folium.FeatureGroup(name="区县 Districts", show=True).add_to(m)
+    d_props = [{"id": str(r["adcode"]),
+                "style": {"color": "#555", "weight": 1.5, "dashArray": "6 4", "fill": False},
+                "tip": (f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b><br>"
+                        f"{esc(r['adcode'])} · {_int(r['area_km2'])} km²")}
+               for r in _records(districts)]
+    layers["districts"] = _geojson(feature_collection(districts, d_props, basemap),
+                                   "districts").add_to(g_d)
+    d_labels = [{"label": f'<div class="qygeo-label district">{esc(r.get("name_zh"))}<br>'
+                          f'<small>{esc(r.get("name_en"))}</small></div>'}
+                for r in _records(districts)]
+    layers["district_labels"] = _geojson(
+        feature_collection(label_points(districts), d_labels, basemap), "district_labels",
+        labels=True).add_to(g_d)
+
+    # Parks: choropleth of investment intensity; large parks first so nested ones stay on top.
+    g_p = folium.FeatureGroup(name="园区投资强度 Parks: investment intensity").add_to(m)
+    parks = t.parks[t.parks["geometry"].notna()].copy()
+    parks = parks.sort_values("area_km2", ascending=False, kind="stable")
+    p_props = []
+    for r in _records(parks):
+        tip = _park_tip(r)
+        link = f'<p><a href="{park_href(r["park_id"])}">园区地图 Open the park map →</a></p>'
+        p_props.append({
+            "id": str(r["park_id"]),
+            "style": {"color": "#253494", "weight": 1.5,
+                      "fillColor": intensity_colour(r.get("intensity_yi_per_km2")),
+                      "fillOpacity": 0.75},
+            "tip": tip,
+            "popup": f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b>"
+                     + _kv(_park_figures(r)) + link,
+        })
+    import geopandas as gpd
+
+    park_gdf = gpd.GeoDataFrame(parks, geometry="geometry", crs="EPSG:4326")
+    layers["parks"] = _geojson(feature_collection(park_gdf, p_props, basemap),
+                               "parks").add_to(g_p)
+
+    # Planting areas with acreage labels.
+    if ds.planting is not None and len(ds.planting):
+        g_s = folium.FeatureGroup(name="南药种植区 South-medicine planting").add_to(m)
+        planting, s_props, s_labels = _planting_labels(ds, rep)
+        layers["planting"] = _geojson(feature_collection(planting, s_props, basemap),
+                                      "planting").add_to(g_s)
+        layers["planting_labels"] = _geojson(
+            feature_collection(east_points(planting), s_labels, basemap), "planting_labels",
+            labels=True).add_to(g_s)
+
+    # Idle plots of the parks shown.
+    shown_members: set[str] = set()
+    for pid in t.page_ids:
+        shown_members |= t.members.get(pid, {pid})
+    plots = t.plots
+    idle = plots[(plots.get("idle_status", "") == "idle") & plots["park_id"].isin(shown_members)] \
+        if len(plots) and "idle_status" in plots.columns else plots.iloc[0:0]
+    idle = idle.sort_values("plot_id", kind="stable")
+    names = {str(r["park_id"]): _names(r.get("name_zh"), r.get("name_en"))
+             for r in _records(t.parks)}
+    i_props = [{"id": str(r["plot_id"]), "style": _plot_style("idle"),
+                "tip": f"<b>闲置 Idle: {esc(r.get('plot_id'))}</b> {esc(r.get('project'))}<br>"
+                       f"{esc(r.get('enterprise'))}<br>since {_date(r.get('idle_since'))}",
+                "popup": _idle_popup(r, names, from_city=True)} for r in _records(idle)]
+    g_i = folium.FeatureGroup(name="闲置地块 Idle plots (MLR No. 53)").add_to(m)
+    layers["idle_plots"] = _geojson(feature_collection(idle, i_props, basemap),
+                                    "idle_plots").add_to(g_i)
+
+    # Title with links to every park page, and the legend.
+    year = rep.year if rep.year is not None else "n/a"
+    links = "".join(
+        f'<li><a href="{park_href(r["park_id"])}">{_names(r.get("name_zh"), r.get("name_en"))}'
+        f"</a></li>" for r in _records(t.parks.sort_values("park_id", kind="stable")))
+    title = ("<h1>清远生物医药产业地图</h1><div>Qingyuan biomedical industry map</div>"
+             f'<div class="sub">统计年份 Year {esc(year)} · 闲置判定日 idle as of '
+             f"{esc(rep.as_of.isoformat())}</div>"
+             f"<h2>园区地图 Park maps</h2><ul>{links}</ul>")
+    _html_control(title, position="topright", css_class="qygeo-box qygeo-panel",
+                  element_id="qygeo-title").add_to(m)
+    legend = ('<b>投资强度 Investment intensity</b><br>'
+              f'<span class="sub">亿元/km² (10⁸ yuan/km²), {esc(year)}</span>'
+              + "".join(_legend_row(lbl, _swatch(c, opacity=0.85)) for lbl, c in
+                        intensity_legend())
+              + "<hr>"
+              + _legend_row("闲置地块 Idle plot", HATCH_SWATCH)
+              + _legend_row("南药种植区 South-medicine planting",
+                            _swatch(PLANTING_COLOUR, stroke="#238b45", opacity=0.6, dash=True))
+              + _legend_row("区县界 District boundary", _swatch("transparent", dash=True)))
+    _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
+                  element_id="qygeo-legend").add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    _expose(layers).add_to(m)
+    return m
+
+
+def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap) -> folium.Map:
+    """One park's map: its plots by idle status with acreage labels, and its figures.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data folder.
+    rep : Report
+        Its report; must hold a row for *park_id*.
+    park_id : str
+        The park.
+    basemap : Basemap
+        Tiles, and the datum the overlays are shifted to.
+    """
+    import folium
+
+    t = _tables(ds, rep)
+    row = t.parks[t.parks["park_id"] == park_id]
+    if not len(row):
+        raise MapError(f"no report row for park {park_id!r}")
+    r = _records(row)[0]
+    members = t.members.get(park_id, {park_id})
+    outlines = ds.parks[ds.parks["park_id"].isin(members)].copy()
+    outlines["_own"] = outlines["park_id"] == park_id
+    outlines = outlines.sort_values(["_own", "park_id"], ascending=[False, True], kind="stable")
+    plots = t.plots[t.plots["park_id"].isin(members)].sort_values("plot_id", kind="stable") \
+        if len(t.plots) else t.plots
+    district = ds.districts[ds.districts["adcode"] == r.get("district_adcode")]
+    # Frame the plots, where the planner looks; the park when it has none.
+    frame = plots if len(plots) else outlines
+    outline_fc = feature_collection(district if len(district) else outlines,
+                                    [{}] * (len(district) if len(district) else len(outlines)),
+                                    basemap, tolerance=MINIMAP_TOLERANCE_DEG)
+    name = _names(r.get("name_zh"), r.get("name_en"))
+    m = _new_map(basemap, bounds_latlon(frame, basemap),
+                 f"{r.get('name_zh') or ''} {r.get('name_en') or ''} — qygeo".strip(),
+                 outline_fc)
+    layers: dict[str, Any] = {}
+
+    if len(district):
+        g_d = folium.FeatureGroup(name="区县 District").add_to(m)
+        layers["district"] = _geojson(feature_collection(district, [{
+            "id": str(r.get("district_adcode")),
+            "style": {"color": "#555", "weight": 1.5, "dashArray": "6 4", "fill": False},
+            "tip": _names(r.get("district_name_zh"), r.get("district_name_en"))}], basemap),
+            "district").add_to(g_d)
+
+    g_b = folium.FeatureGroup(name="园区边界 Park boundary").add_to(m)
+    b_props = [{"id": str(o["park_id"]),
+                "style": {"color": "#253494", "weight": 2.5 if o["_own"] else 1.5,
+                          "dashArray": None if o["_own"] else "5 4",
+                          "fillColor": intensity_colour(r.get("intensity_yi_per_km2"))
+                          if o["_own"] else "#ffffff",
+                          "fillOpacity": 0.15 if o["_own"] else 0.05},
+                "tip": (f"<b>{_names(o.get('name_zh'), o.get('name_en'))}</b>"
+                        + ("" if o["_own"] else "<br>园区内子园区 Park nested in this one"))}
+               for o in _records(outlines)]
+    layers["park"] = _geojson(feature_collection(outlines, b_props, basemap),
+                              "park").add_to(g_b)
+
+    g_p = folium.FeatureGroup(name="地块 Plots by idle status").add_to(m)
+    recs = _records(plots)
+    pl_props = [{"id": str(p["plot_id"]), "style": _plot_style(str(p.get("idle_status") or "n/a")),
+                 "tip": _plot_tip(p), "popup": _plot_popup(p)} for p in recs]
+    layers["plots"] = _geojson(feature_collection(plots, pl_props, basemap), "plots").add_to(g_p)
+    g_l = folium.FeatureGroup(name="地块面积 Plot acreage (亩 mu)").add_to(m)
+    labels = [{"label": f'<div class="qygeo-label plot">{esc(p.get("plot_id"))}<br>'
+                        f'{_num(p.get("area_mu"), 1)} 亩</div>'} for p in recs]
+    layers["plot_labels"] = _geojson(
+        feature_collection(label_points(plots), labels, basemap) if len(plots)
+        else {"type": "FeatureCollection", "features": []}, "plot_labels",
+        labels=True).add_to(g_l)
+
+    note = "" if len(plots) else ('<p class="sub">此园区在地块图层中无地块 '
+                                  "No plots of this park in the plots layer.</p>")
+    panel = (f'<div><a href="../{CITY_PAGE}">← 清远全市地图 Qingyuan city map</a></div>'
+             f"<h1>{name}</h1>"
+             f'<div class="sub">{esc(r.get("park_id"))} · 统计年份 Year {esc(r.get("year"))} · '
+             f"闲置判定日 idle as of {esc(rep.as_of.isoformat())}</div>"
+             + note + _kv(_park_figures(r)))
+    _html_control(panel, position="topright", css_class="qygeo-box qygeo-panel",
+                  element_id="qygeo-panel").add_to(m)
+    counts: dict[str, int] = {}
+    for p in recs:
+        s = str(p.get("idle_status") or "n/a")
+        counts[s] = counts.get(s, 0) + 1
+    legend = ("<b>地块状态 Plot status</b>"
+              '<br><span class="sub">MLR Order No. 53 (闲置土地处置办法)</span>'
+              + "".join(_legend_row(f"{lbl} ({counts.get(s, 0)})",
+                                    HATCH_SWATCH if s == "idle" else _swatch(c, opacity=0.7))
+                        for s, (lbl, c) in PLOT_STATUS.items()))
+    _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
+                  element_id="qygeo-legend").add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    _expose(layers).add_to(m)
+    return m
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@dataclass
+class MapPage:
+    """One written page: its path and size in bytes."""
+
+    path: Path
+    size_bytes: int
+
+
+def render_maps(ds: Dataset, rep: Report, basemap: Basemap, *, self_contained: bool = False,
+                progress: Callable[[str], None] | None = None) -> dict[str, str]:
+    """Render the city map and one map per park of *rep*.
+
+    Returns
+    -------
+    dict
+        Relative path (``index.html``, ``parks/<park_id>.html``) → page HTML.
+    """
+    say = progress or (lambda _msg: None)
+    park_ids = [str(p) for p in rep.parks["park_id"]]
+    for pid in park_ids:
+        park_filename(pid)  # refuse unusable ids before any work
+    pages = {CITY_PAGE: _page(city_map(ds, rep, basemap), self_contained=self_contained)}
+    say(f"map: {CITY_PAGE}")
+    for pid in park_ids:
+        rel = f"{PARKS_DIR}/{park_filename(pid)}"
+        pages[rel] = _page(park_map(ds, rep, pid, basemap), self_contained=self_contained)
+        say(f"map: {rel}")
+    return pages
+
+
+def write_maps(
+    ds: Dataset,
+    out_dir: str | Path,
+    *,
+    report: Report | None = None,
+    basemap: str | Basemap = "osm",
+    self_contained: bool = False,
+    year: int | None = None,
+    as_of: dt.date | None = None,
+    park_ids: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[MapPage]:
+    """Write the city map and the park maps under *out_dir*.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data folder.
+    out_dir : path-like
+        Folder to write ``index.html`` and ``parks/<park_id>.html`` into.
+    report : Report, optional
+        A report already built from *ds*; built here (with *year*, *as_of*,
+        *park_ids*) when not given.
+    basemap : str or Basemap, default "osm"
+        ``osm``, ``carto``, ``gaode`` (overlays shifted to GCJ-02), ``tianditu``
+        (key from ``$TIANDITU_KEY``) or ``none``.
+    self_contained : bool, default False
+        Inline every script and stylesheet (see :mod:`qygeo.assets`), so the
+        pages need no network apart from the basemap tiles.
+    year, as_of, park_ids
+        As for :func:`qygeo.report.build_report`. With *park_ids* the city map
+        shows only those parks and only their pages are written.
+    progress : callable, optional
+        Called with one line per page written.
+
+    Returns
+    -------
+    list of MapPage
+        The pages written, city map first.
+    """
+    from .layers import atomic_write_text
+    from .report import build_report
+
+    bm = basemap if isinstance(basemap, Basemap) else get_basemap(basemap)
+    rep = report if report is not None else build_report(ds, year=year, park_ids=park_ids,
+                                                         as_of=as_of)
+    pages = render_maps(ds, rep, bm, self_contained=self_contained)
+    out = Path(out_dir)
+    written = []
+    for rel, text in pages.items():
+        path = out / rel
+        atomic_write_text(path, text)
+        written.append(MapPage(path, len(text.encode("utf-8"))))
+        if progress:
+            progress(f"wrote {path} ({written[-1].size_bytes / 1e6:.2f} MB)")
+    return written
