@@ -189,6 +189,6 @@ def wan_yuan_per_mu(amount_yuan: object, area_mu: object) -> object:
 
 
 def wan_yuan_per_ha(amount_yuan: object, area_m2: object) -> object:
-    """Per-hectare figure in 万元/公顷: ``(amount_yuan / 1e4) / (area_m2 / 1e4)``; NaN if area ≤ 0."""
+    """Per-hectare figure (万元/公顷): ``(yuan / 1e4) / (m² / 1e4)``; NaN where area ≤ 0."""
     return safe_divide(np.asarray(amount_yuan, dtype="float64") / YUAN_PER_WAN,
                        np.asarray(area_m2, dtype="float64") / M2_PER_HA)

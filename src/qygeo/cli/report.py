@@ -7,7 +7,18 @@ from pathlib import Path
 
 import click
 
-from .options import Console, geodata_option, output_option, quiet_option, run, strict_option
+from .options import (
+    Console,
+    fail,
+    geodata_option,
+    output_option,
+    quiet_option,
+    run,
+    strict_option,
+)
+
+#: Formats written to a file only (need -o PATH).
+FILE_FORMATS = ("html", "xlsx")
 
 
 def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -25,8 +36,15 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
               help="Only this park (repeatable). Default: every park.")
 @click.option("--year", type=click.IntRange(1990, 2100), default=None,
               help="Year of the park statistics. Default: the latest in attributes/park_stats.csv.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
-              default="table", show_default=True, help="Output format.")
+@click.option("--format", "fmt",
+              type=click.Choice(["table", "csv", "json", "markdown", *FILE_FORMATS]),
+              default="table", show_default=True,
+              help="Output format. html (a page with tables and charts) and xlsx (one sheet "
+                   "per table) need -o PATH.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              metavar="TOML",
+              help="Grading configuration (weights, benchmarks, cut-offs, entry thresholds) "
+                   "merged over the defaults.")
 @click.option("--plots", "plots_path", type=click.Path(path_type=Path), default=None,
               help="Use this plots layer (GeoJSON, GeoPackage or GeoParquet) instead of "
                    "the data folder's plots.geojson.")
@@ -39,7 +57,8 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @geodata_option
 @quiet_option
 @run
-def report(park_ids: tuple[str, ...], year: int | None, fmt: str, plots_path: Path | None,
+def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: Path | None,
+           plots_path: Path | None,
            plots_layer: str | None, as_of: dt.date | None, output: Path | None, strict: bool,
            geodata: Path | None, quiet: bool) -> None:
     """Per-park land investment intensity, output intensity and idle plots.
@@ -53,17 +72,30 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, plots_path: Pa
     investment_yuan is the park's signed investment for the year from
     attributes/park_stats.csv, or the sum of its plots' invested_yuan where the
     table has none; plot_investment_yuan is always the plot sum.
+
+    Each park is also evaluated: TD/T 1029 development-zone indicators, 亩均
+    grades A/B/C/D of its plots (grade_counts) with the Guangqing entry
+    thresholds, and the gap to the 2027 target with the yearly growth needed
+    to close it (target_gap_yuan_per_km2, required_annual_growth).
     """
+    from ..config import load_config
     from ..dataset import load_dataset
     from ..layers import atomic_write_text
-    from ..report import build_report, render
+    from ..report import build_report, render, write_report
 
+    if fmt in FILE_FORMATS and output is None:
+        fail(f"--format {fmt} writes a file: give -o PATH", 2)
     con = Console(quiet)
+    grading = load_config(config_path)
     ds = load_dataset(geodata, plots=plots_path, plots_layer=plots_layer)
     rep = build_report(ds, year=year, park_ids=list(park_ids) or None, as_of=as_of,
-                       strict=strict)
+                       strict=strict, grading=grading)
     for w in rep.warnings:
         con.warn(w)
+    if fmt in FILE_FORMATS:
+        write_report(rep, fmt, output)
+        con.info(f"wrote {output}")
+        return
     text = render(rep, fmt, planting=not park_ids)
     if output is None:
         click.echo(text, nl=False)

@@ -1,0 +1,311 @@
+"""The report as one self-contained HTML page, with charts drawn as inline SVG.
+
+Charts are SVG elements in the page, not images: Chinese labels are drawn by
+the browser with the reader's own fonts (no CJK font needed on the machine that
+builds the report) and the page needs no network, scripts or external files.
+Every piece of data text is escaped with :func:`html.escape`.
+
+Each park has a section with ``id="park-<park_id>"``, so maps link to
+``report.html#park-guangfo``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import TYPE_CHECKING, Any
+
+from .report import COLUMNS, _clean, _fmt, records
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .report import Report
+
+GRADE_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027"}
+BAR = "#4575b4"
+LABELS = {k: (zh, en, unit) for k, zh, en, unit in COLUMNS}
+
+CSS = """
+body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;
+margin:1.5em auto;max-width:1200px;padding:0 1em;color:#222}
+h1{font-size:1.5em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.5em 0 1em;font-size:.88em}
+th,td{border:1px solid #ddd;padding:.25em .5em;vertical-align:top}
+th{background:#f3f3f3;text-align:left}td.n{text-align:right;white-space:nowrap}
+.na{color:#999}.warn{color:#a50026}.note{color:#555;font-size:.9em}
+svg{max-width:100%;height:auto;font-family:inherit}nav a{margin-right:.8em}
+"""
+
+
+def _e(v: Any) -> str:
+    return html.escape("" if v is None else str(v), quote=True)
+
+
+def _cell(key: str, v: Any) -> str:
+    text = _fmt(key, v)
+    cls = ' class="na"' if text == "n/a" else (' class="n"' if isinstance(
+        _clean(v), (int, float)) and not isinstance(_clean(v), bool) else "")
+    return f"<td{cls}>{_e(text)}</td>"
+
+
+def html_table(table: pd.DataFrame, keys: list[str] | None = None,
+               headers: dict[str, str] | None = None) -> str:
+    """An HTML table of *table*'s *keys* (all columns by default), values escaped."""
+    keys = keys or [str(c) for c in table.columns]
+    headers = headers or {}
+    head = "".join(f"<th>{_e(headers.get(k, _label(k)))}</th>" for k in keys)
+    body = []
+    for r in records(table):
+        body.append("<tr>" + "".join(_cell(k, r.get(k)) for k in keys) + "</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{len(keys)}" class="na">none</td></tr>')
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _label(key: str) -> str:
+    if key in LABELS:
+        zh, en, unit = LABELS[key]
+        return f"{zh} {en}" + (f" ({unit})" if unit else "")
+    return key
+
+
+def bar_chart(title: str, labels: list[str], values: list[float], *, unit: str = "",
+              reference: float | None = None, reference_label: str = "",
+              percent: bool = False) -> str:
+    """A horizontal bar chart as an ``<svg>`` element; NaN bars are drawn as "n/a"."""
+    row_h, left, width, right = 24, 230, 760, 110
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    top = max(finite + ([reference] if reference is not None else []) + [0.0])
+    top = top or 1.0
+    height = 40 + row_h * len(labels) + 24
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + right} {height}" '
+             f'role="img" aria-label="{_e(title)}">',
+             f'<text x="0" y="18" font-size="15" font-weight="bold">{_e(title)}</text>']
+    scale = (width - left) / top
+    for i, (lab, v) in enumerate(zip(labels, values, strict=True)):
+        y = 32 + i * row_h
+        parts.append(f'<text x="{left - 8}" y="{y + 15}" font-size="12" '
+                     f'text-anchor="end">{_e(lab)}</text>')
+        if v is None or not math.isfinite(v):
+            parts.append(f'<text x="{left + 4}" y="{y + 15}" font-size="12" '
+                         f'fill="#999">n/a</text>')
+            continue
+        w = max(v, 0) * scale
+        shown = f"{v:.1%}" if percent else f"{v:,.2f} {unit}".strip()
+        parts.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
+                     f'fill="{BAR}"><title>{_e(lab)}: {_e(shown)}</title></rect>')
+        parts.append(f'<text x="{left + w + 4:.1f}" y="{y + 15}" font-size="11">'
+                     f'{_e(shown)}</text>')
+    if reference is not None:
+        x = left + reference * scale
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="28" y2="{height - 20}" '
+                     'stroke="#d73027" stroke-dasharray="5,3" stroke-width="2"/>')
+        parts.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="11" fill="#d73027" '
+                     f'text-anchor="middle">{_e(reference_label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def grade_chart(title: str, labels: list[str], counts: list[dict[str, int]]) -> str:
+    """Stacked horizontal bars of A/B/C/D plot counts per park, as ``<svg>``."""
+    row_h, left, width = 24, 230, 760
+    top = max([sum(c.values()) for c in counts] + [1])
+    height = 40 + row_h * len(labels) + 24
+    scale = (width - left) / top
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 60} {height}" '
+             f'role="img" aria-label="{_e(title)}">',
+             f'<text x="0" y="18" font-size="15" font-weight="bold">{_e(title)}</text>']
+    for i, (lab, c) in enumerate(zip(labels, counts, strict=True)):
+        y, x = 32 + i * row_h, float(left)
+        parts.append(f'<text x="{left - 8}" y="{y + 15}" font-size="12" '
+                     f'text-anchor="end">{_e(lab)}</text>')
+        for g, colour in GRADE_COLOURS.items():
+            n = int(c.get(g, 0))
+            if not n:
+                continue
+            w = n * scale
+            parts.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
+                         f'fill="{colour}"><title>{_e(lab)} {g}: {n}</title></rect>'
+                         f'<text x="{x + w / 2:.1f}" y="{y + 15}" font-size="11" '
+                         f'text-anchor="middle">{g}{n}</text>')
+            x += w
+        if not sum(c.values()):
+            parts.append(f'<text x="{left + 4}" y="{y + 15}" font-size="12" fill="#999">'
+                         'no graded plots</text>')
+    legend = "".join(f'<rect x="{left + i * 70}" y="{height - 16}" width="12" height="12" '
+                     f'fill="{col}"/><text x="{left + i * 70 + 16}" y="{height - 6}" '
+                     f'font-size="11">{g}</text>' for i, (g, col) in enumerate(
+                         GRADE_COLOURS.items()))
+    parts.append(legend + "</svg>")
+    return "".join(parts)
+
+
+def line_chart(title: str, series: dict[str, list[tuple[int, float]]], *, unit: str) -> str:
+    """Lines of (year, value) per park, as ``<svg>``."""
+    left, width, top_pad, height = 90, 760, 30, 300
+    pts = [p for s in series.values() for p in s if math.isfinite(p[1])]
+    if not pts:
+        return ""
+    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    ymax = max(p[1] for p in pts) or 1.0
+    x1 = x1 if x1 > x0 else x0 + 1
+    def sx(year: float) -> float:
+        return left + (year - x0) / (x1 - x0) * (width - left - 150)
+    def sy(v: float) -> float:
+        return height - 30 - v / ymax * (height - 30 - top_pad - 10)
+    colours = ["#4575b4", "#d73027", "#1a9850", "#984ea3", "#ff7f00", "#a65628"]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+             f'role="img" aria-label="{_e(title)}">',
+             f'<text x="0" y="18" font-size="15" font-weight="bold">{_e(title)}</text>',
+             f'<line x1="{left}" x2="{left}" y1="{top_pad}" y2="{height - 30}" stroke="#999"/>',
+             f'<line x1="{left}" x2="{width - 150}" y1="{height - 30}" y2="{height - 30}" '
+             'stroke="#999"/>',
+             f'<text x="{left - 6}" y="{sy(ymax) + 4:.1f}" font-size="10" text-anchor="end">'
+             f'{ymax:,.2f}</text>',
+             f'<text x="{left - 6}" y="{height - 30}" font-size="10" text-anchor="end">0</text>',
+             f'<text x="{left - 6}" y="{top_pad - 8}" font-size="10" text-anchor="end">'
+             f'{_e(unit)}</text>']
+    for year in range(int(x0), int(x1) + 1):
+        parts.append(f'<text x="{sx(year):.1f}" y="{height - 14}" font-size="10" '
+                     f'text-anchor="middle">{year}</text>')
+    for i, (name, s) in enumerate(series.items()):
+        s = [p for p in s if math.isfinite(p[1])]
+        if not s:
+            continue
+        c = colours[i % len(colours)]
+        path = " ".join(f"{sx(y):.1f},{sy(v):.1f}" for y, v in s)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{c}" stroke-width="2"/>')
+        for y, v in s:
+            parts.append(f'<circle cx="{sx(y):.1f}" cy="{sy(v):.1f}" r="3" fill="{c}">'
+                         f'<title>{_e(name)} {y}: {v:,.2f}</title></circle>')
+        parts.append(f'<text x="{width - 145}" y="{top_pad + 14 * i + 10}" font-size="11" '
+                     f'fill="{c}">{_e(name)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+PARK_SUMMARY = ["park_id", "name_zh", "name_en", "district_name_zh", "area_km2",
+                "investment_yuan", "intensity_yi_per_km2", "intensity_wan_per_mu",
+                "target_gap_yuan_per_km2", "required_annual_growth", "output_intensity_yi_per_km2",
+                "plot_count", "idle_plot_count", "idle_area_mu", "grade_counts",
+                "entry_fail_count"]
+PLOT_KEYS = ["plot_id", "enterprise", "land_use", "area_mu", "idle_status", "idle_since",
+             "idle_days", "idle_reason", "idle_consequence", "idle_fee_yuan"]
+GRADE_KEYS = ["plot_id", "tax_wan_per_mu", "output_wan_per_mu", "investment_wan_per_mu",
+              "score", "grade", "grade_reason", "entry_investment_wan_per_mu", "entry_pass",
+              "entry_reason"]
+
+
+def _name(r: dict[str, Any]) -> str:
+    return f"{r.get('name_zh') or ''} {r.get('name_en') or ''}".strip() or str(r["park_id"])
+
+
+def render_html(report: Report, *, title: str | None = None) -> str:
+    """The whole report page (UTF-8 text).
+
+    Parameters
+    ----------
+    report : Report
+        A built report (with its evaluation).
+    title : str, optional
+        Page title; default names the year.
+    """
+    import pandas as pd
+
+    ev = report.evaluation
+    rows = records(report.parks)
+    names = [_name(r) for r in rows]
+    title = title or (f"清远生物医药园区用地效率报告 / Qingyuan biomedical parks land-use "
+                      f"report — {report.year or 'n/a'}")
+    out = ["<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
+           f"<h1>{_e(title)}</h1>",
+           f'<p class="note">Park statistics year {_e(report.year or "n/a")}; idle land classified '
+           f"as of {_e(report.as_of.isoformat())} by MLR Order No. 53 (2012). Parks, planting "
+           "areas and plots in the bundled data are approximate or illustrative.</p>"]
+    if report.warnings:
+        out.append('<ul class="warn">' + "".join(f"<li>{_e(w)}</li>" for w in report.warnings)
+                   + "</ul>")
+    out.append("<nav>" + "".join(f'<a href="#park-{_e(r["park_id"])}">{_e(r["park_id"])}</a>'
+                                 for r in rows) + "</nav>")
+    out.append("<h2>园区汇总 / Parks</h2>")
+    out.append(html_table(report.parks, [k for k in PARK_SUMMARY if k in report.parks.columns]))
+    out.append("<h2>图表 / Charts</h2>")
+    out.append(bar_chart("投资强度 Investment intensity (亿元/km²) vs 2027 target", names,
+                         [r.get("intensity_yi_per_km2") or math.nan for r in rows],
+                         unit="亿元/km²", reference=50.0, reference_label="2027 目标 50 亿元/km²"))
+    out.append(bar_chart("产出强度 Output intensity (亿元/km²) vs 2027 target", names,
+                         [r.get("output_intensity_yi_per_km2") or math.nan for r in rows],
+                         unit="亿元/km²", reference=100.0,
+                         reference_label="2027 目标 100 亿元/km²"))
+    out.append(bar_chart("达成2027投资强度目标所需年均增速 Yearly growth needed (investment)",
+                         names, [_f(r.get("required_annual_growth")) for r in rows],
+                         percent=True))
+    if ev is not None:
+        out.append(grade_chart("亩均评价等级 Per-mu grades of plots (A/B/C/D)", names,
+                               [r.get("grade_counts") or {} for r in rows]))
+        out.append(_trend_section(ev.trends, dict(zip(report.parks["park_id"], names,
+                                                      strict=True))))
+    for r in rows:
+        out.append(_park_section(report, r))
+    if len(report.planting):
+        out.append("<h2>南药种植面积 / South-medicine planting acreage</h2>")
+        out.append(html_table(report.planting))
+    if ev is not None:
+        out.append("<h2>闲置标记核对 / Stored idle flags checked against the rule</h2>")
+        out.append(html_table(ev.idle_check) if len(ev.idle_check) else
+                   '<p class="note">No stored idle flag in the plots table, or every stored '
+                   "flag agrees with the rule.</p>")
+        out.append("<h2>评价参数 / Grading configuration</h2>")
+        out.append(html_table(pd.DataFrame(ev.config.as_rows())))
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def _f(v: Any) -> float:
+    v = _clean(v)
+    return float(v) if isinstance(v, (int, float)) else math.nan
+
+
+def _trend_section(trends: pd.DataFrame, names: dict[str, str]) -> str:
+    if trends is None or not len(trends):
+        return ('<p class="note">趋势 / Trends 2019–2024: the park statistics hold fewer than '
+                "two years for every park, so there is no trend to draw.</p>")
+    series: dict[str, list[tuple[int, float]]] = {}
+    for pid, grp in trends.groupby("park_id"):
+        series[names.get(pid, pid)] = [(int(y), v / 1e8) for y, v in zip(
+            grp["year"], grp["intensity_yuan_per_km2"], strict=True)]
+    return line_chart("投资强度趋势 Investment intensity trend (亿元/km²)", series,
+                      unit="亿元/km²") + html_table(trends)
+
+
+def _park_section(report: Report, r: dict[str, Any]) -> str:
+    ev = report.evaluation
+    pid = r["park_id"]
+    parts = [f'<section id="park-{_e(pid)}"><h2>{_e(_name(r))} ({_e(pid)})</h2>']
+    body = "".join(f"<tr><th>{_e(_label(k))}</th>{_cell(k, r.get(k))}</tr>"
+                   for k, *_ in COLUMNS if k not in ("park_id", "name_zh", "name_en"))
+    parts.append(f"<table><tbody>{body}</tbody></table>")
+    if ev is not None:
+        ind = ev.indicators[ev.indicators["park_id"] == pid]
+        parts.append("<h3>开发区土地集约利用指标 / Development-zone indicators (TD/T 1029)</h3>")
+        parts.append(html_table(ind, ["name_zh", "name_en", "value", "unit", "status", "basis"]))
+        tt = ev.targets[ev.targets["park_id"] == pid]
+        parts.append("<h3>目标与标杆 / Targets and benchmarks</h3>")
+        parts.append(html_table(tt, ["target_name", "current", "target_value", "unit",
+                                     "target_year", "gap", "met", "required_annual_growth",
+                                     "note"]))
+    plots = report.plots
+    if len(plots) and "park_id" in plots.columns:
+        mine = plots[plots["park_id"] == pid]  # own plots; a nested park has its own section
+        if len(mine):
+            parts.append("<h3>地块与闲置认定 / Plots and idle status (MLR Order No. 53)</h3>")
+            parts.append(html_table(mine, [k for k in PLOT_KEYS if k in mine.columns]))
+            if ev is not None:
+                g = ev.grading[ev.grading["park_id"] == pid]
+                parts.append("<h3>亩均评价 / Per-mu grading and entry thresholds</h3>")
+                parts.append(html_table(g, GRADE_KEYS))
+    parts.append("</section>")
+    return "".join(parts)

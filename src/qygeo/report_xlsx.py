@@ -1,0 +1,110 @@
+"""The report as an Excel workbook (.xlsx): one sheet per table.
+
+Sheets: ``parks`` (the report's park table, JSON keys as headers), ``plots``
+(per-plot areas and idle classification), ``indicators`` (TD/T 1029, long),
+``grading`` (亩均 per plot), ``enterprises``, ``targets``, ``trends``,
+``planting``, ``idle_check`` (stored flags that disagree with the rule) and
+``config`` (grading settings in use, report year and idle date). n/a is an
+empty cell; dicts (``grade_counts``) are JSON text. Written with openpyxl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .report import Report
+
+SHEETS = ("parks", "plots", "indicators", "grading", "enterprises", "targets", "trends",
+          "planting", "idle_check", "config")
+#: Plot columns left out of the plots sheet (long provenance text is in the layer).
+PLOT_SKIP = ("geometry", "notes")
+
+
+def _cell(v: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(v, np.generic):
+        v = v.item()
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if isinstance(v, (dict, list, tuple, set)):
+        return json.dumps(v if not isinstance(v, set) else sorted(v), ensure_ascii=False,
+                          default=str)
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime().replace(tzinfo=None)
+    if isinstance(v, (str, int, float, bool, dt.date, dt.datetime)):
+        return v
+    return str(v)
+
+
+def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
+    """The tables of *report*, by sheet name (see the module docstring)."""
+    import pandas as pd
+
+    ev = report.evaluation
+    plots = report.plots.drop(columns=[c for c in PLOT_SKIP if c in report.plots.columns])
+    meta = pd.DataFrame([
+        {"section": "report", "key": "year", "value": report.year, "unit": ""},
+        {"section": "report", "key": "idle_as_of", "value": report.as_of.isoformat(),
+         "unit": ""},
+        {"section": "report", "key": "idle_rule", "unit": "",
+         "value": "MLR Order No. 53 (2012), Art. 2, 8, 14"},
+    ] + (ev.config.as_rows() if ev is not None else []))
+    empty = pd.DataFrame()
+    return {
+        "parks": report.parks, "plots": plots,
+        "indicators": ev.indicators if ev is not None else empty,
+        "grading": ev.grading if ev is not None else empty,
+        "enterprises": ev.enterprises if ev is not None else empty,
+        "targets": ev.targets if ev is not None else empty,
+        "trends": ev.trends if ev is not None else empty,
+        "planting": report.planting,
+        "idle_check": ev.idle_check if ev is not None else empty,
+        "config": meta,
+    }
+
+
+def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
+    """Write *report* as a workbook at *path* (replaced atomically)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, table in sheet_tables(report).items():
+        ws = wb.create_sheet(name)
+        cols = [str(c) for c in table.columns]
+        ws.append(cols)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in table.itertuples(index=False, name=None):
+            ws.append([_cell(v) for v in row])
+        ws.freeze_panes = "B2" if name in ("parks", "plots", "grading") else "A2"
+        for i, c in enumerate(cols, start=1):
+            width = max([len(c)] + [len(str(ws.cell(r, i).value or ""))
+                                    for r in range(2, min(ws.max_row, 50) + 1)])
+            ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,203 @@
+"""html and xlsx reports written, opened and read back; the new report keys; the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import geopandas as gpd
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from conftest import BUNDLED, snapshot
+from qygeo import layers
+from qygeo.cli import main
+from qygeo.dataset import load_dataset
+from qygeo.report import build_report, render, write_report
+
+AS_OF = dt.date(2025, 6, 1)
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+class Page(HTMLParser):
+    """Collects visible text, element ids and tags of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.ids: set[str] = set()
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.ids.update(v for k, v in attrs if k == "id")
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(html_text: str) -> Page:
+    p = Page()
+    p.feed(html_text)
+    p.close()
+    return p
+
+
+@pytest.fixture(scope="module")
+def bundled_report():
+    return build_report(load_dataset(BUNDLED), as_of=AS_OF)
+
+
+def test_json_has_the_evaluation_keys(bundled_report):
+    data = {d["park_id"]: d for d in json.loads(render(bundled_report, "json"))}
+    gf = data["guangfo"]
+    # guangfo's producing plots graded by hand-checkable defaults (see test_grading):
+    # GF-P-01 96.4 B, GF-P-02 81.2 B, GF-J-01 64.5 C, GF-P-06 35.1 D
+    assert gf["grade_counts"] == {"A": 0, "B": 2, "C": 1, "D": 1}
+    assert gf["idle_plot_count"] == 6  # the six Xiangxue/Bendi plots, by the rule
+    assert gf["target_gap_yuan_per_km2"] == pytest.approx(5e9 - 2.8e8, rel=1e-4)
+    assert gf["required_annual_growth"] == pytest.approx(1.6138, abs=2e-4)
+    assert gf["building_density"] is None  # n/a: no footprint column
+    assert gf["land_built_up_rate"] == pytest.approx(0.3876, abs=1e-3)
+    # parks without plots or figures: zero grades and n/a growth, never a made-up number
+    assert data["yingde_herbs"]["grade_counts"] == {"A": 0, "B": 0, "C": 0, "D": 0}
+    assert data["yingde_herbs"]["required_annual_growth"] is None
+
+
+def test_csv_writes_grade_counts_as_json(bundled_report):
+    import csv
+    import io
+
+    rows = {r["park_id"]: r for r in csv.DictReader(io.StringIO(render(bundled_report, "csv")))}
+    assert json.loads(rows["guangfo"]["grade_counts"])["B"] == 2
+
+
+def test_html_is_written_and_reads_back(bundled_report, tmp_path):
+    out = write_report(bundled_report, "html", tmp_path / "report.html")
+    text = out.read_text(encoding="utf-8")
+    page = parse(text)
+    body = " ".join(page.text)
+    assert "park-guangfo" in page.ids and "park-huacun_zhihuigu" in page.ids
+    assert "广佛" in body or "佛冈" in body  # Chinese names as text, not images
+    for needle in ("土地建成率", "亩均", "GF-XX-01", "recovery", "2027", "161.4%",
+                   "Guangqing Industrial Park entry thresholds"):
+        assert needle in body, needle
+    assert "<img" not in text and "<script" not in text and "http://" not in text.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")
+    svgs = re.findall(r"<svg.*?</svg>", text, flags=re.S)
+    assert len(svgs) >= 4
+    for svg in svgs:
+        ET.fromstring(svg)  # well-formed: the browser draws it
+    assert "there is no trend to draw" in body  # bundled stats have one year per park
+
+
+def test_html_escapes_data_text(tiny_geodata, tmp_path):
+    parks = gpd.read_file(tiny_geodata / "parks.geojson")
+    parks.loc[0, "name_en"] = '<script>alert("x")</script> & Co'
+    layers.write_layer(parks, tiny_geodata / "parks.geojson", layers.PARKS)
+    rep = build_report(load_dataset(tiny_geodata), as_of=AS_OF)
+    text = render(rep, "html")
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in text
+    assert '<script>alert("x")</script> & Co' in " ".join(parse(text).text)
+
+
+def test_html_draws_trends_where_stats_have_years(tiny_geodata):
+    text = render(build_report(load_dataset(tiny_geodata), as_of=AS_OF), "html")
+    assert "<polyline" in text and "2023" in text
+
+
+def test_xlsx_has_one_sheet_per_table_and_reads_back(bundled_report, tmp_path):
+    path = write_report(bundled_report, "xlsx", tmp_path / "report.xlsx")
+    wb = openpyxl.load_workbook(path, read_only=True)
+    assert wb.sheetnames == ["parks", "plots", "indicators", "grading", "enterprises",
+                             "targets", "trends", "planting", "idle_check", "config"]
+
+    def table(name):
+        rows = list(wb[name].iter_rows(values_only=True))
+        return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+    parks = {r["park_id"]: r for r in table("parks")}
+    assert parks["guangfo"]["investment_yuan"] == pytest.approx(28e9)
+    assert json.loads(parks["guangfo"]["grade_counts"]) == {"A": 0, "B": 2, "C": 1, "D": 1}
+    assert parks["guangfo"]["building_density"] is None  # n/a is an empty cell
+    grading = {r["plot_id"]: r for r in table("grading")}
+    assert grading["GF-P-01"]["grade"] == "B" and grading["GF-XX-01"]["grade"] == "n/a"
+    plots = {r["plot_id"]: r for r in table("plots")}
+    assert plots["GF-G-01"]["idle_status"] == "excluded"
+    ind = [r for r in table("indicators") if r["park_id"] == "guangfo"]
+    assert {r["indicator"] for r in ind} >= {"land_built_up_rate", "building_density"}
+    config = {(r["section"], r["key"]): r["value"] for r in table("config")}
+    assert config[("grading.weights", "tax_wan_per_mu")] == 50
+    assert config[("entry", "investment_wan_per_mu")] == 330
+    assert config[("report", "idle_as_of")] == "2025-06-01"
+    targets = table("targets")
+    assert any(r["target"].startswith("guangdong_dev_zone") and r["park_id"] == "guangqing"
+               for r in targets)
+
+
+@pytest.mark.parametrize("fmt", ["html", "xlsx"])
+def test_cli_file_formats_need_an_output_path(tiny_geodata, fmt):
+    r = invoke("report", "--geodata", str(tiny_geodata), "--format", fmt)
+    assert r.exit_code == 2
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert lines == [f"qygeo: error: --format {fmt} writes a file: give -o PATH"]
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize("fmt", ["html", "xlsx"])
+def test_cli_writes_file_formats_and_leaves_geodata_unchanged(tiny_geodata, tmp_path, fmt):
+    before = snapshot(tiny_geodata)
+    out = tmp_path / f"r.{fmt}"
+    r = invoke("report", "--geodata", str(tiny_geodata), "--format", fmt, "-o", str(out),
+               "--as-of", "2025-06-01")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == "" and out.stat().st_size > 1000
+    assert snapshot(tiny_geodata) == before
+
+
+def test_cli_config_changes_the_grades(bundled_geodata, tmp_path):
+    cfg = tmp_path / "tax_only.toml"
+    cfg.write_text("[grading.weights]\ntax_wan_per_mu = 100\noutput_wan_per_mu = 0\n"
+                   "investment_wan_per_mu = 0\n[grading.cutoffs]\nA = 50\nB = 30\nC = 10\n",
+                   encoding="utf-8")
+    r = invoke("report", "--geodata", str(bundled_geodata), "--format", "json", "--as-of",
+               "2025-06-01", "--config", str(cfg), "--park", "guangfo", "-q")
+    assert r.exit_code == 0, r.stderr
+    # tax per mu 16.67, 30.0, 22.86, 8.0 → ×100/33 = 50.5 A, 90.9 A, 69.3 A, 24.2 C
+    assert json.loads(r.stdout)[0]["grade_counts"] == {"A": 3, "B": 0, "C": 1, "D": 0}
+
+
+def test_cli_bad_config_is_one_line(tiny_geodata, tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[grading.weights]\ntax = 1\n", encoding="utf-8")
+    r = invoke("report", "--geodata", str(tiny_geodata), "--config", str(cfg))
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"qygeo: error: {cfg}: unknown setting 'grading.weights.tax' (known here: "
+        "investment_wan_per_mu, output_wan_per_mu, tax_wan_per_mu)"]
+
+
+def test_stored_idle_flag_is_checked_against_the_rule_not_used(tiny_geodata):
+    plots = gpd.read_file(tiny_geodata / "plots.geojson")
+    base = build_report(load_dataset(tiny_geodata), as_of=AS_OF)
+    # Flag every plot idle by hand; the rule's count must not change.
+    plots["idle"] = True
+    plots.to_file(tiny_geodata / "flagged.geojson", driver="GeoJSON")
+    rep = build_report(load_dataset(tiny_geodata, plots=tiny_geodata / "flagged.geojson"),
+                       as_of=AS_OF)
+    assert list(rep.parks["idle_plot_count"]) == list(base.parks["idle_plot_count"])
+    check = rep.evaluation.idle_check.set_index("plot_id")
+    rule = base.plots.set_index("plot_id")["idle_status"]
+    not_idle = sorted(p for p, s in rule.items() if s in ("not_idle", "excluded"))
+    assert sorted(check.index) == not_idle and not_idle
+    assert "B2" in not_idle  # government-delayed: excluded, so a flag saying idle disagrees
+    assert check.loc["B2", "problem"] == "stored as idle, but the rule says excluded"
+    assert any("disagrees with the MLR No. 53 rule" in w for w in rep.warnings)
