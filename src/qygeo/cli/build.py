@@ -1,0 +1,87 @@
+"""``qygeo build``: validate the data, then write every report and every map."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import click
+
+from .map_cmd import basemap_option, self_contained_option
+from .options import Console, fail, geodata_option, quiet_option, run
+from .report import parse_date
+
+#: Report files written under ``OUT/reports/``: (file name, report format).
+REPORT_FILES = (("report.md", "markdown"), ("report.csv", "csv"), ("report.json", "json"))
+PLANTING_FILE = "planting.csv"
+
+
+@click.command()
+@click.option("-o", "--output", "out_root", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True,
+              help="Root folder: reports go to OUT/reports/, maps to OUT/maps/.")
+@basemap_option
+@self_contained_option
+@click.option("--year", type=click.IntRange(1990, 2100), default=None,
+              help="Year of the park statistics. Default: the latest in attributes/park_stats.csv.")
+@click.option("--as-of", callback=parse_date, default=None, metavar="YYYY-MM-DD",
+              help="Date for classifying idle plots. Default: today.")
+@geodata_option
+@quiet_option
+@run
+def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
+          as_of: dt.date | None, geodata: Path | None, quiet: bool) -> None:
+    """Validate the data folder, then write every report and every map.
+
+    \b
+    1. validate   as `qygeo validate`; any problem stops the build (exit 1)
+    2. reports    OUT/reports/report.md, report.csv, report.json (one row per
+                  park) and planting.csv (reported beside mapped acreage)
+    3. maps       OUT/maps/index.html and OUT/maps/parks/<park_id>.html
+
+    Progress goes to stderr (silence with -q); nothing is written to stdout.
+    """
+    from ..basemaps import get_basemap
+    from ..dataset import load_dataset
+    from ..layers import atomic_write_text, geodata_dir
+    from ..maps import write_maps
+    from ..report import build_report, render
+    from ..validate import validate_folder
+
+    start = time.perf_counter()
+    con = Console(quiet)
+    root = geodata_dir(geodata)
+    if not root.is_dir():
+        fail(f"{root}: data folder not found (use --geodata DIR or $QYGEO_GEODATA)")
+    bm = get_basemap(basemap)  # a missing Tianditu key fails before any work
+
+    con.info(f"[1/3] validate {root}")
+    res = validate_folder(root)
+    for note in res.notes:
+        con.warn(note)
+    if not res.ok:
+        for problem in res.problems:
+            click.echo(f"qygeo: error: {problem}", err=True)
+        n = len(res.problems)
+        fail(f"{n} problem{'s' if n != 1 else ''} found in {root}; nothing built")
+    con.info("      ok: " + ", ".join(f"{k} {v}" for k, v in res.checked.items()))
+
+    con.info("[2/3] reports")
+    ds = load_dataset(root)
+    rep = build_report(ds, year=year, as_of=as_of)
+    for w in rep.warnings:
+        con.warn(w)
+    reports = out_root / "reports"
+    for name, fmt in REPORT_FILES:
+        atomic_write_text(reports / name, render(rep, fmt))
+        con.info(f"      wrote {reports / name}")
+    atomic_write_text(reports / PLANTING_FILE, rep.planting.to_csv(
+        index=False, lineterminator="\n", float_format="%.6g"))
+    con.info(f"      wrote {reports / PLANTING_FILE}")
+
+    con.info(f"[3/3] maps (basemap {bm.name}{', self-contained' if self_contained else ''})")
+    pages = write_maps(ds, out_root / "maps", report=rep, basemap=bm,
+                       self_contained=self_contained, progress=lambda m: con.info(f"      {m}"))
+    con.info(f"built {len(REPORT_FILES) + 1} reports and {len(pages)} maps in "
+             f"{time.perf_counter() - start:.1f} s")

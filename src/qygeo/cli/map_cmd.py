@@ -1,0 +1,83 @@
+"""``qygeo map``: the interactive HTML city map and one map per park."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..basemaps import BASEMAP_NAMES
+from .options import Console, geodata_option, quiet_option, run
+from .report import parse_date
+
+
+def basemap_option(fn):  # type: ignore[no-untyped-def]
+    """``--basemap``: the tiles under the maps (shared with ``qygeo build``)."""
+    return click.option(
+        "--basemap", type=click.Choice(BASEMAP_NAMES, case_sensitive=False), default="osm",
+        show_default=True,
+        help="Tiles under the maps. gaode tiles are GCJ-02 and every overlay is shifted to "
+             "match; tianditu reads its key from $TIANDITU_KEY; none draws no tiles.",
+    )(fn)
+
+
+def self_contained_option(fn):  # type: ignore[no-untyped-def]
+    """``--self-contained``: inline every script and stylesheet."""
+    return click.option(
+        "--self-contained", is_flag=True,
+        help="Inline every script and stylesheet (from installed packages), so the pages "
+             "need no network apart from basemap tiles; with --basemap none, none at all.",
+    )(fn)
+
+
+@click.command("map")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("maps"), show_default=True,
+              help="Folder to write index.html and parks/<park_id>.html into.")
+@basemap_option
+@self_contained_option
+@click.option("--park", "park_ids", multiple=True, metavar="ID",
+              help="Only this park (repeatable): the city map shows only these parks and "
+                   "only their pages are written. Default: every park.")
+@click.option("--year", type=click.IntRange(1990, 2100), default=None,
+              help="Year of the park statistics. Default: the latest in attributes/park_stats.csv.")
+@click.option("--as-of", callback=parse_date, default=None, metavar="YYYY-MM-DD",
+              help="Date for classifying idle plots. Default: today.")
+@click.option("--plots", "plots_path", type=click.Path(path_type=Path), default=None,
+              help="Use this plots layer (GeoJSON, GeoPackage or GeoParquet) instead of "
+                   "the data folder's plots.geojson.")
+@click.option("--plots-layer", default=None, metavar="NAME",
+              help="Layer inside a GeoPackage given with --plots.")
+@geodata_option
+@quiet_option
+@run
+def map_cmd(out_dir: Path, basemap: str, self_contained: bool, park_ids: tuple[str, ...],
+            year: int | None, as_of: dt.date | None, plots_path: Path | None,
+            plots_layer: str | None, geodata: Path | None, quiet: bool) -> None:
+    """Write interactive HTML maps: the city map and one map per park.
+
+    \b
+    maps/index.html          districts, parks coloured by land investment
+                             intensity (亿元/km², fixed classes), South-medicine
+                             planting with acreage, idle plots (red, hatched)
+    maps/parks/<id>.html     a park's plots by idle status with acreage (亩),
+                             and the park's report figures
+
+    Progress goes to stderr (silence with -q).
+    """
+    from ..basemaps import get_basemap
+    from ..dataset import load_dataset
+    from ..maps import write_maps
+    from ..report import build_report
+
+    con = Console(quiet)
+    bm = get_basemap(basemap)  # a missing Tianditu key fails before any work
+    ds = load_dataset(geodata, plots=plots_path, plots_layer=plots_layer)
+    rep = build_report(ds, year=year, park_ids=list(park_ids) or None, as_of=as_of)
+    for w in rep.warnings:
+        con.warn(w)
+    pages = write_maps(ds, out_dir, report=rep, basemap=bm, self_contained=self_contained,
+                       progress=con.info)
+    con.info(f"{len(pages)} map page(s) in {out_dir} (basemap {bm.name}"
+             f"{', self-contained' if self_contained else ''})")
