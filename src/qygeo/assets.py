@@ -84,6 +84,21 @@ def _inline_css_urls(css: str, base: Path | None) -> str:
     return _CSS_URL.sub(repl, css)
 
 
+def _default_icon_js(images: Path) -> str:
+    """Give Leaflet's default marker icon data URIs.
+
+    Leaflet finds its marker images by reading a path out of leaflet.css and
+    appending the file name, which cannot work with a data URI; plugins that
+    drop a default marker (the measure tool does) would otherwise request
+    ``marker-icon.png`` next to the page.
+    """
+    urls = {key: _data_uri(images / name) for key, name in (
+        ("iconUrl", "marker-icon.png"), ("iconRetinaUrl", "marker-icon-2x.png"),
+        ("shadowUrl", "marker-shadow.png"))}
+    opts = ", ".join(f'{k}: "{v}"' for k, v in urls.items())
+    return f"\nL.Icon.Default.imagePath = '';\nL.Icon.Default.mergeOptions({{{opts}}});\n"
+
+
 def _xstatic(module: str, package: str) -> tuple[Path, str]:
     import importlib
 
@@ -129,6 +144,8 @@ def resolve(url: str) -> Asset:
         text = (base / f"leaflet.{m.group(1)}").read_text(encoding="utf-8")
         if m.group(1) == "css":
             text = _inline_css_urls(text, base)
+        else:
+            text += _default_icon_js(base / "images")
         return Asset(text, f"Leaflet {version} from XStatic-Leaflet")
     if _JQUERY.search(url):
         base, version = _xstatic("jquery", "XStatic-jQuery")

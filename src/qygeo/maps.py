@@ -91,6 +91,9 @@ UNUSED_FOLIUM_ASSETS = frozenset({
 
 CITY_PAGE = "index.html"
 PARKS_DIR = "parks"
+#: The HTML report page (qygeo.report_html) relative to the output root, beside maps/:
+#: ``qygeo build`` writes OUT/reports/report.html and OUT/maps/…; parks are ``#park-<id>``.
+REPORT_PAGE = "reports/report.html"
 
 
 class MapError(QygeoError):
@@ -237,6 +240,12 @@ def park_href(park_id: str, *, from_city: bool = True) -> str:
     """Relative link to a park's page, percent-encoded and HTML-escaped."""
     name = quote(park_filename(park_id))
     return html.escape(f"{PARKS_DIR}/{name}" if from_city else name, quote=True)
+
+
+def report_href(park_id: str, *, from_city: bool = True) -> str:
+    """Relative link from a map page to the park's section of the HTML report page."""
+    up = "../" if from_city else "../../"
+    return html.escape(f"{up}{REPORT_PAGE}#park-{quote(str(park_id))}", quote=True)
 
 
 # --------------------------------------------------------------------------- geometry → GeoJSON
@@ -522,7 +531,9 @@ def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
         primary_area_unit="mu", secondary_area_unit="sqkilometers",
         units={"mu": {"factor": 1.0 / metrics.M2_PER_MU, "display": "亩 mu", "decimals": 1},
                "sqkilometers": {"factor": 1.0 / metrics.M2_PER_KM2, "display": "km²",
-                                "decimals": 3}},
+                                "decimals": 3},
+               "kilometers": {"factor": 1e-3, "display": "公里 km", "decimals": 2},
+               "meters": {"factor": 1.0, "display": "米 m", "decimals": 0}},
     ).add_to(m)
     if basemap.tiles:
         spec = basemap.tiles[0]
@@ -650,6 +661,7 @@ def _idle_popup(r: dict[str, Any], park_names: dict[str, str], *, from_city: boo
         ("园区 Park", park),
         ("状态 Status", esc(PLOT_STATUS.get(status, (status,))[0])),
         ("闲置起 Idle since", _date(r.get("idle_since"))),
+        ("闲置时长 Idle for", _idle_for(r.get("idle_days"))),
         ("原因 Why", esc(r.get("idle_reason"))),
         ("面积 Area", f"{_num(r.get('area_mu'), 1)} 亩 mu"),
         ("后果 Consequence", esc(consequence.get(str(r.get("idle_consequence")),
@@ -657,6 +669,14 @@ def _idle_popup(r: dict[str, Any], park_names: dict[str, str], *, from_city: boo
         ("闲置费 Idle fee", _yi(r.get("idle_fee_yuan"))),
     ]
     return f"<b>地块 Plot {esc(r.get('plot_id'))}</b>" + _kv(rows)
+
+
+def _idle_for(days: Any) -> str:
+    """How long a plot has been idle (MLR No. 53: from one year after the clock start)."""
+    if not _present(days):
+        return "—"
+    d = int(days)
+    return f"{d:,} 天 days ({d / 365.2425:.1f} 年 years)"
 
 
 def _plot_popup(r: dict[str, Any]) -> str:
@@ -669,6 +689,7 @@ def _plot_popup(r: dict[str, Any]) -> str:
         ("状态 Status", esc(PLOT_STATUS.get(status, (status,))[0])),
         ("原因 Why", esc(r.get("idle_reason")) if _present(r.get("idle_reason")) else "—"),
         ("闲置起 Idle since", _date(r.get("idle_since"))),
+        ("闲置时长 Idle for", _idle_for(r.get("idle_days")) if status == "idle" else "—"),
         ("合同 Contract", _date(r.get("contract_date"))),
         ("约定开工 Agreed start", _date(r.get("agreed_start_date"))),
         ("实际开工 Actual start", _date(r.get("actual_start_date"))),
@@ -797,7 +818,8 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap) -> folium.Map:
     p_props = []
     for r in _records(parks):
         tip = _park_tip(r)
-        link = f'<p><a href="{park_href(r["park_id"])}">园区地图 Open the park map →</a></p>'
+        link = (f'<p><a href="{park_href(r["park_id"])}">园区地图 Open the park map →</a>'
+                f' · <a href="{report_href(r["park_id"])}">用地报告 Land-use report →</a></p>')
         p_props.append({
             "id": str(r["park_id"]),
             "style": {"color": "#253494", "weight": 1.5,
@@ -943,7 +965,9 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap) -> folium
 
     note = "" if len(plots) else ('<p class="sub">此园区在地块图层中无地块 '
                                   "No plots of this park in the plots layer.</p>")
-    panel = (f'<div><a href="../{CITY_PAGE}">← 清远全市地图 Qingyuan city map</a></div>'
+    panel = (f'<div><a href="../{CITY_PAGE}">← 清远全市地图 Qingyuan city map</a> · '
+             f'<a href="{report_href(str(r.get("park_id")), from_city=False)}">'
+             "用地报告 Land-use report →</a></div>"
              f"<h1>{name}</h1>"
              f'<div class="sub">{esc(r.get("park_id"))} · 统计年份 Year {esc(r.get("year"))} · '
              f"闲置判定日 idle as of {esc(rep.as_of.isoformat())}</div>"
