@@ -138,7 +138,7 @@ def load_targets(root: Path) -> pd.DataFrame | None:
 
 def load_dataset(root: str | os.PathLike[str] | None = None, *,
                  plots: str | os.PathLike[str] | None = None,
-                 plots_layer: str | None = None) -> Dataset:
+                 plots_layer: str | None = None, load_plots: bool = True) -> Dataset:
     """Read every layer and table of a data folder.
 
     Parameters
@@ -150,6 +150,9 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
         GeoPackage or GeoParquet).
     plots_layer : str, optional
         Layer name inside *plots* (GeoPackage).
+    load_plots : bool, default True
+        False leaves ``plots`` None but still sets ``plots_path``, for callers that
+        read the plots themselves (:func:`qygeo.engine.plot_table_from_file`).
     """
     root = layers.geodata_dir(root)
     if not root.is_dir():
@@ -160,11 +163,15 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
     planting = layers.read_layer(planting_path, layers.PLANTING) if planting_path.exists() else None
     plots_path = Path(plots) if plots else root / layers.PLOTS.filename
     plot_gdf = None
-    if plots or plots_path.exists():
+    if not load_plots:
+        if plots and not plots_path.exists():
+            raise DataFileError(plots_path, "file not found")
+    elif plots or plots_path.exists():
         plot_gdf = layers.read_layer(plots_path, layers.PLOTS, layer=plots_layer)
     return Dataset(
         root=root, districts=districts, parks=parks, planting=planting, plots=plot_gdf,
         park_stats=load_park_stats(root), planting_figures=load_planting_figures(root),
-        plots_path=plots_path if plot_gdf is not None else None,
+        plots_path=plots_path if plot_gdf is not None or (
+            not load_plots and plots_path.exists()) else None,
         targets=load_targets(root),
     )

@@ -54,7 +54,8 @@ def _col(plots: pd.DataFrame, name: str, kind: str) -> pd.Series:
     return pd.Series(None, index=plots.index, dtype="object")
 
 
-def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object) -> pd.DataFrame:
+def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object, *,
+                  reasons: bool = True) -> pd.DataFrame:
     """Classify each plot as idle or not on date *as_of*.
 
     Parameters
@@ -67,6 +68,9 @@ def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object) -> p
         The date of the assessment.
     plot_area_m2 : array-like
         Each plot's land area in m² (the total to be developed).
+    reasons : bool, default True
+        Write ``idle_reason``; False leaves it empty, which saves a Python loop
+        over the idle plots when only counts and areas are needed (big reports).
 
     Returns
     -------
@@ -87,8 +91,8 @@ def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object) -> p
     agreed = _col(plots, "agreed_start_date", "date")
     actual = _col(plots, "actual_start_date", "date")
     suspended = _col(plots, "suspended_since", "date")
-    cause = _col(plots, "delay_cause", "text").map(
-        lambda v: str(v).strip().lower() if v is not None else "")
+    cause = _col(plots, "delay_cause", "text")
+    cause = cause.astype("string").str.strip().str.lower().fillna("").astype("object")
     developed = _col(plots, "developed_area_m2", "num")
     invested = _col(plots, "invested_yuan", "num")
     agreed_inv = _col(plots, "agreed_investment_yuan", "num")
@@ -117,10 +121,10 @@ def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object) -> p
     since = clock + one_year
     idle = (clock.notna() & (since <= as_of)).to_numpy()
     status[idle] = STATUS_IDLE
-    for i in np.flatnonzero(idle & c1.to_numpy()):
+    for i in np.flatnonzero(idle & c1.to_numpy()) if reasons else ():
         reason[i] = (f"not started one full year after the agreed start "
                      f"{agreed.iloc[i].date().isoformat()}")
-    for i in np.flatnonzero(idle & c2.to_numpy()):
+    for i in np.flatnonzero(idle & c2.to_numpy()) if reasons else ():
         parts = []
         if bool(low_dev.iloc[i]):
             parts.append(f"{dev_share.iloc[i]:.0%} of the area developed (< 1/3)")
@@ -130,7 +134,7 @@ def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object) -> p
                      f"{suspended.iloc[i].date().isoformat()}")
     excluded = idle & cause.isin(EXCLUDED_DELAY_CAUSES).to_numpy()
     status[excluded] = STATUS_EXCLUDED
-    for i in np.flatnonzero(excluded):
+    for i in np.flatnonzero(excluded) if reasons else ():
         reason[i] = f"would be idle ({reason[i]}) but the delay is caused by {cause.iloc[i]}"
     # Nothing to judge by: no start dates at all, or a started plot lacking the shares.
     unknown = ~idle & (
@@ -140,7 +144,7 @@ def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object) -> p
     if not has_start_columns:
         unknown[:] = True
     status[unknown] = STATUS_UNKNOWN
-    for i in np.flatnonzero(unknown):
+    for i in np.flatnonzero(unknown) if reasons else ():
         reason[i] = "no agreed start date" if not has_start_columns or pd.isna(
             agreed.iloc[i]) else "developed area and investment shares unknown"
 

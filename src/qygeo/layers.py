@@ -228,11 +228,12 @@ def conform(
     if missing:
         raise DataFileError(path, f"missing required column(s): {', '.join(missing)}")
     gdf = gdf.copy()
+    geom_name = getattr(gdf, "_geometry_column_name", None)  # None for a plain DataFrame
     for col in gdf.columns:
-        if col == gdf.geometry.name:
+        if col == geom_name:
             continue
         if col == spec.id_field or col.endswith("_id") or col in ("adcode", "district_adcode"):
-            gdf[col] = gdf[col].map(_id_text).astype("object")
+            gdf[col] = _ids_text(gdf[col])
     if check_ids:
         ids = gdf[spec.id_field]
         blank = ids.isna() | (ids == "")
@@ -244,6 +245,10 @@ def conform(
             raise FeatureError(path, dup.iloc[0], f"duplicate {spec.id_field}")
     for col in spec.numeric:
         if col in gdf.columns:
+            if pd.api.types.is_numeric_dtype(gdf[col].dtype) and not pd.api.types.is_bool_dtype(
+                    gdf[col].dtype):
+                gdf[col] = gdf[col].astype("float64")  # numbers already: nothing can be bad
+                continue
             converted = pd.to_numeric(gdf[col].replace("", None), errors="coerce")
             bad = converted.isna() & gdf[col].notna() & (gdf[col].astype(str).str.strip() != "")
             if bad.any():
@@ -255,6 +260,17 @@ def conform(
         if col in gdf.columns:
             gdf[col] = _parse_dates(gdf, col, spec, path)
     return gdf
+
+
+def _ids_text(col: pd.Series) -> pd.Series:
+    """Ids as stripped text (object dtype, None for blank); vectorised for text columns."""
+    import pandas as pd
+
+    if pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_object_dtype(col.dtype):
+        text = col.str.strip()
+        text = text.where(text.notna() & (text != ""), None)
+        return text.astype("object").where(text.notna(), None)
+    return col.map(_id_text).astype("object")
 
 
 def _id_text(value: Any) -> Any:
@@ -270,6 +286,9 @@ def _parse_dates(gdf: gpd.GeoDataFrame, col: str, spec: LayerSpec, path: object)
     import pandas as pd
 
     raw = gdf[col]
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):  # a GeoParquet date/timestamp column
+        parsed = raw.astype("datetime64[ns]") if raw.dt.tz is None else raw
+        return parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed
     text = raw.astype("string").str.strip().replace("", pd.NA)
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     bad = parsed.isna() & text.notna()

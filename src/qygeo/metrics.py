@@ -120,7 +120,9 @@ def park_descendants(parks: pd.DataFrame) -> dict[str, set[str]]:
     """Map each park id to itself plus every park nested in it via ``parent_park_id``."""
     parent = {}
     if "parent_park_id" in parks.columns:
-        parent = {p: q for p, q in zip(parks["park_id"], parks["parent_park_id"]) if q}
+        # NaN (a missing parent read through pandas) is truthy: test for text instead.
+        parent = {p: q for p, q in zip(parks["park_id"], parks["parent_park_id"])
+                  if isinstance(q, str) and q.strip()}
     out: dict[str, set[str]] = {p: {p} for p in parks["park_id"]}
     for child in parent:
         seen = set()

@@ -154,18 +154,19 @@ def default_year(park_stats: pd.DataFrame) -> int | None:
 
 
 def plot_table(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
-    """Plots with assigned ``park_id``, areas and idle classification (no geometry)."""
-    import pandas as pd
+    """Plots with assigned ``park_id``, areas and idle classification (no geometry).
 
-    from .idle import classify_idle
+    Computed by :func:`qygeo.engine.plot_table_from_frame` (vectorised; the
+    same figures as :func:`qygeo.metrics.with_areas`,
+    :func:`qygeo.metrics.assign_plots` and :func:`qygeo.idle.classify_idle`,
+    without the idle reason texts). ``qygeo report`` computes this table
+    straight from the plots file with :func:`qygeo.engine.plot_table_from_file`.
+    """
+    from . import engine
 
     if ds.plots is None or not len(ds.plots):
-        return pd.DataFrame(columns=["plot_id", "park_id", "area_mu", "invested_yuan", "idle"])
-    plots = metrics.with_areas(ds.plots)
-    plots["park_id"] = metrics.assign_plots(plots, ds.parks)
-    idle = classify_idle(plots, as_of, plots["area_m2"].to_numpy())
-    out = pd.concat([pd.DataFrame(plots.drop(columns=plots.geometry.name)), idle], axis=1)
-    return out
+        return engine.empty_plot_table()
+    return engine.plot_table_from_frame(ds.plots, ds.parks, as_of)
 
 
 def build_report(
@@ -176,6 +177,7 @@ def build_report(
     as_of: dt.date | None = None,
     strict: bool = False,
     grading: GradingConfig | None = None,
+    plots: pd.DataFrame | None = None,
 ) -> Report:
     """Compute the per-park report.
 
@@ -193,6 +195,10 @@ def build_report(
         Unmatched join keys raise :class:`qygeo.errors.JoinError`.
     grading : GradingConfig, optional
         亩均 grading settings; default :func:`qygeo.config.load_config` ().
+    plots : pandas.DataFrame, optional
+        The per-plot table already computed by an engine
+        (:func:`qygeo.engine.plot_table_from_file`, :mod:`qygeo.engine_dask`);
+        default :func:`plot_table` of ``ds.plots``.
 
     Raises
     ------
@@ -240,7 +246,8 @@ def build_report(
                  "name_en": "district_name_en"})
     parks = parks.merge(districts, on="district_adcode", how="left")
 
-    plots = plot_table(_stored_flags_aside(ds), as_of)
+    if plots is None:
+        plots = plot_table(_stored_flags_aside(ds), as_of)
     if len(plots):
         unassigned = plots["park_id"].isna()
         if unassigned.any():
@@ -257,16 +264,13 @@ def build_report(
             warnings.append(msg)
 
     rows = []
-    members = metrics.park_descendants(parks)
-    has_invested = "invested_yuan" in plots.columns
+    from .engine import PlotSummary, park_sums
+
+    sums = park_sums(PlotSummary.of(plots, known), metrics.park_descendants(parks), known)
     for _, park in parks.iterrows():
         pid = park["park_id"]
-        mine = plots[plots["park_id"].isin(members.get(pid, {pid}))] if len(plots) else plots
-        plot_inv = float(mine["invested_yuan"].sum(min_count=1)) if has_invested and len(
-            mine) else math.nan
-        idle_mask = mine["idle"].astype(bool) if "idle" in mine.columns else None
-        has_idle_rule = "idle_status" in mine.columns and (
-            mine["idle_status"] != "n/a").any()
+        mine = sums[pid]  # plot count and exact sums over the park and its nested parks
+        plot_inv = mine["plot_investment_yuan"]
         signed = park.get("signed_investment_yuan", math.nan)
         if _present(signed):
             investment, basis = float(signed), f"park_stats {year}: signed_investment_yuan"
@@ -281,11 +285,8 @@ def build_report(
         out_int = metrics.intensity_yuan_per_km2(output, area_km2)
         reported = park.get("reported_investment_intensity_yuan_per_km2", math.nan)
         reported = float(reported) if _present(reported) else math.nan
-        idle_count = int(idle_mask.sum()) if idle_mask is not None and has_idle_rule else (
-            0 if len(mine) == 0 else None)
-        idle_area = float(mine.loc[idle_mask, "area_mu"].sum()) if idle_count is not None and len(
-            mine) else (0.0 if len(mine) == 0 else math.nan)
-        plot_area = float(mine["area_mu"].sum()) if len(mine) else 0.0
+        idle_count, idle_area = mine["idle_plot_count"], mine["idle_area_mu"]
+        plot_area = mine["plot_area_mu"]
         rows.append({
             "park_id": pid,
             "name_zh": park.get("name_zh"),
@@ -317,7 +318,7 @@ def build_report(
             "tax_yuan": _num(park.get("tax_yuan")),
             "projects_signed": _num(park.get("projects_signed")),
             "projects_in_production": _num(park.get("projects_in_production")),
-            "plot_count": int(len(mine)),
+            "plot_count": mine["plot_count"],
             "plot_area_mu": plot_area,
             "plot_investment_yuan": plot_inv,
             "idle_plot_count": idle_count,

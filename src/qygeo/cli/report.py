@@ -52,6 +52,13 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
               help="Layer inside a GeoPackage given with --plots.")
 @click.option("--as-of", callback=parse_date, default=None, metavar="YYYY-MM-DD",
               help="Date for classifying idle plots. Default: today.")
+@click.option("--engine", type=click.Choice(["default", "dask"]), default="default",
+              show_default=True,
+              help="default: one process, vectorised (millions of plots in memory). dask: "
+                   "dask-geopandas, for plots larger than memory or a partitioned GeoParquet "
+                   "dataset; a local cluster unless --scheduler is given.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --engine dask: the Dask scheduler to use (e.g. tcp://host:8786).")
 @output_option
 @strict_option
 @geodata_option
@@ -59,8 +66,8 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @run
 def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: Path | None,
            plots_path: Path | None,
-           plots_layer: str | None, as_of: dt.date | None, output: Path | None, strict: bool,
-           geodata: Path | None, quiet: bool) -> None:
+           plots_layer: str | None, as_of: dt.date | None, engine: str, scheduler: str | None,
+           output: Path | None, strict: bool, geodata: Path | None, quiet: bool) -> None:
     """Per-park land investment intensity, output intensity and idle plots.
 
     For each park: area (km², ha, mu), investment and its intensity (元/km²,
@@ -87,9 +94,24 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
         fail(f"--format {fmt} writes a file: give -o PATH", 2)
     con = Console(quiet)
     grading = load_config(config_path)
-    ds = load_dataset(geodata, plots=plots_path, plots_layer=plots_layer)
+    if scheduler and engine != "dask":
+        fail("--scheduler needs --engine dask", 2)
+    # Plots are read straight from the file by the engine, only the columns it needs.
+    ds = load_dataset(geodata, plots=plots_path, plots_layer=plots_layer, load_plots=False)
+    as_of = as_of or dt.date.today()
+    plots = None
+    if ds.plots_path is not None:
+        if engine == "dask":
+            from ..engine_dask import plot_table_dask
+
+            plots = plot_table_dask(ds.plots_path, ds.parks, as_of, layer=plots_layer,
+                                    scheduler=scheduler, progress=not quiet)
+        else:
+            from ..engine import plot_table_from_file
+
+            plots = plot_table_from_file(ds.plots_path, ds.parks, as_of, layer=plots_layer)
     rep = build_report(ds, year=year, park_ids=list(park_ids) or None, as_of=as_of,
-                       strict=strict, grading=grading)
+                       strict=strict, grading=grading, plots=plots)
     for w in rep.warnings:
         con.warn(w)
     if fmt in FILE_FORMATS:

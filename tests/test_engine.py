@@ -1,0 +1,118 @@
+"""The fast engine gives the reference computation's figures (concave and straddling plots)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qygeo import engine, layers, metrics, synthetic
+from qygeo.idle import classify_idle
+
+from conftest import BUNDLED
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def parks():
+    return layers.read_layer(BUNDLED / "parks.geojson", layers.PARKS)
+
+
+@pytest.fixture(scope="module")
+def plots(parks):
+    return synthetic.synthetic_plots(parks, 4000, seed=11)
+
+
+def reference(plots, parks):
+    """The per-plot figures the way qygeo computed them before the engine."""
+    out = metrics.with_areas(plots)
+    out["park_id"] = metrics.assign_plots(out, parks)
+    idle = classify_idle(out, AS_OF, out["area_m2"].to_numpy())
+    return pd.concat([pd.DataFrame(out.drop(columns="geometry")), idle], axis=1)
+
+
+def test_synthetic_plots_are_valid_concave_and_straddling(plots, parks):
+    import shapely
+
+    geoms = np.asarray(plots.geometry.values)
+    assert shapely.is_valid(geoms).all()
+    hull = shapely.area(shapely.convex_hull(geoms))
+    assert (shapely.area(geoms) < 0.8 * hull).mean() > 0.2  # many strongly concave
+    union = shapely.union_all(np.asarray(parks.geometry.values))
+    assert (~shapely.within(geoms, union)).sum() > 50  # some cross a park boundary
+    outside_centroid = ~shapely.contains(geoms, shapely.centroid(geoms))
+    assert outside_centroid.any()  # the reason point_on_surface is used
+
+
+def test_fast_plot_table_equals_reference(plots, parks):
+    conformed = layers.conform(plots, layers.PLOTS, "synthetic")
+    ref = reference(conformed, parks).set_index("plot_id")
+    fast = engine.plot_table_from_frame(conformed, parks, AS_OF).set_index("plot_id")
+    assert list(fast.index) == list(ref.index)
+    assert (fast["park_id"].fillna("-") == ref["park_id"].fillna("-")).all()
+    np.testing.assert_allclose(fast["area_m2"], ref["area_m2"], rtol=1e-9)
+    for col in ("idle", "idle_status", "idle_days", "idle_consequence"):
+        assert (fast[col] == ref[col]).all(), col
+
+
+def test_fast_file_path_equals_frame_path(plots, parks, tmp_path):
+    path = tmp_path / "plots.parquet"
+    synthetic.write_geoparquet(plots, path)
+    from_file = engine.plot_table_from_file(path, parks, AS_OF)
+    conformed = layers.conform(plots, layers.PLOTS, "synthetic")
+    from_frame = engine.plot_table_from_frame(conformed, parks, AS_OF)
+    for col in ("plot_id", "park_id", "area_m2", "idle_status", "invested_yuan"):
+        a, b = from_file[col].reset_index(drop=True), from_frame[col].reset_index(drop=True)
+        assert list(a.astype(object).where(a.notna(), None)) == list(
+            b.astype(object).where(b.notna(), None)), col
+
+
+def test_holes_and_multipolygons_take_the_shapely_path(parks):
+    from shapely.geometry import MultiPolygon, Polygon
+
+    g = parks.geometry.iloc[0]
+    x, y = g.representative_point().x, g.representative_point().y
+    d = 0.001
+    outer = [(x - d, y - d), (x + d, y - d), (x + d, y + d), (x - d, y + d)]
+    hole = [(x - d / 2, y - d / 2), (x + d / 2, y - d / 2), (x + d / 2, y + d / 2),
+            (x - d / 2, y + d / 2)]
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame({"plot_id": ["h", "m", "s"], "invested_yuan": [1.0, 2.0, 3.0]},
+                           geometry=[Polygon(outer, [hole]),
+                                     MultiPolygon([Polygon(hole), Polygon(
+                                         [(a + 3 * d, b) for a, b in outer])]),
+                                     Polygon(outer)], crs="EPSG:4326")
+    gdf = layers.conform(gdf, layers.PLOTS, "t")
+    fast = engine.plot_table_from_frame(gdf, parks, AS_OF)
+    ref = reference(gdf, parks)
+    np.testing.assert_allclose(fast["area_m2"], ref["area_m2"], rtol=1e-9)
+    assert list(fast["park_id"]) == list(ref["park_id"])
+
+
+def test_exact_sums_do_not_depend_on_batches():
+    rng = np.random.default_rng(3)
+    v = rng.uniform(0, 1, 20_000) * rng.choice([1e-3, 1.0, 1e7], 20_000)
+    codes = rng.integers(0, 4, 20_000)
+    whole = engine.exact_group_sums(v, codes, 4)
+    halves = [engine.exact_group_sums(v[s], codes[s], 4)
+              for s in (slice(0, 7_001), slice(7_001, None))]
+    for g in range(4):
+        expected = math.fsum(v[codes == g].tolist())
+        assert engine.exact_value(whole[g]) == expected
+        assert engine.exact_value(engine.add_exact(halves[0][g], halves[1][g])) == expected
+
+
+def test_duplicate_plot_ids_are_refused(plots, parks, tmp_path):
+    from qygeo.errors import FeatureError
+
+    dup = plots.head(10).copy()
+    dup.loc[dup.index[3], "plot_id"] = dup["plot_id"].iloc[0]
+    path = tmp_path / "dup.parquet"
+    synthetic.write_geoparquet(dup, path)
+    with pytest.raises(FeatureError, match="duplicate plot_id"):
+        engine.plot_table_from_file(path, parks, AS_OF)
