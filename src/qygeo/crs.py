@@ -161,7 +161,8 @@ def parse_crs(value: str | int) -> str | CRS:
     try:
         return CRS.from_user_input(f"EPSG:{text}" if text.isdigit() else text)
     except ProjCRSError as exc:
-        raise CRSError(f"unknown CRS {value!r}: try an EPSG code such as 4547, or gcj02") from exc
+        raise CRSError(f"unknown CRS {value!r} (--crs): try an EPSG code such as 4547, or "
+                       "gcj02 / bd09") from exc
 
 
 def to_wgs84(gdf: gpd.GeoDataFrame, source_crs: str | int | None = None) -> gpd.GeoDataFrame:

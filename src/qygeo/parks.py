@@ -204,7 +204,10 @@ def _choose_layer(path: Path, dataset: str, layer: str | None, implied: str | No
     if implied is not None:
         return implied
     try:
-        listed = pyogrio.list_layers(dataset)
+        with warnings.catch_warnings():
+            # "Measured (M) geometry types are not supported": M is read and noted later.
+            warnings.simplefilter("ignore", UserWarning)
+            listed = pyogrio.list_layers(dataset)
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
         raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
                                   f"({_first_line(exc)})") from exc
@@ -241,8 +244,10 @@ def _read_frame(path: Path, dataset: str, layer: str | None) -> gpd.GeoDataFrame
 
     try:
         with warnings.catch_warnings():
-            # GDAL warns about, e.g., a 4th (M) member in GeoJSON positions: reported below.
+            # GDAL warns about M values (and a 4th member in GeoJSON positions): they are
+            # read through arrow and reported as a note below.
             warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)
             # Arrow keeps M values (the classic path drops them silently), so they can be noted.
             return pyogrio.read_dataframe(dataset, layer=layer, columns=[], use_arrow=True)
     except Exception as exc:  # noqa: BLE001 - GDAL/arrow raise several types
@@ -558,6 +563,7 @@ def place_boundary(
     allow_overlap: bool = False,
     skip: Iterable[str] = (),
     crs_hint: str | None = None,
+    district_label: str = "--district",
 ) -> Placement:
     """Check a WGS84 boundary against the districts and the other parks.
 
@@ -579,6 +585,8 @@ def place_boundary(
         parks, its nested parks).
     crs_hint : str, optional
         Added to the "outside Qingyuan" refusal (see :attr:`Boundary.crs_hint`).
+    district_label : str, default "--district"
+        Where *district* came from, for the mismatch message.
 
     Returns
     -------
@@ -627,17 +635,19 @@ def place_boundary(
         raise BoundaryError(where, msg)
     km2 = total / M2_PER_KM2
     if not MIN_AREA_KM2 <= km2 <= MAX_AREA_KM2:
-        raise BoundaryError(where, f"implausible size for a park: {km2:.4g} km² "
-                                   f"({total / M2_PER_MU:.4g} mu, equal-area); a park is "
+        raise BoundaryError(where, f"implausible size for a park: {km2:,.4g} km² "
+                                   f"({total / M2_PER_MU:,.1f} mu, equal-area); a park is "
                                    f"{MIN_AREA_KM2}–{MAX_AREA_KM2:g} km² (wrong units or CRS?)")
     inside = areas([geom.intersection(g) for g in dgeoms])
     best = int(np.argmax(inside))
     chosen = adcodes.index(district) if district is not None else best
     if chosen != best:
-        raise BoundaryError(where, f"lies in {dlabel[adcodes[best]]} "
-                                   f"({inside[best] / total:.1%} of its area), not in "
-                                   f"--district {dlabel[district]} "  # type: ignore[index]
-                                   f"({inside[chosen] / total:.1%})")
+        msg = (f"lies in {dlabel[adcodes[best]]} ({inside[best] / total:.1%} of its area), "
+               f"not in {district_label} {dlabel[adcodes[chosen]]} "
+               f"({inside[chosen] / total:.1%})")
+        if district_label != "--district":
+            msg += f"; pass --district {adcodes[best]} to move the park"
+        raise BoundaryError(where, msg)
     outside = float(areas([geom.difference(dgeoms[chosen])])[0]) / total
     if outside > OUTSIDE_TOLERANCE:
         outside_city = float(areas([geom.difference(city)])[0]) / total
@@ -1026,7 +1036,9 @@ def plan_update(
                                where=str(boundary.path),
                                district=district or op.get("district_adcode") or None,
                                allow_overlap=allow_overlap, skip=skip,
-                               crs_hint=boundary.crs_hint)
+                               crs_hint=boundary.crs_hint,
+                               district_label="--district" if district else
+                               f"park {park_id}'s district")
     day = (today or dt.date.today()).isoformat()
     if not source:
         earlier = str(op.get("source") or "").split(_UPDATE_EARLIER)[-1]

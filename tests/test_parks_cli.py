@@ -1,0 +1,394 @@
+"""``qygeo park`` refusals: one test each, asserting the one-line message, the exit
+code and that every file under geodata/ is byte-for-byte unchanged; plus the
+notes that are not refusals (Z/M dropped, --fix), --dry-run, and two concurrent
+``park add`` processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import shapely
+from filelock import FileLock
+from shapely.geometry import LineString, Point, Polygon
+
+from conftest import snapshot
+from test_parks import (
+    invoke,
+    stored,
+    truth_polygon,
+    write_boundary,
+    write_geojson_raw,
+    write_polygon_m,
+)
+
+
+def refused(geodata: Path, args, *needles: str) -> str:
+    """Run ``qygeo *args``; assert one error line holding *needles*, exit 1, nothing changed."""
+    before = snapshot(geodata)
+    r = invoke(*args)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.exit_code == 1, (r.exit_code, r.stderr)
+    assert len(lines) == 1 and lines[0].startswith("qygeo: error: "), r.stderr
+    assert "Traceback" not in r.stderr
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+    assert snapshot(geodata) == before
+    return lines[0]
+
+
+def add_args(geodata: Path, file: Path, park_id: str = "gamma", *extra: str) -> list:
+    return ["park", "add", file, "--id", park_id, "--name-zh", "丙园", "--name-en", "Gamma Park",
+            "--geodata", geodata, *extra]
+
+
+@pytest.fixture()
+def good(tmp_path: Path) -> Path:
+    """A valid boundary in district 441802, clear of every park of tiny_geodata."""
+    return write_boundary(tmp_path / "good.geojson", truth_polygon())
+
+
+# --------------------------------------------------------------------------- the file
+
+
+def test_refuses_a_self_intersecting_boundary(tiny_geodata, tmp_path):
+    bowtie = Polygon([(113.10, 23.68), (113.14, 23.72), (113.14, 23.68), (113.10, 23.72)])
+    path = write_geojson_raw(tmp_path / "bowtie.geojson", [bowtie])
+    refused(tiny_geodata, add_args(tiny_geodata, path), "bowtie.geojson",
+            "invalid geometry (Self-intersection", "--fix")
+
+
+def test_fix_repairs_and_reports_the_area_change(tiny_geodata, tmp_path):
+    bowtie = Polygon([(113.10, 23.68), (113.14, 23.72), (113.14, 23.68), (113.10, 23.72)])
+    path = write_geojson_raw(tmp_path / "bowtie.geojson", [bowtie])
+    r = invoke(*add_args(tiny_geodata, path, "gamma", "--fix"))
+    assert r.exit_code == 0, r.stderr
+    assert "qygeo: note:" in r.stderr and "repaired invalid geometry" in r.stderr
+    assert "km² as drawn" in r.stderr and "km² repaired" in r.stderr
+    _, geom = stored(tiny_geodata, "gamma")
+    assert geom.is_valid and geom.geom_type == "MultiPolygon"
+
+
+@pytest.mark.parametrize("geom", [LineString([(113.10, 23.68), (113.14, 23.72)]),
+                                  Point(113.12, 23.70)], ids=["line", "point"])
+def test_refuses_a_non_polygon(tiny_geodata, tmp_path, geom):
+    path = write_geojson_raw(tmp_path / "notarea.geojson", [geom])
+    refused(tiny_geodata, add_args(tiny_geodata, path), "notarea.geojson",
+            f"is a {geom.geom_type}, not a Polygon or MultiPolygon")
+
+
+def test_refuses_an_empty_file(tiny_geodata, tmp_path):
+    path = tmp_path / "empty.geojson"
+    path.write_bytes(b"")
+    refused(tiny_geodata, add_args(tiny_geodata, path), "empty.geojson", "is empty (0 bytes)")
+
+
+def test_refuses_a_file_without_features(tiny_geodata, tmp_path):
+    path = tmp_path / "nothing.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    refused(tiny_geodata, add_args(tiny_geodata, path), "nothing.geojson", "no features")
+
+
+def test_refuses_malformed_json(tiny_geodata, tmp_path):
+    path = tmp_path / "broken.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [\n{"type": "Feature",,}]}',
+                    encoding="utf-8")
+    refused(tiny_geodata, add_args(tiny_geodata, path), "broken.geojson",
+            "malformed JSON at line 2")
+
+
+def test_refuses_a_missing_file(tiny_geodata, tmp_path):
+    refused(tiny_geodata, add_args(tiny_geodata, tmp_path / "nope.shp"), "nope.shp",
+            "file not found")
+
+
+def test_refuses_an_unsupported_format(tiny_geodata, tmp_path):
+    path = tmp_path / "drawing.dxf"
+    path.write_text("0\nEOF\n", encoding="utf-8")
+    refused(tiny_geodata, add_args(tiny_geodata, path), "drawing.dxf", "unsupported format")
+
+
+def test_refuses_a_shapefile_without_its_shx(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "lonely.shp", truth_polygon(), "EPSG:4547")
+    path.with_suffix(".shx").unlink()
+    refused(tiny_geodata, add_args(tiny_geodata, path), "lonely.shx is missing", ".zip")
+
+
+def test_refuses_several_features_without_dissolve(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "two.geojson",
+                          [truth_polygon(113.12, 23.70, 500), truth_polygon(113.15, 23.72, 500)])
+    refused(tiny_geodata, add_args(tiny_geodata, path), "two.geojson", "holds 2 features",
+            "--dissolve")
+
+
+def test_refuses_a_geopackage_with_several_layers_without_layer(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "multi.gpkg", truth_polygon(), "EPSG:4547")
+    refused(tiny_geodata, add_args(tiny_geodata, path), "multi.gpkg", "holds 2 layers",
+            "boundary", "decoy", "--layer")
+
+
+def test_refuses_an_unknown_layer(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "multi.gpkg", truth_polygon(), "EPSG:4547")
+    refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", "--layer", "parcels"),
+            "multi.gpkg", "has no layer 'parcels'", "boundary, decoy")
+
+
+# --------------------------------------------------------------------------- the CRS
+
+
+def test_refuses_an_unknown_crs(tiny_geodata, good):
+    refused(tiny_geodata, add_args(tiny_geodata, good, "gamma", "--crs", "wgs99"),
+            "unknown CRS 'wgs99'", "4547")
+
+
+def test_refuses_projected_numbers_without_crs_with_a_hint(tiny_geodata, tmp_path):
+    drawn = write_boundary(tmp_path / "gk.geojson", truth_polygon(), "EPSG:4547")
+    doc = json.loads(drawn.read_text("utf-8"))
+    doc.pop("crs", None)  # a CAD export: metres, no CRS; GeoJSON then means WGS84
+    drawn.write_text(json.dumps(doc), encoding="utf-8")
+    refused(tiny_geodata, add_args(tiny_geodata, drawn), "gk.geojson", "projected",
+            "--crs 4547")
+
+
+def test_refuses_zone_prefixed_numbers_without_crs_with_a_hint(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "zone.shp", truth_polygon(), "EPSG:4526", prj=False)
+    refused(tiny_geodata, add_args(tiny_geodata, path), "zone.shp", "--crs 4526")
+
+
+def test_refuses_swapped_latitude_and_longitude(tiny_geodata, tmp_path):
+    swapped = shapely.transform(truth_polygon(), lambda c: c[:, ::-1])
+    path = write_geojson_raw(tmp_path / "latlon.geojson", [swapped])
+    refused(tiny_geodata, add_args(tiny_geodata, path), "latlon.geojson", "swapped")
+
+
+def test_refuses_degrees_read_as_a_projected_crs(tiny_geodata, good):
+    refused(tiny_geodata, add_args(tiny_geodata, good, "gamma", "--crs", "4547"),
+            "good.geojson", "look like degrees", "drop --crs")
+
+
+def test_refuses_the_wrong_zone_and_names_the_right_one(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "gk.shp", truth_polygon(), "EPSG:4547", prj=False)
+    refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", "--crs", "4546"),
+            "gk.shp", "outside Qingyuan", "--crs 4547")
+
+
+# --------------------------------------------------------------------------- the place
+
+
+def test_refuses_a_boundary_outside_qingyuan(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "guangzhou.geojson", truth_polygon(113.26, 23.13))
+    refused(tiny_geodata, add_args(tiny_geodata, path), "guangzhou.geojson",
+            "lies outside Qingyuan", "km from the nearest district")
+
+
+def test_refuses_a_district_mismatch(tiny_geodata, good):
+    refused(tiny_geodata, add_args(tiny_geodata, good, "gamma", "--district", "441821"),
+            "good.geojson", "lies in 441802", "not in --district 441821")
+
+
+def test_refuses_an_unknown_district(tiny_geodata, good):
+    refused(tiny_geodata, add_args(tiny_geodata, good, "gamma", "--district", "441899"),
+            "has no district '441899'", "441802")
+
+
+def test_refuses_a_boundary_across_two_districts(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "border.geojson", truth_polygon(113.2, 23.7, 2000))
+    refused(tiny_geodata, add_args(tiny_geodata, path), "border.geojson",
+            "lies outside its district", "at most 0.5%")
+
+
+def test_refuses_a_boundary_partly_outside_the_city(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "edge.geojson", truth_polygon(112.9, 23.65, 2000))
+    refused(tiny_geodata, add_args(tiny_geodata, path), "edge.geojson", "outside Qingyuan)")
+
+
+def test_refuses_a_too_small_boundary(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "plot.geojson", truth_polygon(113.12, 23.70, 40))
+    refused(tiny_geodata, add_args(tiny_geodata, path), "plot.geojson",
+            "implausible size", "km²", "0.01–500 km²")
+
+
+def test_refuses_a_too_large_boundary(tiny_geodata, tmp_path):
+    huge = shapely.box(112.9, 23.5, 113.2, 23.8)  # the whole district, ~1000 km²
+    path = write_boundary(tmp_path / "county.geojson", huge)
+    refused(tiny_geodata, add_args(tiny_geodata, path), "county.geojson", "implausible size")
+
+
+def test_refuses_an_overlap_and_reports_its_area(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "over.geojson", shapely.box(113.04, 23.60, 113.09, 23.65))
+    msg = refused(tiny_geodata, add_args(tiny_geodata, path), "over.geojson",
+                  "overlaps park alpha (Alpha Park) by", "--allow-overlap")
+    km2 = float(msg.split(" by ")[1].split(" km²")[0])
+    assert km2 == pytest.approx(5.655, rel=0.01)  # 0.01° × 0.05° at 23.6°N
+
+
+def test_allow_overlap_accepts_and_reports(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "over.geojson", shapely.box(113.04, 23.60, 113.09, 23.65))
+    r = invoke(*add_args(tiny_geodata, path, "gamma", "--allow-overlap"))
+    assert r.exit_code == 0, r.stderr
+    assert "overlaps   alpha (Alpha Park) by" in r.stderr and "(allowed)" in r.stderr
+
+
+# --------------------------------------------------------------------------- the ids
+
+
+def test_refuses_a_duplicate_id(tiny_geodata, good):
+    refused(tiny_geodata, add_args(tiny_geodata, good, "alpha"),
+            "park id 'alpha' already exists", "qygeo park update alpha")
+
+
+def test_refuses_an_invalid_id(tiny_geodata, good):
+    refused(tiny_geodata, add_args(tiny_geodata, good, "New Park"),
+            "park id 'New Park' is not valid")
+
+
+def test_update_refuses_an_unknown_id(tiny_geodata, good):
+    refused(tiny_geodata, ["park", "update", "omega", good, "--geodata", tiny_geodata],
+            "unknown park 'omega'", "alpha, beta, beta_child")
+
+
+def test_remove_refuses_an_unknown_id(tiny_geodata):
+    refused(tiny_geodata, ["park", "remove", "omega", "--geodata", tiny_geodata],
+            "unknown park 'omega'")
+
+
+def test_remove_refuses_a_park_still_named_elsewhere(tiny_geodata):
+    refused(tiny_geodata, ["park", "remove", "beta", "--geodata", tiny_geodata],
+            "still named by", "nested parks: beta_child", "plots.geojson", "--force")
+
+
+def test_update_refuses_a_boundary_in_another_district(tiny_geodata, good):
+    refused(tiny_geodata, ["park", "update", "beta", good, "--geodata", tiny_geodata],
+            "lies in 441802", "not in park beta's district 441821", "--district 441802")
+
+
+def test_update_refuses_an_overlap(tiny_geodata, good, tmp_path):
+    assert invoke(*add_args(tiny_geodata, good)).exit_code == 0
+    path = write_boundary(tmp_path / "big_alpha.geojson", shapely.box(113.0, 23.6, 113.15, 23.7))
+    refused(tiny_geodata, ["park", "update", "alpha", path, "--geodata", tiny_geodata],
+            "big_alpha.geojson", "overlaps park gamma (Gamma Park)")
+
+
+def test_refuses_an_unknown_parent(tiny_geodata, good):
+    refused(tiny_geodata, add_args(tiny_geodata, good, "gamma", "--parent", "omega"),
+            "unknown park 'omega' (--parent)")
+
+
+# --------------------------------------------------------------------------- notes, dry run
+
+
+def test_z_coordinates_are_dropped_with_a_note(tiny_geodata, tmp_path):
+    z = shapely.force_3d(truth_polygon(), 35.0)
+    path = write_boundary(tmp_path / "with_z.shp", z, "EPSG:4547")
+    r = invoke(*add_args(tiny_geodata, path))
+    assert r.exit_code == 0, r.stderr
+    assert "qygeo: note: with_z.shp: dropped Z coordinates" in r.stderr
+    _, geom = stored(tiny_geodata, "gamma")
+    assert not geom.has_z
+
+
+@pytest.mark.parametrize("with_z", [False, True], ids=["PolygonM", "PolygonZM"])
+def test_m_coordinates_are_dropped_with_a_note(tiny_geodata, tmp_path, with_z):
+    ring = list(truth_polygon().exterior.coords)[::-1]  # Shapefile rings are clockwise
+    path = write_polygon_m(tmp_path / "measured.shp", ring, list(range(len(ring))), with_z=with_z)
+    r = invoke(*add_args(tiny_geodata, path))
+    assert r.exit_code == 0, r.stderr
+    which = "Z and M" if with_z else "M"
+    assert f"dropped {which} coordinates" in r.stderr
+    _, geom = stored(tiny_geodata, "gamma")
+    assert not geom.has_z and not shapely.has_m(geom)
+
+
+def test_quiet_silences_notes_and_summary(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "with_z.geojson", shapely.force_3d(truth_polygon(), 1.0))
+    r = invoke(*add_args(tiny_geodata, path, "gamma", "--quiet"))
+    assert r.exit_code == 0 and r.stderr == "" and r.stdout == ""
+
+
+def test_dry_run_prints_the_change_and_writes_nothing(tiny_geodata, good):
+    before = snapshot(tiny_geodata)
+    r = invoke(*add_args(tiny_geodata, good, "gamma", "--dry-run"))
+    assert r.exit_code == 0, r.stderr
+    assert snapshot(tiny_geodata) == before
+    out = r.stdout
+    assert out.startswith("dry run: add park gamma (丙园 / Gamma Park)")
+    assert "km² =" in out and " mu (equal-area)" in out
+    assert "441802 清城区 Qingcheng District (derived from the boundary" in out
+    assert "overlaps   none" in out and "nothing written" in out
+
+
+def test_dry_run_of_remove_and_update(tiny_geodata, good):
+    before = snapshot(tiny_geodata)
+    r = invoke("park", "remove", "alpha", "--force", "--dry-run", "--geodata", tiny_geodata)
+    assert r.exit_code == 0 and "remove park alpha" in r.stdout
+    assert "still named by plots.geojson (2 features)" in r.stderr
+    path = write_boundary(good.parent / "a2.geojson", truth_polygon(113.025, 23.625, 2000))
+    r = invoke("park", "update", "alpha", path, "--dry-run", "--geodata", tiny_geodata)
+    assert r.exit_code == 0 and "replace the boundary of park alpha" in r.stdout
+    assert "→" in r.stdout and "centroid moved" in r.stdout
+    assert snapshot(tiny_geodata) == before
+
+
+def test_help_lists_the_subcommands():
+    r = invoke("park", "--help")
+    assert r.exit_code == 0
+    for cmd in ("add", "update", "remove", "list", "undo"):
+        assert cmd in r.stdout
+    r = invoke("park", "add", "--help")
+    for opt in ("--crs", "--layer", "--dissolve", "--fix", "--allow-overlap", "--dry-run",
+                "--district", "gcj02"):
+        assert opt in r.stdout
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def _spawn(geodata: Path, file: Path, park_id: str) -> subprocess.Popen:
+    code = "from qygeo.cli import main; main()"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "park", "add", str(file), "--id", park_id,
+         "--name-zh", park_id, "--name-en", park_id, "--geodata", str(geodata), "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _check_both(geodata: Path, procs) -> None:
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+    doc = json.loads((geodata / "parks.geojson").read_text("utf-8"))
+    ids = [f["properties"]["park_id"] for f in doc["features"]]
+    assert ids == ["alpha", "beta", "beta_child", "p_one", "p_two"]
+    assert invoke("validate", "--geodata", geodata).exit_code == 0
+    assert len(list((geodata / ".history").glob("parks-*.geojson"))) == 2
+
+
+@pytest.fixture()
+def two_boundaries(tmp_path):
+    return (write_boundary(tmp_path / "one.geojson", truth_polygon(113.12, 23.70, 900)),
+            write_boundary(tmp_path / "two.shp", truth_polygon(113.50, 23.90, 900), "EPSG:4547"))
+
+
+def test_two_concurrent_adds_both_land(tiny_geodata, two_boundaries):
+    one, two = two_boundaries
+    procs = [_spawn(tiny_geodata, one, "p_one"), _spawn(tiny_geodata, two, "p_two")]
+    _check_both(tiny_geodata, procs)
+
+
+def test_concurrent_adds_wait_for_the_lock(tiny_geodata, two_boundaries):
+    """Both writers are held at the lock, then go one after the other: nothing lost."""
+    one, two = two_boundaries
+    before = (tiny_geodata / "parks.geojson").read_bytes()
+    lock = FileLock(str(tiny_geodata / ".parks.geojson.lock"))
+    with lock:
+        procs = [_spawn(tiny_geodata, one, "p_one"), _spawn(tiny_geodata, two, "p_two")]
+        time.sleep(3.0)  # long enough for both to read, plan and reach the lock
+        assert all(p.poll() is None for p in procs), "a writer did not wait for the lock"
+        assert (tiny_geodata / "parks.geojson").read_bytes() == before
+    _check_both(tiny_geodata, procs)
