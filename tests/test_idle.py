@@ -89,3 +89,23 @@ def test_vectorised_over_many_plots():
                        "actual_start_date": [None] * n})
     out = classify_idle(df, "2024-01-01", np.full(n, AREA))
     assert out["idle"].all() and (out["idle_consequence"] == "recovery").all()
+
+
+def test_stored_flag_is_checked_not_used():
+    from qygeo.idle import check_stored_idle
+
+    df = pd.DataFrame({"plot_id": ["a", "b", "c", "d"],
+                       "agreed_start_date": ["2020-01-01"] * 4,
+                       "actual_start_date": [None, "2020-02-01", None, None],
+                       "delay_cause": [None, None, "government", None],
+                       "is_idle": [None] * 4,
+                       "idle_flag": ["否", "是", "yes", "maybe"]})
+    res = classify_idle(df, "2023-01-01", [AREA] * 4)
+    # the rule: a idle (not started 3 years on), b not idle (started), c excluded, d idle
+    assert list(res["idle_status"]) == ["idle", "not_idle", "excluded", "idle"]
+    check = check_stored_idle(df, res).set_index("plot_id")
+    assert check.loc["a", "problem"] == "stored as not idle, but the rule says idle"
+    assert check.loc["b", "problem"] == "stored as idle, but the rule says not_idle"
+    assert check.loc["c", "problem"] == "stored as idle, but the rule says excluded"
+    assert "not a yes/no flag" in check.loc["d", "problem"]
+    assert set(check["stored_column"]) == {"idle_flag"}  # the empty is_idle is passed over

@@ -201,3 +201,17 @@ def test_stored_idle_flag_is_checked_against_the_rule_not_used(tiny_geodata):
     assert "B2" in not_idle  # government-delayed: excluded, so a flag saying idle disagrees
     assert check.loc["B2", "problem"] == "stored as idle, but the rule says excluded"
     assert any("disagrees with the MLR No. 53 rule" in w for w in rep.warnings)
+
+
+def test_maps_link_to_the_report_page_and_idle_popups_give_the_verdict(bundled_report):
+    from qygeo import maps
+    from qygeo.basemaps import get_basemap
+
+    pages = maps.render_maps(load_dataset(BUNDLED), bundled_report, get_basemap("none"))
+    # qygeo build: OUT/maps/index.html, OUT/maps/parks/<id>.html, OUT/reports/report.html
+    assert "../reports/report.html#park-guangfo" in pages[maps.CITY_PAGE]
+    assert "../../reports/report.html#park-guangfo" in pages["parks/guangfo.html"]
+    # GF-BD-01: agreed start 2022-03-01, not started: idle since 2023-03-01, which is
+    # 92 + 731 = 823 days before 2025-06-01; two years from the clock start → recovery
+    assert "823 \\u5929 days (2.3 \\u5e74 years)" in pages[maps.CITY_PAGE]
+    assert "recovery without compensation" in pages[maps.CITY_PAGE]

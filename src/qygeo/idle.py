@@ -176,8 +176,13 @@ _FALSE = {"false", "no", "n", "0", "not_idle", "否", "f", "", "none"}
 
 
 def stored_idle_column(plots: pd.DataFrame) -> str | None:
-    """The column of *plots* holding a stored idle flag (:data:`STORED_IDLE_COLUMNS`), or None."""
-    return next((c for c in STORED_IDLE_COLUMNS if c in plots.columns), None)
+    """The column of *plots* holding a stored idle flag, or None.
+
+    The first of :data:`STORED_IDLE_COLUMNS` that has a value, else the first present.
+    """
+    present = [c for c in STORED_IDLE_COLUMNS if c in plots.columns]
+    filled = [c for c in present if plots[c].notna().any()]
+    return (filled or present or [None])[0]
 
 
 def _as_flag(v: object) -> bool | None:
