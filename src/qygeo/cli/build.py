@@ -12,8 +12,10 @@ from .map_cmd import basemap_option, self_contained_option
 from .options import Console, fail, geodata_option, quiet_option, run
 from .report import parse_date
 
-#: Report files written under ``OUT/reports/``: (file name, report format).
-REPORT_FILES = (("report.md", "markdown"), ("report.csv", "csv"), ("report.json", "json"))
+#: Report files written under ``OUT/reports/``: (file name, report format). The maps
+#: link each park to its section of report.html.
+REPORT_FILES = (("report.md", "markdown"), ("report.csv", "csv"), ("report.json", "json"),
+                ("report.html", "html"), ("report.xlsx", "xlsx"))
 PLANTING_FILE = "planting.csv"
 
 
@@ -36,8 +38,8 @@ def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
 
     \b
     1. validate   as `qygeo validate`; any problem stops the build (exit 1)
-    2. reports    OUT/reports/report.md, report.csv, report.json (one row per
-                  park) and planting.csv (reported beside mapped acreage)
+    2. reports    OUT/reports/report.md, .csv, .json, .html, .xlsx (one row
+                  per park) and planting.csv (reported beside mapped acreage)
     3. maps       OUT/maps/index.html and OUT/maps/parks/<park_id>.html
 
     Progress goes to stderr (silence with -q); nothing is written to stdout.
@@ -46,7 +48,7 @@ def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
     from ..dataset import load_dataset
     from ..layers import atomic_write_text, geodata_dir
     from ..maps import write_maps
-    from ..report import build_report, render
+    from ..report import build_report, write_report
     from ..validate import validate_folder
 
     start = time.perf_counter()
@@ -74,7 +76,7 @@ def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
         con.warn(w)
     reports = out_root / "reports"
     for name, fmt in REPORT_FILES:
-        atomic_write_text(reports / name, render(rep, fmt))
+        write_report(rep, fmt, reports / name)
         con.info(f"      wrote {reports / name}")
     atomic_write_text(reports / PLANTING_FILE, rep.planting.to_csv(
         index=False, lineterminator="\n", float_format="%.6g"))

@@ -1,0 +1,285 @@
+"""The HTML maps as text: layers, legend, links, basemap shift, escaping, assets, size.
+
+What the pages do in a browser is in ``test_browser.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from click.testing import CliRunner
+from conftest import BUNDLED, snapshot
+from pyproj import Geod
+from shapely.geometry import box
+
+from qygeo import assets, layers, maps
+from qygeo.basemaps import BasemapError, get_basemap
+from qygeo.cli import main
+from qygeo.dataset import load_dataset
+from qygeo.report import build_report
+
+AS_OF = dt.date(2025, 6, 1)
+XSS = "<img src=x onerror=alert(1)>"
+SCRIPT_BREAK = "</script><script>alert(2)</script>"
+
+
+def js(text: str) -> str:
+    """*text* as it appears inside the page's scripts (JSON with ASCII escapes)."""
+    return json.dumps(text)[1:-1]
+
+
+def layer_data(page: str) -> dict[str, dict]:
+    """The GeoJSON embedded in a page, by the layer names of ``window.qygeo.layers``."""
+    payloads = {m.group(1): json.loads(m.group(2)) for m in re.finditer(
+        r"(geo_json_[0-9a-f]+)_add\((\{[^\n]*\})\);", page)}
+    block = re.search(r"window\.qygeo = \{map: \w+, layers: \{(.*?)\}\};", page, re.S).group(1)
+    return {name: payloads[var] for name, var in re.findall(r'"(\w+)": (geo_json_[0-9a-f]+),',
+                                                            block)}
+
+
+def build_pages(root: Path, basemap: str = "none", *, self_contained: bool = False,
+                env: dict[str, str] | None = None) -> dict[str, str]:
+    ds = load_dataset(root)
+    rep = build_report(ds, as_of=AS_OF)
+    return maps.render_maps(ds, rep, get_basemap(basemap, env=env or {}),
+                            self_contained=self_contained)
+
+
+def add_planting(root: Path) -> None:
+    """A planting area in Qingcheng and two reported figures, one of which differs."""
+    planting = gpd.GeoDataFrame(
+        {"planting_id": ["herbs_a"], "name_zh": ["甲种植区"], "name_en": ["Herb area A"],
+         "district_adcode": ["441802"], "source": ["test"], "boundary_quality": ["approximate"]},
+        geometry=[box(113.05, 23.55, 113.08, 23.58)], crs="EPSG:4326")
+    layers.write_layer(planting, root / "planting.geojson", layers.PLANTING)
+    (root / "attributes" / "planting_figures.csv").write_text(
+        "figure_id,planting_ids,reported_mu,year,source,note\n"
+        "herbs_a_2024,herbs_a,12345,2024,test §1,\n", encoding="utf-8")
+
+
+def rename_park(root: Path, park_id: str, **values: str) -> None:
+    parks = layers.read_layer(root / "parks.geojson", layers.PARKS)
+    for key, value in values.items():
+        parks.loc[parks["park_id"] == park_id, key] = value
+    layers.write_layer(parks, root / "parks.geojson", layers.PARKS)
+
+
+# --------------------------------------------------------------------------- classes
+
+
+def test_intensity_classes_are_fixed_breaks():
+    assert maps.intensity_class(0.5) == 0
+    assert maps.intensity_class(1.0) == 1  # a break starts the upper class
+    assert maps.intensity_class(2.8) == 2
+    assert maps.intensity_class(49.9) == 5
+    assert maps.intensity_class(50.0) == 6  # the 2027 target, 5 billion yuan/km²
+    assert maps.intensity_class(float("nan")) is None
+    assert maps.intensity_colour(None) == maps.NA_COLOUR
+    legend = maps.intensity_legend()
+    assert len(legend) == len(maps.INTENSITY_COLOURS) + 1
+    assert legend[-2][0].startswith("≥ 50")
+
+
+# --------------------------------------------------------------------------- the pages
+
+
+def test_city_map_has_every_layer_legend_and_links(tiny_geodata):
+    add_planting(tiny_geodata)
+    pages = build_pages(tiny_geodata)
+    assert sorted(pages) == ["index.html", "parks/alpha.html", "parks/beta.html",
+                             "parks/beta_child.html"]
+    city = pages["index.html"]
+    data = layer_data(city)
+    assert {k: len(v["features"]) for k, v in data.items()} == {
+        "districts": 2, "district_labels": 2, "parks": 3, "planting": 1, "planting_labels": 1,
+        "idle_plots": 2}
+    for name in ("区县 Districts", "园区投资强度 Parks: investment intensity",
+                 "南药种植区 South-medicine planting", "闲置地块 Idle plots (MLR No. 53)"):
+        assert js(name) in city
+    assert "L.control.layers" in city
+    assert "L.control.scale" in city
+    assert "L.control.fullscreen" in city
+    assert "L.Control.Measure" in city
+    assert "L.Control.MiniMap" in city
+    assert "qygeo-legend" in city and js("亿元/km²") in city
+    for pid in ("alpha", "beta", "beta_child"):
+        assert f"parks/{pid}.html" in city
+    # Nested parks are drawn after (above) the park containing them.
+    ids = [f["properties"]["id"] for f in data["parks"]["features"]]
+    assert ids.index("beta_child") > ids.index("beta")
+    # Planting: mapped acreage, and the reported figure because it differs.
+    label = data["planting_labels"]["features"][0]["properties"]["label"]
+    assert "亩 图测 mapped" in label and "12,345" in label
+    # Idle plots say why.
+    popup = data["idle_plots"]["features"][0]["properties"]["popup"]
+    assert "not started one full year" in popup and "p1" in popup and "e1" in popup
+
+
+def test_park_page_has_plots_by_status_labels_panel_and_link_back(tiny_geodata):
+    pages = build_pages(tiny_geodata)
+    beta = pages["parks/beta.html"]
+    data = layer_data(beta)
+    plot_ids = {f["properties"]["id"] for f in data["plots"]["features"]}
+    assert plot_ids == {"B1", "B2", "C1"}  # a parent park shows its nested park's plots
+    assert len(data["plot_labels"]["features"]) == 3
+    assert all("亩" in f["properties"]["label"] for f in data["plot_labels"]["features"])
+    styles = {f["properties"]["id"]: f["properties"]["style"] for f in data["plots"]["features"]}
+    assert styles["B1"]["className"] == "qygeo-idle"  # suspended a year, under-invested
+    assert "className" not in styles["C1"]
+    assert "../index.html" in beta
+    assert "qygeo-panel" in beta and js("投资强度 Investment intensity") in beta
+    assert "Beta Park" in beta
+
+
+def test_gaode_shifts_every_overlay_about_600_m(tiny_geodata):
+    osm = layer_data(build_pages(tiny_geodata, "osm")["index.html"])
+    gaode = layer_data(build_pages(tiny_geodata, "gaode")["index.html"])
+    geod = Geod(ellps="WGS84")
+    for layer in ("districts", "parks", "idle_plots", "district_labels"):
+        a = osm[layer]["features"][0]["geometry"]["coordinates"]
+        b = gaode[layer]["features"][0]["geometry"]["coordinates"]
+        while isinstance(a[0], list):
+            a, b = a[0], b[0]
+        _, _, dist_m = geod.inv(a[0], a[1], b[0], b[1])
+        assert 500 < dist_m < 700, (layer, dist_m)
+    assert "autonavi.com" in build_pages(tiny_geodata, "gaode")["index.html"]
+
+
+def test_tianditu_needs_a_key(tiny_geodata):
+    with pytest.raises(BasemapError, match="TIANDITU_KEY"):
+        get_basemap("tianditu", env={})
+    with pytest.raises(BasemapError, match="does not look like"):
+        get_basemap("tianditu", env={"TIANDITU_KEY": "abc'); alert(1); //"})
+    page = build_pages(tiny_geodata, "tianditu", env={"TIANDITU_KEY": "0123456789abcdef"})
+    assert "tianditu.gov.cn" in page["index.html"] and "tk=0123456789abcdef" in page["index.html"]
+    osm = layer_data(build_pages(tiny_geodata, "osm")["index.html"])
+    tdt = layer_data(page["index.html"])
+    assert osm["parks"] == tdt["parks"]  # CGCS2000 ≈ WGS84: no shift
+
+
+def test_cli_tianditu_without_key_is_one_line_and_writes_nothing(tiny_geodata, tmp_path,
+                                                                 monkeypatch):
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    before = snapshot(tiny_geodata)
+    res = CliRunner().invoke(main, ["map", "--geodata", str(tiny_geodata), "-o",
+                                    str(tmp_path / "maps"), "--basemap", "tianditu"])
+    assert res.exit_code == 1
+    assert res.stderr.strip().count("\n") == 0 and "TIANDITU_KEY" in res.stderr
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "maps").exists()
+    assert snapshot(tiny_geodata) == before
+
+
+def test_cli_map_writes_pages_and_reports_progress(tiny_geodata, tmp_path):
+    out = tmp_path / "maps"
+    res = CliRunner().invoke(main, ["map", "--geodata", str(tiny_geodata), "-o", str(out),
+                                    "--basemap", "none", "--as-of", "2025-06-01",
+                                    "--park", "beta"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == ""
+    assert "wrote" in res.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")) == [
+        "index.html", "parks/beta.html"]
+    city = layer_data((out / "index.html").read_text(encoding="utf-8"))
+    assert [f["properties"]["id"] for f in city["parks"]["features"]] == ["beta"]
+    res = CliRunner().invoke(main, ["map", "--geodata", str(tiny_geodata), "-o", str(out),
+                                    "--park", "nope", "-q"])
+    assert res.exit_code == 1 and "unknown park 'nope'" in res.stderr
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def test_everything_from_the_data_is_escaped(tiny_geodata):
+    rename_park(tiny_geodata, "alpha", name_zh=XSS, name_en=SCRIPT_BREAK)
+    plots = layers.read_layer(tiny_geodata / "plots.geojson", layers.PLOTS)
+    plots.loc[plots["plot_id"] == "A1", "project"] = XSS
+    plots.loc[plots["plot_id"] == "A1", "enterprise"] = SCRIPT_BREAK
+    layers.write_layer(plots, tiny_geodata / "plots.geojson", layers.PLOTS)
+    pages = build_pages(tiny_geodata)
+    for name, page in pages.items():
+        assert XSS not in page, name
+        assert "<img src=x" not in page, name
+        assert SCRIPT_BREAK not in page and "</script><script>alert" not in page, name
+    city, alpha = pages["index.html"], pages["parks/alpha.html"]
+    data = layer_data(city)
+    park = next(f for f in data["parks"]["features"] if f["properties"]["id"] == "alpha")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in park["properties"]["tip"]
+    assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in park["properties"]["popup"]
+    idle = next(f for f in data["idle_plots"]["features"] if f["properties"]["id"] == "A1")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in idle["properties"]["popup"]
+    assert "<title>&lt;img src=x onerror=alert(1)&gt;" in alpha  # the page title
+
+
+def test_park_ids_unusable_as_file_names_are_refused(tiny_geodata):
+    assert maps.park_filename("guangfo") == "guangfo.html"
+    assert maps.park_filename("高新区") == "高新区.html"
+    assert maps.park_href("高新区") == "parks/%E9%AB%98%E6%96%B0%E5%8C%BA.html"
+    for bad in ("../evil", "a/b", ".hidden", 'x"onmouseover="alert(1)', "a b"):
+        with pytest.raises(maps.MapError, match="cannot name a map file"):
+            maps.park_filename(bad)
+
+
+# --------------------------------------------------------------------------- assets and size
+
+
+def test_self_contained_pages_link_nothing(tiny_geodata):
+    cdn = build_pages(tiny_geodata)["index.html"]
+    assert any("leaflet" in u for u in assets.external_references(cdn))
+    assert "bootstrap" not in cdn and "fontawesome" not in cdn  # unused, not linked
+    for name, page in build_pages(tiny_geodata, self_contained=True).items():
+        assert assets.external_references(page) == [], name
+        assert not re.search(r"<script[^>]+src=|<link[^>]+stylesheet", page), name
+        assert "Leaflet 1.9.3 from XStatic-Leaflet" in page
+        assert "jQuery 3.7.1 from XStatic-jQuery" in page
+        assert "Control.FullScreen" in page and "leaflet-measure" in page
+        assert "sourceMappingURL" not in page
+
+
+def test_self_contained_keeps_tile_urls_and_attribution(tiny_geodata):
+    page = build_pages(tiny_geodata, "osm", self_contained=True)["index.html"]
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in page
+    assert assets.external_references(page) == []
+
+
+def test_unknown_asset_is_an_error():
+    with pytest.raises(assets.AssetError, match="no installed package provides"):
+        assets.resolve("https://cdn.example.org/not-a-folium-asset.js")
+    with pytest.raises(assets.AssetError, match="no installed package provides"):
+        assets.inline_assets('<script src="https://cdn.example.org/x.js"></script>')
+
+
+def test_css_images_become_data_uris_or_none(tmp_path):
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    css = ".a{background:url(img/a.png)} .b{background:url('img/missing.png') no-repeat} " \
+          ".c{background:url(data:image/png;base64,AAAA)} .d{behavior:url(#default#VML)}"
+    out = assets._inline_css_urls(css, tmp_path)
+    assert 'url("data:image/png;base64,' in out
+    assert ".b{background:none no-repeat}" in out
+    assert "url(data:image/png;base64,AAAA)" in out and "url(#default#VML)" in out
+    assert assets._inline_css_urls(".x{background:url(../../etc/passwd)}", tmp_path) == \
+        ".x{background:none}"
+
+
+def test_coordinates_are_rounded_to_6_decimals(tiny_geodata):
+    data = layer_data(build_pages(tiny_geodata, "gaode")["index.html"])
+    text = json.dumps([fc["features"][0]["geometry"] for fc in data.values()])
+    assert not re.search(r"\d\.\d{7,}", text)
+
+
+@pytest.mark.skipif(not (BUNDLED / "plots.geojson").exists(), reason="bundled data not there")
+def test_bundled_city_map_is_under_2_mb(bundled_geodata):
+    pages = build_pages(bundled_geodata, "osm", self_contained=True)
+    size = len(pages["index.html"].encode("utf-8"))
+    assert size < 2_000_000, size
+    data = layer_data(pages["index.html"])
+    assert len(data["districts"]["features"]) == 8
+    # The planting label shows the paper's combined 48,200 mu beside the mapped acreage.
+    labels = " ".join(f["properties"]["label"] for f in data["planting_labels"]["features"])
+    assert "48,200" in labels and "图测 mapped" in labels
