@@ -13,10 +13,10 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from click.testing import CliRunner
-from conftest import BUNDLED, snapshot
 from pyproj import Geod
 from shapely.geometry import box
 
+from conftest import BUNDLED, snapshot
 from qygeo import assets, layers, maps
 from qygeo.basemaps import BasemapError, get_basemap
 from qygeo.cli import main

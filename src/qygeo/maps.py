@@ -400,7 +400,7 @@ POINT_TO_LABEL = """function (feature, latlng) {
 }"""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _template(text: str) -> Any:
     """A folium template, compiled once per text."""
     from folium.template import Template
