@@ -675,7 +675,7 @@ def _park_figures(r: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _idle_popup(r: dict[str, Any], park_names: dict[str, str], *, from_city: bool) -> str:
     pid = r.get("park_id")
-    park = esc(pid)
+    park = "无 none (outside every park)"
     if _present(pid):
         name = park_names.get(str(pid), esc(pid))
         park = (f'<a href="{park_href(str(pid), from_city=from_city)}">{name}</a>'
@@ -878,8 +878,14 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap) -> folium.Map:
     for pid in t.page_ids:
         shown_members |= t.members.get(pid, {pid})
     plots = t.plots
-    idle = plots[(plots.get("idle_status", "") == "idle") & plots["park_id"].isin(shown_members)] \
-        if len(plots) and "idle_status" in plots.columns else plots.iloc[0:0]
+    if len(plots) and "idle_status" in plots.columns:
+        idle = plots[plots["idle_status"] == "idle"]
+        if not set(ds.parks["park_id"].astype(str)) <= t.page_ids:
+            # Only some parks asked for: only their idle plots. Otherwise every idle
+            # plot, including those that lie in no park.
+            idle = idle[idle["park_id"].isin(shown_members)]
+    else:
+        idle = plots.iloc[0:0]
     idle = idle.sort_values("plot_id", kind="stable")
     names = {str(r["park_id"]): _names(r.get("name_zh"), r.get("name_en"))
              for r in _records(t.parks)}

@@ -1,0 +1,236 @@
+"""The maps in a real browser: headless Debian chromium driven by Playwright.
+
+The network is blocked: every request that is not a local file is aborted and
+recorded, so a page that needs the internet fails here. Without chromium the
+tests skip locally and fail in CI (``CI=true``), where .ci/run installs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import write_tiny
+from qygeo.dataset import load_dataset
+from qygeo.maps import write_maps
+from qygeo.report import build_report
+from test_maps import XSS, add_planting, rename_park
+
+#: The main map's vector shapes (the minimap is a second map inside a control).
+SHAPES = ".folium-map > .leaflet-map-pane .leaflet-overlay-pane path.leaflet-interactive"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason}: CI must run the browser tests (.ci/run installs chromium)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium for the whole module."""
+    exe = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists()
+                                       else None)
+    if exe is None:
+        _unavailable("chromium not installed (Debian package 'chromium')")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright (Python) not installed")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Site:
+    """Self-contained maps of the tiny data (with planting and a markup-named park)."""
+
+    maps: Path
+    counts: dict[str, int]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Site:
+    root = write_tiny(tmp_path_factory.mktemp("browser") / "geodata")
+    add_planting(root)
+    rename_park(root, "alpha", name_zh=XSS)
+    ds = load_dataset(root)
+    rep = build_report(ds, as_of=dt.date(2025, 6, 1))
+    out = root.parent / "maps"
+    write_maps(ds, out, report=rep, basemap="none", self_contained=True)
+    idle = int((rep.plots["idle_status"] == "idle").sum())
+    return Site(out, {"districts": len(ds.districts), "district_labels": len(ds.districts),
+                      "parks": len(ds.parks), "planting": len(ds.planting),
+                      "planting_labels": len(ds.planting), "idle_plots": idle})
+
+
+@dataclass
+class Page:
+    page: object
+    errors: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def quiet(self) -> bool:
+        return not (self.errors or self.blocked or self.failed or self.dialogs)
+
+    def problems(self) -> dict[str, list[str]]:
+        return {"errors": self.errors, "blocked": self.blocked, "failed": self.failed,
+                "dialogs": self.dialogs}
+
+
+@pytest.fixture()
+def open_page(browser):
+    pages = []
+
+    def _open(path: Path) -> Page:
+        pg = browser.new_page(viewport={"width": 1280, "height": 860})
+        p = Page(pg)
+
+        def route(r):
+            url = r.request.url
+            if url.startswith(("file:", "data:", "blob:")):
+                r.continue_()
+            else:
+                p.blocked.append(url)
+                r.abort()
+
+        pg.route("**/*", route)
+        pg.on("console", lambda m: p.errors.append(m.text) if m.type == "error" else None)
+        pg.on("pageerror", lambda e: p.errors.append(str(e)))
+        pg.on("requestfailed", lambda r: p.failed.append(r.url))
+        pg.on("dialog", lambda d: (p.dialogs.append(d.message), d.dismiss()))
+        pg.goto(path.as_uri())
+        pg.wait_for_function("window.qygeo && window.qygeo.map")
+        pages.append(pg)
+        return p
+
+    yield _open
+    for pg in pages:
+        pg.close()
+
+
+def _hover_point(page, lat: float, lon: float) -> None:
+    """Move the mouse over a point of the map given in degrees."""
+    x, y = page.evaluate(
+        """([lat, lon]) => {
+            const pt = qygeo.map.latLngToContainerPoint([lat, lon]);
+            const box = qygeo.map.getContainer().getBoundingClientRect();
+            return [box.left + pt.x, box.top + pt.y];
+        }""", [lat, lon])
+    page.mouse.move(x - 3, y - 3)
+    page.mouse.move(x, y)
+
+
+def test_city_map_loads_offline_without_errors(site, open_page):
+    p = open_page(site.maps / "index.html")
+    pg = p.page
+    for control in (".leaflet-control-layers", ".leaflet-control-scale",
+                    ".leaflet-control-zoom-fullscreen", ".leaflet-control-measure",
+                    ".leaflet-control-minimap", "#qygeo-title"):
+        assert pg.locator(control).count() == 1, control
+    # The measure tool draws markers and popups: none of it may fetch anything.
+    pg.hover(".leaflet-control-measure")
+    pg.click(".leaflet-control-measure .js-start")
+    for x, y in ((300, 300), (500, 300), (500, 500)):
+        pg.mouse.click(x, y)
+    pg.click(".leaflet-control-measure .js-finish")
+    assert "亩 mu" in pg.inner_text(".leaflet-popup-content")
+    assert p.quiet(), p.problems()
+
+
+def test_each_layer_has_as_many_features_as_the_data(site, open_page):
+    pg = open_page(site.maps / "index.html").page
+    counts = pg.evaluate("Object.fromEntries(Object.entries(qygeo.layers)"
+                         ".map(([k, v]) => [k, v.getLayers().length]))")
+    assert counts == site.counts
+    c = site.counts
+    shapes = c["districts"] + c["parks"] + c["planting"] + c["idle_plots"]
+    assert pg.locator(SHAPES).count() == shapes
+    assert pg.locator(".qygeo-label").count() == c["district_labels"] + c["planting_labels"]
+    assert pg.locator("path.qygeo-idle").count() == c["idle_plots"]
+
+
+def test_switching_a_layer_off_removes_it(site, open_page):
+    pg = open_page(site.maps / "index.html").page
+    before = pg.locator(SHAPES).count()
+    control = pg.locator(".leaflet-control-layers")
+    control.hover()
+    control.get_by_text("园区投资强度 Parks: investment intensity").click()
+    assert pg.evaluate("qygeo.map.hasLayer(qygeo.layers.parks)") is False
+    assert pg.locator(SHAPES).count() == before - site.counts["parks"]
+    control.get_by_text("南药种植区 South-medicine planting").click()
+    assert pg.locator(".qygeo-label.planting").count() == 0
+    assert pg.locator(SHAPES).count() == before - site.counts["parks"] - site.counts["planting"]
+    control.get_by_text("园区投资强度 Parks: investment intensity").click()
+    assert pg.evaluate("qygeo.map.hasLayer(qygeo.layers.parks)") is True
+
+
+def test_hovering_a_park_shows_its_tooltip(site, open_page):
+    pg = open_page(site.maps / "index.html").page
+    _hover_point(pg, 23.785, 113.385)  # inside Beta Park, clear of its plots and nested park
+    tip = pg.locator(".leaflet-tooltip")
+    tip.wait_for(state="visible")
+    text = tip.inner_text()
+    assert "乙园 / Beta Park" in text
+    assert "佛冈县" in text and "亿元/km²" in text and "km²" in text
+    _hover_point(pg, 23.72, 113.32)  # the nested park is on top
+    pg.wait_for_function("document.querySelector('.leaflet-tooltip')"
+                         ".innerText.includes('Beta Child Park')")
+
+
+def test_legend_is_present(site, open_page):
+    pg = open_page(site.maps / "index.html").page
+    legend = pg.locator("#qygeo-legend")
+    assert legend.is_visible()
+    text = legend.inner_text()
+    assert "投资强度 Investment intensity" in text and "亿元/km²" in text
+    assert "闲置地块 Idle plot" in text and "≥ 50" in text
+    assert legend.locator(".row").count() == 8 + 3
+
+
+def test_a_park_named_with_markup_runs_nothing_and_shows_the_text(site, open_page):
+    p = open_page(site.maps / "index.html")
+    pg = p.page
+    assert XSS in pg.inner_text("#qygeo-title")
+    _hover_point(pg, 23.64, 113.04)  # inside Alpha Park, away from its plots
+    tip = pg.locator(".leaflet-tooltip")
+    tip.wait_for(state="visible")
+    assert XSS in tip.inner_text()
+    pg.mouse.down()
+    pg.mouse.up()
+    pg.locator(".leaflet-popup-content").wait_for(state="visible")
+    assert XSS in pg.inner_text(".leaflet-popup-content")
+    assert pg.evaluate("document.querySelectorAll('img[src=\"x\"], img[onerror]').length") == 0
+    park = open_page(site.maps / "parks" / "alpha.html")
+    assert park.page.title().startswith(XSS)
+    assert XSS in park.page.inner_text("#qygeo-panel")
+    assert p.quiet(), p.problems()
+    assert park.quiet(), park.problems()
+
+
+def test_city_and_park_pages_link_to_each_other(site, open_page):
+    p = open_page(site.maps / "index.html")
+    pg = p.page
+    pg.locator("#qygeo-title").get_by_text("乙园 / Beta Park", exact=True).click()
+    pg.wait_for_url("**/parks/beta.html")
+    pg.wait_for_function("window.qygeo && window.qygeo.layers.plots")
+    assert pg.evaluate("qygeo.layers.plots.getLayers().length") == 3  # with the nested park's
+    assert pg.evaluate("qygeo.layers.plot_labels.getLayers().length") == 3
+    assert pg.locator("path.qygeo-idle").count() == 1
+    assert "投资强度" in pg.inner_text("#qygeo-panel")
+    pg.get_by_text("← 清远全市地图 Qingyuan city map").click()
+    pg.wait_for_url("**/maps/index.html")
+    pg.wait_for_function("window.qygeo && window.qygeo.layers.parks")
+    assert p.errors == [] and p.blocked == [] and p.dialogs == []

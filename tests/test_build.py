@@ -1,0 +1,79 @@
+"""``qygeo build``: validate, then every report and every map, with progress on stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import snapshot
+from qygeo.cli import main
+
+ARGS = ["--basemap", "none", "--as-of", "2025-06-01"]
+
+
+def run_build(geodata: Path, out: Path, *extra: str):
+    return CliRunner().invoke(main, ["build", "--geodata", str(geodata), "-o", str(out),
+                                     *ARGS, *extra])
+
+
+def test_build_writes_every_report_and_map(tiny_geodata, tmp_path):
+    before = snapshot(tiny_geodata)
+    out = tmp_path / "out"
+    res = run_build(tiny_geodata, out, "--self-contained")
+    assert res.exit_code == 0, res.output
+    assert res.stdout == ""
+    err = res.stderr
+    for step in ("[1/3] validate", "[2/3] reports", "[3/3] maps", "wrote", "built"):
+        assert step in err, step
+    assert err.index("[1/3]") < err.index("[2/3]") < err.index("[3/3]")
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert written == [
+        "maps/index.html", "maps/parks/alpha.html", "maps/parks/beta.html",
+        "maps/parks/beta_child.html", "reports/planting.csv", "reports/report.csv",
+        "reports/report.html", "reports/report.json", "reports/report.md",
+        "reports/report.xlsx"]
+    parks = json.loads((out / "reports" / "report.json").read_text(encoding="utf-8"))
+    assert [p["park_id"] for p in parks] == ["alpha", "beta", "beta_child"]
+    city = (out / "maps" / "index.html").read_text(encoding="utf-8")
+    assert "<script src=" not in city  # --self-contained reached the maps
+    assert snapshot(tiny_geodata) == before
+
+
+def test_build_quiet_prints_nothing(tiny_geodata, tmp_path):
+    res = run_build(tiny_geodata, tmp_path / "out", "-q")
+    assert res.exit_code == 0, res.output
+    assert res.stdout == "" and res.stderr == ""
+    assert (tmp_path / "out" / "maps" / "index.html").exists()
+
+
+def test_build_stops_when_validation_finds_problems(tiny_geodata, tmp_path):
+    parks = tiny_geodata / "parks.geojson"
+    parks.write_text(parks.read_text(encoding="utf-8").replace(
+        '"park_id":"beta","name_zh":"乙园","name_en":"Beta Park","district_adcode":"441821"',
+        '"park_id":"beta","name_zh":"乙园","name_en":"Beta Park","district_adcode":"441802"'),
+        encoding="utf-8")
+    before = snapshot(tiny_geodata)
+    out = tmp_path / "out"
+    res = run_build(tiny_geodata, out)
+    assert res.exit_code == 1
+    lines = res.stderr.strip().splitlines()
+    assert any("parks.geojson" in line and "beta" in line for line in lines), res.stderr
+    assert lines[-1].startswith("qygeo: error:") and "nothing built" in lines[-1]
+    assert "[2/3]" not in res.stderr
+    assert not out.exists()
+    assert snapshot(tiny_geodata) == before
+
+
+def test_build_errors_are_one_line(tmp_path, monkeypatch):
+    res = run_build(tmp_path / "nowhere", tmp_path / "out")
+    assert res.exit_code == 1
+    assert res.stderr.count("\n") == 1 and "data folder not found" in res.stderr
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    (tmp_path / "geodata").mkdir()
+    res = CliRunner().invoke(main, ["build", "--geodata", str(tmp_path / "geodata"), "-o",
+                                    str(tmp_path / "out"), "--basemap", "tianditu"])
+    assert res.exit_code == 1
+    assert res.stderr.count("\n") == 1 and "TIANDITU_KEY" in res.stderr
+    assert not (tmp_path / "out").exists()
