@@ -9,6 +9,7 @@ applies them to whole geometries.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -202,11 +203,16 @@ def to_wgs84(gdf: gpd.GeoDataFrame, source_crs: str | int | None = None) -> gpd.
     return gdf.to_crs(WGS84)
 
 
-def _lands_in_qingyuan(bounds: tuple[float, float, float, float], epsg: int) -> bool:
+@functools.lru_cache(maxsize=16)
+def _transformer_to_wgs84(epsg: int):  # type: ignore[no-untyped-def]
     from pyproj import Transformer
 
+    return Transformer.from_crs(f"EPSG:{epsg}", WGS84, always_xy=True)
+
+
+def _lands_in_qingyuan(bounds: tuple[float, float, float, float], epsg: int) -> bool:
     minx, miny, maxx, maxy = bounds
-    t = Transformer.from_crs(f"EPSG:{epsg}", WGS84, always_xy=True)
+    t = _transformer_to_wgs84(epsg)
     xs, ys = t.transform([minx, maxx, minx, maxx], [miny, miny, maxy, maxy])
     lo, m = QINGYUAN_BBOX, SUGGEST_MARGIN_DEG
     return all(np.isfinite(xs)) and all(np.isfinite(ys)) and (

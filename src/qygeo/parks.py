@@ -119,9 +119,9 @@ class Boundary:
         Bounds of the coordinates as stored in the file.
     notes : tuple of str
         Things the user should know (Z dropped, geometry repaired, ...).
-    crs_hint : str or None
-        A ``--crs`` that would put the file's numbers in Qingyuan, when the CRS
-        used is projected and another candidate fits better.
+    projected_epsg : int or None
+        The EPSG code of the projected CRS the coordinates were read in (0 when
+        it has none), None when they were degrees.
     """
 
     geometry: BaseGeometry
@@ -131,7 +131,20 @@ class Boundary:
     features: int
     raw_bounds: tuple[float, float, float, float]
     notes: tuple[str, ...] = ()
-    crs_hint: str | None = None
+    projected_epsg: int | None = None
+
+    def crs_hint(self) -> str | None:
+        """A ``--crs`` that would put the file's numbers in Qingyuan, when they were read
+        in a projected CRS that does not (used when the boundary lands outside)."""
+        from .crs import GAUSS_KRUGER_CANDIDATES, suggest_crs
+
+        if self.projected_epsg is None:
+            return None
+        codes = suggest_crs(self.raw_bounds)
+        if not codes or self.projected_epsg in codes:
+            return None
+        return (f"its numbers would land in Qingyuan read as --crs {codes[0]} "
+                f"({GAUSS_KRUGER_CANDIDATES[codes[0]]})")
 
     @property
     def file_name(self) -> str:
@@ -375,7 +388,7 @@ def read_boundary(
     import numpy as np
     import shapely
 
-    from .crs import GAUSS_KRUGER_CANDIDATES, suggest_crs, to_wgs84
+    from .crs import to_wgs84
 
     path = Path(path)
     if crs is not None:
@@ -422,14 +435,9 @@ def read_boundary(
         raise CRSError(f"{path}: coordinates do not convert from {src.text} to longitude/latitude")
     geometry, clean_notes = clean_geometry(wgs, fix=fix, where=str(path))
     notes += clean_notes
-    hint = None
-    if not src.geographic:
-        codes = suggest_crs(raw_bounds)
-        if codes and src.epsg not in codes:
-            hint = (f"its numbers would land in Qingyuan read as --crs {codes[0]} "
-                    f"({GAUSS_KRUGER_CANDIDATES[codes[0]]})")
     return Boundary(geometry=geometry, path=path, sha256=sha, crs=src.text, features=n,
-                    raw_bounds=raw_bounds, notes=tuple(notes), crs_hint=hint)
+                    raw_bounds=raw_bounds, notes=tuple(notes),
+                    projected_epsg=None if src.geographic else (src.epsg or 0))
 
 
 def _km2(geoms: Sequence[BaseGeometry]) -> list[float]:
@@ -562,7 +570,7 @@ def place_boundary(
     district: str | None = None,
     allow_overlap: bool = False,
     skip: Iterable[str] = (),
-    crs_hint: str | None = None,
+    crs_hint: Callable[[], str | None] | None = None,
     district_label: str = "--district",
 ) -> Placement:
     """Check a WGS84 boundary against the districts and the other parks.
@@ -583,8 +591,9 @@ def place_boundary(
     skip : iterable of str
         Park ids not to test for overlap (the park itself on update, its parent
         parks, its nested parks).
-    crs_hint : str, optional
-        Added to the "outside Qingyuan" refusal (see :attr:`Boundary.crs_hint`).
+    crs_hint : callable, optional
+        Returns a hint added to the "outside Qingyuan" refusal (see
+        :meth:`Boundary.crs_hint`); called only then, as it tries several CRSs.
     district_label : str, default "--district"
         Where *district* came from, for the mismatch message.
 
@@ -630,8 +639,9 @@ def place_boundary(
         c = geom.centroid
         msg = (f"lies outside Qingyuan: centred at {c.x:.4f}°E {c.y:.4f}°N, "
                f"{dist[k] / 1000:.1f} km from the nearest district ({dlabel[adcodes[k]]})")
-        if crs_hint:
-            msg += f"; {crs_hint}"
+        hint = crs_hint() if crs_hint is not None else None
+        if hint:
+            msg += f"; {hint}"
         raise BoundaryError(where, msg)
     km2 = total / M2_PER_KM2
     if not MIN_AREA_KM2 <= km2 <= MAX_AREA_KM2:
