@@ -102,6 +102,12 @@ def write_boundary(path: Path, geoms, crs="EPSG:4326", *, prj: bool = True,
                 zf.write(part, part.name)
         del shp
         return path
+    if suffix == ".kmz":  # a zipped KML, as Google Earth and Ovi/2bulu export it
+        kml = write_boundary(path.with_suffix(".kml"), geoms, crs)
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.write(kml, "doc.kml")
+        kml.unlink()
+        return path
     if suffix == ".gpkg":
         pyogrio.write_dataframe(gdf, path, layer=layer or "boundary", driver="GPKG")
         decoy = gpd.GeoDataFrame({"name": ["decoy"]}, geometry=[drawn[0].buffer(-1e-9)],
@@ -175,6 +181,7 @@ CASES = [
     ("gk114.gpkg", "EPSG:4547", None, ("--layer", "boundary")),
     ("cgcs2000.gpkg", "EPSG:4490", None, ("--layer", "boundary")),
     ("drawn.kml", "EPSG:4326", None, ()),
+    ("drawn.kmz", "EPSG:4326", None, ()),
     ("amap.kml", "gcj02", "gcj02", ()),
     ("amap.geojson", "gcj02", "gcj02", ()),
     ("baidu.geojson", "bd09", "bd09", ()),
@@ -534,3 +541,27 @@ def test_bundled_overlap_names_the_park(bundled_geodata, tmp_path):
     r = add(bundled_geodata, path, "gf_inner")
     assert r.exit_code == 1 and "overlaps park guangfo" in r.stderr and "km²" in r.stderr
     assert snapshot(bundled_geodata) == before
+
+
+def test_map_includes_the_new_park(tiny_geodata, tmp_path):
+    path = write_boundary(tmp_path / "a.kml", truth_polygon())
+    assert add(tiny_geodata, path).exit_code == 0
+    out = tmp_path / "maps"
+    r = invoke("map", "--geodata", tiny_geodata, "-o", out, "--basemap", "none", "--as-of",
+               "2025-06-01", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert (out / "parks" / "gamma.html").exists()
+    city = (out / "index.html").read_text("utf-8")
+    assert '"id": "gamma"' in city or '"id":"gamma"' in city
+
+
+def test_first_park_of_an_empty_folder(tiny_geodata, tmp_path):
+    (tiny_geodata / "parks.geojson").unlink()
+    (tiny_geodata / "plots.geojson").unlink()
+    (tiny_geodata / "attributes" / "park_stats.csv").unlink()
+    assert add(tiny_geodata, write_boundary(tmp_path / "a.geojson", truth_polygon())).exit_code == 0
+    props, _ = stored(tiny_geodata, "gamma")
+    assert props["district_adcode"] == "441802"
+    assert invoke("validate", "--geodata", tiny_geodata).exit_code == 0
+    r = invoke("park", "undo", "--geodata", tiny_geodata)
+    assert r.exit_code == 1 and "nothing to undo" in r.stderr
