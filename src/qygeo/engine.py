@@ -60,7 +60,7 @@ PLOT_TABLE_COLUMNS = ("plot_id", "park_id", "area_m2", "area_km2", "area_ha", "a
                       "invested_yuan")
 
 #: Grid cells per side of a park's bounding box for the inside/outside/boundary test.
-GRID_CELLS = 256
+GRID_CELLS = 128
 
 #: Rows per batch handed to a worker thread.
 BATCH_ROWS = 131_072

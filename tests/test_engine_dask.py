@@ -1,0 +1,67 @@
+"""The dask engine gives exactly the default engine's report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+pytest.importorskip("dask_geopandas")
+pytest.importorskip("distributed")
+
+from qygeo import engine, layers, synthetic  # noqa: E402
+from qygeo.dataset import load_dataset  # noqa: E402
+from qygeo.engine_dask import plot_table_dask  # noqa: E402
+from qygeo.report import build_report, render  # noqa: E402
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def plots_file(tmp_path_factory):
+    from conftest import BUNDLED
+
+    parks = layers.read_layer(BUNDLED / "parks.geojson", layers.PARKS)
+    path = tmp_path_factory.mktemp("dask") / "plots.parquet"
+    synthetic.write_geoparquet(synthetic.synthetic_plots(parks, 6000, seed=21), path)
+    return path
+
+
+def test_dask_report_equals_default_report(plots_file, bundled_geodata):
+    ds = load_dataset(bundled_geodata, plots=plots_file, load_plots=False)
+    default = engine.plot_table_from_file(plots_file, ds.parks, AS_OF)
+    dasked = plot_table_dask(plots_file, ds.parks, AS_OF, progress=False, n_workers=1,
+                             processes=False)
+    assert list(dasked["plot_id"]) == list(default["plot_id"])
+    a = render(build_report(ds, as_of=AS_OF, plots=default), "json")
+    b = render(build_report(ds, as_of=AS_OF, plots=dasked), "json")
+    assert a == b
+
+
+def test_cli_engine_dask_shows_progress_and_quiet_silences_it(plots_file, bundled_geodata,
+                                                             monkeypatch):
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    monkeypatch.setenv("QYGEO_THREADS", "1")
+    args = ["report", "--geodata", str(bundled_geodata), "--plots", str(plots_file),
+            "--format", "json", "--as-of", AS_OF.isoformat()]
+    base = CliRunner().invoke(main, args)
+    assert base.exit_code == 0, base.output
+    res = CliRunner().invoke(main, [*args, "--engine", "dask"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == base.stdout
+    assert "[" in res.stderr  # the progress bar
+    quiet = CliRunner().invoke(main, [*args, "--engine", "dask", "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stdout == base.stdout and quiet.stderr == ""
+
+
+def test_scheduler_without_dask_engine_is_a_usage_error(bundled_geodata):
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    res = CliRunner().invoke(main, ["report", "--geodata", str(bundled_geodata),
+                                    "--scheduler", "tcp://127.0.0.1:1"])
+    assert res.exit_code == 2 and "--engine dask" in res.stderr
