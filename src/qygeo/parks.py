@@ -623,15 +623,22 @@ def place_boundary(
     def areas(gs: Sequence[BaseGeometry]) -> np.ndarray:
         return area_m2(gpd.GeoSeries(list(gs), crs="EPSG:4326"))
 
+    def usable(g: BaseGeometry | None) -> BaseGeometry | None:
+        # A hand-edited layer may hold an invalid polygon; qygeo validate reports it,
+        # here it must not stop the overlap test with a GEOS exception.
+        if g is None or g.is_empty:
+            return None
+        return g if g.is_valid else _polygonal(shapely.make_valid(g))
+
     adcodes = [str(a) for a in districts["adcode"]]
-    dgeoms = list(districts.geometry.values)
+    dgeoms = [usable(g) or shapely.Polygon() for g in districts.geometry.values]
     dlabel = {a: _label(r, "adcode") for a, r in zip(adcodes, districts.to_dict("records"),
                                                     strict=True)}
     if district is not None and district not in adcodes:
         raise DataFileError("districts.geojson", f"has no district {district!r} (--district); "
                                                  f"districts: {', '.join(dlabel.values())}")
     total = float(areas([geom])[0])
-    city = shapely.union_all([g for g in dgeoms if g is not None])
+    city = shapely.union_all(dgeoms)
     if not geom.intersects(city):
         proj = gpd.GeoSeries([geom, *dgeoms], crs="EPSG:4326").to_crs(EQUAL_AREA_CRS)
         dist = [proj.iloc[0].distance(g) for g in proj.iloc[1:]]
@@ -670,9 +677,9 @@ def place_boundary(
                                    f"lies in one district (at most {OUTSIDE_TOLERANCE:.1%} "
                                    "outside, as qygeo validate checks)")
     skip = set(skip)
-    others_ = [(r, g) for r, g in zip(parks.to_dict("records"), parks.geometry.values,
-                                      strict=True)
-               if str(r["park_id"]) not in skip and g is not None and not g.is_empty]
+    others_ = [(r, usable(g)) for r, g in zip(parks.to_dict("records"), parks.geometry.values,
+                                              strict=True) if str(r["park_id"]) not in skip]
+    others_ = [(r, g) for r, g in others_ if g is not None and geom.intersects(g)]
     shared = areas([geom.intersection(g) for _, g in others_]) if others_ else []
     overlaps, slivers = [], []
     for (r, _), a in zip(others_, shared, strict=True):
@@ -892,13 +899,6 @@ def _render(features: list[dict[str, Any]]) -> str:
     return layers.dumps_feature_collection({"type": "FeatureCollection", "features": ordered})
 
 
-def _boundary_summary_notes(boundary: Boundary, placement: Placement) -> tuple[str, ...]:
-    notes = list(boundary.notes)
-    if placement.overlaps:
-        notes.append("overlaps allowed: " + "; ".join(o.describe() for o in placement.overlaps))
-    return tuple(notes)
-
-
 def plan_add(
     state: ParksState,
     boundary: Boundary,
@@ -990,7 +990,7 @@ def plan_add(
     return ParkChange(action="add", park_id=park_id, feature=feature, previous=None,
                       placement=placement, boundary=boundary, text=_render(features),
                       parks_before=len(state.features), parks_after=len(features),
-                      notes=_boundary_summary_notes(boundary, placement), path=state.path)
+                      notes=boundary.notes, path=state.path)
 
 
 def _check_choice(label: str, value: str, allowed: Sequence[str]) -> None:
@@ -1069,7 +1069,7 @@ def plan_update(
     return ParkChange(action="update", park_id=park_id, feature=feature, previous=old,
                       placement=placement, boundary=boundary, text=_render(features),
                       parks_before=len(state.features), parks_after=len(features),
-                      notes=_boundary_summary_notes(boundary, placement), path=state.path)
+                      notes=boundary.notes, path=state.path)
 
 
 def references(root: Path, park_id: str) -> list[str]:
