@@ -565,3 +565,13 @@ def test_first_park_of_an_empty_folder(tiny_geodata, tmp_path):
     assert invoke("validate", "--geodata", tiny_geodata).exit_code == 0
     r = invoke("park", "undo", "--geodata", tiny_geodata)
     assert r.exit_code == 1 and "nothing to undo" in r.stderr
+
+
+def test_list_table_aligns_chinese_names(tiny_geodata):
+    from qygeo.parks import _display_width
+
+    out = invoke("park", "list", "--geodata", tiny_geodata).stdout.splitlines()
+    header, rows = out[0], out[2:]
+    col = _display_width(header[:header.index("name ")])
+    for row, name in zip(rows, ("Alpha Park", "Beta Park", "Beta Child Park"), strict=True):
+        assert _display_width(row[:row.index(name)]) == col

@@ -1409,13 +1409,34 @@ def format_park_table(table: pd.DataFrame, fmt: str = "table") -> str:
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         return table.to_csv(index=False, lineterminator="\n", float_format="%.6g")
-    from tabulate import tabulate
-
-    body = [[r["park_id"], r["name_zh"], r["name_en"],
-             f"{r['district_adcode']} {r['district_name_zh'] or ''}".strip(), r["kind"],
+    body = [[r["park_id"], r["name_zh"] or "", r["name_en"] or "",
+             f"{r['district_adcode']} {r['district_name_zh'] or ''}".strip(), r["kind"] or "",
              f"{r['area_km2']:,.3f}", f"{r['area_mu']:,.0f}", r["boundary_quality"] or "",
              r["added_on"] or ""] for r in rows]
-    return tabulate(body, headers=["id", "名称", "name", "district 区县", "kind", "km²", "亩 mu",
-                                   "quality", "added_on"],
-                    disable_numparse=True, colalign=("left",) * 5 + ("right",) * 2
-                    + ("left",) * 2) + "\n"
+    headers = ["id", "名称", "name", "district 区县", "kind", "km²", "亩 mu", "quality",
+               "added_on"]
+    return _text_table(headers, body, right=(5, 6))
+
+
+def _display_width(text: str) -> int:
+    """Terminal columns *text* takes: East Asian wide and full-width characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _text_table(headers: Sequence[str], body: Sequence[Sequence[str]], *,
+                right: Sequence[int] = ()) -> str:
+    """A plain-text table aligned by display width (Chinese names take two columns each)."""
+    rows = [list(headers), *[[str(c) for c in r] for r in body]]
+    widths = [max(_display_width(r[i]) for r in rows) for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        out = []
+        for i, c in enumerate(cells):
+            pad = " " * (widths[i] - _display_width(c))
+            out.append(pad + c if i in right else c + pad)
+        return "  ".join(out).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(rows[0]), rule, *(line(r) for r in rows[1:])]) + "\n"
