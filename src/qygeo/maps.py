@@ -336,7 +336,9 @@ def bounds_latlon(gdf: gpd.GeoDataFrame, basemap: Basemap) -> list[list[float]]:
 # --------------------------------------------------------------------------- page pieces
 
 PAGE_CSS = """
-.leaflet-container.folium-map { background: #f2f2ef; }
+.leaflet-container.folium-map { background: #f2f2ef;
+  font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "Helvetica Neue", Arial,
+  sans-serif; }
 .leaflet-container .qygeo-box { background: rgba(255,255,255,.94); padding: 6px 9px;
   border-radius: 5px; box-shadow: 0 1px 5px rgba(0,0,0,.35); max-width: 400px;
   font: 12px/1.35 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
@@ -367,6 +369,10 @@ PAGE_CSS = """
 .qygeo-label.plot { font-size: 10.5px; }
 .qygeo-z-lo .qygeo-label.plot { display: none; }
 .leaflet-container .qygeo-tooltip { font-size: 12px; }
+.leaflet-container.folium-map .leaflet-popup-content { font-size: 12.5px; line-height: 1.4;
+  margin: 10px 14px; }
+.leaflet-popup-content p { margin: 6px 0 0; }
+.leaflet-container path.leaflet-interactive:focus { outline: none; }
 """
 
 #: The red hatch idle plots are filled with (referenced by the .qygeo-idle class).
@@ -383,7 +389,12 @@ ON_EACH_FEATURE = """function (feature, layer) {
     var p = feature.properties || {};
     if (p.style) { L.setOptions(layer, p.style); }
     if (p.tip) { layer.bindTooltip(p.tip, {sticky: true, className: 'qygeo-tooltip'}); }
-    if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 380}); }
+    if (p.popup) {
+        // Keep popups clear of the panel in the top right corner.
+        var right = Math.min(420, Math.round(window.innerWidth * 0.35));
+        layer.bindPopup(p.popup, {maxWidth: 380, maxHeight: 360,
+            autoPanPaddingTopLeft: [50, 20], autoPanPaddingBottomRight: [right, 20]});
+    }
     if (layer.setStyle) {
         layer.on('mouseover', function () {
             layer.setStyle({weight: ((p.style && p.style.weight) || 1) + 2});
@@ -644,7 +655,19 @@ def _park_tip(r: dict[str, Any]) -> str:
                if _present(r.get("idle_plot_count")) and r.get("idle_plot_count") else ""))
 
 
-def _park_figures(r: dict[str, Any]) -> list[tuple[str, str]]:
+def _clip(text: Any, chars: int | None) -> Any:
+    """*text* cut to *chars* characters with an ellipsis (None: whole)."""
+    if chars is None or not _present(text) or len(str(text)) <= chars:
+        return text
+    return str(text)[:chars].rstrip() + "…"
+
+
+def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
+                  ) -> list[tuple[str, str]]:
+    """The report figures of one park as (label, escaped value) rows.
+
+    *source_chars* shortens the (long) source citation, for popups.
+    """
     return [
         ("所在区县 District", _names(r.get("district_name_zh"), r.get("district_name_en"))),
         ("类型 Kind", esc(r.get("kind"))),
@@ -669,7 +692,7 @@ def _park_figures(r: dict[str, Any]) -> list[tuple[str, str]]:
         ("闲置地块 Idle plots", f"{_int(r.get('idle_plot_count'))} · "
                               f"{_num(r.get('idle_area_mu'), 1)} 亩 mu · "
                               f"{_share(r.get('idle_share'))}"),
-        ("来源 Source", esc(r.get("source"))),
+        ("来源 Source", esc(_clip(r.get("source"), source_chars))),
     ]
 
 
@@ -855,7 +878,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap) -> folium.Map:
                       "fillOpacity": 0.75},
             "tip": tip,
             "popup": f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b>"
-                     + _kv(_park_figures(r)) + link,
+                     + _kv(_park_figures(r, source_chars=160)) + link,
         })
     import geopandas as gpd
 
