@@ -161,6 +161,16 @@ def test_refuses_zone_prefixed_numbers_without_crs_with_a_hint(tiny_geodata, tmp
     refused(tiny_geodata, add_args(tiny_geodata, path), "zone.shp", "--crs 4526")
 
 
+def test_refuses_northing_first_survey_numbers_with_a_hint(tiny_geodata, tmp_path):
+    gk = write_boundary(tmp_path / "gk.geojson", truth_polygon(), "EPSG:4547")
+    geom = shapely.from_geojson(json.dumps(json.loads(gk.read_text("utf-8"))["features"][0]
+                                           ["geometry"]))
+    path = write_geojson_raw(tmp_path / "xy_table.geojson",
+                             [shapely.transform(geom, lambda c: c[:, ::-1])])
+    refused(tiny_geodata, add_args(tiny_geodata, path), "xy_table.geojson", "swap X and Y",
+            "--crs 4547")
+
+
 def test_refuses_swapped_latitude_and_longitude(tiny_geodata, tmp_path):
     swapped = shapely.transform(truth_polygon(), lambda c: c[:, ::-1])
     path = write_geojson_raw(tmp_path / "latlon.geojson", [swapped])
