@@ -1,0 +1,409 @@
+"""qygeo's benchmark: the report against DuckDB spatial, layer formats, big map pages.
+
+Run from the repository root::
+
+    .venv/bin/python bench/run.py [--sizes 10000,100000,1000000] [--runs 3]
+
+Synthetic plots (:mod:`qygeo.synthetic`, seeded) are cached as GeoParquet in
+``bench/data/``. Everything is timed in this process, engines alternating run
+by run; medians are reported. Peak memory is measured in a child process per
+engine and size. Results go to ``bench/results/latest.json`` and
+``bench/results/latest.md``; the table is printed. Progress goes to stderr
+(``--quiet`` silences it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("QYGEO_BENCH_DATA", REPO / "bench" / "data"))
+RESULTS = REPO / "bench" / "results"
+AS_OF = dt.date(2025, 6, 30)
+QUIET = False
+
+
+def say(msg: str) -> None:
+    if not QUIET:
+        print(msg, file=sys.stderr, flush=True)
+
+
+def parks():  # type: ignore[no-untyped-def]
+    from qygeo import layers
+
+    return layers.read_layer(REPO / "geodata" / "parks.geojson", layers.PARKS)
+
+
+def plots_file(n: int) -> Path:
+    """The cached synthetic GeoParquet of *n* plots (generated on first use)."""
+    from qygeo import synthetic
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"plots_{n}.parquet"
+    if not path.exists():
+        say(f"generating {n:,} plots → {path}")
+        synthetic.write_geoparquet(synthetic.synthetic_plots(parks(), n), path)
+    return path
+
+
+def other_format(n: int, ext: str) -> Path:
+    """The same plots as GeoJSON or GeoPackage (cached)."""
+    import geopandas as gpd
+
+    path = DATA / f"plots_{n}.{ext}"
+    if not path.exists():
+        say(f"writing {path}")
+        gdf = gpd.read_parquet(plots_file(n))
+        tmp = path.with_suffix(f".tmp.{ext}")
+        gdf.to_file(tmp, driver="GeoJSON" if ext == "geojson" else "GPKG", engine="pyogrio")
+        os.replace(tmp, path)
+    return path
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def run_qygeo_report(path: Path) -> dict[str, tuple[int, float]]:
+    """``qygeo report --plots PATH --format json`` in-process; per park (count, invested)."""
+    from qygeo.cli import main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.json"
+        main(["report", "--geodata", str(REPO / "geodata"), "--plots", str(path), "--format",
+              "json", "-o", str(out), "--as-of", AS_OF.isoformat(), "--quiet"],
+             standalone_mode=False)
+        rows = json.loads(out.read_text(encoding="utf-8"))
+    return {r["park_id"]: (r["plot_count"], r["plot_investment_yuan"] or 0.0) for r in rows}
+
+
+def run_qygeo_engine(path: Path) -> dict[str, tuple[int, float]]:
+    """The engine part of the report: read, assign, areas, idle rule, per-park sums."""
+    from qygeo import engine, metrics
+
+    p = parks()
+    table = engine.plot_table_from_file(path, p, AS_OF)
+    sums = engine.park_sums(engine.PlotSummary.of(table, list(p["park_id"])),
+                            metrics.park_descendants(p), list(p["park_id"]))
+    return {k: (v["plot_count"], v["plot_investment_yuan"]) for k, v in sums.items()}
+
+
+def spatial_extension() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("duckdb_extension_spatial")
+    if spec is None or spec.origin is None:
+        raise SystemExit("pip install 'qygeo[bench]' (duckdb, duckdb-extension-spatial)")
+    return next(Path(spec.origin).parent.rglob("spatial.duckdb_extension"))
+
+
+def run_duckdb(path: Path) -> dict[str, tuple[int, float]]:
+    """DuckDB spatial: read + ST_PointOnSurface join (smallest park wins) + aggregation."""
+    import duckdb
+    import pandas as pd
+    import shapely
+
+    from qygeo import metrics
+
+    p = parks()
+    members = metrics.park_descendants(p)
+    mem = pd.DataFrame([(a, m) for a, ms in members.items() for m in ms],
+                       columns=["ancestor", "member"])
+    pk = pd.DataFrame({"park_id": p["park_id"].astype(object),
+                       "wkb": shapely.to_wkb(p.geometry.values)})
+    con = duckdb.connect()
+    con.execute(f"LOAD '{spatial_extension()}'")
+    con.register("parks_df", pk)
+    con.register("members", mem)
+    con.execute("CREATE TEMP TABLE parks AS SELECT park_id, ST_GeomFromWKB(wkb) AS geom, "
+                "ST_Area(ST_GeomFromWKB(wkb)) AS area FROM parks_df")
+    q = f"""
+    WITH p AS (SELECT plot_id, NULLIF(TRIM(park_id), '') AS given, invested_yuan,
+                      geometry AS geom FROM read_parquet('{path}')),
+    j AS (SELECT p.plot_id, arg_min(k.park_id, k.area) AS park_id FROM p JOIN parks k
+          ON ST_Contains(k.geom, ST_PointOnSurface(p.geom)) WHERE p.given IS NULL
+          GROUP BY p.plot_id),
+    a AS (SELECT coalesce(p.given, j.park_id) AS park_id, p.invested_yuan
+          FROM p LEFT JOIN j USING (plot_id))
+    SELECT m.ancestor, count(*), coalesce(sum(a.invested_yuan), 0)
+    FROM a JOIN members m ON a.park_id = m.member GROUP BY 1"""
+    rows = con.execute(q).fetchall()
+    con.close()
+    return {r[0]: (int(r[1]), float(r[2])) for r in rows}
+
+
+ENGINES = {"qygeo report": run_qygeo_report, "qygeo engine": run_qygeo_engine,
+           "duckdb spatial": run_duckdb}
+
+
+def same_sums(a: dict[str, tuple[int, float]], b: dict[str, tuple[int, float]]) -> bool:
+    keys = set(a) | set(b)
+    return all(a.get(k, (0, 0.0))[0] == b.get(k, (0, 0.0))[0]
+               and round(a.get(k, (0, 0.0))[1]) == round(b.get(k, (0, 0.0))[1]) for k in keys)
+
+
+def peak_memory_mb(engine: str, path: Path) -> float:
+    """Peak resident memory of a fresh process running *engine* on *path* (MB)."""
+    code = ("import sys, resource; sys.path.insert(0, %r); import run; "
+            "run.ENGINES[%r](run.Path(%r)); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)") % (
+        str(Path(__file__).parent), engine, str(path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def timed(fn, *args):  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - t, result
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def bench_report(sizes: list[int], runs: int, report_max: int) -> list[dict[str, Any]]:
+    out = []
+    for n in sizes:
+        path = plots_file(n)
+        engines = [e for e in ENGINES if e != "qygeo report" or n <= report_max]
+        times: dict[str, list[float]] = {e: [] for e in engines}
+        results: dict[str, Any] = {}
+        for r in range(runs):
+            for e in engines:  # alternating, one run of each per round
+                say(f"report {n:,} plots: {e} run {r + 1}/{runs}")
+                t, res = timed(ENGINES[e], path)
+                times[e].append(t)
+                results[e] = res
+        ok = all(same_sums(results[e], results["duckdb spatial"]) for e in engines)
+        row: dict[str, Any] = {"plots": n, "sums_match": ok}
+        duck = statistics.median(times["duckdb spatial"])
+        for e in engines:
+            row[f"{e} s"] = statistics.median(times[e])
+            row[f"{e} / duckdb"] = statistics.median(times[e]) / duck
+            say(f"peak memory {n:,}: {e}")
+            row[f"{e} peak MB"] = peak_memory_mb(e, path)
+        out.append(row)
+    return out
+
+
+def bench_formats(sizes: list[int], runs: int) -> list[dict[str, Any]]:
+    import geopandas as gpd
+
+    out = []
+    for n in sizes:
+        files = {"GeoJSON": other_format(n, "geojson"), "GeoPackage": other_format(n, "gpkg"),
+                 "GeoParquet": plots_file(n)}
+        times: dict[str, list[float]] = {k: [] for k in files}
+        for r in range(runs):
+            for k, f in files.items():
+                say(f"read {n:,} plots: {k} run {r + 1}/{runs}")
+                if k == "GeoParquet":
+                    t, _ = timed(gpd.read_parquet, f)
+                else:
+                    t, _ = timed(lambda f=f: gpd.read_file(f, engine="pyogrio", use_arrow=True))
+                times[k].append(t)
+        row = {"plots": n}
+        for k, f in files.items():
+            row[f"{k} s"] = statistics.median(times[k])
+            row[f"{k} MB"] = f.stat().st_size / 1e6
+        out.append(row)
+    return out
+
+
+def folium_page(gdf, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Plain folium: one GeoJson layer with a style function (the reference)."""
+    import folium
+
+    colours = {"idle": "#d7301f", "excluded": "#fdae61", "not_idle": "#1a9850", "n/a": "#999999"}
+    b = gdf.total_bounds
+    m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=13, tiles=None)
+    folium.GeoJson(gdf[["plot_id", "idle_status", "geometry"]],
+                   style_function=lambda f: {"color": colours[f["properties"]["idle_status"]],
+                                             "weight": 1, "fillOpacity": 0.5}).add_to(m)
+    m.save(str(path))
+
+
+def browser_paint_s(page: Path) -> float | None:
+    """Seconds from navigation to first paint after load in headless Chromium."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        try:
+            pg = browser.new_page()
+            t = time.perf_counter()
+            pg.goto(page.as_uri(), wait_until="load", timeout=120_000)
+            pg.evaluate("() => new Promise(r => requestAnimationFrame(() => "
+                        "requestAnimationFrame(r)))")
+            return time.perf_counter() - t
+        finally:
+            browser.close()
+
+
+def bench_maps(counts: list[int], runs: int, browser: bool) -> list[dict[str, Any]]:
+    import geopandas as gpd
+
+    from qygeo import engine
+
+    out = []
+    src = plots_file(max(100_000, max(counts)))
+    table = engine.plot_table_from_file(src, parks(), AS_OF)
+    gdf_all = gpd.read_parquet(src, columns=["plot_id", "geometry"])
+    gdf_all["idle_status"] = table["idle_status"].to_numpy()
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in counts:
+            gdf = gdf_all.iloc[:n]
+            page = Path(tmp) / f"folium_{n}.html"
+            times = []
+            for r in range(runs):
+                say(f"map {n:,} plots: plain folium run {r + 1}/{runs}")
+                t, _ = timed(folium_page, gdf, page)
+                times.append(t)
+            row = {"plots": n, "folium build s": statistics.median(times),
+                   "folium HTML MB": page.stat().st_size / 1e6,
+                   "folium paint s": browser_paint_s(page) if browser else None}
+            out.append(row)
+    return out
+
+
+def command_times(runs: int) -> dict[str, float]:
+    exe = str(Path(sys.executable).with_name("qygeo"))
+    out = {}
+    for name, args in (("qygeo --help", [exe, "--help"]),
+                       ("qygeo report (bundled)", [exe, "report", "--quiet"])):
+        ts = []
+        for _ in range(max(3, runs)):
+            t = time.perf_counter()
+            subprocess.run(args, cwd=REPO, capture_output=True, check=True)
+            ts.append(time.perf_counter() - t)
+        out[name] = statistics.median(ts)
+    return out
+
+
+# --------------------------------------------------------------------------- output
+
+
+def machine() -> str:
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}")
+
+
+def versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {}
+    for pkg in ("qygeo", "geopandas", "shapely", "pyarrow", "pyogrio", "pyproj", "numpy",
+                "pandas", "duckdb", "duckdb-extension-spatial", "folium", "dask-geopandas"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "NO"
+    if isinstance(v, float):
+        return f"{v:,.3g}" if abs(v) < 100 else f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def md_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    keys: list[str] = []
+    for r in rows:
+        keys += [k for k in r if k not in keys]
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join(_cell(r.get(k)) for k in keys) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def markdown(res: dict[str, Any]) -> str:
+    parts = [f"# qygeo benchmark ({res['date']})", "", f"Machine: {res['machine']}", "",
+             "Versions: " + ", ".join(f"{k} {v}" for k, v in res["versions"].items()), "",
+             f"Median of {res['runs']} alternating runs per cell.", "",
+             "## Report vs DuckDB spatial (read + point-on-surface join + per-park sums)", "",
+             md_table(res["report"]), "",
+             "`qygeo engine` is the report's plot part (read, areas, assignment, idle rule, "
+             "per-park sums); `qygeo report` adds the evaluation (indicators, 亩均 grading) "
+             "and formatting, timed only up to --report-max plots.", ""]
+    if res.get("scaling"):
+        parts += ["Scaling (time ratio for 10× the plots): " + ", ".join(
+            f"{k}: {v:.2f}×" for k, v in res["scaling"].items()), ""]
+    parts += ["## Reading a plots layer (geopandas)", "", md_table(res["formats"]), ""]
+    if res.get("maps"):
+        parts += ["## One park's map page", "", md_table(res["maps"]), ""]
+    parts += ["## Commands", "", md_table([{k: v for k, v in res["commands"].items()}]), ""]
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    global QUIET
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--report-max", type=int, default=100_000,
+                    help="time the full `qygeo report` only up to this many plots")
+    ap.add_argument("--map-sizes", default="10000,50000")
+    ap.add_argument("--skip-browser", action="store_true")
+    ap.add_argument("--skip-maps", action="store_true")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("-q", "--quiet", action="store_true")
+    a = ap.parse_args(argv)
+    QUIET = a.quiet
+    sizes = [int(s) for s in a.sizes.split(",") if s]
+    res: dict[str, Any] = {"date": dt.date.today().isoformat(), "machine": machine(),
+                           "versions": versions(), "runs": a.runs}
+    res["report"] = bench_report(sizes, a.runs, a.report_max)
+    res["scaling"] = {}
+    for e in ("qygeo engine", "duckdb spatial"):
+        by = {r["plots"]: r.get(f"{e} s") for r in res["report"]}
+        pairs = [(n, n * 10) for n in by if n * 10 in by and by[n] and by[n * 10]]
+        if pairs:
+            res["scaling"][e] = max(by[m] / by[n] for n, m in pairs)
+    res["formats"] = bench_formats(sizes, a.runs)
+    res["maps"] = [] if a.skip_maps else bench_maps(
+        [int(s) for s in a.map_sizes.split(",") if s], a.runs, not a.skip_browser)
+    res["commands"] = command_times(a.runs)
+    a.out.mkdir(parents=True, exist_ok=True)
+    (a.out / "latest.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")
+    text = markdown(res)
+    (a.out / "latest.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0 if all(r["sums_match"] for r in res["report"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""The benchmark script runs end to end at a tiny size and its sums check passes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_bench_runs_tiny(tmp_path):
+    pytest.importorskip("duckdb")
+    pytest.importorskip("duckdb_extension_spatial")
+    env = dict(os.environ, QYGEO_BENCH_DATA=str(tmp_path / "data"))
+    res = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "run.py"), "--sizes", "500", "--runs", "1",
+         "--skip-browser", "--map-sizes", "300", "--out", str(tmp_path / "out")],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    data = json.loads((tmp_path / "out" / "latest.json").read_text(encoding="utf-8"))
+    assert data["report"][0]["sums_match"] is True
+    assert "| plots |" in res.stdout and "Machine:" in res.stdout
+    assert "report 500 plots" in res.stderr  # progress on stderr
