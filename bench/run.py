@@ -19,7 +19,6 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -155,10 +154,10 @@ def same_sums(a: dict[str, tuple[int, float]], b: dict[str, tuple[int, float]]) 
 
 def peak_memory_mb(engine: str, path: Path) -> float:
     """Peak resident memory of a fresh process running *engine* on *path* (MB)."""
-    code = ("import sys, resource; sys.path.insert(0, %r); import run; "
-            "run.ENGINES[%r](run.Path(%r)); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)") % (
-        str(Path(__file__).parent), engine, str(path))
+    here = str(Path(__file__).parent)
+    code = (f"import sys, resource; sys.path.insert(0, {here!r}); import run; "
+            f"run.ENGINES[{engine!r}](run.Path({str(path)!r})); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=REPO)
     return int(out.stdout.strip().splitlines()[-1]) / 1024

@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import BUNDLED
 from qygeo import engine, layers, metrics, synthetic
 from qygeo.idle import classify_idle
-
-from conftest import BUNDLED
 
 AS_OF = dt.date(2025, 6, 30)
 

@@ -84,7 +84,7 @@ def synthetic_plots(parks: gpd.GeoDataFrame, n: int, *, seed: int = 6) -> gpd.Ge
     weights /= weights.sum()
     per_park = rng.multinomial(n, weights)
     centres, home = [], []
-    for i, (g, k) in enumerate(zip(geoms, per_park)):
+    for i, (g, k) in enumerate(zip(geoms, per_park, strict=True)):
         if k == 0:
             continue
         k_edge = int(round(k * STRADDLING_SHARE))
