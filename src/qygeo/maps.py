@@ -34,7 +34,7 @@ import functools
 import html
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1039,7 +1039,9 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap) -> folium
               '<br><span class="sub">MLR Order No. 53 (闲置土地处置办法)</span>'
               + "".join(_legend_row(f"{lbl} ({counts.get(s, 0)})",
                                     HATCH_SWATCH if s == "idle" else _swatch(c, opacity=0.7))
-                        for s, (lbl, c) in PLOT_STATUS.items()))
+                        for s, (lbl, c) in PLOT_STATUS.items())
+              + '<span class="sub">地块面积标注 acreage labels: zoom ≥ '
+              f"{PLOT_LABEL_MIN_ZOOM}</span>")
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
@@ -1058,26 +1060,33 @@ class MapPage:
     size_bytes: int
 
 
-def render_maps(ds: Dataset, rep: Report, basemap: Basemap, *, self_contained: bool = False,
-                progress: Callable[[str], None] | None = None) -> dict[str, str]:
-    """Render the city map and one map per park of *rep*.
+def iter_pages(ds: Dataset, rep: Report, basemap: Basemap, *,
+               self_contained: bool = False) -> Iterator[tuple[str, str]]:
+    """Render the city map, then one map per park of *rep*, one page at a time.
 
-    Returns
-    -------
-    dict
-        Relative path (``index.html``, ``parks/<park_id>.html``) → page HTML.
+    Yields
+    ------
+    tuple of str
+        Relative path (``index.html``, ``parks/<park_id>.html``) and page HTML.
+
+    Raises
+    ------
+    MapError
+        A park id cannot name a file (checked before any page is rendered).
     """
-    say = progress or (lambda _msg: None)
     park_ids = [str(p) for p in rep.parks["park_id"]]
     for pid in park_ids:
-        park_filename(pid)  # refuse unusable ids before any work
-    pages = {CITY_PAGE: _page(city_map(ds, rep, basemap), self_contained=self_contained)}
-    say(f"map: {CITY_PAGE}")
+        park_filename(pid)
+    yield CITY_PAGE, _page(city_map(ds, rep, basemap), self_contained=self_contained)
     for pid in park_ids:
-        rel = f"{PARKS_DIR}/{park_filename(pid)}"
-        pages[rel] = _page(park_map(ds, rep, pid, basemap), self_contained=self_contained)
-        say(f"map: {rel}")
-    return pages
+        yield (f"{PARKS_DIR}/{park_filename(pid)}",
+               _page(park_map(ds, rep, pid, basemap), self_contained=self_contained))
+
+
+def render_maps(ds: Dataset, rep: Report, basemap: Basemap, *,
+                self_contained: bool = False) -> dict[str, str]:
+    """Every page of :func:`iter_pages`, as relative path → HTML."""
+    return dict(iter_pages(ds, rep, basemap, self_contained=self_contained))
 
 
 def write_maps(
@@ -1126,10 +1135,9 @@ def write_maps(
     bm = basemap if isinstance(basemap, Basemap) else get_basemap(basemap)
     rep = report if report is not None else build_report(ds, year=year, park_ids=park_ids,
                                                          as_of=as_of)
-    pages = render_maps(ds, rep, bm, self_contained=self_contained)
     out = Path(out_dir)
     written = []
-    for rel, text in pages.items():
+    for rel, text in iter_pages(ds, rep, bm, self_contained=self_contained):
         path = out / rel
         atomic_write_text(path, text)
         written.append(MapPage(path, len(text.encode("utf-8"))))
