@@ -129,8 +129,10 @@ def build(out: Path, *, verbose: bool = True) -> dict[str, float]:
         path = land / f"{adcode}.geojson"
         raw = path.read_bytes()
         geom = shapely.from_geojson(raw.decode("utf-8"))
-        say(f"  read {path.name}: {geom.geom_type}, {len(getattr(geom, 'geoms', [geom]))} part(s), "
-            f"{shapely.get_num_coordinates(geom)} vertices, sha256 {hashlib.sha256(raw).hexdigest()[:12]}")
+        parts = len(getattr(geom, "geoms", [geom]))
+        digest = hashlib.sha256(raw).hexdigest()[:12]
+        say(f"  read {path.name}: {geom.geom_type}, {parts} part(s), "
+            f"{shapely.get_num_coordinates(geom)} vertices, sha256 {digest}")
         rows.append({"adcode": adcode, "name_zh": zh, "name_en": en,
                      "official_area_km2": area, "official_area_source": area_src,
                      "source": SOURCE, "boundary_quality": "official", "license": LICENSE})
@@ -165,7 +167,8 @@ def build(out: Path, *, verbose: bool = True) -> dict[str, float]:
         off = DISTRICTS[row["adcode"]][2]
         diff = "n/a (no official figure)" if off is None else f"{(a - off) / off:+.2%}"
         say(f"  {row['adcode']} {row['name_en']:<44} {a:9.1f} vs {off if off else '-':>8}  {diff}")
-    say(f"  city total {total:9.1f} vs {CITY_AREA_KM2} ({(total - CITY_AREA_KM2) / CITY_AREA_KM2:+.2%})")
+    city_diff = (total - CITY_AREA_KM2) / CITY_AREA_KM2
+    say(f"  city total {total:9.1f} vs {CITY_AREA_KM2} ({city_diff:+.2%})")
 
     write_layer(wgs, out, SPEC)
     say(f"wrote {out} ({out.stat().st_size:,} bytes, {len(wgs)} features, "
@@ -175,8 +178,8 @@ def build(out: Path, *, verbose: bool = True) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path,
-                    default=Path(__file__).resolve().parent.parent / "geodata" / "districts.geojson")
+    repo = Path(__file__).resolve().parent.parent
+    ap.add_argument("--out", type=Path, default=repo / "geodata" / "districts.geojson")
     ap.add_argument("-q", "--quiet", action="store_true")
     args = ap.parse_args(argv)
     build(args.out, verbose=not args.quiet)

@@ -195,7 +195,7 @@ def test_parks_not_rectangles(parks):
 def test_planting(districts):
     pl = ea(load("planting")).set_index("planting_id")
     assert {"qingxin_nanyao_planting", "liannan_yaoyao_planting"} <= set(pl.index)
-    for pid, row in pl.iterrows():
+    for _pid, row in pl.iterrows():
         g = row.geometry
         assert g.difference(districts.loc[row["district_adcode"]].geometry).area <= 0.005 * g.area
     mu = pl.geometry.area * 15 / 10000

@@ -61,8 +61,9 @@ def geometry_problems(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, path: str) 
 
 
 def _outside_share(inner: object, outer: object) -> float:
-    from .metrics import area_m2
     import geopandas as gpd
+
+    from .metrics import area_m2
 
     s = gpd.GeoSeries([inner, inner.difference(outer)], crs="EPSG:4326")
     a = area_m2(s)

@@ -26,7 +26,9 @@ def geodata_option(fn: F) -> F:
 
 def quiet_option(fn: F) -> F:
     """``-q/--quiet``: no progress or warnings on stderr (errors still shown)."""
-    return click.option("-q", "--quiet", is_flag=True, help="No progress or warnings on stderr.")(fn)
+    return click.option(
+        "-q", "--quiet", is_flag=True, help="No progress or warnings on stderr."
+    )(fn)
 
 
 def strict_option(fn: F) -> F:
