@@ -88,11 +88,12 @@ def run_qygeo_report(path: Path) -> dict[str, tuple[int, float]]:
 
 
 def run_qygeo_engine(path: Path) -> dict[str, tuple[int, float]]:
-    """The engine part of the report: read, assign, areas, idle rule, per-park sums."""
+    """The engine part of the report: read (the report's columns only), areas, assignment,
+    idle rule and per-park sums."""
     from qygeo import engine, metrics
 
     p = parks()
-    table = engine.plot_table_from_file(path, p, AS_OF)
+    table = engine.plot_table_from_file(path, p, AS_OF, columns=engine.REPORT_COLUMNS)
     sums = engine.park_sums(engine.PlotSummary.of(table, list(p["park_id"])),
                             metrics.park_descendants(p), list(p["park_id"]))
     return {k: (v["plot_count"], v["plot_investment_yuan"]) for k, v in sums.items()}
@@ -154,13 +155,15 @@ def same_sums(a: dict[str, tuple[int, float]], b: dict[str, tuple[int, float]]) 
 
 def peak_memory_mb(engine: str, path: Path) -> float:
     """Peak resident memory of a fresh process running *engine* on *path* (MB)."""
+    # VmHWM of the child's own address space: ru_maxrss would carry over this (big)
+    # process's high-water mark through fork and exec.
     here = str(Path(__file__).parent)
-    code = (f"import sys, resource; sys.path.insert(0, {here!r}); import run; "
+    code = (f"import sys; sys.path.insert(0, {here!r}); import run; "
             f"run.ENGINES[{engine!r}](run.Path({str(path)!r})); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=REPO)
-    return int(out.stdout.strip().splitlines()[-1]) / 1024
+    return int(out.stdout.strip().splitlines()[-1].split()[1]) / 1024
 
 
 def timed(fn, *args):  # type: ignore[no-untyped-def]
