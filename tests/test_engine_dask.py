@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import dask_geopandas  # noqa: F401 - hard dependencies (the test extra installs them)
+import distributed  # noqa: F401
 import pytest
 
-pytest.importorskip("dask_geopandas")
-pytest.importorskip("distributed")
-
-from qygeo import engine, layers, synthetic  # noqa: E402
-from qygeo.dataset import load_dataset  # noqa: E402
-from qygeo.engine_dask import plot_table_dask  # noqa: E402
-from qygeo.report import build_report, render  # noqa: E402
+from qygeo import engine, layers, synthetic
+from qygeo.dataset import load_dataset
+from qygeo.engine_dask import plot_table_dask
+from qygeo.report import build_report, render
 
 AS_OF = dt.date(2025, 6, 30)
 
