@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .map_cmd import basemap_option, self_contained_option
-from .options import Console, fail, geodata_option, quiet_option, run
+from .options import Console, check_folder, fail, geodata_option, quiet_option, run
 from .report import parse_date
 
 #: Report files written under ``OUT/reports/``: (file name, report format). The maps
@@ -49,7 +49,6 @@ def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
     from ..layers import atomic_write_text, geodata_dir
     from ..maps import write_maps
     from ..report import build_report, write_report
-    from ..validate import validate_folder
 
     start = time.perf_counter()
     con = Console(quiet)
@@ -59,15 +58,8 @@ def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
     bm = get_basemap(basemap)  # a missing Tianditu key fails before any work
 
     con.info(f"[1/3] validate {root}")
-    res = validate_folder(root)
-    for note in res.notes:
-        con.warn(note)
-    if not res.ok:
-        for problem in res.problems:
-            click.echo(f"qygeo: error: {problem}", err=True)
-        n = len(res.problems)
-        fail(f"{n} problem{'s' if n != 1 else ''} found in {root}; nothing built")
-    con.info("      ok: " + ", ".join(f"{k} {v}" for k, v in res.checked.items()))
+    checked = check_folder(con, root, refused="; nothing built")
+    con.info("      ok: " + ", ".join(f"{k} {v}" for k, v in checked.items()))
 
     con.info("[2/3] reports")
     ds = load_dataset(root)

@@ -87,3 +87,35 @@ def run(fn: F) -> F:
             fail(f"{where}{exc.strerror or exc}")
 
     return wrapper  # type: ignore[return-value]
+
+
+def check_folder(con: Console, root: Path, *, refused: str = "") -> dict[str, int]:
+    """Validate the data folder *root*: notes as warnings, problems as errors (exit 1).
+
+    Parameters
+    ----------
+    con : Console
+        Where warnings go.
+    root : Path
+        The data folder.
+    refused : str, optional
+        Appended to the closing error line (e.g. ``"; nothing built"``).
+
+    Returns
+    -------
+    dict
+        Features checked per layer, when there was no problem.
+    """
+    from ..validate import validate_folder
+
+    if not root.is_dir():
+        fail(f"{root}: data folder not found (use --geodata DIR or $QYGEO_GEODATA)")
+    res = validate_folder(root)
+    for note in res.notes:
+        con.warn(note)
+    if not res.ok:
+        for problem in res.problems:
+            click.echo(f"qygeo: error: {problem}", err=True)
+        n = len(res.problems)
+        fail(f"{n} problem{'s' if n != 1 else ''} found in {root}{refused}")
+    return res.checked
