@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -505,7 +506,10 @@ def format_table(report: Report, *, planting: bool = True) -> str:
         for key, zh, en, unit in COLUMNS:
             if key in TABLE_SKIP:
                 continue
-            body.append([f"{zh} / {en}", _fmt(key, row.get(key)), unit])
+            value = _fmt(key, row.get(key))
+            if len(value) > 72:  # long citations wrap instead of widening every row
+                value = "\n".join(textwrap.wrap(value, 72))
+            body.append([f"{zh} / {en}", value, unit])
         parts.append(tabulate(body, headers=["指标 / Indicator", "值 / Value", "单位 / Unit"],
                               tablefmt="simple", disable_numparse=True))
         parts.append("")
