@@ -74,7 +74,7 @@ def bar_chart(title: str, labels: list[str], values: list[float], *, unit: str =
               reference: float | None = None, reference_label: str = "",
               percent: bool = False) -> str:
     """A horizontal bar chart as an ``<svg>`` element; NaN bars are drawn as "n/a"."""
-    row_h, left, width, right = 24, 230, 760, 110
+    row_h, left, width, right = 24, 480, 1010, 110  # room for bilingual park names
     finite = [v for v in values if v is not None and math.isfinite(v)]
     top = max(finite + ([reference] if reference is not None else []) + [0.0])
     top = top or 1.0
@@ -109,7 +109,7 @@ def bar_chart(title: str, labels: list[str], values: list[float], *, unit: str =
 
 def grade_chart(title: str, labels: list[str], counts: list[dict[str, int]]) -> str:
     """Stacked horizontal bars of A/B/C/D plot counts per park, as ``<svg>``."""
-    row_h, left, width = 24, 230, 760
+    row_h, left, width = 24, 480, 1010
     top = max([sum(c.values()) for c in counts] + [1])
     height = 40 + row_h * len(labels) + 24
     scale = (width - left) / top
