@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import dask_geopandas  # noqa: F401 - hard dependencies (the test extra installs them)
 import distributed  # noqa: F401
@@ -64,3 +65,24 @@ def test_scheduler_without_dask_engine_is_a_usage_error(bundled_geodata):
     res = CliRunner().invoke(main, ["report", "--geodata", str(bundled_geodata),
                                     "--scheduler", "tcp://127.0.0.1:1"])
     assert res.exit_code == 2 and "--engine dask" in res.stderr
+
+
+def test_dask_report_equals_default_report_on_the_100k_set(tmp_path, bundled_geodata):
+    """The issue's check: the benchmark's 100k set (seed 6), ``--engine dask`` on a
+    LocalCluster (worker processes) against the default engine, JSON byte for byte."""
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    parks = layers.read_layer(bundled_geodata / "parks.geojson", layers.PARKS)
+    path = tmp_path / "plots_100000.parquet"
+    synthetic.write_geoparquet(synthetic.synthetic_plots(parks, 100_000), path)
+    args = ["report", "--geodata", str(bundled_geodata), "--plots", str(path),
+            "--format", "json", "--as-of", AS_OF.isoformat(), "--quiet"]
+    base = CliRunner().invoke(main, args)
+    assert base.exit_code == 0, base.output
+    rows = json.loads(base.stdout)
+    assert sum(r["plot_count"] or 0 for r in rows) > 0
+    res = CliRunner().invoke(main, [*args, "--engine", "dask"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == base.stdout
