@@ -74,17 +74,37 @@ def other_format(n: int, ext: str) -> Path:
 # --------------------------------------------------------------------------- engines
 
 
-def run_qygeo_report(path: Path) -> dict[str, tuple[int, float]]:
-    """``qygeo report --plots PATH --format json`` in-process; per park (count, invested)."""
+def report_json(path: Path, *extra: str) -> str:
+    """``qygeo report --plots PATH --format json [EXTRA]`` in-process; the JSON text."""
     from qygeo.cli import main
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.json"
         main(["report", "--geodata", str(REPO / "geodata"), "--plots", str(path), "--format",
-              "json", "-o", str(out), "--as-of", AS_OF.isoformat(), "--quiet"],
+              "json", "-o", str(out), "--as-of", AS_OF.isoformat(), "--quiet", *extra],
              standalone_mode=False)
-        rows = json.loads(out.read_text(encoding="utf-8"))
+        return out.read_text(encoding="utf-8")
+
+
+def _sums_of(text: str) -> dict[str, tuple[int, float]]:
+    rows = json.loads(text)
     return {r["park_id"]: (r["plot_count"], r["plot_investment_yuan"] or 0.0) for r in rows}
+
+
+def run_qygeo_report(path: Path) -> dict[str, tuple[int, float]]:
+    """``qygeo report --plots PATH --format json`` in-process; per park (count, invested)."""
+    return _sums_of(report_json(path))
+
+
+def run_qygeo_dask(path: Path) -> dict[str, tuple[int, float]]:
+    """``qygeo report --engine dask`` (a LocalCluster of worker processes); per park sums."""
+    text = report_json(path, "--engine", "dask")
+    LAST_JSON["qygeo report --engine dask"] = text
+    return _sums_of(text)
+
+
+#: The last JSON report of each engine that keeps it (to check dask == default).
+LAST_JSON: dict[str, str] = {}
 
 
 def run_qygeo_engine(path: Path) -> dict[str, tuple[int, float]]:
@@ -144,7 +164,9 @@ def run_duckdb(path: Path) -> dict[str, tuple[int, float]]:
 
 
 ENGINES = {"qygeo report": run_qygeo_report, "qygeo engine": run_qygeo_engine,
-           "duckdb spatial": run_duckdb}
+           "duckdb spatial": run_duckdb, "qygeo report --engine dask": run_qygeo_dask}
+#: Engines timed only at the sizes given by --dask-sizes.
+DASK = "qygeo report --engine dask"
 
 
 def same_sums(a: dict[str, tuple[int, float]], b: dict[str, tuple[int, float]]) -> bool:
@@ -175,11 +197,14 @@ def timed(fn, *args):  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------- sections
 
 
-def bench_report(sizes: list[int], runs: int, report_max: int) -> list[dict[str, Any]]:
+def bench_report(sizes: list[int], runs: int, report_max: int,
+                 dask_sizes: tuple[int, ...] = ()) -> list[dict[str, Any]]:
     out = []
     for n in sizes:
         path = plots_file(n)
-        engines = [e for e in ENGINES if e != "qygeo report" or n <= report_max]
+        engines = [e for e in ENGINES
+                   if (e != "qygeo report" or n <= report_max or n in dask_sizes)
+                   and (e != DASK or n in dask_sizes)]
         times: dict[str, list[float]] = {e: [] for e in engines}
         results: dict[str, Any] = {}
         for r in range(runs):
@@ -190,12 +215,16 @@ def bench_report(sizes: list[int], runs: int, report_max: int) -> list[dict[str,
                 results[e] = res
         ok = all(same_sums(results[e], results["duckdb spatial"]) for e in engines)
         row: dict[str, Any] = {"plots": n, "sums_match": ok}
+        if DASK in engines:
+            # The issue's rule: exactly the default engine's report, not just the same sums.
+            row["dask report identical"] = LAST_JSON[DASK] == report_json(path)
         duck = statistics.median(times["duckdb spatial"])
         for e in engines:
             row[f"{e} s"] = statistics.median(times[e])
             row[f"{e} / duckdb"] = statistics.median(times[e]) / duck
-            say(f"peak memory {n:,}: {e}")
-            row[f"{e} peak MB"] = peak_memory_mb(e, path)
+            if e != DASK:  # dask's work happens in its worker processes
+                say(f"peak memory {n:,}: {e}")
+                row[f"{e} peak MB"] = peak_memory_mb(e, path)
         out.append(row)
     return out
 
@@ -377,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--report-max", type=int, default=100_000,
                     help="time the full `qygeo report` only up to this many plots")
+    ap.add_argument("--dask-sizes", default="100000",
+                    help="also time `qygeo report --engine dask` (LocalCluster) at these sizes "
+                         "and check its report is identical to the default engine's")
     ap.add_argument("--map-sizes", default="10000,50000")
     ap.add_argument("--skip-browser", action="store_true")
     ap.add_argument("--skip-maps", action="store_true")
@@ -387,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in a.sizes.split(",") if s]
     res: dict[str, Any] = {"date": dt.date.today().isoformat(), "machine": machine(),
                            "versions": versions(), "runs": a.runs}
-    res["report"] = bench_report(sizes, a.runs, a.report_max)
+    dask_sizes = tuple(int(s) for s in a.dask_sizes.split(",") if s)
+    res["report"] = bench_report(sizes, a.runs, a.report_max, dask_sizes)
     res["scaling"] = {}
     for e in ("qygeo engine", "duckdb spatial"):
         by = {r["plots"]: r.get(f"{e} s") for r in res["report"]}
@@ -404,7 +437,8 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown(res)
     (a.out / "latest.md").write_text(text, encoding="utf-8")
     print(text)
-    return 0 if all(r["sums_match"] for r in res["report"]) else 1
+    return 0 if all(r["sums_match"] and r.get("dask report identical", True)
+                    for r in res["report"]) else 1
 
 
 if __name__ == "__main__":

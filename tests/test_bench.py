@@ -18,10 +18,12 @@ def test_bench_runs_tiny(tmp_path):
     env = dict(os.environ, QYGEO_BENCH_DATA=str(tmp_path / "data"))
     res = subprocess.run(
         [sys.executable, str(REPO / "bench" / "run.py"), "--sizes", "500", "--runs", "1",
-         "--skip-browser", "--map-sizes", "300", "--out", str(tmp_path / "out")],
+         "--skip-browser", "--map-sizes", "300", "--dask-sizes", "500",
+         "--out", str(tmp_path / "out")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     data = json.loads((tmp_path / "out" / "latest.json").read_text(encoding="utf-8"))
     assert data["report"][0]["sums_match"] is True
+    assert data["report"][0]["dask report identical"] is True
     assert "| plots |" in res.stdout and "Machine:" in res.stdout
     assert "report 500 plots" in res.stderr  # progress on stderr
