@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from . import indicators as ind_mod
 from . import metrics, trends
 from .config import GradingConfig
-from .grading import grade_counts, grade_enterprises, grade_plots
+from .grading import add_reasons, grade_counts, grade_enterprises, grade_plots, reasons_pending
 from .idle import check_stored_idle
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,9 +38,13 @@ class Evaluation:
     indicators : pandas.DataFrame
         Long: ``park_id, indicator, name_zh, name_en, value, unit, status, basis``.
     grading : pandas.DataFrame
-        One row per plot (:func:`qygeo.grading.grade_plots`).
+        One row per plot (:func:`qygeo.grading.grade_plots`). Its reason
+        texts are written on first access when the table was built without
+        them (:func:`qygeo.grading.reasons_pending`): a per-park report of a
+        million plots never reads them.
     enterprises : pandas.DataFrame
-        One row per enterprise (:func:`qygeo.grading.grade_enterprises`).
+        One row per enterprise (:func:`qygeo.grading.grade_enterprises`), the
+        same way.
     targets : pandas.DataFrame
         One row per park and target (:func:`qygeo.trends.target_table`).
     trends : pandas.DataFrame
@@ -60,6 +64,25 @@ class Evaluation:
     idle_check: pd.DataFrame
     config: GradingConfig
     park_columns: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _completed_table(name: str) -> property:
+    """A table attribute of :class:`Evaluation` whose reason texts are written when read."""
+    def get(self: Evaluation) -> pd.DataFrame:
+        table = self.__dict__[name]
+        if reasons_pending(table):
+            add_reasons(table, self.config)
+        return table
+
+    def set_(self: Evaluation, table: pd.DataFrame) -> None:
+        self.__dict__[name] = table
+
+    return property(get, set_)
+
+
+# After @dataclass (which would take a class-level property for a default value).
+Evaluation.grading = _completed_table("grading")  # type: ignore[method-assign,assignment]
+Evaluation.enterprises = _completed_table("enterprises")  # type: ignore[method-assign,assignment]
 
 
 def _park_attrs(ds: Dataset, park_id: str, year: int | None) -> dict[str, Any]:

@@ -71,7 +71,43 @@ def grade_of(score: float, config: GradingConfig) -> str:
     return GRADES[-1]
 
 
-def score_table(table: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
+def grades_of(scores: np.ndarray, config: GradingConfig) -> np.ndarray:
+    """:func:`grade_of` of every score at once (an object array of ``A``…``D``, ``n/a``)."""
+    scores = np.asarray(scores, dtype="float64")
+    conditions = [np.isnan(scores)] + [scores >= config.cutoffs[g] for g in GRADES[:-1]]
+    return np.select(conditions, [NOT_GRADED, *GRADES[:-1]], default=GRADES[-1]).astype(object)
+
+
+def _weighted(config: GradingConfig) -> list[str]:
+    return [k for k, w in config.weights.items() if w > 0]
+
+
+def _entry_checks(config: GradingConfig) -> list[tuple[str, str, float, str]]:
+    """(ok column, per-mu value column, threshold 万元/亩, label) of each entry check."""
+    e = config.entry
+    basis_col = INVESTMENT_BASES[e["investment_basis"]]
+    return [
+        ("entry_investment_ok", "entry_investment_wan_per_mu", e["investment_wan_per_mu"],
+         f"{basis_col} per mu"),
+        ("entry_output_ok", "output_wan_per_mu", e["output_wan_per_mu"], "output per mu"),
+        ("entry_tax_ok", "tax_wan_per_mu", e["tax_wan_per_mu"], "tax per mu"),
+    ]
+
+
+def _ok_column(vals: np.ndarray, threshold: float) -> np.ndarray:
+    """``value ≥ threshold`` as Python True/False, None where the value is NaN."""
+    ok = (vals >= threshold).astype(object)
+    ok[np.isnan(vals)] = None
+    return ok
+
+
+def _failed(vals: np.ndarray, threshold: float) -> np.ndarray:
+    """Known values not meeting *threshold* (NaN values are unknown, not failed)."""
+    return ~np.isnan(vals) & ~(vals >= threshold)
+
+
+def score_table(table: pd.DataFrame, config: GradingConfig, *,
+                reasons: bool = True) -> pd.DataFrame:
     """Per-mu values, score, grade and entry checks for rows holding yuan amounts.
 
     Parameters
@@ -81,6 +117,11 @@ def score_table(table: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
         ``invested_yuan``, ``agreed_investment_yuan`` (yuan).
     config : GradingConfig
         Weights, benchmarks, cap, cut-offs, entry thresholds.
+    reasons : bool, default True
+        Write the ``grade_reason`` and ``entry_reason`` texts. False leaves them
+        None and marks the table (:func:`reasons_pending`) for
+        :func:`add_reasons` to fill later: the texts cost more than the grading
+        itself on big tables, and per-park reports do not show them.
 
     Returns
     -------
@@ -94,63 +135,117 @@ def score_table(table: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
     out["area_mu"] = area_mu
     for key, (col, _zh, _en) in GRADING_INDICATORS.items():
         out[key] = np.asarray(metrics.wan_yuan_per_mu(_num(table, col), area_mu), dtype=float)
-    weighted = [k for k, w in config.weights.items() if w > 0]
     score = np.zeros(len(table))
-    for k in weighted:
+    for k in _weighted(config):
         ratio = np.minimum(out[k].to_numpy() / config.benchmarks[k], config.cap)
         score = score + config.weights[k] * ratio  # NaN propagates: not graded
     out["score"] = score
-    out["grade"] = [grade_of(s, config) for s in score]
-    reasons = []
-    for i in range(len(table)):
-        if not (area_mu[i] > 0):
-            reasons.append("land area unknown")
-            continue
-        missing = [GRADING_INDICATORS[k][0] for k in weighted if np.isnan(out[k].iloc[i])]
-        if missing:
-            reasons.append(f"not graded (不定等级): no {', '.join(missing)} "
-                           "(not producing or not reported)")
-        else:
-            parts = [f"{k} {out[k].iloc[i]:.1f}/{config.benchmarks[k]:g}×{config.weights[k]:g}"
-                     for k in weighted]
-            reasons.append(f"score {score[i]:.1f} = " + " + ".join(parts))
-    out["grade_reason"] = reasons
+    out["grade"] = grades_of(score, config) if len(table) else []
+    out["grade_reason"] = [] if not len(table) else None
 
     e = config.entry
     basis_col = INVESTMENT_BASES[e["investment_basis"]]
-    entry_inv = np.asarray(metrics.wan_yuan_per_mu(_num(table, basis_col), area_mu), dtype=float)
-    out["entry_investment_wan_per_mu"] = entry_inv
-    checks = {
-        "entry_investment_ok": (entry_inv, e["investment_wan_per_mu"], f"{basis_col} per mu"),
-        "entry_output_ok": (out["output_wan_per_mu"].to_numpy(), e["output_wan_per_mu"],
-                            "output per mu"),
-        "entry_tax_ok": (out["tax_wan_per_mu"].to_numpy(), e["tax_wan_per_mu"], "tax per mu"),
-    }
-    for col, (vals, threshold, _label) in checks.items():
-        out[col] = pd.Series([None if np.isnan(v) else bool(v >= threshold) for v in vals],
-                             index=out.index, dtype="object")
-    passes, reasons = [], []
-    for i in range(len(table)):
-        oks = [out[c].iloc[i] for c in checks]
-        fails = [f"{label} {vals[i]:.1f} < {thr:g}" for (vals, thr, label), ok in
-                 zip(checks.values(), oks, strict=True) if ok is False]
-        unknown = [label for (vals, thr, label), ok in zip(checks.values(), oks, strict=True)
-                   if ok is None]
-        if fails:
-            passes.append(False)
-            reasons.append("below entry threshold: " + "; ".join(fails))
-        elif unknown:
-            passes.append(None)
-            reasons.append("unknown: " + ", ".join(unknown))
-        else:
-            passes.append(True)
-            reasons.append("meets every entry threshold")
+    out["entry_investment_wan_per_mu"] = np.asarray(
+        metrics.wan_yuan_per_mu(_num(table, basis_col), area_mu), dtype=float)
+    fails = np.zeros(len(table), dtype=bool)
+    unknown = np.zeros(len(table), dtype=bool)
+    for ok_col, val_col, threshold, _label in _entry_checks(config):
+        vals = out[val_col].to_numpy()
+        out[ok_col] = pd.Series(_ok_column(vals, threshold), index=out.index, dtype="object")
+        fails |= _failed(vals, threshold)
+        unknown |= np.isnan(vals)
+    passes = np.where(fails, False, True).astype(object)
+    passes[~fails & unknown] = None
     out["entry_pass"] = pd.Series(passes, index=out.index, dtype="object")
-    out["entry_reason"] = reasons
+    out["entry_reason"] = [] if not len(table) else None
+    out.attrs[_PENDING] = True
+    if reasons:
+        add_reasons(out, config)
     return out
 
 
-def grade_plots(plots: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
+#: ``DataFrame.attrs`` key marking a table whose reason texts are still to be written.
+_PENDING = "qygeo_grading_reasons_pending"
+
+
+def reasons_pending(scored: pd.DataFrame) -> bool:
+    """Whether *scored* was built with ``reasons=False`` and not yet completed."""
+    return bool(scored.attrs.get(_PENDING, False))
+
+
+def add_reasons(scored: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
+    """Write ``grade_reason`` and ``entry_reason`` into a :func:`score_table` result, in place.
+
+    The texts follow from the table's own columns: ``land area unknown`` where
+    ``area_mu`` is not > 0; ``not graded (不定等级): no …`` naming the weighted
+    inputs that are missing; else the score as the sum of its weighted terms.
+    Entry: the failed checks with their values, else the unknown ones, else
+    ``meets every entry threshold``. Rows sharing a text pattern are formatted
+    together; only rows that print numbers are formatted one by one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        *scored*, with the reasons written.
+    """
+    n = len(scored)
+    if not n:
+        scored["grade_reason"] = []
+        scored["entry_reason"] = []
+        scored.attrs.pop(_PENDING, None)
+        return scored
+    weighted = _weighted(config)
+    area_ok = scored["area_mu"].to_numpy() > 0
+    vals = {k: scored[k].to_numpy() for k in weighted}
+    # Missing weighted inputs as a bit pattern: each pattern has one fixed text.
+    pattern = np.zeros(n, dtype=np.int64)
+    for bit, k in enumerate(weighted):
+        pattern |= np.isnan(vals[k]).astype(np.int64) << bit
+    reason = np.empty(n, dtype=object)
+    for p in np.unique(pattern[area_ok & (pattern > 0)]):
+        missing = [GRADING_INDICATORS[k][0] for bit, k in enumerate(weighted) if p >> bit & 1]
+        reason[area_ok & (pattern == p)] = (f"not graded (不定等级): no {', '.join(missing)} "
+                                            "(not producing or not reported)")
+    scored_rows = np.flatnonzero(area_ok & (pattern == 0))
+    if len(scored_rows):
+        esc = [k.replace("{", "{{").replace("}", "}}") for k in weighted]
+        template = "score {:.1f} = " + " + ".join(
+            f"{e} {{:.1f}}/{config.benchmarks[k]:g}×{config.weights[k]:g}"
+            for e, k in zip(esc, weighted, strict=True))
+        columns = [scored["score"].to_numpy()[scored_rows].tolist()]
+        columns += [vals[k][scored_rows].tolist() for k in weighted]
+        reason[scored_rows] = [template.format(*row) for row in zip(*columns, strict=True)]
+    reason[~area_ok] = "land area unknown"
+    scored["grade_reason"] = reason
+
+    checks = _entry_checks(config)
+    values = [scored[val_col].to_numpy() for _ok, val_col, _thr, _label in checks]
+    failed = [_failed(v, thr) for v, (_ok, _col, thr, _label) in zip(values, checks, strict=True)]
+    fail_pattern = np.zeros(n, dtype=np.int64)
+    unknown_pattern = np.zeros(n, dtype=np.int64)
+    for bit, (v, f) in enumerate(zip(values, failed, strict=True)):
+        fail_pattern |= f.astype(np.int64) << bit
+        unknown_pattern |= np.isnan(v).astype(np.int64) << bit
+    entry = np.empty(n, dtype=object)
+    entry[fail_pattern == 0] = "meets every entry threshold"
+    for p in np.unique(unknown_pattern[(fail_pattern == 0) & (unknown_pattern > 0)]):
+        labels = [label for bit, (_o, _c, _t, label) in enumerate(checks) if p >> bit & 1]
+        entry[(fail_pattern == 0) & (unknown_pattern == p)] = "unknown: " + ", ".join(labels)
+    for p in np.unique(fail_pattern[fail_pattern > 0]):
+        bits = [bit for bit in range(len(checks)) if p >> bit & 1]
+        template = "below entry threshold: " + "; ".join(
+            checks[b][3].replace("{", "{{").replace("}", "}}") + f" {{:.1f}} < {checks[b][2]:g}"
+            for b in bits)
+        rows = np.flatnonzero(fail_pattern == p)
+        columns = [values[b][rows].tolist() for b in bits]
+        entry[rows] = [template.format(*row) for row in zip(*columns, strict=True)]
+    scored["entry_reason"] = entry
+    scored.attrs.pop(_PENDING, None)
+    return scored
+
+
+def grade_plots(plots: pd.DataFrame, config: GradingConfig, *,
+                reasons: bool = True) -> pd.DataFrame:
     """Grade each plot (see the module docstring for the formula).
 
     Parameters
@@ -159,6 +254,8 @@ def grade_plots(plots: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
         The report's plot table: ``plot_id``, ``area_mu`` and the money
         columns of the plots contract (any may be missing).
     config : GradingConfig
+    reasons : bool, default True
+        Write the reason texts now (see :func:`score_table`).
 
     Returns
     -------
@@ -170,40 +267,101 @@ def grade_plots(plots: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
     ids = pd.DataFrame(index=plots.index)
     for c in ("plot_id", "park_id", "enterprise"):
         ids[c] = plots[c] if c in plots.columns else None
-    return pd.concat([ids, score_table(plots, config)], axis=1).reset_index(drop=True)
+    scored = score_table(plots, config, reasons=reasons)
+    out = pd.concat([ids, scored], axis=1).reset_index(drop=True)
+    out.attrs = dict(scored.attrs)
+    return out
 
 
-def grade_enterprises(plots: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
+#: Amounts summed per enterprise by :func:`grade_enterprises` (mu and yuan).
+ENTERPRISE_SUMS = ["area_mu", "tax_yuan", "output_yuan", "invested_yuan",
+                   "agreed_investment_yuan"]
+
+
+def _group_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Σ of each group's run ``values[start:start+size]`` (NaN if any is NaN).
+
+    Each group is summed as one row of a C-contiguous matrix, which numpy adds
+    exactly as it adds a Series of that group alone (pairwise), so the sums are
+    bit for bit those of ``Series.sum`` per group.
+    """
+    out = np.empty(len(starts), dtype="float64")
+    for size in np.unique(sizes):
+        g = np.flatnonzero(sizes == size)
+        out[g] = values[starts[g, None] + np.arange(size)].sum(axis=1)
+    return out
+
+
+def grade_enterprises(plots: pd.DataFrame, config: GradingConfig, *,
+                      reasons: bool = True) -> pd.DataFrame:
     """Grade each enterprise on all its plots together (amounts and land summed).
 
     An amount is n/a for the enterprise if any of its plots lacks it (a
     partial sum would understate it). Plots without ``enterprise`` are left out.
 
+    Parameters
+    ----------
+    plots : pandas.DataFrame
+        The report's plot table: ``enterprise``, ``plot_id`` and the columns
+        of :data:`ENTERPRISE_SUMS` (mu, yuan; any may be missing).
+    config : GradingConfig
+    reasons : bool, default True
+        Write the reason texts now (see :func:`score_table`).
+
     Returns
     -------
     pandas.DataFrame
-        ``enterprise``, ``plot_count``, ``plot_ids``, then :data:`GRADE_COLUMNS`.
+        ``enterprise``, ``plot_count``, ``plot_ids`` (``;``-joined, in table
+        order), then :data:`GRADE_COLUMNS`; one row per enterprise, sorted by
+        name.
     """
     import pandas as pd
 
+    empty = pd.DataFrame(columns=["enterprise", "plot_count", "plot_ids", *GRADE_COLUMNS])
     if "enterprise" not in plots.columns or not len(plots):
-        return pd.DataFrame(columns=["enterprise", "plot_count", "plot_ids", *GRADE_COLUMNS])
-    named = plots[plots["enterprise"].notna() & (plots["enterprise"].astype(str).str.strip() != "")]
-    cols = ["area_mu", "tax_yuan", "output_yuan", "invested_yuan", "agreed_investment_yuan"]
-    rows = []
-    for name, grp in named.groupby("enterprise", sort=True):
-        row = {"enterprise": name, "plot_count": len(grp),
-               "plot_ids": ";".join(grp["plot_id"].astype(str)) if "plot_id" in grp else ""}
-        for c in cols:
-            v = pd.to_numeric(grp[c], errors="coerce") if c in grp.columns else None
-            row[c] = float(v.sum()) if v is not None and v.notna().all() else np.nan
-        rows.append(row)
-    agg = pd.DataFrame(rows)
-    scored = score_table(agg, config)
-    return pd.concat([agg[["enterprise", "plot_count", "plot_ids"]], scored], axis=1)
+        return empty
+    codes, uniques = pd.factorize(plots["enterprise"], sort=False)  # missing names: -1
+    # Names that are blank once stripped are no name either.
+    blank = np.array([str(u).strip() == "" for u in uniques], dtype=bool)
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[np.asarray(uniques.argsort())] = np.arange(len(uniques))  # groups sorted by name
+    named = codes >= 0
+    named[named] = ~blank[codes[named]]
+    if not named.any():
+        return empty
+    rows = np.flatnonzero(named)
+    group = rank[codes[rows]]
+    order = np.argsort(group, kind="stable")  # table order kept within a group
+    rows, group = rows[order], group[order]
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sizes = np.diff(np.r_[first, len(rows)])
+    names = np.asarray(uniques, dtype=object)[np.argsort(rank)][group[first]]
+    agg = pd.DataFrame({"enterprise": names, "plot_count": sizes.astype("int64")})
+    if "plot_id" in plots.columns:
+        ids = plots["plot_id"].astype(str).to_numpy(dtype=object)[rows].tolist()
+        agg["plot_ids"] = [";".join(ids[a:a + k]) for a, k in
+                           zip(first.tolist(), sizes.tolist(), strict=True)]
+    else:
+        agg["plot_ids"] = ""
+    for c in ENTERPRISE_SUMS:
+        if c not in plots.columns:
+            agg[c] = np.nan
+            continue
+        v = pd.to_numeric(plots[c], errors="coerce")
+        if v.dtype.kind in "iu":  # integers: exact in any order, as pandas sums them
+            agg[c] = np.add.reduceat(v.to_numpy()[rows], first).astype("float64")
+        else:
+            agg[c] = _group_sums(v.to_numpy(dtype="float64")[rows], first, sizes)
+    scored = score_table(agg, config, reasons=reasons)
+    out = pd.concat([agg[["enterprise", "plot_count", "plot_ids"]], scored], axis=1)
+    out.attrs = dict(scored.attrs)
+    return out
 
 
 def grade_counts(grades: object) -> dict[str, int]:
     """``{"A": n, "B": n, "C": n, "D": n}`` over an iterable of grades (``n/a`` not counted)."""
-    vals = list(grades)
-    return {g: sum(1 for v in vals if v == g) for g in GRADES}
+    import pandas as pd
+
+    vals = grades if isinstance(grades, (pd.Series, np.ndarray)) else list(grades)
+    counts = pd.Series(vals, dtype=object).value_counts() if len(vals) else {}
+    return {g: int(counts.get(g, 0)) for g in GRADES}
