@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import geoarrow.pyarrow  # noqa: F401 - the fast WKB decoder (test extra)
 import numpy as np
 import pandas as pd
 import pytest
@@ -115,3 +116,26 @@ def test_duplicate_plot_ids_are_refused(plots, parks, tmp_path):
     synthetic.write_geoparquet(dup, path)
     with pytest.raises(FeatureError, match="duplicate plot_id"):
         engine.plot_table_from_file(path, parks, AS_OF)
+
+
+def test_geoarrow_decode_gives_the_numpy_decoders_doubles(plots):
+    """Both WKB decoders give the same coordinates and leave the same rows to shapely."""
+    import pyarrow as pa
+    import shapely
+
+    geoms = np.asarray(plots.geometry.values[:300]).copy()
+    holed = shapely.Polygon([(113.0, 23.7), (113.01, 23.7), (113.01, 23.71), (113.0, 23.71)],
+                            [[(113.002, 23.702), (113.004, 23.702), (113.004, 23.704)]])
+    geoms[5], geoms[17] = holed, None
+    wkb = pa.array(shapely.to_wkb(geoms), type=pa.binary())
+    fast = engine._decode_geoarrow(wkb)
+    assert fast is not None
+    slow = engine.decode_polygons_numpy(wkb)
+    for a, b in ((fast[0].x, slow[0].x), (fast[0].y, slow[0].y),
+                 (fast[0].starts, slow[0].starts), (fast[0].rows, slow[0].rows),
+                 (fast[1], slow[1])):
+        assert np.array_equal(a, b)
+    assert list(fast[1]) == [5, 17]
+    multi = geoms.copy()
+    multi[9] = shapely.MultiPolygon([geoms[0], geoms[1]])
+    assert engine._decode_geoarrow(pa.array(shapely.to_wkb(multi), type=pa.binary())) is None
