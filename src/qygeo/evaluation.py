@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from . import indicators as ind_mod
 from . import metrics, trends
 from .config import GradingConfig
@@ -122,25 +124,33 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     import pandas as pd
 
     members = metrics.park_descendants(ds.parks)
-    graded = grade_plots(plots, config) if len(plots) else grade_plots(
-        pd.DataFrame(columns=["plot_id", "park_id", "area_mu"]), config)
-    enterprises = grade_enterprises(plots, config)
+    # Reason texts are written when the tables are first read (Evaluation.grading).
+    graded = grade_plots(plots, config, reasons=False) if len(plots) else grade_plots(
+        pd.DataFrame(columns=["plot_id", "park_id", "area_mu"]), config, reasons=False)
+    enterprises = grade_enterprises(plots, config, reasons=False)
+    # Each park's plots as a mask over the one plot table (no copies): park ids coded once.
+    codes, park_ids = (pd.factorize(plots["park_id"]) if len(plots) and "park_id" in plots
+                       else (np.full(len(plots), -1), pd.Index([])))
+    code_of = {pid: i for i, pid in enumerate(park_ids)}
+    columns = ind_mod.PlotColumns(plots)
+    grades = graded["grade"].to_numpy()
+    entry = graded["entry_pass"].to_numpy()
     ind_rows: list[dict[str, Any]] = []
     extra: dict[str, dict[str, Any]] = {}
     for p in parks.itertuples():
         pid = p.park_id
         ids = members.get(pid, {pid})
-        mine = plots[plots["park_id"].isin(ids)] if len(plots) else plots
-        values = ind_mod.park_indicators(mine, park_area_m2=float(p.area_km2) * metrics.M2_PER_KM2,
-                                         park_attrs=_park_attrs(ds, pid, year))
+        mine = np.isin(codes, [code_of[i] for i in ids if i in code_of])
+        values = ind_mod.park_indicators(
+            columns, park_area_m2=float(p.area_km2) * metrics.M2_PER_KM2,
+            park_attrs=_park_attrs(ds, pid, year), rows=mine)
         ind_rows += ind_mod.indicator_rows(pid, values)
-        g = graded[graded["park_id"].isin(ids)] if len(graded) else graded
         cols: dict[str, Any] = {k: (v.value if v.value is not None else math.nan)
                                 for k, v in values.items()}
-        cols["grade_counts"] = grade_counts(g["grade"]) if len(g) else grade_counts([])
+        cols["grade_counts"] = grade_counts(grades[mine])
         cols["graded_plot_count"] = int(sum(cols["grade_counts"].values()))
-        cols["entry_pass_count"] = int((g["entry_pass"] == True).sum()) if len(g) else 0  # noqa: E712
-        cols["entry_fail_count"] = int((g["entry_pass"] == False).sum()) if len(g) else 0  # noqa: E712
+        cols["entry_pass_count"] = int((entry[mine] == True).sum())  # noqa: E712
+        cols["entry_fail_count"] = int((entry[mine] == False).sum())  # noqa: E712
         extra[pid] = cols
     indicators = pd.DataFrame(ind_rows, columns=["park_id", "indicator", "name_zh", "name_en",
                                                  "value", "unit", "status", "basis"])

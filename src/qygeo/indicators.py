@@ -120,39 +120,93 @@ def _na(key: str, reason: str) -> Indicator:
     return Indicator(key, None, STATUS_NA, reason)
 
 
-def _num(plots: pd.DataFrame, col: str) -> np.ndarray:
-    import pandas as pd
+class PlotColumns:
+    """The plots table's columns as arrays, each converted once and shared by all parks.
 
-    return pd.to_numeric(plots[col], errors="coerce").to_numpy(dtype="float64")
+    Parameters
+    ----------
+    plots : pandas.DataFrame
+        The report's plot table (see :func:`park_indicators`).
+    """
+
+    def __init__(self, plots: pd.DataFrame) -> None:
+        self.plots = plots
+        self.n = len(plots)
+        self._num: dict[str, np.ndarray] = {}
+        self._uses: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def has(self, col: str) -> bool:
+        """Whether the table has column *col*."""
+        return col in self.plots.columns
+
+    def num(self, col: str) -> np.ndarray:
+        """Column *col* as float64 (unparsable values NaN)."""
+        if col not in self._num:
+            import pandas as pd
+
+            self._num[col] = pd.to_numeric(self.plots[col], errors="coerce").to_numpy(
+                dtype="float64")
+        return self._num[col]
+
+    def ids(self, mask: np.ndarray, limit: int = 5) -> str:
+        """The first *limit* plot ids of the rows in *mask*, and how many more."""
+        if "plot_id" not in self.plots.columns:
+            return ""
+        rows = np.flatnonzero(mask)
+        ids = [str(v) for v in self.plots["plot_id"].iloc[rows[:limit]]]
+        more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+        return ", ".join(ids) + more
+
+    def uses(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``land_use`` (stripped, lower case): unknown, in the share uses, in the 工业(物流) uses.
+
+        Each distinct value is read once; all False without a ``land_use`` column.
+        """
+        if self._uses is None:
+            import pandas as pd
+
+            if "land_use" not in self.plots.columns:
+                no = np.zeros(self.n, dtype=bool)
+                self._uses = (no, no, no)
+                return self._uses
+            values = self.plots["land_use"].astype("object").to_numpy()
+            codes, uniques = pd.factorize(values)  # missing-like values get -1
+            norm = [str(v).strip().lower() for v in uniques]
+            share = np.array([u in INDUSTRIAL_SHARE_USES for u in norm] + [False])[codes]
+            industrial = np.array([u in INDUSTRIAL_USES for u in norm] + [False])[codes]
+            unknown = codes < 0
+            if unknown.any():  # None and NaN are unknown; other missing markers are a text
+                unknown[unknown] = [not _present(v) for v in values[unknown]]
+            self._uses = (unknown, share, industrial)
+        return self._uses
 
 
-def _ids(plots: pd.DataFrame, mask: np.ndarray, limit: int = 5) -> str:
-    ids = list(plots["plot_id"].astype(str)[mask]) if "plot_id" in plots.columns else []
-    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
-    return ", ".join(ids[:limit]) + more
+def _sum_ratio(key: str, cols: PlotColumns, num_col: str, den_col: str, rows: np.ndarray,
+               *, what: str, scale: float = 1.0,
+               num: np.ndarray | None = None) -> Indicator:
+    """Σ num / Σ den over *rows*, leaving out (and naming) rows lacking either.
 
-
-def _sum_ratio(key: str, plots: pd.DataFrame, num_col: str, den_col: str, rows: np.ndarray,
-               *, what: str, scale: float = 1.0) -> Indicator:
-    """Σ num / Σ den over *rows*, leaving out (and naming) rows lacking either."""
+    *num* gives the numerator's values when it is not a column of the table.
+    """
     for col in (num_col, den_col):
-        if col not in plots.columns:
+        if not (cols.has(col) or (col == num_col and num is not None)):
             return _na(key, f"no {col} column in the plots table")
     if not rows.any():
         return _na(key, f"no {what}")
-    num, den = _num(plots, num_col), _num(plots, den_col)
+    num = cols.num(num_col) if num is None else num
+    den = cols.num(den_col)
     known = rows & ~np.isnan(num) & ~np.isnan(den)
     lacking = rows & ~known
     if not known.any():
         return _na(key, f"{num_col} or {den_col} unknown for all {what} "
-                        f"({_ids(plots, lacking)})")
+                        f"({cols.ids(lacking)})")
     d = float(den[known].sum())
     if d <= 0:
         return _na(key, f"Σ {den_col} is 0 over the {what}")
     value = float(num[known].sum()) / d * scale
     basis = f"Σ {num_col} / Σ {den_col} over {int(known.sum())} {what}"
     if lacking.any():
-        basis += f"; left out for lacking {num_col} or {den_col}: {_ids(plots, lacking)}"
+        basis += f"; left out for lacking {num_col} or {den_col}: {cols.ids(lacking)}"
         return Indicator(key, value, STATUS_PARTIAL, basis)
     return Indicator(key, value, STATUS_OK, basis)
 
@@ -161,35 +215,38 @@ def _present(v: Any) -> bool:
     return v is not None and not (isinstance(v, float) and np.isnan(v))
 
 
-def park_indicators(plots: pd.DataFrame, *, park_area_m2: float,
-                    park_attrs: Mapping[str, Any] | None = None) -> dict[str, Indicator]:
+def park_indicators(plots: pd.DataFrame | PlotColumns, *, park_area_m2: float,
+                    park_attrs: Mapping[str, Any] | None = None,
+                    rows: np.ndarray | None = None) -> dict[str, Indicator]:
     """Every indicator of :data:`INDICATORS` for one park.
 
     Parameters
     ----------
-    plots : pandas.DataFrame
+    plots : pandas.DataFrame or PlotColumns
         The park's plots (nested parks' plots included) from the report's plot
         table: ``area_m2`` (plot land, m²), ``idle_status`` and any columns of
-        the plots contract.
+        the plots contract. With *rows*, the whole plot table (a
+        :class:`PlotColumns` of it converts each column once for all parks).
     park_area_m2 : float
         The park polygon's area, m².
     park_attrs : mapping, optional
         The park's attributes (parks layer joined with park_stats); only
         ``ready_for_supply_area_m2`` (m² of land ready for supply) is used.
+    rows : numpy.ndarray of bool, optional
+        The park's plots among *plots*; default all.
 
     Returns
     -------
     dict
         Indicator key → :class:`Indicator`.
     """
-    import pandas as pd
-
+    cols = plots if isinstance(plots, PlotColumns) else PlotColumns(plots)
+    rows = np.ones(cols.n, dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
     attrs = dict(park_attrs or {})
     out: dict[str, Indicator] = {}
-    n = len(plots)
-    all_rows = np.ones(n, dtype=bool)
-    area = _num(plots, "area_m2") if "area_m2" in plots.columns else np.full(n, np.nan)
-    supplied_m2 = float(np.nansum(area)) if n else 0.0
+    n = int(rows.sum())
+    area = cols.num("area_m2") if cols.has("area_m2") else np.full(cols.n, np.nan)
+    supplied_m2 = float(np.nansum(area[rows])) if n else 0.0
 
     ready = attrs.get("ready_for_supply_area_m2")
     ready = float(ready) if _present(ready) else None
@@ -208,49 +265,45 @@ def park_indicators(plots: pd.DataFrame, *, park_area_m2: float,
             if n else _na("land_supply_rate", "no plots (no supplied land recorded)"))
 
     out["land_built_up_rate"] = _sum_ratio(
-        "land_built_up_rate", plots, "developed_area_m2", "area_m2", all_rows, what="plots")
+        "land_built_up_rate", cols, "developed_area_m2", "area_m2", rows, what="plots")
 
-    has_dev = "developed_area_m2" in plots.columns
-    built = (_num(plots, "developed_area_m2") > 0) if has_dev else np.zeros(n, dtype=bool)
-    uses = (plots["land_use"].astype("object").map(
-        lambda v: str(v).strip().lower() if _present(v) else None)
-        if "land_use" in plots.columns else pd.Series([None] * n, index=plots.index))
+    has_dev = cols.has("developed_area_m2")
+    built = rows & (cols.num("developed_area_m2") > 0) if has_dev else np.zeros(cols.n, bool)
+    use_unknown, share_use, industrial_use = cols.uses()
     if not has_dev:
         out["industrial_land_share"] = _na("industrial_land_share",
                                            "no developed_area_m2 column in the plots table")
-    elif "land_use" not in plots.columns:
+    elif not cols.has("land_use"):
         out["industrial_land_share"] = _na("industrial_land_share",
                                            "no land_use column in the plots table")
     else:
-        share_plots = plots.assign(
-            _industrial_m2=np.where(uses.isin(INDUSTRIAL_SHARE_USES), _num(
-                plots, "developed_area_m2"), np.where(uses.isna(), np.nan, 0.0)))
-        out["industrial_land_share"] = _sum_ratio(
-            "industrial_land_share", share_plots, "_industrial_m2", "developed_area_m2", built,
-            what="built plots")
-        out["industrial_land_share"] = _rename(out["industrial_land_share"],
-                                               "_industrial_m2", "industrial developed_area_m2")
+        industrial_m2 = np.where(share_use, cols.num("developed_area_m2"),
+                                 np.where(use_unknown, np.nan, 0.0))
+        out["industrial_land_share"] = _rename(_sum_ratio(
+            "industrial_land_share", cols, "_industrial_m2", "developed_area_m2", built,
+            what="built plots", num=industrial_m2), "_industrial_m2",
+            "industrial developed_area_m2")
 
-    out["floor_area_ratio"] = _sum_ratio("floor_area_ratio", plots, "floor_area_m2",
+    out["floor_area_ratio"] = _sum_ratio("floor_area_ratio", cols, "floor_area_m2",
                                          "developed_area_m2", built, what="built plots")
-    out["building_density"] = _sum_ratio("building_density", plots, "building_footprint_m2",
+    out["building_density"] = _sum_ratio("building_density", cols, "building_footprint_m2",
                                          "developed_area_m2", built, what="built plots")
 
-    industrial_built = built & uses.isin(INDUSTRIAL_USES).to_numpy()
-    if "land_use" not in plots.columns:
+    industrial_built = built & industrial_use
+    if not cols.has("land_use"):
         for k in ("industrial_fai_intensity_wan_per_ha", "industrial_tax_intensity_wan_per_ha"):
             out[k] = _na(k, "no land_use column in the plots table")
     else:
         # yuan/m² → 万元/公顷: × 1e4 m²/ha ÷ 1e4 yuan/万元 = × 1
         per_ha = float(metrics.wan_yuan_per_ha(1.0, 1.0))
         out["industrial_fai_intensity_wan_per_ha"] = _sum_ratio(
-            "industrial_fai_intensity_wan_per_ha", plots, "invested_yuan", "developed_area_m2",
+            "industrial_fai_intensity_wan_per_ha", cols, "invested_yuan", "developed_area_m2",
             industrial_built, what="built industrial/logistics plots", scale=per_ha)
         out["industrial_tax_intensity_wan_per_ha"] = _sum_ratio(
-            "industrial_tax_intensity_wan_per_ha", plots, "tax_yuan", "developed_area_m2",
+            "industrial_tax_intensity_wan_per_ha", cols, "tax_yuan", "developed_area_m2",
             industrial_built, what="built industrial/logistics plots", scale=per_ha)
 
-    out["idle_land_disposal_rate"] = _disposal_rate(plots, area)
+    out["idle_land_disposal_rate"] = _disposal_rate(cols, area, rows)
     return {k: out[k] for k in INDICATORS}
 
 
@@ -258,20 +311,24 @@ def _rename(ind: Indicator, old: str, new: str) -> Indicator:
     return Indicator(ind.key, ind.value, ind.status, ind.basis.replace(old, new))
 
 
-def _disposal_rate(plots: pd.DataFrame, area: np.ndarray) -> Indicator:
+def _disposal_rate(cols: PlotColumns, area: np.ndarray, rows: np.ndarray) -> Indicator:
     key = "idle_land_disposal_rate"
-    if "idle_status" not in plots.columns or not (plots["idle_status"] != "n/a").any():
+    status = cols.plots["idle_status"].to_numpy() if cols.has("idle_status") else None
+    if status is None or not (status[rows] != "n/a").any():
         return _na(key, "idle status unknown (no start dates to apply the MLR No. 53 rule)")
-    if "idle_disposed_on" not in plots.columns:
+    if not cols.has("idle_disposed_on"):
         return _na(key, "no idle_disposed_on column: disposal of idle land is not recorded")
     import pandas as pd
 
-    disposed = pd.to_datetime(plots["idle_disposed_on"], errors="coerce").notna().to_numpy()
-    idle = (plots["idle_status"] == "idle").to_numpy()
+    # The park's dates parsed together: pandas infers one date format per call.
+    disposed = pd.to_datetime(cols.plots["idle_disposed_on"][rows],
+                              errors="coerce").notna().to_numpy()
+    idle = status[rows] == "idle"
     total = idle | disposed
     if not total.any():
         return _na(key, "no idle land (nothing to dispose of)")
-    value = float(np.nansum(area[disposed]) / np.nansum(area[total]))
+    park_area = area[rows]
+    value = float(np.nansum(park_area[disposed]) / np.nansum(park_area[total]))
     return Indicator(key, value, STATUS_OK,
                      f"disposed area ({int(disposed.sum())} plots) / idle + disposed area "
                      f"({int(total.sum())} plots)")
