@@ -169,14 +169,15 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
 
 def batches(table: pa.Table, geom: str, *, rows: int = BATCH_ROWS) -> Iterator[PlotBatch]:
     """Split an Arrow table into :class:`PlotBatch` es of at most *rows* plots."""
-    import pyarrow as pa
-
-    attrs_cols = [c for c in table.column_names if c != geom]
     for rb in table.to_batches(max_chunksize=rows):
-        t = pa.Table.from_batches([rb])
-        attrs = t.select(attrs_cols).to_pandas(date_as_object=False)
-        wkb = t.column(geom).combine_chunks()
-        yield PlotBatch(attrs=attrs, wkb=wkb)
+        yield to_plot_batch(rb, geom)
+
+
+def to_plot_batch(rb: pa.RecordBatch, geom: str) -> PlotBatch:
+    """One Arrow record batch as a :class:`PlotBatch` (attributes converted to pandas)."""
+    attrs_cols = [c for c in rb.schema.names if c != geom]
+    attrs = rb.select(attrs_cols).to_pandas(date_as_object=False)
+    return PlotBatch(attrs=attrs, wkb=rb.column(geom))
 
 
 # --------------------------------------------------------------------------- WKB
@@ -562,14 +563,18 @@ def plot_table_from_table(table: pa.Table, geom: str, parks: gpd.GeoDataFrame,
     import pandas as pd
 
     index = ParkIndex.build(parks)
-    parts = list(batches(table, geom))
+    parts = table.to_batches(max_chunksize=BATCH_ROWS)
     workers = workers or threads()
+
+    def one(rb: pa.RecordBatch) -> pd.DataFrame:
+        # The pandas conversion too runs in the worker threads, not before them.
+        return plot_table_batch(to_plot_batch(rb, geom), index, as_of, path=path)
+
     if workers > 1 and len(parts) > 1:
         with ThreadPoolExecutor(workers) as pool:
-            tables = list(pool.map(lambda b: plot_table_batch(b, index, as_of, path=path),
-                                   parts))
+            tables = list(pool.map(one, parts))
     else:
-        tables = [plot_table_batch(b, index, as_of, path=path) for b in parts]
+        tables = [one(rb) for rb in parts]
     if not tables:
         return empty_plot_table()
     out = pd.concat(tables, ignore_index=True)
