@@ -133,14 +133,17 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
                        else (np.full(len(plots), -1), pd.Index([])))
     code_of = {pid: i for i, pid in enumerate(park_ids)}
     columns = ind_mod.PlotColumns(plots)
-    grades = graded["grade"].to_numpy()
+    grades = graded["grade"]
     entry = graded["entry_pass"].to_numpy()
+    entry_passed, entry_failed = entry == True, entry == False  # noqa: E712 (None: unknown)
     ind_rows: list[dict[str, Any]] = []
     extra: dict[str, dict[str, Any]] = {}
     for p in parks.itertuples():
         pid = p.park_id
         ids = members.get(pid, {pid})
-        mine = np.isin(codes, [code_of[i] for i in ids if i in code_of])
+        member = np.zeros(len(park_ids) + 1, dtype=bool)  # last: plots in no park (-1)
+        member[[code_of[i] for i in ids if i in code_of]] = True
+        mine = member[codes]
         values = ind_mod.park_indicators(
             columns, park_area_m2=float(p.area_km2) * metrics.M2_PER_KM2,
             park_attrs=_park_attrs(ds, pid, year), rows=mine)
@@ -149,8 +152,8 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
                                 for k, v in values.items()}
         cols["grade_counts"] = grade_counts(grades[mine])
         cols["graded_plot_count"] = int(sum(cols["grade_counts"].values()))
-        cols["entry_pass_count"] = int((entry[mine] == True).sum())  # noqa: E712
-        cols["entry_fail_count"] = int((entry[mine] == False).sum())  # noqa: E712
+        cols["entry_pass_count"] = int(np.count_nonzero(entry_passed & mine))
+        cols["entry_fail_count"] = int(np.count_nonzero(entry_failed & mine))
         extra[pid] = cols
     indicators = pd.DataFrame(ind_rows, columns=["park_id", "indicator", "name_zh", "name_en",
                                                  "value", "unit", "status", "basis"])

@@ -71,11 +71,20 @@ def grade_of(score: float, config: GradingConfig) -> str:
     return GRADES[-1]
 
 
-def grades_of(scores: np.ndarray, config: GradingConfig) -> np.ndarray:
-    """:func:`grade_of` of every score at once (an object array of ``A``…``D``, ``n/a``)."""
+#: Labels indexed by :func:`grade_codes`.
+GRADE_LABELS = (NOT_GRADED, *GRADES)
+
+
+def grade_codes(scores: np.ndarray, config: GradingConfig) -> np.ndarray:
+    """:func:`grade_of` of every score at once, as positions in :data:`GRADE_LABELS`."""
     scores = np.asarray(scores, dtype="float64")
     conditions = [np.isnan(scores)] + [scores >= config.cutoffs[g] for g in GRADES[:-1]]
-    return np.select(conditions, [NOT_GRADED, *GRADES[:-1]], default=GRADES[-1]).astype(object)
+    return np.select(conditions, np.arange(len(GRADES)), default=len(GRADES))
+
+
+def grades_of(scores: np.ndarray, config: GradingConfig) -> np.ndarray:
+    """:func:`grade_of` of every score at once (an object array of ``A``…``D``, ``n/a``)."""
+    return np.array(GRADE_LABELS, dtype=object)[grade_codes(scores, config)]
 
 
 def _weighted(config: GradingConfig) -> list[str]:
@@ -140,7 +149,9 @@ def score_table(table: pd.DataFrame, config: GradingConfig, *,
         ratio = np.minimum(out[k].to_numpy() / config.benchmarks[k], config.cap)
         score = score + config.weights[k] * ratio  # NaN propagates: not graded
     out["score"] = score
-    out["grade"] = grades_of(score, config) if len(table) else []
+    # The labels' own array taken by code: the column type a list of labels would get.
+    out["grade"] = (pd.Series(list(GRADE_LABELS)).array.take(grade_codes(score, config))
+                    if len(table) else [])
     out["grade_reason"] = [] if not len(table) else None
 
     e = config.entry
@@ -362,6 +373,8 @@ def grade_counts(grades: object) -> dict[str, int]:
     """``{"A": n, "B": n, "C": n, "D": n}`` over an iterable of grades (``n/a`` not counted)."""
     import pandas as pd
 
-    vals = grades if isinstance(grades, (pd.Series, np.ndarray)) else list(grades)
-    counts = pd.Series(vals, dtype=object).value_counts() if len(vals) else {}
+    if not isinstance(grades, pd.Series):
+        vals = grades if isinstance(grades, np.ndarray) else list(grades)
+        grades = pd.Series(vals, dtype=object)
+    counts = grades.value_counts() if len(grades) else {}
     return {g: int(counts.get(g, 0)) for g in GRADES}

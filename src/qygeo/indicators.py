@@ -133,7 +133,9 @@ class PlotColumns:
         self.plots = plots
         self.n = len(plots)
         self._num: dict[str, np.ndarray] = {}
+        self._known: dict[str, np.ndarray] = {}
         self._uses: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._idle: tuple[np.ndarray, np.ndarray] | None = None
 
     def has(self, col: str) -> bool:
         """Whether the table has column *col*."""
@@ -147,6 +149,20 @@ class PlotColumns:
             self._num[col] = pd.to_numeric(self.plots[col], errors="coerce").to_numpy(
                 dtype="float64")
         return self._num[col]
+
+    def known(self, col: str) -> np.ndarray:
+        """Where column *col* has a number."""
+        if col not in self._known:
+            self._known[col] = ~np.isnan(self.num(col))
+        return self._known[col]
+
+    def idle(self) -> tuple[np.ndarray, np.ndarray]:
+        """``idle_status``: judged by the rule (not ``n/a``), and ``idle``."""
+        if self._idle is None:
+            status = self.plots["idle_status"]
+            self._idle = ((status != "n/a").to_numpy(dtype=bool, na_value=False),
+                          (status == "idle").to_numpy(dtype=bool, na_value=False))
+        return self._idle
 
     def ids(self, mask: np.ndarray, limit: int = 5) -> str:
         """The first *limit* plot ids of the rows in *mask*, and how many more."""
@@ -193,9 +209,10 @@ def _sum_ratio(key: str, cols: PlotColumns, num_col: str, den_col: str, rows: np
             return _na(key, f"no {col} column in the plots table")
     if not rows.any():
         return _na(key, f"no {what}")
+    known_num = cols.known(num_col) if num is None else ~np.isnan(num)
     num = cols.num(num_col) if num is None else num
     den = cols.num(den_col)
-    known = rows & ~np.isnan(num) & ~np.isnan(den)
+    known = rows & known_num & cols.known(den_col)
     lacking = rows & ~known
     if not known.any():
         return _na(key, f"{num_col} or {den_col} unknown for all {what} "
@@ -313,8 +330,8 @@ def _rename(ind: Indicator, old: str, new: str) -> Indicator:
 
 def _disposal_rate(cols: PlotColumns, area: np.ndarray, rows: np.ndarray) -> Indicator:
     key = "idle_land_disposal_rate"
-    status = cols.plots["idle_status"].to_numpy() if cols.has("idle_status") else None
-    if status is None or not (status[rows] != "n/a").any():
+    judged, idle_all = cols.idle() if cols.has("idle_status") else (None, None)
+    if judged is None or not judged[rows].any():
         return _na(key, "idle status unknown (no start dates to apply the MLR No. 53 rule)")
     if not cols.has("idle_disposed_on"):
         return _na(key, "no idle_disposed_on column: disposal of idle land is not recorded")
@@ -323,7 +340,7 @@ def _disposal_rate(cols: PlotColumns, area: np.ndarray, rows: np.ndarray) -> Ind
     # The park's dates parsed together: pandas infers one date format per call.
     disposed = pd.to_datetime(cols.plots["idle_disposed_on"][rows],
                               errors="coerce").notna().to_numpy()
-    idle = status[rows] == "idle"
+    idle = idle_all[rows]
     total = idle | disposed
     if not total.any():
         return _na(key, "no idle land (nothing to dispose of)")
