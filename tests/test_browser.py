@@ -228,7 +228,10 @@ def test_city_and_park_pages_link_to_each_other(site, open_page):
     pg.wait_for_function("window.qygeo && window.qygeo.layers.plots")
     assert pg.evaluate("qygeo.layers.plots.getLayers().length") == 3  # with the nested park's
     assert pg.evaluate("qygeo.layers.plot_labels.getLayers().length") == 3
-    assert pg.locator("path.qygeo-idle").count() == 1
+    # Plots are drawn on a canvas: the idle one is filled with the hatch pattern.
+    assert pg.evaluate("qygeo.layers.plots.getLayers().filter("
+                       "l => l.options.fillColor instanceof CanvasPattern).length") == 1
+    assert pg.locator(".leaflet-overlay-pane canvas").count() == 1
     assert "投资强度" in pg.inner_text("#qygeo-panel")
     pg.get_by_text("← 清远全市地图 Qingyuan city map").click()
     pg.wait_for_url("**/maps/index.html")

@@ -17,7 +17,7 @@ from pyproj import Geod
 from shapely.geometry import box
 
 from conftest import BUNDLED, snapshot
-from qygeo import assets, layers, maps
+from qygeo import assets, layers, maps, maps_fast
 from qygeo.basemaps import BasemapError, get_basemap
 from qygeo.cli import main
 from qygeo.dataset import load_dataset
@@ -123,14 +123,19 @@ def test_city_map_has_every_layer_legend_and_links(tiny_geodata):
 def test_park_page_has_plots_by_status_labels_panel_and_link_back(tiny_geodata):
     pages = build_pages(tiny_geodata)
     beta = pages["parks/beta.html"]
-    data = layer_data(beta)
-    plot_ids = {f["properties"]["id"] for f in data["plots"]["features"]}
+    # The plots are one compact blob drawn on a canvas (qygeo.maps_fast).
+    [blob] = maps_fast.from_page(beta)
+    rows = maps_fast.decode_blob(blob)
+    plot_ids = {r["id"] for r in rows}
     assert plot_ids == {"B1", "B2", "C1"}  # a parent park shows its nested park's plots
-    assert len(data["plot_labels"]["features"]) == 3
-    assert all("亩" in f["properties"]["label"] for f in data["plot_labels"]["features"])
-    styles = {f["properties"]["id"]: f["properties"]["style"] for f in data["plots"]["features"]}
-    assert styles["B1"]["className"] == "qygeo-idle"  # suspended a year, under-invested
-    assert "className" not in styles["C1"]
+    assert blob["label"] == maps_fast.PLOT_LABEL and "亩" in blob["label"]
+    assert all(r["area"] != "n/a" for r in rows)
+    keys, _ = maps_fast.plot_styles()
+    status = dict(zip((r["id"] for r in rows),
+                      (keys[i] for i in maps_fast.decode_ints(blob["s"])), strict=True))
+    assert status["B1"] == "idle"  # suspended a year, under-invested
+    assert status["C1"] != "idle"
+    assert blob["styles"][keys.index("idle")]["hatch"] is True
     assert "../index.html" in beta
     assert "qygeo-panel" in beta and js("投资强度 Investment intensity") in beta
     assert "Beta Park" in beta

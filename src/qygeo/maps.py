@@ -1007,18 +1007,13 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap) -> folium
     layers["park"] = _geojson(feature_collection(outlines, b_props, basemap),
                               "park").add_to(g_b)
 
+    # The plots as one compact blob drawn on a canvas: big parks hold tens of thousands.
+    from .maps_fast import fast_layer, plots_blob
+
     g_p = folium.FeatureGroup(name="地块 Plots by idle status").add_to(m)
-    recs = _records(plots)
-    pl_props = [{"id": str(p["plot_id"]), "style": _plot_style(str(p.get("idle_status") or "n/a")),
-                 "tip": _plot_tip(p), "popup": _plot_popup(p)} for p in recs]
-    layers["plots"] = _geojson(feature_collection(plots, pl_props, basemap), "plots").add_to(g_p)
+    layers["plots"] = fast_layer(plots_blob(plots, basemap)).add_to(g_p)
     g_l = folium.FeatureGroup(name="地块面积 Plot acreage (亩 mu)").add_to(m)
-    labels = [{"label": f'<div class="qygeo-label plot">{esc(p.get("plot_id"))}<br>'
-                        f'{_num(p.get("area_mu"), 1)} 亩</div>'} for p in recs]
-    layers["plot_labels"] = _geojson(
-        feature_collection(label_points(plots), labels, basemap) if len(plots)
-        else {"type": "FeatureCollection", "features": []}, "plot_labels",
-        labels=True).add_to(g_l)
+    layers["plot_labels"] = layers["plots"].labels.add_to(g_l)
 
     note = "" if len(plots) else ('<p class="sub">此园区在地块图层中无地块 '
                                   "No plots of this park in the plots layer.</p>")
@@ -1031,10 +1026,9 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap) -> folium
              + note + _kv(_park_figures(r)))
     _html_control(panel, position="topright", css_class="qygeo-box qygeo-panel",
                   element_id="qygeo-panel").add_to(m)
-    counts: dict[str, int] = {}
-    for p in recs:
-        s = str(p.get("idle_status") or "n/a")
-        counts[s] = counts.get(s, 0) + 1
+    status = plots["idle_status"] if "idle_status" in plots.columns else None
+    counts: dict[str, int] = {} if status is None else \
+        status.astype(object).where(status.notna(), "n/a").astype(str).value_counts().to_dict()
     legend = ("<b>地块状态 Plot status</b>"
               '<br><span class="sub">MLR Order No. 53 (闲置土地处置办法)</span>'
               + "".join(_legend_row(f"{lbl} ({counts.get(s, 0)})",
