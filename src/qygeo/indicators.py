@@ -132,36 +132,59 @@ class PlotColumns:
     def __init__(self, plots: pd.DataFrame) -> None:
         self.plots = plots
         self.n = len(plots)
+        self._index: np.ndarray | None = None  # rows of the whole table, for a subset
+        self._parent: PlotColumns | None = None
         self._num: dict[str, np.ndarray] = {}
         self._known: dict[str, np.ndarray] = {}
         self._uses: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._idle: tuple[np.ndarray, np.ndarray] | None = None
 
+    def subset(self, rows: np.ndarray) -> PlotColumns:
+        """The rows in boolean mask *rows* (one park's plots), reusing the converted columns."""
+        sub = PlotColumns(self.plots)
+        sub._parent = self
+        sub._index = np.flatnonzero(rows)
+        sub.n = len(sub._index)
+        return sub
+
     def has(self, col: str) -> bool:
         """Whether the table has column *col*."""
         return col in self.plots.columns
 
+    def column(self, col: str) -> pd.Series:
+        """Column *col* as in the table (its rows only, for a subset)."""
+        s = self.plots[col]
+        return s if self._index is None else s.iloc[self._index]
+
     def num(self, col: str) -> np.ndarray:
         """Column *col* as float64 (unparsable values NaN)."""
         if col not in self._num:
-            import pandas as pd
+            if self._parent is not None:
+                self._num[col] = self._parent.num(col)[self._index]
+            else:
+                import pandas as pd
 
-            self._num[col] = pd.to_numeric(self.plots[col], errors="coerce").to_numpy(
-                dtype="float64")
+                self._num[col] = pd.to_numeric(self.plots[col], errors="coerce").to_numpy(
+                    dtype="float64")
         return self._num[col]
 
     def known(self, col: str) -> np.ndarray:
         """Where column *col* has a number."""
         if col not in self._known:
-            self._known[col] = ~np.isnan(self.num(col))
+            self._known[col] = (self._parent.known(col)[self._index] if self._parent is not None
+                                else ~np.isnan(self.num(col)))
         return self._known[col]
 
     def idle(self) -> tuple[np.ndarray, np.ndarray]:
         """``idle_status``: judged by the rule (not ``n/a``), and ``idle``."""
         if self._idle is None:
-            status = self.plots["idle_status"]
-            self._idle = ((status != "n/a").to_numpy(dtype=bool, na_value=False),
-                          (status == "idle").to_numpy(dtype=bool, na_value=False))
+            if self._parent is not None:
+                judged, idle = self._parent.idle()
+                self._idle = (judged[self._index], idle[self._index])
+            else:
+                status = self.plots["idle_status"]
+                self._idle = ((status != "n/a").to_numpy(dtype=bool, na_value=False),
+                              (status == "idle").to_numpy(dtype=bool, na_value=False))
         return self._idle
 
     def ids(self, mask: np.ndarray, limit: int = 5) -> str:
@@ -169,7 +192,8 @@ class PlotColumns:
         if "plot_id" not in self.plots.columns:
             return ""
         rows = np.flatnonzero(mask)
-        ids = [str(v) for v in self.plots["plot_id"].iloc[rows[:limit]]]
+        first = rows[:limit] if self._index is None else self._index[rows[:limit]]
+        ids = [str(v) for v in self.plots["plot_id"].iloc[first]]
         more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
         return ", ".join(ids) + more
 
@@ -181,18 +205,21 @@ class PlotColumns:
         if self._uses is None:
             import pandas as pd
 
+            if self._parent is not None:
+                self._uses = tuple(a[self._index] for a in self._parent.uses())  # type: ignore[assignment]
+                return self._uses  # type: ignore[return-value]
             if "land_use" not in self.plots.columns:
                 no = np.zeros(self.n, dtype=bool)
                 self._uses = (no, no, no)
                 return self._uses
-            values = self.plots["land_use"].astype("object").to_numpy()
-            codes, uniques = pd.factorize(values)  # missing-like values get -1
-            norm = [str(v).strip().lower() for v in uniques]
+            codes, uniques = pd.factorize(self.plots["land_use"])  # missing-like values: -1
+            norm = [str(v).strip().lower() for v in np.asarray(uniques, dtype=object)]
             share = np.array([u in INDUSTRIAL_SHARE_USES for u in norm] + [False])[codes]
             industrial = np.array([u in INDUSTRIAL_USES for u in norm] + [False])[codes]
             unknown = codes < 0
             if unknown.any():  # None and NaN are unknown; other missing markers are a text
-                unknown[unknown] = [not _present(v) for v in values[unknown]]
+                values = self.plots["land_use"].iloc[np.flatnonzero(unknown)]
+                unknown[unknown] = [not _present(v) for v in values.astype("object")]
             self._uses = (unknown, share, industrial)
         return self._uses
 
@@ -258,7 +285,9 @@ def park_indicators(plots: pd.DataFrame | PlotColumns, *, park_area_m2: float,
         Indicator key → :class:`Indicator`.
     """
     cols = plots if isinstance(plots, PlotColumns) else PlotColumns(plots)
-    rows = np.ones(cols.n, dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+    if rows is not None:  # the park's rows only, from here on
+        cols = cols.subset(np.asarray(rows, dtype=bool))
+    rows = np.ones(cols.n, dtype=bool)
     attrs = dict(park_attrs or {})
     out: dict[str, Indicator] = {}
     n = int(rows.sum())
@@ -338,7 +367,7 @@ def _disposal_rate(cols: PlotColumns, area: np.ndarray, rows: np.ndarray) -> Ind
     import pandas as pd
 
     # The park's dates parsed together: pandas infers one date format per call.
-    disposed = pd.to_datetime(cols.plots["idle_disposed_on"][rows],
+    disposed = pd.to_datetime(cols.column("idle_disposed_on")[rows],
                               errors="coerce").notna().to_numpy()
     idle = idle_all[rows]
     total = idle | disposed
