@@ -12,7 +12,8 @@ this module computes nothing but map presentation):
   hatched overlay whose popups say project, enterprise, since when and why;
 * one **park map** per park (``parks/<park_id>.html``): its plots coloured by
   idle status and labelled with their acreage in mu, and a panel with the
-  park's report figures.
+  park's report figures. Parks hold up to tens of thousands of plots, so the
+  plots are one compact blob drawn on a canvas (:mod:`qygeo.maps_fast`).
 
 Safety: every value from the data that reaches a page goes through
 :func:`html.escape` here, in Python; the pages' JavaScript only inserts those
@@ -519,14 +520,14 @@ def _outline_minimap(fc: dict[str, Any]) -> Any:
 
 
 def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
-             outline: dict[str, Any]) -> folium.Map:
+             outline: dict[str, Any], *, prefer_canvas: bool = False) -> folium.Map:
     import folium
     from branca.element import Element
     from folium import plugins
 
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     m = folium.Map(location=centre, zoom_start=9, tiles=None, control_scale=True,
-                   max_zoom=MAX_ZOOM, width="100%", height="100%")
+                   max_zoom=MAX_ZOOM, width="100%", height="100%", prefer_canvas=prefer_canvas)
     m.default_js = [(n, u) for n, u in m.default_js if n not in UNUSED_FOLIUM_ASSETS]
     m.default_css = [(n, u) for n, u in m.default_css if n not in UNUSED_FOLIUM_ASSETS]
     root = m.get_root()
@@ -728,37 +729,6 @@ def _idle_for(days: Any) -> str:
         return "—"
     d = int(days)
     return f"{d:,} 天 days ({d / 365.2425:.1f} 年 years)"
-
-
-def _plot_popup(r: dict[str, Any]) -> str:
-    status = str(r.get("idle_status") or "n/a")
-    rows = [
-        ("项目 Project", esc(r.get("project"))),
-        ("企业 Enterprise", esc(r.get("enterprise"))),
-        ("用途 Land use", esc(r.get("land_use"))),
-        ("面积 Area", f"{_num(r.get('area_mu'), 1)} 亩 mu"),
-        ("状态 Status", esc(PLOT_STATUS.get(status, (status,))[0])),
-        ("原因 Why", esc(r.get("idle_reason")) if _present(r.get("idle_reason")) else "—"),
-        ("闲置起 Idle since", _date(r.get("idle_since"))),
-        ("闲置时长 Idle for", _idle_for(r.get("idle_days")) if status == "idle" else "—"),
-        ("合同 Contract", _date(r.get("contract_date"))),
-        ("约定开工 Agreed start", _date(r.get("agreed_start_date"))),
-        ("实际开工 Actual start", _date(r.get("actual_start_date"))),
-        ("停工 Suspended since", _date(r.get("suspended_since"))),
-        ("延误原因 Delay cause", esc(r.get("delay_cause"))),
-        ("约定投资 Agreed investment", _yi(r.get("agreed_investment_yuan"))),
-        ("已投资 Invested", _yi(r.get("invested_yuan"))),
-        ("已开发 Developed", f"{_int(r.get('developed_area_m2'))} m²"),
-        ("闲置费 Idle fee", _yi(r.get("idle_fee_yuan"))),
-    ]
-    return f"<b>地块 Plot {esc(r.get('plot_id'))}</b>" + _kv(rows)
-
-
-def _plot_tip(r: dict[str, Any]) -> str:
-    status = str(r.get("idle_status") or "n/a")
-    return (f"<b>{esc(r.get('plot_id'))}</b> {esc(r.get('project'))}<br>"
-            f"{esc(r.get('enterprise'))}<br>{esc(PLOT_STATUS.get(status, (status,))[0])}"
-            f" · {_num(r.get('area_mu'), 1)} 亩 mu")
 
 
 def _plot_style(status: str) -> dict[str, Any]:
@@ -983,7 +953,7 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap) -> folium
     name = _names(r.get("name_zh"), r.get("name_en"))
     m = _new_map(basemap, bounds_latlon(frame, basemap),
                  f"{r.get('name_zh') or ''} {r.get('name_en') or ''} — qygeo".strip(),
-                 outline_fc)
+                 outline_fc, prefer_canvas=True)  # one canvas: plots hover above the park
     layers: dict[str, Any] = {}
 
     if len(district):
@@ -1008,7 +978,7 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap) -> folium
                               "park").add_to(g_b)
 
     # The plots as one compact blob drawn on a canvas: big parks hold tens of thousands.
-    from .maps_fast import fast_layer, plots_blob
+    from .maps_fast import LABELS_ALL_MAX, LABELS_IN_VIEW_MAX, fast_layer, plots_blob
 
     g_p = folium.FeatureGroup(name="地块 Plots by idle status").add_to(m)
     layers["plots"] = fast_layer(plots_blob(plots, basemap)).add_to(g_p)
@@ -1035,7 +1005,9 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap) -> folium
                                     HATCH_SWATCH if s == "idle" else _swatch(c, opacity=0.7))
                         for s, (lbl, c) in PLOT_STATUS.items())
               + '<span class="sub">地块面积标注 acreage labels: zoom ≥ '
-              f"{PLOT_LABEL_MIN_ZOOM}</span>")
+              f"{PLOT_LABEL_MIN_ZOOM}"
+              + (f", ≤ {LABELS_IN_VIEW_MAX} plots in view" if len(plots) > LABELS_ALL_MAX else "")
+              + "</span>")
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)

@@ -4,7 +4,10 @@
 style, tooltip and popup HTML, and draws it as an SVG path: a park page with
 50,000 plots is tens of megabytes and takes seconds to open. Here the plots
 layer of a park page is instead one JSON blob read by a small inline script
-(:data:`FAST_JS`) that draws it with Leaflet's canvas renderer (``L.canvas``):
+(:data:`FAST_JS`) that draws it with Leaflet's canvas renderer: the page's map
+must be created with ``preferCanvas`` (folium's ``prefer_canvas=True``), so that
+the plots and the outlines under them share one canvas and the topmost shape
+under the mouse gets the hover, wherever it is:
 
 * **geometry** — every ring's vertices rounded to 6 decimals (about 0.1 m,
   :data:`qygeo.layers.COORD_PRECISION`), as integer micro-degree deltas
@@ -475,8 +478,7 @@ window.qygeoFast = window.qygeoFast || (function () {
     }
     function layer(d) {
         var n = d.n, s = ints(d.s), g = ints(d.g), rv = ints(d.r), lb = ints(d.lb),
-            pf = d.f ? ints(d.f) : null, rp = d.p ? ints(d.p) : null,
-            renderer = L.canvas({padding: 0.3, tolerance: 1}), cols = {}, pattern = null;
+            pf = d.f ? ints(d.f) : null, rp = d.p ? ints(d.p) : null, cols = {}, pattern = null;
         d.cols.forEach(function (c) { cols[c.k] = {v: c.v, c: c.c ? ints(c.c) : null}; });
         function val(k, i) { var c = cols[k]; return c.v[c.c ? c.c[i] : i]; }
         function fill(t, i) {
@@ -488,7 +490,6 @@ window.qygeoFast = window.qygeoFast || (function () {
             if (o.hatch) { delete o.hatch; o.fillColor = pattern || (pattern = hatch()); }
             return o;
         });
-        var styles = base.map(function (st) { return L.extend({renderer: renderer}, st); });
         var feats = new Array(n), pts = new Array(n), y = d.o[0], x = d.o[1],
             gi = 0, ri = 0, pi = 0;
         for (var i = 0; i < n; i++) {
@@ -507,11 +508,13 @@ window.qygeoFast = window.qygeoFast || (function () {
                 }
                 parts[p] = rings;
             }
-            var f = L.polygon(np === 1 ? parts[0] : parts, styles[s[i]]);
+            var f = L.polygon(np === 1 ? parts[0] : parts, base[s[i]]);
+            pts[i] = L.latLng((fy + lb[2 * i]) / 1e6, (fx + lb[2 * i + 1]) / 1e6);
             f.qygeoIndex = i;
             f.qygeoStatus = s[i];
+            f.qygeoLabelPoint = pts[i];
+            if (cols.id) { f.qygeoId = val('id', i); }
             feats[i] = f;
-            pts[i] = L.latLng((fy + lb[2 * i]) / 1e6, (fx + lb[2 * i + 1]) / 1e6);
         }
         var group = L.featureGroup(feats);
         group.bindTooltip(function (f) { return fill(d.tip, f.qygeoIndex); },
