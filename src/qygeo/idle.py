@@ -227,23 +227,34 @@ def check_stored_idle(plots: pd.DataFrame, classified: pd.DataFrame) -> pd.DataF
     col = stored_idle_column(plots)
     if col is None:
         return pd.DataFrame(columns=cols)
-    rows = []
+    same = classified.index.equals(plots.index)
+    verdict = classified[["idle_status", "idle_reason"]]
+    verdict = verdict if same else verdict.loc[plots.index]
+    status = verdict["idle_status"].to_numpy(dtype=object)
+    raw = plots[col].astype(object).to_numpy()
+    # Each distinct stored value is read once; missing-like values (code -1) are no flag.
+    codes, uniques = pd.factorize(raw)
+    flags = np.array([{True: 1, False: 0, None: -1}[_as_flag(u)] for u in uniques] + [-1],
+                     dtype=np.int8)[codes]
+    unreadable = codes >= 0
+    unreadable[unreadable] = flags[unreadable] < 0
+    missing = np.flatnonzero(codes < 0)  # None and NaN are empty; pd.NA, NaT are not flags
+    unreadable[missing] = [v is not None and not (isinstance(v, float) and np.isnan(v))
+                           for v in raw[missing]]
+    rule_idle = status == STATUS_IDLE
+    disagree = (status != STATUS_UNKNOWN) & (
+        unreadable | ((flags >= 0) & ((flags == 1) != rule_idle)))
     ids = plots["plot_id"] if "plot_id" in plots.columns else pd.Series(plots.index, plots.index)
-    for i, raw in plots[col].items():
-        status = classified.at[i, "idle_status"]
-        if status == STATUS_UNKNOWN:
-            continue
-        flag = _as_flag(raw)
-        rule_idle = status == STATUS_IDLE
-        if flag is None and raw is not None and not (isinstance(raw, float) and np.isnan(raw)):
-            problem = f"stored value {raw!r} is not a yes/no flag"
-        elif flag is None or flag == rule_idle:
-            continue
-        elif flag:
-            problem = f"stored as idle, but the rule says {status}"
+    rows = []
+    for i in np.flatnonzero(disagree):
+        value, rule = raw[i], status[i]
+        if unreadable[i]:
+            problem = f"stored value {value!r} is not a yes/no flag"
+        elif flags[i] == 1:
+            problem = f"stored as idle, but the rule says {rule}"
         else:
             problem = "stored as not idle, but the rule says idle"
-        rows.append({"plot_id": ids.at[i], "stored_column": col, "stored_value": raw,
-                     "rule_status": status, "rule_reason": classified.at[i, "idle_reason"],
+        rows.append({"plot_id": ids.iloc[i], "stored_column": col, "stored_value": value,
+                     "rule_status": rule, "rule_reason": verdict["idle_reason"].iloc[i],
                      "problem": problem})
     return pd.DataFrame(rows, columns=cols)
