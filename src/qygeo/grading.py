@@ -307,6 +307,27 @@ def _group_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np
     return out
 
 
+def _joined(ids: pd.Series, rows: np.ndarray, starts: np.ndarray,
+            sizes: np.ndarray) -> list[str]:
+    """``;``-join of ``ids[rows[start:start+size]]`` for each group (in Arrow when it can)."""
+    import pandas as pd
+
+    dtype = ids.dtype
+    if (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+            and not ids.isna().any()):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = pa.array(ids.array)
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        offsets = pa.array(np.r_[starts, len(rows)].astype(np.int64))
+        lists = pa.LargeListArray.from_arrays(offsets, values.take(pa.array(rows)))
+        return pc.binary_join(lists, pa.scalar(";", values.type)).to_pylist()
+    texts = ids.to_numpy(dtype=object)[rows].tolist()
+    return [";".join(texts[a:a + k]) for a, k in zip(starts.tolist(), sizes.tolist(), strict=True)]
+
+
 def grade_enterprises(plots: pd.DataFrame, config: GradingConfig, *,
                       reasons: bool = True) -> pd.DataFrame:
     """Grade each enterprise on all its plots together (amounts and land summed).
@@ -353,9 +374,7 @@ def grade_enterprises(plots: pd.DataFrame, config: GradingConfig, *,
     names = np.asarray(uniques, dtype=object)[np.argsort(rank)][group[first]]
     agg = pd.DataFrame({"enterprise": names, "plot_count": sizes.astype("int64")})
     if "plot_id" in plots.columns:
-        ids = plots["plot_id"].astype(str).to_numpy(dtype=object)[rows].tolist()
-        agg["plot_ids"] = [";".join(ids[a:a + k]) for a, k in
-                           zip(first.tolist(), sizes.tolist(), strict=True)]
+        agg["plot_ids"] = _joined(plots["plot_id"].astype(str), rows, first, sizes)
     else:
         agg["plot_ids"] = ""
     for c in ENTERPRISE_SUMS:
