@@ -175,6 +175,9 @@ def test_big_page_loads_with_every_plot_and_no_errors(big, page):
     idle = int((big.plots["idle_status"] == "idle").sum())
     assert page.evaluate("qygeo.layers.plots.getLayers().filter("
                          "l => l.options.fillColor instanceof CanvasPattern).length") == idle
+    # Styles are shared: every plot's options inherit from its status's one object.
+    assert page.evaluate("qygeo.layers.plots.getLayers().every(l => Object.getPrototypeOf("
+                         "l.options) === qygeo.layers.plots.qygeoStyles[l.qygeoStatus])")
     # One canvas for the plots and the outlines under them; no SVG path at all.
     assert page.locator(".folium-map > .leaflet-map-pane .leaflet-overlay-pane canvas").count() == 1
     assert page.locator(".folium-map > .leaflet-map-pane path").count() == 0
@@ -201,6 +204,7 @@ def test_hovering_a_plot_shows_its_tooltip_and_markup_stays_text(big, page):
         "(id) => qygeo.layers.plots.getLayers().findIndex(l => l.qygeoId === id)", first)
     assert index >= 0
     x, y = _plot_point(page, index)
+    assert page.evaluate("qygeo.layers.plots.qygeoStyles.every(o => o.stroke)")  # zoomed in
     page.mouse.move(x - 2, y - 2)
     page.mouse.move(x, y)
     tip = page.locator(".leaflet-tooltip")

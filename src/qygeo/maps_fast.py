@@ -35,6 +35,7 @@ under the mouse gets the hover, wherever it is:
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -283,6 +284,23 @@ def column(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(frame), index=frame.index, dtype=object)
 
 
+@dataclass(frozen=True)
+class Number:
+    """:func:`qygeo.maps._num` with *digits* decimals, also over many floats at once."""
+
+    digits: int
+
+    def __call__(self, v: Any) -> str:
+        from .maps import _num
+
+        return _num(v, self.digits)
+
+    def many(self, values: list[float]) -> list[str]:
+        """The same as calling it on each value, without the per-value checks for floats."""
+        spec = f",.{self.digits}f"
+        return [format(v, spec) if math.isfinite(v) else "n/a" for v in values]
+
+
 def _esc() -> Callable[[Any], str]:
     from .maps import esc
 
@@ -312,7 +330,12 @@ def encode_column(raw: pd.Series, fmt: Callable[[Any], str]) -> tuple[list[str],
         raw = raw.astype(object)  # arrow-backed strings iterate slowly
     codes, uniques = pd.factorize(raw, use_na_sentinel=False)
     values = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
-    texts = _esc_many(values) if fmt is _esc() else [fmt(v) for v in values]
+    if fmt is _esc():
+        texts = _esc_many(values)
+    elif isinstance(fmt, Number) and raw.dtype.kind == "f":
+        texts = fmt.many(values)
+    else:
+        texts = [fmt(v) for v in values]
     codes2, table = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
     return [str(t) for t in table], np.asarray(codes2, dtype=np.int64)[codes]
 
@@ -364,7 +387,7 @@ def _plot_fields() -> list[Field]:
         Field("project", "项目 Project", col("project"), maps.esc),
         Field("enterprise", "企业 Enterprise", col("enterprise"), maps.esc),
         Field("land_use", "用途 Land use", col("land_use"), maps.esc),
-        Field("area", "面积 Area", col("area_mu"), lambda v: maps._num(v, 1), " 亩 mu"),
+        Field("area", "面积 Area", col("area_mu"), Number(1), " 亩 mu"),
         Field("status", "状态 Status", status,
               lambda s: maps.esc(maps.PLOT_STATUS.get(s, (s,))[0])),
         Field("why", "原因 Why", col("idle_reason"),
@@ -379,7 +402,7 @@ def _plot_fields() -> list[Field]:
         Field("agreed_inv", "约定投资 Agreed investment", col("agreed_investment_yuan"),
               maps._yi),
         Field("invested", "已投资 Invested", col("invested_yuan"), maps._yi),
-        Field("developed", "已开发 Developed", col("developed_area_m2"), maps._int, " m²"),
+        Field("developed", "已开发 Developed", col("developed_area_m2"), Number(0), " m²"),
         Field("idle_fee", "闲置费 Idle fee", col("idle_fee_yuan"), maps._yi),
     ]
 
@@ -452,14 +475,14 @@ def from_page(page: str) -> list[dict[str, Any]]:
 FAST_JS = """
 window.qygeoFast = window.qygeoFast || (function () {
     function ints(s) {
-        var out = [], v = 0, shift = 0, b;
+        var out = new Int32Array(s.length), k = 0, v = 0, shift = 0, b;
         for (var i = 0, n = s.length; i < n; i++) {
             b = s.charCodeAt(i) - 63;
             v |= (b & 31) << shift;
             shift += 5;
-            if (b < 32) { out.push(v & 1 ? ~(v >>> 1) : v >>> 1); v = 0; shift = 0; }
+            if (b < 32) { out[k++] = v & 1 ? ~(v >>> 1) : v >>> 1; v = 0; shift = 0; }
         }
-        return out;
+        return out.subarray(0, k);
     }
     function hatch() {
         var c = document.createElement('canvas'), x;
@@ -484,10 +507,14 @@ window.qygeoFast = window.qygeoFast || (function () {
         function fill(t, i) {
             return t.replace(/\\{(\\w+)\\}/g, function (m, k) { return val(k, i); });
         }
+        // One options object per status, the prototype of every feature's options: a
+        // feature owns only what hover changes. Plots are small: no clipping to the
+        // view, no 1-pixel simplification, cheap mitred joins.
         var base = d.styles.map(function (st) {
-            // Plots are small: no clipping to the view, no 1-pixel simplification.
-            var o = L.extend({noClip: true, smoothFactor: 0}, st);
+            var o = L.extend(Object.create(L.Polygon.prototype.options),
+                             {noClip: true, smoothFactor: 0, lineJoin: 'miter'}, st);
             if (o.hatch) { delete o.hatch; o.fillColor = pattern || (pattern = hatch()); }
+            o.qygeoOutline = o.stroke;
             return o;
         });
         var feats = new Array(n), pts = new Array(n), y = d.o[0], x = d.o[1],
@@ -508,7 +535,8 @@ window.qygeoFast = window.qygeoFast || (function () {
                 }
                 parts[p] = rings;
             }
-            var f = L.polygon(np === 1 ? parts[0] : parts, base[s[i]]);
+            var f = L.polygon(np === 1 ? parts[0] : parts);
+            f.options = Object.create(base[s[i]]);
             pts[i] = L.latLng((fy + lb[2 * i]) / 1e6, (fx + lb[2 * i + 1]) / 1e6);
             f.qygeoIndex = i;
             f.qygeoStatus = s[i];
@@ -531,8 +559,29 @@ window.qygeoFast = window.qygeoFast || (function () {
         group.on('mouseover', function (e) {
             e.layer.setStyle({weight: (base[e.layer.qygeoStatus].weight || 1) + 2});
         });
-        group.on('mouseout', function (e) { e.layer.setStyle(base[e.layer.qygeoStatus]); });
+        group.on('mouseout', function (e) {
+            delete e.layer.options.weight;
+            e.layer.redraw();
+        });
         group.qygeoStyles = base;
+        // Big pages zoomed out below the label zoom: outline only the idle plots (the
+        // others are a few pixels wide, and outlining them doubles the drawing time).
+        function outlines() {
+            var on = !gmap || n <= d.labelsAll || gmap.getZoom() >= d.labelMinZoom;
+            base.forEach(function (o, k) {
+                o.stroke = o.qygeoOutline && (on || d.styles[k].hatch === true);
+            });
+        }
+        var gmap = null;
+        group.on('add', function () {
+            gmap = group._map;
+            gmap.on('zoomend', outlines);
+            outlines();
+        });
+        group.on('remove', function () {
+            if (gmap) { gmap.off('zoomend', outlines); }
+            gmap = null;
+        });
 
         // Acreage labels: all of them on small pages (CSS hides them when zoomed out),
         // otherwise those in view from the label zoom on, and none when too many are.
