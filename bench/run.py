@@ -328,6 +328,8 @@ def bench_maps(counts: list[int], runs: int, browser: bool) -> list[dict[str, An
     First paint is measured on self-contained copies of both pages (assets
     inlined by :mod:`qygeo.assets`, untimed), the median of *runs* loads.
     """
+    import gc
+
     import geopandas as gpd
 
     from qygeo.assets import inline_assets
@@ -349,6 +351,7 @@ def bench_maps(counts: list[int], runs: int, browser: bool) -> list[dict[str, An
             for r in range(runs):
                 for k, build in builders.items():
                     say(f"map {n:,} plots: {k} build run {r + 1}/{runs}")
+                    gc.collect()  # each run starts from a collected heap, not the other's garbage
                     t, html[k] = timed(build)
                     times[k].append(t)
             row: dict[str, Any] = {"plots": n}
