@@ -236,3 +236,16 @@ def test_markup_plot_shows_as_text(big, page):
     assert SCRIPT_BREAK in page.inner_text(".leaflet-tooltip")
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"], img[onerror]').length") == 0
     assert page.problems == {"errors": [], "blocked": [], "dialogs": []}
+
+
+def test_plots_are_shifted_to_gcj02_on_gaode_tiles(big):
+    import geopandas as gpd
+    from pyproj import Geod
+
+    plots = gpd.GeoDataFrame(big.plots[["plot_id"]].iloc[:3], geometry=[
+        shapely.box(113.30, 23.70, 113.301, 23.701)] * 3, crs="EPSG:4326")
+    osm, _ = maps_fast.decode_geometry(maps_fast.plots_blob(plots, get_basemap("osm")))
+    gaode, _ = maps_fast.decode_geometry(maps_fast.plots_blob(plots, get_basemap("gaode")))
+    (x0, y0), (x1, y1) = osm[0][0][0][0], gaode[0][0][0][0]
+    _, _, dist_m = Geod(ellps="WGS84").inv(x0, y0, x1, y1)
+    assert 500 < dist_m < 700, dist_m
