@@ -118,7 +118,7 @@ def test_duplicate_plot_ids_are_refused(plots, parks, tmp_path):
         engine.plot_table_from_file(path, parks, AS_OF)
 
 
-def test_geoarrow_decode_gives_the_numpy_decoders_doubles(plots):
+def test_geoarrow_decode_gives_the_shapely_decoders_doubles(plots):
     """Both WKB decoders give the same coordinates and leave the same rows to shapely."""
     import pyarrow as pa
     import shapely
@@ -130,7 +130,7 @@ def test_geoarrow_decode_gives_the_numpy_decoders_doubles(plots):
     wkb = pa.array(shapely.to_wkb(geoms), type=pa.binary())
     fast = engine._decode_geoarrow(wkb)
     assert fast is not None
-    slow = engine.decode_polygons_numpy(wkb)
+    slow = engine.decode_polygons_shapely(wkb)
     for a, b in ((fast[0].x, slow[0].x), (fast[0].y, slow[0].y),
                  (fast[0].starts, slow[0].starts), (fast[0].rows, slow[0].rows),
                  (fast[1], slow[1])):

@@ -8,8 +8,8 @@ arithmetic, so this module computes the same figures from the raw columns:
 
 1. **Read only what the report needs** (:data:`REPORT_COLUMNS`): from
    GeoParquet with pyarrow, from other formats with pyogrio's Arrow reader.
-2. **Decode WKB polygons** (:func:`decode_polygons`, with geoarrow-c when
-   installed, else numpy): single-ring polygons — nearly every land plot —
+2. **Decode WKB polygons** (:func:`decode_polygons`, with geoarrow-c, else
+   shapely): single-ring polygons — nearly every land plot —
    become flat coordinate arrays without a shapely object each; anything
    else (holes, multipolygons, Z) goes through :func:`shapely.from_wkb`.
 3. **Areas** in :data:`qygeo.crs.EQUAL_AREA_CRS` by projecting the flat
@@ -197,17 +197,12 @@ class Rings:
     rows: np.ndarray
 
 
-def _u32(data: np.ndarray, at: np.ndarray) -> np.ndarray:
-    b = data[at[:, None] + np.arange(4)].astype(np.uint32)
-    return b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16) | (b[:, 3] << 24)
-
-
 def decode_polygons(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
     """Decode the single-ring 2-D WKB polygons of *wkb*.
 
-    With geoarrow-c (``pip install 'qygeo[fast]'``) the WKB is parsed in C
-    (:func:`geoarrow.pyarrow.as_geoarrow`, about ten times faster); otherwise,
-    or when the column mixes geometry types, by :func:`decode_polygons_numpy`.
+    geoarrow-c parses the WKB in C (:func:`geoarrow.pyarrow.as_geoarrow`,
+    about ten times faster than shapely); when the column mixes geometry types
+    it cannot, and :func:`decode_polygons_shapely` does.
     The coordinates are the same doubles either way.
 
     Returns
@@ -217,7 +212,7 @@ def decode_polygons(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
         (nulls, holes, multipolygons, other dimensions).
     """
     got = _decode_geoarrow(wkb)
-    return got if got is not None else decode_polygons_numpy(wkb)
+    return got if got is not None else decode_polygons_shapely(wkb)
 
 
 def _decode_geoarrow(wkb: pa.Array) -> tuple[Rings, np.ndarray] | None:
@@ -228,7 +223,7 @@ def _decode_geoarrow(wkb: pa.Array) -> tuple[Rings, np.ndarray] | None:
         return None
     try:
         arr = ga.as_geoarrow(ga.wkb().wrap_array(wkb), coord_type=ga.CoordType.SEPARATED)
-    except Exception:  # noqa: BLE001 - anything geoarrow cannot take goes the numpy way
+    except Exception:  # noqa: BLE001 - anything geoarrow cannot take goes the shapely way
         return None
     if (arr.type.geometry_type != ga.GeometryType.POLYGON
             or arr.type.dimensions != ga.Dimensions.XY):
@@ -259,57 +254,32 @@ def _decode_geoarrow(wkb: pa.Array) -> tuple[Rings, np.ndarray] | None:
     return Rings(x[take], y[take], first, rows), rest
 
 
-def decode_polygons_numpy(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
-    """Decode the single-ring little-endian 2-D WKB polygons of *wkb* with numpy.
+def decode_polygons_shapely(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
+    """Decode the single-ring 2-D WKB polygons of *wkb* with shapely (the fallback).
+
+    Used when geoarrow-c cannot take the column (mixed geometry types): shapely
+    parses every row and :func:`shapely.to_ragged_array` lays the single-ring
+    polygons out flat.
 
     Returns
     -------
     (Rings, numpy.ndarray)
         The decoded polygons and the rows left for :func:`shapely.from_wkb`
-        (nulls, holes, multipolygons, other byte orders or dimensions).
+        (nulls, holes, multipolygons, other dimensions).
     """
-    import pyarrow as pa
+    import shapely
 
-    n = len(wkb)
-    if pa.types.is_large_binary(wkb.type):
-        off_type = np.int64
-    elif pa.types.is_binary(wkb.type):
-        off_type = np.int32
-    else:
-        wkb = wkb.cast(pa.binary())
-        off_type = np.int32
-    bufs = wkb.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=off_type)[wkb.offset: wkb.offset + n + 1].astype(
-        np.int64)
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(
-        0, np.uint8)
-    valid = np.ones(n, dtype=bool)
-    if wkb.null_count:
-        valid = ~np.asarray(wkb.is_null().to_numpy(zero_copy_only=False))
-    lens = np.diff(offsets)
-    starts = offsets[:-1]
-    ok = valid & (lens >= 13)
-    cand = np.flatnonzero(ok)
-    ok[cand] = data[starts[cand]] == 1
-    cand = np.flatnonzero(ok)
-    ok[cand] = (_u32(data, starts[cand] + 1) == 3) & (_u32(data, starts[cand] + 5) == 1)
-    cand = np.flatnonzero(ok)
-    npts = np.zeros(n, dtype=np.int64)
-    npts[cand] = _u32(data, starts[cand] + 9)
-    ok[cand] = (lens[cand] == 13 + 16 * npts[cand]) & (npts[cand] >= 4)
+    geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+    ok = ((shapely.get_type_id(geoms) == 3) & ~shapely.has_z(geoms)
+          & (shapely.get_num_interior_rings(geoms) == 0) & ~shapely.is_empty(geoms))
     rows = np.flatnonzero(ok)
     rest = np.flatnonzero(~ok)
     if len(rows) == 0:
         empty = np.zeros(0)
         return Rings(empty, empty, np.zeros(1, np.int64), rows), rest
-    keep = np.zeros(len(data) + 1, dtype=np.int8)
-    np.add.at(keep, starts[rows] + 13, 1)
-    np.add.at(keep, offsets[rows + 1], -1)
-    mask = np.cumsum(keep[:-1], dtype=np.int8).view(bool)
-    coords = data[mask].view("<f8")
-    first = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(npts[rows], out=first[1:])
-    return Rings(coords[0::2].copy(), coords[1::2].copy(), first, rows), rest
+    _, coords, (ring_offsets, _poly_offsets) = shapely.to_ragged_array(geoms[rows])
+    return Rings(np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]),
+                 ring_offsets.astype(np.int64), rows), rest
 
 
 # --------------------------------------------------------------------------- areas
