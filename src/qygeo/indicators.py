@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import metrics
+from .values import present as _present
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -253,10 +254,6 @@ def _sum_ratio(key: str, cols: PlotColumns, num_col: str, den_col: str, rows: np
         basis += f"; left out for lacking {num_col} or {den_col}: {cols.ids(lacking)}"
         return Indicator(key, value, STATUS_PARTIAL, basis)
     return Indicator(key, value, STATUS_OK, basis)
-
-
-def _present(v: Any) -> bool:
-    return v is not None and not (isinstance(v, float) and np.isnan(v))
 
 
 def park_indicators(plots: pd.DataFrame | PlotColumns, *, park_area_m2: float,

@@ -44,6 +44,7 @@ from urllib.parse import quote
 from . import metrics
 from .basemaps import Basemap, get_basemap
 from .errors import QygeoError
+from .values import present
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -140,18 +141,7 @@ def _g(v: float) -> str:
 
 
 def _present(v: Any) -> bool:
-    if v is None:
-        return False
-    try:
-        import pandas as pd
-
-        if v is pd.NA or v is pd.NaT:
-            return False
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(v, float) and math.isnan(v):
-        return False
-    return not (isinstance(v, str) and not v.strip())
+    return present(v, blank=True)
 
 
 def esc(v: Any) -> str:

@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from . import metrics
 from .errors import QygeoError, UnknownParkError
+from .values import json_value
+from .values import present as _present
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -409,16 +409,6 @@ def _join_sources(stats_source: Any, boundary_source: Any) -> str:
     return "; ".join(parts)
 
 
-def _present(v: Any) -> bool:
-    return v is not None and not (isinstance(v, float) and math.isnan(v)) and v is not pd_na()
-
-
-def pd_na() -> Any:
-    import pandas as pd
-
-    return pd.NA
-
-
 def _num(v: Any) -> float:
     return float(v) if _present(v) else math.nan
 
@@ -426,23 +416,7 @@ def _num(v: Any) -> float:
 # --------------------------------------------------------------------------- formats
 
 
-def _clean(v: Any) -> Any:
-    if isinstance(v, (np.generic,)):
-        v = v.item()
-    if v is None:
-        return None
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return None
-        return v
-    try:
-        import pandas as pd
-
-        if v is pd.NA or v is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
-    return v
+_clean = json_value  # report_html imports it under this name
 
 
 def records(table: pd.DataFrame) -> list[dict[str, Any]]:
