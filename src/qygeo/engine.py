@@ -123,10 +123,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         Missing or unreadable file, no geometry, or no ``plot_id`` column.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataFileError(path, "file not found")
-    if path.is_dir() and path.suffix.lower() != ".gdb":
-        raise DataFileError(path, "is a folder, not a layer file")
+    layers.check_layer_path(path)
     suffix = path.suffix.lower()
     try:
         if suffix in (".parquet", ".geoparquet"):

@@ -123,13 +123,18 @@ def geodata_dir(option: str | os.PathLike[str] | None = None) -> Path:
     return Path("geodata")
 
 
-def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    import geopandas as gpd
-
+def check_layer_path(path: Path) -> None:
+    """Raise :class:`DataFileError` unless *path* is an existing layer file (or .gdb)."""
     if not path.exists():
         raise DataFileError(path, "file not found")
     if path.is_dir() and path.suffix.lower() != ".gdb":
         raise DataFileError(path, "is a folder, not a layer file")
+
+
+def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    check_layer_path(path)
     suffix = path.suffix.lower()
     try:
         if suffix in (".parquet", ".geoparquet"):
