@@ -222,3 +222,13 @@ def test_plots_with_swapped_axes_are_refused(tiny_geodata, tmp_path):
                    encoding="utf-8")
     one_line_error(invoke("report", "--geodata", str(tiny_geodata), "--plots", str(bad)),
                    "swapped.geojson", "swapped")
+
+
+def test_report_on_a_plots_file_shows_progress_on_stderr_only(tiny_geodata):
+    plots = str(tiny_geodata / "plots.geojson")
+    loud = invoke("report", "--geodata", str(tiny_geodata), "--plots", plots, "--format", "json")
+    assert "[1/2] plots" in loud.stderr and "6 plots" in loud.stderr
+    assert json.loads(loud.stdout)  # stdout is only the data
+    quiet = invoke("report", "--geodata", str(tiny_geodata), "--plots", plots, "--format",
+                   "json", "--quiet")
+    assert quiet.stderr == "" and quiet.stdout == loud.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import click
@@ -100,7 +101,11 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     ds = load_dataset(geodata, plots=plots_path, plots_layer=plots_layer, load_plots=False)
     as_of = as_of or dt.date.today()
     plots = None
+    # A user's --plots file may hold a province's parcels: say what is happening.
+    step = con.info if plots_path is not None else (lambda _msg: None)
+    started = time.perf_counter()
     if ds.plots_path is not None:
+        step(f"[1/2] plots: reading {ds.plots_path} ({engine} engine)")
         if engine == "dask":
             from ..engine_dask import plot_table_dask
 
@@ -110,8 +115,12 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
             from ..engine import plot_table_from_file
 
             plots = plot_table_from_file(ds.plots_path, ds.parks, as_of, layer=plots_layer)
+        step(f"      {len(plots):,} plots: areas, parks and idle status in "
+             f"{time.perf_counter() - started:.1f} s")
+    step("[2/2] per-park figures and evaluation")
     rep = build_report(ds, year=year, park_ids=list(park_ids) or None, as_of=as_of,
                        strict=strict, grading=grading, plots=plots)
+    step(f"      done in {time.perf_counter() - started:.1f} s")
     for w in rep.warnings:
         con.warn(w)
     if fmt in FILE_FORMATS:
