@@ -9,8 +9,16 @@ from pathlib import Path
 import click
 
 from .map_cmd import basemap_option, self_contained_option
-from .options import Console, check_folder, fail, geodata_option, quiet_option, run
-from .report import parse_date
+from .options import (
+    Console,
+    as_of_option,
+    check_folder,
+    fail,
+    geodata_option,
+    quiet_option,
+    run,
+    year_option,
+)
 
 #: Report files written under ``OUT/reports/``: (file name, report format). The maps
 #: link each park to its section of report.html.
@@ -25,10 +33,8 @@ PLANTING_FILE = "planting.csv"
               help="Root folder: reports go to OUT/reports/, maps to OUT/maps/.")
 @basemap_option
 @self_contained_option
-@click.option("--year", type=click.IntRange(1990, 2100), default=None,
-              help="Year of the park statistics. Default: the latest in attributes/park_stats.csv.")
-@click.option("--as-of", callback=parse_date, default=None, metavar="YYYY-MM-DD",
-              help="Date for classifying idle plots. Default: today.")
+@year_option
+@as_of_option
 @geodata_option
 @quiet_option
 @run

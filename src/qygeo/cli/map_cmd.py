@@ -8,8 +8,15 @@ from pathlib import Path
 import click
 
 from ..basemaps import BASEMAP_NAMES
-from .options import Console, geodata_option, quiet_option, run
-from .report import parse_date
+from .options import (
+    Console,
+    as_of_option,
+    geodata_option,
+    plots_options,
+    quiet_option,
+    run,
+    year_option,
+)
 
 
 def basemap_option(fn):  # type: ignore[no-untyped-def]
@@ -40,15 +47,9 @@ def self_contained_option(fn):  # type: ignore[no-untyped-def]
 @click.option("--park", "park_ids", multiple=True, metavar="ID",
               help="Only this park (repeatable): the city map shows only these parks and "
                    "only their pages are written. Default: every park.")
-@click.option("--year", type=click.IntRange(1990, 2100), default=None,
-              help="Year of the park statistics. Default: the latest in attributes/park_stats.csv.")
-@click.option("--as-of", callback=parse_date, default=None, metavar="YYYY-MM-DD",
-              help="Date for classifying idle plots. Default: today.")
-@click.option("--plots", "plots_path", type=click.Path(path_type=Path), default=None,
-              help="Use this plots layer (GeoJSON, GeoPackage or GeoParquet) instead of "
-                   "the data folder's plots.geojson.")
-@click.option("--plots-layer", default=None, metavar="NAME",
-              help="Layer inside a GeoPackage given with --plots.")
+@year_option
+@as_of_option
+@plots_options
 @geodata_option
 @quiet_option
 @run

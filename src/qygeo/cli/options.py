@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
@@ -11,6 +12,43 @@ from typing import Any, TypeVar
 import click
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """Click callback: an ISO date (YYYY-MM-DD) or None."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-01-31") from None
+
+
+def year_option(fn: F) -> F:
+    """``--year``: which year of attributes/park_stats.csv."""
+    return click.option(
+        "--year", type=click.IntRange(1990, 2100), default=None,
+        help="Year of the park statistics. Default: the latest in attributes/park_stats.csv.",
+    )(fn)
+
+
+def as_of_option(fn: F) -> F:
+    """``--as-of YYYY-MM-DD``: the date idle plots are classified on."""
+    return click.option(
+        "--as-of", callback=parse_date, default=None, metavar="YYYY-MM-DD",
+        help="Date for classifying idle plots. Default: today.",
+    )(fn)
+
+
+def plots_options(fn: F) -> F:
+    """``--plots PATH`` and ``--plots-layer NAME``: another plots layer."""
+    fn = click.option("--plots-layer", default=None, metavar="NAME",
+                      help="Layer inside a GeoPackage given with --plots.")(fn)
+    return click.option(
+        "--plots", "plots_path", type=click.Path(path_type=Path), default=None,
+        help="Use this plots layer (GeoJSON, GeoPackage or GeoParquet) instead of "
+             "the data folder's plots.geojson.",
+    )(fn)
 
 
 def geodata_option(fn: F) -> F:

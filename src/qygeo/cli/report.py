@@ -10,33 +10,25 @@ import click
 
 from .options import (
     Console,
+    as_of_option,
     fail,
     geodata_option,
     output_option,
+    plots_options,
     quiet_option,
     run,
     strict_option,
+    year_option,
 )
 
 #: Formats written to a file only (need -o PATH).
 FILE_FORMATS = ("html", "xlsx")
 
 
-def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    """Click callback: an ISO date (YYYY-MM-DD) or None."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-01-31") from None
-
-
 @click.command()
 @click.option("--park", "park_ids", multiple=True, metavar="ID",
               help="Only this park (repeatable). Default: every park.")
-@click.option("--year", type=click.IntRange(1990, 2100), default=None,
-              help="Year of the park statistics. Default: the latest in attributes/park_stats.csv.")
+@year_option
 @click.option("--format", "fmt",
               type=click.Choice(["table", "csv", "json", "markdown", *FILE_FORMATS]),
               default="table", show_default=True,
@@ -46,13 +38,8 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
               metavar="TOML",
               help="Grading configuration (weights, benchmarks, cut-offs, entry thresholds) "
                    "merged over the defaults.")
-@click.option("--plots", "plots_path", type=click.Path(path_type=Path), default=None,
-              help="Use this plots layer (GeoJSON, GeoPackage or GeoParquet) instead of "
-                   "the data folder's plots.geojson.")
-@click.option("--plots-layer", default=None, metavar="NAME",
-              help="Layer inside a GeoPackage given with --plots.")
-@click.option("--as-of", callback=parse_date, default=None, metavar="YYYY-MM-DD",
-              help="Date for classifying idle plots. Default: today.")
+@plots_options
+@as_of_option
 @click.option("--engine", type=click.Choice(["default", "dask"]), default="default",
               show_default=True,
               help="default: one process, vectorised (millions of plots in memory). dask: "
