@@ -232,3 +232,10 @@ def test_report_on_a_plots_file_shows_progress_on_stderr_only(tiny_geodata):
     quiet = invoke("report", "--geodata", str(tiny_geodata), "--plots", plots, "--format",
                    "json", "--quiet")
     assert quiet.stderr == "" and quiet.stdout == loud.stdout
+
+
+def test_json_that_is_not_geojson_is_named_as_such(tiny_geodata, tmp_path):
+    bad = tmp_path / "notgeo.geojson"
+    bad.write_text('{"a": 1}', encoding="utf-8")
+    one_line_error(invoke("report", "--geodata", str(tiny_geodata), "--plots", str(bad)),
+                   "notgeo.geojson", "not GeoJSON")

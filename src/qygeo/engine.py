@@ -143,8 +143,6 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
                 return None  # let the reference reader name the problem
             table = pq.read_table(path, columns=[*names, geom])
             return table, geom
-        if suffix in (".geojson", ".json"):
-            layers._check_json(path)
         import pyogrio
 
         info = pyogrio.read_info(path, layer=layer)
@@ -160,8 +158,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
     except QygeoError:
         raise
     except Exception as exc:  # arrow/GDAL raise many types; the user needs one line
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataFileError(path, f"cannot be read as a layer ({msg})") from exc
+        raise layers.read_error(path, exc) from exc
 
 
 def batches(table: pa.Table, geom: str, *, rows: int = BATCH_ROWS) -> Iterator[PlotBatch]:

@@ -142,16 +142,23 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         kwargs: dict[str, Any] = {"engine": "pyogrio"}
         if layer is not None:
             kwargs["layer"] = layer
-        if suffix in (".geojson", ".json"):
-            # GDAL reads "441802" as text, but would turn an all-digit id column into
-            # integers if the file held numbers; ids are normalised to str below anyway.
-            _check_json(path)
         return gpd.read_file(path, **kwargs)
     except QygeoError:
         raise
     except Exception as exc:  # pyogrio/arrow raise many types; the user needs one line
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataFileError(path, f"cannot be read as a layer ({msg})") from exc
+        raise read_error(path, exc) from exc
+
+
+def read_error(path: Path, exc: BaseException) -> DataFileError:
+    """The one-line error for a layer file GDAL or Arrow could not read.
+
+    A GeoJSON file is then parsed as JSON to name the line and column of the
+    fault (only on failure: parsing a big file twice would double its read time).
+    """
+    if path.suffix.lower() in (".geojson", ".json"):
+        _check_json(path)  # raises the precise DataFileError when the JSON is at fault
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DataFileError(path, f"cannot be read as a layer ({msg})")
 
 
 def _check_json(path: Path) -> None:
