@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,12 +159,6 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         raise
     except Exception as exc:  # arrow/GDAL raise many types; the user needs one line
         raise layers.read_error(path, exc) from exc
-
-
-def batches(table: pa.Table, geom: str, *, rows: int = BATCH_ROWS) -> Iterator[PlotBatch]:
-    """Split an Arrow table into :class:`PlotBatch` es of at most *rows* plots."""
-    for rb in table.to_batches(max_chunksize=rows):
-        yield to_plot_batch(rb, geom)
 
 
 def to_plot_batch(rb: pa.RecordBatch, geom: str) -> PlotBatch:

@@ -13,7 +13,6 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -467,13 +466,3 @@ def write_layer(
     """
     fc = to_feature_collection(gdf, spec, precision=precision)
     atomic_write_text(path, dumps_feature_collection(fc))
-
-
-def present_columns(gdf: pd.DataFrame, names: Iterable[str]) -> list[str]:
-    """Return the names from *names* that are columns of *gdf*, in order."""
-    return [n for n in names if n in gdf.columns]
-
-
-def missing_columns(gdf: pd.DataFrame, names: Sequence[str]) -> list[str]:
-    """Return the names from *names* that are not columns of *gdf*, in order."""
-    return [n for n in names if n not in gdf.columns]

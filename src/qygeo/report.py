@@ -229,12 +229,11 @@ def build_report(
     stats = stats_all[stats_all["year"] == year] if year is not None else stats_all.iloc[0:0]
     stats = stats.drop(columns=["year"]).rename(columns={"source": "stats_source"})
     parks, jr = join_attributes(parks, stats, "park_id",
-                                table_name="attributes/park_stats.csv", layer_name="parks",
-                                strict=strict)
-    # Rows of other years must also name real parks.
-    all_keys = match_keys(ds.parks["park_id"], stats_all["park_id"],
-                          table="attributes/park_stats.csv", layer="parks", key="park_id")
-    jr.only_in_table = all_keys.only_in_table
+                                table_name="attributes/park_stats.csv", layer_name="parks")
+    # Rows of every year, not only the report year's, must name real parks.
+    jr.only_in_table = match_keys(ds.parks["park_id"], stats_all["park_id"],
+                                  table="attributes/park_stats.csv", layer="parks",
+                                  key="park_id").only_in_table
     if strict and jr.only_in_table:
         from .errors import JoinError
 
