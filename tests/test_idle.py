@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from qygeo.idle import classify_idle
+from qygeo.idle import add_years, classify_idle, excluded_delay
 
 AREA = 30000.0  # m²
 
@@ -109,3 +113,24 @@ def test_stored_flag_is_checked_not_used():
     assert check.loc["c", "problem"] == "stored as idle, but the rule says excluded"
     assert "not a yes/no flag" in check.loc["d", "problem"]
     assert set(check["stored_column"]) == {"idle_flag"}  # the empty is_idle is passed over
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.dates(min_value=dt.date(1990, 1, 1),
+                                              max_value=dt.date(2060, 12, 31))),
+                min_size=1, max_size=30), st.integers(min_value=1, max_value=3))
+def test_add_years_counts_calendar_years_like_pandas_dateoffset(dates, years):
+    arr = np.array([np.datetime64(d, "D") if d else np.datetime64("NaT") for d in dates],
+                   dtype="M8[D]")
+    expected = (pd.Series(arr.astype("M8[ns]")) + pd.DateOffset(years=years)).to_numpy()
+    np.testing.assert_array_equal(add_years(arr, years).astype("M8[ns]"), expected)
+
+
+def test_excluded_delay_reads_arrow_and_pandas_text_alike():
+    import pyarrow as pa
+
+    values = [" Government", "force_majeure ", "bank", None, "", "FORCE_MAJEURE"]
+    expected = [True, True, False, False, False, True]
+    assert excluded_delay(pa.array(values)).tolist() == expected
+    assert excluded_delay(pd.Series(values, dtype=object)).tolist() == expected
+    assert excluded_delay(pd.Series(values, dtype="str")).tolist() == expected

@@ -17,6 +17,7 @@ is only checked against the rule by :func:`check_stored_idle`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,26 +38,204 @@ STATUS_EXCLUDED = "excluded"
 STATUS_UNKNOWN = "n/a"
 
 
-def _col(plots: pd.DataFrame, name: str, kind: str) -> pd.Series:
+def _col(plots: pd.DataFrame, name: str, kind: str) -> np.ndarray:
+    """Column *name* of *plots* as a numpy array: datetime64[D] (NaT), float64 (NaN) or text."""
     import pandas as pd
 
-    if name in plots.columns:
-        s = plots[name]
-        if kind == "date":
-            return pd.to_datetime(s, errors="coerce")
-        if kind == "num":
-            return pd.to_numeric(s, errors="coerce")
-        return s.astype("object").where(s.notna(), None)
+    n = len(plots)
+    if name not in plots.columns:
+        return {"date": np.full(n, np.datetime64("NaT"), dtype="M8[D]"),
+                "num": np.full(n, np.nan)}.get(kind, np.full(n, None, dtype=object))
+    s = plots[name]
     if kind == "date":
-        return pd.Series(pd.NaT, index=plots.index, dtype="datetime64[ns]")
+        return pd.to_datetime(s, errors="coerce").to_numpy(dtype="M8[ns]").astype("M8[D]")
     if kind == "num":
-        return pd.Series(np.nan, index=plots.index, dtype="float64")
-    return pd.Series(None, index=plots.index, dtype="object")
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return s
+
+
+def add_years(dates: np.ndarray, years: int) -> np.ndarray:
+    """*dates* (datetime64[D]) plus whole calendar *years*; 29 February becomes the 28th.
+
+    The same day and month *years* later, as :class:`pandas.DateOffset`
+    (``years=…``) counts: a day the target month lacks is its last day. NaT stays NaT.
+    """
+    month = dates.astype("M8[M]")
+    day = dates - month.astype("M8[D]")
+    target = month + 12 * years
+    length = (target + 1).astype("M8[D]") - target.astype("M8[D]")
+    return target.astype("M8[D]") + np.minimum(day, length - np.timedelta64(1, "D"))
+
+
+def excluded_delay(cause: object) -> np.ndarray:
+    """Whether each delay cause is one Article 8 excludes (case and spaces ignored).
+
+    *cause* is text per plot: a pandas Series (object, str or Arrow-backed),
+    a numpy array or a pyarrow array; missing values are no cause.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(cause, (pa.Array, pa.ChunkedArray)):
+        import pyarrow.compute as pc
+
+        norm = pc.utf8_lower(pc.utf8_trim_whitespace(cause.cast(pa.large_string())))
+        return pc.fill_null(pc.is_in(norm, pa.array(EXCLUDED_DELAY_CAUSES)), False).to_numpy(
+            zero_copy_only=False)
+    s = pd.Series(cause) if not isinstance(cause, pd.Series) else cause
+    norm = s.astype("string").str.strip().str.lower()
+    return norm.isin(EXCLUDED_DELAY_CAUSES).fillna(False).to_numpy(dtype=bool)
+
+
+#: Status codes of :func:`judge_idle` (index into :data:`STATUSES`).
+STATUSES = (STATUS_NOT_IDLE, STATUS_IDLE, STATUS_EXCLUDED, STATUS_UNKNOWN)
+CODE_NOT_IDLE, CODE_IDLE, CODE_EXCLUDED, CODE_UNKNOWN = range(4)
+
+
+@dataclass
+class IdleVerdict:
+    """The rule's verdict on each plot (numpy arrays, one entry per plot).
+
+    ``status`` codes index :data:`STATUSES`; ``clock`` is the date the
+    one-year clock started (agreed start, or suspension; NaT when none),
+    ``since`` = ``clock`` + 1 year where idle (else NaT), ``days`` the days
+    since ``since`` (0 unless idle); ``not_started_case`` / ``suspended_case``
+    say which case of Article 2 started the clock; ``developed_share`` and
+    ``invested_share`` are the shares the second case compares.
+    """
+
+    status: np.ndarray
+    clock: np.ndarray
+    since: np.ndarray
+    days: np.ndarray
+    recovery: np.ndarray
+    not_started_case: np.ndarray
+    suspended_case: np.ndarray
+    developed_share: np.ndarray
+    invested_share: np.ndarray
+
+    @property
+    def idle(self) -> np.ndarray:
+        """Idle (and not excluded)."""
+        return self.status == CODE_IDLE
+
+
+def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.ndarray,
+               actual_start: np.ndarray, suspended_since: np.ndarray,
+               developed_area_m2: np.ndarray, invested_yuan: np.ndarray,
+               agreed_investment_yuan: np.ndarray, excluded: np.ndarray,
+               has_start_columns: bool = True) -> IdleVerdict:
+    """The MLR No. 53 rule on plain arrays: the one implementation of the rule.
+
+    Parameters
+    ----------
+    as_of : numpy.datetime64
+        Date of the assessment (day precision).
+    area_m2 : numpy.ndarray
+        Each plot's land area in m² (the total to be developed).
+    agreed_start, actual_start, suspended_since : numpy.ndarray
+        datetime64[D], NaT where unknown.
+    developed_area_m2, invested_yuan, agreed_investment_yuan : numpy.ndarray
+        float64, NaN where unknown.
+    excluded : numpy.ndarray
+        bool, the delay is caused by the government or force majeure
+        (:func:`excluded_delay`).
+    has_start_columns : bool
+        False when the data has neither start-date column: nothing can be judged.
+    """
+    as_of = np.datetime64(as_of, "D")
+    area_m2 = np.asarray(area_m2, dtype="float64")
+    n = len(area_m2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        not_started = np.isnat(actual_start) | (actual_start > as_of)
+        # Case 1: not started one full year after the agreed start date.
+        c1 = not_started & ~np.isnat(agreed_start)
+        # Case 2: started, under-developed or under-invested, suspended one full year.
+        dev_share = developed_area_m2 / np.where(area_m2 > 0, area_m2, np.nan)
+        inv_share = invested_yuan / np.where(agreed_investment_yuan > 0, agreed_investment_yuan,
+                                             np.nan)
+        low = (dev_share < DEVELOPED_SHARE_MIN) | (inv_share < INVESTED_SHARE_MIN)
+    c2 = ~not_started & ~np.isnat(suspended_since) & (suspended_since <= as_of) & low
+    clock = np.where(c1, agreed_start, np.where(c2, suspended_since, np.datetime64("NaT")))
+    clock = clock.astype("M8[D]")
+    since = add_years(clock, 1)
+    idle = ~np.isnat(clock) & (since <= as_of)
+    status = np.full(n, CODE_NOT_IDLE, dtype=np.int8)
+    status[idle] = CODE_IDLE
+    status[idle & np.asarray(excluded, dtype=bool)] = CODE_EXCLUDED
+    # Nothing to judge by: no start dates at all, or a started plot lacking the shares.
+    unknown = ~idle & ((not_started & np.isnat(agreed_start))
+                       | (~not_started & ~np.isnat(suspended_since) & np.isnan(dev_share)
+                          & np.isnan(inv_share)))
+    if not has_start_columns:
+        unknown[:] = True
+    status[unknown] = CODE_UNKNOWN
+    is_idle = status == CODE_IDLE
+    days = np.where(is_idle, (as_of - since).astype("timedelta64[D]").astype("int64"), 0)
+    recovery = is_idle & (add_years(clock, 2) <= as_of)
+    return IdleVerdict(status=status, clock=clock,
+                       since=np.where(idle, since, np.datetime64("NaT")).astype("M8[D]"),
+                       days=days, recovery=recovery, not_started_case=c1, suspended_case=c2,
+                       developed_share=dev_share, invested_share=inv_share)
+
+
+def verdict_columns(v: IdleVerdict, land_price_yuan: np.ndarray,
+                    reason: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The idle columns of the per-plot table (see :func:`classify_idle`) from a verdict."""
+    is_idle = v.idle
+    n = len(v.status)
+    return {
+        "idle_status": np.array(STATUSES, dtype=object)[v.status],
+        "idle": is_idle,
+        "idle_clock_start": v.clock.astype("M8[ns]"),
+        "idle_since": v.since.astype("M8[ns]"),
+        "idle_days": v.days,
+        "idle_years": v.days / DAYS_PER_YEAR,
+        "idle_reason": reason if reason is not None else np.full(n, "", dtype=object),
+        "idle_fee_yuan": np.where(is_idle, land_price_yuan * IDLE_FEE_SHARE_OF_LAND_PRICE,
+                                  np.nan),
+        "idle_consequence": np.where(v.recovery, "recovery",
+                                     np.where(is_idle, "fee", "")).astype(object),
+    }
+
+
+def verdict_reasons(v: IdleVerdict, agreed_start: np.ndarray, cause: object,
+                    has_start_columns: bool) -> np.ndarray:
+    """The reason text of each plot's verdict (a Python loop over the idle and n/a plots)."""
+    n = len(v.status)
+    reason = np.full(n, "", dtype=object)
+    was_idle = v.status == CODE_IDLE
+    was_idle |= v.status == CODE_EXCLUDED
+    with np.errstate(invalid="ignore"):
+        low_dev = v.developed_share < DEVELOPED_SHARE_MIN
+        low_inv = v.invested_share < INVESTED_SHARE_MIN
+    for i in np.flatnonzero(was_idle):
+        if v.not_started_case[i]:
+            reason[i] = (f"not started one full year after the agreed start "
+                         f"{v.clock[i].astype(object).isoformat()}")
+        else:
+            parts = []
+            if low_dev[i]:
+                parts.append(f"{v.developed_share[i]:.0%} of the area developed (< 1/3)")
+            if low_inv[i]:
+                parts.append(f"{v.invested_share[i]:.0%} of the investment made (< 25%)")
+            reason[i] = (" and ".join(parts) + ", suspended since "
+                         f"{v.clock[i].astype(object).isoformat()}")
+    if len(np.flatnonzero(v.status == CODE_EXCLUDED)):
+        import pandas as pd
+
+        text = pd.Series(cause).astype("string").str.strip().str.lower().to_numpy(dtype=object)
+        for i in np.flatnonzero(v.status == CODE_EXCLUDED):
+            reason[i] = f"would be idle ({reason[i]}) but the delay is caused by {text[i]}"
+    for i in np.flatnonzero(v.status == CODE_UNKNOWN):
+        reason[i] = ("no agreed start date" if not has_start_columns or np.isnat(agreed_start[i])
+                     else "developed area and investment shares unknown")
+    return reason
 
 
 def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object, *,
                   reasons: bool = True) -> pd.DataFrame:
-    """Classify each plot as idle or not on date *as_of*.
+    """Classify each plot as idle or not on date *as_of* (:func:`judge_idle` on a DataFrame).
 
     Parameters
     ----------
@@ -86,87 +265,21 @@ def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object, *,
     """
     import pandas as pd
 
-    as_of = pd.Timestamp(as_of).normalize()
-    n = len(plots)
-    agreed = _col(plots, "agreed_start_date", "date")
-    actual = _col(plots, "actual_start_date", "date")
-    suspended = _col(plots, "suspended_since", "date")
+    as_of = np.datetime64(pd.Timestamp(as_of).date(), "D")
+    has_start = "agreed_start_date" in plots.columns or "actual_start_date" in plots.columns
     cause = _col(plots, "delay_cause", "text")
-    cause = cause.astype("string").str.strip().str.lower().fillna("").astype("object")
-    developed = _col(plots, "developed_area_m2", "num")
-    invested = _col(plots, "invested_yuan", "num")
-    agreed_inv = _col(plots, "agreed_investment_yuan", "num")
-    price = _col(plots, "land_price_yuan", "num")
-    area = pd.Series(np.asarray(plot_area_m2, dtype="float64"), index=plots.index)
-
-    one_year = pd.DateOffset(years=1)
-    two_years = pd.DateOffset(years=2)
-    status = np.full(n, STATUS_NOT_IDLE, dtype=object)
-    reason = np.full(n, "", dtype=object)
-    clock = pd.Series(pd.NaT, index=plots.index, dtype="datetime64[ns]")
-
-    has_start_columns = "agreed_start_date" in plots.columns or "actual_start_date" in plots.columns
-    not_started = actual.isna() | (actual > as_of)
-    # Case 1: not started one full year after the agreed start date.
-    c1 = not_started & agreed.notna()
-    clock[c1] = agreed[c1]
-    # Case 2: started, under-developed or under-invested, suspended one full year.
-    dev_share = developed / area.where(area > 0)
-    inv_share = invested / agreed_inv.where(agreed_inv > 0)
-    low_dev = dev_share < DEVELOPED_SHARE_MIN
-    low_inv = inv_share < INVESTED_SHARE_MIN
-    c2 = ~not_started & suspended.notna() & (suspended <= as_of) & (low_dev | low_inv)
-    clock[c2] = suspended[c2]
-
-    since = clock + one_year
-    idle = (clock.notna() & (since <= as_of)).to_numpy()
-    status[idle] = STATUS_IDLE
-    for i in np.flatnonzero(idle & c1.to_numpy()) if reasons else ():
-        reason[i] = (f"not started one full year after the agreed start "
-                     f"{agreed.iloc[i].date().isoformat()}")
-    for i in np.flatnonzero(idle & c2.to_numpy()) if reasons else ():
-        parts = []
-        if bool(low_dev.iloc[i]):
-            parts.append(f"{dev_share.iloc[i]:.0%} of the area developed (< 1/3)")
-        if bool(low_inv.iloc[i]):
-            parts.append(f"{inv_share.iloc[i]:.0%} of the investment made (< 25%)")
-        reason[i] = (" and ".join(parts) + ", suspended since "
-                     f"{suspended.iloc[i].date().isoformat()}")
-    excluded = idle & cause.isin(EXCLUDED_DELAY_CAUSES).to_numpy()
-    status[excluded] = STATUS_EXCLUDED
-    for i in np.flatnonzero(excluded) if reasons else ():
-        reason[i] = f"would be idle ({reason[i]}) but the delay is caused by {cause.iloc[i]}"
-    # Nothing to judge by: no start dates at all, or a started plot lacking the shares.
-    unknown = ~idle & (
-        (not_started & agreed.isna()).to_numpy()
-        | (~not_started & suspended.notna() & dev_share.isna() & inv_share.isna()).to_numpy()
-    )
-    if not has_start_columns:
-        unknown[:] = True
-    status[unknown] = STATUS_UNKNOWN
-    for i in np.flatnonzero(unknown) if reasons else ():
-        reason[i] = "no agreed start date" if not has_start_columns or pd.isna(
-            agreed.iloc[i]) else "developed area and investment shares unknown"
-
-    is_idle = status == STATUS_IDLE
-    days = np.where(is_idle, (as_of - since).dt.days.fillna(0).to_numpy(), 0).astype("int64")
-    recovery = is_idle & (clock + two_years <= as_of).to_numpy()
-    consequence = np.where(recovery, "recovery", np.where(is_idle, "fee", ""))
-    fee = np.where(is_idle, price.to_numpy() * IDLE_FEE_SHARE_OF_LAND_PRICE, np.nan)
-    return pd.DataFrame(
-        {
-            "idle_status": status,
-            "idle": is_idle,
-            "idle_clock_start": clock.where(clock.notna()),
-            "idle_since": since.where(idle),
-            "idle_days": days,
-            "idle_years": days / DAYS_PER_YEAR,
-            "idle_reason": reason,
-            "idle_fee_yuan": fee,
-            "idle_consequence": consequence,
-        },
-        index=plots.index,
-    )
+    agreed = _col(plots, "agreed_start_date", "date")
+    v = judge_idle(
+        as_of, area_m2=np.asarray(plot_area_m2, dtype="float64"), agreed_start=agreed,
+        actual_start=_col(plots, "actual_start_date", "date"),
+        suspended_since=_col(plots, "suspended_since", "date"),
+        developed_area_m2=_col(plots, "developed_area_m2", "num"),
+        invested_yuan=_col(plots, "invested_yuan", "num"),
+        agreed_investment_yuan=_col(plots, "agreed_investment_yuan", "num"),
+        excluded=excluded_delay(cause), has_start_columns=has_start)
+    reason = verdict_reasons(v, agreed, cause, has_start) if reasons else None
+    return pd.DataFrame(verdict_columns(v, _col(plots, "land_price_yuan", "num"), reason),
+                        index=plots.index)
 
 
 #: Columns that may hold an idle flag set by hand, in order of preference.
