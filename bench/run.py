@@ -113,9 +113,8 @@ def run_qygeo_engine(path: Path) -> dict[str, tuple[int, float]]:
     from qygeo import engine, metrics
 
     p = parks()
-    table = engine.plot_table_from_file(path, p, AS_OF, columns=engine.REPORT_COLUMNS)
-    sums = engine.park_sums(engine.PlotSummary.of(table, list(p["park_id"])),
-                            metrics.park_descendants(p), list(p["park_id"]))
+    result = engine.read_plots(path, p, AS_OF, columns=engine.REPORT_COLUMNS)
+    sums = engine.park_sums(result.summary, metrics.park_descendants(p), list(p["park_id"]))
     return {k: (v["plot_count"], v["plot_investment_yuan"]) for k, v in sums.items()}
 
 

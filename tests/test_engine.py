@@ -139,3 +139,83 @@ def test_geoarrow_decode_gives_the_shapely_decoders_doubles(plots):
     multi = geoms.copy()
     multi[9] = shapely.MultiPolygon([geoms[0], geoms[1]])
     assert engine._decode_geoarrow(pa.array(shapely.to_wkb(multi), type=pa.binary())) is None
+
+
+def _missing_as_none(s: pd.Series) -> list:
+    return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+            for v in s.astype(object)]
+
+
+def test_arrow_conform_gives_what_pandas_conform_gives():
+    import pyarrow as pa
+
+    batch = pa.RecordBatch.from_pydict({
+        "plot_id": pa.array([" a1", "a2 ", "a3", "a4"]),
+        "park_id": pa.array(["guangfo", "  ", None, " x "], pa.large_string()),
+        "district_adcode": pa.array([441802, None, 441821, 441802], pa.int64()),
+        "invested_yuan": pa.array([1, None, 3, 4], pa.int32()),
+        "tax_yuan": pa.array([0.5, None, 2.5, float("nan")]),
+        "agreed_start_date": pa.array([dt.date(2020, 2, 29), None, dt.date(2021, 1, 1),
+                                       dt.date(2022, 12, 31)], pa.date32()),
+        "suspended_since": pa.array([None, None, None, None], pa.null()),
+        "actual_start_date": pa.array([None, dt.datetime(2021, 5, 1, 12), None, None],
+                                      pa.timestamp("us")),
+        "enterprise": pa.array(["E1", None, "", "E2"]),
+    })
+    fast = layers.arrow_frame(layers.conform_arrow(batch, layers.PLOTS, "t"))
+    ref = layers.conform(batch.to_pandas(date_as_object=False), layers.PLOTS, "t")
+    assert list(fast.columns) == list(ref.columns)
+    for col in ref.columns:
+        assert _missing_as_none(fast[col]) == _missing_as_none(ref[col]), col
+        if (col in layers.PLOTS.numeric or col in layers.PLOTS.dates) and ref[col].notna().any():
+            assert fast[col].dtype == ref[col].dtype, col  # (pandas types all-NaT as [s])
+    assert _missing_as_none(fast["park_id"]) == ["guangfo", None, None, "x"]
+
+
+def test_text_in_a_number_column_leaves_the_arrow_path_and_is_named(plots, parks, tmp_path):
+    import pyarrow as pa
+
+    from qygeo.errors import FeatureError
+
+    batch = pa.RecordBatch.from_pydict({"plot_id": ["p1", "p2"],
+                                        "invested_yuan": ["12", "lots"]})
+    assert layers.conform_arrow(batch, layers.PLOTS, "t") is None
+    bad = plots.head(20).copy()
+    bad["invested_yuan"] = [None if pd.isna(v) else f"{v:.2f}" for v in bad["invested_yuan"]]
+    bad.loc[bad.index[7], "invested_yuan"] = "lots"
+    path = tmp_path / "bad.parquet"
+    synthetic.write_geoparquet(bad, path)
+    with pytest.raises(FeatureError, match=r"invested_yuan is not a number: 'lots'") as err:
+        engine.plot_table_from_file(path, parks, AS_OF)
+    assert bad["plot_id"].iloc[7] in str(err.value)
+
+
+def test_stated_parks_blank_and_unknown_read_alike_from_arrow_and_pandas(plots, parks, tmp_path):
+    some = plots.head(600).copy()
+    some["park_id"] = some["park_id"].astype(object)
+    some.loc[some.index[:50], "park_id"] = " guangfo "
+    some.loc[some.index[50:60], "park_id"] = "no_such_park"
+    some.loc[some.index[60:70], "park_id"] = "   "
+    path = tmp_path / "stated.parquet"
+    synthetic.write_geoparquet(some, path)
+    result = engine.read_plots(path, parks, AS_OF)
+    frame = engine.plot_table_from_frame(layers.conform(some, layers.PLOTS, "t"), parks, AS_OF)
+    assert _missing_as_none(result.table["park_id"]) == _missing_as_none(frame["park_id"])
+    assert set(result.table["park_id"].iloc[:50]) == {"guangfo"}
+    assert set(result.table["park_id"].iloc[50:60]) == {"no_such_park"}
+    # The summary the worker threads merged is the summary of the whole table.
+    whole = engine.PlotSummary.of(frame, list(parks["park_id"]))
+    assert result.summary.stray_count == whole.stray_count == 10
+    assert result.summary.unassigned_count == whole.unassigned_count
+    assert result.summary.leaves == whole.leaves
+
+
+def test_batches_merge_to_the_one_pass_summary(plots, parks, tmp_path, monkeypatch):
+    path = tmp_path / "plots.parquet"
+    synthetic.write_geoparquet(plots, path)
+    one = engine.read_plots(path, parks, AS_OF)
+    monkeypatch.setattr(engine, "BATCH_ROWS", 333)
+    many = engine.read_plots(path, parks, AS_OF)
+    assert many.summary.leaves == one.summary.leaves
+    assert many.summary.unassigned_ids == one.summary.unassigned_ids
+    pd.testing.assert_frame_equal(many.table, one.table)

@@ -79,9 +79,14 @@ def threads() -> int:
 
 @dataclass
 class PlotBatch:
-    """Attributes (a DataFrame, WGS84 layer conventions) and the WKB geometry of some plots."""
+    """Attributes and the WKB geometry of some plots.
 
-    attrs: pd.DataFrame
+    ``attrs`` is an Arrow record batch as read (conformed with
+    :func:`qygeo.layers.conform_arrow`, no copy to Python objects) or a
+    DataFrame (conformed with :func:`qygeo.layers.conform`).
+    """
+
+    attrs: pd.DataFrame | pa.RecordBatch
     wkb: pa.Array
 
 
@@ -162,10 +167,9 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
 
 
 def to_plot_batch(rb: pa.RecordBatch, geom: str) -> PlotBatch:
-    """One Arrow record batch as a :class:`PlotBatch` (attributes converted to pandas)."""
-    attrs_cols = [c for c in rb.schema.names if c != geom]
-    attrs = rb.select(attrs_cols).to_pandas(date_as_object=False)
-    return PlotBatch(attrs=attrs, wkb=rb.column(geom))
+    """One Arrow record batch as a :class:`PlotBatch`."""
+    return PlotBatch(attrs=rb.select([c for c in rb.schema.names if c != geom]),
+                     wkb=rb.column(geom))
 
 
 # --------------------------------------------------------------------------- WKB
@@ -341,6 +345,25 @@ class ParkIndex:
                    area_m2=metrics.area_m2(parks.geometry), tree=shapely.STRtree(geoms),
                    grids=grids)
 
+    @property
+    def names(self) -> np.ndarray:
+        """Park ids (object array) followed by None, so that index −1 reads as no park."""
+        return np.append(self.ids, None).astype(object)
+
+    @property
+    def id_array(self) -> pa.Array:
+        """Park ids as an Arrow array (to look up stated parks in Arrow text)."""
+        import pyarrow as pa
+
+        return pa.array(list(self.ids), type=pa.large_string())
+
+    @property
+    def id_index(self) -> pd.Index:
+        """Park ids as a pandas Index (to look up stated parks in pandas text)."""
+        import pandas as pd
+
+        return pd.Index(list(self.ids), dtype=object)
+
     def smallest_containing(self, pts: np.ndarray) -> np.ndarray:
         """Index of the smallest park whose interior holds each point, −1 for none."""
         pt_idx, park_idx = self.tree.query(pts, predicate="within")
@@ -415,16 +438,59 @@ def assign_by_grid(index: ParkIndex, bounds: np.ndarray) -> tuple[np.ndarray, np
 # --------------------------------------------------------------------------- per batch
 
 
-def _given_park(attrs: pd.DataFrame) -> np.ndarray:
+def _conformed(attrs: pd.DataFrame | pa.RecordBatch,
+               path: object) -> tuple[pd.DataFrame, pa.RecordBatch | None]:
+    """Conformed attributes as a DataFrame, and as Arrow when the fast path took them."""
+    import pyarrow as pa
+
+    if isinstance(attrs, pa.RecordBatch):
+        arrow = layers.conform_arrow(attrs, layers.PLOTS, path)
+        if arrow is not None:
+            return layers.arrow_frame(arrow), arrow
+        attrs = attrs.to_pandas(date_as_object=False)
+    return layers.conform(attrs, layers.PLOTS, path, check_ids=False), None
+
+
+def _given_parks(attrs: pd.DataFrame, arrow: pa.RecordBatch | None,
+                 index: ParkIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Each plot's stated park: its index in *index* (−1: none or unknown), and whether stated."""
+    n = len(attrs)
     if "park_id" not in attrs.columns:
-        return np.full(len(attrs), None, dtype=object)
+        return np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=bool)
+    if arrow is not None:
+        import pyarrow.compute as pc
+
+        col = arrow.column("park_id")
+        codes = pc.fill_null(pc.index_in(col, value_set=index.id_array.cast(col.type)), -1)
+        return (codes.to_numpy().astype(np.int64),
+                col.is_valid().to_numpy(zero_copy_only=False))
     col = attrs["park_id"]
-    arr = col.to_numpy(dtype=object, na_value=None)
-    blank = col.isna().to_numpy() | (col.astype("string").str.strip() == "").fillna(
-        True).to_numpy()
-    arr = arr.copy()
-    arr[blank] = None
-    return arr
+    given = col.notna().to_numpy()
+    codes = np.full(n, -1, dtype=np.int64)
+    codes[given] = index.id_index.get_indexer(col[given])
+    return codes, given
+
+
+def _park_column(index: ParkIndex, codes: np.ndarray, stray: np.ndarray, attrs: pd.DataFrame,
+                 arrow: pa.RecordBatch | None) -> object:
+    """Each plot's park id (code −1: none); a stated park not in the layer keeps its id.
+
+    From Arrow text when the batch came as Arrow (no Python string per plot).
+    """
+    if arrow is None:
+        park = index.names[codes]
+        if stray.any():
+            park[stray] = attrs["park_id"].to_numpy(dtype=object)[stray]
+        return park
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = pa.array([*index.ids, None], pa.large_string())
+    park = names.take(np.where(codes < 0, len(index.ids), codes))
+    if stray.any():
+        park = pc.if_else(pa.array(stray), arrow.column("park_id").cast(pa.large_string()), park)
+    return pd.array(park, dtype="str")
 
 
 def plot_table_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
@@ -439,11 +505,10 @@ def plot_table_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
     import pandas as pd
     import shapely
 
-    from .idle import classify_idle
+    from . import idle as idle_mod
 
-    attrs = layers.conform(batch.attrs, layers.PLOTS, path, check_ids=False)
-    ids = attrs["plot_id"]
-    blank = ids.isna()
+    attrs, arrow = _conformed(batch.attrs, path)
+    blank = attrs["plot_id"].isna().to_numpy()
     if blank.any():
         from .errors import FeatureError
 
@@ -460,8 +525,8 @@ def plot_table_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
             raise DataFileError(path, hint)
     area = np.zeros(n)
     area[rings.rows] = ring_areas_m2(rings)
-    given = _given_park(attrs)
-    need = np.array([g is None for g in given], dtype=bool) if n else np.zeros(0, bool)
+    given_code, given = _given_parks(attrs, arrow, index)
+    need = ~given
     chosen = np.full(n, -1, dtype=np.int64)
 
     # Single-ring polygons: bounding boxes from the flat coordinates, then the grids.
@@ -492,52 +557,73 @@ def plot_table_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
             pts = shapely.point_on_surface(g[ok])
             chosen[r_need[ok]] = index.smallest_containing(pts)
 
-    park = given.copy()
-    fill = need & (chosen >= 0)
-    park[fill] = index.ids[chosen[fill]]
-    out = pd.DataFrame({
-        "plot_id": ids.to_numpy(dtype=object),
+    park = _park_column(index, np.where(given, given_code, chosen), given & (given_code < 0),
+                        attrs, arrow)
+    cols: dict[str, Any] = {
+        "plot_id": attrs["plot_id"],
         "park_id": park,
         "area_m2": area,
         "area_km2": area / metrics.M2_PER_KM2,
         "area_ha": area / metrics.M2_PER_HA,
         "area_mu": area / metrics.M2_PER_MU,
-    })
+    }
     if "invested_yuan" in attrs.columns:
-        out["invested_yuan"] = attrs["invested_yuan"].to_numpy(dtype="float64")
-    attrs = attrs.reset_index(drop=True)
-    idle = classify_idle(attrs, as_of, area, reasons=False)
+        cols["invested_yuan"] = attrs["invested_yuan"].to_numpy(dtype="float64")
+    excluded = (idle_mod.excluded_delay(arrow.column("delay_cause"))
+                if arrow is not None and "delay_cause" in arrow.schema.names else None)
+    verdict = idle_mod.judge_plots(attrs, as_of, area, excluded=excluded)
+    idle = idle_mod.verdict_columns(verdict, attrs["land_price_yuan"].to_numpy(
+        dtype="float64", na_value=np.nan) if "land_price_yuan" in attrs.columns
+        else np.full(n, np.nan))
     # The layer's other columns follow; a stored flag named like an idle column is kept
     # as stored_<name> beside the rule's (see qygeo.report._stored_flags_aside).
-    extra = attrs.drop(columns=[c for c in out.columns if c in attrs.columns])
-    extra = extra.rename(columns={c: f"stored_{c}" for c in extra.columns if c in idle.columns})
-    return pd.concat([out, extra, idle], axis=1)
+    for c in attrs.columns:
+        if c not in cols:
+            cols[f"stored_{c}" if c in idle else c] = attrs[c]
+    cols.update(idle)
+    return pd.DataFrame(cols, index=pd.RangeIndex(n))
+
+
+@dataclass
+class PlotResult:
+    """The per-plot table and its per-park summary, computed batch by batch."""
+
+    table: pd.DataFrame
+    summary: PlotSummary
 
 
 def plot_table_from_table(table: pa.Table, geom: str, parks: gpd.GeoDataFrame,
                           as_of: dt.date, *, path: object = "plots", layer: str | None = None,
-                          workers: int | None = None) -> pd.DataFrame:
-    """Per-plot table of an Arrow table of plots (see :func:`read_plot_columns`)."""
+                          workers: int | None = None) -> PlotResult:
+    """Per-plot table and summary of an Arrow table of plots (see :func:`read_plot_columns`).
+
+    Each worker thread turns a batch into its per-plot table and that table's
+    :class:`PlotSummary` (exact sums, so merging batches gives the one-pass result).
+    """
     import pandas as pd
 
     index = ParkIndex.build(parks)
+    known = list(index.ids)
     parts = table.to_batches(max_chunksize=BATCH_ROWS)
     workers = workers or threads()
 
-    def one(rb: pa.RecordBatch) -> pd.DataFrame:
-        # The pandas conversion too runs in the worker threads, not before them.
-        return plot_table_batch(to_plot_batch(rb, geom), index, as_of, path=path)
+    def one(rb: pa.RecordBatch) -> tuple[pd.DataFrame, PlotSummary]:
+        out = plot_table_batch(to_plot_batch(rb, geom), index, as_of, path=path)
+        return out, PlotSummary.of(out, known)
 
     if workers > 1 and len(parts) > 1:
         with ThreadPoolExecutor(workers) as pool:
-            tables = list(pool.map(one, parts))
+            done = list(pool.map(one, parts))
     else:
-        tables = [one(rb) for rb in parts]
-    if not tables:
-        return empty_plot_table()
-    out = pd.concat(tables, ignore_index=True)
+        done = [one(rb) for rb in parts]
+    if not done:
+        return PlotResult(empty_plot_table(), PlotSummary(leaves={}))
+    out = pd.concat([t for t, _ in done], ignore_index=True)
     check_unique_ids(out["plot_id"], path)
-    return out
+    summary = done[0][1]
+    for _, other in done[1:]:
+        summary = summary.merge(other)
+    return PlotResult(out, summary)
 
 
 def empty_plot_table() -> pd.DataFrame:
@@ -549,6 +635,13 @@ def empty_plot_table() -> pd.DataFrame:
 
 def check_unique_ids(ids: pd.Series, path: object) -> None:
     """Raise FeatureError naming the first duplicated plot id."""
+    if hasattr(ids.array, "__arrow_array__") and not ids.hasnans:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # Arrow's hash table, on the text as it is (pandas would box each id first).
+        if len(pc.unique(pa.array(ids.array))) == len(ids):
+            return
     dup = ids[ids.duplicated()]
     if len(dup):
         from .errors import FeatureError
@@ -584,10 +677,9 @@ def dt_date(value: object) -> dt.date:
     return pd.Timestamp(value).date()
 
 
-def plot_table_from_file(path: str | os.PathLike[str], parks: gpd.GeoDataFrame,
-                         as_of: dt.date, *, layer: str | None = None,
-                         columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Per-plot table of a plots layer file (only *columns*, e.g. :data:`REPORT_COLUMNS`).
+def read_plots(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of: dt.date, *,
+               layer: str | None = None, columns: Sequence[str] | None = None) -> PlotResult:
+    """Per-plot table and summary of a plots layer file (only *columns*, if given).
 
     Files the fast reader cannot take (another CRS, GeoArrow encoding) are read
     with :func:`qygeo.layers.read_layer` first; the figures are the same.
@@ -597,9 +689,17 @@ def plot_table_from_file(path: str | os.PathLike[str], parks: gpd.GeoDataFrame,
         gdf = layers.read_layer(path, layers.PLOTS, layer=layer)
         if columns is not None:
             gdf = gdf[[c for c in columns if c in gdf.columns] + [gdf.geometry.name]]
-        return plot_table_from_frame(gdf, parks, as_of).reset_index(drop=True)
+        table = plot_table_from_frame(gdf, parks, as_of).reset_index(drop=True)
+        return PlotResult(table, PlotSummary.of(table, list(parks["park_id"])))
     table, geom = read
     return plot_table_from_table(table, geom, parks, as_of, path=Path(path), layer=layer)
+
+
+def plot_table_from_file(path: str | os.PathLike[str], parks: gpd.GeoDataFrame,
+                         as_of: dt.date, *, layer: str | None = None,
+                         columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The per-plot table of :func:`read_plots`."""
+    return read_plots(path, parks, as_of, layer=layer, columns=columns).table
 
 
 # --------------------------------------------------------------------------- per park

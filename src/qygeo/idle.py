@@ -158,8 +158,10 @@ def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.nd
     c2 = ~not_started & ~np.isnat(suspended_since) & (suspended_since <= as_of) & low
     clock = np.where(c1, agreed_start, np.where(c2, suspended_since, np.datetime64("NaT")))
     clock = clock.astype("M8[D]")
-    since = add_years(clock, 1)
-    idle = ~np.isnat(clock) & (since <= as_of)
+    running = np.flatnonzero(~np.isnat(clock))
+    since = np.full(n, np.datetime64("NaT"), dtype="M8[D]")
+    since[running] = add_years(clock[running], 1)
+    idle = ~np.isnat(since) & (since <= as_of)
     status = np.full(n, CODE_NOT_IDLE, dtype=np.int8)
     status[idle] = CODE_IDLE
     status[idle & np.asarray(excluded, dtype=bool)] = CODE_EXCLUDED
@@ -172,7 +174,9 @@ def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.nd
     status[unknown] = CODE_UNKNOWN
     is_idle = status == CODE_IDLE
     days = np.where(is_idle, (as_of - since).astype("timedelta64[D]").astype("int64"), 0)
-    recovery = is_idle & (add_years(clock, 2) <= as_of)
+    recovery = np.zeros(n, dtype=bool)
+    idle_rows = np.flatnonzero(is_idle)
+    recovery[idle_rows] = add_years(clock[idle_rows], 2) <= as_of
     return IdleVerdict(status=status, clock=clock,
                        since=np.where(idle, since, np.datetime64("NaT")).astype("M8[D]"),
                        days=days, recovery=recovery, not_started_case=c1, suspended_case=c2,
@@ -180,22 +184,33 @@ def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.nd
 
 
 def verdict_columns(v: IdleVerdict, land_price_yuan: np.ndarray,
-                    reason: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """The idle columns of the per-plot table (see :func:`classify_idle`) from a verdict."""
+                    reason: np.ndarray | None = None) -> dict[str, object]:
+    """The idle columns of the per-plot table (see :func:`classify_idle`) from a verdict.
+
+    Texts are pandas ``str`` arrays taken from a few Arrow strings by code:
+    a million Python strings would cost more than the whole rule.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    def text(values: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        return pd.array(pa.array(values, pa.large_string()).take(codes), dtype="str")
+
     is_idle = v.idle
     n = len(v.status)
     return {
-        "idle_status": np.array(STATUSES, dtype=object)[v.status],
+        "idle_status": text(list(STATUSES), v.status),
         "idle": is_idle,
         "idle_clock_start": v.clock.astype("M8[ns]"),
         "idle_since": v.since.astype("M8[ns]"),
         "idle_days": v.days,
         "idle_years": v.days / DAYS_PER_YEAR,
-        "idle_reason": reason if reason is not None else np.full(n, "", dtype=object),
+        "idle_reason": (text([""], np.zeros(n, np.int8)) if reason is None
+                        else pd.array(reason, dtype="str")),
         "idle_fee_yuan": np.where(is_idle, land_price_yuan * IDLE_FEE_SHARE_OF_LAND_PRICE,
                                   np.nan),
-        "idle_consequence": np.where(v.recovery, "recovery",
-                                     np.where(is_idle, "fee", "")).astype(object),
+        "idle_consequence": text(["", "fee", "recovery"],
+                                 is_idle.astype(np.int8) + v.recovery.astype(np.int8)),
     }
 
 
@@ -265,21 +280,38 @@ def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object, *,
     """
     import pandas as pd
 
-    as_of = np.datetime64(pd.Timestamp(as_of).date(), "D")
+    v = judge_plots(plots, as_of, plot_area_m2)
     has_start = "agreed_start_date" in plots.columns or "actual_start_date" in plots.columns
-    cause = _col(plots, "delay_cause", "text")
-    agreed = _col(plots, "agreed_start_date", "date")
-    v = judge_idle(
-        as_of, area_m2=np.asarray(plot_area_m2, dtype="float64"), agreed_start=agreed,
+    reason = (verdict_reasons(v, _col(plots, "agreed_start_date", "date"),
+                              _col(plots, "delay_cause", "text"), has_start)
+              if reasons else None)
+    return pd.DataFrame(verdict_columns(v, _col(plots, "land_price_yuan", "num"), reason),
+                        index=plots.index)
+
+
+def judge_plots(plots: pd.DataFrame, as_of: object, plot_area_m2: object, *,
+                excluded: np.ndarray | None = None) -> IdleVerdict:
+    """:func:`judge_idle` on the columns of *plots* (missing columns: unknown values).
+
+    *excluded* may be given when already computed (from Arrow text, faster);
+    default :func:`excluded_delay` of ``delay_cause``.
+    """
+    import pandas as pd
+
+    if excluded is None:
+        excluded = excluded_delay(_col(plots, "delay_cause", "text"))
+    return judge_idle(
+        np.datetime64(pd.Timestamp(as_of).date(), "D"),
+        area_m2=np.asarray(plot_area_m2, dtype="float64"),
+        agreed_start=_col(plots, "agreed_start_date", "date"),
         actual_start=_col(plots, "actual_start_date", "date"),
         suspended_since=_col(plots, "suspended_since", "date"),
         developed_area_m2=_col(plots, "developed_area_m2", "num"),
         invested_yuan=_col(plots, "invested_yuan", "num"),
         agreed_investment_yuan=_col(plots, "agreed_investment_yuan", "num"),
-        excluded=excluded_delay(cause), has_start_columns=has_start)
-    reason = verdict_reasons(v, agreed, cause, has_start) if reasons else None
-    return pd.DataFrame(verdict_columns(v, _col(plots, "land_price_yuan", "num"), reason),
-                        index=plots.index)
+        excluded=excluded,
+        has_start_columns="agreed_start_date" in plots.columns
+        or "actual_start_date" in plots.columns)
 
 
 #: Columns that may hold an idle flag set by hand, in order of preference.

@@ -22,6 +22,7 @@ from .errors import DataFileError, FeatureError, QygeoError
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import pandas as pd
+    import pyarrow as pa
 
 #: Decimal places kept in written coordinates: 1e-6 degree is about 0.1 m here,
 #: finer than any source we have.
@@ -243,7 +244,7 @@ def conform(
     for col in gdf.columns:
         if col == geom_name:
             continue
-        if col == spec.id_field or col.endswith("_id") or col in ("adcode", "district_adcode"):
+        if _is_id_column(spec, col):
             gdf[col] = _ids_text(gdf[col])
     if check_ids:
         ids = gdf[spec.id_field]
@@ -271,6 +272,69 @@ def conform(
         if col in gdf.columns:
             gdf[col] = _parse_dates(gdf, col, spec, path)
     return gdf
+
+
+def _is_id_column(spec: LayerSpec, col: str) -> bool:
+    return col == spec.id_field or col.endswith("_id") or col in ("adcode", "district_adcode")
+
+
+def conform_arrow(batch: pa.RecordBatch, spec: LayerSpec, path: object) -> pa.RecordBatch | None:
+    """:func:`conform` on Arrow columns whose types need no checking (the fast path).
+
+    Ids become trimmed text (blank: null), numbers float64, dates stay dates.
+    Text in a numeric or date column, or an id of another type, must be parsed
+    and its errors named per feature: None is returned and the caller uses
+    :func:`conform` on a DataFrame.
+
+    Raises
+    ------
+    DataFileError
+        A required column is missing.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    missing = [c for c in spec.required if c not in batch.schema.names]
+    if missing:
+        raise DataFileError(path, f"missing required column(s): {', '.join(missing)}")
+    out = []
+    for name, arr in zip(batch.schema.names, batch.columns, strict=True):
+        t = arr.type
+        if pa.types.is_null(t):  # all missing: the type the column would have
+            arr = arr.cast(pa.large_string() if _is_id_column(spec, name) else pa.float64()
+                           if name in spec.numeric else pa.date32() if name in spec.dates
+                           else t)
+        elif _is_id_column(spec, name):
+            if pa.types.is_integer(t):
+                arr = arr.cast(pa.large_string())
+            elif not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+                return None
+            arr = pc.utf8_trim_whitespace(arr)
+            arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+        elif name in spec.numeric:
+            if not (pa.types.is_integer(t) or pa.types.is_floating(t)):
+                return None
+            arr = arr.cast(pa.float64())
+        elif name in spec.dates:
+            if not (pa.types.is_date(t) or (pa.types.is_timestamp(t) and t.tz is None)):
+                return None
+        out.append(arr)
+    return pa.RecordBatch.from_arrays(out, names=batch.schema.names)
+
+
+def arrow_frame(batch: pa.RecordBatch) -> pd.DataFrame:
+    """A batch from :func:`conform_arrow` as the DataFrame :func:`conform` would give.
+
+    Text stays Arrow-backed (pandas' ``str``, no copy); dates become
+    datetime64[ns], as :func:`conform` makes them.
+    """
+    import pyarrow as pa
+
+    df = batch.to_pandas(date_as_object=False)
+    for name, t in zip(batch.schema.names, batch.schema.types, strict=True):
+        if pa.types.is_date(t) or pa.types.is_timestamp(t):
+            df[name] = df[name].astype("datetime64[ns]")
+    return df
 
 
 def _ids_text(col: pd.Series) -> pd.Series:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .config import GradingConfig
     from .dataset import Dataset
+    from .engine import PlotSummary
     from .evaluation import Evaluation
     from .join import JoinReport
 
@@ -179,6 +180,7 @@ def build_report(
     strict: bool = False,
     grading: GradingConfig | None = None,
     plots: pd.DataFrame | None = None,
+    summary: PlotSummary | None = None,
 ) -> Report:
     """Compute the per-park report.
 
@@ -200,6 +202,9 @@ def build_report(
         The per-plot table already computed by an engine
         (:func:`qygeo.engine.plot_table_from_file`, :mod:`qygeo.engine_dask`);
         default :func:`plot_table` of ``ds.plots``.
+    summary : qygeo.engine.PlotSummary, optional
+        The per-park sums of *plots*, when the engine computed them batch by
+        batch; default computed from *plots*.
 
     Raises
     ------
@@ -246,30 +251,29 @@ def build_report(
                  "name_en": "district_name_en"})
     parks = parks.merge(districts, on="district_adcode", how="left")
 
-    if plots is None:
-        plots = plot_table(_stored_flags_aside(ds), as_of)
-    if len(plots):
-        unassigned = plots["park_id"].isna()
-        if unassigned.any():
-            ids = ", ".join(plots.loc[unassigned, "plot_id"].astype(str).head(5))
-            warnings.append(f"{int(unassigned.sum())} plot(s) lie in no park: {ids}")
-        stray = ~plots["park_id"].isna() & ~plots["park_id"].isin(known)
-        if stray.any():
-            ids = ", ".join(plots.loc[stray, "plot_id"].astype(str).head(5))
-            msg = f"plots name parks not in the parks layer: {ids}"
-            if strict:
-                from .errors import JoinError
-
-                raise JoinError(msg)
-            warnings.append(msg)
-
-    rows = []
     from .engine import PlotSummary, park_sums
 
-    sums = park_sums(PlotSummary.of(plots, known), metrics.park_descendants(parks), known)
+    if plots is None:
+        plots = plot_table(_stored_flags_aside(ds), as_of)
+    if summary is None:
+        summary = PlotSummary.of(plots, known)
+    if summary.unassigned_count:
+        warnings.append(f"{summary.unassigned_count} plot(s) lie in no park: "
+                        f"{', '.join(summary.unassigned_ids or [])}")
+    if summary.stray_count:
+        msg = f"plots name parks not in the parks layer: {', '.join(summary.stray_ids or [])}"
+        if strict:
+            from .errors import JoinError
+
+            raise JoinError(msg)
+        warnings.append(msg)
+
+    rows = []
+    # Plot count and exact sums per park, over the park and its nested parks.
+    sums = park_sums(summary, metrics.park_descendants(parks), known)
     for _, park in parks.iterrows():
         pid = park["park_id"]
-        mine = sums[pid]  # plot count and exact sums over the park and its nested parks
+        mine = sums[pid]
         plot_inv = mine["plot_investment_yuan"]
         signed = park.get("signed_investment_yuan", math.nan)
         if _present(signed):

@@ -87,7 +87,7 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     # Plots are read straight from the file by the engine, only the columns it needs.
     ds = load_dataset(geodata, plots=plots_path, plots_layer=plots_layer, load_plots=False)
     as_of = as_of or dt.date.today()
-    plots = None
+    plots = summary = None
     # A user's --plots file may hold a province's parcels: say what is happening.
     step = con.info if plots_path is not None else (lambda _msg: None)
     started = time.perf_counter()
@@ -99,14 +99,15 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
             plots = plot_table_dask(ds.plots_path, ds.parks, as_of, layer=plots_layer,
                                     scheduler=scheduler, progress=not quiet)
         else:
-            from ..engine import plot_table_from_file
+            from ..engine import read_plots
 
-            plots = plot_table_from_file(ds.plots_path, ds.parks, as_of, layer=plots_layer)
+            result = read_plots(ds.plots_path, ds.parks, as_of, layer=plots_layer)
+            plots, summary = result.table, result.summary
         step(f"      {len(plots):,} plots: areas, parks and idle status in "
              f"{time.perf_counter() - started:.1f} s")
     step("[2/2] per-park figures and evaluation")
     rep = build_report(ds, year=year, park_ids=list(park_ids) or None, as_of=as_of,
-                       strict=strict, grading=grading, plots=plots)
+                       strict=strict, grading=grading, plots=plots, summary=summary)
     step(f"      done in {time.perf_counter() - started:.1f} s")
     for w in rep.warnings:
         con.warn(w)
