@@ -219,3 +219,25 @@ def test_batches_merge_to_the_one_pass_summary(plots, parks, tmp_path, monkeypat
     assert many.summary.leaves == one.summary.leaves
     assert many.summary.unassigned_ids == one.summary.unassigned_ids
     pd.testing.assert_frame_equal(many.table, one.table)
+
+
+@pytest.mark.parametrize("which", ["bundled", "synthetic"])
+def test_report_columns_are_all_the_per_park_report_reads(which, plots, parks, tmp_path):
+    """`qygeo report` reads only REPORT_COLUMNS for per-park formats: nothing may change."""
+    from qygeo.dataset import load_dataset
+    from qygeo.report import build_report, format_json
+
+    ds = load_dataset(BUNDLED, load_plots=False)
+    if which == "bundled":
+        path = BUNDLED / "plots.geojson"
+    else:
+        path = tmp_path / "plots.parquet"
+        synthetic.write_geoparquet(plots, path)
+    reports = []
+    for columns in (None, engine.REPORT_COLUMNS):
+        got = engine.read_plots(path, ds.parks, AS_OF, columns=columns)
+        reports.append(build_report(ds, as_of=AS_OF, plots=got.table, summary=got.summary))
+    full, lean = reports
+    assert format_json(lean) == format_json(full)
+    assert lean.warnings == full.warnings
+    assert len(lean.plots.columns) < len(full.plots.columns)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,17 +50,22 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pyarrow as pa
 
-#: The plot columns the per-park report reads (besides the geometry).
-REPORT_COLUMNS = ("plot_id", "park_id", "invested_yuan", "agreed_investment_yuan",
-                  "developed_area_m2", "land_price_yuan", "agreed_start_date",
-                  "actual_start_date", "suspended_since", "delay_cause")
+#: The plot columns the per-park report reads besides the geometry: the idle rule's
+#: (:mod:`qygeo.idle`, with a stored flag to check), the grading's
+#: (:data:`qygeo.config.GRADING_INDICATORS`) and the indicators'
+#: (:mod:`qygeo.indicators`). Formats that list the plots themselves read every column.
+REPORT_COLUMNS = ("plot_id", "park_id", "enterprise", "land_use", "agreed_start_date",
+                  "actual_start_date", "suspended_since", "delay_cause", "idle_disposed_on",
+                  "agreed_investment_yuan", "invested_yuan", "developed_area_m2",
+                  "floor_area_m2", "building_footprint_m2", "land_price_yuan", "output_yuan",
+                  "tax_yuan", "idle_flag", "is_idle", "idle", "idle_status")
 
 #: Columns of the per-plot table this engine returns (plus the idle columns).
 PLOT_TABLE_COLUMNS = ("plot_id", "park_id", "area_m2", "area_km2", "area_ha", "area_mu",
                       "invested_yuan")
 
 #: Grid cells per side of a park's bounding box for the inside/outside/boundary test.
-GRID_CELLS = 128
+GRID_CELLS = 64
 
 #: Rows per batch handed to a worker thread.
 BATCH_ROWS = 131_072
@@ -112,15 +117,21 @@ def _is_wgs84(crs: object) -> bool:
 
 
 def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
-                      columns: Sequence[str] | None = None) -> tuple[pa.Table, str] | None:
-    """Read *columns* (those present; default all) and the WKB geometry as an Arrow table.
+                      columns: Sequence[str] | None = None,
+                      ) -> tuple[Iterator[pa.RecordBatch], str] | None:
+    """Read *columns* (those present; default all) and the WKB geometry as Arrow batches.
+
+    GeoParquet is read batch by batch as the batches are consumed, so that
+    reading overlaps the work on the batches already read; other formats are
+    read whole by GDAL first.
 
     Returns
     -------
-    (pyarrow.Table, str) or None
-        The table and the name of its WKB geometry column; None when the file
-        cannot take the fast path (not WGS84, not WKB-encoded), in which case
-        the caller reads it with :func:`qygeo.layers.read_layer`.
+    (iterator of pyarrow.RecordBatch, str) or None
+        Batches of at most :data:`BATCH_ROWS` rows and the name of their WKB
+        geometry column; None when the file cannot take the fast path (not
+        WGS84, not WKB-encoded), in which case the caller reads it with
+        :func:`qygeo.layers.read_layer`.
 
     Raises
     ------
@@ -146,8 +157,9 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
             names = [c for c in (columns or schema.names) if c in schema.names and c != geom]
             if "plot_id" not in schema.names:
                 return None  # let the reference reader name the problem
-            table = pq.read_table(path, columns=[*names, geom])
-            return table, geom
+            batches = pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS,
+                                                        columns=[*names, geom])
+            return _named_errors(batches, path), geom
         import pyogrio
 
         info = pyogrio.read_info(path, layer=layer)
@@ -159,10 +171,18 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         names = [c for c in (columns or fields) if c in fields]
         meta, table = pyogrio.read_arrow(path, layer=layer, columns=names)
         geom = meta.get("geometry_name") or "wkb_geometry"
-        return table, geom
+        return iter(table.to_batches(max_chunksize=BATCH_ROWS)), geom
     except QygeoError:
         raise
     except Exception as exc:  # arrow/GDAL raise many types; the user needs one line
+        raise layers.read_error(path, exc) from exc
+
+
+def _named_errors(batches: Iterator[pa.RecordBatch], path: Path) -> Iterator[pa.RecordBatch]:
+    """*batches*, a read error on the way becoming one line naming *path*."""
+    try:
+        yield from batches
+    except Exception as exc:  # noqa: BLE001 - a corrupt page shows only when it is read
         raise layers.read_error(path, exc) from exc
 
 
@@ -592,10 +612,10 @@ class PlotResult:
     summary: PlotSummary
 
 
-def plot_table_from_table(table: pa.Table, geom: str, parks: gpd.GeoDataFrame,
-                          as_of: dt.date, *, path: object = "plots", layer: str | None = None,
-                          workers: int | None = None) -> PlotResult:
-    """Per-plot table and summary of an Arrow table of plots (see :func:`read_plot_columns`).
+def plot_table_from_batches(batches: Iterable[pa.RecordBatch], geom: str,
+                            parks: gpd.GeoDataFrame, as_of: dt.date, *, path: object = "plots",
+                            workers: int | None = None) -> PlotResult:
+    """Per-plot table and summary of Arrow batches of plots (see :func:`read_plot_columns`).
 
     Each worker thread turns a batch into its per-plot table and that table's
     :class:`PlotSummary` (exact sums, so merging batches gives the one-pass result).
@@ -604,18 +624,18 @@ def plot_table_from_table(table: pa.Table, geom: str, parks: gpd.GeoDataFrame,
 
     index = ParkIndex.build(parks)
     known = list(index.ids)
-    parts = table.to_batches(max_chunksize=BATCH_ROWS)
     workers = workers or threads()
 
     def one(rb: pa.RecordBatch) -> tuple[pd.DataFrame, PlotSummary]:
         out = plot_table_batch(to_plot_batch(rb, geom), index, as_of, path=path)
         return out, PlotSummary.of(out, known)
 
-    if workers > 1 and len(parts) > 1:
+    if workers > 1:
+        # map() submits each batch as it is read: reading overlaps the work.
         with ThreadPoolExecutor(workers) as pool:
-            done = list(pool.map(one, parts))
+            done = list(pool.map(one, batches))
     else:
-        done = [one(rb) for rb in parts]
+        done = [one(rb) for rb in batches]
     if not done:
         return PlotResult(empty_plot_table(), PlotSummary(leaves={}))
     out = pd.concat([t for t, _ in done], ignore_index=True)
@@ -691,8 +711,8 @@ def read_plots(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of: dt.
             gdf = gdf[[c for c in columns if c in gdf.columns] + [gdf.geometry.name]]
         table = plot_table_from_frame(gdf, parks, as_of).reset_index(drop=True)
         return PlotResult(table, PlotSummary.of(table, list(parks["park_id"])))
-    table, geom = read
-    return plot_table_from_table(table, geom, parks, as_of, path=Path(path), layer=layer)
+    batches, geom = read
+    return plot_table_from_batches(batches, geom, parks, as_of, path=Path(path))
 
 
 def plot_table_from_file(path: str | os.PathLike[str], parks: gpd.GeoDataFrame,

@@ -99,9 +99,11 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
             plots = plot_table_dask(ds.plots_path, ds.parks, as_of, layer=plots_layer,
                                     scheduler=scheduler, progress=not quiet)
         else:
-            from ..engine import read_plots
+            from ..engine import REPORT_COLUMNS, read_plots
 
-            result = read_plots(ds.plots_path, ds.parks, as_of, layer=plots_layer)
+            # Per-park formats need only the columns the figures use.
+            result = read_plots(ds.plots_path, ds.parks, as_of, layer=plots_layer,
+                                columns=None if fmt in FILE_FORMATS else REPORT_COLUMNS)
             plots, summary = result.table, result.summary
         step(f"      {len(plots):,} plots: areas, parks and idle status in "
              f"{time.perf_counter() - started:.1f} s")
