@@ -515,7 +515,13 @@ def _park_column(index: ParkIndex, codes: np.ndarray, stray: np.ndarray, attrs: 
 
 def plot_table_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
                      path: object = "plots") -> pd.DataFrame:
-    """The per-plot table (:data:`PLOT_TABLE_COLUMNS` + idle columns) of one batch.
+    """The per-plot table (:data:`PLOT_TABLE_COLUMNS` + idle columns) of one batch."""
+    return plot_batch(batch, index, as_of, path=path)[0]
+
+
+def plot_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
+               path: object = "plots") -> tuple[pd.DataFrame, PlotSummary]:
+    """The per-plot table of one batch and its :class:`PlotSummary`.
 
     Raises
     ------
@@ -577,8 +583,9 @@ def plot_table_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
             pts = shapely.point_on_surface(g[ok])
             chosen[r_need[ok]] = index.smallest_containing(pts)
 
-    park = _park_column(index, np.where(given, given_code, chosen), given & (given_code < 0),
-                        attrs, arrow)
+    codes = np.where(given, given_code, chosen)
+    stray = given & (given_code < 0)
+    park = _park_column(index, codes, stray, attrs, arrow)
     cols: dict[str, Any] = {
         "plot_id": attrs["plot_id"],
         "park_id": park,
@@ -601,7 +608,16 @@ def plot_table_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
         if c not in cols:
             cols[f"stored_{c}" if c in idle else c] = attrs[c]
     cols.update(idle)
-    return pd.DataFrame(cols, index=pd.RangeIndex(n))
+    names = list(index.ids)
+    if stray.any():  # parks not in the layer get codes after the layer's
+        extra_codes, extra = pd.factorize(np.asarray(park, dtype=object)[stray])
+        codes[stray] = len(names) + extra_codes
+        names += [str(v) for v in extra]
+    summary = PlotSummary.from_codes(
+        codes, names, list(index.ids), ids=attrs["plot_id"], area_mu=cols["area_mu"],
+        invested_yuan=cols.get("invested_yuan"), idle=verdict.idle,
+        judged=verdict.status != idle_mod.CODE_UNKNOWN)
+    return pd.DataFrame(cols, index=pd.RangeIndex(n)), summary
 
 
 @dataclass
@@ -623,12 +639,10 @@ def plot_table_from_batches(batches: Iterable[pa.RecordBatch], geom: str,
     import pandas as pd
 
     index = ParkIndex.build(parks)
-    known = list(index.ids)
     workers = workers or threads()
 
     def one(rb: pa.RecordBatch) -> tuple[pd.DataFrame, PlotSummary]:
-        out = plot_table_batch(to_plot_batch(rb, geom), index, as_of, path=path)
-        return out, PlotSummary.of(out, known)
+        return plot_batch(to_plot_batch(rb, geom), index, as_of, path=path)
 
     if workers > 1:
         # map() submits each batch as it is read: reading overlaps the work.
@@ -810,18 +824,50 @@ class PlotSummary:
 
         if not len(plots):
             return cls(leaves={})
-        park = plots["park_id"]
-        unassigned = park.isna().to_numpy()
-        stray = ~unassigned & ~park.isin(list(known)).to_numpy()
-        ids = plots["plot_id"]
+        codes, names = pd.factorize(plots["park_id"], sort=True)  # missing: −1
+        return cls.from_codes(
+            codes, list(names), known, ids=plots["plot_id"],
+            area_mu=plots["area_mu"].to_numpy(dtype="float64"),
+            invested_yuan=(plots["invested_yuan"].to_numpy(dtype="float64", na_value=np.nan)
+                           if "invested_yuan" in plots.columns else None),
+            idle=(plots["idle"].to_numpy(dtype=bool) if "idle" in plots.columns else None),
+            judged=((plots["idle_status"] != "n/a").to_numpy(dtype=bool)
+                    if "idle_status" in plots.columns else None))
+
+    @classmethod
+    def from_codes(cls, codes: np.ndarray, names: Sequence[str], known: Sequence[str], *,
+                   ids: pd.Series, area_mu: np.ndarray, invested_yuan: np.ndarray | None,
+                   idle: np.ndarray | None, judged: np.ndarray | None) -> PlotSummary:
+        """Summarise plots given as arrays.
+
+        Parameters
+        ----------
+        codes : numpy.ndarray
+            Each plot's park as an index into *names*, −1 for no park.
+        names : sequence of str
+            Park ids, those of the parks layer (*known*) or not.
+        ids : pandas.Series
+            Plot ids (the first unassigned and stray ones are named).
+        area_mu, invested_yuan : numpy.ndarray
+            Per plot; *invested_yuan* None when the layer has no such column.
+        idle, judged : numpy.ndarray
+            Idle by the rule, and judged by it (status not n/a); None without the rule's columns.
+        """
+        n = len(codes)
+        unassigned = codes < 0
+        is_known = np.array([nm in set(known) for nm in names] + [True], dtype=bool)
+        stray = ~is_known[codes]
         return cls(
-            leaves=leaf_sums(plots), plot_count=len(plots),
+            leaves=leaf_sums(codes, names, area_mu=area_mu, invested_yuan=invested_yuan,
+                             idle=idle if idle is not None else np.zeros(n, bool),
+                             judged=judged if judged is not None else np.zeros(n, bool)),
+            plot_count=n,
             unassigned_count=int(unassigned.sum()),
-            unassigned_ids=[str(v) for v in ids[unassigned].head(5)],
+            unassigned_ids=[str(v) for v in ids.iloc[np.flatnonzero(unassigned)[:5]]],
             stray_count=int(stray.sum()),
-            stray_ids=[str(v) for v in ids[pd.Series(stray, index=ids.index)].head(5)],
-            has_invested="invested_yuan" in plots.columns,
-            has_idle="idle_status" in plots.columns)
+            stray_ids=[str(v) for v in ids.iloc[np.flatnonzero(stray)[:5]]],
+            has_invested=invested_yuan is not None,
+            has_idle=judged is not None)
 
     def merge(self, other: PlotSummary) -> PlotSummary:
         """This summary followed by *other* (a later batch or partition)."""
@@ -843,47 +889,34 @@ class PlotSummary:
             has_idle=self.has_idle or other.has_idle)
 
 
-def leaf_sums(plots: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Counts and exact sums per ``park_id`` of a per-plot table (no nesting applied)."""
+def leaf_sums(codes: np.ndarray, names: Sequence[str], *, area_mu: np.ndarray,
+              invested_yuan: np.ndarray | None, idle: np.ndarray,
+              judged: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Counts and exact sums per park code (no nesting applied; code −1, no park, skipped)."""
     out: dict[str, dict[str, Any]] = {}
-    if not len(plots):
-        return out
-    keys = plots["park_id"].to_numpy(dtype=object)
-    known = ~plots["park_id"].isna().to_numpy()
+    known = codes >= 0
     if not known.any():
         return out
-    codes, uniques = _factorize(keys[known])
-    m = len(uniques)
-    area = plots["area_mu"].to_numpy(dtype="float64")[known]
-    idle = (plots["idle"].to_numpy(dtype=bool)[known] if "idle" in plots.columns
-            else np.zeros(len(area), bool))
-    judged = ((plots["idle_status"].to_numpy(dtype=object) != "n/a")[known]
-              if "idle_status" in plots.columns else np.zeros(len(area), bool))
+    m = len(names)
+    codes, area = codes[known], area_mu[known]
+    idle, judged = idle[known], judged[known]
     count = np.bincount(codes, minlength=m)
     area_s = exact_group_sums(area, codes, m)
     idle_s = exact_group_sums(area[idle], codes[idle], m)
     idle_n = np.bincount(codes[idle], minlength=m)
     judged_n = np.bincount(codes[judged], minlength=m)
-    if "invested_yuan" in plots.columns:
-        inv = plots["invested_yuan"].to_numpy(dtype="float64")[known]
-        has = ~np.isnan(inv)
+    if invested_yuan is not None:
+        inv = invested_yuan[known]
         inv_s = exact_group_sums(inv, codes, m)
-        inv_n = np.bincount(codes[has], minlength=m)
+        inv_n = np.bincount(codes[~np.isnan(inv)], minlength=m)
     else:
         inv_s, inv_n = [{} for _ in range(m)], np.zeros(m, np.int64)
-    for c, key in enumerate(uniques):
-        out[str(key)] = {"count": int(count[c]), "area_mu": area_s[c],
-                         "idle_count": int(idle_n[c]), "idle_area_mu": idle_s[c],
-                         "judged": int(judged_n[c]), "invested": inv_s[c],
-                         "invested_n": int(inv_n[c])}
+    for c in np.flatnonzero(count):
+        out[str(names[c])] = {"count": int(count[c]), "area_mu": area_s[c],
+                              "idle_count": int(idle_n[c]), "idle_area_mu": idle_s[c],
+                              "judged": int(judged_n[c]), "invested": inv_s[c],
+                              "invested_n": int(inv_n[c])}
     return out
-
-
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
-    import pandas as pd
-
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes, list(uniques)
 
 
 def park_sums(summary: PlotSummary, members: dict[str, set[str]],
