@@ -76,10 +76,15 @@ GRADE_LABELS = (NOT_GRADED, *GRADES)
 
 
 def grade_codes(scores: np.ndarray, config: GradingConfig) -> np.ndarray:
-    """:func:`grade_of` of every score at once, as positions in :data:`GRADE_LABELS`."""
+    """:func:`grade_of` of every score at once, as positions in :data:`GRADE_LABELS` (int8)."""
     scores = np.asarray(scores, dtype="float64")
-    conditions = [np.isnan(scores)] + [scores >= config.cutoffs[g] for g in GRADES[:-1]]
-    return np.select(conditions, np.arange(len(GRADES)), default=len(GRADES))
+    codes = np.full(scores.shape, len(GRADES), dtype=np.int8)  # below every cut-off
+    # Lowest grade first, so that the first cut-off met in grade_of's order is written
+    # last; by arithmetic (code += met × (i − code)), as np.where branches on every row.
+    for i in range(len(GRADES) - 1, 0, -1):
+        met = (scores >= config.cutoffs[GRADES[i - 1]]).view(np.int8)
+        codes += met * (np.int8(i) - codes)
+    return codes * ~np.isnan(scores)  # NaN: 0 (n/a)
 
 
 def grades_of(scores: np.ndarray, config: GradingConfig) -> np.ndarray:
@@ -103,16 +108,46 @@ def _entry_checks(config: GradingConfig) -> list[tuple[str, str, float, str]]:
     ]
 
 
-def _ok_column(vals: np.ndarray, threshold: float) -> np.ndarray:
-    """``value ≥ threshold`` as Python True/False, None where the value is NaN."""
-    ok = (vals >= threshold).astype(object)
-    ok[np.isnan(vals)] = None
-    return ok
+#: Python values of the entry columns by code: False, True, None (unknown).
+_FLAG_VALUES = np.array([False, True, None], dtype=object)
+#: Codes of :func:`entry_codes` (positions in ``_FLAG_VALUES``).
+ENTRY_FAIL, ENTRY_PASS, ENTRY_UNKNOWN = 0, 1, 2
+
+
+def _ok_codes(vals: np.ndarray, threshold: float) -> np.ndarray:
+    """``value ≥ threshold`` coded 1 (met) or 0, 2 where the value is NaN (unknown)."""
+    # NaN is never ≥ threshold, so its code is 0 + 2.
+    return (vals >= threshold).view(np.int8) + np.int8(ENTRY_UNKNOWN) * np.isnan(vals)
 
 
 def _failed(vals: np.ndarray, threshold: float) -> np.ndarray:
     """Known values not meeting *threshold* (NaN values are unknown, not failed)."""
     return ~np.isnan(vals) & ~(vals >= threshold)
+
+
+def entry_codes(scored: pd.DataFrame | dict[str, np.ndarray],
+                config: GradingConfig) -> np.ndarray:
+    """``entry_pass`` of each row as a code: :data:`ENTRY_FAIL`, ``_PASS`` or ``_UNKNOWN``.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame or dict
+        The per-mu value columns of :func:`score_table` (万元/亩).
+    config : GradingConfig
+
+    Returns
+    -------
+    numpy.ndarray of int8
+        Fail where a known value is below its threshold, else unknown where a
+        value is NaN, else pass.
+    """
+    fails = unknown = None
+    for _ok, val_col, threshold, _label in _entry_checks(config):
+        vals = np.asarray(scored[val_col], dtype="float64")
+        f, u = _failed(vals, threshold), np.isnan(vals)
+        fails, unknown = (f, u) if fails is None else (fails | f, unknown | u)
+    # Arithmetic rather than np.where, which branches on every row: fail 0, else 1 + unknown.
+    return (np.int8(1) + unknown.view(np.int8)) * ~fails
 
 
 def score_table(table: pd.DataFrame, config: GradingConfig, *,
@@ -139,36 +174,31 @@ def score_table(table: pd.DataFrame, config: GradingConfig, *,
     """
     import pandas as pd
 
+    n = len(table)
     area_mu = _num(table, "area_mu")
-    out = pd.DataFrame(index=table.index)
-    out["area_mu"] = area_mu
+    cols: dict[str, object] = {"area_mu": area_mu}
     for key, (col, _zh, _en) in GRADING_INDICATORS.items():
-        out[key] = np.asarray(metrics.wan_yuan_per_mu(_num(table, col), area_mu), dtype=float)
-    score = np.zeros(len(table))
+        cols[key] = np.asarray(metrics.wan_yuan_per_mu(_num(table, col), area_mu), dtype=float)
+    score = np.zeros(n)
     for k in _weighted(config):
-        ratio = np.minimum(out[k].to_numpy() / config.benchmarks[k], config.cap)
+        ratio = np.minimum(cols[k] / config.benchmarks[k], config.cap)
         score = score + config.weights[k] * ratio  # NaN propagates: not graded
-    out["score"] = score
+    cols["score"] = score
     # The labels' own array taken by code: the column type a list of labels would get.
-    out["grade"] = (pd.Series(list(GRADE_LABELS)).array.take(grade_codes(score, config))
-                    if len(table) else [])
-    out["grade_reason"] = [] if not len(table) else None
+    cols["grade"] = (pd.Series(list(GRADE_LABELS)).array.take(grade_codes(score, config))
+                     if n else [])
+    cols["grade_reason"] = [] if not n else None
 
     e = config.entry
     basis_col = INVESTMENT_BASES[e["investment_basis"]]
-    out["entry_investment_wan_per_mu"] = np.asarray(
+    cols["entry_investment_wan_per_mu"] = np.asarray(
         metrics.wan_yuan_per_mu(_num(table, basis_col), area_mu), dtype=float)
-    fails = np.zeros(len(table), dtype=bool)
-    unknown = np.zeros(len(table), dtype=bool)
     for ok_col, val_col, threshold, _label in _entry_checks(config):
-        vals = out[val_col].to_numpy()
-        out[ok_col] = pd.Series(_ok_column(vals, threshold), index=out.index, dtype="object")
-        fails |= _failed(vals, threshold)
-        unknown |= np.isnan(vals)
-    passes = np.where(fails, False, True).astype(object)
-    passes[~fails & unknown] = None
-    out["entry_pass"] = pd.Series(passes, index=out.index, dtype="object")
-    out["entry_reason"] = [] if not len(table) else None
+        cols[ok_col] = _FLAG_VALUES[_ok_codes(cols[val_col], threshold)]
+    cols["entry_pass"] = _FLAG_VALUES[entry_codes(cols, config)]
+    cols["entry_reason"] = [] if not n else None
+    # One frame of the arrays as they are: setting columns one by one copies each.
+    out = pd.DataFrame(cols, index=table.index, copy=False)
     out.attrs[_PENDING] = True
     if reasons:
         add_reasons(out, config)
@@ -367,7 +397,8 @@ def grade_enterprises(plots: pd.DataFrame, config: GradingConfig, *,
         return empty
     rows = np.flatnonzero(named)
     group = rank[codes[rows]]
-    order = np.argsort(group, kind="stable")  # table order kept within a group
+    # Table order kept within a group; the smallest integer type sorts by radix (fast).
+    order = np.argsort(group.astype(np.min_scalar_type(len(uniques))), kind="stable")
     rows, group = rows[order], group[order]
     first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     sizes = np.diff(np.r_[first, len(rows)])
@@ -401,3 +432,36 @@ def grade_counts(grades: object) -> dict[str, int]:
         grades = pd.Series(vals, dtype=object)
     counts = grades.value_counts() if len(grades) else {}
     return {g: int(counts.get(g, 0)) for g in GRADES}
+
+
+#: Columns of :func:`outcome_counts`: plots of each grade (``n/a`` first), then of each
+#: entry outcome (``entry_pass`` False, True, None).
+OUTCOME_COLUMNS = (*GRADE_LABELS, "entry_fail", "entry_pass", "entry_unknown")
+
+
+def outcome_counts(graded: pd.DataFrame, config: GradingConfig, groups: np.ndarray,
+                   n_groups: int) -> np.ndarray:
+    """Plots of each group by grade and by entry outcome, counted in one pass.
+
+    Parameters
+    ----------
+    graded : pandas.DataFrame
+        A :func:`score_table` (or :func:`grade_plots`) result.
+    config : GradingConfig
+        The configuration it was graded with.
+    groups : numpy.ndarray of int
+        Each row's group, 0 … *n_groups* − 1, or −1 (in no group: not counted).
+    n_groups : int
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Shape ``(n_groups, len(OUTCOME_COLUMNS))``.
+    """
+    k = len(GRADE_LABELS)
+    slot = np.asarray(groups, dtype=np.int64) + 1  # slot 0: rows of no group, dropped below
+    counts = np.bincount(slot * k + grade_codes(graded["score"].to_numpy(), config),
+                         minlength=(n_groups + 1) * k).reshape(n_groups + 1, k)
+    entry = np.bincount(slot * 3 + entry_codes(graded, config),
+                        minlength=(n_groups + 1) * 3).reshape(n_groups + 1, 3)
+    return np.hstack([counts, entry])[1:]
