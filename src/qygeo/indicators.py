@@ -57,7 +57,7 @@ land share, floor-area ratio) are of the plots, not of the whole zone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -141,10 +141,14 @@ class PlotColumns:
         self._idle: tuple[np.ndarray, np.ndarray] | None = None
 
     def subset(self, rows: np.ndarray) -> PlotColumns:
-        """The rows in boolean mask *rows* (one park's plots), reusing the converted columns."""
+        """The rows *rows* (a boolean mask, or row positions, which may repeat), as a table.
+
+        Columns are converted once, by the whole table, and taken from there.
+        """
+        rows = np.asarray(rows)
         sub = PlotColumns(self.plots)
         sub._parent = self
-        sub._index = np.flatnonzero(rows)
+        sub._index = np.flatnonzero(rows) if rows.dtype == bool else rows
         sub.n = len(sub._index)
         return sub
 
@@ -152,10 +156,12 @@ class PlotColumns:
         """Whether the table has column *col*."""
         return col in self.plots.columns
 
-    def column(self, col: str) -> pd.Series:
-        """Column *col* as in the table (its rows only, for a subset)."""
+    def column(self, col: str, part: slice | None = None) -> pd.Series:
+        """Column *col* as in the table (its rows only, for a subset; rows *part* of those)."""
         s = self.plots[col]
-        return s if self._index is None else s.iloc[self._index]
+        if self._index is None:
+            return s if part is None else s.iloc[part]
+        return s.iloc[self._index if part is None else self._index[part]]
 
     def num(self, col: str) -> np.ndarray:
         """Column *col* as float64 (unparsable values NaN)."""
@@ -188,12 +194,16 @@ class PlotColumns:
                               (status == "idle").to_numpy(dtype=bool, na_value=False))
         return self._idle
 
-    def ids(self, mask: np.ndarray, limit: int = 5) -> str:
-        """The first *limit* plot ids of the rows in *mask*, and how many more."""
+    def ids(self, mask: np.ndarray, limit: int = 5, *, start: int = 0) -> str:
+        """The first *limit* plot ids of the rows in *mask*, and how many more.
+
+        *mask* covers the rows from position *start* on.
+        """
         if "plot_id" not in self.plots.columns:
             return ""
         rows = np.flatnonzero(mask)
-        first = rows[:limit] if self._index is None else self._index[rows[:limit]]
+        first = rows[:limit] + start
+        first = first if self._index is None else self._index[first]
         ids = [str(v) for v in self.plots["plot_id"].iloc[first]]
         more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
         return ", ".join(ids) + more
@@ -225,35 +235,105 @@ class PlotColumns:
         return self._uses
 
 
-def _sum_ratio(key: str, cols: PlotColumns, num_col: str, den_col: str, rows: np.ndarray,
-               *, what: str, scale: float = 1.0,
-               num: np.ndarray | None = None) -> Indicator:
-    """Σ num / Σ den over *rows*, leaving out (and naming) rows lacking either.
+@dataclass(frozen=True)
+class ParkRows:
+    """The plot rows of several parks, end to end: park *i* has ``rows[bounds[i]:bounds[i + 1]]``.
 
-    *num* gives the numerator's values when it is not a column of the table.
+    Each park's rows are in table order, so a sum over them adds the same
+    numbers in the same order as a sum over the park's own table would.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray of int
+        Row positions in the plot table; a plot of a nested park is in its
+        own park's rows and in its parents'.
+    bounds : numpy.ndarray of int
+        ``len(parks) + 1`` offsets into *rows*.
+    """
+
+    rows: np.ndarray
+    bounds: np.ndarray
+
+    @classmethod
+    def of(cls, codes: np.ndarray, members: Sequence[Sequence[int]]) -> ParkRows:
+        """The rows of parks made of groups of plots.
+
+        Parameters
+        ----------
+        codes : numpy.ndarray of int
+            Each plot's group (its ``park_id`` coded 0, 1, …; −1: none).
+        members : sequence of sequences of int
+            For each park, the groups it is made of (itself and its nested parks).
+        """
+        codes = np.asarray(codes)
+        size = max([int(codes.max(initial=-1)), *(max(m, default=-1) for m in members)]) + 2
+        slot = codes + 1  # slot 0: plots of no group
+        # Stable sort of small integers (radix): each group's rows in table order, together.
+        order = np.argsort(slot.astype(np.min_scalar_type(size)), kind="stable")
+        starts = np.r_[0, np.cumsum(np.bincount(slot, minlength=size))]
+        parts = []
+        for m in members:
+            runs = [order[starts[c + 1]:starts[c + 2]] for c in m]
+            # A stable sort of sorted runs merges them (timsort): one pass.
+            parts.append(runs[0] if len(runs) == 1 else
+                         np.sort(np.concatenate(runs or [order[:0]]), kind="stable"))
+        rows = np.concatenate(parts) if parts else order[:0]
+        return cls(rows, np.r_[0, np.cumsum([len(p) for p in parts], dtype=np.int64)])
+
+    def parts(self) -> list[slice]:
+        """Each park's slice of :attr:`rows`."""
+        b = self.bounds.tolist()
+        return [slice(a, z) for a, z in zip(b[:-1], b[1:], strict=True)]
+
+
+def _sum_ratios(key: str, cols: PlotColumns, parts: list[slice], num_col: str, den_col: str,
+                rows: np.ndarray | None, *, what: str, scale: float = 1.0,
+                num: np.ndarray | None = None) -> list[Indicator]:
+    """Σ num / Σ den over *rows* of each park, leaving out (and naming) rows lacking either.
+
+    *cols* holds the parks' rows end to end, park by park as in *parts*;
+    *rows* is a mask over them (None: all). *num* gives the numerator's values
+    when it is not a column of the table.
     """
     for col in (num_col, den_col):
         if not (cols.has(col) or (col == num_col and num is not None)):
-            return _na(key, f"no {col} column in the plots table")
-    if not rows.any():
-        return _na(key, f"no {what}")
+            return [_na(key, f"no {col} column in the plots table")] * len(parts)
     known_num = cols.known(num_col) if num is None else ~np.isnan(num)
     num = cols.num(num_col) if num is None else num
     den = cols.num(den_col)
-    known = rows & known_num & cols.known(den_col)
-    lacking = rows & ~known
-    if not known.any():
-        return _na(key, f"{num_col} or {den_col} unknown for all {what} "
-                        f"({cols.ids(lacking)})")
-    d = float(den[known].sum())
-    if d <= 0:
-        return _na(key, f"Σ {den_col} is 0 over the {what}")
-    value = float(num[known].sum()) / d * scale
-    basis = f"Σ {num_col} / Σ {den_col} over {int(known.sum())} {what}"
-    if lacking.any():
-        basis += f"; left out for lacking {num_col} or {den_col}: {cols.ids(lacking)}"
-        return Indicator(key, value, STATUS_PARTIAL, basis)
-    return Indicator(key, value, STATUS_OK, basis)
+    known = known_num & cols.known(den_col)
+    if rows is not None:
+        known &= rows
+    out = []
+    for part in parts:
+        size = part.stop - part.start
+        n_rows = size if rows is None else int(np.count_nonzero(rows[part]))
+        if not n_rows:
+            out.append(_na(key, f"no {what}"))
+            continue
+        k = known[part]
+        n_known = int(np.count_nonzero(k))
+        lacking = None
+        if n_known < n_rows:
+            lacking = cols.ids(~k if rows is None else rows[part] & ~k, start=part.start)
+        if not n_known:
+            out.append(_na(key, f"{num_col} or {den_col} unknown for all {what} ({lacking})"))
+            continue
+        # The known rows' values, in table order (a slice when all are known). Taken by
+        # position: numpy's boolean indexing is several times slower.
+        pick = slice(None) if n_known == size else np.flatnonzero(k)
+        d = float(den[part][pick].sum())
+        if d <= 0:
+            out.append(_na(key, f"Σ {den_col} is 0 over the {what}"))
+            continue
+        value = float(num[part][pick].sum()) / d * scale
+        basis = f"Σ {num_col} / Σ {den_col} over {n_known} {what}"
+        if lacking is not None:
+            basis += f"; left out for lacking {num_col} or {den_col}: {lacking}"
+            out.append(Indicator(key, value, STATUS_PARTIAL, basis))
+        else:
+            out.append(Indicator(key, value, STATUS_OK, basis))
+    return out
 
 
 def park_indicators(plots: pd.DataFrame | PlotColumns, *, park_area_m2: float,
@@ -282,99 +362,151 @@ def park_indicators(plots: pd.DataFrame | PlotColumns, *, park_area_m2: float,
         Indicator key → :class:`Indicator`.
     """
     cols = plots if isinstance(plots, PlotColumns) else PlotColumns(plots)
-    if rows is not None:  # the park's rows only, from here on
-        cols = cols.subset(np.asarray(rows, dtype=bool))
-    rows = np.ones(cols.n, dtype=bool)
-    attrs = dict(park_attrs or {})
-    out: dict[str, Indicator] = {}
-    n = int(rows.sum())
-    area = cols.num("area_m2") if cols.has("area_m2") else np.full(cols.n, np.nan)
-    supplied_m2 = float(np.nansum(area[rows])) if n else 0.0
+    index = (np.arange(cols.n) if rows is None
+             else np.flatnonzero(np.asarray(rows, dtype=bool)))
+    return park_indicator_sets(cols, ParkRows(index, np.array([0, len(index)])),
+                               park_area_m2=[park_area_m2], park_attrs=[park_attrs])[0]
 
-    ready = attrs.get("ready_for_supply_area_m2")
-    ready = float(ready) if _present(ready) else None
+
+def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
+                        park_area_m2: Sequence[float],
+                        park_attrs: Sequence[Mapping[str, Any] | None],
+                        ) -> list[dict[str, Indicator]]:
+    """Every indicator of :data:`INDICATORS` for several parks at once.
+
+    Each column is converted once and taken once for all parks; each park's
+    sums add the same numbers in the same order as :func:`park_indicators`
+    on that park alone.
+
+    Parameters
+    ----------
+    plots : pandas.DataFrame or PlotColumns
+        The report's whole plot table (see :func:`park_indicators`).
+    parks : ParkRows
+        Each park's plots (nested parks' plots included).
+    park_area_m2 : sequence of float
+        Each park polygon's area, m².
+    park_attrs : sequence of mappings or None
+        Each park's attributes (see :func:`park_indicators`).
+
+    Returns
+    -------
+    list of dict
+        For each park, indicator key → :class:`Indicator`.
+    """
+    base = plots if isinstance(plots, PlotColumns) else PlotColumns(plots)
+    cols = base.subset(parks.rows)
+    parts = parks.parts()
+    out: list[dict[str, Indicator]] = [{} for _ in parts]
+    area = cols.num("area_m2") if cols.has("area_m2") else np.full(cols.n, np.nan)
+
     no_ready = ("no ready_for_supply_area_m2 for the park (land that has reached supply "
                 "conditions, 已达到供地条件) in the parks layer or park_stats")
-    if ready is None:
-        out["land_development_rate"] = _na("land_development_rate", no_ready)
-        out["land_supply_rate"] = _na("land_supply_rate", no_ready)
-    else:
-        out["land_development_rate"] = Indicator(
-            "land_development_rate", float(metrics.safe_divide(ready, park_area_m2)), STATUS_OK,
+    for o, part, park_m2, attrs in zip(out, parts, park_area_m2, park_attrs, strict=True):
+        n = part.stop - part.start
+        ready = dict(attrs or {}).get("ready_for_supply_area_m2")
+        ready = float(ready) if _present(ready) else None
+        if ready is None:
+            o["land_development_rate"] = _na("land_development_rate", no_ready)
+            o["land_supply_rate"] = _na("land_supply_rate", no_ready)
+            continue
+        supplied_m2 = float(np.nansum(area[part])) if n else 0.0
+        o["land_development_rate"] = Indicator(
+            "land_development_rate", float(metrics.safe_divide(ready, park_m2)), STATUS_OK,
             "ready_for_supply_area_m2 / park polygon area")
-        out["land_supply_rate"] = (
+        o["land_supply_rate"] = (
             Indicator("land_supply_rate", float(metrics.safe_divide(supplied_m2, ready)),
                       STATUS_OK, f"Σ plot area of {n} plots / ready_for_supply_area_m2")
             if n else _na("land_supply_rate", "no plots (no supplied land recorded)"))
 
-    out["land_built_up_rate"] = _sum_ratio(
-        "land_built_up_rate", cols, "developed_area_m2", "area_m2", rows, what="plots")
+    def put(key: str, values: list[Indicator]) -> None:
+        for o, v in zip(out, values, strict=True):
+            o[key] = v
+
+    put("land_built_up_rate", _sum_ratios(
+        "land_built_up_rate", cols, parts, "developed_area_m2", "area_m2", None, what="plots"))
 
     has_dev = cols.has("developed_area_m2")
-    built = rows & (cols.num("developed_area_m2") > 0) if has_dev else np.zeros(cols.n, bool)
+    built = cols.num("developed_area_m2") > 0 if has_dev else np.zeros(cols.n, bool)
     use_unknown, share_use, industrial_use = cols.uses()
     if not has_dev:
-        out["industrial_land_share"] = _na("industrial_land_share",
-                                           "no developed_area_m2 column in the plots table")
+        put("industrial_land_share", [_na("industrial_land_share",
+                                          "no developed_area_m2 column in the plots table")]
+            * len(parts))
     elif not cols.has("land_use"):
-        out["industrial_land_share"] = _na("industrial_land_share",
-                                           "no land_use column in the plots table")
+        put("industrial_land_share", [_na("industrial_land_share",
+                                          "no land_use column in the plots table")] * len(parts))
     else:
         industrial_m2 = np.where(share_use, cols.num("developed_area_m2"),
                                  np.where(use_unknown, np.nan, 0.0))
-        out["industrial_land_share"] = _rename(_sum_ratio(
-            "industrial_land_share", cols, "_industrial_m2", "developed_area_m2", built,
-            what="built plots", num=industrial_m2), "_industrial_m2",
-            "industrial developed_area_m2")
+        put("industrial_land_share", [_rename(v, "_industrial_m2", "industrial developed_area_m2")
+                                      for v in _sum_ratios(
+            "industrial_land_share", cols, parts, "_industrial_m2", "developed_area_m2", built,
+            what="built plots", num=industrial_m2)])
 
-    out["floor_area_ratio"] = _sum_ratio("floor_area_ratio", cols, "floor_area_m2",
-                                         "developed_area_m2", built, what="built plots")
-    out["building_density"] = _sum_ratio("building_density", cols, "building_footprint_m2",
-                                         "developed_area_m2", built, what="built plots")
+    put("floor_area_ratio", _sum_ratios("floor_area_ratio", cols, parts, "floor_area_m2",
+                                        "developed_area_m2", built, what="built plots"))
+    put("building_density", _sum_ratios("building_density", cols, parts, "building_footprint_m2",
+                                        "developed_area_m2", built, what="built plots"))
 
     industrial_built = built & industrial_use
     if not cols.has("land_use"):
         for k in ("industrial_fai_intensity_wan_per_ha", "industrial_tax_intensity_wan_per_ha"):
-            out[k] = _na(k, "no land_use column in the plots table")
+            put(k, [_na(k, "no land_use column in the plots table")] * len(parts))
     else:
         # yuan/m² → 万元/公顷: × 1e4 m²/ha ÷ 1e4 yuan/万元 = × 1
         per_ha = float(metrics.wan_yuan_per_ha(1.0, 1.0))
-        out["industrial_fai_intensity_wan_per_ha"] = _sum_ratio(
-            "industrial_fai_intensity_wan_per_ha", cols, "invested_yuan", "developed_area_m2",
-            industrial_built, what="built industrial/logistics plots", scale=per_ha)
-        out["industrial_tax_intensity_wan_per_ha"] = _sum_ratio(
-            "industrial_tax_intensity_wan_per_ha", cols, "tax_yuan", "developed_area_m2",
-            industrial_built, what="built industrial/logistics plots", scale=per_ha)
+        put("industrial_fai_intensity_wan_per_ha", _sum_ratios(
+            "industrial_fai_intensity_wan_per_ha", cols, parts, "invested_yuan",
+            "developed_area_m2", industrial_built, what="built industrial/logistics plots",
+            scale=per_ha))
+        put("industrial_tax_intensity_wan_per_ha", _sum_ratios(
+            "industrial_tax_intensity_wan_per_ha", cols, parts, "tax_yuan", "developed_area_m2",
+            industrial_built, what="built industrial/logistics plots", scale=per_ha))
 
-    out["idle_land_disposal_rate"] = _disposal_rate(cols, area, rows)
-    return {k: out[k] for k in INDICATORS}
+    put("idle_land_disposal_rate", _disposal_rates(cols, parts, area))
+    return [{k: o[k] for k in INDICATORS} for o in out]
 
 
 def _rename(ind: Indicator, old: str, new: str) -> Indicator:
     return Indicator(ind.key, ind.value, ind.status, ind.basis.replace(old, new))
 
 
-def _disposal_rate(cols: PlotColumns, area: np.ndarray, rows: np.ndarray) -> Indicator:
+def _disposal_rates(cols: PlotColumns, parts: list[slice], area: np.ndarray) -> list[Indicator]:
     key = "idle_land_disposal_rate"
-    judged, idle_all = cols.idle() if cols.has("idle_status") else (None, None)
-    if judged is None or not judged[rows].any():
-        return _na(key, "idle status unknown (no start dates to apply the MLR No. 53 rule)")
-    if not cols.has("idle_disposed_on"):
-        return _na(key, "no idle_disposed_on column: disposal of idle land is not recorded")
+    if not cols.has("idle_status"):
+        return [_na(key, "idle status unknown (no start dates to apply the MLR No. 53 rule)")
+                ] * len(parts)
     import pandas as pd
 
-    # The park's dates parsed together: pandas infers one date format per call.
-    disposed = pd.to_datetime(cols.column("idle_disposed_on")[rows],
-                              errors="coerce").notna().to_numpy()
-    idle = idle_all[rows]
-    total = idle | disposed
-    if not total.any():
-        return _na(key, "no idle land (nothing to dispose of)")
-    park_area = area[rows]
-    value = float(np.nansum(park_area[disposed]) / np.nansum(park_area[total]))
-    return Indicator(key, value, STATUS_OK,
-                     f"disposed area ({int(disposed.sum())} plots) / idle + disposed area "
-                     f"({int(total.sum())} plots)")
+    judged, idle_all = cols.idle()
+    has_disposed = cols.has("idle_disposed_on")
+    # Dates already typed are read once; text is parsed park by park, as pandas infers
+    # one date format per call.
+    typed = has_disposed and pd.api.types.is_datetime64_any_dtype(cols.plots["idle_disposed_on"])
+    disposed_all = cols.column("idle_disposed_on").notna().to_numpy() if typed else None
+    out = []
+    for part in parts:
+        if not judged[part].any():
+            out.append(_na(key, "idle status unknown (no start dates to apply the MLR No. 53 "
+                                "rule)"))
+            continue
+        if not has_disposed:
+            out.append(_na(key, "no idle_disposed_on column: disposal of idle land is not "
+                                "recorded"))
+            continue
+        disposed = (disposed_all[part] if disposed_all is not None else pd.to_datetime(
+            cols.column("idle_disposed_on", part), errors="coerce").notna().to_numpy())
+        total = idle_all[part] | disposed
+        if not total.any():
+            out.append(_na(key, "no idle land (nothing to dispose of)"))
+            continue
+        park_area = area[part]
+        value = float(np.nansum(park_area[disposed]) / np.nansum(park_area[total]))
+        out.append(Indicator(key, value, STATUS_OK,
+                             f"disposed area ({int(disposed.sum())} plots) / idle + disposed "
+                             f"area ({int(total.sum())} plots)"))
+    return out
 
 
 def indicator_rows(park_id: str, indicators: Mapping[str, Indicator]) -> list[dict[str, Any]]:
