@@ -239,3 +239,24 @@ def test_json_that_is_not_geojson_is_named_as_such(tiny_geodata, tmp_path):
     bad.write_text('{"a": 1}', encoding="utf-8")
     one_line_error(invoke("report", "--geodata", str(tiny_geodata), "--plots", str(bad)),
                    "notgeo.geojson", "not GeoJSON")
+
+
+def test_geoparquet_corrupt_after_its_first_batches_is_one_line(tiny_geodata, tmp_path):
+    """GeoParquet is read batch by batch while the work runs: a bad page late in the file
+    still ends in one line naming the file, not a traceback from a worker."""
+    import pyarrow.parquet as pq
+
+    from qygeo import layers, synthetic
+
+    parks = layers.read_layer(tiny_geodata / "parks.geojson", layers.PARKS)
+    path = tmp_path / "plots.parquet"
+    synthetic.synthetic_plots(parks, 3000, seed=2).to_parquet(path, row_group_size=1000,
+                                                              compression="zstd")
+    group = pq.ParquetFile(path).metadata.row_group(2)
+    start = group.column(group.num_columns - 1).data_page_offset
+    data = bytearray(path.read_bytes())
+    data[start + 200:start + 600] = b"\xff" * 400
+    path.write_bytes(bytes(data))
+    line = one_line_error(invoke("report", "--geodata", str(tiny_geodata), "--plots", str(path),
+                                 "--format", "json"), "plots.parquet", "cannot be read")
+    assert len(line) < 300
