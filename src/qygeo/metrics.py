@@ -75,7 +75,11 @@ def safe_divide(numerator: object, denominator: object) -> object:
     num = np.asarray(numerator, dtype="float64")
     den = np.asarray(denominator, dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where((den > 0) & np.isfinite(den), num / den, np.nan)
+        out = np.asarray(num / den)
+    # NaN written over the quotient, not chosen into a second array (million-row columns).
+    unusable = ~((den > 0) & np.isfinite(den))
+    if unusable.any():
+        out[np.broadcast_to(unusable, out.shape)] = np.nan
     return out if out.ndim else float(out)
 
 
