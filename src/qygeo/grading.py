@@ -54,11 +54,15 @@ GRADE_COLUMNS = [
 
 
 def _num(df: pd.DataFrame, col: str) -> np.ndarray:
+    """Column *col* as float64 (unparsable values NaN); a float64 column's own values, read-only."""
     import pandas as pd
 
     if col not in df.columns:
         return np.full(len(df), np.nan)
-    return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
+    s = df[col]
+    if s.dtype == np.float64:
+        return s.to_numpy()
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
 
 
 def grade_of(score: float, config: GradingConfig) -> str:
@@ -122,7 +126,7 @@ def _ok_codes(vals: np.ndarray, threshold: float) -> np.ndarray:
 
 def _failed(vals: np.ndarray, threshold: float) -> np.ndarray:
     """Known values not meeting *threshold* (NaN values are unknown, not failed)."""
-    return ~np.isnan(vals) & ~(vals >= threshold)
+    return vals < threshold  # False for NaN
 
 
 def entry_codes(scored: pd.DataFrame | dict[str, np.ndarray],
@@ -150,8 +154,43 @@ def entry_codes(scored: pd.DataFrame | dict[str, np.ndarray],
     return (np.int8(1) + unknown.view(np.int8)) * ~fails
 
 
-def score_table(table: pd.DataFrame, config: GradingConfig, *,
-                reasons: bool = True) -> pd.DataFrame:
+def score_values(table: pd.DataFrame, config: GradingConfig) -> dict[str, np.ndarray]:
+    """The numbers of :func:`score_table`, without the table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        As for :func:`score_table`.
+    config : GradingConfig
+
+    Returns
+    -------
+    dict
+        ``area_mu`` (mu), the per-mu values of :data:`GRADING_INDICATORS`,
+        ``score`` and ``entry_investment_wan_per_mu`` (万元/亩): float64 arrays
+        in the table's row order.
+    """
+    n = len(table)
+    area_mu = np.array(_num(table, "area_mu"))  # a copy: the score table's column
+    values = {"area_mu": area_mu}
+    for key, (col, _zh, _en) in GRADING_INDICATORS.items():
+        values[key] = np.asarray(metrics.wan_yuan_per_mu(_num(table, col), area_mu), dtype=float)
+    score = np.zeros(n)
+    ratio = np.empty(n)  # one buffer for every term: fresh million-row arrays cost page faults
+    for k in _weighted(config):
+        np.divide(values[k], config.benchmarks[k], out=ratio)
+        np.minimum(ratio, config.cap, out=ratio)
+        ratio *= config.weights[k]
+        score += ratio  # NaN propagates: not graded
+    values["score"] = score
+    basis_col = INVESTMENT_BASES[config.entry["investment_basis"]]
+    values["entry_investment_wan_per_mu"] = np.asarray(
+        metrics.wan_yuan_per_mu(_num(table, basis_col), area_mu), dtype=float)
+    return values
+
+
+def score_table(table: pd.DataFrame, config: GradingConfig, *, reasons: bool = True,
+                values: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Per-mu values, score, grade and entry checks for rows holding yuan amounts.
 
     Parameters
@@ -166,6 +205,9 @@ def score_table(table: pd.DataFrame, config: GradingConfig, *,
         None and marks the table (:func:`reasons_pending`) for
         :func:`add_reasons` to fill later: the texts cost more than the grading
         itself on big tables, and per-park reports do not show them.
+    values : dict, optional
+        :func:`score_values` of *table* and *config*, if already computed; the
+        table takes its arrays (no copy).
 
     Returns
     -------
@@ -175,24 +217,13 @@ def score_table(table: pd.DataFrame, config: GradingConfig, *,
     import pandas as pd
 
     n = len(table)
-    area_mu = _num(table, "area_mu")
-    cols: dict[str, object] = {"area_mu": area_mu}
-    for key, (col, _zh, _en) in GRADING_INDICATORS.items():
-        cols[key] = np.asarray(metrics.wan_yuan_per_mu(_num(table, col), area_mu), dtype=float)
-    score = np.zeros(n)
-    for k in _weighted(config):
-        ratio = np.minimum(cols[k] / config.benchmarks[k], config.cap)
-        score = score + config.weights[k] * ratio  # NaN propagates: not graded
-    cols["score"] = score
+    values = score_values(table, config) if values is None else values
+    cols: dict[str, object] = {k: values[k] for k in ("area_mu", *GRADING_INDICATORS, "score")}
     # The labels' own array taken by code: the column type a list of labels would get.
-    cols["grade"] = (pd.Series(list(GRADE_LABELS)).array.take(grade_codes(score, config))
-                     if n else [])
+    cols["grade"] = (pd.Series(list(GRADE_LABELS)).array.take(
+        grade_codes(values["score"], config)) if n else [])
     cols["grade_reason"] = [] if not n else None
-
-    e = config.entry
-    basis_col = INVESTMENT_BASES[e["investment_basis"]]
-    cols["entry_investment_wan_per_mu"] = np.asarray(
-        metrics.wan_yuan_per_mu(_num(table, basis_col), area_mu), dtype=float)
+    cols["entry_investment_wan_per_mu"] = values["entry_investment_wan_per_mu"]
     for ok_col, val_col, threshold, _label in _entry_checks(config):
         cols[ok_col] = _FLAG_VALUES[_ok_codes(cols[val_col], threshold)]
     cols["entry_pass"] = _FLAG_VALUES[entry_codes(cols, config)]
@@ -289,8 +320,8 @@ def add_reasons(scored: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
     return scored
 
 
-def grade_plots(plots: pd.DataFrame, config: GradingConfig, *,
-                reasons: bool = True) -> pd.DataFrame:
+def grade_plots(plots: pd.DataFrame, config: GradingConfig, *, reasons: bool = True,
+                values: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Grade each plot (see the module docstring for the formula).
 
     Parameters
@@ -301,6 +332,8 @@ def grade_plots(plots: pd.DataFrame, config: GradingConfig, *,
     config : GradingConfig
     reasons : bool, default True
         Write the reason texts now (see :func:`score_table`).
+    values : dict, optional
+        :func:`score_values` of *plots* and *config*, if already computed.
 
     Returns
     -------
@@ -312,7 +345,7 @@ def grade_plots(plots: pd.DataFrame, config: GradingConfig, *,
     ids = pd.DataFrame(index=plots.index)
     for c in ("plot_id", "park_id", "enterprise"):
         ids[c] = plots[c] if c in plots.columns else None
-    scored = score_table(plots, config, reasons=reasons)
+    scored = score_table(plots, config, reasons=reasons, values=values)
     out = pd.concat([ids, scored], axis=1).reset_index(drop=True)
     out.attrs = dict(scored.attrs)
     return out
@@ -439,14 +472,15 @@ def grade_counts(grades: object) -> dict[str, int]:
 OUTCOME_COLUMNS = (*GRADE_LABELS, "entry_fail", "entry_pass", "entry_unknown")
 
 
-def outcome_counts(graded: pd.DataFrame, config: GradingConfig, groups: np.ndarray,
-                   n_groups: int) -> np.ndarray:
+def outcome_counts(graded: pd.DataFrame | dict[str, np.ndarray], config: GradingConfig,
+                   groups: np.ndarray, n_groups: int) -> np.ndarray:
     """Plots of each group by grade and by entry outcome, counted in one pass.
 
     Parameters
     ----------
-    graded : pandas.DataFrame
-        A :func:`score_table` (or :func:`grade_plots`) result.
+    graded : pandas.DataFrame or dict
+        A :func:`score_table` (or :func:`grade_plots`) result, or the
+        :func:`score_values` it is made of.
     config : GradingConfig
         The configuration it was graded with.
     groups : numpy.ndarray of int
@@ -459,9 +493,14 @@ def outcome_counts(graded: pd.DataFrame, config: GradingConfig, groups: np.ndarr
         Shape ``(n_groups, len(OUTCOME_COLUMNS))``.
     """
     k = len(GRADE_LABELS)
-    slot = np.asarray(groups, dtype=np.int64) + 1  # slot 0: rows of no group, dropped below
-    counts = np.bincount(slot * k + grade_codes(graded["score"].to_numpy(), config),
-                         minlength=(n_groups + 1) * k).reshape(n_groups + 1, k)
-    entry = np.bincount(slot * 3 + entry_codes(graded, config),
-                        minlength=(n_groups + 1) * 3).reshape(n_groups + 1, 3)
-    return np.hstack([counts, entry])[1:]
+    # One bincount of (group, grade, entry outcome); slot 0: rows of no group, dropped below.
+    # In the smallest integer type that holds them (fewer bytes to write).
+    combined = np.asarray(groups).astype(np.min_scalar_type(-(n_groups + 1) * k * 3))
+    combined += 1
+    combined *= k
+    combined += grade_codes(graded["score"], config)
+    combined *= 3
+    combined += entry_codes(graded, config)
+    counts = np.bincount(combined, minlength=(n_groups + 1) * k * 3).reshape(
+        n_groups + 1, k, 3)[1:]
+    return np.hstack([counts.sum(axis=2), counts.sum(axis=1)])
