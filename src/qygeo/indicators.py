@@ -57,6 +57,7 @@ land share, floor-area ratio) are of the plots, not of the whole zone.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -171,15 +172,16 @@ class PlotColumns:
             else:
                 import pandas as pd
 
-                self._num[col] = pd.to_numeric(self.plots[col], errors="coerce").to_numpy(
-                    dtype="float64")
+                s = self.plots[col]
+                # Read only, never written: a float64 column is used as it is, not copied.
+                self._num[col] = (s.to_numpy() if s.dtype == np.float64 else pd.to_numeric(
+                    s, errors="coerce").to_numpy(dtype="float64"))
         return self._num[col]
 
     def known(self, col: str) -> np.ndarray:
         """Where column *col* has a number."""
         if col not in self._known:
-            self._known[col] = (self._parent.known(col)[self._index] if self._parent is not None
-                                else ~np.isnan(self.num(col)))
+            self._known[col] = ~np.isnan(self.num(col))
         return self._known[col]
 
     def idle(self) -> tuple[np.ndarray, np.ndarray]:
@@ -410,7 +412,9 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
             o["land_development_rate"] = _na("land_development_rate", no_ready)
             o["land_supply_rate"] = _na("land_supply_rate", no_ready)
             continue
-        supplied_m2 = float(np.nansum(area[part])) if n else 0.0
+        supplied_m2 = float(area[part].sum()) if n else 0.0
+        if math.isnan(supplied_m2):  # Σ with NaN as 0; np.nansum copies the areas to fill them
+            supplied_m2 = float(np.nansum(area[part]))
         o["land_development_rate"] = Indicator(
             "land_development_rate", float(metrics.safe_divide(ready, park_m2)), STATUS_OK,
             "ready_for_supply_area_m2 / park polygon area")
