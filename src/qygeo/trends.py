@@ -124,6 +124,10 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     ind = {}
     if indicators is not None and len(indicators):
         ind = {(r.park_id, r.indicator): r.value for r in indicators.itertuples()}
+    # The park columns compared with targets only: itertuples reads every column it is given.
+    measures = [m for kind, m, _label in TARGET_MEASURES.values()
+                if kind == "park" and m in parks.columns]
+    park_rows = list(parks[["park_id", *dict.fromkeys(measures)]].itertuples())
     rows: list[dict[str, Any]] = []
     for t in targets.itertuples():
         spec = TARGET_MEASURES.get(t.indicator)
@@ -132,7 +136,7 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
         kind, measure, label = spec
         value = float(t.value) * UNIT_FACTORS[t.unit]
         t_year = int(t.year) if int(t.year) > (base_year or 0) else metrics.TARGET_YEAR
-        for p in parks.itertuples():
+        for p in park_rows:
             cur = getattr(p, measure, None) if kind == "park" else ind.get((p.park_id, measure))
             cur = math.nan if cur is None or pd.isna(cur) else float(cur)
             gap, met, growth, years, note = gap_and_growth(cur, value, base_year, t_year)
