@@ -18,8 +18,16 @@ import numpy as np
 
 from . import indicators as ind_mod
 from . import metrics, trends
-from .config import GradingConfig
-from .grading import add_reasons, grade_counts, grade_enterprises, grade_plots, reasons_pending
+from .config import GRADES, GradingConfig
+from .grading import (
+    OUTCOME_COLUMNS,
+    add_reasons,
+    grade_enterprises,
+    grade_plots,
+    outcome_counts,
+    reasons_pending,
+    score_values,
+)
 from .idle import check_stored_idle
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,18 +95,32 @@ Evaluation.grading = _completed_table("grading")  # type: ignore[method-assign,a
 Evaluation.enterprises = _completed_table("enterprises")  # type: ignore[method-assign,assignment]
 
 
-def _park_attrs(ds: Dataset, park_id: str, year: int | None) -> dict[str, Any]:
-    attrs: dict[str, Any] = {}
-    row = ds.parks[ds.parks["park_id"] == park_id]
-    if len(row):
-        attrs.update(row.iloc[0].drop(labels=[ds.parks.geometry.name]).to_dict())
+def _park_attrs(ds: Dataset, park_ids: list[str], year: int | None) -> dict[str, dict[str, Any]]:
+    """Each park's attributes: parks layer, then the present park_stats figures of *year*.
+
+    A park's first row of each table counts.
+    """
+    import pandas as pd
+
+    parks = pd.DataFrame(ds.parks.drop(columns=[ds.parks.geometry.name]))
     st = ds.park_stats
-    if year is not None and len(st):
-        srow = st[(st["park_id"] == park_id) & (st["year"] == year)]
-        if len(srow):
-            attrs.update({k: v for k, v in srow.iloc[0].to_dict().items()
+    stats = st[st["year"] == year] if year is not None and len(st) else st.iloc[0:0]
+    first: dict[str, int] = {}
+    first_stats: dict[str, int] = {}
+    for pos, pid in enumerate(parks["park_id"]):
+        first.setdefault(pid, pos)
+    for pos, pid in enumerate(stats["park_id"]):
+        first_stats.setdefault(pid, pos)
+    out: dict[str, dict[str, Any]] = {}
+    for pid in park_ids:
+        attrs: dict[str, Any] = {}
+        if pid in first:
+            attrs.update(parks.iloc[first[pid]].to_dict())
+        if pid in first_stats:
+            attrs.update({k: v for k, v in stats.iloc[first_stats[pid]].to_dict().items()
                           if v is not None and not (isinstance(v, float) and math.isnan(v))})
-    return attrs
+        out[pid] = attrs
+    return out
 
 
 def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int | None,
@@ -125,35 +147,34 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
 
     members = metrics.park_descendants(ds.parks)
     # Reason texts are written when the tables are first read (Evaluation.grading).
-    graded = grade_plots(plots, config, reasons=False) if len(plots) else grade_plots(
-        pd.DataFrame(columns=["plot_id", "park_id", "area_mu"]), config, reasons=False)
+    source = plots if len(plots) else pd.DataFrame(columns=["plot_id", "park_id", "area_mu"])
+    scores = score_values(source, config)
+    graded = grade_plots(source, config, reasons=False, values=scores)
     enterprises = grade_enterprises(plots, config, reasons=False)
-    # Each park's plots as a mask over the one plot table (no copies): park ids coded once.
+    # Park ids coded once; each park's plots are those of its own code and its nested parks'.
     codes, park_ids = (pd.factorize(plots["park_id"]) if len(plots) and "park_id" in plots
                        else (np.full(len(plots), -1), pd.Index([])))
     code_of = {pid: i for i, pid in enumerate(park_ids)}
-    columns = ind_mod.PlotColumns(plots)
-    grades = graded["grade"]
-    entry = graded["entry_pass"].to_numpy()
-    entry_passed, entry_failed = entry == True, entry == False  # noqa: E712 (None: unknown)
+    report_ids = list(parks["park_id"])
+    member_codes = [sorted(code_of[i] for i in members.get(pid, {pid}) if i in code_of)
+                    for pid in report_ids]
+    attrs = _park_attrs(ds, report_ids, year)
+    indicator_sets = ind_mod.park_indicator_sets(
+        ind_mod.PlotColumns(plots), ind_mod.ParkRows.of(codes, member_codes),
+        park_area_m2=[float(a) * metrics.M2_PER_KM2 for a in parks["area_km2"]],
+        park_attrs=[attrs[pid] for pid in report_ids])
+    counts = outcome_counts(scores, config, codes, len(park_ids))  # per park code
     ind_rows: list[dict[str, Any]] = []
     extra: dict[str, dict[str, Any]] = {}
-    for p in parks.itertuples():
-        pid = p.park_id
-        ids = members.get(pid, {pid})
-        member = np.zeros(len(park_ids) + 1, dtype=bool)  # last: plots in no park (-1)
-        member[[code_of[i] for i in ids if i in code_of]] = True
-        mine = member[codes]
-        values = ind_mod.park_indicators(
-            columns, park_area_m2=float(p.area_km2) * metrics.M2_PER_KM2,
-            park_attrs=_park_attrs(ds, pid, year), rows=mine)
+    for pid, values, mine in zip(report_ids, indicator_sets, member_codes, strict=True):
         ind_rows += ind_mod.indicator_rows(pid, values)
         cols: dict[str, Any] = {k: (v.value if v.value is not None else math.nan)
                                 for k, v in values.items()}
-        cols["grade_counts"] = grade_counts(grades[mine])
+        count = dict(zip(OUTCOME_COLUMNS, counts[mine].sum(axis=0).tolist(), strict=True))
+        cols["grade_counts"] = {g: count[g] for g in GRADES}
         cols["graded_plot_count"] = int(sum(cols["grade_counts"].values()))
-        cols["entry_pass_count"] = int(np.count_nonzero(entry_passed & mine))
-        cols["entry_fail_count"] = int(np.count_nonzero(entry_failed & mine))
+        cols["entry_pass_count"] = count["entry_pass"]
+        cols["entry_fail_count"] = count["entry_fail"]
         extra[pid] = cols
     indicators = pd.DataFrame(ind_rows, columns=["park_id", "indicator", "name_zh", "name_en",
                                                  "value", "unit", "status", "basis"])
@@ -161,11 +182,13 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         trends.default_targets())
     base_year = year if year is not None else as_of_year
     tt = trends.target_table(parks, indicators, targets_src, base_year=base_year)
+    found: dict[tuple[str, str], tuple[float, float]] = {}
+    for key in zip(tt["park_id"], tt["target"], tt["gap"], tt["required_annual_growth"],
+                   strict=True):
+        found.setdefault(key[:2], (float(key[2]), float(key[3])))  # a park's first row
     for pid, cols in extra.items():
         for tid, prefix in ((INVESTMENT_TARGET, ""), (OUTPUT_TARGET, "output_")):
-            r = tt[(tt["park_id"] == pid) & (tt["target"] == tid)]
-            gap = float(r["gap"].iloc[0]) if len(r) else math.nan
-            growth = float(r["required_annual_growth"].iloc[0]) if len(r) else math.nan
+            gap, growth = found.get((pid, tid), (math.nan, math.nan))
             cols[f"{prefix}target_gap_yuan_per_km2"] = gap
             cols[f"{prefix}required_annual_growth"] = growth
     areas = dict(zip(parks["park_id"], parks["area_km2"].astype(float), strict=True))
