@@ -4,6 +4,9 @@ The per-plot table comes with text as Python objects (bundled data, GeoJSON),
 as Arrow-backed strings or as pandas Categoricals (engines); dates as
 datetime64 or text. The same plots in each form must give the same
 indicators, grades, enterprises and park columns.
+
+The per-plot and per-enterprise tables are built when first read, from the
+plots as they were when evaluated.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from qygeo import engine
 from qygeo.config import load_config
 from qygeo.dataset import load_dataset
 from qygeo.evaluation import evaluate
+from qygeo.grading import grade_enterprises, grade_plots
 from qygeo.report import build_report
 from qygeo.synthetic import synthetic_plots
 
@@ -104,3 +108,18 @@ def test_engine_types_give_the_same_evaluation(setting, text):
     pd.testing.assert_frame_equal(got.enterprises, want.enterprises, check_exact=True)
     pd.testing.assert_frame_equal(got.targets, want.targets, check_exact=True)
     same_columns(got.park_columns, want.park_columns)
+
+
+def test_plot_and_enterprise_tables_are_built_when_read_from_the_plots_as_they_were(setting):
+    ds, parks, year, table = setting
+    config = load_config()
+    plots = table.copy()
+    ev = evaluate(ds, parks, plots, year=year, as_of_year=AS_OF.year, config=config)
+    assert callable(ev.__dict__["grading"]) and callable(ev.__dict__["enterprises"])
+    plots.loc[:, "tax_yuan"] = 0.0  # the caller's table changed in place after evaluate
+    plots["enterprise"] = "one"
+    pd.testing.assert_frame_equal(ev.grading, grade_plots(table, config), check_exact=True)
+    pd.testing.assert_frame_equal(ev.enterprises, grade_enterprises(table, config),
+                                  check_exact=True)
+    assert not callable(ev.__dict__["grading"])  # built once
+    assert ev.grading is ev.grading

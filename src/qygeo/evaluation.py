@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -48,10 +49,11 @@ class Evaluation:
     indicators : pandas.DataFrame
         Long: ``park_id, indicator, name_zh, name_en, value, unit, status, basis``.
     grading : pandas.DataFrame
-        One row per plot (:func:`qygeo.grading.grade_plots`). Its reason
-        texts are written on first access when the table was built without
-        them (:func:`qygeo.grading.reasons_pending`): a per-park report of a
-        million plots never reads them.
+        One row per plot (:func:`qygeo.grading.grade_plots`). Given as a
+        callable, the table is built on first access; its reason texts are
+        written then when it was built without them
+        (:func:`qygeo.grading.reasons_pending`): a per-park report of a
+        million plots never reads either.
     enterprises : pandas.DataFrame
         One row per enterprise (:func:`qygeo.grading.grade_enterprises`), the
         same way.
@@ -77,9 +79,11 @@ class Evaluation:
 
 
 def _completed_table(name: str) -> property:
-    """A table attribute of :class:`Evaluation` whose reason texts are written when read."""
+    """A table attribute of :class:`Evaluation` built and given its reason texts when read."""
     def get(self: Evaluation) -> pd.DataFrame:
         table = self.__dict__[name]
+        if callable(table):  # a DataFrame is not
+            table = self.__dict__[name] = table()
         if reasons_pending(table):
             add_reasons(table, self.config)
         return table
@@ -146,11 +150,14 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     import pandas as pd
 
     members = metrics.park_descendants(ds.parks)
-    # Reason texts are written when the tables are first read (Evaluation.grading).
-    source = plots if len(plots) else pd.DataFrame(columns=["plot_id", "park_id", "area_mu"])
+    # The per-plot and per-enterprise tables (and their reason texts) are built when first
+    # read (Evaluation.grading): of the grading, the park columns need the numbers only.
+    # They are built from a copy of the table as it is now (pandas copies on write).
+    source = (plots.copy(deep=False) if len(plots)
+              else pd.DataFrame(columns=["plot_id", "park_id", "area_mu"]))
     scores = score_values(source, config)
-    graded = grade_plots(source, config, reasons=False, values=scores)
-    enterprises = grade_enterprises(plots, config, reasons=False)
+    graded = partial(grade_plots, source, config, reasons=False, values=scores)
+    enterprises = partial(grade_enterprises, source, config, reasons=False)
     # Park ids coded once; each park's plots are those of its own code and its nested parks'.
     codes, park_ids = (pd.factorize(plots["park_id"]) if len(plots) and "park_id" in plots
                        else (np.full(len(plots), -1), pd.Index([])))
