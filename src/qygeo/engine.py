@@ -758,13 +758,18 @@ def exact_group_sums(values: np.ndarray, codes: np.ndarray, groups: int) -> list
     """
     out: list[Exact] = [{} for _ in range(groups)]
     ok = np.isfinite(values)
-    values, codes = values[ok], codes[ok]
+    if not ok.all():
+        values, codes = values[ok], codes[ok]
     if not len(values):
         return out
     frac, exp = np.frexp(values)
     mant = (frac * 2.0**53).astype(np.int64)
     hi, lo = mant >> 26, mant & ((1 << 26) - 1)
-    exps, inv = np.unique(exp, return_inverse=True)
+    low, high = int(exp.min()), int(exp.max())
+    if groups * (high - low + 1) <= 1 << 20:  # exponents as offsets: no sort
+        exps, inv = np.arange(low, high + 1), exp - low
+    else:
+        exps, inv = np.unique(exp, return_inverse=True)
     key = codes.astype(np.int64) * len(exps) + inv
     size = groups * len(exps)
     s_hi = np.bincount(key, weights=hi.astype(np.float64), minlength=size)
