@@ -6,8 +6,10 @@ a GeoDataFrame holding every column of the plots layer. For a province's
 plots that costs more in reading and in building shapely objects than in the
 arithmetic, so this module computes the same figures from the raw columns:
 
-1. **Read only what the report needs** (:data:`REPORT_COLUMNS`): from
-   GeoParquet with pyarrow, from other formats with pyogrio's Arrow reader.
+1. **Read only what the report needs** (:data:`REPORT_COLUMNS`): GeoParquet
+   batch by batch with pyarrow while the workers compute, other formats with
+   pyogrio's Arrow reader. Attributes stay Arrow (:func:`qygeo.layers.conform_arrow`):
+   no Python object per plot.
 2. **Decode WKB polygons** (:func:`decode_polygons`, with geoarrow-c, else
    shapely): single-ring polygons — nearly every land plot —
    become flat coordinate arrays without a shapely object each; anything
@@ -20,10 +22,11 @@ arithmetic, so this module computes the same figures from the raw columns:
    cells are classified once as inside, outside or on its boundary; a plot
    whose bounding box only meets inside (or only outside) cells is inside (or
    outside) that park whatever point of it is chosen. Only plots near a
-   boundary (a few per cent) get the exact point-on-surface test.
-5. **Idle rule** from :func:`qygeo.idle.classify_idle` (without reason texts).
-6. **Per-park sums** with :func:`math.fsum` (correctly rounded, so the sum does
-   not depend on the order of the plots: the dask engine gives the same bits).
+   boundary get the exact point-on-surface test.
+5. **Idle rule** :func:`qygeo.idle.judge_idle` on the batch's arrays (no reason texts).
+6. **Per-park sums** (:class:`PlotSummary`) from the batch's park codes, exact
+   (integer mantissas per binary exponent), so the sums do not depend on the
+   order of the plots: batches merge, and the dask engine gives the same bits.
 
 Batches run on a thread pool (numpy, shapely and pyproj release the GIL).
 """
