@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,9 +119,17 @@ def _is_wgs84(crs: object) -> bool:
         "OGC:CRS84", ignore_axis_order=True)
 
 
+@dataclass
+class PlotSource:
+    """Plots as Arrow batches: the batches, their WKB geometry column and the row count."""
+
+    batches: Iterator[pa.RecordBatch]
+    geom: str
+    rows: int
+
+
 def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
-                      columns: Sequence[str] | None = None,
-                      ) -> tuple[Iterator[pa.RecordBatch], str] | None:
+                      columns: Sequence[str] | None = None) -> PlotSource | None:
     """Read *columns* (those present; default all) and the WKB geometry as Arrow batches.
 
     GeoParquet is read batch by batch as the batches are consumed, so that
@@ -130,9 +138,9 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
 
     Returns
     -------
-    (iterator of pyarrow.RecordBatch, str) or None
-        Batches of at most :data:`BATCH_ROWS` rows and the name of their WKB
-        geometry column; None when the file cannot take the fast path (not
+    PlotSource or None
+        Batches of at most :data:`BATCH_ROWS` rows, the name of their WKB
+        geometry column and the number of rows; None when the file cannot take the fast path (not
         WGS84, not WKB-encoded), in which case the caller reads it with
         :func:`qygeo.layers.read_layer`.
 
@@ -160,9 +168,9 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
             names = [c for c in (columns or schema.names) if c in schema.names and c != geom]
             if "plot_id" not in schema.names:
                 return None  # let the reference reader name the problem
-            batches = pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS,
-                                                        columns=[*names, geom])
-            return _named_errors(batches, path), geom
+            file = pq.ParquetFile(path)
+            batches = file.iter_batches(batch_size=BATCH_ROWS, columns=[*names, geom])
+            return PlotSource(_named_errors(batches, path), geom, file.metadata.num_rows)
         import pyogrio
 
         info = pyogrio.read_info(path, layer=layer)
@@ -174,7 +182,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         names = [c for c in (columns or fields) if c in fields]
         meta, table = pyogrio.read_arrow(path, layer=layer, columns=names)
         geom = meta.get("geometry_name") or "wkb_geometry"
-        return iter(table.to_batches(max_chunksize=BATCH_ROWS)), geom
+        return PlotSource(iter(table.to_batches(max_chunksize=BATCH_ROWS)), geom, table.num_rows)
     except QygeoError:
         raise
     except Exception as exc:  # arrow/GDAL raise many types; the user needs one line
@@ -524,7 +532,17 @@ def plot_table_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
 
 def plot_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
                path: object = "plots") -> tuple[pd.DataFrame, PlotSummary]:
-    """The per-plot table of one batch and its :class:`PlotSummary`.
+    """The per-plot table of one batch and its :class:`PlotSummary`."""
+    import pandas as pd
+
+    cols, summary = plot_batch_columns(batch, index, as_of, path=path)
+    # copy=False: one block per column, not a consolidated copy of them all.
+    return pd.DataFrame(cols, index=pd.RangeIndex(len(cols["plot_id"])), copy=False), summary
+
+
+def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
+                       path: object = "plots") -> tuple[dict[str, Any], PlotSummary]:
+    """The per-plot columns of one batch (in table order) and its :class:`PlotSummary`.
 
     Raises
     ------
@@ -620,7 +638,7 @@ def plot_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
         codes, names, list(index.ids), ids=attrs["plot_id"], area_mu=cols["area_mu"],
         invested_yuan=cols.get("invested_yuan"), idle=verdict.idle,
         judged=verdict.status != idle_mod.CODE_UNKNOWN)
-    return pd.DataFrame(cols, index=pd.RangeIndex(n)), summary
+    return cols, summary
 
 
 @dataclass
@@ -631,34 +649,107 @@ class PlotResult:
     summary: PlotSummary
 
 
-def plot_table_from_batches(batches: Iterable[pa.RecordBatch], geom: str,
-                            parks: gpd.GeoDataFrame, as_of: dt.date, *, path: object = "plots",
-                            workers: int | None = None) -> PlotResult:
+def _fixed_dtypes() -> dict[str, str]:
+    """Per-plot columns whose dtype is known whatever the batch (see :class:`_TableSink`)."""
+    fixed = {c: "float64" for c in ("area_m2", "area_km2", "area_ha", "area_mu",
+                                    "idle_years", "idle_fee_yuan", *layers.PLOTS.numeric)}
+    fixed.update({c: "datetime64[ns]" for c in (*layers.PLOTS.dates, "idle_clock_start",
+                                                "idle_since")})
+    fixed.update({"idle": "bool", "idle_days": "int64"})
+    return fixed
+
+
+class _TableSink:
+    """The per-plot table assembled from batches as the workers finish them.
+
+    Columns of a known dtype are written by each worker into full-length
+    arrays at the batch's offset, so the pages of a million-row table are
+    first touched in parallel and never copied again (a pandas concat of the
+    batches' frames copied 160 MB, 0.3 s at 1M plots); other columns (text,
+    the layer's extra columns) are kept per batch and concatenated by pandas,
+    which for Arrow text is without a copy.
+    """
+
+    def __init__(self, rows: int) -> None:
+        import threading
+
+        self.rows = rows
+        self.fixed_dtypes = _fixed_dtypes()
+        self.arrays: dict[str, np.ndarray] = {}
+        self.pieces: dict[int, dict[str, Any]] = {}
+        self.order: list[str] = []
+        self.lock = threading.Lock()
+
+    def put(self, offset: int, cols: dict[str, Any]) -> None:
+        """Store the columns of the batch starting at row *offset*."""
+        import pandas as pd
+
+        n = len(cols["plot_id"])
+        rest: dict[str, Any] = {}
+        for name, values in cols.items():
+            dtype = self.fixed_dtypes.get(name)
+            if dtype is None:
+                rest[name] = values if isinstance(values, pd.Series) else pd.Series(values)
+                continue
+            with self.lock:  # the first batch to come allocates (np.empty touches nothing)
+                arr = self.arrays.get(name)
+                if arr is None:
+                    arr = self.arrays[name] = np.empty(self.rows, dtype=dtype)
+            arr[offset:offset + n] = pd.Series(values).to_numpy(dtype=dtype)
+        with self.lock:
+            self.order = self.order or list(cols)  # every batch has the file's columns
+            self.pieces[offset] = rest
+
+    def table(self) -> pd.DataFrame:
+        """The whole table, rows in file order."""
+        import pandas as pd
+
+        parts = [self.pieces[k] for k in sorted(self.pieces)]
+        data = {name: (self.arrays[name] if name in self.arrays
+                       else pd.concat([p[name] for p in parts], ignore_index=True))
+                for name in self.order}
+        return pd.DataFrame(data, index=pd.RangeIndex(self.rows), copy=False)
+
+
+def plot_table_from_batches(source: PlotSource, parks: gpd.GeoDataFrame, as_of: dt.date, *,
+                            path: object = "plots", workers: int | None = None) -> PlotResult:
     """Per-plot table and summary of Arrow batches of plots (see :func:`read_plot_columns`).
 
-    Each worker thread turns a batch into its per-plot table and that table's
+    Each worker thread turns a batch into its per-plot columns, written into
+    the table as they come (:class:`_TableSink`), and the batch's
     :class:`PlotSummary` (exact sums, so merging batches gives the one-pass result).
     """
-    import pandas as pd
-
     index = ParkIndex.build(parks)
     workers = workers or threads()
+    sink = _TableSink(source.rows)
 
-    def one(rb: pa.RecordBatch) -> tuple[pd.DataFrame, PlotSummary]:
-        return plot_batch(to_plot_batch(rb, geom), index, as_of, path=path)
+    def one(item: tuple[int, pa.RecordBatch]) -> PlotSummary:
+        offset, rb = item
+        cols, summary = plot_batch_columns(to_plot_batch(rb, source.geom), index, as_of,
+                                           path=path)
+        sink.put(offset, cols)
+        return summary
+
+    def numbered() -> Iterator[tuple[int, pa.RecordBatch]]:
+        offset = 0
+        for rb in source.batches:
+            yield offset, rb
+            offset += rb.num_rows
+        if offset != source.rows:
+            raise DataFileError(path, f"{offset} plots read where the file says {source.rows}")
 
     if workers > 1:
         # map() submits each batch as it is read: reading overlaps the work.
         with ThreadPoolExecutor(workers) as pool:
-            done = list(pool.map(one, batches))
+            done = list(pool.map(one, numbered()))
     else:
-        done = [one(rb) for rb in batches]
+        done = [one(item) for item in numbered()]
     if not done:
         return PlotResult(empty_plot_table(), PlotSummary(leaves={}))
-    out = pd.concat([t for t, _ in done], ignore_index=True)
+    out = sink.table()
     check_unique_ids(out["plot_id"], path)
-    summary = done[0][1]
-    for _, other in done[1:]:
+    summary = done[0]
+    for other in done[1:]:
         summary = summary.merge(other)
     return PlotResult(out, summary)
 
@@ -728,8 +819,7 @@ def read_plots(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of: dt.
             gdf = gdf[[c for c in columns if c in gdf.columns] + [gdf.geometry.name]]
         table = plot_table_from_frame(gdf, parks, as_of).reset_index(drop=True)
         return PlotResult(table, PlotSummary.of(table, list(parks["park_id"])))
-    batches, geom = read
-    return plot_table_from_batches(batches, geom, parks, as_of, path=Path(path))
+    return plot_table_from_batches(read, parks, as_of, path=Path(path))
 
 
 def plot_table_from_file(path: str | os.PathLike[str], parks: gpd.GeoDataFrame,
