@@ -169,7 +169,9 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
             if "plot_id" not in schema.names:
                 return None  # let the reference reader name the problem
             file = pq.ParquetFile(path)
-            batches = file.iter_batches(batch_size=BATCH_ROWS, columns=[*names, geom])
+            # One thread: the pool's workers have the cores (reading overlaps their work).
+            batches = file.iter_batches(batch_size=BATCH_ROWS, columns=[*names, geom],
+                                        use_threads=False)
             return PlotSource(_named_errors(batches, path), geom, file.metadata.num_rows)
         import pyogrio
 
