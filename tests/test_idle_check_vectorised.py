@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from qygeo.idle import _as_flag, check_stored_idle
+from qygeo.idle import _as_flag, check_stored_idle, stored_idle_column
 
 
 def reference(plots: pd.DataFrame, classified: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -136,3 +136,11 @@ def test_no_disagreement_or_no_flag_gives_empty_frame():
                                       if "is_idle" in frame else got.iloc[:0])
         assert got.empty and list(got.dtypes) == [np.dtype(object)] * 6
 
+
+def test_stored_idle_column_looks_past_an_empty_start():
+    n = 3000
+    plots = pd.DataFrame({"idle_flag": [None] * (n - 1) + [True], "is_idle": [False] * n})
+    assert stored_idle_column(plots) == "idle_flag"
+    assert stored_idle_column(plots.assign(idle_flag=None)) == "is_idle"
+    assert stored_idle_column(plots.assign(idle_flag=None, is_idle=np.nan)) == "idle_flag"
+    assert stored_idle_column(plots[[]]) is None
