@@ -470,18 +470,23 @@ def markdown(res: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     global QUIET
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10000,100000,1000000")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--report-max", type=int, default=100_000,
+    ap.add_argument("--sizes", default="10000,100000,1000000",
+                    help="plot counts to generate (seeded, cached in bench/data) and time")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="alternating runs per cell; the tables show medians")
+    ap.add_argument("--report-max", type=int, default=1_000_000,
                     help="time the full `qygeo report` only up to this many plots")
     ap.add_argument("--dask-sizes", default="100000",
                     help="also time `qygeo report --engine dask` (LocalCluster) at these sizes "
                          "and check its report is identical to the default engine's")
-    ap.add_argument("--map-sizes", default="10000,50000")
-    ap.add_argument("--skip-browser", action="store_true")
-    ap.add_argument("--skip-maps", action="store_true")
-    ap.add_argument("--out", type=Path, default=RESULTS)
-    ap.add_argument("-q", "--quiet", action="store_true")
+    ap.add_argument("--map-sizes", default="10000,50000",
+                    help="plots in the one-park map page, against plain folium")
+    ap.add_argument("--skip-browser", action="store_true",
+                    help="do not time first paint in headless Chromium")
+    ap.add_argument("--skip-maps", action="store_true", help="skip the map pages")
+    ap.add_argument("--out", type=Path, default=RESULTS,
+                    help="results folder (latest.md and latest.json)")
+    ap.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     a = ap.parse_args(argv)
     QUIET = a.quiet
     sizes = [int(s) for s in a.sizes.split(",") if s]
