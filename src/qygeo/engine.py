@@ -529,17 +529,11 @@ def _park_column(index: ParkIndex, codes: np.ndarray, stray: np.ndarray, attrs: 
 def plot_table_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
                      path: object = "plots") -> pd.DataFrame:
     """The per-plot table (:data:`PLOT_TABLE_COLUMNS` + idle columns) of one batch."""
-    return plot_batch(batch, index, as_of, path=path)[0]
-
-
-def plot_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
-               path: object = "plots") -> tuple[pd.DataFrame, PlotSummary]:
-    """The per-plot table of one batch and its :class:`PlotSummary`."""
     import pandas as pd
 
-    cols, summary = plot_batch_columns(batch, index, as_of, path=path)
+    cols, _ = plot_batch_columns(batch, index, as_of, path=path)
     # copy=False: one block per column, not a consolidated copy of them all.
-    return pd.DataFrame(cols, index=pd.RangeIndex(len(cols["plot_id"])), copy=False), summary
+    return pd.DataFrame(cols, index=pd.RangeIndex(len(cols["plot_id"])), copy=False)
 
 
 def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
