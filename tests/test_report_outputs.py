@@ -215,3 +215,20 @@ def test_maps_link_to_the_report_page_and_idle_popups_give_the_verdict(bundled_r
     # 92 + 731 = 823 days before 2025-06-01; two years from the clock start → recovery
     assert "823 \\u5929 days (2.3 \\u5e74 years)" in pages[maps.CITY_PAGE]
     assert "recovery without compensation" in pages[maps.CITY_PAGE]
+
+
+def test_xlsx_table_longer_than_a_sheet_continues_on_numbered_sheets(bundled_report, tmp_path,
+                                                                     monkeypatch):
+    """Excel stops at 1,048,576 rows: a province's plots continue on "plots (2)"…"""
+    from qygeo import report_xlsx
+
+    monkeypatch.setattr(report_xlsx, "EXCEL_MAX_ROWS", 11)  # 10 rows and a header
+    path = write_report(bundled_report, "xlsx", tmp_path / "report.xlsx")
+    wb = openpyxl.load_workbook(path, read_only=True)
+    n = len(bundled_report.plots)
+    parts = [s for s in wb.sheetnames if s == "plots" or s.startswith("plots (")]
+    assert len(parts) == -(-n // 10) > 1
+    rows = [r for s in parts for r in list(wb[s].iter_rows(values_only=True))[1:]]
+    headers = {next(wb[s].iter_rows(values_only=True)) for s in parts}
+    assert len(headers) == 1  # every part has the header
+    assert [r[0] for r in rows] == list(bundled_report.plots["plot_id"])

@@ -76,28 +76,68 @@ def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
     }
 
 
+#: Rows of an Excel sheet (the header included); longer tables continue on "name (2)"…
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def _column_values(col: pd.Series) -> list[Any]:
+    """A column as the Python values :func:`_cell` gives, converted once per column."""
+    import pandas as pd
+
+    kind = col.dtype.kind if hasattr(col.dtype, "kind") else "O"
+    if kind == "f":
+        return [None if v != v or v in (math.inf, -math.inf) else v
+                for v in col.to_numpy(dtype="float64").tolist()]
+    if kind in "iub":
+        return col.to_numpy().tolist()
+    if kind == "M" and getattr(col.dtype, "tz", None) is None:
+        return [None if v is pd.NaT else v.to_pydatetime()
+                for v in pd.Series(col).tolist()]
+    return [_cell(v) for v in col.tolist()]
+
+
+def _widths(table: pd.DataFrame, values: list[list[Any]]) -> list[int]:
+    """Column widths from the header and the first 50 values (capped at 60)."""
+    out = []
+    for name, vals in zip(table.columns, values, strict=True):
+        width = max([len(str(name))] + [len(str(v)) for v in vals[:50] if v is not None])
+        out.append(min(max(width + 2, 8), 60))
+    return out
+
+
 def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
-    """Write *report* as a workbook at *path* (replaced atomically)."""
+    """Write *report* as a workbook at *path* (replaced atomically).
+
+    openpyxl's write-only mode streams the rows (a full workbook of a million
+    plots would hold every cell as an object); a table longer than a sheet
+    continues on sheets named ``plots (2)``, ``plots (3)``….
+    """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     path = Path(path)
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    per_sheet = EXCEL_MAX_ROWS - 1
     for name, table in sheet_tables(report).items():
-        ws = wb.create_sheet(name)
-        cols = [str(c) for c in table.columns]
-        ws.append(cols)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in table.itertuples(index=False, name=None):
-            ws.append([_cell(v) for v in row])
-        ws.freeze_panes = "B2" if name in ("parks", "plots", "grading") else "A2"
-        for i, c in enumerate(cols, start=1):
-            width = max([len(c)] + [len(str(ws.cell(r, i).value or ""))
-                                    for r in range(2, min(ws.max_row, 50) + 1)])
-            ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+        values = [_column_values(table[c]) for c in table.columns]
+        widths = _widths(table, values)
+        rows = list(zip(*values, strict=True)) if values else []
+        for part, start in enumerate(range(0, max(len(rows), 1), per_sheet)):
+            ws = wb.create_sheet(name if part == 0 else f"{name} ({part + 1})")
+            for i, w in enumerate(widths, start=1):
+                ws.column_dimensions[get_column_letter(i)].width = w
+            ws.freeze_panes = "B2" if name in ("parks", "plots", "grading") else "A2"
+            header = []
+            for c in table.columns:
+                cell = WriteOnlyCell(ws, value=str(c))
+                cell.font = bold
+                header.append(cell)
+            ws.append(header)
+            for row in rows[start:start + per_sheet]:
+                ws.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
