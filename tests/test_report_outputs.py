@@ -232,3 +232,22 @@ def test_xlsx_table_longer_than_a_sheet_continues_on_numbered_sheets(bundled_rep
     headers = {next(wb[s].iter_rows(values_only=True)) for s in parts}
     assert len(headers) == 1  # every part has the header
     assert [r[0] for r in rows] == list(bundled_report.plots["plot_id"])
+
+
+def test_html_lists_a_capped_number_of_plots_idle_ones_first(bundled_report, tmp_path,
+                                                             monkeypatch):
+    """A page listing a province's plots would not open: idle and excluded plots come first."""
+    from qygeo import report_html
+
+    monkeypatch.setattr(report_html, "HTML_MAX_PLOTS", 7)
+    mine = bundled_report.plots[bundled_report.plots["park_id"] == "guangfo"]
+    assert len(mine) > 7
+    shown = report_html.listed_plots(mine)
+    assert list(shown["idle_status"]) == ["idle"] * 6 + ["excluded"]
+    page = write_report(bundled_report, "html", tmp_path / "report.html").read_text("utf-8")
+    section = page[page.index('id="park-guangfo"'):]
+    section = section[:section.index("</section>")]
+    assert f"7 of {len(mine)} plots listed" in section
+    not_idle = mine.loc[mine["idle_status"] == "not_idle", "plot_id"]
+    assert not any(f">{p}<" in section for p in not_idle)
+    assert all(f">{p}<" in section for p in shown["plot_id"])

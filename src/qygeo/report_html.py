@@ -197,6 +197,22 @@ GRADE_KEYS = ["plot_id", "tax_wan_per_mu", "output_wan_per_mu", "investment_wan_
               "entry_reason"]
 
 
+#: Plots listed per park on the page: a page listing a province's plots would not open.
+HTML_MAX_PLOTS = 2_000
+
+
+def listed_plots(plots: pd.DataFrame) -> pd.DataFrame:
+    """The plots a park's section lists: at most :data:`HTML_MAX_PLOTS`, idle and
+    excluded ones first, otherwise in table order."""
+    if len(plots) <= HTML_MAX_PLOTS:
+        return plots
+    if "idle_status" not in plots.columns:
+        return plots.head(HTML_MAX_PLOTS)
+    rank = (plots["idle_status"].map({"idle": 0, "excluded": 1}).fillna(2)
+            .to_numpy(dtype="int8"))
+    return plots.iloc[rank.argsort(kind="stable")[:HTML_MAX_PLOTS]]  # stable: table order
+
+
 def _name(r: dict[str, Any]) -> str:
     return f"{r.get('name_zh') or ''} {r.get('name_en') or ''}".strip() or str(r["park_id"])
 
@@ -301,10 +317,16 @@ def _park_section(report: Report, r: dict[str, Any]) -> str:
     if len(plots) and "park_id" in plots.columns:
         mine = plots[plots["park_id"] == pid]  # own plots; a nested park has its own section
         if len(mine):
+            shown = listed_plots(mine)
             parts.append("<h3>地块与闲置认定 / Plots and idle status (MLR Order No. 53)</h3>")
-            parts.append(html_table(mine, [k for k in PLOT_KEYS if k in mine.columns]))
+            if len(shown) < len(mine):
+                parts.append(f'<p class="note">{len(shown):,} of {len(mine):,} plots '
+                             f"listed, idle and excluded ones first; --format xlsx lists "
+                             f"them all. 列出 {len(shown):,} / {len(mine):,} 块地。</p>")
+            parts.append(html_table(shown, [k for k in PLOT_KEYS if k in shown.columns]))
             if ev is not None:
                 g = ev.grading[ev.grading["park_id"] == pid]
+                g = g[g["plot_id"].isin(shown["plot_id"])] if len(shown) < len(mine) else g
                 parts.append("<h3>亩均评价 / Per-mu grading and entry thresholds</h3>")
                 parts.append(html_table(g, GRADE_KEYS))
     parts.append("</section>")
