@@ -949,7 +949,8 @@ class PlotSummary:
         """
         n = len(codes)
         unassigned = codes < 0
-        is_known = np.array([nm in set(known) for nm in names] + [True], dtype=bool)
+        known_set = set(known)
+        is_known = np.array([nm in known_set for nm in names] + [True], dtype=bool)
         stray = ~is_known[codes]
         return cls(
             leaves=leaf_sums(codes, names, area_mu=area_mu, invested_yuan=invested_yuan,

@@ -24,6 +24,7 @@ import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    import pyarrow as pa
 
 DEVELOPED_SHARE_MIN = 1.0 / 3.0
 INVESTED_SHARE_MIN = 0.25
@@ -67,24 +68,28 @@ def add_years(dates: np.ndarray, years: int) -> np.ndarray:
     return target.astype("M8[D]") + np.minimum(day, length - np.timedelta64(1, "D"))
 
 
-def excluded_delay(cause: object) -> np.ndarray:
-    """Whether each delay cause is one Article 8 excludes (case and spaces ignored).
+def delay_causes(cause: object) -> pa.Array | pa.ChunkedArray:
+    """Delay causes as compared and shown: trimmed, lower case, null where missing.
 
     *cause* is text per plot: a pandas Series (object, str or Arrow-backed),
-    a numpy array or a pyarrow array; missing values are no cause.
+    a numpy array or a pyarrow array.
     """
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    if isinstance(cause, (pa.Array, pa.ChunkedArray)):
-        import pyarrow.compute as pc
+    if not isinstance(cause, (pa.Array, pa.ChunkedArray)):
+        cause = pa.array(pd.Series(cause).astype("string"))
+    return pc.utf8_lower(pc.utf8_trim_whitespace(cause.cast(pa.large_string())))
 
-        norm = pc.utf8_lower(pc.utf8_trim_whitespace(cause.cast(pa.large_string())))
-        return pc.fill_null(pc.is_in(norm, pa.array(EXCLUDED_DELAY_CAUSES)), False).to_numpy(
-            zero_copy_only=False)
-    s = pd.Series(cause) if not isinstance(cause, pd.Series) else cause
-    norm = s.astype("string").str.strip().str.lower()
-    return norm.isin(EXCLUDED_DELAY_CAUSES).fillna(False).to_numpy(dtype=bool)
+
+def excluded_delay(cause: object) -> np.ndarray:
+    """Whether each delay cause (see :func:`delay_causes`) is one Article 8 excludes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    excluded = pc.is_in(delay_causes(cause), pa.array(EXCLUDED_DELAY_CAUSES, pa.large_string()))
+    return pc.fill_null(excluded, False).to_numpy(zero_copy_only=False)
 
 
 #: Status codes of :func:`judge_idle` (index into :data:`STATUSES`).
@@ -236,10 +241,8 @@ def verdict_reasons(v: IdleVerdict, agreed_start: np.ndarray, cause: object,
                 parts.append(f"{v.invested_share[i]:.0%} of the investment made (< 25%)")
             reason[i] = (" and ".join(parts) + ", suspended since "
                          f"{v.clock[i].astype(object).isoformat()}")
-    if len(np.flatnonzero(v.status == CODE_EXCLUDED)):
-        import pandas as pd
-
-        text = pd.Series(cause).astype("string").str.strip().str.lower().to_numpy(dtype=object)
+    if (v.status == CODE_EXCLUDED).any():
+        text = delay_causes(cause).to_pylist()
         for i in np.flatnonzero(v.status == CODE_EXCLUDED):
             reason[i] = f"would be idle ({reason[i]}) but the delay is caused by {text[i]}"
     for i in np.flatnonzero(v.status == CODE_UNKNOWN):
