@@ -2,28 +2,96 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pytest
 from pyproj import Geod
-from shapely.geometry import Polygon, box
+from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, Polygon, box
 
 from qygeo import metrics
 from qygeo.crs import shift_coords
 
+GEOD = Geod(ellps="WGS84")
+GEODATA = Path(__file__).resolve().parents[1] / "geodata"
 
-def test_area_matches_pyproj_geod_for_a_district_sized_polygon():
+
+def geod_area_m2(geom) -> float:  # type: ignore[no-untyped-def]
+    return abs(GEOD.geometry_area_perimeter(geom)[0])
+
+
+def test_area_is_pyprojs_cylindrical_equal_area_figure_even_for_long_edges():
+    # The formula's definition: the ring whose edges are straight in Lambert's
+    # cylindrical equal-area projection, as pyproj projects it (an independent path).
     poly = Polygon([(112.6, 23.6), (113.4, 23.55), (113.5, 24.2), (112.9, 24.4), (112.55, 24.0)])
-    geod_area, _ = Geod(ellps="WGS84").geometry_area_perimeter(poly)
+    cea = gpd.GeoSeries([poly], crs="EPSG:4326").to_crs("+proj=cea +ellps=WGS84").area[0]
     ours = metrics.area_m2(gpd.GeoSeries([poly], crs="EPSG:4326"))[0]
-    assert ours == pytest.approx(abs(geod_area), rel=1e-4)
+    assert ours == pytest.approx(cea, rel=1e-9)
+    # With edges 80 km long the edge's shape shows: geodesic edges enclose 1e-4 less.
+    assert ours == pytest.approx(geod_area_m2(poly), rel=2e-4)
+
+
+def test_area_of_real_district_boundaries_matches_pyproj_geod():
+    districts = gpd.read_file(GEODATA / "districts.geojson", engine="pyogrio")
+    ours = metrics.area_m2(districts.geometry)
+    geod = np.array([geod_area_m2(g) for g in districts.geometry])
+    assert len(ours) >= 8
+    np.testing.assert_allclose(ours, geod, rtol=2e-6)
+
+
+def test_area_subtracts_holes_and_adds_parts_in_any_orientation():
+    outer = box(113.0, 24.0, 113.01, 24.01)
+    hole = box(113.002, 24.002, 113.004, 24.004)
+    with_hole = Polygon(outer.exterior.coords[::-1], [hole.exterior.coords])  # clockwise shell
+    far = box(113.1, 24.1, 113.105, 24.105)
+    a_outer, a_hole, a_far = metrics.area_m2(gpd.GeoSeries([outer, hole, far]))
+    got = metrics.area_m2(gpd.GeoSeries([with_hole, MultiPolygon([with_hole, far]),
+                                         GeometryCollection([MultiPolygon([far]), Point(0, 0)])],
+                                        crs="EPSG:4326"))
+    assert got[0] == pytest.approx(a_outer - a_hole, rel=1e-12)
+    assert got[1] == pytest.approx(a_outer - a_hole + a_far, rel=1e-12)
+    assert got[2] == pytest.approx(a_far, rel=1e-12)
+    assert got[0] == pytest.approx(geod_area_m2(with_hole), rel=1e-6)
+
+
+def test_area_is_zero_for_missing_empty_and_non_polygonal_geometries():
+    got = metrics.area_m2(gpd.GeoSeries([None, Polygon(), Point(113, 24),
+                                         LineString([(113, 24), (113.1, 24.1)]),
+                                         box(113.0, 24.0, 113.01, 24.01)], crs="EPSG:4326"))
+    assert got[:4].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert got[4] > 1e6
+
+
+def test_area_of_a_layer_in_another_crs_is_taken_after_transforming_it():
+    plot = box(113.40, 23.80, 113.402, 23.8015)
+    wgs = gpd.GeoSeries([plot], crs="EPSG:4326")
+    gk = wgs.to_crs("EPSG:4547")  # CGCS2000 / 3-degree Gauss-Kruger CM 114E
+    assert metrics.area_m2(gk)[0] == pytest.approx(metrics.area_m2(wgs)[0], rel=1e-7)
+
+
+def test_ring_areas_of_flat_rings_equal_the_geometry_areas():
+    rng = np.random.default_rng(3)
+    polys = [box(x, y, x + w, y + h) for x, y, w, h in zip(
+        rng.uniform(112, 113.9, 50), rng.uniform(23.5, 25, 50), rng.uniform(1e-4, 0.02, 50),
+        rng.uniform(1e-4, 0.02, 50), strict=True)]
+    coords = [np.asarray(p.exterior.coords) for p in polys]
+    starts = np.r_[0, np.cumsum([len(c) for c in coords])]
+    flat = np.concatenate(coords)
+    rings = metrics.ring_areas_m2(flat[:, 0], flat[:, 1], starts)
+    np.testing.assert_allclose(rings, metrics.area_m2(gpd.GeoSeries(polys)), rtol=1e-12)
+    np.testing.assert_allclose(rings, [geod_area_m2(p) for p in polys], rtol=2e-6)
+    # A ring without vertices, between others, has no area and moves nothing.
+    starts2 = np.r_[starts[:1], starts[1], starts[1:]]
+    again = metrics.ring_areas_m2(flat[:, 0], flat[:, 1], starts2)
+    assert again[1] == 0.0
+    np.testing.assert_allclose(np.delete(again, 1), rings, rtol=1e-12)
 
 
 def test_area_of_a_small_plot_matches_geod_to_a_square_metre():
     plot = box(113.40, 23.80, 113.402, 23.8015)
-    geod_area, _ = Geod(ellps="WGS84").geometry_area_perimeter(plot)
     assert metrics.area_m2(gpd.GeoSeries([plot], crs="EPSG:4326"))[0] == pytest.approx(
-        abs(geod_area), abs=1.0)
+        geod_area_m2(plot), abs=1.0)
 
 
 def test_area_is_not_computed_in_degrees():

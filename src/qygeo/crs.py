@@ -1,4 +1,4 @@
-"""Coordinate reference systems: WGS84, GCJ-02/BD-09 shifts, equal-area areas.
+"""Coordinate reference systems: WGS84, GCJ-02/BD-09 shifts, detection of the input's CRS.
 
 Everything in ``geodata/`` is WGS84 longitude/latitude (RFC 7946). Chinese web
 maps (Amap/Gaode) use GCJ-02, an obfuscated datum about 600 m off WGS84 around
@@ -25,9 +25,9 @@ if TYPE_CHECKING:  # pragma: no cover
 WGS84 = "EPSG:4326"
 CGCS2000 = "EPSG:4490"
 
-#: Albers equal-area conic fitted to Qingyuan (22.6°N–25.2°N). Any equal-area
-#: projection gives correct areas; standard parallels inside the city keep the
-#: shape distortion of the projected polygons negligible as well.
+#: Albers equal-area conic fitted to Qingyuan (22.6°N–25.2°N), nearly conformal in
+#: the city: distances in metres (e.g. how far a park lies outside Qingyuan). Areas
+#: are not projected: :func:`qygeo.metrics.area_m2` computes them on the ellipsoid.
 EQUAL_AREA_CRS = (
     "+proj=aea +lat_0=24 +lon_0=113 +lat_1=23.5 +lat_2=24.8 "
     "+x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
@@ -281,16 +281,3 @@ def diagnose_lonlat(bounds: tuple[float, float, float, float]) -> str | None:
                 f"Chinese survey tables): swap X and Y, then {_crs_hint(codes)}")
     return ("coordinates are not degrees and match no Gauss-Kruger zone around Qingyuan: "
             "give the file's CRS with --crs EPSG_CODE")
-
-
-def equal_area(gdf_or_geoms):  # type: ignore[no-untyped-def]
-    """Project WGS84 geometries to :data:`EQUAL_AREA_CRS` (metres) for areas.
-
-    Parameters
-    ----------
-    gdf_or_geoms : geopandas.GeoDataFrame or geopandas.GeoSeries
-        In EPSG:4326 (or with no CRS, taken as EPSG:4326).
-    """
-    if gdf_or_geoms.crs is None:
-        gdf_or_geoms = gdf_or_geoms.set_crs(WGS84)
-    return gdf_or_geoms.to_crs(EQUAL_AREA_CRS)

@@ -14,9 +14,8 @@ arithmetic, so this module computes the same figures from the raw columns:
    shapely): single-ring polygons — nearly every land plot —
    become flat coordinate arrays without a shapely object each; anything
    else (holes, multipolygons, Z) goes through :func:`shapely.from_wkb`.
-3. **Areas** in :data:`qygeo.crs.EQUAL_AREA_CRS` by projecting the flat
-   coordinates with pyproj and the shoelace formula per ring (what GEOS does
-   on the projected polygon).
+3. **Areas** on the ellipsoid from the flat coordinates
+   (:func:`qygeo.metrics.ring_areas_m2`, the formula :func:`qygeo.metrics.area_m2` uses).
 4. **Assignment** by the representative point (``shapely.point_on_surface``),
    without computing it for most plots: each park is covered by a grid whose
    cells are classified once as inside, outside or on its boundary; a plot
@@ -28,7 +27,7 @@ arithmetic, so this module computes the same figures from the raw columns:
    (integer mantissas per binary exponent), so the sums do not depend on the
    order of the plots: batches merge, and the dask engine gives the same bits.
 
-Batches run on a thread pool (numpy, shapely and pyproj release the GIL).
+Batches run on a thread pool (numpy, shapely and pyarrow release the GIL).
 """
 
 from __future__ import annotations
@@ -310,34 +309,9 @@ def decode_polygons_shapely(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
 # --------------------------------------------------------------------------- areas
 
 
-_TRANSFORMER: Any = None
-
-
-def _to_equal_area(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    global _TRANSFORMER
-    if _TRANSFORMER is None:
-        from pyproj import Transformer
-
-        from .crs import EQUAL_AREA_CRS, WGS84
-
-        _TRANSFORMER = Transformer.from_crs(WGS84, EQUAL_AREA_CRS, always_xy=True)
-    return _TRANSFORMER.transform(x, y)
-
-
 def ring_areas_m2(rings: Rings) -> np.ndarray:
-    """Equal-area (Albers) area in m² of each single-ring polygon (shoelace, GEOS's way)."""
-    if len(rings.rows) == 0:
-        return np.zeros(0)
-    px, py = _to_equal_area(rings.x, rings.y)
-    counts = np.diff(rings.starts)
-    # Relative to each ring's first vertex, as GEOS does, for precision.
-    px = px - np.repeat(px[rings.starts[:-1]], counts)
-    py = py - np.repeat(py[rings.starts[:-1]], counts)
-    terms = px[:-1] * py[1:] - px[1:] * py[:-1]
-    terms = np.append(terms, 0.0)
-    terms[rings.starts[1:] - 1] = 0.0  # no term across two rings
-    sums = np.add.reduceat(terms, rings.starts[:-1])
-    return np.abs(sums) / 2.0
+    """Area in m² of each single-ring polygon (:func:`qygeo.metrics.ring_areas_m2`)."""
+    return metrics.ring_areas_m2(rings.x, rings.y, rings.starts)
 
 
 # --------------------------------------------------------------------------- assignment
