@@ -118,6 +118,37 @@ def test_duplicate_plot_ids_are_refused(plots, parks, tmp_path):
         engine.plot_table_from_file(path, parks, AS_OF)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_duplicate_in_another_batch_or_after_trimming_is_named(plots, parks, tmp_path,
+                                                                 monkeypatch, workers):
+    from qygeo.errors import FeatureError
+
+    monkeypatch.setattr(engine, "BATCH_ROWS", 7)
+    dup = plots.head(30).copy()
+    dup["plot_id"] = [f"q{i}" for i in range(30)]
+    dup.loc[dup.index[25], "plot_id"] = "  q2 "  # the same id as row 2 once trimmed
+    path = tmp_path / "dup.parquet"
+    synthetic.write_geoparquet(dup, path)
+    read = engine.read_plot_columns(path)
+    assert read is not None
+    with pytest.raises(FeatureError, match="duplicate plot_id") as err:
+        engine.plot_table_from_batches(read, parks, AS_OF, path=path, workers=workers)
+    assert "q2" in str(err.value)
+
+
+def test_quick_id_check_says_distinct_only_when_certain():
+    import pyarrow as pa
+
+    distinct = engine.ids_distinct
+    assert distinct([pa.array(["a", "b"]), pa.array([" c", "d "])])
+    assert distinct([pa.array([1, 2, 3], pa.int64())])
+    assert not distinct([pa.array(["a", "b"]), pa.array(["b "])])  # equal once trimmed
+    assert not distinct([pa.array(["a", None])])  # a blank: the full check names it
+    assert not distinct([pa.array([1.0, 2.0])])  # floats: conform decides their text
+    assert not distinct([pa.array(["a"]), pa.array([1])])  # batches of two types
+    assert not distinct([])
+
+
 def test_geoarrow_decode_gives_the_shapely_decoders_doubles(plots):
     """Both WKB decoders give the same coordinates and leave the same rows to shapely."""
     import pyarrow as pa

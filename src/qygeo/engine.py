@@ -695,12 +695,15 @@ def plot_table_from_batches(source: PlotSource, parks: gpd.GeoDataFrame, as_of: 
     Each worker thread turns a batch into its per-plot columns, written into
     the table as they come (:class:`_TableSink`), and the batch's
     :class:`PlotSummary` (exact sums, so merging batches gives the one-pass result).
+    The parks' index is built by a worker while the first batch is read, and
+    the ids are checked for duplicates by the reading thread once it has read
+    them all, while the workers finish the last batches.
     """
-    index = ParkIndex.build(parks)
     workers = workers or threads()
     sink = _TableSink(source.rows)
+    raw_ids: list[pa.Array] = []
 
-    def one(item: tuple[int, pa.RecordBatch]) -> PlotSummary:
+    def one(item: tuple[int, pa.RecordBatch], index: ParkIndex) -> PlotSummary:
         offset, rb = item
         cols, summary = plot_batch_columns(to_plot_batch(rb, source.geom), index, as_of,
                                            path=path)
@@ -710,25 +713,57 @@ def plot_table_from_batches(source: PlotSource, parks: gpd.GeoDataFrame, as_of: 
     def numbered() -> Iterator[tuple[int, pa.RecordBatch]]:
         offset = 0
         for rb in source.batches:
+            if "plot_id" in rb.schema.names:
+                raw_ids.append(rb.column("plot_id"))
             yield offset, rb
             offset += rb.num_rows
         if offset != source.rows:
             raise DataFileError(path, f"{offset} plots read where the file says {source.rows}")
 
     if workers > 1:
-        # map() submits each batch as it is read: reading overlaps the work.
         with ThreadPoolExecutor(workers) as pool:
-            done = list(pool.map(one, numbered()))
+            index = pool.submit(ParkIndex.build, parks)
+            # map() reads and submits every batch before it returns: reading overlaps the work.
+            running = pool.map(lambda item: one(item, index.result()), numbered())
+            distinct = ids_distinct(raw_ids)
+            done = list(running)
     else:
-        done = [one(item) for item in numbered()]
+        built = ParkIndex.build(parks)
+        done = [one(item, built) for item in numbered()]
+        distinct = ids_distinct(raw_ids)
     if not done:
         return PlotResult(empty_plot_table(), PlotSummary(leaves={}))
     out = sink.table()
-    check_unique_ids(out["plot_id"], path)
+    if not distinct:  # a duplicate, or ids of a kind the quick check does not take
+        check_unique_ids(out["plot_id"], path)
     summary = done[0]
     for other in done[1:]:
         summary = summary.merge(other)
     return PlotResult(out, summary)
+
+
+def ids_distinct(ids: Sequence[pa.Array]) -> bool:
+    """Whether plot ids as read are certainly distinct once conformed.
+
+    Conforming (:func:`qygeo.layers.conform_arrow`) trims text ids and writes
+    integer ids as text, neither of which makes two distinct ids equal. False
+    means "not known": a duplicate, a blank, or ids of another type, for which
+    :func:`check_unique_ids` on the conformed table decides and names the id.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not ids:
+        return False
+    try:
+        col = pa.chunked_array(ids)
+    except (pa.ArrowInvalid, TypeError):  # batches of different types
+        return False
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        col = pc.utf8_trim_whitespace(col)
+    elif not pa.types.is_integer(col.type):
+        return False
+    return col.null_count == 0 and len(pc.unique(col)) == len(col)
 
 
 def empty_plot_table() -> pd.DataFrame:
