@@ -172,6 +172,19 @@ def test_geoarrow_decode_gives_the_shapely_decoders_doubles(plots):
     assert engine._decode_geoarrow(pa.array(shapely.to_wkb(multi), type=pa.binary())) is None
 
 
+def test_rings_rebuild_the_very_polygons_their_wkb_holds(plots):
+    import pyarrow as pa
+    import shapely
+
+    geoms = np.asarray(plots.geometry.values[:200]).copy()
+    geoms[7] = None  # a row left to shapely: positions are rings', not rows'
+    rings, rest = engine.decode_polygons(pa.array(shapely.to_wkb(geoms), type=pa.binary()))
+    which = np.array([0, 5, 6, 7, 150, 198])
+    rebuilt = rings.polygons(which)
+    assert shapely.equals_exact(rebuilt, geoms[rings.rows[which]], tolerance=0).all()
+    assert list(rest) == [7] and rings.rows[7] == 8
+
+
 def _missing_as_none(s: pd.Series) -> list:
     return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
             for v in s.astype(object)]
