@@ -167,7 +167,9 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
             names = [c for c in (columns or schema.names) if c in schema.names and c != geom]
             if "plot_id" not in schema.names:
                 return None  # let the reference reader name the problem
-            file = pq.ParquetFile(path)
+            # Mapped, not read: the pages come from the page cache without a copy into
+            # Arrow buffers (0.1 s of system time for 170 MB).
+            file = pq.ParquetFile(path, memory_map=True)
             # One thread: the pool's workers have the cores (reading overlaps their work).
             batches = file.iter_batches(batch_size=BATCH_ROWS, columns=[*names, geom],
                                         use_threads=False)
