@@ -558,10 +558,14 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
     n = len(attrs)
     rings, rest = decode_polygons(batch.wkb)
     if len(rings.rows):
+        # Each ring's bounding box, from the flat coordinates.
+        s = rings.starts[:-1]
+        bounds = np.column_stack([np.minimum.reduceat(rings.x, s), np.minimum.reduceat(rings.y, s),
+                                  np.maximum.reduceat(rings.x, s), np.maximum.reduceat(rings.y, s)])
         from .crs import diagnose_lonlat
 
-        hint = diagnose_lonlat((float(rings.x.min()), float(rings.y.min()),
-                                float(rings.x.max()), float(rings.y.max())))
+        lo, hi = bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)
+        hint = diagnose_lonlat((float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])))
         if hint:
             raise DataFileError(path, hint)
     area = np.zeros(n)
@@ -570,12 +574,9 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
     need = ~given
     chosen = np.full(n, -1, dtype=np.int64)
 
-    # Single-ring polygons: bounding boxes from the flat coordinates, then the grids.
+    # Single-ring polygons: their bounding boxes against the grids.
     fast_rows = rings.rows[need[rings.rows]]
     if len(rings.rows):
-        s = rings.starts[:-1]
-        bounds = np.column_stack([np.minimum.reduceat(rings.x, s), np.minimum.reduceat(rings.y, s),
-                                  np.maximum.reduceat(rings.x, s), np.maximum.reduceat(rings.y, s)])
         sel = need[rings.rows]
         got, unsure = assign_by_grid(index, bounds[sel])
         chosen[fast_rows] = got

@@ -206,7 +206,9 @@ class PlotColumns:
         rows = np.flatnonzero(mask)
         first = rows[:limit] + start
         first = first if self._index is None else self._index[first]
-        ids = [str(v) for v in self.plots["plot_id"].iloc[first]]
+        col = self.plots["plot_id"]
+        # One by one: taking an array of positions from Arrow text joins its chunks first.
+        ids = [str(col.iloc[int(i)]) for i in first]
         more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
         return ", ".join(ids) + more
 
