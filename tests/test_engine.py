@@ -185,6 +185,30 @@ def test_rings_rebuild_the_very_polygons_their_wkb_holds(plots):
     assert list(rest) == [7] and rings.rows[7] == 8
 
 
+@pytest.mark.parametrize("other", [
+    "POINT (113 24)", "LINESTRING (113 24, 113.1 24.1)", "POLYGON Z ((0 0 1, 1 0 1, 1 1 1, 0 0 1))",
+    "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)))", "GEOMETRYCOLLECTION (POLYGON ((0 0, 1 0, 1 1, 0 0)))",
+])
+@pytest.mark.parametrize("byte_order", [0, 1])
+def test_typed_decode_is_taken_only_when_every_value_is_a_2d_polygon(other, byte_order):
+    import geoarrow.pyarrow as ga
+    import pyarrow as pa
+    import shapely
+
+    plain = [shapely.box(113, 24, 113.01, 24.01), None, shapely.Polygon(),
+             shapely.Polygon([(0, 0), (9, 0), (9, 9), (0, 9)], [[(1, 1), (2, 1), (2, 2)]])]
+
+    def wkb(geoms):  # type: ignore[no-untyped-def]
+        return ga.wkb().wrap_array(pa.array(shapely.to_wkb(np.array(geoms, dtype=object),
+                                                           byte_order=byte_order), pa.binary()))
+
+    assert engine._as_xy_polygons(ga, wkb(plain)) is not None
+    # geoarrow-c would coerce these into polygons when told the type: the sizes refuse them.
+    assert engine._as_xy_polygons(ga, wkb([*plain, shapely.from_wkt(other)])) is None
+    rings, rest = engine.decode_polygons(wkb([*plain, shapely.from_wkt(other)]))
+    assert list(rings.rows) == [0] and list(rest) == [1, 2, 3, 4]
+
+
 def _missing_as_none(s: pd.Series) -> list:
     return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
             for v in s.astype(object)]

@@ -262,10 +262,12 @@ def _decode_geoarrow(wkb: pa.Array) -> tuple[Rings, np.ndarray] | None:
         import geoarrow.pyarrow as ga
     except ImportError:
         return None
-    try:
-        arr = ga.as_geoarrow(ga.wkb().wrap_array(wkb), coord_type=ga.CoordType.SEPARATED)
-    except Exception:  # noqa: BLE001 - anything geoarrow cannot take goes the shapely way
-        return None
+    arr = _as_xy_polygons(ga, wkb)
+    if arr is None:
+        try:
+            arr = ga.as_geoarrow(ga.wkb().wrap_array(wkb), coord_type=ga.CoordType.SEPARATED)
+        except Exception:  # noqa: BLE001 - anything geoarrow cannot take goes the shapely way
+            return None
     if (arr.type.geometry_type != ga.GeometryType.POLYGON
             or arr.type.dimensions != ga.Dimensions.XY):
         return None
@@ -293,6 +295,39 @@ def _decode_geoarrow(wkb: pa.Array) -> tuple[Rings, np.ndarray] | None:
                      np.ascontiguousarray(y, dtype=np.float64), first, rows), rest
     take = np.arange(first[-1]) - np.repeat(first[:-1] - begin, npts[rows])
     return Rings(x[take], y[take], first, rows), rest
+
+
+def _as_xy_polygons(ga: Any, wkb: pa.Array) -> pa.Array | None:
+    """*wkb* as GeoArrow 2-D polygons when every value is one, else None.
+
+    Told the type, geoarrow-c skips the pass that infers it (half its time),
+    but it would also coerce a point, a one-part multipolygon or a Z polygon
+    into a polygon. The sizes tell: a 2-D WKB polygon is exactly
+    9 + 4·rings + 16·coordinates bytes (byte order, type, ring count, then per
+    ring a point count and x, y doubles), and every other WKB value that could
+    come out as that polygon is longer or shorter by its own header or its
+    extra ordinates.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = ga.as_geoarrow(ga.wkb().wrap_array(wkb),
+                             type=ga.polygon().with_coord_type(ga.CoordType.SEPARATED))
+    except Exception:  # noqa: BLE001 - not all polygons: the inferring path decides
+        return None
+    st = arr.storage
+    poly_off = st.offsets.to_numpy().astype(np.int64)
+    ring_off = st.values.offsets.to_numpy().astype(np.int64)
+    rings = np.diff(poly_off)
+    coords = ring_off[poly_off[1:]] - ring_off[poly_off[:-1]]
+    size = pc.binary_length(wkb.storage if isinstance(wkb, pa.ExtensionArray) else wkb)
+    expected = 9 + 4 * rings + 16 * coords
+    got = size.to_numpy(zero_copy_only=False)
+    if size.null_count:
+        valid = size.is_valid().to_numpy(zero_copy_only=False)
+        got, expected = got[valid], expected[valid]
+    return arr if np.array_equal(got, expected) else None
 
 
 def decode_polygons_shapely(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
