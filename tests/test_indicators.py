@@ -96,3 +96,42 @@ def test_no_plots():
     assert r["land_supply_rate"].status == STATUS_NA
     assert r["land_built_up_rate"].status == STATUS_NA and "no plots" in r[
         "land_built_up_rate"].basis
+
+
+@pytest.mark.parametrize("drop", [None, "land_use", "developed_area_m2", "idle_status"])
+def test_two_threads_give_what_one_gives(monkeypatch, drop):
+    import numpy as np
+
+    from qygeo import indicators
+    from qygeo.indicators import ParkRows, PlotColumns, park_indicator_sets
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    table = pd.DataFrame({
+        "plot_id": [f"p{i}" for i in range(n)],
+        "land_use": rng.choice(["industrial", "logistics", "residential", None], n),
+        "area_m2": rng.uniform(1e3, 5e4, n),
+        "developed_area_m2": np.where(rng.random(n) < 0.2, NAN, rng.uniform(0, 4e4, n)),
+        "floor_area_m2": rng.uniform(0, 8e4, n),
+        "building_footprint_m2": np.where(rng.random(n) < 0.1, NAN, rng.uniform(0, 3e4, n)),
+        "invested_yuan": rng.uniform(0, 1e9, n),
+        "tax_yuan": np.where(rng.random(n) < 0.3, NAN, rng.uniform(0, 1e7, n)),
+        "idle_status": rng.choice(["idle", "not_idle", "n/a", "excluded"], n),
+        "idle_disposed_on": pd.to_datetime(np.where(rng.random(n) < 0.1, "2024-05-01", None)),
+    })
+    if drop:
+        table = table.drop(columns=[drop])
+    codes = rng.integers(-1, 4, n)
+    members = [[0], [1, 2], [3], [0, 1, 2, 3]]
+    attrs = [{"ready_for_supply_area_m2": 1e6}] * 4
+
+    def run(threshold: int) -> list:
+        monkeypatch.setattr(indicators, "THREADED_ROWS", threshold)
+        return park_indicator_sets(PlotColumns(table), ParkRows.of(codes, members),
+                                   park_area_m2=[2e6] * 4, park_attrs=attrs)
+
+    one, two = run(10**9), run(0)
+    assert one == two
+    if drop is None:  # the data exercise the partial and n/a paths too
+        statuses = {v.status for park in one for v in park.values()}
+        assert {STATUS_OK, STATUS_PARTIAL} <= statuses

@@ -128,32 +128,18 @@ def _park_attrs(ds: Dataset, park_ids: list[str], year: int | None) -> dict[str,
     return out
 
 
-def _indicator_sets(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, year: int | None,
-                    members: dict[str, set[str]]) -> tuple[list[dict[str, Any]], np.ndarray,
-                                                           pd.Index, list[list[int]]]:
-    """Each report park's indicators, and the plots' park codes behind them.
-
-    Returns
-    -------
-    (list, numpy.ndarray, pandas.Index, list)
-        Indicator values per report park; each plot's park code (−1: none);
-        the park ids of the codes; each report park's member codes.
-    """
+def _park_codes(plots: pd.DataFrame, parks: pd.DataFrame, members: dict[str, set[str]]
+                ) -> tuple[np.ndarray, pd.Index, list[list[int]]]:
+    """Each plot's park code (−1: none), the park ids of the codes, and each report park's
+    member codes (itself and its nested parks)."""
     import pandas as pd
 
-    # Park ids coded once; each park's plots are those of its own code and its nested parks'.
     codes, park_ids = (pd.factorize(plots["park_id"]) if len(plots) and "park_id" in plots
                        else (np.full(len(plots), -1), pd.Index([])))
     code_of = {pid: i for i, pid in enumerate(park_ids)}
-    report_ids = list(parks["park_id"])
     member_codes = [sorted(code_of[i] for i in members.get(pid, {pid}) if i in code_of)
-                    for pid in report_ids]
-    attrs = _park_attrs(ds, report_ids, year)
-    indicator_sets = ind_mod.park_indicator_sets(
-        ind_mod.PlotColumns(plots), ind_mod.ParkRows.of(codes, member_codes),
-        park_area_m2=[float(a) * metrics.M2_PER_KM2 for a in parks["area_km2"]],
-        park_attrs=[attrs[pid] for pid in report_ids])
-    return indicator_sets, codes, park_ids, member_codes
+                    for pid in parks["park_id"]]
+    return codes, park_ids, member_codes
 
 
 def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int | None,
@@ -184,17 +170,26 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     # They are built from a copy of the table as it is now (pandas copies on write).
     source = (plots.copy(deep=False) if len(plots)
               else pd.DataFrame(columns=["plot_id", "park_id", "area_mu"]))
-    # The grading's per-plot values are computed on a second thread meanwhile (numpy
-    # releases the GIL): at a province's plots both take a tenth of a second.
+    # Park ids coded once; each park's plots are those of its own code and its nested parks'.
+    codes, park_ids, member_codes = _park_codes(plots, parks, members)
+    report_ids = list(parks["park_id"])
+
+    def grade() -> tuple[dict[str, np.ndarray], np.ndarray]:
+        scores = score_values(source, config)
+        return scores, outcome_counts(scores, config, codes, len(park_ids))  # per park code
+
+    # The grading runs on a second thread while the indicators are summed (numpy releases
+    # the GIL): for a province's plots each takes some 50–100 ms.
     with ThreadPoolExecutor(1) as pool:
-        scoring = pool.submit(score_values, source, config)
-        indicator_sets, codes, park_ids, member_codes = _indicator_sets(ds, parks, plots, year,
-                                                                        members)
-        scores = scoring.result()
+        grading = pool.submit(grade)
+        attrs = _park_attrs(ds, report_ids, year)
+        indicator_sets = ind_mod.park_indicator_sets(
+            ind_mod.PlotColumns(plots), ind_mod.ParkRows.of(codes, member_codes),
+            park_area_m2=[float(a) * metrics.M2_PER_KM2 for a in parks["area_km2"]],
+            park_attrs=[attrs[pid] for pid in report_ids])
+        scores, counts = grading.result()
     graded = partial(grade_plots, source, config, reasons=False, values=scores)
     enterprises = partial(grade_enterprises, source, config, reasons=False)
-    report_ids = list(parks["park_id"])
-    counts = outcome_counts(scores, config, codes, len(park_ids))  # per park code
     ind_rows: list[dict[str, Any]] = []
     extra: dict[str, dict[str, Any]] = {}
     for pid, values, mine in zip(report_ids, indicator_sets, member_codes, strict=True):
