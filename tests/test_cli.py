@@ -241,18 +241,21 @@ def test_json_that_is_not_geojson_is_named_as_such(tiny_geodata, tmp_path):
                    "notgeo.geojson", "not GeoJSON")
 
 
-def test_geoparquet_corrupt_after_its_first_batches_is_one_line(tiny_geodata, tmp_path):
+@pytest.mark.parametrize("group_rows", [1000, 300])  # read by one thread / by the workers
+def test_geoparquet_corrupt_after_its_first_batches_is_one_line(tiny_geodata, tmp_path,
+                                                                monkeypatch, group_rows):
     """GeoParquet is read batch by batch while the work runs: a bad page late in the file
     still ends in one line naming the file, not a traceback from a worker."""
     import pyarrow.parquet as pq
 
     from qygeo import layers, synthetic
 
+    monkeypatch.setenv("QYGEO_THREADS", "2")
     parks = layers.read_layer(tiny_geodata / "parks.geojson", layers.PARKS)
     path = tmp_path / "plots.parquet"
-    synthetic.synthetic_plots(parks, 3000, seed=2).to_parquet(path, row_group_size=1000,
+    synthetic.synthetic_plots(parks, 3000, seed=2).to_parquet(path, row_group_size=group_rows,
                                                               compression="zstd")
-    group = pq.ParquetFile(path).metadata.row_group(2)
+    group = pq.ParquetFile(path).metadata.row_group(2 if group_rows == 1000 else 7)
     start = group.column(group.num_columns - 1).data_page_offset
     data = bytearray(path.read_bytes())
     data[start + 200:start + 600] = b"\xff" * 400

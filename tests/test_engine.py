@@ -136,6 +136,36 @@ def test_a_duplicate_in_another_batch_or_after_trimming_is_named(plots, parks, t
     assert "q2" in str(err.value)
 
 
+def test_workers_reading_row_groups_give_the_one_thread_result(plots, parks, tmp_path,
+                                                               monkeypatch):
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(engine, "BATCH_ROWS", 150)  # row groups of 400: batches within them
+    path = tmp_path / "groups.parquet"
+    plots.to_parquet(path, row_group_size=400, index=False)
+    assert pq.ParquetFile(path).metadata.num_row_groups == 10
+    opened = []
+    read = engine.read_plot_columns(path)
+    assert read is not None and read.parts is not None
+    for part in read.parts:
+        part.open = (lambda f: lambda: (opened.append(1), f())[1])(part.open)
+    parallel = engine.plot_table_from_batches(read, parks, AS_OF, path=path, workers=2)
+    assert len(opened) == 10  # the workers read the row groups
+    serial = engine.plot_table_from_batches(engine.read_plot_columns(path), parks, AS_OF,
+                                            path=path, workers=1)
+    pd.testing.assert_frame_equal(parallel.table, serial.table)
+    assert parallel.summary == serial.summary
+
+    dup = plots.copy()
+    dup.loc[dup.index[3900], "plot_id"] = dup["plot_id"].iloc[5]  # rows 5 and 3900: groups 0, 9
+    dup.to_parquet(path, row_group_size=400, index=False)
+    from qygeo.errors import FeatureError
+
+    with pytest.raises(FeatureError, match="duplicate plot_id"):
+        engine.plot_table_from_batches(engine.read_plot_columns(path), parks, AS_OF,
+                                       path=path, workers=2)
+
+
 def test_quick_id_check_says_distinct_only_when_certain():
     import pyarrow as pa
 
