@@ -64,8 +64,9 @@ def add_years(dates: np.ndarray, years: int) -> np.ndarray:
     month = dates.astype("M8[M]")
     day = dates - month.astype("M8[D]")
     target = month + 12 * years
-    length = (target + 1).astype("M8[D]") - target.astype("M8[D]")
-    return target.astype("M8[D]") + np.minimum(day, length - np.timedelta64(1, "D"))
+    start = target.astype("M8[D]")
+    length = (target + 1).astype("M8[D]") - start
+    return start + np.minimum(day, length - np.timedelta64(1, "D"))
 
 
 def delay_causes(cause: object) -> pa.Array | pa.ChunkedArray:
