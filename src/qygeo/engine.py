@@ -803,9 +803,11 @@ def plot_table_from_batches(source: PlotSource, parks: gpd.GeoDataFrame, as_of: 
     Each worker thread turns a batch into its per-plot columns, written into
     the table as they come (:class:`_TableSink`), and the batch's
     :class:`PlotSummary` (exact sums, so merging batches gives the one-pass result).
-    The parks' index is built by a worker while the first batch is read, and
-    the ids are checked for duplicates by the reading thread once it has read
-    them all, while the workers finish the last batches.
+    The parks' index is built by a worker while the first batch is read. With
+    :attr:`PlotSource.parts` (at least two per worker) the workers read the
+    parts themselves and this thread checks the ids, read on their own, for
+    duplicates meanwhile; otherwise this thread reads the batches and checks
+    their ids while the workers finish the last ones.
     """
     workers = workers or threads()
     sink = _TableSink(source.rows)
