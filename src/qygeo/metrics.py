@@ -95,8 +95,7 @@ def ring_areas_m2(lon_deg: np.ndarray, lat_deg: np.ndarray, starts: np.ndarray) 
         return np.zeros(len(counts))
     a, e2 = _wgs84_ellipsoid()
     e = math.sqrt(e2)
-    # Three vertex-length buffers, reused: fresh 10-MB temporaries cost page faults
-    # (the kernel zeroes every new page).
+    # Three vertex-length buffers, reused (fresh 10-MB temporaries cost page faults).
     sin_lat = np.radians(lat_deg, dtype=np.float64)
     np.sin(sin_lat, out=sin_lat)
     q = np.multiply(sin_lat, e)
@@ -107,11 +106,11 @@ def ring_areas_m2(lon_deg: np.ndarray, lat_deg: np.ndarray, starts: np.ndarray) 
     buf += 1.0
     np.divide(sin_lat, buf, out=buf)
     q += buf
-    # Relative to the first vertex, for precision: the sum over a closed ring does not
-    # change when a constant is subtracted from q, and what is left is small (for rings
-    # anywhere on Earth a term's rounding stays below 1e-11 of a square metre's term).
-    q -= q[0]
+    # Relative to each ring's first vertex, for precision (the sum over a closed ring
+    # does not change when a constant is subtracted from q), and so that a ring's area
+    # depends on its own vertices only: the same bits however the plots are batched.
     first = np.minimum(starts[:-1], n - 1)
+    q -= np.repeat(q[first], counts)
     terms = buf
     np.subtract(lon_deg[1:], lon_deg[:-1], out=terms[:-1])
     terms[-1] = 0.0
