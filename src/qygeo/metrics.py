@@ -7,6 +7,7 @@ the names: ``_m2``, ``_km2``, ``_mu``, ``_yuan``, ``_yuan_per_km2``.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -32,18 +33,13 @@ TARGET_INVESTMENT_INTENSITY_YUAN_PER_KM2 = 5e9
 TARGET_OUTPUT_INTENSITY_YUAN_PER_KM2 = 1e10
 
 
+@functools.cache
 def _wgs84_ellipsoid() -> tuple[float, float]:
     """Semi-major axis (m) and first eccentricity squared of WGS84, from pyproj."""
-    global _ELLIPSOID
-    if _ELLIPSOID is None:
-        from pyproj import Geod
+    from pyproj import Geod
 
-        geod = Geod(ellps="WGS84")
-        _ELLIPSOID = (float(geod.a), float(geod.es))
-    return _ELLIPSOID
-
-
-_ELLIPSOID: tuple[float, float] | None = None
+    geod = Geod(ellps="WGS84")
+    return float(geod.a), float(geod.es)
 
 
 def ring_areas_m2(lon_deg: np.ndarray, lat_deg: np.ndarray, starts: np.ndarray) -> np.ndarray:
