@@ -110,8 +110,9 @@ LAST_JSON: dict[str, str] = {}
 def run_qygeo_engine(path: Path) -> dict[str, tuple[int, float]]:
     """The engine part of the report: read (the report's columns only), areas, assignment,
     idle rule and per-park sums."""
-    from qygeo import engine, metrics
+    from qygeo import engine, memory, metrics
 
+    memory.keep_freed_memory()  # as `qygeo report` does
     p = parks()
     result = engine.read_plots(path, p, AS_OF, columns=engine.REPORT_COLUMNS)
     sums = engine.park_sums(result.summary, metrics.park_descendants(p), list(p["park_id"]))

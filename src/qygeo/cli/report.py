@@ -100,6 +100,9 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
                                     scheduler=scheduler, progress=not quiet)
         else:
             from ..engine import REPORT_COLUMNS, read_plots
+            from ..memory import keep_freed_memory
+
+            keep_freed_memory()  # the batches reuse their memory (see qygeo.memory)
 
             # Per-park formats need only the columns the figures use.
             result = read_plots(ds.plots_path, ds.parks, as_of, layer=plots_layer,
