@@ -166,17 +166,40 @@ def test_workers_reading_row_groups_give_the_one_thread_result(plots, parks, tmp
                                        path=path, workers=2)
 
 
-def test_quick_id_check_says_distinct_only_when_certain():
+def test_ids_in_order_prove_distinct_and_anything_else_is_left_to_the_full_check():
+    import pandas as pd
     import pyarrow as pa
 
-    distinct = engine.ids_distinct
-    assert distinct([pa.array(["a", "b"]), pa.array([" c", "d "])])
-    assert distinct([pa.array([1, 2, 3], pa.int64())])
-    assert not distinct([pa.array(["a", "b"]), pa.array(["b "])])  # equal once trimmed
-    assert not distinct([pa.array(["a", None])])  # a blank: the full check names it
-    assert not distinct([pa.array([1.0, 2.0])])  # floats: conform decides their text
-    assert not distinct([pa.array(["a"]), pa.array([1])])  # batches of two types
+    run, distinct = engine.id_run, engine.runs_distinct
+    assert run(pd.Series(["P1", "P2", "P3"], dtype="str")) == ("P1", "P3")
+    assert run(pa.array(["only"])) == ("only", "only")
+    assert run(pa.array(["P1", "P1"])) is None  # equal: not strictly increasing
+    assert run(pa.array(["P2", "P1"])) is None
+    assert run(pa.array(["P1", None])) is None  # a blank
+    assert run(pa.array([1, 2, 3])) is None  # not text (conformed ids are)
+    assert run(pa.array([], pa.string())) is None
+    assert distinct([("P1", "P3"), ("P4", "P9")])
+    assert not distinct([("P1", "P4"), ("P4", "P9")])  # the same id ends one, starts the next
+    assert not distinct([("P5", "P9"), ("P1", "P3")])  # batches out of order
+    assert not distinct([("P1", "P3"), None])
     assert not distinct([])
+
+
+def test_ids_out_of_order_are_still_checked_for_duplicates(plots, parks, tmp_path):
+    path = tmp_path / "shuffled.parquet"
+    shuffled = plots.iloc[::-1].reset_index(drop=True)
+    shuffled.to_parquet(path, row_group_size=500, index=False)
+    got = engine.plot_table_from_batches(engine.read_plot_columns(path), parks, AS_OF,
+                                         path=path, workers=2)
+    assert len(got.table) == len(plots)
+    dup = shuffled.copy()
+    dup.loc[dup.index[-1], "plot_id"] = dup["plot_id"].iloc[0]
+    dup.to_parquet(path, row_group_size=500, index=False)
+    from qygeo.errors import FeatureError
+
+    with pytest.raises(FeatureError, match="duplicate plot_id"):
+        engine.plot_table_from_batches(engine.read_plot_columns(path), parks, AS_OF,
+                                       path=path, workers=2)
 
 
 def test_geoarrow_decode_gives_the_shapely_decoders_doubles(plots):
