@@ -53,7 +53,8 @@ def test_fast_plot_table_equals_reference(plots, parks):
     ref = reference(conformed, parks).set_index("plot_id")
     fast = engine.plot_table_from_frame(conformed, parks, AS_OF).set_index("plot_id")
     assert list(fast.index) == list(ref.index)
-    assert (fast["park_id"].fillna("-") == ref["park_id"].fillna("-")).all()
+    # park_id is categorical (a category per park): compared as text
+    assert (fast["park_id"].astype(object).fillna("-") == ref["park_id"].fillna("-")).all()
     np.testing.assert_allclose(fast["area_m2"], ref["area_m2"], rtol=1e-9)
     for col in ("idle", "idle_status", "idle_days", "idle_consequence"):
         assert (fast[col] == ref[col]).all(), col
@@ -329,6 +330,27 @@ def test_stated_parks_blank_and_unknown_read_alike_from_arrow_and_pandas(plots, 
     assert result.summary.stray_count == whole.stray_count == 10
     assert result.summary.unassigned_count == whole.unassigned_count
     assert result.summary.leaves == whole.leaves
+
+
+def test_park_column_is_one_categorical_across_batches_with_different_stray_parks(
+        plots, parks, tmp_path, monkeypatch):
+    import pandas as pd
+
+    some = plots.head(900).copy()
+    some["park_id"] = some["park_id"].astype(object)
+    some.loc[some.index[10:20], "park_id"] = "stray_a"  # only in the first batch
+    some.loc[some.index[700:710], "park_id"] = "stray_b"  # only in the last
+    some.loc[some.index[800:805], "park_id"] = "stray_a"
+    path = tmp_path / "strays.parquet"
+    some.to_parquet(path, row_group_size=300, index=False)
+    monkeypatch.setattr(engine, "BATCH_ROWS", 300)
+    table = engine.read_plots(path, parks, AS_OF).table
+    col = table["park_id"]
+    assert isinstance(col.dtype, pd.CategoricalDtype)
+    assert set(col.cat.categories) == {*parks["park_id"], "stray_a", "stray_b"}
+    frame = engine.plot_table_from_frame(layers.conform(some, layers.PLOTS, "t"), parks, AS_OF)
+    assert _missing_as_none(col) == _missing_as_none(frame["park_id"])
+    assert col.iloc[700] == "stray_b" and col.iloc[803] == "stray_a"
 
 
 def test_batches_merge_to_the_one_pass_summary(plots, parks, tmp_path, monkeypatch):
