@@ -422,7 +422,7 @@ class ParkIndex:
     geoms: np.ndarray
     area_m2: np.ndarray
     tree: Any
-    grids: list[tuple[float, float, float, float, np.ndarray, np.ndarray]]
+    grids: list[tuple[float, float, float, float, np.ndarray]]
 
     @classmethod
     def build(cls, parks: gpd.GeoDataFrame, *, cells: int = GRID_CELLS) -> ParkIndex:
@@ -444,7 +444,7 @@ class ParkIndex:
             on_edge = shapely.intersects(boundary, boxes)
             inside = ~on_edge & shapely.contains_xy(g, minx + (i + 0.5) * dx,
                                                      miny + (j + 0.5) * dy)
-            grids.append((minx, miny, dx, dy, _summed(inside), _summed(on_edge)))
+            grids.append((minx, miny, dx, dy, _summed(inside, on_edge)))
         return cls(ids=parks["park_id"].to_numpy(dtype=object), geoms=geoms,
                    area_m2=metrics.area_m2(parks.geometry), tree=shapely.STRtree(geoms),
                    grids=grids)
@@ -487,25 +487,25 @@ class ParkIndex:
         return chosen
 
 
-def _summed(cells: np.ndarray) -> np.ndarray:
-    out = np.zeros((cells.shape[0] + 1, cells.shape[1] + 1), dtype=np.int32)
-    out[1:, 1:] = cells.astype(np.int32).cumsum(0).cumsum(1)
+def _summed(inside: np.ndarray, on_edge: np.ndarray) -> np.ndarray:
+    """One summed-area table of both cell grids: inside counts + on-edge counts · 2³².
+
+    Box sums of it hold both counts at once (each below 2³²), so one lookup
+    gives both.
+    """
+    cells = inside.astype(np.int64) + (on_edge.astype(np.int64) << 32)
+    out = np.zeros((cells.shape[0] + 1, cells.shape[1] + 1), dtype=np.int64)
+    out[1:, 1:] = cells.cumsum(0).cumsum(1)
     return out
 
 
-def _box_count(table: np.ndarray, i0: np.ndarray, i1: np.ndarray, j0: np.ndarray,
-               j1: np.ndarray) -> np.ndarray:
-    """Cells set in [i0, i1] × [j0, j1] (inclusive) from a summed-area table."""
-    return table[i1 + 1, j1 + 1] - table[i0, j1 + 1] - table[i1 + 1, j0] + table[i0, j0]
-
-
-def assign_by_grid(index: ParkIndex, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def assign_by_grid(index: ParkIndex, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Parks of plots whose bounding boxes decide it, from the parks' cell grids.
 
     Parameters
     ----------
-    bounds : numpy.ndarray
-        (n, 4) plot bounding boxes (minx, miny, maxx, maxy).
+    boxes : numpy.ndarray
+        (4, n) plot bounding boxes, rows minx, miny, maxx, maxy (degrees).
 
     Returns
     -------
@@ -513,29 +513,42 @@ def assign_by_grid(index: ParkIndex, bounds: np.ndarray) -> tuple[np.ndarray, np
         Index of the smallest park holding each plot (−1 none) and a mask of
         the plots the grids cannot decide (near a park boundary).
     """
-    n = len(bounds)
+    x0, y0, x1, y1 = boxes
+    n = boxes.shape[1]
     chosen = np.full(n, -1, dtype=np.int64)
     chosen_area = np.full(n, np.inf)
     unsure = np.zeros(n, dtype=bool)
     eps = 1e-9
-    for k, (minx, miny, dx, dy, inside_t, edge_t) in enumerate(index.grids):
-        cells = inside_t.shape[0] - 1
-        hit = np.flatnonzero((bounds[:, 2] >= minx) & (bounds[:, 0] <= minx + dx * cells)
-                             & (bounds[:, 3] >= miny) & (bounds[:, 1] <= miny + dy * cells))
+    low32 = np.int64(0xFFFFFFFF)
+    for k, (minx, miny, dx, dy, table) in enumerate(index.grids):
+        cells = table.shape[0] - 1
+        near = x1 >= minx
+        near &= x0 <= minx + dx * cells
+        near &= y1 >= miny
+        near &= y0 <= miny + dy * cells
+        hit = np.flatnonzero(near)
         if not len(hit):
             continue
-        b = bounds[hit]
-        i0 = np.floor((b[:, 0] - minx) / dx - eps).astype(np.int64)
-        i1 = np.floor((b[:, 2] - minx) / dx + eps).astype(np.int64)
-        j0 = np.floor((b[:, 1] - miny) / dy - eps).astype(np.int64)
-        j1 = np.floor((b[:, 3] - miny) / dy + eps).astype(np.int64)
+        i0 = np.floor((x0[hit] - minx) / dx - eps).astype(np.int64)
+        i1 = np.floor((x1[hit] - minx) / dx + eps).astype(np.int64)
+        j0 = np.floor((y0[hit] - miny) / dy - eps).astype(np.int64)
+        j1 = np.floor((y1[hit] - miny) / dy + eps).astype(np.int64)
         # Parts of the box beyond the grid are outside the park.
         beyond = (i0 < 0) | (j0 < 0) | (i1 >= cells) | (j1 >= cells)
-        i0, j0 = np.clip(i0, 0, cells - 1), np.clip(j0, 0, cells - 1)
-        i1, j1 = np.clip(i1, 0, cells - 1), np.clip(j1, 0, cells - 1)
+        np.clip(i0, 0, cells - 1, out=i0)
+        np.clip(j0, 0, cells - 1, out=j0)
+        np.clip(i1, 0, cells - 1, out=i1)
+        np.clip(j1, 0, cells - 1, out=j1)
         total = (i1 - i0 + 1) * (j1 - j0 + 1)
-        edge = _box_count(edge_t, i0, i1, j0, j1)
-        inside = _box_count(inside_t, i0, i1, j0, j1)
+        # Cells [i0, i1] × [j0, j1] of the summed-area table, on its flat array.
+        flat, w = table.ravel(), cells + 1
+        i0 *= w
+        i1 += 1
+        i1 *= w
+        j1 += 1
+        both = flat[i1 + j1] - flat[i0 + j1] - flat[i1 + j0] + flat[i0 + j0]
+        edge = both >> 32
+        inside = both & low32
         within = (edge == 0) & (inside == total) & ~beyond
         outside = (edge == 0) & (inside == 0)
         unsure[hit[~within & ~outside]] = True
@@ -649,12 +662,15 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
     if len(rings.rows):
         # Each ring's bounding box, from the flat coordinates.
         s = rings.starts[:-1]
-        bounds = np.column_stack([np.minimum.reduceat(rings.x, s), np.minimum.reduceat(rings.y, s),
-                                  np.maximum.reduceat(rings.x, s), np.maximum.reduceat(rings.y, s)])
+        boxes = np.empty((4, len(s)))  # rows: minx, miny, maxx, maxy
+        np.minimum.reduceat(rings.x, s, out=boxes[0])
+        np.minimum.reduceat(rings.y, s, out=boxes[1])
+        np.maximum.reduceat(rings.x, s, out=boxes[2])
+        np.maximum.reduceat(rings.y, s, out=boxes[3])
         from .crs import diagnose_lonlat
 
-        lo, hi = bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)
-        hint = diagnose_lonlat((float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])))
+        hint = diagnose_lonlat((float(boxes[0].min()), float(boxes[1].min()),
+                                float(boxes[2].max()), float(boxes[3].max())))
         if hint:
             raise DataFileError(path, hint)
     area = np.zeros(n)
@@ -667,7 +683,7 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
     fast_rows = rings.rows[need[rings.rows]]
     if len(rings.rows):
         sel = need[rings.rows]
-        got, unsure = assign_by_grid(index, bounds[sel])
+        got, unsure = assign_by_grid(index, boxes[:, sel])
         chosen[fast_rows] = got
         if unsure.any():
             pts = shapely.point_on_surface(rings.polygons(np.flatnonzero(sel)[unsure]))
