@@ -384,3 +384,18 @@ def test_report_columns_are_all_the_per_park_report_reads(which, plots, parks, t
     assert format_json(lean) == format_json(full)
     assert lean.warnings == full.warnings
     assert len(lean.plots.columns) < len(full.plots.columns)
+
+
+def test_geoparquet_crs_is_recognised_as_wgs84_by_its_id_or_by_pyproj():
+    from pyproj import CRS
+
+    wgs84 = CRS.from_epsg(4326).to_json_dict()
+    assert wgs84["id"] == {"authority": "EPSG", "code": 4326}
+    assert engine._is_wgs84(wgs84)
+    assert engine._is_wgs84(CRS.from_user_input("OGC:CRS84").to_json_dict())
+    assert engine._is_wgs84(None)  # GeoParquet's default
+    unnamed = dict(wgs84)
+    del unnamed["id"]  # no id: pyproj compares the definitions
+    assert engine._is_wgs84(unnamed)
+    assert not engine._is_wgs84(CRS.from_epsg(4547).to_json_dict())  # CGCS2000 / GK
+    assert not engine._is_wgs84({"id": {"authority": "EPSG", "code": 4490}, "type": "x"})
