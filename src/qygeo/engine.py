@@ -58,8 +58,10 @@ if TYPE_CHECKING:  # pragma: no cover
 #: The plot columns the per-park report reads besides the geometry: the idle rule's
 #: (:mod:`qygeo.idle`, with a stored flag to check), the grading's
 #: (:data:`qygeo.config.GRADING_INDICATORS`) and the indicators'
-#: (:mod:`qygeo.indicators`). Formats that list the plots themselves read every column.
-REPORT_COLUMNS = ("plot_id", "park_id", "enterprise", "land_use", "agreed_start_date",
+#: (:mod:`qygeo.indicators`). Formats that list the plots themselves read every column;
+#: only they show the per-enterprise table, so ``enterprise`` is not read here (a test
+#: checks that the per-park report is the same either way).
+REPORT_COLUMNS = ("plot_id", "park_id", "land_use", "agreed_start_date",
                   "actual_start_date", "suspended_since", "delay_cause", "idle_disposed_on",
                   "agreed_investment_yuan", "invested_yuan", "developed_area_m2",
                   "floor_area_m2", "building_footprint_m2", "land_price_yuan", "output_yuan",
