@@ -102,6 +102,27 @@ def test_missing_plots_file_given_with_option(tiny_geodata, tmp_path):
                           str(tmp_path / "no.parquet")), "no.parquet", "not found")
 
 
+@pytest.mark.parametrize("plots", ["good", "corrupt"])
+def test_a_broken_data_folder_is_told_first_while_plots_are_read_beside_it(
+        tiny_geodata, tmp_path, plots):
+    # The data folder loads on a thread while the plots file is read: its error still wins.
+    from qygeo import synthetic
+    from qygeo.dataset import load_dataset
+
+    path = tmp_path / "plots.parquet"
+    if plots == "good":
+        parks = load_dataset(tiny_geodata, load_plots=False).parks
+        synthetic.write_geoparquet(synthetic.synthetic_plots(parks, 300, seed=1), path)
+    else:
+        path.write_bytes(b"PAR1 not a parquet file PAR1")
+    (tiny_geodata / "parks.geojson").write_text('{"type": "FeatureCollection", "features": [\n{',
+                                                encoding="utf-8")
+    before = snapshot(tiny_geodata)
+    one_line_error(invoke("report", "--geodata", str(tiny_geodata), "--plots", str(path),
+                          "--format", "json"), "parks.geojson", "malformed JSON at line 2")
+    assert snapshot(tiny_geodata) == before
+
+
 def test_bad_number_in_stats_names_row(tiny_geodata):
     p = tiny_geodata / "attributes" / "park_stats.csv"
     p.write_text(p.read_text() + "beta,2024,lots,,,x\n", encoding="utf-8")

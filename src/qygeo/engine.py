@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -824,9 +824,20 @@ def _concat(pieces: list[pd.Series]) -> pd.Series:
     return pd.concat(pieces, ignore_index=True)
 
 
-def plot_table_from_batches(source: PlotSource, parks: gpd.GeoDataFrame, as_of: dt.date, *,
+#: The parks layer, or a function giving it (a layer still being loaded by another thread).
+Parks = Union["gpd.GeoDataFrame", Callable[[], "gpd.GeoDataFrame"]]
+
+
+def _parks_of(parks: Parks) -> gpd.GeoDataFrame:
+    return parks() if callable(parks) else parks
+
+
+def plot_table_from_batches(source: PlotSource, parks: Parks, as_of: dt.date, *,
                             path: object = "plots", workers: int | None = None) -> PlotResult:
     """Per-plot table and summary of Arrow batches of plots (see :func:`read_plot_columns`).
+
+    *parks* may be a function giving the parks layer: the workers read their
+    first batches while it runs (``qygeo report`` loads the data folder so).
 
     Each worker thread turns a batch into its per-plot columns, written into
     the table as they come (:class:`_TableSink`), and the batch's
@@ -874,16 +885,16 @@ def plot_table_from_batches(source: PlotSource, parks: gpd.GeoDataFrame, as_of: 
             return out
 
         with ThreadPoolExecutor(workers) as pool:
-            index = pool.submit(ParkIndex.build, parks)
+            index = pool.submit(lambda: ParkIndex.build(_parks_of(parks)))
             futures = [pool.submit(part, p, index) for p in source.parts]
             done = [s for f in futures for s in f.result()]
     elif workers > 1:
         with ThreadPoolExecutor(workers) as pool:
-            index = pool.submit(ParkIndex.build, parks)
+            index = pool.submit(lambda: ParkIndex.build(_parks_of(parks)))
             # map() reads and submits every batch before it returns: reading overlaps the work.
             done = list(pool.map(lambda item: one(item, index.result()), numbered()))
     else:
-        built = ParkIndex.build(parks)
+        built = ParkIndex.build(_parks_of(parks))
         done = [one(item, built) for item in numbered()]
     if not done:
         return PlotResult(empty_plot_table(), PlotSummary(leaves={}))
@@ -986,15 +997,17 @@ def dt_date(value: object) -> dt.date:
     return pd.Timestamp(value).date()
 
 
-def read_plots(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of: dt.date, *,
+def read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
                layer: str | None = None, columns: Sequence[str] | None = None) -> PlotResult:
     """Per-plot table and summary of a plots layer file (only *columns*, if given).
 
     Files the fast reader cannot take (another CRS, GeoArrow encoding) are read
     with :func:`qygeo.layers.read_layer` first; the figures are the same.
+    *parks* may be a function giving the layer (see :func:`plot_table_from_batches`).
     """
     read = read_plot_columns(path, layer=layer, columns=columns)
     if read is None:
+        parks = _parks_of(parks)
         gdf = layers.read_layer(path, layers.PLOTS, layer=layer)
         if columns is not None:
             gdf = gdf[[c for c in columns if c in gdf.columns] + [gdf.geometry.name]]

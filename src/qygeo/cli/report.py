@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -74,8 +75,10 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     to close it (target_gap_yuan_per_km2, required_annual_growth).
     """
     from ..config import load_config
-    from ..dataset import load_dataset
+    from ..dataset import Dataset, load_dataset
+    from ..engine import REPORT_COLUMNS, read_plots
     from ..layers import atomic_write_text
+    from ..memory import keep_freed_memory
     from ..report import build_report, render, write_report
 
     if fmt in FILE_FORMATS and output is None:
@@ -84,30 +87,47 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     grading = load_config(config_path)
     if scheduler and engine != "dask":
         fail("--scheduler needs --engine dask", 2)
-    # Plots are read straight from the file by the engine, only the columns it needs.
-    ds = load_dataset(geodata, plots=plots_path, plots_layer=plots_layer, load_plots=False)
+
+    def load() -> Dataset:
+        # Plots are read straight from the file by the engine, only the columns it needs.
+        return load_dataset(geodata, plots=plots_path, plots_layer=plots_layer,
+                            load_plots=False)
+
     as_of = as_of or dt.date.today()
     plots = summary = None
     # A user's --plots file may hold a province's parcels: say what is happening.
     step = con.info if plots_path is not None else (lambda _msg: None)
     started = time.perf_counter()
-    if ds.plots_path is not None:
-        step(f"[1/2] plots: reading {ds.plots_path} ({engine} engine)")
-        if engine == "dask":
-            from ..engine_dask import plot_table_dask
+    # Per-park formats need only the columns the figures use.
+    columns = None if fmt in FILE_FORMATS else REPORT_COLUMNS
+    if plots_path is not None and engine == "default":
+        keep_freed_memory()  # the batches reuse their memory (see qygeo.memory)
+        step(f"[1/2] plots: reading {plots_path} ({engine} engine)")
+        # The data folder loads on a thread while the workers read their first plots.
+        with ThreadPoolExecutor(1) as loader:
+            loading = loader.submit(load)
+            try:
+                result = read_plots(plots_path, lambda: loading.result().parks, as_of,
+                                    layer=plots_layer, columns=columns)
+            except Exception:
+                loading.result()  # a data-folder error is told first, as without the thread
+                raise
+            ds = loading.result()
+        plots, summary = result.table, result.summary
+    else:
+        ds = load()
+        if ds.plots_path is not None:
+            step(f"[1/2] plots: reading {ds.plots_path} ({engine} engine)")
+            if engine == "dask":
+                from ..engine_dask import plot_table_dask
 
-            plots = plot_table_dask(ds.plots_path, ds.parks, as_of, layer=plots_layer,
-                                    scheduler=scheduler, progress=not quiet)
-        else:
-            from ..engine import REPORT_COLUMNS, read_plots
-            from ..memory import keep_freed_memory
-
-            keep_freed_memory()  # the batches reuse their memory (see qygeo.memory)
-
-            # Per-park formats need only the columns the figures use.
-            result = read_plots(ds.plots_path, ds.parks, as_of, layer=plots_layer,
-                                columns=None if fmt in FILE_FORMATS else REPORT_COLUMNS)
-            plots, summary = result.table, result.summary
+                plots = plot_table_dask(ds.plots_path, ds.parks, as_of, layer=plots_layer,
+                                        scheduler=scheduler, progress=not quiet)
+            else:
+                result = read_plots(ds.plots_path, ds.parks, as_of, layer=plots_layer,
+                                    columns=columns)
+                plots, summary = result.table, result.summary
+    if plots is not None:
         step(f"      {len(plots):,} plots: areas, parks and idle status in "
              f"{time.perf_counter() - started:.1f} s")
     step("[2/2] per-park figures and evaluation")
