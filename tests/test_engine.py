@@ -399,3 +399,29 @@ def test_geoparquet_crs_is_recognised_as_wgs84_by_its_id_or_by_pyproj():
     assert engine._is_wgs84(unnamed)
     assert not engine._is_wgs84(CRS.from_epsg(4547).to_json_dict())  # CGCS2000 / GK
     assert not engine._is_wgs84({"id": {"authority": "EPSG", "code": 4490}, "type": "x"})
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_garbage_collector_is_paused_during_the_batches_and_left_as_it_was(
+        plots, parks, tmp_path, monkeypatch, enabled):
+    import gc
+
+    path = tmp_path / "plots.parquet"
+    plots.head(600).to_parquet(path, row_group_size=200, index=False)
+    seen = []
+    real = engine.plot_batch_columns
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "plot_batch_columns", spy)
+    monkeypatch.setattr(engine, "BATCH_ROWS", 200)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        got = engine.read_plots(path, parks, AS_OF)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+    assert len(got.table) == 600
+    assert seen == [False, False, False]

@@ -68,3 +68,22 @@ def test_qygeo_report_keeps_freed_memory_for_its_batches(tiny_geodata):
                                     "--format", "json", "--quiet"], catch_exceptions=False)
     assert res.exit_code == 0
     assert keep_freed_memory.cache_info().currsize == 1  # called by the command
+
+
+def test_gc_paused_pauses_and_restores_the_collector_even_on_error():
+    import gc
+
+    from qygeo.memory import gc_paused
+
+    assert gc.isenabled()
+    with pytest.raises(ValueError), gc_paused():
+        assert not gc.isenabled()
+        raise ValueError("a batch failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # left as it was
+    finally:
+        gc.enable()

@@ -850,6 +850,14 @@ def plot_table_from_batches(source: PlotSource, parks: Parks, as_of: dt.date, *,
     (:func:`id_run`); ids in order across all batches are distinct, and
     otherwise the whole column is checked once at the end (:func:`check_unique_ids`).
     """
+    from .memory import gc_paused
+
+    with gc_paused():  # see gc_paused: the batches' short-lived objects
+        return _plot_table_from_batches(source, parks, as_of, path=path, workers=workers)
+
+
+def _plot_table_from_batches(source: PlotSource, parks: Parks, as_of: dt.date, *,
+                             path: object, workers: int | None) -> PlotResult:
     workers = workers or threads()
     sink = _TableSink(source.rows)
     runs: dict[int, tuple[str, str] | None] = {}  # batch offset -> its id run

@@ -15,13 +15,19 @@ needs.
 :func:`keep_freed_memory` changes the whole process, so only the command line
 calls it (``qygeo report``); a program using qygeo as a library decides for
 itself. ``QYGEO_KEEP_MEMORY=0`` turns it off.
+
+:func:`gc_paused` pauses Python's cyclic garbage collector over the engine's
+batches and the evaluation, and restores it after.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import os
 import sys
+from collections.abc import Iterator
 
 #: glibc ``mallopt`` parameters (``<malloc.h>``).
 M_TRIM_THRESHOLD = -1
@@ -72,3 +78,23 @@ def keep_freed_memory() -> bool:
     if set_hugepage is not None:
         set_hugepage(False)
     return True
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused, and left as it was after.
+
+    The plot engine's batches make some hundred thousand short-lived objects
+    the collector tracks (shapely geometries of the plots near a park
+    boundary, pandas objects) and almost no reference cycles: at a million
+    plots they triggered 500 collections, five of them full, each holding the
+    GIL and so stalling both workers (0.1–0.2 s in all; 1.40 → 1.28 s for the
+    report). A collection afterwards found 33 objects to free.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

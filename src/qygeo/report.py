@@ -337,9 +337,11 @@ def build_report(
         table = table.sort_values("park_id", kind="stable").reset_index(drop=True)
     from .config import load_config
     from .evaluation import evaluate
+    from .memory import gc_paused
 
-    ev = evaluate(ds, table, plots, year=year, as_of_year=as_of.year,
-                  config=grading or load_config())
+    with gc_paused():  # a province's plots: no collections stalling the evaluation's threads
+        ev = evaluate(ds, table, plots, year=year, as_of_year=as_of.year,
+                      config=grading or load_config())
     for key in ev.park_columns.get(table["park_id"].iloc[0], {}) if len(table) else ():
         table[key] = [ev.park_columns[p][key] for p in table["park_id"]]
     table = table.reindex(columns=COLUMN_KEYS)
