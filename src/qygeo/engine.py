@@ -27,10 +27,13 @@ arithmetic, so this module computes the same figures from the raw columns:
    (integer mantissas per binary exponent), so the sums do not depend on the
    order of the plots: batches merge, and the dask engine gives the same bits.
 
-Batches run on a thread pool (numpy, shapely and pyarrow release the GIL). A
+Batches run on a thread pool (numpy, shapely and pyarrow release the GIL), with
+Python's garbage collector paused (:func:`qygeo.memory.gc_paused`). A
 GeoParquet file with at least two row groups per worker is read by the workers
 themselves, a row group each (no reading thread competing with them for the
-cores); otherwise one thread reads while the workers compute.
+cores); otherwise one thread reads while the workers compute. Duplicate ids
+are found from the order of each batch's ids (:func:`id_run`), or by one
+check of the whole column when they are not in order.
 """
 
 from __future__ import annotations
