@@ -607,7 +607,7 @@ def _given_parks(attrs: pd.DataFrame, arrow: pa.RecordBatch | None,
     return codes, given
 
 
-def _park_codes(index: ParkIndex, codes: np.ndarray, stray: np.ndarray,
+def _coded_parks(index: ParkIndex, codes: np.ndarray, stray: np.ndarray,
                 attrs: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     """Each plot's park code and the park id of each code (code −1: no park).
 
@@ -715,7 +715,7 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
             chosen[r_need[ok]] = index.smallest_containing(pts)
 
     stray = given & (given_code < 0)
-    codes, names = _park_codes(index, np.where(given, given_code, chosen), stray, attrs)
+    codes, names = _coded_parks(index, np.where(given, given_code, chosen), stray, attrs)
     park = park_column(codes, names)
     cols: dict[str, Any] = {
         "plot_id": attrs["plot_id"],

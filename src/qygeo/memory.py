@@ -7,7 +7,7 @@ freed (their own ``mmap``, or a trimmed heap), and numpy asks for transparent
 huge pages on them, so every batch faults its memory in afresh and the kernel
 zeroes it, 2 MB at a time: at a million plots that was 0.4–0.6 s of system
 time on a 2-core virtual machine, a quarter of the report. Keeping freed
-blocks in malloc's heaps lets the next batch reuse them (the report's
+blocks in malloc's heaps lets the next batch reuse them (run after DuckDB as in the
 benchmark, ``bench/run.py``: 1.73 → 1.52 s at 1M plots; DuckDB's time did not
 change). Peak memory does not grow: the blocks are the ones the next batch
 needs.
