@@ -462,11 +462,6 @@ class ParkIndex:
                    grids=grids)
 
     @property
-    def names(self) -> np.ndarray:
-        """Park ids (object array) followed by None, so that index −1 reads as no park."""
-        return np.append(self.ids, None).astype(object)
-
-    @property
     def id_array(self) -> pa.Array:
         """Park ids as an Arrow array (to look up stated parks in Arrow text)."""
         import pyarrow as pa
