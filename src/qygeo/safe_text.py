@@ -1,0 +1,113 @@
+"""Text from data, made safe for each place it is written to.
+
+Names, ids, file names and attributes come from outside (surveyors' files, plot
+ledgers, attribute tables). They may hold anything: terminal escape sequences,
+spreadsheet formulas, markdown or HTML markup, template syntax. This module is
+the one definition of what is dangerous where, and of how each destination
+receives such text as plain text:
+
+* :func:`has_control_chars` — what intake refuses in ids and names;
+* :func:`for_terminal` — text printed to a terminal (control characters shown
+  as escapes, so ``\\x1b]0;…`` cannot retitle the window or fake a row);
+* :func:`formula_like` / :func:`for_csv` — spreadsheet cells (OWASP's
+  CSV-injection guidance: a text cell starting with ``= + - @``, tab or
+  carriage return is a formula to Excel and LibreOffice);
+* :func:`for_markdown` — markdown table cells.
+
+HTML is escaped with :func:`html.escape` where pages are built, and data never
+reaches a template engine at all (see :mod:`qygeo.maps`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+#: Characters no id or name may hold: C0 and C1 controls, DEL, and the Unicode
+#: bidirectional overrides and isolates, which reorder how a line reads.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+#: First characters that make a spreadsheet read a text cell as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def has_control_chars(text: str) -> bool:
+    """True if *text* holds a control or bidirectional-override character.
+
+    Examples
+    --------
+    >>> has_control_chars("Guangfo Park"), has_control_chars("A\\x1b[2J")
+    (False, True)
+    """
+    return _CONTROL_RE.search(text) is not None
+
+
+def describe_control_chars(text: str) -> str:
+    """The control characters in *text* by code point, e.g. ``U+001B, U+000A``."""
+    seen = dict.fromkeys(m.group() for m in _CONTROL_RE.finditer(text))
+    return ", ".join(f"U+{ord(c):04X}" for c in seen)
+
+
+def _escape_control(m: re.Match[str]) -> str:
+    c = m.group()
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c, f"\\x{ord(c):02x}" if ord(c) < 0x100
+                                                      else f"\\u{ord(c):04x}")
+
+
+def for_terminal(value: Any) -> str:
+    """*value* as text safe to print: every control character shown as an escape.
+
+    Examples
+    --------
+    >>> for_terminal("X\\x1b]0;pwned\\x07")
+    'X\\\\x1b]0;pwned\\\\x07'
+    >>> for_terminal("line\\nbreak")
+    'line\\\\nbreak'
+    """
+    return _CONTROL_RE.sub(_escape_control, str(value))
+
+
+def formula_like(value: Any) -> bool:
+    """True if *value* is text a spreadsheet would take as a formula.
+
+    Numbers are never formula-like: ``-5`` stays a number; only text such as
+    ``"-5"`` or ``"=1+1"`` is.
+    """
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def for_csv(value: Any) -> Any:
+    """*value* for a CSV cell: formula-like text gets a leading apostrophe.
+
+    The apostrophe is OWASP's recommended neutraliser: Excel and LibreOffice show
+    the text instead of evaluating it. Anything else is returned unchanged.
+
+    Examples
+    --------
+    >>> for_csv("=HYPERLINK(\\"http://x\\")"), for_csv(-5.0), for_csv("Guangfo")
+    ('\\'=HYPERLINK("http://x")', -5.0, 'Guangfo')
+    """
+    return "'" + value if formula_like(value) else value
+
+
+#: Inline markdown punctuation: in a table cell (inline content) block syntax
+#: such as ``#`` or ``-`` does not apply, so these are all that act.
+_MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_\[\]|~])")
+
+
+def for_markdown(value: Any) -> str:
+    """*value* as literal text in a markdown table cell.
+
+    Inline markdown punctuation is backslash-escaped (a ``|`` cannot split a
+    column, ``[x](y)`` is no link, ``**x**`` no emphasis), ``& < >`` become
+    entities so no HTML tag is made, control characters are shown as escapes and
+    line breaks as spaces, so the row stays one row.
+
+    Examples
+    --------
+    >>> for_markdown("A|B <b>x</b>")
+    'A\\\\|B &lt;b&gt;x&lt;/b&gt;'
+    """
+    text = _MARKDOWN_SPECIAL_RE.sub(r"\\\1", str(value))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return for_terminal(" ".join(text.splitlines()))
