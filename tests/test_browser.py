@@ -19,7 +19,7 @@ from conftest import write_tiny
 from qygeo.dataset import load_dataset
 from qygeo.maps import write_maps
 from qygeo.report import build_report
-from test_maps import XSS, add_planting, rename_park
+from test_maps import TEMPLATE, XSS, add_planting, rename_park
 
 #: The main map's vector shapes (the minimap is a second map inside a control).
 SHAPES = ".folium-map > .leaflet-map-pane .leaflet-overlay-pane path.leaflet-interactive"
@@ -63,7 +63,7 @@ class Site:
 def site(tmp_path_factory) -> Site:
     root = write_tiny(tmp_path_factory.mktemp("browser") / "geodata")
     add_planting(root)
-    rename_park(root, "alpha", name_zh=XSS)
+    rename_park(root, "alpha", name_zh=XSS, name_en=TEMPLATE)
     ds = load_dataset(root)
     rep = build_report(ds, as_of=dt.date(2025, 6, 1))
     out = root.parent / "maps"
@@ -201,6 +201,7 @@ def test_legend_is_present(site, open_page):
 
 
 def test_a_park_named_with_markup_runs_nothing_and_shows_the_text(site, open_page):
+    """Markup is shown as text, and template syntax is neither run nor dropped."""
     p = open_page(site.maps / "index.html")
     pg = p.page
     assert XSS in pg.inner_text("#qygeo-title")
@@ -208,14 +209,18 @@ def test_a_park_named_with_markup_runs_nothing_and_shows_the_text(site, open_pag
     tip = pg.locator(".leaflet-tooltip")
     tip.wait_for(state="visible")
     assert XSS in tip.inner_text()
+    assert TEMPLATE in tip.inner_text()
     pg.mouse.down()
     pg.mouse.up()
     pg.locator(".leaflet-popup-content").wait_for(state="visible")
     assert XSS in pg.inner_text(".leaflet-popup-content")
+    assert TEMPLATE in pg.inner_text(".leaflet-popup-content")
     assert pg.evaluate("document.querySelectorAll('img[src=\"x\"], img[onerror]').length") == 0
+    assert "1337" not in pg.content()
     park = open_page(site.maps / "parks" / "alpha.html")
     assert park.page.title().startswith(XSS)
     assert XSS in park.page.inner_text("#qygeo-panel")
+    assert TEMPLATE in park.page.inner_text("#qygeo-panel")
     assert p.quiet(), p.problems()
     assert park.quiet(), park.problems()
 

@@ -26,6 +26,8 @@ from qygeo.report import build_report
 AS_OF = dt.date(2025, 6, 1)
 XSS = "<img src=x onerror=alert(1)>"
 SCRIPT_BREAK = "</script><script>alert(2)</script>"
+#: Jinja2 syntax of every kind: evaluated, it would print 1337 and T; '{#' alone is a syntax error.
+TEMPLATE = "X{{ 7*191 }} {# c #} {% if 1 %}T{% endif %} {#"
 
 
 def js(text: str) -> str:

@@ -512,18 +512,19 @@ def _outline_minimap(fc: dict[str, Any]) -> Any:
 def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
              outline: dict[str, Any], *, prefer_canvas: bool = False) -> folium.Map:
     import folium
-    from branca.element import Element
     from folium import plugins
 
+    from .literal_render import Map, literal_element
+
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    m = folium.Map(location=centre, zoom_start=9, tiles=None, control_scale=True,
-                   max_zoom=MAX_ZOOM, width="100%", height="100%", prefer_canvas=prefer_canvas)
+    m = Map(location=centre, zoom_start=9, tiles=None, control_scale=True,
+            max_zoom=MAX_ZOOM, width="100%", height="100%", prefer_canvas=prefer_canvas)
     m.default_js = [(n, u) for n, u in m.default_js if n not in UNUSED_FOLIUM_ASSETS]
     m.default_css = [(n, u) for n, u in m.default_css if n not in UNUSED_FOLIUM_ASSETS]
     root = m.get_root()
     root.title = html.escape(title)
-    root.header.add_child(Element(f"<style>{PAGE_CSS}</style>"), name="qygeo_css")
-    root.html.add_child(Element(HATCH_SVG), name="qygeo_hatch")
+    root.header.add_child(literal_element(f"<style>{PAGE_CSS}</style>"), name="qygeo_css")
+    root.html.add_child(literal_element(HATCH_SVG), name="qygeo_hatch")
     for i, spec in enumerate(basemap.tiles):
         folium.TileLayer(tiles=spec.url, attr=spec.attribution, name=basemap.label,
                          subdomains=spec.subdomains, max_zoom=MAX_ZOOM,

@@ -621,17 +621,6 @@ window.qygeoFast = window.qygeoFast || (function () {
 """
 
 
-def _raw(text: str) -> Any:
-    """A branca element rendering *text* as is (branca would compile it as a template)."""
-    from branca.element import Element
-
-    class Raw(Element):
-        def render(self, **kwargs: Any) -> str:
-            return text
-
-    return Raw()
-
-
 def fast_layer(blob: dict[str, Any]) -> Any:
     """A folium element drawing *blob*; add it to a FeatureGroup (or the map).
 
@@ -640,6 +629,7 @@ def fast_layer(blob: dict[str, Any]) -> Any:
     """
     from branca.element import MacroElement
 
+    from .literal_render import literal_element
     from .maps import _template as template
 
     class FastLayer(MacroElement):
@@ -647,13 +637,14 @@ def fast_layer(blob: dict[str, Any]) -> Any:
 
         def render(self, **kwargs: Any) -> None:
             root = self.get_root()
-            root.header.add_child(_raw(f"<script>{FAST_JS}</script>"), name="qygeo_fast_js")
+            root.header.add_child(literal_element(f"<script>{FAST_JS}</script>"),
+                                  name="qygeo_fast_js")
             name = self.get_name()
             # JSON in its own element: JSON.parse reads it faster than the JS parser would.
-            root.html.add_child(_raw(
+            root.html.add_child(literal_element(
                 f'<script type="application/json" class="qygeo-fast-data" id="{name}_data">'
                 f"{self.blob_json}</script>\n"), name=f"{name}_data")
-            root.script.add_child(_raw(
+            root.script.add_child(literal_element(
                 f"var {name} = qygeoFast.layer(JSON.parse("
                 f"document.getElementById('{name}_data').textContent));\n"
                 f"{name}.addTo({self._parent.get_name()});\n"), name=name)
