@@ -137,7 +137,8 @@ def test_park_page_has_plots_by_status_labels_panel_and_link_back(tiny_geodata):
     assert status["C1"] != "idle"
     assert blob["styles"][keys.index("idle")]["hatch"] is True
     assert "../index.html" in beta
-    assert "qygeo-panel" in beta and js("签约投资强度（毛面积） Signed-investment intensity (gross area)") in beta
+    assert "qygeo-panel" in beta
+    assert js("签约投资强度（毛面积） Signed-investment intensity (gross area)") in beta
     assert "Beta Park" in beta
 
 

@@ -186,8 +186,10 @@ def line_chart(title: str, series: dict[str, list[tuple[int, float]]], *, unit: 
 
 
 PARK_SUMMARY = ["park_id", "name_zh", "name_en", "district_name_zh", "area_km2",
-                "investment_yuan", "intensity_yi_per_km2", "intensity_wan_per_mu",
-                "target_gap_yuan_per_km2", "required_annual_growth", "output_intensity_yi_per_km2",
+                "investment_yuan", "figures_status", "intensity_basis", "intensity_yi_per_km2",
+                "intensity_wan_per_mu", "target_gap_yuan_per_km2", "required_annual_growth",
+                "achieved_annual_growth", "output_intensity_yi_per_km2",
+                "planned_investment_yuan", "planned_output_yuan",
                 "plot_count", "idle_plot_count", "idle_area_mu", "grade_counts",
                 "entry_fail_count"]
 PLOT_KEYS = ["plot_id", "enterprise", "land_use", "area_mu", "idle_status", "idle_since",
