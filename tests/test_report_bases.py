@@ -94,3 +94,23 @@ def test_every_format_says_the_basis(bundled, fmt):
     if fmt == "json":
         row = next(r for r in json.loads(text) if r["park_id"] == "guangfo")
         assert row["intensity_basis"].startswith("cumulative signed investment")
+
+
+def test_every_target_row_compares_like_with_like(bundled):
+    """Land-based targets meet industrial-land indicators (万元/公顷); only the output target
+    meets a park-wide figure; signed-investment intensity meets no target."""
+    tt = bundled.evaluation.targets
+    assert len(tt)
+    assert "intensity_yuan_per_km2" not in set(tt["measure"])
+    for r in tt.itertuples():
+        if r.measure.startswith("industrial_"):
+            assert r.unit == "万元/公顷", r.target
+        else:
+            assert (r.target, r.measure, r.unit) == (
+                "key_park_land_output_intensity_target", "output_intensity_yuan_per_km2", "元/km²")
+
+
+def test_planting_table_carries_status_and_qingxin_output(bundled):
+    t = bundled.planting.set_index("figure_id")
+    assert t.loc["qingxin_2024", "output_yuan"] == 1.45e9
+    assert set(t["status"]) == {"actual"}

@@ -426,8 +426,8 @@ def planting_table(ds: Dataset) -> pd.DataFrame:
     """
     import pandas as pd
 
-    cols = ["figure_id", "planting_ids", "year", "reported_mu", "mapped_mu", "difference_mu",
-            "difference_share", "source", "note"]
+    cols = ["figure_id", "planting_ids", "year", "status", "reported_mu", "mapped_mu",
+            "difference_mu", "difference_share", "output_yuan", "source", "note"]
     if ds.planting is None or ds.planting_figures is None or not len(ds.planting_figures):
         return pd.DataFrame(columns=cols)
     planting = metrics.with_areas(ds.planting)
@@ -440,7 +440,9 @@ def planting_table(ds: Dataset) -> pd.DataFrame:
         reported = float(fig["reported_mu"])
         rows.append({
             "figure_id": fig["figure_id"], "planting_ids": ";".join(ids),
-            "year": fig.get("year"), "reported_mu": reported, "mapped_mu": mapped_mu,
+            "year": fig.get("year"), "status": fig.get("status", "actual"),
+            "reported_mu": reported, "mapped_mu": mapped_mu,
+            "output_yuan": _num(fig.get("output_yuan")),
             "difference_mu": mapped_mu - reported,
             "difference_share": metrics.safe_divide(mapped_mu - reported, reported),
             "source": fig.get("source"), "note": fig.get("note") or (
@@ -558,11 +560,14 @@ def _planting_tabulate(report: Report, fmt: str) -> str:
 
     body = []
     for r in records(report.planting):
-        body.append([r["figure_id"], r["planting_ids"], _fmt("reported_mu", r["reported_mu"]),
+        body.append([r["figure_id"], r["planting_ids"], r.get("status") or "n/a",
+                     _fmt("reported_mu", r["reported_mu"]),
                      _fmt("mapped_mu", r["mapped_mu"]), _fmt("difference_mu", r["difference_mu"]),
-                     _fmt("difference_share", r["difference_share"]), r["source"] or ""])
-    return tabulate(body, headers=["figure", "planting areas 种植区", "reported 文献 (mu)",
-                                   "mapped 图测 (mu)", "mapped − reported", "diff %", "source"],
+                     _fmt("difference_share", r["difference_share"]),
+                     _fmt("output_yuan", r.get("output_yuan")), r["source"] or ""])
+    return tabulate(body, headers=["figure", "planting areas 种植区", "status 性质",
+                                   "reported 文献 (mu)", "mapped 图测 (mu)", "mapped − reported",
+                                   "diff %", "output 产值 (yuan)", "source"],
                     tablefmt=fmt, disable_numparse=True)
 
 
