@@ -25,8 +25,8 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 from pyproj import Transformer
-from shapely.geometry import MultiPolygon, Polygon
 from shapely.affinity import rotate
+from shapely.geometry import MultiPolygon, Polygon
 
 from qygeo.crs import EQUAL_AREA_CRS, WGS84
 from qygeo.layers import PARKS, PLANTING, PLOTS, write_layer
@@ -78,7 +78,8 @@ PARK_DEFS = [
      "§3.2.1 (core cluster, nearly 50 enterprises), §3.2.2"),
     ("guangqing", "广清产业园", "Guangqing Industrial Park", "441802", "industrial_park", None,
      (113.045, 23.565), 20.0, 9, 1.4, -15,
-     "Placed in Shijiao town (石角镇), Qingcheng, near the expressway entrance (§5.2); drawn 20 km². "
+     "Placed in Shijiao town (石角镇), Qingcheng, near the expressway entrance (§5.2); "
+     "drawn 20 km². "
      "The wider Guangqing Special Economic Cooperation Zone is reported at 112.5 km² and a new "
      "37 km² Konggang (空港新城) section in Yuantan was added in 2026 (Southern Daily, 2026-01-14, "
      "via reportify.cn); neither boundary is drawn here.",
@@ -112,7 +113,8 @@ PARK_DEFS = [
      "§3.2.1, §5.3, §6.4.1"),
     ("liannan_yaoyao", "连南瑶医药产业园", "Liannan Yao Medicine Industrial Park", "441826",
      "medicine_park", None, (112.283, 24.688), 2.0, 8, 1.0, -20,
-     "Placed just south-west of Sanjiang town (三江镇, county seat of Liannan; the town itself lies on the Lianzhou border); site not found, drawn 2 km².",
+     "Placed just south-west of Sanjiang town (三江镇, county seat of Liannan; the town itself "
+     "lies on the Lianzhou border); site not found, drawn 2 km².",
      "§3.1.1, §3.2.1, §5.3"),
     ("yingde_herbs", "英德药材资源基地", "Yingde medicinal-resource base", "441881",
      "resource_base", None, (113.300, 24.290), 10.0, 9, 1.3, 25,
@@ -180,7 +182,8 @@ def build_planting() -> gpd.GeoDataFrame:
          "boundary_quality": "approximate",
          "notes": "Five illustrative fields in the hills of northern Qingxin, together sized to "
                   "57,500 mu (38.33 km²; 1 mu = 10000/15 m²). Real field locations unknown. "
-                  "The paper's two planting figures disagree; see attributes/planting_figures.csv."},
+                  "The paper's two planting figures disagree; see "
+                  "attributes/planting_figures.csv."},
         {"planting_id": "liannan_yaoyao_planting", "name_zh": "连南瑶药种植区",
          "name_en": "Liannan Yao-medicine planting area", "district_adcode": "441826",
          "park_id": "liannan_yaoyao",
