@@ -114,3 +114,17 @@ def test_planting_table_carries_status_and_qingxin_output(bundled):
     t = bundled.planting.set_index("figure_id")
     assert t.loc["qingxin_2024", "output_yuan"] == 1.45e9
     assert set(t["status"]) == {"actual"}
+
+
+def test_a_plan_for_an_unknown_park_is_listed_not_dropped(tiny_geodata):
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    stats.write_text(stats.read_text(encoding="utf-8").replace(
+        "source\n", "source,status\n").replace("test row\n", "test row,actual\n")
+        + "ghost,2024,1,1,,plan,planned\n", encoding="utf-8")
+    rep = build_report(load_dataset(tiny_geodata), as_of=AS_OF)
+    assert any("not in parks" in w and "ghost" in w for w in rep.warnings)
+
+
+def test_targets_table_has_the_achieved_growth_beside(bundled):
+    tt = bundled.evaluation.targets
+    assert (tt["achieved_annual_growth"] == 0.085).all()

@@ -265,8 +265,11 @@ def build_report(
                                                          "status": "stats_status"})
     parks, jr = join_attributes(parks, stats, "park_id",
                                 table_name="attributes/park_stats.csv", layer_name="parks")
-    # Rows of every year, not only the report year's, must name real parks.
-    jr.only_in_table = match_keys(ds.parks["park_id"], stats_all["park_id"],
+    # Rows of every year, not only the report year's, and the plans must name real parks.
+    plan_rows = getattr(ds, "park_plans", None)
+    all_ids = (stats_all["park_id"] if plan_rows is None or not len(plan_rows)
+               else pd.concat([stats_all["park_id"], plan_rows["park_id"]]))
+    jr.only_in_table = match_keys(ds.parks["park_id"], all_ids,
                                   table="attributes/park_stats.csv", layer="parks",
                                   key="park_id").only_in_table
     if strict and jr.only_in_table:
@@ -388,6 +391,8 @@ def build_report(
                       config=grading or load_config())
     for key in ev.park_columns.get(table["park_id"].iloc[0], {}) if len(table) else ():
         table[key] = [ev.park_columns[p][key] for p in table["park_id"]]
+    # Every growth needed has the growth achieved beside it.
+    ev.targets = ev.targets.assign(achieved_annual_growth=achieved)
     table = table.reindex(columns=COLUMN_KEYS)
     if len(ev.idle_check):
         ids = ", ".join(ev.idle_check["plot_id"].astype(str).head(5))
