@@ -138,7 +138,7 @@ def test_park_page_has_plots_by_status_labels_panel_and_link_back(tiny_geodata):
     assert blob["styles"][keys.index("idle")]["hatch"] is True
     assert "../index.html" in beta
     assert "qygeo-panel" in beta
-    assert js("签约投资强度（毛面积） Signed-investment intensity (gross area)") in beta
+    assert js("投资强度（园区毛面积） Investment intensity, gross park area") in beta
     assert "Beta Park" in beta
 
 

@@ -88,12 +88,12 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("investment_basis", "投资额口径", "Investment basis", ""),
     ("figures_status", "数据性质", "Figures status (actual/estimate)", ""),
     ("intensity_basis", "强度口径", "Intensity basis", ""),
-    ("intensity_yuan_per_km2", "签约投资强度（毛面积）",
-     "Signed-investment intensity (gross park area)", "元/km²"),
-    ("intensity_yi_per_km2", "签约投资强度（毛面积）",
-     "Signed-investment intensity (gross park area)", "亿元/km²"),
-    ("intensity_wan_per_mu", "签约投资强度（毛面积）",
-     "Signed-investment intensity (gross park area)", "万元/亩"),
+    ("intensity_yuan_per_km2", "投资强度（园区毛面积）",
+     "Investment intensity on gross park area (not land investment intensity)", "元/km²"),
+    ("intensity_yi_per_km2", "投资强度（园区毛面积）",
+     "Investment intensity on gross park area (not land investment intensity)", "亿元/km²"),
+    ("intensity_wan_per_mu", "投资强度（园区毛面积）",
+     "Investment intensity on gross park area (not land investment intensity)", "万元/亩"),
     ("reported_intensity_yuan_per_km2", "文献投资强度", "Reported intensity (paper)", "元/km²"),
     ("intensity_difference_yuan_per_km2", "计算−文献", "Computed − reported", "元/km²"),
     ("target_intensity_yuan_per_km2", "2027年土地投资强度目标",
@@ -102,8 +102,12 @@ COLUMNS: list[tuple[str, str, str, str]] = [
      "元/km²"),
     ("intensity_target_note", "目标比较说明", "Target comparison", ""),
     ("output_yuan", "产值", "Output value", "元 yuan"),
-    ("output_intensity_yuan_per_km2", "产出强度", "Output intensity", "元/km²"),
-    ("output_intensity_yi_per_km2", "产出强度", "Output intensity", "亿元/km²"),
+    ("output_intensity_yuan_per_km2", "产出强度（园区毛面积）",
+     "Output intensity on gross park area",
+     "元/km²"),
+    ("output_intensity_yi_per_km2", "产出强度（园区毛面积）",
+     "Output intensity on gross park area",
+     "亿元/km²"),
     ("output_target_gap_yuan_per_km2", "产出距目标差距", "Output gap to 2027 target", "元/km²"),
     ("tax_yuan", "税收", "Tax", "元 yuan"),
     ("projects_signed", "签约项目数", "Projects signed", ""),
@@ -516,7 +520,7 @@ def _fmt(key: str, v: Any) -> str:
     if isinstance(v, float):
         if key in PERCENT_KEYS or key.endswith(("_share", "_rate", "_growth")):
             return f"{v:.1%}"
-        if key == "year":
+        if key == "year" or key.endswith("_year"):
             return str(int(v))
         if abs(v) >= 1e4:
             return f"{v:,.0f}"
@@ -524,7 +528,7 @@ def _fmt(key: str, v: Any) -> str:
             return f"{int(v):,}"
         return f"{v:,.2f}"
     if isinstance(v, int):
-        return f"{v:,}" if key != "year" else str(v)
+        return f"{v:,}" if key != "year" and not key.endswith("_year") else str(v)
     return str(v)
 
 

@@ -252,7 +252,7 @@ def render_html(report: Report, *, title: str | None = None) -> str:
     out.append(html_table(report.parks, [k for k in PARK_SUMMARY if k in report.parks.columns]))
     out.append("<h2>图表 / Charts</h2>")
     # No 2027 target line: the target is fixed-asset investment ÷ industrial land, another basis.
-    out.append(bar_chart("签约投资强度（毛面积） Signed-investment intensity ÷ gross park area "
+    out.append(bar_chart("投资强度（园区毛面积） Investment ÷ gross park area "
                          "(亿元/km²; not land investment intensity, so no 2027 target line)",
                          names, [r.get("intensity_yi_per_km2") or math.nan for r in rows],
                          unit="亿元/km²"))
