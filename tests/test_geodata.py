@@ -393,3 +393,12 @@ def test_park_stats():
     hc = next(r for r in rows if r["park_id"] == "huachuang_zhihuigu")
     assert hc["status"] == "planned" and float(hc["output_yuan"]) == 3e9
     assert len({(r["park_id"], r["year"], r["status"]) for r in rows}) == len(rows)
+
+
+def test_planned_sites_and_area_bases_name_real_parks(parks):
+    for r in read_csv("planned_sites"):
+        assert r["host_park_id"] in parks.index, r["site_id"]
+        assert parks.loc[r["host_park_id"], "district_adcode"] == r["district_adcode"]
+    assert {r["park_id"] for r in read_csv("park_areas")} <= set(parks.index)
+    hc = next(r for r in read_csv("park_areas") if r["park_id"] == "huachuang_zhihuigu")
+    assert float(hc["area_km2"]) == pytest.approx(134 * MU_M2 / 1e6, abs=1e-4)
