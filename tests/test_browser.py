@@ -195,7 +195,8 @@ def test_legend_is_present(site, open_page):
     legend = pg.locator("#qygeo-legend")
     assert legend.is_visible()
     text = legend.inner_text()
-    assert "投资强度 Investment intensity" in text and "亿元/km²" in text
+    assert "投资强度（园区毛面积） Investment intensity, gross park area" in text
+    assert "not land investment intensity" in text and "亿元/km²" in text  # its basis (issue 13)
     assert "闲置地块 Idle plot" in text and "≥ 50" in text
     assert legend.locator(".row").count() == 8 + 3
 

@@ -139,7 +139,8 @@ def test_park_page_has_plots_by_status_labels_panel_and_link_back(tiny_geodata):
     assert status["C1"] != "idle"
     assert blob["styles"][keys.index("idle")]["hatch"] is True
     assert "../index.html" in beta
-    assert "qygeo-panel" in beta and js("投资强度 Investment intensity") in beta
+    assert "qygeo-panel" in beta
+    assert js("投资强度（园区毛面积） Investment intensity, gross park area") in beta
     assert "Beta Park" in beta
 
 

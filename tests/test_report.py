@@ -120,7 +120,8 @@ def test_csv_round_trips(rep):
 def test_table_has_a_block_per_park_with_bilingual_labels(rep):
     text = render(rep, "table")
     assert text.count("== ") >= 3
-    assert "投资强度 / Investment intensity" in text and "亿元/km²" in text and "万元/亩" in text
+    assert "投资强度（园区毛面积） / Investment intensity on gross park area (not land" in text
+    assert "亿元/km²" in text and "万元/亩" in text
     assert "n/a" in text
 
 

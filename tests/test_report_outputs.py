@@ -62,10 +62,14 @@ def test_json_has_the_evaluation_keys(bundled_report):
     # GF-P-01 96.4 B, GF-P-02 81.2 B, GF-J-01 64.5 C, GF-P-06 35.1 D
     assert gf["grade_counts"] == {"A": 0, "B": 2, "C": 1, "D": 1}
     assert gf["idle_plot_count"] == 6  # the six Xiangxue/Bendi plots, by the rule
-    assert gf["target_gap_yuan_per_km2"] == pytest.approx(5e9 - 2.8e8, rel=1e-4)
-    assert gf["required_annual_growth"] == pytest.approx(1.6138, abs=2e-4)
+    # the 2027 target against the industrial-land fixed-asset intensity (same basis; issue 13)
+    fai = gf["industrial_fai_intensity_wan_per_ha"]
+    assert gf["target_gap_yuan_per_km2"] == pytest.approx((5000 - fai) * 1e6)
+    assert gf["required_annual_growth"] == 0.0 and fai >= 5000  # illustrative plots meet it
+    assert gf["achieved_annual_growth"] == 0.085  # beside it: the growth achieved 2019–24
     assert gf["building_density"] is None  # n/a: no footprint column
-    assert gf["land_built_up_rate"] == pytest.approx(0.3876, abs=1e-3)
+    # Huachuang's three plots now count within Guangfo (issue 13): 0.3876 → 0.3920
+    assert gf["land_built_up_rate"] == pytest.approx(0.3920, abs=1e-3)
     # parks without plots or figures: zero grades and n/a growth, never a made-up number
     assert data["yingde_herbs"]["grade_counts"] == {"A": 0, "B": 0, "C": 0, "D": 0}
     assert data["yingde_herbs"]["required_annual_growth"] is None
@@ -84,9 +88,9 @@ def test_html_is_written_and_reads_back(bundled_report, tmp_path):
     text = out.read_text(encoding="utf-8")
     page = parse(text)
     body = " ".join(page.text)
-    assert "park-guangfo" in page.ids and "park-huacun_zhihuigu" in page.ids
+    assert "park-guangfo" in page.ids and "park-huachuang_zhihuigu" in page.ids
     assert "广佛" in body or "佛冈" in body  # Chinese names as text, not images
-    for needle in ("土地建成率", "亩均", "GF-XX-01", "recovery", "2027", "161.4%",
+    for needle in ("土地建成率", "亩均", "GF-XX-01", "recovery", "2027", "gross park area",
                    "Guangqing Industrial Park entry thresholds"):
         assert needle in body, needle
     assert "<img" not in text and "<script" not in text and "http://" not in text.replace(

@@ -48,8 +48,11 @@ def test_target_table_compares_benchmarks_with_the_matching_indicator():
     t = target_table(parks, indicators, targets, base_year=2025).set_index("target")
     assert len(t) == 3  # the unknown indicator is skipped
     inv = t.loc["key_park_land_investment_intensity_target"]
-    # 6.25e8 → 5e9 (×8) in 2 years: √8 − 1
-    assert inv["required_annual_growth"] == pytest.approx(8 ** 0.5 - 1)
+    # Land investment intensity is fixed-asset investment ÷ industrial land: compared with that
+    # indicator (5e9 yuan/km² = 5000 万元/公顷), not with the park-wide 6.25e8 yuan/km².
+    assert inv["measure"] == "industrial_fai_intensity_wan_per_ha" and inv["unit"] == "万元/公顷"
+    assert inv["target_value"] == pytest.approx(5000.0)
+    assert inv["required_annual_growth"] == pytest.approx((5000 / (7617.58 / 4)) ** 0.5 - 1)
     gd = t.loc["guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity"]
     # a 2019 level, to reach by 2027: ×4 in 2 years → +100 %
     assert gd["target_year"] == 2027 and gd["required_annual_growth"] == pytest.approx(1.0)
@@ -67,13 +70,17 @@ def test_trends_need_two_years(tiny_geodata):
     assert observed_growth(tr, "signed_investment_yuan")["alpha"] == pytest.approx(0.25)
 
 
-def test_bundled_guangfo_needs_161_percent_a_year():
+def test_bundled_guangfo_targets_on_their_own_basis():
+    """Changed by issue 13: Guangfo is drawn at 25.9 km² (was 100 km², sized from the paper's
+    own 2.8e8), and the 2027 land-investment target meets the industrial-land fixed-asset
+    intensity, not signed investment ÷ gross area (which gave the old 161.4 % a year)."""
     rep = build_report(load_dataset(), as_of=dt.date(2025, 6, 1))
     g = rep.parks.set_index("park_id").loc["guangfo"]
-    # 28e9 yuan on the 100 km² drawn polygon = 2.8e8 yuan/km² in 2024;
-    # (5e9 / 2.8e8) ** (1/3) − 1 = 17.857 ** (1/3) − 1 = 1.6138
-    assert g["intensity_yuan_per_km2"] == pytest.approx(2.8e8, rel=1e-4)
-    assert g["required_annual_growth"] == pytest.approx(1.6138, abs=2e-4)
-    assert g["target_gap_yuan_per_km2"] == pytest.approx(4.72e9, rel=1e-4)
+    assert g["intensity_yuan_per_km2"] == pytest.approx(28e9 / 25.9, rel=1e-3)
+    assert math.isnan(g["intensity_target_gap_yuan_per_km2"])
+    fai = g["industrial_fai_intensity_wan_per_ha"]
+    assert g["target_gap_yuan_per_km2"] == pytest.approx((5000 - fai) * 1e6)
+    assert g["required_annual_growth"] == (0.0 if fai >= 5000 else pytest.approx(
+        (5000 / fai) ** (1 / 3) - 1))
     # bundled park_stats hold one year per park: no trend, said so (empty table)
     assert rep.evaluation.trends.empty

@@ -25,8 +25,8 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 from pyproj import Transformer
-from shapely.geometry import MultiPolygon, Polygon
 from shapely.affinity import rotate
+from shapely.geometry import MultiPolygon, Polygon
 
 from qygeo.crs import EQUAL_AREA_CRS, WGS84
 from qygeo.layers import PARKS, PLANTING, PLOTS, write_layer
@@ -63,6 +63,11 @@ def to_frame(rows: list[dict], geoms: list) -> gpd.GeoDataFrame:
 
 # --------------------------------------------------------------------------- parks
 
+#: Guangfo is drawn at its published phase-2 extent (Qingyuan Daily, 2020-03).
+GUANGFO_KM2 = 25.9
+#: Huachuang Zhihui Gu's land, about 134 mu (Guangdong government report of the Q2 2024 signing).
+HUACHUANG_MU = 134
+
 PARK_DEFS = [
     # id, zh, en, adcode, kind, parent, (lon, lat), km², n, stretch, angle, notes, extra source
     ("qingyuan_hitech", "清远高新技术产业开发区", "Qingyuan High-tech Industrial Development Zone",
@@ -71,28 +76,35 @@ PARK_DEFS = [
      "the zone's parks are reported; sized 25 km² as a plausible built-up extent (planned area not "
      "confirmed). Not the statutory boundary.",
      "§3.2.1 (core cluster, nearly 50 enterprises), §3.2.2"),
-    ("huacun_zhihuigu", "华村智汇谷", "Huacun Zhihui Gu", "441802", "specialised_park",
-     "qingyuan_hitech", (113.162, 23.650), 0.8, 8, 1.1, 0,
-     "Specialised biomedical park inside the High-tech Zone (§3.2.2); exact site not found, drawn "
-     "as 0.8 km² (80 ha), a size consistent with 600 million yuan total investment and 30+ "
-     "manufacturers, inside the zone polygon.",
-     "§3.2.2 (total investment 600 million yuan, 30+ enterprises, expected output 3 billion)"),
     ("guangqing", "广清产业园", "Guangqing Industrial Park", "441802", "industrial_park", None,
      (113.045, 23.565), 20.0, 9, 1.4, -15,
-     "Placed in Shijiao town (石角镇), Qingcheng, near the expressway entrance (§5.2); drawn 20 km². "
+     "Placed in Shijiao town (石角镇), Qingcheng, near the expressway entrance (§5.2); "
+     "drawn 20 km². "
      "The wider Guangqing Special Economic Cooperation Zone is reported at 112.5 km² and a new "
      "37 km² Konggang (空港新城) section in Yuantan was added in 2026 (Southern Daily, 2026-01-14, "
      "via reportify.cn); neither boundary is drawn here.",
      "§5.2 (Haorui Pharmaceutical), §6.3.1"),
     ("guangfo", "广佛（佛冈）产业园", "Guangfo (Fogang) Industrial Park", "441821",
-     "industrial_park", None, (113.470, 23.815), 100.0, 11, 1.25, 35,
-     "Placed over Tangtang town (汤塘镇) and the Shijiao (石角镇, Fogang county seat) cluster. "
-     "Qingyuan Daily (2020-03, via kcqsx.com) reports phase 1 at 11.2 km² in Tangtang, phase 2 "
-     "expanding to 25.9 km², and a planned 76.9 km² including the 51 km² Shijiao cluster. Drawn "
-     "at 100 km², the area implied by the paper's 28 billion yuan (§4.2.3) at ~280 million "
-     "yuan/km² (§3.2.2); the two figures (76.9 vs ~100 km²) disagree.",
+     "industrial_park", None, (113.470, 23.815), GUANGFO_KM2, 11, 1.25, 35,
+     "Placed over Tangtang town (汤塘镇). Drawn at the published phase-2 extent, 25.9 km² "
+     "(Qingyuan Daily, 2020-03, via kcqsx.com: phase 1 11.2 km² in Tangtang, phase 2 "
+     "expanding to 25.9 km², planned construction land 8.4 km², planned 76.9 km² including the "
+     "51 km² Shijiao cluster). Phase 2 is chosen as the park's gross extent of the paper's years: "
+     "8.4 km² is land within the park, not its outline, and 76.9 km² is a plan including another "
+     "cluster. None of the published extents reproduces the paper's ~280 million yuan/km² "
+     "(§3.2.2) from its 28 billion yuan (§4.2.3): that needs 100 km²; see "
+     "attributes/park_areas.csv.",
      "§3.2.1, §3.2.2 (~280 million yuan/km²), §4.2.3 (148 projects, >28 billion yuan); "
-     "Qingyuan Daily 2020-03 (kcqsx.com copy): Tangtang town, 11.2 / 25.9 / 76.9 km²"),
+     "Qingyuan Daily 2020-03 (kcqsx.com copy): Tangtang town, 8.4 / 11.2 / 25.9 / 76.9 km²"),
+    ("huachuang_zhihuigu", "华创智汇谷", "Huachuang Zhihui Gu", "441821", "specialised_park",
+     "guangfo", (113.452, 23.822), HUACHUANG_MU * MU_M2 / 1e6, 8, 1.1, 0,
+     "Specialised biomedical park within Guangfo (§3.2.2, where the paper spells it 'Huacun'; "
+     "the Guangdong government's report of the 2024-06-24 Q2 signing at Guangfo gives 华创智汇谷, "
+     "about 134 mu of land and 180,000 m² of floor area). Exact site not found: drawn at 134 mu "
+     "inside the Guangfo polygon.",
+     "§3.2.2 (planned: total investment 600 million yuan, over 30 manufacturers, expected "
+     "output over 3 billion yuan); Guangdong government report of the 2024-06-24 Q2 signing "
+     "at Guangfo (134 mu, 180,000 m² floor area)"),
     ("qingxin_nanyao", "清新南药产业园", "Qingxin South Medicine Industrial Park", "441803",
      "medicine_park", None, (112.985, 23.790), 4.0, 8, 1.2, 10,
      "Processing park of Qingxin's South-medicine chain (§3.2.1, §6.4.1 'South medicine intensive "
@@ -101,19 +113,25 @@ PARK_DEFS = [
      "§3.2.1, §5.3, §6.4.1"),
     ("liannan_yaoyao", "连南瑶医药产业园", "Liannan Yao Medicine Industrial Park", "441826",
      "medicine_park", None, (112.283, 24.688), 2.0, 8, 1.0, -20,
-     "Placed just south-west of Sanjiang town (三江镇, county seat of Liannan; the town itself lies on the Lianzhou border); site not found, drawn 2 km².",
+     "Placed just south-west of Sanjiang town (三江镇, county seat of Liannan; the town itself "
+     "lies on the Lianzhou border); site not found, drawn 2 km².",
      "§3.1.1, §3.2.1, §5.3"),
     ("yingde_herbs", "英德药材资源基地", "Yingde medicinal-resource base", "441881",
      "resource_base", None, (113.300, 24.290), 10.0, 9, 1.3, 25,
      "The paper only says Yingde develops characteristic medicinal resources (§3.2.1); no site "
-     "found. Drawn 10 km² north-west of the city centre as a placeholder.",
+     "found and no park named. Drawn 10 km² north-west of the city centre as an illustrative "
+     "placeholder.",
      "§3.2.1"),
     ("lianzhou_herbs", "连州药材资源基地", "Lianzhou medicinal-resource base", "441882",
      "resource_base", None, (112.430, 24.850), 8.0, 9, 1.2, -30,
      "The paper only says Lianzhou develops characteristic medicinal resources (§3.2.1); no site "
-     "found. Drawn 8 km² north of Lianzhou town as a placeholder.",
+     "found and no park named. Drawn 8 km² north of Lianzhou town as an illustrative placeholder.",
      "§3.2.1"),
 ]
+
+
+#: Parks the paper names no site for: their polygons are invented placeholders.
+ILLUSTRATIVE_PARKS = ("yingde_herbs", "lianzhou_herbs")
 
 
 def build_parks() -> tuple[gpd.GeoDataFrame, dict[str, Polygon]]:
@@ -122,12 +140,13 @@ def build_parks() -> tuple[gpd.GeoDataFrame, dict[str, Polygon]]:
          src) in PARK_DEFS:
         g = blob(lon, lat, km2 * 1e6, n, stretch=stretch, angle=angle, phase=len(pid))
         ea[pid] = g
+        quality = "illustrative" if pid in ILLUSTRATIVE_PARKS else "approximate"
         rows.append({
             "park_id": pid, "name_zh": zh, "name_en": en, "district_adcode": adcode,
             "kind": kind, "parent_park_id": parent,
-            "source": f"{PAPER}, {src}; geometry drawn by qygeo (approximate)",
-            "boundary_quality": "approximate",
-            "notes": notes + f" Area {km2:g} km² (equal-area).",
+            "source": f"{PAPER}, {src}; geometry drawn by qygeo ({quality})",
+            "boundary_quality": quality,
+            "notes": notes + f" Area {km2:.4g} km² (equal-area).",
             "source_file": None, "source_sha256": None, "added_on": None,
         })
         geoms.append(g)
@@ -163,7 +182,8 @@ def build_planting() -> gpd.GeoDataFrame:
          "boundary_quality": "approximate",
          "notes": "Five illustrative fields in the hills of northern Qingxin, together sized to "
                   "57,500 mu (38.33 km²; 1 mu = 10000/15 m²). Real field locations unknown. "
-                  "The paper's two planting figures disagree; see attributes/planting_figures.csv."},
+                  "The paper's two planting figures disagree; see "
+                  "attributes/planting_figures.csv."},
         {"planting_id": "liannan_yaoyao_planting", "name_zh": "连南瑶药种植区",
          "name_en": "Liannan Yao-medicine planting area", "district_adcode": "441826",
          "park_id": "liannan_yaoyao",
@@ -296,7 +316,7 @@ PLOT_DEFS = [
       source=f"{PAPER}, §5.1 (founded 2003; 2024 revenue nearly 350 million yuan, used as "
              "output_yuan); dates, area, investment and geometry illustrative; not from the paper",
       notes="Jiabo's actual site and land figures were not found; the plot is drawn in the "
-            "High-tech Zone (outside Huacun Zhihui Gu). output_yuan = the paper's 2024 revenue."),
+            "High-tech Zone. output_yuan = the paper's 2024 revenue."),
     P("QH-P-01", "qingyuan_hitech", "Stem-cell laboratory building (illustrative)",
       "示例干细胞企业M (illustrative)", 2.0, contract="2019-04-01", agreed="2019-10-01",
       actual="2019-09-20", agreed_inv=150e6, invested=160e6, dev_share=1.0, far=2.0,
@@ -309,17 +329,19 @@ PLOT_DEFS = [
       "示例医用耗材企业O (illustrative)", 3.0, contract="2023-11-20", agreed="2024-06-01",
       actual="2024-05-30", agreed_inv=200e6, invested=60e6, dev_share=0.3, far=0.3,
       notes="Under construction."),
-    # ---- Huacun Zhihui Gu
-    P("HC-01", "huacun_zhihuigu", "Huacun Zhihui Gu standard factory block A (illustrative)",
-      "示例园区运营商P (illustrative)", 6.0, contract="2023-03-15", agreed="2023-09-01",
+    # ---- Huachuang Zhihui Gu (within Guangfo; 134 mu in all)
+    P("HC-01", "huachuang_zhihuigu",
+      "Huachuang Zhihui Gu standard factory block A (illustrative)",
+      "示例园区运营商P (illustrative)", 1.0, contract="2023-03-15", agreed="2023-09-01",
       actual="2023-08-28", agreed_inv=250e6, invested=180e6, dev_share=0.8, far=2.5,
       notes="Multi-storey standard factories (§6.2.3 idea); under construction."),
-    P("HC-02", "huacun_zhihuigu", "Huacun Zhihui Gu standard factory block B (illustrative)",
-      "示例园区运营商P (illustrative)", 5.0, contract="2023-03-15", agreed="2024-03-01",
+    P("HC-02", "huachuang_zhihuigu",
+      "Huachuang Zhihui Gu standard factory block B (illustrative)",
+      "示例园区运营商P (illustrative)", 0.8, contract="2023-03-15", agreed="2024-03-01",
       actual="2024-02-25", agreed_inv=200e6, invested=70e6, dev_share=0.4, far=1.0,
       notes="Under construction."),
-    P("HC-03", "huacun_zhihuigu", "Biomedical SME plot (illustrative)",
-      "示例生物医药企业Q (illustrative)", 1.2, contract="2024-09-24", agreed="2025-06-01",
+    P("HC-03", "huachuang_zhihuigu", "Biomedical SME plot (illustrative)",
+      "示例生物医药企业Q (illustrative)", 0.5, contract="2024-09-24", agreed="2025-06-01",
       agreed_inv=60e6, invested=0.0, dev_share=0.0, far=0.0,
       notes="Signed, not yet due to start."),
 ]
@@ -333,6 +355,10 @@ def rect(cx: float, cy: float, area_m2: float, aspect: float, angle: float) -> P
     return rotate(poly, angle, origin=(cx, cy))
 
 
+#: park -> the parks drawn inside it.
+NESTED = {"guangfo": ("huachuang_zhihuigu",)}
+
+
 def build_plots(parks_ea: dict[str, Polygon]) -> gpd.GeoDataFrame:
     placed: list[Polygon] = []
     rows, geoms = [], []
@@ -340,21 +366,22 @@ def build_plots(parks_ea: dict[str, Polygon]) -> gpd.GeoDataFrame:
     for i, d in enumerate(PLOT_DEFS):
         park = d["place"] or d["park_id"]
         host = parks_ea[park]
-        # Plots outside huacun must avoid it when they lie in the High-tech Zone.
-        avoid = [parks_ea["huacun_zhihuigu"]] if park == "qingyuan_hitech" else []
+        # A park's own plots keep out of the parks nested in it.
+        avoid = [parks_ea[c] for c in NESTED.get(park, ())]
         c = host.centroid
         area = d["ha"] * 1e4
         aspect = 1.0 + 0.15 * (i % 4)
         angle = (i * 13) % 30
         geom = None
-        step = 120.0
+        small = host.area < 1e6  # a finer search and narrower margins in a small park
+        step, margin = (12.0, 10.0) if small else (120.0, 30.0)
         for k in range(4000):
             r = step * math.sqrt(k)
             t = k * 2.399963  # golden angle
             g = rect(c.x + r * math.cos(t), c.y + r * math.sin(t), area, aspect, angle)
-            if not host.buffer(-30).contains(g):
+            if not host.buffer(-margin).contains(g):
                 continue
-            if any(g.buffer(20).intersects(o) for o in placed + avoid):
+            if any(g.buffer(margin * 2 / 3).intersects(o) for o in placed + avoid):
                 continue
             geom = g
             break

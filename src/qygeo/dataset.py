@@ -22,6 +22,14 @@ ATTRIBUTES_DIR = "attributes"
 PARK_STATS = "park_stats.csv"
 PLANTING_FIGURES = "planting_figures.csv"
 TARGETS = "targets.csv"
+CITY_STATS = "city_stats.csv"
+
+#: What a figure of park_stats.csv / planting_figures.csv / city_stats.csv is: achieved,
+#: announced for the future, or estimated. Only ``actual`` and ``estimate`` figures enter
+#: the report's intensities and growth needs; ``planned`` ones are shown as plans.
+FIGURE_STATUSES = ("actual", "planned", "estimate")
+#: What a row of targets.csv is.
+TARGET_STATUSES = ("target", "benchmark")
 
 #: Columns of attributes/park_stats.csv, money in yuan, intensities in yuan/km².
 PARK_STATS_NUMERIC = (
@@ -43,11 +51,16 @@ class Dataset:
     parks: gpd.GeoDataFrame
     planting: gpd.GeoDataFrame | None
     plots: gpd.GeoDataFrame | None
+    #: rows of attributes/park_stats.csv with status ``actual`` or ``estimate``
     park_stats: pd.DataFrame
     planting_figures: pd.DataFrame
     plots_path: Path | None = None
     #: attributes/targets.csv (None when the folder has none: the paper's 2027 targets apply)
     targets: pd.DataFrame | None = None
+    #: rows of attributes/park_stats.csv with status ``planned``: never actual figures
+    park_plans: pd.DataFrame | None = None
+    #: attributes/city_stats.csv (None when absent)
+    city_stats: pd.DataFrame | None = None
 
 
 def read_table(path: Path, *, id_columns: tuple[str, ...], numeric: tuple[str, ...] = (),
@@ -86,13 +99,45 @@ def read_table(path: Path, *, id_columns: tuple[str, ...], numeric: tuple[str, .
     return df
 
 
+def check_status(df: pd.DataFrame, path: Path, allowed: tuple[str, ...]) -> pd.DataFrame:
+    """*df* with a checked ``status`` column; a table without one is taken as all ``actual``.
+
+    A figure whose status is blank or unknown cannot be told apart from a plan, so the
+    table is refused rather than counted.
+
+    Raises
+    ------
+    DataFileError
+        A blank or unknown status.
+    """
+    if "status" not in df.columns:
+        return df.assign(status=allowed[0])
+    st = df["status"].map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+    bad = ~st.isin(allowed)
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise DataFileError(path, f"row {i + 2}: status must be one of {', '.join(allowed)}, "
+                                  f"not {df['status'].iloc[i]!r}")
+    return df.assign(status=st)
+
+
+def split_plans(park_stats: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of *park_stats* that are figures of what is (actual, estimate), and the plans."""
+    planned = park_stats["status"] == "planned"
+    return park_stats[~planned].reset_index(drop=True), park_stats[planned].reset_index(drop=True)
+
+
 def load_park_stats(root: Path) -> pd.DataFrame:
-    """Read ``attributes/park_stats.csv`` (empty frame when the file is absent)."""
+    """Read ``attributes/park_stats.csv`` (empty frame when the file is absent).
+
+    Every row has a ``status`` (:data:`FIGURE_STATUSES`); a file without the column is read
+    as all ``actual``. A park may have one row per year and status.
+    """
     import pandas as pd
 
     path = root / ATTRIBUTES_DIR / PARK_STATS
     if not path.exists():
-        return pd.DataFrame(columns=["park_id", "year", *PARK_STATS_NUMERIC, "source"])
+        return pd.DataFrame(columns=["park_id", "year", *PARK_STATS_NUMERIC, "source", "status"])
     df = read_table(path, id_columns=("park_id",), numeric=PARK_STATS_NUMERIC,
                     required=("park_id", "year", "source"))
     years = pd.to_numeric(df["year"], errors="coerce")
@@ -100,7 +145,9 @@ def load_park_stats(root: Path) -> pd.DataFrame:
         i = int(years.isna().to_numpy().nonzero()[0][0])
         raise DataFileError(path, f"row {i + 2}: year is not a year: {df['year'].iloc[i]!r}")
     df["year"] = years.astype("int64")
-    dup = df[df.duplicated(["park_id", "year"])]
+    df = check_status(df, path, FIGURE_STATUSES)
+    # A plan and an actual figure of the same year may stand side by side; two actuals not.
+    dup = df[df.assign(_plan=df["status"] == "planned").duplicated(["park_id", "year", "_plan"])]
     if len(dup):
         raise DataFileError(path, f"two rows for park {dup['park_id'].iloc[0]} in "
                                   f"{dup['year'].iloc[0]}")
@@ -115,8 +162,31 @@ def load_planting_figures(root: Path) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=["figure_id", "planting_ids", "reported_mu", "year",
                                      "source", "note"])
-    return read_table(path, id_columns=("figure_id",), numeric=("reported_mu",),
-                      required=("figure_id", "planting_ids", "reported_mu", "source"))
+    df = read_table(path, id_columns=("figure_id",), numeric=("reported_mu", "output_yuan"),
+                    required=("figure_id", "planting_ids", "reported_mu", "source"))
+    return check_status(df, path, FIGURE_STATUSES)
+
+
+def load_city_stats(root: Path) -> pd.DataFrame | None:
+    """Read ``attributes/city_stats.csv`` (indicator, value, unit, year, status, source, note).
+
+    None when the folder has none.
+    """
+    path = root / ATTRIBUTES_DIR / CITY_STATS
+    if not path.exists():
+        return None
+    df = read_table(path, id_columns=("indicator",), numeric=("value",),
+                    required=("indicator", "value", "unit", "year", "status", "source"))
+    return check_status(df, path, FIGURE_STATUSES)
+
+
+def city_figure(city_stats: pd.DataFrame | None, indicator: str) -> float:
+    """The value of *indicator* in city_stats.csv (an actual or estimated figure), else NaN."""
+    if city_stats is None or not len(city_stats):
+        return float("nan")
+    rows = city_stats[(city_stats["indicator"] == indicator)
+                      & (city_stats["status"] != "planned")]
+    return float(rows["value"].iloc[0]) if len(rows) else float("nan")
 
 
 def load_targets(root: Path) -> pd.DataFrame | None:
@@ -133,7 +203,7 @@ def load_targets(root: Path) -> pd.DataFrame | None:
         i = int(years.isna().to_numpy().nonzero()[0][0])
         raise DataFileError(path, f"row {i + 2}: year is not a year: {df['year'].iloc[i]!r}")
     df["year"] = years.astype("int64")
-    return df
+    return check_status(df, path, TARGET_STATUSES)
 
 
 def load_dataset(root: str | os.PathLike[str] | None = None, *,
@@ -168,9 +238,11 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
             raise DataFileError(plots_path, "file not found")
     elif plots or plots_path.exists():
         plot_gdf = layers.read_layer(plots_path, layers.PLOTS, layer=plots_layer)
+    stats, plans = split_plans(load_park_stats(root))
     return Dataset(
         root=root, districts=districts, parks=parks, planting=planting, plots=plot_gdf,
-        park_stats=load_park_stats(root), planting_figures=load_planting_figures(root),
+        park_stats=stats, park_plans=plans, city_stats=load_city_stats(root),
+        planting_figures=load_planting_figures(root),
         plots_path=plots_path if plot_gdf is not None or (
             not load_plots and plots_path.exists()) else None,
         targets=load_targets(root),

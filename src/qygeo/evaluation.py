@@ -209,8 +209,10 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     base_year = year if year is not None else as_of_year
     tt = trends.target_table(parks, indicators, targets_src, base_year=base_year)
     found: dict[tuple[str, str], tuple[float, float]] = {}
-    for key in zip(tt["park_id"], tt["target"], tt["gap"], tt["required_annual_growth"],
-                   strict=True):
+    # Gaps of indicator targets are in 万元/公顷; the park columns are in yuan/km².
+    to_yuan_km2 = np.where(tt["unit"] == "万元/公顷", 1e6, 1.0) if len(tt) else []
+    for key in zip(tt["park_id"], tt["target"], tt["gap"] * to_yuan_km2,
+                   tt["required_annual_growth"], strict=True):
         found.setdefault(key[:2], (float(key[2]), float(key[3])))  # a park's first row
     for pid, cols in extra.items():
         for tid, prefix in ((INVESTMENT_TARGET, ""), (OUTPUT_TARGET, "output_")):

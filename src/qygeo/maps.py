@@ -641,7 +641,8 @@ def _with_idle_reasons(plots: gpd.GeoDataFrame, as_of: dt.date) -> gpd.GeoDataFr
 def _park_tip(r: dict[str, Any]) -> str:
     return (f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b><br>"
             f"{_names(r.get('district_name_zh'), r.get('district_name_en'))}<br>"
-            f"投资强度 Intensity: {_num(r.get('intensity_yi_per_km2'))} 亿元/km²<br>"
+            f"投资强度（园区毛面积） Investment intensity, gross park area: "
+            f"{_num(r.get('intensity_yi_per_km2'))} 亿元/km²<br>"
             f"面积 Area: {_num(r.get('area_km2'))} km² ({_int(r.get('area_mu'))} 亩 mu)"
             + (f"<br>闲置地块 Idle plots: {_int(r.get('idle_plot_count'))}"
                if _present(r.get("idle_plot_count")) and r.get("idle_plot_count") else ""))
@@ -668,14 +669,19 @@ def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
         ("面积 Area", f"{_num(r.get('area_km2'))} km² · {_int(r.get('area_mu'))} 亩 mu"),
         ("投资额 Investment", _yi(r.get("investment_yuan"))),
         ("口径 Basis", esc(r.get("investment_basis"))),
-        ("投资强度 Investment intensity",
+        ("数据性质 Status", esc(r.get("figures_status"))),
+        ("强度口径 Intensity basis", esc(r.get("intensity_basis"))),
+        ("投资强度（园区毛面积） Investment intensity, gross park area",
          f"{_num(r.get('intensity_yi_per_km2'))} 亿元/km² · "
          f"{_num(r.get('intensity_wan_per_mu'))} 万元/亩"),
         ("文献投资强度 Reported intensity", _yi_per_km2(r.get("reported_intensity_yuan_per_km2"))),
         ("计算−文献 Computed − reported", _yi_per_km2(r.get("intensity_difference_yuan_per_km2"))),
-        ("距2027目标 Gap to 2027 target", _yi_per_km2(r.get("intensity_target_gap_yuan_per_km2"))),
+        ("距2027目标 Gap to 2027 target", esc(r.get("intensity_target_note"))),
+        ("计划投资 Planned investment (plan)", _yi(r.get("planned_investment_yuan"))),
+        ("计划产值 Planned output (plan)", _yi(r.get("planned_output_yuan"))),
         ("产值 Output", _yi(r.get("output_yuan"))),
-        ("产出强度 Output intensity", f"{_num(r.get('output_intensity_yi_per_km2'))} 亿元/km²"),
+        ("产出强度（园区毛面积） Output intensity, gross park area",
+         f"{_num(r.get('output_intensity_yi_per_km2'))} 亿元/km²"),
         ("税收 Tax", _yi(r.get("tax_yuan"))),
         ("签约项目 Projects signed", _int(r.get("projects_signed"))),
         ("投产项目 In production", _int(r.get("projects_in_production"))),
@@ -892,8 +898,9 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap) -> folium.Map:
              f"<h2>园区地图 Park maps</h2><ul>{links}</ul>")
     _html_control(title, position="topright", css_class="qygeo-box qygeo-panel",
                   element_id="qygeo-title").add_to(m)
-    legend = ('<b>投资强度 Investment intensity</b><br>'
-              f'<span class="sub">亿元/km² (10⁸ yuan/km²), {esc(year)}</span>'
+    legend = ('<b>投资强度（园区毛面积） Investment intensity, gross park area</b><br>'
+              f'<span class="sub">亿元/km² (10⁸ yuan/km²), {esc(year)}; '
+              'not land investment intensity</span>'
               + "".join(_legend_row(lbl, _swatch(c, opacity=0.85)) for lbl, c in
                         intensity_legend())
               + "<hr>"

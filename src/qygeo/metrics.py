@@ -258,7 +258,7 @@ def assign_plots(plots: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) -> pd.Series:
     -----
     The representative point (``shapely.point_on_surface``) always lies inside
     the plot, unlike a concave plot's centroid. Where nested parks both contain
-    it (Huacun Zhihui Gu inside the High-tech Zone) the smallest park wins, so a
+    it (Huachuang Zhihui Gu inside Guangfo) the smallest park wins, so a
     plot belongs to the most specific park; parent parks count their children's
     plots through :func:`park_descendants`.
     """

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import metrics
+from .dataset import city_figure
 from .errors import QygeoError, UnknownParkError
 from .values import json_value
 from .values import present as _present
@@ -55,6 +56,20 @@ FORMATS = ("table", "csv", "json", "markdown")
 #: Formats written to a file only (:func:`write_report`).
 FILE_FORMATS = ("html", "xlsx")
 
+#: What the report's investment intensity is, by where its investment comes from.
+SIGNED_BASIS = ("cumulative signed investment (签约投资, park_stats) ÷ gross park area; "
+                "not land investment intensity")
+PLOTS_BASIS = ("investment made on the plots (invested_yuan) ÷ gross park area; "
+               "not land investment intensity")
+#: Why the park-wide intensity gets no gap to the 2027 target.
+TARGET_BASIS_NOTE = (
+    "n/a: the 2027 target (50 亿元/km² = 333 万元/亩, §6.2.3) and Guangdong's 7,617.58 "
+    "万元/公顷 are land investment intensity (fixed-asset investment ÷ industrial land); "
+    "this intensity is investment ÷ gross park area, another basis. The target is compared "
+    "with the industrial-land fixed-asset investment intensity (target_gap_yuan_per_km2).")
+#: city_stats.csv indicator of the growth actually achieved, shown beside growth needed.
+ACHIEVED_GROWTH_INDICATOR = "biomedical_output_average_annual_growth"
+
 #: Report columns in order: (key, 中文, English, unit). JSON uses the keys.
 COLUMNS: list[tuple[str, str, str, str]] = [
     ("park_id", "园区编号", "Park id", ""),
@@ -71,31 +86,49 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("area_mu", "面积", "Area", "亩 mu"),
     ("investment_yuan", "投资额", "Investment", "元 yuan"),
     ("investment_basis", "投资额口径", "Investment basis", ""),
-    ("intensity_yuan_per_km2", "投资强度", "Investment intensity", "元/km²"),
-    ("intensity_yi_per_km2", "投资强度", "Investment intensity", "亿元/km²"),
-    ("intensity_wan_per_mu", "投资强度", "Investment intensity", "万元/亩"),
-    ("reported_intensity_yuan_per_km2", "文献投资强度", "Reported intensity", "元/km²"),
+    ("figures_status", "数据性质", "Figures status (actual/estimate)", ""),
+    ("intensity_basis", "强度口径", "Intensity basis", ""),
+    ("intensity_yuan_per_km2", "投资强度（园区毛面积）",
+     "Investment intensity on gross park area (not land investment intensity)", "元/km²"),
+    ("intensity_yi_per_km2", "投资强度（园区毛面积）",
+     "Investment intensity on gross park area (not land investment intensity)", "亿元/km²"),
+    ("intensity_wan_per_mu", "投资强度（园区毛面积）",
+     "Investment intensity on gross park area (not land investment intensity)", "万元/亩"),
+    ("reported_intensity_yuan_per_km2", "文献投资强度", "Reported intensity (paper)", "元/km²"),
     ("intensity_difference_yuan_per_km2", "计算−文献", "Computed − reported", "元/km²"),
-    ("target_intensity_yuan_per_km2", "2027年目标", "2027 target", "元/km²"),
-    ("intensity_target_gap_yuan_per_km2", "距目标差距", "Gap to 2027 target", "元/km²"),
+    ("target_intensity_yuan_per_km2", "2027年土地投资强度目标",
+     "2027 target (fixed-asset investment ÷ industrial land)", "元/km²"),
+    ("intensity_target_gap_yuan_per_km2", "距目标差距", "Gap to 2027 target (same basis only)",
+     "元/km²"),
+    ("intensity_target_note", "目标比较说明", "Target comparison", ""),
     ("output_yuan", "产值", "Output value", "元 yuan"),
-    ("output_intensity_yuan_per_km2", "产出强度", "Output intensity", "元/km²"),
-    ("output_intensity_yi_per_km2", "产出强度", "Output intensity", "亿元/km²"),
+    ("output_intensity_yuan_per_km2", "产出强度（园区毛面积）",
+     "Output intensity on gross park area",
+     "元/km²"),
+    ("output_intensity_yi_per_km2", "产出强度（园区毛面积）",
+     "Output intensity on gross park area",
+     "亿元/km²"),
     ("output_target_gap_yuan_per_km2", "产出距目标差距", "Output gap to 2027 target", "元/km²"),
     ("tax_yuan", "税收", "Tax", "元 yuan"),
     ("projects_signed", "签约项目数", "Projects signed", ""),
     ("projects_in_production", "投产项目数", "Projects in production", ""),
+    ("planned_investment_yuan", "计划投资额", "Planned investment (plan, not actual)", "元 yuan"),
+    ("planned_output_yuan", "计划产值", "Planned output (plan, not actual)", "元 yuan"),
+    ("planned_year", "计划公布年份", "Year the plan was announced", ""),
     ("plot_count", "地块数", "Plots", ""),
     ("plot_area_mu", "地块面积", "Plot area", "亩 mu"),
     ("plot_investment_yuan", "地块已投资额", "Invested on plots", "元 yuan"),
     ("idle_plot_count", "闲置地块数", "Idle plots", ""),
     ("idle_area_mu", "闲置面积", "Idle area", "亩 mu"),
     ("idle_share", "闲置占比", "Idle share of plot area", ""),
-    ("target_gap_yuan_per_km2", "投资强度距2027目标", "Investment intensity gap to 2027 target",
-     "元/km²"),
-    ("required_annual_growth", "所需年均增速", "Yearly growth needed by 2027 (investment)", ""),
+    ("target_gap_yuan_per_km2", "工业用地固定资产投入强度距2027目标",
+     "Gap to 2027 target (industrial-land fixed-asset investment intensity)", "元/km²"),
+    ("required_annual_growth", "所需年均增速",
+     "Yearly growth needed by 2027 (industrial-land fixed-asset investment intensity)", ""),
     ("output_required_annual_growth", "产出所需年均增速", "Yearly growth needed by 2027 (output)",
      ""),
+    ("achieved_annual_growth", "2019–2024实际年均增速",
+     "Growth achieved 2019–2024 (city biomedical output, per year)", ""),
     ("grade_counts", "亩均评价等级分布", "Per-mu grades (A/B/C/D plots)", ""),
     ("graded_plot_count", "参评地块数", "Graded plots", ""),
     ("entry_pass_count", "达准入标准地块", "Plots meeting entry thresholds", ""),
@@ -232,11 +265,15 @@ def build_report(
         warnings.append(f"no park statistics for {year} (years in the table: {years}); "
                         "investment falls back to plot sums")
     stats = stats_all[stats_all["year"] == year] if year is not None else stats_all.iloc[0:0]
-    stats = stats.drop(columns=["year"]).rename(columns={"source": "stats_source"})
+    stats = stats.drop(columns=["year"]).rename(columns={"source": "stats_source",
+                                                         "status": "stats_status"})
     parks, jr = join_attributes(parks, stats, "park_id",
                                 table_name="attributes/park_stats.csv", layer_name="parks")
-    # Rows of every year, not only the report year's, must name real parks.
-    jr.only_in_table = match_keys(ds.parks["park_id"], stats_all["park_id"],
+    # Rows of every year, not only the report year's, and the plans must name real parks.
+    plan_rows = getattr(ds, "park_plans", None)
+    all_ids = (stats_all["park_id"] if plan_rows is None or not len(plan_rows)
+               else pd.concat([stats_all["park_id"], plan_rows["park_id"]]))
+    jr.only_in_table = match_keys(ds.parks["park_id"], all_ids,
                                   table="attributes/park_stats.csv", layer="parks",
                                   key="park_id").only_in_table
     if strict and jr.only_in_table:
@@ -268,6 +305,8 @@ def build_report(
             raise JoinError(msg)
         warnings.append(msg)
 
+    plans = _latest_plans(getattr(ds, "park_plans", None))
+    achieved = city_figure(getattr(ds, "city_stats", None), ACHIEVED_GROWTH_INDICATOR)
     rows = []
     # Plot count and exact sums per park, over the park and its nested parks.
     sums = park_sums(summary, metrics.park_descendants(parks), known)
@@ -278,10 +317,13 @@ def build_report(
         signed = park.get("signed_investment_yuan", math.nan)
         if _present(signed):
             investment, basis = float(signed), f"park_stats {year}: signed_investment_yuan"
+            int_basis = SIGNED_BASIS
         elif _present(plot_inv):
             investment, basis = plot_inv, "plots: sum of invested_yuan"
+            int_basis = PLOTS_BASIS
         else:
-            investment, basis = math.nan, "n/a"
+            investment, basis, int_basis = math.nan, "n/a", "n/a"
+        plan = plans.get(pid, {})
         area_km2 = float(park["area_km2"])
         intensity = metrics.intensity_yuan_per_km2(investment, area_km2)
         output = park.get("output_yuan", math.nan)
@@ -306,14 +348,18 @@ def build_report(
             "area_mu": float(park["area_mu"]),
             "investment_yuan": investment,
             "investment_basis": basis,
+            "figures_status": park.get("stats_status") if _present(
+                park.get("stats_status")) else None,
+            "intensity_basis": int_basis,
             "intensity_yuan_per_km2": intensity,
             "intensity_yi_per_km2": float(metrics.yuan_per_km2_to_yi_per_km2(intensity)),
             "intensity_wan_per_mu": float(metrics.yuan_per_km2_to_wan_per_mu(intensity)),
             "reported_intensity_yuan_per_km2": reported,
             "intensity_difference_yuan_per_km2": intensity - reported,
             "target_intensity_yuan_per_km2": metrics.TARGET_INVESTMENT_INTENSITY_YUAN_PER_KM2,
-            "intensity_target_gap_yuan_per_km2": float(metrics.target_gap(
-                intensity, metrics.TARGET_INVESTMENT_INTENSITY_YUAN_PER_KM2)),
+            # The target is on another basis: no gap (see TARGET_BASIS_NOTE).
+            "intensity_target_gap_yuan_per_km2": math.nan,
+            "intensity_target_note": TARGET_BASIS_NOTE,
             "output_yuan": output,
             "output_intensity_yuan_per_km2": out_int,
             "output_intensity_yi_per_km2": float(metrics.yuan_per_km2_to_yi_per_km2(out_int)),
@@ -322,13 +368,18 @@ def build_report(
             "tax_yuan": _num(park.get("tax_yuan")),
             "projects_signed": _num(park.get("projects_signed")),
             "projects_in_production": _num(park.get("projects_in_production")),
+            "planned_investment_yuan": _num(plan.get("signed_investment_yuan")),
+            "planned_output_yuan": _num(plan.get("output_yuan")),
+            "planned_year": int(plan["year"]) if "year" in plan else None,
             "plot_count": mine["plot_count"],
             "plot_area_mu": plot_area,
             "plot_investment_yuan": plot_inv,
             "idle_plot_count": idle_count,
             "idle_area_mu": idle_area,
             "idle_share": metrics.safe_divide(idle_area, plot_area),
-            "source": _join_sources(park.get("stats_source"), park.get("source")),
+            "achieved_annual_growth": achieved,
+            "source": _join_sources(park.get("stats_source"), park.get("source"),
+                                    plan.get("source")),
         })
     table = pd.DataFrame(rows, columns=COLUMN_KEYS)
     if park_ids:
@@ -344,6 +395,8 @@ def build_report(
                       config=grading or load_config())
     for key in ev.park_columns.get(table["park_id"].iloc[0], {}) if len(table) else ():
         table[key] = [ev.park_columns[p][key] for p in table["park_id"]]
+    # Every growth needed has the growth achieved beside it.
+    ev.targets = ev.targets.assign(achieved_annual_growth=achieved)
     table = table.reindex(columns=COLUMN_KEYS)
     if len(ev.idle_check):
         ids = ", ".join(ev.idle_check["plot_id"].astype(str).head(5))
@@ -382,8 +435,8 @@ def planting_table(ds: Dataset) -> pd.DataFrame:
     """
     import pandas as pd
 
-    cols = ["figure_id", "planting_ids", "year", "reported_mu", "mapped_mu", "difference_mu",
-            "difference_share", "source", "note"]
+    cols = ["figure_id", "planting_ids", "year", "status", "reported_mu", "mapped_mu",
+            "difference_mu", "difference_share", "output_yuan", "source", "note"]
     if ds.planting is None or ds.planting_figures is None or not len(ds.planting_figures):
         return pd.DataFrame(columns=cols)
     planting = metrics.with_areas(ds.planting)
@@ -396,7 +449,9 @@ def planting_table(ds: Dataset) -> pd.DataFrame:
         reported = float(fig["reported_mu"])
         rows.append({
             "figure_id": fig["figure_id"], "planting_ids": ";".join(ids),
-            "year": fig.get("year"), "reported_mu": reported, "mapped_mu": mapped_mu,
+            "year": fig.get("year"), "status": fig.get("status", "actual"),
+            "reported_mu": reported, "mapped_mu": mapped_mu,
+            "output_yuan": _num(fig.get("output_yuan")),
             "difference_mu": mapped_mu - reported,
             "difference_share": metrics.safe_divide(mapped_mu - reported, reported),
             "source": fig.get("source"), "note": fig.get("note") or (
@@ -405,13 +460,23 @@ def planting_table(ds: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def _join_sources(stats_source: Any, boundary_source: Any) -> str:
+def _join_sources(stats_source: Any, boundary_source: Any, plan_source: Any = None) -> str:
     parts = []
     if _present(stats_source):
         parts.append(f"figures: {stats_source}")
+    if _present(plan_source):
+        parts.append(f"plan: {plan_source}")
     if _present(boundary_source):
         parts.append(f"boundary: {boundary_source}")
     return "; ".join(parts)
+
+
+def _latest_plans(plans: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
+    """Each park's latest planned row of park_stats.csv (status ``planned``), as a dict."""
+    if plans is None or not len(plans):
+        return {}
+    latest = plans.sort_values("year", kind="stable").groupby("park_id").tail(1)
+    return {r["park_id"]: r for r in latest.to_dict("records")}
 
 
 def _num(v: Any) -> float:
@@ -455,7 +520,7 @@ def _fmt(key: str, v: Any) -> str:
     if isinstance(v, float):
         if key in PERCENT_KEYS or key.endswith(("_share", "_rate", "_growth")):
             return f"{v:.1%}"
-        if key == "year":
+        if key == "year" or key.endswith("_year"):
             return str(int(v))
         if abs(v) >= 1e4:
             return f"{v:,.0f}"
@@ -463,7 +528,7 @@ def _fmt(key: str, v: Any) -> str:
             return f"{int(v):,}"
         return f"{v:,.2f}"
     if isinstance(v, int):
-        return f"{v:,}" if key != "year" else str(v)
+        return f"{v:,}" if key != "year" and not key.endswith("_year") else str(v)
     return str(v)
 
 
@@ -504,11 +569,14 @@ def _planting_tabulate(report: Report, fmt: str) -> str:
 
     body = []
     for r in records(report.planting):
-        body.append([r["figure_id"], r["planting_ids"], _fmt("reported_mu", r["reported_mu"]),
+        body.append([r["figure_id"], r["planting_ids"], r.get("status") or "n/a",
+                     _fmt("reported_mu", r["reported_mu"]),
                      _fmt("mapped_mu", r["mapped_mu"]), _fmt("difference_mu", r["difference_mu"]),
-                     _fmt("difference_share", r["difference_share"]), r["source"] or ""])
-    return tabulate(body, headers=["figure", "planting areas 种植区", "reported 文献 (mu)",
-                                   "mapped 图测 (mu)", "mapped − reported", "diff %", "source"],
+                     _fmt("difference_share", r["difference_share"]),
+                     _fmt("output_yuan", r.get("output_yuan")), r["source"] or ""])
+    return tabulate(body, headers=["figure", "planting areas 种植区", "status 性质",
+                                   "reported 文献 (mu)", "mapped 图测 (mu)", "mapped − reported",
+                                   "diff %", "output 产值 (yuan)", "source"],
                     tablefmt=fmt, disable_numparse=True)
 
 
@@ -518,15 +586,17 @@ def format_markdown(report: Report, *, planting: bool = True) -> str:
 
     keys = ["park_id", "name_zh", "name_en", "district_name_zh", "area_km2", "area_mu",
             "investment_yuan", "intensity_yi_per_km2", "intensity_wan_per_mu",
-            "reported_intensity_yuan_per_km2", "intensity_target_gap_yuan_per_km2",
-            "output_yuan", "plot_count", "plot_investment_yuan", "idle_plot_count",
-            "idle_area_mu"]
+            "reported_intensity_yuan_per_km2", "intensity_difference_yuan_per_km2",
+            "output_yuan", "planned_investment_yuan", "planned_output_yuan", "plot_count",
+            "plot_investment_yuan", "idle_plot_count", "idle_area_mu"]
     labels = {k: (zh, en, unit) for k, zh, en, unit in COLUMNS}
     headers = [f"{labels[k][0]} {labels[k][1]}" + (f" ({labels[k][2]})" if labels[k][2] else "")
                for k in keys]
     body = [[_fmt(k, r.get(k)) for k in keys] for r in records(report.parks)]
     out = [f"# 园区用地报告 / Park land report ({report.year or 'n/a'})", "",
            f"Idle plots classified as of {report.as_of.isoformat()} (MLR Order No. 53).", "",
+           f"Intensity basis: {SIGNED_BASIS} (where park_stats has signed investment; else "
+           f"{PLOTS_BASIS}). Planned figures are plans, never actual ones.", "",
            tabulate(body, headers=headers, tablefmt="github", disable_numparse=True), ""]
     if planting and len(report.planting):
         out += ["## 南药种植面积 / South-medicine planting acreage", "",

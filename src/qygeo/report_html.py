@@ -186,8 +186,10 @@ def line_chart(title: str, series: dict[str, list[tuple[int, float]]], *, unit: 
 
 
 PARK_SUMMARY = ["park_id", "name_zh", "name_en", "district_name_zh", "area_km2",
-                "investment_yuan", "intensity_yi_per_km2", "intensity_wan_per_mu",
-                "target_gap_yuan_per_km2", "required_annual_growth", "output_intensity_yi_per_km2",
+                "investment_yuan", "figures_status", "intensity_basis", "intensity_yi_per_km2",
+                "intensity_wan_per_mu", "target_gap_yuan_per_km2", "required_annual_growth",
+                "achieved_annual_growth", "output_intensity_yi_per_km2",
+                "planned_investment_yuan", "planned_output_yuan",
                 "plot_count", "idle_plot_count", "idle_area_mu", "grade_counts",
                 "entry_fail_count"]
 PLOT_KEYS = ["plot_id", "enterprise", "land_use", "area_mu", "idle_status", "idle_since",
@@ -249,14 +251,20 @@ def render_html(report: Report, *, title: str | None = None) -> str:
     out.append("<h2>园区汇总 / Parks</h2>")
     out.append(html_table(report.parks, [k for k in PARK_SUMMARY if k in report.parks.columns]))
     out.append("<h2>图表 / Charts</h2>")
-    out.append(bar_chart("投资强度 Investment intensity (亿元/km²) vs 2027 target", names,
-                         [r.get("intensity_yi_per_km2") or math.nan for r in rows],
-                         unit="亿元/km²", reference=50.0, reference_label="2027 目标 50 亿元/km²"))
+    # No 2027 target line: the target is fixed-asset investment ÷ industrial land, another basis.
+    out.append(bar_chart("投资强度（园区毛面积） Investment ÷ gross park area "
+                         "(亿元/km²; not land investment intensity, so no 2027 target line)",
+                         names, [r.get("intensity_yi_per_km2") or math.nan for r in rows],
+                         unit="亿元/km²"))
     out.append(bar_chart("产出强度 Output intensity (亿元/km²) vs 2027 target", names,
                          [r.get("output_intensity_yi_per_km2") or math.nan for r in rows],
                          unit="亿元/km²", reference=100.0,
                          reference_label="2027 目标 100 亿元/km²"))
-    out.append(bar_chart("达成2027投资强度目标所需年均增速 Yearly growth needed (investment)",
+    achieved = _f(rows[0].get("achieved_annual_growth")) if rows else math.nan
+    out.append(bar_chart("达成2027土地投资强度目标所需年均增速 Yearly growth needed "
+                         "(industrial-land fixed-asset investment intensity); "
+                         "achieved 2019–2024: "
+                         + ("n/a" if math.isnan(achieved) else f"{achieved:.1%}") + " a year",
                          names, [_f(r.get("required_annual_growth")) for r in rows],
                          percent=True))
     if ev is not None:

@@ -5,8 +5,11 @@ Targets and benchmarks come from ``attributes/targets.csv``
 
 - the paper's 2027 targets for key parks (Chen et al. 2025, §6.2.3): land
   investment intensity over 5 billion yuan/km², output intensity 10 billion
-  yuan/km²; compared with the report's ``intensity_yuan_per_km2`` and
-  ``output_intensity_yuan_per_km2``;
+  yuan/km²; the first is land investment intensity (fixed-asset investment ÷
+  industrial land), so it is compared with the industrial-land fixed-asset
+  investment intensity indicator, never with the report's
+  ``intensity_yuan_per_km2`` (signed investment ÷ gross park area); the second
+  with ``output_intensity_yuan_per_km2``;
 - Guangdong's 2019 development-zone averages (广东省自然资源厅,
   《2019年度广东省开发区土地集约利用水平速览》): industrial-land fixed-asset
   investment intensity 7617.58 万元/公顷 and industrial-land tax 966.19 万元/公顷;
@@ -39,8 +42,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: targets.csv indicator -> (what it is compared with, report column or indicator key, label)
 TARGET_MEASURES: dict[str, tuple[str, str, str]] = {
+    # Land investment intensity = fixed-asset investment ÷ industrial land: compared with the
+    # indicator on that basis, never with signed investment ÷ gross park area.
     "key_park_land_investment_intensity_target": (
-        "park", "intensity_yuan_per_km2", "2027 target: investment intensity (paper §6.2.3)"),
+        "indicator", "industrial_fai_intensity_wan_per_ha",
+        "2027 target: land investment intensity, fixed-asset investment ÷ industrial land "
+        "(paper §6.2.3)"),
     "key_park_land_output_intensity_target": (
         "park", "output_intensity_yuan_per_km2", "2027 target: output intensity (paper §6.2.3)"),
     "guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity": (
@@ -50,8 +57,10 @@ TARGET_MEASURES: dict[str, tuple[str, str, str]] = {
         "indicator", "industrial_tax_intensity_wan_per_ha",
         "Guangdong dev-zone average 2019: industrial land tax per area"),
 }
-#: Units of targets.csv → factor to the unit of the compared measure.
+#: Units of targets.csv → factor to the unit of the compared measure: park columns are in
+#: yuan/km², the indicators in 万元/公顷 (1 yuan/km² = 1e-6 万元/公顷).
 UNIT_FACTORS = {"yuan/km2": 1.0, "10k_yuan/ha": 1.0}
+INDICATOR_UNIT_FACTORS = {"yuan/km2": 1e-6, "10k_yuan/ha": 1.0}
 
 TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "target_value",
                   "unit", "target_year", "base_year", "years_left", "gap", "met",
@@ -134,7 +143,8 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
         if spec is None or t.unit not in UNIT_FACTORS:
             continue
         kind, measure, label = spec
-        value = float(t.value) * UNIT_FACTORS[t.unit]
+        value = float(t.value) * (UNIT_FACTORS if kind == "park" else INDICATOR_UNIT_FACTORS)[
+            t.unit]
         t_year = int(t.year) if int(t.year) > (base_year or 0) else metrics.TARGET_YEAR
         for p in park_rows:
             cur = getattr(p, measure, None) if kind == "park" else ind.get((p.park_id, measure))
@@ -144,7 +154,7 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
                 note = (note + "; " if note else "") + f"{int(t.year)} level, to reach by {t_year}"
             rows.append({"park_id": p.park_id, "target": t.indicator, "target_name": label,
                          "measure": measure, "current": cur, "target_value": value,
-                         "unit": "万元/公顷" if t.unit == "10k_yuan/ha" else "元/km²",
+                         "unit": "元/km²" if kind == "park" else "万元/公顷",
                          "target_year": t_year, "base_year": base_year, "years_left": years,
                          "gap": gap, "met": met, "required_annual_growth": growth,
                          "note": note, "source": t.source})

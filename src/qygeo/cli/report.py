@@ -60,9 +60,10 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     """Per-park land investment intensity, output intensity and idle plots.
 
     For each park: area (km², ha, mu), investment and its intensity (元/km²,
-    亿元/km², 万元/亩), the paper's reported intensity beside the computed one,
-    the gap to the 2027 target (5 billion yuan/km²), output intensity, plots,
-    and idle plots by the MLR Order No. 53 rule. Then the South-medicine
+    亿元/km², 万元/亩) on its basis (signed investment ÷ gross park area, not
+    land investment intensity), the paper's reported intensity beside the
+    computed one, planned figures apart from actual ones, output intensity,
+    plots, and idle plots by the MLR Order No. 53 rule. Then the South-medicine
     planting acreage: reported mu beside mapped mu.
 
     investment_yuan is the park's signed investment for the year from
@@ -71,8 +72,10 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
 
     Each park is also evaluated: TD/T 1029 development-zone indicators, 亩均
     grades A/B/C/D of its plots (grade_counts) with the Guangqing entry
-    thresholds, and the gap to the 2027 target with the yearly growth needed
-    to close it (target_gap_yuan_per_km2, required_annual_growth).
+    thresholds, and the gap to the 2027 land investment intensity target
+    (fixed-asset investment ÷ industrial land, compared with that indicator
+    only) with the yearly growth needed to close it (target_gap_yuan_per_km2,
+    required_annual_growth) beside the growth achieved (achieved_annual_growth).
     """
     from ..config import load_config
     from ..dataset import Dataset, load_dataset

@@ -1,0 +1,130 @@
+"""Figures by status and basis: plans stay plans, targets meet figures of their own basis."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from qygeo.dataset import load_dataset
+from qygeo.errors import DataFileError
+from qygeo.report import TARGET_BASIS_NOTE, build_report, render
+
+AS_OF = dt.date(2025, 6, 1)
+#: Report fields that hold achieved (actual or estimated) figures only.
+ACTUAL_FIELDS = ("investment_yuan", "intensity_yuan_per_km2", "output_yuan",
+                 "output_intensity_yuan_per_km2", "output_target_gap_yuan_per_km2",
+                 "output_required_annual_growth", "projects_signed")
+
+
+def test_a_plan_never_enters_actual_figures(tiny_geodata):
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    stats.write_text(stats.read_text(encoding="utf-8").replace(
+        "source\n", "source,status\n").replace("test row\n", "test row,actual\n")
+        + "beta,2024,600000000,3000000000,,planned test row,planned\n", encoding="utf-8")
+    rep = build_report(load_dataset(tiny_geodata), as_of=AS_OF)
+    beta = rep.parks.set_index("park_id").loc["beta"]
+    assert beta["planned_investment_yuan"] == 6e8
+    assert beta["planned_output_yuan"] == 3e9
+    assert beta["planned_year"] == 2024
+    assert beta["investment_basis"].startswith("plots")  # not the planned 600 million
+    for key in ACTUAL_FIELDS:
+        assert beta[key] != 6e8 and beta[key] != 3e9, key
+    assert beta["output_yuan"] != beta["output_yuan"]  # NaN: no actual output
+    alpha = rep.parks.set_index("park_id").loc["alpha"]
+    assert alpha["figures_status"] == "actual" and alpha["investment_yuan"] == 5e9
+    assert "plan: planned test row" in beta["source"]
+
+
+@pytest.mark.parametrize("status", ["", "expected"])
+def test_a_figure_without_a_known_status_is_refused(tiny_geodata, status):
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    stats.write_text(stats.read_text(encoding="utf-8").replace(
+        "source\n", "source,status\n").replace("test row\n", f"test row,{status}\n"),
+        encoding="utf-8")
+    with pytest.raises(DataFileError, match="status must be one of actual, planned, estimate"):
+        load_dataset(tiny_geodata)
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "geodata"
+    return build_report(load_dataset(root), as_of=AS_OF)
+
+
+def test_bundled_huachuang_plan_is_shown_as_a_plan(bundled):
+    hc = bundled.parks.set_index("park_id").loc["huachuang_zhihuigu"]
+    assert hc["planned_investment_yuan"] == 6e8 and hc["planned_output_yuan"] == 3e9
+    # no 37.5 亿元/km² output intensity, no output growth needed from a plan
+    assert hc["output_intensity_yuan_per_km2"] != hc["output_intensity_yuan_per_km2"]
+    assert hc["output_required_annual_growth"] != hc["output_required_annual_growth"]
+    assert not hc["investment_basis"].startswith("park_stats")
+
+
+def test_guangfo_check_is_not_circular(bundled):
+    gf = bundled.parks.set_index("park_id").loc["guangfo"]
+    assert gf["area_km2"] == pytest.approx(25.9, rel=0.001)
+    # 28e9 / 25.9 km² = 10.8 亿元/km², against the paper's 2.8
+    assert gf["intensity_yi_per_km2"] == pytest.approx(10.81, abs=0.01)
+    assert gf["intensity_difference_yuan_per_km2"] == pytest.approx(28e9 / gf["area_km2"] - 2.8e8)
+
+
+def test_targets_compared_on_their_own_basis_only(bundled):
+    parks = bundled.parks.set_index("park_id")
+    assert parks["intensity_target_gap_yuan_per_km2"].isna().all()
+    assert (parks["intensity_target_note"] == TARGET_BASIS_NOTE).all()
+    tt = bundled.evaluation.targets
+    inv = tt[tt["target"] == "key_park_land_investment_intensity_target"]
+    assert set(inv["measure"]) == {"industrial_fai_intensity_wan_per_ha"}
+    assert set(inv["target_value"]) == {5000.0}  # 5e9 yuan/km² = 5000 万元/公顷
+    gf = inv.set_index("park_id").loc["guangfo"]
+    ind = parks.loc["guangfo", "industrial_fai_intensity_wan_per_ha"]
+    assert gf["current"] == pytest.approx(ind)
+    assert parks.loc["guangfo", "target_gap_yuan_per_km2"] == pytest.approx((5000 - ind) * 1e6)
+    assert (parks["achieved_annual_growth"] == 0.085).all()
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
+def test_every_format_says_the_basis(bundled, fmt):
+    text = render(bundled, fmt)
+    assert "gross park area" in text or "gross_park_area" in text
+    if fmt == "json":
+        row = next(r for r in json.loads(text) if r["park_id"] == "guangfo")
+        assert row["intensity_basis"].startswith("cumulative signed investment")
+
+
+def test_every_target_row_compares_like_with_like(bundled):
+    """Land-based targets meet industrial-land indicators (万元/公顷); only the output target
+    meets a park-wide figure; signed-investment intensity meets no target."""
+    tt = bundled.evaluation.targets
+    assert len(tt)
+    assert "intensity_yuan_per_km2" not in set(tt["measure"])
+    for r in tt.itertuples():
+        if r.measure.startswith("industrial_"):
+            assert r.unit == "万元/公顷", r.target
+        else:
+            assert (r.target, r.measure, r.unit) == (
+                "key_park_land_output_intensity_target", "output_intensity_yuan_per_km2", "元/km²")
+
+
+def test_planting_table_carries_status_and_qingxin_output(bundled):
+    t = bundled.planting.set_index("figure_id")
+    assert t.loc["qingxin_2024", "output_yuan"] == 1.45e9
+    assert set(t["status"]) == {"actual"}
+
+
+def test_a_plan_for_an_unknown_park_is_listed_not_dropped(tiny_geodata):
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    stats.write_text(stats.read_text(encoding="utf-8").replace(
+        "source\n", "source,status\n").replace("test row\n", "test row,actual\n")
+        + "ghost,2024,1,1,,plan,planned\n", encoding="utf-8")
+    rep = build_report(load_dataset(tiny_geodata), as_of=AS_OF)
+    assert any("not in parks" in w and "ghost" in w for w in rep.warnings)
+
+
+def test_targets_table_has_the_achieved_growth_beside(bundled):
+    tt = bundled.evaluation.targets
+    assert (tt["achieved_annual_growth"] == 0.085).all()
