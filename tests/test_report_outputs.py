@@ -61,7 +61,8 @@ def test_json_has_the_evaluation_keys(bundled_report):
     # guangfo's producing plots graded by hand-checkable defaults (see test_grading):
     # GF-P-01 96.4 B, GF-P-02 81.2 B, GF-J-01 64.5 C, GF-P-06 35.1 D
     assert gf["grade_counts"] == {"A": 0, "B": 2, "C": 1, "D": 1}
-    assert gf["idle_plot_count"] == 6  # the six Xiangxue/Bendi plots, by the rule
+    # the six Xiangxue/Bendi plots and GF-G-01 (government delay: idle, Art. 8), by the rule
+    assert gf["idle_plot_count"] == 7
     assert gf["target_gap_yuan_per_km2"] == pytest.approx(5e9 - 2.8e8, rel=1e-4)
     assert gf["required_annual_growth"] == pytest.approx(1.6138, abs=2e-4)
     assert gf["building_density"] is None  # n/a: no footprint column
@@ -131,7 +132,7 @@ def test_xlsx_has_one_sheet_per_table_and_reads_back(bundled_report, tmp_path):
     grading = {r["plot_id"]: r for r in table("grading")}
     assert grading["GF-P-01"]["grade"] == "B" and grading["GF-XX-01"]["grade"] == "n/a"
     plots = {r["plot_id"]: r for r in table("plots")}
-    assert plots["GF-G-01"]["idle_status"] == "excluded"
+    assert plots["GF-G-01"]["idle_status"] == "idle_art8"
     ind = [r for r in table("indicators") if r["park_id"] == "guangfo"]
     assert {r["indicator"] for r in ind} >= {"land_built_up_rate", "building_density"}
     config = {(r["section"], r["key"]): r["value"] for r in table("config")}
@@ -196,10 +197,9 @@ def test_stored_idle_flag_is_checked_against_the_rule_not_used(tiny_geodata):
     assert list(rep.parks["idle_plot_count"]) == list(base.parks["idle_plot_count"])
     check = rep.evaluation.idle_check.set_index("plot_id")
     rule = base.plots.set_index("plot_id")["idle_status"]
-    not_idle = sorted(p for p, s in rule.items() if s in ("not_idle", "excluded"))
+    not_idle = sorted(p for p, s in rule.items() if s == "not_idle")
     assert sorted(check.index) == not_idle and not_idle
-    assert "B2" in not_idle  # government-delayed: excluded, so a flag saying idle disagrees
-    assert check.loc["B2", "problem"] == "stored as idle, but the rule says excluded"
+    assert "B2" not in not_idle  # government-delayed: idle by Art. 8, so a flag saying idle agrees
     assert any("disagrees with the MLR No. 53 rule" in w for w in rep.warnings)
 
 
@@ -211,9 +211,9 @@ def test_maps_link_to_the_report_page_and_idle_popups_give_the_verdict(bundled_r
     # qygeo build: OUT/maps/index.html, OUT/maps/parks/<id>.html, OUT/reports/report.html
     assert "../reports/report.html#park-guangfo" in pages[maps.CITY_PAGE]
     assert "../../reports/report.html#park-guangfo" in pages["parks/guangfo.html"]
-    # GF-BD-01: agreed start 2022-03-01, not started: idle since 2023-03-01, which is
-    # 92 + 731 = 823 days before 2025-06-01; two years from the clock start → recovery
-    assert "823 \\u5929 days (2.3 \\u5e74 years)" in pages[maps.CITY_PAGE]
+    # GF-BD-01: agreed start 2022-03-01, not started: idle from 2023-03-02 (the day after
+    # the anniversary, Civil Code Art. 201), 822 days before 2025-06-01; recovery
+    assert "822 \\u5929 days (2.3 \\u5e74 years)" in pages[maps.CITY_PAGE]
     assert "recovery without compensation" in pages[maps.CITY_PAGE]
 
 
@@ -236,14 +236,14 @@ def test_xlsx_table_longer_than_a_sheet_continues_on_numbered_sheets(bundled_rep
 
 def test_html_lists_a_capped_number_of_plots_idle_ones_first(bundled_report, tmp_path,
                                                              monkeypatch):
-    """A page listing a province's plots would not open: idle and excluded plots come first."""
+    """A page listing a province's plots would not open: idle plots come first."""
     from qygeo import report_html
 
     monkeypatch.setattr(report_html, "HTML_MAX_PLOTS", 7)
     mine = bundled_report.plots[bundled_report.plots["park_id"] == "guangfo"]
     assert len(mine) > 7
     shown = report_html.listed_plots(mine)
-    assert list(shown["idle_status"]) == ["idle"] * 6 + ["excluded"]
+    assert list(shown["idle_status"]) == ["idle"] * 6 + ["idle_art8"]
     page = write_report(bundled_report, "html", tmp_path / "report.html").read_text("utf-8")
     section = page[page.index('id="park-guangfo"'):]
     section = section[:section.index("</section>")]

@@ -69,7 +69,9 @@ PLANTING_COLOUR = "#31a354"
 #: Idle status (from :mod:`qygeo.idle`) → (label, fill colour).
 PLOT_STATUS: dict[str, tuple[str, str]] = {
     "idle": ("闲置 Idle", IDLE_COLOUR),
-    "excluded": ("免责 Excluded (government / force-majeure delay)", "#fdae61"),
+    "idle_art8": ("闲置（政府/不可抗力原因，第十二、十三条处置，不征闲置费）"
+                  "Idle, government/force-majeure cause: Arts. 12–13 disposal, no fee",
+                  "#fdae61"),
     "not_idle": ("正常 Not idle", "#1a9641"),
     "n/a": ("无法判定 Cannot be judged (n/a)", "#969696"),
 }

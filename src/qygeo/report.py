@@ -257,6 +257,11 @@ def build_report(
         plots = plot_table(_stored_flags_aside(ds), as_of)
     if summary is None:
         summary = PlotSummary.of(plots, known)
+    from .idle import unrecognised_causes
+
+    causes = unrecognised_causes(plots)
+    if causes:
+        warnings.append(causes)
     if summary.unassigned_count:
         warnings.append(f"{summary.unassigned_count} plot(s) lie in no park: "
                         f"{', '.join(summary.unassigned_ids or [])}")

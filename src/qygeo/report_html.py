@@ -203,12 +203,12 @@ HTML_MAX_PLOTS = 2_000
 
 def listed_plots(plots: pd.DataFrame) -> pd.DataFrame:
     """The plots a park's section lists: at most :data:`HTML_MAX_PLOTS`, idle and
-    excluded ones first, otherwise in table order."""
+    Art. 8 idle ones first, otherwise in table order."""
     if len(plots) <= HTML_MAX_PLOTS:
         return plots
     if "idle_status" not in plots.columns:
         return plots.head(HTML_MAX_PLOTS)
-    rank = (plots["idle_status"].map({"idle": 0, "excluded": 1}).fillna(2)
+    rank = (plots["idle_status"].map({"idle": 0, "idle_art8": 1}).fillna(2)
             .to_numpy(dtype="int8"))
     return plots.iloc[rank.argsort(kind="stable")[:HTML_MAX_PLOTS]]  # stable: table order
 
@@ -321,7 +321,7 @@ def _park_section(report: Report, r: dict[str, Any]) -> str:
             parts.append("<h3>地块与闲置认定 / Plots and idle status (MLR Order No. 53)</h3>")
             if len(shown) < len(mine):
                 parts.append(f'<p class="note">{len(shown):,} of {len(mine):,} plots '
-                             f"listed, idle and excluded ones first; --format xlsx lists "
+                             f"listed, idle ones first; --format xlsx lists "
                              f"them all. 列出 {len(shown):,} / {len(mine):,} 块地。</p>")
             parts.append(html_table(shown, [k for k in PLOT_KEYS if k in shown.columns]))
             if ev is not None:
