@@ -208,15 +208,20 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         trends.default_targets())
     base_year = year if year is not None else as_of_year
     tt = trends.target_table(parks, indicators, targets_src, base_year=base_year)
-    found: dict[tuple[str, str], tuple[float, float]] = {}
+    # targets.csv is the one source of every target figure of the report: the park
+    # table's target, gaps and growth all come from this table.
+    found: dict[tuple[str, str], tuple[float, float, float]] = {}
     for key in zip(tt["park_id"], tt["target"], tt["gap"], tt["required_annual_growth"],
-                   strict=True):
-        found.setdefault(key[:2], (float(key[2]), float(key[3])))  # a park's first row
+                   tt["target_value"], strict=True):
+        found.setdefault(key[:2], (float(key[2]), float(key[3]), float(key[4])))  # first row
     for pid, cols in extra.items():
         for tid, prefix in ((INVESTMENT_TARGET, ""), (OUTPUT_TARGET, "output_")):
-            gap, growth = found.get((pid, tid), (math.nan, math.nan))
+            gap, growth, value = found.get((pid, tid), (math.nan, math.nan, math.nan))
             cols[f"{prefix}target_gap_yuan_per_km2"] = gap
             cols[f"{prefix}required_annual_growth"] = growth
+            if not prefix:
+                cols["target_intensity_yuan_per_km2"] = value
+                cols["intensity_target_gap_yuan_per_km2"] = gap
     areas = dict(zip(parks["park_id"], parks["area_km2"].astype(float), strict=True))
     tr = trends.trend_table(ds.park_stats, areas)
     idle_check = (check_stored_idle(plots, plots) if len(plots) and "idle_status" in plots

@@ -316,14 +316,10 @@ def build_report(
             "intensity_wan_per_mu": float(metrics.yuan_per_km2_to_wan_per_mu(intensity)),
             "reported_intensity_yuan_per_km2": reported,
             "intensity_difference_yuan_per_km2": intensity - reported,
-            "target_intensity_yuan_per_km2": metrics.TARGET_INVESTMENT_INTENSITY_YUAN_PER_KM2,
-            "intensity_target_gap_yuan_per_km2": float(metrics.target_gap(
-                intensity, metrics.TARGET_INVESTMENT_INTENSITY_YUAN_PER_KM2)),
+            # target, gaps: from attributes/targets.csv, by the evaluation (below)
             "output_yuan": output,
             "output_intensity_yuan_per_km2": out_int,
             "output_intensity_yi_per_km2": float(metrics.yuan_per_km2_to_yi_per_km2(out_int)),
-            "output_target_gap_yuan_per_km2": float(metrics.target_gap(
-                out_int, metrics.TARGET_OUTPUT_INTENSITY_YUAN_PER_KM2)),
             "tax_yuan": _num(park.get("tax_yuan")),
             "projects_signed": _num(park.get("projects_signed")),
             "projects_in_production": _num(park.get("projects_in_production")),
