@@ -58,9 +58,12 @@ def bundled_report():
 def test_json_has_the_evaluation_keys(bundled_report):
     data = {d["park_id"]: d for d in json.loads(render(bundled_report, "json"))}
     gf = data["guangfo"]
-    # guangfo's producing plots graded by hand-checkable defaults (see test_grading):
-    # GF-P-01 96.4 B, GF-P-02 81.2 B, GF-J-01 64.5 C, GF-P-06 35.1 D
-    assert gf["grade_counts"] == {"A": 0, "B": 2, "C": 1, "D": 1}
+    # guangfo's producing plots graded by hand-checkable defaults (see test_grading; the
+    # weights moved to tax 60 and output 40 in issue 13): GF-P-01 82.5 B, GF-P-02 65.2 C,
+    # GF-J-01 51.6 C, GF-P-06 22.5 D
+    assert gf["grade_counts"] == {"A": 0, "B": 1, "C": 2, "D": 1}
+    # Guangqing's entry thresholds are Guangqing's: none are checked in Guangfo
+    assert gf["entry_pass_count"] == 0 and gf["entry_fail_count"] == 0
     # the six Xiangxue/Bendi plots and GF-G-01 (government delay: idle, Art. 8), by the rule
     assert gf["idle_plot_count"] == 7
     assert gf["target_gap_yuan_per_km2"] == pytest.approx(5e9 - 2.8e8, rel=1e-4)
@@ -77,7 +80,7 @@ def test_csv_writes_grade_counts_as_json(bundled_report):
     import io
 
     rows = {r["park_id"]: r for r in csv.DictReader(io.StringIO(render(bundled_report, "csv")))}
-    assert json.loads(rows["guangfo"]["grade_counts"])["B"] == 2
+    assert json.loads(rows["guangfo"]["grade_counts"])["C"] == 2
 
 
 def test_html_is_written_and_reads_back(bundled_report, tmp_path):
@@ -127,7 +130,7 @@ def test_xlsx_has_one_sheet_per_table_and_reads_back(bundled_report, tmp_path):
 
     parks = {r["park_id"]: r for r in table("parks")}
     assert parks["guangfo"]["investment_yuan"] == pytest.approx(28e9)
-    assert json.loads(parks["guangfo"]["grade_counts"]) == {"A": 0, "B": 2, "C": 1, "D": 1}
+    assert json.loads(parks["guangfo"]["grade_counts"]) == {"A": 0, "B": 1, "C": 2, "D": 1}
     assert parks["guangfo"]["building_density"] is None  # n/a is an empty cell
     grading = {r["plot_id"]: r for r in table("grading")}
     assert grading["GF-P-01"]["grade"] == "B" and grading["GF-XX-01"]["grade"] == "n/a"
@@ -136,8 +139,8 @@ def test_xlsx_has_one_sheet_per_table_and_reads_back(bundled_report, tmp_path):
     ind = [r for r in table("indicators") if r["park_id"] == "guangfo"]
     assert {r["indicator"] for r in ind} >= {"land_built_up_rate", "building_density"}
     config = {(r["section"], r["key"]): r["value"] for r in table("config")}
-    assert config[("grading.weights", "tax_wan_per_mu")] == 50
-    assert config[("entry", "investment_wan_per_mu")] == 330
+    assert config[("grading.weights", "tax_wan_per_mu")] == 60
+    assert config[("entry.parks.guangqing", "investment_wan_per_mu")] == 330
     assert config[("report", "idle_as_of")] == "2025-06-01"
     targets = table("targets")
     assert any(r["target"].startswith("guangdong_dev_zone") and r["park_id"] == "guangqing"
@@ -183,7 +186,7 @@ def test_cli_bad_config_is_one_line(tiny_geodata, tmp_path):
     assert r.exit_code == 1 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == [
         f"qygeo: error: {cfg}: unknown setting 'grading.weights.tax' (known here: "
-        "investment_wan_per_mu, output_wan_per_mu, tax_wan_per_mu)"]
+        "investment_wan_per_mu, output_wan_per_mu, tax_wan_per_mu, value_added_wan_per_mu)"]
 
 
 def test_stored_idle_flag_is_checked_against_the_rule_not_used(tiny_geodata):
