@@ -48,7 +48,9 @@ class Evaluation:
     Attributes
     ----------
     indicators : pandas.DataFrame
-        Long: ``park_id, indicator, name_zh, name_en, value, unit, status, basis``.
+        Long: ``park_id, indicator, name_zh, name_en, value, guangdong_2019, unit,
+        status, basis`` (``guangdong_2019``: Guangdong's 2019 development-zone
+        figure from ``attributes/targets.csv``, NaN where none).
     grading : pandas.DataFrame
         One row per plot (:func:`qygeo.grading.grade_plots`). Given as a
         callable, the table is built on first access; its reason texts are
@@ -206,6 +208,10 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
                                                  "value", "unit", "status", "basis"])
     targets_src = ds.targets if getattr(ds, "targets", None) is not None else (
         trends.default_targets())
+    # Guangdong's 2019 development-zone evaluation beside each indicator it covers.
+    guangdong = ind_mod.guangdong_figures(targets_src)
+    indicators.insert(indicators.columns.get_loc("value") + 1, "guangdong_2019",
+                      [guangdong.get(k, math.nan) for k in indicators["indicator"]])
     base_year = year if year is not None else as_of_year
     tt = trends.target_table(parks, indicators, targets_src, base_year=base_year)
     # targets.csv is the one source of every target figure of the report: the park

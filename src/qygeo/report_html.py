@@ -307,7 +307,10 @@ def _park_section(report: Report, r: dict[str, Any]) -> str:
     if ev is not None:
         ind = ev.indicators[ev.indicators["park_id"] == pid]
         parts.append("<h3>开发区土地集约利用指标 / Development-zone indicators (TD/T 1029)</h3>")
-        parts.append(html_table(ind, ["name_zh", "name_en", "value", "unit", "status", "basis"]))
+        parts.append(html_table(ind, ["name_zh", "name_en", "value", "guangdong_2019", "unit",
+                                      "status", "basis"],
+                                {"guangdong_2019": "广东省开发区2019年评价 Guangdong 2019 "
+                                                   "(2018 data)"}))
         tt = ev.targets[ev.targets["park_id"] == pid]
         parts.append("<h3>目标与标杆 / Targets and benchmarks</h3>")
         parts.append(html_table(tt, ["target_name", "current", "target_value", "unit",
