@@ -71,6 +71,8 @@ def test_idle_plots_follow_the_rule(rep):
     assert rep.plots.set_index("plot_id").loc["B2", "idle_status"] == "idle_art8"
     assert row(rep, "alpha")["idle_plot_count"] == 1
     assert row(rep, "beta")["idle_plot_count"] == 2
+    assert row(rep, "beta")["idle_art8_plot_count"] == 1  # B2, counted apart as well
+    assert row(rep, "alpha")["idle_art8_plot_count"] == 0
     a1 = rep.plots.set_index("plot_id").loc["A1"]
     assert row(rep, "alpha")["idle_area_mu"] == pytest.approx(a1["area_mu"])
 

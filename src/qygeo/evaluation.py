@@ -192,6 +192,10 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         scores, counts = grading.result()
     graded = partial(grade_plots, source, config, reasons=False, values=scores)
     enterprises = partial(grade_enterprises, source, config, reasons=False)
+    # Idle plots with an Order No. 53 Art. 8 cause, counted apart (they are in the idle count).
+    art8 = (np.bincount(codes[(plots["idle_status"] == "idle_art8").to_numpy(bool, na_value=False)
+                              & (codes >= 0)], minlength=len(park_ids))
+            if len(plots) and "idle_status" in plots.columns else np.zeros(len(park_ids), int))
     ind_rows: list[dict[str, Any]] = []
     extra: dict[str, dict[str, Any]] = {}
     for pid, values, mine in zip(report_ids, indicator_sets, member_codes, strict=True):
@@ -203,6 +207,7 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         cols["graded_plot_count"] = int(sum(cols["grade_counts"].values()))
         cols["entry_pass_count"] = count["entry_pass"]
         cols["entry_fail_count"] = count["entry_fail"]
+        cols["idle_art8_plot_count"] = int(art8[mine].sum()) if mine else 0
         extra[pid] = cols
     indicators = pd.DataFrame(ind_rows, columns=["park_id", "indicator", "name_zh", "name_en",
                                                  "value", "unit", "status", "basis"])

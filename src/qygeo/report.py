@@ -89,6 +89,8 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("plot_area_mu", "地块面积", "Plot area", "亩 mu"),
     ("plot_investment_yuan", "地块已投资额", "Invested on plots", "元 yuan"),
     ("idle_plot_count", "闲置地块数", "Idle plots", ""),
+    ("idle_art8_plot_count", "其中政府/不可抗力原因", "of which government/force-majeure "
+     "cause: Arts. 12–13 disposal, no fee", ""),
     ("idle_area_mu", "闲置面积", "Idle area", "亩 mu"),
     ("idle_share", "闲置占比", "Idle share of plot area", ""),
     ("target_gap_yuan_per_km2", "投资强度距2027目标", "Investment intensity gap to 2027 target",
