@@ -153,7 +153,7 @@ def test_two_threads_give_what_one_gives(monkeypatch, drop):
         "building_footprint_m2": np.where(rng.random(n) < 0.1, NAN, rng.uniform(0, 3e4, n)),
         "invested_yuan": rng.uniform(0, 1e9, n),
         "tax_yuan": np.where(rng.random(n) < 0.3, NAN, rng.uniform(0, 1e7, n)),
-        "idle_status": rng.choice(["idle", "not_idle", "n/a", "excluded"], n),
+        "idle_status": rng.choice(["idle", "not_idle", "n/a", "idle_art8"], n),
         "idle_disposed_on": pd.to_datetime(np.where(rng.random(n) < 0.1, "2024-05-01", None)),
     })
     if drop:

@@ -81,7 +81,7 @@ CAUSE_NAMES = ("", "government", "force_majeure", "holder", "unrecognised")
 _NO_CAUSE = r"^(|none|no|n/a|na|-|无|否|没有)$"
 _HOLDER = (r"非政府|非不可抗力|not (the )?government|non-government|no government|"
            r"not force majeure|企业|自身|用地单位|使用权人|资金|holder|enterprise|company|"
-           r"developer|own cause|funding|financ")
+           r"developer|own cause|funding|financ|贷款|融资|loan")
 _GOVERNMENT = (r"^gov$|govern|政府|有关部门|交地|交付土地|土地交付|未按.*交付|"
                r"规划.*(修改|调整|变更|修编)|(修改|调整|变更).*规划|planning|plan change|"
                r"zoning|land (was )?not (been )?delivered|delivery|not delivered|"
