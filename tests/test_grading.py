@@ -198,3 +198,13 @@ def test_bad_percentile_settings(tmp_path):
     cfg.write_text("[grading.percentiles]\nA = 80\nB = 70\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="0 < A ≤ B ≤ C ≤ 100"):
         load_config(cfg)
+
+
+def test_percentile_classes_rank_enterprises_among_all(tmp_path):
+    config = _percentile_config(tmp_path, min_ranked=3)
+    # one enterprise per plot, each plot in a park of its own: by park none could be ranked
+    plots = PLOTS.assign(park_id=["p1", "p2", "p3", "p4", "p5", "p6"])
+    ent = grade_enterprises(plots, config).set_index("enterprise")
+    # graded: E0 (P1, 100), E1 (P3+P4, 30), E2 (P2, 70), E6 (P6, 99.8): shares above
+    # 0, 75, 50, 25 % → A, C, B, B
+    assert [ent.loc[e, "grade"] for e in ("E0", "E6", "E2", "E1")] == ["A", "B", "B", "C"]

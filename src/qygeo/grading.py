@@ -230,7 +230,8 @@ def entry_codes(scored: pd.DataFrame | dict[str, np.ndarray],
     return (np.int8(1) + unknown.view(np.int8)) * ~fails
 
 
-def score_values(table: pd.DataFrame, config: GradingConfig) -> dict[str, np.ndarray]:
+def score_values(table: pd.DataFrame, config: GradingConfig, *,
+                 rank_by_park: bool = True) -> dict[str, np.ndarray]:
     """The numbers of :func:`score_table`, without the table.
 
     Parameters
@@ -246,7 +247,8 @@ def score_values(table: pd.DataFrame, config: GradingConfig) -> dict[str, np.nda
         ``score``, ``entry_investment_wan_per_mu`` and the park's entry
         thresholds :data:`ENTRY_MIN_COLUMNS` (万元/亩): float64 arrays in the
         table's row order; ``grade_code``, each row's class
-        (:func:`class_codes`, ranked within ``park_id`` when by percentile).
+        (:func:`class_codes`, ranked within ``park_id`` when by percentile and
+        *rank_by_park*, else among all rows).
     """
     import pandas as pd
 
@@ -269,14 +271,15 @@ def score_values(table: pd.DataFrame, config: GradingConfig) -> dict[str, np.nda
     park = table["park_id"] if "park_id" in table.columns else None
     values.update(entry_thresholds(park if park is not None else [None] * n, config))
     groups = None
-    if config.method == "percentile" and park is not None:
+    if config.method == "percentile" and park is not None and rank_by_park:
         groups = pd.factorize(park)[0]  # rows of no park: a group of their own (−1)
     values["grade_code"] = class_codes(score, config, groups)
     return values
 
 
 def score_table(table: pd.DataFrame, config: GradingConfig, *, reasons: bool = True,
-                values: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+                values: dict[str, np.ndarray] | None = None,
+                rank_by_park: bool = True) -> pd.DataFrame:
     """Per-mu values, score, grade and entry checks for rows holding yuan amounts.
 
     Parameters
@@ -294,6 +297,8 @@ def score_table(table: pd.DataFrame, config: GradingConfig, *, reasons: bool = T
     values : dict, optional
         :func:`score_values` of *table* and *config*, if already computed; the
         table takes its arrays (no copy).
+    rank_by_park : bool, default True
+        Percentile classes ranked within each ``park_id`` (else among all rows).
 
     Returns
     -------
@@ -303,7 +308,8 @@ def score_table(table: pd.DataFrame, config: GradingConfig, *, reasons: bool = T
     import pandas as pd
 
     n = len(table)
-    values = score_values(table, config) if values is None else values
+    values = (score_values(table, config, rank_by_park=rank_by_park) if values is None
+              else values)
     cols: dict[str, object] = {k: values[k] for k in ("area_mu", *GRADING_INDICATORS, "score")}
     # The labels' own array taken by code: the column type a list of labels would get.
     cols["grade"] = (pd.Series(list(GRADE_LABELS)).array.take(values["grade_code"])
@@ -552,7 +558,8 @@ def grade_enterprises(plots: pd.DataFrame, config: GradingConfig, *,
         uniform = np.minimum.reduceat(pcodes, first) == np.maximum.reduceat(pcodes, first)
         agg["park_id"] = np.where(uniform, plots["park_id"].to_numpy(dtype=object)[rows[first]],
                                   None)
-    scored = score_table(agg, config, reasons=reasons)
+    # Percentile classes rank enterprises among all enterprises (they may span parks).
+    scored = score_table(agg, config, reasons=reasons, rank_by_park=False)
     out = pd.concat([agg[["enterprise", "plot_count", "plot_ids"]], scored], axis=1)
     out.attrs = dict(scored.attrs)
     return out
