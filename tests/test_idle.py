@@ -98,6 +98,7 @@ def test_started_and_not_suspended_is_not_idle_even_if_underdeveloped():
     ("规划调整", "government"), ("因文物保护无法动工", "government"),
     ("Land not delivered on time by the government", "government"),
     ("urban planning revised", "government"), ("military control", "government"),
+    ("规划审批未完成", "government"), ("archaeological finds on site", "government"),
     ("不可抗力", "force majeure"), ("自然灾害（洪水）", "force majeure"),
     ("Natural disaster", "force majeure"), ("Force Majeure", "force majeure")])
 def test_art8_delay_is_still_idle_without_fee_or_recovery(cause, kind):
@@ -118,6 +119,13 @@ def test_holder_or_no_cause_is_plain_idle_without_warning(cause):
             delay_cause=cause, land_price_yuan=1e7)
     assert r["idle_status"] == "idle" and r["idle_fee_yuan"] == pytest.approx(2e6)
     assert unrecognised_causes(pd.DataFrame({"plot_id": ["p"], "delay_cause": [cause]})) is None
+
+
+@pytest.mark.parametrize("cause", ["equipment delivery delayed", "洪总资金问题",
+                                   "poor planning by the company", "see attached letter"])
+def test_wording_that_only_resembles_art8_is_not_taken_for_it(cause):
+    # a supplier's delivery, a person surnamed 洪, the holder's own planning: no Art. 8 cause
+    assert not art8_delay(pd.Series([cause])).any()
 
 
 def test_unrecognised_cause_is_warned_and_judged_as_no_cause():

@@ -83,12 +83,15 @@ _HOLDER = (r"非政府|非不可抗力|not (the )?government|non-government|no g
            r"not force majeure|企业|自身|用地单位|使用权人|资金|holder|enterprise|company|"
            r"developer|own cause|funding|financ|贷款|融资|loan")
 _GOVERNMENT = (r"^gov$|govern|政府|有关部门|交地|交付土地|土地交付|未按.*交付|"
-               r"规划.*(修改|调整|变更|修编)|(修改|调整|变更).*规划|planning|plan change|"
-               r"zoning|land (was )?not (been )?delivered|delivery|not delivered|"
-               r"国家.*政策|政策.*(调整|变化|出台)|policy|信访|群众|petition|"
-               r"军事|military|文物|考古|heritage|cultural relic|archaeolog|审批|approval|"
-               r"拆迁|征地|relocation|expropriation")
-_FORCE_MAJEURE = (r"force.?majeure|不可抗力|自然灾害|natural disaster|地震|earthquake|洪|"
+               r"规划.*(修改|调整|变更|修编|审批|未批)|(修改|调整|变更).*规划|"
+               r"planning (change|revision|revised|adjust|approval|permit)|"
+               r"plan(ning)? (was |were )?(changed|revised|adjusted|not approved)|zoning|"
+               r"land (was |has |had )?(not |never )?(been )?delivered|land delivery|"
+               r"deliver(y|ed|ing)? (of )?(the )?land|"
+               r"国家.*政策|政策.*(调整|变化|出台)|state policy|policy change|"
+               r"信访|petition|军事|military|文物|考古|heritage|cultural relic|archaeolog|"
+               r"拆迁|征地|relocation of residents|expropriation")
+_FORCE_MAJEURE = (r"force.?majeure|不可抗力|自然灾害|natural disaster|地震|earthquake|洪水|洪涝|"
                   r"flood|台风|typhoon|泥石流|landslide|山体滑坡|滑坡")
 
 
