@@ -276,7 +276,7 @@ def folium_page(gdf) -> str:  # type: ignore[no-untyped-def]
     """Plain folium: one GeoJson layer with a style function (the reference)."""
     import folium
 
-    colours = {"idle": "#d7301f", "excluded": "#fdae61", "not_idle": "#1a9850", "n/a": "#999999"}
+    colours = {"idle": "#d7301f", "idle_art8": "#fdae61", "not_idle": "#1a9850", "n/a": "#999999"}
     b = gdf.total_bounds
     m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=13, tiles=None)
     folium.GeoJson(gdf[["plot_id", "idle_status", "geometry"]],

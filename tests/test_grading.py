@@ -1,7 +1,8 @@
 """亩均 grading and entry thresholds on a small table worked out by hand.
 
-Default configuration: weights tax 50, output 30, investment 20; benchmarks
-33, 1000, 330 万元/亩; cap 1.5; cut-offs A ≥ 100, B ≥ 70, C ≥ 40, else D.
+Default configuration: weights tax 60, output 40 (investment 0: an entry criterion,
+not a performance indicator); benchmarks 33, 1000 万元/亩; cap 1.5; cut-offs A ≥ 100,
+B ≥ 70, C ≥ 40, else D; entry thresholds 330 / 1000 / 33 万元/亩 for Guangqing only.
 1 万元 = 1e4 yuan, so X yuan on M mu is X / 1e4 / M 万元/亩.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,7 +22,7 @@ NAN = math.nan
 
 PLOTS = pd.DataFrame({
     "plot_id": ["P1", "P2", "P3", "P4", "P5", "P6"],
-    "park_id": ["x"] * 6,
+    "park_id": ["guangqing"] * 6,
     "enterprise": ["E0", "E2", "E1", "E1", "E5", "E6"],
     "area_mu": [10.0, 20.0, 10.0, 10.0, 10.0, 10.0],
     "tax_yuan": [3.3e6, 3.3e6, 0.66e6, 1.32e6, NAN, 3.29e6],
@@ -36,14 +38,14 @@ def graded():
 
 
 def test_scores_and_grades_worked_by_hand(graded):
-    # P1: 33/33×50 + 1000/1000×30 + 330/330×20 = 50 + 30 + 20 = 100 → A (A's cut-off exactly)
-    # P2: tax 330万/20 mu = 16.5 → 0.5×50 = 25; output 20000万/20 = 1000 → 30;
-    #     investment 13200万/20 = 660 → ratio 2, capped at 1.5 → 30; total 85 → B
-    # P3: 6.6/33×50 = 10; 200/1000×30 = 6; 165/330×20 = 10; total 26 → D
-    # P4: 13.2/33×50 = 20; 400/1000×30 = 12; 264/330×20 = 16; total 48 → C
-    # P6: 32.9/33×50 = 49.848…; + 30 + 20 = 99.848… → B (just under A)
-    expected = {"P1": (100.0, "A"), "P2": (85.0, "B"), "P3": (26.0, "D"), "P4": (48.0, "C"),
-                "P6": (99.84848, "B")}
+    # (weights moved to tax and output: the issue-13 defaults; investment no longer scores)
+    # P1: 33/33×60 + 1000/1000×40 = 100 → A (A's cut-off exactly)
+    # P2: tax 330万/20 mu = 16.5 → 0.5×60 = 30; output 20000万/20 = 1000 → 40; 70 → B (exactly)
+    # P3: 6.6/33×60 = 12; 200/1000×40 = 8; total 20 → D
+    # P4: 13.2/33×60 = 24; 400/1000×40 = 16; total 40 → C (exactly)
+    # P6: 32.9/33×60 = 59.818…; + 40 = 99.818… → B (just under A)
+    expected = {"P1": (100.0, "A"), "P2": (70.0, "B"), "P3": (20.0, "D"), "P4": (40.0, "C"),
+                "P6": (99.81818, "B")}
     for pid, (score, grade) in expected.items():
         assert graded.loc[pid, "score"] == pytest.approx(score, abs=1e-4), pid
         assert graded.loc[pid, "grade"] == grade, pid
@@ -72,10 +74,10 @@ def test_entry_thresholds_checked_per_plot(graded):
 
 def test_enterprise_grade_sums_its_plots():
     ent = grade_enterprises(PLOTS, load_config()).set_index("enterprise")
-    # E1 = P3 + P4: 20 mu, tax 198万 → 9.9 → 0.3×50 = 15; output 6000万 → 300 → 0.3×30 = 9;
-    # investment 4290万 → 214.5 → 0.65×20 = 13; total 37 → D
+    # E1 = P3 + P4: 20 mu, tax 198万 → 9.9 → 0.3×60 = 18; output 6000万 → 300 → 0.3×40 = 12;
+    # total 30 → D
     assert ent.loc["E1", "plot_count"] == 2
-    assert ent.loc["E1", "score"] == pytest.approx(37.0)
+    assert ent.loc["E1", "score"] == pytest.approx(30.0)
     assert ent.loc["E1", "grade"] == "D"
 
 
@@ -113,3 +115,96 @@ def test_bad_config_is_one_clear_error(tmp_path, text, needle):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_entry_thresholds_are_guangqings_only_by_default():
+    plots = PLOTS.assign(park_id=["guangfo"] * 6)
+    g = grade_plots(plots, load_config()).set_index("plot_id")
+    # P6 fails Guangqing's tax threshold, but in Guangfo there is none to fail.
+    assert g.loc["P6", "entry_pass"] is None and g.loc["P3", "entry_pass"] is None
+    assert g.loc["P6", "entry_reason"] == "no entry thresholds for this park"
+    assert math.isnan(g.loc["P6", "entry_tax_min_wan_per_mu"])
+    guangqing = grade_plots(PLOTS, load_config()).set_index("plot_id")
+    assert guangqing.loc["P6", "entry_tax_min_wan_per_mu"] == 33.0
+
+
+def test_a_park_gets_its_own_thresholds_from_the_config(tmp_path):
+    cfg = tmp_path / "g.toml"
+    cfg.write_text("[entry.parks.guangfo]\nname = 'Guangfo test'\nsource = 'test'\n"
+                   "investment_wan_per_mu = 100\noutput_wan_per_mu = 100\n"
+                   "tax_wan_per_mu = 10\n", encoding="utf-8")
+    config = load_config(cfg)
+    assert set(config.entry["parks"]) == {"guangqing", "guangfo"}
+    mixed = PLOTS.assign(park_id=["guangfo", "guangfo", "guangfo", "guangqing", "x", "x"])
+    g = grade_plots(mixed, config).set_index("plot_id")
+    # P3 in Guangfo: tax 6.6 < 10 fails Guangfo's own threshold
+    assert "tax per mu 6.6 < 10" in g.loc["P3", "entry_reason"]
+    assert g.loc["P2", "entry_pass"] is True  # 16.5 ≥ 10, 1000 ≥ 100, 660 ≥ 100
+    # P4 in Guangqing: 13.2 < 33 fails Guangqing's
+    assert "tax per mu 13.2 < 33" in g.loc["P4", "entry_reason"]
+    assert g.loc["P6", "entry_pass"] is None  # park x: none
+    assert {"section": "entry.parks.guangfo", "key": "tax_wan_per_mu", "value": 10.0,
+            "unit": "万元/亩"} in config.as_rows()
+
+
+def _percentile_config(tmp_path, min_ranked=1):
+    cfg = tmp_path / "p.toml"
+    cfg.write_text(f"[grading]\nmethod = 'percentile'\npercentile_min_ranked = {min_ranked}\n",
+                   encoding="utf-8")
+    return load_config(cfg)
+
+
+def test_percentile_classes_with_ties(tmp_path):
+    from qygeo.grading import percentile_codes
+
+    config = _percentile_config(tmp_path)
+    # 20 scores 20, 19, …, 1: share ranked above 0 %, 5 %, …, 95 %
+    scores = np.arange(20, 0, -1, dtype=float)
+    labels = np.array(["n/a", "A", "B", "C", "D"])[percentile_codes(scores, None, config)]
+    # top 25 % (shares 0–20 %: 5 plots) A, below 70 % B (9), below 95 % C (5), bottom 5 % D (1)
+    assert list(labels) == ["A"] * 5 + ["B"] * 9 + ["C"] * 5 + ["D"]
+    # ties share the better class: the 5th and 6th plots tied
+    tied = scores.copy()
+    tied[5] = tied[4]
+    labels = np.array(["n/a", "A", "B", "C", "D"])[percentile_codes(tied, None, config)]
+    assert list(labels[:7]) == ["A"] * 6 + ["B"]
+    # all equal: nobody ranked above anyone, all A
+    same = percentile_codes(np.full(8, 3.0), None, config)
+    assert set(same.tolist()) == {1}
+
+
+def test_percentile_classes_per_park_and_tiny_parks(tmp_path):
+    config = _percentile_config(tmp_path, min_ranked=3)
+    plots = PLOTS.assign(park_id=["big", "big", "big", "big", "small", "small"])
+    g = grade_plots(plots, config).set_index("plot_id")
+    # big: P1 100, P2 70, P4 40, P3 20 → shares above 0, 25, 50, 75 % → A, B, B, C
+    assert [g.loc[p, "grade"] for p in ("P1", "P2", "P4", "P3")] == ["A", "B", "B", "C"]
+    # small: P6 graded alone (P5 lacks tax): fewer than 3 graded plots, no class
+    assert g.loc["P6", "grade"] == "n/a" and g.loc["P6", "score"] == pytest.approx(99.81818)
+    assert "fewer than 3 graded plots in the park" in g.loc["P6", "grade_reason"]
+    # the counts the report shows follow the same classes
+    from qygeo.grading import outcome_counts, score_values
+    codes = pd.factorize(plots["park_id"])[0]
+    counts = outcome_counts(score_values(plots, config), config, codes, 2)
+    assert counts[0, 1:5].tolist() == [1, 2, 1, 0]  # big: A, B, C, D
+    assert counts[1, 0] == 2  # small: both n/a
+
+
+def test_bad_percentile_settings(tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[grading]\nmethod = 'rank'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="grading.method"):
+        load_config(cfg)
+    cfg.write_text("[grading.percentiles]\nA = 80\nB = 70\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="0 < A ≤ B ≤ C ≤ 100"):
+        load_config(cfg)
+
+
+def test_percentile_classes_rank_enterprises_among_all(tmp_path):
+    config = _percentile_config(tmp_path, min_ranked=3)
+    # one enterprise per plot, each plot in a park of its own: by park none could be ranked
+    plots = PLOTS.assign(park_id=["p1", "p2", "p3", "p4", "p5", "p6"])
+    ent = grade_enterprises(plots, config).set_index("enterprise")
+    # graded: E0 (P1, 100), E1 (P3+P4, 30), E2 (P2, 70), E6 (P6, 99.8): shares above
+    # 0, 75, 50, 25 % → A, C, B, B
+    assert [ent.loc[e, "grade"] for e in ("E0", "E6", "E2", "E1")] == ["A", "B", "B", "C"]

@@ -54,20 +54,30 @@ def reference_scores(table: pd.DataFrame, config) -> pd.DataFrame:
                 f"{k} {per_mu[k]:.1f}/{config.benchmarks[k]:g}×{config.weights[k]:g}"
                 for k in weighted)
         entry_inv = float(metrics.wan_yuan_per_mu(float(r.get(basis_col, math.nan)), area))
-        checks = [("entry_investment_ok", entry_inv, e["investment_wan_per_mu"],
+        # The plot's park's own thresholds; none (NaN) for a park without them.
+        t = e["parks"].get(r.get("park_id"), {})
+        lim = {k: float(t.get(k, math.nan))
+               for k in ("investment_wan_per_mu", "output_wan_per_mu", "tax_wan_per_mu")}
+        checks = [("entry_investment_ok", entry_inv, lim["investment_wan_per_mu"],
                    f"{basis_col} per mu"),
-                  ("entry_output_ok", per_mu["output_wan_per_mu"], e["output_wan_per_mu"],
+                  ("entry_output_ok", per_mu["output_wan_per_mu"], lim["output_wan_per_mu"],
                    "output per mu"),
-                  ("entry_tax_ok", per_mu["tax_wan_per_mu"], e["tax_wan_per_mu"], "tax per mu")]
-        oks = {c: None if math.isnan(v) else bool(v >= t) for c, v, t, _l in checks}
+                  ("entry_tax_ok", per_mu["tax_wan_per_mu"], lim["tax_wan_per_mu"],
+                   "tax per mu")]
+        oks = {c: None if math.isnan(v) or math.isnan(t) else bool(v >= t)
+               for c, v, t, _l in checks}
         fails = [f"{lab} {v:.1f} < {t:g}" for c, v, t, lab in checks if oks[c] is False]
         unknown = [lab for c, _v, _t, lab in checks if oks[c] is None]
         passed = False if fails else (None if unknown else True)
         entry_reason = ("below entry threshold: " + "; ".join(fails) if fails else
+                        "no entry thresholds for this park" if not t else
                         "unknown: " + ", ".join(unknown) if unknown else
                         "meets every entry threshold")
         rows.append({"area_mu": area, **per_mu, "score": score, "grade": grade,
                      "grade_reason": reason, "entry_investment_wan_per_mu": entry_inv,
+                     "entry_investment_min_wan_per_mu": lim["investment_wan_per_mu"],
+                     "entry_output_min_wan_per_mu": lim["output_wan_per_mu"],
+                     "entry_tax_min_wan_per_mu": lim["tax_wan_per_mu"],
                      **oks, "entry_pass": passed, "entry_reason": entry_reason})
     return pd.DataFrame(rows, columns=GRADE_COLUMNS, index=table.index)
 
@@ -84,6 +94,8 @@ def reference_enterprises(plots: pd.DataFrame, config) -> pd.DataFrame:
                   "agreed_investment_yuan"]:
             v = pd.to_numeric(grp[c], errors="coerce")
             row[c] = float(v.sum()) if v.notna().all() else np.nan
+        parks = set(grp["park_id"].tolist())
+        row["park_id"] = parks.pop() if len(parks) == 1 else None  # one park: its thresholds
         rows.append(row)
     agg = pd.DataFrame(rows)
     return pd.concat([agg[["enterprise", "plot_count", "plot_ids"]],
@@ -112,7 +124,7 @@ def edge_table(n: int = 600, seed: int = 7) -> pd.DataFrame:
     names += [None, "", "  ", "Zeta", "alpha", "阿尔法"] * ((n - len(names)) // 6 + 1)
     table = pd.DataFrame({
         "plot_id": [f"P{i:04d}" for i in range(n)],
-        "park_id": rng.choice(["a", "b", None], n),
+        "park_id": rng.choice(["guangqing", "b", None], n),
         "enterprise": rng.permutation(np.array(names[:n], dtype=object)),
         "area_mu": area,
         "tax_yuan": amounts(), "output_yuan": amounts(),

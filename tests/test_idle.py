@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qygeo.idle import add_years, classify_idle, excluded_delay
+from qygeo.idle import add_years, art8_delay, classify_idle, unrecognised_causes
 
 AREA = 30000.0  # m²
 
@@ -20,37 +20,61 @@ def one(as_of, **cols):
     return classify_idle(df, as_of, [AREA]).iloc[0]
 
 
-def test_not_started_is_idle_only_after_one_full_year():
+def test_not_started_is_idle_from_the_day_after_the_anniversary():
+    # Civil Code Arts. 201–202: the start day is not counted, the year ends with
+    # 2024-03-01 at 24:00, so the plot is idle from 2024-03-02 (the rule changed:
+    # it used to flag the anniversary itself).
     kw = dict(agreed_start_date="2023-03-01", actual_start_date=None)
-    assert not one("2024-02-29", **kw)["idle"]  # 365 days later (2024 is leap): not yet
-    assert one("2024-03-01", **kw)["idle"]
-    assert not one("2024-02-28", **kw)["idle"]  # 364 days
-    r = one("2024-03-02", **kw)  # 366 days
-    assert r["idle"] and r["idle_days"] == 1
+    assert not one("2024-02-29", **kw)["idle"]  # day before the anniversary
+    assert not one("2024-03-01", **kw)["idle"]  # the anniversary: the year's last day
+    r = one("2024-03-02", **kw)  # day after
+    assert r["idle"] and r["idle_days"] == 0
+    assert r["idle_since"] == pd.Timestamp("2024-03-02")
     assert "agreed start 2023-03-01" in r["idle_reason"]
+    assert one("2024-03-03", **kw)["idle_days"] == 1
+
+
+def test_leap_day_start_ends_with_28_february():
+    # Art. 202: no corresponding day (2025-02-29) → the month's last day ends the year.
+    kw = dict(agreed_start_date="2024-02-29", actual_start_date=None)
+    assert not one("2025-02-27", **kw)["idle"]
+    assert not one("2025-02-28", **kw)["idle"]
+    r = one("2025-03-01", **kw)
+    assert r["idle"] and r["idle_since"] == pd.Timestamp("2025-03-01")
+    # two full years end with 2026-02-28: recovery from 2026-03-01
+    kw["land_price_yuan"] = 1e6
+    assert one("2026-02-28", **kw)["idle_consequence"] == "fee"
+    assert one("2026-03-01", **kw)["idle_consequence"] == "recovery"
 
 
 def test_fee_after_one_year_recovery_after_two():
     kw = dict(agreed_start_date="2020-01-01", actual_start_date=None, land_price_yuan=1e7)
     r = one("2021-06-01", **kw)
     assert r["idle_consequence"] == "fee" and r["idle_fee_yuan"] == pytest.approx(2e6)
-    assert one("2022-01-01", **kw)["idle_consequence"] == "recovery"
+    assert one("2022-01-01", **kw)["idle_consequence"] == "fee"  # two years end today
+    assert one("2022-01-02", **kw)["idle_consequence"] == "recovery"
 
 
 def test_started_exactly_one_third_developed_is_not_idle():
     kw = dict(agreed_start_date="2020-01-01", actual_start_date="2020-02-01",
               suspended_since="2021-01-01", agreed_investment_yuan=100.0, invested_yuan=50.0)
-    assert not one("2023-01-01", developed_area_m2=AREA / 3, **kw)["idle"]
-    assert one("2023-01-01", developed_area_m2=AREA / 3 - 1, **kw)["idle"]
+    r = one("2023-01-01", developed_area_m2=AREA / 3, **kw)
+    assert not r["idle"] and r["idle_reason"] == ""
+    r = one("2023-01-01", developed_area_m2=AREA / 3 - 1, **kw)
+    assert r["idle"] and "33.3% of the area developed (less than one third)" in r["idle_reason"]
 
 
 def test_invested_share_boundary_is_25_percent():
     kw = dict(agreed_start_date="2020-01-01", actual_start_date="2020-02-01",
               suspended_since="2021-01-01", agreed_investment_yuan=1000.0,
               developed_area_m2=AREA)
-    assert not one("2023-01-01", invested_yuan=250.0, **kw)["idle"]
+    r = one("2023-01-01", invested_yuan=250.0, **kw)
+    assert not r["idle"] and "less than" not in r["idle_reason"]
     r = one("2023-01-01", invested_yuan=249.0, **kw)
-    assert r["idle"] and "25%" in r["idle_reason"]
+    assert r["idle"] and "24.9% of the investment made (less than 25%)" in r["idle_reason"]
+    # 24.99 % must not print as 25.0 %: as many decimals as keep the comparison true
+    r = one("2023-01-01", invested_yuan=249.9, **kw)
+    assert "24.99% of the investment made (less than 25%)" in r["idle_reason"]
 
 
 def test_started_and_suspended_less_than_a_year_is_not_idle():
@@ -58,7 +82,8 @@ def test_started_and_suspended_less_than_a_year_is_not_idle():
               suspended_since="2022-06-01", agreed_investment_yuan=1000.0, invested_yuan=10.0,
               developed_area_m2=0.0)
     assert not one("2023-05-31", **kw)["idle"]
-    assert one("2023-06-01", **kw)["idle"]
+    assert not one("2023-06-01", **kw)["idle"]  # one-year suspension ends with this day
+    assert one("2023-06-02", **kw)["idle"]
 
 
 def test_started_and_not_suspended_is_not_idle_even_if_underdeveloped():
@@ -67,12 +92,51 @@ def test_started_and_not_suspended_is_not_idle_even_if_underdeveloped():
     assert r["idle_status"] == "not_idle"
 
 
-@pytest.mark.parametrize("cause", ["government", "force_majeure"])
-def test_government_or_force_majeure_delay_is_excluded(cause):
+@pytest.mark.parametrize("cause, kind", [
+    ("government", "government"), ("force_majeure", "force majeure"),
+    ("政府原因", "government"), ("政府未按期交地", "government"),
+    ("规划调整", "government"), ("因文物保护无法动工", "government"),
+    ("Land not delivered on time by the government", "government"),
+    ("urban planning revised", "government"), ("military control", "government"),
+    ("规划审批未完成", "government"), ("archaeological finds on site", "government"),
+    ("不可抗力", "force majeure"), ("自然灾害（洪水）", "force majeure"),
+    ("Natural disaster", "force majeure"), ("Force Majeure", "force majeure")])
+def test_art8_delay_is_still_idle_without_fee_or_recovery(cause, kind):
+    # Order No. 53 Art. 8 (behaviour changed: such plots used to be "excluded" and
+    # not idle): idle land all the same, disposed of under Arts. 12–13.
     r = one("2025-01-01", agreed_start_date="2020-01-01", actual_start_date=None,
-            delay_cause=cause)
-    assert r["idle_status"] == "excluded" and not r["idle"]
-    assert cause in r["idle_reason"]
+            delay_cause=cause, land_price_yuan=1e7)
+    assert r["idle_status"] == "idle_art8" and r["idle"]
+    assert r["idle_consequence"] == "arts_12_13_disposal"  # not "recovery", five years on
+    assert np.isnan(r["idle_fee_yuan"])
+    assert f"delay caused by {kind} (Order No. 53 Art. 8)" in r["idle_reason"]
+
+
+@pytest.mark.parametrize("cause", ["企业资金不足", "非政府原因", "holder's funding",
+                                   "银行贷款未到位", "", None])
+def test_holder_or_no_cause_is_plain_idle_without_warning(cause):
+    r = one("2025-01-01", agreed_start_date="2020-01-01", actual_start_date=None,
+            delay_cause=cause, land_price_yuan=1e7)
+    assert r["idle_status"] == "idle" and r["idle_fee_yuan"] == pytest.approx(2e6)
+    assert unrecognised_causes(pd.DataFrame({"plot_id": ["p"], "delay_cause": [cause]})) is None
+
+
+@pytest.mark.parametrize("cause", ["equipment delivery delayed", "洪总资金问题",
+                                   "poor planning by the company", "see attached letter"])
+def test_wording_that_only_resembles_art8_is_not_taken_for_it(cause):
+    # a supplier's delivery, a person surnamed 洪, the holder's own planning: no Art. 8 cause
+    assert not art8_delay(pd.Series([cause])).any()
+
+
+def test_unrecognised_cause_is_warned_and_judged_as_no_cause():
+    df = pd.DataFrame({"plot_id": ["p1", "p2"], "agreed_start_date": ["2020-01-01"] * 2,
+                       "delay_cause": ["see attached letter", "政府原因"]})
+    out = classify_idle(df, "2025-01-01", [AREA, AREA])
+    assert list(out["idle_status"]) == ["idle", "idle_art8"]
+    msg = unrecognised_causes(df)
+    assert msg.startswith("1 plot(s)") and "p1 ('see attached letter')" in msg
+    assert "no cause" in msg
+    assert "p2" not in msg
 
 
 def test_missing_columns_give_n_a_not_a_guess():
@@ -105,12 +169,12 @@ def test_stored_flag_is_checked_not_used():
                        "is_idle": [None] * 4,
                        "idle_flag": ["否", "是", "yes", "maybe"]})
     res = classify_idle(df, "2023-01-01", [AREA] * 4)
-    # the rule: a idle (not started 3 years on), b not idle (started), c excluded, d idle
-    assert list(res["idle_status"]) == ["idle", "not_idle", "excluded", "idle"]
+    # the rule: a idle (not started 3 years on), b not idle (started), c idle (Art. 8), d idle
+    assert list(res["idle_status"]) == ["idle", "not_idle", "idle_art8", "idle"]
     check = check_stored_idle(df, res).set_index("plot_id")
     assert check.loc["a", "problem"] == "stored as not idle, but the rule says idle"
     assert check.loc["b", "problem"] == "stored as idle, but the rule says not_idle"
-    assert check.loc["c", "problem"] == "stored as idle, but the rule says excluded"
+    assert "c" not in check.index  # stored idle, and idle by Art. 8: they agree
     assert "not a yes/no flag" in check.loc["d", "problem"]
     assert set(check["stored_column"]) == {"idle_flag"}  # the empty is_idle is passed over
 
@@ -126,11 +190,11 @@ def test_add_years_counts_calendar_years_like_pandas_dateoffset(dates, years):
     np.testing.assert_array_equal(add_years(arr, years).astype("M8[ns]"), expected)
 
 
-def test_excluded_delay_reads_arrow_and_pandas_text_alike():
+def test_art8_delay_reads_arrow_and_pandas_text_alike():
     import pyarrow as pa
 
-    values = [" Government", "force_majeure ", "bank", None, "", "FORCE_MAJEURE"]
-    expected = [True, True, False, False, False, True]
-    assert excluded_delay(pa.array(values)).tolist() == expected
-    assert excluded_delay(pd.Series(values, dtype=object)).tolist() == expected
-    assert excluded_delay(pd.Series(values, dtype="str")).tolist() == expected
+    values = [" Government", "force_majeure ", "bank", None, "", "FORCE_MAJEURE", "自然灾害"]
+    expected = [True, True, False, False, False, True, True]
+    assert art8_delay(pa.array(values)).tolist() == expected
+    assert art8_delay(pd.Series(values, dtype=object)).tolist() == expected
+    assert art8_delay(pd.Series(values, dtype="str")).tolist() == expected

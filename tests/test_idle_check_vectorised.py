@@ -25,7 +25,7 @@ def reference(plots: pd.DataFrame, classified: pd.DataFrame, col: str) -> pd.Dat
         flag = _as_flag(raw)
         if flag is None and raw is not None and not (isinstance(raw, float) and np.isnan(raw)):
             problem = f"stored value {raw!r} is not a yes/no flag"
-        elif flag is None or flag == (status == "idle"):
+        elif flag is None or flag == (status in ("idle", "idle_art8")):  # Art. 8: idle too
             continue
         elif flag:
             problem = f"stored as idle, but the rule says {status}"
@@ -47,7 +47,7 @@ def test_matches_per_row_definition():
                           "idle_flag": np.array(stored + [None], dtype=object)[:-1]},
                          index=rng.permutation(n) + 1000)
     classified = pd.DataFrame({
-        "idle_status": rng.choice(["idle", "not_idle", "excluded", "n/a"], n),
+        "idle_status": rng.choice(["idle", "not_idle", "idle_art8", "n/a"], n),
         "idle_reason": [f"reason {i}" for i in range(n)]}, index=plots.index)
     got = check_stored_idle(plots, classified)
     assert len(got) > 50
@@ -105,7 +105,7 @@ def _flag_columns(n: int, rng: np.random.Generator) -> dict[str, object]:
 def test_matches_per_row_definition_every_value_and_dtype(flavour):
     n = 600
     rng = np.random.default_rng(53)
-    status = rng.choice(["idle", "not_idle", "excluded", "n/a"], n).astype(object)
+    status = rng.choice(["idle", "not_idle", "idle_art8", "n/a"], n).astype(object)
     reason = np.array([f"原因 {i % 9}" for i in range(n)], dtype=object)
     reason[rng.random(n) < 0.2] = None
     table = pd.DataFrame({"plot_id": [f"P{i}" for i in range(n)], "idle_status": status,

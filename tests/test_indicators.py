@@ -30,10 +30,12 @@ def plots(**extra):
 
 def test_values_worked_by_hand():
     r = park_indicators(plots(), park_area_m2=100000.0,
-                        park_attrs={"ready_for_supply_area_m2": 50000.0})
+                        park_attrs={"ready_for_supply_area_m2": 50000.0,
+                                    "developable_area_m2": 80000.0})
     assert list(r) == list(INDICATORS)
-    # ready 50000 of 100000 m² → 0.5; supplied (plots) 40000 of 50000 ready → 0.8
-    assert r["land_development_rate"].value == pytest.approx(0.5)
+    # ready 50000 of 80000 m² developable (not the 100000 m² polygon: issue 13) → 0.625;
+    # supplied (plots) 40000 of 50000 ready → 0.8
+    assert r["land_development_rate"].value == pytest.approx(0.625)
     assert r["land_supply_rate"].value == pytest.approx(0.8)
     # developed 15000 of 40000 m² of plots
     assert r["land_built_up_rate"].value == pytest.approx(0.375)
@@ -47,18 +49,50 @@ def test_values_worked_by_hand():
     assert r["industrial_fai_intensity_wan_per_ha"].status == STATUS_OK
 
 
-def test_plots_lacking_an_input_are_left_out_and_named():
+def test_built_plot_without_tax_stays_in_the_denominator():
     r = park_indicators(plots(), park_area_m2=100000.0)
     tax = r["industrial_tax_intensity_wan_per_ha"]
-    # only a: 1e6 yuan = 100 万元 on 0.5 ha → 200 万元/公顷; b has no tax_yuan
-    assert tax.status == STATUS_PARTIAL and tax.value == pytest.approx(200.0)
-    assert "left out" in tax.basis and "b" in tax.basis.split("left out")[1]
+    # a: 1e6 yuan = 100 万元; a and b built: 1.5 ha → 66.67 万元/公顷, a lower bound (b reports
+    # no tax). It used to divide over a's 0.5 ha only (200), inflating the figure.
+    assert tax.status == STATUS_PARTIAL and tax.value == pytest.approx(100 / 1.5)
+    assert "not reported by 1 of them (b)" in tax.basis and "lower bound" in tax.basis
+
+
+def test_plots_lacking_an_input_are_left_out_and_named():
+    r = park_indicators(plots(floor_area_m2=[7500.0, NAN, 0.0]), park_area_m2=100000.0)
+    far = r["floor_area_ratio"]
+    assert far.status == STATUS_PARTIAL and far.value == pytest.approx(7500 / 5000)
+    assert "left out" in far.basis and "b" in far.basis.split("left out")[1]
+
+
+def test_development_rate_needs_the_developable_land():
+    r = park_indicators(plots(), park_area_m2=1e5, park_attrs={"ready_for_supply_area_m2": 5e4})
+    dev = r["land_development_rate"]
+    assert dev.status == STATUS_NA and "developable_area_m2" in dev.basis
+    assert "polygon is not the denominator" in dev.basis
+    assert r["land_supply_rate"].value == pytest.approx(0.8)  # its own inputs are there
+
+
+def test_built_up_land_is_its_own_column_with_an_explicit_fallback():
+    # a gives built_up_area_m2 4000 (developed 5000: Art. 2's area under development);
+    # b gives none: its developed_area_m2 10000 stands in, and the basis says so.
+    r = park_indicators(plots(built_up_area_m2=[4000.0, NAN, 0.0]), park_area_m2=1e5)
+    built = r["land_built_up_rate"]
+    assert built.value == pytest.approx(14000 / 40000)
+    assert "stands in where built_up_area_m2 is not given: 1 plot(s)" in built.basis
+    assert r["floor_area_ratio"].value == pytest.approx(17500 / 14000)
+    full = park_indicators(plots(built_up_area_m2=[4000.0, 8000.0, 0.0]), park_area_m2=1e5)
+    assert full["land_built_up_rate"].value == pytest.approx(12000 / 40000)
+    assert "stands in" not in full["land_built_up_rate"].basis
+    # industrial only (a): floor 7500 / 4000 built
+    assert full["industrial_floor_area_ratio"].value == pytest.approx(7500 / 4000)
 
 
 def test_missing_inputs_give_na_with_the_reason():
     r = park_indicators(plots(), park_area_m2=100000.0)
     for key, needle in [
         ("land_development_rate", "ready_for_supply_area_m2"),
+        ("industrial_building_coverage", "no building_footprint_m2 column"),
         ("land_supply_rate", "ready_for_supply_area_m2"),
         ("building_density", "no building_footprint_m2 column"),
         ("idle_land_disposal_rate", "no idle_disposed_on column"),
@@ -85,13 +119,16 @@ def test_building_density_and_disposal_rate_when_recorded():
                               idle_disposed_on=[None, "2024-05-01", None]),
                         park_area_m2=1e5)
     assert r["building_density"].value == pytest.approx(7500 / 15000)
+    # industrial (a only): footprint 2500 of 5000 built m²
+    assert r["industrial_building_coverage"].value == pytest.approx(0.5)
     # idle c (20000 m²) not disposed, b (10000 m²) disposed: 10000 / 30000
     assert r["idle_land_disposal_rate"].value == pytest.approx(1 / 3)
 
 
 def test_no_plots():
     r = park_indicators(plots().iloc[0:0], park_area_m2=1e5,
-                        park_attrs={"ready_for_supply_area_m2": 5e4})
+                        park_attrs={"ready_for_supply_area_m2": 5e4,
+                                    "developable_area_m2": 1e5})
     assert r["land_development_rate"].value == pytest.approx(0.5)
     assert r["land_supply_rate"].status == STATUS_NA
     assert r["land_built_up_rate"].status == STATUS_NA and "no plots" in r[
@@ -116,7 +153,7 @@ def test_two_threads_give_what_one_gives(monkeypatch, drop):
         "building_footprint_m2": np.where(rng.random(n) < 0.1, NAN, rng.uniform(0, 3e4, n)),
         "invested_yuan": rng.uniform(0, 1e9, n),
         "tax_yuan": np.where(rng.random(n) < 0.3, NAN, rng.uniform(0, 1e7, n)),
-        "idle_status": rng.choice(["idle", "not_idle", "n/a", "excluded"], n),
+        "idle_status": rng.choice(["idle", "not_idle", "n/a", "idle_art8"], n),
         "idle_disposed_on": pd.to_datetime(np.where(rng.random(n) < 0.1, "2024-05-01", None)),
     })
     if drop:
@@ -135,3 +172,22 @@ def test_two_threads_give_what_one_gives(monkeypatch, drop):
     if drop is None:  # the data exercise the partial and n/a paths too
         statuses = {v.status for park in one for v in park.values()}
         assert {STATUS_OK, STATUS_PARTIAL} <= statuses
+
+
+def test_guangdong_2019_figures_stand_beside_the_indicators():
+    import datetime as dt
+
+    from qygeo.dataset import load_dataset
+    from qygeo.report import build_report
+
+    ind = build_report(load_dataset(), as_of=dt.date(2025, 6, 1)).evaluation.indicators
+    gd = ind[ind["park_id"] == "guangfo"].set_index("indicator")["guangdong_2019"]
+    assert gd["land_development_rate"] == pytest.approx(0.7292)
+    assert gd["land_supply_rate"] == pytest.approx(0.8992)
+    assert gd["land_built_up_rate"] == pytest.approx(0.8480)
+    assert gd["floor_area_ratio"] == pytest.approx(1.00)
+    assert gd["industrial_floor_area_ratio"] == pytest.approx(1.12)
+    assert gd["building_density"] == pytest.approx(0.3688)
+    assert gd["industrial_building_coverage"] == pytest.approx(0.5646)
+    assert gd["industrial_fai_intensity_wan_per_ha"] == pytest.approx(7617.58)
+    assert math.isnan(gd["idle_land_disposal_rate"])  # no figure published for it

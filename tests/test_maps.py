@@ -99,7 +99,7 @@ def test_city_map_has_every_layer_legend_and_links(tiny_geodata):
     data = layer_data(city)
     assert {k: len(v["features"]) for k, v in data.items()} == {
         "districts": 2, "district_labels": 2, "parks": 3, "planting": 1, "planting_labels": 1,
-        "idle_plots": 3}  # A1, B1 and X1, which lies in no park
+        "idle_plots": 4}  # A1, B1, B2 (idle by Art. 8) and X1, which lies in no park
     for name in ("区县 Districts", "园区投资强度 Parks: investment intensity",
                  "南药种植区 South-medicine planting", "闲置地块 Idle plots (MLR No. 53)"):
         assert js(name) in city

@@ -64,12 +64,15 @@ def test_plot_investment_is_always_the_plot_sum(rep):
 
 def test_idle_plots_follow_the_rule(rep):
     # A1 not started since 2020 → idle; B1 suspended since 2022 with 10% invested → idle;
-    # B2 government delay → excluded; A2, C1 started and running; X1 (in no park) idle.
+    # B2 government delay → idle all the same (Order No. 53 Art. 8; it used to be left
+    # out); A2, C1 started and running; X1 (in no park) idle.
     idle = set(rep.plots.loc[rep.plots["idle"], "plot_id"])
-    assert idle == {"A1", "B1", "X1"}
-    assert rep.plots.set_index("plot_id").loc["B2", "idle_status"] == "excluded"
+    assert idle == {"A1", "B1", "B2", "X1"}
+    assert rep.plots.set_index("plot_id").loc["B2", "idle_status"] == "idle_art8"
     assert row(rep, "alpha")["idle_plot_count"] == 1
-    assert row(rep, "beta")["idle_plot_count"] == 1
+    assert row(rep, "beta")["idle_plot_count"] == 2
+    assert row(rep, "beta")["idle_art8_plot_count"] == 1  # B2, counted apart as well
+    assert row(rep, "alpha")["idle_art8_plot_count"] == 0
     a1 = rep.plots.set_index("plot_id").loc["A1"]
     assert row(rep, "alpha")["idle_area_mu"] == pytest.approx(a1["area_mu"])
 

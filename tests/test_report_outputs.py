@@ -58,15 +58,19 @@ def bundled_report():
 def test_json_has_the_evaluation_keys(bundled_report):
     data = {d["park_id"]: d for d in json.loads(render(bundled_report, "json"))}
     gf = data["guangfo"]
-    # guangfo's producing plots graded by hand-checkable defaults (see test_grading):
-    # GF-P-01 96.4 B, GF-P-02 81.2 B, GF-J-01 64.5 C, GF-P-06 35.1 D
-    assert gf["grade_counts"] == {"A": 0, "B": 2, "C": 1, "D": 1}
-    assert gf["idle_plot_count"] == 6  # the six Xiangxue/Bendi plots, by the rule
+    # guangfo's producing plots graded by hand-checkable defaults (see test_grading; the
+    # weights moved to tax 60 and output 40 in issue 13)
+    assert gf["grade_counts"] == {"A": 0, "B": 1, "C": 2, "D": 1}
+    # Guangqing's entry thresholds are Guangqing's: none are checked in Guangfo
+    assert gf["entry_pass_count"] == 0 and gf["entry_fail_count"] == 0
+    # the six Xiangxue/Bendi plots and GF-G-01 (government delay: idle, Art. 8), by the rule
+    assert gf["idle_plot_count"] == 7
     # the 2027 target against the industrial-land fixed-asset intensity (same basis; issue 13)
     fai = gf["industrial_fai_intensity_wan_per_ha"]
     assert gf["target_gap_yuan_per_km2"] == pytest.approx((5000 - fai) * 1e6)
     assert gf["required_annual_growth"] == 0.0 and fai >= 5000  # illustrative plots meet it
     assert gf["achieved_annual_growth"] == 0.085  # beside it: the growth achieved 2019–24
+    assert gf["intensity_target_gap_yuan_per_km2"] is None  # unlike bases: no gap
     assert gf["building_density"] is None  # n/a: no footprint column
     # Huachuang's three plots now count within Guangfo (issue 13): 0.3876 → 0.3920
     assert gf["land_built_up_rate"] == pytest.approx(0.3920, abs=1e-3)
@@ -80,7 +84,7 @@ def test_csv_writes_grade_counts_as_json(bundled_report):
     import io
 
     rows = {r["park_id"]: r for r in csv.DictReader(io.StringIO(render(bundled_report, "csv")))}
-    assert json.loads(rows["guangfo"]["grade_counts"])["B"] == 2
+    assert json.loads(rows["guangfo"]["grade_counts"])["C"] == 2
 
 
 def test_html_is_written_and_reads_back(bundled_report, tmp_path):
@@ -130,17 +134,17 @@ def test_xlsx_has_one_sheet_per_table_and_reads_back(bundled_report, tmp_path):
 
     parks = {r["park_id"]: r for r in table("parks")}
     assert parks["guangfo"]["investment_yuan"] == pytest.approx(28e9)
-    assert json.loads(parks["guangfo"]["grade_counts"]) == {"A": 0, "B": 2, "C": 1, "D": 1}
+    assert json.loads(parks["guangfo"]["grade_counts"]) == {"A": 0, "B": 1, "C": 2, "D": 1}
     assert parks["guangfo"]["building_density"] is None  # n/a is an empty cell
     grading = {r["plot_id"]: r for r in table("grading")}
     assert grading["GF-P-01"]["grade"] == "B" and grading["GF-XX-01"]["grade"] == "n/a"
     plots = {r["plot_id"]: r for r in table("plots")}
-    assert plots["GF-G-01"]["idle_status"] == "excluded"
+    assert plots["GF-G-01"]["idle_status"] == "idle_art8"
     ind = [r for r in table("indicators") if r["park_id"] == "guangfo"]
     assert {r["indicator"] for r in ind} >= {"land_built_up_rate", "building_density"}
     config = {(r["section"], r["key"]): r["value"] for r in table("config")}
-    assert config[("grading.weights", "tax_wan_per_mu")] == 50
-    assert config[("entry", "investment_wan_per_mu")] == 330
+    assert config[("grading.weights", "tax_wan_per_mu")] == 60
+    assert config[("entry.parks.guangqing", "investment_wan_per_mu")] == 330
     assert config[("report", "idle_as_of")] == "2025-06-01"
     targets = table("targets")
     assert any(r["target"].startswith("guangdong_dev_zone") and r["park_id"] == "guangqing"
@@ -186,7 +190,7 @@ def test_cli_bad_config_is_one_line(tiny_geodata, tmp_path):
     assert r.exit_code == 1 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == [
         f"qygeo: error: {cfg}: unknown setting 'grading.weights.tax' (known here: "
-        "investment_wan_per_mu, output_wan_per_mu, tax_wan_per_mu)"]
+        "investment_wan_per_mu, output_wan_per_mu, tax_wan_per_mu, value_added_wan_per_mu)"]
 
 
 def test_stored_idle_flag_is_checked_against_the_rule_not_used(tiny_geodata):
@@ -200,10 +204,9 @@ def test_stored_idle_flag_is_checked_against_the_rule_not_used(tiny_geodata):
     assert list(rep.parks["idle_plot_count"]) == list(base.parks["idle_plot_count"])
     check = rep.evaluation.idle_check.set_index("plot_id")
     rule = base.plots.set_index("plot_id")["idle_status"]
-    not_idle = sorted(p for p, s in rule.items() if s in ("not_idle", "excluded"))
+    not_idle = sorted(p for p, s in rule.items() if s == "not_idle")
     assert sorted(check.index) == not_idle and not_idle
-    assert "B2" in not_idle  # government-delayed: excluded, so a flag saying idle disagrees
-    assert check.loc["B2", "problem"] == "stored as idle, but the rule says excluded"
+    assert "B2" not in not_idle  # government-delayed: idle by Art. 8, so a flag saying idle agrees
     assert any("disagrees with the MLR No. 53 rule" in w for w in rep.warnings)
 
 
@@ -215,9 +218,9 @@ def test_maps_link_to_the_report_page_and_idle_popups_give_the_verdict(bundled_r
     # qygeo build: OUT/maps/index.html, OUT/maps/parks/<id>.html, OUT/reports/report.html
     assert "../reports/report.html#park-guangfo" in pages[maps.CITY_PAGE]
     assert "../../reports/report.html#park-guangfo" in pages["parks/guangfo.html"]
-    # GF-BD-01: agreed start 2022-03-01, not started: idle since 2023-03-01, which is
-    # 92 + 731 = 823 days before 2025-06-01; two years from the clock start → recovery
-    assert "823 \\u5929 days (2.3 \\u5e74 years)" in pages[maps.CITY_PAGE]
+    # GF-BD-01: agreed start 2022-03-01, not started: idle from 2023-03-02 (the day after
+    # the anniversary, Civil Code Art. 201), 822 days before 2025-06-01; recovery
+    assert "822 \\u5929 days (2.3 \\u5e74 years)" in pages[maps.CITY_PAGE]
     assert "recovery without compensation" in pages[maps.CITY_PAGE]
 
 
@@ -240,14 +243,14 @@ def test_xlsx_table_longer_than_a_sheet_continues_on_numbered_sheets(bundled_rep
 
 def test_html_lists_a_capped_number_of_plots_idle_ones_first(bundled_report, tmp_path,
                                                              monkeypatch):
-    """A page listing a province's plots would not open: idle and excluded plots come first."""
+    """A page listing a province's plots would not open: idle plots come first."""
     from qygeo import report_html
 
     monkeypatch.setattr(report_html, "HTML_MAX_PLOTS", 7)
     mine = bundled_report.plots[bundled_report.plots["park_id"] == "guangfo"]
     assert len(mine) > 7
     shown = report_html.listed_plots(mine)
-    assert list(shown["idle_status"]) == ["idle"] * 6 + ["excluded"]
+    assert list(shown["idle_status"]) == ["idle"] * 6 + ["idle_art8"]
     page = write_report(bundled_report, "html", tmp_path / "report.html").read_text("utf-8")
     section = page[page.index('id="park-guangfo"'):]
     section = section[:section.index("</section>")]

@@ -84,3 +84,31 @@ def test_bundled_guangfo_targets_on_their_own_basis():
         (5000 / fai) ** (1 / 3) - 1))
     # bundled park_stats hold one year per park: no trend, said so (empty table)
     assert rep.evaluation.trends.empty
+
+
+def test_targets_csv_is_the_one_source_of_every_target_gap(bundled_geodata):
+    # Issue 13 item 5: with the investment target at 6e9 in targets.csv, the park table's
+    # target, its gap and the evaluation's gap all follow (they used to disagree).
+    path = bundled_geodata / "attributes" / "targets.csv"
+    targets = pd.read_csv(path)
+    inv = targets["indicator"] == "key_park_land_investment_intensity_target"
+    out = targets["indicator"] == "key_park_land_output_intensity_target"
+    targets.loc[inv, "value"] = 6e9
+    targets.loc[out, "value"] = 2e10
+    targets.to_csv(path, index=False)
+    rep = build_report(load_dataset(bundled_geodata), as_of=dt.date(2025, 6, 1))
+    g = rep.parks.set_index("park_id").loc["guangfo"]
+    assert g["target_intensity_yuan_per_km2"] == 6e9
+    # the target is compared with the fixed-asset intensity of industrial land only (its
+    # basis), never with the signed investment over the gross park area
+    assert math.isnan(g["intensity_target_gap_yuan_per_km2"])
+    fai_wan_per_ha = g["industrial_fai_intensity_wan_per_ha"]
+    assert g["target_gap_yuan_per_km2"] == pytest.approx((6000 - fai_wan_per_ha) * 1e6)
+    row = rep.evaluation.targets.set_index(["park_id", "target"]).loc[
+        ("guangfo", "key_park_land_investment_intensity_target")]
+    assert row["target_value"] == pytest.approx(6000)  # 万元/公顷
+    assert row["gap"] * 1e6 == pytest.approx(g["target_gap_yuan_per_km2"])
+    for _pid, p in rep.parks.iterrows():
+        if not math.isnan(p["output_intensity_yuan_per_km2"]):
+            assert p["output_target_gap_yuan_per_km2"] == pytest.approx(
+                2e10 - p["output_intensity_yuan_per_km2"])

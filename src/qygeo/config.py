@@ -27,9 +27,14 @@ DEFAULT_CONFIG_NAME = "grading_default.toml"
 GRADING_INDICATORS: dict[str, tuple[str, str, str]] = {
     "tax_wan_per_mu": ("tax_yuan", "亩均税收", "Tax per mu"),
     "output_wan_per_mu": ("output_yuan", "亩均产值", "Output per mu"),
+    "value_added_wan_per_mu": ("value_added_yuan", "亩均增加值", "Value added per mu"),
     "investment_wan_per_mu": ("invested_yuan", "亩均投资", "Investment per mu"),
 }
 GRADES = ("A", "B", "C", "D")
+#: How scores become classes: absolute cut-offs, or rank percentile within a park.
+GRADING_METHODS = ("cutoffs", "percentile")
+#: Entry threshold keys of a park's ``[entry.parks.<park_id>]`` table (万元/亩).
+ENTRY_KEYS = ("investment_wan_per_mu", "output_wan_per_mu", "tax_wan_per_mu")
 INVESTMENT_BASES = {"agreed": "agreed_investment_yuan", "invested": "invested_yuan"}
 
 
@@ -47,11 +52,12 @@ class GradingConfig:
         Largest value/benchmark ratio counted per indicator.
     cutoffs : dict
         ``{"A": a, "B": b, "C": c}``: lowest score of each grade (a ≥ b ≥ c);
-        below ``c`` is D.
+        below ``c`` is D (method ``cutoffs``).
     entry : dict
-        Entry thresholds in 万元/亩 (``investment_wan_per_mu``,
-        ``output_wan_per_mu``, ``tax_wan_per_mu``), their ``name`` and the
-        ``investment_basis`` (``agreed`` or ``invested``).
+        ``investment_basis`` (``agreed`` or ``invested``) and ``parks``:
+        park_id → that park's entry thresholds in 万元/亩
+        (``investment_wan_per_mu``, ``output_wan_per_mu``, ``tax_wan_per_mu``),
+        their ``name`` and ``source``. A park not named has no entry check.
     source : str
         Where the settings came from (the default file, or the user's path).
     """
@@ -62,6 +68,9 @@ class GradingConfig:
     cutoffs: dict[str, float]
     entry: dict[str, Any]
     source: str
+    method: str = "cutoffs"
+    percentiles: dict[str, float] | None = None
+    percentile_min_ranked: int = 10
 
     def as_rows(self) -> list[dict[str, Any]]:
         """Every setting as ``{"section", "key", "value", "unit"}`` rows (to echo in reports)."""
@@ -76,9 +85,19 @@ class GradingConfig:
         for k, c in self.cutoffs.items():
             rows.append({"section": "grading.cutoffs", "key": k, "value": c,
                          "unit": "lowest score"})
-        for k, v in self.entry.items():
-            unit = "万元/亩" if k.endswith("_wan_per_mu") else ""
-            rows.append({"section": "entry", "key": k, "value": v, "unit": unit})
+        rows.append({"section": "grading", "key": "method", "value": self.method, "unit": ""})
+        for k, c in (self.percentiles or {}).items():
+            rows.append({"section": "grading.percentiles", "key": k, "value": c,
+                         "unit": "% ranked above, less than"})
+        rows.append({"section": "grading", "key": "percentile_min_ranked",
+                     "value": self.percentile_min_ranked, "unit": "graded plots per park"})
+        rows.append({"section": "entry", "key": "investment_basis",
+                     "value": self.entry["investment_basis"], "unit": ""})
+        for pid, t in self.entry["parks"].items():
+            for k, v in t.items():
+                unit = "万元/亩" if k.endswith("_wan_per_mu") else ""
+                rows.append({"section": f"entry.parks.{pid}", "key": k, "value": v,
+                             "unit": unit})
         return rows
 
 
@@ -90,6 +109,11 @@ def _merge(base: dict[str, Any], over: dict[str, Any], where: str, path: str) ->
     out = dict(base)
     for k, v in over.items():
         name = f"{where}.{k}" if where else k
+        if where == "entry.parks":  # any park id; a park's table replaces the default's
+            if not isinstance(v, dict):
+                raise ConfigError(f"{path}: {name} must be a table")
+            out[k] = v
+            continue
         if k not in base:
             known = ", ".join(sorted(base))
             raise ConfigError(f"{path}: unknown setting {name!r} (known here: {known})")
@@ -153,13 +177,33 @@ def load_config(path: str | os.PathLike[str] | None = None) -> GradingConfig:
     if not cutoffs["A"] >= cutoffs["B"] >= cutoffs["C"]:
         raise ConfigError(f"{where}: grading.cutoffs must satisfy A ≥ B ≥ C "
                           f"(got A={cutoffs['A']:g}, B={cutoffs['B']:g}, C={cutoffs['C']:g})")
+    if g["method"] not in GRADING_METHODS:
+        raise ConfigError(f"{where}: grading.method must be one of "
+                          f"{', '.join(GRADING_METHODS)}, not {g['method']!r}")
+    pct = {k: _number(v, f"grading.percentiles.{k}", where)
+           for k, v in g["percentiles"].items()}
+    if not 0 < pct["A"] <= pct["B"] <= pct["C"] <= 100:
+        raise ConfigError(f"{where}: grading.percentiles must satisfy 0 < A ≤ B ≤ C ≤ 100 "
+                          f"(got A={pct['A']:g}, B={pct['B']:g}, C={pct['C']:g})")
+    min_ranked = _number(g["percentile_min_ranked"], "grading.percentile_min_ranked", where,
+                         positive=True)
     e = data["entry"]
-    entry: dict[str, Any] = {"name": str(e["name"])}
-    for k in ("investment_wan_per_mu", "output_wan_per_mu", "tax_wan_per_mu"):
-        entry[k] = _number(e[k], f"entry.{k}", where)
     if e["investment_basis"] not in INVESTMENT_BASES:
         raise ConfigError(f"{where}: entry.investment_basis must be one of "
                           f"{', '.join(INVESTMENT_BASES)}, not {e['investment_basis']!r}")
-    entry["investment_basis"] = e["investment_basis"]
+    parks: dict[str, dict[str, Any]] = {}
+    for pid, t in e["parks"].items():
+        unknown = sorted(set(t) - {"name", "source", *ENTRY_KEYS})
+        if unknown:
+            raise ConfigError(f"{where}: unknown setting 'entry.parks.{pid}.{unknown[0]}' "
+                              f"(known here: {', '.join(('name', 'source', *ENTRY_KEYS))})")
+        missing = [k for k in ENTRY_KEYS if k not in t]
+        if missing:
+            raise ConfigError(f"{where}: entry.parks.{pid} lacks {', '.join(missing)}")
+        parks[str(pid)] = {"name": str(t.get("name", pid)), "source": str(t.get("source", "")),
+                           **{k: _number(t[k], f"entry.parks.{pid}.{k}", where)
+                              for k in ENTRY_KEYS}}
+    entry = {"investment_basis": e["investment_basis"], "parks": parks}
     return GradingConfig(weights=weights, benchmarks=benchmarks, cap=cap, cutoffs=cutoffs,
-                         entry=entry, source=source)
+                         entry=entry, source=source, method=g["method"], percentiles=pct,
+                         percentile_min_ranked=int(min_ranked))

@@ -722,9 +722,9 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
     }
     if "invested_yuan" in attrs.columns:
         cols["invested_yuan"] = attrs["invested_yuan"].to_numpy(dtype="float64")
-    excluded = (idle_mod.excluded_delay(arrow.column("delay_cause"))
-                if arrow is not None and "delay_cause" in arrow.schema.names else None)
-    verdict = idle_mod.judge_plots(attrs, as_of, area, excluded=excluded)
+    art8 = (idle_mod.art8_delay(arrow.column("delay_cause"))
+            if arrow is not None and "delay_cause" in arrow.schema.names else None)
+    verdict = idle_mod.judge_plots(attrs, as_of, area, art8=art8)
     idle = idle_mod.verdict_columns(verdict, attrs["land_price_yuan"].to_numpy(
         dtype="float64", na_value=np.nan) if "land_price_yuan" in attrs.columns
         else np.full(n, np.nan))

@@ -48,7 +48,9 @@ class Evaluation:
     Attributes
     ----------
     indicators : pandas.DataFrame
-        Long: ``park_id, indicator, name_zh, name_en, value, unit, status, basis``.
+        Long: ``park_id, indicator, name_zh, name_en, value, guangdong_2019, unit,
+        status, basis`` (``guangdong_2019``: Guangdong's 2019 development-zone
+        figure from ``attributes/targets.csv``, NaN where none).
     grading : pandas.DataFrame
         One row per plot (:func:`qygeo.grading.grade_plots`). Given as a
         callable, the table is built on first access; its reason texts are
@@ -190,6 +192,10 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         scores, counts = grading.result()
     graded = partial(grade_plots, source, config, reasons=False, values=scores)
     enterprises = partial(grade_enterprises, source, config, reasons=False)
+    # Idle plots with an Order No. 53 Art. 8 cause, counted apart (they are in the idle count).
+    art8 = (np.bincount(codes[(plots["idle_status"] == "idle_art8").to_numpy(bool, na_value=False)
+                              & (codes >= 0)], minlength=len(park_ids))
+            if len(plots) and "idle_status" in plots.columns else np.zeros(len(park_ids), int))
     ind_rows: list[dict[str, Any]] = []
     extra: dict[str, dict[str, Any]] = {}
     for pid, values, mine in zip(report_ids, indicator_sets, member_codes, strict=True):
@@ -201,24 +207,34 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         cols["graded_plot_count"] = int(sum(cols["grade_counts"].values()))
         cols["entry_pass_count"] = count["entry_pass"]
         cols["entry_fail_count"] = count["entry_fail"]
+        cols["idle_art8_plot_count"] = int(art8[mine].sum()) if mine else 0
         extra[pid] = cols
     indicators = pd.DataFrame(ind_rows, columns=["park_id", "indicator", "name_zh", "name_en",
                                                  "value", "unit", "status", "basis"])
     targets_src = ds.targets if getattr(ds, "targets", None) is not None else (
         trends.default_targets())
+    # Guangdong's 2019 development-zone evaluation beside each indicator it covers.
+    guangdong = ind_mod.guangdong_figures(targets_src)
+    indicators.insert(indicators.columns.get_loc("value") + 1, "guangdong_2019",
+                      [guangdong.get(k, math.nan) for k in indicators["indicator"]])
     base_year = year if year is not None else as_of_year
     tt = trends.target_table(parks, indicators, targets_src, base_year=base_year)
-    found: dict[tuple[str, str], tuple[float, float]] = {}
-    # Gaps of indicator targets are in 万元/公顷; the park columns are in yuan/km².
+    # targets.csv is the one source of every target figure of the report: the park
+    # table's target, gaps and growth all come from this table. Gaps of indicator
+    # targets are in 万元/公顷; the park columns are in yuan/km².
+    found: dict[tuple[str, str], tuple[float, float, float]] = {}
     to_yuan_km2 = np.where(tt["unit"] == "万元/公顷", 1e6, 1.0) if len(tt) else []
-    for key in zip(tt["park_id"], tt["target"], tt["gap"] * to_yuan_km2,
-                   tt["required_annual_growth"], strict=True):
-        found.setdefault(key[:2], (float(key[2]), float(key[3])))  # a park's first row
+    for pid, tid, gap, growth, value, factor in zip(
+            tt["park_id"], tt["target"], tt["gap"], tt["required_annual_growth"],
+            tt["target_value"], to_yuan_km2, strict=True):
+        found.setdefault((pid, tid), (float(gap * factor), float(growth), float(value * factor)))
     for pid, cols in extra.items():
         for tid, prefix in ((INVESTMENT_TARGET, ""), (OUTPUT_TARGET, "output_")):
-            gap, growth = found.get((pid, tid), (math.nan, math.nan))
+            gap, growth, value = found.get((pid, tid), (math.nan, math.nan, math.nan))
             cols[f"{prefix}target_gap_yuan_per_km2"] = gap
             cols[f"{prefix}required_annual_growth"] = growth
+            if not prefix:  # the park's own intensity is on another basis: no gap to it
+                cols["target_intensity_yuan_per_km2"] = value
     areas = dict(zip(parks["park_id"], parks["area_km2"].astype(float), strict=True))
     tr = trends.trend_table(ds.park_stats, areas)
     idle_check = (check_stored_idle(plots, plots) if len(plots) and "idle_status" in plots

@@ -17,17 +17,29 @@ Here, for a plot (or an enterprise's plots together)::
     score   = Σ_i weight_i × min(value_i / benchmark_i, cap)
     grade   = A if score ≥ cutoff_A, B if ≥ cutoff_B, C if ≥ cutoff_C, else D
 
-with the indicators tax (``tax_yuan``), output (``output_yuan``; the plots
-contract has no value added) and investment (``invested_yuan``), and the
-weights, benchmarks, cap and cut-offs of :class:`qygeo.config.GradingConfig`.
+with the indicators tax (``tax_yuan``), output (``output_yuan``), value added
+(``value_added_yuan``, where the plots give it) and investment
+(``invested_yuan``), and the weights, benchmarks, cap and cut-offs of
+:class:`qygeo.config.GradingConfig`. The default weights are on tax and
+output only: 亩均 evaluations judge performance by tax and value added per mu,
+and investment per mu is an entry criterion, not a performance indicator.
 A plot lacking any weighted input is not graded (``grade`` = ``n/a``, with the
 reason): a not-yet-producing plot has no output or tax to judge, and qygeo
 does not invent one.
 
-Entry thresholds (Guangqing Industrial Park: investment ≥ 330 万元/亩, output
-≥ 1000 万元/亩, tax ≥ 33 万元/亩; values from the configuration) are checked
-per plot: ``entry_pass`` is True when all three are met, False when any known
-one fails, None when none fails but some are unknown.
+Classes by rank percentile (``method = "percentile"``), as Zhejiang's 亩均
+evaluations class firms (one published scheme: top 25 % A, 26–70 % B, 71–95 %
+C, bottom 5 % D): within each park, a graded plot's share ranked above is the
+number of the park's graded plots with a strictly higher score divided by
+their number; ties share that share and so a class. A park with fewer graded
+plots than ``percentile_min_ranked`` has none to rank: its plots get ``n/a``,
+said in the reason. Enterprises are ranked among all enterprises.
+
+Entry thresholds are a park's own (Guangqing Industrial Park's 330 / 1000 /
+33 万元/亩 are checked on Guangqing's plots only, :data:`config` ``[entry.parks]``):
+``entry_pass`` is True when all three are met, False when any known one
+fails, None when none fails but some are unknown, or the park has no
+thresholds.
 """
 
 from __future__ import annotations
@@ -37,19 +49,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import metrics
-from .config import GRADES, GRADING_INDICATORS, INVESTMENT_BASES, GradingConfig
+from .config import ENTRY_KEYS, GRADES, GRADING_INDICATORS, INVESTMENT_BASES, GradingConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 NOT_GRADED = "n/a"
-ENTRY_KEYS = ("investment_wan_per_mu", "output_wan_per_mu", "tax_wan_per_mu")
+#: Per-row entry threshold columns (万元/亩, NaN where the park has none), by ENTRY_KEYS.
+ENTRY_MIN_COLUMNS = {k: f"entry_{k.removesuffix('_wan_per_mu')}_min_wan_per_mu"
+                     for k in ENTRY_KEYS}
 
 #: Output columns of :func:`grade_plots` after the id columns.
 GRADE_COLUMNS = [
     "area_mu", *GRADING_INDICATORS, "score", "grade", "grade_reason",
-    "entry_investment_wan_per_mu", "entry_investment_ok", "entry_output_ok", "entry_tax_ok",
-    "entry_pass", "entry_reason",
+    "entry_investment_wan_per_mu", *ENTRY_MIN_COLUMNS.values(),
+    "entry_investment_ok", "entry_output_ok", "entry_tax_ok", "entry_pass", "entry_reason",
 ]
 
 
@@ -91,6 +105,47 @@ def grade_codes(scores: np.ndarray, config: GradingConfig) -> np.ndarray:
     return codes * ~np.isnan(scores)  # NaN: 0 (n/a)
 
 
+def percentile_codes(scores: np.ndarray, groups: np.ndarray | None,
+                     config: GradingConfig) -> np.ndarray:
+    """Classes by rank percentile within each group, as positions in :data:`GRADE_LABELS`.
+
+    A score's share ranked above is (scores of its group strictly higher) /
+    (graded scores of its group); it is A below ``percentiles["A"]`` %, B below
+    ``["B"]`` %, C below ``["C"]`` %, else D. Ties share a class. A group of
+    fewer than ``percentile_min_ranked`` graded scores, and NaN scores, get 0 (n/a).
+    """
+    scores = np.asarray(scores, dtype="float64")
+    n = len(scores)
+    groups = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups)
+    codes = np.zeros(n, dtype=np.int8)
+    pct = config.percentiles or {"A": 25.0, "B": 70.0, "C": 95.0}
+    graded = ~np.isnan(scores)
+    for g in np.unique(groups[graded]):
+        rows = np.flatnonzero(graded & (groups == g))
+        if len(rows) < config.percentile_min_ranked:
+            continue
+        mine = scores[rows]
+        ordered = np.sort(mine)
+        above = len(rows) - np.searchsorted(ordered, mine, side="right")
+        share = 100.0 * above / len(rows)
+        code = np.full(len(rows), len(GRADES), dtype=np.int8)  # D
+        for i in range(len(GRADES) - 1, 0, -1):  # C, B, A: the best class met is written last
+            code[share < pct[GRADES[i - 1]]] = i
+        codes[rows] = code
+    return codes
+
+
+def class_codes(scores: np.ndarray, config: GradingConfig,
+                groups: np.ndarray | None = None) -> np.ndarray:
+    """Each score's class (position in :data:`GRADE_LABELS`) by the configured method.
+
+    *groups* are the rows' parks for ``method = "percentile"`` (None: one group).
+    """
+    if config.method == "percentile":
+        return percentile_codes(scores, groups, config)
+    return grade_codes(scores, config)
+
+
 def grades_of(scores: np.ndarray, config: GradingConfig) -> np.ndarray:
     """:func:`grade_of` of every score at once (an object array of ``A``…``D``, ``n/a``)."""
     return np.array(GRADE_LABELS, dtype=object)[grade_codes(scores, config)]
@@ -100,16 +155,35 @@ def _weighted(config: GradingConfig) -> list[str]:
     return [k for k, w in config.weights.items() if w > 0]
 
 
-def _entry_checks(config: GradingConfig) -> list[tuple[str, str, float, str]]:
-    """(ok column, per-mu value column, threshold 万元/亩, label) of each entry check."""
-    e = config.entry
-    basis_col = INVESTMENT_BASES[e["investment_basis"]]
+def _entry_checks(config: GradingConfig) -> list[tuple[str, str, str, str]]:
+    """(ok column, per-mu value column, threshold column, label) of each entry check."""
+    basis_col = INVESTMENT_BASES[config.entry["investment_basis"]]
     return [
-        ("entry_investment_ok", "entry_investment_wan_per_mu", e["investment_wan_per_mu"],
-         f"{basis_col} per mu"),
-        ("entry_output_ok", "output_wan_per_mu", e["output_wan_per_mu"], "output per mu"),
-        ("entry_tax_ok", "tax_wan_per_mu", e["tax_wan_per_mu"], "tax per mu"),
+        ("entry_investment_ok", "entry_investment_wan_per_mu",
+         ENTRY_MIN_COLUMNS["investment_wan_per_mu"], f"{basis_col} per mu"),
+        ("entry_output_ok", "output_wan_per_mu", ENTRY_MIN_COLUMNS["output_wan_per_mu"],
+         "output per mu"),
+        ("entry_tax_ok", "tax_wan_per_mu", ENTRY_MIN_COLUMNS["tax_wan_per_mu"], "tax per mu"),
     ]
+
+
+def entry_thresholds(park_ids: object, config: GradingConfig) -> dict[str, np.ndarray]:
+    """Each row's entry thresholds (万元/亩) by its park: ``{threshold column: array}``.
+
+    A park without ``[entry.parks.<park_id>]`` (or a row without a park) has NaN:
+    its entry checks are unknown, not failed.
+    """
+    import pandas as pd
+
+    ids = pd.Series(park_ids, dtype=object) if park_ids is not None else pd.Series([], dtype=object)
+    codes, uniques = pd.factorize(ids)
+    parks = config.entry["parks"]
+    out = {}
+    for k, col in ENTRY_MIN_COLUMNS.items():
+        per_park = np.array([parks[u][k] if u in parks else np.nan for u in uniques]
+                            + [np.nan], dtype="float64")
+        out[col] = per_park[codes]  # code −1 (no park): the trailing NaN
+    return out
 
 
 #: Python values of the entry columns by code: False, True, None (unknown).
@@ -118,14 +192,15 @@ _FLAG_VALUES = np.array([False, True, None], dtype=object)
 ENTRY_FAIL, ENTRY_PASS, ENTRY_UNKNOWN = 0, 1, 2
 
 
-def _ok_codes(vals: np.ndarray, threshold: float) -> np.ndarray:
-    """``value ≥ threshold`` coded 1 (met) or 0, 2 where the value is NaN (unknown)."""
-    # NaN is never ≥ threshold, so its code is 0 + 2.
-    return (vals >= threshold).view(np.int8) + np.int8(ENTRY_UNKNOWN) * np.isnan(vals)
+def _ok_codes(vals: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """``value ≥ threshold`` coded 1 (met) or 0, 2 where value or threshold is NaN (unknown)."""
+    # NaN is never ≥, so its code is 0 + 2.
+    return ((vals >= threshold).view(np.int8)
+            + np.int8(ENTRY_UNKNOWN) * (np.isnan(vals) | np.isnan(threshold)))
 
 
-def _failed(vals: np.ndarray, threshold: float) -> np.ndarray:
-    """Known values not meeting *threshold* (NaN values are unknown, not failed)."""
+def _failed(vals: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """Known values not meeting a known *threshold* (NaN: unknown, not failed)."""
     return vals < threshold  # False for NaN
 
 
@@ -146,15 +221,17 @@ def entry_codes(scored: pd.DataFrame | dict[str, np.ndarray],
         value is NaN, else pass.
     """
     fails = unknown = None
-    for _ok, val_col, threshold, _label in _entry_checks(config):
+    for _ok, val_col, min_col, _label in _entry_checks(config):
         vals = np.asarray(scored[val_col], dtype="float64")
-        f, u = _failed(vals, threshold), np.isnan(vals)
+        threshold = np.asarray(scored[min_col], dtype="float64")
+        f, u = _failed(vals, threshold), np.isnan(vals) | np.isnan(threshold)
         fails, unknown = (f, u) if fails is None else (fails | f, unknown | u)
     # Arithmetic rather than np.where, which branches on every row: fail 0, else 1 + unknown.
     return (np.int8(1) + unknown.view(np.int8)) * ~fails
 
 
-def score_values(table: pd.DataFrame, config: GradingConfig) -> dict[str, np.ndarray]:
+def score_values(table: pd.DataFrame, config: GradingConfig, *,
+                 rank_by_park: bool = True) -> dict[str, np.ndarray]:
     """The numbers of :func:`score_table`, without the table.
 
     Parameters
@@ -167,9 +244,14 @@ def score_values(table: pd.DataFrame, config: GradingConfig) -> dict[str, np.nda
     -------
     dict
         ``area_mu`` (mu), the per-mu values of :data:`GRADING_INDICATORS`,
-        ``score`` and ``entry_investment_wan_per_mu`` (万元/亩): float64 arrays
-        in the table's row order.
+        ``score``, ``entry_investment_wan_per_mu`` and the park's entry
+        thresholds :data:`ENTRY_MIN_COLUMNS` (万元/亩): float64 arrays in the
+        table's row order; ``grade_code``, each row's class
+        (:func:`class_codes`, ranked within ``park_id`` when by percentile and
+        *rank_by_park*, else among all rows).
     """
+    import pandas as pd
+
     n = len(table)
     area_mu = np.array(_num(table, "area_mu"))  # a copy: the score table's column
     values = {"area_mu": area_mu}
@@ -186,11 +268,18 @@ def score_values(table: pd.DataFrame, config: GradingConfig) -> dict[str, np.nda
     basis_col = INVESTMENT_BASES[config.entry["investment_basis"]]
     values["entry_investment_wan_per_mu"] = np.asarray(
         metrics.wan_yuan_per_mu(_num(table, basis_col), area_mu), dtype=float)
+    park = table["park_id"] if "park_id" in table.columns else None
+    values.update(entry_thresholds(park if park is not None else [None] * n, config))
+    groups = None
+    if config.method == "percentile" and park is not None and rank_by_park:
+        groups = pd.factorize(park)[0]  # rows of no park: a group of their own (−1)
+    values["grade_code"] = class_codes(score, config, groups)
     return values
 
 
 def score_table(table: pd.DataFrame, config: GradingConfig, *, reasons: bool = True,
-                values: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+                values: dict[str, np.ndarray] | None = None,
+                rank_by_park: bool = True) -> pd.DataFrame:
     """Per-mu values, score, grade and entry checks for rows holding yuan amounts.
 
     Parameters
@@ -208,6 +297,8 @@ def score_table(table: pd.DataFrame, config: GradingConfig, *, reasons: bool = T
     values : dict, optional
         :func:`score_values` of *table* and *config*, if already computed; the
         table takes its arrays (no copy).
+    rank_by_park : bool, default True
+        Percentile classes ranked within each ``park_id`` (else among all rows).
 
     Returns
     -------
@@ -217,15 +308,18 @@ def score_table(table: pd.DataFrame, config: GradingConfig, *, reasons: bool = T
     import pandas as pd
 
     n = len(table)
-    values = score_values(table, config) if values is None else values
+    values = (score_values(table, config, rank_by_park=rank_by_park) if values is None
+              else values)
     cols: dict[str, object] = {k: values[k] for k in ("area_mu", *GRADING_INDICATORS, "score")}
     # The labels' own array taken by code: the column type a list of labels would get.
-    cols["grade"] = (pd.Series(list(GRADE_LABELS)).array.take(
-        grade_codes(values["score"], config)) if n else [])
+    cols["grade"] = (pd.Series(list(GRADE_LABELS)).array.take(values["grade_code"])
+                     if n else [])
     cols["grade_reason"] = [] if not n else None
     cols["entry_investment_wan_per_mu"] = values["entry_investment_wan_per_mu"]
-    for ok_col, val_col, threshold, _label in _entry_checks(config):
-        cols[ok_col] = _FLAG_VALUES[_ok_codes(cols[val_col], threshold)]
+    for col in ENTRY_MIN_COLUMNS.values():
+        cols[col] = values[col]
+    for ok_col, val_col, min_col, _label in _entry_checks(config):
+        cols[ok_col] = _FLAG_VALUES[_ok_codes(cols[val_col], cols[min_col])]
     cols["entry_pass"] = _FLAG_VALUES[entry_codes(cols, config)]
     cols["entry_reason"] = [] if not n else None
     # One frame of the arrays as they are: setting columns one by one copies each.
@@ -292,28 +386,36 @@ def add_reasons(scored: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
         columns = [scored["score"].to_numpy()[scored_rows].tolist()]
         columns += [vals[k][scored_rows].tolist() for k in weighted]
         reason[scored_rows] = [template % row for row in zip(*columns, strict=True)]
+    unranked = np.flatnonzero(area_ok & (pattern == 0)
+                              & (scored["grade"].to_numpy(dtype=object) == NOT_GRADED))
+    for i in unranked:  # percentile classes: too few graded plots in the park to rank
+        reason[i] += (f"; not classed: fewer than {config.percentile_min_ranked} graded "
+                      "plots in the park to rank by percentile")
     reason[~area_ok] = "land area unknown"
     scored["grade_reason"] = reason
 
     checks = _entry_checks(config)
     values = [scored[val_col].to_numpy() for _ok, val_col, _thr, _label in checks]
-    failed = [_failed(v, thr) for v, (_ok, _col, thr, _label) in zip(values, checks, strict=True)]
+    limits = [scored[min_col].to_numpy(dtype="float64") for _ok, _v, min_col, _l in checks]
+    failed = [_failed(v, thr) for v, thr in zip(values, limits, strict=True)]
     fail_pattern = np.zeros(n, dtype=np.int64)
     unknown_pattern = np.zeros(n, dtype=np.int64)
-    for bit, (v, f) in enumerate(zip(values, failed, strict=True)):
+    for bit, (v, f, thr) in enumerate(zip(values, failed, limits, strict=True)):
         fail_pattern |= f.astype(np.int64) << bit
-        unknown_pattern |= np.isnan(v).astype(np.int64) << bit
+        unknown_pattern |= (np.isnan(v) | np.isnan(thr)).astype(np.int64) << bit
     entry = np.empty(n, dtype=object)
     entry[fail_pattern == 0] = "meets every entry threshold"
     for p in np.unique(unknown_pattern[(fail_pattern == 0) & (unknown_pattern > 0)]):
         labels = [label for bit, (_o, _c, _t, label) in enumerate(checks) if p >> bit & 1]
         entry[(fail_pattern == 0) & (unknown_pattern == p)] = "unknown: " + ", ".join(labels)
+    no_scheme = np.isnan(limits[0]) & np.isnan(limits[1]) & np.isnan(limits[2])
+    entry[no_scheme] = "no entry thresholds for this park"
     for p in np.unique(fail_pattern[fail_pattern > 0]):
         bits = [bit for bit in range(len(checks)) if p >> bit & 1]
         template = "below entry threshold: " + "; ".join(
-            _pct(checks[b][3]) + " %.1f" + _pct(f" < {checks[b][2]:g}") for b in bits)
+            _pct(checks[b][3]) + " %.1f < %g" for b in bits)
         rows = np.flatnonzero(fail_pattern == p)
-        columns = [values[b][rows].tolist() for b in bits]
+        columns = [c for b in bits for c in (values[b][rows].tolist(), limits[b][rows].tolist())]
         entry[rows] = [template % row for row in zip(*columns, strict=True)]
     scored["entry_reason"] = entry
     scored.attrs.pop(_PENDING, None)
@@ -450,7 +552,14 @@ def grade_enterprises(plots: pd.DataFrame, config: GradingConfig, *,
             agg[c] = np.add.reduceat(v.to_numpy()[rows], first).astype("float64")
         else:
             agg[c] = _group_sums(v.to_numpy(dtype="float64")[rows], first, sizes)
-    scored = score_table(agg, config, reasons=reasons)
+    if "park_id" in plots.columns:
+        # An enterprise's entry thresholds are its park's when all its plots lie in one park.
+        pcodes = pd.factorize(plots["park_id"])[0][rows]
+        uniform = np.minimum.reduceat(pcodes, first) == np.maximum.reduceat(pcodes, first)
+        agg["park_id"] = np.where(uniform, plots["park_id"].to_numpy(dtype=object)[rows[first]],
+                                  None)
+    # Percentile classes rank enterprises among all enterprises (they may span parks).
+    scored = score_table(agg, config, reasons=reasons, rank_by_park=False)
     out = pd.concat([agg[["enterprise", "plot_count", "plot_ids"]], scored], axis=1)
     out.attrs = dict(scored.attrs)
     return out
@@ -470,6 +579,14 @@ def grade_counts(grades: object) -> dict[str, int]:
 #: Columns of :func:`outcome_counts`: plots of each grade (``n/a`` first), then of each
 #: entry outcome (``entry_pass`` False, True, None).
 OUTCOME_COLUMNS = (*GRADE_LABELS, "entry_fail", "entry_pass", "entry_unknown")
+
+
+def _label_codes(grades: object) -> np.ndarray:
+    """Grade labels (``A``…``D``, ``n/a``) as positions in :data:`GRADE_LABELS`."""
+    import pandas as pd
+
+    return pd.Categorical(np.asarray(grades, dtype=object),
+                          categories=list(GRADE_LABELS)).codes.astype(np.int8)
 
 
 def outcome_counts(graded: pd.DataFrame | dict[str, np.ndarray], config: GradingConfig,
@@ -498,7 +615,10 @@ def outcome_counts(graded: pd.DataFrame | dict[str, np.ndarray], config: Grading
     combined = np.asarray(groups).astype(np.min_scalar_type(-(n_groups + 1) * k * 3))
     combined += 1
     combined *= k
-    combined += grade_codes(graded["score"], config)
+    codes = (graded["grade_code"] if isinstance(graded, dict) and "grade_code" in graded
+             else _label_codes(graded["grade"]) if "grade" in graded
+             else grade_codes(graded["score"], config))
+    combined += codes
     combined *= 3
     combined += entry_codes(graded, config)
     counts = np.bincount(combined, minlength=(n_groups + 1) * k * 3).reshape(

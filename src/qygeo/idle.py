@@ -1,13 +1,41 @@
 """Idle-land classification by the rule of MLR Order No. 53 (2012).
 
-《闲置土地处置办法》(国土资源部令第53号, 2012), Article 2: land is idle when
-development has not started one full year after the start date agreed in the
-land contract, or when it has started but the developed area is less than one
-third of the total or the investment made is less than 25 % of the total, and
-development has been suspended for one full year. Article 8 excludes delays
-caused by the government or by force majeure. Article 14: after one full year
-idle an idle-land fee of 20 % of the land price is levied; after two full years
-the land is recovered without compensation.
+《闲置土地处置办法》(国土资源部令第53号, 2012):
+
+* Article 2: land is idle when development has not started one full year
+  after the start date agreed in the land contract (or allocation decision),
+  or when it has started but the developed area is less than one third of the
+  total, or the investment made is less than 25 % of the total investment, and
+  development has been suspended for one full year.
+* Article 8: a delay caused by the government or its departments (land not
+  delivered on the agreed terms, planning revised, state policy changed,
+  petitions, military control, cultural-relic protection, other government
+  acts) or by force majeure such as a natural disaster does **not** make the
+  land "not idle": it is still idle land, disposed of under Articles 12–13
+  (extension of up to one year, change of use, temporary use, exchange,
+  compensated recovery, …), without the idle-land fee and without
+  uncompensated recovery; the holder must prove the cause. Such plots are
+  counted as idle, with their own status :data:`STATUS_IDLE_ART8`.
+* Article 14: after one full year idle an idle-land fee of 20 % of the land
+  price is levied; after two full years the land is recovered without
+  compensation.
+* Article 30: "start of development" (动工开发) means, with a construction
+  permit, the foundation pit dug for a project that needs one, all foundation
+  piles driven for a piled project, or one third of the foundation work done
+  for any other; "amount invested" and "total investment" (已投资额、总投资额)
+  exclude the land price (出让价款、划拨价款) and the taxes and fees paid to
+  the state. The data's ``actual_start_date``, ``invested_yuan`` and
+  ``agreed_investment_yuan`` are read with these meanings (geodata/README.md).
+
+Periods are counted as Civil Code Articles 201–203 (2020) count them: the
+start day is not counted (Art. 201); a period of years ends on the
+corresponding day of its last year, or on the last day of that month when it
+has none (29 February → 28 February; Art. 202); it ends at 24:00 of that day
+(Art. 203). So "one full year" after 2023-03-01 ends at the end of 2024-03-01
+and the land is idle from 2024-03-02; after 2024-02-29 it ends with 2025-02-28
+and the land is idle from 2025-03-01. Art. 203's moving of a last day that is
+a public holiday to the next working day concerns acts due by a deadline and
+is not applied to a state of the land.
 
 This module is the only place those thresholds live. A stored idle flag in
 the data (``idle_flag``, ``is_idle``, or a column ``idle`` / ``idle_status``
@@ -26,17 +54,45 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pyarrow as pa
 
+#: Article 2's shares: developed area ≥ 1/3 of the total, investment ≥ 25 % of the total.
+#: Compared as ``3 * developed < area`` and ``4 * invested < total`` (no rounded 1/3).
 DEVELOPED_SHARE_MIN = 1.0 / 3.0
 INVESTED_SHARE_MIN = 0.25
 IDLE_FEE_SHARE_OF_LAND_PRICE = 0.20
-EXCLUDED_DELAY_CAUSES = ("government", "force_majeure")
 
 DAYS_PER_YEAR = 365.2425
 
 STATUS_IDLE = "idle"
 STATUS_NOT_IDLE = "not_idle"
-STATUS_EXCLUDED = "excluded"
+#: Idle, but caused by the government or force majeure (Art. 8): disposed of
+#: under Arts. 12–13, no idle-land fee, no uncompensated recovery. Counted as idle.
+STATUS_IDLE_ART8 = "idle_art8"
 STATUS_UNKNOWN = "n/a"
+#: How the Art. 8 status reads in reports and maps.
+IDLE_ART8_LABEL = "idle, government/force-majeure cause: Arts. 12–13 disposal, no fee"
+
+#: Delay-cause kinds (:func:`cause_kinds`).
+CAUSE_NONE, CAUSE_GOVERNMENT, CAUSE_FORCE_MAJEURE, CAUSE_HOLDER, CAUSE_UNRECOGNISED = range(5)
+CAUSE_NAMES = ("", "government", "force_majeure", "holder", "unrecognised")
+
+# Wording read as each kind, matched in the trimmed lower-case text (Order No. 53
+# Art. 8's list, in Chinese and English). Checked in this order: a text that
+# denies a government cause ("非政府原因") is the holder's.
+_NO_CAUSE = r"^(|none|no|n/a|na|-|无|否|没有)$"
+_HOLDER = (r"非政府|非不可抗力|not (the )?government|non-government|no government|"
+           r"not force majeure|企业|自身|用地单位|使用权人|资金|holder|enterprise|company|"
+           r"developer|own cause|funding|financ|贷款|融资|loan")
+_GOVERNMENT = (r"^gov$|govern|政府|有关部门|交地|交付土地|土地交付|未按.*交付|"
+               r"规划.*(修改|调整|变更|修编|审批|未批)|(修改|调整|变更).*规划|"
+               r"planning (change|revision|revised|adjust|approval|permit)|"
+               r"plan(ning)? (was |were )?(changed|revised|adjusted|not approved)|zoning|"
+               r"land (was |has |had )?(not |never )?(been )?delivered|land delivery|"
+               r"deliver(y|ed|ing)? (of )?(the )?land|"
+               r"国家.*政策|政策.*(调整|变化|出台)|state policy|policy change|"
+               r"信访|petition|军事|military|文物|考古|heritage|cultural relic|archaeolog|"
+               r"拆迁|征地|relocation of residents|expropriation")
+_FORCE_MAJEURE = (r"force.?majeure|不可抗力|自然灾害|natural disaster|地震|earthquake|洪水|洪涝|"
+                  r"flood|台风|typhoon|泥石流|landslide|山体滑坡|滑坡")
 
 
 def _col(plots: pd.DataFrame, name: str, kind: str) -> np.ndarray:
@@ -84,18 +140,87 @@ def delay_causes(cause: object) -> pa.Array | pa.ChunkedArray:
     return pc.utf8_lower(pc.utf8_trim_whitespace(cause.cast(pa.large_string())))
 
 
-def excluded_delay(cause: object) -> np.ndarray:
-    """Whether each delay cause (see :func:`delay_causes`) is one Article 8 excludes."""
-    import pyarrow as pa
+def cause_kinds(cause: object) -> np.ndarray:
+    """Each delay cause's kind (:data:`CAUSE_NAMES` codes), read from its wording.
+
+    Order No. 53 Art. 8 names the causes that make an idle plot one disposed
+    of under Arts. 12–13: the government or its departments (land not
+    delivered on the agreed terms or date, planning approvals not completed,
+    land-use or urban planning revised, state policy changed, petitions,
+    military control, cultural-relic protection, other government acts) and
+    force majeure such as a natural disaster. They are recognised in Chinese
+    and English (``政府原因``, ``规划调整``, ``不可抗力``, ``自然灾害``,
+    ``government``, ``natural disaster``, …, and the tokens ``government`` /
+    ``force_majeure``). Missing, empty or ``none`` is no cause; wording that
+    names the holder (``企业自身原因``, ``funding``, ``非政府原因``) is the
+    holder's cause. Anything else is :data:`CAUSE_UNRECOGNISED`: the rule
+    judges it as no cause, and :func:`unrecognised_causes` names it.
+    """
     import pyarrow.compute as pc
 
-    excluded = pc.is_in(delay_causes(cause), pa.array(EXCLUDED_DELAY_CAUSES, pa.large_string()))
-    return pc.fill_null(excluded, False).to_numpy(zero_copy_only=False)
+    text = delay_causes(cause)
+    n = len(text)
+
+    def hit(pattern: str) -> np.ndarray:
+        found = pc.match_substring_regex(text, pattern)
+        return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+    missing = pc.is_null(text).to_numpy(zero_copy_only=False)
+    kinds = np.full(n, CAUSE_UNRECOGNISED, dtype=np.int8)
+    fm = hit(_FORCE_MAJEURE)
+    kinds[fm] = CAUSE_FORCE_MAJEURE
+    kinds[hit(_GOVERNMENT) & ~fm] = CAUSE_GOVERNMENT
+    kinds[hit(_HOLDER)] = CAUSE_HOLDER
+    kinds[missing | hit(_NO_CAUSE)] = CAUSE_NONE
+    return kinds
+
+
+def art8_delay(cause: object) -> np.ndarray:
+    """Whether each delay cause is one of Order No. 53 Art. 8's (see :func:`cause_kinds`)."""
+    kinds = cause_kinds(cause)
+    return (kinds == CAUSE_GOVERNMENT) | (kinds == CAUSE_FORCE_MAJEURE)
+
+
+def unrecognised_causes(plots: pd.DataFrame, limit: int = 5) -> str | None:
+    """A warning naming plots whose ``delay_cause`` is not recognised, or None.
+
+    Such a cause is judged as no cause (the holder must prove an Art. 8 cause);
+    the first *limit* plots are named with their text.
+    """
+    if "delay_cause" not in plots.columns or not len(plots):
+        return None
+    rows = np.flatnonzero(cause_kinds(plots["delay_cause"]) == CAUSE_UNRECOGNISED)
+    if not len(rows):
+        return None
+    import pandas as pd
+
+    ids = (plots["plot_id"] if "plot_id" in plots.columns
+           else pd.Series(plots.index, index=plots.index)).iloc[rows[:limit]].tolist()
+    texts = plots["delay_cause"].iloc[rows[:limit]].tolist()
+    named = ", ".join(f"{i} ({str(t)!r})" for i, t in zip(ids, texts))
+    return (f"{len(rows)} plot(s) give a delay cause that is neither an Order No. 53 Art. 8 "
+            f"cause nor the holder's, judged as no cause: {named}")
 
 
 #: Status codes of :func:`judge_idle` (index into :data:`STATUSES`).
-STATUSES = (STATUS_NOT_IDLE, STATUS_IDLE, STATUS_EXCLUDED, STATUS_UNKNOWN)
-CODE_NOT_IDLE, CODE_IDLE, CODE_EXCLUDED, CODE_UNKNOWN = range(4)
+STATUSES = (STATUS_NOT_IDLE, STATUS_IDLE, STATUS_IDLE_ART8, STATUS_UNKNOWN)
+CODE_NOT_IDLE, CODE_IDLE, CODE_IDLE_ART8, CODE_UNKNOWN = range(4)
+
+
+def period_end(start: np.ndarray, years: int) -> np.ndarray:
+    """The last day of a period of *years* years counted from *start* (Civil Code Arts. 201–202).
+
+    The start day is not counted; the period ends with the corresponding day
+    *years* later, or with the last day of that month when it has none
+    (2024-02-29 + 1 year ends with 2025-02-28). The period runs to 24:00 of
+    that day (Art. 203), so the state it defines holds from the day after.
+    """
+    return add_years(start, years)
+
+
+def day_after_period(start: np.ndarray, years: int) -> np.ndarray:
+    """The first day after *years* full years from *start*: idle from, recovery from."""
+    return period_end(start, years) + np.timedelta64(1, "D")
 
 
 @dataclass
@@ -104,7 +229,8 @@ class IdleVerdict:
 
     ``status`` codes index :data:`STATUSES`; ``clock`` is the date the
     one-year clock started (agreed start, or suspension; NaT when none),
-    ``since`` = ``clock`` + 1 year where idle (else NaT), ``days`` the days
+    ``since`` the day after one full year from ``clock`` (:func:`day_after_period`)
+    where idle (else NaT), ``days`` the days
     since ``since`` (0 unless idle); ``not_started_case`` / ``suspended_case``
     say which case of Article 2 started the clock; ``developed_share`` and
     ``invested_share`` are the shares the second case compares.
@@ -122,14 +248,14 @@ class IdleVerdict:
 
     @property
     def idle(self) -> np.ndarray:
-        """Idle (and not excluded)."""
-        return self.status == CODE_IDLE
+        """Idle, whatever the cause (Art. 8's plots are idle land too)."""
+        return (self.status == CODE_IDLE) | (self.status == CODE_IDLE_ART8)
 
 
 def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.ndarray,
                actual_start: np.ndarray, suspended_since: np.ndarray,
                developed_area_m2: np.ndarray, invested_yuan: np.ndarray,
-               agreed_investment_yuan: np.ndarray, excluded: np.ndarray,
+               agreed_investment_yuan: np.ndarray, art8: np.ndarray,
                has_start_columns: bool = True) -> IdleVerdict:
     """The MLR No. 53 rule on plain arrays: the one implementation of the rule.
 
@@ -143,9 +269,9 @@ def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.nd
         datetime64[D], NaT where unknown.
     developed_area_m2, invested_yuan, agreed_investment_yuan : numpy.ndarray
         float64, NaN where unknown.
-    excluded : numpy.ndarray
+    art8 : numpy.ndarray
         bool, the delay is caused by the government or force majeure
-        (:func:`excluded_delay`).
+        (:func:`art8_delay`): idle all the same, with status ``idle_art8``.
     has_start_columns : bool
         False when the data has neither start-date column: nothing can be judged.
     """
@@ -160,17 +286,18 @@ def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.nd
         dev_share = developed_area_m2 / np.where(area_m2 > 0, area_m2, np.nan)
         inv_share = invested_yuan / np.where(agreed_investment_yuan > 0, agreed_investment_yuan,
                                              np.nan)
-        low = (dev_share < DEVELOPED_SHARE_MIN) | (inv_share < INVESTED_SHARE_MIN)
+        low = (low_developed(developed_area_m2, area_m2)
+               | low_invested(invested_yuan, agreed_investment_yuan))
     c2 = ~not_started & ~np.isnat(suspended_since) & (suspended_since <= as_of) & low
     clock = np.where(c1, agreed_start, np.where(c2, suspended_since, np.datetime64("NaT")))
     clock = clock.astype("M8[D]")
     running = np.flatnonzero(~np.isnat(clock))
     since = np.full(n, np.datetime64("NaT"), dtype="M8[D]")
-    since[running] = add_years(clock[running], 1)
+    since[running] = day_after_period(clock[running], 1)
     idle = ~np.isnat(since) & (since <= as_of)
     status = np.full(n, CODE_NOT_IDLE, dtype=np.int8)
     status[idle] = CODE_IDLE
-    status[idle & np.asarray(excluded, dtype=bool)] = CODE_EXCLUDED
+    status[idle & np.asarray(art8, dtype=bool)] = CODE_IDLE_ART8
     # Nothing to judge by: no start dates at all, or a started plot lacking the shares.
     unknown = ~idle & ((not_started & np.isnat(agreed_start))
                        | (~not_started & ~np.isnat(suspended_since) & np.isnan(dev_share)
@@ -178,15 +305,45 @@ def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.nd
     if not has_start_columns:
         unknown[:] = True
     status[unknown] = CODE_UNKNOWN
-    is_idle = status == CODE_IDLE
+    is_idle = (status == CODE_IDLE) | (status == CODE_IDLE_ART8)
     days = np.where(is_idle, (as_of - since).astype("timedelta64[D]").astype("int64"), 0)
+    # Art. 14: uncompensated recovery after two full years, never for Art. 8's plots.
     recovery = np.zeros(n, dtype=bool)
-    idle_rows = np.flatnonzero(is_idle)
-    recovery[idle_rows] = add_years(clock[idle_rows], 2) <= as_of
+    idle_rows = np.flatnonzero(status == CODE_IDLE)
+    recovery[idle_rows] = day_after_period(clock[idle_rows], 2) <= as_of
     return IdleVerdict(status=status, clock=clock,
                        since=np.where(idle, since, np.datetime64("NaT")).astype("M8[D]"),
                        days=days, recovery=recovery, not_started_case=c1, suspended_case=c2,
                        developed_share=dev_share, invested_share=inv_share)
+
+
+def low_developed(developed_area_m2: np.ndarray, area_m2: np.ndarray) -> np.ndarray:
+    """Developed area less than one third of the total (Art. 2), exactly: ``3·developed < area``."""
+    with np.errstate(invalid="ignore"):
+        return (3.0 * np.asarray(developed_area_m2, dtype="float64")
+                < np.asarray(area_m2, dtype="float64"))
+
+
+def low_invested(invested_yuan: np.ndarray, total_yuan: np.ndarray) -> np.ndarray:
+    """Investment made less than 25 % of the total (Art. 2; both without land price
+    and taxes, Art. 30), exactly: ``4·invested < total``."""
+    with np.errstate(invalid="ignore"):
+        total = np.asarray(total_yuan, dtype="float64")
+        return (4.0 * np.asarray(invested_yuan, dtype="float64") < total) & (total > 0)
+
+
+def share_below(share: float, limit: float) -> str:
+    """*share* as a percentage with as many decimals as make it read less than *limit*.
+
+    ``0.249`` against 25 % prints ``24.9%``, never ``25%``; ``0.33332`` against
+    one third prints ``33.33%``.
+    """
+    pct = share * 100.0
+    for digits in range(1, 7):
+        text = f"{pct:.{digits}f}"
+        if float(text) < limit * 100.0:
+            return f"{text}%"
+    return f"{pct!r}%"
 
 
 def verdict_columns(v: IdleVerdict, land_price_yuan: np.ndarray,
@@ -203,6 +360,7 @@ def verdict_columns(v: IdleVerdict, land_price_yuan: np.ndarray,
         return pd.array(pa.array(values, pa.large_string()).take(codes), dtype="str")
 
     is_idle = v.idle
+    fee_due = v.status == CODE_IDLE  # Art. 8's plots pay no idle-land fee
     n = len(v.status)
     return {
         "idle_status": text(list(STATUSES), v.status),
@@ -213,10 +371,12 @@ def verdict_columns(v: IdleVerdict, land_price_yuan: np.ndarray,
         "idle_years": v.days / DAYS_PER_YEAR,
         "idle_reason": (text([""], np.zeros(n, np.int8)) if reason is None
                         else pd.array(reason, dtype="str")),
-        "idle_fee_yuan": np.where(is_idle, land_price_yuan * IDLE_FEE_SHARE_OF_LAND_PRICE,
+        "idle_fee_yuan": np.where(fee_due, land_price_yuan * IDLE_FEE_SHARE_OF_LAND_PRICE,
                                   np.nan),
-        "idle_consequence": text(["", "fee", "recovery"],
-                                 is_idle.astype(np.int8) + v.recovery.astype(np.int8)),
+        "idle_consequence": text(["", "fee", "recovery", "arts_12_13_disposal"],
+                                 np.where(v.status == CODE_IDLE_ART8, 3,
+                                          fee_due.astype(np.int8)
+                                          + v.recovery.astype(np.int8)).astype(np.int8)),
     }
 
 
@@ -225,11 +385,11 @@ def verdict_reasons(v: IdleVerdict, agreed_start: np.ndarray, cause: object,
     """The reason text of each plot's verdict (a Python loop over the idle and n/a plots)."""
     n = len(v.status)
     reason = np.full(n, "", dtype=object)
-    was_idle = v.status == CODE_IDLE
-    was_idle |= v.status == CODE_EXCLUDED
+    was_idle = v.idle
     with np.errstate(invalid="ignore"):
-        low_dev = v.developed_share < DEVELOPED_SHARE_MIN
-        low_inv = v.invested_share < INVESTED_SHARE_MIN
+        # The shares are each plot's comparison of Art. 2, as judge_idle made it.
+        low_dev = 3.0 * v.developed_share < 1.0
+        low_inv = 4.0 * v.invested_share < 1.0
     for i in np.flatnonzero(was_idle):
         if v.not_started_case[i]:
             reason[i] = (f"not started one full year after the agreed start "
@@ -237,15 +397,21 @@ def verdict_reasons(v: IdleVerdict, agreed_start: np.ndarray, cause: object,
         else:
             parts = []
             if low_dev[i]:
-                parts.append(f"{v.developed_share[i]:.0%} of the area developed (< 1/3)")
+                parts.append(f"{share_below(v.developed_share[i], DEVELOPED_SHARE_MIN)} of the "
+                             "area developed (less than one third)")
             if low_inv[i]:
-                parts.append(f"{v.invested_share[i]:.0%} of the investment made (< 25%)")
+                parts.append(f"{share_below(v.invested_share[i], INVESTED_SHARE_MIN)} of the "
+                             "investment made (less than 25%)")
             reason[i] = (" and ".join(parts) + ", suspended since "
                          f"{v.clock[i].astype(object).isoformat()}")
-    if (v.status == CODE_EXCLUDED).any():
-        text = delay_causes(cause).to_pylist()
-        for i in np.flatnonzero(v.status == CODE_EXCLUDED):
-            reason[i] = f"would be idle ({reason[i]}) but the delay is caused by {text[i]}"
+    art8 = np.flatnonzero(v.status == CODE_IDLE_ART8)
+    if len(art8):
+        kinds = cause_kinds(cause)
+        for i in art8:
+            reason[i] = (f"{reason[i]}; delay caused by "
+                         f"{CAUSE_NAMES[kinds[i]].replace('_', ' ')} (Order No. 53 Art. 8): "
+                         "still idle, disposed of under Arts. 12–13, no idle-land fee, "
+                         "no uncompensated recovery; the holder must prove the cause")
     for i in np.flatnonzero(v.status == CODE_UNKNOWN):
         reason[i] = ("no agreed start date" if not has_start_columns or np.isnat(agreed_start[i])
                      else "developed area and investment shares unknown")
@@ -274,13 +440,14 @@ def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object, *,
     -------
     pandas.DataFrame
         Same index, columns ``idle_status`` (``idle``, ``not_idle``,
-        ``excluded``, ``n/a``), ``idle`` (bool), ``idle_clock_start`` (date the
+        ``idle_art8`` — idle with an Art. 8 cause, ``n/a``), ``idle`` (bool,
+        true for both idle statuses), ``idle_clock_start`` (date the
         one-year clock started: agreed start, or suspension), ``idle_since``
-        (clock start + 1 year), ``idle_days`` (days since ``idle_since``, 0 if
-        not idle), ``idle_years`` (``idle_days`` / 365.2425), ``idle_reason``
-        (text), ``idle_fee_yuan`` (20 % of the land
-        price once idle, NaN if the price is unknown), ``idle_consequence``
-        (``fee``, ``recovery`` or empty).
+        (the day after one full year from the clock start), ``idle_days`` (days
+        since ``idle_since``, 0 if not idle), ``idle_years`` (``idle_days`` /
+        365.2425), ``idle_reason`` (text), ``idle_fee_yuan`` (20 % of the land
+        price once idle, NaN if the price is unknown or the cause is Art. 8's),
+        ``idle_consequence`` (``fee``, ``recovery``, ``arts_12_13_disposal`` or empty).
     """
     import pandas as pd
 
@@ -294,16 +461,16 @@ def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object, *,
 
 
 def judge_plots(plots: pd.DataFrame, as_of: object, plot_area_m2: object, *,
-                excluded: np.ndarray | None = None) -> IdleVerdict:
+                art8: np.ndarray | None = None) -> IdleVerdict:
     """:func:`judge_idle` on the columns of *plots* (missing columns: unknown values).
 
-    *excluded* may be given when already computed (from Arrow text, faster);
-    default :func:`excluded_delay` of ``delay_cause``.
+    *art8* may be given when already computed (from Arrow text, faster);
+    default :func:`art8_delay` of ``delay_cause``.
     """
     import pandas as pd
 
-    if excluded is None:
-        excluded = excluded_delay(_col(plots, "delay_cause", "text"))
+    if art8 is None:
+        art8 = art8_delay(_col(plots, "delay_cause", "text"))
     return judge_idle(
         np.datetime64(pd.Timestamp(as_of).date(), "D"),
         area_m2=np.asarray(plot_area_m2, dtype="float64"),
@@ -313,7 +480,7 @@ def judge_plots(plots: pd.DataFrame, as_of: object, plot_area_m2: object, *,
         developed_area_m2=_col(plots, "developed_area_m2", "num"),
         invested_yuan=_col(plots, "invested_yuan", "num"),
         agreed_investment_yuan=_col(plots, "agreed_investment_yuan", "num"),
-        excluded=excluded,
+        art8=art8,
         has_start_columns="agreed_start_date" in plots.columns
         or "actual_start_date" in plots.columns)
 
@@ -487,8 +654,8 @@ def check_stored_idle(plots: pd.DataFrame, classified: pd.DataFrame) -> pd.DataF
     pandas.DataFrame
         ``plot_id``, ``stored_column``, ``stored_value``, ``rule_status``,
         ``rule_reason``, ``problem``; one row per disagreement (a plot the data
-        calls idle that the rule does not, or the reverse; an ``excluded`` plot
-        flagged idle is a disagreement too). Empty when there is no flag column.
+        calls idle that the rule does not, or the reverse; an ``idle_art8``
+        plot is idle). Empty when there is no flag column.
         Plots the rule cannot judge (``n/a``) are not reported. Each column's
         dtype is what ``pd.DataFrame`` infers from the values as Python objects.
     """
@@ -519,7 +686,7 @@ def check_stored_idle(plots: pd.DataFrame, classified: pd.DataFrame) -> pd.DataF
             stored.iloc[missing].astype(object).to_numpy()))
         unreadable[missing] = np.array(
             [not (t is type(None) or issubclass(t, float)) for t in types], dtype=bool)[tcodes]
-    rule_idle = (status == STATUS_IDLE).to_numpy(bool, na_value=False)
+    rule_idle = status.isin((STATUS_IDLE, STATUS_IDLE_ART8)).to_numpy(bool, na_value=False)
     judged = ~(status == STATUS_UNKNOWN).to_numpy(bool, na_value=False)
     rows = np.flatnonzero(judged & (unreadable | ((flags >= 0) & ((flags == 1) != rule_idle))))
     if not len(rows):

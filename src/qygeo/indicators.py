@@ -9,39 +9,56 @@ the ministry's national bulletins report 土地开发率, 土地供应率, 土�
 definitions, and how qygeo feeds them from the plots table:
 
 ``land_development_rate`` 土地开发率
-    TD/T: 已达到供地条件的土地面积 / 开发区土地总面积 (land ready for supply /
-    zone area). qygeo: park ``ready_for_supply_area_m2`` (parks layer or
-    park_stats; not in the bundled data) / park polygon area.
+    TD/T: 已达到供地条件的土地面积 / 可供开发建设的土地面积 (land ready for supply /
+    developable construction land, not the whole zone). qygeo: park
+    ``ready_for_supply_area_m2`` / park ``developable_area_m2`` (parks layer or
+    park_stats; n/a with the reason when either is absent: the park polygon,
+    which holds hills and water, is not the denominator).
 ``land_supply_rate`` 土地供应率
     TD/T: 已供应国有建设用地面积 / 已达到供地条件的土地面积. qygeo: Σ plot area
     (a plot in the layer is supplied land) / ``ready_for_supply_area_m2``.
 ``land_built_up_rate`` 土地建成率
-    TD/T: 已建成城镇建设用地面积 / 已供应国有建设用地面积. qygeo: Σ
-    ``developed_area_m2`` / Σ plot area.
+    TD/T: 已建成城镇建设用地面积 / 已供应国有建设用地面积. qygeo: Σ built-up
+    land / Σ plot area.
 ``industrial_land_share`` 工业用地率
-    TD/T: 工业用地面积 / 已建成城镇建设用地面积. qygeo: Σ ``developed_area_m2``
-    of plots with ``land_use`` = industrial / Σ ``developed_area_m2``.
+    TD/T: 工业用地面积 / 已建成城镇建设用地面积. qygeo: Σ built-up land of plots
+    with ``land_use`` = industrial / Σ built-up land.
 ``floor_area_ratio`` 综合容积率
     TD/T: 总建筑面积 / 已建成城镇建设用地面积. qygeo: Σ ``floor_area_m2`` / Σ
-    ``developed_area_m2`` over built plots.
+    built-up land over built plots.
+``industrial_floor_area_ratio`` 工业用地综合容积率
+    The same over built industrial plots.
 ``building_density`` 建筑密度
     TD/T: 建筑基底总面积 / 已建成城镇建设用地面积. qygeo: Σ
-    ``building_footprint_m2`` (optional column, not in the plots contract or the
-    bundled data) / Σ ``developed_area_m2``.
+    ``building_footprint_m2`` (optional column, not in the bundled data) / Σ
+    built-up land.
+``industrial_building_coverage`` 工业用地建筑系数
+    TD/T: 工业用地上建筑物、构筑物基底及露天堆场面积 / 工业用地面积. qygeo: Σ
+    ``building_footprint_m2`` / Σ built-up land over built industrial plots.
 ``industrial_fai_intensity_wan_per_ha`` 工业用地固定资产投入强度 (万元/公顷)
     TD/T: 工业(物流)企业累计固定资产投资总额 / 已建成工业(物流)用地面积. qygeo: Σ
-    ``invested_yuan`` / Σ ``developed_area_m2`` over built plots whose
-    ``land_use`` is industrial or logistics.
+    ``invested_yuan`` / Σ built-up land over built plots whose ``land_use`` is
+    industrial or logistics.
 ``industrial_tax_intensity_wan_per_ha`` 工业用地地均税收 (万元/公顷)
     TD/T: 工业(物流)企业税收总额 / 已建成工业(物流)用地面积. qygeo: Σ ``tax_yuan``
-    / Σ ``developed_area_m2`` over the same plots.
+    / Σ built-up land over the same plots. A built plot that reports no tax
+    stays in the denominator (its tax is missing, not absent land): the value
+    is then ``partial``, a lower bound, and the plots are named. Dividing over
+    the reporting plots only would inflate it.
 ``idle_land_disposal_rate`` 闲置土地处置率
     TD/T: 已处置闲置土地面积 / 闲置土地总面积. qygeo: plots idle by the MLR No. 53
     rule (:mod:`qygeo.idle`) plus plots with ``idle_disposed_on`` set (optional
     column); disposed area / that area.
 
-"Built" land of a plot is its ``developed_area_m2``; a plot is built when that
-is > 0. Rates are fractions (0.25 = 25 %).
+Built-up land (TD/T 已建成城镇建设用地) of a plot is its ``built_up_area_m2``;
+where a plot does not give it, its ``developed_area_m2`` (Order No. 53 Art. 2's
+area under development, which includes land being built on) stands in, and
+the basis says for how many plots. A plot is built when that is > 0. Rates
+are fractions (0.25 = 25 %).
+
+Guangdong's 2019 evaluation of its development zones (2018 data) is shown
+beside each indicator it covers (:data:`GUANGDONG_2019`, values read from
+``attributes/targets.csv``).
 
 Missing inputs. A column absent from the plots table, or no plot to compute
 over, gives ``status = "n/a"`` and ``value = None`` with the reason. Where
@@ -86,7 +103,11 @@ INDICATORS: dict[str, tuple[str, str, str]] = {
     "land_built_up_rate": ("土地建成率", "Land built-up rate", "share"),
     "industrial_land_share": ("工业用地率", "Industrial land share", "share"),
     "floor_area_ratio": ("综合容积率", "Comprehensive floor-area ratio", "ratio"),
+    "industrial_floor_area_ratio": ("工业用地综合容积率", "Industrial land floor-area ratio",
+                                    "ratio"),
     "building_density": ("建筑密度", "Building density", "share"),
+    "industrial_building_coverage": ("工业用地建筑系数", "Industrial land building coverage",
+                                     "share"),
     "industrial_fai_intensity_wan_per_ha": ("工业用地固定资产投入强度",
                                             "Industrial land fixed-asset investment intensity",
                                             "万元/公顷"),
@@ -94,6 +115,35 @@ INDICATORS: dict[str, tuple[str, str, str]] = {
                                             "万元/公顷"),
     "idle_land_disposal_rate": ("闲置土地处置率", "Idle land disposal rate", "share"),
 }
+
+
+#: Indicator key → the ``attributes/targets.csv`` row holding Guangdong's 2019
+#: development-zone evaluation figure for it (shown beside the park's value).
+GUANGDONG_2019: dict[str, str] = {
+    "land_development_rate": "guangdong_dev_zone_land_development_rate",
+    "land_supply_rate": "guangdong_dev_zone_land_supply_rate",
+    "land_built_up_rate": "guangdong_dev_zone_land_built_up_rate",
+    "floor_area_ratio": "guangdong_dev_zone_floor_area_ratio",
+    "industrial_floor_area_ratio": "guangdong_dev_zone_industrial_floor_area_ratio",
+    "building_density": "guangdong_dev_zone_building_density",
+    "industrial_building_coverage": "guangdong_dev_zone_industrial_building_coverage",
+    "industrial_fai_intensity_wan_per_ha":
+        "guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity",
+    "industrial_tax_intensity_wan_per_ha": "guangdong_dev_zone_industrial_land_tax_intensity",
+}
+
+
+def guangdong_figures(targets: pd.DataFrame | None) -> dict[str, float]:
+    """Indicator key → Guangdong's 2019 figure, from the targets table (absent: left out)."""
+    if targets is None or not len(targets) or "indicator" not in targets.columns:
+        return {}
+    by_name = {r.indicator: r.value for r in targets.itertuples()}
+    out = {}
+    for key, name in GUANGDONG_2019.items():
+        v = by_name.get(name)
+        if _present(v):
+            out[key] = float(v)
+    return out
 
 
 @dataclass(frozen=True)
@@ -193,7 +243,7 @@ class PlotColumns:
             else:
                 status = self.plots["idle_status"]
                 self._idle = ((status != "n/a").to_numpy(dtype=bool, na_value=False),
-                              (status == "idle").to_numpy(dtype=bool, na_value=False))
+                              status.isin(("idle", "idle_art8")).to_numpy(dtype=bool))
         return self._idle
 
     def ids(self, mask: np.ndarray, limit: int = 5, *, start: int = 0) -> str:
@@ -292,20 +342,30 @@ class ParkRows:
 
 def _sum_ratios(key: str, cols: PlotColumns, parts: list[slice], num_col: str, den_col: str,
                 rows: np.ndarray | None, *, what: str, scale: float = 1.0,
-                num: np.ndarray | None = None) -> list[Indicator]:
+                num: np.ndarray | None = None, den: np.ndarray | None = None,
+                den_note: str = "", lower_bound: bool = False) -> list[Indicator]:
     """Σ num / Σ den over *rows* of each park, leaving out (and naming) rows lacking either.
 
     *cols* holds the parks' rows end to end, park by park as in *parts*;
-    *rows* is a mask over them (None: all). *num* gives the numerator's values
-    when it is not a column of the table.
+    *rows* is a mask over them (None: all). *num* / *den* give the values when
+    they are not a column of the table (*den_note* is added to the basis).
+    With *lower_bound*, a row lacking only the numerator stays in the
+    denominator (partial: the value is a lower bound) instead of being left out.
     """
-    for col in (num_col, den_col):
-        if not (cols.has(col) or (col == num_col and num is not None)):
+    for col, given in ((num_col, num), (den_col, den)):
+        if not (cols.has(col) or given is not None):
             return [_na(key, f"no {col} column in the plots table")] * len(parts)
     known_num = cols.known(num_col) if num is None else ~np.isnan(num)
     num = cols.num(num_col) if num is None else num
-    den = cols.num(den_col)
-    known = known_num & cols.known(den_col)
+    known_den = cols.known(den_col) if den is None else ~np.isnan(den)
+    den = cols.num(den_col) if den is None else den
+    if lower_bound:
+        no_num = known_den & ~known_num
+        if rows is not None:
+            no_num &= rows
+        num = np.where(known_num, num, 0.0)
+        known_num = np.ones(len(num), dtype=bool)
+    known = known_num & known_den
     if rows is not None:
         known &= rows
     out = []
@@ -331,12 +391,22 @@ def _sum_ratios(key: str, cols: PlotColumns, parts: list[slice], num_col: str, d
             out.append(_na(key, f"Σ {den_col} is 0 over the {what}"))
             continue
         value = float(num[part][pick].sum()) / d * scale
-        basis = f"Σ {num_col} / Σ {den_col} over {n_known} {what}"
-        if lacking is not None:
-            basis += f"; left out for lacking {num_col} or {den_col}: {lacking}"
-            out.append(Indicator(key, value, STATUS_PARTIAL, basis))
-        else:
-            out.append(Indicator(key, value, STATUS_OK, basis))
+        basis = f"Σ {num_col} / Σ {den_col}{den_note} over {n_known} {what}"
+        partial = lacking is not None
+        if partial:
+            basis += f"; left out for lacking {den_col}: {lacking}" if lower_bound else (
+                f"; left out for lacking {num_col} or {den_col}: {lacking}")
+        if lower_bound and no_num[part].any():
+            n_no = int(np.count_nonzero(no_num[part]))
+            if n_no == n_known:
+                out.append(_na(key, f"{num_col} unknown for all {what} "
+                                    f"({cols.ids(no_num[part], start=part.start)})"))
+                continue
+            basis += (f"; {num_col} not reported by {n_no} of them "
+                      f"({cols.ids(no_num[part], start=part.start)}), whose land stays in the "
+                      "denominator: a lower bound")
+            partial = True
+        out.append(Indicator(key, value, STATUS_PARTIAL if partial else STATUS_OK, basis))
     return out
 
 
@@ -353,10 +423,13 @@ def park_indicators(plots: pd.DataFrame | PlotColumns, *, park_area_m2: float,
         the plots contract. With *rows*, the whole plot table (a
         :class:`PlotColumns` of it converts each column once for all parks).
     park_area_m2 : float
-        The park polygon's area, m².
+        The park polygon's area, m² (not a denominator of any indicator: the
+        development rate divides by ``developable_area_m2``).
     park_attrs : mapping, optional
         The park's attributes (parks layer joined with park_stats); only
-        ``ready_for_supply_area_m2`` (m² of land ready for supply) is used.
+        ``ready_for_supply_area_m2`` (m² of land ready for supply, 已达到供地条件)
+        and ``developable_area_m2`` (m² of developable construction land,
+        可供开发建设的土地面积) are used.
     rows : numpy.ndarray of bool, optional
         The park's plots among *plots*; default all.
 
@@ -394,7 +467,7 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
     parks : ParkRows
         Each park's plots (nested parks' plots included).
     park_area_m2 : sequence of float
-        Each park polygon's area, m².
+        Each park polygon's area, m² (see :func:`park_indicators`).
     park_attrs : sequence of mappings or None
         Each park's attributes (see :func:`park_indicators`).
 
@@ -411,10 +484,15 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
 
     no_ready = ("no ready_for_supply_area_m2 for the park (land that has reached supply "
                 "conditions, 已达到供地条件) in the parks layer or park_stats")
-    for o, part, park_m2, attrs in zip(out, parts, park_area_m2, park_attrs, strict=True):
+    no_developable = ("no developable_area_m2 for the park (developable construction land, "
+                      "可供开发建设的土地面积) in the parks layer or park_stats; the park "
+                      "polygon is not the denominator")
+    for o, part, attrs in zip(out, parts, park_attrs, strict=True):
         n = part.stop - part.start
         ready = dict(attrs or {}).get("ready_for_supply_area_m2")
         ready = float(ready) if _present(ready) else None
+        developable = dict(attrs or {}).get("developable_area_m2")
+        developable = float(developable) if _present(developable) else None
         if ready is None:
             o["land_development_rate"] = _na("land_development_rate", no_ready)
             o["land_supply_rate"] = _na("land_supply_rate", no_ready)
@@ -422,9 +500,11 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
         supplied_m2 = float(area[part].sum()) if n else 0.0
         if math.isnan(supplied_m2):  # Σ with NaN as 0; np.nansum copies the areas to fill them
             supplied_m2 = float(np.nansum(area[part]))
-        o["land_development_rate"] = Indicator(
-            "land_development_rate", float(metrics.safe_divide(ready, park_m2)), STATUS_OK,
-            "ready_for_supply_area_m2 / park polygon area")
+        o["land_development_rate"] = (
+            Indicator("land_development_rate",
+                      float(metrics.safe_divide(ready, developable)), STATUS_OK,
+                      "ready_for_supply_area_m2 / developable_area_m2")
+            if developable else _na("land_development_rate", no_developable))
         o["land_supply_rate"] = (
             Indicator("land_supply_rate", float(metrics.safe_divide(supplied_m2, ready)),
                       STATUS_OK, f"Σ plot area of {n} plots / ready_for_supply_area_m2")
@@ -434,16 +514,40 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
         for o, v in zip(out, values, strict=True):
             o[key] = v
 
-    has_dev = cols.has("developed_area_m2")
-    built = cols.num("developed_area_m2") > 0 if has_dev else np.zeros(cols.n, bool)
-    if has_dev:
-        cols.known("developed_area_m2")  # shared by both groups below: converted once, here
+    # Built-up land: built_up_area_m2, else developed_area_m2 (said in the basis).
+    has_built_col = cols.has("built_up_area_m2")
+    has_dev = has_built_col or cols.has("developed_area_m2")
+    built_m2 = cols.num("built_up_area_m2") if has_built_col else np.full(cols.n, np.nan)
+    fallback = np.isnan(built_m2)
+    if cols.has("developed_area_m2") and fallback.any():
+        built_m2 = np.where(fallback, cols.num("developed_area_m2"), built_m2)
+    else:
+        fallback = np.zeros(cols.n, dtype=bool)
+    built = built_m2 > 0 if has_dev else np.zeros(cols.n, bool)
+    land = "built_up_area_m2" if has_dev else "developed_area_m2"
+    notes = []
+    for part in parts:
+        k = int(np.count_nonzero(fallback[part]))
+        notes.append("" if not k else " (developed_area_m2, Order No. 53 Art. 2's area under "
+                     f"development, stands in where built_up_area_m2 is not given: {k} plot(s))")
+
+    def ratios(key: str, num_col: str, den_col: str, rows: np.ndarray | None, *, what: str,
+               **kw: Any) -> list[Indicator]:
+        """:func:`_sum_ratios` with built-up land as the denominator or numerator."""
+        if den_col == land:
+            kw["den"] = built_m2 if has_dev else None
+        if num_col == land:
+            kw["num"] = built_m2 if has_dev else None
+        res = _sum_ratios(key, cols, parts, num_col, den_col, rows, what=what, **kw)
+        return [Indicator(r.key, r.value, r.status, r.basis.replace(
+            land, land + notes[i], 1)) if r.value is not None and notes[i] else r
+            for i, r in enumerate(res)]
+
     use_unknown, share_use, industrial_use = cols.uses()
 
     def land_use_group() -> None:
-        put("land_built_up_rate", _sum_ratios(
-            "land_built_up_rate", cols, parts, "developed_area_m2", "area_m2", None,
-            what="plots"))
+        put("land_built_up_rate", ratios("land_built_up_rate", land, "area_m2", None,
+                                         what="plots"))
         if not has_dev:
             put("industrial_land_share", [_na("industrial_land_share",
                                               "no developed_area_m2 column in the plots table")]
@@ -453,18 +557,20 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
                                               "no land_use column in the plots table")]
                 * len(parts))
         else:
-            industrial_m2 = np.where(share_use, cols.num("developed_area_m2"),
-                                     np.where(use_unknown, np.nan, 0.0))
+            industrial_m2 = np.where(share_use, built_m2, np.where(use_unknown, np.nan, 0.0))
             put("industrial_land_share", [
-                _rename(v, "_industrial_m2", "industrial developed_area_m2")
-                for v in _sum_ratios("industrial_land_share", cols, parts, "_industrial_m2",
-                                     "developed_area_m2", built, what="built plots",
-                                     num=industrial_m2)])
-        put("floor_area_ratio", _sum_ratios("floor_area_ratio", cols, parts, "floor_area_m2",
-                                            "developed_area_m2", built, what="built plots"))
-        put("building_density", _sum_ratios("building_density", cols, parts,
-                                            "building_footprint_m2", "developed_area_m2", built,
-                                            what="built plots"))
+                _rename(v, "_industrial_m2", f"industrial {land}")
+                for v in ratios("industrial_land_share", "_industrial_m2", land, built,
+                                what="built plots", num=industrial_m2)])
+        put("floor_area_ratio", ratios("floor_area_ratio", "floor_area_m2", land, built,
+                                       what="built plots"))
+        put("building_density", ratios("building_density", "building_footprint_m2", land,
+                                       built, what="built plots"))
+        for key, num_col in (("industrial_floor_area_ratio", "floor_area_m2"),
+                             ("industrial_building_coverage", "building_footprint_m2")):
+            put(key, [_na(key, "no land_use column in the plots table")] * len(parts)
+                if not cols.has("land_use") else
+                ratios(key, num_col, land, built & share_use, what="built industrial plots"))
 
     def money_and_idle_group() -> None:
         industrial_built = built & industrial_use
@@ -475,14 +581,13 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
         else:
             # yuan/m² → 万元/公顷: × 1e4 m²/ha ÷ 1e4 yuan/万元 = × 1
             per_ha = float(metrics.wan_yuan_per_ha(1.0, 1.0))
-            put("industrial_fai_intensity_wan_per_ha", _sum_ratios(
-                "industrial_fai_intensity_wan_per_ha", cols, parts, "invested_yuan",
-                "developed_area_m2", industrial_built, what="built industrial/logistics plots",
-                scale=per_ha))
-            put("industrial_tax_intensity_wan_per_ha", _sum_ratios(
-                "industrial_tax_intensity_wan_per_ha", cols, parts, "tax_yuan",
-                "developed_area_m2", industrial_built, what="built industrial/logistics plots",
-                scale=per_ha))
+            put("industrial_fai_intensity_wan_per_ha", ratios(
+                "industrial_fai_intensity_wan_per_ha", "invested_yuan", land, industrial_built,
+                what="built industrial/logistics plots", scale=per_ha))
+            # A built plot without a tax figure keeps its land in the denominator.
+            put("industrial_tax_intensity_wan_per_ha", ratios(
+                "industrial_tax_intensity_wan_per_ha", "tax_yuan", land, industrial_built,
+                what="built industrial/logistics plots", scale=per_ha, lower_bound=True))
         put("idle_land_disposal_rate", _disposal_rates(cols, parts, area))
 
     # The two groups read disjoint columns (the shared ones are converted above) and

@@ -69,7 +69,9 @@ PLANTING_COLOUR = "#31a354"
 #: Idle status (from :mod:`qygeo.idle`) → (label, fill colour).
 PLOT_STATUS: dict[str, tuple[str, str]] = {
     "idle": ("闲置 Idle", IDLE_COLOUR),
-    "excluded": ("免责 Excluded (government / force-majeure delay)", "#fdae61"),
+    "idle_art8": ("闲置（政府/不可抗力原因，第十二、十三条处置，不征闲置费）"
+                  "Idle, government/force-majeure cause: Arts. 12–13 disposal, no fee",
+                  "#fdae61"),
     "not_idle": ("正常 Not idle", "#1a9641"),
     "n/a": ("无法判定 Cannot be judged (n/a)", "#969696"),
 }
@@ -702,7 +704,10 @@ def _idle_popup(r: dict[str, Any], park_names: dict[str, str], *, from_city: boo
         park = (f'<a href="{park_href(str(pid), from_city=from_city)}">{name}</a>'
                 if from_city and str(pid) in park_names else name)
     consequence = {"fee": "闲置费 idle fee (20% of land price)",
-                   "recovery": "无偿收回 recovery without compensation (idle ≥ 2 years)"}
+                   "recovery": "无偿收回 recovery without compensation (idle ≥ 2 years)",
+                   "arts_12_13_disposal": "按第十二、十三条处置，不征闲置费 disposal under "
+                                          "Arts. 12–13 (government/force-majeure cause), "
+                                          "no idle fee"}
     status = str(r.get("idle_status") or "n/a")
     rows = [
         ("项目 Project", esc(r.get("project"))),
@@ -869,7 +874,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap) -> folium.Map:
         shown_members |= t.members.get(pid, {pid})
     plots = t.plots
     if len(plots) and "idle_status" in plots.columns:
-        idle = plots[plots["idle_status"] == "idle"]
+        idle = plots[plots["idle_status"].isin(("idle", "idle_art8"))]  # Art. 8: idle too
         if not set(ds.parks["park_id"].astype(str)) <= t.page_ids:
             # Only some parks asked for: only their idle plots. Otherwise every idle
             # plot, including those that lie in no park.

@@ -380,7 +380,7 @@ def _plot_fields() -> list[Field]:
             column(df, "idle_status").notna(), "n/a").astype(str)
 
     def idle_days(df: pd.DataFrame) -> pd.Series:
-        return column(df, "idle_days").where(status(df) == "idle")
+        return column(df, "idle_days").where(status(df).isin(("idle", "idle_art8")))
 
     return [
         Field("id", None, col("plot_id"), maps.esc),

@@ -205,12 +205,12 @@ HTML_MAX_PLOTS = 2_000
 
 def listed_plots(plots: pd.DataFrame) -> pd.DataFrame:
     """The plots a park's section lists: at most :data:`HTML_MAX_PLOTS`, idle and
-    excluded ones first, otherwise in table order."""
+    Art. 8 idle ones first, otherwise in table order."""
     if len(plots) <= HTML_MAX_PLOTS:
         return plots
     if "idle_status" not in plots.columns:
         return plots.head(HTML_MAX_PLOTS)
-    rank = (plots["idle_status"].map({"idle": 0, "excluded": 1}).fillna(2)
+    rank = (plots["idle_status"].map({"idle": 0, "idle_art8": 1}).fillna(2)
             .to_numpy(dtype="int8"))
     return plots.iloc[rank.argsort(kind="stable")[:HTML_MAX_PLOTS]]  # stable: table order
 
@@ -315,7 +315,10 @@ def _park_section(report: Report, r: dict[str, Any]) -> str:
     if ev is not None:
         ind = ev.indicators[ev.indicators["park_id"] == pid]
         parts.append("<h3>开发区土地集约利用指标 / Development-zone indicators (TD/T 1029)</h3>")
-        parts.append(html_table(ind, ["name_zh", "name_en", "value", "unit", "status", "basis"]))
+        parts.append(html_table(ind, ["name_zh", "name_en", "value", "guangdong_2019", "unit",
+                                      "status", "basis"],
+                                {"guangdong_2019": "广东省开发区2019年评价 Guangdong 2019 "
+                                                   "(2018 data)"}))
         tt = ev.targets[ev.targets["park_id"] == pid]
         parts.append("<h3>目标与标杆 / Targets and benchmarks</h3>")
         parts.append(html_table(tt, ["target_name", "current", "target_value", "unit",
@@ -329,7 +332,7 @@ def _park_section(report: Report, r: dict[str, Any]) -> str:
             parts.append("<h3>地块与闲置认定 / Plots and idle status (MLR Order No. 53)</h3>")
             if len(shown) < len(mine):
                 parts.append(f'<p class="note">{len(shown):,} of {len(mine):,} plots '
-                             f"listed, idle and excluded ones first; --format xlsx lists "
+                             f"listed, idle ones first; --format xlsx lists "
                              f"them all. 列出 {len(shown):,} / {len(mine):,} 块地。</p>")
             parts.append(html_table(shown, [k for k in PLOT_KEYS if k in shown.columns]))
             if ev is not None:

@@ -23,9 +23,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-#: Characters no id or name may hold: C0 and C1 controls, DEL, and the Unicode
-#: bidirectional overrides and isolates, which reorder how a line reads.
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: Characters no id or name may hold: C0 and C1 controls, DEL, the Unicode line
+#: and paragraph separators (a line break to many programs), and the bidirectional
+#: marks, overrides and isolates, which reorder how a line reads.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 #: First characters that make a spreadsheet read a text cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -71,11 +71,14 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     table has none; plot_investment_yuan is always the plot sum.
 
     Each park is also evaluated: TD/T 1029 development-zone indicators, 亩均
-    grades A/B/C/D of its plots (grade_counts) with the Guangqing entry
-    thresholds, and the gap to the 2027 land investment intensity target
-    (fixed-asset investment ÷ industrial land, compared with that indicator
-    only) with the yearly growth needed to close it (target_gap_yuan_per_km2,
-    required_annual_growth) beside the growth achieved (achieved_annual_growth).
+    grades A/B/C/D of its plots (grade_counts) with each park's own entry
+    thresholds (Guangqing's by default), idle plots by MLR Order No. 53 (those
+    with a government or force-majeure cause counted apart too,
+    idle_art8_plot_count), and the gap to the 2027 land investment intensity
+    target in attributes/targets.csv (fixed-asset investment ÷ industrial land,
+    compared with that indicator only) with the yearly growth needed to close it
+    (target_gap_yuan_per_km2, required_annual_growth) beside the growth achieved
+    (achieved_annual_growth).
     """
     from ..config import load_config
     from ..dataset import Dataset, load_dataset
