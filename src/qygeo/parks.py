@@ -37,6 +37,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import time
 import warnings
 import zipfile
@@ -1300,6 +1301,14 @@ def _needs_recovery(root: Path) -> bool:
     return _journal_path(root).exists() or bool(_stale_temporaries(root))
 
 
+def _journal_ok(j: Any) -> bool:
+    """Whether *j* is a journal this module wrote (its file names are plain history names)."""
+    names = [j.get("snapshot"), j.get("kept_as") or "parks-.geojson"] if isinstance(j, dict) else []
+    return (isinstance(j, dict) and j.get("kind") in ("commit", "undo")
+            and all(isinstance(n, str) and re.fullmatch(r"parks-[0-9TZ.]*\.geojson", n)
+                    for n in names))
+
+
 def _recover_locked(root: Path) -> list[str]:
     """Complete or roll back an interrupted park write; remove stale temporaries.
 
@@ -1312,38 +1321,39 @@ def _recover_locked(root: Path) -> list[str]:
         interrupted change (then nothing is touched: it needs a person).
     """
     notes = []
-    for tmp in _stale_temporaries(root):
-        _unlink(tmp)
-        notes.append(f"removed {tmp}, left by an interrupted park command")
     jpath = _journal_path(root)
-    if not jpath.exists():
-        return notes
-    j = _read_json(jpath)
-    if not isinstance(j, dict) or j.get("kind") not in ("commit", "undo"):
+    j = _read_json(jpath) if jpath.exists() else None
+    if j is not None and not _journal_ok(j):
         raise HistoryError(f"{jpath}: not a qygeo park journal; remove it once parks.geojson "
                            "and .history/ are checked")
     target = parks_target(root)
     current = target.read_bytes() if target.exists() else None
     now = _sha(current) if current is not None else None
+    if j is not None and now not in (j.get("after"), j.get("before")):  # refused: touch nothing
+        raise HistoryError(f"{jpath}: an interrupted {j.get('kind')} of {j.get('action')} "
+                           f"{j.get('park_id')} left parks.geojson in neither its state before "
+                           "nor after (edited by hand meanwhile?); check git diff and "
+                           f".history/, then remove {jpath}")
+    for tmp in _stale_temporaries(root):
+        _unlink(tmp)
+        notes.append(f"removed {tmp}, left by an interrupted park command")
+    if j is None:
+        return notes
     folder = root / HISTORY_DIR
     snap = folder / str(j.get("snapshot"))
     what = f"{j.get('kind')} of {j.get('action')} {j.get('park_id')}"
     if now == j.get("after"):
-        if j["kind"] == "undo":  # parks.geojson is the snapshot: it leaves the history
+        if j.get("kind") == "undo":  # parks.geojson is the snapshot: it leaves the history
             _unlink(snap)
             _unlink(snap.with_suffix(".json"))
         notes.append(f"completed the interrupted {what}")
-    elif now == j.get("before"):
-        if j["kind"] == "commit":  # the snapshot of a change that never landed
+    else:  # now == before
+        if j.get("kind") == "commit":  # the snapshot of a change that never landed
             _unlink(snap)
             _unlink(snap.with_suffix(".json"))
         elif j.get("kept_as"):
             _unlink(folder / UNDONE_DIR / str(j["kept_as"]))
         notes.append(f"rolled back the interrupted {what}")
-    else:
-        raise HistoryError(f"{jpath}: an interrupted {what} left parks.geojson in neither its "
-                           "state before nor after (edited by hand meanwhile?); check git diff "
-                           f"and .history/, then remove {jpath}")
     _unlink(jpath)
     return notes
 
