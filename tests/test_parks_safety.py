@@ -86,6 +86,15 @@ def test_park_list_never_prints_control_characters(tiny_geodata):
     assert "\\x1b]0;pwned\\x07\\nbeta  fake" in lines[2]
 
 
+def test_park_list_json_escapes_c1_controls_and_keeps_the_value(tiny_geodata):
+    name = "A\x9b2J\u202eB 甲"
+    _hand_edit_names(tiny_geodata, name_en=name)
+    r = invoke("park", "list", "--format", "json", "--geodata", tiny_geodata)
+    assert r.exit_code == 0, r.stderr
+    assert "\x9b" not in r.stdout and "\u202e" not in r.stdout and "甲" in r.stdout
+    assert json.loads(r.stdout)[0]["name_en"] == name
+
+
 def test_park_list_csv_neutralises_formulas(tiny_geodata):
     _hand_edit_names(tiny_geodata, name_en='=HYPERLINK("http://x","y")', name_zh="@SUM(1)")
     r = invoke("park", "list", "--format", "csv", "--geodata", tiny_geodata)

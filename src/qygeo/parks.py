@@ -1489,15 +1489,16 @@ def commit(
             _write_journal(root, {"kind": "commit", "action": change.action,
                                   "park_id": change.park_id, "snapshot": hist.name,
                                   "before": _sha(state.raw), "after": _sha(new)})
-            meta = {"action": change.action, "park_id": change.park_id,
-                    "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    "previous_sha256": _sha(state.raw), "replaced_by_sha256": _sha(new)}
-            layers.atomic_write_bytes(hist, state.raw)
-            layers.atomic_write_text(hist.with_suffix(".json"),
-                                     json.dumps(meta, indent=1) + "\n")
         try:
+            if hist is not None and state.raw is not None:
+                meta = {"action": change.action, "park_id": change.park_id,
+                        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                        "previous_sha256": _sha(state.raw), "replaced_by_sha256": _sha(new)}
+                layers.atomic_write_bytes(hist, state.raw)
+                layers.atomic_write_text(hist.with_suffix(".json"),
+                                         json.dumps(meta, indent=1) + "\n")
             layers.atomic_write_bytes(target, new)
-        except BaseException:
+        except BaseException:  # e.g. disk full: parks.geojson is unchanged, undo the rest
             if hist is not None:
                 _unlink(hist)
                 _unlink(hist.with_suffix(".json"))
@@ -1700,7 +1701,7 @@ def format_park_table(table: pd.DataFrame, fmt: str = "table") -> str:
     """
     import math
 
-    from .safe_text import for_csv, for_terminal
+    from .safe_text import for_csv, for_json, for_terminal
 
     def clean(v: Any) -> Any:
         if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -1712,7 +1713,7 @@ def format_park_table(table: pd.DataFrame, fmt: str = "table") -> str:
         for r in rows:
             r["area_km2"] = round(r["area_km2"], 6) if r["area_km2"] is not None else None
             r["area_mu"] = round(r["area_mu"], 2) if r["area_mu"] is not None else None
-        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+        return for_json(json.dumps(rows, ensure_ascii=False, indent=2)) + "\n"
     if fmt == "csv":
         # Names are data: a cell such as "=HYPERLINK(…)" must stay text in a spreadsheet.
         out = table.copy()
