@@ -333,8 +333,10 @@ def test_lock_file_is_ignored_by_git():
 def test_update_replaces_the_boundary_and_keeps_the_attributes(tiny_geodata, tmp_path):
     new = truth_polygon(113.025, 23.625, 2500)  # alpha sits at 113.00–113.05, 23.60–23.65
     path = write_boundary(tmp_path / "alpha2025.shp", new, "EPSG:4547")
-    r = invoke("park", "update", "alpha", path, "--geodata", tiny_geodata)
+    # -54 % of alpha's area, and plot A1 left outside: only with --force, which says so.
+    r = invoke("park", "update", "alpha", path, "--geodata", tiny_geodata, "--force")
     assert r.exit_code == 0, r.stderr
+    assert "-53.6%" in r.stderr and "[A1]: 100.0% of the plot lies outside its park" in r.stderr
     props, geom = stored(tiny_geodata, "alpha")
     assert (props["name_zh"], props["name_en"], props["kind"]) == ("甲园", "Alpha Park",
                                                                    "industrial_park")
@@ -349,14 +351,16 @@ def test_update_replaces_the_boundary_and_keeps_the_attributes(tiny_geodata, tmp
 def test_update_twice_keeps_only_the_original_source(tiny_geodata, tmp_path):
     for i in (1, 2):
         path = write_boundary(tmp_path / f"a{i}.geojson", truth_polygon(113.025, 23.625, 2000 + i))
-        assert invoke("park", "update", "alpha", path, "--geodata", tiny_geodata).exit_code == 0
+        # -70 % of alpha's area, plot A1 left outside: --force
+        assert invoke("park", "update", "alpha", path, "--force",
+                      "--geodata", tiny_geodata).exit_code == 0
     props, _ = stored(tiny_geodata, "alpha")
     assert props["source"].count("earlier") == 1 and props["source"].endswith("earlier: test")
 
 
 def test_update_of_a_parent_may_contain_its_nested_park(tiny_geodata, tmp_path):
     # beta_child (113.31–113.33, 23.71–23.73) lies in beta; beta's new boundary still holds it.
-    new = shapely.box(113.29, 23.69, 113.42, 23.82)
+    new = shapely.box(113.295, 23.695, 113.405, 23.805)  # +21 % (more needs --force)
     path = write_boundary(tmp_path / "beta.geojson", new)
     r = invoke("park", "update", "beta", path, "--geodata", tiny_geodata)
     assert r.exit_code == 0, r.stderr

@@ -172,6 +172,8 @@ def _check_json(path: Path) -> None:
         raise DataFileError(
             path, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from exc
+    except RecursionError:
+        raise DataFileError(path, "nests JSON arrays or objects too deeply to be GeoJSON") from None
     if not isinstance(doc, dict) or doc.get("type") not in (
         "FeatureCollection", "Feature", "Polygon", "MultiPolygon", "Point", "LineString",
         "MultiPoint", "MultiLineString", "GeometryCollection",

@@ -36,6 +36,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import time
 import warnings
@@ -56,6 +57,7 @@ from .errors import (
     QygeoError,
     UnknownParkError,
 )
+from .ids import PARK_ID_RE, check_park_id  # noqa: F401 - PARK_ID_RE re-exported for callers
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -76,8 +78,6 @@ GRID_DEG = 10.0 ** -layers.COORD_PRECISION
 #: Values of ``kind`` (see geodata/README.md).
 PARK_KINDS = ("high_tech_zone", "industrial_park", "specialised_park", "medicine_park",
               "resource_base")
-#: Park ids: lower-case letters, digits, ``_`` and ``-``, starting with a letter or digit.
-PARK_ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 #: Input formats by file suffix.
 INPUT_FORMATS = {
@@ -849,12 +849,29 @@ def _centroid_shift_m(a: dict[str, Any], b: dict[str, Any] | None) -> float:
     return float(Geod(ellps="WGS84").inv(ca.x, ca.y, cb.x, cb.y)[2])
 
 
-def check_park_id(park_id: str) -> str:
-    """Return *park_id* if it is a valid id (see :data:`PARK_ID_RE`), else raise QygeoError."""
-    if not PARK_ID_RE.fullmatch(park_id or ""):
-        raise QygeoError(f"park id {park_id!r} is not valid: use lower-case letters, digits, "
-                         "_ and - (at most 64), e.g. qingxin_south2")
-    return park_id
+#: Options whose text is stored in parks.geojson, by keyword of :func:`plan_add`.
+TEXT_OPTIONS = {"park_id": "--id", "name_zh": "--name-zh", "name_en": "--name-en",
+                "source": "--source", "notes": "--notes", "parent": "--parent",
+                "district": "--district"}
+
+
+def check_text(label: str, value: object) -> None:
+    """Refuse text holding control or bidi-override characters (see :mod:`qygeo.safe_text`).
+
+    Such characters in a stored name would drive a terminal (``\\x1b]0;…``),
+    fake a row of ``park list`` (a newline) or reorder how a line reads.
+    """
+    from .safe_text import describe_control_chars, has_control_chars
+
+    if isinstance(value, str) and has_control_chars(value):
+        raise QygeoError(f"{label} holds control characters ({describe_control_chars(value)}): "
+                         "ids, names and notes are one line of plain text")
+
+
+def check_texts(attrs: dict[str, Any]) -> None:
+    """:func:`check_text` on every stored text option in *attrs* (keywords of plan_add)."""
+    for key, label in TEXT_OPTIONS.items():
+        check_text(label, attrs.get(key))
 
 
 def _ancestors(state: ParksState, park_id: str | None) -> set[str]:
@@ -953,7 +970,10 @@ def plan_add(
         A bad id, name, kind or quality, unknown parent, or a boundary refused by
         :func:`place_boundary`.
     """
-    check_park_id(park_id)
+    check_park_id(park_id, "--id")
+    check_texts({"name_zh": name_zh, "name_en": name_en, "source": source, "notes": notes,
+                 "parent": parent, "district": district})
+    check_text("the boundary's file name", boundary.file_name)
     existing = state.row(park_id)
     if existing is not None:
         p = existing["properties"]
@@ -1010,36 +1030,54 @@ def _require(state: ParksState, park_id: str) -> dict[str, Any]:
 _UPDATE_EARLIER = "; earlier: "
 
 
+#: ``park update`` needs ``--force`` to change a park's area by more than this share
+#: (a different park, or a unit mistake) ...
+MAX_UPDATE_AREA_CHANGE = 0.5
+#: ... or to move its centroid further than this, in metres (a wrong CRS or park).
+MAX_UPDATE_SHIFT_M = 1000.0
+
+
 def plan_update(
     state: ParksState,
     park_id: str,
     boundary: Boundary,
     *,
     district: str | None = None,
-    quality: str = "surveyed",
+    quality: str | None = None,
     source: str | None = None,
     notes: str | None = None,
     allow_overlap: bool = False,
+    force: bool = False,
     today: dt.date | None = None,
 ) -> ParkChange:
     """Plan replacing park *park_id*'s boundary, keeping its attributes.
 
     Names, kind, parent and notes stay; ``district_adcode`` stays unless
     *district* is given, and the boundary must lie in it. The boundary's
-    provenance is replaced: ``boundary_quality`` (*quality*), ``source_file``,
-    ``source_sha256``, ``added_on``, and ``source`` (*source*, default
-    ``"boundary from <file> (qygeo park update <date>); earlier: <old source>"``).
-    Overlap is not tested against the park itself, its parents or nested parks.
+    provenance is replaced: ``boundary_quality`` (*quality*, default
+    ``"surveyed"``), ``source_file``, ``source_sha256``, ``added_on``, and
+    ``source`` (*source*, default ``"boundary from <file> (qygeo park update
+    <date>); earlier: <old source>"``). Overlap is not tested against the park
+    itself, its parents or nested parks.
+
+    A boundary identical to the stored one (on the stored 1e-6° grid) changes
+    nothing unless *quality*, *source*, *notes* or *district* say otherwise: the
+    plan's text is then the current file, and nothing is written.
 
     Raises
     ------
     UnknownParkError
         No such park.
     BoundaryError
-        The boundary is refused (see :func:`place_boundary`).
+        The boundary is refused (see :func:`place_boundary`), or, without
+        *force*, it changes the area by more than :data:`MAX_UPDATE_AREA_CHANGE`
+        or moves the centroid more than :data:`MAX_UPDATE_SHIFT_M`.
     """
     old = _require(state, park_id)
-    _check_choice("--quality", quality, layers.BOUNDARY_QUALITIES)
+    check_texts({"source": source, "notes": notes, "district": district})
+    check_text("the boundary's file name", boundary.file_name)
+    if quality is not None:
+        _check_choice("--quality", quality, layers.BOUNDARY_QUALITIES)
     op = old["properties"]
     skip = _ancestors(state, park_id) | _descendants(state, park_id)
     placement = place_boundary(boundary.geometry, state.districts, state.parks,
@@ -1049,6 +1087,34 @@ def plan_update(
                                crs_hint=boundary.crs_hint,
                                district_label="--district" if district else
                                f"park {park_id}'s district")
+    geometry = _geometry_json(boundary.geometry)
+    same = (geometry == old.get("geometry")
+            and placement.district_adcode == op.get("district_adcode")
+            and quality in (None, op.get("boundary_quality")) and source is None
+            and notes in (None, op.get("notes")))
+    if same:
+        return ParkChange(action="update", park_id=park_id, feature=old, previous=old,
+                          placement=placement, boundary=boundary, text=state.raw.decode("utf-8")
+                          if state.raw is not None else _render(state.features),
+                          parks_before=len(state.features), parks_after=len(state.features),
+                          notes=(*boundary.notes, f"{boundary.file_name} holds the boundary "
+                                 f"park {park_id} already has: nothing to change"),
+                          path=state.path)
+    notes_out = list(boundary.notes)
+    old_m2 = _previous_area_m2(old)
+    if old_m2 > 0:
+        change = (placement.area_m2 - old_m2) / old_m2
+        moved = _centroid_shift_m(old, {"geometry": geometry})
+        if abs(change) > MAX_UPDATE_AREA_CHANGE or moved > MAX_UPDATE_SHIFT_M:
+            what = (f"changes park {park_id}'s area {old_m2 / 1e6:,.4f} → "
+                    f"{placement.area_km2:,.4f} km² ({change:+.1%}) and moves its centroid "
+                    f"{moved:,.0f} m")
+            limits = (f"more than {MAX_UPDATE_AREA_CHANGE:.0%} or {MAX_UPDATE_SHIFT_M:,.0f} m "
+                      "is a different park or a unit/CRS mistake")
+            if not force:
+                raise BoundaryError(boundary.path, f"{what}; {limits}: check the file, or pass "
+                                                   "--force if it is right")
+            notes_out.append(f"{what} (accepted with --force)")
     day = (today or dt.date.today()).isoformat()
     if not source:
         earlier = str(op.get("source") or "").split(_UPDATE_EARLIER)[-1]
@@ -1056,20 +1122,20 @@ def plan_update(
         if earlier:
             source += f"{_UPDATE_EARLIER}{earlier}"
     props = dict(op)
-    props.update({"district_adcode": placement.district_adcode, "boundary_quality": quality,
+    props.update({"district_adcode": placement.district_adcode,
+                  "boundary_quality": quality or "surveyed",
                   "source": source, "source_file": boundary.file_name,
                   "source_sha256": boundary.sha256, "added_on": day})
     for k in ("source_file", "source_sha256", "added_on"):
         props.setdefault(k, None)
     if notes is not None:
         props["notes"] = notes or None
-    feature = {"type": "Feature", "properties": props,
-               "geometry": _geometry_json(boundary.geometry)}
+    feature = {"type": "Feature", "properties": props, "geometry": geometry}
     features = [feature if f is old else f for f in state.features]
     return ParkChange(action="update", park_id=park_id, feature=feature, previous=old,
                       placement=placement, boundary=boundary, text=_render(features),
                       parks_before=len(state.features), parks_after=len(features),
-                      notes=boundary.notes, path=state.path)
+                      notes=tuple(notes_out), path=state.path)
 
 
 def references(root: Path, park_id: str) -> list[str]:
@@ -1175,6 +1241,146 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def parks_target(root: Path) -> Path:
+    """The file a write of *root*'s ``parks.geojson`` replaces.
+
+    A symbolic link is written through (its target is replaced), so the link
+    stays a link.
+    """
+    path = root / layers.PARKS.filename
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _unlink(path: Path) -> None:
+    """Remove *path* if it exists, and make the removal durable (fsync its folder)."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    layers._fsync_dir(path.parent)
+
+
+def _read_json(path: Path) -> Any:
+    """*path* parsed as JSON; HistoryError (one line) when it cannot be."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise HistoryError(f"{path}: not readable JSON ({_first_line(exc)}); restore it by hand "
+                           "or delete it") from None
+
+
+# Crash consistency. A park write changes up to four files (the snapshot, its note,
+# parks.geojson, or the undone copy); each is replaced atomically, but a kill between
+# them would leave a history that does not match parks.geojson. So, under the lock,
+# the intent is written first to JOURNAL_NAME (atomic): what is done, parks.geojson's
+# hash before and after, and the history files involved. The journal is removed last.
+# The next park command, under the lock, finds it and completes the change (when
+# parks.geojson already has the "after" hash) or rolls it back (when it still has
+# the "before" one). A kill inside atomic_write_bytes leaves a temporary file, which
+# only a writer holding the lock makes: under the lock every one is stale.
+
+#: Journal of the park write in progress (inside :data:`HISTORY_DIR`).
+JOURNAL_NAME = "journal.json"
+
+
+def _journal_path(root: Path) -> Path:
+    return root / HISTORY_DIR / JOURNAL_NAME
+
+
+def _stale_temporaries(root: Path) -> list[Path]:
+    """Temporary files a killed park writer left (``atomic_write_bytes``'s ``.NAME.*.tmp``)."""
+    target = parks_target(root)
+    out = list(target.parent.glob(f".{target.name}.*.tmp"))
+    for folder in (root / HISTORY_DIR, root / HISTORY_DIR / UNDONE_DIR):
+        if folder.is_dir():
+            out += folder.glob(".*.tmp")
+    return sorted(set(out))
+
+
+def _needs_recovery(root: Path) -> bool:
+    return _journal_path(root).exists() or bool(_stale_temporaries(root))
+
+
+def _journal_ok(j: Any) -> bool:
+    """Whether *j* is a journal this module wrote (its file names are plain history names)."""
+    names = [j.get("snapshot"), j.get("kept_as") or "parks-.geojson"] if isinstance(j, dict) else []
+    return (isinstance(j, dict) and j.get("kind") in ("commit", "undo")
+            and all(isinstance(n, str) and re.fullmatch(r"parks-[0-9TZ.]*\.geojson", n)
+                    for n in names))
+
+
+def _recover_locked(root: Path) -> list[str]:
+    """Complete or roll back an interrupted park write; remove stale temporaries.
+
+    Must be called holding the lock. Returns notes saying what was done.
+
+    Raises
+    ------
+    HistoryError
+        The journal is unreadable, or parks.geojson matches neither side of the
+        interrupted change (then nothing is touched: it needs a person).
+    """
+    notes = []
+    jpath = _journal_path(root)
+    j = _read_json(jpath) if jpath.exists() else None
+    if j is not None and not _journal_ok(j):
+        raise HistoryError(f"{jpath}: not a qygeo park journal; remove it once parks.geojson "
+                           "and .history/ are checked")
+    target = parks_target(root)
+    current = target.read_bytes() if target.exists() else None
+    now = _sha(current) if current is not None else None
+    if j is not None and now not in (j.get("after"), j.get("before")):  # refused: touch nothing
+        raise HistoryError(f"{jpath}: an interrupted {j.get('kind')} of {j.get('action')} "
+                           f"{j.get('park_id')} left parks.geojson in neither its state before "
+                           "nor after (edited by hand meanwhile?); check git diff and "
+                           f".history/, then remove {jpath}")
+    for tmp in _stale_temporaries(root):
+        _unlink(tmp)
+        notes.append(f"removed {tmp}, left by an interrupted park command")
+    if j is None:
+        return notes
+    folder = root / HISTORY_DIR
+    snap = folder / str(j.get("snapshot"))
+    what = f"{j.get('kind')} of {j.get('action')} {j.get('park_id')}"
+    if now == j.get("after"):
+        if j.get("kind") == "undo":  # parks.geojson is the snapshot: it leaves the history
+            _unlink(snap)
+            _unlink(snap.with_suffix(".json"))
+        notes.append(f"completed the interrupted {what}")
+    else:  # now == before
+        if j.get("kind") == "commit":  # the snapshot of a change that never landed
+            _unlink(snap)
+            _unlink(snap.with_suffix(".json"))
+        elif j.get("kept_as"):
+            _unlink(folder / UNDONE_DIR / str(j["kept_as"]))
+        notes.append(f"rolled back the interrupted {what}")
+    _unlink(jpath)
+    return notes
+
+
+def recover(root: str | Path, timeout: float = LOCK_TIMEOUT_S) -> list[str]:
+    """Finish what a killed park command left: journal and stale temporary files.
+
+    Every park command calls this first. It takes the lock only when there is
+    something to do, so a clean data folder is not written to (not even the lock
+    file).
+
+    Returns
+    -------
+    list of str
+        What was done, one note each (empty when nothing was needed).
+    """
+    root = Path(root)
+    if not root.is_dir() or not _needs_recovery(root):
+        return []
+    with _Locked(root, timeout):
+        return _recover_locked(root)
+
+
+def _write_journal(root: Path, entry: dict[str, Any]) -> None:
+    layers.atomic_write_text(_journal_path(root), json.dumps(entry, indent=1) + "\n")
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a park command did (or, with ``dry_run``, would do)."""
@@ -1182,6 +1388,43 @@ class Outcome:
     change: ParkChange
     written: bool
     history_file: Path | None = None
+    #: The new file would be byte-identical to the current one: nothing written.
+    unchanged: bool = False
+
+
+def validation_breaks(root: Path, text: str) -> list[str]:
+    """Problems ``qygeo validate`` would report with *text* as parks.geojson, and not now.
+
+    The folder is checked as it is and as it would be (the new text in a
+    temporary file outside the data folder); only the new problems count, so a
+    folder already failing validation can still be repaired one park at a time.
+    """
+    import tempfile
+
+    from .validate import validate_folder
+
+    before = set(validate_folder(root).problems)
+    with tempfile.TemporaryDirectory(prefix="qygeo-park-") as tmp:
+        candidate = Path(tmp) / layers.PARKS.filename
+        candidate.write_text(text, encoding="utf-8")
+        after = validate_folder(root, replaced={layers.PARKS.filename: candidate}).problems
+    return [p for p in after if p not in before]
+
+
+def _checked(root: Path, change: ParkChange, force: bool) -> ParkChange:
+    """*change*, refused when it would make ``qygeo validate`` fail (noted with *force*)."""
+    breaks = validation_breaks(root, change.text)
+    if not breaks:
+        return change
+    n = len(breaks)
+    shown = "; ".join(breaks[:3]) + (f"; and {n - 3} more" if n > 3 else "")
+    if not force:
+        raise QygeoError(f"{change.action} {change.park_id} refused: qygeo validate would then "
+                         f"report {n} new problem{'s' if n != 1 else ''}: {shown}; fix them "
+                         "first, or pass --force to accept that")
+    return dataclasses.replace(change, notes=(
+        *change.notes, f"accepted with --force; qygeo validate will report {n} new "
+                       f"problem{'s' if n != 1 else ''}: {shown}"))
 
 
 def commit(
@@ -1189,15 +1432,20 @@ def commit(
     plan: Callable[[ParksState], ParkChange],
     *,
     dry_run: bool = False,
+    force: bool = False,
     timeout: float = LOCK_TIMEOUT_S,
 ) -> Outcome:
     """Plan a change and, unless *dry_run*, write it safely.
 
-    The plan is made first without the lock, so a refusal writes nothing at all
-    (not even the lock file). Then, holding the lock, the layer is re-read and
-    the change re-planned (another process may have written in between), the
-    current file is copied to ``.history/parks-<UTC timestamp>.geojson`` (with a
-    ``.json`` note of the change) and ``parks.geojson`` is replaced atomically.
+    An interrupted earlier write is completed or rolled back first
+    (:func:`recover`). The plan is made without the lock, and checked with
+    ``qygeo validate``'s checks on the folder as it would be, so a refusal
+    writes nothing at all (not even the lock file). A change leaving the file
+    byte-identical writes nothing either. Then, holding the lock, the layer is
+    re-read (re-planned and re-checked if another process wrote in between), the
+    journal written, the current file copied to ``.history/parks-<UTC
+    timestamp>.geojson`` (with a ``.json`` note of the change), ``parks.geojson``
+    replaced atomically (through a symbolic link) and the journal removed.
 
     Parameters
     ----------
@@ -1207,6 +1455,9 @@ def commit(
         ``ParksState -> ParkChange``, e.g. ``functools.partial(plan_add, boundary=..., ...)``.
     dry_run : bool, default False
         Only plan.
+    force : bool, default False
+        Accept a change after which ``qygeo validate`` reports new problems
+        (they are listed in the change's notes).
     timeout : float
         Seconds to wait for the lock.
 
@@ -1215,29 +1466,45 @@ def commit(
     Outcome
     """
     root = Path(root)
-    change = plan(load_state(root))
+    recovered = tuple(recover(root, timeout))
+    first = load_state(root)
+    change = _checked(root, plan(first), force)
+    change = dataclasses.replace(change, notes=(*recovered, *change.notes))
+    if first.raw is not None and change.text.encode("utf-8") == first.raw:
+        return Outcome(change=change, written=False, unchanged=True)
     if dry_run:
         return Outcome(change=change, written=False)
     with _Locked(root, timeout):
+        _recover_locked(root)
         state = load_state(root)
-        change = plan(state)
+        if state.raw != first.raw:  # another process wrote meanwhile
+            change = _checked(root, plan(state), force)
         new = change.text.encode("utf-8")
+        if state.raw is not None and new == state.raw:
+            return Outcome(change=change, written=False, unchanged=True)
+        target = parks_target(root)
         hist = None
         if state.raw is not None:
             hist = _new_history_path(root / HISTORY_DIR)
-            meta = {"action": change.action, "park_id": change.park_id,
-                    "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    "previous_sha256": _sha(state.raw), "replaced_by_sha256": _sha(new)}
-            layers.atomic_write_bytes(hist, state.raw)
-            layers.atomic_write_text(hist.with_suffix(".json"),
-                                     json.dumps(meta, indent=1) + "\n")
+            _write_journal(root, {"kind": "commit", "action": change.action,
+                                  "park_id": change.park_id, "snapshot": hist.name,
+                                  "before": _sha(state.raw), "after": _sha(new)})
         try:
-            layers.atomic_write_bytes(state.path, new)
-        except BaseException:
+            if hist is not None and state.raw is not None:
+                meta = {"action": change.action, "park_id": change.park_id,
+                        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                        "previous_sha256": _sha(state.raw), "replaced_by_sha256": _sha(new)}
+                layers.atomic_write_bytes(hist, state.raw)
+                layers.atomic_write_text(hist.with_suffix(".json"),
+                                         json.dumps(meta, indent=1) + "\n")
+            layers.atomic_write_bytes(target, new)
+        except BaseException:  # e.g. disk full: parks.geojson is unchanged, undo the rest
             if hist is not None:
-                hist.unlink(missing_ok=True)
-                hist.with_suffix(".json").unlink(missing_ok=True)
+                _unlink(hist)
+                _unlink(hist.with_suffix(".json"))
+                _unlink(_journal_path(root))
             raise
+        _unlink(_journal_path(root))
     return Outcome(change=change, written=True, history_file=hist)
 
 
@@ -1253,6 +1520,7 @@ class UndoPlan:
     changes_ids: tuple[str, ...]  #: parks in both, different
     written: bool = False
     kept_as: Path | None = None  #: where the current (undone) version was kept
+    notes: tuple[str, ...] = ()  #: what recovering an interrupted command did
 
     def summary(self) -> list[str]:
         what = f"{self.action} {self.park_id}" if self.action else "the last change"
@@ -1280,12 +1548,14 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
 
     The snapshot is removed from the history (so a second undo goes one step
     further back) and the version it replaces is kept in ``.history/undone/``.
+    An interrupted earlier write is completed or rolled back first
+    (:func:`recover`), and the undo itself is journalled the same way.
 
     Raises
     ------
     HistoryError
-        No snapshot; an unreadable snapshot; or ``parks.geojson`` changed since
-        the change being undone (a hand edit would be lost), unless *force*.
+        No snapshot; an unreadable snapshot or note; or ``parks.geojson`` changed
+        since the change being undone (a hand edit would be lost), unless *force*.
     """
     import geopandas as gpd
 
@@ -1304,11 +1574,14 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
             gdf = (gpd.GeoDataFrame.from_features(feats, crs="EPSG:4326") if feats else None)
             if gdf is not None:
                 layers.conform(gdf, layers.PARKS, snap)
-        except (ValueError, KeyError, TypeError, QygeoError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError, QygeoError) as exc:
             raise HistoryError(f"{snap}: not a readable parks layer ({_first_line(exc)}); "
-                               "restore it by hand or delete it") from exc
+                               "restore it by hand or delete it") from None
         meta_path = snap.with_suffix(".json")
-        meta = json.loads(meta_path.read_text("utf-8")) if meta_path.exists() else {}
+        meta = _read_json(meta_path) if meta_path.exists() else {}
+        if not isinstance(meta, dict):
+            raise HistoryError(f"{meta_path}: not a qygeo history note (a JSON object); "
+                               "restore it by hand or delete it")
         current = path.read_bytes() if path.exists() else None
         expected = meta.get("replaced_by_sha256")
         if expected and (current is None or _sha(current) != expected) and not force:
@@ -1316,7 +1589,11 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
                                f"{meta.get('park_id')} that {snap.name} would undo (edited by "
                                "hand or another tool?); undoing would lose that edit: check "
                                "git diff, then pass --force to restore it anyway")
-        now, then = _features_by_id(current), _features_by_id(data)
+        try:
+            now, then = _features_by_id(current), _features_by_id(data)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            raise HistoryError(f"{path}: not a readable parks layer ({_first_line(exc)})"
+                               ) from None
         p = UndoPlan(snapshot=snap, action=meta.get("action"), park_id=meta.get("park_id"),
                      restores_ids=tuple(sorted(set(then) - set(now))),
                      drops_ids=tuple(sorted(set(now) - set(then))),
@@ -1324,19 +1601,28 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
                                               if now[k] != then[k])))
         return p, data, current
 
+    recovered = tuple(recover(root, timeout))
     p, _, _ = plan()
     if dry_run:
-        return p
+        return dataclasses.replace(p, notes=recovered)
     with _Locked(root, timeout):
+        recovered += tuple(_recover_locked(root))
         p, data, current = plan()
         kept = None
         if current is not None:
             kept = root / HISTORY_DIR / UNDONE_DIR / p.snapshot.name
+        _write_journal(root, {"kind": "undo", "action": p.action, "park_id": p.park_id,
+                              "snapshot": p.snapshot.name,
+                              "kept_as": kept.name if kept is not None else None,
+                              "before": _sha(current) if current is not None else None,
+                              "after": _sha(data)})
+        if kept is not None and current is not None:
             layers.atomic_write_bytes(kept, current)
-        layers.atomic_write_bytes(path, data)
-        p.snapshot.unlink()
-        p.snapshot.with_suffix(".json").unlink(missing_ok=True)
-    return dataclasses.replace(p, written=True, kept_as=kept)
+        layers.atomic_write_bytes(parks_target(root), data)
+        _unlink(p.snapshot)
+        _unlink(p.snapshot.with_suffix(".json"))
+        _unlink(_journal_path(root))
+    return dataclasses.replace(p, written=True, kept_as=kept, notes=recovered)
 
 
 # --------------------------------------------------------------------------- high level
@@ -1344,26 +1630,40 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
 
 def add_park(root: str | Path, file: str | Path, *, crs: str | None = None,
              layer: str | None = None, dissolve: bool = False, fix: bool = False,
-             dry_run: bool = False, **attrs: Any) -> Outcome:
-    """Read *file* and add it as a park (see :func:`read_boundary`, :func:`plan_add`)."""
-    check_park_id(attrs.get("park_id", ""))
+             dry_run: bool = False, force: bool = False, **attrs: Any) -> Outcome:
+    """Read *file* and add it as a park (see :func:`read_boundary`, :func:`plan_add`).
+
+    With *force*, a park after which ``qygeo validate`` reports new problems is
+    accepted (and they are noted); see :func:`commit`.
+    """
+    check_park_id(attrs.get("park_id", ""), "--id")
+    check_texts(attrs)
     boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix)
-    return commit(root, lambda st: plan_add(st, boundary, **attrs), dry_run=dry_run)
+    return commit(root, lambda st: plan_add(st, boundary, **attrs), dry_run=dry_run,
+                  force=force)
 
 
 def update_park(root: str | Path, park_id: str, file: str | Path, *, crs: str | None = None,
                 layer: str | None = None, dissolve: bool = False, fix: bool = False,
-                dry_run: bool = False, **attrs: Any) -> Outcome:
-    """Replace park *park_id*'s boundary with *file* (see :func:`plan_update`)."""
+                dry_run: bool = False, force: bool = False, **attrs: Any) -> Outcome:
+    """Replace park *park_id*'s boundary with *file* (see :func:`plan_update`).
+
+    *force* accepts a big change of area or position and new ``qygeo validate``
+    problems (both are then noted).
+    """
+    check_texts(attrs)
+    recover(root)
     _require(load_state(root), park_id)
     boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix)
-    return commit(root, lambda st: plan_update(st, park_id, boundary, **attrs), dry_run=dry_run)
+    return commit(root, lambda st: plan_update(st, park_id, boundary, force=force, **attrs),
+                  dry_run=dry_run, force=force)
 
 
 def remove_park(root: str | Path, park_id: str, *, force: bool = False,
                 dry_run: bool = False) -> Outcome:
     """Remove park *park_id* (see :func:`plan_remove`)."""
-    return commit(root, lambda st: plan_remove(st, park_id, force=force), dry_run=dry_run)
+    return commit(root, lambda st: plan_remove(st, park_id, force=force), dry_run=dry_run,
+                  force=force)
 
 
 # --------------------------------------------------------------------------- listing
@@ -1393,8 +1693,15 @@ def park_table(root: str | Path) -> pd.DataFrame:
 
 
 def format_park_table(table: pd.DataFrame, fmt: str = "table") -> str:
-    """Render :func:`park_table` as ``table`` (plain text), ``csv`` or ``json``."""
+    """Render :func:`park_table` as ``table`` (plain text), ``csv`` or ``json``.
+
+    Text from the data is made safe for where it goes: control characters are
+    shown as escapes in the table (:func:`~qygeo.safe_text.for_terminal`), and
+    formula-like CSV cells are neutralised (:func:`~qygeo.safe_text.for_csv`).
+    """
     import math
+
+    from .safe_text import for_csv, for_json, for_terminal
 
     def clean(v: Any) -> Any:
         if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -1406,16 +1713,24 @@ def format_park_table(table: pd.DataFrame, fmt: str = "table") -> str:
         for r in rows:
             r["area_km2"] = round(r["area_km2"], 6) if r["area_km2"] is not None else None
             r["area_mu"] = round(r["area_mu"], 2) if r["area_mu"] is not None else None
-        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+        return for_json(json.dumps(rows, ensure_ascii=False, indent=2)) + "\n"
     if fmt == "csv":
-        return table.to_csv(index=False, lineterminator="\n", float_format="%.6g")
-    body = [[r["park_id"], r["name_zh"] or "", r["name_en"] or "",
-             f"{r['district_adcode']} {r['district_name_zh'] or ''}".strip(), r["kind"] or "",
-             f"{r['area_km2']:,.3f}", f"{r['area_mu']:,.0f}", r["boundary_quality"] or "",
-             r["added_on"] or ""] for r in rows]
+        # Names are data: a cell such as "=HYPERLINK(…)" must stay text in a spreadsheet.
+        out = table.copy()
+        for c in out.select_dtypes(include="object").columns:
+            out[c] = out[c].map(for_csv)
+        return out.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+    body = [[for_terminal(c) for c in row] for row in _table_body(rows)]
     headers = ["id", "名称", "name", "district 区县", "kind", "km²", "亩 mu", "quality",
                "added_on"]
     return _text_table(headers, body, right=(5, 6))
+
+
+def _table_body(rows: list[dict[str, Any]]) -> list[list[str]]:
+    return [[r["park_id"], r["name_zh"] or "", r["name_en"] or "",
+             f"{r['district_adcode']} {r['district_name_zh'] or ''}".strip(), r["kind"] or "",
+             f"{r['area_km2']:,.3f}", f"{r['area_mu']:,.0f}", r["boundary_quality"] or "",
+             r["added_on"] or ""] for r in rows]
 
 
 def _display_width(text: str) -> int:

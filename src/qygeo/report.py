@@ -256,6 +256,10 @@ def build_report(
     parks = metrics.with_areas(ds.parks)
     known = list(parks["park_id"])
     if park_ids:
+        from .ids import check_park_id
+
+        for p in park_ids:
+            check_park_id(p, "--park")  # before it can name a map file
         unknown = [p for p in park_ids if p not in known]
         if unknown:
             raise UnknownParkError(

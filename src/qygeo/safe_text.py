@@ -9,6 +9,7 @@ receives such text as plain text:
 * :func:`has_control_chars` — what intake refuses in ids and names;
 * :func:`for_terminal` — text printed to a terminal (control characters shown
   as escapes, so ``\\x1b]0;…`` cannot retitle the window or fake a row);
+  :func:`for_json` the same for JSON text (as ``\\uXXXX``, still the same value);
 * :func:`formula_like` / :func:`for_csv` — spreadsheet cells (OWASP's
   CSV-injection guidance: a text cell starting with ``= + - @``, tab or
   carriage return is a formula to Excel and LibreOffice);
@@ -66,6 +67,27 @@ def for_terminal(value: Any) -> str:
     'line\\\\nbreak'
     """
     return _CONTROL_RE.sub(_escape_control, str(value))
+
+
+def for_json(text: str) -> str:
+    """JSON *text* with every control and bidi character as a ``\\uXXXX`` escape.
+
+    :func:`json.dumps` with ``ensure_ascii=False`` escapes C0 controls but leaves
+    C1 controls (``U+009B`` starts a terminal sequence) and bidi overrides raw;
+    escaped, the text is the same JSON value and safe to print. C0 characters are
+    left: in text from :func:`json.dumps` they can only be its own line breaks and
+    indentation (inside strings it has escaped them already).
+
+    Examples
+    --------
+    >>> for_json('{"name": "A\u009b2J\u202e"}')
+    '{"name": "A\\\\u009b2J\\\\u202e"}'
+    """
+    def escape(m: re.Match[str]) -> str:
+        c = m.group()
+        return c if c < " " else f"\\u{ord(c):04x}"
+
+    return _CONTROL_RE.sub(escape, text)
 
 
 def formula_like(value: Any) -> bool:

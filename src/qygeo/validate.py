@@ -84,16 +84,27 @@ def outside_shares(inners: list[object], outers: list[object]) -> np.ndarray:
         return np.where(total > 0, outside / total, 1.0)
 
 
-def validate_folder(root: Path) -> ValidationResult:
-    """Run every check on the data folder *root*."""
+def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> ValidationResult:
+    """Run every check on the data folder *root*.
+
+    Parameters
+    ----------
+    root : Path
+        The data folder.
+    replaced : dict, optional
+        Layer file name (``"parks.geojson"``) → a file to read instead: how
+        ``qygeo park`` checks the folder as it would be after a change, before
+        writing it. Messages still name the file in *root*.
+    """
     import shapely
 
     from .dataset import load_park_stats, load_planting_figures
+    from .ids import park_id_problem
 
     res = ValidationResult()
     loaded: dict[str, gpd.GeoDataFrame] = {}
     for spec in (layers.DISTRICTS, layers.PARKS, layers.PLANTING, layers.PLOTS):
-        path = root / spec.filename
+        path = (replaced or {}).get(spec.filename, root / spec.filename)
         rel = f"{root.name}/{spec.filename}"
         if not path.exists():
             if spec in (layers.DISTRICTS, layers.PARKS):
@@ -122,6 +133,12 @@ def validate_folder(root: Path) -> ValidationResult:
             res.problems.append(str(exc))
             continue
         res.problems += geometry_problems(gdf, spec, rel)
+        for col in ("park_id", "parent_park_id"):
+            if col in gdf.columns:
+                for fid, v in zip(gdf[spec.id_field], gdf[col]):
+                    problem = park_id_problem(v, col)
+                    if v is not None and v == v and str(v).strip() and problem:
+                        res.problems.append(f"{rel} [{fid}]: {problem}")
         for col, allowed in (("boundary_quality", layers.BOUNDARY_QUALITIES),
                              ("delay_cause", layers.DELAY_CAUSES)):
             if col in gdf.columns:
@@ -192,6 +209,10 @@ def validate_folder(root: Path) -> ValidationResult:
     except QygeoError as exc:
         res.problems.append(str(exc))
         stats = None
+    if stats is not None and len(stats):
+        for pid in sorted({str(p) for p in stats["park_id"] if park_id_problem(p)}):
+            res.problems.append(f"{root.name}/attributes/park_stats.csv: "
+                                f"{park_id_problem(pid, 'park_id')}")
     if stats is not None and parks is not None and len(stats):
         unknown = sorted(set(stats["park_id"]) - set(parks["park_id"]))
         for pid in unknown:

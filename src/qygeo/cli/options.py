@@ -100,8 +100,14 @@ class Console:
 
 
 def fail(message: str, code: int = 1) -> None:
-    """Print ``qygeo: error: MESSAGE`` on stderr and exit with *code*."""
-    click.echo(f"qygeo: error: {message}", err=True)
+    """Print ``qygeo: error: MESSAGE`` on stderr and exit with *code*.
+
+    The message may quote data (names, file names): control characters are shown
+    as escapes, so it stays one line and cannot drive the terminal.
+    """
+    from ..safe_text import for_terminal
+
+    click.echo(f"qygeo: error: {for_terminal(message)}", err=True)
     sys.exit(code)
 
 

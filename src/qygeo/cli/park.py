@@ -40,8 +40,13 @@ def boundary_options(fn: F) -> F:
                           "and report the area change, instead of refusing it."),
         click.option("--allow-overlap", is_flag=True,
                      help="Accept a boundary overlapping other parks (the overlap is reported)."),
-        click.option("--quality", type=click.Choice(QUALITIES), default="surveyed",
-                     show_default=True, help="boundary_quality to record."),
+        click.option("--quality", type=click.Choice(QUALITIES), default=None,
+                     help="boundary_quality to record (default: surveyed; update keeps it when "
+                          "the boundary is unchanged)."),
+        click.option("--force", is_flag=True,
+                     help="Accept a change qygeo validate would then fail (plots left outside "
+                          "their park …) or, on update, a big change of area (> 50 %) or "
+                          "position (> 1 km); what it breaks is printed."),
         click.option("--source", default=None, metavar="TEXT",
                      help="Where the boundary comes from (recorded as source). Default: "
                           "'added by qygeo park add from FILE'."),
@@ -56,8 +61,13 @@ def boundary_options(fn: F) -> F:
 
 def _report(con: Console, outcome_lines: list[str], notes: tuple[str, ...], dry_run: bool,
             written: bool) -> None:
+    """Print the notes and the summary; data in them (names, file names) never drives the
+    terminal: control characters are shown as escapes (safe_text.for_terminal)."""
+    from ..safe_text import for_terminal
+
+    outcome_lines = [for_terminal(line) for line in outcome_lines]
     for n in notes:
-        con.info(f"qygeo: note: {n}")
+        con.info(f"qygeo: note: {for_terminal(n)}")
     if dry_run:
         click.echo("dry run: " + outcome_lines[0])
         for line in outcome_lines[1:]:
@@ -73,7 +83,10 @@ def _outcome(con: Console, outcome: Any, dry_run: bool) -> None:
     lines = change.summary()
     if outcome.history_file is not None:
         lines.append(f"  previous   kept as {outcome.history_file} (qygeo park undo restores it)")
-    _report(con, lines, change.notes, dry_run, outcome.written)
+    if outcome.unchanged:
+        lines.append(f"  unchanged  {change.path} would be byte-identical: nothing written, "
+                     "no history snapshot")
+    _report(con, lines, change.notes, dry_run and not outcome.unchanged, outcome.written)
 
 
 def _root(geodata: Path | None) -> Path:
@@ -92,7 +105,9 @@ def park() -> None:
     114E, gcj02, bd09). Each is checked (valid polygon, inside Qingyuan and one
     district, 0.01–500 km², no overlap with other parks) and written to
     parks.geojson under a lock, atomically, with the previous version kept in
-    .history/ for `qygeo park undo`. A refused boundary changes nothing.
+    .history/ for `qygeo park undo`. A refused boundary changes nothing; so does
+    a change after which `qygeo validate` would fail, unless --force. A command
+    killed half-way is completed or rolled back by the next park command.
 
     \b
     Examples:
@@ -124,15 +139,16 @@ def park() -> None:
 @run
 def add(file: Path, park_id: str, name_zh: str, name_en: str, kind: str, district: str | None,
         parent: str | None, crs: str | None, layer: str | None, dissolve: bool, fix: bool,
-        allow_overlap: bool, quality: str, source: str | None, notes: str | None,
-        dry_run: bool, geodata: Path | None, quiet: bool) -> None:
+        allow_overlap: bool, quality: str | None, force: bool, source: str | None,
+        notes: str | None, dry_run: bool, geodata: Path | None, quiet: bool) -> None:
     """Add a park from a boundary FILE."""
     from ..parks import add_park
 
     outcome = add_park(_root(geodata), file, crs=crs, layer=layer, dissolve=dissolve, fix=fix,
-                       dry_run=dry_run, park_id=park_id, name_zh=name_zh, name_en=name_en,
-                       kind=kind, district=district, parent=parent, quality=quality,
-                       source=source, notes=notes, allow_overlap=allow_overlap)
+                       dry_run=dry_run, force=force, park_id=park_id, name_zh=name_zh,
+                       name_en=name_en, kind=kind, district=district, parent=parent,
+                       quality=quality or "surveyed", source=source, notes=notes,
+                       allow_overlap=allow_overlap)
     _outcome(Console(quiet), outcome, dry_run)
 
 
@@ -147,14 +163,16 @@ def add(file: Path, park_id: str, name_zh: str, name_en: str, kind: str, distric
 @quiet_option
 @run
 def update(park_id: str, file: Path, district: str | None, crs: str | None, layer: str | None,
-           dissolve: bool, fix: bool, allow_overlap: bool, quality: str, source: str | None,
-           notes: str | None, dry_run: bool, geodata: Path | None, quiet: bool) -> None:
+           dissolve: bool, fix: bool, allow_overlap: bool, quality: str | None, force: bool,
+           source: str | None, notes: str | None, dry_run: bool, geodata: Path | None,
+           quiet: bool) -> None:
     """Replace park ID's boundary with FILE, keeping its names, kind and figures."""
     from ..parks import update_park
 
     outcome = update_park(_root(geodata), park_id, file, crs=crs, layer=layer, dissolve=dissolve,
-                          fix=fix, dry_run=dry_run, district=district, quality=quality,
-                          source=source, notes=notes, allow_overlap=allow_overlap)
+                          fix=fix, dry_run=dry_run, force=force, district=district,
+                          quality=quality, source=source, notes=notes,
+                          allow_overlap=allow_overlap)
     _outcome(Console(quiet), outcome, dry_run)
 
 
@@ -182,9 +200,12 @@ def remove(park_id: str, force: bool, dry_run: bool, geodata: Path | None, quiet
 @run
 def list_(fmt: str, geodata: Path | None) -> None:
     """List the parks: id, names, district, kind, area (km², mu), quality, added_on."""
-    from ..parks import format_park_table, park_table
+    from ..parks import format_park_table, park_table, recover
 
-    click.echo(format_park_table(park_table(_root(geodata)), fmt), nl=False)
+    root = _root(geodata)
+    for note in recover(root):
+        Console(False).info(f"qygeo: note: {note}")
+    click.echo(format_park_table(park_table(root), fmt), nl=False)
 
 
 @park.command("undo")
@@ -199,4 +220,4 @@ def undo(force: bool, dry_run: bool, geodata: Path | None, quiet: bool) -> None:
     from ..parks import undo as undo_change
 
     plan = undo_change(_root(geodata), dry_run=dry_run, force=force)
-    _report(Console(quiet), plan.summary(), (), dry_run, plan.written)
+    _report(Console(quiet), plan.summary(), plan.notes, dry_run, plan.written)
