@@ -287,7 +287,12 @@ def build_report(
 
         raise JoinError("; ".join(jr.messages()))
     joins.append(jr)
-    warnings += jr.messages()  # both sides: stray table rows and parks without figures
+    # Both sides: stray table rows, and parks without figures of the year (plans are not
+    # figures of a year, so a park with only a plan is named here too, and why).
+    warnings += [m for m in jr.messages() if not m.startswith(f"{jr.layer}: ")]
+    if jr.only_in_layer:
+        warnings.append(f"parks: no actual or estimated figures of {year} in "
+                        f"attributes/park_stats.csv for park_id {', '.join(jr.only_in_layer)}")
 
     districts = ds.districts[["adcode", "name_zh", "name_en"]].rename(
         columns={"adcode": "district_adcode", "name_zh": "district_name_zh",
