@@ -482,27 +482,38 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 
     The temporary file is created next to *path* (same file system, so the
     rename is atomic), flushed and fsynced before ``os.replace``; the folder is
-    fsynced afterwards so the rename itself survives a power cut.
+    fsynced afterwards so the rename itself survives a power cut. A path that is
+    a folder or not a regular file (a device such as ``/dev/full``, which the
+    rename would replace) is refused, and every failure names *path*, never the
+    temporary file, which is removed.
+
+    Raises
+    ------
+    DataFileError
+        *path* cannot be written (not a file, no permission, disk full …).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise DataFileError(path, "is a folder: give a file name")
+    if path.exists() and not path.is_file():
+        raise DataFileError(path, "is not a regular file: give a file name")
+    tmp: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
+        # mkstemp makes the file owner-only: keep the mode of the file it replaces, else
+        # the usual mode of a new output file.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
         os.replace(tmp, path)
-    except BaseException:
-        try:
+    except OSError as exc:
+        raise DataFileError(path, f"cannot write: {exc.strerror or exc}") from exc
+    finally:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
     _fsync_dir(path.parent)
 
 

@@ -1701,7 +1701,7 @@ def format_park_table(table: pd.DataFrame, fmt: str = "table") -> str:
     """
     import math
 
-    from .safe_text import for_csv, for_json, for_terminal
+    from .safe_text import csv_text, for_json, for_terminal
 
     def clean(v: Any) -> Any:
         if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -1716,10 +1716,7 @@ def format_park_table(table: pd.DataFrame, fmt: str = "table") -> str:
         return for_json(json.dumps(rows, ensure_ascii=False, indent=2)) + "\n"
     if fmt == "csv":
         # Names are data: a cell such as "=HYPERLINK(…)" must stay text in a spreadsheet.
-        out = table.copy()
-        for c in out.select_dtypes(include="object").columns:
-            out[c] = out[c].map(for_csv)
-        return out.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+        return csv_text(table, float_format="%.6g")
     body = [[for_terminal(c) for c in row] for row in _table_body(rows)]
     headers = ["id", "名称", "name", "district 区县", "kind", "km²", "亩 mu", "quality",
                "added_on"]

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from . import metrics
 from .dataset import city_figure
 from .errors import QygeoError, UnknownParkError
+from .safe_text import csv_text, for_json, for_markdown, for_terminal
 from .values import json_value
 from .values import present as _present
 
@@ -510,7 +511,7 @@ def records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 def format_json(report: Report) -> str:
     """A JSON list with one object per park (keys :data:`COLUMN_KEYS`; null = n/a)."""
-    return json.dumps(records(report.parks), ensure_ascii=False, indent=2) + "\n"
+    return for_json(json.dumps(records(report.parks), ensure_ascii=False, indent=2)) + "\n"
 
 
 def format_csv(report: Report) -> str:
@@ -520,7 +521,7 @@ def format_csv(report: Report) -> str:
         if table[c].map(lambda v: isinstance(v, dict)).any():
             table[c] = table[c].map(
                 lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v)
-    return table.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+    return csv_text(table, float_format="%.6g")
 
 
 def _fmt(key: str, v: Any) -> str:
@@ -559,12 +560,12 @@ def format_table(report: Report, *, planting: bool = True) -> str:
     parts = [f"清远生物医药园区用地报告 / Qingyuan biomedical parks land report — "
              f"year {report.year or 'n/a'}, idle as of {report.as_of.isoformat()}", ""]
     for row in records(report.parks):
-        parts.append(f"== {row['name_zh']} / {row['name_en']} ({row['park_id']}) ==")
+        parts.append(for_terminal(f"== {row['name_zh']} / {row['name_en']} ({row['park_id']}) =="))
         body = []
         for key, zh, en, unit in COLUMNS:
             if key in TABLE_SKIP:
                 continue
-            value = _fmt(key, row.get(key))
+            value = for_terminal(_fmt(key, row.get(key)))
             if len(value) > 72:  # long citations wrap instead of widening every row
                 value = "\n".join(textwrap.wrap(value, 72))
             body.append([f"{zh} / {en}", value, unit])
@@ -579,8 +580,10 @@ def format_table(report: Report, *, planting: bool = True) -> str:
 
 
 def _planting_tabulate(report: Report, fmt: str) -> str:
+    """The planting table as text (*fmt* ``simple``) or markdown (``github``)."""
     from tabulate import tabulate
 
+    cell = for_markdown if fmt == "github" else for_terminal
     body = []
     for r in records(report.planting):
         body.append([r["figure_id"], r["planting_ids"], r.get("status") or "n/a",
@@ -588,6 +591,7 @@ def _planting_tabulate(report: Report, fmt: str) -> str:
                      _fmt("mapped_mu", r["mapped_mu"]), _fmt("difference_mu", r["difference_mu"]),
                      _fmt("difference_share", r["difference_share"]),
                      _fmt("output_yuan", r.get("output_yuan")), r["source"] or ""])
+    body = [[cell(v) for v in row] for row in body]
     return tabulate(body, headers=["figure", "planting areas 种植区", "status 性质",
                                    "reported 文献 (mu)", "mapped 图测 (mu)", "mapped − reported",
                                    "diff %", "output 产值 (yuan)", "source"],
@@ -606,7 +610,7 @@ def format_markdown(report: Report, *, planting: bool = True) -> str:
     labels = {k: (zh, en, unit) for k, zh, en, unit in COLUMNS}
     headers = [f"{labels[k][0]} {labels[k][1]}" + (f" ({labels[k][2]})" if labels[k][2] else "")
                for k in keys]
-    body = [[_fmt(k, r.get(k)) for k in keys] for r in records(report.parks)]
+    body = [[for_markdown(_fmt(k, r.get(k))) for k in keys] for r in records(report.parks)]
     out = [f"# 园区用地报告 / Park land report ({report.year or 'n/a'})", "",
            f"Idle plots classified as of {report.as_of.isoformat()} (MLR Order No. 53).", "",
            f"Intensity basis: {SIGNED_BASIS} (where park_stats has signed investment; else "

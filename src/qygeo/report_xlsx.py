@@ -11,12 +11,15 @@ empty cell; dicts (``grade_counts``) are JSON text. Written with openpyxl.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .layers import atomic_write_bytes
+from .safe_text import for_terminal, formula_like, has_control_chars
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -44,9 +47,26 @@ def _cell(v: Any) -> Any:
                           default=str)
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime().replace(tzinfo=None)
-    if isinstance(v, (str, int, float, bool, dt.date, dt.datetime)):
+    if isinstance(v, str):
+        # XML (so xlsx) cannot hold most control characters: shown as escapes instead.
+        return for_terminal(v) if has_control_chars(v) else v
+    if isinstance(v, (int, float, bool, dt.date, dt.datetime)):
         return v
     return str(v)
+
+
+def _text_cell(ws: Any, text: str) -> Any:
+    """A cell that stays *text* in Excel: a string cell with the quote-prefix style.
+
+    openpyxl would store a string starting with ``=`` as a formula; Excel's
+    quotePrefix keeps ``+ - @`` text as text too when the cell is edited.
+    """
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
@@ -123,6 +143,9 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
     per_sheet = EXCEL_MAX_ROWS - 1
     for name, table in sheet_tables(report).items():
         values = [_column_values(table[c]) for c in table.columns]
+        # Columns holding formula-like text (data such as "=HYPERLINK(…)"): those cells
+        # are written as text cells, so no row of a clean column pays for the check.
+        text_columns = [i for i, col in enumerate(values) if any(map(formula_like, col))]
         widths = _widths(table, values)
         rows = list(zip(*values, strict=True)) if values else []
         for part, start in enumerate(range(0, max(len(rows), 1), per_sheet)):
@@ -131,20 +154,22 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
                 ws.column_dimensions[get_column_letter(i)].width = w
             ws.freeze_panes = "B2" if name in ("parks", "plots", "grading") else "A2"
             header = []
-            for c in table.columns:
-                cell = WriteOnlyCell(ws, value=str(c))
+            for c in table.columns:  # a plots file's own column names are data too
+                cell = _text_cell(ws, str(c)) if formula_like(str(c)) else WriteOnlyCell(
+                    ws, value=str(c))
                 cell.font = bold
                 header.append(cell)
             ws.append(header)
             for row in rows[start:start + per_sheet]:
+                if text_columns:
+                    row = list(row)
+                    for i in text_columns:
+                        if formula_like(row[i]):
+                            row[i] = _text_cell(ws, row[i])
                 ws.append(row)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # Saved to memory, then through the one atomic writer (same checks of -o, same
+    # messages naming -o, same file mode as every other output).
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    atomic_write_bytes(path, buffer.getvalue())
     return path

@@ -113,6 +113,27 @@ def for_csv(value: Any) -> Any:
     return "'" + value if formula_like(value) else value
 
 
+def csv_text(frame: Any, **to_csv: Any) -> str:
+    """*frame* (a pandas DataFrame) as CSV text in which text from data stays text.
+
+    The one way qygeo writes CSV: numbers stay numbers, formula-like text is
+    neutralised (:func:`for_csv`) and control characters are shown as escapes
+    (:func:`for_terminal`), so no cell spans lines however a program splits them
+    (a lone carriage return is left unquoted by Python's csv writer).
+    *to_csv* goes to :meth:`pandas.DataFrame.to_csv` (the index is left out and
+    lines end in ``\\n`` unless given).
+    """
+    def cell(v: Any) -> Any:
+        if isinstance(v, str) and has_control_chars(v):
+            v = for_terminal(v)
+        return for_csv(v)
+
+    out = frame.copy()
+    for c in out.select_dtypes(include=["object", "string", "category"]).columns:
+        out[c] = out[c].map(cell)
+    return out.to_csv(**{"index": False, "lineterminator": "\n", **to_csv})
+
+
 #: Inline markdown punctuation: in a table cell (inline content) block syntax
 #: such as ``#`` or ``-`` does not apply, so these are all that act.
 _MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_\[\]|~])")

@@ -55,6 +55,7 @@ def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
     from ..layers import atomic_write_text, geodata_dir
     from ..maps import write_maps
     from ..report import build_report, write_report
+    from ..safe_text import csv_text
 
     start = time.perf_counter()
     con = Console(quiet)
@@ -76,8 +77,7 @@ def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
     for name, fmt in REPORT_FILES:
         write_report(rep, fmt, reports / name)
         con.info(f"      wrote {reports / name}")
-    atomic_write_text(reports / PLANTING_FILE, rep.planting.to_csv(
-        index=False, lineterminator="\n", float_format="%.6g"))
+    atomic_write_text(reports / PLANTING_FILE, csv_text(rep.planting, float_format="%.6g"))
     con.info(f"      wrote {reports / PLANTING_FILE}")
 
     con.info(f"[3/3] maps (basemap {bm.name}{', self-contained' if self_contained else ''})")

@@ -91,12 +91,18 @@ class Console:
         self.quiet = quiet
 
     def info(self, message: str) -> None:
+        """A progress line (it may quote data: shown through ``for_terminal``)."""
+        from ..safe_text import for_terminal
+
         if not self.quiet:
-            click.echo(message, err=True)
+            click.echo(for_terminal(message), err=True)
 
     def warn(self, message: str) -> None:
+        """``qygeo: warning: MESSAGE``, one line whatever the data it quotes."""
+        from ..safe_text import for_terminal
+
         if not self.quiet:
-            click.echo(f"qygeo: warning: {message}", err=True)
+            click.echo(f"qygeo: warning: {for_terminal(message)}", err=True)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -158,8 +164,10 @@ def check_folder(con: Console, root: Path, *, refused: str = "") -> dict[str, in
     for note in res.notes:
         con.warn(note)
     if not res.ok:
+        from ..safe_text import for_terminal
+
         for problem in res.problems:
-            click.echo(f"qygeo: error: {problem}", err=True)
+            click.echo(f"qygeo: error: {for_terminal(problem)}", err=True)
         n = len(res.problems)
         fail(f"{n} problem{'s' if n != 1 else ''} found in {root}{refused}")
     return res.checked

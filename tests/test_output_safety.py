@@ -1,0 +1,205 @@
+"""Tabular and text outputs take data as text (issue #12 items 2, 3, 4, 9).
+
+Hostile names, enterprises, projects, plot ids and sources — formula prefixes,
+markdown and HTML markup, pipes, line breaks, control characters, template syntax,
+very long text — go into a copy of the tiny data folder, and every report format
+is read back with the program that would open it: openpyxl (no formula cell),
+the csv module (no cell starts a formula; numbers are numbers), a markdown table
+(every row keeps its columns), the terminal (no control character), an HTML parser
+(no element or attribute from the data).
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import io
+import json
+import re
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from conftest import snapshot, write_tiny
+from qygeo import layers, safe_text
+from qygeo.cli import main
+
+FORMULAS = ["=1+1", '=HYPERLINK("http://evil.example/x","click")', "+cmd|' /C calc'!A0",
+            "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"]
+MARKUP = ["a|b", "**bold**", "[link](http://e.example)", "<b>x</b>", "<script>alert(1)</script>",
+          "`code`", "~~s~~", "_x_", "\\|"]
+CONTROL = ["\x1b]0;pwned\x07", "\x1b[2J", "line\nbreak", "cr\rret", "\x9b2J", "\u202eevil",
+           "sep\u2028line"]
+TEMPLATE = ["{{ 7*191 }}", "{% if 1 %}T{% endif %}", "{#"]
+PIECES = FORMULAS + MARKUP + CONTROL + TEMPLATE
+
+#: Any character but NUL (GDAL ends a string there) and lone surrogates (not UTF-8).
+CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+HOSTILE = st.builds(lambda a, p, b: a + p + b, st.text(CHARS, max_size=4),
+                    st.sampled_from(PIECES), st.text(CHARS, max_size=4)) | st.text(
+    CHARS, min_size=200, max_size=400)
+
+
+def _hostile_folder(root: Path, texts: list[str]) -> Path:
+    write_tiny(root)
+    parks = layers.read_layer(root / "parks.geojson", layers.PARKS)
+    parks["name_zh"] = [texts[i % len(texts)] for i in range(len(parks))]
+    parks["name_en"] = [texts[(i + 1) % len(texts)] for i in range(len(parks))]
+    parks["source"] = texts[0]
+    layers.write_layer(parks, root / "parks.geojson", layers.PARKS)
+    plots = layers.read_layer(root / "plots.geojson", layers.PLOTS)
+    plots["project"] = [texts[i % len(texts)] for i in range(len(plots))]
+    plots["enterprise"] = [texts[(i + 2) % len(texts)] for i in range(len(plots))]
+    plots["land_use"] = texts[-1]
+    plots["plot_id"] = [f"{texts[i % len(texts)]}#{i}" for i in range(len(plots))]
+    layers.write_layer(plots, root / "plots.geojson", layers.PLOTS)
+    return root
+
+
+def _report(root: Path, *args: str) -> tuple[int, str, str]:
+    res = CliRunner().invoke(main, ["report", "--geodata", str(root), "--as-of", "2025-06-01",
+                                    *args])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    return res.exit_code, res.stdout, res.stderr
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+
+def _check_xlsx(path: Path) -> None:
+    wb = load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if safe_text.formula_like(cell.value):
+                    assert cell.quotePrefix, (ws.title, cell.coordinate, cell.value)
+
+
+def _check_csv(text: str) -> None:
+    rows = list(csv.reader(io.StringIO(text)))
+    width = len(rows[0])
+    for row in rows:
+        assert len(row) == width
+        for cell in row:
+            assert not safe_text.formula_like(cell) or re.fullmatch(r"-?[0-9.e+-]+", cell), cell
+
+
+def _check_markdown(text: str) -> None:
+    for table in re.split(r"\n\s*\n", text):
+        lines = [ln for ln in table.splitlines() if ln.startswith("|")]
+        if not lines:
+            continue
+        widths = {len(re.findall(r"(?<!\\)\|", ln.replace("\\\\", ""))) for ln in lines}
+        assert len(widths) == 1, table
+    assert "<" not in text.replace("<br>", "")
+
+
+def _check_terminal(text: str) -> None:
+    assert not safe_text.has_control_chars(text.replace("\n", "")), repr(text[:200])
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(st.lists(HOSTILE, min_size=2, max_size=5))
+def test_hostile_text_stays_text_in_every_format(texts):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = _hostile_folder(Path(tmp) / "geodata", texts)
+        before = snapshot(root)
+        code, out, err = _report(root, "--format", "csv")
+        assert code == 0, err
+        _check_csv(out)
+        _check_terminal(err)
+        code, out, err = _report(root, "--format", "markdown")
+        assert code == 0, err
+        _check_markdown(out)
+        code, out, err = _report(root, "--format", "table")
+        assert code == 0, err
+        _check_terminal(out)
+        code, out, err = _report(root, "--format", "json")
+        assert code == 0, err
+        _check_terminal(out)
+        parks = {p["park_id"]: p for p in json.loads(out)}
+        names = layers.read_layer(root / "parks.geojson", layers.PARKS)
+        for pid, name in zip(names["park_id"], names["name_en"], strict=True):
+            assert parks[pid]["name_en"] == name  # JSON keeps the exact text
+        xlsx = Path(tmp) / "r.xlsx"
+        code, _out, err = _report(root, "--format", "xlsx", "-o", str(xlsx))
+        assert code == 0, err
+        _check_xlsx(xlsx)
+        page = Path(tmp) / "r.html"
+        code, _out, err = _report(root, "--format", "html", "-o", str(page))
+        assert code == 0, err
+        parser = _Tags()
+        parser.feed(page.read_text(encoding="utf-8"))
+        assert not [t for t, _a in parser.tags if t in ("script", "b", "img", "a")
+                    and t != "a"], "markup from data became an element"
+        assert snapshot(root) == before
+
+
+def test_formula_cells_read_back_as_text_with_their_value(tmp_path):
+    root = _hostile_folder(tmp_path / "geodata", FORMULAS)
+    xlsx = tmp_path / "r.xlsx"
+    code, _out, err = _report(root, "--format", "xlsx", "-o", str(xlsx))
+    assert code == 0, err
+    values = {c.value for ws in load_workbook(xlsx).worksheets for row in ws.iter_rows()
+              for c in row}
+    assert '=HYPERLINK("http://evil.example/x","click")' in values  # the text, kept whole
+    _check_xlsx(xlsx)
+    code, out, err = _report(root, "--format", "csv")
+    assert code == 0, err
+    cells = {c for row in csv.reader(io.StringIO(out)) for c in row}
+    assert "'=1+1" in cells and "=1+1" not in cells
+    numbers = next(r for r in csv.DictReader(io.StringIO(out)) if r["park_id"] == "alpha")
+    assert float(numbers["area_km2"]) > 0  # numbers stay numbers
+
+
+@pytest.mark.parametrize("target", ["folder", "device", "missing_parent"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_output_errors_name_the_output_path_and_leave_no_temporary_file(tmp_path, target, fmt):
+    root = write_tiny(tmp_path / "geodata")
+    out = {"folder": tmp_path / "adir", "device": Path("/dev/null"),
+           "missing_parent": tmp_path / "no" / "such" / "r.out"}[target]
+    if target == "folder":
+        out.mkdir()
+    res = CliRunner().invoke(main, ["report", "--geodata", str(root), "--format", fmt, "-o",
+                                    str(out), "-q"])
+    if target == "missing_parent":  # created, as mkdir -p would
+        assert res.exit_code == 0, res.stderr
+        assert out.is_file()
+        return
+    assert res.exit_code == 1
+    assert res.stderr.startswith(f"qygeo: error: {out}: ")
+    assert ".tmp" not in res.stderr and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert Path("/dev/null").exists() and not Path("/dev/null").is_file()
+    assert not list(out.parent.glob(f".{out.name}.*.tmp"))
+
+
+def test_disk_full_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    import os
+
+    root = write_tiny(tmp_path / "geodata")
+    out = tmp_path / "r.xlsx"
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    res = CliRunner().invoke(main, ["report", "--geodata", str(root), "--format", "xlsx", "-o",
+                                    str(out), "-q"])
+    assert res.exit_code == 1
+    assert res.stderr == f"qygeo: error: {out}: cannot write: No space left on device\n"
+    assert not out.exists() and not list(tmp_path.glob(".r.xlsx.*"))
