@@ -7,7 +7,7 @@ This is file I/O only; computations are in :mod:`qygeo.metrics`,
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,8 @@ class Dataset:
     plots_path: Path | None = None
     #: attributes/targets.csv (None when the folder has none: the paper's 2027 targets apply)
     targets: pd.DataFrame | None = None
+    #: plots left out with ``skip_invalid_plots``: (plot_id, problem), see :mod:`qygeo.plot_rows`
+    excluded_plots: list[tuple[str, str]] = field(default_factory=list)
 
 
 def read_table(path: Path, *, id_columns: tuple[str, ...], numeric: tuple[str, ...] = (),
@@ -138,7 +140,8 @@ def load_targets(root: Path) -> pd.DataFrame | None:
 
 def load_dataset(root: str | os.PathLike[str] | None = None, *,
                  plots: str | os.PathLike[str] | None = None,
-                 plots_layer: str | None = None, load_plots: bool = True) -> Dataset:
+                 plots_layer: str | None = None, load_plots: bool = True,
+                 skip_invalid_plots: bool = False) -> Dataset:
     """Read every layer and table of a data folder.
 
     Parameters
@@ -153,6 +156,10 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
     load_plots : bool, default True
         False leaves ``plots`` None but still sets ``plots_path``, for callers that
         read the plots themselves (:func:`qygeo.engine.plot_table_from_file`).
+    skip_invalid_plots : bool, default False
+        Plot rows that cannot be judged (:mod:`qygeo.plot_rows`) are refused
+        (:class:`qygeo.errors.InvalidPlotsError`); with this they are left out and listed
+        in ``excluded_plots``.
     """
     root = layers.geodata_dir(root)
     if not root.is_dir():
@@ -162,16 +169,19 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
     planting_path = root / layers.PLANTING.filename
     planting = layers.read_layer(planting_path, layers.PLANTING) if planting_path.exists() else None
     plots_path = Path(plots) if plots else root / layers.PLOTS.filename
-    plot_gdf = None
+    plot_gdf, excluded = None, []
     if not load_plots:
         if plots and not plots_path.exists():
             raise DataFileError(plots_path, "file not found")
     elif plots or plots_path.exists():
-        plot_gdf = layers.read_layer(plots_path, layers.PLOTS, layer=plots_layer)
+        from .plot_rows import screen_frame
+
+        plot_gdf, excluded = screen_frame(layers.read_layer(plots_path, layer=plots_layer),
+                                          plots_path, skip=skip_invalid_plots)
     return Dataset(
         root=root, districts=districts, parks=parks, planting=planting, plots=plot_gdf,
         park_stats=load_park_stats(root), planting_figures=load_planting_figures(root),
         plots_path=plots_path if plot_gdf is not None or (
             not load_plots and plots_path.exists()) else None,
-        targets=load_targets(root),
+        targets=load_targets(root), excluded_plots=excluded,
     )

@@ -72,7 +72,8 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
 def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of: dt.date, *,
                     layer: str | None = None, scheduler: str | None = None,
                     progress: bool = True, n_workers: int | None = None,
-                    processes: bool = True) -> pd.DataFrame:
+                    processes: bool = True, skip_invalid: bool = False,
+                    excluded: list[tuple[str, str]] | None = None) -> pd.DataFrame:
     """The per-plot table of a plots layer, computed on a Dask cluster.
 
     Parameters
@@ -89,6 +90,9 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
         Show a progress bar on stderr.
     n_workers, processes
         LocalCluster settings (default: one worker process per CPU).
+    skip_invalid : bool, default False
+        Leave out plots that cannot be judged (:mod:`qygeo.plot_rows`) instead of
+        refusing them; they are appended to *excluded* as ``(plot_id, problem)``.
 
     Returns
     -------
@@ -135,4 +139,9 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
         return engine.empty_plot_table()
     out = pd.concat(tables, ignore_index=True)
     engine.check_unique_ids(out["plot_id"], Path(path))
+    from .plot_rows import split_invalid
+
+    out, bad = split_invalid(out, path, skip=skip_invalid)
+    if excluded is not None:
+        excluded += bad
     return out
