@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from . import layers
 from .errors import DataFileError
+from .plot_rows import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -97,11 +100,17 @@ def load_park_stats(root: Path) -> pd.DataFrame:
         return pd.DataFrame(columns=["park_id", "year", *PARK_STATS_NUMERIC, "source"])
     df = read_table(path, id_columns=("park_id",), numeric=PARK_STATS_NUMERIC,
                     required=("park_id", "year", "source"))
-    years = pd.to_numeric(df["year"], errors="coerce")
-    if years.isna().any():
-        i = int(years.isna().to_numpy().nonzero()[0][0])
-        raise DataFileError(path, f"row {i + 2}: year is not a year: {df['year'].iloc[i]!r}")
-    df["year"] = years.astype("int64")
+    for c in PARK_STATS_NUMERIC:
+        if c not in df.columns:
+            continue
+        v = df[c].to_numpy(dtype="float64")
+        for bad, problem in ((np.isinf(v), "is not a finite number"),
+                             (v < 0, "is negative"),
+                             (v > MAX_VALUE, "is larger than 1e15 (implausible)")):
+            if bad.any():
+                i = int(bad.nonzero()[0][0])
+                raise DataFileError(path, f"row {i + 2}: {c} {problem}: {v[i]:g}")
+    df["year"] = _years(df, path)
     dup = df[df.duplicated(["park_id", "year"])]
     if len(dup):
         raise DataFileError(path, f"two rows for park {dup['park_id'].iloc[0]} in "
@@ -123,19 +132,34 @@ def load_planting_figures(root: Path) -> pd.DataFrame:
 
 def load_targets(root: Path) -> pd.DataFrame | None:
     """Read ``attributes/targets.csv`` (indicator, value, unit, year, source); None if absent."""
-    import pandas as pd
 
     path = root / ATTRIBUTES_DIR / TARGETS
     if not path.exists():
         return None
     df = read_table(path, id_columns=("indicator",), numeric=("value",),
                     required=("indicator", "value", "unit", "year", "source"))
-    years = pd.to_numeric(df["year"], errors="coerce")
-    if years.isna().any():
-        i = int(years.isna().to_numpy().nonzero()[0][0])
-        raise DataFileError(path, f"row {i + 2}: year is not a year: {df['year'].iloc[i]!r}")
-    df["year"] = years.astype("int64")
+    df["year"] = _years(df, path)
     return df
+
+
+def _years(df: pd.DataFrame, path: Path) -> pd.Series:
+    """The ``year`` column as whole years 1900…2100 (``2024.5`` is not a year).
+
+    Raises
+    ------
+    DataFileError
+        Naming the row of the first value that is not such a year.
+    """
+    import pandas as pd
+
+    years = pd.to_numeric(df["year"], errors="coerce").to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        bad = ~((years == np.round(years)) & (years >= 1900) & (years <= 2100))
+    if bad.any():
+        i = int(bad.nonzero()[0][0])
+        raise DataFileError(path, f"row {i + 2}: year is not a year (1900-2100): "
+                                  f"{df['year'].iloc[i]!r}")
+    return pd.Series(years.astype("int64"), index=df.index)
 
 
 def load_dataset(root: str | os.PathLike[str] | None = None, *,

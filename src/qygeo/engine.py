@@ -218,12 +218,32 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         names = [c for c in (columns or fields) if c in fields]
         meta, table = pyogrio.read_arrow(path, layer=layer, columns=names,
                                          **layers.open_options(path))
+        table = _json_booleans_as_text(path, table)
         geom = meta.get("geometry_name") or "wkb_geometry"
         return PlotSource(iter(table.to_batches(max_chunksize=BATCH_ROWS)), geom, table.num_rows)
     except QygeoError:
         raise
     except Exception as exc:  # arrow/GDAL raise many types; the user needs one line
         raise layers.read_error(path, exc) from exc
+
+
+def _json_booleans_as_text(path: Path, table: pa.Table) -> pa.Table:
+    """*table* with each number column that held a JSON boolean as text (``"true"``), so
+    that :func:`qygeo.layers.conform` refuses it (see :func:`qygeo.layers.json_booleans`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for col, (rows, values) in layers.json_booleans(path, layers.PLOTS.numeric).items():
+        if col not in table.column_names:
+            continue
+        mask = np.zeros(table.num_rows, dtype=bool)
+        mask[rows] = True
+        text = np.full(table.num_rows, None, dtype=object)
+        text[rows] = ["true" if v else "false" for v in values]
+        arr = pc.if_else(pa.array(mask), pa.array(text, pa.string()),
+                         pc.cast(table.column(col), pa.string()))
+        table = table.set_column(table.column_names.index(col), col, arr)
+    return table
 
 
 def _row_group_parts(path: Path, file: Any, columns: list[str]) -> list[PlotPart]:
@@ -1131,7 +1151,10 @@ def exact_value(x: Exact) -> float:
     total = sum(v << (e - low) for e, v in x.items())
     shift = 53 - low
     if shift <= 0:
-        return float(total << -shift)
+        try:
+            return float(total << -shift)
+        except OverflowError:  # beyond the largest double, as a float sum would be
+            return math.copysign(math.inf, total)
     return total / (1 << shift)  # int / int is correctly rounded in Python
 
 

@@ -69,6 +69,26 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
     return ddf
 
 
+def connect(scheduler: str):  # type: ignore[no-untyped-def]
+    """A :class:`distributed.Client` of the scheduler at *scheduler*.
+
+    Raises
+    ------
+    SchedulerError
+        A malformed address (unknown scheme) or no scheduler answering there.
+    """
+    from distributed import Client
+
+    from .errors import SchedulerError
+
+    try:
+        return Client(scheduler, timeout="10s")
+    except (ValueError, TypeError, OSError) as exc:  # bad scheme/address; refused; timed out
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SchedulerError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler "
+                             f"({first})") from exc
+
+
 def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of: dt.date, *,
                     layer: str | None = None, scheduler: str | None = None,
                     progress: bool = True, n_workers: int | None = None,
@@ -111,7 +131,7 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
     futures_in = [task(p, parks, as_of, str(path)) for p in parts]
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        client = connect(scheduler)
     else:
         cluster = LocalCluster(n_workers=n_workers or engine.threads(), threads_per_worker=1,
                                processes=processes, dashboard_address=None)

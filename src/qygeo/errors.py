@@ -74,6 +74,10 @@ class InvalidPlotsError(FeatureError):
                                     "plots out and lists them)")
 
 
+class SchedulerError(QygeoError):
+    """The Dask scheduler given with ``--scheduler`` is malformed or not reachable."""
+
+
 class CRSError(QygeoError):
     """A coordinate reference system is missing, unknown or inconsistent."""
 

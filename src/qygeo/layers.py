@@ -147,7 +147,16 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         kwargs: dict[str, Any] = {"engine": "pyogrio", **open_options(path)}
         if layer is not None:
             kwargs["layer"] = layer
-        return gpd.read_file(path, **kwargs)
+        gdf = gpd.read_file(path, **kwargs)
+        if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or a table without geometry
+            raise DataFileError(path, "has no geometry: a layer needs a polygon geometry "
+                                      "besides its id column (GeoJSON, GeoPackage, Shapefile, "
+                                      "KML or GeoParquet)")
+        for col, (rows, values) in json_booleans(path, PLOTS.numeric).items():
+            if col in gdf.columns:  # put the booleans GDAL made numbers back, to be refused
+                gdf[col] = gdf[col].astype(object)
+                gdf.iloc[rows, gdf.columns.get_loc(col)] = values
+        return gdf
     except QygeoError:
         raise
     except Exception as exc:  # pyogrio/arrow raise many types; the user needs one line
@@ -162,6 +171,41 @@ def open_options(path: Path) -> dict[str, str]:
     parsed and checked by :func:`conform`.
     """
     return {"DATE_AS_STRING": "YES"} if path.suffix.lower() in (".geojson", ".json") else {}
+
+
+def json_booleans(path: Path, columns: tuple[str, ...]) -> dict[str, tuple[np.ndarray, list[bool]]]:
+    """Features of a GeoJSON file whose *columns* hold a JSON ``true``/``false``.
+
+    GDAL reads a boolean in a number column as 1 or 0, so a stated ``true`` would be
+    counted as 1 yuan; the file's text is searched for one first (one regular
+    expression pass), and only a file that has one is parsed as JSON.
+
+    Returns
+    -------
+    dict
+        Column → (feature positions, their booleans); empty for other formats.
+    """
+    import re
+
+    if path.suffix.lower() not in (".geojson", ".json") or not columns:
+        return {}
+    data = path.read_bytes()
+    names = b"|".join(re.escape(c.encode()) for c in columns)
+    if not re.search(rb'"(?:' + names + rb')"\s*:\s*(?:true|false)\b', data):
+        return {}
+    try:
+        feats = json.loads(data).get("features") or []
+    except (ValueError, AttributeError):
+        return {}  # the layer reader names the fault
+    found: dict[str, tuple[list[int], list[bool]]] = {}
+    for i, feat in enumerate(feats):
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        for c in columns:
+            v = props.get(c) if isinstance(props, dict) else None
+            if isinstance(v, bool):
+                found.setdefault(c, ([], []))[0].append(i)
+                found[c][1].append(v)
+    return {c: (np.asarray(rows, dtype=np.int64), vals) for c, (rows, vals) in found.items()}
 
 
 def read_error(path: Path, exc: BaseException) -> DataFileError:
@@ -298,21 +342,26 @@ def conform(
                     raw.dtype):
                 gdf[col] = raw.astype("float64")  # numbers already: checked by their values
                 continue
-            is_bool = raw.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool)
+            is_bool = raw.map(_is_boolean).to_numpy(dtype=bool)
             text = raw.where(~is_bool, None)
             converted = pd.to_numeric(text.replace("", None), errors="coerce")
             bad = converted.isna() & text.notna() & (text.astype(str).str.strip() != "")
-            messages = pd.Series([
-                pr.BOOLEAN.format(col=col, value=v) if b else pr.NOT_A_NUMBER.format(
-                    col=col, value=v) if m else "" for v, b, m in zip(raw, is_bool, bad)],
-                index=raw.index) if (bad.any() or is_bool.any()) else None
-            if messages is not None:
-                bad_rows(is_bool | bad.to_numpy(dtype=bool), messages)
+            if bad.any() or is_bool.any():
+                bad_rows(is_bool | bad.to_numpy(dtype=bool), pd.Series(
+                    [pr.BOOLEAN.format(col=col, value=str(v).strip().lower()) if b
+                     else pr.NOT_A_NUMBER.format(col=col, value=v) if m else ""
+                     for v, b, m in zip(raw, is_bool, bad)], index=raw.index))
             gdf[col] = converted.astype("float64").where(~is_bool, np.nan)
     for col in spec.dates:
         if col in gdf.columns:
             gdf[col] = _parse_dates(gdf, col, bad_rows)
     return gdf
+
+
+def _is_boolean(v: Any) -> bool:
+    """A boolean, or the text of a JSON boolean (:func:`json_booleans`)."""
+    return isinstance(v, (bool, np.bool_)) or (isinstance(v, str)
+                                                and v.strip() in ("true", "false"))
 
 
 def _is_id_column(spec: LayerSpec, col: str) -> bool:

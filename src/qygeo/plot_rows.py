@@ -47,7 +47,7 @@ MAX_VALUE = 1e15
 
 #: Words of each problem, shared by every reader (the messages are compared in tests).
 NOT_A_NUMBER = "{col} is not a number: {value!r}"
-BOOLEAN = "{col} is {value!r}, a boolean, not a number"
+BOOLEAN = "{col} is {value}, a boolean, not a number"
 NOT_FINITE = "{col} is not a finite number"
 NEGATIVE = "{col} is negative"
 TOO_LARGE = "{col} is larger than 1e15 (implausible)"
@@ -168,38 +168,48 @@ def check_geometries(geoms: np.ndarray, rows: np.ndarray, problems: RowProblems)
 
 
 def check_rings(rings: Rings, problems: RowProblems) -> None:
-    """Flag invalid single-ring polygons, deciding most of them without shapely.
+    """Flag invalid single-ring polygons, deciding nearly all of them without shapely.
 
-    A ring whose turns all go one way and whose edge directions turn exactly
-    once around (total turning ±2π) is a convex simple polygon, hence valid; only
-    the others (bowties, concave or degenerate rings: few among land plots) are
-    built as shapely polygons and tested with GEOS.
+    Seen from the mean of its vertices, a ring whose every edge turns the same
+    way (strictly) and whose edges sweep exactly one full turn (±2π) is a simple
+    polygon: each edge stays in its own angular sector, so no two edges meet
+    except at a shared vertex. Land plots (convex or star-shaped) pass this
+    test; only the others (bowties, spirals, repeated or collinear vertices,
+    unclosed rings) are built as shapely polygons and tested with GEOS.
     """
     n = len(rings.rows)
     if not n:
         return
     x, y, starts = rings.x, rings.y, rings.starts
-    dx, dy = np.diff(x), np.diff(y)
-    ends = starts[1:] - 1  # the closing vertex of each ring: no edge starts there
-    keep = np.ones(len(dx), dtype=bool)
-    keep[ends[:-1]] = False
-    dx, dy = dx[keep], dy[keep]
-    edges = starts[1:] - starts[:-1] - 1
-    first = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(edges, out=first[1:])
-    # Each edge with the next of its ring (the last with the first).
-    nxt = np.arange(len(dx)) + 1
-    nxt[first[1:] - 1] = first[:-1]
-    cross = dx * dy[nxt] - dy * dx[nxt]
-    dot = dx * dx[nxt] + dy * dy[nxt]
-    turn = np.arctan2(cross, dot)
-    total = np.add.reduceat(turn, first[:-1])
-    pos = np.add.reduceat((cross > 0).astype(np.int64), first[:-1])
-    neg = np.add.reduceat((cross < 0).astype(np.int64), first[:-1])
-    zero_len = np.add.reduceat(((dx == 0) & (dy == 0)).astype(np.int64), first[:-1])
-    convex = (((pos == edges) | (neg == edges)) & (zero_len == 0)
-              & (np.abs(np.abs(total) - 2 * np.pi) < 1e-6) & (edges >= 3))
-    unsure = np.flatnonzero(~convex)
+    npts = np.diff(starts)
+    last = starts[1:] - 1
+    closed = (x[starts[:-1]] == x[last]) & (y[starts[:-1]] == y[last])
+    problems.flag_rows(rings.rows[~closed], INVALID.format(reason="ring is not closed"))
+    corners = np.maximum(npts - 1, 1)
+    cx = (np.add.reduceat(x, starts[:-1]) - x[last]) / corners
+    cy = (np.add.reduceat(y, starts[:-1]) - y[last]) / corners
+    rx = x - np.repeat(cx, npts)
+    ry = y - np.repeat(cy, npts)
+    # Vertex j to j + 1 seen from the centre; the entry at a ring's last vertex is no edge
+    # (zeroed), so sums from each ring's first vertex to the next ring's cover its edges.
+    cross = rx[:-1] * ry[1:]
+    cross -= ry[:-1] * rx[1:]
+    cross[last[:-1]] = 0.0
+    first = starts[:-1]
+    turns = np.add.reduceat(np.sign(cross), first)
+    # Turning one way, the edges sweep one full turn when exactly one of them crosses the
+    # centre's horizontal ray (upwards when counter-clockwise, downwards when clockwise).
+    below = ry < 0
+    up = below[:-1] & ~below[1:]
+    up[last[:-1]] = False
+    down = ~below[:-1] & below[1:]
+    down[last[:-1]] = False
+    ups = np.add.reduceat(up, first, dtype=np.int32)
+    downs = np.add.reduceat(down, first, dtype=np.int32)
+    edges = npts - 1
+    simple = (closed & (edges >= 3)
+              & (((turns == edges) & (ups == 1)) | ((turns == -edges) & (downs == 1))))
+    unsure = np.flatnonzero(~simple & closed)
     if not len(unsure):
         return
     check_geometries(rings.polygons(unsure), rings.rows[unsure], problems)

@@ -11,12 +11,14 @@ empty cell; dicts (``grade_counts``) are JSON text. Written with openpyxl.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .layers import atomic_write_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -138,13 +140,29 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
             ws.append(header)
             for row in rows[start:start + per_sheet]:
                 ws.append(row)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    # Zipped in memory, then written atomically: a full disk fails in one place
+    # (atomic_write_bytes), with no half-written archive left to finalise.
+    buf = io.BytesIO()
     try:
-        wb.save(tmp)
-        os.replace(tmp, path)
+        wb.save(buf)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _abandon(wb)
         raise
+    atomic_write_bytes(path, buf.getvalue())
     return path
+
+
+def _abandon(wb: Any) -> None:
+    """Close the row streams of a write-only workbook whose save failed (a full disk).
+
+    Each unsaved sheet holds a generator writing to its own stream; left to the
+    garbage collector, each would print an "Exception ignored" traceback. Their
+    errors follow from the one being raised, so they are dropped here.
+    """
+    for ws in wb.worksheets:
+        for gen in (getattr(ws, "_rows", None), getattr(getattr(ws, "_writer", None), "xf", None)):
+            if gen is not None:
+                try:
+                    gen.close()
+                except Exception:  # noqa: BLE001, S110 - the save's own error is raised
+                    pass

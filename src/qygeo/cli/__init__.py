@@ -63,3 +63,8 @@ def main() -> None:
       qygeo report --format json -o r.json
       qygeo validate                    check every layer and join
     """
+    import warnings
+
+    # GDAL's warnings about a file (a fake GeoPackage's "bad application_id") arrive as
+    # Python warnings with a source line; the file's problem is told as one error line.
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
