@@ -428,6 +428,18 @@ def _dates_in_range(arr: pa.Array) -> bool:
     return DATE_MIN <= lo.as_py() and hi.as_py() <= DATE_MAX
 
 
+def json_decoded(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
+    """*df* with its GDAL JSON columns (``arrow.json``: a GeoJSON column of mixed types)
+    parsed as :func:`geopandas.read_file` parses them, so both readers see the same values."""
+    for name, t in zip(schema.names, schema.types, strict=True):
+        if getattr(t, "extension_name", None) == "arrow.json" and name in df.columns:
+            try:
+                df[name] = df[name].map(json.loads, na_action="ignore")
+            except ValueError:
+                pass  # left as text, as geopandas leaves it; conform names bad values
+    return df
+
+
 def arrow_frame(batch: pa.RecordBatch) -> pd.DataFrame:
     """A batch from :func:`conform_arrow` as the DataFrame :func:`conform` would give.
 
@@ -481,7 +493,11 @@ def _parse_dates(gdf: gpd.GeoDataFrame, col: str,
         text = None
     else:
         text = raw.astype("string").str.strip().replace("", pd.NA)
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        try:
+            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        except ValueError:  # mixed UTC offsets: each date as written (its wall-clock day)
+            parsed = pd.Series([_wall_clock(v) for v in text], index=text.index,
+                               dtype="datetime64[us]")
         if parsed.dt.tz is not None:
             parsed = parsed.dt.tz_localize(None)
         bad = (parsed.isna() & text.notna()).to_numpy(dtype=bool)
@@ -495,6 +511,19 @@ def _parse_dates(gdf: gpd.GeoDataFrame, col: str,
         values = values.copy()
         values[outside] = np.datetime64("NaT")
     return pd.Series(values.astype("datetime64[ns]"), index=raw.index, name=col)
+
+
+def _wall_clock(value: Any) -> Any:
+    """One ISO 8601 text as a naive timestamp of its own wall clock (NaT if it is none)."""
+    import pandas as pd
+
+    if value is None or value is pd.NA:
+        return pd.NaT
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    return ts.tz_localize(None) if ts.tzinfo is not None else ts
 
 
 def load_layer(geodata: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
