@@ -149,6 +149,17 @@ def test_skipped_plots_leave_the_figures_of_the_file_without_them(folder, tmp_pa
     md = invoke("report", "--geodata", str(folder), "--plots", str(plots), "--format",
                 "markdown", "--as-of", AS_OF, "--skip-invalid-plots")
     assert "Plots left out" in md.stdout and "| A1 " in md.stdout
+    xlsx = tmp_path / "r.xlsx"
+    assert invoke("report", "--geodata", str(folder), "--plots", str(plots), "--format", "xlsx",
+                  "-o", str(xlsx), "--as-of", AS_OF, "--skip-invalid-plots").exit_code == 0
+    from openpyxl import load_workbook
+
+    wb = load_workbook(xlsx, read_only=True)
+    listed = list(wb["excluded_plots"].iter_rows(values_only=True))
+    assert listed == [("plot_id", "problem"), ("A1", BAD[case][1])] or (
+        listed[1][0] == "A1" and listed[1][1].startswith(BAD[case][1]))
+    plot_ids = [r[0] for r in wb["plots"].iter_rows(min_row=2, values_only=True)]
+    assert "A1" not in plot_ids and "A2" in plot_ids
     r = invoke("map", "--geodata", str(folder), "--plots", str(plots), "-o",
                str(tmp_path / "maps"), "--basemap", "none", "--as-of", AS_OF,
                "--skip-invalid-plots")

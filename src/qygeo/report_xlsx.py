@@ -75,6 +75,9 @@ def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
         "planting": report.planting,
         "idle_check": ev.idle_check if ev is not None else empty,
         "config": meta,
+        # Only with --skip-invalid-plots: the plots left out of every figure, and why.
+        **({"excluded_plots": pd.DataFrame(report.excluded_plots, columns=["plot_id", "problem"])}
+           if report.excluded_plots else {}),
     }
 
 
