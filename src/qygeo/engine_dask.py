@@ -48,7 +48,8 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
     """Open a plots layer (GeoParquet file or folder, or any OGR format) as a dask GeoDataFrame."""
     import dask_geopandas
 
-    from .errors import DataFileError
+    from . import layers
+    from .errors import DataFileError, QygeoError
 
     path = Path(path)
     if not path.exists():
@@ -56,9 +57,16 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
     try:
         if path.is_dir() or path.suffix.lower() in (".parquet", ".geoparquet"):
             ddf = dask_geopandas.read_parquet(str(path))
+        elif layers.open_options(path):
+            # GeoJSON: GDAL reads it whole anyway; read as the other engine reads it (dates
+            # as text, JSON booleans kept), so both engines judge the same values.
+            ddf = dask_geopandas.from_geopandas(layers.read_layer(path, layer=layer),
+                                                npartitions=npartitions or 4)
         else:
             kwargs = {"layer": layer} if layer else {}
             ddf = dask_geopandas.read_file(str(path), npartitions=npartitions or 4, **kwargs)
+    except QygeoError:
+        raise
     except Exception as exc:  # noqa: BLE001 - one readable line for the user
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataFileError(path, f"cannot be read as a layer ({msg})") from exc

@@ -361,7 +361,7 @@ def conform(
 def _is_boolean(v: Any) -> bool:
     """A boolean, or the text of a JSON boolean (:func:`json_booleans`)."""
     return isinstance(v, (bool, np.bool_)) or (isinstance(v, str)
-                                                and v.strip() in ("true", "false"))
+                                                and v.strip().lower() in ("true", "false"))
 
 
 def _is_id_column(spec: LayerSpec, col: str) -> bool:
