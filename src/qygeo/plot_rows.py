@@ -210,9 +210,45 @@ def check_rings(rings: Rings, problems: RowProblems) -> None:
     simple = (closed & (edges >= 3)
               & (((turns == edges) & (ups == 1)) | ((turns == -edges) & (downs == 1))))
     unsure = np.flatnonzero(~simple & closed)
-    if not len(unsure):
-        return
-    check_geometries(rings.polygons(unsure), rings.rows[unsure], problems)
+    if len(unsure):
+        unsure = unsure[~_no_crossings(rings, unsure)]
+    if len(unsure):
+        check_geometries(rings.polygons(unsure), rings.rows[unsure], problems)
+
+
+#: Rings with more edges than this are left to GEOS by :func:`_no_crossings`.
+PAIRWISE_MAX_EDGES = 32
+
+
+def _no_crossings(rings: Rings, which: np.ndarray) -> np.ndarray:
+    """For the rings at positions *which*: True where no two edges meet, tested pairwise.
+
+    Rings of the same edge count are tested together: every pair of non-adjacent
+    edges by the signs of four orientations, and every vertex for a spike
+    (collinear with its neighbours). Any zero orientation (touching, collinear)
+    or a ring of more than :data:`PAIRWISE_MAX_EDGES` edges gives False: GEOS decides.
+    """
+    out = np.zeros(len(which), dtype=bool)
+    edges = np.diff(rings.starts)[which] - 1
+    for k in np.unique(edges):
+        if k < 3 or k > PAIRWISE_MAX_EDGES:
+            continue
+        sel = np.flatnonzero(edges == k)
+        idx = rings.starts[which[sel]][:, None] + np.arange(k + 1)
+        x, y = rings.x[idx], rings.y[idx]  # (m, k + 1): closed rings
+        x = x - x[:, :1]
+        y = y - y[:, :1]
+        i, j = np.triu_indices(k, 2)
+        keep = ~((i == 0) & (j == k - 1))
+        i, j = i[keep], j[keep]
+        o1, o2 = _orient(x, y, i, i + 1, j), _orient(x, y, i, i + 1, j + 1)
+        o3, o4 = _orient(x, y, j, j + 1, i), _orient(x, y, j, j + 1, i + 1)
+        cross = (o1 * o2 < 0) & (o3 * o4 < 0)
+        touch = (o1 == 0) | (o2 == 0) | (o3 == 0) | (o4 == 0)
+        v = np.arange(k)
+        spike = _orient(x, y, v, (v + 1) % k, (v + k - 1) % k) == 0
+        out[sel] = ~(cross | touch).any(axis=1) & ~spike.any(axis=1)
+    return out
 
 
 #: The per-plot table's column naming each row's problem (missing: the row is fine).
@@ -276,3 +312,10 @@ def screen_frame(gdf: Any, path: object, *, skip: bool) -> tuple[Any, list[tuple
     if not skip:
         raise Excluded(str(path), rows).error()
     return gdf.loc[~bad], rows
+
+
+def _orient(x: np.ndarray, y: np.ndarray, p: np.ndarray, q: np.ndarray,
+            r: np.ndarray) -> np.ndarray:
+    """Sign of the turn p → q → r (vertex columns of the rings' rows): 1 left, −1 right, 0."""
+    return np.sign((x[:, q] - x[:, p]) * (y[:, r] - y[:, p])
+                   - (y[:, q] - y[:, p]) * (x[:, r] - x[:, p]))
