@@ -7,12 +7,15 @@ This is file I/O only; computations are in :mod:`qygeo.metrics`,
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from . import layers
 from .errors import DataFileError
+from .plot_rows import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -61,6 +64,8 @@ class Dataset:
     park_plans: pd.DataFrame | None = None
     #: attributes/city_stats.csv (None when absent)
     city_stats: pd.DataFrame | None = None
+    #: plots left out with ``skip_invalid_plots``: (plot_id, problem), see :mod:`qygeo.plot_rows`
+    excluded_plots: list[tuple[str, str]] = field(default_factory=list)
 
 
 def read_table(path: Path, *, id_columns: tuple[str, ...], numeric: tuple[str, ...] = (),
@@ -140,11 +145,17 @@ def load_park_stats(root: Path) -> pd.DataFrame:
         return pd.DataFrame(columns=["park_id", "year", *PARK_STATS_NUMERIC, "source", "status"])
     df = read_table(path, id_columns=("park_id",), numeric=PARK_STATS_NUMERIC,
                     required=("park_id", "year", "source"))
-    years = pd.to_numeric(df["year"], errors="coerce")
-    if years.isna().any():
-        i = int(years.isna().to_numpy().nonzero()[0][0])
-        raise DataFileError(path, f"row {i + 2}: year is not a year: {df['year'].iloc[i]!r}")
-    df["year"] = years.astype("int64")
+    for c in PARK_STATS_NUMERIC:
+        if c not in df.columns:
+            continue
+        v = df[c].to_numpy(dtype="float64")
+        for bad, problem in ((np.isinf(v), "is not a finite number"),
+                             (v < 0, "is negative"),
+                             (v > MAX_VALUE, "is larger than 1e15 (implausible)")):
+            if bad.any():
+                i = int(bad.nonzero()[0][0])
+                raise DataFileError(path, f"row {i + 2}: {c} {problem}: {v[i]:g}")
+    df["year"] = _years(df, path)
     df = check_status(df, path, FIGURE_STATUSES)
     # A plan and an actual figure of the same year may stand side by side; two actuals not.
     dup = df[df.assign(_plan=df["status"] == "planned").duplicated(["park_id", "year", "_plan"])]
@@ -191,24 +202,40 @@ def city_figure(city_stats: pd.DataFrame | None, indicator: str) -> float:
 
 def load_targets(root: Path) -> pd.DataFrame | None:
     """Read ``attributes/targets.csv`` (indicator, value, unit, year, source); None if absent."""
-    import pandas as pd
 
     path = root / ATTRIBUTES_DIR / TARGETS
     if not path.exists():
         return None
     df = read_table(path, id_columns=("indicator",), numeric=("value",),
                     required=("indicator", "value", "unit", "year", "source"))
-    years = pd.to_numeric(df["year"], errors="coerce")
-    if years.isna().any():
-        i = int(years.isna().to_numpy().nonzero()[0][0])
-        raise DataFileError(path, f"row {i + 2}: year is not a year: {df['year'].iloc[i]!r}")
-    df["year"] = years.astype("int64")
+    df["year"] = _years(df, path)
     return check_status(df, path, TARGET_STATUSES)
+
+
+def _years(df: pd.DataFrame, path: Path) -> pd.Series:
+    """The ``year`` column as whole years 1900…2100 (``2024.5`` is not a year).
+
+    Raises
+    ------
+    DataFileError
+        Naming the row of the first value that is not such a year.
+    """
+    import pandas as pd
+
+    years = pd.to_numeric(df["year"], errors="coerce").to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        bad = ~((years == np.round(years)) & (years >= 1900) & (years <= 2100))
+    if bad.any():
+        i = int(bad.nonzero()[0][0])
+        raise DataFileError(path, f"row {i + 2}: year is not a year (1900-2100): "
+                                  f"{df['year'].iloc[i]!r}")
+    return pd.Series(years.astype("int64"), index=df.index)
 
 
 def load_dataset(root: str | os.PathLike[str] | None = None, *,
                  plots: str | os.PathLike[str] | None = None,
-                 plots_layer: str | None = None, load_plots: bool = True) -> Dataset:
+                 plots_layer: str | None = None, load_plots: bool = True,
+                 skip_invalid_plots: bool = False) -> Dataset:
     """Read every layer and table of a data folder.
 
     Parameters
@@ -223,6 +250,10 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
     load_plots : bool, default True
         False leaves ``plots`` None but still sets ``plots_path``, for callers that
         read the plots themselves (:func:`qygeo.engine.plot_table_from_file`).
+    skip_invalid_plots : bool, default False
+        Plot rows that cannot be judged (:mod:`qygeo.plot_rows`) are refused
+        (:class:`qygeo.errors.InvalidPlotsError`); with this they are left out and listed
+        in ``excluded_plots``.
     """
     root = layers.geodata_dir(root)
     if not root.is_dir():
@@ -232,12 +263,15 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
     planting_path = root / layers.PLANTING.filename
     planting = layers.read_layer(planting_path, layers.PLANTING) if planting_path.exists() else None
     plots_path = Path(plots) if plots else root / layers.PLOTS.filename
-    plot_gdf = None
+    plot_gdf, excluded = None, []
     if not load_plots:
         if plots and not plots_path.exists():
             raise DataFileError(plots_path, "file not found")
     elif plots or plots_path.exists():
-        plot_gdf = layers.read_layer(plots_path, layers.PLOTS, layer=plots_layer)
+        from .plot_rows import screen_frame
+
+        plot_gdf, excluded = screen_frame(layers.read_layer(plots_path, layer=plots_layer),
+                                          plots_path, skip=skip_invalid_plots)
     stats, plans = split_plans(load_park_stats(root))
     return Dataset(
         root=root, districts=districts, parks=parks, planting=planting, plots=plot_gdf,
@@ -245,5 +279,5 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
         planting_figures=load_planting_figures(root),
         plots_path=plots_path if plot_gdf is not None or (
             not load_plots and plots_path.exists()) else None,
-        targets=load_targets(root),
+        targets=load_targets(root), excluded_plots=excluded,
     )

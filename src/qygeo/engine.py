@@ -42,13 +42,13 @@ import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from . import layers, metrics
+from . import layers, metrics, plot_rows
 from .errors import DataFileError, QygeoError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,6 +57,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import pandas as pd
     import pyarrow as pa
+
+    from .plot_rows import RowProblems
 
 #: The plot columns the per-park report reads besides the geometry: the idle rule's
 #: (:mod:`qygeo.idle`, with a stored flag to check), the grading's
@@ -214,13 +216,34 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         if "plot_id" not in fields:
             return None
         names = [c for c in (columns or fields) if c in fields]
-        meta, table = pyogrio.read_arrow(path, layer=layer, columns=names)
+        meta, table = pyogrio.read_arrow(path, layer=layer, columns=names,
+                                         **layers.open_options(path))
+        table = _json_booleans_as_text(path, table)
         geom = meta.get("geometry_name") or "wkb_geometry"
         return PlotSource(iter(table.to_batches(max_chunksize=BATCH_ROWS)), geom, table.num_rows)
     except QygeoError:
         raise
     except Exception as exc:  # arrow/GDAL raise many types; the user needs one line
         raise layers.read_error(path, exc) from exc
+
+
+def _json_booleans_as_text(path: Path, table: pa.Table) -> pa.Table:
+    """*table* with each number column that held a JSON boolean as text (``"true"``), so
+    that :func:`qygeo.layers.conform` refuses it (see :func:`qygeo.layers.json_booleans`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for col, (rows, values) in layers.json_booleans(path, layers.PLOTS.numeric).items():
+        if col not in table.column_names:
+            continue
+        mask = np.zeros(table.num_rows, dtype=bool)
+        mask[rows] = True
+        text = np.full(table.num_rows, None, dtype=object)
+        text[rows] = ["true" if v else "false" for v in values]
+        arr = pc.if_else(pa.array(mask), pa.array(text, pa.string()),
+                         pc.cast(table.column(col), pa.string()))
+        table = table.set_column(table.column_names.index(col), col, arr)
+    return table
 
 
 def _row_group_parts(path: Path, file: Any, columns: list[str]) -> list[PlotPart]:
@@ -569,17 +592,21 @@ def assign_by_grid(index: ParkIndex, boxes: np.ndarray) -> tuple[np.ndarray, np.
 # --------------------------------------------------------------------------- per batch
 
 
-def _conformed(attrs: pd.DataFrame | pa.RecordBatch,
-               path: object) -> tuple[pd.DataFrame, pa.RecordBatch | None]:
-    """Conformed attributes as a DataFrame, and as Arrow when the fast path took them."""
+def _conformed(attrs: pd.DataFrame | pa.RecordBatch, path: object,
+               problems: RowProblems) -> tuple[pd.DataFrame, pa.RecordBatch | None]:
+    """Conformed attributes as a DataFrame, and as Arrow when the fast path took them.
+
+    Values that are not numbers or dates are flagged in *problems* (only the
+    DataFrame path meets them: the Arrow path takes typed columns only).
+    """
     import pyarrow as pa
 
     if isinstance(attrs, pa.RecordBatch):
         arrow = layers.conform_arrow(attrs, layers.PLOTS, path)
         if arrow is not None:
             return layers.arrow_frame(arrow), arrow
-        attrs = attrs.to_pandas(date_as_object=False)
-    return layers.conform(attrs, layers.PLOTS, path, check_ids=False), None
+        attrs = layers.json_decoded(attrs.to_pandas(date_as_object=False), attrs.schema)
+    return layers.conform(attrs, layers.PLOTS, path, check_ids=False, problems=problems), None
 
 
 def _given_parks(attrs: pd.DataFrame, arrow: pa.RecordBatch | None,
@@ -648,16 +675,22 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
                        path: object = "plots") -> tuple[dict[str, Any], PlotSummary]:
     """The per-plot columns of one batch (in table order) and its :class:`PlotSummary`.
 
+    Rows that cannot be judged (:mod:`qygeo.plot_rows`) are named in the
+    ``plot_problem`` column (categorical, missing when the row is fine) and left out
+    of the summary; :func:`qygeo.plot_rows.split_invalid` refuses or drops them.
+
     Raises
     ------
     FeatureError
-        A blank id or a non-numeric number (as :func:`qygeo.layers.conform`).
+        A blank id.
     """
     import shapely
 
     from . import idle as idle_mod
+    from . import plot_rows
 
-    attrs, arrow = _conformed(batch.attrs, path)
+    problems = plot_rows.RowProblems(len(batch.wkb))
+    attrs, arrow = _conformed(batch.attrs, path, problems)
     blank = attrs["plot_id"].isna().to_numpy()
     if blank.any():
         from .errors import FeatureError
@@ -680,6 +713,11 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
                                 float(boxes[2].max()), float(boxes[3].max())))
         if hint:
             raise DataFileError(path, hint)
+    plot_rows.check_rings(rings, problems)
+    geoms = shapely.from_wkb(batch.wkb.take(rest).to_numpy(zero_copy_only=False)) if len(
+        rest) else np.zeros(0, dtype=object)
+    plot_rows.check_geometries(geoms, rest, problems)
+    plot_rows.check_numbers(attrs, layers.PLOTS.numeric, problems)
     area = np.zeros(n)
     area[rings.rows] = ring_areas_m2(rings)
     given_code, given = _given_parks(attrs, arrow, index)
@@ -700,7 +738,6 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
     if len(rest):
         import geopandas as gpd
 
-        geoms = shapely.from_wkb(batch.wkb.take(rest).to_numpy(zero_copy_only=False))
         area[rest] = metrics.area_m2(gpd.GeoSeries(geoms, crs="EPSG:4326"))
         r_need = rest[need[rest]]
         if len(r_need):
@@ -734,10 +771,19 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
         if c not in cols:
             cols[f"stored_{c}" if c in idle else c] = attrs[c]
     cols.update(idle)
+    judged = verdict.status != idle_mod.CODE_UNKNOWN
+    invested, idle_v, ids = cols.get("invested_yuan"), verdict.idle, attrs["plot_id"]
+    bad = problems.bad
+    area_mu = cols["area_mu"]
+    if bad.any():  # the summary counts only the rows that can be judged
+        ok = ~bad
+        codes, area_mu, judged, idle_v, ids = (codes[ok], area_mu[ok], judged[ok], idle_v[ok],
+                                               ids[ok])
+        invested = invested[ok] if invested is not None else None
+    cols[plot_rows.PROBLEM_COLUMN] = problems.column()
     summary = PlotSummary.from_codes(
-        codes, names, list(index.ids), ids=attrs["plot_id"], area_mu=cols["area_mu"],
-        invested_yuan=cols.get("invested_yuan"), idle=verdict.idle,
-        judged=verdict.status != idle_mod.CODE_UNKNOWN)
+        codes, names, list(index.ids), ids=ids, area_mu=area_mu,
+        invested_yuan=invested, idle=idle_v, judged=judged)
     return cols, summary
 
 
@@ -747,6 +793,8 @@ class PlotResult:
 
     table: pd.DataFrame
     summary: PlotSummary
+    #: plots left out by ``skip_invalid``: (plot_id, problem), see :mod:`qygeo.plot_rows`
+    excluded: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _fixed_dtypes() -> dict[str, str]:
@@ -976,10 +1024,11 @@ def check_unique_ids(ids: pd.Series, path: object) -> None:
 
 
 def plot_table_from_frame(plots: gpd.GeoDataFrame, parks: gpd.GeoDataFrame,
-                          as_of: dt.date) -> pd.DataFrame:
-    """Per-plot table of an already loaded (conformed, WGS84) plots GeoDataFrame.
+                          as_of: dt.date, *, path: object = "plots") -> pd.DataFrame:
+    """Per-plot table of an already loaded (WGS84) plots GeoDataFrame.
 
-    All of the layer's columns are kept, as :func:`qygeo.report.plot_table` always did.
+    All of the layer's columns are kept, as :func:`qygeo.report.plot_table` always did,
+    with :data:`qygeo.plot_rows.PROBLEM_COLUMN` (see :func:`qygeo.plot_rows.split_invalid`).
     """
     import pandas as pd
     import pyarrow as pa
@@ -991,7 +1040,7 @@ def plot_table_from_frame(plots: gpd.GeoDataFrame, parks: gpd.GeoDataFrame,
     attrs = pd.DataFrame(plots.drop(columns=geom)).reset_index(drop=True)
     wkb = pa.array(shapely.to_wkb(np.asarray(plots.geometry.values)), type=pa.binary())
     out = plot_table_batch(PlotBatch(attrs=attrs, wkb=wkb), ParkIndex.build(parks),
-                           dt_date(as_of))
+                           dt_date(as_of), path=path)
     out.index = plots.index
     return out
 
@@ -1004,8 +1053,13 @@ def dt_date(value: object) -> dt.date:
 
 
 def read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
-               layer: str | None = None, columns: Sequence[str] | None = None) -> PlotResult:
+               layer: str | None = None, columns: Sequence[str] | None = None,
+               skip_invalid: bool = False) -> PlotResult:
     """Per-plot table and summary of a plots layer file (only *columns*, if given).
+
+    Rows that cannot be judged (:mod:`qygeo.plot_rows`) are refused
+    (:class:`qygeo.errors.InvalidPlotsError`), or with *skip_invalid* left out of the
+    table and the summary and listed in :attr:`PlotResult.excluded`.
 
     Files the fast reader cannot take (another CRS, GeoArrow encoding) are read
     with :func:`qygeo.layers.read_layer` first; the figures are the same.
@@ -1014,19 +1068,24 @@ def read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
     read = read_plot_columns(path, layer=layer, columns=columns)
     if read is None:
         parks = _parks_of(parks)
-        gdf = layers.read_layer(path, layers.PLOTS, layer=layer)
+        gdf = layers.read_layer(path, layer=layer)  # conformed and checked per batch
         if columns is not None:
             gdf = gdf[[c for c in columns if c in gdf.columns] + [gdf.geometry.name]]
-        table = plot_table_from_frame(gdf, parks, as_of).reset_index(drop=True)
-        return PlotResult(table, PlotSummary.of(table, list(parks["park_id"])))
-    return plot_table_from_batches(read, parks, as_of, path=Path(path))
+        table = plot_table_from_frame(gdf, parks, as_of, path=path).reset_index(drop=True)
+        table, excluded = plot_rows.split_invalid(table, path, skip=skip_invalid)
+        return PlotResult(table, PlotSummary.of(table, list(parks["park_id"])), excluded)
+    res = plot_table_from_batches(read, parks, as_of, path=Path(path))
+    res.table, res.excluded = plot_rows.split_invalid(res.table, path, skip=skip_invalid)
+    return res
 
 
 def plot_table_from_file(path: str | os.PathLike[str], parks: gpd.GeoDataFrame,
                          as_of: dt.date, *, layer: str | None = None,
-                         columns: Sequence[str] | None = None) -> pd.DataFrame:
+                         columns: Sequence[str] | None = None,
+                         skip_invalid: bool = False) -> pd.DataFrame:
     """The per-plot table of :func:`read_plots`."""
-    return read_plots(path, parks, as_of, layer=layer, columns=columns).table
+    return read_plots(path, parks, as_of, layer=layer, columns=columns,
+                      skip_invalid=skip_invalid).table
 
 
 # --------------------------------------------------------------------------- per park
@@ -1092,7 +1151,10 @@ def exact_value(x: Exact) -> float:
     total = sum(v << (e - low) for e, v in x.items())
     shift = 53 - low
     if shift <= 0:
-        return float(total << -shift)
+        try:
+            return float(total << -shift)
+        except OverflowError:  # beyond the largest double, as a float sum would be
+            return math.copysign(math.inf, total)
     return total / (1 << shift)  # int / int is correctly rounded in Python
 
 

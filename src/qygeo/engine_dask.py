@@ -48,7 +48,8 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
     """Open a plots layer (GeoParquet file or folder, or any OGR format) as a dask GeoDataFrame."""
     import dask_geopandas
 
-    from .errors import DataFileError
+    from . import layers
+    from .errors import DataFileError, QygeoError
 
     path = Path(path)
     if not path.exists():
@@ -56,9 +57,16 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
     try:
         if path.is_dir() or path.suffix.lower() in (".parquet", ".geoparquet"):
             ddf = dask_geopandas.read_parquet(str(path))
+        elif layers.open_options(path):
+            # GeoJSON: GDAL reads it whole anyway; read as the other engine reads it (dates
+            # as text, JSON booleans kept), so both engines judge the same values.
+            ddf = dask_geopandas.from_geopandas(layers.read_layer(path, layer=layer),
+                                                npartitions=npartitions or 4)
         else:
             kwargs = {"layer": layer} if layer else {}
             ddf = dask_geopandas.read_file(str(path), npartitions=npartitions or 4, **kwargs)
+    except QygeoError:
+        raise
     except Exception as exc:  # noqa: BLE001 - one readable line for the user
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataFileError(path, f"cannot be read as a layer ({msg})") from exc
@@ -69,10 +77,31 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
     return ddf
 
 
+def connect(scheduler: str):  # type: ignore[no-untyped-def]
+    """A :class:`distributed.Client` of the scheduler at *scheduler*.
+
+    Raises
+    ------
+    SchedulerError
+        A malformed address (unknown scheme) or no scheduler answering there.
+    """
+    from distributed import Client
+
+    from .errors import SchedulerError
+
+    try:
+        return Client(scheduler, timeout="10s")
+    except (ValueError, TypeError, OSError) as exc:  # bad scheme/address; refused; timed out
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SchedulerError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler "
+                             f"({first})") from exc
+
+
 def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of: dt.date, *,
                     layer: str | None = None, scheduler: str | None = None,
                     progress: bool = True, n_workers: int | None = None,
-                    processes: bool = True) -> pd.DataFrame:
+                    processes: bool = True, skip_invalid: bool = False,
+                    excluded: list[tuple[str, str]] | None = None) -> pd.DataFrame:
     """The per-plot table of a plots layer, computed on a Dask cluster.
 
     Parameters
@@ -89,6 +118,9 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
         Show a progress bar on stderr.
     n_workers, processes
         LocalCluster settings (default: one worker process per CPU).
+    skip_invalid : bool, default False
+        Leave out plots that cannot be judged (:mod:`qygeo.plot_rows`) instead of
+        refusing them; they are appended to *excluded* as ``(plot_id, problem)``.
 
     Returns
     -------
@@ -107,7 +139,7 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
     futures_in = [task(p, parks, as_of, str(path)) for p in parts]
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        client = connect(scheduler)
     else:
         cluster = LocalCluster(n_workers=n_workers or engine.threads(), threads_per_worker=1,
                                processes=processes, dashboard_address=None)
@@ -135,4 +167,9 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
         return engine.empty_plot_table()
     out = pd.concat(tables, ignore_index=True)
     engine.check_unique_ids(out["plot_id"], Path(path))
+    from .plot_rows import split_invalid
+
+    out, bad = split_invalid(out, path, skip=skip_invalid)
+    if excluded is not None:
+        excluded += bad
     return out

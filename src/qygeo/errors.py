@@ -51,6 +51,33 @@ class FeatureError(QygeoError):
         super().__init__(f"{where}: {problem}")
 
 
+class InvalidPlotsError(FeatureError):
+    """Plot rows that cannot be judged (see :mod:`qygeo.plot_rows`); refused by default.
+
+    The message names the file, the first plot and its problem, and how many more
+    plots were refused.
+
+    Parameters
+    ----------
+    path : str
+        The plots layer.
+    rows : list of (str, str)
+        ``(plot_id, problem)`` of every refused plot, in file order.
+    """
+
+    def __init__(self, path: object, rows: list[tuple[str, str]]) -> None:
+        self.rows = list(rows)
+        pid, problem = self.rows[0]
+        more = len(self.rows) - 1
+        tail = f"; {more} more plot{'s' if more != 1 else ''} refused" if more else ""
+        super().__init__(path, pid, f"{problem}{tail} (--skip-invalid-plots leaves such "
+                                    "plots out and lists them)")
+
+
+class SchedulerError(QygeoError):
+    """The Dask scheduler given with ``--scheduler`` is malformed or not reachable."""
+
+
 class CRSError(QygeoError):
     """A coordinate reference system is missing, unknown or inconsistent."""
 

@@ -13,9 +13,12 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .errors import DataFileError, FeatureError, QygeoError
 
@@ -23,6 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import pandas as pd
     import pyarrow as pa
+
+    from .plot_rows import RowProblems
 
 #: Decimal places kept in written coordinates: 1e-6 degree is about 0.1 m here,
 #: finer than any source we have.
@@ -109,8 +114,6 @@ LAYERS: dict[str, LayerSpec] = {s.name: s for s in (DISTRICTS, PARKS, PLANTING, 
 
 #: Values allowed in ``boundary_quality``.
 BOUNDARY_QUALITIES = ("surveyed", "official", "approximate", "illustrative")
-#: Values allowed in ``delay_cause`` (empty means none).
-DELAY_CAUSES = ("government", "force_majeure")
 
 
 def geodata_dir(option: str | os.PathLike[str] | None = None) -> Path:
@@ -139,14 +142,68 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     try:
         if suffix in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
-        kwargs: dict[str, Any] = {"engine": "pyogrio"}
+        kwargs: dict[str, Any] = {"engine": "pyogrio", **open_options(path)}
         if layer is not None:
             kwargs["layer"] = layer
-        return gpd.read_file(path, **kwargs)
+        gdf = gpd.read_file(path, **kwargs)
+        if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or a table without geometry
+            raise DataFileError(path, "has no geometry: a layer needs a polygon geometry "
+                                      "besides its id column (GeoJSON, GeoPackage, Shapefile, "
+                                      "KML or GeoParquet)")
+        for col, (rows, values) in json_booleans(path, PLOTS.numeric).items():
+            if col in gdf.columns:  # put the booleans GDAL made numbers back, to be refused
+                gdf[col] = gdf[col].astype(object)
+                gdf.iloc[rows, gdf.columns.get_loc(col)] = values
+        return gdf
     except QygeoError:
         raise
     except Exception as exc:  # pyogrio/arrow raise many types; the user needs one line
         raise read_error(path, exc) from exc
+
+
+def open_options(path: Path) -> dict[str, str]:
+    """GDAL open options for reading *path*: GeoJSON dates as text.
+
+    GDAL's GeoJSON driver types a column of date-like text as dates and rolls
+    impossible ones over (``2022-02-30`` becomes 2022-03-02); read as text, they are
+    parsed and checked by :func:`conform`.
+    """
+    return {"DATE_AS_STRING": "YES"} if path.suffix.lower() in (".geojson", ".json") else {}
+
+
+def json_booleans(path: Path, columns: tuple[str, ...]) -> dict[str, tuple[np.ndarray, list[bool]]]:
+    """Features of a GeoJSON file whose *columns* hold a JSON ``true``/``false``.
+
+    GDAL reads a boolean in a number column as 1 or 0, so a stated ``true`` would be
+    counted as 1 yuan; the file's text is searched for one first (one regular
+    expression pass), and only a file that has one is parsed as JSON.
+
+    Returns
+    -------
+    dict
+        Column → (feature positions, their booleans); empty for other formats.
+    """
+    import re
+
+    if path.suffix.lower() not in (".geojson", ".json") or not columns:
+        return {}
+    data = path.read_bytes()
+    names = b"|".join(re.escape(c.encode()) for c in columns)
+    if not re.search(rb'"(?:' + names + rb')"\s*:\s*(?:true|false)\b', data):
+        return {}
+    try:
+        feats = json.loads(data).get("features") or []
+    except (ValueError, AttributeError):
+        return {}  # the layer reader names the fault
+    found: dict[str, tuple[list[int], list[bool]]] = {}
+    for i, feat in enumerate(feats):
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        for c in columns:
+            v = props.get(c) if isinstance(props, dict) else None
+            if isinstance(v, bool):
+                found.setdefault(c, ([], []))[0].append(i)
+                found[c][1].append(v)
+    return {c: (np.asarray(rows, dtype=np.int64), vals) for c, (rows, vals) in found.items()}
 
 
 def read_error(path: Path, exc: BaseException) -> DataFileError:
@@ -233,9 +290,16 @@ def read_layer(
 
 
 def conform(
-    gdf: gpd.GeoDataFrame, spec: LayerSpec, path: object, *, check_ids: bool = True
+    gdf: gpd.GeoDataFrame, spec: LayerSpec, path: object, *, check_ids: bool = True,
+    problems: RowProblems | None = None,
 ) -> gpd.GeoDataFrame:
-    """Check required columns and normalise types of a layer read from *path*."""
+    """Check required columns and normalise types of a layer read from *path*.
+
+    A value that is not a number (text, a boolean) in a numeric column, or not a
+    calendar date within :data:`qygeo.plot_rows.DATE_MIN` … ``DATE_MAX`` in a date
+    column, raises :class:`FeatureError`; with *problems* given (plot rows, see
+    :mod:`qygeo.plot_rows`) the row is flagged there instead and the value made missing.
+    """
     import pandas as pd
 
     missing = [c for c in spec.required if c not in gdf.columns]
@@ -257,23 +321,47 @@ def conform(
         dup = ids[ids.duplicated()]
         if len(dup):
             raise FeatureError(path, dup.iloc[0], f"duplicate {spec.id_field}")
+
+    def bad_rows(mask: Any, messages: pd.Series) -> None:
+        """Flag (or, without *problems*, raise for the first of) the rows of *mask*."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        if problems is None:
+            i = int(mask.nonzero()[0][0])
+            raise FeatureError(path, gdf[spec.id_field].iloc[i], messages.iloc[i])
+        for message in pd.unique(messages[mask]):
+            problems.flag(mask & (messages == message).to_numpy(dtype=bool), message)
+
+    from . import plot_rows as pr
+
     for col in spec.numeric:
         if col in gdf.columns:
-            if pd.api.types.is_numeric_dtype(gdf[col].dtype) and not pd.api.types.is_bool_dtype(
-                    gdf[col].dtype):
-                gdf[col] = gdf[col].astype("float64")  # numbers already: nothing can be bad
+            raw = gdf[col]
+            if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(
+                    raw.dtype):
+                gdf[col] = raw.astype("float64")  # numbers already: checked by their values
                 continue
-            converted = pd.to_numeric(gdf[col].replace("", None), errors="coerce")
-            bad = converted.isna() & gdf[col].notna() & (gdf[col].astype(str).str.strip() != "")
-            if bad.any():
-                i = bad.to_numpy().nonzero()[0][0]
-                raise FeatureError(path, gdf[spec.id_field].iloc[i],
-                                   f"{col} is not a number: {gdf[col].iloc[i]!r}")
-            gdf[col] = converted.astype("float64")
+            is_bool = raw.map(_is_boolean).to_numpy(dtype=bool)
+            text = raw.where(~is_bool, None)
+            converted = pd.to_numeric(text.replace("", None), errors="coerce")
+            bad = converted.isna() & text.notna() & (text.astype(str).str.strip() != "")
+            if bad.any() or is_bool.any():
+                bad_rows(is_bool | bad.to_numpy(dtype=bool), pd.Series(
+                    [pr.BOOLEAN.format(col=col, value=str(v).strip().lower()) if b
+                     else pr.NOT_A_NUMBER.format(col=col, value=v) if m else ""
+                     for v, b, m in zip(raw, is_bool, bad)], index=raw.index))
+            gdf[col] = converted.astype("float64").where(~is_bool, np.nan)
     for col in spec.dates:
         if col in gdf.columns:
-            gdf[col] = _parse_dates(gdf, col, spec, path)
+            gdf[col] = _parse_dates(gdf, col, bad_rows)
     return gdf
+
+
+def _is_boolean(v: Any) -> bool:
+    """A boolean, or the text of a JSON boolean (:func:`json_booleans`)."""
+    return isinstance(v, (bool, np.bool_)) or (isinstance(v, str)
+                                                and v.strip().lower() in ("true", "false"))
 
 
 def _is_id_column(spec: LayerSpec, col: str) -> bool:
@@ -320,8 +408,36 @@ def conform_arrow(batch: pa.RecordBatch, spec: LayerSpec, path: object) -> pa.Re
         elif name in spec.dates:
             if not (pa.types.is_date(t) or (pa.types.is_timestamp(t) and t.tz is None)):
                 return None
+            if not _dates_in_range(arr):
+                return None  # conform names the rows
         out.append(arr)
     return pa.RecordBatch.from_arrays(out, names=batch.schema.names)
+
+
+def _dates_in_range(arr: pa.Array) -> bool:
+    """Whether every date of an Arrow date/timestamp column is within the accepted range."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .plot_rows import DATE_MAX, DATE_MIN
+
+    if arr.null_count == len(arr):
+        return True
+    lo, hi = pc.min_max(arr.cast(pa.date32()) if pa.types.is_timestamp(arr.type)
+                        else arr).values()
+    return DATE_MIN <= lo.as_py() and hi.as_py() <= DATE_MAX
+
+
+def json_decoded(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
+    """*df* with its GDAL JSON columns (``arrow.json``: a GeoJSON column of mixed types)
+    parsed as :func:`geopandas.read_file` parses them, so both readers see the same values."""
+    for name, t in zip(schema.names, schema.types, strict=True):
+        if getattr(t, "extension_name", None) == "arrow.json" and name in df.columns:
+            try:
+                df[name] = df[name].map(json.loads, na_action="ignore")
+            except ValueError:
+                pass  # left as text, as geopandas leaves it; conform names bad values
+    return df
 
 
 def arrow_frame(batch: pa.RecordBatch) -> pd.DataFrame:
@@ -359,21 +475,55 @@ def _id_text(value: Any) -> Any:
     return text or None
 
 
-def _parse_dates(gdf: gpd.GeoDataFrame, col: str, spec: LayerSpec, path: object) -> pd.Series:
+def _parse_dates(gdf: gpd.GeoDataFrame, col: str,
+                 bad_rows: Callable[[Any, pd.Series], None]) -> pd.Series:
+    """Column *col* as datetime64[ns]: real calendar dates within the accepted range.
+
+    Text must be an ISO 8601 date that exists (``2022-02-30`` does not); a date
+    outside :data:`qygeo.plot_rows.DATE_MIN` … ``DATE_MAX`` (``0001-01-01``,
+    ``9999-12-31``) is refused too. Bad rows go to *bad_rows* and become NaT.
+    """
     import pandas as pd
+
+    from . import plot_rows as pr
 
     raw = gdf[col]
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):  # a GeoParquet date/timestamp column
-        parsed = raw.astype("datetime64[ns]") if raw.dt.tz is None else raw
-        return parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed
-    text = raw.astype("string").str.strip().replace("", pd.NA)
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    bad = parsed.isna() & text.notna()
-    if bad.any():
-        i = bad.to_numpy().nonzero()[0][0]
-        raise FeatureError(path, gdf[spec.id_field].iloc[i],
-                           f"{col} is not an ISO 8601 date: {raw.iloc[i]!r}")
-    return parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed
+        parsed = raw.dt.tz_localize(None) if raw.dt.tz is not None else raw
+        text = None
+    else:
+        text = raw.astype("string").str.strip().replace("", pd.NA)
+        try:
+            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        except ValueError:  # mixed UTC offsets: each date as written (its wall-clock day)
+            parsed = pd.Series([_wall_clock(v) for v in text], index=text.index,
+                               dtype="datetime64[us]")
+        if parsed.dt.tz is not None:
+            parsed = parsed.dt.tz_localize(None)
+        bad = (parsed.isna() & text.notna()).to_numpy(dtype=bool)
+        if bad.any():
+            bad_rows(bad, pd.Series([pr.NOT_A_DATE.format(col=col, value=v) for v in raw],
+                                    index=raw.index))
+    values = parsed.to_numpy()
+    outside = ~pr.dates_in_range(values)
+    if outside.any():
+        bad_rows(outside, pd.Series(pr.DATE_RANGE.format(col=col), index=raw.index))
+        values = values.copy()
+        values[outside] = np.datetime64("NaT")
+    return pd.Series(values.astype("datetime64[ns]"), index=raw.index, name=col)
+
+
+def _wall_clock(value: Any) -> Any:
+    """One ISO 8601 text as a naive timestamp of its own wall clock (NaT if it is none)."""
+    import pandas as pd
+
+    if value is None or value is pd.NA:
+        return pd.NaT
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    return ts.tz_localize(None) if ts.tzinfo is not None else ts
 
 
 def load_layer(geodata: Path, spec: LayerSpec) -> gpd.GeoDataFrame:

@@ -182,6 +182,8 @@ class Report:
     #: indicators, grading, enterprises, targets, trends, idle_check, config
     #: (:class:`qygeo.evaluation.Evaluation`); None for a report built without it.
     evaluation: Evaluation | None = None
+    #: plots left out with ``--skip-invalid-plots``: (plot_id, problem)
+    excluded_plots: list[tuple[str, str]] = field(default_factory=list)
 
 
 def default_year(park_stats: pd.DataFrame) -> int | None:
@@ -204,7 +206,10 @@ def plot_table(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
 
     if ds.plots is None or not len(ds.plots):
         return engine.empty_plot_table()
-    return engine.plot_table_from_frame(ds.plots, ds.parks, as_of)
+    from .plot_rows import split_invalid
+
+    table = engine.plot_table_from_frame(ds.plots, ds.parks, as_of, path=ds.plots_path)
+    return split_invalid(table, ds.plots_path, skip=False)[0]  # ds.plots is screened
 
 
 def build_report(
@@ -304,6 +309,8 @@ def build_report(
 
     if plots is None:
         plots = plot_table(_stored_flags_aside(ds), as_of)
+    for pid, problem in ds.excluded_plots:
+        warnings.append(f"plot {pid} left out (--skip-invalid-plots): {problem}")
     if summary is None:
         summary = PlotSummary.of(plots, known)
     from .idle import unrecognised_causes
@@ -418,7 +425,8 @@ def build_report(
         warnings.append(f"{len(ev.idle_check)} plot(s) have a stored idle flag that disagrees "
                         f"with the MLR No. 53 rule (the rule is used): {ids}")
     return Report(parks=table, planting=planting_table(ds), plots=plots, year=year,
-                  as_of=as_of, warnings=warnings, joins=joins, evaluation=ev)
+                  as_of=as_of, warnings=warnings, joins=joins, evaluation=ev,
+                  excluded_plots=list(ds.excluded_plots))
 
 
 def _stored_flags_aside(ds: Dataset) -> Dataset:
@@ -576,6 +584,11 @@ def format_table(report: Report, *, planting: bool = True) -> str:
         parts.append("== 南药种植面积 / South-medicine planting acreage ==")
         parts.append(_planting_tabulate(report, "simple"))
         parts.append("")
+    if report.excluded_plots:
+        parts.append("== 未计入地块 / Plots left out (--skip-invalid-plots) ==")
+        parts.append(tabulate(report.excluded_plots, headers=["plot_id", "problem"],
+                              tablefmt="simple", disable_numparse=True))
+        parts.append("")
     return "\n".join(parts)
 
 
@@ -619,6 +632,10 @@ def format_markdown(report: Report, *, planting: bool = True) -> str:
     if planting and len(report.planting):
         out += ["## 南药种植面积 / South-medicine planting acreage", "",
                 _planting_tabulate(report, "github"), ""]
+    if report.excluded_plots:
+        out += ["## 未计入地块 / Plots left out (--skip-invalid-plots)", "",
+                tabulate(report.excluded_plots, headers=["plot_id", "problem"],
+                         tablefmt="github", disable_numparse=True), ""]
     return "\n".join(out)
 
 

@@ -93,6 +93,9 @@ def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
         "planting": report.planting,
         "idle_check": ev.idle_check if ev is not None else empty,
         "config": meta,
+        # Only with --skip-invalid-plots: the plots left out of every figure, and why.
+        **({"excluded_plots": pd.DataFrame(report.excluded_plots, columns=["plot_id", "problem"])}
+           if report.excluded_plots else {}),
     }
 
 
@@ -167,9 +170,29 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
                         if formula_like(row[i]):
                             row[i] = _text_cell(ws, row[i])
                 ws.append(row)
-    # Saved to memory, then through the one atomic writer (same checks of -o, same
-    # messages naming -o, same file mode as every other output).
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    atomic_write_bytes(path, buffer.getvalue())
+    # Zipped in memory, then written atomically: a full disk fails in one place
+    # (atomic_write_bytes), with no half-written archive left to finalise.
+    buf = io.BytesIO()
+    try:
+        wb.save(buf)
+    except BaseException:
+        _abandon(wb)
+        raise
+    atomic_write_bytes(path, buf.getvalue())
     return path
+
+
+def _abandon(wb: Any) -> None:
+    """Close the row streams of a write-only workbook whose save failed (a full disk).
+
+    Each unsaved sheet holds a generator writing to its own stream; left to the
+    garbage collector, each would print an "Exception ignored" traceback. Their
+    errors follow from the one being raised, so they are dropped here.
+    """
+    for ws in wb.worksheets:
+        for gen in (getattr(ws, "_rows", None), getattr(getattr(ws, "_writer", None), "xf", None)):
+            if gen is not None:
+                try:
+                    gen.close()
+                except Exception:  # noqa: BLE001, S110 - the save's own error is raised
+                    pass

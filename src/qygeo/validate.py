@@ -16,6 +16,8 @@ import numpy as np
 
 from . import layers
 from .errors import QygeoError
+from .idle import unrecognised_causes
+from .plot_rows import RowProblems, check_geometries, check_numbers
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -39,27 +41,20 @@ class ValidationResult:
         return not self.problems
 
 
-def geometry_problems(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, path: str) -> list[str]:
-    """Invalid, empty, missing or non-polygonal geometries, one line each."""
-    import shapely
+def geometry_problems(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, path: str,
+                      problems: RowProblems | None = None) -> list[str]:
+    """Invalid, empty, missing or non-polygonal geometries, one line each.
 
-    out = []
-    ids = gdf[spec.id_field].tolist() if spec.id_field in gdf.columns else [None] * len(gdf)
-    geoms = gdf.geometry.values
-    for fid, geom in zip(ids, geoms):
-        where = f"{path} [{fid}]"
-        if geom is None or geom.is_empty:
-            out.append(f"{where}: empty or missing geometry")
-            continue
-        if geom.geom_type not in spec.geometry_types:
-            out.append(f"{where}: geometry is {geom.geom_type}, expected "
-                       f"{' or '.join(spec.geometry_types)}")
-            continue
-        if shapely.has_z(geom):
-            out.append(f"{where}: geometry has Z coordinates (GeoJSON layers here are 2D)")
-        if not geom.is_valid:
-            out.append(f"{where}: invalid geometry ({shapely.is_valid_reason(geom)})")
-    return out
+    The checks and their words are :mod:`qygeo.plot_rows`' (the same for every
+    command); for plots, *problems* already holds the rows' value problems
+    (:func:`qygeo.layers.conform`) and the amounts are checked too.
+    """
+    problems = problems if problems is not None else RowProblems(len(gdf))
+    check_geometries(np.asarray(gdf.geometry.values), np.arange(len(gdf)), problems)
+    if spec is layers.PLOTS:
+        check_numbers(gdf, spec.numeric, problems)
+    ids = gdf[spec.id_field] if spec.id_field in gdf.columns else [None] * len(gdf)
+    return [f"{path} [{fid}]: {problem}" for fid, problem in problems.listed(ids)]
 
 
 def outside_shares(inners: list[object], outers: list[object]) -> np.ndarray:
@@ -127,20 +122,27 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
                 res.problems.append(f"{rel}: coordinates are not longitude/latitude degrees "
                                     f"({diagnose_lonlat((minx, miny, maxx, maxy)) or ''})")
                 continue
+        rows = RowProblems(len(raw)) if spec is layers.PLOTS else None
         try:
-            gdf = layers.conform(raw.set_crs("EPSG:4326", allow_override=True), spec, rel)
+            gdf = layers.conform(raw.set_crs("EPSG:4326", allow_override=True), spec, rel,
+                                 problems=rows)
         except QygeoError as exc:
             res.problems.append(str(exc))
             continue
-        res.problems += geometry_problems(gdf, spec, rel)
+        res.problems += geometry_problems(gdf, spec, rel, rows)
         for col in ("park_id", "parent_park_id"):
             if col in gdf.columns:
                 for fid, v in zip(gdf[spec.id_field], gdf[col]):
                     problem = park_id_problem(v, col)
                     if v is not None and v == v and str(v).strip() and problem:
                         res.problems.append(f"{rel} [{fid}]: {problem}")
-        for col, allowed in (("boundary_quality", layers.BOUNDARY_QUALITIES),
-                             ("delay_cause", layers.DELAY_CAUSES)):
+        if spec is layers.PLOTS:
+            # Causes are wording (政府原因, natural disaster …) read by the idle rule;
+            # one it cannot read is judged as no cause and named, as the report does.
+            unread = unrecognised_causes(gdf)
+            if unread:
+                res.notes.append(f"{rel}: {unread}")
+        for col, allowed in (("boundary_quality", layers.BOUNDARY_QUALITIES),):
             if col in gdf.columns:
                 for fid, v in zip(gdf[spec.id_field], gdf[col]):
                     if v is not None and v == v and str(v).strip() and v not in allowed:

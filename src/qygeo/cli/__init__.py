@@ -63,3 +63,8 @@ def main() -> None:
       qygeo report --format json -o r.json
       qygeo validate                    check every layer and join
     """
+    import warnings
+
+    # GDAL's and pyogrio's warnings about a file (a fake GeoPackage's "bad application_id")
+    # arrive as Python warnings with a source line; a file's problem is one error line.
+    warnings.filterwarnings("ignore", module="pyogrio")

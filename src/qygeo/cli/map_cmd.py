@@ -55,7 +55,8 @@ def self_contained_option(fn):  # type: ignore[no-untyped-def]
 @run
 def map_cmd(out_dir: Path, basemap: str, self_contained: bool, park_ids: tuple[str, ...],
             year: int | None, as_of: dt.date | None, plots_path: Path | None,
-            plots_layer: str | None, geodata: Path | None, quiet: bool) -> None:
+            plots_layer: str | None, skip_invalid_plots: bool, geodata: Path | None,
+            quiet: bool) -> None:
     """Write interactive HTML maps: the city map and one map per park.
 
     \b
@@ -74,7 +75,8 @@ def map_cmd(out_dir: Path, basemap: str, self_contained: bool, park_ids: tuple[s
 
     con = Console(quiet)
     bm = get_basemap(basemap)  # a missing Tianditu key fails before any work
-    ds = load_dataset(geodata, plots=plots_path, plots_layer=plots_layer)
+    ds = load_dataset(geodata, plots=plots_path, plots_layer=plots_layer,
+                      skip_invalid_plots=skip_invalid_plots)
     rep = build_report(ds, year=year, park_ids=list(park_ids) or None, as_of=as_of)
     for w in rep.warnings:
         con.warn(w)

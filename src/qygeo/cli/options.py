@@ -42,6 +42,10 @@ def as_of_option(fn: F) -> F:
 
 def plots_options(fn: F) -> F:
     """``--plots PATH`` and ``--plots-layer NAME``: another plots layer."""
+    fn = click.option("--skip-invalid-plots", is_flag=True,
+                      help="Leave out plot rows that cannot be judged (bad geometry, negative "
+                           "or non-numeric amounts, impossible dates) and list them, instead "
+                           "of refusing the plots layer.")(fn)
     fn = click.option("--plots-layer", default=None, metavar="NAME",
                       help="Layer inside a GeoPackage given with --plots.")(fn)
     return click.option(

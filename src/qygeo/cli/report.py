@@ -55,7 +55,8 @@ FILE_FORMATS = ("html", "xlsx")
 @run
 def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: Path | None,
            plots_path: Path | None,
-           plots_layer: str | None, as_of: dt.date | None, engine: str, scheduler: str | None,
+           plots_layer: str | None, skip_invalid_plots: bool, as_of: dt.date | None,
+           engine: str, scheduler: str | None,
            output: Path | None, strict: bool, geodata: Path | None, quiet: bool) -> None:
     """Per-park land investment intensity, output intensity and idle plots.
 
@@ -97,7 +98,7 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     def load() -> Dataset:
         # Plots are read straight from the file by the engine, only the columns it needs.
         return load_dataset(geodata, plots=plots_path, plots_layer=plots_layer,
-                            load_plots=False)
+                            load_plots=False, skip_invalid_plots=skip_invalid_plots)
 
     as_of = as_of or dt.date.today()
     plots = summary = None
@@ -114,12 +115,14 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
             loading = loader.submit(load)
             try:
                 result = read_plots(plots_path, lambda: loading.result().parks, as_of,
-                                    layer=plots_layer, columns=columns)
+                                    layer=plots_layer, columns=columns,
+                                    skip_invalid=skip_invalid_plots)
             except Exception:
                 loading.result()  # a data-folder error is told first, as without the thread
                 raise
             ds = loading.result()
         plots, summary = result.table, result.summary
+        ds.excluded_plots = result.excluded
     else:
         ds = load()
         if ds.plots_path is not None:
@@ -128,11 +131,14 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
                 from ..engine_dask import plot_table_dask
 
                 plots = plot_table_dask(ds.plots_path, ds.parks, as_of, layer=plots_layer,
-                                        scheduler=scheduler, progress=not quiet)
+                                        scheduler=scheduler, progress=not quiet,
+                                        skip_invalid=skip_invalid_plots,
+                                        excluded=ds.excluded_plots)
             else:
                 result = read_plots(ds.plots_path, ds.parks, as_of, layer=plots_layer,
-                                    columns=columns)
+                                    columns=columns, skip_invalid=skip_invalid_plots)
                 plots, summary = result.table, result.summary
+                ds.excluded_plots = result.excluded
     if plots is not None:
         step(f"      {len(plots):,} plots: areas, parks and idle status in "
              f"{time.perf_counter() - started:.1f} s")

@@ -1,0 +1,321 @@
+"""One validation of plot rows, whatever the command and the engine.
+
+A plot row that cannot be judged must never be counted: a bowtie, point,
+empty or missing geometry measures 0 mu yet would still be judged idle; a
+negative, boolean, infinite or absurd amount would be summed into its park; a
+date GDAL rolled over (``2022-02-30`` → 2022-03-02) or a placeholder such as
+``9999-12-31`` would move the idle clock. Every reader of plots —
+:func:`qygeo.layers.conform` (text and booleans in number and date columns),
+the fast engine's batches (:func:`qygeo.engine.plot_batch_columns`), the data
+folder's loader (:func:`qygeo.dataset.load_dataset`) and ``qygeo validate`` —
+flags rows here, with the same words, and the caller either refuses them
+(:class:`qygeo.errors.InvalidPlotsError`, the default) or leaves them out and
+lists them (``--skip-invalid-plots``).
+
+The checks are vectorised: a batch of a million plots costs a few numpy passes
+(:func:`check_rings` decides most polygons' validity without a shapely object).
+
+Dates must lie in :data:`DATE_MIN` … :data:`DATE_MAX`. ``9999-12-31`` is a common
+"open-ended" value, but every plot date column (contract, agreed start, actual
+start, suspended since) records when something happened or was agreed; none is
+an end date, so an open end is written as an empty cell (no date), never as a
+far-future date, which the idle rule would otherwise treat as a real start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .engine import Rings
+
+#: The earliest and latest plot date accepted (Chinese land-use contracts start in the
+#: 1980s; plans reach a few decades ahead).
+DATE_MIN = dt.date(1900, 1, 1)
+DATE_MAX = dt.date(2100, 12, 31)
+
+#: The largest amount or area accepted in a plot's money or area column: ten times China's
+#: yearly GDP in yuan (about 1.3e14); anything larger is a unit or data-entry error, and
+#: sums of such values would overflow.
+MAX_VALUE = 1e15
+
+#: Words of each problem, shared by every reader (the messages are compared in tests).
+NOT_A_NUMBER = "{col} is not a number: {value!r}"
+BOOLEAN = "{col} is {value}, a boolean, not a number"
+NOT_FINITE = "{col} is not a finite number"
+NEGATIVE = "{col} is negative"
+TOO_LARGE = "{col} is larger than 1e15 (implausible)"
+NOT_A_DATE = "{col} is not a calendar date (YYYY-MM-DD): {value!r}"
+DATE_RANGE = ("{col} is outside 1900-01-01 … 2100-12-31 (an open end is an empty cell, "
+              "not a far date)")
+NO_GEOMETRY = "empty or missing geometry"
+NOT_POLYGON = "geometry is {kind}, expected Polygon or MultiPolygon"
+HAS_Z = "geometry has Z coordinates (GeoJSON layers here are 2D)"
+INVALID = "invalid geometry ({reason})"
+
+#: Geometry type names by shapely type id.
+GEOMETRY_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                  "MultiLineString", "MultiPolygon", "GeometryCollection")
+
+
+class RowProblems:
+    """The first problem of each row of a batch (code −1: none).
+
+    Parameters
+    ----------
+    n : int
+        Rows in the batch.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.code = np.full(n, -1, dtype=np.int32)
+        self.messages: list[str] = []
+        self._codes: dict[str, int] = {}
+
+    def flag(self, mask: Any, message: str) -> None:
+        """Record *message* for the rows of *mask* that have no problem yet."""
+        new = np.asarray(mask, dtype=bool) & (self.code < 0)
+        if not new.any():
+            return
+        code = self._codes.get(message)
+        if code is None:
+            code = self._codes[message] = len(self.messages)
+            self.messages.append(message)
+        self.code[new] = code
+
+    def flag_rows(self, rows: Any, message: str) -> None:
+        """Record *message* for the row positions *rows*."""
+        mask = np.zeros(len(self.code), dtype=bool)
+        mask[np.asarray(rows, dtype=np.int64)] = True
+        self.flag(mask, message)
+
+    @property
+    def bad(self) -> np.ndarray:
+        """True for rows with a problem."""
+        return self.code >= 0
+
+    def column(self) -> Any:
+        """The problems as a categorical column (:data:`PROBLEM_COLUMN`)."""
+        import pandas as pd
+
+        return pd.Categorical.from_codes(self.code, categories=pd.Index(self.messages,
+                                                                        dtype=object))
+
+    def listed(self, ids: Any) -> list[tuple[str, str]]:
+        """``(plot_id, problem)`` of each bad row, in row order."""
+        rows = np.flatnonzero(self.code >= 0)
+        ids = np.asarray(ids, dtype=object)
+        return [(str(ids[r]), self.messages[self.code[r]]) for r in rows]
+
+
+@dataclass
+class Excluded:
+    """Plots refused by the checks: ``(plot_id, problem)`` in file order."""
+
+    path: str
+    rows: list[tuple[str, str]]
+
+    def error(self) -> Exception:
+        """The one-line refusal naming the file, the first plot, its problem and the rest."""
+        from .errors import InvalidPlotsError
+
+        return InvalidPlotsError(self.path, self.rows)
+
+
+def check_numbers(attrs: pd.DataFrame, columns: tuple[str, ...], problems: RowProblems) -> None:
+    """Flag non-finite, negative and implausibly large values of conformed float columns."""
+    for col in columns:
+        if col not in attrs.columns:
+            continue
+        v = attrs[col].to_numpy(dtype="float64", na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            problems.flag(np.isinf(v), NOT_FINITE.format(col=col))
+            problems.flag(v < 0, NEGATIVE.format(col=col))
+            problems.flag(v > MAX_VALUE, TOO_LARGE.format(col=col))
+
+
+def dates_in_range(values: np.ndarray) -> np.ndarray:
+    """True where a datetime64 value is missing or within :data:`DATE_MIN` … :data:`DATE_MAX`."""
+    days = values.astype("datetime64[D]")
+    lo, hi = np.datetime64(DATE_MIN, "D"), np.datetime64(DATE_MAX, "D")
+    return np.isnat(days) | ((days >= lo) & (days <= hi))
+
+
+def check_geometries(geoms: np.ndarray, rows: np.ndarray, problems: RowProblems) -> None:
+    """Flag missing, empty, non-polygonal, 3-D and invalid shapely geometries at *rows*."""
+    import shapely
+
+    if not len(rows):
+        return
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    problems.flag_rows(rows[missing], NO_GEOMETRY)
+    kind = shapely.get_type_id(geoms)
+    polygonal = (kind == 3) | (kind == 6)
+    for t in np.unique(kind[~polygonal & ~missing]):
+        problems.flag_rows(rows[~polygonal & ~missing & (kind == t)],
+                           NOT_POLYGON.format(kind=GEOMETRY_NAMES[int(t)]))
+    ok = polygonal & ~missing
+    problems.flag_rows(rows[ok & shapely.has_z(geoms)], HAS_Z)
+    invalid = np.flatnonzero(ok)[~shapely.is_valid(geoms[ok])]
+    for i in invalid:
+        problems.flag_rows(rows[[i]], INVALID.format(reason=shapely.is_valid_reason(geoms[i])))
+
+
+def check_rings(rings: Rings, problems: RowProblems) -> None:
+    """Flag invalid single-ring polygons, deciding nearly all of them without shapely.
+
+    Seen from the mean of its vertices, a ring whose every edge turns the same
+    way (strictly) and whose edges sweep exactly one full turn (±2π) is a simple
+    polygon: each edge stays in its own angular sector, so no two edges meet
+    except at a shared vertex. Land plots (convex or star-shaped) pass this
+    test; only the others (bowties, spirals, repeated or collinear vertices,
+    unclosed rings) are built as shapely polygons and tested with GEOS.
+    """
+    n = len(rings.rows)
+    if not n:
+        return
+    x, y, starts = rings.x, rings.y, rings.starts
+    npts = np.diff(starts)
+    last = starts[1:] - 1
+    closed = (x[starts[:-1]] == x[last]) & (y[starts[:-1]] == y[last])
+    problems.flag_rows(rings.rows[~closed], INVALID.format(reason="ring is not closed"))
+    corners = np.maximum(npts - 1, 1)
+    cx = (np.add.reduceat(x, starts[:-1]) - x[last]) / corners
+    cy = (np.add.reduceat(y, starts[:-1]) - y[last]) / corners
+    rx = x - np.repeat(cx, npts)
+    ry = y - np.repeat(cy, npts)
+    # Vertex j to j + 1 seen from the centre; the entry at a ring's last vertex is no edge
+    # (zeroed), so sums from each ring's first vertex to the next ring's cover its edges.
+    cross = rx[:-1] * ry[1:]
+    cross -= ry[:-1] * rx[1:]
+    cross[last[:-1]] = 0.0
+    first = starts[:-1]
+    turns = np.add.reduceat(np.sign(cross), first)
+    # Turning one way, the edges sweep one full turn when exactly one of them crosses the
+    # centre's horizontal ray (upwards when counter-clockwise, downwards when clockwise).
+    below = ry < 0
+    up = below[:-1] & ~below[1:]
+    up[last[:-1]] = False
+    down = ~below[:-1] & below[1:]
+    down[last[:-1]] = False
+    ups = np.add.reduceat(up, first, dtype=np.int32)
+    downs = np.add.reduceat(down, first, dtype=np.int32)
+    edges = npts - 1
+    simple = (closed & (edges >= 3)
+              & (((turns == edges) & (ups == 1)) | ((turns == -edges) & (downs == 1))))
+    unsure = np.flatnonzero(~simple & closed)
+    if len(unsure):
+        unsure = unsure[~_no_crossings(rings, unsure)]
+    if len(unsure):
+        check_geometries(rings.polygons(unsure), rings.rows[unsure], problems)
+
+
+#: Rings with more edges than this are left to GEOS by :func:`_no_crossings`.
+PAIRWISE_MAX_EDGES = 32
+
+
+def _no_crossings(rings: Rings, which: np.ndarray) -> np.ndarray:
+    """For the rings at positions *which*: True where no two edges meet, tested pairwise.
+
+    Rings of the same edge count are tested together: every pair of non-adjacent
+    edges by the signs of four orientations, and every vertex for a spike
+    (collinear with its neighbours). Any zero orientation (touching, collinear)
+    or a ring of more than :data:`PAIRWISE_MAX_EDGES` edges gives False: GEOS decides.
+    """
+    out = np.zeros(len(which), dtype=bool)
+    edges = np.diff(rings.starts)[which] - 1
+    for k in np.unique(edges):
+        if k < 3 or k > PAIRWISE_MAX_EDGES:
+            continue
+        sel = np.flatnonzero(edges == k)
+        idx = rings.starts[which[sel]][:, None] + np.arange(k + 1)
+        x, y = rings.x[idx], rings.y[idx]  # (m, k + 1): closed rings
+        x = x - x[:, :1]
+        y = y - y[:, :1]
+        i, j = np.triu_indices(k, 2)
+        keep = ~((i == 0) & (j == k - 1))
+        i, j = i[keep], j[keep]
+        o1, o2 = _orient(x, y, i, i + 1, j), _orient(x, y, i, i + 1, j + 1)
+        o3, o4 = _orient(x, y, j, j + 1, i), _orient(x, y, j, j + 1, i + 1)
+        cross = (o1 * o2 < 0) & (o3 * o4 < 0)
+        touch = (o1 == 0) | (o2 == 0) | (o3 == 0) | (o4 == 0)
+        v = np.arange(k)
+        spike = _orient(x, y, v, (v + 1) % k, (v + k - 1) % k) == 0
+        out[sel] = ~(cross | touch).any(axis=1) & ~spike.any(axis=1)
+    return out
+
+
+#: The per-plot table's column naming each row's problem (missing: the row is fine).
+PROBLEM_COLUMN = "plot_problem"
+
+
+def split_invalid(table: pd.DataFrame, path: object, *,
+                  skip: bool) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """The per-plot table without its :data:`PROBLEM_COLUMN`, and the plots it names.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A per-plot table from an engine (:func:`qygeo.engine.plot_batch_columns`).
+    path : object
+        The plots layer, for the message.
+    skip : bool
+        Leave the bad rows out (and return them) instead of refusing them.
+
+    Raises
+    ------
+    InvalidPlotsError
+        Without *skip*, when a row has a problem.
+    """
+    if PROBLEM_COLUMN not in table.columns:
+        return table, []
+    col = table[PROBLEM_COLUMN]
+    bad = col.notna().to_numpy(dtype=bool)
+    table = table.drop(columns=[PROBLEM_COLUMN])
+    if not bad.any():
+        return table, []
+    rows = [(str(i), str(m)) for i, m in zip(table["plot_id"][bad], col[bad])]
+    if not skip:
+        raise Excluded(str(path), rows).error()
+    return table.loc[~bad].reset_index(drop=True), rows
+
+
+def screen_frame(gdf: Any, path: object, *, skip: bool) -> tuple[Any, list[tuple[str, str]]]:
+    """Conform a plots GeoDataFrame read from *path* and check every row.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, list of (str, str))
+        The conformed plots (without the bad rows when *skip*) and the bad rows.
+
+    Raises
+    ------
+    InvalidPlotsError
+        Without *skip*, when a row has a problem.
+    """
+    from . import layers
+
+    problems = RowProblems(len(gdf))
+    gdf = layers.conform(gdf, layers.PLOTS, path, problems=problems)
+    check_geometries(np.asarray(gdf.geometry.values), np.arange(len(gdf)), problems)
+    check_numbers(gdf, layers.PLOTS.numeric, problems)
+    bad = problems.bad
+    if not bad.any():
+        return gdf, []
+    rows = problems.listed(gdf["plot_id"])
+    if not skip:
+        raise Excluded(str(path), rows).error()
+    return gdf.loc[~bad], rows
+
+
+def _orient(x: np.ndarray, y: np.ndarray, p: np.ndarray, q: np.ndarray,
+            r: np.ndarray) -> np.ndarray:
+    """Sign of the turn p → q → r (vertex columns of the rings' rows): 1 left, −1 right, 0."""
+    return np.sign((x[:, q] - x[:, p]) * (y[:, r] - y[:, p])
+                   - (y[:, q] - y[:, p]) * (x[:, r] - x[:, p]))
