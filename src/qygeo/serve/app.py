@@ -130,42 +130,55 @@ def _error(status: int, message: str) -> JSONResponse:
 class BodyLimit:
     """ASGI middleware: refuse request bodies over *max_bytes* with 413, before parsing."""
 
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    def __init__(self, app: Any, max_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.max_bytes = max_bytes  # the upload limit plus room for the form fields
+        self.max_upload_bytes = max_upload_bytes  # for the message
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        message = f"the upload is larger than {self.max_bytes / 1e6:g} MB"
+        message = f"the upload is larger than {self.max_upload_bytes / 1e6:g} MB"
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
                 await _error(413, message)(scope, receive, send)
                 return
         seen = 0
+        over = False  # the body passed the limit: whatever the app answers becomes a 413
         started = False
 
         class TooLarge(Exception):
             pass
 
         async def limited_receive() -> dict[str, Any]:
-            nonlocal seen
+            nonlocal seen, over
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.max_bytes:
+                    over = True
                     raise TooLarge
             return msg
 
-        async def tracking_send(msg: dict[str, Any]) -> None:
+        body = json.dumps({"error": message}).encode()
+
+        async def checked_send(msg: dict[str, Any]) -> None:
             nonlocal started
+            if over:  # the form parser turned TooLarge into its own 400: answer 413
+                if msg["type"] == "http.response.start" and not started:
+                    started = True
+                    await send({"type": "http.response.start", "status": 413, "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode())]})
+                    await send({"type": "http.response.body", "body": body})
+                return
             if msg["type"] == "http.response.start":
                 started = True
             await send(msg)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, checked_send)
         except TooLarge:
             if not started:
                 await _error(413, message)(scope, receive, send)
@@ -215,7 +228,8 @@ def create_app(config: ServeConfig) -> FastAPI:
         version="1",
         docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
     )
-    app.add_middleware(BodyLimit, max_bytes=cfg.limits.max_upload_bytes + FORM_OVERHEAD_BYTES)
+    app.add_middleware(BodyLimit, max_bytes=cfg.limits.max_upload_bytes + FORM_OVERHEAD_BYTES,
+                       max_upload_bytes=cfg.limits.max_upload_bytes)
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Response:
