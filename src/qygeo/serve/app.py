@@ -65,8 +65,9 @@ CRS_CHOICES = {"detect": None, "wgs84": "4326", "gcj02": "gcj02", "bd09": "bd09"
 _SHELL_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
               "img-src 'self' data: https:; connect-src 'self'; frame-src 'self'; "
               "object-src 'none'; base-uri 'none'; form-action 'none'")
-#: Map pages are folium's: inline scripts; their data is escaped by qygeo.maps.
-_MAP_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+#: Map pages are folium's: inline scripts, and the measure plugin compiles its templates
+#: with ``new Function``; their data is escaped by qygeo.maps.
+_MAP_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
             "style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
             "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'")
 _REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
