@@ -257,6 +257,7 @@
     app.config = await api("GET", "/api/config");
     for (const k of app.config.kinds) { const o = el("option", k); o.value = k; $("edit-kind").appendChild(o); }
     for (const q of app.config.qualities) { const o = el("option", q); o.value = q; $("edit-quality").appendChild(o); }
+    $("edit-kind").value = "industrial_park";
     await loadParks();
     await initMap();
     await loadHistory();
