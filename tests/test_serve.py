@@ -212,6 +212,16 @@ def test_preview_reads_a_zipped_shapefile_in_a_projected_crs(client, tmp_path):
     assert "4547" in p["crs"] and p["as_gcj02"] is None  # metres: GCJ-02 is not the question
 
 
+@pytest.mark.parametrize("name", ["s.geojson", "s.json", "s.zip", "s.gpkg", "s.kml", "s.kmz"])
+def test_preview_reads_every_format(client, tmp_path, name):
+    f = write_boundary(tmp_path / name, truth_polygon(), layer="boundary")
+    data = {**NEW, "layer": "boundary"} if name.endswith(".gpkg") else NEW
+    p = client.post("/api/parks/preview", files=upload(name, f.read_bytes()), data=data,
+                    headers=EDIT).json()
+    assert p["ok"], p["errors"]
+    assert p["area_km2"] == pytest.approx(geodesic_area_m2(truth_polygon()) / 1e6, rel=1e-3)
+
+
 def test_crs_choice_gcj02_moves_the_boundary(client):
     plain = client.post("/api/parks/preview", files=upload(), data=NEW, headers=EDIT).json()
     gcj = client.post("/api/parks/preview", files=upload(), data={**NEW, "crs": "gcj02"},

@@ -101,8 +101,9 @@ def test_add_a_park_with_a_preview_then_undo(page, server, tmp_path):
     assert frame.locator("img[src=x]").count() == 0
     page.click("button[data-tab=report]")
     page.click("#report-form button[type=submit]")
-    page.wait_for_function("() => document.getElementById('report-frame').contentDocument"
-                           ".body.innerText.includes('Gamma Park')")
+    page.wait_for_function("() => { const d = document.getElementById('report-frame')"
+                           ".contentDocument; return d && d.body && d.body.innerText"
+                           ".includes('Gamma Park'); }")
     with httpx.Client(base_url=url) as c:
         rows = c.get("/api/report", params={"format": "json"}).json()
     rows = rows["parks"] if isinstance(rows, dict) else rows

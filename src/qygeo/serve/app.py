@@ -434,9 +434,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         park_lib.check_park_id(park_id)
         with upload_folder(cfg.tmp_dir) as folder:
             try:
-                if action == "update":
-                    park_lib._require(park_lib.load_state(cfg.root), park_id)
-                _, boundary = read(form, folder)
+                _, boundary = read(form, folder)  # an unknown park is refused by the plan
                 outcome = park_lib.commit(cfg.root, planner(form, boundary, action, park_id,
                                                             attrs),
                                           timeout=cfg.lock_timeout_s)
