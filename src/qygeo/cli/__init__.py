@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "map": "map_cmd:map_cmd",
     "park": "park:park",
     "report": "report:report",
+    "serve": "serve:serve",
     "validate": "validate:validate",
 }
 

@@ -1,0 +1,8 @@
+"""``qygeo serve``: a local web app over the data folder (see :mod:`qygeo.serve.app`)."""
+
+from __future__ import annotations
+
+from .app import ServeConfig, create_app
+from .uploads import Limits
+
+__all__ = ["Limits", "ServeConfig", "create_app"]

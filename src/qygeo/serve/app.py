@@ -1,0 +1,517 @@
+"""The ``qygeo serve`` web app: pages and a JSON API over one data folder.
+
+Every answer is computed by the library functions the command line uses, and
+every edit goes through :func:`qygeo.parks.commit` / :func:`qygeo.parks.undo`:
+the same checks, the same lock (``.parks.geojson.lock``), the same history.
+
+Safety, in the order a request meets it:
+
+* :class:`BodyLimit` refuses a body larger than the upload limit before it is
+  parsed (413), whether or not it announces its length.
+* Only loopback ``Host`` names are answered when the app is bound to loopback
+  (a page of another site re-pointing its DNS at 127.0.0.1 gets 400).
+* Every request that is not GET/HEAD needs the ``X-Qygeo-Client`` header (a page
+  of another origin cannot send one without a CORS pre-flight, which is never
+  granted), an ``Origin``, when sent, equal to the app's own, and, when the app
+  has a token, ``X-Qygeo-Token`` equal to it.
+* Uploads are saved in a temporary folder removed after the request
+  (:mod:`qygeo.serve.uploads`), archives are checked before GDAL opens them.
+* Errors are JSON ``{"error": "..."}`` with a status code, never a traceback.
+* Data reaches pages only as JSON read by the page's script, which puts it in
+  the document as text (``textContent``), never as markup.
+"""
+
+# No ``from __future__ import annotations``: FastAPI reads the endpoints' annotations,
+# and the upload form's alias is local to create_app.
+import datetime as dt
+import functools
+import json
+import secrets
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import parks as park_lib
+from ..errors import (
+    GeodataBusyError,
+    HistoryError,
+    ParkExistsError,
+    QygeoError,
+    UnknownParkError,
+)
+from .data import DataCache
+from .uploads import Limits, UploadError, layer_names, save_upload, upload_folder
+
+#: Header every edit must carry (a cross-site form or image cannot set it).
+CLIENT_HEADER = "X-Qygeo-Client"
+TOKEN_HEADER = "X-Qygeo-Token"
+#: Host names answered when bound to loopback.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: Seconds an edit waits for another writer's lock before answering 409.
+EDIT_LOCK_TIMEOUT_S = 10.0
+#: Room for the form fields beside the file in a multipart body.
+FORM_OVERHEAD_BYTES = 1_000_000
+
+#: Choices of the CRS field, beside an EPSG code.
+CRS_CHOICES = {"detect": None, "wgs84": "4326", "gcj02": "gcj02", "bd09": "bd09"}
+
+_SHELL_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+              "img-src 'self' data: https:; connect-src 'self'; frame-src 'self'; "
+              "object-src 'none'; base-uri 'none'; form-action 'none'")
+#: Map pages are folium's: inline scripts, and the measure plugin compiles its templates
+#: with ``new Function``; their data is escaped by qygeo.maps.
+_MAP_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
+            "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'")
+_REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+               "base-uri 'none'; form-action 'none'")
+_STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
+_REPORT_TYPES = {
+    "json": ("application/json", "json"), "csv": ("text/csv", "csv"),
+    "markdown": ("text/markdown", "md"), "table": ("text/plain", "txt"),
+    "html": ("text/html", "html"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+
+
+@dataclass
+class ServeConfig:
+    """How one app instance behaves.
+
+    Attributes
+    ----------
+    root : pathlib.Path
+        The data folder.
+    token : str or None
+        When set, every edit must send it in ``X-Qygeo-Token``.
+    loopback_only : bool
+        Answer only requests addressed to a loopback host name (set when bound
+        to 127.0.0.1 / localhost / ::1).
+    limits : Limits
+        Upload and archive limits.
+    lock_timeout_s : float
+        Seconds an edit waits for the data folder's lock before a 409.
+    tmp_dir : pathlib.Path or None
+        Parent of the per-upload temporary folders (default: the system's).
+    basemap : str
+        Basemap of the map pages.
+    """
+
+    root: Path
+    token: str | None = None
+    loopback_only: bool = True
+    limits: Limits = field(default_factory=Limits)
+    lock_timeout_s: float = EDIT_LOCK_TIMEOUT_S
+    tmp_dir: Path | None = None
+    basemap: str = "osm"
+
+
+def status_of(exc: QygeoError) -> int:
+    """The HTTP status of a library error."""
+    if isinstance(exc, UploadError):
+        return exc.status
+    if isinstance(exc, (ParkExistsError, GeodataBusyError, HistoryError)):
+        return 409
+    if isinstance(exc, UnknownParkError):
+        return 404
+    return 422
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+class BodyLimit:
+    """ASGI middleware: refuse request bodies over *max_bytes* with 413, before parsing."""
+
+    def __init__(self, app: Any, max_bytes: int, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes  # the upload limit plus room for the form fields
+        self.max_upload_bytes = max_upload_bytes  # for the message
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        message = f"the upload is larger than {self.max_upload_bytes / 1e6:g} MB"
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await _error(413, message)(scope, receive, send)
+                return
+        seen = 0
+        over = False  # the body passed the limit: whatever the app answers becomes a 413
+        started = False
+
+        class TooLarge(Exception):
+            pass
+
+        async def limited_receive() -> dict[str, Any]:
+            nonlocal seen, over
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.max_bytes:
+                    over = True
+                    raise TooLarge
+            return msg
+
+        body = json.dumps({"error": message}).encode()
+
+        async def checked_send(msg: dict[str, Any]) -> None:
+            nonlocal started
+            if over:  # the form parser turned TooLarge into its own 400: answer 413
+                if msg["type"] == "http.response.start" and not started:
+                    started = True
+                    await send({"type": "http.response.start", "status": 413, "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode())]})
+                    await send({"type": "http.response.body", "body": body})
+                return
+            if msg["type"] == "http.response.start":
+                started = True
+            await send(msg)
+
+        try:
+            await self.app(scope, limited_receive, checked_send)
+        except TooLarge:
+            if not started:
+                await _error(413, message)(scope, receive, send)
+
+
+def _host_name(value: str) -> str:
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1:].split("]", 1)[0]
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def _resource(name: str) -> bytes:
+    return resources.files("qygeo.serve").joinpath("static", name).read_bytes()
+
+
+@functools.lru_cache(maxsize=4)
+def _leaflet(kind: str) -> bytes:
+    from ..assets import resolve
+
+    return resolve(f"/leaflet@1.9.4/dist/leaflet.{kind}").text.encode("utf-8")
+
+
+def _clean(text: str, folder: Path | None) -> str:
+    """A message without the temporary folder's path (the user knows the file by name)."""
+    return text.replace(f"{folder}/", "") if folder is not None else text
+
+
+def _num(v: Any) -> Any:
+    import math
+
+    if v is None:
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+def create_app(config: ServeConfig) -> FastAPI:
+    """Build the web app for *config* (see the module docstring for what it guarantees)."""
+    cfg = config
+    cache = DataCache(cfg.root, cfg.basemap)
+    app = FastAPI(
+        title="qygeo serve",
+        summary="清远生物医药产业用地 / Qingyuan biomedical industry land: maps, reports, "
+                "park boundaries",
+        version="1",
+        docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+    )
+    app.add_middleware(BodyLimit, max_bytes=cfg.limits.max_upload_bytes + FORM_OVERHEAD_BYTES,
+                       max_upload_bytes=cfg.limits.max_upload_bytes)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Response:
+        if cfg.loopback_only:
+            host = _host_name(request.headers.get("host", ""))
+            if host not in LOOPBACK_HOSTS:
+                return _error(400, f"this server answers only on loopback, not for host "
+                                   f"{host[:80]!r}")
+        if request.method not in ("GET", "HEAD"):
+            if not request.headers.get(CLIENT_HEADER):
+                return _error(403, f"edits need the {CLIENT_HEADER} header (cross-site "
+                                   "requests are refused)")
+            origin = request.headers.get("origin")
+            if origin and urlsplit(origin).netloc.lower() != request.headers.get(
+                    "host", "").lower():
+                return _error(403, "cross-site request refused (Origin is not this server)")
+            if cfg.token is not None and not secrets.compare_digest(
+                    request.headers.get(TOKEN_HEADER, "").encode(), cfg.token.encode()):
+                return _error(401, f"edits need the token printed when the server started "
+                                   f"(header {TOKEN_HEADER}, or open the printed address)")
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(QygeoError)
+    async def qygeo_error(request: Request, exc: QygeoError) -> JSONResponse:
+        return _error(status_of(exc), str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
+        return _error(422, f"{where or 'request'}: {first.get('msg', 'invalid value')}")
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        return _error(500, f"internal error ({type(exc).__name__}); the server's log has "
+                           "the details")
+
+    # ------------------------------------------------------------------ pages
+
+    def page(body: bytes, media: str, csp: str | None = None) -> Response:
+        headers = {"Content-Security-Policy": csp} if csp else {}
+        return Response(body, media_type=media, headers=headers)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> Response:
+        return page(_resource("index.html"), "text/html; charset=utf-8", _SHELL_CSP)
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        if name in ("leaflet.js", "leaflet.css"):
+            kind = name.rsplit(".", 1)[1]
+            return page(_leaflet(kind), "text/javascript" if kind == "js" else "text/css")
+        if name not in _STATIC:
+            return _error(404, "not found")
+        return page(_resource(name), _STATIC[name])
+
+    @app.get("/maps/{path:path}", include_in_schema=False)
+    def map_page(path: str) -> Response:
+        pages = cache.pages()
+        html = pages.get(path or "index.html")
+        if html is None:
+            return _error(404, "no such map page")
+        return page(html.encode("utf-8"), "text/html; charset=utf-8", _MAP_CSP)
+
+    @app.get("/reports/report.html", include_in_schema=False)
+    def report_page() -> Response:
+        return _report_response(None, None, None, "html")
+
+    # ------------------------------------------------------------------ reading
+
+    @app.get("/api/config", summary="What the pages need to know about this server")
+    def get_config() -> dict[str, Any]:
+        return {"edits_need_token": cfg.token is not None,
+                "max_upload_mb": cfg.limits.max_upload_bytes / 1e6,
+                "kinds": list(park_lib.PARK_KINDS),
+                "qualities": list(_qualities()),
+                "crs_choices": list(CRS_CHOICES),
+                "report_formats": list(_REPORT_TYPES),
+                "years": sorted({int(y) for y in cache.dataset().park_stats.get("year", [])})}
+
+    @app.get("/api/parks", summary="The parks as GeoJSON, with areas (km², 亩) and district")
+    def get_parks() -> Response:
+        state = park_lib.load_state(cfg.root)
+        table = {r["park_id"]: r for r in park_lib.park_table(cfg.root).to_dict("records")}
+        feats = []
+        for f in sorted(state.features, key=lambda f: str(f["properties"].get("park_id"))):
+            props = dict(f["properties"])
+            row = table.get(str(props.get("park_id")), {})
+            for k in ("area_km2", "area_mu", "district_name_zh"):
+                props[k] = _num(row.get(k))
+            feats.append({"type": "Feature", "properties": props, "geometry": f["geometry"]})
+        return _json({"type": "FeatureCollection", "features": feats})
+
+    @app.get("/api/districts", summary="The districts as GeoJSON (adcode and names)")
+    def get_districts() -> Response:
+        ds = cache.dataset()
+        gdf = ds.districts[["adcode", "name_zh", "name_en", "geometry"]]
+        return Response(gdf.to_json(drop_id=True), media_type="application/geo+json")
+
+    def _report_response(park: list[str] | None, year: int | None, as_of: dt.date | None,
+                         fmt: str) -> Response:
+        from ..report import render, write_report
+
+        if fmt not in _REPORT_TYPES:
+            return _error(400, f"unknown format {fmt!r}; choose one of "
+                               f"{', '.join(_REPORT_TYPES)}")
+        rep = cache.report(park, year, as_of)
+        media, ext = _REPORT_TYPES[fmt]
+        headers = {}
+        if fmt in ("csv", "xlsx"):
+            headers["Content-Disposition"] = f'attachment; filename="qygeo-report.{ext}"'
+        if fmt == "html":
+            headers["Content-Security-Policy"] = _REPORT_CSP
+        if fmt == "xlsx":
+            with upload_folder(cfg.tmp_dir) as folder:
+                body = write_report(rep, "xlsx", folder / "report.xlsx").read_bytes()
+            return Response(body, media_type=media, headers=headers)
+        text = render(rep, fmt)
+        charset = "" if media.endswith("json") else "; charset=utf-8"
+        return Response(text.encode("utf-8"), media_type=media + charset, headers=headers)
+
+    @app.get("/api/report", summary="The report: parks, year, as-of date, format")
+    def get_report(
+        park: Annotated[list[str] | None, Query(description="park ids; default all")] = None,
+        year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+        as_of: Annotated[dt.date | None, Query(description="YYYY-MM-DD; default today")] = None,
+        format: Annotated[str, Query(description=", ".join(_REPORT_TYPES))] = "json",
+    ) -> Response:
+        return _report_response(park or None, year, as_of, format)
+
+    @app.get("/api/history", summary="Earlier versions of parks.geojson, newest first")
+    def get_history() -> dict[str, Any]:
+        out = []
+        for snap in reversed(park_lib.history(cfg.root)):
+            meta_path = snap.with_suffix(".json")
+            try:
+                meta = json.loads(meta_path.read_text("utf-8")) if meta_path.exists() else {}
+            except (OSError, ValueError):
+                meta = {}
+            out.append({"snapshot": snap.name, "action": meta.get("action"),
+                        "park_id": meta.get("park_id"), "at": meta.get("at")})
+        return {"history": out}
+
+    # ------------------------------------------------------------------ editing
+
+    def upload_form(
+        file: Annotated[UploadFile, File(description="GeoJSON, zipped Shapefile, GeoPackage, "
+                                                     "KML or KMZ")],
+        crs: Annotated[str, Form(description="detect, wgs84, gcj02, bd09 or an EPSG code")]
+        = "detect",
+        layer: Annotated[str | None, Form()] = None,
+        dissolve: Annotated[bool, Form()] = False,
+        fix: Annotated[bool, Form()] = False,
+        allow_overlap: Annotated[bool, Form()] = False,
+        quality: Annotated[str, Form()] = "surveyed",
+        source: Annotated[str | None, Form()] = None,
+        notes: Annotated[str | None, Form()] = None,
+        district: Annotated[str | None, Form()] = None,
+    ) -> dict[str, Any]:
+        crs_value = CRS_CHOICES.get(crs.strip().lower(), crs.strip()) if crs else None
+        return {"file": file, "crs": crs_value, "layer": layer or None, "dissolve": dissolve,
+                "fix": fix, "allow_overlap": allow_overlap, "quality": quality,
+                "source": source or None, "notes": notes or None, "district": district or None}
+
+    Upload = Annotated[dict[str, Any], Depends(upload_form)]
+
+    def read(form: dict[str, Any], folder: Path) -> tuple[Path, Any]:
+        path = save_upload(form["file"].file, form["file"].filename, folder, cfg.limits)
+        boundary = park_lib.read_boundary(path, crs=form["crs"], layer=form["layer"],
+                                          dissolve=form["dissolve"], fix=form["fix"])
+        return path, boundary
+
+    def planner(form: dict[str, Any], boundary: Any, action: str, park_id: str,
+                attrs: dict[str, Any]) -> Any:
+        common = {"quality": form["quality"], "source": form["source"], "notes": form["notes"],
+                  "allow_overlap": form["allow_overlap"], "district": form["district"]}
+        if action == "add":
+            return lambda st: park_lib.plan_add(st, boundary, park_id=park_id, **attrs, **common)
+        return lambda st: park_lib.plan_update(st, park_id, boundary, **common)
+
+    def committed(outcome: Any, folder: Path, status: int) -> JSONResponse:
+        change = outcome.change
+        return JSONResponse({
+            "park_id": change.park_id, "action": change.action,
+            "summary": [_clean(s, folder) for s in change.summary()],
+            "notes": [_clean(n, folder) for n in change.notes],
+            "history_file": outcome.history_file.name if outcome.history_file else None,
+        }, status_code=status)
+
+    def edit(form: dict[str, Any], action: str, park_id: str, attrs: dict[str, Any],
+             status: int) -> JSONResponse:
+        park_lib.check_park_id(park_id)
+        with upload_folder(cfg.tmp_dir) as folder:
+            try:
+                _, boundary = read(form, folder)  # an unknown park is refused by the plan
+                outcome = park_lib.commit(cfg.root, planner(form, boundary, action, park_id,
+                                                            attrs),
+                                          timeout=cfg.lock_timeout_s)
+            except QygeoError as exc:
+                return _error(status_of(exc), _clean(str(exc), folder))
+            return committed(outcome, folder, status)
+
+    @app.post("/api/parks/preview",
+              summary="Check a boundary file and show what adding/updating would do; writes "
+                      "nothing")
+    def preview(
+        form: Upload,
+        park_id: Annotated[str, Form()] = "",
+        update: Annotated[bool, Form(description="replace this park's boundary")] = False,
+        name_zh: Annotated[str, Form()] = "",
+        name_en: Annotated[str, Form()] = "",
+        kind: Annotated[str, Form()] = "industrial_park",
+        parent: Annotated[str | None, Form()] = None,
+    ) -> JSONResponse:
+        from .preview import preview_boundary
+
+        with upload_folder(cfg.tmp_dir) as folder:
+            path = save_upload(form["file"].file, form["file"].filename, folder, cfg.limits)
+            attrs = {"name_zh": name_zh, "name_en": name_en, "kind": kind,
+                     "parent": parent or None}
+            result = preview_boundary(
+                cfg.root, path, action="update" if update else "add", park_id=park_id,
+                attrs=attrs, form=form)
+            result["layers"] = layer_names(path)
+            text = json.dumps(result, ensure_ascii=False, allow_nan=False)
+            return JSONResponse(json.loads(_clean(text, folder)))
+
+    @app.post("/api/parks", status_code=201, summary="Add a park from a boundary file")
+    def add_park(
+        form: Upload,
+        park_id: Annotated[str, Form()],
+        name_zh: Annotated[str, Form()],
+        name_en: Annotated[str, Form()],
+        kind: Annotated[str, Form()] = "industrial_park",
+        parent: Annotated[str | None, Form()] = None,
+    ) -> JSONResponse:
+        attrs = {"name_zh": name_zh, "name_en": name_en, "kind": kind,
+                 "parent": parent or None}
+        return edit(form, "add", park_id, attrs, 201)
+
+    @app.put("/api/parks/{park_id}", summary="Replace a park's boundary from a file")
+    def update_park(park_id: str, form: Upload) -> JSONResponse:
+        return edit(form, "update", park_id, {}, 200)
+
+    @app.delete("/api/parks/{park_id}", summary="Remove a park")
+    def remove_park(park_id: str, force: bool = False) -> JSONResponse:
+        outcome = park_lib.commit(
+            cfg.root, lambda st: park_lib.plan_remove(st, park_id, force=force),
+            timeout=cfg.lock_timeout_s)
+        return committed(outcome, None, 200)  # type: ignore[arg-type]
+
+    @app.post("/api/undo", summary="Restore parks.geojson as it was before the last change")
+    def undo(force: bool = False) -> dict[str, Any]:
+        plan = park_lib.undo(cfg.root, force=force, timeout=cfg.lock_timeout_s)
+        return {"summary": plan.summary(), "action": plan.action, "park_id": plan.park_id,
+                "restores": list(plan.restores_ids), "drops": list(plan.drops_ids),
+                "changes": list(plan.changes_ids)}
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"],
+                   include_in_schema=False)
+    def unknown(rest: str) -> JSONResponse:
+        return _error(404, "no such API endpoint")
+
+    return app
+
+
+def _qualities() -> tuple[str, ...]:
+    from ..layers import BOUNDARY_QUALITIES
+
+    return BOUNDARY_QUALITIES
+
+
+def _json(doc: Any) -> Response:
+    return Response(json.dumps(doc, ensure_ascii=False).encode("utf-8"),
+                    media_type="application/geo+json")

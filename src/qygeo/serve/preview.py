@@ -1,0 +1,119 @@
+"""What adding or replacing a park's boundary would do, for the preview page (adapter).
+
+``qygeo park add --dry-run`` stops at the first refusal. A preview must show the
+boundary and every check at once, so this reads the file with
+:func:`qygeo.parks.read_boundary`, measures and places it (districts, overlaps,
+accepting overlaps so they can be listed), then plans the change with the user's
+own options through :func:`qygeo.parks.commit` (``dry_run=True``), the same plan
+``Confirm`` commits. Nothing is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .. import parks as park_lib
+from ..errors import QygeoError
+
+
+def _overlaps(items: Any) -> list[dict[str, Any]]:
+    return [{"park_id": o.park_id, "name": o.name, "area_m2": round(o.area_m2, 1),
+             "share": round(o.share, 6)} for o in items]
+
+
+def _shift_m(a: Any, b: Any) -> float:
+    from pyproj import Geod
+
+    ca, cb = a.centroid, b.centroid
+    return float(Geod(ellps="WGS84").inv(ca.x, ca.y, cb.x, cb.y)[2])
+
+
+def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
+                     attrs: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """Read, measure, place and plan a boundary file; return JSON-ready results.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The data folder.
+    path : pathlib.Path
+        The uploaded file (already saved and checked).
+    action : {"add", "update"}
+    park_id : str
+        The new park's id (add) or the park to replace (update).
+    attrs : dict
+        ``name_zh``, ``name_en``, ``kind``, ``parent`` (add only).
+    form : dict
+        ``crs``, ``layer``, ``dissolve``, ``fix``, ``allow_overlap``, ``quality``,
+        ``source``, ``notes``, ``district``.
+
+    Returns
+    -------
+    dict
+        ``ok`` (the change would be accepted), ``errors`` (every refusal),
+        ``notes``, ``summary`` (the dry run's lines), ``feature`` (the boundary as
+        read, WGS84 GeoJSON, or None), ``as_gcj02`` (the same numbers read as
+        GCJ-02 and how far that moves it, for files read as WGS84 degrees),
+        ``area_km2``, ``area_mu``, ``district``, ``overlaps``, ``slivers``, ``crs``.
+    """
+    import shapely
+
+    from ..crs import shift_geometry
+    from ..metrics import M2_PER_KM2, M2_PER_MU, area_m2
+
+    out: dict[str, Any] = {"ok": False, "errors": [], "notes": [], "summary": [],
+                           "feature": None, "as_gcj02": None, "area_km2": None,
+                           "area_mu": None, "district": None, "overlaps": [], "slivers": [],
+                           "crs": None}
+    errors: list[str] = out["errors"]
+    try:
+        boundary = park_lib.read_boundary(path, crs=form["crs"], layer=form["layer"],
+                                          dissolve=form["dissolve"], fix=form["fix"])
+    except QygeoError as exc:
+        errors.append(str(exc))
+        return out
+    import geopandas as gpd
+
+    geom = boundary.geometry
+    m2 = float(area_m2(gpd.GeoSeries([geom], crs="EPSG:4326"))[0])
+    out.update(crs=boundary.crs, notes=list(boundary.notes),
+               feature={"type": "Feature", "properties": {"park_id": park_id},
+                        "geometry": shapely.geometry.mapping(geom)},
+               area_km2=m2 / M2_PER_KM2, area_mu=m2 / M2_PER_MU)
+    if boundary.projected_epsg is None and form["crs"] not in ("gcj02", "bd09"):
+        alt = shift_geometry(geom, "gcj02_to_wgs84")
+        out["as_gcj02"] = {"geometry": shapely.geometry.mapping(alt),
+                           "shift_m": round(_shift_m(geom, alt), 1)}
+    try:
+        state = park_lib.load_state(root)
+        skip: set[str] = set()
+        if action == "update" and state.row(park_id) is not None:
+            skip = park_lib._ancestors(state, park_id) | park_lib._descendants(state, park_id)
+        elif attrs.get("parent") and state.row(attrs["parent"]) is not None:
+            skip = park_lib._ancestors(state, attrs["parent"])
+        place = park_lib.place_boundary(geom, state.districts, state.parks, where=path.name,
+                                        allow_overlap=True, skip=skip,
+                                        crs_hint=boundary.crs_hint)
+        out.update(district={"adcode": place.district_adcode, "name": place.district_name,
+                             "share": round(place.district_share, 6)},
+                   overlaps=_overlaps(place.overlaps), slivers=_overlaps(place.slivers))
+    except QygeoError as exc:
+        errors.append(str(exc))
+    common = {"quality": form["quality"], "source": form["source"], "notes": form["notes"],
+              "allow_overlap": form["allow_overlap"], "district": form["district"]}
+    try:
+        park_lib.check_park_id(park_id)
+        if action == "add":
+            def plan(st: Any) -> Any:
+                return park_lib.plan_add(st, boundary, park_id=park_id, **attrs, **common)
+        else:
+            def plan(st: Any) -> Any:
+                return park_lib.plan_update(st, park_id, boundary, **common)
+        change = park_lib.commit(root, plan, dry_run=True).change
+        out["summary"] = change.summary()
+        out["ok"] = not errors
+    except QygeoError as exc:
+        if str(exc) not in errors:
+            errors.append(str(exc))
+    return out

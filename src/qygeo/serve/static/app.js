@@ -1,0 +1,268 @@
+// qygeo serve: the page's script. Data from the server is put in the page only as
+// text (textContent, option values, DOM nodes given to Leaflet), never as markup.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const app = { map: null, layers: {}, preview: null, config: null };
+  window.qygeoApp = app;
+
+  // The token (servers not bound to loopback) comes in the address as #token=…,
+  // which the browser never sends to the server, and is kept for this tab only.
+  const hash = new URLSearchParams(location.hash.slice(1));
+  if (hash.get("token")) {
+    sessionStorage.setItem("qygeo-token", hash.get("token"));
+    history.replaceState(null, "", location.pathname);
+  }
+  function editHeaders() {
+    const h = { "X-Qygeo-Client": "qygeo-serve-page" };
+    const t = sessionStorage.getItem("qygeo-token");
+    if (t) h["X-Qygeo-Token"] = t;
+    return h;
+  }
+  async function api(method, url, body) {
+    const opts = { method, headers: method === "GET" ? {} : editHeaders() };
+    if (body) opts.body = body;
+    const r = await fetch(url, opts);
+    let doc = null;
+    try { doc = await r.json(); } catch (e) { doc = { error: "HTTP " + r.status }; }
+    if (!r.ok) throw new Error(doc && doc.error ? doc.error : "HTTP " + r.status);
+    return doc;
+  }
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+  function lines(container, items, cls) {
+    for (const t of items) container.appendChild(el("div", t, cls));
+  }
+  const fmt = (v, d) => (v === null || v === undefined ? "–" :
+    Number(v).toLocaleString("en", { maximumFractionDigits: d, minimumFractionDigits: d }));
+
+  // ---------------------------------------------------------------- tabs
+  for (const b of document.querySelectorAll("nav button")) {
+    b.addEventListener("click", () => {
+      for (const x of document.querySelectorAll("nav button")) x.classList.remove("active");
+      for (const x of document.querySelectorAll(".tab")) x.classList.remove("active");
+      b.classList.add("active");
+      $("tab-" + b.dataset.tab).classList.add("active");
+      if (b.dataset.tab === "edit" && app.map) app.map.invalidateSize();
+    });
+  }
+
+  // ---------------------------------------------------------------- parks, list, map
+  function nameOf(p) { return [p.name_zh, p.name_en].filter(Boolean).join(" / "); }
+
+  async function loadParks() {
+    const fc = await api("GET", "/api/parks");
+    app.parks = fc;
+    const ids = $("park-ids"), sel = $("report-parks"), body = $("park-list").tBodies[0];
+    ids.replaceChildren(); sel.replaceChildren(); body.replaceChildren();
+    for (const f of fc.features) {
+      const p = f.properties;
+      const o = el("option", p.park_id + " " + nameOf(p)); o.value = p.park_id; sel.appendChild(o);
+      const d = el("option"); d.value = p.park_id; d.label = nameOf(p); ids.appendChild(d);
+      const tr = el("tr"); tr.dataset.parkId = p.park_id;
+      for (const v of [p.park_id, p.name_zh, p.name_en,
+                       (p.district_adcode || "") + " " + (p.district_name_zh || "")])
+        tr.appendChild(el("td", v));
+      tr.appendChild(el("td", fmt(p.area_km2, 3), "num"));
+      tr.appendChild(el("td", fmt(p.area_mu, 0), "num"));
+      tr.appendChild(el("td", p.boundary_quality)); tr.appendChild(el("td", p.added_on));
+      const td = el("td"); const a = el("a", "地图 map");
+      a.href = "/maps/parks/" + encodeURIComponent(p.park_id) + ".html"; a.target = "_blank";
+      a.rel = "noopener"; td.appendChild(a); tr.appendChild(td);
+      body.appendChild(tr);
+    }
+    if (app.layers.parks) {
+      app.layers.parks.clearLayers(); app.layers.parks.addData(fc);
+    }
+    $("map-frame").src = "/maps/index.html?t=" + Date.now();
+  }
+
+  function tooltip(text) { return el("span", text); }
+
+  async function initMap() {
+    app.map = L.map("edit-map", { preferCanvas: false }).setView([23.9, 113.0], 8);
+    L.control.scale({ imperial: false }).addTo(app.map);
+    const districts = await api("GET", "/api/districts");
+    app.layers.districts = L.geoJSON(districts, {
+      style: { color: "#666", weight: 1, fillOpacity: 0.03, dashArray: "4 3" },
+      onEachFeature: (f, l) => l.bindTooltip(tooltip(f.properties.adcode + " " +
+        [f.properties.name_zh, f.properties.name_en].filter(Boolean).join(" / "))),
+    }).addTo(app.map);
+    app.layers.parks = L.geoJSON(null, {
+      style: { color: "#24507a", weight: 2, fillOpacity: 0.15 },
+      onEachFeature: (f, l) => l.bindTooltip(tooltip(f.properties.park_id + " " +
+        nameOf(f.properties))),
+    }).addTo(app.map);
+    app.layers.preview = L.geoJSON(null, { style: { color: "#d7191c", weight: 3, fillOpacity: 0.25 } })
+      .addTo(app.map);
+    app.layers.gcj = L.geoJSON(null, { style: { color: "#f28e2b", weight: 3, dashArray: "6 4",
+      fillOpacity: 0.1 } });
+    if (app.parks) app.layers.parks.addData(app.parks);
+    app.map.fitBounds(app.layers.districts.getBounds());
+  }
+
+  // ---------------------------------------------------------------- report
+  function reportQuery(format) {
+    const q = new URLSearchParams();
+    for (const o of $("report-parks").selectedOptions) q.append("park", o.value);
+    if ($("report-year").value) q.set("year", $("report-year").value);
+    if ($("report-asof").value) q.set("as_of", $("report-asof").value);
+    q.set("format", format);
+    return "/api/report?" + q.toString();
+  }
+  function refreshDownloads() {
+    for (const f of ["csv", "xlsx", "json", "markdown"]) $("dl-" + f).href = reportQuery(f);
+  }
+  $("report-form").addEventListener("submit", (e) => {
+    e.preventDefault(); refreshDownloads(); $("report-frame").src = reportQuery("html");
+  });
+  $("report-form").addEventListener("change", refreshDownloads);
+
+  // ---------------------------------------------------------------- add / update
+  const mode = () => document.querySelector("input[name=mode]:checked").value;
+  for (const r of document.querySelectorAll("input[name=mode]"))
+    r.addEventListener("change", () => {
+      for (const x of document.querySelectorAll(".add-only")) x.hidden = mode() !== "add";
+    });
+  $("edit-crs-choice").addEventListener("change", () => {
+    $("edit-epsg").hidden = $("edit-crs-choice").value !== "epsg";
+  });
+  $("edit-file").addEventListener("change", () => {
+    $("edit-layer").replaceChildren(el("option", "—")); $("edit-layer").options[0].value = "";
+    $("edit-confirm").disabled = true;
+  });
+
+  function formData(withNames) {
+    const fd = new FormData();
+    const file = $("edit-file").files[0];
+    if (file) fd.append("file", file, file.name);
+    const choice = $("edit-crs-choice").value;
+    fd.append("crs", choice === "epsg" ? $("edit-epsg").value.trim() : choice);
+    if ($("edit-layer").value) fd.append("layer", $("edit-layer").value);
+    fd.append("dissolve", $("edit-dissolve").checked);
+    fd.append("fix", $("edit-fix").checked);
+    fd.append("allow_overlap", $("edit-overlap").checked);
+    fd.append("quality", $("edit-quality").value);
+    for (const [k, id] of [["district", "edit-district"], ["source", "edit-source"],
+                           ["notes", "edit-notes"]])
+      if ($(id).value.trim()) fd.append(k, $(id).value.trim());
+    if (withNames) {
+      fd.append("park_id", $("edit-id").value.trim());
+      fd.append("name_zh", $("edit-name-zh").value);
+      fd.append("name_en", $("edit-name-en").value);
+      fd.append("kind", $("edit-kind").value);
+      if ($("edit-parent").value.trim()) fd.append("parent", $("edit-parent").value.trim());
+    }
+    return fd;
+  }
+
+  function drawPreview() {
+    const p = app.preview;
+    app.layers.preview.clearLayers(); app.layers.gcj.clearLayers();
+    if (!p || !p.feature) return;
+    app.layers.preview.addData(p.feature);
+    if (p.as_gcj02) {
+      app.layers.gcj.addData({ type: "Feature", properties: {}, geometry: p.as_gcj02.geometry });
+      $("edit-shift").textContent = fmt(p.as_gcj02.shift_m, 0) + " m";
+    } else {
+      $("edit-shift").textContent = "–";
+    }
+    toggleGcj();
+    app.map.fitBounds(app.layers.preview.getBounds().pad(0.5));
+  }
+  function toggleGcj() {
+    const on = $("edit-gcj").checked && app.preview && app.preview.as_gcj02;
+    if (on) app.layers.gcj.addTo(app.map); else app.map.removeLayer(app.layers.gcj);
+  }
+  $("edit-gcj").addEventListener("change", toggleGcj);
+
+  function showPreview(p) {
+    const out = $("edit-result"); out.replaceChildren();
+    const dl = el("dl");
+    const row = (k, v) => { dl.appendChild(el("dt", k)); dl.appendChild(el("dd", v)); };
+    row("状态 Status", p.ok ? "可以写入 can be written" : "将被拒绝 would be refused");
+    if (p.crs) row("坐标系 CRS", p.crs);
+    row("面积 Area", fmt(p.area_km2, 4) + " km² = " + fmt(p.area_mu, 1) + " 亩 mu");
+    if (p.district) row("区县 District", p.district.adcode + " " + p.district.name + " (" +
+      fmt(p.district.share * 100, 1) + "%)");
+    row("重叠 Overlaps", p.overlaps.length ? p.overlaps.map((o) => o.park_id + " " + o.name +
+      " " + fmt(o.area_m2, 0) + " m²").join("; ") : "无 none");
+    out.appendChild(dl);
+    out.appendChild(el("h3", "检查 Checks"));
+    lines(out, p.errors, "error");
+    lines(out, p.notes, "note");
+    lines(out, p.summary, "ok");
+    const layerSel = $("edit-layer");
+    if (p.layers && p.layers.length > 1 && layerSel.options.length <= 1) {
+      for (const n of p.layers) { const o = el("option", n); o.value = n; layerSel.appendChild(o); }
+    }
+  }
+
+  $("edit-preview").addEventListener("click", async () => {
+    const out = $("edit-result"); out.replaceChildren(el("div", "…"));
+    $("edit-confirm").disabled = true;
+    const fd = formData(true);
+    if (mode() === "update") fd.append("update", "true");
+    try {
+      app.preview = await api("POST", "/api/parks/preview", fd);
+      showPreview(app.preview); drawPreview();
+      $("edit-confirm").disabled = !app.preview.ok;
+    } catch (e) {
+      app.preview = null; drawPreview(); out.replaceChildren(el("div", e.message, "error"));
+    }
+  });
+
+  $("edit-confirm").addEventListener("click", async () => {
+    const out = $("edit-result");
+    const id = $("edit-id").value.trim();
+    $("edit-confirm").disabled = true;
+    try {
+      const r = mode() === "add" ? await api("POST", "/api/parks", formData(true))
+        : await api("PUT", "/api/parks/" + encodeURIComponent(id), formData(false));
+      out.replaceChildren(el("h3", "已写入 Written"));
+      lines(out, r.summary, "ok"); lines(out, r.notes, "note");
+      app.preview = null; drawPreview();
+      await loadParks(); await loadHistory();
+    } catch (e) {
+      out.appendChild(el("div", e.message, "error"));
+    }
+  });
+
+  // ---------------------------------------------------------------- history, undo
+  async function loadHistory() {
+    const h = await api("GET", "/api/history");
+    const ol = $("history-list"); ol.replaceChildren();
+    for (const x of h.history)
+      ol.appendChild(el("li", (x.at || "") + "  " + (x.action || "?") + " " + (x.park_id || "") +
+        "  (" + x.snapshot + ")"));
+    $("undo").disabled = h.history.length === 0;
+  }
+  $("undo").addEventListener("click", async () => {
+    const out = $("history-result"); out.replaceChildren();
+    try {
+      const r = await api("POST", "/api/undo");
+      lines(out, r.summary, "ok");
+    } catch (e) {
+      out.appendChild(el("div", e.message, "error"));
+    }
+    await loadParks(); await loadHistory();
+  });
+
+  // ---------------------------------------------------------------- start
+  async function start() {
+    app.config = await api("GET", "/api/config");
+    for (const k of app.config.kinds) { const o = el("option", k); o.value = k; $("edit-kind").appendChild(o); }
+    for (const q of app.config.qualities) { const o = el("option", q); o.value = q; $("edit-quality").appendChild(o); }
+    $("edit-kind").value = "industrial_park";
+    await loadParks();
+    await initMap();
+    await loadHistory();
+    refreshDownloads();
+    app.ready = true;
+  }
+  start().catch((e) => { document.body.appendChild(el("div", e.message, "error")); });
+})();

@@ -1,0 +1,425 @@
+"""``qygeo serve``'s JSON API and pages through FastAPI's test client.
+
+Every endpoint, every error status, and hostile uploads (zip bombs, oversize
+bodies, path-traversal member names, non-geo files, markup and template names).
+Each test's app puts its upload folders under a folder of its own, which must
+be empty afterwards: uploads are always removed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from shapely.geometry import box
+
+from conftest import snapshot
+from qygeo import parks as park_lib
+from qygeo.assets import external_references
+from qygeo.cli import main
+from qygeo.serve import Limits, ServeConfig, create_app
+from test_maps import TEMPLATE, XSS
+from test_parks import geodesic_area_m2, truth_polygon, write_boundary
+
+BASE = "http://127.0.0.1:8765"
+EDIT = {"X-Qygeo-Client": "test"}
+NEW = {"park_id": "gamma", "name_zh": "丙园", "name_en": "Gamma Park"}
+
+
+@pytest.fixture()
+def make_client(tiny_geodata, tmp_path):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+
+    def make(**cfg):
+        cfg.setdefault("basemap", "none")
+        app = create_app(ServeConfig(root=tiny_geodata, tmp_dir=uploads, **cfg))
+        return TestClient(app, base_url=BASE, raise_server_exceptions=False)
+
+    yield make
+    assert list(uploads.iterdir()) == []  # every upload folder was removed
+
+
+@pytest.fixture()
+def client(make_client):
+    return make_client()
+
+
+def geojson_bytes(geom=None, **props) -> bytes:
+    geom = geom if geom is not None else truth_polygon()
+    feat = {"type": "Feature", "properties": props,
+            "geometry": json.loads(__import__("shapely").to_geojson(geom))}
+    return json.dumps({"type": "FeatureCollection", "features": [feat]}).encode()
+
+
+def upload(name: str = "survey.geojson", data: bytes | None = None):
+    return {"file": (name, data if data is not None else geojson_bytes())}
+
+
+def ids(client) -> list[str]:
+    return [f["properties"]["park_id"] for f in client.get("/api/parks").json()["features"]]
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def test_parks_are_geojson_with_areas(client, tiny_geodata):
+    doc = client.get("/api/parks").json()
+    assert doc["type"] == "FeatureCollection"
+    table = park_lib.park_table(tiny_geodata).set_index("park_id")
+    assert [f["properties"]["park_id"] for f in doc["features"]] == list(table.index)
+    for f in doc["features"]:
+        p = f["properties"]
+        assert p["area_km2"] == pytest.approx(table.loc[p["park_id"], "area_km2"])
+        assert p["area_mu"] == pytest.approx(p["area_km2"] * 1500)
+    assert client.get("/api/districts").json()["features"][0]["properties"]["adcode"] == "441802"
+
+
+def test_report_in_every_format(client):
+    doc = client.get("/api/report", params={"format": "json", "year": 2024,
+                                            "as_of": "2025-06-01"}).json()
+    parks = doc["parks"] if isinstance(doc, dict) else doc
+    assert {r["park_id"] for r in parks} == {"alpha", "beta", "beta_child"}
+    one = client.get("/api/report", params={"park": "beta", "format": "csv"})
+    assert one.headers["content-disposition"] == 'attachment; filename="qygeo-report.csv"'
+    lines = one.text.strip().splitlines()
+    assert lines[0].startswith("park_id,") and len(lines) == 2 and lines[1].startswith("beta,")
+    xlsx = client.get("/api/report", params={"format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    html = client.get("/api/report", params={"format": "html"})
+    assert "script-src" not in html.headers["content-security-policy"]  # no script runs
+    assert "Beta Park" in html.text
+    assert "Alpha Park" in client.get("/reports/report.html").text
+    md = client.get("/api/report", params={"format": "markdown"})
+    assert md.headers["content-type"].startswith("text/markdown")
+
+
+@pytest.mark.parametrize("params, status, words", [
+    ({"park": "nope"}, 404, "unknown park 'nope'"),
+    ({"format": "pdf"}, 400, "unknown format 'pdf'"),
+    ({"year": "soon"}, 422, "year"),
+    ({"as_of": "2025-13-01"}, 422, "as_of"),
+])
+def test_report_errors_are_one_json_message(client, params, status, words):
+    r = client.get("/api/report", params=params)
+    assert r.status_code == status
+    assert list(r.json()) == ["error"] and words in r.json()["error"]
+
+
+def test_map_pages_are_self_contained_and_current(client):
+    city = client.get("/maps/index.html")
+    assert city.status_code == 200 and "Beta Park" in city.text
+    assert external_references(city.text) == []
+    assert client.get("/maps/parks/alpha.html").status_code == 200
+    assert client.get("/maps/parks/nope.html").json() == {"error": "no such map page"}
+    r = client.post("/api/parks", files=upload(), data=NEW, headers=EDIT)
+    assert r.status_code == 201, r.text
+    assert "Gamma Park" in client.get("/maps/index.html").text  # not the cached page
+    assert client.get("/maps/parks/gamma.html").status_code == 200
+
+
+def test_shell_and_assets_are_served_offline(client):
+    page = client.get("/")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert external_references(page.text) == []
+    assert "L.version" in client.get("/static/leaflet.js").text or \
+        "Leaflet" in client.get("/static/leaflet.js").text
+    assert "url(http" not in client.get("/static/leaflet.css").text
+    assert client.get("/static/../app.py").status_code == 404
+    assert client.get("/static/nope.js").json() == {"error": "not found"}
+
+
+def test_openapi_documents_every_endpoint_and_no_cdn_docs(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert set(paths) >= {"/api/parks", "/api/report", "/api/parks/preview",
+                          "/api/parks/{park_id}", "/api/undo", "/api/history"}
+    assert set(paths["/api/parks/{park_id}"]) == {"put", "delete"}
+    assert client.get("/docs").status_code == 404
+    assert client.get("/api/nothing").json() == {"error": "no such API endpoint"}
+
+
+# --------------------------------------------------------------------------- preview
+
+
+def test_preview_shows_figures_and_writes_nothing(client, tiny_geodata):
+    before = snapshot(tiny_geodata)
+    r = client.post("/api/parks/preview", files=upload(), data=NEW, headers=EDIT)
+    p = r.json()
+    assert r.status_code == 200 and p["ok"] and p["errors"] == []
+    assert p["area_km2"] == pytest.approx(geodesic_area_m2(truth_polygon()) / 1e6, rel=1e-3)
+    assert p["area_mu"] == pytest.approx(p["area_km2"] * 1500)
+    assert p["district"]["adcode"] == "441802" and p["overlaps"] == []
+    assert p["feature"]["geometry"]["type"] == "Polygon"
+    assert 400 < p["as_gcj02"]["shift_m"] < 800  # the GCJ-02 question at a glance
+    assert any("parks      3 → 4" in s for s in p["summary"])
+    assert snapshot(tiny_geodata) == before
+
+
+def test_preview_lists_every_problem(client, tiny_geodata):
+    over_alpha = box(113.04, 23.64, 113.06, 23.66)
+    data = {**NEW, "park_id": "Bad Id", "kind": "castle"}
+    p = client.post("/api/parks/preview", files=upload(data=geojson_bytes(over_alpha)),
+                    data=data, headers=EDIT).json()
+    assert not p["ok"]
+    assert p["overlaps"][0]["park_id"] == "alpha"
+    assert any("is not valid" in e for e in p["errors"])
+    assert p["feature"] is not None  # still drawn
+    p = client.post("/api/parks/preview", files=upload(data=geojson_bytes(over_alpha)),
+                    data=NEW, headers=EDIT).json()
+    assert any("overlaps park alpha" in e for e in p["errors"])
+    far = box(116.0, 23.0, 116.02, 23.02)
+    p = client.post("/api/parks/preview", files=upload(data=geojson_bytes(far)), data=NEW,
+                    headers=EDIT).json()
+    assert any("outside Qingyuan" in e for e in p["errors"]) and p["district"] is None
+    assert all("qygeo-upload-" not in e for e in p["errors"])  # no temporary paths
+
+
+def test_preview_offers_the_layers_of_a_geopackage(client, tmp_path):
+    gpkg = write_boundary(tmp_path / "survey.gpkg", truth_polygon(), layer="boundary")
+    # a second non-empty layer makes the choice necessary
+    import geopandas as gpd
+    import pyogrio
+
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"n": [1]}, geometry=[box(113.1, 23.7, 113.11, 23.71)],
+                                             crs=4326), gpkg, layer="other", append=True)
+    p = client.post("/api/parks/preview", files=upload("survey.gpkg", gpkg.read_bytes()),
+                    data=NEW, headers=EDIT).json()
+    assert p["layers"] == ["boundary", "decoy", "other"] and "choose one" in p["errors"][0]
+    p = client.post("/api/parks/preview", files=upload("survey.gpkg", gpkg.read_bytes()),
+                    data={**NEW, "layer": "boundary"}, headers=EDIT).json()
+    assert p["ok"], p["errors"]
+
+
+def test_preview_reads_a_zipped_shapefile_in_a_projected_crs(client, tmp_path):
+    z = write_boundary(tmp_path / "plan.zip", truth_polygon(), "EPSG:4547")
+    p = client.post("/api/parks/preview", files=upload("plan.zip", z.read_bytes()), data=NEW,
+                    headers=EDIT).json()
+    assert p["ok"], p["errors"]
+    assert "4547" in p["crs"] and p["as_gcj02"] is None  # metres: GCJ-02 is not the question
+
+
+@pytest.mark.parametrize("name", ["s.geojson", "s.json", "s.zip", "s.gpkg", "s.kml", "s.kmz"])
+def test_preview_reads_every_format(client, tmp_path, name):
+    f = write_boundary(tmp_path / name, truth_polygon(), layer="boundary")
+    data = {**NEW, "layer": "boundary"} if name.endswith(".gpkg") else NEW
+    p = client.post("/api/parks/preview", files=upload(name, f.read_bytes()), data=data,
+                    headers=EDIT).json()
+    assert p["ok"], p["errors"]
+    assert p["area_km2"] == pytest.approx(geodesic_area_m2(truth_polygon()) / 1e6, rel=1e-3)
+
+
+def test_crs_choice_gcj02_moves_the_boundary(client):
+    plain = client.post("/api/parks/preview", files=upload(), data=NEW, headers=EDIT).json()
+    gcj = client.post("/api/parks/preview", files=upload(), data={**NEW, "crs": "gcj02"},
+                      headers=EDIT).json()
+    a = plain["as_gcj02"]["geometry"]["coordinates"][0][0]
+    b = gcj["feature"]["geometry"]["coordinates"][0][0]
+    assert a == pytest.approx(b, abs=2e-6)
+    bad = client.post("/api/parks/preview", files=upload(), data={**NEW, "crs": "EPSG:999999"},
+                      headers=EDIT).json()
+    assert not bad["ok"] and bad["errors"]
+
+
+# --------------------------------------------------------------------------- editing
+
+
+def test_add_update_remove_undo(client, tiny_geodata):
+    r = client.post("/api/parks", files=upload("../../etc/survey.geojson"), data=NEW,
+                    headers=EDIT)
+    assert r.status_code == 201, r.text
+    assert r.json()["history_file"].startswith("parks-")
+    gamma = park_lib.load_state(tiny_geodata).row("gamma")["properties"]
+    assert gamma["source_file"] == "survey.geojson"  # the name's last component only
+    assert not (tiny_geodata.parent / "etc").exists()
+    again = client.post("/api/parks", files=upload(), data=NEW, headers=EDIT)
+    assert again.status_code == 409 and "already exists" in again.json()["error"]
+    bigger = truth_polygon(r_m=1500)
+    r = client.put("/api/parks/gamma", files=upload(data=geojson_bytes(bigger)), headers=EDIT)
+    assert r.status_code == 200 and r.json()["action"] == "update"
+    assert client.put("/api/parks/nope", files=upload(), headers=EDIT).status_code == 404
+    r = client.delete("/api/parks/alpha", headers=EDIT)
+    assert r.status_code == 422 and "still named by" in r.json()["error"]
+    assert client.delete("/api/parks/gamma", headers=EDIT).status_code == 200
+    hist = client.get("/api/history").json()["history"]
+    assert [(h["action"], h["park_id"]) for h in hist] == [
+        ("remove", "gamma"), ("update", "gamma"), ("add", "gamma")]
+    for expect in (True, True, False):
+        r = client.post("/api/undo", headers=EDIT)
+        assert r.status_code == 200
+        assert ("gamma" in ids(client)) is expect
+    assert client.post("/api/undo", headers=EDIT).status_code == 409
+
+
+def test_edits_refuse_cross_site_requests(client, tiny_geodata):
+    before = snapshot(tiny_geodata)
+    r = client.post("/api/parks", files=upload(), data=NEW)
+    assert r.status_code == 403 and "X-Qygeo-Client" in r.json()["error"]
+    r = client.post("/api/parks", files=upload(), data=NEW,
+                    headers={**EDIT, "Origin": "https://evil.example"})
+    assert r.status_code == 403 and "cross-site" in r.json()["error"]
+    assert client.delete("/api/parks/beta_child").status_code == 403
+    assert client.post("/api/undo").status_code == 403
+    r = client.get("/api/parks", headers={"Host": "rebound.example:8765"})
+    assert r.status_code == 400 and "loopback" in r.json()["error"]
+    assert snapshot(tiny_geodata) == before
+    ok = client.post("/api/parks", files=upload(), data=NEW, headers={**EDIT, "Origin": BASE})
+    assert ok.status_code == 201
+
+
+def test_token_is_needed_when_configured(make_client):
+    c = make_client(token="s3cret", loopback_only=False)
+    assert c.get("/api/config").json()["edits_need_token"] is True
+    r = c.post("/api/parks", files=upload(), data=NEW, headers=EDIT)
+    assert r.status_code == 401 and "token" in r.json()["error"]
+    r = c.post("/api/parks", files=upload(), data=NEW, headers={**EDIT, "X-Qygeo-Token": "x"})
+    assert r.status_code == 401
+    r = c.post("/api/parks", files=upload(), data=NEW,
+               headers={**EDIT, "X-Qygeo-Token": "s3cret", "Host": "10.0.0.5:8765"})
+    assert r.status_code == 201
+
+
+def test_a_held_lock_gives_409_and_changes_nothing(make_client, tiny_geodata):
+    c = make_client(lock_timeout_s=0.3)
+    before = snapshot(tiny_geodata)
+    held = park_lib.lock(tiny_geodata)
+    with held:
+        r = c.post("/api/parks", files=upload(), data=NEW, headers=EDIT)
+    assert r.status_code == 409 and "another qygeo park command" in r.json()["error"]
+    after = snapshot(tiny_geodata)
+    after.pop(park_lib.LOCK_NAME, None)
+    assert after == before
+
+
+def test_two_clients_adding_the_same_park_one_is_told(make_client, tiny_geodata):
+    results: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def go():
+        c = make_client()
+        barrier.wait()
+        results.append(c.post("/api/parks", files=upload(), data=NEW, headers=EDIT).status_code)
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [201, 409]
+    assert len(park_lib.history(tiny_geodata)) == 1
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+def test_markup_and_template_names_stay_text(client, tiny_geodata):
+    data = {**NEW, "name_zh": XSS, "name_en": TEMPLATE}
+    r = client.post("/api/parks", files=upload(f"{XSS}.geojson"), data=data, headers=EDIT)
+    assert r.status_code == 201, r.text
+    props = next(f["properties"] for f in client.get("/api/parks").json()["features"]
+                 if f["properties"]["park_id"] == "gamma")
+    assert props["name_zh"] == XSS and props["name_en"] == TEMPLATE
+    assert props["source_file"] == f"{XSS}.geojson"
+    for page in (client.get("/maps/index.html").text, client.get("/maps/parks/gamma.html").text,
+                 client.get("/api/report", params={"format": "html"}).text):
+        assert XSS not in page and "1337" not in page
+
+
+@pytest.mark.parametrize("name, data, status, words", [
+    ("plan.exe", b"MZ", 400, "unsupported file type"),
+    ("noext", b"{}", 400, "unsupported file type"),
+    ("bad\x1b[2J.geojson", b"{}", 400, "control characters"),
+    ("..", b"{}", 400, "no file name"),
+    ("empty.geojson", b"", 400, "empty"),
+    ("photo.geojson", bytes(range(256)) * 4, 422, "photo.geojson"),
+    ("table.gpkg", b"not a database at all" * 10, 422, "table.gpkg"),
+    ("notzip.zip", b"PK nothing", 400, "not a readable zip"),
+    ("nothing.zip", zip_bytes({"readme.txt": b"hello"}), 422, "no .shp"),
+    ("evil.zip", zip_bytes({"../../evil.shp": b"x", "../../evil.shx": b"x"}), 400,
+     "outside the archive"),
+    ("abs.kmz", zip_bytes({"/etc/doc.kml": b"x"}), 400, "outside the archive"),
+])
+def test_hostile_uploads_are_refused_with_one_message(client, tiny_geodata, name, data, status,
+                                                      words):
+    before = snapshot(tiny_geodata)
+    r = client.post("/api/parks", files=upload(name, data), data=NEW, headers=EDIT)
+    assert r.status_code == status, r.text
+    assert list(r.json()) == ["error"] and words in r.json()["error"]
+    assert "Traceback" not in r.text and "\n" not in r.json()["error"]
+    assert snapshot(tiny_geodata) == before
+
+
+def test_zip_bombs_and_crowded_archives_are_refused(make_client, tiny_geodata):
+    c = make_client(limits=Limits(max_upload_bytes=1_000_000, max_members=20,
+                                  max_expanded_bytes=2_000_000))
+    bomb = zip_bytes({"a.shp": b"\0" * 3_000_000, "a.shx": b"\0" * 100})
+    assert len(bomb) < 20_000
+    r = c.post("/api/parks/preview", files=upload("bomb.zip", bomb), data=NEW, headers=EDIT)
+    assert r.status_code == 413 and "expands to more than 2 MB" in r.json()["error"]
+    crowd = zip_bytes({f"f{i}.txt": b"x" for i in range(21)})
+    r = c.post("/api/parks", files=upload("crowd.zip", crowd), data=NEW, headers=EDIT)
+    assert r.status_code == 413 and "21 members" in r.json()["error"]
+    assert park_lib.history(tiny_geodata) == []
+
+
+def test_oversize_uploads_are_refused(make_client, tiny_geodata):
+    c = make_client(limits=Limits(max_upload_bytes=50_000))
+    padded = geojson_bytes(description="x" * 60_000)
+    r = c.post("/api/parks", files=upload(data=padded), data=NEW, headers=EDIT)
+    assert r.status_code == 413 and "larger than 0.05 MB" in r.json()["error"]
+    huge = b"x" * 1_200_000  # beyond limit + form room: refused before it is parsed
+    r = c.post("/api/parks", files=upload(data=huge), data=NEW, headers=EDIT)
+    assert r.status_code == 413
+
+    def chunks():  # no Content-Length: counted as it arrives
+        yield (b'--zz\r\nContent-Disposition: form-data; name="file"; filename="a.geojson"'
+               b"\r\nContent-Type: application/json\r\n\r\n")
+        for _ in range(30):
+            yield b"y" * 100_000
+
+    r = c.post("/api/parks/preview", content=chunks(), headers={
+        **EDIT, "Content-Type": "multipart/form-data; boundary=zz"})
+    assert r.status_code == 413 and r.json() == {"error": "the upload is larger than 0.05 MB"}
+
+
+def test_a_crash_is_a_json_500_without_traceback(client, monkeypatch):
+    def boom(root):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(park_lib, "park_table", boom)
+    r = client.get("/api/parks")
+    assert r.status_code == 500
+    assert r.json() == {"error": "internal error (RuntimeError); the server's log has the "
+                                 "details"}
+
+
+# --------------------------------------------------------------------------- command
+
+
+def test_serve_command_help_and_a_busy_port():
+    import socket
+
+    runner = CliRunner()
+    r = runner.invoke(main, ["serve", "--help"])
+    assert r.exit_code == 0 and "--max-upload-mb" in r.output
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = runner.invoke(main, ["serve", "--port", str(port), "--geodata", str(Path.cwd())])
+    assert r.exit_code == 1 and "qygeo: error: cannot listen on 127.0.0.1" in r.output
+    r = runner.invoke(main, ["serve", "--geodata", "/nonexistent/folder"])
+    assert r.exit_code == 1 and "data folder not found" in r.output

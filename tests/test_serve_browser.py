@@ -1,0 +1,178 @@
+"""``qygeo serve`` end to end: a real server on a free loopback port, headless chromium.
+
+Any request the pages make beyond the server is aborted and recorded (the app
+must work offline). Also: two clients editing at once, and a bounded load test.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+
+import httpx
+import pytest
+
+from conftest import REPO, write_tiny
+from qygeo import parks as park_lib
+from qygeo.serve import ServeConfig, create_app
+from qygeo.serve.threaded import running
+from test_browser import browser  # noqa: F401 - the shared chromium fixture
+from test_maps import XSS
+from test_parks import truth_polygon, write_boundary
+
+EDIT = {"X-Qygeo-Client": "test"}
+
+
+@pytest.fixture()
+def server(tmp_path):
+    root = write_tiny(tmp_path / "geodata")
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    app = create_app(ServeConfig(root=root, basemap="none", tmp_dir=uploads))
+    with running(app) as url:
+        yield url, root
+    assert list(uploads.iterdir()) == []
+
+
+@pytest.fixture()
+def page(browser, server):  # noqa: F811 - pytest fixture injection
+    url, _ = server
+    pg = browser.new_page(viewport={"width": 1400, "height": 900})
+    outside: list[str] = []
+    errors: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith((url, "data:", "blob:", "about:")):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("dialog", lambda d: (errors.append(d.message), d.dismiss()))
+    pg.goto(url + "/")
+    pg.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
+    yield pg
+    assert outside == [] and errors == [], (outside, errors)
+    pg.close()
+
+
+def test_add_a_park_with_a_preview_then_undo(page, server, tmp_path):
+    url, root = server
+    before = (root / "parks.geojson").read_bytes()
+    file = write_boundary(tmp_path / "survey.geojson", truth_polygon())
+    page.click("button[data-tab=edit]")
+    page.set_input_files("#edit-file", str(file))
+    page.fill("#edit-id", "gamma")
+    page.fill("#edit-name-zh", XSS)
+    page.fill("#edit-name-en", "Gamma Park")
+    page.click("#edit-preview")
+    page.wait_for_function(
+        "() => qygeoApp.preview && qygeoApp.layers.preview.getLayers().length === 1")
+    result = page.inner_text("#edit-result")
+    assert "km²" in result and "亩" in result and "441802" in result
+    assert "parks      3 → 4" in result
+    assert (root / "parks.geojson").read_bytes() == before  # the preview wrote nothing
+    # The preview is drawn over the existing parks and districts.
+    assert page.evaluate("() => qygeoApp.layers.parks.getLayers().length") == 3
+    assert page.evaluate("() => qygeoApp.layers.districts.getLayers().length") == 2
+    assert page.locator("#edit-map path.leaflet-interactive").count() == 2 + 3 + 1
+    # Drawn as if GCJ-02: a second outline about 600 m away.
+    page.check("#edit-gcj")
+    assert page.evaluate("() => qygeoApp.map.hasLayer(qygeoApp.layers.gcj)") is True
+    shift = float(page.inner_text("#edit-shift").split()[0].replace(",", ""))
+    assert 400 < shift < 800
+    page.uncheck("#edit-gcj")
+    page.click("#edit-confirm")
+    page.wait_for_function("() => document.querySelector('#park-list tr[data-park-id=gamma]')")
+    assert page.locator("#edit-result img").count() == 0  # the name stayed text
+    row = page.inner_text("#park-list tr[data-park-id=gamma]")
+    assert XSS in row and "Gamma Park" in row
+    assert page.evaluate("() => qygeoApp.layers.parks.getLayers().length") == 4
+    # The city map (iframe) shows it, and so does the report.
+    frame = page.frame_locator("#map-frame")
+    page.click("button[data-tab=map]")
+    page.wait_for_function(
+        "() => { const w = document.getElementById('map-frame').contentWindow;"
+        " return w.qygeo && w.qygeo.layers && w.qygeo.layers.parks.getLayers().length === 4; }")
+    assert frame.locator("img[src=x]").count() == 0
+    page.click("button[data-tab=report]")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_function("() => { const d = document.getElementById('report-frame')"
+                           ".contentDocument; return d && d.body && d.body.innerText"
+                           ".includes('Gamma Park'); }")
+    with httpx.Client(base_url=url) as c:
+        rows = c.get("/api/report", params={"format": "json"}).json()
+    rows = rows["parks"] if isinstance(rows, dict) else rows
+    assert "gamma" in {r["park_id"] for r in rows}
+    # History lists the add; undo takes it back.
+    page.click("button[data-tab=history]")
+    assert "add gamma" in page.inner_text("#history-list")
+    page.click("#undo")
+    page.wait_for_function("() => !document.querySelector('#park-list tr[data-park-id=gamma]')")
+    assert "undo add gamma" in page.inner_text("#history-result")
+    assert (root / "parks.geojson").read_bytes() == before
+
+
+def test_a_refused_boundary_shows_its_reasons_and_cannot_be_confirmed(page, server, tmp_path):
+    url, root = server
+    from shapely.geometry import box
+
+    file = write_boundary(tmp_path / "over.geojson", box(113.04, 23.64, 113.06, 23.66))
+    page.click("button[data-tab=edit]")
+    page.set_input_files("#edit-file", str(file))
+    page.fill("#edit-id", "gamma")
+    page.fill("#edit-name-zh", "丙园")
+    page.fill("#edit-name-en", "Gamma Park")
+    page.click("#edit-preview")
+    page.wait_for_selector("#edit-result .error")
+    assert "overlaps park alpha" in page.inner_text("#edit-result")
+    assert page.is_disabled("#edit-confirm")
+    assert page.evaluate("() => qygeoApp.layers.preview.getLayers().length") == 1
+
+
+def test_two_clients_editing_at_once(server, tmp_path):
+    url, root = server
+    files = {pid: write_boundary(tmp_path / f"{pid}.geojson", truth_polygon(cx=cx, r_m=600))
+             for pid, cx in (("east", 113.15), ("west", 113.10))}
+    out: dict[str, int] = {}
+    barrier = threading.Barrier(3)
+
+    def add(pid: str, key: str) -> None:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            barrier.wait()
+            r = c.post("/api/parks", headers=EDIT,
+                       files={"file": (f"{pid}.geojson", files[pid].read_bytes())},
+                       data={"park_id": pid, "name_zh": "园", "name_en": "Park"})
+            out[key] = r.status_code
+            if r.status_code != 201:
+                out[key + " error"] = r.json()["error"]
+
+    threads = [threading.Thread(target=add, args=a)
+               for a in (("east", "east"), ("west", "west"), ("east", "east again"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out["east"] in (201, 409) and out["east again"] in (201, 409)
+    assert sorted([out["east"], out["east again"]]) == [201, 409]  # one told, clearly
+    assert out["west"] == 201
+    assert "already exists" in (out.get("east error") or out["east again error"])
+    assert set(park_lib.load_state(root).ids()) == {"alpha", "beta", "beta_child", "east", "west"}
+    assert len(park_lib.history(root)) == 2
+    meta = [json.loads(p.with_suffix(".json").read_text()) for p in park_lib.history(root)]
+    assert sorted(m["park_id"] for m in meta) == ["east", "west"]
+
+
+def test_report_requests_under_load(server):
+    url, _ = server
+    spec = importlib.util.spec_from_file_location("serve_load", REPO / "bench" / "serve_load.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    queries = [{"format": f, "as_of": "2025-06-01"} for f in ("json", "csv", "markdown")]
+    res = mod.run_load(url, requests=80, concurrency=8, queries=queries)
+    assert res["errors"] == 0 and res["requests"] == 80
+    assert 0 < res["median_ms"] <= res["p95_ms"] <= res["max_ms"]
