@@ -176,7 +176,7 @@ def test_preview_lists_every_problem(client, tiny_geodata):
                     data=data, headers=EDIT).json()
     assert not p["ok"]
     assert p["overlaps"][0]["park_id"] == "alpha"
-    assert any("is not valid" in e for e in p["errors"])
+    assert any("is not a valid park id" in e for e in p["errors"])
     assert p["feature"] is not None  # still drawn
     p = client.post("/api/parks/preview", files=upload(data=geojson_bytes(over_alpha)),
                     data=NEW, headers=EDIT).json()
@@ -249,6 +249,9 @@ def test_add_update_remove_undo(client, tiny_geodata):
     assert again.status_code == 409 and "already exists" in again.json()["error"]
     bigger = truth_polygon(r_m=1500)
     r = client.put("/api/parks/gamma", files=upload(data=geojson_bytes(bigger)), headers=EDIT)
+    assert r.status_code == 422 and "--force" in r.json()["error"]  # +125 %: as qygeo park
+    r = client.put("/api/parks/gamma", files=upload(data=geojson_bytes(bigger)),
+                   data={"force": "true"}, headers=EDIT)
     assert r.status_code == 200 and r.json()["action"] == "update"
     assert client.put("/api/parks/nope", files=upload(), headers=EDIT).status_code == 404
     r = client.delete("/api/parks/alpha", headers=EDIT)
@@ -423,3 +426,12 @@ def test_serve_command_help_and_a_busy_port():
     assert r.exit_code == 1 and "qygeo: error: cannot listen on 127.0.0.1" in r.output
     r = runner.invoke(main, ["serve", "--geodata", "/nonexistent/folder"])
     assert r.exit_code == 1 and "data folder not found" in r.output
+
+
+@pytest.mark.parametrize("field", ["name_zh", "name_en", "source", "notes"])
+def test_control_characters_are_refused_as_by_park_add(client, tiny_geodata, field):
+    before = snapshot(tiny_geodata)
+    data = {**NEW, field: "Gamma\x1b]0;pwned\x07 Park"}
+    r = client.post("/api/parks", files=upload(), data=data, headers=EDIT)
+    assert 400 <= r.status_code < 500 and "U+001B" in r.json()["error"]
+    assert snapshot(tiny_geodata) == before

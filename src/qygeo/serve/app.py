@@ -398,11 +398,15 @@ def create_app(config: ServeConfig) -> FastAPI:
         source: Annotated[str | None, Form()] = None,
         notes: Annotated[str | None, Form()] = None,
         district: Annotated[str | None, Form()] = None,
+        force: Annotated[bool, Form(description="accept a big change of area or place, or "
+                                                "new qygeo validate problems (listed)")]
+        = False,
     ) -> dict[str, Any]:
         crs_value = CRS_CHOICES.get(crs.strip().lower(), crs.strip()) if crs else None
         return {"file": file, "crs": crs_value, "layer": layer or None, "dissolve": dissolve,
                 "fix": fix, "allow_overlap": allow_overlap, "quality": quality,
-                "source": source or None, "notes": notes or None, "district": district or None}
+                "source": source or None, "notes": notes or None, "district": district or None,
+                "force": force}
 
     Upload = Annotated[dict[str, Any], Depends(upload_form)]
 
@@ -418,7 +422,8 @@ def create_app(config: ServeConfig) -> FastAPI:
                   "allow_overlap": form["allow_overlap"], "district": form["district"]}
         if action == "add":
             return lambda st: park_lib.plan_add(st, boundary, park_id=park_id, **attrs, **common)
-        return lambda st: park_lib.plan_update(st, park_id, boundary, **common)
+        return lambda st: park_lib.plan_update(st, park_id, boundary, force=form["force"],
+                                               **common)
 
     def committed(outcome: Any, folder: Path, status: int) -> JSONResponse:
         change = outcome.change
@@ -432,12 +437,14 @@ def create_app(config: ServeConfig) -> FastAPI:
     def edit(form: dict[str, Any], action: str, park_id: str, attrs: dict[str, Any],
              status: int) -> JSONResponse:
         park_lib.check_park_id(park_id)
+        # The texts qygeo park add refuses (control characters) are refused here too.
+        park_lib.check_texts({**attrs, "source": form["source"], "notes": form["notes"]})
         with upload_folder(cfg.tmp_dir) as folder:
             try:
                 _, boundary = read(form, folder)  # an unknown park is refused by the plan
                 outcome = park_lib.commit(cfg.root, planner(form, boundary, action, park_id,
                                                             attrs),
-                                          timeout=cfg.lock_timeout_s)
+                                          force=form["force"], timeout=cfg.lock_timeout_s)
             except QygeoError as exc:
                 return _error(status_of(exc), _clean(str(exc), folder))
             return committed(outcome, folder, status)
