@@ -123,8 +123,41 @@ def test_refuses_a_shapefile_without_its_shx(tiny_geodata, tmp_path):
 def test_refuses_several_features_without_dissolve(tiny_geodata, tmp_path):
     path = write_boundary(tmp_path / "two.geojson",
                           [truth_polygon(113.12, 23.70, 500), truth_polygon(113.15, 23.72, 500)])
-    refused(tiny_geodata, add_args(tiny_geodata, path), "two.geojson", "holds 2 features",
-            "--dissolve")
+    refused(tiny_geodata, add_args(tiny_geodata, path), "two.geojson",
+            "holds 2 features (#1 f0, #2 f1)", "--feature", "--dissolve")
+
+
+def test_feature_picks_one_by_number_or_name(tiny_geodata, tmp_path):
+    east, west = truth_polygon(113.12, 23.70, 500), truth_polygon(113.15, 23.72, 700)
+    path = tmp_path / "two.geojson"
+    feats = [{"type": "Feature", "properties": {"name": n, "code": c},
+              "geometry": json.loads(shapely.to_geojson(g))}
+             for n, c, g in (("东区", "E", east), ("西区", "W", west))]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}),
+                    encoding="utf-8")
+    r = invoke(*add_args(tiny_geodata, path, "gamma", "--feature", "西区"))
+    assert r.exit_code == 0, r.stderr
+    assert stored(tiny_geodata, "gamma")[1].equals_exact(west, 1e-6)
+    r = invoke(*add_args(tiny_geodata, path, "delta", "--feature", "1"))
+    assert r.exit_code == 0, r.stderr
+    assert stored(tiny_geodata, "delta")[1].equals_exact(east, 1e-6)
+    refused(tiny_geodata, add_args(tiny_geodata, path, "eps", "--feature", "北区"),
+            "no feature has an attribute '北区'", "#1 东区, #2 西区")
+    refused(tiny_geodata, add_args(tiny_geodata, path, "eps", "--feature", "3"),
+            "has no feature #3")
+    refused(tiny_geodata, add_args(tiny_geodata, path, "eps", "--feature", "1", "--dissolve"),
+            "give one of the two")
+
+
+def test_points_and_lines_beside_one_area_are_left_out_with_a_note(tiny_geodata, tmp_path):
+    area = truth_polygon(113.12, 23.70, 500)
+    gate = Point(113.12, 23.695)
+    path = write_geojson_raw(tmp_path / "park.geojson", [area, gate, LineString(
+        [(113.11, 23.69), (113.13, 23.69)])])
+    r = invoke(*add_args(tiny_geodata, path))
+    assert r.exit_code == 0, r.stderr
+    assert "left out 2 feature(s) that are not areas" in r.stderr
+    assert stored(tiny_geodata, "gamma")[1].equals_exact(area, 1e-6)
 
 
 def test_refuses_a_geopackage_with_several_layers_without_layer(tiny_geodata, tmp_path):

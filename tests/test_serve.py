@@ -435,3 +435,25 @@ def test_control_characters_are_refused_as_by_park_add(client, tiny_geodata, fie
     r = client.post("/api/parks", files=upload(), data=data, headers=EDIT)
     assert 400 <= r.status_code < 500 and "U+001B" in r.json()["error"]
     assert snapshot(tiny_geodata) == before
+
+
+def test_a_file_with_several_features_offers_them_and_takes_one(client, tiny_geodata):
+    east, west = truth_polygon(113.12, 23.70, 500), truth_polygon(113.15, 23.72, 700)
+    feats = [{"type": "Feature", "properties": {"name": n},
+              "geometry": json.loads(__import__("shapely").to_geojson(g))}
+             for n, g in (("东区", east), ("西区", west))]
+    data = json.dumps({"type": "FeatureCollection", "features": feats}).encode()
+    p = client.post("/api/parks/preview", files=upload(data=data), data=NEW,
+                    headers=EDIT).json()
+    assert not p["ok"] and p["features"] == ["#1 东区", "#2 西区"]
+    assert any("--feature" in e for e in p["errors"])
+    p = client.post("/api/parks/preview", files=upload(data=data),
+                    data={**NEW, "feature": "2"}, headers=EDIT).json()
+    assert p["ok"], p["errors"]
+    r = client.post("/api/parks", files=upload(data=data), data={**NEW, "feature": "西区"},
+                    headers=EDIT)
+    assert r.status_code == 201, r.text
+    from shapely.geometry import shape
+
+    stored = shape(park_lib.load_state(tiny_geodata).row("gamma")["geometry"])
+    assert stored.equals_exact(west, 1e-6)

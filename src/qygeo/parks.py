@@ -252,7 +252,13 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _read_frame(path: Path, dataset: str, layer: str | None) -> gpd.GeoDataFrame:
+def _read_frame(path: Path, dataset: str, layer: str | None, *,
+                attributes: bool = False) -> gpd.GeoDataFrame:
+    """The file's features; their attributes only with *attributes* (to name features).
+
+    Geometry alone is read otherwise: attribute text (a Shapefile's encoding, odd
+    field types) then cannot stop a boundary from being read.
+    """
     import pyogrio
 
     try:
@@ -262,7 +268,8 @@ def _read_frame(path: Path, dataset: str, layer: str | None) -> gpd.GeoDataFrame
             warnings.simplefilter("ignore", RuntimeWarning)
             warnings.simplefilter("ignore", UserWarning)
             # Arrow keeps M values (the classic path drops them silently), so they can be noted.
-            return pyogrio.read_dataframe(dataset, layer=layer, columns=[], use_arrow=True)
+            return pyogrio.read_dataframe(dataset, layer=layer, use_arrow=True,
+                                          **({} if attributes else {"columns": []}))
     except Exception as exc:  # noqa: BLE001 - GDAL/arrow raise several types
         raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
                                   f"({_first_line(exc)})") from exc
@@ -348,6 +355,7 @@ def read_boundary(
     layer: str | None = None,
     dissolve: bool = False,
     fix: bool = False,
+    feature: str | int | None = None,
 ) -> Boundary:
     """Read a surveyor's file into one WGS84 polygonal boundary.
 
@@ -363,11 +371,17 @@ def read_boundary(
     layer : str, optional
         Layer of a GeoPackage/KML with several, or Shapefile of a zip with several.
     dissolve : bool, default False
-        Merge several features into one (Multi)Polygon; without it a file with
-        more than one feature is refused.
+        Merge several polygon features into one (Multi)Polygon; without it (and
+        without *feature*) a file with more than one is refused.
     fix : bool, default False
         Repair invalid geometry with ``shapely.make_valid`` (and note the area
         change) instead of refusing it.
+    feature : str or int, optional
+        Take only this feature: its 1-based number in the file (``3``, ``"3"``) or
+        the text of one of its attributes (a name such as ``"东区"``), which must
+        match exactly one feature. Without it, in a file with several features the
+        ones that are not areas (a KML's gate marker, a road line) are left out
+        with a note.
 
     Returns
     -------
@@ -399,12 +413,26 @@ def read_boundary(
     sha = file_sha256(path)
     chosen = _choose_layer(path, dataset, layer, implied)
     gdf = _read_frame(path, dataset, chosen)
-    n = len(gdf)
-    if n == 0:
+    if len(gdf) == 0:
         raise BoundaryError(path, "contains no features (empty)")
+    notes: list[str] = []
+    if feature is not None or len(gdf) > 1:  # features are told apart by their attributes
+        gdf = _with_attributes(path, dataset, chosen, gdf)
+    if feature is not None:
+        if dissolve:
+            raise BoundaryError(path, "--feature takes one feature, --dissolve merges them: "
+                                      "give one of the two")
+        gdf = _pick_feature(gdf, feature, path)
+    elif len(gdf) > 1:
+        gdf, dropped = _areas_only(gdf)
+        if dropped:
+            notes.append(f"{path.name}: left out {dropped} feature(s) that are not areas "
+                         "(points or lines, e.g. a gate marker)")
+    n = len(gdf)
     if n > 1 and not dissolve:
-        raise BoundaryError(path, f"holds {n} features, a park is one boundary: pass --dissolve "
-                                  "to merge them into one MultiPolygon")
+        raise BoundaryError(path, f"holds {n} features ({_feature_names(gdf)}), a park is "
+                                  "one boundary: pick one with --feature NAME|NUMBER, or merge "
+                                  "them into one MultiPolygon with --dissolve")
     geoms = list(gdf.geometry.values)
     for i, g in enumerate(geoms):
         where = "" if n == 1 else f"feature #{i + 1}: "
@@ -413,7 +441,6 @@ def read_boundary(
         if _polygonal(g) is None or g.geom_type == "GeometryCollection":
             raise BoundaryError(path, f"{where}geometry is a {g.geom_type}, not a Polygon or "
                                       "MultiPolygon (a park boundary is an area)")
-    notes: list[str] = []
     has_z = any(shapely.has_z(g) for g in geoms)
     has_m = any(shapely.has_m(g) for g in geoms)
     if has_z or has_m:
@@ -438,6 +465,74 @@ def read_boundary(
     return Boundary(geometry=geometry, path=path, sha256=sha, crs=src.text, features=n,
                     raw_bounds=raw_bounds, notes=tuple(notes),
                     projected_epsg=None if src.geographic else (src.epsg or 0))
+
+
+def list_features(path: str | Path, *, layer: str | None = None) -> list[str]:
+    """Labels of the features of a boundary file (``#1 东区``), to pick one with *feature*.
+
+    The numbers are what :func:`read_boundary`'s *feature* takes; the text is each
+    feature's first text attribute, if it has one.
+    """
+    path = Path(path)
+    dataset, implied = _dataset_name(path, layer)
+    chosen = _choose_layer(path, dataset, layer, implied)
+    gdf = _with_attributes(path, dataset, chosen, _read_frame(path, dataset, chosen))
+    return [_feature_label(row, i + 1) for i, (_, row) in enumerate(gdf.iterrows())]
+
+
+def _with_attributes(path: Path, dataset: str, layer: str | None,
+                     geometry_only: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The features again with their attributes; as they were if those cannot be read."""
+    try:
+        gdf = _read_frame(path, dataset, layer, attributes=True)
+    except DataFileError:
+        return geometry_only
+    return gdf if len(gdf) == len(geometry_only) else geometry_only
+
+
+def _areas_only(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """The features of *gdf* whose geometry is polygonal, and how many were not.
+
+    A file with no area at all is returned whole, so that its geometry type is
+    what the refusal names.
+    """
+    keep = [g is not None and not g.is_empty and _polygonal(g) is not None
+            and g.geom_type != "GeometryCollection" for g in gdf.geometry.values]
+    if not any(keep) or all(keep):
+        return gdf, 0
+    return gdf[keep], keep.count(False)
+
+
+def _feature_label(row: Any, number: int) -> str:
+    """``#3 东区``: a feature's number and the first text attribute it has."""
+    texts = [str(v) for k, v in row.items() if k != "geometry" and isinstance(v, str)
+             and v.strip()]
+    return f"#{number}" + (f" {texts[0][:40]}" if texts else "")
+
+
+def _feature_names(gdf: gpd.GeoDataFrame, most: int = 8) -> str:
+    labels = [_feature_label(row, i + 1) for i, (_, row) in enumerate(gdf.iterrows())]
+    more = f", … {len(labels) - most} more" if len(labels) > most else ""
+    return ", ".join(labels[:most]) + more
+
+
+def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int, path: Path) -> gpd.GeoDataFrame:
+    """The one feature *feature* names: a 1-based number, or an attribute's exact text."""
+    text = str(feature).strip()
+    if text.isdigit():
+        number = int(text)
+        if not 1 <= number <= len(gdf):
+            raise BoundaryError(path, f"has no feature #{number}: it holds {len(gdf)} "
+                                      f"({_feature_names(gdf)})")
+        return gdf.iloc[[number - 1]]
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    hits = [i for i, (_, row) in enumerate(gdf[columns].iterrows())
+            if any(isinstance(v, str) and v.strip() == text for v in row.values)]
+    if len(hits) != 1:
+        how = "no feature has" if not hits else f"{len(hits)} features have"
+        raise BoundaryError(path, f"{how} an attribute {text!r}: give a feature's number or "
+                                  f"a text only one has ({_feature_names(gdf)})")
+    return gdf.iloc[hits]
 
 
 def _km2(geoms: Sequence[BaseGeometry]) -> list[float]:
@@ -1630,7 +1725,8 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
 
 def add_park(root: str | Path, file: str | Path, *, crs: str | None = None,
              layer: str | None = None, dissolve: bool = False, fix: bool = False,
-             dry_run: bool = False, force: bool = False, **attrs: Any) -> Outcome:
+             feature: str | int | None = None, dry_run: bool = False, force: bool = False,
+             **attrs: Any) -> Outcome:
     """Read *file* and add it as a park (see :func:`read_boundary`, :func:`plan_add`).
 
     With *force*, a park after which ``qygeo validate`` reports new problems is
@@ -1638,14 +1734,16 @@ def add_park(root: str | Path, file: str | Path, *, crs: str | None = None,
     """
     check_park_id(attrs.get("park_id", ""), "--id")
     check_texts(attrs)
-    boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix)
+    boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix,
+                             feature=feature)
     return commit(root, lambda st: plan_add(st, boundary, **attrs), dry_run=dry_run,
                   force=force)
 
 
 def update_park(root: str | Path, park_id: str, file: str | Path, *, crs: str | None = None,
                 layer: str | None = None, dissolve: bool = False, fix: bool = False,
-                dry_run: bool = False, force: bool = False, **attrs: Any) -> Outcome:
+                feature: str | int | None = None, dry_run: bool = False, force: bool = False,
+                **attrs: Any) -> Outcome:
     """Replace park *park_id*'s boundary with *file* (see :func:`plan_update`).
 
     *force* accepts a big change of area or position and new ``qygeo validate``
@@ -1654,7 +1752,8 @@ def update_park(root: str | Path, park_id: str, file: str | Path, *, crs: str | 
     check_texts(attrs)
     recover(root)
     _require(load_state(root), park_id)
-    boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix)
+    boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix,
+                             feature=feature)
     return commit(root, lambda st: plan_update(st, park_id, boundary, force=force, **attrs),
                   dry_run=dry_run, force=force)
 

@@ -34,7 +34,11 @@ def boundary_options(fn: F) -> F:
                      help="Layer of a GeoPackage or KML with several (Shapefile of a .zip "
                           "with several)."),
         click.option("--dissolve", is_flag=True,
-                     help="Merge several features into one MultiPolygon."),
+                     help="Merge several area features into one MultiPolygon."),
+        click.option("--feature", default=None, metavar="NAME|NUMBER",
+                     help="Take one feature of a file with several: its number (1 = first) "
+                          "or a text of its attributes, e.g. its name. Without it, points and "
+                          "lines (a KML's gate marker) are left out with a note."),
         click.option("--fix", is_flag=True,
                      help="Repair invalid geometry (self-intersections) with shapely.make_valid "
                           "and report the area change, instead of refusing it."),
@@ -138,16 +142,17 @@ def park() -> None:
 @quiet_option
 @run
 def add(file: Path, park_id: str, name_zh: str, name_en: str, kind: str, district: str | None,
-        parent: str | None, crs: str | None, layer: str | None, dissolve: bool, fix: bool,
-        allow_overlap: bool, quality: str | None, force: bool, source: str | None,
-        notes: str | None, dry_run: bool, geodata: Path | None, quiet: bool) -> None:
+        parent: str | None, crs: str | None, layer: str | None, dissolve: bool,
+        feature: str | None, fix: bool, allow_overlap: bool, quality: str | None, force: bool,
+        source: str | None, notes: str | None, dry_run: bool, geodata: Path | None,
+        quiet: bool) -> None:
     """Add a park from a boundary FILE."""
     from ..parks import add_park
 
     outcome = add_park(_root(geodata), file, crs=crs, layer=layer, dissolve=dissolve, fix=fix,
-                       dry_run=dry_run, force=force, park_id=park_id, name_zh=name_zh,
-                       name_en=name_en, kind=kind, district=district, parent=parent,
-                       quality=quality or "surveyed", source=source, notes=notes,
+                       feature=feature, dry_run=dry_run, force=force, park_id=park_id,
+                       name_zh=name_zh, name_en=name_en, kind=kind, district=district,
+                       parent=parent, quality=quality or "surveyed", source=source, notes=notes,
                        allow_overlap=allow_overlap)
     _outcome(Console(quiet), outcome, dry_run)
 
@@ -163,14 +168,14 @@ def add(file: Path, park_id: str, name_zh: str, name_en: str, kind: str, distric
 @quiet_option
 @run
 def update(park_id: str, file: Path, district: str | None, crs: str | None, layer: str | None,
-           dissolve: bool, fix: bool, allow_overlap: bool, quality: str | None, force: bool,
-           source: str | None, notes: str | None, dry_run: bool, geodata: Path | None,
-           quiet: bool) -> None:
+           dissolve: bool, feature: str | None, fix: bool, allow_overlap: bool,
+           quality: str | None, force: bool, source: str | None, notes: str | None,
+           dry_run: bool, geodata: Path | None, quiet: bool) -> None:
     """Replace park ID's boundary with FILE, keeping its names, kind and figures."""
     from ..parks import update_park
 
     outcome = update_park(_root(geodata), park_id, file, crs=crs, layer=layer, dissolve=dissolve,
-                          fix=fix, dry_run=dry_run, force=force, district=district,
+                          fix=fix, feature=feature, dry_run=dry_run, force=force, district=district,
                           quality=quality, source=source, notes=notes,
                           allow_overlap=allow_overlap)
     _outcome(Console(quiet), outcome, dry_run)

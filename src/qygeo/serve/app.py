@@ -392,6 +392,9 @@ def create_app(config: ServeConfig) -> FastAPI:
         = "detect",
         layer: Annotated[str | None, Form()] = None,
         dissolve: Annotated[bool, Form()] = False,
+        feature: Annotated[str | None, Form(description="one feature of several: its number "
+                                                        "(1 = first) or a text of its "
+                                                        "attributes")] = None,
         fix: Annotated[bool, Form()] = False,
         allow_overlap: Annotated[bool, Form()] = False,
         quality: Annotated[str, Form()] = "surveyed",
@@ -404,6 +407,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     ) -> dict[str, Any]:
         crs_value = CRS_CHOICES.get(crs.strip().lower(), crs.strip()) if crs else None
         return {"file": file, "crs": crs_value, "layer": layer or None, "dissolve": dissolve,
+                "feature": feature or None,
                 "fix": fix, "allow_overlap": allow_overlap, "quality": quality,
                 "source": source or None, "notes": notes or None, "district": district or None,
                 "force": force}
@@ -413,7 +417,8 @@ def create_app(config: ServeConfig) -> FastAPI:
     def read(form: dict[str, Any], folder: Path) -> tuple[Path, Any]:
         path = save_upload(form["file"].file, form["file"].filename, folder, cfg.limits)
         boundary = park_lib.read_boundary(path, crs=form["crs"], layer=form["layer"],
-                                          dissolve=form["dissolve"], fix=form["fix"])
+                                          dissolve=form["dissolve"], fix=form["fix"],
+                                          feature=form["feature"])
         return path, boundary
 
     def planner(form: dict[str, Any], boundary: Any, action: str, park_id: str,
@@ -471,6 +476,10 @@ def create_app(config: ServeConfig) -> FastAPI:
                 cfg.root, path, action="update" if update else "add", park_id=park_id,
                 attrs=attrs, form=form)
             result["layers"] = layer_names(path)
+            try:  # a file with several features: the user picks one (or dissolves them)
+                result["features"] = park_lib.list_features(path, layer=form["layer"])
+            except QygeoError:
+                result["features"] = []
             text = json.dumps(result, ensure_ascii=False, allow_nan=False)
             return JSONResponse(json.loads(_clean(text, folder)))
 

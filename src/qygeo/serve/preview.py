@@ -69,7 +69,8 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
     errors: list[str] = out["errors"]
     try:
         boundary = park_lib.read_boundary(path, crs=form["crs"], layer=form["layer"],
-                                          dissolve=form["dissolve"], fix=form["fix"])
+                                          dissolve=form["dissolve"], fix=form["fix"],
+                                          feature=form["feature"])
     except QygeoError as exc:
         errors.append(str(exc))
         return out

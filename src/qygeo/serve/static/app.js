@@ -132,7 +132,9 @@
     $("edit-epsg").hidden = $("edit-crs-choice").value !== "epsg";
   });
   $("edit-file").addEventListener("change", () => {
-    $("edit-layer").replaceChildren(el("option", "—")); $("edit-layer").options[0].value = "";
+    for (const id of ["edit-layer", "edit-feature"]) {
+      $(id).replaceChildren(el("option", "—")); $(id).options[0].value = "";
+    }
     $("edit-confirm").disabled = true;
   });
 
@@ -143,6 +145,7 @@
     const choice = $("edit-crs-choice").value;
     fd.append("crs", choice === "epsg" ? $("edit-epsg").value.trim() : choice);
     if ($("edit-layer").value) fd.append("layer", $("edit-layer").value);
+    if ($("edit-feature").value) fd.append("feature", $("edit-feature").value);
     fd.append("dissolve", $("edit-dissolve").checked);
     fd.append("fix", $("edit-fix").checked);
     fd.append("allow_overlap", $("edit-overlap").checked);
@@ -199,6 +202,13 @@
     const layerSel = $("edit-layer");
     if (p.layers && p.layers.length > 1 && layerSel.options.length <= 1) {
       for (const n of p.layers) { const o = el("option", n); o.value = n; layerSel.appendChild(o); }
+    }
+    const featureSel = $("edit-feature");  // labels "#3 name": the number picks the feature
+    if (p.features && p.features.length > 1 && featureSel.options.length <= 1) {
+      for (const label of p.features) {
+        const o = el("option", label); o.value = label.split(" ")[0].slice(1);
+        featureSel.appendChild(o);
+      }
     }
   }
 
