@@ -156,22 +156,36 @@ def cause_kinds(cause: object) -> np.ndarray:
     holder's cause. Anything else is :data:`CAUSE_UNRECOGNISED`: the rule
     judges it as no cause, and :func:`unrecognised_causes` names it.
     """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     text = delay_causes(cause)
-    n = len(text)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    # A province's plots share a few dozen wordings: each distinct text is read once.
+    encoded = text.dictionary_encode()
+    # A missing cause takes the code after the last distinct text: no cause.
+    none_code = len(encoded.dictionary)
+    codes = pc.fill_null(encoded.indices, none_code).to_numpy(zero_copy_only=False)
+    kinds = np.append(_distinct_cause_kinds(encoded.dictionary), np.int8(CAUSE_NONE))
+    return kinds[codes]
+
+
+def _distinct_cause_kinds(text: pa.Array) -> np.ndarray:
+    """:func:`cause_kinds` of non-null texts, each read against the wording lists."""
+    import pyarrow.compute as pc
 
     def hit(pattern: str) -> np.ndarray:
-        found = pc.match_substring_regex(text, pattern)
-        return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+        return pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
 
-    missing = pc.is_null(text).to_numpy(zero_copy_only=False)
-    kinds = np.full(n, CAUSE_UNRECOGNISED, dtype=np.int8)
+    kinds = np.full(len(text), CAUSE_UNRECOGNISED, dtype=np.int8)
+    if not len(text):
+        return kinds
     fm = hit(_FORCE_MAJEURE)
     kinds[fm] = CAUSE_FORCE_MAJEURE
     kinds[hit(_GOVERNMENT) & ~fm] = CAUSE_GOVERNMENT
     kinds[hit(_HOLDER)] = CAUSE_HOLDER
-    kinds[missing | hit(_NO_CAUSE)] = CAUSE_NONE
+    kinds[hit(_NO_CAUSE)] = CAUSE_NONE
     return kinds
 
 
