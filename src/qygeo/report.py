@@ -186,6 +186,8 @@ class Report:
     evaluation: Evaluation | None = None
     #: plots left out with ``--skip-invalid-plots``: (plot_id, problem)
     excluded_plots: list[tuple[str, str]] = field(default_factory=list)
+    #: the data the report was built from (the maps draw its layers)
+    dataset: Dataset | None = field(default=None, repr=False)
 
 
 def default_year(park_stats: pd.DataFrame) -> int | None:
@@ -428,7 +430,7 @@ def build_report(
                         f"with the MLR No. 53 rule (the rule is used): {ids}")
     return Report(parks=table, planting=planting_table(ds), plots=plots, year=year,
                   as_of=as_of, warnings=warnings, joins=joins, evaluation=ev,
-                  excluded_plots=list(ds.excluded_plots))
+                  excluded_plots=list(ds.excluded_plots), dataset=ds)
 
 
 def _stored_flags_aside(ds: Dataset) -> Dataset:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -82,11 +80,10 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     (achieved_annual_growth).
     """
     from ..config import load_config
-    from ..dataset import Dataset, load_dataset
-    from ..engine import REPORT_COLUMNS, read_plots
+    from ..engine import REPORT_COLUMNS
     from ..layers import atomic_write_text
-    from ..memory import keep_freed_memory
-    from ..report import build_report, render, write_report
+    from ..pipeline import make_report
+    from ..report import render, write_report
 
     if fmt in FILE_FORMATS and output is None:
         fail(f"--format {fmt} writes a file: give -o PATH", 2)
@@ -94,58 +91,16 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     grading = load_config(config_path)
     if scheduler and engine != "dask":
         fail("--scheduler needs --engine dask", 2)
-
-    def load() -> Dataset:
-        # Plots are read straight from the file by the engine, only the columns it needs.
-        return load_dataset(geodata, plots=plots_path, plots_layer=plots_layer,
-                            load_plots=False, skip_invalid_plots=skip_invalid_plots)
-
-    as_of = as_of or dt.date.today()
-    plots = summary = None
-    # A user's --plots file may hold a province's parcels: say what is happening.
-    step = con.info if plots_path is not None else (lambda _msg: None)
-    started = time.perf_counter()
-    # Per-park formats need only the columns the figures use.
-    columns = None if fmt in FILE_FORMATS else REPORT_COLUMNS
-    if plots_path is not None and engine == "default":
-        keep_freed_memory()  # the batches reuse their memory (see qygeo.memory)
-        step(f"[1/2] plots: reading {plots_path} ({engine} engine)")
-        # The data folder loads on a thread while the workers read their first plots.
-        with ThreadPoolExecutor(1) as loader:
-            loading = loader.submit(load)
-            try:
-                result = read_plots(plots_path, lambda: loading.result().parks, as_of,
-                                    layer=plots_layer, columns=columns,
-                                    skip_invalid=skip_invalid_plots)
-            except Exception:
-                loading.result()  # a data-folder error is told first, as without the thread
-                raise
-            ds = loading.result()
-        plots, summary = result.table, result.summary
-        ds.excluded_plots = result.excluded
-    else:
-        ds = load()
-        if ds.plots_path is not None:
-            step(f"[1/2] plots: reading {ds.plots_path} ({engine} engine)")
-            if engine == "dask":
-                from ..engine_dask import plot_table_dask
-
-                plots = plot_table_dask(ds.plots_path, ds.parks, as_of, layer=plots_layer,
-                                        scheduler=scheduler, progress=not quiet,
-                                        skip_invalid=skip_invalid_plots,
-                                        excluded=ds.excluded_plots)
-            else:
-                result = read_plots(ds.plots_path, ds.parks, as_of, layer=plots_layer,
-                                    columns=columns, skip_invalid=skip_invalid_plots)
-                plots, summary = result.table, result.summary
-                ds.excluded_plots = result.excluded
-    if plots is not None:
-        step(f"      {len(plots):,} plots: areas, parks and idle status in "
-             f"{time.perf_counter() - started:.1f} s")
-    step("[2/2] per-park figures and evaluation")
-    rep = build_report(ds, year=year, park_ids=list(park_ids) or None, as_of=as_of,
-                       strict=strict, grading=grading, plots=plots, summary=summary)
-    step(f"      done in {time.perf_counter() - started:.1f} s")
+    # A user's --plots file may hold a province's parcels (and dask shows a progress bar):
+    # say what is happening.
+    step = con.info if plots_path is not None or engine == "dask" else (lambda _msg: None)
+    rep = make_report(
+        geodata, plots=plots_path, plots_layer=plots_layer, year=year, park_ids=park_ids,
+        as_of=as_of, engine=engine, scheduler=scheduler, strict=strict, grading=grading,
+        # Per-park formats need only the columns the figures use.
+        columns=None if fmt in FILE_FORMATS else REPORT_COLUMNS,
+        skip_invalid_plots=skip_invalid_plots,
+        progress=None if quiet else step, keep_memory=True)
     for w in rep.warnings:
         con.warn(w)
     if fmt in FILE_FORMATS:

@@ -1,0 +1,136 @@
+"""Building a report from a data folder and a plots file: the one pipeline.
+
+``qygeo report`` and :func:`qygeo.report` both call :func:`make_report`, so the
+fast plot engine (GeoParquet read by the workers while the data folder loads on
+a thread) and the dask engine are reachable from Python as from the command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .dataset import Dataset
+    from .report import Report
+
+ENGINES = ("default", "dask")
+
+
+def make_report(
+    data: Dataset | str | os.PathLike[str] | None = None,
+    *,
+    plots: str | os.PathLike[str] | None = None,
+    plots_layer: str | None = None,
+    year: int | None = None,
+    park_ids: Sequence[str] | None = None,
+    as_of: dt.date | str | None = None,
+    engine: str = "default",
+    scheduler: str | None = None,
+    strict: bool = False,
+    grading: Any = None,
+    columns: Sequence[str] | None = None,
+    skip_invalid_plots: bool = False,
+    progress: Callable[[str], None] | None = None,
+    keep_memory: bool = False,
+) -> Report:
+    """Build the report of a data folder (or a loaded :class:`~qygeo.dataset.Dataset`).
+
+    Parameters
+    ----------
+    data : Dataset or path-like, optional
+        A loaded dataset, or the data folder (``--geodata``; default as the CLI:
+        ``$QYGEO_GEODATA``, else ``./geodata``).
+    plots : path-like, optional
+        A plots file (GeoParquet, GeoPackage, GeoJSON …) instead of the folder's own.
+    engine : {"default", "dask"}
+        ``default``: vectorised, both cores, plots in memory. ``dask``:
+        dask-geopandas on a local cluster or *scheduler*.
+    columns : sequence of str, optional
+        Plot columns to read (None: all); per-park figures need only
+        :data:`qygeo.engine.REPORT_COLUMNS`.
+    progress : callable, optional
+        Called with one line of progress text at each step.
+    keep_memory : bool, default False
+        Keep freed memory for the next batch (process-wide glibc settings: the CLI
+        turns it on; see :mod:`qygeo.memory`).
+
+    Returns
+    -------
+    Report
+    """
+    from .dataset import Dataset, load_dataset
+    from .engine import read_plots
+    from .errors import QygeoError
+    from .report import build_report
+
+    if engine not in ENGINES:
+        raise QygeoError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if isinstance(as_of, str):
+        try:
+            as_of = dt.date.fromisoformat(as_of)
+        except ValueError as exc:
+            raise QygeoError(f"as_of {as_of!r} is not a date like 2026-01-31") from exc
+    as_of = as_of or dt.date.today()
+    step = progress or (lambda _msg: None)
+    loaded = data if isinstance(data, Dataset) else None
+
+    def load() -> Dataset:
+        if loaded is not None:
+            return loaded
+        # Plots are read straight from the file by the engine, only the columns it needs.
+        return load_dataset(data, plots=plots, plots_layer=plots_layer, load_plots=False,
+                            skip_invalid_plots=skip_invalid_plots)
+
+    plot_table = summary = None
+    started = time.perf_counter()
+    if plots is not None and engine == "default":
+        if keep_memory:
+            from .memory import keep_freed_memory
+
+            keep_freed_memory()  # the batches reuse their memory (see qygeo.memory)
+        step(f"[1/2] plots: reading {plots} ({engine} engine)")
+        # The data folder loads on a thread while the workers read their first plots.
+        with ThreadPoolExecutor(1) as loader:
+            loading = loader.submit(load)
+            try:
+                result = read_plots(Path(plots), lambda: loading.result().parks, as_of,
+                                    layer=plots_layer, columns=columns,
+                                    skip_invalid=skip_invalid_plots)
+            except Exception:
+                loading.result()  # a data-folder error is told first, as without the thread
+                raise
+            ds = loading.result()
+        plot_table, summary = result.table, result.summary
+        ds.excluded_plots = result.excluded
+    else:
+        ds = load()
+        path = Path(plots) if plots is not None else ds.plots_path
+        if path is not None:
+            step(f"[1/2] plots: reading {path} ({engine} engine)")
+            if engine == "dask":
+                from .engine_dask import plot_table_dask
+
+                plot_table = plot_table_dask(path, ds.parks, as_of, layer=plots_layer,
+                                             scheduler=scheduler, progress=progress is not None,
+                                             skip_invalid=skip_invalid_plots,
+                                             excluded=ds.excluded_plots)
+            else:
+                result = read_plots(path, ds.parks, as_of, layer=plots_layer,
+                                    columns=columns, skip_invalid=skip_invalid_plots)
+                plot_table, summary = result.table, result.summary
+                ds.excluded_plots = result.excluded
+    if plot_table is not None:
+        step(f"      {len(plot_table):,} plots: areas, parks and idle status in "
+             f"{time.perf_counter() - started:.1f} s")
+    step("[2/2] per-park figures and evaluation")
+    rep = build_report(ds, year=year, park_ids=list(park_ids) if park_ids else None,
+                       as_of=as_of, strict=strict, grading=grading, plots=plot_table,
+                       summary=summary)
+    step(f"      done in {time.perf_counter() - started:.1f} s")
+    return rep
