@@ -291,3 +291,15 @@ def test_bundled_city_map_is_under_2_mb(bundled_geodata):
     # The planting label shows the paper's combined 48,200 mu beside the mapped acreage.
     labels = " ".join(f["properties"]["label"] for f in data["planting_labels"]["features"])
     assert "48,200" in labels and "图测 mapped" in labels
+
+
+def test_cli_pages_are_offline_by_default_and_cdn_on_request(tiny_geodata, tmp_path):
+    """Issue #15: pages that load Leaflet from a CDN are blank on an intranet."""
+    for extra, offline in (((), True), (("--cdn",), False)):
+        out = tmp_path / ("cdn" if extra else "offline")
+        res = CliRunner().invoke(main, ["map", "--geodata", str(tiny_geodata), "-o", str(out),
+                                        "--basemap", "none", "-q", *extra])
+        assert res.exit_code == 0, res.output
+        for page in out.rglob("*.html"):
+            refs = assets.external_references(page.read_text(encoding="utf-8"))
+            assert (refs == []) is offline, (page, refs[:3])

@@ -30,11 +30,14 @@ def basemap_option(fn):  # type: ignore[no-untyped-def]
 
 
 def self_contained_option(fn):  # type: ignore[no-untyped-def]
-    """``--self-contained``: inline every script and stylesheet."""
+    """``--self-contained`` (the default) or ``--cdn``: where the pages' scripts come from."""
+    # Inlined by default: on an intranet, and often in mainland China, pages that load
+    # Leaflet from public CDNs stay blank.
     return click.option(
-        "--self-contained", is_flag=True,
+        "--self-contained/--cdn", default=True, show_default=True,
         help="Inline every script and stylesheet (from installed packages), so the pages "
-             "need no network apart from basemap tiles; with --basemap none, none at all.",
+             "need no network apart from basemap tiles (with --basemap none, none at all); "
+             "--cdn links them from public CDNs instead (smaller pages, need the internet).",
     )(fn)
 
 
