@@ -34,6 +34,11 @@ themselves, a row group each (no reading thread competing with them for the
 cores); otherwise one thread reads while the workers compute. Duplicate ids
 are found from the order of each batch's ids (:func:`id_run`), or by one
 check of the whole column when they are not in order.
+
+Why one module: the steps above run per batch in one worker and share its
+arrays (decoded rings, park codes, the per-plot table being filled); splitting
+them would pass those arrays across module boundaries on the hot path. Issue
+#14 moves the readers to the I/O layer and keeps the batch computation here.
 """
 
 from __future__ import annotations

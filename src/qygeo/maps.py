@@ -26,6 +26,10 @@ half a pixel at the maximum zoom, so the simplification is never visible.
 
 Basemaps: on Gaode tiles (GCJ-02) every overlay is shifted with
 :func:`qygeo.crs.shift_frame`; see :mod:`qygeo.basemaps`.
+
+Why one module: the city and park pages share their styles, legend, panel,
+controls and data preparation; issue #14 splits them into styles, geometry,
+page, city and park modules.
 """
 
 from __future__ import annotations

@@ -28,6 +28,12 @@ only created by a write.
 Unchanged parks are copied through as the JSON objects they were (not re-written
 from a data frame), features are sorted by ``park_id`` and written one per line,
 so ``git diff geodata/parks.geojson`` shows only the park that changed.
+
+Why one module: reading a boundary, planning a change and committing it share
+one state (:class:`ParksState`), one journal and one set of refusals, and every
+edit (add, update, remove, undo) passes through all three. Issue #14's layering
+splits them (file reading to the I/O layer, the plans to the formulas, commit and
+journal to the pipeline).
 """
 
 from __future__ import annotations
