@@ -40,7 +40,7 @@ def say(msg: str) -> None:
 
 
 def parks():  # type: ignore[no-untyped-def]
-    from qygeo import layers
+    from qygeo.io import layers
 
     return layers.read_layer(REPO / "geodata" / "parks.geojson", layers.PARKS)
 
@@ -110,7 +110,9 @@ LAST_JSON: dict[str, str] = {}
 def run_qygeo_engine(path: Path) -> dict[str, tuple[int, float]]:
     """The engine part of the report: read (the report's columns only), areas, assignment,
     idle rule and per-park sums."""
-    from qygeo import engine, memory, metrics
+    from qygeo.core import metrics
+    from qygeo.pipeline import memory
+    from qygeo.pipeline import plot_table as engine
 
     memory.keep_freed_memory()  # as `qygeo report` does
     p = parks()
@@ -134,7 +136,7 @@ def run_duckdb(path: Path) -> dict[str, tuple[int, float]]:
     import pandas as pd
     import shapely
 
-    from qygeo import metrics
+    from qygeo.core import metrics
 
     p = parks()
     members = metrics.park_descendants(p)
@@ -262,8 +264,8 @@ def map_inputs(n: int):  # type: ignore[no-untyped-def]
     import dataclasses
 
     from qygeo import synthetic
-    from qygeo.dataset import load_dataset
-    from qygeo.report import build_report
+    from qygeo.io.dataset import load_dataset
+    from qygeo.pipeline.report import build_report
 
     ds = load_dataset(REPO / "geodata")
     plots = synthetic.synthetic_plots(ds.parks[ds.parks["park_id"] == MAP_PARK], n)
@@ -287,8 +289,8 @@ def folium_page(gdf) -> str:  # type: ignore[no-untyped-def]
 
 def qygeo_page(ds, rep) -> str:  # type: ignore[no-untyped-def]
     """qygeo's page of the park: plots, labels, outlines, figures panel, controls."""
-    from qygeo import maps
-    from qygeo.basemaps import get_basemap
+    from qygeo.render import maps
+    from qygeo.render.basemaps import get_basemap
 
     return maps.park_map(ds, rep, MAP_PARK, get_basemap("none")).get_root().render()
 
@@ -326,13 +328,13 @@ def bench_maps(counts: list[int], runs: int, browser: bool) -> list[dict[str, An
     Build time is page object to HTML text (not self-contained, as folium's
     ``save``); the report the page shows is built beforehand. Size is that HTML.
     First paint is measured on self-contained copies of both pages (assets
-    inlined by :mod:`qygeo.assets`, untimed), the median of *runs* loads.
+    inlined by :mod:`qygeo.render.assets`, untimed), the median of *runs* loads.
     """
     import gc
 
     import geopandas as gpd
 
-    from qygeo.assets import inline_assets
+    from qygeo.render.assets import inline_assets
 
     out = []
     with tempfile.TemporaryDirectory() as tmp:

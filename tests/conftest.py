@@ -13,7 +13,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from qygeo import layers
+from qygeo.io import layers
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "geodata"

@@ -14,7 +14,7 @@ import qygeo
 from conftest import snapshot
 from qygeo.api import report, validate
 from qygeo.cli import main
-from qygeo.report import render
+from qygeo.pipeline.report import render
 from test_parks import truth_polygon, write_boundary
 
 AS_OF = "2025-06-01"

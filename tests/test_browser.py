@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import write_tiny
-from qygeo.dataset import load_dataset
-from qygeo.maps import write_maps
-from qygeo.report import build_report
+from qygeo.io.dataset import load_dataset
+from qygeo.pipeline.report import build_report
+from qygeo.render.maps import write_maps
 from test_maps import TEMPLATE, XSS, add_planting, rename_park
 
 #: The main map's vector shapes (the minimap is a second map inside a control).

@@ -107,7 +107,7 @@ def test_a_broken_data_folder_is_told_first_while_plots_are_read_beside_it(
         tiny_geodata, tmp_path, plots):
     # The data folder loads on a thread while the plots file is read: its error still wins.
     from qygeo import synthetic
-    from qygeo.dataset import load_dataset
+    from qygeo.io.dataset import load_dataset
 
     path = tmp_path / "plots.parquet"
     if plots == "good":
@@ -269,7 +269,8 @@ def test_geoparquet_corrupt_after_its_first_batches_is_one_line(tiny_geodata, tm
     still ends in one line naming the file, not a traceback from a worker."""
     import pyarrow.parquet as pq
 
-    from qygeo import layers, synthetic
+    from qygeo import synthetic
+    from qygeo.io import layers
 
     monkeypatch.setenv("QYGEO_THREADS", "2")
     parks = layers.read_layer(tiny_geodata / "parks.geojson", layers.PARKS)

@@ -11,8 +11,11 @@ import pandas as pd
 import pytest
 
 from conftest import BUNDLED
-from qygeo import engine, layers, metrics, synthetic
-from qygeo.idle import classify_idle
+from qygeo import synthetic
+from qygeo.core import metrics
+from qygeo.core.idle import classify_idle
+from qygeo.io import layers
+from qygeo.pipeline import plot_table as engine
 
 AS_OF = dt.date(2025, 6, 30)
 
@@ -367,8 +370,8 @@ def test_batches_merge_to_the_one_pass_summary(plots, parks, tmp_path, monkeypat
 @pytest.mark.parametrize("which", ["bundled", "synthetic"])
 def test_report_columns_are_all_the_per_park_report_reads(which, plots, parks, tmp_path):
     """`qygeo report` reads only REPORT_COLUMNS for per-park formats: nothing may change."""
-    from qygeo.dataset import load_dataset
-    from qygeo.report import build_report, format_json
+    from qygeo.io.dataset import load_dataset
+    from qygeo.pipeline.report import build_report, format_json
 
     ds = load_dataset(BUNDLED, load_plots=False)
     if which == "bundled":

@@ -9,10 +9,12 @@ import dask_geopandas  # noqa: F401 - hard dependencies (the test extra installs
 import distributed  # noqa: F401
 import pytest
 
-from qygeo import engine, layers, synthetic
-from qygeo.dataset import load_dataset
-from qygeo.engine_dask import plot_table_dask
-from qygeo.report import build_report, render
+from qygeo import synthetic
+from qygeo.io import layers
+from qygeo.io.dataset import load_dataset
+from qygeo.pipeline import plot_table as engine
+from qygeo.pipeline.plot_table_dask import plot_table_dask
+from qygeo.pipeline.report import build_report, render
 
 AS_OF = dt.date(2025, 6, 30)
 

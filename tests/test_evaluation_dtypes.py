@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 
 from conftest import BUNDLED
-from qygeo import engine
-from qygeo.config import load_config
-from qygeo.dataset import load_dataset
-from qygeo.evaluation import evaluate
-from qygeo.grading import grade_enterprises, grade_plots
-from qygeo.report import build_report
+from qygeo.core.config import load_config
+from qygeo.core.grading import grade_enterprises, grade_plots
+from qygeo.io.dataset import load_dataset
+from qygeo.pipeline import plot_table as engine
+from qygeo.pipeline.evaluation import evaluate
+from qygeo.pipeline.report import build_report
 from qygeo.synthetic import synthetic_plots
 
 AS_OF = dt.date(2026, 6, 30)

@@ -18,8 +18,8 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-from qygeo.crs import EQUAL_AREA_CRS
-from qygeo.layers import BOUNDARY_QUALITIES, DISTRICTS, PARKS, PLANTING, PLOTS
+from qygeo.io.crs import EQUAL_AREA_CRS
+from qygeo.io.layers import BOUNDARY_QUALITIES, DISTRICTS, PARKS, PLANTING, PLOTS
 
 ROOT = Path(__file__).resolve().parent.parent
 GEO = ROOT / "geodata"

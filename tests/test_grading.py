@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qygeo.config import load_config
+from qygeo.core.config import load_config
+from qygeo.core.grading import grade_enterprises, grade_plots
 from qygeo.errors import ConfigError
-from qygeo.grading import grade_enterprises, grade_plots
 
 NAN = math.nan
 
@@ -155,7 +155,7 @@ def _percentile_config(tmp_path, min_ranked=1):
 
 
 def test_percentile_classes_with_ties(tmp_path):
-    from qygeo.grading import percentile_codes
+    from qygeo.core.grading import percentile_codes
 
     config = _percentile_config(tmp_path)
     # 20 scores 20, 19, …, 1: share ranked above 0 %, 5 %, …, 95 %
@@ -183,7 +183,7 @@ def test_percentile_classes_per_park_and_tiny_parks(tmp_path):
     assert g.loc["P6", "grade"] == "n/a" and g.loc["P6", "score"] == pytest.approx(99.81818)
     assert "fewer than 3 graded plots in the park" in g.loc["P6", "grade_reason"]
     # the counts the report shows follow the same classes
-    from qygeo.grading import outcome_counts, score_values
+    from qygeo.core.grading import outcome_counts, score_values
     codes = pd.factorize(plots["park_id"])[0]
     counts = outcome_counts(score_values(plots, config), config, codes, 2)
     assert counts[0, 1:5].tolist() == [1, 2, 1, 0]  # big: A, B, C, D

@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qygeo import metrics
-from qygeo.config import GRADES, GRADING_INDICATORS, INVESTMENT_BASES, load_config
-from qygeo.evaluation import Evaluation
-from qygeo.grading import (
+from qygeo.core import metrics
+from qygeo.core.config import GRADES, GRADING_INDICATORS, INVESTMENT_BASES, load_config
+from qygeo.core.grading import (
     GRADE_COLUMNS,
     add_reasons,
     grade_counts,
@@ -26,6 +25,7 @@ from qygeo.grading import (
     reasons_pending,
     score_table,
 )
+from qygeo.pipeline.evaluation import Evaluation
 
 
 def reference_scores(table: pd.DataFrame, config) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qygeo.idle import add_years, art8_delay, classify_idle, unrecognised_causes
+from qygeo.core.idle import add_years, art8_delay, classify_idle, unrecognised_causes
 
 AREA = 30000.0  # m²
 
@@ -160,7 +160,7 @@ def test_vectorised_over_many_plots():
 
 
 def test_stored_flag_is_checked_not_used():
-    from qygeo.idle import check_stored_idle
+    from qygeo.core.idle import check_stored_idle
 
     df = pd.DataFrame({"plot_id": ["a", "b", "c", "d"],
                        "agreed_start_date": ["2020-01-01"] * 4,

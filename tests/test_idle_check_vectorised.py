@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from qygeo.idle import _as_flag, check_stored_idle, stored_idle_column
+from qygeo.core.idle import _as_flag, check_stored_idle, stored_idle_column
 
 
 def reference(plots: pd.DataFrame, classified: pd.DataFrame, col: str) -> pd.DataFrame:

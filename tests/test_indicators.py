@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from qygeo.indicators import INDICATORS, STATUS_NA, STATUS_OK, STATUS_PARTIAL, park_indicators
+from qygeo.core.indicators import INDICATORS, STATUS_NA, STATUS_OK, STATUS_PARTIAL, park_indicators
 
 NAN = math.nan
 
@@ -139,8 +139,8 @@ def test_no_plots():
 def test_two_threads_give_what_one_gives(monkeypatch, drop):
     import numpy as np
 
-    from qygeo import indicators
-    from qygeo.indicators import ParkRows, PlotColumns, park_indicator_sets
+    from qygeo.core import indicators
+    from qygeo.core.indicators import ParkRows, PlotColumns, park_indicator_sets
 
     rng = np.random.default_rng(5)
     n = 3000
@@ -177,8 +177,8 @@ def test_two_threads_give_what_one_gives(monkeypatch, drop):
 def test_guangdong_2019_figures_stand_beside_the_indicators():
     import datetime as dt
 
-    from qygeo.dataset import load_dataset
-    from qygeo.report import build_report
+    from qygeo.io.dataset import load_dataset
+    from qygeo.pipeline.report import build_report
 
     ind = build_report(load_dataset(), as_of=dt.date(2025, 6, 1)).evaluation.indicators
     gd = ind[ind["park_id"] == "guangfo"].set_index("indicator")["guangdong_2019"]

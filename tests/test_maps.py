@@ -17,11 +17,13 @@ from pyproj import Geod
 from shapely.geometry import box
 
 from conftest import BUNDLED, snapshot
-from qygeo import assets, layers, maps, maps_fast
-from qygeo.basemaps import BasemapError, get_basemap
 from qygeo.cli import main
-from qygeo.dataset import load_dataset
-from qygeo.report import build_report
+from qygeo.io import layers
+from qygeo.io.dataset import load_dataset
+from qygeo.pipeline.report import build_report
+from qygeo.render import assets, maps
+from qygeo.render import canvas as maps_fast
+from qygeo.render.basemaps import BasemapError, get_basemap
 
 AS_OF = dt.date(2025, 6, 1)
 XSS = "<img src=x onerror=alert(1)>"
@@ -125,7 +127,7 @@ def test_city_map_has_every_layer_legend_and_links(tiny_geodata):
 def test_park_page_has_plots_by_status_labels_panel_and_link_back(tiny_geodata):
     pages = build_pages(tiny_geodata)
     beta = pages["parks/beta.html"]
-    # The plots are one compact blob drawn on a canvas (qygeo.maps_fast).
+    # The plots are one compact blob drawn on a canvas (qygeo.render.canvas).
     [blob] = maps_fast.from_page(beta)
     rows = maps_fast.decode_blob(blob)
     plot_ids = {r["id"] for r in rows}

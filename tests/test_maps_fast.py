@@ -1,4 +1,4 @@
-"""Large park pages (qygeo.maps_fast): the blob as text, its size, escaping, and in a browser.
+"""Large park pages (qygeo.render.canvas): the blob as text, its size, escaping, and in a browser.
 
 A park of the tiny data gets 5,000 synthetic plots (:mod:`qygeo.synthetic`);
 one of them carries markup in its project and enterprise names. The browser
@@ -20,10 +20,12 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from conftest import write_tiny
-from qygeo import maps, maps_fast, synthetic
-from qygeo.basemaps import get_basemap
-from qygeo.dataset import load_dataset
-from qygeo.report import build_report
+from qygeo import synthetic
+from qygeo.io.dataset import load_dataset
+from qygeo.pipeline.report import build_report
+from qygeo.render import canvas as maps_fast
+from qygeo.render import maps
+from qygeo.render.basemaps import get_basemap
 from test_browser import browser  # noqa: F401  (one chromium for the module, as there)
 from test_maps import SCRIPT_BREAK, XSS, js
 

@@ -1,4 +1,4 @@
-"""qygeo.memory: freed blocks are kept for reuse, and only when asked."""
+"""qygeo.pipeline.memory: freed blocks are kept for reuse, and only when asked."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 CHILD = r"""
 import json, resource
 import numpy as np
-from qygeo.memory import keep_freed_memory
+from qygeo.pipeline.memory import keep_freed_memory
 
 kept = keep_freed_memory() if {call} else False
 if not kept:  # count faults in 4-kB pages in both cases (a huge page counts one)
@@ -60,7 +60,7 @@ def test_qygeo_report_keeps_freed_memory_for_its_batches(tiny_geodata):
     from click.testing import CliRunner
 
     from qygeo.cli import main
-    from qygeo.memory import keep_freed_memory
+    from qygeo.pipeline.memory import keep_freed_memory
 
     keep_freed_memory.cache_clear()
     plots = str(tiny_geodata / "plots.geojson")
@@ -73,7 +73,7 @@ def test_qygeo_report_keeps_freed_memory_for_its_batches(tiny_geodata):
 def test_gc_paused_pauses_and_restores_the_collector_even_on_error():
     import gc
 
-    from qygeo.memory import gc_paused
+    from qygeo.pipeline.memory import gc_paused
 
     assert gc.isenabled()
     with pytest.raises(ValueError), gc_paused():

@@ -10,8 +10,8 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, Polygon, box
 
-from qygeo import metrics
-from qygeo.crs import shift_coords
+from qygeo.core import metrics
+from qygeo.io.crs import shift_coords
 
 GEOD = Geod(ellps="WGS84")
 GEODATA = Path(__file__).resolve().parents[1] / "geodata"

@@ -27,8 +27,9 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from conftest import snapshot, write_tiny
-from qygeo import layers, safe_text
+from qygeo import safe_text
 from qygeo.cli import main
+from qygeo.io import layers
 
 FORMULAS = ["=1+1", '=HYPERLINK("http://evil.example/x","click")', "+cmd|' /C calc'!A0",
             "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"]

@@ -25,9 +25,9 @@ from pyproj import Geod, Transformer
 from shapely.geometry import Polygon, shape
 
 from conftest import snapshot
-from qygeo import parks
 from qygeo.cli import main
-from qygeo.crs import shift_geometry
+from qygeo.io.crs import shift_geometry
+from qygeo.pipeline import parks
 
 GEOD = Geod(ellps="WGS84")
 #: UTM zone 49N (108°E–114°E) for displacements in metres.
@@ -502,7 +502,7 @@ def test_validate_and_report_include_the_new_park(tiny_geodata, tmp_path):
 
 def free_boundary(geodata: Path, adcode: str, half_m: float = 600.0):
     """A square of side 2·half_m inside district *adcode* and clear of every park."""
-    from qygeo import layers
+    from qygeo.io import layers
 
     d = layers.load_layer(geodata, layers.DISTRICTS)
     p = layers.load_layer(geodata, layers.PARKS)
@@ -535,7 +535,7 @@ def test_bundled_add_validate_report(bundled_geodata, tmp_path):
 
 
 def test_bundled_overlap_names_the_park(bundled_geodata, tmp_path):
-    from qygeo import layers
+    from qygeo.io import layers
 
     p = layers.load_layer(bundled_geodata, layers.PARKS)
     guangfo = p.loc[p["park_id"] == "guangfo"].geometry.iloc[0]
@@ -572,7 +572,7 @@ def test_first_park_of_an_empty_folder(tiny_geodata, tmp_path):
 
 
 def test_list_table_aligns_chinese_names(tiny_geodata):
-    from qygeo.parks import _display_width
+    from qygeo.pipeline.parks import _display_width
 
     out = invoke("park", "list", "--geodata", tiny_geodata).stdout.splitlines()
     header, rows = out[0], out[2:]

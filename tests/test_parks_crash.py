@@ -25,7 +25,7 @@ from pathlib import Path
 
 import shapely
 
-from qygeo import parks
+from qygeo.pipeline import parks
 from test_parks import invoke, write_boundary
 
 KILLS_PER_COMMAND = 11
@@ -39,7 +39,8 @@ SEED = 20261128
 #: library), not a hook in qygeo.
 SLOW_WRITER = """
 import functools, sys, time
-from qygeo import layers, parks
+from qygeo.io import layers
+from qygeo.pipeline import parks
 def slow(fn):
     @functools.wraps(fn)
     def wrapper(*a, **k):

@@ -1,4 +1,4 @@
-"""Property-based tests (hypothesis) of the boundary checks in :mod:`qygeo.parks`.
+"""Property-based tests (hypothesis) of the boundary checks in :mod:`qygeo.pipeline.parks`.
 
 Random simple polygons in Qingyuan are accepted with their area and place kept
 (also through EPSG:4547 and the 6-decimal file); random bow-ties are refused;
@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon, shape
 
 from conftest import write_tiny
-from qygeo import layers, parks
 from qygeo.errors import BoundaryError
+from qygeo.io import layers
+from qygeo.pipeline import parks
 from test_parks import displacement_m, geodesic_area_m2, write_boundary
 
 SETTINGS = settings(max_examples=30, deadline=None,

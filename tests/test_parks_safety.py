@@ -16,7 +16,8 @@ import pytest
 import shapely
 
 from conftest import snapshot
-from qygeo import layers, parks
+from qygeo.io import layers
+from qygeo.pipeline import parks
 from test_parks import invoke, stored, write_boundary, write_geojson_raw
 from test_parks_cli import add_args, refused
 

@@ -21,9 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import snapshot, write_tiny
-from qygeo import engine, layers
 from qygeo.cli import main
 from qygeo.errors import QygeoError
+from qygeo.io import layers
+from qygeo.pipeline import plot_table as engine
 
 AS_OF = "2026-01-01"
 BOWTIE = {"type": "Polygon", "coordinates": [[[113.001, 23.601], [113.004, 23.604],
@@ -278,8 +279,8 @@ def tiny(tmp_path_factory) -> Path:
 
 def judged(root: Path, fc: dict, tmp: Path):
     """The plots' investment sum by both readers, or a QygeoError (never another error)."""
-    from qygeo.dataset import load_dataset
-    from qygeo.report import plot_table
+    from qygeo.io.dataset import load_dataset
+    from qygeo.pipeline.report import plot_table
 
     path = write_plots(fc, tmp / "p.geojson")
     parks = layers.read_layer(root / "parks.geojson", layers.PARKS)
@@ -349,7 +350,7 @@ def test_ring_validity_without_geos_agrees_with_geos():
     import pyarrow as pa
     import shapely
 
-    from qygeo import plot_rows
+    from qygeo.io import plot_rows
 
     rng = np.random.default_rng(7)
     polys = []

@@ -10,10 +10,10 @@ import json
 import pandas as pd
 import pytest
 
-from qygeo.dataset import load_dataset
+from qygeo.core.metrics import area_m2
 from qygeo.errors import JoinError, UnknownParkError
-from qygeo.metrics import area_m2
-from qygeo.report import build_report, render
+from qygeo.io.dataset import load_dataset
+from qygeo.pipeline.report import build_report, render
 
 AS_OF = dt.date(2025, 6, 1)
 REQUIRED_KEYS = {"park_id", "name_zh", "name_en", "district_adcode", "area_km2", "area_mu",
@@ -139,7 +139,7 @@ def test_planting_reports_both_figures_and_the_discrepancy(tmp_path, tiny_geodat
     import geopandas as gpd
     from shapely.geometry import box
 
-    from qygeo import layers
+    from qygeo.io import layers
 
     planting = gpd.GeoDataFrame(
         {"planting_id": ["q", "l"], "name_zh": ["清新", "连南"], "name_en": ["Q", "L"],

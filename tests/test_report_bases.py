@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from qygeo.dataset import load_dataset
 from qygeo.errors import DataFileError
-from qygeo.report import TARGET_BASIS_NOTE, build_report, render
+from qygeo.io.dataset import load_dataset
+from qygeo.pipeline.report import TARGET_BASIS_NOTE, build_report, render
 
 AS_OF = dt.date(2025, 6, 1)
 #: Report fields that hold achieved (actual or estimated) figures only.

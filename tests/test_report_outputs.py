@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import BUNDLED, snapshot
-from qygeo import layers
 from qygeo.cli import main
-from qygeo.dataset import load_dataset
-from qygeo.report import build_report, render, write_report
+from qygeo.io import layers
+from qygeo.io.dataset import load_dataset
+from qygeo.pipeline.report import build_report, render, write_report
 
 AS_OF = dt.date(2025, 6, 1)
 
@@ -211,8 +211,8 @@ def test_stored_idle_flag_is_checked_against_the_rule_not_used(tiny_geodata):
 
 
 def test_maps_link_to_the_report_page_and_idle_popups_give_the_verdict(bundled_report):
-    from qygeo import maps
-    from qygeo.basemaps import get_basemap
+    from qygeo.render import maps
+    from qygeo.render.basemaps import get_basemap
 
     pages = maps.render_maps(load_dataset(BUNDLED), bundled_report, get_basemap("none"))
     # qygeo build: OUT/maps/index.html, OUT/maps/parks/<id>.html, OUT/reports/report.html
@@ -227,7 +227,7 @@ def test_maps_link_to_the_report_page_and_idle_popups_give_the_verdict(bundled_r
 def test_xlsx_table_longer_than_a_sheet_continues_on_numbered_sheets(bundled_report, tmp_path,
                                                                      monkeypatch):
     """Excel stops at 1,048,576 rows: a province's plots continue on "plots (2)"…"""
-    from qygeo import report_xlsx
+    from qygeo.render import xlsx as report_xlsx
 
     monkeypatch.setattr(report_xlsx, "EXCEL_MAX_ROWS", 11)  # 10 rows and a header
     path = write_report(bundled_report, "xlsx", tmp_path / "report.xlsx")
@@ -244,7 +244,7 @@ def test_xlsx_table_longer_than_a_sheet_continues_on_numbered_sheets(bundled_rep
 def test_html_lists_a_capped_number_of_plots_idle_ones_first(bundled_report, tmp_path,
                                                              monkeypatch):
     """A page listing a province's plots would not open: idle plots come first."""
-    from qygeo import report_html
+    from qygeo.render import html as report_html
 
     monkeypatch.setattr(report_html, "HTML_MAX_PLOTS", 7)
     mine = bundled_report.plots[bundled_report.plots["park_id"] == "guangfo"]

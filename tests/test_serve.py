@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from shapely.geometry import box
 
 from conftest import snapshot
-from qygeo import parks as park_lib
-from qygeo.assets import external_references
 from qygeo.cli import main
+from qygeo.pipeline import parks as park_lib
+from qygeo.render.assets import external_references
 from qygeo.serve import Limits, ServeConfig, create_app
 from test_maps import TEMPLATE, XSS
 from test_parks import geodesic_area_m2, truth_polygon, write_boundary

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from conftest import REPO, write_tiny
-from qygeo import parks as park_lib
+from qygeo.pipeline import parks as park_lib
 from qygeo.serve import ServeConfig, create_app
 from qygeo.serve.threaded import running
 from test_browser import browser  # noqa: F401 - the shared chromium fixture

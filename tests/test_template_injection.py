@@ -1,6 +1,6 @@
 """No text from data is ever run as a template when pages are written (issue #12, item 1).
 
-folium/branca compile rendered output as Jinja2 a second time; ``qygeo.literal_render``
+folium/branca compile rendered output as Jinja2 a second time; ``qygeo.render.page``
 keeps that text as it is. These tests put template syntax into every free-text field
 of every layer, the attribute tables, a ``--plots`` file's name and a surveyor's file
 name, and check that nothing is evaluated (markers that only evaluation could produce),
@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from conftest import snapshot, write_tiny
-from qygeo import layers
 from qygeo.cli import main
+from qygeo.io import layers
 from test_maps import add_planting, build_pages
 
 #: Free text per layer: everything that is not a join key, a code or a date.
@@ -166,7 +166,7 @@ def test_only_qygeo_pages_render_literally():
     import branca.element
     import folium
 
-    from qygeo.literal_render import Map, literal_rendering
+    from qygeo.render.page import Map, literal_rendering
 
     with literal_rendering():
         assert branca.element.Element("{{ 1 + 1 }}").render() == "{{ 1 + 1 }}"

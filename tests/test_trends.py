@@ -8,9 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from qygeo.dataset import load_dataset
-from qygeo.report import build_report
-from qygeo.trends import gap_and_growth, observed_growth, target_table, trend_table
+from qygeo.core.trends import gap_and_growth, observed_growth, target_table, trend_table
+from qygeo.io.dataset import load_dataset
+from qygeo.pipeline.report import build_report
 
 
 def test_required_growth_worked_by_hand():

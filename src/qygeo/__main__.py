@@ -1,5 +1,5 @@
 """``python -m qygeo`` runs the command line."""
 
-from .cli import main
+from qygeo.cli import main
 
 main(prog_name="qygeo")

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import folium
 
-    from .dataset import Dataset
-    from .report import Report
+    from qygeo.io.dataset import Dataset
+    from qygeo.pipeline.report import Report
 
 
 def load(geodata: str | os.PathLike[str] | None = None, *,
@@ -36,7 +36,7 @@ def load(geodata: str | os.PathLike[str] | None = None, *,
     *plots* replaces the folder's own plots layer. Plot rows that cannot be judged
     are refused (:class:`qygeo.errors.InvalidPlotsError`) unless *skip_invalid_plots*.
     """
-    from .dataset import load_dataset
+    from qygeo.io.dataset import load_dataset
 
     return load_dataset(geodata, plots=plots, plots_layer=plots_layer,
                         skip_invalid_plots=skip_invalid_plots)
@@ -48,16 +48,16 @@ def report(data: Dataset | str | os.PathLike[str] | None = None, **options: Any)
     Keywords are those of :func:`qygeo.pipeline.make_report`: ``year``,
     ``as_of`` (a date or ``"2026-01-01"``), ``plots`` (a plots file, read by the
     plot engine), ``engine`` (``"default"`` or ``"dask"``), ``park_ids``,
-    ``grading`` … Render it with :func:`qygeo.report.render` or write it with
-    :func:`qygeo.report.write_report`.
+    ``grading`` … Render it with :func:`qygeo.pipeline.report.render` or write it with
+    :func:`qygeo.pipeline.report.write_report`.
     """
-    from .pipeline import make_report
+    from qygeo.pipeline import make_report
 
     return make_report(data, **options)
 
 
 def _dataset_of(rep: Report) -> Dataset:
-    from .errors import QygeoError
+    from qygeo.errors import QygeoError
 
     if rep.dataset is None:
         raise QygeoError("this report carries no dataset: build it with qygeo.report()")
@@ -66,23 +66,23 @@ def _dataset_of(rep: Report) -> Dataset:
 
 def city_map(rep: Report, *, basemap: str = "osm") -> folium.Map:
     """The city map of *rep*: districts, parks by intensity, planting, idle plots."""
-    from .basemaps import get_basemap
-    from .maps import city_map as draw_city
+    from qygeo.render.basemaps import get_basemap
+    from qygeo.render.maps import city_map as draw_city
 
     return draw_city(_dataset_of(rep), rep, get_basemap(basemap))
 
 
 def park_map(rep: Report, park_id: str, *, basemap: str = "osm") -> folium.Map:
     """One park's map: its plots by idle status, acreage labels and its figures."""
-    from .basemaps import get_basemap
-    from .maps import park_map as draw_park
+    from qygeo.render.basemaps import get_basemap
+    from qygeo.render.maps import park_map as draw_park
 
     return draw_park(_dataset_of(rep), rep, park_id, get_basemap(basemap))
 
 
 def validate(geodata: str | os.PathLike[str] | None = None) -> list[str]:
     """Every problem ``qygeo validate`` finds in the data folder, one line each ([] when none)."""
-    from .layers import geodata_dir
-    from .validate import validate_folder
+    from qygeo.io.layers import geodata_dir
+    from qygeo.pipeline.validate import validate_folder
 
     return list(validate_folder(Path(geodata_dir(geodata))).problems)

@@ -52,7 +52,7 @@ class FeatureError(QygeoError):
 
 
 class InvalidPlotsError(FeatureError):
-    """Plot rows that cannot be judged (see :mod:`qygeo.plot_rows`); refused by default.
+    """Plot rows that cannot be judged (see :mod:`qygeo.io.plot_rows`); refused by default.
 
     The message names the file, the first plot and its problem, and how many more
     plots were refused.
@@ -88,21 +88,6 @@ class JoinError(QygeoError):
 
 class UnknownParkError(QygeoError):
     """A park id asked for does not exist in the parks layer."""
-
-
-class ValidationFailed(QygeoError):
-    """``validate`` found one or more problems; ``problems`` lists them.
-
-    Parameters
-    ----------
-    problems : list of str
-        One line per problem, each naming file, feature id and problem.
-    """
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        n = len(self.problems)
-        super().__init__(f"{n} problem{'s' if n != 1 else ''} found")
 
 
 class ConfigError(QygeoError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import QygeoError
+from qygeo.errors import QygeoError
 
 #: Park ids: lower-case letters, digits, ``_`` and ``-``, starting with a letter or digit.
 PARK_ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")

@@ -16,7 +16,7 @@ receives such text as plain text:
 * :func:`for_markdown` — markdown table cells.
 
 HTML is escaped with :func:`html.escape` where pages are built, and data never
-reaches a template engine at all (see :mod:`qygeo.maps`).
+reaches a template engine at all (see :mod:`qygeo.render.maps`).
 """
 
 from __future__ import annotations

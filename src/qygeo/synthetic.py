@@ -10,7 +10,6 @@ from a seeded generator.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from typing import TYPE_CHECKING
 
@@ -181,7 +180,3 @@ def write_geoparquet(plots: gpd.GeoDataFrame, path: str | os.PathLike[str]) -> N
     pq.write_table(table, tmp, row_group_size=128 * 1024, compression="zstd")
     os.replace(tmp, path)
 
-
-def as_of_date() -> dt.date:
-    """The fixed assessment date used with synthetic data (so results are reproducible)."""
-    return dt.date(2025, 6, 30)

@@ -12,7 +12,7 @@ import importlib
 
 import click
 
-from .. import __version__
+from qygeo import __version__
 
 #: subcommand name -> "module:attribute" (relative to qygeo.cli)
 SUBCOMMANDS: dict[str, str] = {

@@ -1,5 +1,5 @@
 """``python -m qygeo.cli`` runs the command line."""
 
-from . import main
+from qygeo.cli import main
 
 main(prog_name="qygeo")

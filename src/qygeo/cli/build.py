@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from .map_cmd import basemap_option, self_contained_option
-from .options import (
+from qygeo.cli.map_cmd import basemap_option, self_contained_option
+from qygeo.cli.options import (
     Console,
     as_of_option,
     check_folder,
@@ -50,12 +50,12 @@ def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
 
     Progress goes to stderr (silence with -q); nothing is written to stdout.
     """
-    from ..basemaps import get_basemap
-    from ..dataset import load_dataset
-    from ..layers import atomic_write_text, geodata_dir
-    from ..maps import write_maps
-    from ..report import build_report, write_report
-    from ..safe_text import csv_text
+    from qygeo.io.dataset import load_dataset
+    from qygeo.io.layers import atomic_write_text, geodata_dir
+    from qygeo.pipeline.report import build_report, write_report
+    from qygeo.render.basemaps import get_basemap
+    from qygeo.render.maps import write_maps
+    from qygeo.safe_text import csv_text
 
     start = time.perf_counter()
     con = Console(quiet)

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..basemaps import BASEMAP_NAMES
-from .options import (
+from qygeo.cli.options import (
     Console,
     as_of_option,
     geodata_option,
@@ -17,6 +16,7 @@ from .options import (
     run,
     year_option,
 )
+from qygeo.render.basemaps import BASEMAP_NAMES
 
 
 def basemap_option(fn):  # type: ignore[no-untyped-def]
@@ -71,10 +71,10 @@ def map_cmd(out_dir: Path, basemap: str, self_contained: bool, park_ids: tuple[s
 
     Progress goes to stderr (silence with -q).
     """
-    from ..basemaps import get_basemap
-    from ..dataset import load_dataset
-    from ..maps import write_maps
-    from ..report import build_report
+    from qygeo.io.dataset import load_dataset
+    from qygeo.pipeline.report import build_report
+    from qygeo.render.basemaps import get_basemap
+    from qygeo.render.maps import write_maps
 
     con = Console(quiet)
     bm = get_basemap(basemap)  # a missing Tianditu key fails before any work

@@ -96,14 +96,14 @@ class Console:
 
     def info(self, message: str) -> None:
         """A progress line (it may quote data: shown through ``for_terminal``)."""
-        from ..safe_text import for_terminal
+        from qygeo.safe_text import for_terminal
 
         if not self.quiet:
             click.echo(for_terminal(message), err=True)
 
     def warn(self, message: str) -> None:
         """``qygeo: warning: MESSAGE``, one line whatever the data it quotes."""
-        from ..safe_text import for_terminal
+        from qygeo.safe_text import for_terminal
 
         if not self.quiet:
             click.echo(f"qygeo: warning: {for_terminal(message)}", err=True)
@@ -115,7 +115,7 @@ def fail(message: str, code: int = 1) -> None:
     The message may quote data (names, file names): control characters are shown
     as escapes, so it stays one line and cannot drive the terminal.
     """
-    from ..safe_text import for_terminal
+    from qygeo.safe_text import for_terminal
 
     click.echo(f"qygeo: error: {for_terminal(message)}", err=True)
     sys.exit(code)
@@ -126,7 +126,7 @@ def run(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ..errors import QygeoError
+        from qygeo.errors import QygeoError
 
         try:
             return fn(*args, **kwargs)
@@ -160,7 +160,7 @@ def check_folder(con: Console, root: Path, *, refused: str = "") -> dict[str, in
     dict
         Features checked per layer, when there was no problem.
     """
-    from ..validate import validate_folder
+    from qygeo.pipeline.validate import validate_folder
 
     if not root.is_dir():
         fail(f"{root}: data folder not found (use --geodata DIR or $QYGEO_GEODATA)")
@@ -168,7 +168,7 @@ def check_folder(con: Console, root: Path, *, refused: str = "") -> dict[str, in
     for note in res.notes:
         con.warn(note)
     if not res.ok:
-        from ..safe_text import for_terminal
+        from qygeo.safe_text import for_terminal
 
         for problem in res.problems:
             click.echo(f"qygeo: error: {for_terminal(problem)}", err=True)

@@ -1,6 +1,6 @@
 """``qygeo park``: add, update, remove and list parks, and undo the last change.
 
-Each subcommand parses its arguments and calls :mod:`qygeo.parks`; every check
+Each subcommand parses its arguments and calls :mod:`qygeo.pipeline.parks`; every check
 and every write happens there.
 """
 
@@ -12,11 +12,11 @@ from typing import Any, TypeVar
 
 import click
 
-from .options import Console, geodata_option, quiet_option, run
+from qygeo.cli.options import Console, geodata_option, quiet_option, run
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Mirrors qygeo.parks.PARK_KINDS / qygeo.layers.BOUNDARY_QUALITIES (kept literal here
+#: Mirrors qygeo.pipeline.parks.PARK_KINDS / qygeo.io.layers.BOUNDARY_QUALITIES (kept literal here
 #: so that ``qygeo park --help`` does not import the library).
 KINDS = ("high_tech_zone", "industrial_park", "specialised_park", "medicine_park",
          "resource_base")
@@ -67,7 +67,7 @@ def _report(con: Console, outcome_lines: list[str], notes: tuple[str, ...], dry_
             written: bool) -> None:
     """Print the notes and the summary; data in them (names, file names) never drives the
     terminal: control characters are shown as escapes (safe_text.for_terminal)."""
-    from ..safe_text import for_terminal
+    from qygeo.safe_text import for_terminal
 
     outcome_lines = [for_terminal(line) for line in outcome_lines]
     for n in notes:
@@ -94,7 +94,7 @@ def _outcome(con: Console, outcome: Any, dry_run: bool) -> None:
 
 
 def _root(geodata: Path | None) -> Path:
-    from ..layers import geodata_dir
+    from qygeo.io.layers import geodata_dir
 
     return geodata_dir(geodata)
 
@@ -147,7 +147,7 @@ def add(file: Path, park_id: str, name_zh: str, name_en: str, kind: str, distric
         source: str | None, notes: str | None, dry_run: bool, geodata: Path | None,
         quiet: bool) -> None:
     """Add a park from a boundary FILE."""
-    from ..parks import add_park
+    from qygeo.pipeline.parks import add_park
 
     outcome = add_park(_root(geodata), file, crs=crs, layer=layer, dissolve=dissolve, fix=fix,
                        feature=feature, dry_run=dry_run, force=force, park_id=park_id,
@@ -172,7 +172,7 @@ def update(park_id: str, file: Path, district: str | None, crs: str | None, laye
            quality: str | None, force: bool, source: str | None, notes: str | None,
            dry_run: bool, geodata: Path | None, quiet: bool) -> None:
     """Replace park ID's boundary with FILE, keeping its names, kind and figures."""
-    from ..parks import update_park
+    from qygeo.pipeline.parks import update_park
 
     outcome = update_park(_root(geodata), park_id, file, crs=crs, layer=layer, dissolve=dissolve,
                           fix=fix, feature=feature, dry_run=dry_run, force=force, district=district,
@@ -192,7 +192,7 @@ def update(park_id: str, file: Path, district: str | None, crs: str | None, laye
 @run
 def remove(park_id: str, force: bool, dry_run: bool, geodata: Path | None, quiet: bool) -> None:
     """Remove park ID (refused while anything else names it, unless --force)."""
-    from ..parks import remove_park
+    from qygeo.pipeline.parks import remove_park
 
     outcome = remove_park(_root(geodata), park_id, force=force, dry_run=dry_run)
     _outcome(Console(quiet), outcome, dry_run)
@@ -205,7 +205,7 @@ def remove(park_id: str, force: bool, dry_run: bool, geodata: Path | None, quiet
 @run
 def list_(fmt: str, geodata: Path | None) -> None:
     """List the parks: id, names, district, kind, area (km², mu), quality, added_on."""
-    from ..parks import format_park_table, park_table, recover
+    from qygeo.pipeline.parks import format_park_table, park_table, recover
 
     root = _root(geodata)
     for note in recover(root):
@@ -222,7 +222,7 @@ def list_(fmt: str, geodata: Path | None) -> None:
 @run
 def undo(force: bool, dry_run: bool, geodata: Path | None, quiet: bool) -> None:
     """Restore the version of parks.geojson before the last park command."""
-    from ..parks import undo as undo_change
+    from qygeo.pipeline.parks import undo as undo_change
 
     plan = undo_change(_root(geodata), dry_run=dry_run, force=force)
     _report(Console(quiet), plan.summary(), plan.notes, dry_run, plan.written)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .options import (
+from qygeo.cli.options import (
     Console,
     as_of_option,
     fail,
@@ -79,11 +79,11 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     (target_gap_yuan_per_km2, required_annual_growth) beside the growth achieved
     (achieved_annual_growth).
     """
-    from ..config import load_config
-    from ..engine import REPORT_COLUMNS
-    from ..layers import atomic_write_text
-    from ..pipeline import make_report
-    from ..report import render, write_report
+    from qygeo.core.config import load_config
+    from qygeo.io.layers import atomic_write_text
+    from qygeo.pipeline import make_report
+    from qygeo.pipeline.plot_table import REPORT_COLUMNS
+    from qygeo.pipeline.report import render, write_report
 
     if fmt in FILE_FORMATS and output is None:
         fail(f"--format {fmt} writes a file: give -o PATH", 2)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import Console, fail, geodata_option, quiet_option, run
+from qygeo.cli.options import Console, fail, geodata_option, quiet_option, run
 
 BASEMAPS = ("osm", "carto", "gaode", "tianditu", "none")
 
@@ -58,8 +58,8 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, basemap
 
     import uvicorn
 
-    from ..layers import geodata_dir
-    from ..serve import Limits, ServeConfig, create_app
+    from qygeo.io.layers import geodata_dir
+    from qygeo.serve import Limits, ServeConfig, create_app
 
     root = geodata_dir(geodata)
     if not root.is_dir():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import Console, check_folder, geodata_option, quiet_option, run
+from qygeo.cli.options import Console, check_folder, geodata_option, quiet_option, run
 
 
 @click.command()
@@ -20,7 +20,7 @@ def validate(geodata: Path | None, quiet: bool) -> None:
     Prints one line per problem (file, feature id, problem) on stderr and exits
     1 if there is any; prints a summary and exits 0 otherwise.
     """
-    from ..layers import geodata_dir
+    from qygeo.io.layers import geodata_dir
 
     root = geodata_dir(geodata)
     checked = check_folder(Console(quiet), root)

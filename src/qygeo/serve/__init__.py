@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .app import ServeConfig, create_app
-from .uploads import Limits
+from qygeo.serve.app import ServeConfig, create_app
+from qygeo.serve.uploads import Limits
 
 __all__ = ["Limits", "ServeConfig", "create_app"]

@@ -1,7 +1,7 @@
 """The ``qygeo serve`` web app: pages and a JSON API over one data folder.
 
 Every answer is computed by the library functions the command line uses, and
-every edit goes through :func:`qygeo.parks.commit` / :func:`qygeo.parks.undo`:
+every edit goes through :func:`qygeo.pipeline.parks.commit` / :func:`qygeo.pipeline.parks.undo`:
 the same checks, the same lock (``.parks.geojson.lock``), the same history.
 
 Safety, in the order a request meets it:
@@ -38,16 +38,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import parks as park_lib
-from ..errors import (
+from qygeo.errors import (
     GeodataBusyError,
     HistoryError,
     ParkExistsError,
     QygeoError,
     UnknownParkError,
 )
-from .data import DataCache
-from .uploads import Limits, UploadError, layer_names, save_upload, upload_folder
+from qygeo.pipeline import parks as park_lib
+from qygeo.serve.data import DataCache
+from qygeo.serve.uploads import Limits, UploadError, layer_names, save_upload, upload_folder
 
 #: Header every edit must carry (a cross-site form or image cannot set it).
 CLIENT_HEADER = "X-Qygeo-Client"
@@ -66,7 +66,7 @@ _SHELL_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-i
               "img-src 'self' data: https:; connect-src 'self'; frame-src 'self'; "
               "object-src 'none'; base-uri 'none'; form-action 'none'")
 #: Map pages are folium's: inline scripts, and the measure plugin compiles its templates
-#: with ``new Function``; their data is escaped by qygeo.maps.
+#: with ``new Function``; their data is escaped by qygeo.render.maps.
 _MAP_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
             "style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
             "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'")
@@ -198,7 +198,7 @@ def _resource(name: str) -> bytes:
 
 @functools.lru_cache(maxsize=4)
 def _leaflet(kind: str) -> bytes:
-    from ..assets import resolve
+    from qygeo.render.assets import resolve
 
     return resolve(f"/leaflet@1.9.4/dist/leaflet.{kind}").text.encode("utf-8")
 
@@ -341,7 +341,7 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     def _report_response(park: list[str] | None, year: int | None, as_of: dt.date | None,
                          fmt: str) -> Response:
-        from ..report import render, write_report
+        from qygeo.pipeline.report import render, write_report
 
         if fmt not in _REPORT_TYPES:
             return _error(400, f"unknown format {fmt!r}; choose one of "
@@ -466,7 +466,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         kind: Annotated[str, Form()] = "industrial_park",
         parent: Annotated[str | None, Form()] = None,
     ) -> JSONResponse:
-        from .preview import preview_boundary
+        from qygeo.serve.preview import preview_boundary
 
         with upload_folder(cfg.tmp_dir) as folder:
             path = save_upload(form["file"].file, form["file"].filename, folder, cfg.limits)
@@ -523,7 +523,7 @@ def create_app(config: ServeConfig) -> FastAPI:
 
 
 def _qualities() -> tuple[str, ...]:
-    from ..layers import BOUNDARY_QUALITIES
+    from qygeo.io.layers import BOUNDARY_QUALITIES
 
     return BOUNDARY_QUALITIES
 

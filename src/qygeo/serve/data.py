@@ -1,8 +1,8 @@
 """What the web app reads from the data folder, cached until the folder changes.
 
 The data folder is the only state: every answer is computed from it by the same
-functions as the command line (:func:`qygeo.dataset.load_dataset`,
-:func:`qygeo.report.build_report`, :func:`qygeo.maps.render_maps`), and cached
+functions as the command line (:func:`qygeo.io.dataset.load_dataset`,
+:func:`qygeo.pipeline.report.build_report`, :func:`qygeo.render.maps.render_maps`), and cached
 under a fingerprint of the folder's files (path, size, modification time). An
 edit through the app, ``qygeo park`` or a text editor changes the fingerprint,
 so the next request sees it.
@@ -16,7 +16,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from ..parks import HISTORY_DIR, LOCK_NAME
+from qygeo.pipeline.parks import HISTORY_DIR, LOCK_NAME
 
 #: Reports kept per fingerprint (one per parks/year/as-of asked for).
 REPORT_CACHE_SIZE = 32
@@ -46,7 +46,7 @@ class DataCache:
     root : pathlib.Path
         The data folder.
     basemap : str
-        Basemap of the map pages (see :data:`qygeo.basemaps.BASEMAP_NAMES`).
+        Basemap of the map pages (see :data:`qygeo.render.basemaps.BASEMAP_NAMES`).
     """
 
     def __init__(self, root: Path, basemap: str = "osm") -> None:
@@ -67,8 +67,8 @@ class DataCache:
         return key
 
     def dataset(self) -> Any:
-        """The loaded data folder (:class:`qygeo.dataset.Dataset`)."""
-        from ..dataset import load_dataset
+        """The loaded data folder (:class:`qygeo.io.dataset.Dataset`)."""
+        from qygeo.io.dataset import load_dataset
 
         with self._lock:
             self._current()
@@ -78,8 +78,8 @@ class DataCache:
 
     def report(self, park_ids: list[str] | None, year: int | None,
                as_of: dt.date | None) -> Any:
-        """The report (:class:`qygeo.report.Report`) for these parks, year and date."""
-        from ..report import build_report
+        """The report (:class:`qygeo.pipeline.report.Report`) for these parks, year and date."""
+        from qygeo.pipeline.report import build_report
 
         ds = self.dataset()
         key = (tuple(park_ids or ()), year, as_of or dt.date.today())
@@ -97,8 +97,8 @@ class DataCache:
 
     def pages(self) -> dict[str, str]:
         """Every map page (relative path → HTML), self-contained, as ``qygeo map`` writes them."""
-        from ..basemaps import get_basemap
-        from ..maps import render_maps
+        from qygeo.render.basemaps import get_basemap
+        from qygeo.render.maps import render_maps
 
         with self._page_lock:  # one rendering at a time: it is the slowest thing served
             ds = self.dataset()

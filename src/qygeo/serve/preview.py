@@ -2,9 +2,9 @@
 
 ``qygeo park add --dry-run`` stops at the first refusal. A preview must show the
 boundary and every check at once, so this reads the file with
-:func:`qygeo.parks.read_boundary`, measures and places it (districts, overlaps,
+:func:`qygeo.pipeline.parks.read_boundary`, measures and places it (districts, overlaps,
 accepting overlaps so they can be listed), then plans the change with the user's
-own options through :func:`qygeo.parks.commit` (``dry_run=True``), the same plan
+own options through :func:`qygeo.pipeline.parks.commit` (``dry_run=True``), the same plan
 ``Confirm`` commits. Nothing is written.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import parks as park_lib
-from ..errors import QygeoError
+from qygeo.errors import QygeoError
+from qygeo.pipeline import parks as park_lib
 
 
 def _overlaps(items: Any) -> list[dict[str, Any]]:
@@ -59,8 +59,8 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
     """
     import shapely
 
-    from ..crs import shift_geometry
-    from ..metrics import M2_PER_KM2, M2_PER_MU, area_m2
+    from qygeo.core.metrics import M2_PER_KM2, M2_PER_MU, area_m2
+    from qygeo.io.crs import shift_geometry
 
     out: dict[str, Any] = {"ok": False, "errors": [], "notes": [], "summary": [],
                            "feature": None, "as_gcj02": None, "area_km2": None,

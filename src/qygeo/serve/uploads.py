@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..errors import QygeoError
-from ..parks import INPUT_FORMATS
-from ..safe_text import describe_control_chars, has_control_chars
+from qygeo.errors import QygeoError
+from qygeo.pipeline.parks import INPUT_FORMATS
+from qygeo.safe_text import describe_control_chars, has_control_chars
 
 #: Defaults of ``qygeo serve``'s limits.
 DEFAULT_MAX_UPLOAD_MB = 50.0
@@ -70,7 +70,7 @@ def safe_filename(name: str | None) -> str:
 
     Browsers send a bare name, but a script may send ``../../x.geojson`` or
     ``C:\\x\\y.zip``: only the final component is kept. The suffix must be one
-    :func:`qygeo.parks.read_boundary` reads.
+    :func:`qygeo.pipeline.parks.read_boundary` reads.
 
     Raises
     ------

@@ -1,7 +1,7 @@
 """Pure computations on GeoDataFrames: areas, intensities, plot assignment.
 
 Every formula in qygeo's reports lives here (idle rules live in
-:mod:`qygeo.idle`). Nothing in this module reads or writes files. Units are in
+:mod:`qygeo.core.idle`). Nothing in this module reads or writes files. Units are in
 the names: ``_m2``, ``_km2``, ``_mu``, ``_yuan``, ``_yuan_per_km2``.
 """
 
@@ -46,7 +46,7 @@ def ring_areas_m2(lon_deg: np.ndarray, lat_deg: np.ndarray, starts: np.ndarray) 
     """Area on the WGS84 ellipsoid, in m², of closed rings given as flat coordinates.
 
     This is qygeo's one area formula: :func:`area_m2` (shapely geometries) and
-    the plot engine (:func:`qygeo.engine.plot_batch_columns`, flat arrays) both
+    the plot engine (:func:`qygeo.pipeline.plot_table.plot_batch_columns`, flat arrays) both
     call it.
 
     Parameters
@@ -136,7 +136,7 @@ def area_m2(geoms: gpd.GeoSeries) -> np.ndarray:
     """
     import shapely
 
-    from .crs import WGS84
+    from qygeo.io.crs import WGS84
 
     if len(geoms) == 0:
         return np.zeros(0)

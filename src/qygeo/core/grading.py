@@ -20,7 +20,7 @@ Here, for a plot (or an enterprise's plots together)::
 with the indicators tax (``tax_yuan``), output (``output_yuan``), value added
 (``value_added_yuan``, where the plots give it) and investment
 (``invested_yuan``), and the weights, benchmarks, cap and cut-offs of
-:class:`qygeo.config.GradingConfig`. The default weights are on tax and
+:class:`qygeo.core.config.GradingConfig`. The default weights are on tax and
 output only: 亩均 evaluations judge performance by tax and value added per mu,
 and investment per mu is an entry criterion, not a performance indicator.
 A plot lacking any weighted input is not graded (``grade`` = ``n/a``, with the
@@ -48,8 +48,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import metrics
-from .config import ENTRY_KEYS, GRADES, GRADING_INDICATORS, INVESTMENT_BASES, GradingConfig
+from qygeo.core import metrics
+from qygeo.core.config import (
+    ENTRY_KEYS,
+    GRADES,
+    GRADING_INDICATORS,
+    INVESTMENT_BASES,
+    GradingConfig,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -144,11 +150,6 @@ def class_codes(scores: np.ndarray, config: GradingConfig,
     if config.method == "percentile":
         return percentile_codes(scores, groups, config)
     return grade_codes(scores, config)
-
-
-def grades_of(scores: np.ndarray, config: GradingConfig) -> np.ndarray:
-    """:func:`grade_of` of every score at once (an object array of ``A``…``D``, ``n/a``)."""
-    return np.array(GRADE_LABELS, dtype=object)[grade_codes(scores, config)]
 
 
 def _weighted(config: GradingConfig) -> list[str]:

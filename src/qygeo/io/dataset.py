@@ -1,7 +1,7 @@
 """Loading the whole data folder: the four layers and the attribute tables.
 
-This is file I/O only; computations are in :mod:`qygeo.metrics`,
-:mod:`qygeo.idle` and :mod:`qygeo.report`.
+This is file I/O only; computations are in :mod:`qygeo.core.metrics`,
+:mod:`qygeo.core.idle` and :mod:`qygeo.pipeline.report`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import layers
-from .errors import DataFileError
-from .plot_rows import MAX_VALUE
+from qygeo.errors import DataFileError
+from qygeo.io import layers
+from qygeo.io.plot_rows import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -64,7 +64,7 @@ class Dataset:
     park_plans: pd.DataFrame | None = None
     #: attributes/city_stats.csv (None when absent)
     city_stats: pd.DataFrame | None = None
-    #: plots left out with ``skip_invalid_plots``: (plot_id, problem), see :mod:`qygeo.plot_rows`
+    #: plots left out with ``skip_invalid_plots``: (plot_id, problem), see :mod:`qygeo.io.plot_rows`
     excluded_plots: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -241,7 +241,7 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
     Parameters
     ----------
     root : path-like, optional
-        The data folder (see :func:`qygeo.layers.geodata_dir`).
+        The data folder (see :func:`qygeo.io.layers.geodata_dir`).
     plots : path-like, optional
         Another plots layer to use instead of ``root/plots.geojson`` (GeoJSON,
         GeoPackage or GeoParquet).
@@ -249,9 +249,9 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
         Layer name inside *plots* (GeoPackage).
     load_plots : bool, default True
         False leaves ``plots`` None but still sets ``plots_path``, for callers that
-        read the plots themselves (:func:`qygeo.engine.plot_table_from_file`).
+        read the plots themselves (:func:`qygeo.pipeline.plot_table.plot_table_from_file`).
     skip_invalid_plots : bool, default False
-        Plot rows that cannot be judged (:mod:`qygeo.plot_rows`) are refused
+        Plot rows that cannot be judged (:mod:`qygeo.io.plot_rows`) are refused
         (:class:`qygeo.errors.InvalidPlotsError`); with this they are left out and listed
         in ``excluded_plots``.
     """
@@ -268,7 +268,7 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
         if plots and not plots_path.exists():
             raise DataFileError(plots_path, "file not found")
     elif plots or plots_path.exists():
-        from .plot_rows import screen_frame
+        from qygeo.io.plot_rows import screen_frame
 
         plot_gdf, excluded = screen_frame(layers.read_layer(plots_path, layer=plots_layer),
                                           plots_path, skip=skip_invalid_plots)

@@ -18,16 +18,14 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .layers import atomic_write_bytes
-from .safe_text import for_terminal, formula_like, has_control_chars
+from qygeo.io.layers import atomic_write_bytes
+from qygeo.safe_text import for_terminal, formula_like, has_control_chars
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .report import Report
+    from qygeo.pipeline.report import Report
 
-SHEETS = ("parks", "plots", "indicators", "grading", "enterprises", "targets", "trends",
-          "planting", "idle_check", "config")
 #: Plot columns left out of the plots sheet (long provenance text is in the layer).
 PLOT_SKIP = ("geometry", "notes")
 

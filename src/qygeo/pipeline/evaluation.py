@@ -2,9 +2,9 @@
 
 :func:`evaluate` runs, on the parks and plots of a report, the evaluations the
 land and industry administrations use: the TD/T 1029 indicators
-(:mod:`qygeo.indicators`), the 亩均 grading and entry checks
-(:mod:`qygeo.grading`), the targets and trends (:mod:`qygeo.trends`) and the
-check of a stored idle flag against the MLR No. 53 rule (:mod:`qygeo.idle`).
+(:mod:`qygeo.core.indicators`), the 亩均 grading and entry checks
+(:mod:`qygeo.core.grading`), the targets and trends (:mod:`qygeo.core.trends`) and the
+check of a stored idle flag against the MLR No. 53 rule (:mod:`qygeo.core.idle`).
 It only assembles; every formula is in those modules.
 """
 
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import indicators as ind_mod
-from . import metrics, trends
-from .config import GRADES, GradingConfig
-from .grading import (
+from qygeo.core import indicators as ind_mod
+from qygeo.core import metrics, trends
+from qygeo.core.config import GRADES, GradingConfig
+from qygeo.core.grading import (
     OUTCOME_COLUMNS,
     add_reasons,
     grade_enterprises,
@@ -30,12 +30,12 @@ from .grading import (
     reasons_pending,
     score_values,
 )
-from .idle import check_stored_idle
+from qygeo.core.idle import check_stored_idle
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .dataset import Dataset
+    from qygeo.io.dataset import Dataset
 
 INVESTMENT_TARGET = "key_park_land_investment_intensity_target"
 OUTPUT_TARGET = "key_park_land_output_intensity_target"
@@ -52,18 +52,18 @@ class Evaluation:
         status, basis`` (``guangdong_2019``: Guangdong's 2019 development-zone
         figure from ``attributes/targets.csv``, NaN where none).
     grading : pandas.DataFrame
-        One row per plot (:func:`qygeo.grading.grade_plots`). Given as a
+        One row per plot (:func:`qygeo.core.grading.grade_plots`). Given as a
         callable, the table is built on first access; its reason texts are
         written then when it was built without them
-        (:func:`qygeo.grading.reasons_pending`): a per-park report of a
+        (:func:`qygeo.core.grading.reasons_pending`): a per-park report of a
         million plots never reads either.
     enterprises : pandas.DataFrame
-        One row per enterprise (:func:`qygeo.grading.grade_enterprises`), the
+        One row per enterprise (:func:`qygeo.core.grading.grade_enterprises`), the
         same way.
     targets : pandas.DataFrame
-        One row per park and target (:func:`qygeo.trends.target_table`).
+        One row per park and target (:func:`qygeo.core.trends.target_table`).
     trends : pandas.DataFrame
-        Yearly park figures (:func:`qygeo.trends.trend_table`).
+        Yearly park figures (:func:`qygeo.core.trends.trend_table`).
     idle_check : pandas.DataFrame
         Stored idle flags that disagree with the rule.
     park_columns : dict

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .errors import JoinError
+from qygeo.errors import JoinError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import layers
-from .errors import QygeoError
-from .idle import unrecognised_causes
-from .plot_rows import RowProblems, check_geometries, check_numbers
+from qygeo.core.idle import unrecognised_causes
+from qygeo.errors import QygeoError
+from qygeo.io import layers
+from qygeo.io.plot_rows import RowProblems, check_geometries, check_numbers
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -45,9 +45,9 @@ def geometry_problems(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, path: str,
                       problems: RowProblems | None = None) -> list[str]:
     """Invalid, empty, missing or non-polygonal geometries, one line each.
 
-    The checks and their words are :mod:`qygeo.plot_rows`' (the same for every
+    The checks and their words are :mod:`qygeo.io.plot_rows`' (the same for every
     command); for plots, *problems* already holds the rows' value problems
-    (:func:`qygeo.layers.conform`) and the amounts are checked too.
+    (:func:`qygeo.io.layers.conform`) and the amounts are checked too.
     """
     problems = problems if problems is not None else RowProblems(len(gdf))
     check_geometries(np.asarray(gdf.geometry.values), np.arange(len(gdf)), problems)
@@ -60,13 +60,13 @@ def geometry_problems(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, path: str,
 def outside_shares(inners: list[object], outers: list[object]) -> np.ndarray:
     """Share of each inner geometry's area lying outside its outer one (1.0 if no area).
 
-    All pairs are projected once (equal-area, :func:`qygeo.metrics.area_m2`),
+    All pairs are projected once (equal-area, :func:`qygeo.core.metrics.area_m2`),
     not one small GeoSeries per feature.
     """
     import geopandas as gpd
     import shapely
 
-    from .metrics import area_m2
+    from qygeo.core.metrics import area_m2
 
     n = len(inners)
     if n == 0:
@@ -93,8 +93,8 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
     """
     import shapely
 
-    from .dataset import load_park_stats, load_planting_figures
-    from .ids import park_id_problem
+    from qygeo.ids import park_id_problem
+    from qygeo.io.dataset import load_park_stats, load_planting_figures
 
     res = ValidationResult()
     loaded: dict[str, gpd.GeoDataFrame] = {}
@@ -117,7 +117,7 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
         if len(raw):
             minx, miny, maxx, maxy = raw.total_bounds
             if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-                from .crs import diagnose_lonlat
+                from qygeo.io.crs import diagnose_lonlat
 
                 res.problems.append(f"{rel}: coordinates are not longitude/latitude degrees "
                                     f"({diagnose_lonlat((minx, miny, maxx, maxy)) or ''})")
@@ -183,7 +183,7 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
     if plots is not None and parks is not None:
         pmap = {p: g for p, g in zip(parks["park_id"], parks.geometry.values)
                 if g is not None and valid(g)}
-        from .metrics import assign_plots
+        from qygeo.core.metrics import assign_plots
 
         assigned = assign_plots(plots, parks) if pmap else None
         has_pid = "park_id" in plots.columns

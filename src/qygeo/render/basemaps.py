@@ -3,7 +3,7 @@
 OpenStreetMap and CARTO tiles are in WGS84 (Web Mercator on WGS84 degrees),
 so qygeo's layers go on them unchanged. Gaode/Amap tiles are drawn in GCJ-02,
 about 600 m off WGS84 around Qingyuan: every overlay must be shifted with
-:func:`qygeo.crs.shift_frame` before it is put on them. Tianditu tiles are in
+:func:`qygeo.io.crs.shift_frame` before it is put on them. Tianditu tiles are in
 CGCS2000, which differs from WGS84 by centimetres, and need a key from
 ``$TIANDITU_KEY``.
 """
@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .errors import QygeoError
+from qygeo.errors import QygeoError
 
 #: Environment variable holding the Tianditu (天地图) browser key.
 TIANDITU_KEY_ENV = "TIANDITU_KEY"
@@ -66,7 +66,7 @@ class Basemap:
 
     @property
     def shift(self) -> str | None:
-        """The :func:`qygeo.crs.shift_frame` direction for the overlays, or None."""
+        """The :func:`qygeo.io.crs.shift_frame` direction for the overlays, or None."""
         return "wgs84_to_gcj02" if self.datum == "gcj02" else None
 
 

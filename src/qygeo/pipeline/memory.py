@@ -1,6 +1,6 @@
 """Process memory settings for reading a province's plots batch after batch.
 
-The plot engine (:mod:`qygeo.engine`) makes the same large temporaries (a few
+The plot engine (:mod:`qygeo.pipeline.plot_table`) makes the same large temporaries (a few
 MB to some tens of MB: coordinates, areas, columns) for every batch of
 plots. By default glibc returns such blocks to the kernel as soon as they are
 freed (their own ``mmap``, or a trimmed heap), and numpy asks for transparent

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import QygeoError
+from qygeo.errors import QygeoError
 
 _SCRIPT_LINK = re.compile(r'<script src="([^"]+)"></script>')
 _CSS_LINK = re.compile(r'<link rel="stylesheet" href="([^"]+)"\s*/?>')

@@ -5,9 +5,9 @@ empty or missing geometry measures 0 mu yet would still be judged idle; a
 negative, boolean, infinite or absurd amount would be summed into its park; a
 date GDAL rolled over (``2022-02-30`` → 2022-03-02) or a placeholder such as
 ``9999-12-31`` would move the idle clock. Every reader of plots —
-:func:`qygeo.layers.conform` (text and booleans in number and date columns),
-the fast engine's batches (:func:`qygeo.engine.plot_batch_columns`), the data
-folder's loader (:func:`qygeo.dataset.load_dataset`) and ``qygeo validate`` —
+:func:`qygeo.io.layers.conform` (text and booleans in number and date columns),
+the fast engine's batches (:func:`qygeo.pipeline.plot_table.plot_batch_columns`), the data
+folder's loader (:func:`qygeo.io.dataset.load_dataset`) and ``qygeo validate`` —
 flags rows here, with the same words, and the caller either refuses them
 (:class:`qygeo.errors.InvalidPlotsError`, the default) or leaves them out and
 lists them (``--skip-invalid-plots``).
@@ -33,7 +33,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .engine import Rings
+    from qygeo.pipeline.plot_table import Rings
 
 #: The earliest and latest plot date accepted (Chinese land-use contracts start in the
 #: 1980s; plans reach a few decades ahead).
@@ -123,7 +123,7 @@ class Excluded:
 
     def error(self) -> Exception:
         """The one-line refusal naming the file, the first plot, its problem and the rest."""
-        from .errors import InvalidPlotsError
+        from qygeo.errors import InvalidPlotsError
 
         return InvalidPlotsError(self.path, self.rows)
 
@@ -262,7 +262,7 @@ def split_invalid(table: pd.DataFrame, path: object, *,
     Parameters
     ----------
     table : pandas.DataFrame
-        A per-plot table from an engine (:func:`qygeo.engine.plot_batch_columns`).
+        A per-plot table from an engine (:func:`qygeo.pipeline.plot_table.plot_batch_columns`).
     path : object
         The plots layer, for the message.
     skip : bool
@@ -299,7 +299,7 @@ def screen_frame(gdf: Any, path: object, *, skip: bool) -> tuple[Any, list[tuple
     InvalidPlotsError
         Without *skip*, when a row has a problem.
     """
-    from . import layers
+    from qygeo.io import layers
 
     problems = RowProblems(len(gdf))
     gdf = layers.conform(gdf, layers.PLOTS, path, problems=problems)

@@ -15,12 +15,12 @@ import html
 import math
 from typing import TYPE_CHECKING, Any
 
-from .report import COLUMNS, _clean, _fmt, records
+from qygeo.pipeline.report import COLUMNS, _clean, _fmt, records
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .report import Report
+    from qygeo.pipeline.report import Report
 
 GRADE_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fdae61", "D": "#d73027"}
 BAR = "#4575b4"

@@ -1,34 +1,34 @@
 """The fast engine: per-plot figures and per-park sums for millions of plots.
 
-The reference computation (:func:`qygeo.metrics.with_areas`,
-:func:`qygeo.metrics.assign_plots`, :func:`qygeo.idle.classify_idle`) works on
+The reference computation (:func:`qygeo.core.metrics.with_areas`,
+:func:`qygeo.core.metrics.assign_plots`, :func:`qygeo.core.idle.classify_idle`) works on
 a GeoDataFrame holding every column of the plots layer. For a province's
 plots that costs more in reading and in building shapely objects than in the
 arithmetic, so this module computes the same figures from the raw columns:
 
 1. **Read only what the report needs** (:data:`REPORT_COLUMNS`): GeoParquet
    batch by batch with pyarrow while the workers compute, other formats with
-   pyogrio's Arrow reader. Attributes stay Arrow (:func:`qygeo.layers.conform_arrow`):
+   pyogrio's Arrow reader. Attributes stay Arrow (:func:`qygeo.io.layers.conform_arrow`):
    no Python object per plot.
 2. **Decode WKB polygons** (:func:`decode_polygons`, with geoarrow-c, else
    shapely): single-ring polygons — nearly every land plot —
    become flat coordinate arrays without a shapely object each; anything
    else (holes, multipolygons, Z) goes through :func:`shapely.from_wkb`.
 3. **Areas** on the ellipsoid from the flat coordinates
-   (:func:`qygeo.metrics.ring_areas_m2`, the formula :func:`qygeo.metrics.area_m2` uses).
+   (:func:`qygeo.core.metrics.ring_areas_m2`, the formula :func:`qygeo.core.metrics.area_m2` uses).
 4. **Assignment** by the representative point (``shapely.point_on_surface``),
    without computing it for most plots: each park is covered by a grid whose
    cells are classified once as inside, outside or on its boundary; a plot
    whose bounding box only meets inside (or only outside) cells is inside (or
    outside) that park whatever point of it is chosen. Only plots near a
    boundary get the exact point-on-surface test.
-5. **Idle rule** :func:`qygeo.idle.judge_idle` on the batch's arrays (no reason texts).
+5. **Idle rule** :func:`qygeo.core.idle.judge_idle` on the batch's arrays (no reason texts).
 6. **Per-park sums** (:class:`PlotSummary`) from the batch's park codes, exact
    (integer mantissas per binary exponent), so the sums do not depend on the
    order of the plots: batches merge, and the dask engine gives the same bits.
 
 Batches run on a thread pool (numpy, shapely and pyarrow release the GIL), with
-Python's garbage collector paused (:func:`qygeo.memory.gc_paused`). A
+Python's garbage collector paused (:func:`qygeo.pipeline.memory.gc_paused`). A
 GeoParquet file with at least two row groups per worker is read by the workers
 themselves, a row group each (no reading thread competing with them for the
 cores); otherwise one thread reads while the workers compute. Duplicate ids
@@ -53,8 +53,9 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from . import layers, metrics, plot_rows
-from .errors import DataFileError, QygeoError
+from qygeo.core import metrics
+from qygeo.errors import DataFileError, QygeoError
+from qygeo.io import layers, plot_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import datetime as dt
@@ -63,12 +64,12 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pyarrow as pa
 
-    from .plot_rows import RowProblems
+    from qygeo.io.plot_rows import RowProblems
 
 #: The plot columns the per-park report reads besides the geometry: the idle rule's
-#: (:mod:`qygeo.idle`, with a stored flag to check), the grading's
-#: (:data:`qygeo.config.GRADING_INDICATORS`) and the indicators'
-#: (:mod:`qygeo.indicators`). Formats that list the plots themselves read every column;
+#: (:mod:`qygeo.core.idle`, with a stored flag to check), the grading's
+#: (:data:`qygeo.core.config.GRADING_INDICATORS`) and the indicators'
+#: (:mod:`qygeo.core.indicators`). Formats that list the plots themselves read every column;
 #: only they show the per-enterprise table, so ``enterprise`` is not read here (a test
 #: checks that the per-park report is the same either way).
 REPORT_COLUMNS = ("plot_id", "park_id", "land_use", "agreed_start_date",
@@ -105,8 +106,8 @@ class PlotBatch:
     """Attributes and the WKB geometry of some plots.
 
     ``attrs`` is an Arrow record batch as read (conformed with
-    :func:`qygeo.layers.conform_arrow`, no copy to Python objects) or a
-    DataFrame (conformed with :func:`qygeo.layers.conform`).
+    :func:`qygeo.io.layers.conform_arrow`, no copy to Python objects) or a
+    DataFrame (conformed with :func:`qygeo.io.layers.conform`).
     """
 
     attrs: pd.DataFrame | pa.RecordBatch
@@ -178,7 +179,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         Batches of at most :data:`BATCH_ROWS` rows, the name of their WKB
         geometry column and the number of rows; None when the file cannot take the fast path (not
         WGS84, not WKB-encoded), in which case the caller reads it with
-        :func:`qygeo.layers.read_layer`.
+        :func:`qygeo.io.layers.read_layer`.
 
     Raises
     ------
@@ -234,7 +235,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
 
 def _json_booleans_as_text(path: Path, table: pa.Table) -> pa.Table:
     """*table* with each number column that held a JSON boolean as text (``"true"``), so
-    that :func:`qygeo.layers.conform` refuses it (see :func:`qygeo.layers.json_booleans`)."""
+    that :func:`qygeo.io.layers.conform` refuses it (see :func:`qygeo.io.layers.json_booleans`)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -447,7 +448,7 @@ def decode_polygons_shapely(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
 
 
 def ring_areas_m2(rings: Rings) -> np.ndarray:
-    """Area in m² of each single-ring polygon (:func:`qygeo.metrics.ring_areas_m2`)."""
+    """Area in m² of each single-ring polygon (:func:`qygeo.core.metrics.ring_areas_m2`)."""
     return metrics.ring_areas_m2(rings.x, rings.y, rings.starts)
 
 
@@ -680,9 +681,9 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
                        path: object = "plots") -> tuple[dict[str, Any], PlotSummary]:
     """The per-plot columns of one batch (in table order) and its :class:`PlotSummary`.
 
-    Rows that cannot be judged (:mod:`qygeo.plot_rows`) are named in the
+    Rows that cannot be judged (:mod:`qygeo.io.plot_rows`) are named in the
     ``plot_problem`` column (categorical, missing when the row is fine) and left out
-    of the summary; :func:`qygeo.plot_rows.split_invalid` refuses or drops them.
+    of the summary; :func:`qygeo.io.plot_rows.split_invalid` refuses or drops them.
 
     Raises
     ------
@@ -691,14 +692,14 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
     """
     import shapely
 
-    from . import idle as idle_mod
-    from . import plot_rows
+    from qygeo.core import idle as idle_mod
+    from qygeo.io import plot_rows
 
     problems = plot_rows.RowProblems(len(batch.wkb))
     attrs, arrow = _conformed(batch.attrs, path, problems)
     blank = attrs["plot_id"].isna().to_numpy()
     if blank.any():
-        from .errors import FeatureError
+        from qygeo.errors import FeatureError
 
         raise FeatureError(path, f"feature with blank plot_id (row {int(np.argmax(blank))})",
                            "empty plot_id")
@@ -712,7 +713,7 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
         np.minimum.reduceat(rings.y, s, out=boxes[1])
         np.maximum.reduceat(rings.x, s, out=boxes[2])
         np.maximum.reduceat(rings.y, s, out=boxes[3])
-        from .crs import diagnose_lonlat
+        from qygeo.io.crs import diagnose_lonlat
 
         hint = diagnose_lonlat((float(boxes[0].min()), float(boxes[1].min()),
                                 float(boxes[2].max()), float(boxes[3].max())))
@@ -771,7 +772,7 @@ def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
         dtype="float64", na_value=np.nan) if "land_price_yuan" in attrs.columns
         else np.full(n, np.nan))
     # The layer's other columns follow; a stored flag named like an idle column is kept
-    # as stored_<name> beside the rule's (see qygeo.report._stored_flags_aside).
+    # as stored_<name> beside the rule's (see qygeo.pipeline.report._stored_flags_aside).
     for c in attrs.columns:
         if c not in cols:
             cols[f"stored_{c}" if c in idle else c] = attrs[c]
@@ -798,7 +799,7 @@ class PlotResult:
 
     table: pd.DataFrame
     summary: PlotSummary
-    #: plots left out by ``skip_invalid``: (plot_id, problem), see :mod:`qygeo.plot_rows`
+    #: plots left out by ``skip_invalid``: (plot_id, problem), see :mod:`qygeo.io.plot_rows`
     excluded: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -901,7 +902,7 @@ def plot_table_from_batches(source: PlotSource, parks: Parks, as_of: dt.date, *,
     (:func:`id_run`); ids in order across all batches are distinct, and
     otherwise the whole column is checked once at the end (:func:`check_unique_ids`).
     """
-    from .memory import gc_paused
+    from qygeo.pipeline.memory import gc_paused
 
     with gc_paused():  # see gc_paused: the batches' short-lived objects
         return _plot_table_from_batches(source, parks, as_of, path=path, workers=workers)
@@ -1023,7 +1024,7 @@ def check_unique_ids(ids: pd.Series, path: object) -> None:
             return
     dup = ids[ids.duplicated()]
     if len(dup):
-        from .errors import FeatureError
+        from qygeo.errors import FeatureError
 
         raise FeatureError(path, dup.iloc[0], "duplicate plot_id")
 
@@ -1032,8 +1033,8 @@ def plot_table_from_frame(plots: gpd.GeoDataFrame, parks: gpd.GeoDataFrame,
                           as_of: dt.date, *, path: object = "plots") -> pd.DataFrame:
     """Per-plot table of an already loaded (WGS84) plots GeoDataFrame.
 
-    All of the layer's columns are kept, as :func:`qygeo.report.plot_table` always did,
-    with :data:`qygeo.plot_rows.PROBLEM_COLUMN` (see :func:`qygeo.plot_rows.split_invalid`).
+    All of the layer's columns are kept, as :func:`qygeo.pipeline.report.plot_table` always did,
+    with :data:`qygeo.io.plot_rows.PROBLEM_COLUMN` (see :func:`qygeo.io.plot_rows.split_invalid`).
     """
     import pandas as pd
     import pyarrow as pa
@@ -1062,12 +1063,12 @@ def read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
                skip_invalid: bool = False) -> PlotResult:
     """Per-plot table and summary of a plots layer file (only *columns*, if given).
 
-    Rows that cannot be judged (:mod:`qygeo.plot_rows`) are refused
+    Rows that cannot be judged (:mod:`qygeo.io.plot_rows`) are refused
     (:class:`qygeo.errors.InvalidPlotsError`), or with *skip_invalid* left out of the
     table and the summary and listed in :attr:`PlotResult.excluded`.
 
     Files the fast reader cannot take (another CRS, GeoArrow encoding) are read
-    with :func:`qygeo.layers.read_layer` first; the figures are the same.
+    with :func:`qygeo.io.layers.read_layer` first; the figures are the same.
     *parks* may be a function giving the layer (see :func:`plot_table_from_batches`).
     """
     read = read_plot_columns(path, layer=layer, columns=columns)

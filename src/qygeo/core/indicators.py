@@ -47,7 +47,7 @@ definitions, and how qygeo feeds them from the plots table:
     the reporting plots only would inflate it.
 ``idle_land_disposal_rate`` 闲置土地处置率
     TD/T: 已处置闲置土地面积 / 闲置土地总面积. qygeo: plots idle by the MLR No. 53
-    rule (:mod:`qygeo.idle`) plus plots with ``idle_disposed_on`` set (optional
+    rule (:mod:`qygeo.core.idle`) plus plots with ``idle_disposed_on`` set (optional
     column); disposed area / that area.
 
 Built-up land (TD/T 已建成城镇建设用地) of a plot is its ``built_up_area_m2``;
@@ -81,8 +81,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import metrics
-from .values import present as _present
+from qygeo.core import metrics
+from qygeo.values import present as _present
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -10,7 +10,7 @@ the plots and the outlines under them share one canvas and the topmost shape
 under the mouse gets the hover, wherever it is:
 
 * **geometry** — every ring's vertices rounded to 6 decimals (about 0.1 m,
-  :data:`qygeo.layers.COORD_PRECISION`), as integer micro-degree deltas
+  :data:`qygeo.io.layers.COORD_PRECISION`), as integer micro-degree deltas
   (lat, lon), each written as a zig-zag variable-length integer in the text
   alphabet of Google's *encoded polyline* format (characters ``?`` to ``~``,
   nothing that needs escaping in a ``<script>``). Rings are not closed (Leaflet
@@ -25,7 +25,7 @@ under the mouse gets the hover, wherever it is:
   assembled in the browser from these pre-escaped strings by templates written
   here; nothing from the data is inserted unescaped;
 * **label points** — one point inside each feature, as a delta from its first
-  vertex. Labels are placed only from :data:`qygeo.maps.PLOT_LABEL_MIN_ZOOM`
+  vertex. Labels are placed only from :data:`qygeo.render.maps.PLOT_LABEL_MIN_ZOOM`
   on; a page with more than :data:`LABELS_ALL_MAX` features labels only the
   features in view, and none while more than :data:`LABELS_IN_VIEW_MAX` are.
 
@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import pandas as pd
 
-    from .basemaps import Basemap
+    from qygeo.render.basemaps import Basemap
 
 #: Coordinates are integers in units of 1e-6 degree (6 decimals, about 0.1 m).
 COORD_SCALE = 1_000_000
@@ -208,7 +208,7 @@ def decode_geometry(blob: dict[str, Any]) -> tuple[list[list[list[list[float]]]]
 def display_geometry(geoms: gpd.GeoSeries, basemap: Basemap) -> gpd.GeoSeries:
     """*geoms* simplified below visibility and shifted to the basemap's datum.
 
-    As :func:`qygeo.maps._display_frame`, but with Douglas–Peucker without the
+    As :func:`qygeo.render.maps._display_frame`, but with Douglas–Peucker without the
     topology check (twice as fast; at half a pixel at the highest zoom a ring
     touching itself cannot be seen, and the canvas fills even-odd anyway).
     Where a polygon collapses (empty, or no longer a polygon) the original is kept.
@@ -216,8 +216,8 @@ def display_geometry(geoms: gpd.GeoSeries, basemap: Basemap) -> gpd.GeoSeries:
     import geopandas as gpd
     import shapely
 
-    from . import maps
-    from .crs import shift_frame
+    from qygeo.io.crs import shift_frame
+    from qygeo.render import maps
 
     g = np.asarray(geoms.values, dtype=object)
     if len(g):
@@ -233,13 +233,13 @@ def display_geometry(geoms: gpd.GeoSeries, basemap: Basemap) -> gpd.GeoSeries:
 def label_points(geoms: gpd.GeoSeries) -> np.ndarray:
     """A point inside each geometry to hang its label on.
 
-    The pole of inaccessibility (:func:`qygeo.maps.label_points`) for up to
+    The pole of inaccessibility (:func:`qygeo.render.maps.label_points`) for up to
     :data:`POLE_LABELS_MAX` geometries, shapely's point on surface above that.
     """
     import geopandas as gpd
     import shapely
 
-    from . import maps
+    from qygeo.render import maps
 
     if len(geoms) <= POLE_LABELS_MAX:
         gdf = gpd.GeoDataFrame(geometry=np.asarray(geoms.values, dtype=object), crs="EPSG:4326")
@@ -286,12 +286,12 @@ def column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 @dataclass(frozen=True)
 class Number:
-    """:func:`qygeo.maps._num` with *digits* decimals, also over many floats at once."""
+    """:func:`qygeo.render.maps._num` with *digits* decimals, also over many floats at once."""
 
     digits: int
 
     def __call__(self, v: Any) -> str:
-        from .maps import _num
+        from qygeo.render.maps import _num
 
         return _num(v, self.digits)
 
@@ -302,7 +302,7 @@ class Number:
 
 
 def _esc() -> Callable[[Any], str]:
-    from .maps import esc
+    from qygeo.render.maps import esc
 
     return esc
 
@@ -311,7 +311,7 @@ _NEEDS_ESCAPE = re.compile(r"[&<>\"']")
 
 
 def _esc_many(values: list[Any]) -> list[str]:
-    """:func:`qygeo.maps.esc` of each value; one regex search when nothing needs escaping."""
+    """:func:`qygeo.render.maps.esc` of each value; one regex search when nothing needs escaping."""
     esc = _esc()
     if all(type(v) is str for v in values) and not _NEEDS_ESCAPE.search("\0".join(values)) \
             and all(v.strip() for v in values):
@@ -369,8 +369,8 @@ def decode_blob(blob: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _plot_fields() -> list[Field]:
-    """The popup rows of a plot (and its id), formatted with :mod:`qygeo.maps`' helpers."""
-    from . import maps
+    """The popup rows of a plot (and its id), formatted with :mod:`qygeo.render.maps`' helpers."""
+    from qygeo.render import maps
 
     def col(name: str) -> Callable[[pd.DataFrame], pd.Series]:
         return lambda df: column(df, name)
@@ -415,7 +415,7 @@ PLOT_LABEL = "{id}<br>{area} 亩"
 
 def plot_styles() -> tuple[list[str], list[dict[str, Any]]]:
     """Status keys and the one Leaflet style each (idle: ``hatch`` → the canvas pattern)."""
-    from . import maps
+    from qygeo.render import maps
 
     keys = list(maps.PLOT_STATUS)
     styles = []
@@ -437,7 +437,7 @@ def plots_blob(plots: gpd.GeoDataFrame, basemap: Basemap) -> dict[str, Any]:
     basemap : Basemap
         The datum the geometry is shifted to.
     """
-    from . import maps
+    from qygeo.render import maps
 
     shown = display_geometry(plots.geometry, basemap)
     blob = encode_geometry(shown.values, label_points(shown))
@@ -629,8 +629,8 @@ def fast_layer(blob: dict[str, Any]) -> Any:
     """
     from branca.element import MacroElement
 
-    from .literal_render import literal_element
-    from .maps import _template as template
+    from qygeo.render.maps import _template as template
+    from qygeo.render.page import literal_element
 
     class FastLayer(MacroElement):
         _template = template("")

@@ -3,7 +3,7 @@
 ``qygeo report --engine dask`` reads the plots with :func:`dask_geopandas.read_parquet`
 (a file or a partitioned GeoParquet folder) or :func:`dask_geopandas.read_file`,
 and computes each partition's per-plot table (areas, park assignment, idle
-rule: :func:`qygeo.engine.plot_table_batch`, the very code of the default
+rule: :func:`qygeo.pipeline.plot_table.plot_table_batch`, the very code of the default
 engine) on a Dask cluster — a :class:`distributed.LocalCluster` unless a
 scheduler address is given. Only the geometry-free per-plot table comes back to
 this process, where the report is built exactly as with the default engine, so
@@ -34,7 +34,7 @@ def _partition_table(part: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, as_of: dt.
     import pyarrow as pa
     import shapely
 
-    from . import engine
+    from qygeo.pipeline import plot_table as engine
 
     geom = part.geometry.name
     attrs = pd.DataFrame(part.drop(columns=geom)).reset_index(drop=True)
@@ -48,8 +48,8 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
     """Open a plots layer (GeoParquet file or folder, or any OGR format) as a dask GeoDataFrame."""
     import dask_geopandas
 
-    from . import layers
-    from .errors import DataFileError, QygeoError
+    from qygeo.errors import DataFileError, QygeoError
+    from qygeo.io import layers
 
     path = Path(path)
     if not path.exists():
@@ -87,7 +87,7 @@ def connect(scheduler: str):  # type: ignore[no-untyped-def]
     """
     from distributed import Client
 
-    from .errors import SchedulerError
+    from qygeo.errors import SchedulerError
 
     try:
         return Client(scheduler, timeout="10s")
@@ -119,19 +119,20 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
     n_workers, processes
         LocalCluster settings (default: one worker process per CPU).
     skip_invalid : bool, default False
-        Leave out plots that cannot be judged (:mod:`qygeo.plot_rows`) instead of
+        Leave out plots that cannot be judged (:mod:`qygeo.io.plot_rows`) instead of
         refusing them; they are appended to *excluded* as ``(plot_id, problem)``.
 
     Returns
     -------
     pandas.DataFrame
-        The same table as :func:`qygeo.engine.plot_table_from_file`, rows in file order.
+        The same table as :func:`qygeo.pipeline.plot_table.plot_table_from_file`,
+        rows in file order.
     """
     import dask
     import pandas as pd
     from distributed import Client, LocalCluster
 
-    from . import engine
+    from qygeo.pipeline import plot_table as engine
 
     ddf = read_plots_dask(path, layer=layer)
     parts = ddf.to_delayed()
@@ -167,7 +168,7 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
         return engine.empty_plot_table()
     out = pd.concat(tables, ignore_index=True)
     engine.check_unique_ids(out["plot_id"], Path(path))
-    from .plot_rows import split_invalid
+    from qygeo.io.plot_rows import split_invalid
 
     out, bad = split_invalid(out, path, skip=skip_invalid)
     if excluded is not None:

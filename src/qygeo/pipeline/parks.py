@@ -52,8 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import layers
-from .errors import (
+from qygeo.errors import (
     BoundaryError,
     CRSError,
     DataFileError,
@@ -63,7 +62,8 @@ from .errors import (
     QygeoError,
     UnknownParkError,
 )
-from .ids import PARK_ID_RE, check_park_id  # noqa: F401 - PARK_ID_RE re-exported for callers
+from qygeo.ids import PARK_ID_RE, check_park_id  # noqa: F401 - PARK_ID_RE re-exported for callers
+from qygeo.io import layers
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -78,7 +78,7 @@ MAX_AREA_KM2 = 500.0
 #: Overlaps with another park up to this area (m²) are boundary noise between
 #: independently surveyed neighbours: reported as a note, not refused.
 OVERLAP_TOLERANCE_M2 = 100.0
-#: Coordinates are stored to this many decimals (see :data:`qygeo.layers.COORD_PRECISION`).
+#: Coordinates are stored to this many decimals (see :data:`qygeo.io.layers.COORD_PRECISION`).
 GRID_DEG = 10.0 ** -layers.COORD_PRECISION
 
 #: Values of ``kind`` (see geodata/README.md).
@@ -142,7 +142,7 @@ class Boundary:
     def crs_hint(self) -> str | None:
         """A ``--crs`` that would put the file's numbers in Qingyuan, when they were read
         in a projected CRS that does not (used when the boundary lands outside)."""
-        from .crs import GAUSS_KRUGER_CANDIDATES, suggest_crs
+        from qygeo.io.crs import GAUSS_KRUGER_CANDIDATES, suggest_crs
 
         if self.projected_epsg is None:
             return None
@@ -319,7 +319,7 @@ def _resolve_crs(path: Path, file_crs: CRS | None, option: str | None,
     Raises CRSError for numbers that cannot be in that CRS (with a hint naming
     the ``--crs`` to try).
     """
-    from .crs import diagnose_lonlat, parse_crs
+    from qygeo.io.crs import diagnose_lonlat, parse_crs
 
     notes: list[str] = []
     epsg = None
@@ -408,11 +408,11 @@ def read_boundary(
     import numpy as np
     import shapely
 
-    from .crs import to_wgs84
+    from qygeo.io.crs import to_wgs84
 
     path = Path(path)
     if crs is not None:
-        from .crs import parse_crs
+        from qygeo.io.crs import parse_crs
 
         parse_crs(crs)  # an unknown --crs is refused before the file is read
     dataset, implied = _dataset_name(path, layer)
@@ -544,7 +544,7 @@ def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int, path: Path) -> gpd.
 def _km2(geoms: Sequence[BaseGeometry]) -> list[float]:
     import geopandas as gpd
 
-    from .metrics import M2_PER_KM2, area_m2
+    from qygeo.core.metrics import M2_PER_KM2, area_m2
 
     return [float(a) / M2_PER_KM2 for a in area_m2(gpd.GeoSeries(list(geoms), crs="EPSG:4326"))]
 
@@ -646,13 +646,13 @@ class Placement:
 
     @property
     def area_km2(self) -> float:
-        from .metrics import M2_PER_KM2
+        from qygeo.core.metrics import M2_PER_KM2
 
         return self.area_m2 / M2_PER_KM2
 
     @property
     def area_mu(self) -> float:
-        from .metrics import M2_PER_MU
+        from qygeo.core.metrics import M2_PER_MU
 
         return self.area_m2 / M2_PER_MU
 
@@ -717,9 +717,9 @@ def place_boundary(
     import numpy as np
     import shapely
 
-    from .crs import EQUAL_AREA_CRS
-    from .metrics import M2_PER_KM2, M2_PER_MU, area_m2
-    from .validate import OUTSIDE_TOLERANCE
+    from qygeo.core.metrics import M2_PER_KM2, M2_PER_MU, area_m2
+    from qygeo.io.crs import EQUAL_AREA_CRS
+    from qygeo.pipeline.validate import OUTSIDE_TOLERANCE
 
     def areas(gs: Sequence[BaseGeometry]) -> np.ndarray:
         return area_m2(gpd.GeoSeries(list(gs), crs="EPSG:4326"))
@@ -962,7 +962,7 @@ def check_text(label: str, value: object) -> None:
     Such characters in a stored name would drive a terminal (``\\x1b]0;…``),
     fake a row of ``park list`` (a newline) or reorder how a line reads.
     """
-    from .safe_text import describe_control_chars, has_control_chars
+    from qygeo.safe_text import describe_control_chars, has_control_chars
 
     if isinstance(value, str) and has_control_chars(value):
         raise QygeoError(f"{label} holds control characters ({describe_control_chars(value)}): "
@@ -987,7 +987,7 @@ def _ancestors(state: ParksState, park_id: str | None) -> set[str]:
 
 
 def _descendants(state: ParksState, park_id: str) -> set[str]:
-    from .metrics import park_descendants
+    from qygeo.core.metrics import park_descendants
 
     return park_descendants(state.parks).get(park_id, {park_id})
 
@@ -1241,7 +1241,7 @@ def plan_update(
 
 def references(root: Path, park_id: str) -> list[str]:
     """Where else *park_id* is named: nested parks, plots, planting areas, park statistics."""
-    from .dataset import load_park_stats
+    from qygeo.io.dataset import load_park_stats
 
     out = []
     for spec in (layers.PLOTS, layers.PLANTING):
@@ -1502,7 +1502,7 @@ def validation_breaks(root: Path, text: str) -> list[str]:
     """
     import tempfile
 
-    from .validate import validate_folder
+    from qygeo.pipeline.validate import validate_folder
 
     before = set(validate_folder(root).problems)
     with tempfile.TemporaryDirectory(prefix="qygeo-park-") as tmp:
@@ -1784,7 +1784,7 @@ def park_table(root: str | Path) -> pd.DataFrame:
     """One row per park: ids, names, district, kind, area (km², mu), quality, added_on."""
     import pandas as pd
 
-    from .metrics import with_areas
+    from qygeo.core.metrics import with_areas
 
     state = load_state(root)
     parks = with_areas(state.parks)
@@ -1806,7 +1806,7 @@ def format_park_table(table: pd.DataFrame, fmt: str = "table") -> str:
     """
     import math
 
-    from .safe_text import csv_text, for_json, for_terminal
+    from qygeo.safe_text import csv_text, for_json, for_terminal
 
     def clean(v: Any) -> Any:
         if v is None or (isinstance(v, float) and math.isnan(v)):

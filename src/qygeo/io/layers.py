@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import DataFileError, FeatureError, QygeoError
+from qygeo.errors import DataFileError, FeatureError, QygeoError
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import pandas as pd
     import pyarrow as pa
 
-    from .plot_rows import RowProblems
+    from qygeo.io.plot_rows import RowProblems
 
 #: Decimal places kept in written coordinates: 1e-6 degree is about 0.1 m here,
 #: finer than any source we have.
@@ -272,13 +272,13 @@ def read_layer(
     FeatureError
         A blank or duplicate id, or a non-numeric value in a numeric column.
     """
-    from .crs import to_wgs84
+    from qygeo.io.crs import to_wgs84
 
     path = Path(path)
     gdf = _read_any(path, layer)
     if len(gdf) and (gdf.crs is None or gdf.crs.is_geographic):
         # GeoJSON always claims WGS84, so metres or swapped axes are caught by their values.
-        from .crs import diagnose_lonlat
+        from qygeo.io.crs import diagnose_lonlat
 
         hint = diagnose_lonlat(tuple(gdf.total_bounds))
         if hint:
@@ -296,9 +296,9 @@ def conform(
     """Check required columns and normalise types of a layer read from *path*.
 
     A value that is not a number (text, a boolean) in a numeric column, or not a
-    calendar date within :data:`qygeo.plot_rows.DATE_MIN` … ``DATE_MAX`` in a date
+    calendar date within :data:`qygeo.io.plot_rows.DATE_MIN` … ``DATE_MAX`` in a date
     column, raises :class:`FeatureError`; with *problems* given (plot rows, see
-    :mod:`qygeo.plot_rows`) the row is flagged there instead and the value made missing.
+    :mod:`qygeo.io.plot_rows`) the row is flagged there instead and the value made missing.
     """
     import pandas as pd
 
@@ -333,7 +333,7 @@ def conform(
         for message in pd.unique(messages[mask]):
             problems.flag(mask & (messages == message).to_numpy(dtype=bool), message)
 
-    from . import plot_rows as pr
+    from qygeo.io import plot_rows as pr
 
     for col in spec.numeric:
         if col in gdf.columns:
@@ -419,7 +419,7 @@ def _dates_in_range(arr: pa.Array) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .plot_rows import DATE_MAX, DATE_MIN
+    from qygeo.io.plot_rows import DATE_MAX, DATE_MIN
 
     if arr.null_count == len(arr):
         return True
@@ -480,12 +480,12 @@ def _parse_dates(gdf: gpd.GeoDataFrame, col: str,
     """Column *col* as datetime64[ns]: real calendar dates within the accepted range.
 
     Text must be an ISO 8601 date that exists (``2022-02-30`` does not); a date
-    outside :data:`qygeo.plot_rows.DATE_MIN` … ``DATE_MAX`` (``0001-01-01``,
+    outside :data:`qygeo.io.plot_rows.DATE_MIN` … ``DATE_MAX`` (``0001-01-01``,
     ``9999-12-31``) is refused too. Bad rows go to *bad_rows* and become NaT.
     """
     import pandas as pd
 
-    from . import plot_rows as pr
+    from qygeo.io import plot_rows as pr
 
     raw = gdf[col]
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):  # a GeoParquet date/timestamp column
@@ -580,7 +580,7 @@ def to_feature_collection(
     """
     import shapely
 
-    from .crs import WGS84
+    from qygeo.io.crs import WGS84
 
     if gdf.crs is not None and not gdf.crs.equals(WGS84):
         gdf = gdf.to_crs(WGS84)

@@ -1,7 +1,7 @@
 """The per-park land-use report: assembling figures and formatting them.
 
 :func:`build_report` puts together, per park, the areas and intensities from
-:mod:`qygeo.metrics`, the idle plots from :mod:`qygeo.idle` and the figures of
+:mod:`qygeo.core.metrics`, the idle plots from :mod:`qygeo.core.idle` and the figures of
 ``attributes/park_stats.csv``; the ``format_*`` functions only present them.
 
 Which figure is which
@@ -17,14 +17,14 @@ Which figure is which
 ``intensity_yuan_per_km2``
     ``investment_yuan / area_km2``, the park polygon's equal-area area.
 ``idle_plot_count``
-    Plots idle by the MLR Order No. 53 rule (:mod:`qygeo.idle`), never by a
+    Plots idle by the MLR Order No. 53 rule (:mod:`qygeo.core.idle`), never by a
     flag stored in the data; a stored flag is only checked against the rule
     (``Report.idle_check``, and a warning).
 ``grade_counts``, ``target_gap_yuan_per_km2``, ``required_annual_growth``, indicators
-    From :mod:`qygeo.evaluation`: 亩均 grades A/B/C/D of the park's plots
-    (:mod:`qygeo.grading`), the gap of ``intensity_yuan_per_km2`` to the 2027
-    target and the yearly growth that closes it (:mod:`qygeo.trends`), and the
-    TD/T 1029 indicators (:mod:`qygeo.indicators`).
+    From :mod:`qygeo.pipeline.evaluation`: 亩均 grades A/B/C/D of the park's plots
+    (:mod:`qygeo.core.grading`), the gap of ``intensity_yuan_per_km2`` to the 2027
+    target and the yearly growth that closes it (:mod:`qygeo.core.trends`), and the
+    TD/T 1029 indicators (:mod:`qygeo.core.indicators`).
 """
 
 from __future__ import annotations
@@ -37,21 +37,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import metrics
-from .dataset import city_figure
-from .errors import QygeoError, UnknownParkError
-from .safe_text import csv_text, for_json, for_markdown, for_terminal
-from .values import json_value
-from .values import present as _present
+from qygeo.core import metrics
+from qygeo.errors import QygeoError, UnknownParkError
+from qygeo.io.dataset import city_figure
+from qygeo.safe_text import csv_text, for_json, for_markdown, for_terminal
+from qygeo.values import json_value
+from qygeo.values import present as _present
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .config import GradingConfig
-    from .dataset import Dataset
-    from .engine import PlotSummary
-    from .evaluation import Evaluation
-    from .join import JoinReport
+    from qygeo.core.config import GradingConfig
+    from qygeo.core.join import JoinReport
+    from qygeo.io.dataset import Dataset
+    from qygeo.pipeline.evaluation import Evaluation
+    from qygeo.pipeline.plot_table import PlotSummary
 
 FORMATS = ("table", "csv", "json", "markdown")
 #: Formats written to a file only (:func:`write_report`).
@@ -182,7 +182,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     joins: list[JoinReport] = field(default_factory=list)
     #: indicators, grading, enterprises, targets, trends, idle_check, config
-    #: (:class:`qygeo.evaluation.Evaluation`); None for a report built without it.
+    #: (:class:`qygeo.pipeline.evaluation.Evaluation`); None for a report built without it.
     evaluation: Evaluation | None = None
     #: plots left out with ``--skip-invalid-plots``: (plot_id, problem)
     excluded_plots: list[tuple[str, str]] = field(default_factory=list)
@@ -200,17 +200,17 @@ def default_year(park_stats: pd.DataFrame) -> int | None:
 def plot_table(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
     """Plots with assigned ``park_id``, areas and idle classification (no geometry).
 
-    Computed by :func:`qygeo.engine.plot_table_from_frame` (vectorised; the
-    same figures as :func:`qygeo.metrics.with_areas`,
-    :func:`qygeo.metrics.assign_plots` and :func:`qygeo.idle.classify_idle`,
+    Computed by :func:`qygeo.pipeline.plot_table.plot_table_from_frame` (vectorised; the
+    same figures as :func:`qygeo.core.metrics.with_areas`,
+    :func:`qygeo.core.metrics.assign_plots` and :func:`qygeo.core.idle.classify_idle`,
     without the idle reason texts). ``qygeo report`` computes this table
-    straight from the plots file with :func:`qygeo.engine.plot_table_from_file`.
+    straight from the plots file with :func:`qygeo.pipeline.plot_table.plot_table_from_file`.
     """
-    from . import engine
+    from qygeo.pipeline import plot_table as engine
 
     if ds.plots is None or not len(ds.plots):
         return engine.empty_plot_table()
-    from .plot_rows import split_invalid
+    from qygeo.io.plot_rows import split_invalid
 
     table = engine.plot_table_from_frame(ds.plots, ds.parks, as_of, path=ds.plots_path)
     return split_invalid(table, ds.plots_path, skip=False)[0]  # ds.plots is screened
@@ -242,12 +242,13 @@ def build_report(
     strict : bool, default False
         Unmatched join keys raise :class:`qygeo.errors.JoinError`.
     grading : GradingConfig, optional
-        亩均 grading settings; default :func:`qygeo.config.load_config` ().
+        亩均 grading settings; default :func:`qygeo.core.config.load_config` ().
     plots : pandas.DataFrame, optional
         The per-plot table already computed by an engine
-        (:func:`qygeo.engine.plot_table_from_file`, :mod:`qygeo.engine_dask`);
+        (:func:`qygeo.pipeline.plot_table.plot_table_from_file`,
+        :mod:`qygeo.pipeline.plot_table_dask`);
         default :func:`plot_table` of ``ds.plots``.
-    summary : qygeo.engine.PlotSummary, optional
+    summary : qygeo.pipeline.plot_table.PlotSummary, optional
         The per-park sums of *plots*, when the engine computed them batch by
         batch; default computed from *plots*.
 
@@ -258,7 +259,7 @@ def build_report(
     """
     import pandas as pd
 
-    from .join import join_attributes, match_keys
+    from qygeo.core.join import join_attributes, match_keys
 
     as_of = as_of or dt.date.today()
     warnings: list[str] = []
@@ -266,7 +267,7 @@ def build_report(
     parks = metrics.with_areas(ds.parks)
     known = list(parks["park_id"])
     if park_ids:
-        from .ids import check_park_id
+        from qygeo.ids import check_park_id
 
         for p in park_ids:
             check_park_id(p, "--park")  # before it can name a map file
@@ -293,7 +294,7 @@ def build_report(
                                   table="attributes/park_stats.csv", layer="parks",
                                   key="park_id").only_in_table
     if strict and jr.only_in_table:
-        from .errors import JoinError
+        from qygeo.errors import JoinError
 
         raise JoinError("; ".join(jr.messages()))
     joins.append(jr)
@@ -309,7 +310,7 @@ def build_report(
                  "name_en": "district_name_en"})
     parks = parks.merge(districts, on="district_adcode", how="left")
 
-    from .engine import PlotSummary, park_sums
+    from qygeo.pipeline.plot_table import PlotSummary, park_sums
 
     if plots is None:
         plots = plot_table(_stored_flags_aside(ds), as_of)
@@ -317,7 +318,7 @@ def build_report(
         warnings.append(f"plot {pid} left out (--skip-invalid-plots): {problem}")
     if summary is None:
         summary = PlotSummary.of(plots, known)
-    from .idle import unrecognised_causes
+    from qygeo.core.idle import unrecognised_causes
 
     causes = unrecognised_causes(plots)
     if causes:
@@ -328,7 +329,7 @@ def build_report(
     if summary.stray_count:
         msg = f"plots name parks not in the parks layer: {', '.join(summary.stray_ids or [])}"
         if strict:
-            from .errors import JoinError
+            from qygeo.errors import JoinError
 
             raise JoinError(msg)
         warnings.append(msg)
@@ -412,9 +413,9 @@ def build_report(
         table = table.set_index("park_id").loc[park_ids].reset_index()
     else:
         table = table.sort_values("park_id", kind="stable").reset_index(drop=True)
-    from .config import load_config
-    from .evaluation import evaluate
-    from .memory import gc_paused
+    from qygeo.core.config import load_config
+    from qygeo.pipeline.evaluation import evaluate
+    from qygeo.pipeline.memory import gc_paused
 
     with gc_paused():  # a province's plots: no collections stalling the evaluation's threads
         ev = evaluate(ds, table, plots, year=year, as_of_year=as_of.year,
@@ -437,11 +438,11 @@ def _stored_flags_aside(ds: Dataset) -> Dataset:
     """*ds* with stored ``idle``/``idle_status``/… plot columns renamed ``stored_…``.
 
     The idle classification adds those columns; a stored flag of the same name
-    is kept beside it, to be checked (:func:`qygeo.idle.check_stored_idle`).
+    is kept beside it, to be checked (:func:`qygeo.core.idle.check_stored_idle`).
     """
     import dataclasses
 
-    from .idle import classify_idle
+    from qygeo.core.idle import classify_idle
 
     if ds.plots is None:
         return ds
@@ -646,19 +647,19 @@ def format_markdown(report: Report, *, planting: bool = True) -> str:
 def write_report(report: Report, fmt: str, path: str | Path) -> Path:
     """Write *report* to *path* in any format: :data:`FORMATS` or :data:`FILE_FORMATS`.
 
-    ``html`` is one self-contained page (:mod:`qygeo.report_html`), ``xlsx`` a
-    workbook with one sheet per table (:mod:`qygeo.report_xlsx`). The file is
+    ``html`` is one self-contained page (:mod:`qygeo.render.html`), ``xlsx`` a
+    workbook with one sheet per table (:mod:`qygeo.render.xlsx`). The file is
     replaced atomically.
     """
-    from .layers import atomic_write_text
+    from qygeo.io.layers import atomic_write_text
 
     path = Path(path)
     if fmt == "xlsx":
-        from .report_xlsx import write_xlsx
+        from qygeo.render.xlsx import write_xlsx
 
         write_xlsx(report, path)
     elif fmt == "html":
-        from .report_html import render_html
+        from qygeo.render.html import render_html
 
         atomic_write_text(path, render_html(report))
     else:
@@ -677,7 +678,7 @@ def render(report: Report, fmt: str, *, planting: bool = True) -> str:
     if fmt == "table":
         return format_table(report, planting=planting)
     if fmt == "html":
-        from .report_html import render_html
+        from qygeo.render.html import render_html
 
         return render_html(report)
     if fmt in FILE_FORMATS:

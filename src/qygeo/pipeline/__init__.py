@@ -1,6 +1,6 @@
 """Building a report from a data folder and a plots file: the one pipeline.
 
-``qygeo report`` and :func:`qygeo.report` both call :func:`make_report`, so the
+``qygeo report`` and :func:`qygeo.pipeline.report` both call :func:`make_report`, so the
 fast plot engine (GeoParquet read by the workers while the data folder loads on
 a thread) and the dask engine are reachable from Python as from the command line.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .dataset import Dataset
-    from .report import Report
+    from qygeo.io.dataset import Dataset
+    from qygeo.pipeline.report import Report
 
 ENGINES = ("default", "dask")
 
@@ -39,7 +39,7 @@ def make_report(
     progress: Callable[[str], None] | None = None,
     keep_memory: bool = False,
 ) -> Report:
-    """Build the report of a data folder (or a loaded :class:`~qygeo.dataset.Dataset`).
+    """Build the report of a data folder (or a loaded :class:`~qygeo.io.dataset.Dataset`).
 
     Parameters
     ----------
@@ -53,21 +53,21 @@ def make_report(
         dask-geopandas on a local cluster or *scheduler*.
     columns : sequence of str, optional
         Plot columns to read (None: all); per-park figures need only
-        :data:`qygeo.engine.REPORT_COLUMNS`.
+        :data:`qygeo.pipeline.plot_table.REPORT_COLUMNS`.
     progress : callable, optional
         Called with one line of progress text at each step.
     keep_memory : bool, default False
         Keep freed memory for the next batch (process-wide glibc settings: the CLI
-        turns it on; see :mod:`qygeo.memory`).
+        turns it on; see :mod:`qygeo.pipeline.memory`).
 
     Returns
     -------
     Report
     """
-    from .dataset import Dataset, load_dataset
-    from .engine import read_plots
-    from .errors import QygeoError
-    from .report import build_report
+    from qygeo.errors import QygeoError
+    from qygeo.io.dataset import Dataset, load_dataset
+    from qygeo.pipeline.plot_table import read_plots
+    from qygeo.pipeline.report import build_report
 
     if engine not in ENGINES:
         raise QygeoError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
@@ -91,9 +91,9 @@ def make_report(
     started = time.perf_counter()
     if plots is not None and engine == "default":
         if keep_memory:
-            from .memory import keep_freed_memory
+            from qygeo.pipeline.memory import keep_freed_memory
 
-            keep_freed_memory()  # the batches reuse their memory (see qygeo.memory)
+            keep_freed_memory()  # the batches reuse their memory (see qygeo.pipeline.memory)
         step(f"[1/2] plots: reading {plots} ({engine} engine)")
         # The data folder loads on a thread while the workers read their first plots.
         with ThreadPoolExecutor(1) as loader:
@@ -114,7 +114,7 @@ def make_report(
         if path is not None:
             step(f"[1/2] plots: reading {path} ({engine} engine)")
             if engine == "dask":
-                from .engine_dask import plot_table_dask
+                from qygeo.pipeline.plot_table_dask import plot_table_dask
 
                 plot_table = plot_table_dask(path, ds.parks, as_of, layer=plots_layer,
                                              scheduler=scheduler, progress=progress is not None,

@@ -13,14 +13,14 @@ Targets and benchmarks come from ``attributes/targets.csv``
 - Guangdong's 2019 development-zone averages (广东省自然资源厅,
   《2019年度广东省开发区土地集约利用水平速览》): industrial-land fixed-asset
   investment intensity 7617.58 万元/公顷 and industrial-land tax 966.19 万元/公顷;
-  compared with the TD/T 1029 indicators of :mod:`qygeo.indicators`, which
+  compared with the TD/T 1029 indicators of :mod:`qygeo.core.indicators`, which
   measure the same thing (industrial land only), not with the park-wide
   intensity.
 
 For each park and target: the gap (target − current, in the target's unit) and
 the compound yearly growth that closes it by the target year
-(:func:`qygeo.metrics.required_annual_growth`; benchmarks without a future
-year are taken as to be reached by :data:`qygeo.metrics.TARGET_YEAR`). Growth
+(:func:`qygeo.core.metrics.required_annual_growth`; benchmarks without a future
+year are taken as to be reached by :data:`qygeo.core.metrics.TARGET_YEAR`). Growth
 is 0 where the target is already met and n/a where the current value is
 unknown or 0, or no year is left.
 
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import metrics
+from qygeo.core import metrics
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import CRSError
+from qygeo.errors import CRSError
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -27,7 +27,7 @@ CGCS2000 = "EPSG:4490"
 
 #: Albers equal-area conic fitted to Qingyuan (22.6°N–25.2°N), nearly conformal in
 #: the city: distances in metres (e.g. how far a park lies outside Qingyuan). Areas
-#: are not projected: :func:`qygeo.metrics.area_m2` computes them on the ellipsoid.
+#: are not projected: :func:`qygeo.core.metrics.area_m2` computes them on the ellipsoid.
 EQUAL_AREA_CRS = (
     "+proj=aea +lat_0=24 +lon_0=113 +lat_1=23.5 +lat_2=24.8 "
     "+x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"

@@ -1,7 +1,7 @@
 """Interactive HTML maps of the parks, planting areas and idle plots (folium).
 
-Two kinds of page, built from a loaded :class:`~qygeo.dataset.Dataset` and a
-:class:`~qygeo.report.Report` (every figure on a page comes from the report;
+Two kinds of page, built from a loaded :class:`~qygeo.io.dataset.Dataset` and a
+:class:`~qygeo.pipeline.report.Report` (every figure on a page comes from the report;
 this module computes nothing but map presentation):
 
 * the **city map** (``index.html``): district outlines and names; parks as a
@@ -13,19 +13,19 @@ this module computes nothing but map presentation):
 * one **park map** per park (``parks/<park_id>.html``): its plots coloured by
   idle status and labelled with their acreage in mu, and a panel with the
   park's report figures. Parks hold up to tens of thousands of plots, so the
-  plots are one compact blob drawn on a canvas (:mod:`qygeo.maps_fast`).
+  plots are one compact blob drawn on a canvas (:mod:`qygeo.render.canvas`).
 
 Safety: every value from the data that reaches a page goes through
 :func:`html.escape` here, in Python; the pages' JavaScript only inserts those
 pre-escaped fragments. folium's ``GeoJsonTooltip``/``GeoJsonPopup`` are not
 used because they insert raw property values as HTML.
 
-Size: coordinates are rounded to :data:`qygeo.layers.COORD_PRECISION`
+Size: coordinates are rounded to :data:`qygeo.io.layers.COORD_PRECISION`
 decimals (about 0.1 m) and simplified only by :data:`SIMPLIFY_TOLERANCE_DEG`,
 half a pixel at the maximum zoom, so the simplification is never visible.
 
 Basemaps: on Gaode tiles (GCJ-02) every overlay is shifted with
-:func:`qygeo.crs.shift_frame`; see :mod:`qygeo.basemaps`.
+:func:`qygeo.io.crs.shift_frame`; see :mod:`qygeo.render.basemaps`.
 
 Why one module: the city and park pages share their styles, legend, panel,
 controls and data preparation; issue #14 splits them into styles, geometry,
@@ -45,18 +45,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from . import metrics
-from .basemaps import Basemap, get_basemap
-from .errors import QygeoError
-from .values import present
+from qygeo.core import metrics
+from qygeo.errors import QygeoError
+from qygeo.render.basemaps import Basemap, get_basemap
+from qygeo.values import present
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
     import geopandas as gpd
     import pandas as pd
 
-    from .dataset import Dataset
-    from .report import Report
+    from qygeo.io.dataset import Dataset
+    from qygeo.pipeline.report import Report
 
 #: Upper bounds of the intensity classes, 亿元/km² (1 亿元 = 1e8 yuan). Fixed, so a
 #: colour means the same intensity on every year's map; the last bound is the
@@ -70,7 +70,7 @@ NA_COLOUR = "#bdbdbd"
 IDLE_COLOUR = "#d7191c"
 PLANTING_COLOUR = "#31a354"
 
-#: Idle status (from :mod:`qygeo.idle`) → (label, fill colour).
+#: Idle status (from :mod:`qygeo.core.idle`) → (label, fill colour).
 PLOT_STATUS: dict[str, tuple[str, str]] = {
     "idle": ("闲置 Idle", IDLE_COLOUR),
     "idle_art8": ("闲置（政府/不可抗力原因，第十二、十三条处置，不征闲置费）"
@@ -100,7 +100,7 @@ UNUSED_FOLIUM_ASSETS = frozenset({
 
 CITY_PAGE = "index.html"
 PARKS_DIR = "parks"
-#: The HTML report page (qygeo.report_html) relative to the output root, beside maps/:
+#: The HTML report page (qygeo.render.html) relative to the output root, beside maps/:
 #: ``qygeo build`` writes OUT/reports/report.html and OUT/maps/…; parks are ``#park-<id>``.
 REPORT_PAGE = "reports/report.html"
 
@@ -254,7 +254,7 @@ def _display_frame(gdf: gpd.GeoDataFrame, basemap: Basemap, *,
     """Simplify below visibility and shift to the basemap's datum."""
     import shapely
 
-    from .crs import shift_frame
+    from qygeo.io.crs import shift_frame
 
     out = gdf.copy()
     geoms = out.geometry.values
@@ -277,7 +277,7 @@ def feature_collection(gdf: gpd.GeoDataFrame, props: Sequence[dict[str, Any]], b
     """
     import geopandas as gpd
 
-    from .layers import to_feature_collection
+    from qygeo.io.layers import to_feature_collection
 
     shown = _display_frame(gdf[[gdf.geometry.name]], basemap, tolerance=tolerance)
     fc = to_feature_collection(gpd.GeoDataFrame(geometry=shown.geometry.values, crs="EPSG:4326"))
@@ -520,7 +520,7 @@ def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
     import folium
     from folium import plugins
 
-    from .literal_render import Map, literal_element
+    from qygeo.render.page import Map, literal_element
 
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     m = Map(location=centre, zoom_start=9, tiles=None, control_scale=True,
@@ -583,7 +583,7 @@ HATCH_SWATCH = ('<svg class="sw" width="18" height="12"><rect width="18" height=
 
 
 def _page(m: folium.Map, *, self_contained: bool) -> str:
-    from .assets import inline_assets
+    from qygeo.render.assets import inline_assets
 
     page = m.get_root().render()
     return inline_assets(page) if self_contained else page
@@ -624,10 +624,10 @@ def _with_idle_reasons(plots: gpd.GeoDataFrame, as_of: dt.date) -> gpd.GeoDataFr
     """Fill ``idle_reason`` where the report's plot table left it empty.
 
     The fast report engine classifies plots without the reason texts; the
-    popups need them, so :func:`qygeo.idle.classify_idle` (the one home of the
+    popups need them, so :func:`qygeo.core.idle.classify_idle` (the one home of the
     rule) is run again on the plots that are not plainly "not idle".
     """
-    from .idle import classify_idle
+    from qygeo.core.idle import classify_idle
 
     if not len(plots) or "idle_status" not in plots.columns:
         return plots
@@ -985,7 +985,7 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap) -> folium
                               "park").add_to(g_b)
 
     # The plots as one compact blob drawn on a canvas: big parks hold tens of thousands.
-    from .maps_fast import LABELS_ALL_MAX, LABELS_IN_VIEW_MAX, fast_layer, plots_blob
+    from qygeo.render.canvas import LABELS_ALL_MAX, LABELS_IN_VIEW_MAX, fast_layer, plots_blob
 
     g_p = folium.FeatureGroup(name="地块 Plots by idle status").add_to(m)
     layers["plots"] = fast_layer(plots_blob(plots, basemap)).add_to(g_p)
@@ -1089,10 +1089,10 @@ def write_maps(
         ``osm``, ``carto``, ``gaode`` (overlays shifted to GCJ-02), ``tianditu``
         (key from ``$TIANDITU_KEY``) or ``none``.
     self_contained : bool, default False
-        Inline every script and stylesheet (see :mod:`qygeo.assets`), so the
+        Inline every script and stylesheet (see :mod:`qygeo.render.assets`), so the
         pages need no network apart from the basemap tiles.
     year, as_of, park_ids
-        As for :func:`qygeo.report.build_report`. With *park_ids* the city map
+        As for :func:`qygeo.pipeline.report.build_report`. With *park_ids* the city map
         shows only those parks and only their pages are written.
     progress : callable, optional
         Called with one line per page written.
@@ -1102,8 +1102,8 @@ def write_maps(
     list of MapPage
         The pages written, city map first.
     """
-    from .layers import atomic_write_text
-    from .report import build_report
+    from qygeo.io.layers import atomic_write_text
+    from qygeo.pipeline.report import build_report
 
     bm = basemap if isinstance(basemap, Basemap) else get_basemap(basemap)
     rep = report if report is not None else build_report(ds, year=year, park_ids=park_ids,

@@ -6,7 +6,7 @@ over them key by key, so it need only name what it changes. Unknown keys are
 refused (a typo must not silently fall back to a default). The values in use
 are echoed in every report (:meth:`GradingConfig.as_rows`).
 
-The formulas that use these values are in :mod:`qygeo.grading`.
+The formulas that use these values are in :mod:`qygeo.core.grading`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from qygeo.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "grading_default.toml"
 
@@ -102,7 +102,7 @@ class GradingConfig:
 
 
 def _default_text() -> str:
-    return resources.files("qygeo").joinpath(DEFAULT_CONFIG_NAME).read_text(encoding="utf-8")
+    return resources.files("qygeo.core").joinpath(DEFAULT_CONFIG_NAME).read_text(encoding="utf-8")
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any], where: str, path: str) -> dict[str, Any]:
@@ -151,7 +151,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> GradingConfig:
         weighted indicator, or cut-offs out of order.
     """
     data = tomllib.loads(_default_text())
-    source = f"qygeo/{DEFAULT_CONFIG_NAME} (defaults)"
+    source = f"qygeo/core/{DEFAULT_CONFIG_NAME} (defaults)"
     where = DEFAULT_CONFIG_NAME
     if path is not None:
         p = Path(path)
