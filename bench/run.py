@@ -342,9 +342,9 @@ def bench_maps(counts: list[int], runs: int, browser: bool) -> list[dict[str, An
             say(f"map {n:,} plots: generating the park's plots and report")
             ds, rep = map_inputs(n)
             gdf = gpd.GeoDataFrame(
-                {"plot_id": rep.plots["plot_id"].to_numpy(),
-                 "idle_status": rep.plots["idle_status"].fillna("n/a").to_numpy()},
-                geometry=ds.plots.set_index("plot_id").geometry.loc[rep.plots["plot_id"]].values,
+                {"plot_id": rep.plot_table["plot_id"].to_numpy(),
+                 "idle_status": rep.plot_table["idle_status"].fillna("n/a").to_numpy()},
+                geometry=ds.plots.set_index("plot_id").geometry.loc[rep.plot_table["plot_id"]].values,
                 crs="EPSG:4326")
             builders = {"folium": lambda gdf=gdf: folium_page(gdf),
                         "qygeo": lambda ds=ds, rep=rep: qygeo_page(ds, rep)}

@@ -7,12 +7,14 @@ import subprocess
 import sys
 
 import folium
+import geopandas as gpd
 import pandas as pd
+import pyogrio
+import pytest
 from click.testing import CliRunner
 
 import qygeo
 from conftest import snapshot
-from qygeo.api import report, validate
 from qygeo.cli import main
 from qygeo.pipeline.report import render
 from test_parks import truth_polygon, write_boundary
@@ -31,26 +33,64 @@ def test_import_qygeo_loads_no_heavy_library():
 
 
 def test_report_from_python_equals_the_cli(bundled_geodata):
-    rep = report(qygeo.load(bundled_geodata), as_of=AS_OF)
+    rep = qygeo.report(qygeo.load(bundled_geodata), as_of=AS_OF)
     cli = CliRunner().invoke(main, ["report", "--geodata", str(bundled_geodata), "--as-of",
                                     AS_OF, "--format", "json", "-q"])
     assert cli.exit_code == 0, cli.stderr
     assert json.loads(render(rep, "json")) == json.loads(cli.stdout)
-    by_path = report(bundled_geodata, as_of=AS_OF)  # a folder works as well as a Dataset
+    by_path = qygeo.report(bundled_geodata, as_of=AS_OF)  # a folder works as well as a Dataset
     assert render(by_path, "json") == render(rep, "json")
 
 
 def test_the_plot_engines_are_reachable_from_python(bundled_geodata, tmp_path):
     plots = tmp_path / "plots.parquet"
     qygeo.load(bundled_geodata).plots.to_parquet(plots)
-    folder = report(bundled_geodata, as_of=AS_OF)
-    engine = report(bundled_geodata, as_of=AS_OF, plots=plots, engine="default")
+    folder = qygeo.report(bundled_geodata, as_of=AS_OF)
+    engine = qygeo.report(bundled_geodata, as_of=AS_OF, plots=plots, engine="default")
     keys = ["park_id", "plot_count", "plot_investment_yuan", "idle_plot_count"]
     pd.testing.assert_frame_equal(engine.parks[keys], folder.parks[keys], check_dtype=False)
+    # the plots read by the engine get their polygons back from the file, by id
+    plots = engine.plots.set_index("plot_id")
+    own = qygeo.load(bundled_geodata).plots.set_index("plot_id")
+    assert plots.crs == "EPSG:4326" and plots.geometry.notna().all()
+    assert plots.geometry.loc[own.index].geom_equals(own.geometry).all()
+
+
+def test_report_tables_carry_geometry(bundled_geodata, tmp_path):
+    rep = qygeo.report(bundled_geodata, year=2024, as_of=AS_OF)
+    parks = rep.parks
+    assert isinstance(parks, gpd.GeoDataFrame) and parks.crs == "EPSG:4326"
+    assert list(parks.columns[:-1]) == list(rep.park_table.columns)
+    assert parks.geometry.notna().all() and parks.geometry.is_valid.all()
+    ds = qygeo.load(bundled_geodata)
+    gf = ds.parks.set_index("park_id").geometry["guangfo"]
+    assert parks.set_index("park_id").geometry["guangfo"].equals(gf)
+    out = tmp_path / "parks.gpkg"
+    parks.to_file(out)
+    back = pyogrio.read_dataframe(out)
+    assert len(back) == len(parks) and back.crs == "EPSG:4326"
+    assert back["intensity_yuan_per_km2"].tolist() == pytest.approx(
+        parks["intensity_yuan_per_km2"].tolist(), nan_ok=True)
+    assert isinstance(parks.explore(), folium.Map)
+    plots = rep.plots
+    assert isinstance(plots, gpd.GeoDataFrame) and len(plots) == len(rep.plot_table)
+    assert {"idle_status", "grade", "park_id", "area_mu"} <= set(plots.columns)
+    assert plots.geometry.notna().all()
+
+
+def test_the_report_command_loads_no_map_code(bundled_geodata):
+    code = ("import sys; from qygeo.cli import main\n"
+            "try:\n    main(['report', '--geodata', sys.argv[1], '--format', 'json', '-q'])\n"
+            "except SystemExit as e:\n    assert not e.code, e.code\n"
+            "print([m for m in sys.modules if m.startswith(('folium', 'branca',"
+            " 'qygeo.render.maps', 'qygeo.render.canvas'))])")
+    out = subprocess.run([sys.executable, "-c", code, str(bundled_geodata)], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    assert out[-1] == "[]"
 
 
 def test_maps_are_drawn_from_a_report(bundled_geodata):
-    rep = report(bundled_geodata, as_of=AS_OF)
+    rep = qygeo.report(bundled_geodata, as_of=AS_OF)
     city = qygeo.city_map(rep, basemap="none")
     park = qygeo.park_map(rep, "guangfo", basemap="none")
     assert isinstance(city, folium.Map) and isinstance(park, folium.Map)
@@ -59,9 +99,9 @@ def test_maps_are_drawn_from_a_report(bundled_geodata):
 
 
 def test_validate_lists_problems(bundled_geodata):
-    assert validate(bundled_geodata) == []
+    assert qygeo.validate(bundled_geodata) == []
     (bundled_geodata / "parks.geojson").write_text("{not json", encoding="utf-8")
-    problems = validate(bundled_geodata)
+    problems = qygeo.validate(bundled_geodata)
     assert problems and "parks.geojson" in problems[0]
 
 

@@ -68,7 +68,7 @@ def site(tmp_path_factory) -> Site:
     rep = build_report(ds, as_of=dt.date(2025, 6, 1))
     out = root.parent / "maps"
     write_maps(ds, out, report=rep, basemap="none", self_contained=True)
-    idle = int(rep.plots["idle"].sum())  # Art. 8 plots (idle_art8) are idle land too
+    idle = int(rep.plot_table["idle"].sum())  # Art. 8 plots (idle_art8) are idle land too
     return Site(out, {"districts": len(ds.districts), "district_labels": len(ds.districts),
                       "parks": len(ds.parks), "planting": len(ds.planting),
                       "planting_labels": len(ds.planting), "idle_plots": idle})

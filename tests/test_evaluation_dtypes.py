@@ -56,7 +56,7 @@ def setting():
     # Text, as a data file gives it: parsed where read (idle_disposed_on is optional).
     table["idle_disposed_on"] = [None if pd.isna(d) else d.date().isoformat() for d in disposed]
     rep = build_report(ds, plots=table, as_of=AS_OF)
-    return ds, rep.parks, rep.year, table
+    return ds, rep.park_table, rep.year, table
 
 
 def typed(table: pd.DataFrame, parks: pd.Series, text: str) -> pd.DataFrame:

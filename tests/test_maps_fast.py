@@ -57,7 +57,7 @@ def big(tmp_path_factory) -> Big:
     path = root.parent / "maps" / "parks" / f"{PARK}.html"
     path.parent.mkdir(parents=True)
     path.write_text(html, encoding="utf-8")
-    return Big(html, path, rep.plots)
+    return Big(html, path, rep.plot_table)
 
 
 # --------------------------------------------------------------------------- encoding

@@ -27,7 +27,7 @@ def rep(tiny_geodata):
 
 
 def row(rep, pid):
-    return rep.parks.set_index("park_id").loc[pid]
+    return rep.park_table.set_index("park_id").loc[pid]
 
 
 def test_investment_comes_from_park_stats_for_the_year(rep, tiny_geodata):
@@ -66,19 +66,19 @@ def test_idle_plots_follow_the_rule(rep):
     # A1 not started since 2020 → idle; B1 suspended since 2022 with 10% invested → idle;
     # B2 government delay → idle all the same (Order No. 53 Art. 8; it used to be left
     # out); A2, C1 started and running; X1 (in no park) idle.
-    idle = set(rep.plots.loc[rep.plots["idle"], "plot_id"])
+    idle = set(rep.plot_table.loc[rep.plot_table["idle"], "plot_id"])
     assert idle == {"A1", "B1", "B2", "X1"}
-    assert rep.plots.set_index("plot_id").loc["B2", "idle_status"] == "idle_art8"
+    assert rep.plot_table.set_index("plot_id").loc["B2", "idle_status"] == "idle_art8"
     assert row(rep, "alpha")["idle_plot_count"] == 1
     assert row(rep, "beta")["idle_plot_count"] == 2
     assert row(rep, "beta")["idle_art8_plot_count"] == 1  # B2, counted apart as well
     assert row(rep, "alpha")["idle_art8_plot_count"] == 0
-    a1 = rep.plots.set_index("plot_id").loc["A1"]
+    a1 = rep.plot_table.set_index("plot_id").loc["A1"]
     assert row(rep, "alpha")["idle_area_mu"] == pytest.approx(a1["area_mu"])
 
 
 def test_plot_without_park_id_is_assigned_by_location(rep):
-    plots = rep.plots.set_index("plot_id")
+    plots = rep.plot_table.set_index("plot_id")
     assert plots.loc["B2", "park_id"] == "beta"
     assert pd.isna(plots.loc["X1", "park_id"])
     assert any("X1" in w for w in rep.warnings)
@@ -87,7 +87,7 @@ def test_plot_without_park_id_is_assigned_by_location(rep):
 def test_park_filter_keeps_order_and_rejects_unknown(tiny_geodata):
     ds = load_dataset(tiny_geodata)
     rep = build_report(ds, park_ids=["beta", "alpha"], as_of=AS_OF)
-    assert list(rep.parks["park_id"]) == ["beta", "alpha"]
+    assert list(rep.park_table["park_id"]) == ["beta", "alpha"]
     with pytest.raises(UnknownParkError, match="nope"):
         build_report(ds, park_ids=["nope"])
 

@@ -24,7 +24,7 @@ def test_a_plan_never_enters_actual_figures(tiny_geodata):
         "source\n", "source,status\n").replace("test row\n", "test row,actual\n")
         + "beta,2024,600000000,3000000000,,planned test row,planned\n", encoding="utf-8")
     rep = build_report(load_dataset(tiny_geodata), as_of=AS_OF)
-    beta = rep.parks.set_index("park_id").loc["beta"]
+    beta = rep.park_table.set_index("park_id").loc["beta"]
     assert beta["planned_investment_yuan"] == 6e8
     assert beta["planned_output_yuan"] == 3e9
     assert beta["planned_year"] == 2024
@@ -32,7 +32,7 @@ def test_a_plan_never_enters_actual_figures(tiny_geodata):
     for key in ACTUAL_FIELDS:
         assert beta[key] != 6e8 and beta[key] != 3e9, key
     assert beta["output_yuan"] != beta["output_yuan"]  # NaN: no actual output
-    alpha = rep.parks.set_index("park_id").loc["alpha"]
+    alpha = rep.park_table.set_index("park_id").loc["alpha"]
     assert alpha["figures_status"] == "actual" and alpha["investment_yuan"] == 5e9
     assert "plan: planned test row" in beta["source"]
 

@@ -201,7 +201,7 @@ def test_stored_idle_flag_is_checked_against_the_rule_not_used(tiny_geodata):
     plots.to_file(tiny_geodata / "flagged.geojson", driver="GeoJSON")
     rep = build_report(load_dataset(tiny_geodata, plots=tiny_geodata / "flagged.geojson"),
                        as_of=AS_OF)
-    assert list(rep.parks["idle_plot_count"]) == list(base.parks["idle_plot_count"])
+    assert list(rep.park_table["idle_plot_count"]) == list(base.parks["idle_plot_count"])
     check = rep.evaluation.idle_check.set_index("plot_id")
     rule = base.plots.set_index("plot_id")["idle_status"]
     not_idle = sorted(p for p, s in rule.items() if s == "not_idle")

@@ -75,7 +75,7 @@ def test_bundled_guangfo_targets_on_their_own_basis():
     own 2.8e8), and the 2027 land-investment target meets the industrial-land fixed-asset
     intensity, not signed investment ÷ gross area (which gave the old 161.4 % a year)."""
     rep = build_report(load_dataset(), as_of=dt.date(2025, 6, 1))
-    g = rep.parks.set_index("park_id").loc["guangfo"]
+    g = rep.park_table.set_index("park_id").loc["guangfo"]
     assert g["intensity_yuan_per_km2"] == pytest.approx(28e9 / 25.9, rel=1e-3)
     assert math.isnan(g["intensity_target_gap_yuan_per_km2"])
     fai = g["industrial_fai_intensity_wan_per_ha"]
@@ -97,7 +97,7 @@ def test_targets_csv_is_the_one_source_of_every_target_gap(bundled_geodata):
     targets.loc[out, "value"] = 2e10
     targets.to_csv(path, index=False)
     rep = build_report(load_dataset(bundled_geodata), as_of=dt.date(2025, 6, 1))
-    g = rep.parks.set_index("park_id").loc["guangfo"]
+    g = rep.park_table.set_index("park_id").loc["guangfo"]
     assert g["target_intensity_yuan_per_km2"] == 6e9
     # the target is compared with the fixed-asset intensity of industrial land only (its
     # basis), never with the signed investment over the gross park area
@@ -108,7 +108,7 @@ def test_targets_csv_is_the_one_source_of_every_target_gap(bundled_geodata):
         ("guangfo", "key_park_land_investment_intensity_target")]
     assert row["target_value"] == pytest.approx(6000)  # 万元/公顷
     assert row["gap"] * 1e6 == pytest.approx(g["target_gap_yuan_per_km2"])
-    for _pid, p in rep.parks.iterrows():
+    for _pid, p in rep.park_table.iterrows():
         if not math.isnan(p["output_intensity_yuan_per_km2"]):
             assert p["output_target_gap_yuan_per_km2"] == pytest.approx(
                 2e10 - p["output_intensity_yuan_per_km2"])

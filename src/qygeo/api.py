@@ -1,18 +1,16 @@
 """The public Python API: what a notebook user calls, and what the CLI calls too.
 
-``import qygeo`` exposes ``load``, ``city_map`` and ``park_map`` lazily (see
-:mod:`qygeo`), so importing the package loads neither geopandas nor folium;
-``report`` and ``validate`` are imported from here while submodules of those
-names exist::
+``import qygeo`` exposes every function here lazily (see :mod:`qygeo`), so
+importing the package loads neither pandas, geopandas nor folium::
 
     import qygeo
-    from qygeo.api import report, validate
     ds = qygeo.load("geodata")
-    rep = report(ds, year=2024, as_of="2026-01-01")
-    rep.parks                       # one row per park, every report column
+    rep = qygeo.report(ds, year=2024, as_of="2026-01-01")
+    rep.parks                       # GeoDataFrame: geometry + every report column
+    rep.plots                       # GeoDataFrame: plots with status, reason, grade
     m = qygeo.city_map(rep)         # folium.Map: shows inline in Jupyter
     qygeo.park_map(rep, "guangfo")
-    validate("geodata")             # [] when every check passes
+    qygeo.validate("geodata")       # [] when every check passes
 """
 
 from __future__ import annotations

@@ -105,7 +105,7 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
         con.warn(w)
     if fmt in FILE_FORMATS:
         # These formats list every plot: a province's plots take minutes to write.
-        step(f"      writing {output} ({len(rep.plots):,} plots listed)")
+        step(f"      writing {output} ({len(rep.plot_table):,} plots listed)")
         write_report(rep, fmt, output)
         con.info(f"wrote {output}")
         return

@@ -87,13 +87,14 @@ def make_report(
         return load_dataset(data, plots=plots, plots_layer=plots_layer, load_plots=False,
                             skip_invalid_plots=skip_invalid_plots)
 
-    plot_table = summary = None
+    plot_table = summary = source = None
     started = time.perf_counter()
     if plots is not None and engine == "default":
         if keep_memory:
             from qygeo.pipeline.memory import keep_freed_memory
 
             keep_freed_memory()  # the batches reuse their memory (see qygeo.pipeline.memory)
+        source = Path(plots)
         step(f"[1/2] plots: reading {plots} ({engine} engine)")
         # The data folder loads on a thread while the workers read their first plots.
         with ThreadPoolExecutor(1) as loader:
@@ -112,6 +113,7 @@ def make_report(
         ds = load()
         path = Path(plots) if plots is not None else ds.plots_path
         if path is not None:
+            source = path
             step(f"[1/2] plots: reading {path} ({engine} engine)")
             if engine == "dask":
                 from qygeo.pipeline.plot_table_dask import plot_table_dask
@@ -132,5 +134,7 @@ def make_report(
     rep = build_report(ds, year=year, park_ids=list(park_ids) if park_ids else None,
                        as_of=as_of, strict=strict, grading=grading, plots=plot_table,
                        summary=summary)
+    if source is not None and ds.plots is None:
+        rep.plots_source = (source, plots_layer)  # rep.plots reads the polygons from there
     step(f"      done in {time.perf_counter() - started:.1f} s")
     return rep

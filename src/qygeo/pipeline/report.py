@@ -34,6 +34,7 @@ import json
 import math
 import textwrap
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ from qygeo.values import json_value
 from qygeo.values import present as _present
 
 if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
     import pandas as pd
 
     from qygeo.core.config import GradingConfig
@@ -160,23 +162,28 @@ class Report:
 
     Attributes
     ----------
-    parks : pandas.DataFrame
-        One row per park, columns :data:`COLUMN_KEYS`, NaN/None for n/a.
+    park_table : pandas.DataFrame
+        One row per park, columns :data:`COLUMN_KEYS`, NaN/None for n/a: what every
+        output format writes.
     planting : pandas.DataFrame
         One row per reported planting figure: reported mu beside mapped mu.
-    plots : pandas.DataFrame
-        One row per plot with its park, area and idle classification.
+    plot_table : pandas.DataFrame
+        One row per plot with its park, area and idle classification (no geometry:
+        a million plots are summed without building shapes).
     year : int or None
         The report year (figures of ``park_stats`` for that year).
     as_of : datetime.date
         The idle-classification date.
     warnings : list of str
         Unmatched keys and other things the user should know.
+    parks, plots : geopandas.GeoDataFrame
+        The two tables above with their geometry (EPSG:4326), built on first use:
+        ``rep.parks.explore()``, ``rep.plots.to_file("plots.gpkg")``.
     """
 
-    parks: pd.DataFrame
+    park_table: pd.DataFrame
     planting: pd.DataFrame
-    plots: pd.DataFrame
+    plot_table: pd.DataFrame
     year: int | None
     as_of: dt.date
     warnings: list[str] = field(default_factory=list)
@@ -188,6 +195,47 @@ class Report:
     excluded_plots: list[tuple[str, str]] = field(default_factory=list)
     #: the data the report was built from (the maps draw its layers)
     dataset: Dataset | None = field(default=None, repr=False)
+    #: the plots file and layer the plot table was read from, when not the dataset's
+    plots_source: tuple[Path, str | None] | None = None
+
+    @cached_property
+    def parks(self) -> gpd.GeoDataFrame:
+        """Every report column of every park, with the park's boundary."""
+        parks = self.dataset.parks if self.dataset is not None else None
+        return _with_geometry(self.park_table, "park_id", parks)
+
+    @cached_property
+    def plots(self) -> gpd.GeoDataFrame:
+        """Every plot's row (park, areas, idle status and reason, grade), with its polygon.
+
+        The geometry comes from the data set's plots, or is read again from the
+        plots file the report was built from (only its id and geometry columns).
+        """
+        table = self.plot_table
+        grading = self.evaluation.grading if self.evaluation is not None else None
+        if grading is not None and len(grading) and "grade" in grading.columns:
+            grades = grading.drop_duplicates("plot_id").set_index("plot_id")["grade"]
+            table = table.assign(grade=table["plot_id"].map(grades))
+        plots = self.dataset.plots if self.dataset is not None else None
+        if plots is None and self.plots_source is not None:
+            from qygeo.io.layers import read_layer
+
+            path, layer = self.plots_source
+            plots = read_layer(path, layer=layer)
+        return _with_geometry(table, "plot_id", plots)
+
+
+def _with_geometry(table: pd.DataFrame, key: str, shapes: Any) -> gpd.GeoDataFrame:
+    """*table* as a GeoDataFrame in EPSG:4326, geometry taken from *shapes* by *key*."""
+    import geopandas as gpd
+
+    geometry = None
+    if shapes is not None and len(shapes):
+        by_key = dict(zip(shapes[key].astype(str), shapes.geometry.values, strict=False))
+        geometry = [by_key.get(str(k)) for k in table[key]]
+    else:
+        geometry = [None] * len(table)
+    return gpd.GeoDataFrame(table.reset_index(drop=True), geometry=geometry, crs="EPSG:4326")
 
 
 def default_year(park_stats: pd.DataFrame) -> int | None:
@@ -429,7 +477,7 @@ def build_report(
         ids = ", ".join(ev.idle_check["plot_id"].astype(str).head(5))
         warnings.append(f"{len(ev.idle_check)} plot(s) have a stored idle flag that disagrees "
                         f"with the MLR No. 53 rule (the rule is used): {ids}")
-    return Report(parks=table, planting=planting_table(ds), plots=plots, year=year,
+    return Report(park_table=table, planting=planting_table(ds), plot_table=plots, year=year,
                   as_of=as_of, warnings=warnings, joins=joins, evaluation=ev,
                   excluded_plots=list(ds.excluded_plots), dataset=ds)
 
@@ -524,12 +572,12 @@ def records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 def format_json(report: Report) -> str:
     """A JSON list with one object per park (keys :data:`COLUMN_KEYS`; null = n/a)."""
-    return for_json(json.dumps(records(report.parks), ensure_ascii=False, indent=2)) + "\n"
+    return for_json(json.dumps(records(report.park_table), ensure_ascii=False, indent=2)) + "\n"
 
 
 def format_csv(report: Report) -> str:
     """CSV, one row per park, header = JSON keys, empty cell = n/a."""
-    table = report.parks.copy()
+    table = report.park_table.copy()
     for c in table.columns:
         if table[c].map(lambda v: isinstance(v, dict)).any():
             table[c] = table[c].map(
@@ -572,7 +620,7 @@ def format_table(report: Report, *, planting: bool = True) -> str:
 
     parts = [f"清远生物医药园区用地报告 / Qingyuan biomedical parks land report — "
              f"year {report.year or 'n/a'}, idle as of {report.as_of.isoformat()}", ""]
-    for row in records(report.parks):
+    for row in records(report.park_table):
         parts.append(for_terminal(f"== {row['name_zh']} / {row['name_en']} ({row['park_id']}) =="))
         body = []
         for key, zh, en, unit in COLUMNS:
@@ -628,7 +676,7 @@ def format_markdown(report: Report, *, planting: bool = True) -> str:
     labels = {k: (zh, en, unit) for k, zh, en, unit in COLUMNS}
     headers = [f"{labels[k][0]} {labels[k][1]}" + (f" ({labels[k][2]})" if labels[k][2] else "")
                for k in keys]
-    body = [[for_markdown(_fmt(k, r.get(k))) for k in keys] for r in records(report.parks)]
+    body = [[for_markdown(_fmt(k, r.get(k))) for k in keys] for r in records(report.park_table)]
     out = [f"# 园区用地报告 / Park land report ({report.year or 'n/a'})", "",
            f"Idle plots classified as of {report.as_of.isoformat()} (MLR Order No. 53).", "",
            f"Intensity basis: {SIGNED_BASIS} (where park_stats has signed investment; else "

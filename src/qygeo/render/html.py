@@ -232,7 +232,7 @@ def render_html(report: Report, *, title: str | None = None) -> str:
     import pandas as pd
 
     ev = report.evaluation
-    rows = records(report.parks)
+    rows = records(report.park_table)
     names = [_name(r) for r in rows]
     title = title or (f"清远生物医药园区用地效率报告 / Qingyuan biomedical parks land-use "
                       f"report — {report.year or 'n/a'}")
@@ -249,7 +249,8 @@ def render_html(report: Report, *, title: str | None = None) -> str:
     out.append("<nav>" + "".join(f'<a href="#park-{_e(r["park_id"])}">{_e(r["park_id"])}</a>'
                                  for r in rows) + "</nav>")
     out.append("<h2>园区汇总 / Parks</h2>")
-    out.append(html_table(report.parks, [k for k in PARK_SUMMARY if k in report.parks.columns]))
+    parks = report.park_table
+    out.append(html_table(parks, [k for k in PARK_SUMMARY if k in parks.columns]))
     out.append("<h2>图表 / Charts</h2>")
     # No 2027 target line: the target is fixed-asset investment ÷ industrial land, another basis.
     out.append(bar_chart("投资强度（园区毛面积） Investment ÷ gross park area "
@@ -270,7 +271,7 @@ def render_html(report: Report, *, title: str | None = None) -> str:
     if ev is not None:
         out.append(grade_chart("亩均评价等级 Per-mu grades of plots (A/B/C/D)", names,
                                [r.get("grade_counts") or {} for r in rows]))
-        out.append(_trend_section(ev.trends, dict(zip(report.parks["park_id"], names,
+        out.append(_trend_section(ev.trends, dict(zip(report.park_table["park_id"], names,
                                                       strict=True))))
     for r in rows:
         out.append(_park_section(report, r))
@@ -324,7 +325,7 @@ def _park_section(report: Report, r: dict[str, Any]) -> str:
         parts.append(html_table(tt, ["target_name", "current", "target_value", "unit",
                                      "target_year", "gap", "met", "required_annual_growth",
                                      "note"]))
-    plots = report.plots
+    plots = report.plot_table
     if len(plots) and "park_id" in plots.columns:
         mine = plots[plots["park_id"] == pid]  # own plots; a nested park has its own section
         if len(mine):

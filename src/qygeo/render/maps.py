@@ -604,12 +604,12 @@ def _tables(ds: Dataset, rep: Report) -> _Tables:
     import geopandas as gpd
 
     geoms = dict(zip(ds.parks["park_id"], ds.parks.geometry.values, strict=True))
-    parks = rep.parks.copy()
+    parks = rep.park_table.copy()
     parks["geometry"] = [geoms.get(p) for p in parks["park_id"]]
-    if ds.plots is not None and len(rep.plots):
+    if ds.plots is not None and len(rep.plot_table):
         pg = dict(zip(ds.plots["plot_id"], ds.plots.geometry.values, strict=True))
-        plots = gpd.GeoDataFrame(rep.plots.copy(), geometry=[pg.get(p) for p in
-                                                             rep.plots["plot_id"]],
+        plots = gpd.GeoDataFrame(rep.plot_table.copy(), geometry=[pg.get(p) for p in
+                                                             rep.plot_table["plot_id"]],
                                  crs="EPSG:4326")
         plots = plots[~plots.geometry.isna() & ~plots.geometry.is_empty]
     else:
@@ -808,7 +808,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap) -> folium.Map:
     ds : Dataset
         The loaded data folder (WGS84).
     rep : Report
-        Its report; the parks shown are ``rep.parks`` (all, or those asked for).
+        Its report; the parks shown are ``rep.park_table`` (all, or those asked for).
     basemap : Basemap
         Tiles, and the datum the overlays are shifted to.
     """
@@ -1047,7 +1047,7 @@ def iter_pages(ds: Dataset, rep: Report, basemap: Basemap, *,
     MapError
         A park id cannot name a file (checked before any page is rendered).
     """
-    park_ids = [str(p) for p in rep.parks["park_id"]]
+    park_ids = [str(p) for p in rep.park_table["park_id"]]
     for pid in park_ids:
         park_filename(pid)
     yield CITY_PAGE, _page(city_map(ds, rep, basemap), self_contained=self_contained)

@@ -72,7 +72,7 @@ def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
     import pandas as pd
 
     ev = report.evaluation
-    plots = report.plots.drop(columns=[c for c in PLOT_SKIP if c in report.plots.columns])
+    plots = report.plot_table.drop(columns=[c for c in PLOT_SKIP if c in report.plot_table.columns])
     meta = pd.DataFrame([
         {"section": "report", "key": "year", "value": report.year, "unit": ""},
         {"section": "report", "key": "idle_as_of", "value": report.as_of.isoformat(),
@@ -82,7 +82,7 @@ def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
     ] + (ev.config.as_rows() if ev is not None else []))
     empty = pd.DataFrame()
     return {
-        "parks": report.parks, "plots": plots,
+        "parks": report.park_table, "plots": plots,
         "indicators": ev.indicators if ev is not None else empty,
         "grading": ev.grading if ev is not None else empty,
         "enterprises": ev.enterprises if ev is not None else empty,
