@@ -236,7 +236,7 @@ def test_a_full_disk_while_writing_xlsx_is_one_line(folder, tmp_path):
     out = tmp_path / "r.xlsx"
     script = (
         "import errno, io, os, sys\n"
-        "from qygeo import layers\n"
+        "from qygeo.io import layers\n"
         "real = os.fdopen\n"
         "class Full(io.RawIOBase):\n"
         "    def writable(self): return True\n"

@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qygeo.errors import DataFileError
 from qygeo.io import layers
+from qygeo.io import plot_rows as pr
 from qygeo.io.plot_rows import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -268,7 +269,6 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
         if plots and not plots_path.exists():
             raise DataFileError(plots_path, "file not found")
     elif plots or plots_path.exists():
-        from qygeo.io.plot_rows import screen_frame
 
         plot_gdf, excluded = screen_frame(layers.read_layer(plots_path, layer=plots_layer),
                                           plots_path, skip=skip_invalid_plots)
@@ -281,3 +281,29 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
             not load_plots and plots_path.exists()) else None,
         targets=load_targets(root), excluded_plots=excluded,
     )
+
+
+def screen_frame(gdf: Any, path: object, *, skip: bool) -> tuple[Any, list[tuple[str, str]]]:
+    """Conform a plots GeoDataFrame read from *path* and check every row.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, list of (str, str))
+        The conformed plots (without the bad rows when *skip*) and the bad rows.
+
+    Raises
+    ------
+    InvalidPlotsError
+        Without *skip*, when a row has a problem.
+    """
+    problems = pr.RowProblems(len(gdf))
+    gdf = layers.conform(gdf, layers.PLOTS, path, problems=problems)
+    pr.check_geometries(np.asarray(gdf.geometry.values), np.arange(len(gdf)), problems)
+    pr.check_numbers(gdf, layers.PLOTS.numeric, problems)
+    bad = problems.bad
+    if not bad.any():
+        return gdf, []
+    rows = problems.listed(gdf["plot_id"])
+    if not skip:
+        raise pr.Excluded(str(path), rows).error()
+    return gdf.loc[~bad], rows

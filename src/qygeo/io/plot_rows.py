@@ -33,7 +33,6 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from qygeo.pipeline.plot_table import Rings
 
 #: The earliest and latest plot date accepted (Chinese land-use contracts start in the
 #: 1980s; plans reach a few decades ahead).
@@ -62,6 +61,35 @@ INVALID = "invalid geometry ({reason})"
 #: Geometry type names by shapely type id.
 GEOMETRY_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
                   "MultiLineString", "MultiPolygon", "GeometryCollection")
+
+
+@dataclass
+class Rings:
+    """Single-ring polygons as flat coordinates.
+
+    ``x``, ``y`` hold every vertex (rings closed), ``starts`` the index of each
+    polygon's first vertex (length n + 1), ``rows`` the row of each polygon.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    starts: np.ndarray
+    rows: np.ndarray
+
+    def polygons(self, which: np.ndarray) -> np.ndarray:
+        """Shapely polygons of the rings at positions *which*, from the decoded coordinates.
+
+        Cheaper than parsing their WKB again, and the same doubles.
+        """
+        import shapely
+
+        counts = np.diff(self.starts)[which]
+        offsets = np.zeros(len(which) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        take = np.arange(offsets[-1]) - np.repeat(offsets[:-1] - self.starts[which], counts)
+        coords = np.column_stack([self.x[take], self.y[take]])
+        return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords,
+                                         (offsets, np.arange(len(which) + 1)))
 
 
 class RowProblems:
@@ -284,34 +312,6 @@ def split_invalid(table: pd.DataFrame, path: object, *,
     if not skip:
         raise Excluded(str(path), rows).error()
     return table.loc[~bad].reset_index(drop=True), rows
-
-
-def screen_frame(gdf: Any, path: object, *, skip: bool) -> tuple[Any, list[tuple[str, str]]]:
-    """Conform a plots GeoDataFrame read from *path* and check every row.
-
-    Returns
-    -------
-    (geopandas.GeoDataFrame, list of (str, str))
-        The conformed plots (without the bad rows when *skip*) and the bad rows.
-
-    Raises
-    ------
-    InvalidPlotsError
-        Without *skip*, when a row has a problem.
-    """
-    from qygeo.io import layers
-
-    problems = RowProblems(len(gdf))
-    gdf = layers.conform(gdf, layers.PLOTS, path, problems=problems)
-    check_geometries(np.asarray(gdf.geometry.values), np.arange(len(gdf)), problems)
-    check_numbers(gdf, layers.PLOTS.numeric, problems)
-    bad = problems.bad
-    if not bad.any():
-        return gdf, []
-    rows = problems.listed(gdf["plot_id"])
-    if not skip:
-        raise Excluded(str(path), rows).error()
-    return gdf.loc[~bad], rows
 
 
 def _orient(x: np.ndarray, y: np.ndarray, p: np.ndarray, q: np.ndarray,

@@ -56,6 +56,7 @@ import numpy as np
 from qygeo.core import metrics
 from qygeo.errors import DataFileError, QygeoError
 from qygeo.io import layers, plot_rows
+from qygeo.io.plot_rows import Rings
 
 if TYPE_CHECKING:  # pragma: no cover
     import datetime as dt
@@ -293,35 +294,6 @@ def to_plot_batch(rb: pa.RecordBatch, geom: str) -> PlotBatch:
 
 
 # --------------------------------------------------------------------------- WKB
-
-
-@dataclass
-class Rings:
-    """Single-ring polygons as flat coordinates.
-
-    ``x``, ``y`` hold every vertex (rings closed), ``starts`` the index of each
-    polygon's first vertex (length n + 1), ``rows`` the row of each polygon.
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    starts: np.ndarray
-    rows: np.ndarray
-
-    def polygons(self, which: np.ndarray) -> np.ndarray:
-        """Shapely polygons of the rings at positions *which*, from the decoded coordinates.
-
-        Cheaper than parsing their WKB again, and the same doubles.
-        """
-        import shapely
-
-        counts = np.diff(self.starts)[which]
-        offsets = np.zeros(len(which) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        take = np.arange(offsets[-1]) - np.repeat(offsets[:-1] - self.starts[which], counts)
-        coords = np.column_stack([self.x[take], self.y[take]])
-        return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords,
-                                         (offsets, np.arange(len(which) + 1)))
 
 
 def decode_polygons(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
