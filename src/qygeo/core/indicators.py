@@ -592,7 +592,7 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
 
     # The two groups read disjoint columns (the shared ones are converted above) and
     # write different keys: for a province's plots the second runs on another thread
-    # (numpy releases the GIL), each taking some 50 ms.
+    # (numpy releases the GIL).
     if cols.n < THREADED_ROWS:
         land_use_group()
         money_and_idle_group()

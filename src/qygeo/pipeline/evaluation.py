@@ -180,8 +180,8 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         scores = score_values(source, config)
         return scores, outcome_counts(scores, config, codes, len(park_ids))  # per park code
 
-    # The grading runs on a second thread while the indicators are summed (numpy releases
-    # the GIL): for a province's plots each takes some 50–100 ms.
+    # The grading runs on a second thread while the indicators are summed: numpy releases
+    # the GIL, and for a province's plots the two take about as long as each other.
     with ThreadPoolExecutor(1) as pool:
         grading = pool.submit(grade)
         attrs = _park_attrs(ds, report_ids, year)

@@ -5,11 +5,9 @@ MB to some tens of MB: coordinates, areas, columns) for every batch of
 plots. By default glibc returns such blocks to the kernel as soon as they are
 freed (their own ``mmap``, or a trimmed heap), and numpy asks for transparent
 huge pages on them, so every batch faults its memory in afresh and the kernel
-zeroes it, 2 MB at a time: at a million plots that was 0.4–0.6 s of system
-time on a 2-core virtual machine, a quarter of the report. Keeping freed
-blocks in malloc's heaps lets the next batch reuse them (run after DuckDB as in the
-benchmark, ``bench/run.py``: 1.73 → 1.52 s at 1M plots; DuckDB's time did not
-change). Peak memory does not grow: the blocks are the ones the next batch
+zeroes it, 2 MB at a time: system time a good part of the report (measured in
+``bench/results/``). Keeping freed blocks in malloc's heaps lets the next batch
+reuse them. Peak memory does not grow: the blocks are the ones the next batch
 needs.
 
 :func:`keep_freed_memory` changes the whole process, so only the command line
@@ -87,9 +85,9 @@ def gc_paused() -> Iterator[None]:
     The plot engine's batches make some hundred thousand short-lived objects
     the collector tracks (shapely geometries of the plots near a park
     boundary, pandas objects) and almost no reference cycles: at a million
-    plots they triggered 500 collections, five of them full, each holding the
-    GIL and so stalling both workers (0.1–0.2 s in all; 1.40 → 1.28 s for the
-    report). A collection afterwards found 33 objects to free.
+    plots they triggered hundreds of collections, some of them full, each holding
+    the GIL and so stalling both workers; a collection afterwards finds next to
+    nothing to free.
     """
     enabled = gc.isenabled()
     gc.disable()

@@ -127,7 +127,7 @@ def _is_wgs84(crs: object) -> bool:
     if crs is None:
         return True  # GeoParquet: a missing crs means OGC:CRS84
     # PROJJSON naming itself EPSG:4326 or OGC:CRS84 (what GeoPandas writes) is that CRS;
-    # building it in pyproj to compare costs 25 ms before any plot is read.
+    # building it in pyproj to compare would delay the first plot.
     ident = crs.get("id") if isinstance(crs, dict) else None
     if isinstance(ident, dict) and (str(ident.get("authority")).upper(),
                                     str(ident.get("code")).upper()) in (("EPSG", "4326"),
@@ -207,7 +207,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
             if "plot_id" not in schema.names:
                 return None  # let the reference reader name the problem
             # Mapped, not read: the pages come from the page cache without a copy into
-            # Arrow buffers (0.1 s of system time for 170 MB).
+            # Arrow buffers.
             file = pq.ParquetFile(path, memory_map=True)
             wanted = [*names, geom]
             # One thread: the pool's workers have the cores (reading overlaps their work).
@@ -300,7 +300,7 @@ def decode_polygons(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
     """Decode the single-ring 2-D WKB polygons of *wkb*.
 
     geoarrow-c parses the WKB in C (:func:`geoarrow.pyarrow.as_geoarrow`,
-    about ten times faster than shapely); when the column mixes geometry types
+    without a Python object per polygon, unlike shapely); when the column mixes geometry types
     it cannot, and :func:`decode_polygons_shapely` does.
     The coordinates are the same doubles either way.
 
@@ -791,7 +791,7 @@ class _TableSink:
     Columns of a known dtype are written by each worker into full-length
     arrays at the batch's offset, so the pages of a million-row table are
     first touched in parallel and never copied again (a pandas concat of the
-    batches' frames copied 160 MB, 0.3 s at 1M plots); other columns (text,
+    batches' frames would copy every column once more); other columns (text,
     the layer's extra columns) are kept per batch and concatenated by pandas,
     which for Arrow text is without a copy.
     """
@@ -943,8 +943,7 @@ def id_run(ids: object) -> tuple[str, str] | None:
     """First and last of a batch's conformed ids when they are strictly increasing text.
 
     Ids exported in order (the usual case) are checked for duplicates this way
-    with one comparison each, in the workers, instead of hashing them all
-    (a million ids: 5 ms against 0.15 s).
+    with one comparison each, in the workers, instead of hashing them all.
 
     Returns
     -------
