@@ -533,124 +533,6 @@ def _as_flag(v: object) -> bool | None:
     return None
 
 
-def _prints_by_value(t: type) -> bool:
-    """Whether equal values of type *t* always print alike.
-
-    Not so for numbers (1 == 1.0 == True), Decimals or tz-aware Timestamps;
-    those are printed one by one.
-    """
-    import pandas as pd
-
-    return t is str or t is type(pd.NA) or t is type(pd.NaT)
-
-
-def _format_distinct(fmt, values: pd.Series, codes: np.ndarray | None = None,
-                     objects: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
-    """Apply *fmt* to every value, formatting each distinct value once.
-
-    Parameters
-    ----------
-    fmt : callable
-        Value -> text.
-    values : pandas.Series
-        The values, in their own dtype.
-    codes : numpy.ndarray, optional
-        ``pd.factorize`` codes of *values* (equal code, equal value; −1 missing).
-    objects : numpy.ndarray, optional
-        *values* as the Python objects *fmt* is to see; made with
-        ``to_numpy(dtype=object)`` when not given and needed.
-
-    Returns
-    -------
-    texts : list of str
-        Distinct texts.
-    index : numpy.ndarray
-        Per value, its text's position in *texts*.
-    """
-    import pandas as pd
-
-    n = len(values)
-    if codes is None:
-        codes = pd.factorize(values)[0]
-    if isinstance(values.dtype, pd.StringDtype):
-        key = codes  # only str and the dtype's one missing value
-    else:
-        if objects is None:
-            objects = values.to_numpy(dtype=object)
-        tcodes, kinds = pd.factorize(np.frompyfunc(type, 1, 1)(objects))
-        key = (codes.astype(np.int64) + 1) * len(kinds) + tcodes
-        by_value = np.array([_prints_by_value(t) for t in kinds], dtype=bool)[tcodes]
-        key = np.where(by_value, key, -1 - np.arange(n))  # a group of its own
-    index, _ = pd.factorize(key)
-    rep = np.empty(index.max() + 1 if n else 0, dtype=np.intp)
-    rep[index] = np.arange(n)  # any member will do: a group's members print alike
-    if objects is None:
-        objects = values.iloc[rep].to_numpy(dtype=object)
-        return [fmt(v) for v in objects], index
-    return [fmt(objects[i]) for i in rep], index
-
-
-def _records_dtype_column(values: pd.Series, text_dtype: object) -> pd.Series | None:
-    """*values* typed as ``pd.DataFrame(records)`` would type them, if that is known cheaply.
-
-    Parameters
-    ----------
-    values : pandas.Series
-        A column's values, in their own dtype.
-    text_dtype : dtype
-        The dtype ``pd.DataFrame`` gives a column of Python str.
-
-    Returns
-    -------
-    pandas.Series or None
-        On a fresh RangeIndex: numpy bool, int64 and float64 as they are; the
-        inferred text dtype itself, or a Categorical of it, as *text_dtype* when
-        a value is present (all missing infers float64). None otherwise: the
-        caller then has pd.DataFrame infer the dtype from the objects.
-    """
-    import pandas as pd
-
-    dtype = values.dtype
-    if dtype in (np.dtype(bool), np.dtype(np.int64), np.dtype(np.float64)):
-        return values.reset_index(drop=True)
-    text = isinstance(text_dtype, pd.StringDtype) and (
-        dtype == text_dtype or (isinstance(dtype, pd.CategoricalDtype)
-                                and dtype.categories.dtype == text_dtype))
-    if not text or not values.notna().any():
-        return None
-    return values.astype(text_dtype).reset_index(drop=True)
-
-
-def _iloc_scalars(values: pd.Series) -> np.ndarray:
-    """``values.iloc[i]`` for every *i*, as an object array.
-
-    Parameters
-    ----------
-    values : pandas.Series
-        Any dtype.
-
-    Returns
-    -------
-    numpy.ndarray
-        Object array of the scalars ``iloc`` gives: numpy scalars stay numpy
-        scalars (so int32 plot ids stay int32 in a frame built from them),
-        extension arrays give what their ``[i]`` gives.
-    """
-    import pandas as pd
-
-    dtype = values.dtype
-    if dtype == np.dtype(object) or isinstance(dtype, pd.StringDtype):
-        return values.to_numpy(dtype=object)
-    out = np.empty(len(values), dtype=object)
-    if isinstance(dtype, np.dtype) and dtype.kind not in "mM":
-        out[:] = list(values.to_numpy())  # numpy scalars, as iloc gives them
-        return out
-    array = values.array  # Categorical, masked, datetime...: boxed one by one
-    for i in range(len(array)):
-        out[i] = array[i]
-    return out
-
-
 def check_stored_idle(plots: pd.DataFrame, classified: pd.DataFrame) -> pd.DataFrame:
     """Plots whose stored idle flag disagrees with the rule's verdict.
 
@@ -670,8 +552,8 @@ def check_stored_idle(plots: pd.DataFrame, classified: pd.DataFrame) -> pd.DataF
         ``rule_reason``, ``problem``; one row per disagreement (a plot the data
         calls idle that the rule does not, or the reverse; an ``idle_art8``
         plot is idle). Empty when there is no flag column.
-        Plots the rule cannot judge (``n/a``) are not reported. Each column's
-        dtype is what ``pd.DataFrame`` infers from the values as Python objects.
+        Plots the rule cannot judge (``n/a``) are not reported. Every column
+        holds Python objects (``stored_value`` as stored, whatever its type).
     """
     import pandas as pd
 
@@ -704,45 +586,17 @@ def check_stored_idle(plots: pd.DataFrame, classified: pd.DataFrame) -> pd.DataF
     judged = ~(status == STATUS_UNKNOWN).to_numpy(bool, na_value=False)
     rows = np.flatnonzero(judged & (unreadable | ((flags >= 0) & ((flags == 1) != rule_idle))))
     if not len(rows):
-        return pd.DataFrame([], columns=cols)
+        return pd.DataFrame(columns=cols)
 
-    # problem: one text per kind of disagreement; the texts that quote a value
-    # are formatted once per distinct value.
-    unread = unreadable[rows]
-    said_idle = ~unread & (flags[rows] == 1)
-    texts = ["stored as not idle, but the rule says idle"]
-    problem = np.zeros(len(rows), dtype=np.intp)
-    if said_idle.any():
-        more, index = _format_distinct("stored as idle, but the rule says {}".format,
-                                       status.iloc[rows[said_idle]])
-        problem[said_idle] = index + len(texts)
-        texts += more
-    if unread.any():
-        values = stored.iloc[rows[unread]]
-        more, index = _format_distinct(lambda v: f"stored value {v!r} is not a yes/no flag",
-                                       values, codes[rows[unread]],
-                                       values.astype(object).to_numpy())
-        problem[unread] = index + len(texts)
-        texts += more
-
+    values = stored.iloc[rows].astype(object).to_numpy()
+    rule = status.iloc[rows].to_numpy(dtype=object)
+    problem = [f"stored value {v!r} is not a yes/no flag" if bad
+               else f"stored as idle, but the rule says {r}" if flag == 1
+               else "stored as not idle, but the rule says idle"
+               for v, bad, flag, r in zip(values, unreadable[rows], flags[rows], rule, strict=True)]
     ids = plots["plot_id"] if "plot_id" in plots.columns else pd.Series(plots.index, plots.index)
-    # The result used to be built from per-row records, so each column keeps the
-    # dtype pd.DataFrame infers from its values as Python objects.
-    text_dtype = pd.DataFrame([("x",)]).dtypes.iloc[0]
-    out = {"stored_column": pd.Series(pd.array([col], dtype=text_dtype).take(np.zeros_like(rows))),
-           "problem": pd.Series(pd.array(texts, dtype=text_dtype).take(problem))}
-    taken = {"plot_id": ids.iloc[rows], "stored_value": stored.iloc[rows],
-             "rule_status": status.iloc[rows], "rule_reason": verdict["idle_reason"].iloc[rows]}
-    rest = []
-    for name, values in taken.items():
-        out[name] = _records_dtype_column(values, text_dtype)
-        if out[name] is None:
-            rest.append(name)
-    if rest:
-        # The objects each column used to be built from.
-        objects = [taken[name].astype(object).to_numpy() if name == "stored_value"
-                   else taken[name].to_numpy(dtype=object) if name == "rule_status"
-                   else _iloc_scalars(taken[name]) for name in rest]
-        typed = pd.DataFrame(list(zip(*objects)), columns=rest)
-        out.update({name: typed[name] for name in rest})
-    return pd.DataFrame(out, columns=cols)
+    return pd.DataFrame({"plot_id": ids.iloc[rows].to_numpy(dtype=object),
+                         "stored_column": np.full(len(rows), col, dtype=object),
+                         "stored_value": values, "rule_status": rule,
+                         "rule_reason": verdict["idle_reason"].iloc[rows].to_numpy(dtype=object),
+                         "problem": np.array(problem, dtype=object)}, columns=cols)

@@ -1,4 +1,4 @@
-"""check_stored_idle (vectorised) equals the per-row definition on every kind of stored value."""
+"""check_stored_idle equals the per-row definition on every kind of stored value."""
 
 from __future__ import annotations
 
@@ -37,6 +37,13 @@ def reference(plots: pd.DataFrame, classified: pd.DataFrame, col: str) -> pd.Dat
     return pd.DataFrame(rows, columns=cols)
 
 
+def assert_same(got: pd.DataFrame, expected: pd.DataFrame, obj: str = "check") -> None:
+    """Equal rows and values, whatever dtype pandas gives each column."""
+    pd.testing.assert_frame_equal(got.astype(object).reset_index(drop=True),
+                                  expected.astype(object).reset_index(drop=True),
+                                  check_exact=True, obj=obj)
+
+
 def test_matches_per_row_definition():
     values = [True, False, 1, 0, 1.0, 0.0, 2.5, "yes", " No ", "是", "闲置", "否", "maybe", "",
               None, np.nan, pd.NA, pd.NaT, "IDLE", "not_idle", "t", "none", "1", "0"]
@@ -51,13 +58,12 @@ def test_matches_per_row_definition():
         "idle_reason": [f"reason {i}" for i in range(n)]}, index=plots.index)
     got = check_stored_idle(plots, classified)
     assert len(got) > 50
-    pd.testing.assert_frame_equal(got, reference(plots, classified, "idle_flag"))
+    assert_same(got, reference(plots, classified, "idle_flag"))
     # Typed columns: bool, str (with missing), float.
     for series in (pd.Series(rng.random(n) < 0.5), pd.Series(rng.choice(["yes", "no", None], n)),
                    pd.Series(rng.choice([0.0, 1.0, np.nan], n))):
         typed = plots.assign(idle_flag=series.to_numpy())
-        pd.testing.assert_frame_equal(check_stored_idle(typed, classified),
-                                      reference(typed, classified, "idle_flag"))
+        assert_same(check_stored_idle(typed, classified), reference(typed, classified, "idle_flag"))
 
 
 # Every kind of stored value: flags as bools, numbers and Chinese/English text,
@@ -115,16 +121,15 @@ def test_matches_per_row_definition_every_value_and_dtype(flavour):
         plots = table.assign(idle_flag=flag)
         expected = reference(plots, plots, "idle_flag")
         assert len(expected), name
-        pd.testing.assert_frame_equal(check_stored_idle(plots, plots), expected,
-                                      check_exact=True, obj=name)
+        assert_same(check_stored_idle(plots, plots), expected, name)
     # Verdict in its own frame, in another order; plot ids as int32 or from the index.
     plots = table.drop(columns=["idle_status", "idle_reason"]).assign(
         idle_flag=_flag_columns(n, rng)["mixed objects"])
     classified = table[["idle_status", "idle_reason"]].sample(frac=1.0, random_state=1)
     for variant in (plots, plots.assign(plot_id=np.arange(n, dtype=np.int32)),
                     plots.drop(columns="plot_id")):
-        pd.testing.assert_frame_equal(check_stored_idle(variant, classified),
-                                      reference(variant, classified, "idle_flag"), check_exact=True)
+        assert_same(check_stored_idle(variant, classified),
+                    reference(variant, classified, "idle_flag"))
 
 
 def test_no_disagreement_or_no_flag_gives_empty_frame():
