@@ -15,6 +15,7 @@ from qygeo import synthetic
 from qygeo.core import metrics
 from qygeo.core.idle import classify_idle
 from qygeo.io import layers
+from qygeo.io.crs import is_wgs84
 from qygeo.pipeline import plot_table as engine
 
 AS_OF = dt.date(2025, 6, 30)
@@ -394,14 +395,14 @@ def test_geoparquet_crs_is_recognised_as_wgs84_by_its_id_or_by_pyproj():
 
     wgs84 = CRS.from_epsg(4326).to_json_dict()
     assert wgs84["id"] == {"authority": "EPSG", "code": 4326}
-    assert engine._is_wgs84(wgs84)
-    assert engine._is_wgs84(CRS.from_user_input("OGC:CRS84").to_json_dict())
-    assert engine._is_wgs84(None)  # GeoParquet's default
+    assert is_wgs84(wgs84)
+    assert is_wgs84(CRS.from_user_input("OGC:CRS84").to_json_dict())
+    assert is_wgs84(None)  # GeoParquet's default
     unnamed = dict(wgs84)
     del unnamed["id"]  # no id: pyproj compares the definitions
-    assert engine._is_wgs84(unnamed)
-    assert not engine._is_wgs84(CRS.from_epsg(4547).to_json_dict())  # CGCS2000 / GK
-    assert not engine._is_wgs84({"id": {"authority": "EPSG", "code": 4490}, "type": "x"})
+    assert is_wgs84(unnamed)
+    assert not is_wgs84(CRS.from_epsg(4547).to_json_dict())  # CGCS2000 / GK
+    assert not is_wgs84({"id": {"authority": "EPSG", "code": 4490}, "type": "x"})
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -188,7 +190,6 @@ def to_wgs84(gdf: gpd.GeoDataFrame, source_crs: str | int | None = None) -> gpd.
     CRSError
         When the CRS is not understood.
     """
-    from pyproj import CRS
 
     if source_crs is not None:
         parsed = parse_crs(source_crs)
@@ -198,7 +199,7 @@ def to_wgs84(gdf: gpd.GeoDataFrame, source_crs: str | int | None = None) -> gpd.
         gdf = gdf.set_crs(parsed, allow_override=True)
     elif gdf.crs is None:
         gdf = gdf.set_crs(WGS84)
-    if gdf.crs.equals(CRS.from_epsg(4326)):
+    if is_wgs84(gdf.crs):
         return gdf
     return gdf.to_crs(WGS84)
 
@@ -281,3 +282,79 @@ def diagnose_lonlat(bounds: tuple[float, float, float, float]) -> str | None:
                 f"Chinese survey tables): swap X and Y, then {_crs_hint(codes)}")
     return ("coordinates are not degrees and match no Gauss-Kruger zone around Qingyuan: "
             "give the file's CRS with --crs EPSG_CODE")
+
+
+def is_wgs84(crs: object) -> bool:
+    """Whether *crs* (pyproj CRS, PROJJSON dict, text; None: GeoParquet's default) is WGS84."""
+    if crs is None:
+        return True  # GeoParquet: a missing crs means OGC:CRS84
+    # PROJJSON naming itself EPSG:4326 or OGC:CRS84 (what GeoPandas writes) is that CRS;
+    # building it in pyproj to compare would delay the first plot.
+    ident = crs.get("id") if isinstance(crs, dict) else None
+    if isinstance(ident, dict) and (str(ident.get("authority")).upper(),
+                                    str(ident.get("code")).upper()) in (("EPSG", "4326"),
+                                                                        ("OGC", "CRS84")):
+        return True
+    from pyproj import CRS
+
+    try:
+        c = CRS.from_user_input(crs)
+    except Exception:  # noqa: BLE001 - an unreadable CRS is not WGS84
+        return False
+    return c.equals("EPSG:4326", ignore_axis_order=True) or c.equals(
+        "OGC:CRS84", ignore_axis_order=True)
+
+
+def describe_crs(crs: CRS) -> str:
+    code = crs.to_epsg(min_confidence=70)
+    return f"EPSG:{code} ({crs.name})" if code else crs.name
+
+
+@dataclass(frozen=True)
+class SourceCRS:
+    """How a surveyor's file's coordinates are read: its CRS, checked against its numbers."""
+
+    text: str  # how the coordinates are read, for messages and the summary
+    geographic: bool
+    epsg: int | None
+    notes: tuple[str, ...]
+
+
+def resolve_source_crs(path: Path, file_crs: CRS | None, option: str | None,
+                 raw_bounds: tuple[float, float, float, float]) -> SourceCRS:
+    """Check that the numbers fit the CRS they will be read in; describe it.
+
+    Raises CRSError for numbers that cannot be in that CRS (with a hint naming
+    the ``--crs`` to try).
+    """
+    notes: list[str] = []
+    epsg = None
+    if option is not None:
+        parsed = parse_crs(option)
+        if isinstance(parsed, str):
+            geographic, text = True, f"{'GCJ-02' if parsed == 'gcj02' else 'BD-09'} (--crs)"
+        else:
+            geographic, text = parsed.is_geographic, f"{describe_crs(parsed)} (--crs)"
+            epsg = parsed.to_epsg(min_confidence=70)
+        if file_crs is not None and not file_crs.is_geographic and not (
+                not isinstance(parsed, str) and parsed.equals(file_crs)):
+            notes.append(f"{path.name} says its CRS is {describe_crs(file_crs)}; "
+                         f"reading it as {text} as told")
+    elif file_crs is None:
+        geographic, text = True, "none in the file, taken as WGS84"
+        if max(abs(v) for v in raw_bounds) <= 180:
+            notes.append(f"{path.name} has no CRS (no .prj?): taken as WGS84 "
+                         "longitude/latitude; give --crs if it is not")
+    else:
+        geographic, text = file_crs.is_geographic, describe_crs(file_crs)
+        epsg = file_crs.to_epsg(min_confidence=70)
+    minx, miny, maxx, maxy = raw_bounds
+    if geographic:
+        hint = diagnose_lonlat(raw_bounds)
+        if hint:
+            raise CRSError(f"{path}: {hint}")
+    elif max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
+        fix = "drop --crs" if option is not None else "its .prj/CRS is wrong: pass --crs 4326"
+        raise CRSError(f"{path}: coordinates look like degrees ({minx:.4f}, {miny:.4f}), but "
+                       f"they are read as {text}, a projected CRS in metres: {fix}")
+    return SourceCRS(text=text, geographic=geographic, epsg=epsg, notes=tuple(notes))

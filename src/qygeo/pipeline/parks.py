@@ -68,7 +68,6 @@ from qygeo.io import layers
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import pandas as pd
-    from pyproj import CRS
     from shapely.geometry.base import BaseGeometry
 
 #: Plausible park size, km² (equal-area). Smaller is a plot or a unit mistake;
@@ -299,61 +298,6 @@ def _polygonal(geom: BaseGeometry | None) -> BaseGeometry | None:
     return None
 
 
-def _describe_crs(crs: CRS) -> str:
-    code = crs.to_epsg(min_confidence=70)
-    return f"EPSG:{code} ({crs.name})" if code else crs.name
-
-
-@dataclass(frozen=True)
-class _SourceCRS:
-    text: str  # how the coordinates are read, for messages and the summary
-    geographic: bool
-    epsg: int | None
-    notes: tuple[str, ...]
-
-
-def _resolve_crs(path: Path, file_crs: CRS | None, option: str | None,
-                 raw_bounds: tuple[float, float, float, float]) -> _SourceCRS:
-    """Check that the numbers fit the CRS they will be read in; describe it.
-
-    Raises CRSError for numbers that cannot be in that CRS (with a hint naming
-    the ``--crs`` to try).
-    """
-    from qygeo.io.crs import diagnose_lonlat, parse_crs
-
-    notes: list[str] = []
-    epsg = None
-    if option is not None:
-        parsed = parse_crs(option)
-        if isinstance(parsed, str):
-            geographic, text = True, f"{'GCJ-02' if parsed == 'gcj02' else 'BD-09'} (--crs)"
-        else:
-            geographic, text = parsed.is_geographic, f"{_describe_crs(parsed)} (--crs)"
-            epsg = parsed.to_epsg(min_confidence=70)
-        if file_crs is not None and not file_crs.is_geographic and not (
-                not isinstance(parsed, str) and parsed.equals(file_crs)):
-            notes.append(f"{path.name} says its CRS is {_describe_crs(file_crs)}; "
-                         f"reading it as {text} as told")
-    elif file_crs is None:
-        geographic, text = True, "none in the file, taken as WGS84"
-        if max(abs(v) for v in raw_bounds) <= 180:
-            notes.append(f"{path.name} has no CRS (no .prj?): taken as WGS84 "
-                         "longitude/latitude; give --crs if it is not")
-    else:
-        geographic, text = file_crs.is_geographic, _describe_crs(file_crs)
-        epsg = file_crs.to_epsg(min_confidence=70)
-    minx, miny, maxx, maxy = raw_bounds
-    if geographic:
-        hint = diagnose_lonlat(raw_bounds)
-        if hint:
-            raise CRSError(f"{path}: {hint}")
-    elif max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
-        fix = "drop --crs" if option is not None else "its .prj/CRS is wrong: pass --crs 4326"
-        raise CRSError(f"{path}: coordinates look like degrees ({minx:.4f}, {miny:.4f}), but "
-                       f"they are read as {text}, a projected CRS in metres: {fix}")
-    return _SourceCRS(text=text, geographic=geographic, epsg=epsg, notes=tuple(notes))
-
-
 def read_boundary(
     path: str | Path,
     *,
@@ -454,7 +398,9 @@ def read_boundary(
         notes.append(f"{path.name}: dropped {which} coordinates (parks.geojson is 2-D)")
         geoms = [shapely.force_2d(g) for g in geoms]
     raw_bounds = tuple(float(v) for v in shapely.total_bounds(geoms))
-    src = _resolve_crs(path, gdf.crs, crs, raw_bounds)  # type: ignore[arg-type]
+    from qygeo.io.crs import resolve_source_crs
+
+    src = resolve_source_crs(path, gdf.crs, crs, raw_bounds)  # type: ignore[arg-type]
     notes += src.notes
     try:
         frame = to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=gdf.crs), crs)

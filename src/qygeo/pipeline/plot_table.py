@@ -55,6 +55,7 @@ import numpy as np
 
 from qygeo.core import metrics
 from qygeo.errors import DataFileError, QygeoError
+from qygeo.io import crs as crs_mod
 from qygeo.io import layers, plot_rows
 from qygeo.io.plot_rows import Rings
 
@@ -123,26 +124,6 @@ def _geo_metadata(schema: pa.Schema) -> dict[str, Any] | None:
     return json.loads(raw) if raw else None
 
 
-def _is_wgs84(crs: object) -> bool:
-    if crs is None:
-        return True  # GeoParquet: a missing crs means OGC:CRS84
-    # PROJJSON naming itself EPSG:4326 or OGC:CRS84 (what GeoPandas writes) is that CRS;
-    # building it in pyproj to compare would delay the first plot.
-    ident = crs.get("id") if isinstance(crs, dict) else None
-    if isinstance(ident, dict) and (str(ident.get("authority")).upper(),
-                                    str(ident.get("code")).upper()) in (("EPSG", "4326"),
-                                                                        ("OGC", "CRS84")):
-        return True
-    from pyproj import CRS
-
-    try:
-        c = CRS.from_user_input(crs)
-    except Exception:  # noqa: BLE001 - an unreadable CRS is not WGS84
-        return False
-    return c.equals("EPSG:4326", ignore_axis_order=True) or c.equals(
-        "OGC:CRS84", ignore_axis_order=True)
-
-
 @dataclass
 class PlotPart:
     """A part of a plots file a worker reads itself: its first row and a reader of its batches."""
@@ -201,7 +182,8 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
                                           "metadata)")
             geom = geo.get("primary_column", "geometry")
             info = geo.get("columns", {}).get(geom, {})
-            if info.get("encoding", "WKB").upper() != "WKB" or not _is_wgs84(info.get("crs")):
+            if (info.get("encoding", "WKB").upper() != "WKB"
+                    or not crs_mod.is_wgs84(info.get("crs"))):
                 return None
             names = [c for c in (columns or schema.names) if c in schema.names and c != geom]
             if "plot_id" not in schema.names:
@@ -217,7 +199,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         import pyogrio
 
         info = pyogrio.read_info(path, layer=layer)
-        if info.get("crs") is None or not _is_wgs84(info["crs"]):
+        if info.get("crs") is None or not crs_mod.is_wgs84(info["crs"]):
             return None  # read_layer diagnoses and converts
         fields = list(info["fields"])
         if "plot_id" not in fields:
