@@ -16,7 +16,7 @@ from click.testing import CliRunner
 import qygeo
 from conftest import snapshot
 from qygeo.cli import main
-from qygeo.pipeline.report import render
+from qygeo.render.text import render
 from test_parks import truth_polygon, write_boundary
 
 AS_OF = "2025-06-01"

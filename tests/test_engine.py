@@ -372,7 +372,8 @@ def test_batches_merge_to_the_one_pass_summary(plots, parks, tmp_path, monkeypat
 def test_report_columns_are_all_the_per_park_report_reads(which, plots, parks, tmp_path):
     """`qygeo report` reads only REPORT_COLUMNS for per-park formats: nothing may change."""
     from qygeo.io.dataset import load_dataset
-    from qygeo.pipeline.report import build_report, format_json
+    from qygeo.pipeline.report import build_report
+    from qygeo.render.text import format_json
 
     ds = load_dataset(BUNDLED, load_plots=False)
     if which == "bundled":

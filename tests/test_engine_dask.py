@@ -14,7 +14,8 @@ from qygeo.io import layers
 from qygeo.io.dataset import load_dataset
 from qygeo.pipeline import plot_table as engine
 from qygeo.pipeline.plot_table_dask import plot_table_dask
-from qygeo.pipeline.report import build_report, render
+from qygeo.pipeline.report import build_report
+from qygeo.render.text import render
 
 AS_OF = dt.date(2025, 6, 30)
 

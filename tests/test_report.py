@@ -13,7 +13,8 @@ import pytest
 from qygeo.core.metrics import area_m2
 from qygeo.errors import JoinError, UnknownParkError
 from qygeo.io.dataset import load_dataset
-from qygeo.pipeline.report import build_report, render
+from qygeo.pipeline.report import build_report
+from qygeo.render.text import render
 
 AS_OF = dt.date(2025, 6, 1)
 REQUIRED_KEYS = {"park_id", "name_zh", "name_en", "district_adcode", "area_km2", "area_mu",

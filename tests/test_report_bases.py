@@ -9,7 +9,8 @@ import pytest
 
 from qygeo.errors import DataFileError
 from qygeo.io.dataset import load_dataset
-from qygeo.pipeline.report import TARGET_BASIS_NOTE, build_report, render
+from qygeo.pipeline.report import TARGET_BASIS_NOTE, build_report
+from qygeo.render.text import render
 
 AS_OF = dt.date(2025, 6, 1)
 #: Report fields that hold achieved (actual or estimated) figures only.

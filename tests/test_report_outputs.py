@@ -17,7 +17,8 @@ from conftest import BUNDLED, snapshot
 from qygeo.cli import main
 from qygeo.io import layers
 from qygeo.io.dataset import load_dataset
-from qygeo.pipeline.report import build_report, render, write_report
+from qygeo.pipeline.report import build_report
+from qygeo.render.text import render, write_report
 
 AS_OF = dt.date(2025, 6, 1)
 

@@ -46,8 +46,8 @@ def report(data: Dataset | str | os.PathLike[str] | None = None, **options: Any)
     Keywords are those of :func:`qygeo.pipeline.make_report`: ``year``,
     ``as_of`` (a date or ``"2026-01-01"``), ``plots`` (a plots file, read by the
     plot engine), ``engine`` (``"default"`` or ``"dask"``), ``park_ids``,
-    ``grading`` … Render it with :func:`qygeo.pipeline.report.render` or write it with
-    :func:`qygeo.pipeline.report.write_report`.
+    ``grading`` … Render it with :func:`qygeo.render.text.render` or write it with
+    :func:`qygeo.render.text.write_report`.
     """
     from qygeo.pipeline import make_report
 

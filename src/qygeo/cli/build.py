@@ -52,9 +52,10 @@ def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
     """
     from qygeo.io.dataset import load_dataset
     from qygeo.io.layers import atomic_write_text, geodata_dir
-    from qygeo.pipeline.report import build_report, write_report
+    from qygeo.pipeline.report import build_report
     from qygeo.render.basemaps import get_basemap
     from qygeo.render.maps import write_maps
+    from qygeo.render.text import write_report
     from qygeo.safe_text import csv_text
 
     start = time.perf_counter()

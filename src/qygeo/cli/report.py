@@ -83,7 +83,7 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     from qygeo.io.layers import atomic_write_text
     from qygeo.pipeline import make_report
     from qygeo.pipeline.plot_table import REPORT_COLUMNS
-    from qygeo.pipeline.report import render, write_report
+    from qygeo.render.text import render, write_report
 
     if fmt in FILE_FORMATS and output is None:
         fail(f"--format {fmt} writes a file: give -o PATH", 2)

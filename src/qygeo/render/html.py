@@ -15,7 +15,9 @@ import html
 import math
 from typing import TYPE_CHECKING, Any
 
-from qygeo.pipeline.report import COLUMNS, _clean, _fmt, records
+from qygeo.pipeline.report import COLUMNS
+from qygeo.render.format import cell_text, records
+from qygeo.values import json_value
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -43,9 +45,9 @@ def _e(v: Any) -> str:
 
 
 def _cell(key: str, v: Any) -> str:
-    text = _fmt(key, v)
+    text = cell_text(key, v)
     cls = ' class="na"' if text == "n/a" else (' class="n"' if isinstance(
-        _clean(v), (int, float)) and not isinstance(_clean(v), bool) else "")
+        json_value(v), (int, float)) and not isinstance(json_value(v), bool) else "")
     return f"<td{cls}>{_e(text)}</td>"
 
 
@@ -290,7 +292,7 @@ def render_html(report: Report, *, title: str | None = None) -> str:
 
 
 def _f(v: Any) -> float:
-    v = _clean(v)
+    v = json_value(v)
     return float(v) if isinstance(v, (int, float)) else math.nan
 
 

@@ -341,7 +341,7 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     def _report_response(park: list[str] | None, year: int | None, as_of: dt.date | None,
                          fmt: str) -> Response:
-        from qygeo.pipeline.report import render, write_report
+        from qygeo.render.text import render, write_report
 
         if fmt not in _REPORT_TYPES:
             return _error(400, f"unknown format {fmt!r}; choose one of "
