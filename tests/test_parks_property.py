@@ -23,6 +23,8 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon, shape
 
 from conftest import write_tiny
+from qygeo.core import placement as place_mod
+from qygeo.core.placement import clean_geometry
 from qygeo.errors import BoundaryError
 from qygeo.io import layers
 from qygeo.pipeline import parks
@@ -108,10 +110,10 @@ def _clear_of_parks(poly, parks_gdf) -> bool:
 def test_valid_polygons_in_qingyuan_are_accepted_with_their_area(tiny, poly):
     districts, parks_gdf = tiny
     assume(_clear_of_parks(poly, parks_gdf))
-    assume(_area(poly) > parks.MIN_AREA_KM2 * 1e6 * 1.01)
-    geom, notes = parks.clean_geometry([poly])
+    assume(_area(poly) > place_mod.MIN_AREA_KM2 * 1e6 * 1.01)
+    geom, notes = clean_geometry([poly])
     assert notes == []
-    placement = parks.place_boundary(geom, districts, parks_gdf)
+    placement = place_mod.place_boundary(geom, districts, parks_gdf)
     assert placement.district_adcode == "441802" and placement.derived
     assert placement.overlaps == ()
     written = _as_written(geom)
@@ -137,11 +139,11 @@ def test_polygons_drawn_in_gauss_kruger_come_back_in_place(tiny, poly):
 def test_the_district_is_the_one_holding_the_boundary(tiny, poly):
     districts, parks_gdf = tiny
     assume(_clear_of_parks(poly, parks_gdf))
-    assume(_area(poly) > parks.MIN_AREA_KM2 * 1e6 * 1.01)
-    geom, _ = parks.clean_geometry([poly])
-    assert parks.place_boundary(geom, districts, parks_gdf).district_adcode == "441821"
+    assume(_area(poly) > place_mod.MIN_AREA_KM2 * 1e6 * 1.01)
+    geom, _ = clean_geometry([poly])
+    assert place_mod.place_boundary(geom, districts, parks_gdf).district_adcode == "441821"
     with pytest.raises(BoundaryError, match="not in --district 441802"):
-        parks.place_boundary(geom, districts, parks_gdf, district="441802")
+        place_mod.place_boundary(geom, districts, parks_gdf, district="441802")
 
 
 @SETTINGS
@@ -149,14 +151,14 @@ def test_the_district_is_the_one_holding_the_boundary(tiny, poly):
 def test_bowties_are_refused(poly):
     assert not poly.is_valid
     with pytest.raises(BoundaryError, match=r"invalid geometry \(Self-intersection.*--fix"):
-        parks.clean_geometry([poly])
+        clean_geometry([poly])
 
 
 @SETTINGS
 @given(st.one_of(bowties(), scribbles()))
 def test_fix_output_is_always_valid(poly):
     try:
-        geom, notes = parks.clean_geometry([poly], fix=True)
+        geom, notes = clean_geometry([poly], fix=True)
     except BoundaryError as exc:  # nothing polygonal left (e.g. all points on a line)
         assert "no polygon" in str(exc) or "collapses" in str(exc)
         return
@@ -175,13 +177,13 @@ def test_size_rule(tiny, side_m):
     cx, cy = 113.05, 23.65
     dx, dy = _offset(cy, np.array([side_m / 2]), np.array([side_m / 2]))
     square = shapely.box(cx - dx[0], cy - dy[0], cx + dx[0], cy + dy[0])
-    geom, _ = parks.clean_geometry([square])
+    geom, _ = clean_geometry([square])
     km2 = _area(geom) / 1e6
-    assume(abs(km2 - parks.MIN_AREA_KM2) / parks.MIN_AREA_KM2 > 1e-3)
-    assume(abs(km2 - parks.MAX_AREA_KM2) / parks.MAX_AREA_KM2 > 1e-3)
-    if parks.MIN_AREA_KM2 <= km2 <= parks.MAX_AREA_KM2:
-        assert parks.place_boundary(geom, districts, no_parks).area_km2 == pytest.approx(
+    assume(abs(km2 - place_mod.MIN_AREA_KM2) / place_mod.MIN_AREA_KM2 > 1e-3)
+    assume(abs(km2 - place_mod.MAX_AREA_KM2) / place_mod.MAX_AREA_KM2 > 1e-3)
+    if place_mod.MIN_AREA_KM2 <= km2 <= place_mod.MAX_AREA_KM2:
+        assert place_mod.place_boundary(geom, districts, no_parks).area_km2 == pytest.approx(
             km2, rel=1e-3)
     else:
         with pytest.raises(BoundaryError, match="implausible size"):
-            parks.place_boundary(geom, districts, no_parks)
+            place_mod.place_boundary(geom, districts, no_parks)

@@ -22,6 +22,7 @@ from shapely.geometry import box
 from conftest import snapshot
 from qygeo.cli import main
 from qygeo.pipeline import parks as park_lib
+from qygeo.render import park_list
 from qygeo.render.assets import external_references
 from qygeo.serve import Limits, ServeConfig, create_app
 from test_maps import TEMPLATE, XSS
@@ -80,7 +81,7 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
 def test_parks_are_geojson_with_areas(client, tiny_geodata):
     doc = client.get("/api/parks").json()
     assert doc["type"] == "FeatureCollection"
-    table = park_lib.park_table(tiny_geodata).set_index("park_id")
+    table = park_list.park_table(tiny_geodata).set_index("park_id")
     assert [f["properties"]["park_id"] for f in doc["features"]] == list(table.index)
     for f in doc["features"]:
         p = f["properties"]
@@ -402,7 +403,7 @@ def test_a_crash_is_a_json_500_without_traceback(client, monkeypatch):
     def boom(root):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(park_lib, "park_table", boom)
+    monkeypatch.setattr(park_list, "park_table", boom)
     r = client.get("/api/parks")
     assert r.status_code == 500
     assert r.json() == {"error": "internal error (RuntimeError); the server's log has the "

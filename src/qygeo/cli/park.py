@@ -205,7 +205,8 @@ def remove(park_id: str, force: bool, dry_run: bool, geodata: Path | None, quiet
 @run
 def list_(fmt: str, geodata: Path | None) -> None:
     """List the parks: id, names, district, kind, area (km², mu), quality, added_on."""
-    from qygeo.pipeline.parks import format_park_table, park_table, recover
+    from qygeo.pipeline.parks import recover
+    from qygeo.render.park_list import format_park_table, park_table
 
     root = _root(geodata)
     for note in recover(root):

@@ -6,20 +6,17 @@ The data flow of ``qygeo park add``::
     (GeoJSON, Shapefile, .zip,     (one WGS84, valid,     (checked against      (lock, history
      GeoPackage, KML; any CRS)      2-D (Multi)Polygon)    districts and parks)  snapshot, atomic)
 
-* :func:`read_boundary` reads one polygonal feature (or dissolves several), drops
-  Z/M coordinates, works out the CRS (the file's own, or ``--crs``: EPSG codes,
-  ``gcj02``, ``bd09``), refuses numbers that cannot be what the CRS says
-  (metres read as degrees, swapped axes) with a hint, converts to WGS84, refuses
-  or repairs invalid geometry and snaps it to the 1e-6° grid that
-  ``parks.geojson`` stores.
-* :func:`place_boundary` is pure: it finds the district, checks the size and the
-  overlaps with other parks, and refuses what would make ``qygeo validate`` fail.
+* :func:`qygeo.io.boundary.read_boundary` reads the file (the I/O layer);
+  :func:`qygeo.core.placement.place_boundary` finds the district and checks size and
+  overlaps (pure).
 * :func:`plan_add`, :func:`plan_update` and :func:`plan_remove` are pure too: from
   a :class:`ParksState` they build the new file's text and a summary
   (:class:`ParkChange`); ``--dry-run`` stops there.
 * :func:`commit` takes the lock, re-reads and re-plans (another process may have
-  written meanwhile), keeps the previous file in ``.history/`` and replaces
-  ``parks.geojson`` atomically. :func:`undo` restores the latest snapshot.
+  written meanwhile), records the change in a journal, keeps the previous file in
+  ``.history/`` and replaces ``parks.geojson`` atomically; :func:`recover` completes
+  or rolls back a change a killed process left. :func:`undo` restores the latest
+  snapshot.
 
 Every refusal is a :class:`~qygeo.errors.QygeoError` with a one-line message and
 happens before anything is written: the lock file and the history folder are
@@ -29,11 +26,9 @@ Unchanged parks are copied through as the JSON objects they were (not re-written
 from a data frame), features are sorted by ``park_id`` and written one per line,
 so ``git diff geodata/parks.geojson`` shows only the park that changed.
 
-Why one module: reading a boundary, planning a change and committing it share
-one state (:class:`ParksState`), one journal and one set of refusals, and every
-edit (add, update, remove, undo) passes through all three. Issue #14's layering
-splits them (file reading to the I/O layer, the plans to the formulas, commit and
-journal to the pipeline).
+Why over 600 lines: planning, committing, the journal and undo share one state
+(:class:`ParksState`) and one lock, and every edit passes through all of them;
+split, each part would import the others' internals.
 """
 
 from __future__ import annotations
@@ -45,16 +40,20 @@ import json
 import os
 import re
 import time
-import warnings
-import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qygeo.core.placement import (
+    OVERLAP_TOLERANCE_M2,
+    Placement,
+    areas_km2,
+    clean_boundary,
+    place_boundary,
+)
 from qygeo.errors import (
     BoundaryError,
-    CRSError,
     DataFileError,
     GeodataBusyError,
     HistoryError,
@@ -62,33 +61,17 @@ from qygeo.errors import (
     QygeoError,
     UnknownParkError,
 )
-from qygeo.ids import PARK_ID_RE, check_park_id  # noqa: F401 - PARK_ID_RE re-exported for callers
+from qygeo.ids import check_park_id
 from qygeo.io import layers
+from qygeo.io.boundary import Boundary, first_line, read_boundary_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
-    import pandas as pd
     from shapely.geometry.base import BaseGeometry
-
-#: Plausible park size, km² (equal-area). Smaller is a plot or a unit mistake;
-#: larger is a district or a unit mistake.
-MIN_AREA_KM2 = 0.01
-MAX_AREA_KM2 = 500.0
-#: Overlaps with another park up to this area (m²) are boundary noise between
-#: independently surveyed neighbours: reported as a note, not refused.
-OVERLAP_TOLERANCE_M2 = 100.0
-#: Coordinates are stored to this many decimals (see :data:`qygeo.io.layers.COORD_PRECISION`).
-GRID_DEG = 10.0 ** -layers.COORD_PRECISION
 
 #: Values of ``kind`` (see geodata/README.md).
 PARK_KINDS = ("high_tech_zone", "industrial_park", "specialised_park", "medicine_park",
               "resource_base")
-
-#: Input formats by file suffix.
-INPUT_FORMATS = {
-    ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile",
-    ".zip": "zipped Shapefile", ".gpkg": "GeoPackage", ".kml": "KML", ".kmz": "KMZ",
-}
 
 #: Folder (inside the data folder) holding earlier versions of parks.geojson.
 HISTORY_DIR = ".history"
@@ -103,646 +86,18 @@ LOCK_TIMEOUT_S = 60.0
 # --------------------------------------------------------------------------- reading
 
 
-@dataclass(frozen=True)
-class Boundary:
-    """A surveyor's boundary, read, converted and cleaned, ready to be placed.
+def read_boundary(path: str | Path, *, crs: str | None = None, layer: str | None = None,
+                  dissolve: bool = False, fix: bool = False,
+                  feature: str | int | None = None) -> Boundary:
+    """A surveyor's file as one WGS84 boundary, ready to be placed.
 
-    Attributes
-    ----------
-    geometry : shapely Polygon or MultiPolygon
-        WGS84 longitude/latitude, 2-D, valid, on the 1e-6° grid, exterior rings
-        counter-clockwise (RFC 7946).
-    path : pathlib.Path
-        The file given.
-    sha256 : str
-        Hex SHA-256 of the file's bytes (of the ``.shp`` or the ``.zip`` given).
-    crs : str
-        How the coordinates were read, e.g. ``EPSG:4547 (CGCS2000 / ...)``.
-    features : int
-        Features read (more than one only with ``dissolve``).
-    raw_bounds : tuple of float
-        Bounds of the coordinates as stored in the file.
-    notes : tuple of str
-        Things the user should know (Z dropped, geometry repaired, ...).
-    projected_epsg : int or None
-        The EPSG code of the projected CRS the coordinates were read in (0 when
-        it has none), None when they were degrees.
+    Reads it (:func:`qygeo.io.boundary.read_boundary_file`: formats, layers,
+    ``--feature``, CRS, WGS84) and cleans it
+    (:func:`qygeo.core.placement.clean_boundary`: validity, ``--fix`` repairs,
+    dissolving, the 1e-6° grid). The parameters are those two functions'.
     """
-
-    geometry: BaseGeometry
-    path: Path
-    sha256: str
-    crs: str
-    features: int
-    raw_bounds: tuple[float, float, float, float]
-    notes: tuple[str, ...] = ()
-    projected_epsg: int | None = None
-
-    def crs_hint(self) -> str | None:
-        """A ``--crs`` that would put the file's numbers in Qingyuan, when they were read
-        in a projected CRS that does not (used when the boundary lands outside)."""
-        from qygeo.io.crs import GAUSS_KRUGER_CANDIDATES, suggest_crs
-
-        if self.projected_epsg is None:
-            return None
-        codes = suggest_crs(self.raw_bounds)
-        if not codes or self.projected_epsg in codes:
-            return None
-        return (f"its numbers would land in Qingyuan read as --crs {codes[0]} "
-                f"({GAUSS_KRUGER_CANDIDATES[codes[0]]})")
-
-    @property
-    def file_name(self) -> str:
-        """The input file's name (what ``source_file`` records)."""
-        return self.path.name
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of the bytes of *path*."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _sidecar(path: Path, ext: str) -> Path | None:
-    for cand in (path.with_suffix(ext), path.with_suffix(ext.upper())):
-        if cand.exists():
-            return cand
-    return None
-
-
-def _dataset_name(path: Path, layer: str | None) -> tuple[str, str | None]:
-    """GDAL dataset name to open for *path*, and the layer it implies (zip member)."""
-    if not path.exists():
-        raise DataFileError(path, "file not found")
-    if path.is_dir():
-        raise DataFileError(path, "is a folder, not a boundary file")
-    suffix = path.suffix.lower()
-    if suffix not in INPUT_FORMATS:
-        raise DataFileError(path, f"unsupported format {suffix or '(no suffix)'!r}: send GeoJSON, "
-                                  "a Shapefile (.shp or .zip), a GeoPackage (.gpkg) or KML")
-    if path.stat().st_size == 0:
-        raise DataFileError(path, "is empty (0 bytes)")
-    if suffix in (".geojson", ".json"):
-        layers._check_json(path)
-    if suffix == ".shp":
-        if _sidecar(path, ".shx") is None:
-            raise DataFileError(path, f"{path.stem}.shx is missing next to it: a Shapefile is "
-                                      ".shp + .shx + .dbf (+ .prj); send all of them, or a .zip")
-        return str(path), None
-    if suffix == ".zip":
-        try:
-            with zipfile.ZipFile(path) as zf:
-                names = [n for n in zf.namelist() if not n.startswith("__MACOSX/")]
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise DataFileError(path, f"is not a readable zip archive ({exc})") from None
-        shps = sorted(n for n in names if n.lower().endswith(".shp"))
-        if not shps:
-            raise DataFileError(path, "holds no .shp file (expected a zipped Shapefile)")
-        if len(shps) > 1:
-            stems = [Path(n).stem for n in shps]
-            chosen = [n for n in shps if layer is not None and Path(n).stem == layer]
-            if not chosen:
-                raise DataFileError(path, f"holds {len(shps)} Shapefiles ({', '.join(stems)}): "
-                                          "choose one with --layer")
-            shps = chosen
-        member = shps[0]
-        lower = {n.lower() for n in names}
-        if member[:-4].lower() + ".shx" not in lower:
-            raise DataFileError(path, f"{member[:-4]}.shx is missing in the archive")
-        return f"/vsizip/{path.resolve()}/{member}", Path(member).stem
-    return str(path), None
-
-
-def _choose_layer(path: Path, dataset: str, layer: str | None, implied: str | None) -> str | None:
-    import pyogrio
-
-    if implied is not None:
-        return implied
-    try:
-        with warnings.catch_warnings():
-            # "Measured (M) geometry types are not supported": M is read and noted later.
-            warnings.simplefilter("ignore", UserWarning)
-            listed = pyogrio.list_layers(dataset)
-    except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
-        raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
-                                  f"({_first_line(exc)})") from exc
-    names = [str(row[0]) for row in listed]
-    if layer is not None:
-        if layer not in names:
-            raise DataFileError(path, f"has no layer {layer!r}; its layers: "
-                                      f"{', '.join(names) or '(none)'}")
-        return layer
-    if not names:
-        raise BoundaryError(path, "contains no features (no layers)")
-    if len(names) == 1:
-        return names[0]
-    counts = {}
-    for n in names:
-        try:
-            counts[n] = pyogrio.read_info(dataset, layer=n)["features"]
-        except Exception:  # noqa: BLE001 - an unreadable layer is not a candidate
-            counts[n] = 0
-    nonempty = [n for n in names if counts[n] != 0]
-    if len(nonempty) == 1:
-        return nonempty[0]
-    raise DataFileError(path, f"holds {len(names)} layers ({', '.join(names)}): choose one with "
-                              "--layer")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _read_frame(path: Path, dataset: str, layer: str | None, *,
-                attributes: bool = False) -> gpd.GeoDataFrame:
-    """The file's features; their attributes only with *attributes* (to name features).
-
-    Geometry alone is read otherwise: attribute text (a Shapefile's encoding, odd
-    field types) then cannot stop a boundary from being read.
-    """
-    import pyogrio
-
-    try:
-        with warnings.catch_warnings():
-            # GDAL warns about M values (and a 4th member in GeoJSON positions): they are
-            # read through arrow and reported as a note below.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            warnings.simplefilter("ignore", UserWarning)
-            # Arrow keeps M values (the classic path drops them silently), so they can be noted.
-            return pyogrio.read_dataframe(dataset, layer=layer, use_arrow=True,
-                                          **({} if attributes else {"columns": []}))
-    except Exception as exc:  # noqa: BLE001 - GDAL/arrow raise several types
-        raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
-                                  f"({_first_line(exc)})") from exc
-
-
-def _polygonal(geom: BaseGeometry | None) -> BaseGeometry | None:
-    """The polygonal part of *geom* (Polygon/MultiPolygon), or None when it has none."""
-    import shapely
-    from shapely.geometry import MultiPolygon
-
-    if geom is None or geom.is_empty:
-        return None
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    if geom.geom_type == "GeometryCollection":
-        parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
-        polys = [p for g in parts for p in shapely.get_parts(g) if not p.is_empty]
-        if not polys:
-            return None
-        return polys[0] if len(polys) == 1 else MultiPolygon(polys)
-    return None
-
-
-def read_boundary(
-    path: str | Path,
-    *,
-    crs: str | None = None,
-    layer: str | None = None,
-    dissolve: bool = False,
-    fix: bool = False,
-    feature: str | int | None = None,
-) -> Boundary:
-    """Read a surveyor's file into one WGS84 polygonal boundary.
-
-    Parameters
-    ----------
-    path : path-like
-        GeoJSON, Shapefile (``.shp`` with its ``.shx``/``.dbf``/``.prj``, or a
-        ``.zip`` holding one), GeoPackage or KML/KMZ.
-    crs : str, optional
-        Overrides the file's CRS: an EPSG code (``4547``, ``"EPSG:4526"``), any text
-        pyproj understands, ``"gcj02"`` or ``"bd09"``. Without it the file's own CRS
-        is used; a file without one (GeoJSON always has one) is taken as WGS84.
-    layer : str, optional
-        Layer of a GeoPackage/KML with several, or Shapefile of a zip with several.
-    dissolve : bool, default False
-        Merge several polygon features into one (Multi)Polygon; without it (and
-        without *feature*) a file with more than one is refused.
-    fix : bool, default False
-        Repair invalid geometry with ``shapely.make_valid`` (and note the area
-        change) instead of refusing it.
-    feature : str or int, optional
-        Take only this feature: its 1-based number in the file (``3``, ``"3"``) or
-        the text of one of its attributes (a name such as ``"东区"``), which must
-        match exactly one feature. Without it, in a file with several features the
-        ones that are not areas (a KML's gate marker, a road line) are left out
-        with a note.
-
-    Returns
-    -------
-    Boundary
-
-    Raises
-    ------
-    DataFileError
-        Missing, empty, unreadable or malformed file; several layers without ``layer``.
-    BoundaryError
-        No features, several without ``dissolve``, a missing or non-polygonal
-        geometry, invalid geometry without ``fix``.
-    CRSError
-        Unknown ``crs``; numbers that cannot be in the CRS (metres read as degrees,
-        swapped axes), with a hint naming the ``--crs`` to try.
-    """
-    import geopandas as gpd
-    import numpy as np
-    import shapely
-
-    from qygeo.io.crs import to_wgs84
-
-    path = Path(path)
-    if crs is not None:
-        from qygeo.io.crs import parse_crs
-
-        parse_crs(crs)  # an unknown --crs is refused before the file is read
-    dataset, implied = _dataset_name(path, layer)
-    sha = file_sha256(path)
-    chosen = _choose_layer(path, dataset, layer, implied)
-    gdf = _read_frame(path, dataset, chosen)
-    if len(gdf) == 0:
-        raise BoundaryError(path, "contains no features (empty)")
-    notes: list[str] = []
-    if feature is not None or len(gdf) > 1:  # features are told apart by their attributes
-        gdf = _with_attributes(path, dataset, chosen, gdf)
-    if feature is not None:
-        if dissolve:
-            raise BoundaryError(path, "--feature takes one feature, --dissolve merges them: "
-                                      "give one of the two")
-        gdf = _pick_feature(gdf, feature, path)
-    elif len(gdf) > 1:
-        gdf, dropped = _areas_only(gdf)
-        if dropped:
-            notes.append(f"{path.name}: left out {dropped} feature(s) that are not areas "
-                         "(points or lines, e.g. a gate marker)")
-    n = len(gdf)
-    if n > 1 and not dissolve:
-        raise BoundaryError(path, f"holds {n} features ({_feature_names(gdf)}), a park is "
-                                  "one boundary: pick one with --feature NAME|NUMBER, or merge "
-                                  "them into one MultiPolygon with --dissolve")
-    geoms = list(gdf.geometry.values)
-    for i, g in enumerate(geoms):
-        where = "" if n == 1 else f"feature #{i + 1}: "
-        if g is None or g.is_empty:
-            raise BoundaryError(path, f"{where}has no geometry")
-        if _polygonal(g) is None or g.geom_type == "GeometryCollection":
-            raise BoundaryError(path, f"{where}geometry is a {g.geom_type}, not a Polygon or "
-                                      "MultiPolygon (a park boundary is an area)")
-    has_z = any(shapely.has_z(g) for g in geoms)
-    has_m = any(shapely.has_m(g) for g in geoms)
-    if has_z or has_m:
-        which = " and ".join(w for w, f in (("Z", has_z), ("M", has_m)) if f)
-        notes.append(f"{path.name}: dropped {which} coordinates (parks.geojson is 2-D)")
-        geoms = [shapely.force_2d(g) for g in geoms]
-    raw_bounds = tuple(float(v) for v in shapely.total_bounds(geoms))
-    from qygeo.io.crs import resolve_source_crs
-
-    src = resolve_source_crs(path, gdf.crs, crs, raw_bounds)  # type: ignore[arg-type]
-    notes += src.notes
-    try:
-        frame = to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=gdf.crs), crs)
-    except QygeoError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - pyproj raises several types
-        raise CRSError(f"{path}: cannot convert from {src.text} to WGS84 "
-                       f"({_first_line(exc)})") from exc
-    wgs = list(frame.geometry.values)
-    if not np.isfinite(shapely.get_coordinates(wgs)).all():
-        raise CRSError(f"{path}: coordinates do not convert from {src.text} to longitude/latitude")
-    geometry, clean_notes = clean_geometry(wgs, fix=fix, where=str(path))
-    notes += clean_notes
-    return Boundary(geometry=geometry, path=path, sha256=sha, crs=src.text, features=n,
-                    raw_bounds=raw_bounds, notes=tuple(notes),
-                    projected_epsg=None if src.geographic else (src.epsg or 0))
-
-
-def list_features(path: str | Path, *, layer: str | None = None) -> list[str]:
-    """Labels of the features of a boundary file (``#1 东区``), to pick one with *feature*.
-
-    The numbers are what :func:`read_boundary`'s *feature* takes; the text is each
-    feature's first text attribute, if it has one.
-    """
-    path = Path(path)
-    dataset, implied = _dataset_name(path, layer)
-    chosen = _choose_layer(path, dataset, layer, implied)
-    gdf = _with_attributes(path, dataset, chosen, _read_frame(path, dataset, chosen))
-    return [_feature_label(row, i + 1) for i, (_, row) in enumerate(gdf.iterrows())]
-
-
-def _with_attributes(path: Path, dataset: str, layer: str | None,
-                     geometry_only: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The features again with their attributes; as they were if those cannot be read."""
-    try:
-        gdf = _read_frame(path, dataset, layer, attributes=True)
-    except DataFileError:
-        return geometry_only
-    return gdf if len(gdf) == len(geometry_only) else geometry_only
-
-
-def _areas_only(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
-    """The features of *gdf* whose geometry is polygonal, and how many were not.
-
-    A file with no area at all is returned whole, so that its geometry type is
-    what the refusal names.
-    """
-    keep = [g is not None and not g.is_empty and _polygonal(g) is not None
-            and g.geom_type != "GeometryCollection" for g in gdf.geometry.values]
-    if not any(keep) or all(keep):
-        return gdf, 0
-    return gdf[keep], keep.count(False)
-
-
-def _feature_label(row: Any, number: int) -> str:
-    """``#3 东区``: a feature's number and the first text attribute it has."""
-    texts = [str(v) for k, v in row.items() if k != "geometry" and isinstance(v, str)
-             and v.strip()]
-    return f"#{number}" + (f" {texts[0][:40]}" if texts else "")
-
-
-def _feature_names(gdf: gpd.GeoDataFrame, most: int = 8) -> str:
-    labels = [_feature_label(row, i + 1) for i, (_, row) in enumerate(gdf.iterrows())]
-    more = f", … {len(labels) - most} more" if len(labels) > most else ""
-    return ", ".join(labels[:most]) + more
-
-
-def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int, path: Path) -> gpd.GeoDataFrame:
-    """The one feature *feature* names: a 1-based number, or an attribute's exact text."""
-    text = str(feature).strip()
-    if text.isdigit():
-        number = int(text)
-        if not 1 <= number <= len(gdf):
-            raise BoundaryError(path, f"has no feature #{number}: it holds {len(gdf)} "
-                                      f"({_feature_names(gdf)})")
-        return gdf.iloc[[number - 1]]
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    hits = [i for i, (_, row) in enumerate(gdf[columns].iterrows())
-            if any(isinstance(v, str) and v.strip() == text for v in row.values)]
-    if len(hits) != 1:
-        how = "no feature has" if not hits else f"{len(hits)} features have"
-        raise BoundaryError(path, f"{how} an attribute {text!r}: give a feature's number or "
-                                  f"a text only one has ({_feature_names(gdf)})")
-    return gdf.iloc[hits]
-
-
-def _km2(geoms: Sequence[BaseGeometry]) -> list[float]:
-    import geopandas as gpd
-
-    from qygeo.core.metrics import M2_PER_KM2, area_m2
-
-    return [float(a) / M2_PER_KM2 for a in area_m2(gpd.GeoSeries(list(geoms), crs="EPSG:4326"))]
-
-
-def clean_geometry(
-    geoms: Sequence[BaseGeometry], *, fix: bool = False, where: str = "boundary"
-) -> tuple[BaseGeometry, list[str]]:
-    """Make WGS84 polygons what ``parks.geojson`` stores: one valid 2-D (Multi)Polygon.
-
-    Parameters
-    ----------
-    geoms : sequence of shapely geometries
-        Polygonal, 2-D, WGS84; several are dissolved (unioned) into one.
-    fix : bool, default False
-        Repair invalid polygons with ``shapely.make_valid`` (keeping the polygonal
-        part) instead of refusing them.
-    where : str
-        The file, for messages.
-
-    Returns
-    -------
-    geometry, notes
-        The geometry on the 1e-6° grid (``layers.COORD_PRECISION``), valid
-        after that rounding, exterior rings counter-clockwise (RFC 7946); and
-        notes (repairs with their area change, in km²).
-
-    Raises
-    ------
-    BoundaryError
-        Invalid geometry without *fix*, or nothing polygonal left.
-    """
-    import shapely
-
-    notes: list[str] = []
-    fixed = []
-    for i, g in enumerate(geoms):
-        label = "" if len(geoms) == 1 else f"feature #{i + 1}: "
-        if g.is_valid:
-            fixed.append(g)
-            continue
-        reason = shapely.is_valid_reason(g)
-        if not fix:
-            raise BoundaryError(where, f"{label}invalid geometry ({reason}): pass --fix to "
-                                       "repair it with shapely.make_valid")
-        repaired = _polygonal(shapely.make_valid(g))
-        if repaired is None:
-            raise BoundaryError(where, f"{label}invalid geometry ({reason}); repairing it left "
-                                       "no polygon")
-        before, after = _km2([g, repaired])
-        notes.append(f"{label}repaired invalid geometry ({reason}) with make_valid: area "
-                     f"{before:.4f} km² as drawn → {after:.4f} km² repaired "
-                     f"({after - before:+.4f} km²)")
-        fixed.append(repaired)
-    geom = fixed[0] if len(fixed) == 1 else _polygonal(shapely.union_all(fixed))
-    if geom is None:
-        raise BoundaryError(where, "no polygon left after dissolving")
-    if len(fixed) > 1:
-        notes.append(f"dissolved {len(fixed)} features into one {geom.geom_type}")
-    stored = shapely.set_precision(geom, GRID_DEG, mode="pointwise")
-    if not stored.is_valid or _polygonal(stored) is None:
-        snapped = _polygonal(shapely.set_precision(geom, GRID_DEG))
-        if snapped is None:
-            raise BoundaryError(where, "collapses to nothing on the 1e-6° grid of parks.geojson")
-        before, after = _km2([geom, snapped])
-        notes.append(f"rounding to 6 decimals made the geometry invalid; snapped it to the "
-                     f"1e-6° grid instead (area {before:.4f} → {after:.4f} km²)")
-        stored = snapped
-    return shapely.orient_polygons(stored), notes
-
-
-# --------------------------------------------------------------------------- placing
-
-
-@dataclass(frozen=True)
-class Overlap:
-    """Another park a boundary overlaps: its id, names and the shared area (m²)."""
-
-    park_id: str
-    name: str
-    area_m2: float
-    share: float  #: of the new boundary's area
-
-    def describe(self) -> str:
-        return (f"{self.park_id} ({self.name}) by {self.area_m2 / 1e6:.4f} km² "
-                f"({self.share:.1%} of the boundary)")
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a boundary lies: its area, district and overlaps with other parks."""
-
-    area_m2: float
-    district_adcode: str
-    district_name: str
-    district_share: float  #: share of the area inside that district
-    derived: bool  #: the district was worked out from the boundary (no --district)
-    overlaps: tuple[Overlap, ...] = ()
-    slivers: tuple[Overlap, ...] = ()  #: overlaps below OVERLAP_TOLERANCE_M2
-
-    @property
-    def area_km2(self) -> float:
-        from qygeo.core.metrics import M2_PER_KM2
-
-        return self.area_m2 / M2_PER_KM2
-
-    @property
-    def area_mu(self) -> float:
-        from qygeo.core.metrics import M2_PER_MU
-
-        return self.area_m2 / M2_PER_MU
-
-
-def _label(row: dict[str, Any], id_field: str) -> str:
-    names = [str(row[k]) for k in ("name_zh", "name_en") if row.get(k)]
-    return f"{row[id_field]} {' '.join(names)}".strip()
-
-
-def place_boundary(
-    geom: BaseGeometry,
-    districts: gpd.GeoDataFrame,
-    parks: gpd.GeoDataFrame,
-    *,
-    where: str = "boundary",
-    district: str | None = None,
-    allow_overlap: bool = False,
-    skip: Iterable[str] = (),
-    crs_hint: Callable[[], str | None] | None = None,
-    district_label: str = "--district",
-) -> Placement:
-    """Check a WGS84 boundary against the districts and the other parks.
-
-    Parameters
-    ----------
-    geom : shapely Polygon or MultiPolygon
-        Valid, WGS84.
-    districts, parks : geopandas.GeoDataFrame
-        The data folder's layers (WGS84; ``adcode`` / ``park_id``).
-    where : str
-        The boundary's file, for messages.
-    district : str, optional
-        The adcode the user says; checked against the boundary. Without it the
-        district holding most of the area is taken.
-    allow_overlap : bool, default False
-        Accept overlaps with other parks (they are still reported).
-    skip : iterable of str
-        Park ids not to test for overlap (the park itself on update, its parent
-        parks, its nested parks).
-    crs_hint : callable, optional
-        Returns a hint added to the "outside Qingyuan" refusal (see
-        :meth:`Boundary.crs_hint`); called only then, as it tries several CRSs.
-    district_label : str, default "--district"
-        Where *district* came from, for the mismatch message.
-
-    Returns
-    -------
-    Placement
-
-    Raises
-    ------
-    BoundaryError
-        Outside Qingyuan, implausible size (below :data:`MIN_AREA_KM2` or above
-        :data:`MAX_AREA_KM2`, equal-area), not in ``district``, more than
-        ``validate.OUTSIDE_TOLERANCE`` of it outside its district, or overlapping
-        another park by more than :data:`OVERLAP_TOLERANCE_M2` without
-        ``allow_overlap``.
-    DataFileError
-        ``district`` is not an adcode of the districts layer.
-    """
-    import geopandas as gpd
-    import numpy as np
-    import shapely
-
-    from qygeo.core.metrics import M2_PER_KM2, M2_PER_MU, area_m2
-    from qygeo.io.crs import EQUAL_AREA_CRS
-    from qygeo.pipeline.validate import OUTSIDE_TOLERANCE
-
-    def areas(gs: Sequence[BaseGeometry]) -> np.ndarray:
-        return area_m2(gpd.GeoSeries(list(gs), crs="EPSG:4326"))
-
-    def usable(g: BaseGeometry | None) -> BaseGeometry | None:
-        # A hand-edited layer may hold an invalid polygon; qygeo validate reports it,
-        # here it must not stop the overlap test with a GEOS exception.
-        if g is None or g.is_empty:
-            return None
-        return g if g.is_valid else _polygonal(shapely.make_valid(g))
-
-    adcodes = [str(a) for a in districts["adcode"]]
-    dgeoms = [usable(g) or shapely.Polygon() for g in districts.geometry.values]
-    dlabel = {a: _label(r, "adcode") for a, r in zip(adcodes, districts.to_dict("records"),
-                                                    strict=True)}
-    if district is not None and district not in adcodes:
-        raise DataFileError("districts.geojson", f"has no district {district!r} (--district); "
-                                                 f"districts: {', '.join(dlabel.values())}")
-    total = float(areas([geom])[0])
-    city = shapely.union_all(dgeoms)
-    if not geom.intersects(city):
-        proj = gpd.GeoSeries([geom, *dgeoms], crs="EPSG:4326").to_crs(EQUAL_AREA_CRS)
-        dist = [proj.iloc[0].distance(g) for g in proj.iloc[1:]]
-        k = int(np.argmin(dist))
-        c = geom.centroid
-        msg = (f"lies outside Qingyuan: centred at {c.x:.4f}°E {c.y:.4f}°N, "
-               f"{dist[k] / 1000:.1f} km from the nearest district ({dlabel[adcodes[k]]})")
-        hint = crs_hint() if crs_hint is not None else None
-        if hint:
-            msg += f"; {hint}"
-        raise BoundaryError(where, msg)
-    km2 = total / M2_PER_KM2
-    if not MIN_AREA_KM2 <= km2 <= MAX_AREA_KM2:
-        raise BoundaryError(where, f"implausible size for a park: {km2:,.4g} km² "
-                                   f"({total / M2_PER_MU:,.1f} mu, equal-area); a park is "
-                                   f"{MIN_AREA_KM2}–{MAX_AREA_KM2:g} km² (wrong units or CRS?)")
-    inside = areas([geom.intersection(g) for g in dgeoms])
-    best = int(np.argmax(inside))
-    chosen = adcodes.index(district) if district is not None else best
-    if chosen != best:
-        msg = (f"lies in {dlabel[adcodes[best]]} ({inside[best] / total:.1%} of its area), "
-               f"not in {district_label} {dlabel[adcodes[chosen]]} "
-               f"({inside[chosen] / total:.1%})")
-        if district_label != "--district":
-            msg += f"; pass --district {adcodes[best]} to move the park"
-        raise BoundaryError(where, msg)
-    outside = float(areas([geom.difference(dgeoms[chosen])])[0]) / total
-    if outside > OUTSIDE_TOLERANCE:
-        outside_city = float(areas([geom.difference(city)])[0]) / total
-        others = [f"{inside[i] / total:.1%} in {dlabel[a]}" for i, a in enumerate(adcodes)
-                  if i != chosen and inside[i] / total >= 0.0005]
-        if outside_city >= 0.0005:
-            others.append(f"{outside_city:.1%} outside Qingyuan")
-        raise BoundaryError(where, f"{outside:.1%} of the boundary lies outside its district "
-                                   f"{dlabel[adcodes[chosen]]} ({'; '.join(others)}); a park "
-                                   f"lies in one district (at most {OUTSIDE_TOLERANCE:.1%} "
-                                   "outside, as qygeo validate checks)")
-    skip = set(skip)
-    others_ = [(r, usable(g)) for r, g in zip(parks.to_dict("records"), parks.geometry.values,
-                                              strict=True) if str(r["park_id"]) not in skip]
-    others_ = [(r, g) for r, g in others_ if g is not None and geom.intersects(g)]
-    shared = areas([geom.intersection(g) for _, g in others_]) if others_ else []
-    overlaps, slivers = [], []
-    for (r, _), a in zip(others_, shared, strict=True):
-        if a <= 0:
-            continue
-        o = Overlap(str(r["park_id"]), r.get("name_en") or r.get("name_zh") or "", float(a),
-                    float(a) / total)
-        (overlaps if a > OVERLAP_TOLERANCE_M2 else slivers).append(o)
-    if overlaps and not allow_overlap:
-        raise BoundaryError(where, f"overlaps park {'; park '.join(o.describe() for o in overlaps)}"
-                                   ": pass --allow-overlap if that is intended (or --parent "
-                                   "for a park inside another)")
-    a = adcodes[chosen]
-    return Placement(area_m2=total, district_adcode=a, district_name=dlabel[a].split(" ", 1)[-1],
-                     district_share=1.0 - outside, derived=district is None,
-                     overlaps=tuple(overlaps), slivers=tuple(slivers))
+    return clean_boundary(read_boundary_file(path, crs=crs, layer=layer, dissolve=dissolve,
+                                             feature=feature), fix=fix)
 
 
 # --------------------------------------------------------------------------- planning
@@ -883,7 +238,7 @@ def _previous_area_m2(feature: dict[str, Any]) -> float:
 
     if not feature.get("geometry"):
         return 0.0
-    return _km2([shape(feature["geometry"])])[0] * 1e6
+    return areas_km2([shape(feature["geometry"])])[0] * 1e6
 
 
 def _centroid_shift_m(a: dict[str, Any], b: dict[str, Any] | None) -> float:
@@ -1312,7 +667,7 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_bytes().decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise HistoryError(f"{path}: not readable JSON ({_first_line(exc)}); restore it by hand "
+        raise HistoryError(f"{path}: not readable JSON ({first_line(exc)}); restore it by hand "
                            "or delete it") from None
 
 
@@ -1622,7 +977,7 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
             if gdf is not None:
                 layers.conform(gdf, layers.PARKS, snap)
         except (ValueError, KeyError, TypeError, RecursionError, QygeoError) as exc:
-            raise HistoryError(f"{snap}: not a readable parks layer ({_first_line(exc)}); "
+            raise HistoryError(f"{snap}: not a readable parks layer ({first_line(exc)}); "
                                "restore it by hand or delete it") from None
         meta_path = snap.with_suffix(".json")
         meta = _read_json(meta_path) if meta_path.exists() else {}
@@ -1639,7 +994,7 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
         try:
             now, then = _features_by_id(current), _features_by_id(data)
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-            raise HistoryError(f"{path}: not a readable parks layer ({_first_line(exc)})"
+            raise HistoryError(f"{path}: not a readable parks layer ({first_line(exc)})"
                                ) from None
         p = UndoPlan(snapshot=snap, action=meta.get("action"), park_id=meta.get("park_id"),
                      restores_ids=tuple(sorted(set(then) - set(now))),
@@ -1717,89 +1072,3 @@ def remove_park(root: str | Path, park_id: str, *, force: bool = False,
                   force=force)
 
 
-# --------------------------------------------------------------------------- listing
-
-
-#: Columns of :func:`park_table`.
-TABLE_COLUMNS = ("park_id", "name_zh", "name_en", "district_adcode", "district_name_zh", "kind",
-                 "parent_park_id", "area_km2", "area_mu", "boundary_quality", "added_on",
-                 "source_file")
-
-
-def park_table(root: str | Path) -> pd.DataFrame:
-    """One row per park: ids, names, district, kind, area (km², mu), quality, added_on."""
-    import pandas as pd
-
-    from qygeo.core.metrics import with_areas
-
-    state = load_state(root)
-    parks = with_areas(state.parks)
-    names = dict(zip(state.districts["adcode"], state.districts["name_zh"], strict=True))
-    parks["district_name_zh"] = parks["district_adcode"].map(names)
-    for c in TABLE_COLUMNS:
-        if c not in parks.columns:
-            parks[c] = None
-    out = pd.DataFrame(parks[list(TABLE_COLUMNS)]).sort_values("park_id", kind="stable")
-    return out.reset_index(drop=True)
-
-
-def format_park_table(table: pd.DataFrame, fmt: str = "table") -> str:
-    """Render :func:`park_table` as ``table`` (plain text), ``csv`` or ``json``.
-
-    Text from the data is made safe for where it goes: control characters are
-    shown as escapes in the table (:func:`~qygeo.safe_text.for_terminal`), and
-    formula-like CSV cells are neutralised (:func:`~qygeo.safe_text.for_csv`).
-    """
-    import math
-
-    from qygeo.safe_text import csv_text, for_json, for_terminal
-
-    def clean(v: Any) -> Any:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return None
-        return v.item() if hasattr(v, "item") else v
-
-    rows = [{k: clean(v) for k, v in r.items()} for r in table.to_dict("records")]
-    if fmt == "json":
-        for r in rows:
-            r["area_km2"] = round(r["area_km2"], 6) if r["area_km2"] is not None else None
-            r["area_mu"] = round(r["area_mu"], 2) if r["area_mu"] is not None else None
-        return for_json(json.dumps(rows, ensure_ascii=False, indent=2)) + "\n"
-    if fmt == "csv":
-        # Names are data: a cell such as "=HYPERLINK(…)" must stay text in a spreadsheet.
-        return csv_text(table, float_format="%.6g")
-    body = [[for_terminal(c) for c in row] for row in _table_body(rows)]
-    headers = ["id", "名称", "name", "district 区县", "kind", "km²", "亩 mu", "quality",
-               "added_on"]
-    return _text_table(headers, body, right=(5, 6))
-
-
-def _table_body(rows: list[dict[str, Any]]) -> list[list[str]]:
-    return [[r["park_id"], r["name_zh"] or "", r["name_en"] or "",
-             f"{r['district_adcode']} {r['district_name_zh'] or ''}".strip(), r["kind"] or "",
-             f"{r['area_km2']:,.3f}", f"{r['area_mu']:,.0f}", r["boundary_quality"] or "",
-             r["added_on"] or ""] for r in rows]
-
-
-def _display_width(text: str) -> int:
-    """Terminal columns *text* takes: East Asian wide and full-width characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _text_table(headers: Sequence[str], body: Sequence[Sequence[str]], *,
-                right: Sequence[int] = ()) -> str:
-    """A plain-text table aligned by display width (Chinese names take two columns each)."""
-    rows = [list(headers), *[[str(c) for c in r] for r in body]]
-    widths = [max(_display_width(r[i]) for r in rows) for i in range(len(headers))]
-
-    def line(cells: Sequence[str]) -> str:
-        out = []
-        for i, c in enumerate(cells):
-            pad = " " * (widths[i] - _display_width(c))
-            out.append(pad + c if i in right else c + pad)
-        return "  ".join(out).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(rows[0]), rule, *(line(r) for r in rows[1:])]) + "\n"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qygeo.core.idle import unrecognised_causes
+from qygeo.core.placement import OUTSIDE_TOLERANCE
 from qygeo.errors import QygeoError
 from qygeo.io import layers
 from qygeo.io.plot_rows import RowProblems, check_geometries, check_numbers
@@ -22,9 +23,6 @@ from qygeo.io.plot_rows import RowProblems, check_geometries, check_numbers
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
-#: Share of a park's (plot's) area allowed outside its district (park), for
-#: boundary noise between independently drawn layers.
-OUTSIDE_TOLERANCE = 0.005
 PLOT_OUTSIDE_TOLERANCE = 0.01
 
 

@@ -45,7 +45,9 @@ from qygeo.errors import (
     QygeoError,
     UnknownParkError,
 )
+from qygeo.io.boundary import list_features
 from qygeo.pipeline import parks as park_lib
+from qygeo.render import park_list
 from qygeo.serve.data import DataCache
 from qygeo.serve.uploads import Limits, UploadError, layer_names, save_upload, upload_folder
 
@@ -323,7 +325,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.get("/api/parks", summary="The parks as GeoJSON, with areas (km², 亩) and district")
     def get_parks() -> Response:
         state = park_lib.load_state(cfg.root)
-        table = {r["park_id"]: r for r in park_lib.park_table(cfg.root).to_dict("records")}
+        table = {r["park_id"]: r for r in park_list.park_table(cfg.root).to_dict("records")}
         feats = []
         for f in sorted(state.features, key=lambda f: str(f["properties"].get("park_id"))):
             props = dict(f["properties"])
@@ -477,7 +479,7 @@ def create_app(config: ServeConfig) -> FastAPI:
                 attrs=attrs, form=form)
             result["layers"] = layer_names(path)
             try:  # a file with several features: the user picks one (or dissolves them)
-                result["features"] = park_lib.list_features(path, layer=form["layer"])
+                result["features"] = list_features(path, layer=form["layer"])
             except QygeoError:
                 result["features"] = []
             text = json.dumps(result, ensure_ascii=False, allow_nan=False)

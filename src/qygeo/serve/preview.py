@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from qygeo.core.placement import place_boundary
 from qygeo.errors import QygeoError
 from qygeo.pipeline import parks as park_lib
 
@@ -93,7 +94,7 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
             skip = park_lib._ancestors(state, park_id) | park_lib._descendants(state, park_id)
         elif attrs.get("parent") and state.row(attrs["parent"]) is not None:
             skip = park_lib._ancestors(state, attrs["parent"])
-        place = park_lib.place_boundary(geom, state.districts, state.parks, where=path.name,
+        place = place_boundary(geom, state.districts, state.parks, where=path.name,
                                         allow_overlap=True, skip=skip,
                                         crs_hint=boundary.crs_hint)
         out.update(district={"adcode": place.district_adcode, "name": place.district_name,

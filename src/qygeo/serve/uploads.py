@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from qygeo.errors import QygeoError
-from qygeo.pipeline.parks import INPUT_FORMATS
+from qygeo.io.boundary import INPUT_FORMATS
 from qygeo.safe_text import describe_control_chars, has_control_chars
 
 #: Defaults of ``qygeo serve``'s limits.

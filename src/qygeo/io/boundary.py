@@ -1,0 +1,432 @@
+"""Reading one park boundary from the files surveyors send.
+
+:func:`read_boundary` reads one polygonal feature (or dissolves several, or picks one
+with ``--feature``), drops Z/M coordinates, works out the CRS (the file's own, or
+``--crs``: EPSG codes, ``gcj02``, ``bd09``; see :func:`qygeo.io.crs.resolve_source_crs`),
+refuses numbers that cannot be what the CRS says with a hint, converts to WGS84,
+refuses or repairs invalid geometry and snaps it to the 1e-6° grid that
+``parks.geojson`` stores. Formats: GeoJSON, Shapefile (also zipped), GeoPackage,
+KML/KMZ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qygeo.errors import (
+    BoundaryError,
+    CRSError,
+    DataFileError,
+    QygeoError,
+)
+from qygeo.io import layers
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
+
+#: Coordinates are stored to this many decimals (see :data:`qygeo.io.layers.COORD_PRECISION`).
+GRID_DEG = 10.0 ** -layers.COORD_PRECISION
+
+#: Input formats by file suffix.
+INPUT_FORMATS = {
+    ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile",
+    ".zip": "zipped Shapefile", ".gpkg": "GeoPackage", ".kml": "KML", ".kmz": "KMZ",
+}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A surveyor's boundary, read, converted and cleaned, ready to be placed.
+
+    Attributes
+    ----------
+    geometry : shapely Polygon or MultiPolygon, or None
+        WGS84 longitude/latitude, 2-D, valid, on the 1e-6° grid, exterior rings
+        counter-clockwise (RFC 7946); None in a boundary as read, before
+        :func:`qygeo.core.placement.clean_boundary`.
+    path : pathlib.Path
+        The file given.
+    sha256 : str
+        Hex SHA-256 of the file's bytes (of the ``.shp`` or the ``.zip`` given).
+    crs : str
+        How the coordinates were read, e.g. ``EPSG:4547 (CGCS2000 / ...)``.
+    features : int
+        Features read (more than one only with ``dissolve``).
+    raw_bounds : tuple of float
+        Bounds of the coordinates as stored in the file.
+    notes : tuple of str
+        Things the user should know (Z dropped, geometry repaired, ...).
+    projected_epsg : int or None
+        The EPSG code of the projected CRS the coordinates were read in (0 when
+        it has none), None when they were degrees.
+    parts : tuple of shapely geometries
+        The features as read, converted to WGS84 (before cleaning and dissolving).
+    """
+
+    geometry: BaseGeometry | None
+    path: Path
+    sha256: str
+    crs: str
+    features: int
+    raw_bounds: tuple[float, float, float, float]
+    notes: tuple[str, ...] = ()
+    projected_epsg: int | None = None
+    parts: tuple[BaseGeometry, ...] = ()
+
+    def crs_hint(self) -> str | None:
+        """A ``--crs`` that would put the file's numbers in Qingyuan, when they were read
+        in a projected CRS that does not (used when the boundary lands outside)."""
+        from qygeo.io.crs import GAUSS_KRUGER_CANDIDATES, suggest_crs
+
+        if self.projected_epsg is None:
+            return None
+        codes = suggest_crs(self.raw_bounds)
+        if not codes or self.projected_epsg in codes:
+            return None
+        return (f"its numbers would land in Qingyuan read as --crs {codes[0]} "
+                f"({GAUSS_KRUGER_CANDIDATES[codes[0]]})")
+
+    @property
+    def file_name(self) -> str:
+        """The input file's name (what ``source_file`` records)."""
+        return self.path.name
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of the bytes of *path*."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _sidecar(path: Path, ext: str) -> Path | None:
+    for cand in (path.with_suffix(ext), path.with_suffix(ext.upper())):
+        if cand.exists():
+            return cand
+    return None
+
+
+def _dataset_name(path: Path, layer: str | None) -> tuple[str, str | None]:
+    """GDAL dataset name to open for *path*, and the layer it implies (zip member)."""
+    if not path.exists():
+        raise DataFileError(path, "file not found")
+    if path.is_dir():
+        raise DataFileError(path, "is a folder, not a boundary file")
+    suffix = path.suffix.lower()
+    if suffix not in INPUT_FORMATS:
+        raise DataFileError(path, f"unsupported format {suffix or '(no suffix)'!r}: send GeoJSON, "
+                                  "a Shapefile (.shp or .zip), a GeoPackage (.gpkg) or KML")
+    if path.stat().st_size == 0:
+        raise DataFileError(path, "is empty (0 bytes)")
+    if suffix in (".geojson", ".json"):
+        layers._check_json(path)
+    if suffix == ".shp":
+        if _sidecar(path, ".shx") is None:
+            raise DataFileError(path, f"{path.stem}.shx is missing next to it: a Shapefile is "
+                                      ".shp + .shx + .dbf (+ .prj); send all of them, or a .zip")
+        return str(path), None
+    if suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = [n for n in zf.namelist() if not n.startswith("__MACOSX/")]
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise DataFileError(path, f"is not a readable zip archive ({exc})") from None
+        shps = sorted(n for n in names if n.lower().endswith(".shp"))
+        if not shps:
+            raise DataFileError(path, "holds no .shp file (expected a zipped Shapefile)")
+        if len(shps) > 1:
+            stems = [Path(n).stem for n in shps]
+            chosen = [n for n in shps if layer is not None and Path(n).stem == layer]
+            if not chosen:
+                raise DataFileError(path, f"holds {len(shps)} Shapefiles ({', '.join(stems)}): "
+                                          "choose one with --layer")
+            shps = chosen
+        member = shps[0]
+        lower = {n.lower() for n in names}
+        if member[:-4].lower() + ".shx" not in lower:
+            raise DataFileError(path, f"{member[:-4]}.shx is missing in the archive")
+        return f"/vsizip/{path.resolve()}/{member}", Path(member).stem
+    return str(path), None
+
+
+def _choose_layer(path: Path, dataset: str, layer: str | None, implied: str | None) -> str | None:
+    import pyogrio
+
+    if implied is not None:
+        return implied
+    try:
+        with warnings.catch_warnings():
+            # "Measured (M) geometry types are not supported": M is read and noted later.
+            warnings.simplefilter("ignore", UserWarning)
+            listed = pyogrio.list_layers(dataset)
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
+        raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
+                                  f"({first_line(exc)})") from exc
+    names = [str(row[0]) for row in listed]
+    if layer is not None:
+        if layer not in names:
+            raise DataFileError(path, f"has no layer {layer!r}; its layers: "
+                                      f"{', '.join(names) or '(none)'}")
+        return layer
+    if not names:
+        raise BoundaryError(path, "contains no features (no layers)")
+    if len(names) == 1:
+        return names[0]
+    counts = {}
+    for n in names:
+        try:
+            counts[n] = pyogrio.read_info(dataset, layer=n)["features"]
+        except Exception:  # noqa: BLE001 - an unreadable layer is not a candidate
+            counts[n] = 0
+    nonempty = [n for n in names if counts[n] != 0]
+    if len(nonempty) == 1:
+        return nonempty[0]
+    raise DataFileError(path, f"holds {len(names)} layers ({', '.join(names)}): choose one with "
+                              "--layer")
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _read_frame(path: Path, dataset: str, layer: str | None, *,
+                attributes: bool = False) -> gpd.GeoDataFrame:
+    """The file's features; their attributes only with *attributes* (to name features).
+
+    Geometry alone is read otherwise: attribute text (a Shapefile's encoding, odd
+    field types) then cannot stop a boundary from being read.
+    """
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            # GDAL warns about M values (and a 4th member in GeoJSON positions): they are
+            # read through arrow and reported as a note below.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            # Arrow keeps M values (the classic path drops them silently), so they can be noted.
+            return pyogrio.read_dataframe(dataset, layer=layer, use_arrow=True,
+                                          **({} if attributes else {"columns": []}))
+    except Exception as exc:  # noqa: BLE001 - GDAL/arrow raise several types
+        raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
+                                  f"({first_line(exc)})") from exc
+
+
+def polygonal(geom: BaseGeometry | None) -> BaseGeometry | None:
+    """The polygonal part of *geom* (Polygon/MultiPolygon), or None when it has none."""
+    import shapely
+    from shapely.geometry import MultiPolygon
+
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    if geom.geom_type == "GeometryCollection":
+        parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+        polys = [p for g in parts for p in shapely.get_parts(g) if not p.is_empty]
+        if not polys:
+            return None
+        return polys[0] if len(polys) == 1 else MultiPolygon(polys)
+    return None
+
+
+def read_boundary_file(
+    path: str | Path,
+    *,
+    crs: str | None = None,
+    layer: str | None = None,
+    dissolve: bool = False,
+    feature: str | int | None = None,
+) -> Boundary:
+    """Read a surveyor's file: its polygonal features in WGS84, not yet cleaned.
+
+    Parameters
+    ----------
+    path : path-like
+        GeoJSON, Shapefile (``.shp`` with its ``.shx``/``.dbf``/``.prj``, or a
+        ``.zip`` holding one), GeoPackage or KML/KMZ.
+    crs : str, optional
+        Overrides the file's CRS: an EPSG code (``4547``, ``"EPSG:4526"``), any text
+        pyproj understands, ``"gcj02"`` or ``"bd09"``. Without it the file's own CRS
+        is used; a file without one (GeoJSON always has one) is taken as WGS84.
+    layer : str, optional
+        Layer of a GeoPackage/KML with several, or Shapefile of a zip with several.
+    dissolve : bool, default False
+        Merge several polygon features into one (Multi)Polygon; without it (and
+        without *feature*) a file with more than one is refused.
+    feature : str or int, optional
+        Take only this feature: its 1-based number in the file (``3``, ``"3"``) or
+        the text of one of its attributes (a name such as ``"东区"``), which must
+        match exactly one feature. Without it, in a file with several features the
+        ones that are not areas (a KML's gate marker, a road line) are left out
+        with a note.
+
+    Returns
+    -------
+    Boundary
+        With ``parts`` and no ``geometry`` yet (see
+        :func:`qygeo.core.placement.clean_boundary`).
+
+    Raises
+    ------
+    DataFileError
+        Missing, empty, unreadable or malformed file; several layers without ``layer``.
+    BoundaryError
+        No features, several without ``dissolve``, a missing or non-polygonal
+        geometry.
+    CRSError
+        Unknown ``crs``; numbers that cannot be in the CRS (metres read as degrees,
+        swapped axes), with a hint naming the ``--crs`` to try.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from qygeo.io.crs import to_wgs84
+
+    path = Path(path)
+    if crs is not None:
+        from qygeo.io.crs import parse_crs
+
+        parse_crs(crs)  # an unknown --crs is refused before the file is read
+    dataset, implied = _dataset_name(path, layer)
+    sha = file_sha256(path)
+    chosen = _choose_layer(path, dataset, layer, implied)
+    gdf = _read_frame(path, dataset, chosen)
+    if len(gdf) == 0:
+        raise BoundaryError(path, "contains no features (empty)")
+    notes: list[str] = []
+    if feature is not None or len(gdf) > 1:  # features are told apart by their attributes
+        gdf = _with_attributes(path, dataset, chosen, gdf)
+    if feature is not None:
+        if dissolve:
+            raise BoundaryError(path, "--feature takes one feature, --dissolve merges them: "
+                                      "give one of the two")
+        gdf = _pick_feature(gdf, feature, path)
+    elif len(gdf) > 1:
+        gdf, dropped = _areas_only(gdf)
+        if dropped:
+            notes.append(f"{path.name}: left out {dropped} feature(s) that are not areas "
+                         "(points or lines, e.g. a gate marker)")
+    n = len(gdf)
+    if n > 1 and not dissolve:
+        raise BoundaryError(path, f"holds {n} features ({_feature_names(gdf)}), a park is "
+                                  "one boundary: pick one with --feature NAME|NUMBER, or merge "
+                                  "them into one MultiPolygon with --dissolve")
+    geoms = list(gdf.geometry.values)
+    for i, g in enumerate(geoms):
+        where = "" if n == 1 else f"feature #{i + 1}: "
+        if g is None or g.is_empty:
+            raise BoundaryError(path, f"{where}has no geometry")
+        if polygonal(g) is None or g.geom_type == "GeometryCollection":
+            raise BoundaryError(path, f"{where}geometry is a {g.geom_type}, not a Polygon or "
+                                      "MultiPolygon (a park boundary is an area)")
+    has_z = any(shapely.has_z(g) for g in geoms)
+    has_m = any(shapely.has_m(g) for g in geoms)
+    if has_z or has_m:
+        which = " and ".join(w for w, f in (("Z", has_z), ("M", has_m)) if f)
+        notes.append(f"{path.name}: dropped {which} coordinates (parks.geojson is 2-D)")
+        geoms = [shapely.force_2d(g) for g in geoms]
+    raw_bounds = tuple(float(v) for v in shapely.total_bounds(geoms))
+    from qygeo.io.crs import resolve_source_crs
+
+    src = resolve_source_crs(path, gdf.crs, crs, raw_bounds)  # type: ignore[arg-type]
+    notes += src.notes
+    try:
+        frame = to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=gdf.crs), crs)
+    except QygeoError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyproj raises several types
+        raise CRSError(f"{path}: cannot convert from {src.text} to WGS84 "
+                       f"({first_line(exc)})") from exc
+    wgs = list(frame.geometry.values)
+    if not np.isfinite(shapely.get_coordinates(wgs)).all():
+        raise CRSError(f"{path}: coordinates do not convert from {src.text} to longitude/latitude")
+    return Boundary(geometry=None, parts=tuple(wgs), path=path, sha256=sha, crs=src.text,
+                    features=n,
+                    raw_bounds=raw_bounds, notes=tuple(notes),
+                    projected_epsg=None if src.geographic else (src.epsg or 0))
+
+
+def list_features(path: str | Path, *, layer: str | None = None) -> list[str]:
+    """Labels of the features of a boundary file (``#1 东区``), to pick one with *feature*.
+
+    The numbers are what :func:`read_boundary`'s *feature* takes; the text is each
+    feature's first text attribute, if it has one.
+    """
+    path = Path(path)
+    dataset, implied = _dataset_name(path, layer)
+    chosen = _choose_layer(path, dataset, layer, implied)
+    gdf = _with_attributes(path, dataset, chosen, _read_frame(path, dataset, chosen))
+    return [_feature_label(row, i + 1) for i, (_, row) in enumerate(gdf.iterrows())]
+
+
+def _with_attributes(path: Path, dataset: str, layer: str | None,
+                     geometry_only: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The features again with their attributes; as they were if those cannot be read."""
+    try:
+        gdf = _read_frame(path, dataset, layer, attributes=True)
+    except DataFileError:
+        return geometry_only
+    return gdf if len(gdf) == len(geometry_only) else geometry_only
+
+
+def _areas_only(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """The features of *gdf* whose geometry is polygonal, and how many were not.
+
+    A file with no area at all is returned whole, so that its geometry type is
+    what the refusal names.
+    """
+    keep = [g is not None and not g.is_empty and polygonal(g) is not None
+            and g.geom_type != "GeometryCollection" for g in gdf.geometry.values]
+    if not any(keep) or all(keep):
+        return gdf, 0
+    return gdf[keep], keep.count(False)
+
+
+def _feature_label(row: Any, number: int) -> str:
+    """``#3 东区``: a feature's number and the first text attribute it has."""
+    texts = [str(v) for k, v in row.items() if k != "geometry" and isinstance(v, str)
+             and v.strip()]
+    return f"#{number}" + (f" {texts[0][:40]}" if texts else "")
+
+
+def _feature_names(gdf: gpd.GeoDataFrame, most: int = 8) -> str:
+    labels = [_feature_label(row, i + 1) for i, (_, row) in enumerate(gdf.iterrows())]
+    more = f", … {len(labels) - most} more" if len(labels) > most else ""
+    return ", ".join(labels[:most]) + more
+
+
+def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int, path: Path) -> gpd.GeoDataFrame:
+    """The one feature *feature* names: a 1-based number, or an attribute's exact text."""
+    text = str(feature).strip()
+    if text.isdigit():
+        number = int(text)
+        if not 1 <= number <= len(gdf):
+            raise BoundaryError(path, f"has no feature #{number}: it holds {len(gdf)} "
+                                      f"({_feature_names(gdf)})")
+        return gdf.iloc[[number - 1]]
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    hits = [i for i, (_, row) in enumerate(gdf[columns].iterrows())
+            if any(isinstance(v, str) and v.strip() == text for v in row.values)]
+    if len(hits) != 1:
+        how = "no feature has" if not hits else f"{len(hits)} features have"
+        raise BoundaryError(path, f"{how} an attribute {text!r}: give a feature's number or "
+                                  f"a text only one has ({_feature_names(gdf)})")
+    return gdf.iloc[hits]
+
+
+
+
