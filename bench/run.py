@@ -47,7 +47,7 @@ def parks():  # type: ignore[no-untyped-def]
 
 def plots_file(n: int) -> Path:
     """The cached synthetic GeoParquet of *n* plots (generated on first use)."""
-    from qygeo import synthetic
+    import synthetic
 
     DATA.mkdir(parents=True, exist_ok=True)
     path = DATA / f"plots_{n}.parquet"
@@ -263,7 +263,8 @@ def map_inputs(n: int):  # type: ignore[no-untyped-def]
     """The bundled data with *n* synthetic plots (seeded) in :data:`MAP_PARK`, and its report."""
     import dataclasses
 
-    from qygeo import synthetic
+    import synthetic
+
     from qygeo.io.dataset import load_dataset
     from qygeo.pipeline.report import build_report
 

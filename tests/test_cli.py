@@ -106,7 +106,8 @@ def test_missing_plots_file_given_with_option(tiny_geodata, tmp_path):
 def test_a_broken_data_folder_is_told_first_while_plots_are_read_beside_it(
         tiny_geodata, tmp_path, plots):
     # The data folder loads on a thread while the plots file is read: its error still wins.
-    from qygeo import synthetic
+    import synthetic
+
     from qygeo.io.dataset import load_dataset
 
     path = tmp_path / "plots.parquet"
@@ -268,8 +269,8 @@ def test_geoparquet_corrupt_after_its_first_batches_is_one_line(tiny_geodata, tm
     """GeoParquet is read batch by batch while the work runs: a bad page late in the file
     still ends in one line naming the file, not a traceback from a worker."""
     import pyarrow.parquet as pq
+    import synthetic
 
-    from qygeo import synthetic
     from qygeo.io import layers
 
     monkeypatch.setenv("QYGEO_THREADS", "2")

@@ -9,9 +9,9 @@ import geoarrow.pyarrow  # noqa: F401 - the fast WKB decoder (test extra)
 import numpy as np
 import pandas as pd
 import pytest
+import synthetic
 
 from conftest import BUNDLED
-from qygeo import synthetic
 from qygeo.core import metrics
 from qygeo.core.idle import classify_idle
 from qygeo.io import layers

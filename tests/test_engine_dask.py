@@ -8,8 +8,8 @@ import json
 import dask_geopandas  # noqa: F401 - hard dependencies (the test extra installs them)
 import distributed  # noqa: F401
 import pytest
+import synthetic
 
-from qygeo import synthetic
 from qygeo.io import layers
 from qygeo.io.dataset import load_dataset
 from qygeo.pipeline import plot_table as engine

@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from synthetic import synthetic_plots
 
 from conftest import BUNDLED
 from qygeo.core.config import load_config
@@ -25,7 +26,6 @@ from qygeo.io.dataset import load_dataset
 from qygeo.pipeline import plot_table as engine
 from qygeo.pipeline.evaluation import evaluate
 from qygeo.pipeline.report import build_report
-from qygeo.synthetic import synthetic_plots
 
 AS_OF = dt.date(2026, 6, 30)
 TEXT = ["plot_id", "park_id", "enterprise", "land_use", "delay_cause", "idle_status"]

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+import synthetic
 from shapely.geometry import MultiPolygon, Polygon
 
 from conftest import write_tiny
-from qygeo import synthetic
 from qygeo.io.dataset import load_dataset
 from qygeo.pipeline.report import build_report
 from qygeo.render import canvas as maps_fast

@@ -159,7 +159,7 @@ def synthetic_plots(parks: gpd.GeoDataFrame, n: int, *, seed: int = 6) -> gpd.Ge
         "land_price_yuan": price,
         "output_yuan": output,
         "tax_yuan": tax,
-        "source": "synthetic (qygeo.synthetic, seeded)",
+        "source": "synthetic (bench/synthetic.py, seeded)",
         "boundary_quality": "illustrative",
     })
     return gpd.GeoDataFrame(df, geometry=polys, crs="EPSG:4326")
