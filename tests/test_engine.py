@@ -1,9 +1,10 @@
-"""The fast engine gives the reference computation's figures (concave and straddling plots)."""
+"""The plot engine gives the reference computation's figures (concave and straddling plots)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TYPE_CHECKING
 
 import geoarrow.pyarrow  # noqa: F401 - the fast WKB decoder (test extra)
 import numpy as np
@@ -14,12 +15,66 @@ import synthetic
 from conftest import BUNDLED
 from qygeo.core import metrics
 from qygeo.core.idle import classify_idle
-from qygeo.io import layers
+from qygeo.io import layers, plot_files
 from qygeo.io.crs import is_wgs84
 from qygeo.pipeline import plot_table as engine
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 AS_OF = dt.date(2025, 6, 30)
 
+
+def reference_assign(plots: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) -> pd.Series:
+    """The assignment rule written plainly (an STRtree "within" query, smallest park first):
+    the reference :mod:`qygeo.core.assign`'s grids must agree with.
+
+    Parameters
+    ----------
+    plots : geopandas.GeoDataFrame
+        WGS84 plots; ``park_id`` may be missing, empty or null.
+    parks : geopandas.GeoDataFrame
+        WGS84 parks with ``park_id``.
+
+    Returns
+    -------
+    pandas.Series
+        Park id per plot (index of *plots*), ``None`` where no park contains it.
+
+    Notes
+    -----
+    The representative point (``shapely.point_on_surface``) always lies inside
+    the plot, unlike a concave plot's centroid. Where nested parks both contain
+    it (Huachuang Zhihui Gu inside Guangfo) the smallest park wins, so a
+    plot belongs to the most specific park; parent parks count their children's
+    plots through :func:`park_descendants`.
+    """
+    import pandas as pd
+    import shapely
+
+    if "park_id" in plots.columns:
+        given = plots["park_id"].astype("object").where(plots["park_id"].notna(), None)
+        given = given.map(lambda v: v if (v is not None and str(v).strip()) else None)
+    else:
+        given = pd.Series([None] * len(plots), index=plots.index, dtype="object")
+    need = given.isna().to_numpy()
+    if need.any() and len(parks):
+        pts = shapely.point_on_surface(np.asarray(plots.geometry.values)[need])
+        park_geoms = np.asarray(parks.geometry.values)
+        tree = shapely.STRtree(park_geoms)
+        pt_idx, park_idx = tree.query(pts, predicate="within")
+        chosen = np.full(len(pts), -1, dtype="int64")
+        if len(pt_idx):
+            park_area = metrics.area_m2(parks.geometry)
+            order = np.lexsort((park_area[park_idx], pt_idx))  # per point, smallest park first
+            pt_sorted, park_sorted = pt_idx[order], park_idx[order]
+            first = np.r_[True, pt_sorted[1:] != pt_sorted[:-1]]
+            chosen[pt_sorted[first]] = park_sorted[first]
+        ids = parks["park_id"].to_numpy(dtype="object")
+        filled = np.where(chosen >= 0, ids[np.maximum(chosen, 0)], None)
+        given = given.copy()
+        given.iloc[np.flatnonzero(need)] = filled
+    return given
 
 @pytest.fixture(scope="module")
 def parks():
@@ -34,7 +89,7 @@ def plots(parks):
 def reference(plots, parks):
     """The per-plot figures the way qygeo computed them before the engine."""
     out = metrics.with_areas(plots)
-    out["park_id"] = metrics.assign_plots(out, parks)
+    out["park_id"] = reference_assign(out, parks)
     idle = classify_idle(out, AS_OF, out["area_m2"].to_numpy())
     return pd.concat([pd.DataFrame(out.drop(columns="geometry")), idle], axis=1)
 
@@ -55,7 +110,7 @@ def test_synthetic_plots_are_valid_concave_and_straddling(plots, parks):
 def test_fast_plot_table_equals_reference(plots, parks):
     conformed = layers.conform(plots, layers.PLOTS, "synthetic")
     ref = reference(conformed, parks).set_index("plot_id")
-    fast = engine.plot_table_from_frame(conformed, parks, AS_OF).set_index("plot_id")
+    fast = engine.compute_plot_table(conformed, parks, AS_OF).table.set_index("plot_id")
     assert list(fast.index) == list(ref.index)
     # park_id is categorical (a category per park): compared as text
     assert (fast["park_id"].astype(object).fillna("-") == ref["park_id"].fillna("-")).all()
@@ -67,9 +122,9 @@ def test_fast_plot_table_equals_reference(plots, parks):
 def test_fast_file_path_equals_frame_path(plots, parks, tmp_path):
     path = tmp_path / "plots.parquet"
     synthetic.write_geoparquet(plots, path)
-    from_file = engine.plot_table_from_file(path, parks, AS_OF)
+    from_file = engine.compute_plot_table(path, parks, AS_OF).table
     conformed = layers.conform(plots, layers.PLOTS, "synthetic")
-    from_frame = engine.plot_table_from_frame(conformed, parks, AS_OF)
+    from_frame = engine.compute_plot_table(conformed, parks, AS_OF).table
     for col in ("plot_id", "park_id", "area_m2", "idle_status", "invested_yuan"):
         a, b = from_file[col].reset_index(drop=True), from_frame[col].reset_index(drop=True)
         assert list(a.astype(object).where(a.notna(), None)) == list(
@@ -93,7 +148,7 @@ def test_holes_and_multipolygons_take_the_shapely_path(parks):
                                          [(a + 3 * d, b) for a, b in outer])]),
                                      Polygon(outer)], crs="EPSG:4326")
     gdf = layers.conform(gdf, layers.PLOTS, "t")
-    fast = engine.plot_table_from_frame(gdf, parks, AS_OF)
+    fast = engine.compute_plot_table(gdf, parks, AS_OF).table
     ref = reference(gdf, parks)
     np.testing.assert_allclose(fast["area_m2"], ref["area_m2"], rtol=1e-9)
     assert list(fast["park_id"]) == list(ref["park_id"])
@@ -120,7 +175,7 @@ def test_duplicate_plot_ids_are_refused(plots, parks, tmp_path):
     path = tmp_path / "dup.parquet"
     synthetic.write_geoparquet(dup, path)
     with pytest.raises(FeatureError, match="duplicate plot_id"):
-        engine.plot_table_from_file(path, parks, AS_OF)
+        engine.compute_plot_table(path, parks, AS_OF)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -128,16 +183,16 @@ def test_a_duplicate_in_another_batch_or_after_trimming_is_named(plots, parks, t
                                                                  monkeypatch, workers):
     from qygeo.errors import FeatureError
 
-    monkeypatch.setattr(engine, "BATCH_ROWS", 7)
+    monkeypatch.setattr(plot_files, "BATCH_ROWS", 7)
     dup = plots.head(30).copy()
     dup["plot_id"] = [f"q{i}" for i in range(30)]
     dup.loc[dup.index[25], "plot_id"] = "  q2 "  # the same id as row 2 once trimmed
     path = tmp_path / "dup.parquet"
     synthetic.write_geoparquet(dup, path)
-    read = engine.read_plot_columns(path)
+    read = plot_files.read_plot_columns(path)
     assert read is not None
     with pytest.raises(FeatureError, match="duplicate plot_id") as err:
-        engine.plot_table_from_batches(read, parks, AS_OF, path=path, workers=workers)
+        engine._from_batches(read, parks, AS_OF, path=path, workers=workers)
     assert "q2" in str(err.value)
 
 
@@ -145,18 +200,18 @@ def test_workers_reading_row_groups_give_the_one_thread_result(plots, parks, tmp
                                                                monkeypatch):
     import pyarrow.parquet as pq
 
-    monkeypatch.setattr(engine, "BATCH_ROWS", 150)  # row groups of 400: batches within them
+    monkeypatch.setattr(plot_files, "BATCH_ROWS", 150)  # row groups of 400: batches within them
     path = tmp_path / "groups.parquet"
     plots.to_parquet(path, row_group_size=400, index=False)
     assert pq.ParquetFile(path).metadata.num_row_groups == 10
     opened = []
-    read = engine.read_plot_columns(path)
+    read = plot_files.read_plot_columns(path)
     assert read is not None and read.parts is not None
     for part in read.parts:
         part.open = (lambda f: lambda: (opened.append(1), f())[1])(part.open)
-    parallel = engine.plot_table_from_batches(read, parks, AS_OF, path=path, workers=2)
+    parallel = engine._from_batches(read, parks, AS_OF, path=path, workers=2)
     assert len(opened) == 10  # the workers read the row groups
-    serial = engine.plot_table_from_batches(engine.read_plot_columns(path), parks, AS_OF,
+    serial = engine._from_batches(plot_files.read_plot_columns(path), parks, AS_OF,
                                             path=path, workers=1)
     pd.testing.assert_frame_equal(parallel.table, serial.table)
     assert parallel.summary == serial.summary
@@ -167,7 +222,7 @@ def test_workers_reading_row_groups_give_the_one_thread_result(plots, parks, tmp
     from qygeo.errors import FeatureError
 
     with pytest.raises(FeatureError, match="duplicate plot_id"):
-        engine.plot_table_from_batches(engine.read_plot_columns(path), parks, AS_OF,
+        engine._from_batches(plot_files.read_plot_columns(path), parks, AS_OF,
                                        path=path, workers=2)
 
 
@@ -194,7 +249,7 @@ def test_ids_out_of_order_are_still_checked_for_duplicates(plots, parks, tmp_pat
     path = tmp_path / "shuffled.parquet"
     shuffled = plots.iloc[::-1].reset_index(drop=True)
     shuffled.to_parquet(path, row_group_size=500, index=False)
-    got = engine.plot_table_from_batches(engine.read_plot_columns(path), parks, AS_OF,
+    got = engine._from_batches(plot_files.read_plot_columns(path), parks, AS_OF,
                                          path=path, workers=2)
     assert len(got.table) == len(plots)
     dup = shuffled.copy()
@@ -203,7 +258,7 @@ def test_ids_out_of_order_are_still_checked_for_duplicates(plots, parks, tmp_pat
     from qygeo.errors import FeatureError
 
     with pytest.raises(FeatureError, match="duplicate plot_id"):
-        engine.plot_table_from_batches(engine.read_plot_columns(path), parks, AS_OF,
+        engine._from_batches(plot_files.read_plot_columns(path), parks, AS_OF,
                                        path=path, workers=2)
 
 
@@ -217,9 +272,9 @@ def test_geoarrow_decode_gives_the_shapely_decoders_doubles(plots):
                             [[(113.002, 23.702), (113.004, 23.702), (113.004, 23.704)]])
     geoms[5], geoms[17] = holed, None
     wkb = pa.array(shapely.to_wkb(geoms), type=pa.binary())
-    fast = engine._decode_geoarrow(wkb)
+    fast = plot_files._decode_geoarrow(wkb)
     assert fast is not None
-    slow = engine.decode_polygons_shapely(wkb)
+    slow = plot_files.decode_polygons_shapely(wkb)
     for a, b in ((fast[0].x, slow[0].x), (fast[0].y, slow[0].y),
                  (fast[0].starts, slow[0].starts), (fast[0].rows, slow[0].rows),
                  (fast[1], slow[1])):
@@ -227,7 +282,7 @@ def test_geoarrow_decode_gives_the_shapely_decoders_doubles(plots):
     assert list(fast[1]) == [5, 17]
     multi = geoms.copy()
     multi[9] = shapely.MultiPolygon([geoms[0], geoms[1]])
-    assert engine._decode_geoarrow(pa.array(shapely.to_wkb(multi), type=pa.binary())) is None
+    assert plot_files._decode_geoarrow(pa.array(shapely.to_wkb(multi), type=pa.binary())) is None
 
 
 def test_rings_rebuild_the_very_polygons_their_wkb_holds(plots):
@@ -236,7 +291,7 @@ def test_rings_rebuild_the_very_polygons_their_wkb_holds(plots):
 
     geoms = np.asarray(plots.geometry.values[:200]).copy()
     geoms[7] = None  # a row left to shapely: positions are rings', not rows'
-    rings, rest = engine.decode_polygons(pa.array(shapely.to_wkb(geoms), type=pa.binary()))
+    rings, rest = plot_files.decode_polygons(pa.array(shapely.to_wkb(geoms), type=pa.binary()))
     which = np.array([0, 5, 6, 7, 150, 198])
     rebuilt = rings.polygons(which)
     assert shapely.equals_exact(rebuilt, geoms[rings.rows[which]], tolerance=0).all()
@@ -260,10 +315,10 @@ def test_typed_decode_is_taken_only_when_every_value_is_a_2d_polygon(other, byte
         return ga.wkb().wrap_array(pa.array(shapely.to_wkb(np.array(geoms, dtype=object),
                                                            byte_order=byte_order), pa.binary()))
 
-    assert engine._as_xy_polygons(ga, wkb(plain)) is not None
+    assert plot_files._as_xy_polygons(ga, wkb(plain)) is not None
     # geoarrow-c would coerce these into polygons when told the type: the sizes refuse them.
-    assert engine._as_xy_polygons(ga, wkb([*plain, shapely.from_wkt(other)])) is None
-    rings, rest = engine.decode_polygons(wkb([*plain, shapely.from_wkt(other)]))
+    assert plot_files._as_xy_polygons(ga, wkb([*plain, shapely.from_wkt(other)])) is None
+    rings, rest = plot_files.decode_polygons(wkb([*plain, shapely.from_wkt(other)]))
     assert list(rings.rows) == [0] and list(rest) == [1, 2, 3, 4]
 
 
@@ -312,7 +367,7 @@ def test_text_in_a_number_column_leaves_the_arrow_path_and_is_named(plots, parks
     path = tmp_path / "bad.parquet"
     synthetic.write_geoparquet(bad, path)
     with pytest.raises(FeatureError, match=r"invested_yuan is not a number: 'lots'") as err:
-        engine.plot_table_from_file(path, parks, AS_OF)
+        engine.compute_plot_table(path, parks, AS_OF)
     assert bad["plot_id"].iloc[7] in str(err.value)
 
 
@@ -324,8 +379,8 @@ def test_stated_parks_blank_and_unknown_read_alike_from_arrow_and_pandas(plots, 
     some.loc[some.index[60:70], "park_id"] = "   "
     path = tmp_path / "stated.parquet"
     synthetic.write_geoparquet(some, path)
-    result = engine.read_plots(path, parks, AS_OF)
-    frame = engine.plot_table_from_frame(layers.conform(some, layers.PLOTS, "t"), parks, AS_OF)
+    result = engine.compute_plot_table(path, parks, AS_OF)
+    frame = engine.compute_plot_table(layers.conform(some, layers.PLOTS, "t"), parks, AS_OF).table
     assert _missing_as_none(result.table["park_id"]) == _missing_as_none(frame["park_id"])
     assert set(result.table["park_id"].iloc[:50]) == {"guangfo"}
     assert set(result.table["park_id"].iloc[50:60]) == {"no_such_park"}
@@ -347,12 +402,12 @@ def test_park_column_is_one_categorical_across_batches_with_different_stray_park
     some.loc[some.index[800:805], "park_id"] = "stray_a"
     path = tmp_path / "strays.parquet"
     some.to_parquet(path, row_group_size=300, index=False)
-    monkeypatch.setattr(engine, "BATCH_ROWS", 300)
-    table = engine.read_plots(path, parks, AS_OF).table
+    monkeypatch.setattr(plot_files, "BATCH_ROWS", 300)
+    table = engine.compute_plot_table(path, parks, AS_OF).table
     col = table["park_id"]
     assert isinstance(col.dtype, pd.CategoricalDtype)
     assert set(col.cat.categories) == {*parks["park_id"], "stray_a", "stray_b"}
-    frame = engine.plot_table_from_frame(layers.conform(some, layers.PLOTS, "t"), parks, AS_OF)
+    frame = engine.compute_plot_table(layers.conform(some, layers.PLOTS, "t"), parks, AS_OF).table
     assert _missing_as_none(col) == _missing_as_none(frame["park_id"])
     assert col.iloc[700] == "stray_b" and col.iloc[803] == "stray_a"
 
@@ -360,9 +415,9 @@ def test_park_column_is_one_categorical_across_batches_with_different_stray_park
 def test_batches_merge_to_the_one_pass_summary(plots, parks, tmp_path, monkeypatch):
     path = tmp_path / "plots.parquet"
     synthetic.write_geoparquet(plots, path)
-    one = engine.read_plots(path, parks, AS_OF)
-    monkeypatch.setattr(engine, "BATCH_ROWS", 333)
-    many = engine.read_plots(path, parks, AS_OF)
+    one = engine.compute_plot_table(path, parks, AS_OF)
+    monkeypatch.setattr(plot_files, "BATCH_ROWS", 333)
+    many = engine.compute_plot_table(path, parks, AS_OF)
     assert many.summary.leaves == one.summary.leaves
     assert many.summary.unassigned_ids == one.summary.unassigned_ids
     pd.testing.assert_frame_equal(many.table, one.table)
@@ -383,7 +438,7 @@ def test_report_columns_are_all_the_per_park_report_reads(which, plots, parks, t
         synthetic.write_geoparquet(plots, path)
     reports = []
     for columns in (None, engine.REPORT_COLUMNS):
-        got = engine.read_plots(path, ds.parks, AS_OF, columns=columns)
+        got = engine.compute_plot_table(path, ds.parks, AS_OF, columns=columns)
         reports.append(build_report(ds, as_of=AS_OF, plots=got.table, summary=got.summary))
     full, lean = reports
     assert format_json(lean) == format_json(full)
@@ -414,17 +469,17 @@ def test_garbage_collector_is_paused_during_the_batches_and_left_as_it_was(
     path = tmp_path / "plots.parquet"
     plots.head(600).to_parquet(path, row_group_size=200, index=False)
     seen = []
-    real = engine.plot_batch_columns
+    real = engine._batch_columns
 
     def spy(*args, **kwargs):
         seen.append(gc.isenabled())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "plot_batch_columns", spy)
-    monkeypatch.setattr(engine, "BATCH_ROWS", 200)
+    monkeypatch.setattr(engine, "_batch_columns", spy)
+    monkeypatch.setattr(plot_files, "BATCH_ROWS", 200)
     (gc.enable if enabled else gc.disable)()
     try:
-        got = engine.read_plots(path, parks, AS_OF)
+        got = engine.compute_plot_table(path, parks, AS_OF)
         assert gc.isenabled() is enabled
     finally:
         gc.enable()

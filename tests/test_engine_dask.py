@@ -32,7 +32,7 @@ def plots_file(tmp_path_factory):
 
 def test_dask_report_equals_default_report(plots_file, bundled_geodata):
     ds = load_dataset(bundled_geodata, plots=plots_file, load_plots=False)
-    default = engine.plot_table_from_file(plots_file, ds.parks, AS_OF)
+    default = engine.compute_plot_table(plots_file, ds.parks, AS_OF).table
     dasked = plot_table_dask(plots_file, ds.parks, AS_OF, progress=False, n_workers=1,
                              processes=False)
     assert list(dasked["plot_id"]) == list(default["plot_id"])

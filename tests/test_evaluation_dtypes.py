@@ -36,8 +36,8 @@ ID_COLUMNS = ["plot_id", "park_id", "enterprise"]
 def setting():
     """The bundled parks, and 3000 synthetic plots with every kind of missing text (objects)."""
     ds = load_dataset(BUNDLED, load_plots=False)
-    table = engine.plot_table_from_frame(synthetic_plots(ds.parks, 3000, seed=11), ds.parks,
-                                         AS_OF)
+    table = engine.compute_plot_table(synthetic_plots(ds.parks, 3000, seed=11), ds.parks,
+                                         AS_OF).table
     rng = np.random.default_rng(5)
     n = len(table)
     table = table.astype({c: object for c in TEXT})

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from conftest import snapshot, write_tiny
 from qygeo.cli import main
 from qygeo.errors import QygeoError
-from qygeo.io import layers
+from qygeo.io import layers, plot_files
 from qygeo.pipeline import plot_table as engine
 
 AS_OF = "2026-01-01"
@@ -285,7 +285,7 @@ def judged(root: Path, fc: dict, tmp: Path):
     path = write_plots(fc, tmp / "p.geojson")
     parks = layers.read_layer(root / "parks.geojson", layers.PARKS)
     out = []
-    for read in (lambda: engine.read_plots(path, parks, dt.date(2026, 1, 1)).table,
+    for read in (lambda: engine.compute_plot_table(path, parks, dt.date(2026, 1, 1)).table,
                  lambda: plot_table(load_dataset(root, plots=path), dt.date(2026, 1, 1))):
         try:
             table = read()
@@ -367,7 +367,7 @@ def test_ring_validity_without_geos_agrees_with_geos():
         pts = pts * 0.01 + [113.0, 23.0]
         polys.append(shapely.Polygon(pts if k % 5 else pts[::-1]))
     polys = np.array(polys, dtype=object)
-    rings, rest = engine.decode_polygons(pa.array(shapely.to_wkb(polys), pa.binary()))
+    rings, rest = plot_files.decode_polygons(pa.array(shapely.to_wkb(polys), pa.binary()))
     assert len(rest) == 0
     problems = plot_rows.RowProblems(len(polys))
     plot_rows.check_rings(rings, problems)

@@ -1,4 +1,4 @@
-"""Pure computations on GeoDataFrames: areas, intensities, plot assignment.
+"""Pure computations: areas on the ellipsoid, units, intensities, targets and growth.
 
 Every formula in qygeo's reports lives here (idle rules live in
 :mod:`qygeo.core.idle`). Nothing in this module reads or writes files. Units are in
@@ -237,57 +237,6 @@ def park_descendants(parks: pd.DataFrame) -> dict[str, set[str]]:
             out.setdefault(node, {node}).add(child)
             node = parent.get(node)
     return out
-
-
-def assign_plots(plots: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) -> pd.Series:
-    """Park of each plot: its own ``park_id``, else the park containing its representative point.
-
-    Parameters
-    ----------
-    plots : geopandas.GeoDataFrame
-        WGS84 plots; ``park_id`` may be missing, empty or null.
-    parks : geopandas.GeoDataFrame
-        WGS84 parks with ``park_id``.
-
-    Returns
-    -------
-    pandas.Series
-        Park id per plot (index of *plots*), ``None`` where no park contains it.
-
-    Notes
-    -----
-    The representative point (``shapely.point_on_surface``) always lies inside
-    the plot, unlike a concave plot's centroid. Where nested parks both contain
-    it (Huachuang Zhihui Gu inside Guangfo) the smallest park wins, so a
-    plot belongs to the most specific park; parent parks count their children's
-    plots through :func:`park_descendants`.
-    """
-    import pandas as pd
-    import shapely
-
-    if "park_id" in plots.columns:
-        given = plots["park_id"].astype("object").where(plots["park_id"].notna(), None)
-        given = given.map(lambda v: v if (v is not None and str(v).strip()) else None)
-    else:
-        given = pd.Series([None] * len(plots), index=plots.index, dtype="object")
-    need = given.isna().to_numpy()
-    if need.any() and len(parks):
-        pts = shapely.point_on_surface(np.asarray(plots.geometry.values)[need])
-        park_geoms = np.asarray(parks.geometry.values)
-        tree = shapely.STRtree(park_geoms)
-        pt_idx, park_idx = tree.query(pts, predicate="within")
-        chosen = np.full(len(pts), -1, dtype="int64")
-        if len(pt_idx):
-            park_area = area_m2(parks.geometry)
-            order = np.lexsort((park_area[park_idx], pt_idx))  # per point, smallest park first
-            pt_sorted, park_sorted = pt_idx[order], park_idx[order]
-            first = np.r_[True, pt_sorted[1:] != pt_sorted[:-1]]
-            chosen[pt_sorted[first]] = park_sorted[first]
-        ids = parks["park_id"].to_numpy(dtype="object")
-        filled = np.where(chosen >= 0, ids[np.maximum(chosen, 0)], None)
-        given = given.copy()
-        given.iloc[np.flatnonzero(need)] = filled
-    return given
 
 
 def wan_yuan_per_mu(amount_yuan: object, area_mu: object) -> object:

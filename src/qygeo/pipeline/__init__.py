@@ -66,7 +66,7 @@ def make_report(
     """
     from qygeo.errors import QygeoError
     from qygeo.io.dataset import Dataset, load_dataset
-    from qygeo.pipeline.plot_table import read_plots
+    from qygeo.pipeline.plot_table import compute_plot_table
     from qygeo.pipeline.report import build_report
 
     if engine not in ENGINES:
@@ -100,9 +100,9 @@ def make_report(
         with ThreadPoolExecutor(1) as loader:
             loading = loader.submit(load)
             try:
-                result = read_plots(Path(plots), lambda: loading.result().parks, as_of,
-                                    layer=plots_layer, columns=columns,
-                                    skip_invalid=skip_invalid_plots)
+                result = compute_plot_table(Path(plots), lambda: loading.result().parks, as_of,
+                                            layer=plots_layer, columns=columns,
+                                            skip_invalid=skip_invalid_plots)
             except Exception:
                 loading.result()  # a data-folder error is told first, as without the thread
                 raise
@@ -115,18 +115,11 @@ def make_report(
         if path is not None:
             source = path
             step(f"[1/2] plots: reading {path} ({engine} engine)")
-            if engine == "dask":
-                from qygeo.pipeline.plot_table_dask import plot_table_dask
-
-                plot_table = plot_table_dask(path, ds.parks, as_of, layer=plots_layer,
-                                             scheduler=scheduler, progress=progress is not None,
-                                             skip_invalid=skip_invalid_plots,
-                                             excluded=ds.excluded_plots)
-            else:
-                result = read_plots(path, ds.parks, as_of, layer=plots_layer,
-                                    columns=columns, skip_invalid=skip_invalid_plots)
-                plot_table, summary = result.table, result.summary
-                ds.excluded_plots = result.excluded
+            result = compute_plot_table(path, ds.parks, as_of, engine=engine, layer=plots_layer,
+                                        columns=columns, skip_invalid=skip_invalid_plots,
+                                        scheduler=scheduler, progress=progress is not None)
+            plot_table, summary = result.table, result.summary
+            ds.excluded_plots = list(result.excluded)
     if plot_table is not None:
         step(f"      {len(plot_table):,} plots: areas, parks and idle status in "
              f"{time.perf_counter() - started:.1f} s")

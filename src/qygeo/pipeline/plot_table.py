@@ -1,4 +1,4 @@
-"""The fast engine: per-plot figures and per-park sums for millions of plots.
+"""The plot engine: per-plot figures and per-park sums for millions of plots.
 
 The reference computation (:func:`qygeo.core.metrics.with_areas`,
 :func:`qygeo.core.metrics.assign_plots`, :func:`qygeo.core.idle.classify_idle`) works on
@@ -10,7 +10,7 @@ arithmetic, so this module computes the same figures from the raw columns:
    batch by batch with pyarrow while the workers compute, other formats with
    pyogrio's Arrow reader. Attributes stay Arrow (:func:`qygeo.io.layers.conform_arrow`):
    no Python object per plot.
-2. **Decode WKB polygons** (:func:`decode_polygons`, with geoarrow-c, else
+2. **Decode WKB polygons** (:func:`qygeo.io.plot_files.decode_polygons`, geoarrow-c, else
    shapely): single-ring polygons — nearly every land plot —
    become flat coordinate arrays without a shapely object each; anything
    else (holes, multipolygons, Z) goes through :func:`shapely.from_wkb`.
@@ -35,10 +35,13 @@ cores); otherwise one thread reads while the workers compute. Duplicate ids
 are found from the order of each batch's ids (:func:`id_run`), or by one
 check of the whole column when they are not in order.
 
-Why one module: the steps above run per batch in one worker and share its
+:func:`compute_plot_table` is the one entry point, for a file or loaded plots and
+for either engine. Reading the file and decoding its WKB is
+:mod:`qygeo.io.plot_files`; the assignment's grids are :mod:`qygeo.core.assign`.
+
+Why over 600 lines: the steps above run per batch in one worker and share its
 arrays (decoded rings, park codes, the per-plot table being filled); splitting
-them would pass those arrays across module boundaries on the hot path. Issue
-#14 moves the readers to the I/O layer and keeps the batch computation here.
+them would pass those arrays across module boundaries on the hot path.
 """
 
 from __future__ import annotations
@@ -54,9 +57,17 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from qygeo.core import metrics
+from qygeo.core.assign import ParkIndex, assign_by_grid
 from qygeo.errors import DataFileError, QygeoError
-from qygeo.io import crs as crs_mod
 from qygeo.io import layers, plot_rows
+from qygeo.io.plot_files import (
+    PlotBatch,
+    PlotPart,
+    PlotSource,
+    decode_polygons,
+    read_plot_columns,
+    to_plot_batch,
+)
 from qygeo.io.plot_rows import Rings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,11 +96,6 @@ REPORT_COLUMNS = ("plot_id", "park_id", "land_use", "agreed_start_date",
 PLOT_TABLE_COLUMNS = ("plot_id", "park_id", "area_m2", "area_km2", "area_ha", "area_mu",
                       "invested_yuan")
 
-#: Grid cells per side of a park's bounding box for the inside/outside/boundary test.
-GRID_CELLS = 64
-
-#: Rows per batch handed to a worker thread.
-BATCH_ROWS = 131_072
 
 
 def threads() -> int:
@@ -100,453 +106,12 @@ def threads() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-# --------------------------------------------------------------------------- reading
-
-
-@dataclass
-class PlotBatch:
-    """Attributes and the WKB geometry of some plots.
-
-    ``attrs`` is an Arrow record batch as read (conformed with
-    :func:`qygeo.io.layers.conform_arrow`, no copy to Python objects) or a
-    DataFrame (conformed with :func:`qygeo.io.layers.conform`).
-    """
-
-    attrs: pd.DataFrame | pa.RecordBatch
-    wkb: pa.Array
-
-
-def _geo_metadata(schema: pa.Schema) -> dict[str, Any] | None:
-    import json
-
-    meta = schema.metadata or {}
-    raw = meta.get(b"geo")
-    return json.loads(raw) if raw else None
-
-
-@dataclass
-class PlotPart:
-    """A part of a plots file a worker reads itself: its first row and a reader of its batches."""
-
-    offset: int
-    rows: int
-    open: Callable[[], Iterator[pa.RecordBatch]]
-
-
-@dataclass
-class PlotSource:
-    """Plots as Arrow batches: the batches, their WKB geometry column and the row count.
-
-    A GeoParquet file also gives its row groups as :class:`PlotPart` s, which
-    workers read in parallel.
-    """
-
-    batches: Iterator[pa.RecordBatch]
-    geom: str
-    rows: int
-    parts: list[PlotPart] | None = None
-
-
-def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
-                      columns: Sequence[str] | None = None) -> PlotSource | None:
-    """Read *columns* (those present; default all) and the WKB geometry as Arrow batches.
-
-    GeoParquet is read batch by batch as the batches are consumed, so that
-    reading overlaps the work on the batches already read; other formats are
-    read whole by GDAL first.
-
-    Returns
-    -------
-    PlotSource or None
-        Batches of at most :data:`BATCH_ROWS` rows, the name of their WKB
-        geometry column and the number of rows; None when the file cannot take the fast path (not
-        WGS84, not WKB-encoded), in which case the caller reads it with
-        :func:`qygeo.io.layers.read_layer`.
-
-    Raises
-    ------
-    DataFileError
-        Missing or unreadable file, no geometry, or no ``plot_id`` column.
-    """
-    path = Path(path)
-    layers.check_layer_path(path)
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".geoparquet"):
-            import pyarrow.parquet as pq
-
-            schema = pq.read_schema(path)
-            geo = _geo_metadata(schema)
-            if geo is None:
-                raise DataFileError(path, "cannot be read as a layer (no GeoParquet 'geo' "
-                                          "metadata)")
-            geom = geo.get("primary_column", "geometry")
-            info = geo.get("columns", {}).get(geom, {})
-            if (info.get("encoding", "WKB").upper() != "WKB"
-                    or not crs_mod.is_wgs84(info.get("crs"))):
-                return None
-            names = [c for c in (columns or schema.names) if c in schema.names and c != geom]
-            if "plot_id" not in schema.names:
-                return None  # let the reference reader name the problem
-            # Mapped, not read: the pages come from the page cache without a copy into
-            # Arrow buffers.
-            file = pq.ParquetFile(path, memory_map=True)
-            wanted = [*names, geom]
-            # One thread: the pool's workers have the cores (reading overlaps their work).
-            batches = file.iter_batches(batch_size=BATCH_ROWS, columns=wanted, use_threads=False)
-            return PlotSource(_named_errors(batches, path), geom, file.metadata.num_rows,
-                              parts=_row_group_parts(path, file, wanted))
-        import pyogrio
-
-        info = pyogrio.read_info(path, layer=layer)
-        if info.get("crs") is None or not crs_mod.is_wgs84(info["crs"]):
-            return None  # read_layer diagnoses and converts
-        fields = list(info["fields"])
-        if "plot_id" not in fields:
-            return None
-        names = [c for c in (columns or fields) if c in fields]
-        meta, table = pyogrio.read_arrow(path, layer=layer, columns=names,
-                                         **layers.open_options(path))
-        table = _json_booleans_as_text(path, table)
-        geom = meta.get("geometry_name") or "wkb_geometry"
-        return PlotSource(iter(table.to_batches(max_chunksize=BATCH_ROWS)), geom, table.num_rows)
-    except QygeoError:
-        raise
-    except Exception as exc:  # arrow/GDAL raise many types; the user needs one line
-        raise layers.read_error(path, exc) from exc
-
-
-def _json_booleans_as_text(path: Path, table: pa.Table) -> pa.Table:
-    """*table* with each number column that held a JSON boolean as text (``"true"``), so
-    that :func:`qygeo.io.layers.conform` refuses it (see :func:`qygeo.io.layers.json_booleans`)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    for col, (rows, values) in layers.json_booleans(path, layers.PLOTS.numeric).items():
-        if col not in table.column_names:
-            continue
-        mask = np.zeros(table.num_rows, dtype=bool)
-        mask[rows] = True
-        text = np.full(table.num_rows, None, dtype=object)
-        text[rows] = ["true" if v else "false" for v in values]
-        arr = pc.if_else(pa.array(mask), pa.array(text, pa.string()),
-                         pc.cast(table.column(col), pa.string()))
-        table = table.set_column(table.column_names.index(col), col, arr)
-    return table
-
-
-def _row_group_parts(path: Path, file: Any, columns: list[str]) -> list[PlotPart]:
-    """Each row group of a GeoParquet file as a part a worker reads (with its own reader)."""
-    import threading
-
-    import pyarrow.parquet as pq
-
-    local = threading.local()  # one reader per worker thread: a reader is not shared
-
-    def opener(group: int) -> Callable[[], Iterator[pa.RecordBatch]]:
-        def open_batches() -> Iterator[pa.RecordBatch]:
-            reader = getattr(local, "reader", None)
-            if reader is None:
-                reader = local.reader = pq.ParquetFile(path, memory_map=True)
-            return _named_errors(reader.iter_batches(
-                batch_size=BATCH_ROWS, row_groups=[group], columns=columns, use_threads=False),
-                path)
-        return open_batches
-
-    parts, offset = [], 0
-    for g in range(file.metadata.num_row_groups):
-        rows = file.metadata.row_group(g).num_rows
-        parts.append(PlotPart(offset, rows, opener(g)))
-        offset += rows
-    return parts
-
-
-def _named_errors(batches: Iterator[pa.RecordBatch], path: Path) -> Iterator[pa.RecordBatch]:
-    """*batches*, a read error on the way becoming one line naming *path*."""
-    try:
-        yield from batches
-    except Exception as exc:  # noqa: BLE001 - a corrupt page shows only when it is read
-        raise layers.read_error(path, exc) from exc
-
-
-def to_plot_batch(rb: pa.RecordBatch, geom: str) -> PlotBatch:
-    """One Arrow record batch as a :class:`PlotBatch`."""
-    return PlotBatch(attrs=rb.select([c for c in rb.schema.names if c != geom]),
-                     wkb=rb.column(geom))
-
-
-# --------------------------------------------------------------------------- WKB
-
-
-def decode_polygons(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
-    """Decode the single-ring 2-D WKB polygons of *wkb*.
-
-    geoarrow-c parses the WKB in C (:func:`geoarrow.pyarrow.as_geoarrow`,
-    without a Python object per polygon, unlike shapely); when the column mixes geometry types
-    it cannot, and :func:`decode_polygons_shapely` does.
-    The coordinates are the same doubles either way.
-
-    Returns
-    -------
-    (Rings, numpy.ndarray)
-        The decoded polygons and the rows left for :func:`shapely.from_wkb`
-        (nulls, holes, multipolygons, other dimensions).
-    """
-    got = _decode_geoarrow(wkb)
-    return got if got is not None else decode_polygons_shapely(wkb)
-
-
-def _decode_geoarrow(wkb: pa.Array) -> tuple[Rings, np.ndarray] | None:
-    """Single-ring polygons through geoarrow-c; None when it is missing or not all polygons."""
-    try:
-        import geoarrow.pyarrow as ga
-    except ImportError:
-        return None
-    arr = _as_xy_polygons(ga, wkb)
-    if arr is None:
-        try:
-            arr = ga.as_geoarrow(ga.wkb().wrap_array(wkb), coord_type=ga.CoordType.SEPARATED)
-        except Exception:  # noqa: BLE001 - anything geoarrow cannot take goes the shapely way
-            return None
-    if (arr.type.geometry_type != ga.GeometryType.POLYGON
-            or arr.type.dimensions != ga.Dimensions.XY):
-        return None
-    st = arr.storage
-    n = len(st)
-    poly_off = st.offsets.to_numpy().astype(np.int64)
-    ring_off = st.values.offsets.to_numpy().astype(np.int64)
-    coords = st.values.values
-    x = coords.field("x").to_numpy(zero_copy_only=False)
-    y = coords.field("y").to_numpy(zero_copy_only=False)
-    ok = np.diff(poly_off) == 1
-    if st.null_count:
-        ok &= ~st.is_null().to_numpy(zero_copy_only=False)
-    ring = poly_off[:-1]
-    npts = np.where(ok, ring_off[np.minimum(ring + 1, len(ring_off) - 1)]
-                    - ring_off[np.minimum(ring, len(ring_off) - 1)], 0)
-    ok &= npts >= 4
-    rows = np.flatnonzero(ok)
-    rest = np.flatnonzero(~ok)
-    first = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(npts[rows], out=first[1:])
-    begin = ring_off[ring[rows]]
-    if len(rows) == n and len(rows) and begin[0] == 0 and len(x) == first[-1]:
-        return Rings(np.ascontiguousarray(x, dtype=np.float64),
-                     np.ascontiguousarray(y, dtype=np.float64), first, rows), rest
-    take = np.arange(first[-1]) - np.repeat(first[:-1] - begin, npts[rows])
-    return Rings(x[take], y[take], first, rows), rest
-
-
-def _as_xy_polygons(ga: Any, wkb: pa.Array) -> pa.Array | None:
-    """*wkb* as GeoArrow 2-D polygons when every value is one, else None.
-
-    Told the type, geoarrow-c skips the pass that infers it (half its time),
-    but it would also coerce a point, a one-part multipolygon or a Z polygon
-    into a polygon. The sizes tell: a 2-D WKB polygon is exactly
-    9 + 4·rings + 16·coordinates bytes (byte order, type, ring count, then per
-    ring a point count and x, y doubles), and every other WKB value that could
-    come out as that polygon is longer or shorter by its own header or its
-    extra ordinates.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        arr = ga.as_geoarrow(ga.wkb().wrap_array(wkb),
-                             type=ga.polygon().with_coord_type(ga.CoordType.SEPARATED))
-    except Exception:  # noqa: BLE001 - not all polygons: the inferring path decides
-        return None
-    st = arr.storage
-    poly_off = st.offsets.to_numpy().astype(np.int64)
-    ring_off = st.values.offsets.to_numpy().astype(np.int64)
-    rings = np.diff(poly_off)
-    coords = ring_off[poly_off[1:]] - ring_off[poly_off[:-1]]
-    size = pc.binary_length(wkb.storage if isinstance(wkb, pa.ExtensionArray) else wkb)
-    expected = 9 + 4 * rings + 16 * coords
-    got = size.to_numpy(zero_copy_only=False)
-    if size.null_count:
-        valid = size.is_valid().to_numpy(zero_copy_only=False)
-        got, expected = got[valid], expected[valid]
-    return arr if np.array_equal(got, expected) else None
-
-
-def decode_polygons_shapely(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
-    """Decode the single-ring 2-D WKB polygons of *wkb* with shapely (the fallback).
-
-    Used when geoarrow-c cannot take the column (mixed geometry types): shapely
-    parses every row and :func:`shapely.to_ragged_array` lays the single-ring
-    polygons out flat.
-
-    Returns
-    -------
-    (Rings, numpy.ndarray)
-        The decoded polygons and the rows left for :func:`shapely.from_wkb`
-        (nulls, holes, multipolygons, other dimensions).
-    """
-    import shapely
-
-    geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
-    ok = ((shapely.get_type_id(geoms) == 3) & ~shapely.has_z(geoms)
-          & (shapely.get_num_interior_rings(geoms) == 0) & ~shapely.is_empty(geoms))
-    rows = np.flatnonzero(ok)
-    rest = np.flatnonzero(~ok)
-    if len(rows) == 0:
-        empty = np.zeros(0)
-        return Rings(empty, empty, np.zeros(1, np.int64), rows), rest
-    _, coords, (ring_offsets, _poly_offsets) = shapely.to_ragged_array(geoms[rows])
-    return Rings(np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]),
-                 ring_offsets.astype(np.int64), rows), rest
-
-
 # --------------------------------------------------------------------------- areas
 
 
 def ring_areas_m2(rings: Rings) -> np.ndarray:
     """Area in m² of each single-ring polygon (:func:`qygeo.core.metrics.ring_areas_m2`)."""
     return metrics.ring_areas_m2(rings.x, rings.y, rings.starts)
-
-
-# --------------------------------------------------------------------------- assignment
-
-
-@dataclass
-class ParkIndex:
-    """Parks prepared for assigning plots: geometries, smallest-first order and grids."""
-
-    ids: np.ndarray
-    geoms: np.ndarray
-    area_m2: np.ndarray
-    tree: Any
-    grids: list[tuple[float, float, float, float, np.ndarray]]
-
-    @classmethod
-    def build(cls, parks: gpd.GeoDataFrame, *, cells: int = GRID_CELLS) -> ParkIndex:
-        """Prepare *parks* (WGS84, ``park_id``)."""
-        import shapely
-
-        geoms = np.asarray(parks.geometry.values)
-        shapely.prepare(geoms)
-        grids = []
-        for g in geoms:
-            minx, miny, maxx, maxy = g.bounds
-            dx = (maxx - minx) / cells or 1e-9
-            dy = (maxy - miny) / cells or 1e-9
-            i, j = np.meshgrid(np.arange(cells), np.arange(cells), indexing="ij")
-            boxes = shapely.box(minx + i * dx, miny + j * dy, minx + (i + 1) * dx,
-                                miny + (j + 1) * dy)
-            boundary = shapely.boundary(g)
-            shapely.prepare(boundary)
-            on_edge = shapely.intersects(boundary, boxes)
-            inside = ~on_edge & shapely.contains_xy(g, minx + (i + 0.5) * dx,
-                                                     miny + (j + 0.5) * dy)
-            grids.append((minx, miny, dx, dy, _summed(inside, on_edge)))
-        return cls(ids=parks["park_id"].to_numpy(dtype=object), geoms=geoms,
-                   area_m2=metrics.area_m2(parks.geometry), tree=shapely.STRtree(geoms),
-                   grids=grids)
-
-    @property
-    def id_array(self) -> pa.Array:
-        """Park ids as an Arrow array (to look up stated parks in Arrow text)."""
-        import pyarrow as pa
-
-        return pa.array(list(self.ids), type=pa.large_string())
-
-    @property
-    def id_index(self) -> pd.Index:
-        """Park ids as a pandas Index (to look up stated parks in pandas text)."""
-        import pandas as pd
-
-        return pd.Index(list(self.ids), dtype=object)
-
-    def smallest_containing(self, pts: np.ndarray) -> np.ndarray:
-        """Index of the smallest park whose interior holds each point, −1 for none."""
-        import shapely
-
-        # Candidates by bounding box from the tree, then the prepared parks' contains_xy
-        # on coordinates: a fifth of the time of the tree's own "within" predicate.
-        pt_idx, park_idx = self.tree.query(pts)
-        inside = shapely.contains_xy(self.geoms[park_idx], shapely.get_x(pts)[pt_idx],
-                                     shapely.get_y(pts)[pt_idx])
-        pt_idx, park_idx = pt_idx[inside], park_idx[inside]
-        chosen = np.full(len(pts), -1, dtype=np.int64)
-        if len(pt_idx):
-            order = np.lexsort((self.area_m2[park_idx], pt_idx))
-            pt_sorted, park_sorted = pt_idx[order], park_idx[order]
-            first = np.r_[True, pt_sorted[1:] != pt_sorted[:-1]]
-            chosen[pt_sorted[first]] = park_sorted[first]
-        return chosen
-
-
-def _summed(inside: np.ndarray, on_edge: np.ndarray) -> np.ndarray:
-    """One summed-area table of both cell grids: inside counts + on-edge counts · 2³².
-
-    Box sums of it hold both counts at once (each below 2³²), so one lookup
-    gives both.
-    """
-    cells = inside.astype(np.int64) + (on_edge.astype(np.int64) << 32)
-    out = np.zeros((cells.shape[0] + 1, cells.shape[1] + 1), dtype=np.int64)
-    out[1:, 1:] = cells.cumsum(0).cumsum(1)
-    return out
-
-
-def assign_by_grid(index: ParkIndex, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Parks of plots whose bounding boxes decide it, from the parks' cell grids.
-
-    Parameters
-    ----------
-    boxes : numpy.ndarray
-        (4, n) plot bounding boxes, rows minx, miny, maxx, maxy (degrees).
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        Index of the smallest park holding each plot (−1 none) and a mask of
-        the plots the grids cannot decide (near a park boundary).
-    """
-    x0, y0, x1, y1 = boxes
-    n = boxes.shape[1]
-    chosen = np.full(n, -1, dtype=np.int64)
-    chosen_area = np.full(n, np.inf)
-    unsure = np.zeros(n, dtype=bool)
-    eps = 1e-9
-    low32 = np.int64(0xFFFFFFFF)
-    for k, (minx, miny, dx, dy, table) in enumerate(index.grids):
-        cells = table.shape[0] - 1
-        near = x1 >= minx
-        near &= x0 <= minx + dx * cells
-        near &= y1 >= miny
-        near &= y0 <= miny + dy * cells
-        hit = np.flatnonzero(near)
-        if not len(hit):
-            continue
-        i0 = np.floor((x0[hit] - minx) / dx - eps).astype(np.int64)
-        i1 = np.floor((x1[hit] - minx) / dx + eps).astype(np.int64)
-        j0 = np.floor((y0[hit] - miny) / dy - eps).astype(np.int64)
-        j1 = np.floor((y1[hit] - miny) / dy + eps).astype(np.int64)
-        # Parts of the box beyond the grid are outside the park.
-        beyond = (i0 < 0) | (j0 < 0) | (i1 >= cells) | (j1 >= cells)
-        np.clip(i0, 0, cells - 1, out=i0)
-        np.clip(j0, 0, cells - 1, out=j0)
-        np.clip(i1, 0, cells - 1, out=i1)
-        np.clip(j1, 0, cells - 1, out=j1)
-        total = (i1 - i0 + 1) * (j1 - j0 + 1)
-        # Cells [i0, i1] × [j0, j1] of the summed-area table, on its flat array.
-        flat, w = table.ravel(), cells + 1
-        i0 *= w
-        i1 += 1
-        i1 *= w
-        j1 += 1
-        both = flat[i1 + j1] - flat[i0 + j1] - flat[i1 + j0] + flat[i0 + j0]
-        edge = both >> 32
-        inside = both & low32
-        within = (edge == 0) & (inside == total) & ~beyond
-        outside = (edge == 0) & (inside == 0)
-        unsure[hit[~within & ~outside]] = True
-        rows = hit[within]
-        smaller = index.area_m2[k] < chosen_area[rows]
-        chosen[rows[smaller]] = k
-        chosen_area[rows[smaller]] = index.area_m2[k]
-    return chosen, unsure
 
 
 # --------------------------------------------------------------------------- per batch
@@ -621,17 +186,17 @@ def park_column(codes: np.ndarray, names: list[str]) -> object:
     return pd.Categorical.from_codes(codes, categories=categories)
 
 
-def plot_table_batch(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
+def _batch_table(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
                      path: object = "plots") -> pd.DataFrame:
     """The per-plot table (:data:`PLOT_TABLE_COLUMNS` + idle columns) of one batch."""
     import pandas as pd
 
-    cols, _ = plot_batch_columns(batch, index, as_of, path=path)
+    cols, _ = _batch_columns(batch, index, as_of, path=path)
     # copy=False: one block per column, not a consolidated copy of them all.
     return pd.DataFrame(cols, index=pd.RangeIndex(len(cols["plot_id"])), copy=False)
 
 
-def plot_batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
+def _batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
                        path: object = "plots") -> tuple[dict[str, Any], PlotSummary]:
     """The per-plot columns of one batch (in table order) and its :class:`PlotSummary`.
 
@@ -752,7 +317,8 @@ class PlotResult:
     """The per-plot table and its per-park summary, computed batch by batch."""
 
     table: pd.DataFrame
-    summary: PlotSummary
+    #: per-park sums; None from the dask engine
+    summary: PlotSummary | None
     #: plots left out by ``skip_invalid``: (plot_id, problem), see :mod:`qygeo.io.plot_rows`
     excluded: list[tuple[str, str]] = field(default_factory=list)
 
@@ -838,7 +404,7 @@ def _parks_of(parks: Parks) -> gpd.GeoDataFrame:
     return parks() if callable(parks) else parks
 
 
-def plot_table_from_batches(source: PlotSource, parks: Parks, as_of: dt.date, *,
+def _from_batches(source: PlotSource, parks: Parks, as_of: dt.date, *,
                             path: object = "plots", workers: int | None = None) -> PlotResult:
     """Per-plot table and summary of Arrow batches of plots (see :func:`read_plot_columns`).
 
@@ -859,10 +425,10 @@ def plot_table_from_batches(source: PlotSource, parks: Parks, as_of: dt.date, *,
     from qygeo.pipeline.memory import gc_paused
 
     with gc_paused():  # see gc_paused: the batches' short-lived objects
-        return _plot_table_from_batches(source, parks, as_of, path=path, workers=workers)
+        return _from_batches_gc_paused(source, parks, as_of, path=path, workers=workers)
 
 
-def _plot_table_from_batches(source: PlotSource, parks: Parks, as_of: dt.date, *,
+def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
                              path: object, workers: int | None) -> PlotResult:
     workers = workers or threads()
     sink = _TableSink(source.rows)
@@ -870,7 +436,7 @@ def _plot_table_from_batches(source: PlotSource, parks: Parks, as_of: dt.date, *
 
     def one(item: tuple[int, pa.RecordBatch], index: ParkIndex) -> PlotSummary:
         offset, rb = item
-        cols, summary = plot_batch_columns(to_plot_batch(rb, source.geom), index, as_of,
+        cols, summary = _batch_columns(to_plot_batch(rb, source.geom), index, as_of,
                                            path=path)
         sink.put(offset, cols)
         if rb.num_rows:
@@ -982,7 +548,7 @@ def check_unique_ids(ids: pd.Series, path: object) -> None:
         raise FeatureError(path, dup.iloc[0], "duplicate plot_id")
 
 
-def plot_table_from_frame(plots: gpd.GeoDataFrame, parks: gpd.GeoDataFrame,
+def _from_frame(plots: gpd.GeoDataFrame, parks: gpd.GeoDataFrame,
                           as_of: dt.date, *, path: object = "plots") -> pd.DataFrame:
     """Per-plot table of an already loaded (WGS84) plots GeoDataFrame.
 
@@ -998,7 +564,7 @@ def plot_table_from_frame(plots: gpd.GeoDataFrame, parks: gpd.GeoDataFrame,
     geom = plots.geometry.name
     attrs = pd.DataFrame(plots.drop(columns=geom)).reset_index(drop=True)
     wkb = pa.array(shapely.to_wkb(np.asarray(plots.geometry.values)), type=pa.binary())
-    out = plot_table_batch(PlotBatch(attrs=attrs, wkb=wkb), ParkIndex.build(parks),
+    out = _batch_table(PlotBatch(attrs=attrs, wkb=wkb), ParkIndex.build(parks),
                            dt_date(as_of), path=path)
     out.index = plots.index
     return out
@@ -1011,9 +577,9 @@ def dt_date(value: object) -> dt.date:
     return pd.Timestamp(value).date()
 
 
-def read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
+def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
                layer: str | None = None, columns: Sequence[str] | None = None,
-               skip_invalid: bool = False) -> PlotResult:
+               skip_invalid: bool = False, workers: int | None = None) -> PlotResult:
     """Per-plot table and summary of a plots layer file (only *columns*, if given).
 
     Rows that cannot be judged (:mod:`qygeo.io.plot_rows`) are refused
@@ -1022,7 +588,7 @@ def read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
 
     Files the fast reader cannot take (another CRS, GeoArrow encoding) are read
     with :func:`qygeo.io.layers.read_layer` first; the figures are the same.
-    *parks* may be a function giving the layer (see :func:`plot_table_from_batches`).
+    *parks* may be a function giving the layer (see :func:`_from_batches`).
     """
     read = read_plot_columns(path, layer=layer, columns=columns)
     if read is None:
@@ -1030,21 +596,77 @@ def read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
         gdf = layers.read_layer(path, layer=layer)  # conformed and checked per batch
         if columns is not None:
             gdf = gdf[[c for c in columns if c in gdf.columns] + [gdf.geometry.name]]
-        table = plot_table_from_frame(gdf, parks, as_of, path=path).reset_index(drop=True)
+        table = _from_frame(gdf, parks, as_of, path=path).reset_index(drop=True)
         table, excluded = plot_rows.split_invalid(table, path, skip=skip_invalid)
         return PlotResult(table, PlotSummary.of(table, list(parks["park_id"])), excluded)
-    res = plot_table_from_batches(read, parks, as_of, path=Path(path))
+    res = _from_batches(read, parks, as_of, path=Path(path), workers=workers)
     res.table, res.excluded = plot_rows.split_invalid(res.table, path, skip=skip_invalid)
     return res
 
 
-def plot_table_from_file(path: str | os.PathLike[str], parks: gpd.GeoDataFrame,
-                         as_of: dt.date, *, layer: str | None = None,
-                         columns: Sequence[str] | None = None,
-                         skip_invalid: bool = False) -> pd.DataFrame:
-    """The per-plot table of :func:`read_plots`."""
-    return read_plots(path, parks, as_of, layer=layer, columns=columns,
-                      skip_invalid=skip_invalid).table
+def compute_plot_table(
+    plots: str | os.PathLike[str] | gpd.GeoDataFrame,
+    parks: Parks,
+    as_of: dt.date | str,
+    *,
+    engine: str = "default",
+    layer: str | None = None,
+    columns: Sequence[str] | None = None,
+    skip_invalid: bool = False,
+    path: object = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> PlotResult:
+    """The per-plot table (park, areas, idle verdict) and its per-park sums: the one entry point.
+
+    Parameters
+    ----------
+    plots : path-like or geopandas.GeoDataFrame
+        A plots file (GeoParquet, GeoPackage, GeoJSON …, read by the engine, only
+        *columns* if given), or plots already loaded in WGS84.
+    parks : geopandas.GeoDataFrame or callable
+        The parks layer, or a function giving it: the engine reads its first
+        batches while the function runs (``qygeo report`` loads the data folder so).
+    as_of : datetime.date or str
+        The idle-classification date.
+    engine : {"default", "dask"}
+        ``default``: batches on a thread pool in this process. ``dask``:
+        dask-geopandas partitions on a local cluster or *scheduler* (a file only).
+    skip_invalid : bool, default False
+        Leave out the rows that cannot be judged (:mod:`qygeo.io.plot_rows`) and list
+        them in :attr:`PlotResult.excluded`, instead of refusing them.
+    path : object, optional
+        How to name loaded *plots* in messages.
+    workers : int, optional
+        Threads of the default engine (default :func:`threads`).
+
+    Returns
+    -------
+    PlotResult
+        ``summary`` is None from the dask engine (the report sums its table).
+    """
+    as_of = dt_date(as_of)
+    if engine == "dask":
+        if not isinstance(plots, (str, os.PathLike)):
+            raise QygeoError("the dask engine reads a plots file, not plots already loaded")
+        from qygeo.pipeline.plot_table_dask import plot_table_dask
+
+        excluded: list[tuple[str, str]] = []
+        table = plot_table_dask(plots, _parks_of(parks), as_of, layer=layer,
+                                scheduler=scheduler, progress=progress,
+                                skip_invalid=skip_invalid, excluded=excluded)
+        return PlotResult(table, None, excluded)
+    if engine != "default":
+        raise QygeoError(f"unknown engine {engine!r}; choose default or dask")
+    if isinstance(plots, (str, os.PathLike)):
+        return _read_plots(plots, parks, as_of, layer=layer, columns=columns,
+                           skip_invalid=skip_invalid, workers=workers)
+    parks = _parks_of(parks)
+    where = path if path is not None else "plots"
+    table, excluded = plot_rows.split_invalid(_from_frame(plots, parks, as_of, path=where),
+                                              where, skip=skip_invalid)
+    return PlotResult(table, PlotSummary.of(table, list(parks["park_id"])), excluded)
 
 
 # --------------------------------------------------------------------------- per park

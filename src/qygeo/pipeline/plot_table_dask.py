@@ -3,7 +3,7 @@
 ``qygeo report --engine dask`` reads the plots with :func:`dask_geopandas.read_parquet`
 (a file or a partitioned GeoParquet folder) or :func:`dask_geopandas.read_file`,
 and computes each partition's per-plot table (areas, park assignment, idle
-rule: :func:`qygeo.pipeline.plot_table.plot_table_batch`, the very code of the default
+rule: :func:`qygeo.pipeline.plot_table._batch_table`, the very code of the default
 engine) on a Dask cluster — a :class:`distributed.LocalCluster` unless a
 scheduler address is given. Only the geometry-free per-plot table comes back to
 this process, where the report is built exactly as with the default engine, so
@@ -34,13 +34,15 @@ def _partition_table(part: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, as_of: dt.
     import pyarrow as pa
     import shapely
 
+    from qygeo.core.assign import ParkIndex
+    from qygeo.io.plot_files import PlotBatch
     from qygeo.pipeline import plot_table as engine
 
     geom = part.geometry.name
     attrs = pd.DataFrame(part.drop(columns=geom)).reset_index(drop=True)
     wkb = pa.array(shapely.to_wkb(np.asarray(part.geometry.values)), type=pa.binary())
-    return engine.plot_table_batch(engine.PlotBatch(attrs=attrs, wkb=wkb),
-                                   engine.ParkIndex.build(parks), as_of, path=path)
+    return engine._batch_table(PlotBatch(attrs=attrs, wkb=wkb), ParkIndex.build(parks), as_of,
+                               path=path)
 
 
 def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
@@ -125,7 +127,7 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
     Returns
     -------
     pandas.DataFrame
-        The same table as :func:`qygeo.pipeline.plot_table.plot_table_from_file`,
+        The same table as :func:`qygeo.pipeline.plot_table.compute_plot_table`,
         rows in file order.
     """
     import dask

@@ -238,22 +238,16 @@ def default_year(park_stats: pd.DataFrame) -> int | None:
 
 
 def plot_table(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
-    """Plots with assigned ``park_id``, areas and idle classification (no geometry).
+    """The data set's plots with assigned ``park_id``, areas and idle classification (no geometry).
 
-    Computed by :func:`qygeo.pipeline.plot_table.plot_table_from_frame` (vectorised; the
-    same figures as :func:`qygeo.core.metrics.with_areas`,
-    :func:`qygeo.core.metrics.assign_plots` and :func:`qygeo.core.idle.classify_idle`,
-    without the idle reason texts). ``qygeo report`` computes this table
-    straight from the plots file with :func:`qygeo.pipeline.plot_table.plot_table_from_file`.
+    :func:`qygeo.pipeline.plot_table.compute_plot_table` of ``ds.plots`` (already
+    screened when loaded, so nothing is refused here).
     """
     from qygeo.pipeline import plot_table as engine
 
     if ds.plots is None or not len(ds.plots):
         return engine.empty_plot_table()
-    from qygeo.io.plot_rows import split_invalid
-
-    table = engine.plot_table_from_frame(ds.plots, ds.parks, as_of, path=ds.plots_path)
-    return split_invalid(table, ds.plots_path, skip=False)[0]  # ds.plots is screened
+    return engine.compute_plot_table(ds.plots, ds.parks, as_of, path=ds.plots_path).table
 
 
 def build_report(
@@ -285,8 +279,7 @@ def build_report(
         亩均 grading settings; default :func:`qygeo.core.config.load_config` ().
     plots : pandas.DataFrame, optional
         The per-plot table already computed by an engine
-        (:func:`qygeo.pipeline.plot_table.plot_table_from_file`,
-        :mod:`qygeo.pipeline.plot_table_dask`);
+        (:func:`qygeo.pipeline.plot_table.compute_plot_table`);
         default :func:`plot_table` of ``ds.plots``.
     summary : qygeo.pipeline.plot_table.PlotSummary, optional
         The per-park sums of *plots*, when the engine computed them batch by

@@ -181,7 +181,7 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
     if plots is not None and parks is not None:
         pmap = {p: g for p, g in zip(parks["park_id"], parks.geometry.values)
                 if g is not None and valid(g)}
-        from qygeo.core.metrics import assign_plots
+        from qygeo.core.assign import assign_plots
 
         assigned = assign_plots(plots, parks) if pmap else None
         has_pid = "park_id" in plots.columns

@@ -1,0 +1,329 @@
+"""Reading plots files as Arrow batches, and their WKB polygons as flat coordinate arrays.
+
+The plot engine (:mod:`qygeo.pipeline.plot_table`) reads only the columns the
+report needs: GeoParquet batch by batch with pyarrow (memory-mapped; its row
+groups can be read by the workers themselves), other formats with pyogrio's
+Arrow reader. Single-ring 2-D WKB polygons — nearly every land plot — are decoded
+to flat coordinates by geoarrow-c (:func:`decode_polygons`) without a shapely
+object each. Files this reader cannot take (not WGS84, GeoArrow encoding) go to
+:func:`qygeo.io.layers.read_layer`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from qygeo.errors import DataFileError, QygeoError
+from qygeo.io import crs as crs_mod
+from qygeo.io import layers
+from qygeo.io.plot_rows import Rings
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    import pyarrow as pa
+
+#: Rows per batch handed to a worker thread.
+BATCH_ROWS = 131_072
+
+
+@dataclass
+class PlotBatch:
+    """Attributes and the WKB geometry of some plots.
+
+    ``attrs`` is an Arrow record batch as read (conformed with
+    :func:`qygeo.io.layers.conform_arrow`, no copy to Python objects) or a
+    DataFrame (conformed with :func:`qygeo.io.layers.conform`).
+    """
+
+    attrs: pd.DataFrame | pa.RecordBatch
+    wkb: pa.Array
+
+
+def _geo_metadata(schema: pa.Schema) -> dict[str, Any] | None:
+    import json
+
+    meta = schema.metadata or {}
+    raw = meta.get(b"geo")
+    return json.loads(raw) if raw else None
+
+
+@dataclass
+class PlotPart:
+    """A part of a plots file a worker reads itself: its first row and a reader of its batches."""
+
+    offset: int
+    rows: int
+    open: Callable[[], Iterator[pa.RecordBatch]]
+
+
+@dataclass
+class PlotSource:
+    """Plots as Arrow batches: the batches, their WKB geometry column and the row count.
+
+    A GeoParquet file also gives its row groups as :class:`PlotPart` s, which
+    workers read in parallel.
+    """
+
+    batches: Iterator[pa.RecordBatch]
+    geom: str
+    rows: int
+    parts: list[PlotPart] | None = None
+
+
+def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
+                      columns: Sequence[str] | None = None) -> PlotSource | None:
+    """Read *columns* (those present; default all) and the WKB geometry as Arrow batches.
+
+    GeoParquet is read batch by batch as the batches are consumed, so that
+    reading overlaps the work on the batches already read; other formats are
+    read whole by GDAL first.
+
+    Returns
+    -------
+    PlotSource or None
+        Batches of at most :data:`BATCH_ROWS` rows, the name of their WKB
+        geometry column and the number of rows; None when the file cannot take the fast path (not
+        WGS84, not WKB-encoded), in which case the caller reads it with
+        :func:`qygeo.io.layers.read_layer`.
+
+    Raises
+    ------
+    DataFileError
+        Missing or unreadable file, no geometry, or no ``plot_id`` column.
+    """
+    path = Path(path)
+    layers.check_layer_path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(path)
+            geo = _geo_metadata(schema)
+            if geo is None:
+                raise DataFileError(path, "cannot be read as a layer (no GeoParquet 'geo' "
+                                          "metadata)")
+            geom = geo.get("primary_column", "geometry")
+            info = geo.get("columns", {}).get(geom, {})
+            if (info.get("encoding", "WKB").upper() != "WKB"
+                    or not crs_mod.is_wgs84(info.get("crs"))):
+                return None
+            names = [c for c in (columns or schema.names) if c in schema.names and c != geom]
+            if "plot_id" not in schema.names:
+                return None  # let the reference reader name the problem
+            # Mapped, not read: the pages come from the page cache without a copy into
+            # Arrow buffers.
+            file = pq.ParquetFile(path, memory_map=True)
+            wanted = [*names, geom]
+            # One thread: the pool's workers have the cores (reading overlaps their work).
+            batches = file.iter_batches(batch_size=BATCH_ROWS, columns=wanted, use_threads=False)
+            return PlotSource(_named_errors(batches, path), geom, file.metadata.num_rows,
+                              parts=_row_group_parts(path, file, wanted))
+        import pyogrio
+
+        info = pyogrio.read_info(path, layer=layer)
+        if info.get("crs") is None or not crs_mod.is_wgs84(info["crs"]):
+            return None  # read_layer diagnoses and converts
+        fields = list(info["fields"])
+        if "plot_id" not in fields:
+            return None
+        names = [c for c in (columns or fields) if c in fields]
+        meta, table = pyogrio.read_arrow(path, layer=layer, columns=names,
+                                         **layers.open_options(path))
+        table = _json_booleans_as_text(path, table)
+        geom = meta.get("geometry_name") or "wkb_geometry"
+        return PlotSource(iter(table.to_batches(max_chunksize=BATCH_ROWS)), geom, table.num_rows)
+    except QygeoError:
+        raise
+    except Exception as exc:  # arrow/GDAL raise many types; the user needs one line
+        raise layers.read_error(path, exc) from exc
+
+
+def _json_booleans_as_text(path: Path, table: pa.Table) -> pa.Table:
+    """*table* with each number column that held a JSON boolean as text (``"true"``), so
+    that :func:`qygeo.io.layers.conform` refuses it (see :func:`qygeo.io.layers.json_booleans`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for col, (rows, values) in layers.json_booleans(path, layers.PLOTS.numeric).items():
+        if col not in table.column_names:
+            continue
+        mask = np.zeros(table.num_rows, dtype=bool)
+        mask[rows] = True
+        text = np.full(table.num_rows, None, dtype=object)
+        text[rows] = ["true" if v else "false" for v in values]
+        arr = pc.if_else(pa.array(mask), pa.array(text, pa.string()),
+                         pc.cast(table.column(col), pa.string()))
+        table = table.set_column(table.column_names.index(col), col, arr)
+    return table
+
+
+def _row_group_parts(path: Path, file: Any, columns: list[str]) -> list[PlotPart]:
+    """Each row group of a GeoParquet file as a part a worker reads (with its own reader)."""
+    import threading
+
+    import pyarrow.parquet as pq
+
+    local = threading.local()  # one reader per worker thread: a reader is not shared
+
+    def opener(group: int) -> Callable[[], Iterator[pa.RecordBatch]]:
+        def open_batches() -> Iterator[pa.RecordBatch]:
+            reader = getattr(local, "reader", None)
+            if reader is None:
+                reader = local.reader = pq.ParquetFile(path, memory_map=True)
+            return _named_errors(reader.iter_batches(
+                batch_size=BATCH_ROWS, row_groups=[group], columns=columns, use_threads=False),
+                path)
+        return open_batches
+
+    parts, offset = [], 0
+    for g in range(file.metadata.num_row_groups):
+        rows = file.metadata.row_group(g).num_rows
+        parts.append(PlotPart(offset, rows, opener(g)))
+        offset += rows
+    return parts
+
+
+def _named_errors(batches: Iterator[pa.RecordBatch], path: Path) -> Iterator[pa.RecordBatch]:
+    """*batches*, a read error on the way becoming one line naming *path*."""
+    try:
+        yield from batches
+    except Exception as exc:  # noqa: BLE001 - a corrupt page shows only when it is read
+        raise layers.read_error(path, exc) from exc
+
+
+def to_plot_batch(rb: pa.RecordBatch, geom: str) -> PlotBatch:
+    """One Arrow record batch as a :class:`PlotBatch`."""
+    return PlotBatch(attrs=rb.select([c for c in rb.schema.names if c != geom]),
+                     wkb=rb.column(geom))
+
+
+# --------------------------------------------------------------------------- WKB
+
+
+def decode_polygons(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
+    """Decode the single-ring 2-D WKB polygons of *wkb*.
+
+    geoarrow-c parses the WKB in C (:func:`geoarrow.pyarrow.as_geoarrow`,
+    without a Python object per polygon, unlike shapely); when the column mixes geometry types
+    it cannot, and :func:`decode_polygons_shapely` does.
+    The coordinates are the same doubles either way.
+
+    Returns
+    -------
+    (Rings, numpy.ndarray)
+        The decoded polygons and the rows left for :func:`shapely.from_wkb`
+        (nulls, holes, multipolygons, other dimensions).
+    """
+    got = _decode_geoarrow(wkb)
+    return got if got is not None else decode_polygons_shapely(wkb)
+
+
+def _decode_geoarrow(wkb: pa.Array) -> tuple[Rings, np.ndarray] | None:
+    """Single-ring polygons through geoarrow-c; None when it is missing or not all polygons."""
+    try:
+        import geoarrow.pyarrow as ga
+    except ImportError:
+        return None
+    arr = _as_xy_polygons(ga, wkb)
+    if arr is None:
+        try:
+            arr = ga.as_geoarrow(ga.wkb().wrap_array(wkb), coord_type=ga.CoordType.SEPARATED)
+        except Exception:  # noqa: BLE001 - anything geoarrow cannot take goes the shapely way
+            return None
+    if (arr.type.geometry_type != ga.GeometryType.POLYGON
+            or arr.type.dimensions != ga.Dimensions.XY):
+        return None
+    st = arr.storage
+    n = len(st)
+    poly_off = st.offsets.to_numpy().astype(np.int64)
+    ring_off = st.values.offsets.to_numpy().astype(np.int64)
+    coords = st.values.values
+    x = coords.field("x").to_numpy(zero_copy_only=False)
+    y = coords.field("y").to_numpy(zero_copy_only=False)
+    ok = np.diff(poly_off) == 1
+    if st.null_count:
+        ok &= ~st.is_null().to_numpy(zero_copy_only=False)
+    ring = poly_off[:-1]
+    npts = np.where(ok, ring_off[np.minimum(ring + 1, len(ring_off) - 1)]
+                    - ring_off[np.minimum(ring, len(ring_off) - 1)], 0)
+    ok &= npts >= 4
+    rows = np.flatnonzero(ok)
+    rest = np.flatnonzero(~ok)
+    first = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(npts[rows], out=first[1:])
+    begin = ring_off[ring[rows]]
+    if len(rows) == n and len(rows) and begin[0] == 0 and len(x) == first[-1]:
+        return Rings(np.ascontiguousarray(x, dtype=np.float64),
+                     np.ascontiguousarray(y, dtype=np.float64), first, rows), rest
+    take = np.arange(first[-1]) - np.repeat(first[:-1] - begin, npts[rows])
+    return Rings(x[take], y[take], first, rows), rest
+
+
+def _as_xy_polygons(ga: Any, wkb: pa.Array) -> pa.Array | None:
+    """*wkb* as GeoArrow 2-D polygons when every value is one, else None.
+
+    Told the type, geoarrow-c skips the pass that infers it (half its time),
+    but it would also coerce a point, a one-part multipolygon or a Z polygon
+    into a polygon. The sizes tell: a 2-D WKB polygon is exactly
+    9 + 4·rings + 16·coordinates bytes (byte order, type, ring count, then per
+    ring a point count and x, y doubles), and every other WKB value that could
+    come out as that polygon is longer or shorter by its own header or its
+    extra ordinates.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = ga.as_geoarrow(ga.wkb().wrap_array(wkb),
+                             type=ga.polygon().with_coord_type(ga.CoordType.SEPARATED))
+    except Exception:  # noqa: BLE001 - not all polygons: the inferring path decides
+        return None
+    st = arr.storage
+    poly_off = st.offsets.to_numpy().astype(np.int64)
+    ring_off = st.values.offsets.to_numpy().astype(np.int64)
+    rings = np.diff(poly_off)
+    coords = ring_off[poly_off[1:]] - ring_off[poly_off[:-1]]
+    size = pc.binary_length(wkb.storage if isinstance(wkb, pa.ExtensionArray) else wkb)
+    expected = 9 + 4 * rings + 16 * coords
+    got = size.to_numpy(zero_copy_only=False)
+    if size.null_count:
+        valid = size.is_valid().to_numpy(zero_copy_only=False)
+        got, expected = got[valid], expected[valid]
+    return arr if np.array_equal(got, expected) else None
+
+
+def decode_polygons_shapely(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
+    """Decode the single-ring 2-D WKB polygons of *wkb* with shapely (the fallback).
+
+    Used when geoarrow-c cannot take the column (mixed geometry types): shapely
+    parses every row and :func:`shapely.to_ragged_array` lays the single-ring
+    polygons out flat.
+
+    Returns
+    -------
+    (Rings, numpy.ndarray)
+        The decoded polygons and the rows left for :func:`shapely.from_wkb`
+        (nulls, holes, multipolygons, other dimensions).
+    """
+    import shapely
+
+    geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+    ok = ((shapely.get_type_id(geoms) == 3) & ~shapely.has_z(geoms)
+          & (shapely.get_num_interior_rings(geoms) == 0) & ~shapely.is_empty(geoms))
+    rows = np.flatnonzero(ok)
+    rest = np.flatnonzero(~ok)
+    if len(rows) == 0:
+        empty = np.zeros(0)
+        return Rings(empty, empty, np.zeros(1, np.int64), rows), rest
+    _, coords, (ring_offsets, _poly_offsets) = shapely.to_ragged_array(geoms[rows])
+    return Rings(np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]),
+                 ring_offsets.astype(np.int64), rows), rest
+
+
