@@ -18,6 +18,7 @@ from qygeo.core.idle import classify_idle
 from qygeo.io import layers, plot_files
 from qygeo.io.crs import is_wgs84
 from qygeo.pipeline import plot_table as engine
+from qygeo.pipeline.plots import compute_plot_table
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -110,7 +111,7 @@ def test_synthetic_plots_are_valid_concave_and_straddling(plots, parks):
 def test_fast_plot_table_equals_reference(plots, parks):
     conformed = layers.conform(plots, layers.PLOTS, "synthetic")
     ref = reference(conformed, parks).set_index("plot_id")
-    fast = engine.compute_plot_table(conformed, parks, AS_OF).table.set_index("plot_id")
+    fast = compute_plot_table(conformed, parks, AS_OF).table.set_index("plot_id")
     assert list(fast.index) == list(ref.index)
     # park_id is categorical (a category per park): compared as text
     assert (fast["park_id"].astype(object).fillna("-") == ref["park_id"].fillna("-")).all()
@@ -122,9 +123,9 @@ def test_fast_plot_table_equals_reference(plots, parks):
 def test_fast_file_path_equals_frame_path(plots, parks, tmp_path):
     path = tmp_path / "plots.parquet"
     synthetic.write_geoparquet(plots, path)
-    from_file = engine.compute_plot_table(path, parks, AS_OF).table
+    from_file = compute_plot_table(path, parks, AS_OF).table
     conformed = layers.conform(plots, layers.PLOTS, "synthetic")
-    from_frame = engine.compute_plot_table(conformed, parks, AS_OF).table
+    from_frame = compute_plot_table(conformed, parks, AS_OF).table
     for col in ("plot_id", "park_id", "area_m2", "idle_status", "invested_yuan"):
         a, b = from_file[col].reset_index(drop=True), from_frame[col].reset_index(drop=True)
         assert list(a.astype(object).where(a.notna(), None)) == list(
@@ -148,7 +149,7 @@ def test_holes_and_multipolygons_take_the_shapely_path(parks):
                                          [(a + 3 * d, b) for a, b in outer])]),
                                      Polygon(outer)], crs="EPSG:4326")
     gdf = layers.conform(gdf, layers.PLOTS, "t")
-    fast = engine.compute_plot_table(gdf, parks, AS_OF).table
+    fast = compute_plot_table(gdf, parks, AS_OF).table
     ref = reference(gdf, parks)
     np.testing.assert_allclose(fast["area_m2"], ref["area_m2"], rtol=1e-9)
     assert list(fast["park_id"]) == list(ref["park_id"])
@@ -175,7 +176,7 @@ def test_duplicate_plot_ids_are_refused(plots, parks, tmp_path):
     path = tmp_path / "dup.parquet"
     synthetic.write_geoparquet(dup, path)
     with pytest.raises(FeatureError, match="duplicate plot_id"):
-        engine.compute_plot_table(path, parks, AS_OF)
+        compute_plot_table(path, parks, AS_OF)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -367,7 +368,7 @@ def test_text_in_a_number_column_leaves_the_arrow_path_and_is_named(plots, parks
     path = tmp_path / "bad.parquet"
     synthetic.write_geoparquet(bad, path)
     with pytest.raises(FeatureError, match=r"invested_yuan is not a number: 'lots'") as err:
-        engine.compute_plot_table(path, parks, AS_OF)
+        compute_plot_table(path, parks, AS_OF)
     assert bad["plot_id"].iloc[7] in str(err.value)
 
 
@@ -379,8 +380,8 @@ def test_stated_parks_blank_and_unknown_read_alike_from_arrow_and_pandas(plots, 
     some.loc[some.index[60:70], "park_id"] = "   "
     path = tmp_path / "stated.parquet"
     synthetic.write_geoparquet(some, path)
-    result = engine.compute_plot_table(path, parks, AS_OF)
-    frame = engine.compute_plot_table(layers.conform(some, layers.PLOTS, "t"), parks, AS_OF).table
+    result = compute_plot_table(path, parks, AS_OF)
+    frame = compute_plot_table(layers.conform(some, layers.PLOTS, "t"), parks, AS_OF).table
     assert _missing_as_none(result.table["park_id"]) == _missing_as_none(frame["park_id"])
     assert set(result.table["park_id"].iloc[:50]) == {"guangfo"}
     assert set(result.table["park_id"].iloc[50:60]) == {"no_such_park"}
@@ -403,11 +404,11 @@ def test_park_column_is_one_categorical_across_batches_with_different_stray_park
     path = tmp_path / "strays.parquet"
     some.to_parquet(path, row_group_size=300, index=False)
     monkeypatch.setattr(plot_files, "BATCH_ROWS", 300)
-    table = engine.compute_plot_table(path, parks, AS_OF).table
+    table = compute_plot_table(path, parks, AS_OF).table
     col = table["park_id"]
     assert isinstance(col.dtype, pd.CategoricalDtype)
     assert set(col.cat.categories) == {*parks["park_id"], "stray_a", "stray_b"}
-    frame = engine.compute_plot_table(layers.conform(some, layers.PLOTS, "t"), parks, AS_OF).table
+    frame = compute_plot_table(layers.conform(some, layers.PLOTS, "t"), parks, AS_OF).table
     assert _missing_as_none(col) == _missing_as_none(frame["park_id"])
     assert col.iloc[700] == "stray_b" and col.iloc[803] == "stray_a"
 
@@ -415,9 +416,9 @@ def test_park_column_is_one_categorical_across_batches_with_different_stray_park
 def test_batches_merge_to_the_one_pass_summary(plots, parks, tmp_path, monkeypatch):
     path = tmp_path / "plots.parquet"
     synthetic.write_geoparquet(plots, path)
-    one = engine.compute_plot_table(path, parks, AS_OF)
+    one = compute_plot_table(path, parks, AS_OF)
     monkeypatch.setattr(plot_files, "BATCH_ROWS", 333)
-    many = engine.compute_plot_table(path, parks, AS_OF)
+    many = compute_plot_table(path, parks, AS_OF)
     assert many.summary.leaves == one.summary.leaves
     assert many.summary.unassigned_ids == one.summary.unassigned_ids
     pd.testing.assert_frame_equal(many.table, one.table)
@@ -438,7 +439,7 @@ def test_report_columns_are_all_the_per_park_report_reads(which, plots, parks, t
         synthetic.write_geoparquet(plots, path)
     reports = []
     for columns in (None, engine.REPORT_COLUMNS):
-        got = engine.compute_plot_table(path, ds.parks, AS_OF, columns=columns)
+        got = compute_plot_table(path, ds.parks, AS_OF, columns=columns)
         reports.append(build_report(ds, as_of=AS_OF, plots=got.table, summary=got.summary))
     full, lean = reports
     assert format_json(lean) == format_json(full)
@@ -479,7 +480,7 @@ def test_garbage_collector_is_paused_during_the_batches_and_left_as_it_was(
     monkeypatch.setattr(plot_files, "BATCH_ROWS", 200)
     (gc.enable if enabled else gc.disable)()
     try:
-        got = engine.compute_plot_table(path, parks, AS_OF)
+        got = compute_plot_table(path, parks, AS_OF)
         assert gc.isenabled() is enabled
     finally:
         gc.enable()

@@ -12,8 +12,8 @@ import synthetic
 
 from qygeo.io import layers
 from qygeo.io.dataset import load_dataset
-from qygeo.pipeline import plot_table as engine
 from qygeo.pipeline.plot_table_dask import plot_table_dask
+from qygeo.pipeline.plots import compute_plot_table
 from qygeo.pipeline.report import build_report
 from qygeo.render.text import render
 
@@ -32,7 +32,7 @@ def plots_file(tmp_path_factory):
 
 def test_dask_report_equals_default_report(plots_file, bundled_geodata):
     ds = load_dataset(bundled_geodata, plots=plots_file, load_plots=False)
-    default = engine.compute_plot_table(plots_file, ds.parks, AS_OF).table
+    default = compute_plot_table(plots_file, ds.parks, AS_OF).table
     dasked = plot_table_dask(plots_file, ds.parks, AS_OF, progress=False, n_workers=1,
                              processes=False)
     assert list(dasked["plot_id"]) == list(default["plot_id"])

@@ -23,8 +23,8 @@ from conftest import BUNDLED
 from qygeo.core.config import load_config
 from qygeo.core.grading import grade_enterprises, grade_plots
 from qygeo.io.dataset import load_dataset
-from qygeo.pipeline import plot_table as engine
 from qygeo.pipeline.evaluation import evaluate
+from qygeo.pipeline.plots import compute_plot_table
 from qygeo.pipeline.report import build_report
 
 AS_OF = dt.date(2026, 6, 30)
@@ -36,7 +36,7 @@ ID_COLUMNS = ["plot_id", "park_id", "enterprise"]
 def setting():
     """The bundled parks, and 3000 synthetic plots with every kind of missing text (objects)."""
     ds = load_dataset(BUNDLED, load_plots=False)
-    table = engine.compute_plot_table(synthetic_plots(ds.parks, 3000, seed=11), ds.parks,
+    table = compute_plot_table(synthetic_plots(ds.parks, 3000, seed=11), ds.parks,
                                          AS_OF).table
     rng = np.random.default_rng(5)
     n = len(table)

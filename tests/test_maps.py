@@ -16,13 +16,13 @@ from click.testing import CliRunner
 from pyproj import Geod
 from shapely.geometry import box
 
+import canvas_decode
 from conftest import BUNDLED, snapshot
 from qygeo.cli import main
 from qygeo.io import layers
 from qygeo.io.dataset import load_dataset
 from qygeo.pipeline.report import build_report
-from qygeo.render import assets, maps
-from qygeo.render import canvas as maps_fast
+from qygeo.render import assets, canvas, maps, styles
 from qygeo.render.basemaps import BasemapError, get_basemap
 
 AS_OF = dt.date(2025, 6, 1)
@@ -77,15 +77,15 @@ def rename_park(root: Path, park_id: str, **values: str) -> None:
 
 
 def test_intensity_classes_are_fixed_breaks():
-    assert maps.intensity_class(0.5) == 0
-    assert maps.intensity_class(1.0) == 1  # a break starts the upper class
-    assert maps.intensity_class(2.8) == 2
-    assert maps.intensity_class(49.9) == 5
-    assert maps.intensity_class(50.0) == 6  # the 2027 target, 5 billion yuan/km²
-    assert maps.intensity_class(float("nan")) is None
-    assert maps.intensity_colour(None) == maps.NA_COLOUR
-    legend = maps.intensity_legend()
-    assert len(legend) == len(maps.INTENSITY_COLOURS) + 1
+    assert styles.intensity_class(0.5) == 0
+    assert styles.intensity_class(1.0) == 1  # a break starts the upper class
+    assert styles.intensity_class(2.8) == 2
+    assert styles.intensity_class(49.9) == 5
+    assert styles.intensity_class(50.0) == 6  # the 2027 target, 5 billion yuan/km²
+    assert styles.intensity_class(float("nan")) is None
+    assert styles.intensity_colour(None) == styles.NA_COLOUR
+    legend = styles.intensity_legend()
+    assert len(legend) == len(styles.INTENSITY_COLOURS) + 1
     assert legend[-2][0].startswith("≥ 50")
 
 
@@ -128,15 +128,15 @@ def test_park_page_has_plots_by_status_labels_panel_and_link_back(tiny_geodata):
     pages = build_pages(tiny_geodata)
     beta = pages["parks/beta.html"]
     # The plots are one compact blob drawn on a canvas (qygeo.render.canvas).
-    [blob] = maps_fast.from_page(beta)
-    rows = maps_fast.decode_blob(blob)
+    [blob] = canvas_decode.from_page(beta)
+    rows = canvas_decode.decode_blob(blob)
     plot_ids = {r["id"] for r in rows}
     assert plot_ids == {"B1", "B2", "C1"}  # a parent park shows its nested park's plots
-    assert blob["label"] == maps_fast.PLOT_LABEL and "亩" in blob["label"]
+    assert blob["label"] == canvas.PLOT_LABEL and "亩" in blob["label"]
     assert all(r["area"] != "n/a" for r in rows)
-    keys, _ = maps_fast.plot_styles()
+    keys, _ = canvas.plot_styles()
     status = dict(zip((r["id"] for r in rows),
-                      (keys[i] for i in maps_fast.decode_ints(blob["s"])), strict=True))
+                      (keys[i] for i in canvas_decode.decode_ints(blob["s"])), strict=True))
     assert status["B1"] == "idle"  # suspended a year, under-invested
     assert status["C1"] != "idle"
     assert blob["styles"][keys.index("idle")]["hatch"] is True

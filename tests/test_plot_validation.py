@@ -24,7 +24,7 @@ from conftest import snapshot, write_tiny
 from qygeo.cli import main
 from qygeo.errors import QygeoError
 from qygeo.io import layers, plot_files
-from qygeo.pipeline import plot_table as engine
+from qygeo.pipeline.plots import compute_plot_table
 
 AS_OF = "2026-01-01"
 BOWTIE = {"type": "Polygon", "coordinates": [[[113.001, 23.601], [113.004, 23.604],
@@ -285,7 +285,7 @@ def judged(root: Path, fc: dict, tmp: Path):
     path = write_plots(fc, tmp / "p.geojson")
     parks = layers.read_layer(root / "parks.geojson", layers.PARKS)
     out = []
-    for read in (lambda: engine.compute_plot_table(path, parks, dt.date(2026, 1, 1)).table,
+    for read in (lambda: compute_plot_table(path, parks, dt.date(2026, 1, 1)).table,
                  lambda: plot_table(load_dataset(root, plots=path), dt.date(2026, 1, 1))):
         try:
             table = read()

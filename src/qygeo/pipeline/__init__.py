@@ -66,7 +66,7 @@ def make_report(
     """
     from qygeo.errors import QygeoError
     from qygeo.io.dataset import Dataset, load_dataset
-    from qygeo.pipeline.plot_table import compute_plot_table
+    from qygeo.pipeline.plots import compute_plot_table
     from qygeo.pipeline.report import build_report
 
     if engine not in ENGINES:

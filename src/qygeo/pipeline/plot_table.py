@@ -35,9 +35,10 @@ cores); otherwise one thread reads while the workers compute. Duplicate ids
 are found from the order of each batch's ids (:func:`id_run`), or by one
 check of the whole column when they are not in order.
 
-:func:`compute_plot_table` is the one entry point, for a file or loaded plots and
-for either engine. Reading the file and decoding its WKB is
-:mod:`qygeo.io.plot_files`; the assignment's grids are :mod:`qygeo.core.assign`.
+:func:`qygeo.pipeline.plots.compute_plot_table` is the one entry point, for a file
+or loaded plots and for either engine (this module is the default engine).
+Reading the file and decoding its WKB is :mod:`qygeo.io.plot_files`; the
+assignment's grids are :mod:`qygeo.core.assign`.
 
 Why over 600 lines: the steps above run per batch in one worker and share its
 arrays (decoded rings, park codes, the per-plot table being filled); splitting
@@ -58,7 +59,7 @@ import numpy as np
 
 from qygeo.core import metrics
 from qygeo.core.assign import ParkIndex, assign_by_grid
-from qygeo.errors import DataFileError, QygeoError
+from qygeo.errors import DataFileError
 from qygeo.io import layers, plot_rows
 from qygeo.io.plot_files import (
     PlotBatch,
@@ -602,71 +603,6 @@ def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
     res = _from_batches(read, parks, as_of, path=Path(path), workers=workers)
     res.table, res.excluded = plot_rows.split_invalid(res.table, path, skip=skip_invalid)
     return res
-
-
-def compute_plot_table(
-    plots: str | os.PathLike[str] | gpd.GeoDataFrame,
-    parks: Parks,
-    as_of: dt.date | str,
-    *,
-    engine: str = "default",
-    layer: str | None = None,
-    columns: Sequence[str] | None = None,
-    skip_invalid: bool = False,
-    path: object = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    progress: bool = False,
-) -> PlotResult:
-    """The per-plot table (park, areas, idle verdict) and its per-park sums: the one entry point.
-
-    Parameters
-    ----------
-    plots : path-like or geopandas.GeoDataFrame
-        A plots file (GeoParquet, GeoPackage, GeoJSON …, read by the engine, only
-        *columns* if given), or plots already loaded in WGS84.
-    parks : geopandas.GeoDataFrame or callable
-        The parks layer, or a function giving it: the engine reads its first
-        batches while the function runs (``qygeo report`` loads the data folder so).
-    as_of : datetime.date or str
-        The idle-classification date.
-    engine : {"default", "dask"}
-        ``default``: batches on a thread pool in this process. ``dask``:
-        dask-geopandas partitions on a local cluster or *scheduler* (a file only).
-    skip_invalid : bool, default False
-        Leave out the rows that cannot be judged (:mod:`qygeo.io.plot_rows`) and list
-        them in :attr:`PlotResult.excluded`, instead of refusing them.
-    path : object, optional
-        How to name loaded *plots* in messages.
-    workers : int, optional
-        Threads of the default engine (default :func:`threads`).
-
-    Returns
-    -------
-    PlotResult
-        ``summary`` is None from the dask engine (the report sums its table).
-    """
-    as_of = dt_date(as_of)
-    if engine == "dask":
-        if not isinstance(plots, (str, os.PathLike)):
-            raise QygeoError("the dask engine reads a plots file, not plots already loaded")
-        from qygeo.pipeline.plot_table_dask import plot_table_dask
-
-        excluded: list[tuple[str, str]] = []
-        table = plot_table_dask(plots, _parks_of(parks), as_of, layer=layer,
-                                scheduler=scheduler, progress=progress,
-                                skip_invalid=skip_invalid, excluded=excluded)
-        return PlotResult(table, None, excluded)
-    if engine != "default":
-        raise QygeoError(f"unknown engine {engine!r}; choose default or dask")
-    if isinstance(plots, (str, os.PathLike)):
-        return _read_plots(plots, parks, as_of, layer=layer, columns=columns,
-                           skip_invalid=skip_invalid, workers=workers)
-    parks = _parks_of(parks)
-    where = path if path is not None else "plots"
-    table, excluded = plot_rows.split_invalid(_from_frame(plots, parks, as_of, path=where),
-                                              where, skip=skip_invalid)
-    return PlotResult(table, PlotSummary.of(table, list(parks["park_id"])), excluded)
 
 
 # --------------------------------------------------------------------------- per park

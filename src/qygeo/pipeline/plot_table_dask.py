@@ -127,7 +127,7 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
     Returns
     -------
     pandas.DataFrame
-        The same table as :func:`qygeo.pipeline.plot_table.compute_plot_table`,
+        The same table as :func:`qygeo.pipeline.plots.compute_plot_table`,
         rows in file order.
     """
     import dask

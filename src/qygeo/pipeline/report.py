@@ -240,14 +240,15 @@ def default_year(park_stats: pd.DataFrame) -> int | None:
 def plot_table(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
     """The data set's plots with assigned ``park_id``, areas and idle classification (no geometry).
 
-    :func:`qygeo.pipeline.plot_table.compute_plot_table` of ``ds.plots`` (already
+    :func:`qygeo.pipeline.plots.compute_plot_table` of ``ds.plots`` (already
     screened when loaded, so nothing is refused here).
     """
-    from qygeo.pipeline import plot_table as engine
+    from qygeo.pipeline.plot_table import empty_plot_table
+    from qygeo.pipeline.plots import compute_plot_table
 
     if ds.plots is None or not len(ds.plots):
-        return engine.empty_plot_table()
-    return engine.compute_plot_table(ds.plots, ds.parks, as_of, path=ds.plots_path).table
+        return empty_plot_table()
+    return compute_plot_table(ds.plots, ds.parks, as_of, path=ds.plots_path).table
 
 
 def build_report(
@@ -279,7 +280,7 @@ def build_report(
         亩均 grading settings; default :func:`qygeo.core.config.load_config` ().
     plots : pandas.DataFrame, optional
         The per-plot table already computed by an engine
-        (:func:`qygeo.pipeline.plot_table.compute_plot_table`);
+        (:func:`qygeo.pipeline.plots.compute_plot_table`);
         default :func:`plot_table` of ``ds.plots``.
     summary : qygeo.pipeline.plot_table.PlotSummary, optional
         The per-park sums of *plots*, when the engine computed them batch by

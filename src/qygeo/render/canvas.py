@@ -4,7 +4,7 @@
 style, tooltip and popup HTML, and draws it as an SVG path: a park page with
 50,000 plots is tens of megabytes and takes seconds to open. Here the plots
 layer of a park page is instead one JSON blob read by a small inline script
-(:data:`FAST_JS`) that draws it with Leaflet's canvas renderer: the page's map
+(:data:`CANVAS_JS`) that draws it with Leaflet's canvas renderer: the page's map
 must be created with ``preferCanvas`` (folium's ``prefer_canvas=True``), so that
 the plots and the outlines under them share one canvas and the topmost shape
 under the mouse gets the hover, wherever it is:
@@ -25,11 +25,11 @@ under the mouse gets the hover, wherever it is:
   assembled in the browser from these pre-escaped strings by templates written
   here; nothing from the data is inserted unescaped;
 * **label points** — one point inside each feature, as a delta from its first
-  vertex. Labels are placed only from :data:`qygeo.render.maps.PLOT_LABEL_MIN_ZOOM`
+  vertex. Labels are placed only from :data:`qygeo.render.PLOT_LABEL_MIN_ZOOM`
   on; a page with more than :data:`LABELS_ALL_MAX` features labels only the
   features in view, and none while more than :data:`LABELS_IN_VIEW_MAX` are.
 
-:func:`decode_blob` reads a blob back in Python (tests, checks).
+``tests/canvas_decode.py`` reads a blob back in Python for the tests.
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from qygeo.render.format import date_text, esc, has_value, idle_for, num, yi
+from qygeo.render.geometry import display_frame, label_points
+from qygeo.render.styles import PLOT_LABEL_MIN_ZOOM, PLOT_STATUS, plot_style
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -99,18 +103,6 @@ def encode_ints(values: Sequence[int] | np.ndarray) -> str:
     return out.tobytes().decode("ascii")
 
 
-def decode_ints(text: str) -> list[int]:
-    """Inverse of :func:`encode_ints`."""
-    out, v, shift = [], 0, 0
-    for ch in text:
-        b = ord(ch) - 63
-        v |= (b & 31) << shift
-        shift += 5
-        if b < 32:
-            out.append(~(v >> 1) if v & 1 else v >> 1)
-            v, shift = 0, 0
-    return out
-
 
 # --------------------------------------------------------------------------- geometry
 
@@ -162,89 +154,14 @@ def encode_geometry(geoms: Any, label_points: Any) -> dict[str, Any]:
     return out
 
 
-def decode_geometry(blob: dict[str, Any]) -> tuple[list[list[list[list[float]]]],
-                                                    list[tuple[float, float]]]:
-    """Rings and label points of every feature of *blob*, in degrees (lon, lat).
 
-    Returns
-    -------
-    tuple
-        A list per feature of its parts, each a list of rings (closed, as
-        GeoJSON), each a list of ``[lon, lat]``; and each feature's label point
-        ``(lon, lat)``.
-    """
-    n = blob["n"]
-    g, nv, lb = decode_ints(blob["g"]), decode_ints(blob["r"]), decode_ints(blob["lb"])
-    pf = decode_ints(blob["f"]) if "f" in blob else [1] * n
-    rp = decode_ints(blob["p"]) if "p" in blob else None
-    y, x = blob["o"]
-    gi = ri = pi = 0
-    feats, labels = [], []
-    for i in range(n):
-        parts, first = [], None
-        for _ in range(pf[i]):
-            nr = rp[pi] if rp is not None else 1
-            pi += 1
-            rings = []
-            for _ in range(nr):
-                ring = []
-                for _ in range(nv[ri]):
-                    y += g[gi]
-                    x += g[gi + 1]
-                    gi += 2
-                    ring.append([x / COORD_SCALE, y / COORD_SCALE])
-                    if first is None:
-                        first = (y, x)
-                ri += 1
-                rings.append([*ring, ring[0]])
-            parts.append(rings)
-        feats.append(parts)
-        assert first is not None
-        labels.append(((first[1] + lb[2 * i + 1]) / COORD_SCALE,
-                       (first[0] + lb[2 * i]) / COORD_SCALE))
-    return feats, labels
+def column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """*frame[name]*, or a column of missing values when the frame has none."""
+    import pandas as pd
 
-
-def display_geometry(geoms: gpd.GeoSeries, basemap: Basemap) -> gpd.GeoSeries:
-    """*geoms* simplified below visibility and shifted to the basemap's datum.
-
-    As :func:`qygeo.render.maps._display_frame`, but with Douglas–Peucker without the
-    topology check (twice as fast; at half a pixel at the highest zoom a ring
-    touching itself cannot be seen, and the canvas fills even-odd anyway).
-    Where a polygon collapses (empty, or no longer a polygon) the original is kept.
-    """
-    import geopandas as gpd
-    import shapely
-
-    from qygeo.io.crs import shift_frame
-    from qygeo.render import maps
-
-    g = np.asarray(geoms.values, dtype=object)
-    if len(g):
-        s = shapely.simplify(g, maps.SIMPLIFY_TOLERANCE_DEG, preserve_topology=False)
-        bad = shapely.is_empty(s) | ~np.isin(shapely.get_type_id(s), (3, 6))
-        g = np.where(bad, g, s)
-    out = gpd.GeoDataFrame(geometry=g, crs="EPSG:4326")
-    if basemap.shift:
-        out = shift_frame(out, basemap.shift)
-    return out.geometry
-
-
-def label_points(geoms: gpd.GeoSeries) -> np.ndarray:
-    """A point inside each geometry to hang its label on.
-
-    The pole of inaccessibility (:func:`qygeo.render.maps.label_points`) for up to
-    :data:`POLE_LABELS_MAX` geometries, shapely's point on surface above that.
-    """
-    import geopandas as gpd
-    import shapely
-
-    from qygeo.render import maps
-
-    if len(geoms) <= POLE_LABELS_MAX:
-        gdf = gpd.GeoDataFrame(geometry=np.asarray(geoms.values, dtype=object), crs="EPSG:4326")
-        return np.asarray(maps.label_points(gdf).geometry.values, dtype=object)
-    return shapely.point_on_surface(np.asarray(geoms.values, dtype=object))
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series([None] * len(frame), index=frame.index, dtype=object)
 
 
 # --------------------------------------------------------------------------- text columns
@@ -275,25 +192,14 @@ class Field:
     suffix: str = ""
 
 
-def column(frame: pd.DataFrame, name: str) -> pd.Series:
-    """*frame[name]*, or a column of missing values when the frame has none."""
-    import pandas as pd
-
-    if name in frame.columns:
-        return frame[name]
-    return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-
-
 @dataclass(frozen=True)
 class Number:
-    """:func:`qygeo.render.maps._num` with *digits* decimals, also over many floats at once."""
+    """:func:`qygeo.render.format.num` with *digits* decimals, also over many floats at once."""
 
     digits: int
 
     def __call__(self, v: Any) -> str:
-        from qygeo.render.maps import _num
-
-        return _num(v, self.digits)
+        return num(v, self.digits)
 
     def many(self, values: list[float]) -> list[str]:
         """The same as calling it on each value, without the per-value checks for floats."""
@@ -301,18 +207,11 @@ class Number:
         return [format(v, spec) if math.isfinite(v) else "n/a" for v in values]
 
 
-def _esc() -> Callable[[Any], str]:
-    from qygeo.render.maps import esc
-
-    return esc
-
-
 _NEEDS_ESCAPE = re.compile(r"[&<>\"']")
 
 
 def _esc_many(values: list[Any]) -> list[str]:
-    """:func:`qygeo.render.maps.esc` of each value; one regex search when nothing needs escaping."""
-    esc = _esc()
+    """:func:`qygeo.render.format.esc` of each value; one regex search if nothing needs it."""
     if all(type(v) is str for v in values) and not _NEEDS_ESCAPE.search("\0".join(values)) \
             and all(v.strip() for v in values):
         return values
@@ -330,7 +229,7 @@ def encode_column(raw: pd.Series, fmt: Callable[[Any], str]) -> tuple[list[str],
         raw = raw.astype(object)  # arrow-backed strings iterate slowly
     codes, uniques = pd.factorize(raw, use_na_sentinel=False)
     values = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
-    if fmt is _esc():
+    if fmt is esc:
         texts = _esc_many(values)
     elif isinstance(fmt, Number) and raw.dtype.kind == "f":
         texts = fmt.many(values)
@@ -359,19 +258,11 @@ def encode_fields(frame: pd.DataFrame, fields: Sequence[Field]) -> list[dict[str
     return out
 
 
-def decode_blob(blob: dict[str, Any]) -> list[dict[str, str]]:
-    """Every feature's text values of *blob* by field key (escaped HTML)."""
-    cols = [(c["k"], c["v"], decode_ints(c["c"]) if "c" in c else None) for c in blob["cols"]]
-    return [{k: v[c[i] if c is not None else i] for k, v, c in cols} for i in range(blob["n"])]
-
-
 # --------------------------------------------------------------------------- the plots of a park
 
 
 def _plot_fields() -> list[Field]:
     """The popup rows of a plot (and its id), formatted with :mod:`qygeo.render.maps`' helpers."""
-    from qygeo.render import maps
-
     def col(name: str) -> Callable[[pd.DataFrame], pd.Series]:
         return lambda df: column(df, name)
 
@@ -383,27 +274,27 @@ def _plot_fields() -> list[Field]:
         return column(df, "idle_days").where(status(df).isin(("idle", "idle_art8")))
 
     return [
-        Field("id", None, col("plot_id"), maps.esc),
-        Field("project", "项目 Project", col("project"), maps.esc),
-        Field("enterprise", "企业 Enterprise", col("enterprise"), maps.esc),
-        Field("land_use", "用途 Land use", col("land_use"), maps.esc),
+        Field("id", None, col("plot_id"), esc),
+        Field("project", "项目 Project", col("project"), esc),
+        Field("enterprise", "企业 Enterprise", col("enterprise"), esc),
+        Field("land_use", "用途 Land use", col("land_use"), esc),
         Field("area", "面积 Area", col("area_mu"), Number(1), " 亩 mu"),
         Field("status", "状态 Status", status,
-              lambda s: maps.esc(maps.PLOT_STATUS.get(s, (s,))[0])),
+              lambda s: esc(PLOT_STATUS.get(s, (s,))[0])),
         Field("why", "原因 Why", col("idle_reason"),
-              lambda v: maps.esc(v) if maps._present(v) else "—"),
-        Field("idle_since", "闲置起 Idle since", col("idle_since"), maps._date),
-        Field("idle_for", "闲置时长 Idle for", idle_days, maps._idle_for),
-        Field("contract", "合同 Contract", col("contract_date"), maps._date),
-        Field("agreed_start", "约定开工 Agreed start", col("agreed_start_date"), maps._date),
-        Field("actual_start", "实际开工 Actual start", col("actual_start_date"), maps._date),
-        Field("suspended", "停工 Suspended since", col("suspended_since"), maps._date),
-        Field("delay_cause", "延误原因 Delay cause", col("delay_cause"), maps.esc),
+              lambda v: esc(v) if has_value(v) else "—"),
+        Field("idle_since", "闲置起 Idle since", col("idle_since"), date_text),
+        Field("idle_for", "闲置时长 Idle for", idle_days, idle_for),
+        Field("contract", "合同 Contract", col("contract_date"), date_text),
+        Field("agreed_start", "约定开工 Agreed start", col("agreed_start_date"), date_text),
+        Field("actual_start", "实际开工 Actual start", col("actual_start_date"), date_text),
+        Field("suspended", "停工 Suspended since", col("suspended_since"), date_text),
+        Field("delay_cause", "延误原因 Delay cause", col("delay_cause"), esc),
         Field("agreed_inv", "约定投资 Agreed investment", col("agreed_investment_yuan"),
-              maps._yi),
-        Field("invested", "已投资 Invested", col("invested_yuan"), maps._yi),
+              yi),
+        Field("invested", "已投资 Invested", col("invested_yuan"), yi),
         Field("developed", "已开发 Developed", col("developed_area_m2"), Number(0), " m²"),
-        Field("idle_fee", "闲置费 Idle fee", col("idle_fee_yuan"), maps._yi),
+        Field("idle_fee", "闲置费 Idle fee", col("idle_fee_yuan"), yi),
     ]
 
 
@@ -415,12 +306,10 @@ PLOT_LABEL = "{id}<br>{area} 亩"
 
 def plot_styles() -> tuple[list[str], list[dict[str, Any]]]:
     """Status keys and the one Leaflet style each (idle: ``hatch`` → the canvas pattern)."""
-    from qygeo.render import maps
-
-    keys = list(maps.PLOT_STATUS)
+    keys = list(PLOT_STATUS)
     styles = []
     for k in keys:
-        s = dict(maps._plot_style(k))
+        s = dict(plot_style(k))
         if s.pop("className", None) == "qygeo-idle":
             s["hatch"] = True
         styles.append(s)
@@ -437,10 +326,9 @@ def plots_blob(plots: gpd.GeoDataFrame, basemap: Basemap) -> dict[str, Any]:
     basemap : Basemap
         The datum the geometry is shifted to.
     """
-    from qygeo.render import maps
-
-    shown = display_geometry(plots.geometry, basemap)
-    blob = encode_geometry(shown.values, label_points(shown))
+    shown = display_frame(plots[[plots.geometry.name]], basemap, preserve_topology=False)
+    labels = label_points(shown, pole_max=POLE_LABELS_MAX).geometry.values
+    blob = encode_geometry(shown.geometry.values, labels)
     keys, styles = plot_styles()
     status = column(plots, "idle_status").astype(object).where(
         column(plots, "idle_status").notna(), "n/a").astype(str)
@@ -450,7 +338,7 @@ def plots_blob(plots: gpd.GeoDataFrame, basemap: Basemap) -> dict[str, Any]:
     blob["styles"] = styles
     blob["cols"] = encode_fields(plots, _plot_fields())
     blob["tip"], blob["title"], blob["label"] = PLOT_TIP, PLOT_POPUP_TITLE, PLOT_LABEL
-    blob["labelMinZoom"] = maps.PLOT_LABEL_MIN_ZOOM
+    blob["labelMinZoom"] = PLOT_LABEL_MIN_ZOOM
     blob["labelsAll"], blob["labelsMax"] = LABELS_ALL_MAX, LABELS_IN_VIEW_MAX
     return blob
 
@@ -462,17 +350,10 @@ def to_script_json(blob: dict[str, Any]) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def from_page(page: str) -> list[dict[str, Any]]:
-    """The blobs embedded in a page's HTML, in page order (tests, checks)."""
-    return [json.loads(m.group(1)) for m in
-            re.finditer(r'<script type="application/json" class="qygeo-fast-data" '
-                        r'id="\w+">([^<]*)</script>', page)]
-
-
 # --------------------------------------------------------------------------- the page's side
 
 #: Decodes a blob and builds the layers; defined once per page, uses ``L`` only when called.
-FAST_JS = """
+CANVAS_JS = """
 window.qygeoFast = window.qygeoFast || (function () {
     function ints(s) {
         var out = new Int32Array(s.length), k = 0, v = 0, shift = 0, b;
@@ -621,7 +502,7 @@ window.qygeoFast = window.qygeoFast || (function () {
 """
 
 
-def fast_layer(blob: dict[str, Any]) -> Any:
+def canvas_layer(blob: dict[str, Any]) -> Any:
     """A folium element drawing *blob*; add it to a FeatureGroup (or the map).
 
     Its ``labels`` attribute is the element of the acreage labels, to add to
@@ -629,15 +510,14 @@ def fast_layer(blob: dict[str, Any]) -> Any:
     """
     from branca.element import MacroElement
 
-    from qygeo.render.maps import _template as template
-    from qygeo.render.page import literal_element
+    from qygeo.render.page import literal_element, template
 
-    class FastLayer(MacroElement):
+    class CanvasLayer(MacroElement):
         _template = template("")
 
         def render(self, **kwargs: Any) -> None:
             root = self.get_root()
-            root.header.add_child(literal_element(f"<script>{FAST_JS}</script>"),
+            root.header.add_child(literal_element(f"<script>{CANVAS_JS}</script>"),
                                   name="qygeo_fast_js")
             name = self.get_name()
             # JSON in its own element: JSON.parse reads it faster than the JS parser would.
@@ -656,8 +536,8 @@ def fast_layer(blob: dict[str, Any]) -> Any:
             "{{ this.get_name() }}.addTo({{ this._parent.get_name() }});\n"
             "{% endmacro %}\n")
 
-    el = FastLayer()
-    el._name = "FastLayer"
+    el = CanvasLayer()
+    el._name = "CanvasLayer"
     el.blob_json = to_script_json(blob)
     labels = FastLabels()
     labels._name = "FastLabels"

@@ -1,15 +1,19 @@
-"""The one formatter of report values: n/a, numbers, percentages, yes/no, rows as JSON values.
+"""The one formatter of values: n/a, numbers, yuan, dates, percentages, HTML escaping.
 
-Every text output (table, markdown, the HTML report) writes a value through
+Every text output (table, markdown, the HTML report) writes a report value through
 :func:`cell_text`, so one figure reads the same everywhere; JSON and CSV take
-:func:`records`, where n/a is null or an empty cell.
+:func:`records`, where n/a is null or an empty cell. The map popups format with
+:func:`esc`, :func:`num`, :func:`yi`, :func:`date_text` … (escaped HTML text).
 """
 
 from __future__ import annotations
 
+import html
+import math
 from typing import TYPE_CHECKING, Any
 
-from qygeo.values import json_value
+from qygeo.core import metrics
+from qygeo.values import json_value, present
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -45,3 +49,69 @@ def cell_text(key: str, v: Any) -> str:
     if isinstance(v, int):
         return f"{v:,}" if key != "year" and not key.endswith("_year") else str(v)
     return str(v)
+
+
+# --------------------------------------------------------------------------- HTML text (maps)
+
+
+def has_value(v: Any) -> bool:
+    return present(v, blank=True)
+
+
+def esc(v: Any) -> str:
+    """Escape any value for HTML text or a quoted attribute; missing → ``n/a``."""
+    if not has_value(v):
+        return "n/a"
+    return html.escape(str(v), quote=True)
+
+
+def num(v: Any, digits: int = 2) -> str:
+    if not has_value(v):
+        return "n/a"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return esc(v)
+    if not math.isfinite(f):
+        return "n/a"
+    return f"{f:,.{digits}f}"
+
+
+def integer(v: Any) -> str:
+    return num(v, 0)
+
+
+def date_text(v: Any) -> str:
+    if not has_value(v):
+        return "n/a"
+    if hasattr(v, "date"):
+        return v.date().isoformat() if callable(v.date) else str(v.date)
+    return esc(str(v)[:10])
+
+
+def yi(v_yuan: Any) -> str:
+    """Yuan shown as 亿元 with the exact yuan figure beside it."""
+    if not has_value(v_yuan):
+        return "n/a"
+    f = float(v_yuan)
+    return f"{f / metrics.YUAN_PER_YI:,.2f} 亿元 ({f:,.0f} 元)"
+
+
+def yi_per_km2(v_yuan_per_km2: Any) -> str:
+    if not has_value(v_yuan_per_km2):
+        return "n/a"
+    return f"{float(metrics.yuan_per_km2_to_yi_per_km2(v_yuan_per_km2)):,.2f} 亿元/km²"
+
+
+def share(v: Any) -> str:
+    if not has_value(v):
+        return "n/a"
+    return f"{float(v):.1%}"
+
+
+def idle_for(days: Any) -> str:
+    """How long a plot has been idle (MLR No. 53: from one year after the clock start)."""
+    if not has_value(days):
+        return "—"
+    d = int(days)
+    return f"{d:,} 天 days ({d / 365.2425:.1f} 年 years)"

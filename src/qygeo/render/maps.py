@@ -35,11 +35,9 @@ page, city and park modules.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import html
-import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +46,31 @@ from urllib.parse import quote
 from qygeo.core import metrics
 from qygeo.errors import QygeoError
 from qygeo.render.basemaps import Basemap, get_basemap
-from qygeo.values import present
+from qygeo.render.format import (
+    date_text,
+    esc,
+    has_value,
+    idle_for,
+    integer,
+    num,
+    share,
+    yi,
+    yi_per_km2,
+)
+from qygeo.render.geometry import bounds_latlon, east_points, feature_collection, label_points
+from qygeo.render.page import template
+from qygeo.render.styles import (
+    IDLE_COLOUR,
+    MAX_ZOOM,
+    MINIMAP_TOLERANCE_DEG,
+    PANEL_PX,
+    PLANTING_COLOUR,
+    PLOT_LABEL_MIN_ZOOM,
+    PLOT_STATUS,
+    intensity_colour,
+    intensity_legend,
+    plot_style,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -57,39 +79,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from qygeo.io.dataset import Dataset
     from qygeo.pipeline.report import Report
-
-#: Upper bounds of the intensity classes, 亿元/km² (1 亿元 = 1e8 yuan). Fixed, so a
-#: colour means the same intensity on every year's map; the last bound is the
-#: paper's 2027 target for key parks (5 billion yuan/km² = 50 亿元/km²).
-INTENSITY_BREAKS_YI_PER_KM2: tuple[float, ...] = (1.0, 2.5, 5.0, 10.0, 25.0, 50.0)
-#: One colour per class (ColorBrewer PuBu, 7 classes), lowest first.
-INTENSITY_COLOURS: tuple[str, ...] = (
-    "#f1eef6", "#d0d1e6", "#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#034e7b")
-#: Fill of a park without an intensity (no investment figure).
-NA_COLOUR = "#bdbdbd"
-IDLE_COLOUR = "#d7191c"
-PLANTING_COLOUR = "#31a354"
-
-#: Idle status (from :mod:`qygeo.core.idle`) → (label, fill colour).
-PLOT_STATUS: dict[str, tuple[str, str]] = {
-    "idle": ("闲置 Idle", IDLE_COLOUR),
-    "idle_art8": ("闲置（政府/不可抗力原因，第十二、十三条处置，不征闲置费）"
-                  "Idle, government/force-majeure cause: Arts. 12–13 disposal, no fee",
-                  "#fdae61"),
-    "not_idle": ("正常 Not idle", "#1a9641"),
-    "n/a": ("无法判定 Cannot be judged (n/a)", "#969696"),
-}
-
-#: Highest zoom the pages allow.
-MAX_ZOOM = 18
-#: Simplification tolerance in degrees: about 0.5 m here, half a pixel at zoom 18.
-SIMPLIFY_TOLERANCE_DEG = 5e-6
-#: Below this zoom the plot acreage labels are hidden (they would overlap).
-PLOT_LABEL_MIN_ZOOM = 14
-#: Width kept clear of the title/figures panel on the right when framing, pixels.
-PANEL_PX = 400
-#: Tolerance of the outline drawn in the minimap when there are no tiles (~200 m).
-MINIMAP_TOLERANCE_DEG = 2e-3
 
 #: folium links these by default, for markers and widgets the pages do not use;
 #: leaving them out saves ~1 MB per self-contained page and five requests otherwise.
@@ -109,96 +98,7 @@ class MapError(QygeoError):
     """A map cannot be built from the data (e.g. a park id unusable as a file name)."""
 
 
-# --------------------------------------------------------------------------- classes
-
-
-def intensity_class(value_yi_per_km2: float | None) -> int | None:
-    """Index of the class of an intensity in 亿元/km², or None when it is missing."""
-    if value_yi_per_km2 is None or not math.isfinite(value_yi_per_km2):
-        return None
-    for i, upper in enumerate(INTENSITY_BREAKS_YI_PER_KM2):
-        if value_yi_per_km2 < upper:
-            return i
-    return len(INTENSITY_BREAKS_YI_PER_KM2)
-
-
-def intensity_colour(value_yi_per_km2: float | None) -> str:
-    """Fill colour of a park whose intensity is *value_yi_per_km2* (亿元/km²)."""
-    cls = intensity_class(value_yi_per_km2)
-    return NA_COLOUR if cls is None else INTENSITY_COLOURS[cls]
-
-
-def intensity_legend() -> list[tuple[str, str]]:
-    """(label, colour) of each intensity class, lowest first, then n/a."""
-    b = INTENSITY_BREAKS_YI_PER_KM2
-    rows = [(f"< {_g(b[0])}", INTENSITY_COLOURS[0])]
-    rows += [(f"{_g(lo)} – {_g(hi)}", INTENSITY_COLOURS[i + 1]) for i, (lo, hi) in
-             enumerate(zip(b[:-1], b[1:], strict=True))]
-    rows.append((f"≥ {_g(b[-1])} (2027 目标 target)", INTENSITY_COLOURS[-1]))
-    rows.append(("无数据 n/a", NA_COLOUR))
-    return rows
-
-
-def _g(v: float) -> str:
-    return f"{v:g}"
-
-
-# --------------------------------------------------------------------------- text
-
-
-def _present(v: Any) -> bool:
-    return present(v, blank=True)
-
-
-def esc(v: Any) -> str:
-    """Escape any value for HTML text or a quoted attribute; missing → ``n/a``."""
-    if not _present(v):
-        return "n/a"
-    return html.escape(str(v), quote=True)
-
-
-def _num(v: Any, digits: int = 2) -> str:
-    if not _present(v):
-        return "n/a"
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return esc(v)
-    if not math.isfinite(f):
-        return "n/a"
-    return f"{f:,.{digits}f}"
-
-
-def _int(v: Any) -> str:
-    return _num(v, 0)
-
-
-def _date(v: Any) -> str:
-    if not _present(v):
-        return "n/a"
-    if hasattr(v, "date"):
-        return v.date().isoformat() if callable(v.date) else str(v.date)
-    return esc(str(v)[:10])
-
-
-def _yi(v_yuan: Any) -> str:
-    """Yuan shown as 亿元 with the exact yuan figure beside it."""
-    if not _present(v_yuan):
-        return "n/a"
-    f = float(v_yuan)
-    return f"{f / metrics.YUAN_PER_YI:,.2f} 亿元 ({f:,.0f} 元)"
-
-
-def _yi_per_km2(v_yuan_per_km2: Any) -> str:
-    if not _present(v_yuan_per_km2):
-        return "n/a"
-    return f"{float(metrics.yuan_per_km2_to_yi_per_km2(v_yuan_per_km2)):,.2f} 亿元/km²"
-
-
-def _share(v: Any) -> str:
-    if not _present(v):
-        return "n/a"
-    return f"{float(v):.1%}"
+# --------------------------------------------------------------------------- popup pieces
 
 
 def _kv(rows: Iterable[tuple[str, str]]) -> str:
@@ -208,7 +108,7 @@ def _kv(rows: Iterable[tuple[str, str]]) -> str:
 
 
 def _names(zh: Any, en: Any) -> str:
-    parts = [esc(x) for x in (zh, en) if _present(x)]
+    parts = [esc(x) for x in (zh, en) if has_value(x)]
     return " / ".join(parts) if parts else "n/a"
 
 
@@ -244,90 +144,6 @@ def report_href(park_id: str, *, from_city: bool = True) -> str:
     """Relative link from a map page to the park's section of the HTML report page."""
     up = "../" if from_city else "../../"
     return html.escape(f"{up}{REPORT_PAGE}#park-{quote(str(park_id))}", quote=True)
-
-
-# --------------------------------------------------------------------------- geometry → GeoJSON
-
-
-def _display_frame(gdf: gpd.GeoDataFrame, basemap: Basemap, *,
-                   tolerance: float = SIMPLIFY_TOLERANCE_DEG) -> gpd.GeoDataFrame:
-    """Simplify below visibility and shift to the basemap's datum."""
-    import shapely
-
-    from qygeo.io.crs import shift_frame
-
-    out = gdf.copy()
-    geoms = out.geometry.values
-    polys = shapely.get_type_id(geoms) >= 3  # polygons, multipolygons
-    if polys.any() and tolerance > 0:
-        simplified = shapely.simplify(geoms, tolerance, preserve_topology=True)
-        out = out.set_geometry(
-            [s if p else g for s, g, p in zip(simplified, geoms, polys, strict=True)], crs=gdf.crs)
-    if basemap.shift:
-        out = shift_frame(out, basemap.shift)
-    return out
-
-
-def feature_collection(gdf: gpd.GeoDataFrame, props: Sequence[dict[str, Any]], basemap: Basemap,
-                       *, tolerance: float = SIMPLIFY_TOLERANCE_DEG) -> dict[str, Any]:
-    """GeoJSON of *gdf*'s geometries with one properties dict each, ready for the page.
-
-    Geometries are simplified by *tolerance* degrees (polygons only), shifted
-    to the basemap's datum and rounded to 6 decimals.
-    """
-    import geopandas as gpd
-
-    from qygeo.io.layers import to_feature_collection
-
-    shown = _display_frame(gdf[[gdf.geometry.name]], basemap, tolerance=tolerance)
-    fc = to_feature_collection(gpd.GeoDataFrame(geometry=shown.geometry.values, crs="EPSG:4326"))
-    for feat, p in zip(fc["features"], props, strict=True):
-        feat["properties"] = p
-    return fc
-
-
-def label_points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Points to hang labels on: each polygon's pole of inaccessibility.
-
-    The centre of the largest circle inside the polygon (its largest part for a
-    multipolygon) sits well inside it, where a label is easiest to read.
-    """
-    import geopandas as gpd
-    import shapely
-
-    pts = []
-    for geom in gdf.geometry.values:
-        if geom.geom_type == "MultiPolygon":
-            geom = max(geom.geoms, key=lambda g: g.area)
-        if geom.geom_type == "Polygon":
-            tol = max(1e-6, math.sqrt(geom.area) / 200)
-            circle = shapely.maximum_inscribed_circle(geom, tolerance=tol)
-            pts.append(shapely.get_point(circle, 0))
-        else:
-            pts.append(shapely.point_on_surface(geom))
-    return gpd.GeoDataFrame(geometry=pts, crs="EPSG:4326")
-
-
-def east_points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Points on the east edge of each geometry, level with its label point.
-
-    Callout labels start there and run east, clear of the area they describe
-    and of the district name usually placed in the middle.
-    """
-    import geopandas as gpd
-    from shapely.geometry import Point
-
-    mid = label_points(gdf)
-    east = gdf.geometry.bounds["maxx"].to_numpy()
-    pts = [Point(x, p.y) for x, p in zip(east, mid.geometry.values, strict=True)]
-    return gpd.GeoDataFrame(geometry=pts, crs="EPSG:4326")
-
-
-def bounds_latlon(gdf: gpd.GeoDataFrame, basemap: Basemap) -> list[list[float]]:
-    """[[south, west], [north, east]] of *gdf* in the basemap's datum."""
-    shown = _display_frame(gdf[[gdf.geometry.name]], basemap, tolerance=0)
-    w, s, e, n = (float(x) for x in shown.total_bounds)
-    return [[round(s, 6), round(w, 6)], [round(n, 6), round(e, 6)]]
 
 
 # --------------------------------------------------------------------------- page pieces
@@ -408,20 +224,12 @@ POINT_TO_LABEL = """function (feature, latlng) {
 }"""
 
 
-@functools.cache
-def _template(text: str) -> Any:
-    """A folium template, compiled once per text."""
-    from folium.template import Template
-
-    return Template(text)
-
-
 def _html_control(html_text: str, *, position: str, css_class: str, element_id: str) -> Any:
     """A Leaflet control holding *html_text* (already escaped)."""
     from branca.element import MacroElement
 
     class HtmlControl(MacroElement):
-        _template = _template("""
+        _template = template("""
             {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
             {{ this.get_name() }}.onAdd = function () {
@@ -447,7 +255,7 @@ def _expose(layers: dict[str, Any]) -> Any:
     from branca.element import MacroElement
 
     class Expose(MacroElement):
-        _template = _template("""
+        _template = template("""
             {% macro script(this, kwargs) %}
             window.qygeo = {map: {{ this._parent.get_name() }}, layers: {
             {%- for key, layer in this.layers.items() %}
@@ -472,7 +280,7 @@ def _fit_view(bounds: list[list[float]], *, panel_px: int, label_min_zoom: int) 
     from branca.element import MacroElement
 
     class FitView(MacroElement):
-        _template = _template("""
+        _template = template("""
             {% macro script(this, kwargs) %}
             (function (map) {
                 var right = Math.min({{ this.panel_px }}, Math.round(map.getSize().x * 0.35));
@@ -499,7 +307,7 @@ def _outline_minimap(fc: dict[str, Any]) -> Any:
     from folium.plugins import MiniMap
 
     class OutlineMiniMap(MiniMap):
-        _template = _template("""
+        _template = template("""
             {% macro script(this, kwargs) %}
             var {{ this.get_name() }}_layer = L.geoJson({{ this.outline|tojson }},
                 {style: {color: '#555', weight: 1, fill: false}, interactive: false});
@@ -648,15 +456,15 @@ def _park_tip(r: dict[str, Any]) -> str:
     return (f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b><br>"
             f"{_names(r.get('district_name_zh'), r.get('district_name_en'))}<br>"
             f"投资强度（园区毛面积） Investment intensity, gross park area: "
-            f"{_num(r.get('intensity_yi_per_km2'))} 亿元/km²<br>"
-            f"面积 Area: {_num(r.get('area_km2'))} km² ({_int(r.get('area_mu'))} 亩 mu)"
-            + (f"<br>闲置地块 Idle plots: {_int(r.get('idle_plot_count'))}"
-               if _present(r.get("idle_plot_count")) and r.get("idle_plot_count") else ""))
+            f"{num(r.get('intensity_yi_per_km2'))} 亿元/km²<br>"
+            f"面积 Area: {num(r.get('area_km2'))} km² ({integer(r.get('area_mu'))} 亩 mu)"
+            + (f"<br>闲置地块 Idle plots: {integer(r.get('idle_plot_count'))}"
+               if has_value(r.get("idle_plot_count")) and r.get("idle_plot_count") else ""))
 
 
 def _clip(text: Any, chars: int | None) -> Any:
     """*text* cut to *chars* characters with an ellipsis (None: whole)."""
-    if chars is None or not _present(text) or len(str(text)) <= chars:
+    if chars is None or not has_value(text) or len(str(text)) <= chars:
         return text
     return str(text)[:chars].rstrip() + "…"
 
@@ -672,30 +480,30 @@ def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
         ("类型 Kind", esc(r.get("kind"))),
         ("边界 Boundary", esc(r.get("boundary_quality"))),
         ("统计年份 Year", esc(r.get("year"))),
-        ("面积 Area", f"{_num(r.get('area_km2'))} km² · {_int(r.get('area_mu'))} 亩 mu"),
-        ("投资额 Investment", _yi(r.get("investment_yuan"))),
+        ("面积 Area", f"{num(r.get('area_km2'))} km² · {integer(r.get('area_mu'))} 亩 mu"),
+        ("投资额 Investment", yi(r.get("investment_yuan"))),
         ("口径 Basis", esc(r.get("investment_basis"))),
         ("数据性质 Status", esc(r.get("figures_status"))),
         ("强度口径 Intensity basis", esc(r.get("intensity_basis"))),
         ("投资强度（园区毛面积） Investment intensity, gross park area",
-         f"{_num(r.get('intensity_yi_per_km2'))} 亿元/km² · "
-         f"{_num(r.get('intensity_wan_per_mu'))} 万元/亩"),
-        ("文献投资强度 Reported intensity", _yi_per_km2(r.get("reported_intensity_yuan_per_km2"))),
-        ("计算−文献 Computed − reported", _yi_per_km2(r.get("intensity_difference_yuan_per_km2"))),
+         f"{num(r.get('intensity_yi_per_km2'))} 亿元/km² · "
+         f"{num(r.get('intensity_wan_per_mu'))} 万元/亩"),
+        ("文献投资强度 Reported intensity", yi_per_km2(r.get("reported_intensity_yuan_per_km2"))),
+        ("计算−文献 Computed − reported", yi_per_km2(r.get("intensity_difference_yuan_per_km2"))),
         ("距2027目标 Gap to 2027 target", esc(r.get("intensity_target_note"))),
-        ("计划投资 Planned investment (plan)", _yi(r.get("planned_investment_yuan"))),
-        ("计划产值 Planned output (plan)", _yi(r.get("planned_output_yuan"))),
-        ("产值 Output", _yi(r.get("output_yuan"))),
+        ("计划投资 Planned investment (plan)", yi(r.get("planned_investment_yuan"))),
+        ("计划产值 Planned output (plan)", yi(r.get("planned_output_yuan"))),
+        ("产值 Output", yi(r.get("output_yuan"))),
         ("产出强度（园区毛面积） Output intensity, gross park area",
-         f"{_num(r.get('output_intensity_yi_per_km2'))} 亿元/km²"),
-        ("税收 Tax", _yi(r.get("tax_yuan"))),
-        ("签约项目 Projects signed", _int(r.get("projects_signed"))),
-        ("投产项目 In production", _int(r.get("projects_in_production"))),
-        ("地块 Plots", f"{_int(r.get('plot_count'))} · {_num(r.get('plot_area_mu'), 1)} 亩 mu"),
-        ("地块已投资 Invested on plots", _yi(r.get("plot_investment_yuan"))),
-        ("闲置地块 Idle plots", f"{_int(r.get('idle_plot_count'))} · "
-                              f"{_num(r.get('idle_area_mu'), 1)} 亩 mu · "
-                              f"{_share(r.get('idle_share'))}"),
+         f"{num(r.get('output_intensity_yi_per_km2'))} 亿元/km²"),
+        ("税收 Tax", yi(r.get("tax_yuan"))),
+        ("签约项目 Projects signed", integer(r.get("projects_signed"))),
+        ("投产项目 In production", integer(r.get("projects_in_production"))),
+        ("地块 Plots", f"{integer(r.get('plot_count'))} · {num(r.get('plot_area_mu'), 1)} 亩 mu"),
+        ("地块已投资 Invested on plots", yi(r.get("plot_investment_yuan"))),
+        ("闲置地块 Idle plots", f"{integer(r.get('idle_plot_count'))} · "
+                              f"{num(r.get('idle_area_mu'), 1)} 亩 mu · "
+                              f"{share(r.get('idle_share'))}"),
         ("来源 Source", esc(_clip(r.get("source"), source_chars))),
     ]
 
@@ -703,7 +511,7 @@ def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
 def _idle_popup(r: dict[str, Any], park_names: dict[str, str], *, from_city: bool) -> str:
     pid = r.get("park_id")
     park = "无 none (outside every park)"
-    if _present(pid):
+    if has_value(pid):
         name = park_names.get(str(pid), esc(pid))
         park = (f'<a href="{park_href(str(pid), from_city=from_city)}">{name}</a>'
                 if from_city and str(pid) in park_names else name)
@@ -718,31 +526,15 @@ def _idle_popup(r: dict[str, Any], park_names: dict[str, str], *, from_city: boo
         ("企业 Enterprise", esc(r.get("enterprise"))),
         ("园区 Park", park),
         ("状态 Status", esc(PLOT_STATUS.get(status, (status,))[0])),
-        ("闲置起 Idle since", _date(r.get("idle_since"))),
-        ("闲置时长 Idle for", _idle_for(r.get("idle_days"))),
+        ("闲置起 Idle since", date_text(r.get("idle_since"))),
+        ("闲置时长 Idle for", idle_for(r.get("idle_days"))),
         ("原因 Why", esc(r.get("idle_reason"))),
-        ("面积 Area", f"{_num(r.get('area_mu'), 1)} 亩 mu"),
+        ("面积 Area", f"{num(r.get('area_mu'), 1)} 亩 mu"),
         ("后果 Consequence", esc(consequence.get(str(r.get("idle_consequence")),
                                                 r.get("idle_consequence")))),
-        ("闲置费 Idle fee", _yi(r.get("idle_fee_yuan"))),
+        ("闲置费 Idle fee", yi(r.get("idle_fee_yuan"))),
     ]
     return f"<b>地块 Plot {esc(r.get('plot_id'))}</b>" + _kv(rows)
-
-
-def _idle_for(days: Any) -> str:
-    """How long a plot has been idle (MLR No. 53: from one year after the clock start)."""
-    if not _present(days):
-        return "—"
-    d = int(days)
-    return f"{d:,} 天 days ({d / 365.2425:.1f} 年 years)"
-
-
-def _plot_style(status: str) -> dict[str, Any]:
-    colour = PLOT_STATUS.get(status, PLOT_STATUS["n/a"])[1]
-    if status == "idle":
-        return {"color": IDLE_COLOUR, "weight": 3, "fillColor": IDLE_COLOUR,
-                "fillOpacity": 1.0, "className": "qygeo-idle"}
-    return {"color": "#333", "weight": 1, "fillColor": colour, "fillOpacity": 0.6}
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -763,8 +555,8 @@ def _planting_labels(ds: Dataset, rep: Report) -> tuple[gpd.GeoDataFrame, list[d
         pid = r["planting_id"]
         rows = [("所在区县 District", esc(districts.get(r.get("district_adcode"),
                                                          r.get("district_adcode")))),
-                ("图测面积 Mapped", f"{_int(r['area_mu'])} 亩 mu ({_num(r['area_km2'])} km²)")]
-        label_lines = [f"{_int(r['area_mu'])} 亩 图测 mapped"]
+                ("图测面积 Mapped", f"{integer(r['area_mu'])} 亩 mu ({num(r['area_km2'])} km²)")]
+        label_lines = [f"{integer(r['area_mu'])} 亩 图测 mapped"]
         for f in figures:
             ids = [x for x in str(f.get("planting_ids") or "").split(";") if x]
             if pid not in ids:
@@ -772,16 +564,16 @@ def _planting_labels(ds: Dataset, rep: Report) -> tuple[gpd.GeoDataFrame, list[d
             others = [esc(names.get(x, x)) for x in ids if x != pid]
             scope = f" (与 with {'、'.join(others)} 合计 combined)" if others else ""
             rows.append((f"文献 Reported {esc(f.get('year'))}",
-                         f"{_int(f.get('reported_mu'))} 亩 mu{scope} — {esc(f.get('source'))}"))
-            differs = _present(f.get("difference_share")) and abs(
+                         f"{integer(f.get('reported_mu'))} 亩 mu{scope} — {esc(f.get('source'))}"))
+            differs = has_value(f.get("difference_share")) and abs(
                 float(f["difference_share"])) > 0.005
             if differs:
                 rows.append(("图测−文献 Mapped − reported",
-                             f"{_int(f.get('difference_mu'))} 亩 mu "
-                             f"({_share(f.get('difference_share'))})"))
-                label_lines.append(f"文献 reported {_int(f.get('reported_mu'))} 亩"
+                             f"{integer(f.get('difference_mu'))} 亩 mu "
+                             f"({share(f.get('difference_share'))})"))
+                label_lines.append(f"文献 reported {integer(f.get('reported_mu'))} 亩"
                                    + (" (合计 combined)" if others else ""))
-        if _present(r.get("crops")):
+        if has_value(r.get("crops")):
             rows.append(("药材 Crops", esc(r.get("crops"))))
         rows.append(("边界 Boundary", esc(r.get("boundary_quality"))))
         title = _names(r.get("name_zh"), r.get("name_en"))
@@ -827,7 +619,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap) -> folium.Map:
     d_props = [{"id": str(r["adcode"]),
                 "style": {"color": "#555", "weight": 1.5, "dashArray": "6 4", "fill": False},
                 "tip": (f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b><br>"
-                        f"{esc(r['adcode'])} · {_int(r['area_km2'])} km²")}
+                        f"{esc(r['adcode'])} · {integer(r['area_km2'])} km²")}
                for r in _records(districts)]
     layers["districts"] = _geojson(feature_collection(districts, d_props, basemap),
                                    "districts").add_to(g_d)
@@ -888,9 +680,9 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap) -> folium.Map:
     idle = idle.sort_values("plot_id", kind="stable")
     names = {str(r["park_id"]): _names(r.get("name_zh"), r.get("name_en"))
              for r in _records(t.parks)}
-    i_props = [{"id": str(r["plot_id"]), "style": _plot_style("idle"),
+    i_props = [{"id": str(r["plot_id"]), "style": plot_style("idle"),
                 "tip": f"<b>闲置 Idle: {esc(r.get('plot_id'))}</b> {esc(r.get('project'))}<br>"
-                       f"{esc(r.get('enterprise'))}<br>since {_date(r.get('idle_since'))}",
+                       f"{esc(r.get('enterprise'))}<br>since {date_text(r.get('idle_since'))}",
                 "popup": _idle_popup(r, names, from_city=True)} for r in _records(idle)]
     g_i = folium.FeatureGroup(name="闲置地块 Idle plots (MLR No. 53)").add_to(m)
     layers["idle_plots"] = _geojson(feature_collection(idle, i_props, basemap),
@@ -985,10 +777,10 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap) -> folium
                               "park").add_to(g_b)
 
     # The plots as one compact blob drawn on a canvas: big parks hold tens of thousands.
-    from qygeo.render.canvas import LABELS_ALL_MAX, LABELS_IN_VIEW_MAX, fast_layer, plots_blob
+    from qygeo.render.canvas import LABELS_ALL_MAX, LABELS_IN_VIEW_MAX, canvas_layer, plots_blob
 
     g_p = folium.FeatureGroup(name="地块 Plots by idle status").add_to(m)
-    layers["plots"] = fast_layer(plots_blob(plots, basemap)).add_to(g_p)
+    layers["plots"] = canvas_layer(plots_blob(plots, basemap)).add_to(g_p)
     g_l = folium.FeatureGroup(name="地块面积 Plot acreage (亩 mu)").add_to(m)
     layers["plot_labels"] = layers["plots"].labels.add_to(g_l)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -86,3 +87,11 @@ class Map(folium.Map):
     def render(self, **kwargs: Any) -> Any:
         with literal_rendering():
             return super().render(**kwargs)
+
+
+@functools.cache
+def template(text: str) -> Any:
+    """A folium template, compiled once per text."""
+    from folium.template import Template
+
+    return Template(text)

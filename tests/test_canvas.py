@@ -20,11 +20,12 @@ import shapely
 import synthetic
 from shapely.geometry import MultiPolygon, Polygon
 
+import canvas_decode
 from conftest import write_tiny
 from qygeo.io.dataset import load_dataset
 from qygeo.pipeline.report import build_report
-from qygeo.render import canvas as maps_fast
-from qygeo.render import maps
+from qygeo.render import canvas, maps, styles
+from qygeo.render import format as fmt
 from qygeo.render.basemaps import get_basemap
 from test_browser import browser  # noqa: F401  (one chromium for the module, as there)
 from test_maps import SCRIPT_BREAK, XSS, js
@@ -65,12 +66,12 @@ def big(tmp_path_factory) -> Big:
 
 def test_integers_round_trip_through_the_text_encoding():
     values = np.array([0, -1, 1, 15, 16, -17, 1000, -(2**29), 2**30 - 1, 123_456_789])
-    text = maps_fast.encode_ints(values)
-    assert maps_fast.decode_ints(text) == values.tolist()
-    assert maps_fast.encode_ints([0, -1, 1]) == "?@A"  # Google's polyline alphabet
+    text = canvas.encode_ints(values)
+    assert canvas_decode.decode_ints(text) == values.tolist()
+    assert canvas.encode_ints([0, -1, 1]) == "?@A"  # Google's polyline alphabet
     assert set(text) <= {chr(c) for c in range(63, 127)}  # nothing to escape in a <script>
     with pytest.raises(ValueError, match="2\\*\\*30"):
-        maps_fast.encode_ints([2**30])
+        canvas.encode_ints([2**30])
 
 
 def test_geometry_round_trips_rounded_to_6_decimals_with_holes_and_parts():
@@ -80,8 +81,8 @@ def test_geometry_round_trips_rounded_to_6_decimals_with_holes_and_parts():
         Polygon([(113.1, 23.1), (113.1000004, 23.2), (113.2, 23.2)]),
         Polygon([(113.3, 23.3), (113.3, 23.4), (113.4, 23.4)])])
     geoms = np.array([hole, multi], dtype=object)
-    blob = maps_fast.encode_geometry(geoms, shapely.point_on_surface(geoms))
-    feats, labels = maps_fast.decode_geometry({**blob, "n": 2})
+    blob = canvas.encode_geometry(geoms, shapely.point_on_surface(geoms))
+    feats, labels = canvas_decode.decode_geometry({**blob, "n": 2})
     assert len(feats[0]) == 1 and len(feats[0][0]) == 2  # one part, exterior + hole
     assert len(feats[1]) == 2  # two parts
     assert feats[1][0][0][1] == [113.1, 23.2]  # 7th decimal rounded away
@@ -94,8 +95,8 @@ def test_geometry_round_trips_rounded_to_6_decimals_with_holes_and_parts():
 def test_equal_texts_share_one_entry():
     import pandas as pd
 
-    values, codes = maps_fast.encode_column(pd.Series([1.04, 1.01, None, 1.04, 2.0]),
-                                            lambda v: maps._num(v, 1))
+    values, codes = canvas.encode_column(pd.Series([1.04, 1.01, None, 1.04, 2.0]),
+                                            lambda v: fmt.num(v, 1))
     assert values == ["1.0", "n/a", "2.0"]  # 1.04 and 1.01 both show as 1.0
     assert codes.tolist() == [0, 0, 1, 0, 2]
 
@@ -104,12 +105,12 @@ def test_equal_texts_share_one_entry():
 
 
 def test_big_park_page_is_one_compact_blob(big):
-    [blob] = maps_fast.from_page(big.html)
+    [blob] = canvas_decode.from_page(big.html)
     assert blob["n"] == N
-    rows = maps_fast.decode_blob(blob)
+    rows = canvas_decode.decode_blob(blob)
     assert sorted(r["id"] for r in rows) == sorted(big.plots["plot_id"])
     # One style per status, not per feature; no GeoJSON of the plots.
-    assert len(blob["styles"]) == len(maps.PLOT_STATUS)
+    assert len(blob["styles"]) == len(styles.PLOT_STATUS)
     assert big.html.count('"fillColor"') < 20
     assert big.html.count('"Feature"') < 10
     # Every column is de-duplicated: 997 enterprises, a handful of statuses.
@@ -117,7 +118,7 @@ def test_big_park_page_is_one_compact_blob(big):
     assert len(cols["status"]["v"]) <= 4 and len(cols["enterprise"]["v"]) <= 998
     assert "c" not in cols["id"]  # distinct and in feature order: no index stream
     # Coordinates hold at most 6 decimals.
-    feats, _ = maps_fast.decode_geometry(blob)
+    feats, _ = canvas_decode.decode_geometry(blob)
     text = json.dumps(feats[:200])
     assert not re.search(r"\d\.\d{7,}", text)
 
@@ -131,7 +132,7 @@ def test_big_park_page_size(big):
 def test_markup_in_the_data_is_escaped_in_the_blob(big):
     assert XSS not in big.html and "<img src=x" not in big.html
     assert SCRIPT_BREAK not in big.html and "</script><script>alert" not in big.html
-    [blob] = maps_fast.from_page(big.html)
+    [blob] = canvas_decode.from_page(big.html)
     cols = {c["k"]: c for c in blob["cols"]}
     assert "&lt;img src=x onerror=alert(1)&gt;" in cols["project"]["v"]
     assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in cols["enterprise"]["v"]
@@ -141,9 +142,9 @@ def test_markup_in_the_data_is_escaped_in_the_blob(big):
 
 
 def test_big_pages_label_only_the_plots_in_view(big):
-    [blob] = maps_fast.from_page(big.html)
+    [blob] = canvas_decode.from_page(big.html)
     assert blob["labelsAll"] < N  # this page labels only the plots in view
-    assert js(f"≤ {maps_fast.LABELS_IN_VIEW_MAX} plots in view") in big.html
+    assert js(f"≤ {canvas.LABELS_IN_VIEW_MAX} plots in view") in big.html
 
 
 # --------------------------------------------------------------------------- in a browser
@@ -219,7 +220,7 @@ def test_hovering_a_plot_shows_its_tooltip_and_markup_stays_text(big, page):
     assert "企业 Enterprise" in popup.inner_text()
     # Zoomed in, the plots in view carry their acreage labels.
     page.wait_for_function("qygeo.layers.plot_labels.getLayers().length > 0")
-    assert page.locator(".qygeo-label.plot").count() <= maps_fast.LABELS_IN_VIEW_MAX
+    assert page.locator(".qygeo-label.plot").count() <= canvas.LABELS_IN_VIEW_MAX
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"], img[onerror]').length") == 0
     assert page.problems == {"errors": [], "blocked": [], "dialogs": []}
 
@@ -246,8 +247,8 @@ def test_plots_are_shifted_to_gcj02_on_gaode_tiles(big):
 
     plots = gpd.GeoDataFrame(big.plots[["plot_id"]].iloc[:3], geometry=[
         shapely.box(113.30, 23.70, 113.301, 23.701)] * 3, crs="EPSG:4326")
-    osm, _ = maps_fast.decode_geometry(maps_fast.plots_blob(plots, get_basemap("osm")))
-    gaode, _ = maps_fast.decode_geometry(maps_fast.plots_blob(plots, get_basemap("gaode")))
+    osm, _ = canvas_decode.decode_geometry(canvas.plots_blob(plots, get_basemap("osm")))
+    gaode, _ = canvas_decode.decode_geometry(canvas.plots_blob(plots, get_basemap("gaode")))
     (x0, y0), (x1, y1) = osm[0][0][0][0], gaode[0][0][0][0]
     _, _, dist_m = Geod(ellps="WGS84").inv(x0, y0, x1, y1)
     assert 500 < dist_m < 700, dist_m

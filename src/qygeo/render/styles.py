@@ -1,0 +1,83 @@
+"""The maps' styles: intensity classes and colours, plot status words and colours, zooms.
+
+One place for what a colour means, so the HTML maps, the canvas layer of large
+plot sets and the QGIS styles of a GIS export draw the same classes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+#: Upper bounds of the intensity classes, 亿元/km² (1 亿元 = 1e8 yuan). Fixed, so a
+#: colour means the same intensity on every year's map; the last bound is the
+#: paper's 2027 target for key parks (5 billion yuan/km² = 50 亿元/km²).
+INTENSITY_BREAKS_YI_PER_KM2: tuple[float, ...] = (1.0, 2.5, 5.0, 10.0, 25.0, 50.0)
+#: One colour per class (ColorBrewer PuBu, 7 classes), lowest first.
+INTENSITY_COLOURS: tuple[str, ...] = (
+    "#f1eef6", "#d0d1e6", "#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#034e7b")
+#: Fill of a park without an intensity (no investment figure).
+NA_COLOUR = "#bdbdbd"
+IDLE_COLOUR = "#d7191c"
+PLANTING_COLOUR = "#31a354"
+
+#: Idle status (from :mod:`qygeo.core.idle`) → (label, fill colour).
+PLOT_STATUS: dict[str, tuple[str, str]] = {
+    "idle": ("闲置 Idle", IDLE_COLOUR),
+    "idle_art8": ("闲置（政府/不可抗力原因，第十二、十三条处置，不征闲置费）"
+                  "Idle, government/force-majeure cause: Arts. 12–13 disposal, no fee",
+                  "#fdae61"),
+    "not_idle": ("正常 Not idle", "#1a9641"),
+    "n/a": ("无法判定 Cannot be judged (n/a)", "#969696"),
+}
+
+#: Highest zoom the pages allow.
+MAX_ZOOM = 18
+#: Simplification tolerance in degrees: about 0.5 m here, half a pixel at zoom 18.
+SIMPLIFY_TOLERANCE_DEG = 5e-6
+#: Below this zoom the plot acreage labels are hidden (they would overlap).
+PLOT_LABEL_MIN_ZOOM = 14
+#: Width kept clear of the title/figures panel on the right when framing, pixels.
+PANEL_PX = 400
+#: Tolerance of the outline drawn in the minimap when there are no tiles (~200 m).
+MINIMAP_TOLERANCE_DEG = 2e-3
+
+
+def intensity_class(value_yi_per_km2: float | None) -> int | None:
+    """Index of the class of an intensity in 亿元/km², or None when it is missing."""
+    if value_yi_per_km2 is None or not math.isfinite(value_yi_per_km2):
+        return None
+    for i, upper in enumerate(INTENSITY_BREAKS_YI_PER_KM2):
+        if value_yi_per_km2 < upper:
+            return i
+    return len(INTENSITY_BREAKS_YI_PER_KM2)
+
+
+def intensity_colour(value_yi_per_km2: float | None) -> str:
+    """Fill colour of a park whose intensity is *value_yi_per_km2* (亿元/km²)."""
+    cls = intensity_class(value_yi_per_km2)
+    return NA_COLOUR if cls is None else INTENSITY_COLOURS[cls]
+
+
+def intensity_legend() -> list[tuple[str, str]]:
+    """(label, colour) of each intensity class, lowest first, then n/a."""
+    b = INTENSITY_BREAKS_YI_PER_KM2
+    rows = [(f"< {_g(b[0])}", INTENSITY_COLOURS[0])]
+    rows += [(f"{_g(lo)} – {_g(hi)}", INTENSITY_COLOURS[i + 1]) for i, (lo, hi) in
+             enumerate(zip(b[:-1], b[1:], strict=True))]
+    rows.append((f"≥ {_g(b[-1])} (2027 目标 target)", INTENSITY_COLOURS[-1]))
+    rows.append(("无数据 n/a", NA_COLOUR))
+    return rows
+
+
+def _g(v: float) -> str:
+    return f"{v:g}"
+
+
+def plot_style(status: str) -> dict[str, Any]:
+    """Leaflet path style of a plot with idle *status* (idle: hatched, class ``qygeo-idle``)."""
+    colour = PLOT_STATUS.get(status, PLOT_STATUS["n/a"])[1]
+    if status == "idle":
+        return {"color": IDLE_COLOUR, "weight": 3, "fillColor": IDLE_COLOUR,
+                "fillOpacity": 1.0, "className": "qygeo-idle"}
+    return {"color": "#333", "weight": 1, "fillColor": colour, "fillOpacity": 0.6}
