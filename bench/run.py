@@ -113,10 +113,11 @@ def run_qygeo_engine(path: Path) -> dict[str, tuple[int, float]]:
     from qygeo.core import metrics
     from qygeo.pipeline import memory
     from qygeo.pipeline import plot_table as engine
+    from qygeo.pipeline.plots import compute_plot_table
 
     memory.keep_freed_memory()  # as `qygeo report` does
     p = parks()
-    result = engine.read_plots(path, p, AS_OF, columns=engine.REPORT_COLUMNS)
+    result = compute_plot_table(path, p, AS_OF, columns=engine.REPORT_COLUMNS)
     sums = engine.park_sums(result.summary, metrics.park_descendants(p), list(p["park_id"]))
     return {k: (v["plot_count"], v["plot_investment_yuan"]) for k, v in sums.items()}
 

@@ -16,5 +16,5 @@ fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[test,data]" 2>&1 \
   | grep -v -E '^(WARNING|DEPRECATION)' >&2 || true
 cd "$ROOT"
-"$VENV/bin/ruff" check src tests scripts
+"$VENV/bin/ruff" check src tests scripts bench
 exec "$VENV/bin/python" -m pytest "$@"

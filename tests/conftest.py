@@ -86,3 +86,40 @@ def bundled_geodata(tmp_path: Path) -> Path:
     dst = tmp_path / "geodata"
     shutil.copytree(BUNDLED, dst)
     return dst
+
+
+# --------------------------------------------------------------------------- groups
+#
+# Every test is in one group, chosen here so that a new test file needs no bookkeeping:
+#   browser      opens pages in headless Chromium (uses the ``browser`` fixture)
+#   bench        runs the benchmark (tests/test_bench.py)
+#   integration  runs commands or writes data folders (CliRunner, tmp_path, a data folder)
+#   unit         everything else: functions on small in-memory data
+# ``slow`` is added to browser and bench tests, to property tests (hypothesis), to the
+# kill -9 and dask tests, and to tests marked so after measuring (``--durations``);
+# ``pytest -m "not slow"`` is the quick check while working.
+
+#: Fixtures that make a test an integration test.
+INTEGRATION_FIXTURES = {"tmp_path", "tiny_geodata", "bundled_geodata", "client", "server"}
+#: Files whose every test is slow: processes killed at random, a dask cluster.
+SLOW_FILES = {"test_parks_crash.py", "test_engine_dask.py"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        name = item.path.name
+        if "browser" in fixtures:
+            groups = ["browser", "slow"]
+        elif name == "test_bench.py":
+            groups = ["bench", "slow"]
+        elif fixtures & INTEGRATION_FIXTURES or "CliRunner" in item.module.__dict__:
+            groups = ["integration"]
+        else:
+            groups = ["unit"]
+        if name in SLOW_FILES or "dask" in item.name:
+            groups.append("slow")
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            groups.append("slow")
+        for group in groups:
+            item.add_marker(group)

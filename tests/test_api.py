@@ -32,6 +32,7 @@ def test_import_qygeo_loads_no_heavy_library():
     assert float(out[0]) < 0.15
 
 
+@pytest.mark.slow
 def test_report_from_python_equals_the_cli(bundled_geodata):
     rep = qygeo.report(qygeo.load(bundled_geodata), as_of=AS_OF)
     cli = CliRunner().invoke(main, ["report", "--geodata", str(bundled_geodata), "--as-of",
@@ -42,6 +43,7 @@ def test_report_from_python_equals_the_cli(bundled_geodata):
     assert render(by_path, "json") == render(rep, "json")
 
 
+@pytest.mark.slow
 def test_the_plot_engines_are_reachable_from_python(bundled_geodata, tmp_path):
     plots = tmp_path / "plots.parquet"
     qygeo.load(bundled_geodata).plots.to_parquet(plots)
@@ -56,6 +58,7 @@ def test_the_plot_engines_are_reachable_from_python(bundled_geodata, tmp_path):
     assert plots.geometry.loc[own.index].geom_equals(own.geometry).all()
 
 
+@pytest.mark.slow
 def test_report_tables_carry_geometry(bundled_geodata, tmp_path):
     rep = qygeo.report(bundled_geodata, year=2024, as_of=AS_OF)
     parks = rep.parks
@@ -78,6 +81,7 @@ def test_report_tables_carry_geometry(bundled_geodata, tmp_path):
     assert plots.geometry.notna().all()
 
 
+@pytest.mark.slow
 def test_the_report_command_loads_no_map_code(bundled_geodata):
     code = ("import sys; from qygeo.cli import main\n"
             "try:\n    main(['report', '--geodata', sys.argv[1], '--format', 'json', '-q'])\n"
@@ -89,6 +93,7 @@ def test_the_report_command_loads_no_map_code(bundled_geodata):
     assert out[-1] == "[]"
 
 
+@pytest.mark.slow
 def test_maps_are_drawn_from_a_report(bundled_geodata):
     rep = qygeo.report(bundled_geodata, as_of=AS_OF)
     city = qygeo.city_map(rep, basemap="none")
@@ -98,6 +103,7 @@ def test_maps_are_drawn_from_a_report(bundled_geodata):
     assert "<title>广佛（佛冈）产业园 Guangfo (Fogang) Industrial Park" in park.get_root().render()
 
 
+@pytest.mark.slow
 def test_validate_lists_problems(bundled_geodata):
     assert qygeo.validate(bundled_geodata) == []
     (bundled_geodata / "parks.geojson").write_text("{not json", encoding="utf-8")
@@ -105,6 +111,7 @@ def test_validate_lists_problems(bundled_geodata):
     assert problems and "parks.geojson" in problems[0]
 
 
+@pytest.mark.slow
 def test_park_edits_through_the_package(tiny_geodata, tmp_path):
     before = snapshot(tiny_geodata)
     survey = write_boundary(tmp_path / "survey.geojson", truth_polygon())

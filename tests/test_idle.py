@@ -179,6 +179,7 @@ def test_stored_flag_is_checked_not_used():
     assert set(check["stored_column"]) == {"idle_flag"}  # the empty is_idle is passed over
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.dates(min_value=dt.date(1990, 1, 1),
                                               max_value=dt.date(2060, 12, 31))),

@@ -107,6 +107,7 @@ def _flag_columns(n: int, rng: np.random.Generator) -> dict[str, object]:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flavour", ["object", "str", "category"])
 def test_matches_per_row_definition_every_value_and_dtype(flavour):
     n = 600

@@ -92,6 +92,7 @@ def test_intensity_classes_are_fixed_breaks():
 # --------------------------------------------------------------------------- the pages
 
 
+@pytest.mark.slow
 def test_city_map_has_every_layer_legend_and_links(tiny_geodata):
     add_planting(tiny_geodata)
     pages = build_pages(tiny_geodata)
@@ -124,6 +125,7 @@ def test_city_map_has_every_layer_legend_and_links(tiny_geodata):
     assert "not started one full year" in popup and "p1" in popup and "e1" in popup
 
 
+@pytest.mark.slow
 def test_park_page_has_plots_by_status_labels_panel_and_link_back(tiny_geodata):
     pages = build_pages(tiny_geodata)
     beta = pages["parks/beta.html"]
@@ -146,6 +148,7 @@ def test_park_page_has_plots_by_status_labels_panel_and_link_back(tiny_geodata):
     assert "Beta Park" in beta
 
 
+@pytest.mark.slow
 def test_gaode_shifts_every_overlay_about_600_m(tiny_geodata):
     osm = layer_data(build_pages(tiny_geodata, "osm")["index.html"])
     gaode = layer_data(build_pages(tiny_geodata, "gaode")["index.html"])
@@ -160,6 +163,7 @@ def test_gaode_shifts_every_overlay_about_600_m(tiny_geodata):
     assert "autonavi.com" in build_pages(tiny_geodata, "gaode")["index.html"]
 
 
+@pytest.mark.slow
 def test_tianditu_needs_a_key(tiny_geodata):
     with pytest.raises(BasemapError, match="TIANDITU_KEY"):
         get_basemap("tianditu", env={})
@@ -185,6 +189,7 @@ def test_cli_tianditu_without_key_is_one_line_and_writes_nothing(tiny_geodata, t
     assert snapshot(tiny_geodata) == before
 
 
+@pytest.mark.slow
 def test_cli_map_writes_pages_and_reports_progress(tiny_geodata, tmp_path):
     out = tmp_path / "maps"
     res = CliRunner().invoke(main, ["map", "--geodata", str(tiny_geodata), "-o", str(out),
@@ -205,6 +210,7 @@ def test_cli_map_writes_pages_and_reports_progress(tiny_geodata, tmp_path):
 # --------------------------------------------------------------------------- safety
 
 
+@pytest.mark.slow
 def test_everything_from_the_data_is_escaped(tiny_geodata):
     rename_park(tiny_geodata, "alpha", name_zh=XSS, name_en=SCRIPT_BREAK)
     plots = layers.read_layer(tiny_geodata / "plots.geojson", layers.PLOTS)
@@ -238,6 +244,7 @@ def test_park_ids_unusable_as_file_names_are_refused(tiny_geodata):
 # --------------------------------------------------------------------------- assets and size
 
 
+@pytest.mark.slow
 def test_self_contained_pages_link_nothing(tiny_geodata):
     cdn = build_pages(tiny_geodata)["index.html"]
     assert any("leaflet" in u for u in assets.external_references(cdn))
@@ -251,6 +258,7 @@ def test_self_contained_pages_link_nothing(tiny_geodata):
         assert "sourceMappingURL" not in page
 
 
+@pytest.mark.slow
 def test_self_contained_keeps_tile_urls_and_attribution(tiny_geodata):
     page = build_pages(tiny_geodata, "osm", self_contained=True)["index.html"]
     assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in page
@@ -277,12 +285,14 @@ def test_css_images_become_data_uris_or_none(tmp_path):
         ".x{background:none}"
 
 
+@pytest.mark.slow
 def test_coordinates_are_rounded_to_6_decimals(tiny_geodata):
     data = layer_data(build_pages(tiny_geodata, "gaode")["index.html"])
     text = json.dumps([fc["features"][0]["geometry"] for fc in data.values()])
     assert not re.search(r"\d\.\d{7,}", text)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (BUNDLED / "plots.geojson").exists(), reason="bundled data not there")
 def test_bundled_city_map_is_under_2_mb(bundled_geodata):
     pages = build_pages(bundled_geodata, "osm", self_contained=True)
@@ -295,6 +305,7 @@ def test_bundled_city_map_is_under_2_mb(bundled_geodata):
     assert "48,200" in labels and "图测 mapped" in labels
 
 
+@pytest.mark.slow
 def test_cli_pages_are_offline_by_default_and_cdn_on_request(tiny_geodata, tmp_path):
     """Issue #15: pages that load Leaflet from a CDN are blank on an intranet."""
     for extra, offline in (((), True), (("--cdn",), False)):

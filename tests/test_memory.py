@@ -38,6 +38,7 @@ def child(call: bool, **env: str) -> dict:
     return json.loads(out.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc settings")
 def test_freed_blocks_are_reused_without_faulting_them_in_again():
     kept = child(True)
@@ -50,6 +51,7 @@ def test_freed_blocks_are_reused_without_faulting_them_in_again():
     assert kept["last_round_faults"] < 1_000
 
 
+@pytest.mark.slow
 def test_qygeo_keep_memory_0_leaves_the_allocator_alone():
     out = child(True, QYGEO_KEEP_MEMORY="0")
     assert out["kept"] is False

@@ -112,6 +112,7 @@ def _check_terminal(text: str) -> None:
     assert not safe_text.has_control_chars(text.replace("\n", "")), repr(text[:200])
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow],
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(st.lists(HOSTILE, min_size=2, max_size=5))
@@ -150,6 +151,7 @@ def test_hostile_text_stays_text_in_every_format(texts):
         assert snapshot(root) == before
 
 
+@pytest.mark.slow
 def test_formula_cells_read_back_as_text_with_their_value(tmp_path):
     root = _hostile_folder(tmp_path / "geodata", FORMULAS)
     xlsx = tmp_path / "r.xlsx"
@@ -167,6 +169,7 @@ def test_formula_cells_read_back_as_text_with_their_value(tmp_path):
     assert float(numbers["area_km2"]) > 0  # numbers stay numbers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", ["folder", "device", "missing_parent"])
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_output_errors_name_the_output_path_and_leave_no_temporary_file(tmp_path, target, fmt):

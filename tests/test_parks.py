@@ -188,6 +188,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "drawn_in", "crs", "extra"), CASES,
                          ids=[c[0] for c in CASES])
 def test_round_trip_keeps_area_and_place(tiny_geodata, tmp_path, name, drawn_in, crs, extra):
@@ -220,6 +221,7 @@ def test_round_trip_errors_are_tiny_per_crs(tmp_path):
         assert displacement_m(b.geometry, truth) < 1.0, crs
 
 
+@pytest.mark.slow
 def test_source_sha256_is_the_hash_of_the_file_given(tiny_geodata, tmp_path):
     import hashlib
 
@@ -230,6 +232,7 @@ def test_source_sha256_is_the_hash_of_the_file_given(tiny_geodata, tmp_path):
     assert props["source_file"] == "b.zip"
 
 
+@pytest.mark.slow
 def test_shapefile_hash_is_of_the_shp(tiny_geodata, tmp_path):
     import hashlib
 
@@ -239,6 +242,7 @@ def test_shapefile_hash_is_of_the_shp(tiny_geodata, tmp_path):
     assert props["source_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_dissolve_makes_one_multipolygon(tiny_geodata, tmp_path):
     a, b = truth_polygon(113.12, 23.70, 600), truth_polygon(113.15, 23.72, 600, seed=7)
     path = write_boundary(tmp_path / "two.gpkg", [a, b], "EPSG:4547")
@@ -251,6 +255,7 @@ def test_dissolve_makes_one_multipolygon(tiny_geodata, tmp_path):
                                                    rel=1e-3)
 
 
+@pytest.mark.slow
 def test_options_are_recorded(tiny_geodata, tmp_path):
     path = write_boundary(tmp_path / "b.geojson", truth_polygon())
     r = add(tiny_geodata, path, "gamma", "--kind", "medicine_park", "--quality", "official",
@@ -264,6 +269,7 @@ def test_options_are_recorded(tiny_geodata, tmp_path):
     assert props["added_on"] == dt.date.today().isoformat()
 
 
+@pytest.mark.slow
 def test_exterior_rings_are_counter_clockwise(tiny_geodata, tmp_path):
     # Shapefiles store exterior rings clockwise; RFC 7946 wants them counter-clockwise.
     path = write_boundary(tmp_path / "b.shp", truth_polygon(), "EPSG:4547")
@@ -285,6 +291,7 @@ def test_git_diff_shows_only_the_new_park(tiny_geodata, tmp_path):
     assert len(added_lines) == 1 and '"park_id":"aardvark"' in added_lines[0]
 
 
+@pytest.mark.slow
 def test_unchanged_parks_are_copied_byte_for_byte(bundled_geodata, tmp_path):
     before = (bundled_geodata / "parks.geojson").read_text("utf-8").splitlines()
     boundary = free_boundary(bundled_geodata, "441802")
@@ -296,6 +303,7 @@ def test_unchanged_parks_are_copied_byte_for_byte(bundled_geodata, tmp_path):
     assert len(after) == len(before) + 1
 
 
+@pytest.mark.slow
 def test_add_then_remove_restores_the_same_bytes(tiny_geodata, tmp_path):
     original = (tiny_geodata / "parks.geojson").read_bytes()
     path = write_boundary(tmp_path / "b.geojson", truth_polygon())
@@ -304,6 +312,7 @@ def test_add_then_remove_restores_the_same_bytes(tiny_geodata, tmp_path):
     assert (tiny_geodata / "parks.geojson").read_bytes() == original
 
 
+@pytest.mark.slow
 def test_output_is_deterministic(tmp_path):
     from conftest import write_tiny
 
@@ -330,6 +339,7 @@ def test_lock_file_is_ignored_by_git():
 # --------------------------------------------------------------------------- update, remove, undo
 
 
+@pytest.mark.slow
 def test_update_replaces_the_boundary_and_keeps_the_attributes(tiny_geodata, tmp_path):
     new = truth_polygon(113.025, 23.625, 2500)  # alpha sits at 113.00–113.05, 23.60–23.65
     path = write_boundary(tmp_path / "alpha2025.shp", new, "EPSG:4547")
@@ -348,6 +358,7 @@ def test_update_replaces_the_boundary_and_keeps_the_attributes(tiny_geodata, tmp
     assert "centroid moved" in r.stderr
 
 
+@pytest.mark.slow
 def test_update_twice_keeps_only_the_original_source(tiny_geodata, tmp_path):
     for i in (1, 2):
         path = write_boundary(tmp_path / f"a{i}.geojson", truth_polygon(113.025, 23.625, 2000 + i))
@@ -358,6 +369,7 @@ def test_update_twice_keeps_only_the_original_source(tiny_geodata, tmp_path):
     assert props["source"].count("earlier") == 1 and props["source"].endswith("earlier: test")
 
 
+@pytest.mark.slow
 def test_update_of_a_parent_may_contain_its_nested_park(tiny_geodata, tmp_path):
     # beta_child (113.31–113.33, 23.71–23.73) lies in beta; beta's new boundary still holds it.
     new = shapely.box(113.295, 23.695, 113.405, 23.805)  # +21 % (more needs --force)
@@ -375,12 +387,14 @@ def test_parent_allows_a_park_inside_another(tiny_geodata, tmp_path):
     assert props["parent_park_id"] == "beta" and props["district_adcode"] == "441821"
 
 
+@pytest.mark.slow
 def test_remove_with_force_even_when_referenced(tiny_geodata):
     r = invoke("park", "remove", "beta_child", "--force", "--geodata", tiny_geodata)
     assert r.exit_code == 0, r.stderr
     assert "beta_child" not in (tiny_geodata / "parks.geojson").read_text("utf-8")
 
 
+@pytest.mark.slow
 def test_undo_restores_the_previous_version_step_by_step(tiny_geodata, tmp_path):
     v0 = (tiny_geodata / "parks.geojson").read_bytes()
     assert add(tiny_geodata, write_boundary(tmp_path / "a.geojson", truth_polygon())).exit_code == 0
@@ -401,6 +415,7 @@ def test_undo_restores_the_previous_version_step_by_step(tiny_geodata, tmp_path)
     assert r.exit_code == 1 and "nothing to undo" in r.stderr
 
 
+@pytest.mark.slow
 def test_undo_refuses_to_lose_a_hand_edit(tiny_geodata, tmp_path):
     assert add(tiny_geodata, write_boundary(tmp_path / "a.geojson", truth_polygon())).exit_code == 0
     path = tiny_geodata / "parks.geojson"
@@ -412,6 +427,7 @@ def test_undo_refuses_to_lose_a_hand_edit(tiny_geodata, tmp_path):
     assert invoke("park", "undo", "--force", "--geodata", tiny_geodata).exit_code == 0
 
 
+@pytest.mark.slow
 def test_undo_dry_run_writes_nothing(tiny_geodata, tmp_path):
     assert add(tiny_geodata, write_boundary(tmp_path / "a.geojson", truth_polygon())).exit_code == 0
     before = snapshot(tiny_geodata)
@@ -420,6 +436,7 @@ def test_undo_dry_run_writes_nothing(tiny_geodata, tmp_path):
     assert snapshot(tiny_geodata) == before
 
 
+@pytest.mark.slow
 def test_history_snapshot_holds_the_previous_bytes(tiny_geodata, tmp_path):
     v0 = (tiny_geodata / "parks.geojson").read_bytes()
     assert add(tiny_geodata, write_boundary(tmp_path / "a.geojson", truth_polygon())).exit_code == 0
@@ -430,6 +447,7 @@ def test_history_snapshot_holds_the_previous_bytes(tiny_geodata, tmp_path):
     assert meta["action"] == "add" and meta["park_id"] == "gamma"
 
 
+@pytest.mark.slow
 def test_a_held_lock_makes_a_writer_wait_then_give_up(tiny_geodata, tmp_path):
     from qygeo.errors import GeodataBusyError
 
@@ -442,6 +460,7 @@ def test_a_held_lock_makes_a_writer_wait_then_give_up(tiny_geodata, tmp_path):
     assert (tiny_geodata / "parks.geojson").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_commit_replans_on_what_is_on_disk(tiny_geodata, tmp_path):
     """A change planned on an older state is re-planned under the lock: nothing lost."""
     b1 = parks.read_boundary(write_boundary(tmp_path / "a.geojson", truth_polygon()))
@@ -466,6 +485,7 @@ def test_commit_replans_on_what_is_on_disk(tiny_geodata, tmp_path):
 # --------------------------------------------------------------------------- list, validate, report
 
 
+@pytest.mark.slow
 def test_list_shows_the_parks(tiny_geodata, tmp_path):
     assert add(tiny_geodata, write_boundary(tmp_path / "a.geojson", truth_polygon())).exit_code == 0
     r = invoke("park", "list", "--geodata", tiny_geodata)
@@ -482,6 +502,7 @@ def test_list_shows_the_parks(tiny_geodata, tmp_path):
     assert csv.startswith("park_id,name_zh,name_en,district_adcode")
 
 
+@pytest.mark.slow
 def test_validate_and_report_include_the_new_park(tiny_geodata, tmp_path):
     path = write_boundary(tmp_path / "a.shp", truth_polygon(), "EPSG:4547")
     assert add(tiny_geodata, path).exit_code == 0
@@ -519,6 +540,7 @@ def free_boundary(geodata: Path, adcode: str, half_m: float = 600.0):
     raise AssertionError("no free spot")
 
 
+@pytest.mark.slow
 def test_bundled_add_validate_report(bundled_geodata, tmp_path):
     boundary = free_boundary(bundled_geodata, "441803")
     path = write_boundary(tmp_path / "qingxin_new.shp", boundary, "EPSG:4547")
@@ -547,6 +569,7 @@ def test_bundled_overlap_names_the_park(bundled_geodata, tmp_path):
     assert snapshot(bundled_geodata) == before
 
 
+@pytest.mark.slow
 def test_map_includes_the_new_park(tiny_geodata, tmp_path):
     path = write_boundary(tmp_path / "a.kml", truth_polygon())
     assert add(tiny_geodata, path).exit_code == 0

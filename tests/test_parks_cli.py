@@ -127,6 +127,7 @@ def test_refuses_several_features_without_dissolve(tiny_geodata, tmp_path):
             "holds 2 features (#1 f0, #2 f1)", "--feature", "--dissolve")
 
 
+@pytest.mark.slow
 def test_feature_picks_one_by_number_or_name(tiny_geodata, tmp_path):
     east, west = truth_polygon(113.12, 23.70, 500), truth_polygon(113.15, 23.72, 700)
     path = tmp_path / "two.geojson"
@@ -149,6 +150,7 @@ def test_feature_picks_one_by_number_or_name(tiny_geodata, tmp_path):
             "give one of the two")
 
 
+@pytest.mark.slow
 def test_points_and_lines_beside_one_area_are_left_out_with_a_note(tiny_geodata, tmp_path):
     area = truth_polygon(113.12, 23.70, 500)
     gate = Point(113.12, 23.695)
@@ -175,11 +177,13 @@ def test_refuses_an_unknown_layer(tiny_geodata, tmp_path):
 # --------------------------------------------------------------------------- the CRS
 
 
+@pytest.mark.slow
 def test_refuses_an_unknown_crs(tiny_geodata, good):
     refused(tiny_geodata, add_args(tiny_geodata, good, "gamma", "--crs", "wgs99"),
             "unknown CRS 'wgs99'", "4547")
 
 
+@pytest.mark.slow
 def test_refuses_projected_numbers_without_crs_with_a_hint(tiny_geodata, tmp_path):
     drawn = write_boundary(tmp_path / "gk.geojson", truth_polygon(), "EPSG:4547")
     doc = json.loads(drawn.read_text("utf-8"))
@@ -311,6 +315,7 @@ def test_update_refuses_a_boundary_in_another_district(tiny_geodata, good):
             "lies in 441802", "not in park beta's district 441821", "--district 441802")
 
 
+@pytest.mark.slow
 def test_update_refuses_an_overlap(tiny_geodata, good, tmp_path):
     assert invoke(*add_args(tiny_geodata, good)).exit_code == 0
     path = write_boundary(tmp_path / "big_alpha.geojson", shapely.box(113.0, 23.6, 113.15, 23.7))
@@ -336,6 +341,7 @@ def test_z_coordinates_are_dropped_with_a_note(tiny_geodata, tmp_path):
     assert not geom.has_z
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("with_z", [False, True], ids=["PolygonM", "PolygonZM"])
 def test_m_coordinates_are_dropped_with_a_note(tiny_geodata, tmp_path, with_z):
     ring = list(truth_polygon().exterior.coords)[::-1]  # Shapefile rings are clockwise
@@ -366,6 +372,7 @@ def test_dry_run_prints_the_change_and_writes_nothing(tiny_geodata, good):
     assert "overlaps   none" in out and "nothing written" in out
 
 
+@pytest.mark.slow
 def test_dry_run_of_remove_and_update(tiny_geodata, good):
     before = snapshot(tiny_geodata)
     r = invoke("park", "remove", "alpha", "--force", "--dry-run", "--geodata", tiny_geodata)
@@ -419,12 +426,14 @@ def two_boundaries(tmp_path):
             write_boundary(tmp_path / "two.shp", truth_polygon(113.50, 23.90, 900), "EPSG:4547"))
 
 
+@pytest.mark.slow
 def test_two_concurrent_adds_both_land(tiny_geodata, two_boundaries):
     one, two = two_boundaries
     procs = [_spawn(tiny_geodata, one, "p_one"), _spawn(tiny_geodata, two, "p_two")]
     _check_both(tiny_geodata, procs)
 
 
+@pytest.mark.slow
 def test_concurrent_adds_wait_for_the_lock(tiny_geodata, two_boundaries):
     """Both writers are held at the lock, then go one after the other: nothing lost."""
     one, two = two_boundaries

@@ -105,6 +105,7 @@ def _clear_of_parks(poly, parks_gdf) -> bool:
     return not any(poly.intersects(g) for g in parks_gdf.geometry.values)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(star_polygons())
 def test_valid_polygons_in_qingyuan_are_accepted_with_their_area(tiny, poly):
@@ -123,6 +124,7 @@ def test_valid_polygons_in_qingyuan_are_accepted_with_their_area(tiny, poly):
     assert displacement_m(written, poly) < 0.2
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(star_polygons())
 def test_polygons_drawn_in_gauss_kruger_come_back_in_place(tiny, poly):
@@ -134,6 +136,7 @@ def test_polygons_drawn_in_gauss_kruger_come_back_in_place(tiny, poly):
     assert displacement_m(b.geometry, poly) < 0.2
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(star_polygons(lon=(113.25, 113.55), lat=(23.85, 23.95), r_m=(400.0, 2000.0)))
 def test_the_district_is_the_one_holding_the_boundary(tiny, poly):

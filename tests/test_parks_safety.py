@@ -105,6 +105,7 @@ def test_park_list_csv_neutralises_formulas(tiny_geodata):
     assert ",=" not in r.stdout and ",@" not in r.stdout
 
 
+@pytest.mark.slow
 def test_summary_shows_escapes_of_a_hand_edited_name(tiny_geodata, tmp_path):
     _hand_edit_names(tiny_geodata, name_en=f"A{ESC}[2J")
     path = write_boundary(tmp_path / "a.geojson", shapely.box(113.0, 23.6, 113.05, 23.66))
@@ -116,6 +117,7 @@ def test_summary_shows_escapes_of_a_hand_edited_name(tiny_geodata, tmp_path):
 # --------------------------------------------------------------------------- what breaks the build
 
 
+@pytest.mark.slow
 def test_update_that_leaves_a_plot_outside_is_refused(tiny_geodata, tmp_path):
     # alpha is 113.00–113.05; plot A1 at 113.001–113.004 falls outside; the area only -20 %.
     path = write_boundary(tmp_path / "a.geojson", shapely.box(113.01, 23.60, 113.05, 23.65))
@@ -126,6 +128,7 @@ def test_update_that_leaves_a_plot_outside_is_refused(tiny_geodata, tmp_path):
     assert "A2" not in line
 
 
+@pytest.mark.slow
 def test_force_accepts_it_and_says_what_breaks(tiny_geodata, tmp_path):
     path = write_boundary(tmp_path / "a.geojson", shapely.box(113.01, 23.60, 113.05, 23.65))
     r = invoke("park", "update", "alpha", path, "--force", "--geodata", tiny_geodata)
@@ -144,6 +147,7 @@ def test_update_with_a_big_change_needs_force(tiny_geodata, tmp_path, box, needl
             "changes park alpha's area 28.", "more than 50% or 1,000 m", "--force", *needles)
 
 
+@pytest.mark.slow
 def test_issue_scenario_guangqing_moved_away_is_refused(bundled_geodata, tmp_path):
     """issue #12: a small square away from guangqing succeeded (-94 %), then broke the build."""
     path = write_boundary(tmp_path / "sq.geojson", shapely.box(113.0, 23.61, 113.01, 23.62))
@@ -154,6 +158,7 @@ def test_issue_scenario_guangqing_moved_away_is_refused(bundled_geodata, tmp_pat
     assert "qygeo validate will report 5 new problems" in r.stderr
 
 
+@pytest.mark.slow
 def test_add_into_a_folder_already_failing_validate_is_allowed(tiny_geodata, good):
     """Only new problems refuse a change: an unrelated broken row must not block intake."""
     doc = json.loads((tiny_geodata / "plots.geojson").read_text("utf-8"))
@@ -204,6 +209,7 @@ def test_deeply_nested_json_is_one_line(tiny_geodata, tmp_path):
     refused(tiny_geodata, add_args(tiny_geodata, path), "deep.geojson", "too deeply")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["{bad", "[" * 100_000 + "]" * 100_000, "[1, 2]"])
 def test_a_corrupt_history_note_is_one_line(tiny_geodata, good, text):
     assert invoke(*add_args(tiny_geodata, good)).exit_code == 0
@@ -215,6 +221,7 @@ def test_a_corrupt_history_note_is_one_line(tiny_geodata, good, text):
 # --------------------------------------------------------------------------- the change log
 
 
+@pytest.mark.slow
 def test_identical_update_makes_no_snapshot(tiny_geodata, tmp_path):
     _, geom = stored(tiny_geodata, "alpha")
     path = write_geojson_raw(tmp_path / "same.geojson", [geom])
@@ -225,6 +232,7 @@ def test_identical_update_makes_no_snapshot(tiny_geodata, tmp_path):
     assert snapshot(tiny_geodata) == before and not (tiny_geodata / ".history").exists()
 
 
+@pytest.mark.slow
 def test_symlinked_parks_geojson_stays_a_link(tiny_geodata, good, tmp_path):
     real = tmp_path / "elsewhere" / "parks.geojson"
     real.parent.mkdir()
@@ -254,6 +262,7 @@ def _interrupted_add(geodata: Path, good: Path) -> tuple[bytes, bytes]:
     return before, after
 
 
+@pytest.mark.slow
 def test_an_add_killed_before_parks_geojson_is_rolled_back(tiny_geodata, good):
     before, _ = _interrupted_add(tiny_geodata, good)
     r = invoke("park", "undo", "--geodata", tiny_geodata)

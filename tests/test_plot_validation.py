@@ -87,6 +87,7 @@ def folder(tmp_path):
     return write_tiny(tmp_path / "geodata")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_report_and_map_refuse_a_bad_plot_with_the_same_line(folder, tmp_path, case):
     plots = bad_file(folder, case, tmp_path / "bad.geojson")
@@ -107,6 +108,7 @@ def test_report_and_map_refuse_a_bad_plot_with_the_same_line(folder, tmp_path, c
     assert not (tmp_path / "r.xlsx").exists() and not (tmp_path / "maps").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_validate_and_build_refuse_a_bad_plot_in_the_data_folder(folder, tmp_path, case):
     bad_file(folder, case, folder / "plots.geojson")
@@ -131,6 +133,7 @@ def test_the_count_of_other_refused_plots_is_told(folder, tmp_path):
     assert "[A1]: invested_yuan is negative; 2 more plots refused" in line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["bowtie", "null", "negative", "boolean", "feb30", "open_end"])
 def test_skipped_plots_leave_the_figures_of_the_file_without_them(folder, tmp_path, case):
     plots = bad_file(folder, case, tmp_path / "bad.geojson")
@@ -221,6 +224,7 @@ def test_a_table_without_geometry_names_what_is_needed(folder, tmp_path):
         assert "x.csv: has no geometry: a layer needs a polygon geometry" in line
 
 
+@pytest.mark.slow
 def test_a_fake_geopackage_is_one_line_without_gdal_warnings(folder, tmp_path):
     fake = tmp_path / "fake.gpkg"
     fake.write_bytes(b"SQLite format 3\0" + bytes(range(256)) * 32)
@@ -232,6 +236,7 @@ def test_a_fake_geopackage_is_one_line_without_gdal_warnings(folder, tmp_path):
     assert "cannot be read as a layer" in r.stderr
 
 
+@pytest.mark.slow
 def test_a_full_disk_while_writing_xlsx_is_one_line(folder, tmp_path):
     out = tmp_path / "r.xlsx"
     script = (
@@ -297,6 +302,7 @@ def judged(root: Path, fc: dict, tmp: Path):
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=NUMBERS)
@@ -332,6 +338,7 @@ def counted_amount(value) -> float | None:
     return v if math.isfinite(v) and 0 <= v <= 1e15 else None
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=DATES)
@@ -343,6 +350,7 @@ def test_dates_at_their_edges_are_refused_or_taken_as_they_are(tmp_path_factory,
     assert (got[0] == got[1]) or all(isinstance(g, type) for g in got), got
 
 
+@pytest.mark.slow
 def test_ring_validity_without_geos_agrees_with_geos():
     """The fast engine's validity test (star-shaped, then pairwise) against shapely's GEOS,
     on random rings: simple, self-crossing, twice-wound, collinear, touching, spiked."""

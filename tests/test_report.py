@@ -78,6 +78,7 @@ def test_idle_plots_follow_the_rule(rep):
     assert row(rep, "alpha")["idle_area_mu"] == pytest.approx(a1["area_mu"])
 
 
+@pytest.mark.slow
 def test_plot_without_park_id_is_assigned_by_location(rep):
     plots = rep.plot_table.set_index("plot_id")
     assert plots.loc["B2", "park_id"] == "beta"
@@ -181,6 +182,7 @@ def test_a_user_plots_table_with_only_id_and_geometry_still_reports(tiny_geodata
     assert data[0]["idle_plot_count"] is None and data[0]["plot_investment_yuan"] is None
 
 
+@pytest.mark.slow
 def test_geoparquet_plots_give_the_same_report_as_geojson(tiny_geodata, tmp_path):
     import geopandas as gpd
 

@@ -172,6 +172,7 @@ def test_cli_writes_file_formats_and_leaves_geodata_unchanged(tiny_geodata, tmp_
     assert snapshot(tiny_geodata) == before
 
 
+@pytest.mark.slow
 def test_cli_config_changes_the_grades(bundled_geodata, tmp_path):
     cfg = tmp_path / "tax_only.toml"
     cfg.write_text("[grading.weights]\ntax_wan_per_mu = 100\noutput_wan_per_mu = 0\n"
@@ -194,6 +195,7 @@ def test_cli_bad_config_is_one_line(tiny_geodata, tmp_path):
         "investment_wan_per_mu, output_wan_per_mu, tax_wan_per_mu, value_added_wan_per_mu)"]
 
 
+@pytest.mark.slow
 def test_stored_idle_flag_is_checked_against_the_rule_not_used(tiny_geodata):
     plots = gpd.read_file(tiny_geodata / "plots.geojson")
     base = build_report(load_dataset(tiny_geodata), as_of=AS_OF)
@@ -211,6 +213,7 @@ def test_stored_idle_flag_is_checked_against_the_rule_not_used(tiny_geodata):
     assert any("disagrees with the MLR No. 53 rule" in w for w in rep.warnings)
 
 
+@pytest.mark.slow
 def test_maps_link_to_the_report_page_and_idle_popups_give_the_verdict(bundled_report):
     from qygeo.render import maps
     from qygeo.render.basemaps import get_basemap

@@ -90,6 +90,7 @@ def test_parks_are_geojson_with_areas(client, tiny_geodata):
     assert client.get("/api/districts").json()["features"][0]["properties"]["adcode"] == "441802"
 
 
+@pytest.mark.slow
 def test_report_in_every_format(client):
     doc = client.get("/api/report", params={"format": "json", "year": 2024,
                                             "as_of": "2025-06-01"}).json()
@@ -121,6 +122,7 @@ def test_report_errors_are_one_json_message(client, params, status, words):
     assert list(r.json()) == ["error"] and words in r.json()["error"]
 
 
+@pytest.mark.slow
 def test_map_pages_are_self_contained_and_current(client):
     city = client.get("/maps/index.html")
     assert city.status_code == 200 and "Beta Park" in city.text
@@ -156,6 +158,7 @@ def test_openapi_documents_every_endpoint_and_no_cdn_docs(client):
 # --------------------------------------------------------------------------- preview
 
 
+@pytest.mark.slow
 def test_preview_shows_figures_and_writes_nothing(client, tiny_geodata):
     before = snapshot(tiny_geodata)
     r = client.post("/api/parks/preview", files=upload(), data=NEW, headers=EDIT)
@@ -170,6 +173,7 @@ def test_preview_shows_figures_and_writes_nothing(client, tiny_geodata):
     assert snapshot(tiny_geodata) == before
 
 
+@pytest.mark.slow
 def test_preview_lists_every_problem(client, tiny_geodata):
     over_alpha = box(113.04, 23.64, 113.06, 23.66)
     data = {**NEW, "park_id": "Bad Id", "kind": "castle"}
@@ -189,6 +193,7 @@ def test_preview_lists_every_problem(client, tiny_geodata):
     assert all("qygeo-upload-" not in e for e in p["errors"])  # no temporary paths
 
 
+@pytest.mark.slow
 def test_preview_offers_the_layers_of_a_geopackage(client, tmp_path):
     gpkg = write_boundary(tmp_path / "survey.gpkg", truth_polygon(), layer="boundary")
     # a second non-empty layer makes the choice necessary
@@ -205,6 +210,7 @@ def test_preview_offers_the_layers_of_a_geopackage(client, tmp_path):
     assert p["ok"], p["errors"]
 
 
+@pytest.mark.slow
 def test_preview_reads_a_zipped_shapefile_in_a_projected_crs(client, tmp_path):
     z = write_boundary(tmp_path / "plan.zip", truth_polygon(), "EPSG:4547")
     p = client.post("/api/parks/preview", files=upload("plan.zip", z.read_bytes()), data=NEW,
@@ -213,6 +219,7 @@ def test_preview_reads_a_zipped_shapefile_in_a_projected_crs(client, tmp_path):
     assert "4547" in p["crs"] and p["as_gcj02"] is None  # metres: GCJ-02 is not the question
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["s.geojson", "s.json", "s.zip", "s.gpkg", "s.kml", "s.kmz"])
 def test_preview_reads_every_format(client, tmp_path, name):
     f = write_boundary(tmp_path / name, truth_polygon(), layer="boundary")
@@ -223,6 +230,7 @@ def test_preview_reads_every_format(client, tmp_path, name):
     assert p["area_km2"] == pytest.approx(geodesic_area_m2(truth_polygon()) / 1e6, rel=1e-3)
 
 
+@pytest.mark.slow
 def test_crs_choice_gcj02_moves_the_boundary(client):
     plain = client.post("/api/parks/preview", files=upload(), data=NEW, headers=EDIT).json()
     gcj = client.post("/api/parks/preview", files=upload(), data={**NEW, "crs": "gcj02"},
@@ -238,6 +246,7 @@ def test_crs_choice_gcj02_moves_the_boundary(client):
 # --------------------------------------------------------------------------- editing
 
 
+@pytest.mark.slow
 def test_add_update_remove_undo(client, tiny_geodata):
     r = client.post("/api/parks", files=upload("../../etc/survey.geojson"), data=NEW,
                     headers=EDIT)
@@ -268,6 +277,7 @@ def test_add_update_remove_undo(client, tiny_geodata):
     assert client.post("/api/undo", headers=EDIT).status_code == 409
 
 
+@pytest.mark.slow
 def test_edits_refuse_cross_site_requests(client, tiny_geodata):
     before = snapshot(tiny_geodata)
     r = client.post("/api/parks", files=upload(), data=NEW)
@@ -284,6 +294,7 @@ def test_edits_refuse_cross_site_requests(client, tiny_geodata):
     assert ok.status_code == 201
 
 
+@pytest.mark.slow
 def test_token_is_needed_when_configured(make_client):
     c = make_client(token="s3cret", loopback_only=False)
     assert c.get("/api/config").json()["edits_need_token"] is True
@@ -296,6 +307,7 @@ def test_token_is_needed_when_configured(make_client):
     assert r.status_code == 201
 
 
+@pytest.mark.slow
 def test_a_held_lock_gives_409_and_changes_nothing(make_client, tiny_geodata):
     c = make_client(lock_timeout_s=0.3)
     before = snapshot(tiny_geodata)
@@ -308,6 +320,7 @@ def test_a_held_lock_gives_409_and_changes_nothing(make_client, tiny_geodata):
     assert after == before
 
 
+@pytest.mark.slow
 def test_two_clients_adding_the_same_park_one_is_told(make_client, tiny_geodata):
     results: list[int] = []
     barrier = threading.Barrier(2)
@@ -329,6 +342,7 @@ def test_two_clients_adding_the_same_park_one_is_told(make_client, tiny_geodata)
 # --------------------------------------------------------------------------- hostile input
 
 
+@pytest.mark.slow
 def test_markup_and_template_names_stay_text(client, tiny_geodata):
     data = {**NEW, "name_zh": XSS, "name_en": TEMPLATE}
     r = client.post("/api/parks", files=upload(f"{XSS}.geojson"), data=data, headers=EDIT)
@@ -438,6 +452,7 @@ def test_control_characters_are_refused_as_by_park_add(client, tiny_geodata, fie
     assert snapshot(tiny_geodata) == before
 
 
+@pytest.mark.slow
 def test_a_file_with_several_features_offers_them_and_takes_one(client, tiny_geodata):
     east, west = truth_polygon(113.12, 23.70, 500), truth_polygon(113.15, 23.72, 700)
     feats = [{"type": "Feature", "properties": {"name": n},

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 import geopandas as gpd
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -98,6 +99,7 @@ def _shown(text: str, page: str) -> bool:
     return text in html.unescape(plain)
 
 
+@pytest.mark.slow
 # No shrinking: each example builds every page, and a failing one is printed whole anyway.
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow],
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
@@ -115,6 +117,7 @@ def test_template_syntax_in_any_text_field_is_shown_never_run(data):
             assert _shown(name_en, city), name_en
 
 
+@pytest.mark.slow
 def test_cli_map_and_build_with_hostile_plots_file_name(tmp_path):
     canary = tmp_path / "canary"
     values = payloads(canary)
@@ -139,6 +142,7 @@ def test_cli_map_and_build_with_hostile_plots_file_name(tmp_path):
     assert snapshot(root) == before
 
 
+@pytest.mark.slow
 def test_surveyors_file_name_reaches_the_park_page_as_text(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a file name holds no '/': the canary is relative
     canary = tmp_path / "canary"

@@ -86,6 +86,7 @@ def test_bundled_guangfo_targets_on_their_own_basis():
     assert rep.evaluation.trends.empty
 
 
+@pytest.mark.slow
 def test_targets_csv_is_the_one_source_of_every_target_gap(bundled_geodata):
     # Issue 13 item 5: with the investment target at 6e9 in targets.csv, the park table's
     # target, its gap and the evaluation's gap all follow (they used to disagree).

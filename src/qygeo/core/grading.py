@@ -40,6 +40,10 @@ Entry thresholds are a park's own (Guangqing Industrial Park's 330 / 1000 /
 ``entry_pass`` is True when all three are met, False when any known one
 fails, None when none fails but some are unknown, or the park has no
 thresholds.
+
+Why over 600 lines: the scores, the A–D classes (cut-offs or percentiles), the
+entry thresholds and the per-park counts read the same per-mu columns and the
+same settings; apart, each would recompute them.
 """
 
 from __future__ import annotations

@@ -70,6 +70,9 @@ Deviations from the standard, because a plots layer is not a land survey: the
 zone's roads, green space and public facilities are not plots, so built-up
 land here is the plots' developed land only, and ratios over it (industrial
 land share, floor-area ratio) are of the plots, not of the whole zone.
+
+Why over 600 lines: each indicator's definition is quoted from the standard
+beside its computation, and the indicators share one pass over the plot columns.
 """
 
 from __future__ import annotations

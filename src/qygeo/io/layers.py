@@ -1,10 +1,14 @@
 """Reading, checking the shape of, and writing qygeo's geodata layers.
 
-This is the only module that touches layer files. Everything it returns is a
-GeoDataFrame in WGS84 (EPSG:4326) with string ids; everything it writes is
-deterministic GeoJSON (stable feature and key order, fixed precision) written
-atomically, so a ``git diff`` shows only what changed and a crash never leaves
-half a file.
+Everything it returns is a GeoDataFrame in WGS84 (EPSG:4326) with string ids;
+everything it writes is deterministic GeoJSON (stable feature and key order,
+fixed precision) written atomically, so a ``git diff`` shows only what changed
+and a crash never leaves half a file. Big plots files are read in batches by
+:mod:`qygeo.io.plot_files` and surveyors' files by :mod:`qygeo.io.boundary`, with
+this module's layer specifications and conforming.
+
+Why over 600 lines: reading, conforming (pandas and Arrow), and writing share
+the layer specifications and the rules for ids, dates and booleans.
 """
 
 from __future__ import annotations

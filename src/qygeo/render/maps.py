@@ -27,9 +27,11 @@ half a pixel at the maximum zoom, so the simplification is never visible.
 Basemaps: on Gaode tiles (GCJ-02) every overlay is shifted with
 :func:`qygeo.io.crs.shift_frame`; see :mod:`qygeo.render.basemaps`.
 
-Why one module: the city and park pages share their styles, legend, panel,
-controls and data preparation; issue #14 splits them into styles, geometry,
-page, city and park modules.
+Why over 600 lines: the city and park pages share their panel, legend,
+controls, popups and data preparation, and each page is a sequence of those
+pieces; styles, formatting, display geometry, the canvas layer and the page
+renderer are their own modules (:mod:`qygeo.render.styles`, ``format``,
+``geometry``, ``canvas``, ``page``).
 """
 
 from __future__ import annotations

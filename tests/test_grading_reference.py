@@ -1,4 +1,4 @@
-"""The vectorised grading equals the straightforward per-row definition.
+"""The grading equals the straightforward per-row definition.
 
 The references below are the definitions written as plain loops, one row (or
 one enterprise) at a time; the table mixes NaNs, zeros, negative and infinite
