@@ -19,9 +19,7 @@ from qygeo.cli.options import (
     strict_option,
     year_option,
 )
-
-#: Formats written to a file only (need -o PATH).
-FILE_FORMATS = ("html", "xlsx")
+from qygeo.render import FILE_FORMATS, FORMATS
 
 
 @click.command()
@@ -29,7 +27,7 @@ FILE_FORMATS = ("html", "xlsx")
               help="Only this park (repeatable). Default: every park.")
 @year_option
 @click.option("--format", "fmt",
-              type=click.Choice(["table", "csv", "json", "markdown", *FILE_FORMATS]),
+              type=click.Choice([*FORMATS, *FILE_FORMATS]),
               default="table", show_default=True,
               help="Output format. html (a page with tables and charts) and xlsx (one sheet "
                    "per table) need -o PATH.")
@@ -79,9 +77,9 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     (target_gap_yuan_per_km2, required_annual_growth) beside the growth achieved
     (achieved_annual_growth).
     """
+    from qygeo.api import report as make_report
     from qygeo.core.config import load_config
     from qygeo.io.layers import atomic_write_text
-    from qygeo.pipeline import make_report
     from qygeo.pipeline.plot_table import REPORT_COLUMNS
     from qygeo.render.text import render, write_report
 

@@ -2,3 +2,8 @@
 
 Renderers draw what a built report gives them; they compute no figures of their own.
 """
+
+#: Report formats written as text (to stdout or -o): :func:`qygeo.render.text.render`.
+FORMATS = ("table", "csv", "json", "markdown")
+#: Report formats written to a file only (-o PATH): :func:`qygeo.render.text.write_report`.
+FILE_FORMATS = ("html", "xlsx")

@@ -13,15 +13,13 @@ from typing import TYPE_CHECKING
 
 from qygeo.errors import QygeoError
 from qygeo.pipeline.report import COLUMNS, PLOTS_BASIS, SIGNED_BASIS
+from qygeo.render import FILE_FORMATS, FORMATS
 from qygeo.render.format import cell_text, records
 from qygeo.safe_text import csv_text, for_json, for_markdown, for_terminal
 
 if TYPE_CHECKING:  # pragma: no cover
     from qygeo.pipeline.report import Report
 
-FORMATS = ("table", "csv", "json", "markdown")
-#: Formats written to a file only (:func:`write_report`).
-FILE_FORMATS = ("html", "xlsx")
 
 def format_json(report: Report) -> str:
     """A JSON list with one object per park (keys :data:`COLUMN_KEYS`; null = n/a)."""
