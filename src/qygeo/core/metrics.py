@@ -46,7 +46,7 @@ def ring_areas_m2(lon_deg: np.ndarray, lat_deg: np.ndarray, starts: np.ndarray) 
     """Area on the WGS84 ellipsoid, in m², of closed rings given as flat coordinates.
 
     This is qygeo's one area formula: :func:`area_m2` (shapely geometries) and
-    the plot engine (:func:`qygeo.pipeline.plot_table.plot_batch_columns`, flat arrays) both
+    the plot engine (:mod:`qygeo.pipeline.plot_table`, flat arrays) both
     call it.
 
     Parameters

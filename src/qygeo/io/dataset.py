@@ -250,7 +250,7 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
         Layer name inside *plots* (GeoPackage).
     load_plots : bool, default True
         False leaves ``plots`` None but still sets ``plots_path``, for callers that
-        read the plots themselves (:func:`qygeo.pipeline.plot_table.plot_table_from_file`).
+        read the plots themselves (:func:`qygeo.pipeline.plots.compute_plot_table`).
     skip_invalid_plots : bool, default False
         Plot rows that cannot be judged (:mod:`qygeo.io.plot_rows`) are refused
         (:class:`qygeo.errors.InvalidPlotsError`); with this they are left out and listed

@@ -373,7 +373,7 @@ def _is_id_column(spec: LayerSpec, col: str) -> bool:
 
 
 def conform_arrow(batch: pa.RecordBatch, spec: LayerSpec, path: object) -> pa.RecordBatch | None:
-    """:func:`conform` on Arrow columns whose types need no checking (the fast path).
+    """:func:`conform` on Arrow columns whose types need no checking (plots files read as Arrow).
 
     Ids become trimmed text (blank: null), numbers float64, dates stay dates.
     Text in a numeric or date column, or an id of another type, must be parsed

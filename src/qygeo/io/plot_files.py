@@ -88,7 +88,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
     -------
     PlotSource or None
         Batches of at most :data:`BATCH_ROWS` rows, the name of their WKB
-        geometry column and the number of rows; None when the file cannot take the fast path (not
+        geometry column and the number of rows; None when the file cannot be read so (not
         WGS84, not WKB-encoded), in which case the caller reads it with
         :func:`qygeo.io.layers.read_layer`.
 
@@ -327,3 +327,32 @@ def decode_polygons_shapely(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
                  ring_offsets.astype(np.int64), rows), rest
 
 
+def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
+                    npartitions: int | None = None):  # type: ignore[no-untyped-def]
+    """Open a plots layer (GeoParquet file or folder, or any OGR format) as a dask GeoDataFrame."""
+    import dask_geopandas
+
+    path = Path(path)
+    if not path.exists():
+        raise DataFileError(path, "file not found")
+    try:
+        if path.is_dir() or path.suffix.lower() in (".parquet", ".geoparquet"):
+            ddf = dask_geopandas.read_parquet(str(path))
+        elif layers.open_options(path):
+            # GeoJSON: GDAL reads it whole anyway; read as the other engine reads it (dates
+            # as text, JSON booleans kept), so both engines judge the same values.
+            ddf = dask_geopandas.from_geopandas(layers.read_layer(path, layer=layer),
+                                                npartitions=npartitions or 4)
+        else:
+            kwargs = {"layer": layer} if layer else {}
+            ddf = dask_geopandas.read_file(str(path), npartitions=npartitions or 4, **kwargs)
+    except QygeoError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one readable line for the user
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataFileError(path, f"cannot be read as a layer ({msg})") from exc
+    if ddf.crs is not None and not ddf.crs.equals("EPSG:4326"):
+        ddf = ddf.to_crs("EPSG:4326")
+    if "plot_id" not in ddf.columns:
+        raise DataFileError(path, "missing required column(s): plot_id")
+    return ddf

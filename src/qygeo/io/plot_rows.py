@@ -6,7 +6,7 @@ negative, boolean, infinite or absurd amount would be summed into its park; a
 date GDAL rolled over (``2022-02-30`` → 2022-03-02) or a placeholder such as
 ``9999-12-31`` would move the idle clock. Every reader of plots —
 :func:`qygeo.io.layers.conform` (text and booleans in number and date columns),
-the fast engine's batches (:func:`qygeo.pipeline.plot_table.plot_batch_columns`), the data
+the plot engine's batches (:mod:`qygeo.pipeline.plot_table`), the data
 folder's loader (:func:`qygeo.io.dataset.load_dataset`) and ``qygeo validate`` —
 flags rows here, with the same words, and the caller either refuses them
 (:class:`qygeo.errors.InvalidPlotsError`, the default) or leaves them out and
@@ -290,7 +290,7 @@ def split_invalid(table: pd.DataFrame, path: object, *,
     Parameters
     ----------
     table : pandas.DataFrame
-        A per-plot table from an engine (:func:`qygeo.pipeline.plot_table.plot_batch_columns`).
+        A per-plot table from an engine (:mod:`qygeo.pipeline.plot_table`).
     path : object
         The plots layer, for the message.
     skip : bool

@@ -120,7 +120,7 @@ def ring_areas_m2(rings: Rings) -> np.ndarray:
 
 def _conformed(attrs: pd.DataFrame | pa.RecordBatch, path: object,
                problems: RowProblems) -> tuple[pd.DataFrame, pa.RecordBatch | None]:
-    """Conformed attributes as a DataFrame, and as Arrow when the fast path took them.
+    """Conformed attributes as a DataFrame, and as Arrow when the Arrow reader took them.
 
     Values that are not numbers or dates are flagged in *problems* (only the
     DataFrame path meets them: the Arrow path takes typed columns only).
@@ -587,7 +587,7 @@ def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
     (:class:`qygeo.errors.InvalidPlotsError`), or with *skip_invalid* left out of the
     table and the summary and listed in :attr:`PlotResult.excluded`.
 
-    Files the fast reader cannot take (another CRS, GeoArrow encoding) are read
+    Files the Arrow reader cannot take (another CRS, GeoArrow encoding) are read
     with :func:`qygeo.io.layers.read_layer` first; the figures are the same.
     *parks* may be a function giving the layer (see :func:`_from_batches`).
     """

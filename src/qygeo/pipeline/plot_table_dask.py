@@ -1,7 +1,7 @@
 """The dask engine: the per-plot table computed partition by partition with dask-geopandas.
 
-``qygeo report --engine dask`` reads the plots with :func:`dask_geopandas.read_parquet`
-(a file or a partitioned GeoParquet folder) or :func:`dask_geopandas.read_file`,
+``qygeo report --engine dask`` reads the plots (:func:`qygeo.io.plot_files.read_plots_dask`:
+a file or a partitioned GeoParquet folder, or any OGR format),
 and computes each partition's per-plot table (areas, park assignment, idle
 rule: :func:`qygeo.pipeline.plot_table._batch_table`, the very code of the default
 engine) on a Dask cluster — a :class:`distributed.LocalCluster` unless a
@@ -43,40 +43,6 @@ def _partition_table(part: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, as_of: dt.
     wkb = pa.array(shapely.to_wkb(np.asarray(part.geometry.values)), type=pa.binary())
     return engine._batch_table(PlotBatch(attrs=attrs, wkb=wkb), ParkIndex.build(parks), as_of,
                                path=path)
-
-
-def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
-                    npartitions: int | None = None):  # type: ignore[no-untyped-def]
-    """Open a plots layer (GeoParquet file or folder, or any OGR format) as a dask GeoDataFrame."""
-    import dask_geopandas
-
-    from qygeo.errors import DataFileError, QygeoError
-    from qygeo.io import layers
-
-    path = Path(path)
-    if not path.exists():
-        raise DataFileError(path, "file not found")
-    try:
-        if path.is_dir() or path.suffix.lower() in (".parquet", ".geoparquet"):
-            ddf = dask_geopandas.read_parquet(str(path))
-        elif layers.open_options(path):
-            # GeoJSON: GDAL reads it whole anyway; read as the other engine reads it (dates
-            # as text, JSON booleans kept), so both engines judge the same values.
-            ddf = dask_geopandas.from_geopandas(layers.read_layer(path, layer=layer),
-                                                npartitions=npartitions or 4)
-        else:
-            kwargs = {"layer": layer} if layer else {}
-            ddf = dask_geopandas.read_file(str(path), npartitions=npartitions or 4, **kwargs)
-    except QygeoError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - one readable line for the user
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataFileError(path, f"cannot be read as a layer ({msg})") from exc
-    if ddf.crs is not None and not ddf.crs.equals("EPSG:4326"):
-        ddf = ddf.to_crs("EPSG:4326")
-    if "plot_id" not in ddf.columns:
-        raise DataFileError(path, "missing required column(s): plot_id")
-    return ddf
 
 
 def connect(scheduler: str):  # type: ignore[no-untyped-def]
@@ -134,6 +100,7 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
     import pandas as pd
     from distributed import Client, LocalCluster
 
+    from qygeo.io.plot_files import read_plots_dask
     from qygeo.pipeline import plot_table as engine
 
     ddf = read_plots_dask(path, layer=layer)

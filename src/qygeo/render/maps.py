@@ -433,7 +433,7 @@ def _tables(ds: Dataset, rep: Report) -> _Tables:
 def _with_idle_reasons(plots: gpd.GeoDataFrame, as_of: dt.date) -> gpd.GeoDataFrame:
     """Fill ``idle_reason`` where the report's plot table left it empty.
 
-    The fast report engine classifies plots without the reason texts; the
+    The plot engine classifies plots without the reason texts; the
     popups need them, so :func:`qygeo.core.idle.classify_idle` (the one home of the
     rule) is run again on the plots that are not plainly "not idle".
     """
