@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -262,3 +263,22 @@ def test_html_lists_a_capped_number_of_plots_idle_ones_first(bundled_report, tmp
     not_idle = mine.loc[mine["idle_status"] == "not_idle", "plot_id"]
     assert not any(f">{p}<" in section for p in not_idle)
     assert all(f">{p}<" in section for p in shown["plot_id"])
+
+
+def test_report_page_and_workbook_give_each_idle_plot_its_reason(bundled_report, tmp_path):
+    """The engine sums plots without reason texts; what lists plots gets them (issue #15)."""
+    idle = bundled_report.plot_table["idle_status"].isin(["idle", "idle_art8"])
+    assert idle.sum() >= 6  # the Xiangxue and Bendi plots of Guangfo among them
+    explained = bundled_report.explained_plots
+    assert explained.loc[idle, "idle_reason"].map(lambda r: isinstance(r, str) and r != "").all()
+    wb_path = write_report(bundled_report, "xlsx", tmp_path / "r.xlsx")
+    sheet = openpyxl.load_workbook(wb_path, read_only=True)["plots"]
+    rows = list(sheet.iter_rows(values_only=True))
+    head = list(rows[0])
+    status, reason = head.index("idle_status"), head.index("idle_reason")
+    idle_rows = [r for r in rows[1:] if r[status] in ("idle", "idle_art8")]
+    assert len(idle_rows) == idle.sum()
+    assert all(r[reason] for r in idle_rows)
+    page = (write_report(bundled_report, "html", tmp_path / "r.html")).read_text("utf-8")
+    for text in explained.loc[idle, "idle_reason"]:
+        assert html.escape(text) in page

@@ -197,13 +197,23 @@ class Report:
         return _with_geometry(self.park_table, "park_id", parks)
 
     @cached_property
+    def explained_plots(self) -> pd.DataFrame:
+        """:attr:`plot_table` with ``idle_reason`` written for every plot not plainly not idle.
+
+        The plot engine sums a province's plots without the reason texts; they are
+        written here, once, for what lists plots (report.html, the workbook, the
+        maps' popups, :attr:`plots`).
+        """
+        return with_idle_reasons(self.plot_table, self.as_of)
+
+    @cached_property
     def plots(self) -> gpd.GeoDataFrame:
         """Every plot's row (park, areas, idle status and reason, grade), with its polygon.
 
         The geometry comes from the data set's plots, or is read again from the
         plots file the report was built from (only its id and geometry columns).
         """
-        table = self.plot_table
+        table = self.explained_plots
         grading = self.evaluation.grading if self.evaluation is not None else None
         if grading is not None and len(grading) and "grade" in grading.columns:
             grades = grading.drop_duplicates("plot_id").set_index("plot_id")["grade"]
@@ -215,6 +225,29 @@ class Report:
             path, layer = self.plots_source
             plots = read_layer(path, layer=layer)
         return _with_geometry(table, "plot_id", plots)
+
+
+def with_idle_reasons(plots: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """*plots* (a per-plot table) with ``idle_reason`` filled where the engine left it empty.
+
+    :func:`qygeo.core.idle.classify_idle` (the one home of the rule) is run again
+    on the plots that are not plainly "not idle"; the others keep their row as it is.
+    """
+    from qygeo.core.idle import classify_idle
+
+    if not len(plots) or "idle_status" not in plots.columns:
+        return plots
+    reason = plots["idle_reason"] if "idle_reason" in plots.columns else None
+    empty = (reason.isna() | (reason.astype(str) == "")) if reason is not None else \
+        plots["idle_status"].notna()
+    need = (empty & (plots["idle_status"] != "not_idle")).to_numpy(bool, na_value=False)
+    if not need.any():
+        return plots
+    out = plots.copy()
+    sub = out[need]
+    reasons = classify_idle(sub, as_of, sub["area_m2"])["idle_reason"].to_numpy()
+    out.loc[need, "idle_reason"] = reasons
+    return out
 
 
 def _with_geometry(table: pd.DataFrame, key: str, shapes: Any) -> gpd.GeoDataFrame:

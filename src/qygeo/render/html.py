@@ -327,7 +327,7 @@ def _park_section(report: Report, r: dict[str, Any]) -> str:
         parts.append(html_table(tt, ["target_name", "current", "target_value", "unit",
                                      "target_year", "gap", "met", "required_annual_growth",
                                      "note"]))
-    plots = report.plot_table
+    plots = report.explained_plots
     if len(plots) and "park_id" in plots.columns:
         mine = plots[plots["park_id"] == pid]  # own plots; a nested park has its own section
         if len(mine):

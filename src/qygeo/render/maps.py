@@ -416,42 +416,17 @@ def _tables(ds: Dataset, rep: Report) -> _Tables:
     geoms = dict(zip(ds.parks["park_id"], ds.parks.geometry.values, strict=True))
     parks = rep.park_table.copy()
     parks["geometry"] = [geoms.get(p) for p in parks["park_id"]]
-    if ds.plots is not None and len(rep.plot_table):
+    table = rep.explained_plots  # with the idle reasons the popups show
+    if ds.plots is not None and len(table):
         pg = dict(zip(ds.plots["plot_id"], ds.plots.geometry.values, strict=True))
-        plots = gpd.GeoDataFrame(rep.plot_table.copy(), geometry=[pg.get(p) for p in
-                                                             rep.plot_table["plot_id"]],
+        plots = gpd.GeoDataFrame(table.copy(), geometry=[pg.get(p) for p in table["plot_id"]],
                                  crs="EPSG:4326")
         plots = plots[~plots.geometry.isna() & ~plots.geometry.is_empty]
     else:
         plots = gpd.GeoDataFrame({"plot_id": [], "park_id": []}, geometry=[], crs="EPSG:4326")
-    plots = _with_idle_reasons(plots, rep.as_of)
     members = metrics.park_descendants(ds.parks)
     return _Tables(parks=parks, plots=plots, members=members,
                    page_ids={str(p) for p in parks["park_id"]})
-
-
-def _with_idle_reasons(plots: gpd.GeoDataFrame, as_of: dt.date) -> gpd.GeoDataFrame:
-    """Fill ``idle_reason`` where the report's plot table left it empty.
-
-    The plot engine classifies plots without the reason texts; the
-    popups need them, so :func:`qygeo.core.idle.classify_idle` (the one home of the
-    rule) is run again on the plots that are not plainly "not idle".
-    """
-    from qygeo.core.idle import classify_idle
-
-    if not len(plots) or "idle_status" not in plots.columns:
-        return plots
-    reason = plots["idle_reason"] if "idle_reason" in plots.columns else None
-    empty = (reason.isna() | (reason.astype(str) == "")) if reason is not None else \
-        plots["idle_status"].notna()
-    need = empty & (plots["idle_status"] != "not_idle")
-    if not need.any():
-        return plots
-    out = plots.copy()
-    sub = out[need]
-    area = sub["area_m2"] if "area_m2" in sub.columns else metrics.area_m2(sub.geometry)
-    out.loc[need, "idle_reason"] = classify_idle(sub, as_of, area)["idle_reason"].to_numpy()
-    return out
 
 
 def _park_tip(r: dict[str, Any]) -> str:

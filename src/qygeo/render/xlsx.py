@@ -72,7 +72,8 @@ def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
     import pandas as pd
 
     ev = report.evaluation
-    plots = report.plot_table.drop(columns=[c for c in PLOT_SKIP if c in report.plot_table.columns])
+    plots = report.explained_plots
+    plots = plots.drop(columns=[c for c in PLOT_SKIP if c in plots.columns])
     meta = pd.DataFrame([
         {"section": "report", "key": "year", "value": report.year, "unit": ""},
         {"section": "report", "key": "idle_as_of", "value": report.as_of.isoformat(),
