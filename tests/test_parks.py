@@ -595,7 +595,7 @@ def test_first_park_of_an_empty_folder(tiny_geodata, tmp_path):
 
 
 def test_list_table_aligns_chinese_names(tiny_geodata):
-    from qygeo.render.park_list import _display_width
+    from qygeo.render.format import display_width as _display_width
 
     out = invoke("park", "list", "--geodata", tiny_geodata).stdout.splitlines()
     header, rows = out[0], out[2:]

@@ -127,12 +127,13 @@ def test_html_draws_trends_where_stats_have_years(tiny_geodata):
 def test_xlsx_has_one_sheet_per_table_and_reads_back(bundled_report, tmp_path):
     path = write_report(bundled_report, "xlsx", tmp_path / "report.xlsx")
     wb = openpyxl.load_workbook(path, read_only=True)
+    # trends and idle_check have no rows on the bundled data: no empty sheets
     assert wb.sheetnames == ["parks", "plots", "indicators", "grading", "enterprises",
-                             "targets", "trends", "planting", "idle_check", "config"]
+                             "targets", "planting", "sources"]
 
-    def table(name):
+    def table(name):  # row 1: 中文 English (unit); row 2: the code names
         rows = list(wb[name].iter_rows(values_only=True))
-        return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+        return [dict(zip(rows[1], r, strict=True)) for r in rows[2:]]
 
     parks = {r["park_id"]: r for r in table("parks")}
     assert parks["guangfo"]["investment_yuan"] == pytest.approx(28e9)
@@ -144,7 +145,8 @@ def test_xlsx_has_one_sheet_per_table_and_reads_back(bundled_report, tmp_path):
     assert plots["GF-G-01"]["idle_status"] == "idle_art8"
     ind = [r for r in table("indicators") if r["park_id"] == "guangfo"]
     assert {r["indicator"] for r in ind} >= {"land_built_up_rate", "building_density"}
-    config = {(r["section"], r["key"]): r["value"] for r in table("config")}
+    config = {(r["section"], r["key"]): r["value"] for r in table("sources")}
+    assert ("report", "sheet_without_rows") in config
     assert config[("grading.weights", "tax_wan_per_mu")] == 60
     assert config[("entry.parks.guangqing", "investment_wan_per_mu")] == 330
     assert config[("report", "idle_as_of")] == "2025-06-01"
@@ -234,15 +236,15 @@ def test_xlsx_table_longer_than_a_sheet_continues_on_numbered_sheets(bundled_rep
     """Excel stops at 1,048,576 rows: a province's plots continue on "plots (2)"…"""
     from qygeo.render import xlsx as report_xlsx
 
-    monkeypatch.setattr(report_xlsx, "EXCEL_MAX_ROWS", 11)  # 10 rows and a header
+    monkeypatch.setattr(report_xlsx, "EXCEL_MAX_ROWS", 12)  # 10 rows and two header rows
     path = write_report(bundled_report, "xlsx", tmp_path / "report.xlsx")
     wb = openpyxl.load_workbook(path, read_only=True)
     n = len(bundled_report.plots)
     parts = [s for s in wb.sheetnames if s == "plots" or s.startswith("plots (")]
     assert len(parts) == -(-n // 10) > 1
-    rows = [r for s in parts for r in list(wb[s].iter_rows(values_only=True))[1:]]
-    headers = {next(wb[s].iter_rows(values_only=True)) for s in parts}
-    assert len(headers) == 1  # every part has the header
+    rows = [r for s in parts for r in list(wb[s].iter_rows(values_only=True))[2:]]
+    headers = {tuple(wb[s].iter_rows(values_only=True))[:2] for s in parts}
+    assert len(headers) == 1  # every part has both header rows
     assert [r[0] for r in rows] == list(bundled_report.plots["plot_id"])
 
 
@@ -274,9 +276,9 @@ def test_report_page_and_workbook_give_each_idle_plot_its_reason(bundled_report,
     wb_path = write_report(bundled_report, "xlsx", tmp_path / "r.xlsx")
     sheet = openpyxl.load_workbook(wb_path, read_only=True)["plots"]
     rows = list(sheet.iter_rows(values_only=True))
-    head = list(rows[0])
+    head = list(rows[1])
     status, reason = head.index("idle_status"), head.index("idle_reason")
-    idle_rows = [r for r in rows[1:] if r[status] in ("idle", "idle_art8")]
+    idle_rows = [r for r in rows[2:] if r[status] in ("idle", "idle_art8")]
     assert len(idle_rows) == idle.sum()
     assert all(r[reason] for r in idle_rows)
     page = (write_report(bundled_report, "html", tmp_path / "r.html")).read_text("utf-8")

@@ -121,8 +121,12 @@ def csv_text(frame: Any, **to_csv: Any) -> str:
     (:func:`for_terminal`), so no cell spans lines however a program splits them
     (a lone carriage return is left unquoted by Python's csv writer).
     *to_csv* goes to :meth:`pandas.DataFrame.to_csv` (the index is left out and
-    lines end in ``\\n`` unless given).
+    lines end in ``\\n`` unless given). Floats are written in full, without an
+    exponent (``28123456789``, ``0.00001``): a spreadsheet reads them as the numbers
+    they are.
     """
+    import numpy as np
+
     def cell(v: Any) -> Any:
         if isinstance(v, str) and has_control_chars(v):
             v = for_terminal(v)
@@ -131,7 +135,16 @@ def csv_text(frame: Any, **to_csv: Any) -> str:
     out = frame.copy()
     for c in out.select_dtypes(include=["object", "string", "category"]).columns:
         out[c] = out[c].map(cell)
-    return out.to_csv(**{"index": False, "lineterminator": "\n", **to_csv})
+    def number(x: float) -> str:
+        return np.format_float_positional(x, trim="-")
+
+    return out.to_csv(**{"index": False, "lineterminator": "\n", "float_format": number,
+                         **to_csv})
+
+
+#: The byte-order mark that tells Excel a CSV file is UTF-8 (without it, Chinese
+#: text is read in the system's code page when the file is double-clicked).
+UTF8_BOM = "\ufeff"
 
 
 #: Inline markdown punctuation: in a table cell (inline content) block syntax

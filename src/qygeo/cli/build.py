@@ -56,7 +56,7 @@ def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
     from qygeo.render.basemaps import get_basemap
     from qygeo.render.maps import write_maps
     from qygeo.render.text import write_report
-    from qygeo.safe_text import csv_text
+    from qygeo.safe_text import UTF8_BOM, csv_text
 
     start = time.perf_counter()
     con = Console(quiet)
@@ -78,7 +78,7 @@ def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
     for name, fmt in REPORT_FILES:
         write_report(rep, fmt, reports / name)
         con.info(f"      wrote {reports / name}")
-    atomic_write_text(reports / PLANTING_FILE, csv_text(rep.planting, float_format="%.6g"))
+    atomic_write_text(reports / PLANTING_FILE, UTF8_BOM + csv_text(rep.planting))
     con.info(f"      wrote {reports / PLANTING_FILE}")
 
     con.info(f"[3/3] maps (basemap {bm.name}{', self-contained' if self_contained else ''})")

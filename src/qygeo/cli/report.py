@@ -19,7 +19,7 @@ from qygeo.cli.options import (
     strict_option,
     year_option,
 )
-from qygeo.render import FILE_FORMATS, FORMATS
+from qygeo.render import FILE_FORMATS, FORMAT_BY_SUFFIX, FORMATS, GIS_SUFFIXES
 
 
 @click.command()
@@ -27,10 +27,11 @@ from qygeo.render import FILE_FORMATS, FORMATS
               help="Only this park (repeatable). Default: every park.")
 @year_option
 @click.option("--format", "fmt",
-              type=click.Choice([*FORMATS, *FILE_FORMATS]),
-              default="table", show_default=True,
-              help="Output format. html (a page with tables and charts) and xlsx (one sheet "
-                   "per table) need -o PATH.")
+              type=click.Choice([*FORMATS, *FILE_FORMATS]), default=None,
+              help="Output format. Default: from the -o file's extension (.csv .json .md "
+                   ".txt .html .xlsx), else table. html (a page with tables and charts) and "
+                   "xlsx (one sheet per table) need -o PATH. CSV files get a UTF-8 byte-order "
+                   "mark so Excel reads Chinese right.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
               metavar="TOML",
               help="Grading configuration (weights, benchmarks, cut-offs, entry thresholds) "
@@ -79,10 +80,10 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     """
     from qygeo.api import report as make_report
     from qygeo.core.config import load_config
-    from qygeo.io.layers import atomic_write_text
     from qygeo.pipeline.plot_table import REPORT_COLUMNS
     from qygeo.render.text import render, write_report
 
+    fmt = report_format(fmt, output)
     if fmt in FILE_FORMATS and output is None:
         fail(f"--format {fmt} writes a file: give -o PATH", 2)
     con = Console(quiet)
@@ -107,9 +108,34 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
         write_report(rep, fmt, output)
         con.info(f"wrote {output}")
         return
-    text = render(rep, fmt, planting=not park_ids)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(render(rep, fmt, planting=not park_ids), nl=False)
     else:
-        atomic_write_text(output, text)
+        write_report(rep, fmt, output, planting=not park_ids)
         con.info(f"wrote {output}")
+
+
+def report_format(fmt: str | None, output: Path | None) -> str:
+    """The format asked for: ``--format``, else the -o file's extension, else ``table``.
+
+    An extension that is no report format, or one that contradicts ``--format``
+    (``--format csv -o r.xlsx`` would write a file Excel cannot open), is a usage
+    error.
+    """
+    suffix = output.suffix.lower() if output is not None else ""
+    if output is not None and suffix in GIS_SUFFIXES:
+        fail(f"-o {output}: maps with geometry are written by "
+             f"`qygeo export {output.name}`, not by qygeo report", 2)
+    implied = FORMAT_BY_SUFFIX.get(suffix)
+    if fmt is None:
+        if output is None:
+            return "table"
+        if implied is None:
+            fail(f"-o {output}: cannot tell the format from "
+                 f"{suffix or 'a name without an extension'}; use one of "
+                 f"{' '.join(FORMAT_BY_SUFFIX)} or give --format", 2)
+        return implied
+    if implied is not None and implied != fmt:
+        fail(f"--format {fmt} but -o {output} is a {implied} file name: "
+             f"drop --format or rename the file", 2)
+    return fmt

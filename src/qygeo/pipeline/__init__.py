@@ -129,5 +129,6 @@ def make_report(
                        summary=summary)
     if source is not None and ds.plots is None:
         rep.plots_source = (source, plots_layer)  # rep.plots reads the polygons from there
+    rep.engine = engine
     step(f"      done in {time.perf_counter() - started:.1f} s")
     return rep

@@ -189,6 +189,8 @@ class Report:
     dataset: Dataset | None = field(default=None, repr=False)
     #: the plots file and layer the plot table was read from, when not the dataset's
     plots_source: tuple[Path, str | None] | None = None
+    #: the plot engine that computed the plot table ("default" or "dask")
+    engine: str = "default"
 
     @cached_property
     def parks(self) -> gpd.GeoDataFrame:

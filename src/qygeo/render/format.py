@@ -115,3 +115,10 @@ def idle_for(days: Any) -> str:
         return "—"
     d = int(days)
     return f"{d:,} 天 days ({d / 365.2425:.1f} 年 years)"
+
+
+def display_width(text: str) -> int:
+    """Columns *text* takes in a terminal or a spreadsheet: East Asian wide characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qygeo.pipeline.parks import load_state
+from qygeo.render.format import display_width
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -62,7 +63,7 @@ def format_park_table(table: pd.DataFrame, fmt: str = "table") -> str:
         return for_json(json.dumps(rows, ensure_ascii=False, indent=2)) + "\n"
     if fmt == "csv":
         # Names are data: a cell such as "=HYPERLINK(…)" must stay text in a spreadsheet.
-        return csv_text(table, float_format="%.6g")
+        return csv_text(table)
     body = [[for_terminal(c) for c in row] for row in _table_body(rows)]
     headers = ["id", "名称", "name", "district 区县", "kind", "km²", "亩 mu", "quality",
                "added_on"]
@@ -76,23 +77,16 @@ def _table_body(rows: list[dict[str, Any]]) -> list[list[str]]:
              r["added_on"] or ""] for r in rows]
 
 
-def _display_width(text: str) -> int:
-    """Terminal columns *text* takes: East Asian wide and full-width characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _text_table(headers: Sequence[str], body: Sequence[Sequence[str]], *,
                 right: Sequence[int] = ()) -> str:
     """A plain-text table aligned by display width (Chinese names take two columns each)."""
     rows = [list(headers), *[[str(c) for c in r] for r in body]]
-    widths = [max(_display_width(r[i]) for r in rows) for i in range(len(headers))]
+    widths = [max(display_width(r[i]) for r in rows) for i in range(len(headers))]
 
     def line(cells: Sequence[str]) -> str:
         out = []
         for i, c in enumerate(cells):
-            pad = " " * (widths[i] - _display_width(c))
+            pad = " " * (widths[i] - display_width(c))
             out.append(pad + c if i in right else c + pad)
         return "  ".join(out).rstrip()
 

@@ -15,7 +15,7 @@ from qygeo.errors import QygeoError
 from qygeo.pipeline.report import COLUMNS, PLOTS_BASIS, SIGNED_BASIS
 from qygeo.render import FILE_FORMATS, FORMATS
 from qygeo.render.format import cell_text, records
-from qygeo.safe_text import csv_text, for_json, for_markdown, for_terminal
+from qygeo.safe_text import UTF8_BOM, csv_text, for_json, for_markdown, for_terminal
 
 if TYPE_CHECKING:  # pragma: no cover
     from qygeo.pipeline.report import Report
@@ -33,7 +33,7 @@ def format_csv(report: Report) -> str:
         if table[c].map(lambda v: isinstance(v, dict)).any():
             table[c] = table[c].map(
                 lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v)
-    return csv_text(table, float_format="%.6g")
+    return csv_text(table)
 
 
 TABLE_SKIP = ("park_id", "name_zh", "name_en", "district_name_en")
@@ -119,7 +119,7 @@ def format_markdown(report: Report, *, planting: bool = True) -> str:
     return "\n".join(out)
 
 
-def write_report(report: Report, fmt: str, path: str | Path) -> Path:
+def write_report(report: Report, fmt: str, path: str | Path, *, planting: bool = True) -> Path:
     """Write *report* to *path* in any format: :data:`FORMATS` or :data:`FILE_FORMATS`.
 
     ``html`` is one self-contained page (:mod:`qygeo.render.html`), ``xlsx`` a
@@ -137,8 +137,10 @@ def write_report(report: Report, fmt: str, path: str | Path) -> Path:
         from qygeo.render.html import render_html
 
         atomic_write_text(path, render_html(report))
+    elif fmt == "csv":
+        atomic_write_text(path, UTF8_BOM + render(report, fmt))  # Excel opens it as UTF-8
     else:
-        atomic_write_text(path, render(report, fmt))
+        atomic_write_text(path, render(report, fmt, planting=planting))
     return path
 
 

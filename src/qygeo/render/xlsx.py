@@ -1,11 +1,19 @@
-"""The report as an Excel workbook (.xlsx): one sheet per table.
+"""The report as an Excel workbook (.xlsx) that opens ready to read: one sheet per table.
 
-Sheets: ``parks`` (the report's park table, JSON keys as headers), ``plots``
-(per-plot areas and idle classification), ``indicators`` (TD/T 1029, long),
-``grading`` (亩均 per plot), ``enterprises``, ``targets``, ``trends``,
-``planting``, ``idle_check`` (stored flags that disagree with the rule) and
-``config`` (grading settings in use, report year and idle date). n/a is an
-empty cell; dicts (``grade_counts``) are JSON text. Written with openpyxl.
+Sheets: ``parks`` (the report's park table), ``plots`` (per-plot areas and idle
+classification, with the reason), ``indicators`` (TD/T 1029, long), ``grading``
+(亩均 per plot), ``enterprises``, ``targets``, ``trends``, ``planting``,
+``idle_check`` (stored flags that disagree with the rule), ``excluded_plots`` (only
+with ``--skip-invalid-plots``) and ``sources`` (来源与设置: the settings used, the
+source of every figure, qygeo's version). A table without rows gets no sheet; the
+sources sheet says which were left out.
+
+Each sheet has two header rows: ``中文 English (unit)`` (:mod:`qygeo.render.labels`)
+and the code name (the JSON key, for scripts: ``pandas.read_excel(header=1)``),
+frozen, with a filter over the table; columns are as wide as their text (CJK
+counted double); money has thousands separators, 亿元 and 万元 rates two decimals,
+fractions are percentages and dates have no time. n/a is an empty cell; dicts
+(``grade_counts``) are JSON text. Written with openpyxl.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qygeo.io.layers import atomic_write_bytes
+from qygeo.render.format import display_width
+from qygeo.render.labels import heading, number_format
 from qygeo.safe_text import for_terminal, formula_like, has_control_chars
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,7 +54,8 @@ def _cell(v: Any) -> Any:
         return json.dumps(v if not isinstance(v, set) else sorted(v), ensure_ascii=False,
                           default=str)
     if isinstance(v, pd.Timestamp):
-        return v.to_pydatetime().replace(tzinfo=None)
+        v = v.to_pydatetime().replace(tzinfo=None)
+        return v.date() if v.time() == dt.time() else v
     if isinstance(v, str):
         # XML (so xlsx) cannot hold most control characters: shown as escapes instead.
         return for_terminal(v) if has_control_chars(v) else v
@@ -68,21 +79,14 @@ def _text_cell(ws: Any, text: str) -> Any:
 
 
 def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
-    """The tables of *report*, by sheet name (see the module docstring)."""
+    """The tables of *report* with rows, by sheet name (see the module docstring)."""
     import pandas as pd
 
     ev = report.evaluation
     plots = report.explained_plots
     plots = plots.drop(columns=[c for c in PLOT_SKIP if c in plots.columns])
-    meta = pd.DataFrame([
-        {"section": "report", "key": "year", "value": report.year, "unit": ""},
-        {"section": "report", "key": "idle_as_of", "value": report.as_of.isoformat(),
-         "unit": ""},
-        {"section": "report", "key": "idle_rule", "unit": "",
-         "value": "MLR Order No. 53 (2012), Art. 2, 8, 14"},
-    ] + (ev.config.as_rows() if ev is not None else []))
     empty = pd.DataFrame()
-    return {
+    tables = {
         "parks": report.park_table, "plots": plots,
         "indicators": ev.indicators if ev is not None else empty,
         "grading": ev.grading if ev is not None else empty,
@@ -91,11 +95,49 @@ def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
         "trends": ev.trends if ev is not None else empty,
         "planting": report.planting,
         "idle_check": ev.idle_check if ev is not None else empty,
-        "config": meta,
         # Only with --skip-invalid-plots: the plots left out of every figure, and why.
-        **({"excluded_plots": pd.DataFrame(report.excluded_plots, columns=["plot_id", "problem"])}
-           if report.excluded_plots else {}),
+        "excluded_plots": pd.DataFrame(report.excluded_plots, columns=["plot_id", "problem"]),
     }
+    kept = {name: t for name, t in tables.items() if len(t)}
+    left_out = [name for name in tables if name not in kept and name != "excluded_plots"]
+    kept["sources"] = sources_table(report, left_out)
+    return kept
+
+
+def sources_table(report: Report, left_out: list[str]) -> pd.DataFrame:
+    """来源与设置: the settings of the run, the sheets without rows, and every figure's source."""
+    import pandas as pd
+
+    from qygeo import __version__
+
+    def row(section: str, key: str, value: Any, unit: str = "") -> dict[str, Any]:
+        return {"section": section, "key": key, "value": value, "unit": unit}
+
+    ev = report.evaluation
+    source = report.plots_source
+    rows = [
+        row("report", "year", report.year),
+        row("report", "idle_as_of", report.as_of.isoformat()),
+        row("report", "idle_rule", "MLR Order No. 53 (2012), Arts. 2, 8, 12–14; Civil Code "
+                                   "Arts. 201–203 (periods)"),
+        row("report", "plots", str(source[0]) if source else "the data folder's plots.geojson"),
+        row("report", "engine", report.engine),
+        row("report", "generated_at", dt.datetime.now().astimezone().isoformat(timespec="seconds")),
+        row("report", "qygeo_version", __version__),
+        *[row("report", "sheet_without_rows", name) for name in left_out],
+    ]
+    rows += ev.config.as_rows() if ev is not None else []
+    for table, frame, key in (("parks", report.park_table, "park_id"),
+                              ("planting", report.planting, "figure_id"),
+                              ("targets", ev.targets if ev is not None else None, "target")):
+        if frame is None or "source" not in frame.columns:
+            continue
+        seen = set()
+        for ident, text in zip(frame[key], frame["source"], strict=True):
+            if isinstance(text, str) and text and (ident, text) not in seen:
+                seen.add((ident, text))
+                rows.append(row(f"sources.{table}", str(ident), text))
+    return pd.DataFrame(rows, columns=["section", "key", "value", "unit"])
 
 
 #: Rows of an Excel sheet (the header included); longer tables continue on "name (2)"…
@@ -113,18 +155,32 @@ def _column_values(col: pd.Series) -> list[Any]:
     if kind in "iub":
         return col.to_numpy().tolist()
     if kind == "M" and getattr(col.dtype, "tz", None) is None:
-        return [None if v is pd.NaT else v.to_pydatetime()
-                for v in pd.Series(col).tolist()]
+        # A date is a date: midnight timestamps are written as dates, shown without a time.
+        return [None if v is pd.NaT else _cell(v) for v in pd.Series(col).tolist()]
     return [_cell(v) for v in col.tolist()]
 
 
-def _widths(table: pd.DataFrame, values: list[list[Any]]) -> list[int]:
-    """Column widths from the header and the first 50 values (capped at 60)."""
+def _widths(headings: list[str], keys: list[str], values: list[list[Any]]) -> list[int]:
+    """Column widths from both header rows and the first 50 values (CJK counted double)."""
     out = []
-    for name, vals in zip(table.columns, values, strict=True):
-        width = max([len(str(name))] + [len(str(v)) for v in vals[:50] if v is not None])
-        out.append(min(max(width + 2, 8), 60))
+    for head, key, vals in zip(headings, keys, values, strict=True):
+        texts = [head, key] + [_shown(v) for v in vals[:50] if v is not None]
+        out.append(min(max(max(display_width(t) for t in texts) + 2, 8), 60))
     return out
+
+
+def _shown(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return str(v)
+
+
+def _numeric(values: list[Any]) -> bool:
+    """Whether a column holds numbers (and missing values) only."""
+    return all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+               for v in values)
 
 
 def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
@@ -136,38 +192,59 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     path = Path(path)
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    per_sheet = EXCEL_MAX_ROWS - 1
+    grey = Font(color="808080", size=9)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    per_sheet = EXCEL_MAX_ROWS - 2
     for name, table in sheet_tables(report).items():
+        keys = [str(c) for c in table.columns]
         values = [_column_values(table[c]) for c in table.columns]
         # Columns holding formula-like text (data such as "=HYPERLINK(…)"): those cells
         # are written as text cells, so no row of a clean column pays for the check.
         text_columns = [i for i, col in enumerate(values) if any(map(formula_like, col))]
-        widths = _widths(table, values)
+        headings = [heading(k) for k in keys]
+        widths = _widths(headings, keys, values)
+        formats = {i: f for i, k in enumerate(keys)
+                   if (f := number_format(k)) is not None and _numeric(values[i])}
         rows = list(zip(*values, strict=True)) if values else []
+        last = get_column_letter(max(len(keys), 1))
         for part, start in enumerate(range(0, max(len(rows), 1), per_sheet)):
             ws = wb.create_sheet(name if part == 0 else f"{name} ({part + 1})")
             for i, w in enumerate(widths, start=1):
                 ws.column_dimensions[get_column_letter(i)].width = w
-            ws.freeze_panes = "B2" if name in ("parks", "plots", "grading") else "A2"
-            header = []
-            for c in table.columns:  # a plots file's own column names are data too
-                cell = _text_cell(ws, str(c)) if formula_like(str(c)) else WriteOnlyCell(
-                    ws, value=str(c))
-                cell.font = bold
-                header.append(cell)
-            ws.append(header)
-            for row in rows[start:start + per_sheet]:
-                if text_columns:
+            ws.freeze_panes = "B3" if name in ("parks", "plots", "grading") else "A3"
+            chunk = rows[start:start + per_sheet]
+            ws.auto_filter.ref = f"A2:{last}{len(chunk) + 2}"
+            # a plots file's own column names are data too: both header rows stay text
+            top = []
+            for text in headings:
+                cell = _text_cell(ws, text) if formula_like(text) else WriteOnlyCell(ws, text)
+                cell.font, cell.alignment = bold, wrap
+                top.append(cell)
+            ws.append(top)
+            codes = []
+            for text in keys:
+                cell = _text_cell(ws, text) if formula_like(text) else WriteOnlyCell(ws, text)
+                cell.font = grey
+                codes.append(cell)
+            ws.append(codes)
+            for row in chunk:
+                if text_columns or formats:
                     row = list(row)
                     for i in text_columns:
                         if formula_like(row[i]):
                             row[i] = _text_cell(ws, row[i])
+                    for i, fmt in formats.items():
+                        v = row[i]
+                        if isinstance(v, (int, float)) and not isinstance(v, bool):
+                            cell = WriteOnlyCell(ws, v)
+                            cell.number_format = fmt
+                            row[i] = cell
                 ws.append(row)
     # Zipped in memory, then written atomically: a full disk fails in one place
     # (atomic_write_bytes), with no half-written archive left to finalise.

@@ -1,0 +1,138 @@
+"""Column headings in Chinese and English with units, and the number format of each column.
+
+The report's park columns are labelled in :data:`qygeo.pipeline.report.COLUMNS`;
+the columns of the other tables (plots, grading, indicators, targets, planting …)
+here. A spreadsheet reader sees ``中文 English (unit)``; scripts keep the code
+names (JSON keys, CSV headers).
+"""
+
+from __future__ import annotations
+
+#: key → (中文, English, unit) for the columns of the tables other than the park table.
+FIELD_LABELS: dict[str, tuple[str, str, str]] = {
+    "plot_id": ("地块编号", "Plot id", ""),
+    "park_id": ("园区编号", "Park id", ""),
+    "project": ("项目", "Project", ""),
+    "enterprise": ("企业", "Enterprise", ""),
+    "land_use": ("用途", "Land use", ""),
+    "area_m2": ("面积", "Area", "m²"),
+    "contract_date": ("合同日期", "Contract date", ""),
+    "agreed_start_date": ("约定开工日期", "Agreed start", ""),
+    "actual_start_date": ("实际开工日期", "Actual start", ""),
+    "suspended_since": ("停工日期", "Suspended since", ""),
+    "delay_cause": ("延误原因", "Delay cause", ""),
+    "agreed_investment_yuan": ("约定投资额", "Agreed investment", "元 yuan"),
+    "invested_yuan": ("已投资额", "Invested", "元 yuan"),
+    "developed_area_m2": ("已开发面积", "Developed area", "m²"),
+    "floor_area_m2": ("建筑面积", "Floor area", "m²"),
+    "land_price_yuan": ("土地价款", "Land price", "元 yuan"),
+    "idle_status": ("闲置认定", "Idle status", ""),
+    "idle": ("是否闲置", "Idle", ""),
+    "idle_clock_start": ("闲置起算日", "Idle clock start", ""),
+    "idle_since": ("闲置起始日", "Idle since", ""),
+    "idle_days": ("闲置天数", "Idle days", "天 days"),
+    "idle_years": ("闲置年数", "Idle years", "年 years"),
+    "idle_reason": ("认定理由", "Reason", ""),
+    "idle_fee_yuan": ("闲置费", "Idle-land fee", "元 yuan"),
+    "idle_consequence": ("处置", "Consequence (Order No. 53)", ""),
+    "tax_wan_per_mu": ("亩均税收", "Tax per mu", "万元/亩"),
+    "output_wan_per_mu": ("亩均产值", "Output per mu", "万元/亩"),
+    "value_added_wan_per_mu": ("亩均增加值", "Value added per mu", "万元/亩"),
+    "investment_wan_per_mu": ("亩均投资", "Investment per mu", "万元/亩"),
+    "score": ("得分", "Score", ""),
+    "grade": ("等级", "Grade", ""),
+    "grade_reason": ("等级说明", "Grade reason", ""),
+    "entry_investment_wan_per_mu": ("准入投资强度", "Entry investment per mu", "万元/亩"),
+    "entry_investment_min_wan_per_mu": ("准入投资门槛", "Entry investment threshold",
+                                        "万元/亩"),
+    "entry_output_min_wan_per_mu": ("准入产值门槛", "Entry output threshold", "万元/亩"),
+    "entry_tax_min_wan_per_mu": ("准入税收门槛", "Entry tax threshold", "万元/亩"),
+    "entry_investment_ok": ("投资达标", "Investment meets entry", ""),
+    "entry_output_ok": ("产值达标", "Output meets entry", ""),
+    "entry_tax_ok": ("税收达标", "Tax meets entry", ""),
+    "entry_pass": ("达准入标准", "Meets entry thresholds", ""),
+    "entry_reason": ("准入说明", "Entry reason", ""),
+    "plot_ids": ("地块", "Plots", ""),
+    "indicator": ("指标代码", "Indicator", ""),
+    "value": ("值", "Value", ""),
+    "guangdong_2019": ("广东省2019年评价", "Guangdong 2019 evaluation", ""),
+    "unit": ("单位", "Unit", ""),
+    "status": ("性质", "Status", ""),
+    "basis": ("口径", "Basis", ""),
+    "target": ("目标代码", "Target", ""),
+    "target_name": ("目标", "Target name", ""),
+    "measure": ("度量", "Measure", ""),
+    "current": ("现值", "Current", ""),
+    "target_value": ("目标值", "Target value", ""),
+    "target_year": ("目标年份", "Target year", ""),
+    "base_year": ("基准年份", "Base year", ""),
+    "years_left": ("剩余年数", "Years left", ""),
+    "gap": ("差距", "Gap", ""),
+    "met": ("已达标", "Met", ""),
+    "note": ("说明", "Note", ""),
+    "signed_investment_yuan": ("签约投资额", "Signed investment", "元 yuan"),
+    "figure_id": ("数据编号", "Figure id", ""),
+    "planting_ids": ("种植区", "Planting areas", ""),
+    "reported_mu": ("文献面积", "Reported", "亩 mu"),
+    "mapped_mu": ("图测面积", "Mapped", "亩 mu"),
+    "difference_mu": ("图测−文献", "Mapped − reported", "亩 mu"),
+    "difference_share": ("差异比例", "Difference", ""),
+    "stored_column": ("存储字段", "Stored column", ""),
+    "stored_value": ("存储值", "Stored value", ""),
+    "rule_status": ("规则认定", "Rule's status", ""),
+    "rule_reason": ("规则理由", "Rule's reason", ""),
+    "problem": ("问题", "Problem", ""),
+    "section": ("类别", "Section", ""),
+    "key": ("项目", "Key", ""),
+}
+
+#: Keys whose values are fractions shown as percentages.
+PERCENT_KEYS = ("idle_share", "building_density", "difference_share", "industrial_land_share",
+                "floor_area_share")
+#: Keys that are calendar years.
+YEAR_KEYS = ("year", "target_year", "base_year", "planned_year")
+
+
+def labels_of(key: str) -> tuple[str, str, str] | None:
+    """(中文, English, unit) of a column, or None when it has no label."""
+    from qygeo.pipeline.report import COLUMNS
+
+    for k, zh, en, unit in COLUMNS:
+        if k == key:
+            return zh, en, unit
+    return FIELD_LABELS.get(key)
+
+
+def heading(key: str) -> str:
+    """``中文 English (unit)`` of a column; its code name when it has no label."""
+    found = labels_of(key)
+    if found is None:
+        return key
+    zh, en, unit = found
+    return f"{zh} {en}" + (f" ({unit})" if unit else "")
+
+
+def number_format(key: str) -> str | None:
+    """Excel number format of a numeric column, by what its name says it holds.
+
+    Money and per-km² figures in whole yuan with thousands separators; 亿元 and
+    万元 rates with two decimals; areas by unit; fractions as percentages; years
+    without separators; counts as whole numbers. None: leave Excel's General.
+    """
+    if key in YEAR_KEYS or key.endswith("_year"):
+        return "0"
+    if key in PERCENT_KEYS or key.endswith(("_share", "_rate", "_growth")):
+        return "0.0%"
+    if key.endswith(("_yi_per_km2", "_wan_per_mu", "_wan_per_ha")):
+        return "#,##0.00"
+    if key.endswith(("_yuan", "_yuan_per_km2", "_m2")):
+        return "#,##0"
+    if key.endswith("_km2"):
+        return "#,##0.000"
+    if key.endswith("_mu"):
+        return "#,##0.0"
+    if key.endswith("_ha"):
+        return "#,##0.00"
+    if key.endswith(("_count", "_days")) or key in ("projects_signed", "projects_in_production"):
+        return "#,##0"
+    return None
