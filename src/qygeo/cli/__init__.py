@@ -17,6 +17,7 @@ from qygeo import __version__
 #: subcommand name -> "module:attribute" (relative to qygeo.cli)
 SUBCOMMANDS: dict[str, str] = {
     "build": "build:build",
+    "export": "export:export",
     "map": "map_cmd:map_cmd",
     "park": "park:park",
     "report": "report:report",

@@ -1,0 +1,340 @@
+"""The report with its geometry, for QGIS and ArcGIS: GeoPackage (with styles), GeoJSON, FlatGeobuf.
+
+:func:`export_layers` writes four layers — ``districts``, ``parks`` (every report
+column: intensities with their basis, idle counts, grades, targets), ``planting``
+(each area's mapped acreage) and ``plots`` (idle status, reason, days, fee, grade,
+areas in m² and mu) — from one built report.
+
+A GeoPackage holds all four, and QGIS styles in its ``layer_styles`` table (the
+table QGIS itself writes when a style is saved to the database): parks by the same
+intensity classes and colours as the HTML maps (:mod:`qygeo.render.styles`), plots
+by idle status, so QGIS opens the file looking like the HTML map. GeoJSON and
+FlatGeobuf hold one layer per file: ``OUT.geojson`` becomes ``OUT-parks.geojson``,
+``OUT-plots.geojson`` …
+
+The CRS is WGS84 (EPSG:4326) unless ``crs`` names another, such as CGCS2000
+(EPSG:4490) or one of its Gauss–Krüger zones (EPSG:4547, 3-degree zone on 114°E, for
+Qingyuan); GeoJSON is WGS84 only (RFC 7946). Every file is written to a temporary
+name in its folder and then renamed: an interrupted export leaves no half file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qygeo.errors import QygeoError
+from qygeo.render import styles
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+    from qygeo.pipeline.report import Report
+
+#: Output formats by suffix: (GDAL driver, layers per file).
+GIS_FORMATS = {".gpkg": ("GPKG", "all"), ".geojson": ("GeoJSON", "one"),
+               ".fgb": ("FlatGeobuf", "one")}
+#: Layer names, in the order they are written (and listed by QGIS).
+LAYERS = ("districts", "parks", "planting", "plots")
+
+
+class ExportError(QygeoError):
+    """The export cannot be written as asked (format, CRS)."""
+
+
+def export_layers(rep: Report, path: str | os.PathLike[str], *,
+                  crs: str | int | None = None) -> list[Path]:
+    """Write the report's layers with their geometry to *path*; return the files written.
+
+    Parameters
+    ----------
+    rep : Report
+        A report built with its data set (:func:`qygeo.report`).
+    path : path-like
+        ``.gpkg`` (all layers and their QGIS styles), ``.geojson`` or ``.fgb`` (one file
+        per layer beside *path*).
+    crs : str or int, optional
+        An EPSG code (``4490``, ``"EPSG:4547"``) for the output; default WGS84.
+
+    Raises
+    ------
+    ExportError
+        Unknown extension, a CRS that is no EPSG CRS (``gcj02`` is a shift, not a CRS),
+        or a GeoJSON asked for in another CRS than WGS84.
+    """
+    path, target = check_target(path, crs)
+    frames = {name: frame.to_crs(target) for name, frame in layer_frames(rep).items()}
+    suffix = path.suffix.lower()
+    driver, per_file = GIS_FORMATS[suffix]
+    if per_file == "all":
+        _write_atomically(path, lambda tmp: _write_geopackage(tmp, frames))
+        return [path]
+    written = []
+    for name, frame in frames.items():
+        out = path.with_name(f"{path.stem}-{name}{suffix}")
+        _write_atomically(out, lambda tmp, f=frame, n=name: _write_layer(tmp, f, n, driver))
+        written.append(out)
+    return written
+
+
+def check_target(path: str | os.PathLike[str], crs: str | int | None) -> tuple[Path, Any]:
+    """*path* and the pyproj CRS to write, checked before any work (see :func:`export_layers`).
+
+    Raises
+    ------
+    ExportError
+        As :func:`export_layers`.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in GIS_FORMATS:
+        raise ExportError(f"{path}: cannot tell the format from "
+                          f"{suffix or 'a name without an extension'}; use "
+                          f"{', '.join(GIS_FORMATS)}")
+    target = _target_crs(crs)
+    if suffix == ".geojson" and target.to_epsg() != 4326:
+        raise ExportError(f"{path}: GeoJSON is WGS84 longitude/latitude (RFC 7946); for "
+                          f"{_crs_name(target)} write .gpkg or .fgb")
+    if path.is_dir():
+        raise ExportError(f"{path}: is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise ExportError(f"{path.parent}: folder not found")
+    return path, target
+
+
+def layer_frames(rep: Report) -> dict[str, gpd.GeoDataFrame]:
+    """The four layers of :func:`export_layers`, in WGS84, with columns GIS can store."""
+    import geopandas as gpd
+
+    from qygeo.core.metrics import M2_PER_MU, area_m2
+
+    ds = rep.dataset
+    if ds is None:
+        raise ExportError("this report carries no data set: build it with qygeo.report()")
+    parks = _storable(rep.parks)
+    plots = _storable(rep.plots[rep.plots.geometry.notna()])
+    planting = ds.planting if ds.planting is not None else gpd.GeoDataFrame(
+        {"planting_id": []}, geometry=[], crs="EPSG:4326")
+    planting = planting.assign(mapped_mu=area_m2(planting.geometry) / M2_PER_MU)
+    return {"districts": _storable(ds.districts), "parks": parks,
+            "planting": _storable(planting), "plots": plots}
+
+
+def _storable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Columns a GeoPackage can hold: dicts and lists as JSON text, categories as text."""
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        series = out[col]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            out[col] = series.astype(object).where(series.notna(), None)
+        elif series.dtype == object and series.map(
+                lambda v: isinstance(v, (dict, list, tuple, set))).any():
+            out[col] = series.map(lambda v: json.dumps(sorted(v) if isinstance(v, set) else v,
+                                                       ensure_ascii=False, default=str)
+                                  if isinstance(v, (dict, list, tuple, set)) else v)
+    return out
+
+
+def _target_crs(crs: str | int | None) -> Any:
+    from pyproj import CRS
+
+    from qygeo.io.crs import parse_crs
+
+    if crs is None:
+        return CRS.from_epsg(4326)
+    parsed = parse_crs(crs)
+    if isinstance(parsed, str):
+        raise ExportError(f"--crs {crs}: {parsed.upper()} is a shift of web maps, not a "
+                          "coordinate reference system to store; use 4326 (WGS84), 4490 "
+                          "(CGCS2000) or a Gauss–Krüger zone such as 4547")
+    if parsed.to_epsg() is None:
+        raise ExportError(f"--crs {crs}: give an EPSG code, such as 4490 or 4547")
+    return parsed
+
+
+def _crs_name(crs: Any) -> str:
+    return f"EPSG:{crs.to_epsg()} ({crs.name})"
+
+
+def _write_atomically(path: Path, write: Any) -> None:
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # GDAL creates the file itself
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_layer(path: Path, frame: gpd.GeoDataFrame, name: str, driver: str) -> None:
+    import pyogrio
+
+    try:
+        pyogrio.write_dataframe(frame, path, layer=name, driver=driver)
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
+        raise ExportError(f"{path}: cannot write the {name} layer ({exc})") from exc
+
+
+def _write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame]) -> None:
+    for name, frame in frames.items():
+        _write_layer_append(path, frame, name)
+    write_styles(path, {name: layer_qml(name) for name in frames})
+
+
+def _write_layer_append(path: Path, frame: gpd.GeoDataFrame, name: str) -> None:
+    import pyogrio
+
+    try:
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG",
+                                append=path.exists())
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
+        raise ExportError(f"{path}: cannot write the {name} layer ({exc})") from exc
+
+
+# --------------------------------------------------------------------------- QGIS styles
+
+
+def write_styles(path: Path, qml: dict[str, str]) -> None:
+    """Store *qml* (layer → QML text) as each layer's default style in ``layer_styles``.
+
+    The table has the columns QGIS gives it when it saves a style to a GeoPackage,
+    and is registered in ``gpkg_contents`` as an attribute table.
+    """
+    con = sqlite3.connect(path)
+    try:
+        geometry_columns = dict(con.execute(
+            "SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall())
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS layer_styles ("
+            "id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), "
+            "f_table_schema TEXT(256), f_table_name TEXT(256), f_geometry_column TEXT(256), "
+            "styleName TEXT(30), styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN, "
+            "description TEXT, owner TEXT(30), ui TEXT(30), "
+            "update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))")
+        con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+                    "description) VALUES ('layer_styles', 'attributes', 'layer_styles', "
+                    "'QGIS layer styles')")
+        for layer, text in qml.items():
+            con.execute("INSERT INTO layer_styles (f_table_catalog, f_table_schema, "
+                        "f_table_name, f_geometry_column, styleName, styleQML, styleSLD, "
+                        "useAsDefault, description, owner, ui) VALUES "
+                        "('', '', ?, ?, ?, ?, '', 1, ?, '', '')",
+                        (layer, geometry_columns[layer], f"qygeo {layer}", text,
+                         f"qygeo: {layer} as on the HTML maps"))
+        con.commit()
+    finally:
+        con.close()
+
+
+def _rgba(hex_colour: str, alpha: int = 255) -> str:
+    h = hex_colour.lstrip("#")
+    if len(h) == 3:  # "#333"
+        h = "".join(c * 2 for c in h)
+    return ",".join(str(int(h[i:i + 2], 16)) for i in (0, 2, 4)) + f",{alpha}"
+
+
+def _fill_symbol(name: str, fill: str, *, outline: str = "#555555", width: float = 0.4,
+                 alpha: int = 255, style: str = "solid") -> ET.Element:
+    symbol = ET.Element("symbol", {"type": "fill", "name": name, "alpha": "1",
+                                   "clip_to_extent": "1", "force_rhr": "0"})
+    layer = ET.SubElement(symbol, "layer", {"class": "SimpleFill", "enabled": "1",
+                                            "pass": "0", "locked": "0"})
+    options = ET.SubElement(layer, "Option", {"type": "Map"})
+    for key, value in (("color", _rgba(fill, alpha)), ("outline_color", _rgba(outline)),
+                       ("outline_width", str(width)), ("outline_width_unit", "MM"),
+                       ("style", style), ("outline_style", "solid")):
+        ET.SubElement(options, "Option", {"name": key, "type": "QString", "value": value})
+    return symbol
+
+
+def _qgis(renderer: ET.Element, label_field: str | None = None) -> str:
+    root = ET.Element("qgis", {"version": "3.28.0", "styleCategories": "Symbology|Labeling"})
+    root.append(renderer)
+    if label_field is not None:
+        labeling = ET.SubElement(root, "labeling", {"type": "simple"})
+        settings = ET.SubElement(labeling, "settings", {"calloutType": "simple"})
+        ET.SubElement(settings, "text-style", {
+            "fieldName": label_field, "isExpression": "0", "fontSize": "9",
+            "fontFamily": "Noto Sans CJK SC", "textColor": "0,0,0,255"})
+        ET.SubElement(settings, "placement", {"placement": "1"})
+        root.set("labelsEnabled", "1")
+    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+            + ET.tostring(root, encoding="unicode"))
+
+
+def parks_qml() -> str:
+    """Parks by investment intensity (亿元/km²): the HTML maps' classes, colours and labels."""
+    field = '"intensity_yi_per_km2"'
+    breaks = styles.INTENSITY_BREAKS_YI_PER_KM2
+    renderer = ET.Element("renderer-v2", {"type": "RuleRenderer", "symbollevels": "0",
+                                          "enableorderby": "0", "forceraster": "0"})
+    rules = ET.SubElement(renderer, "rules", {"key": "root"})
+    symbols = ET.SubElement(renderer, "symbols")
+    legend = styles.intensity_legend()
+    for i, (label, colour) in enumerate(legend[:-1]):
+        lower = f"{field} >= {breaks[i - 1]}" if i > 0 else None
+        upper = f"{field} < {breaks[i]}" if i < len(breaks) else None
+        condition = " AND ".join(c for c in (lower, upper) if c)
+        ET.SubElement(rules, "rule", {"key": f"class{i}", "symbol": str(i),
+                                      "label": f"{label} 亿元/km²", "filter": condition})
+        symbols.append(_fill_symbol(str(i), colour, alpha=217))
+    na_label, na_colour = legend[-1]
+    n = len(legend) - 1
+    ET.SubElement(rules, "rule", {"key": "na", "symbol": str(n), "label": na_label,
+                                  "filter": "ELSE"})
+    symbols.append(_fill_symbol(str(n), na_colour, alpha=217))
+    return _qgis(renderer, "name_zh")
+
+
+def plots_qml() -> str:
+    """Plots by idle status: the HTML maps' words and colours."""
+    renderer = ET.Element("renderer-v2", {"type": "categorizedSymbol", "attr": "idle_status",
+                                          "symbollevels": "0", "enableorderby": "0",
+                                          "forceraster": "0"})
+    categories = ET.SubElement(renderer, "categories")
+    symbols = ET.SubElement(renderer, "symbols")
+    for i, (status, (label, _colour)) in enumerate(styles.PLOT_STATUS.items()):
+        style = styles.plot_style(status)
+        ET.SubElement(categories, "category", {"value": status, "label": label,
+                                               "symbol": str(i), "render": "true"})
+        symbols.append(_fill_symbol(str(i), style["fillColor"], outline=style["color"],
+                                    alpha=round(255 * style["fillOpacity"]),
+                                    width=0.6 if status == "idle" else 0.26))
+    return _qgis(renderer, "plot_id")
+
+
+def outline_qml(fill: str | None, label_field: str) -> str:
+    """One symbol for every feature: an outline (districts), or a light fill (planting)."""
+    renderer = ET.Element("renderer-v2", {"type": "singleSymbol", "symbollevels": "0",
+                                          "enableorderby": "0", "forceraster": "0"})
+    symbols = ET.SubElement(renderer, "symbols")
+    if fill is None:
+        symbols.append(_fill_symbol("0", "#ffffff", outline="#444444", width=0.6,
+                                    style="no"))
+    else:
+        symbols.append(_fill_symbol("0", fill, outline=fill, alpha=90))
+    return _qgis(renderer, label_field)
+
+
+def layer_qml(layer: str) -> str:
+    """The QML of one exported layer."""
+    if layer == "parks":
+        return parks_qml()
+    if layer == "plots":
+        return plots_qml()
+    if layer == "planting":
+        return outline_qml(styles.PLANTING_COLOUR, "name_zh")
+    return outline_qml(None, "name_zh")

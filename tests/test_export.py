@@ -1,0 +1,134 @@
+"""qygeo export: the report's layers with geometry, read back with GDAL (issue #15, item 2)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import xml.etree.ElementTree as ET
+
+import pyogrio
+import pytest
+from click.testing import CliRunner
+
+from conftest import BUNDLED, snapshot
+from qygeo.cli import main
+from qygeo.render import styles
+
+AS_OF = "2026-01-01"
+
+
+def export(*args, geodata=BUNDLED):
+    return CliRunner().invoke(main, ["export", *args, "--geodata", str(geodata), "--as-of",
+                                     AS_OF, "-q"])
+
+
+@pytest.fixture(scope="module")
+def gpkg(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gis") / "qingyuan.gpkg"
+    res = export(str(out))
+    assert res.exit_code == 0, res.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def bundled_report():
+    import qygeo
+
+    return qygeo.report(BUNDLED, as_of=AS_OF)
+
+
+def test_geopackage_has_the_four_layers_with_the_report_figures(gpkg, bundled_report):
+    names = [n for n, _ in pyogrio.list_layers(gpkg)]
+    assert names[:4] == ["districts", "parks", "planting", "plots"]
+    parks = pyogrio.read_dataframe(gpkg, layer="parks")
+    assert parks.crs == "EPSG:4326" and len(parks) == len(bundled_report.park_table)
+    assert set(bundled_report.park_table.columns) <= set(parks.columns)
+    gf = parks.set_index("park_id").loc["guangfo"]
+    want = bundled_report.park_table.set_index("park_id").loc["guangfo"]
+    assert gf["intensity_yi_per_km2"] == pytest.approx(want["intensity_yi_per_km2"])
+    assert gf["intensity_basis"] == want["intensity_basis"]
+    assert json.loads(gf["grade_counts"]) == want["grade_counts"]
+    plots = pyogrio.read_dataframe(gpkg, layer="plots").set_index("plot_id")
+    assert len(plots) == len(bundled_report.plot_table)
+    idle = plots[plots["idle_status"].isin(["idle", "idle_art8"])]
+    assert len(idle) >= 6 and idle["idle_reason"].str.len().gt(0).all()
+    assert {"grade", "idle_days", "idle_fee_yuan", "area_m2", "area_mu"} <= set(plots.columns)
+    info = pyogrio.read_info(gpkg, layer="plots")
+    assert dict(zip(info["fields"], info["dtypes"], strict=True))["area_mu"] == "float64"
+    planting = pyogrio.read_dataframe(gpkg, layer="planting")
+    assert (planting["mapped_mu"] > 0).all()
+
+
+def test_layer_styles_hold_a_default_qgis_style_per_layer(gpkg):
+    con = sqlite3.connect(gpkg)
+    rows = con.execute("SELECT f_table_name, f_geometry_column, useAsDefault, styleQML "
+                       "FROM layer_styles").fetchall()
+    contents = con.execute("SELECT data_type FROM gpkg_contents WHERE table_name = "
+                           "'layer_styles'").fetchone()
+    con.close()
+    assert contents == ("attributes",)
+    assert sorted(r[0] for r in rows) == ["districts", "parks", "planting", "plots"]
+    assert all(r[1] == "geom" and r[2] == 1 for r in rows)
+    qml = {r[0]: ET.fromstring(r[3].split("\n", 1)[1]) for r in rows}
+    assert all(q.tag == "qgis" and q.find("renderer-v2") is not None for q in qml.values())
+    # parks: the HTML maps' intensity classes and colours, and n/a
+    rules = qml["parks"].find("renderer-v2/rules").findall("rule")
+    legend = styles.intensity_legend()
+    assert len(rules) == len(legend) and rules[-1].get("filter") == "ELSE"
+    colours = [s.find("layer/Option/Option[@name='color']").get("value")
+               for s in qml["parks"].find("renderer-v2/symbols")]
+    for (_, hex_colour), rgba in zip(legend, colours, strict=True):
+        assert rgba.startswith(",".join(str(int(hex_colour[i:i + 2], 16)) for i in (1, 3, 5)))
+    assert rules[1].get("filter") == (f'"intensity_yi_per_km2" >= '
+                                      f"{styles.INTENSITY_BREAKS_YI_PER_KM2[0]} AND "
+                                      f'"intensity_yi_per_km2" < '
+                                      f"{styles.INTENSITY_BREAKS_YI_PER_KM2[1]}")
+    # plots: one category per idle status, with the maps' words
+    cats = qml["plots"].find("renderer-v2/categories").findall("category")
+    assert [c.get("value") for c in cats] == list(styles.PLOT_STATUS)
+    assert [c.get("label") for c in cats] == [v[0] for v in styles.PLOT_STATUS.values()]
+
+
+@pytest.mark.parametrize(("crs", "epsg", "x_range"), [
+    ("4490", 4490, (111.9, 114.0)),           # CGCS2000 degrees
+    ("4547", 4547, (280_000, 520_000)),       # CGCS2000 3° GK zone CM 114°E, metres
+])
+def test_cgcs2000_output(tmp_path, crs, epsg, x_range, bundled_report):
+    out = tmp_path / "q.gpkg"
+    assert export(str(out), "--crs", crs).exit_code == 0
+    parks = pyogrio.read_dataframe(out, layer="parks")
+    assert parks.crs.to_epsg() == epsg
+    minx, miny, maxx, maxy = parks.total_bounds
+    assert x_range[0] < minx < maxx < x_range[1]
+    if epsg == 4547:  # metres: the areas agree with the ellipsoidal ones to 0.5 %
+        gf = parks.set_index("park_id").geometry["guangfo"]
+        want = bundled_report.park_table.set_index("park_id")["area_km2"]["guangfo"]
+        assert gf.area / 1e6 == pytest.approx(want, rel=5e-3)
+        assert 2_600_000 < miny < maxy < 2_800_000
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".fgb"])
+def test_one_file_per_layer_for_single_layer_formats(tmp_path, suffix):
+    out = tmp_path / f"q{suffix}"
+    res = export(str(out))
+    assert res.exit_code == 0, res.output
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == [f"q-{n}{suffix}" for n in ("districts", "parks", "planting", "plots")]
+    plots = pyogrio.read_dataframe(tmp_path / f"q-plots{suffix}")
+    assert plots.crs == "EPSG:4326" and "idle_status" in plots.columns
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["q.shp"], "cannot tell the format from .shp"),
+    (["q.gpkg", "--crs", "gcj02"], "not a coordinate reference system"),
+    (["q.geojson", "--crs", "4547"], "RFC 7946"),
+])
+def test_bad_names_and_crs_are_one_line_and_write_nothing(tiny_geodata, tmp_path, args, message):
+    before = snapshot(tiny_geodata)
+    out = tmp_path / "out"
+    out.mkdir()
+    res = export(str(out / args[0]), *args[1:], geodata=tiny_geodata)
+    assert res.exit_code == 2
+    assert res.stderr.startswith("qygeo: error: ") and message in res.stderr
+    assert res.stderr.count("\n") == 1
+    assert not list(out.iterdir()) and snapshot(tiny_geodata) == before
