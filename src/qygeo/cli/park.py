@@ -63,6 +63,11 @@ def boundary_options(fn: F) -> F:
     return fn
 
 
+#: Said after every change to parks.geojson: the maps and reports were built from the old one.
+STALE_OUTPUTS = ("qygeo: the maps and reports are now out of date: run `qygeo build` "
+                 "(地图和报告已过期，请运行 qygeo build)")
+
+
 def _report(con: Console, outcome_lines: list[str], notes: tuple[str, ...], dry_run: bool,
             written: bool) -> None:
     """Print the notes and the summary; data in them (names, file names) never drives the
@@ -80,6 +85,8 @@ def _report(con: Console, outcome_lines: list[str], notes: tuple[str, ...], dry_
     else:
         for line in outcome_lines:
             con.info(line)
+        if written:
+            con.info(STALE_OUTPUTS)
 
 
 def _outcome(con: Console, outcome: Any, dry_run: bool) -> None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -265,6 +266,54 @@ def _with_geometry(table: pd.DataFrame, key: str, shapes: Any) -> gpd.GeoDataFra
     return gpd.GeoDataFrame(table.reset_index(drop=True), geometry=geometry, crs="EPSG:4326")
 
 
+def resolve_parks(asked: Sequence[str], parks: pd.DataFrame) -> list[str]:
+    """Park ids of *asked*: each an id, or a park's Chinese or English name.
+
+    Raises
+    ------
+    UnknownParkError
+        A name that is no park (with the closest ids and names), or that names several.
+    """
+    import difflib
+
+
+    ids = [str(p) for p in parks["park_id"]]
+    by_name: dict[str, set[str]] = {}
+    for pid, zh, en in zip(ids, parks["name_zh"], parks["name_en"], strict=True):
+        for name in (zh, en):
+            if isinstance(name, str) and name.strip():
+                by_name.setdefault(name.strip().casefold(), set()).add(pid)
+    out = []
+    for asked_one in asked:
+        text = str(asked_one).strip()
+        if text in ids:
+            out.append(text)
+            continue
+        found = by_name.get(text.casefold(), set())
+        if len(found) == 1:
+            out.append(found.pop())
+            continue
+        if len(found) > 1:
+            raise UnknownParkError(f"--park {text!r} names several parks: "
+                                   f"{', '.join(sorted(found))}; give the id")
+        names = [n for n in [*ids, *(str(x) for x in parks["name_zh"]),
+                             *(str(x) for x in parks["name_en"])] if n]
+        close = difflib.get_close_matches(text, names, n=3, cutoff=0.4)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UnknownParkError(f"unknown park {text!r}{hint} (known ids: "
+                               f"{', '.join(sorted(ids))})")
+    return out
+
+
+def _years_with_investment(stats: pd.DataFrame) -> dict[str, list[int]]:
+    """Years in which each park has a signed investment figure in park_stats."""
+    if stats is None or not len(stats) or "signed_investment_yuan" not in stats.columns:
+        return {}
+    has = stats[stats["signed_investment_yuan"].map(_present)]
+    return {str(pid): sorted(int(y) for y in group["year"])
+            for pid, group in has.groupby("park_id")}
+
+
 def default_year(park_stats: pd.DataFrame) -> int | None:
     """The latest year in the park statistics, or None when there are none."""
     if park_stats is None or not len(park_stats):
@@ -336,20 +385,16 @@ def build_report(
     parks = metrics.with_areas(ds.parks)
     known = list(parks["park_id"])
     if park_ids:
-        from qygeo.ids import check_park_id
-
-        for p in park_ids:
-            check_park_id(p, "--park")  # before it can name a map file
-        unknown = [p for p in park_ids if p not in known]
-        if unknown:
-            raise UnknownParkError(
-                f"unknown park {unknown[0]!r}; known parks: {', '.join(sorted(known))}")
+        park_ids = resolve_parks(park_ids, ds.parks)
     year = year if year is not None else default_year(ds.park_stats)
     stats_all = ds.park_stats
+    # Parks with park_stats investment in some year: in a year without it their intensity
+    # is n/a (and says why), not the plot sums, which are another basis.
+    stats_years = _years_with_investment(stats_all)
     if year is not None and len(stats_all) and year not in set(stats_all["year"]):
         years = ", ".join(str(y) for y in sorted(set(stats_all["year"])))
         warnings.append(f"no park statistics for {year} (years in the table: {years}); "
-                        "investment falls back to plot sums")
+                        "parks with statistics in other years have no intensity for it")
     stats = stats_all[stats_all["year"] == year] if year is not None else stats_all.iloc[0:0]
     stats = stats.drop(columns=["year"]).rename(columns={"source": "stats_source",
                                                          "status": "stats_status"})
@@ -416,6 +461,13 @@ def build_report(
         if _present(signed):
             investment, basis = float(signed), f"park_stats {year}: signed_investment_yuan"
             int_basis = SIGNED_BASIS
+        elif stats_years.get(pid):
+            # Another basis in another year would read as a jump between years.
+            others = ", ".join(str(y) for y in stats_years[pid])
+            investment, basis = math.nan, (f"n/a: no park_stats figures of {year} (they are "
+                                           f"of {others}); plot sums: plot_investment_yuan")
+            int_basis = (f"n/a for {year}: park_stats has this park's signed investment for "
+                         f"{others} only; the plot sums are another basis")
         elif _present(plot_inv):
             investment, basis = plot_inv, "plots: sum of invested_yuan"
             int_basis = PLOTS_BASIS
