@@ -39,6 +39,10 @@ def boundary_options(fn: F) -> F:
                      help="Take one feature of a file with several: its number (1 = first) "
                           "or a text of its attributes, e.g. its name. Without it, points and "
                           "lines (a KML's gate marker) are left out with a note."),
+        click.option("--encoding", default=None, metavar="NAME",
+                     help="Text encoding of a Shapefile's attributes (names for --feature), "
+                          "e.g. GB18030 or GBK. Default: the .cpg file's, else UTF-8, else "
+                          "GB18030 (older ArcGIS and CASS files without a .cpg)."),
         click.option("--fix", is_flag=True,
                      help="Repair invalid geometry (self-intersections) with shapely.make_valid "
                           "and report the area change, instead of refusing it."),
@@ -150,14 +154,16 @@ def park() -> None:
 @run
 def add(file: Path, park_id: str, name_zh: str, name_en: str, kind: str, district: str | None,
         parent: str | None, crs: str | None, layer: str | None, dissolve: bool,
-        feature: str | None, fix: bool, allow_overlap: bool, quality: str | None, force: bool,
+        feature: str | None, encoding: str | None, fix: bool, allow_overlap: bool,
+        quality: str | None, force: bool,
         source: str | None, notes: str | None, dry_run: bool, geodata: Path | None,
         quiet: bool) -> None:
     """Add a park from a boundary FILE."""
     from qygeo.pipeline.parks import add_park
 
     outcome = add_park(_root(geodata), file, crs=crs, layer=layer, dissolve=dissolve, fix=fix,
-                       feature=feature, dry_run=dry_run, force=force, park_id=park_id,
+                       feature=feature, encoding=encoding, dry_run=dry_run, force=force,
+                       park_id=park_id,
                        name_zh=name_zh, name_en=name_en, kind=kind, district=district,
                        parent=parent, quality=quality or "surveyed", source=source, notes=notes,
                        allow_overlap=allow_overlap)
@@ -175,14 +181,16 @@ def add(file: Path, park_id: str, name_zh: str, name_en: str, kind: str, distric
 @quiet_option
 @run
 def update(park_id: str, file: Path, district: str | None, crs: str | None, layer: str | None,
-           dissolve: bool, feature: str | None, fix: bool, allow_overlap: bool,
+           dissolve: bool, feature: str | None, encoding: str | None, fix: bool,
+           allow_overlap: bool,
            quality: str | None, force: bool, source: str | None, notes: str | None,
            dry_run: bool, geodata: Path | None, quiet: bool) -> None:
     """Replace park ID's boundary with FILE, keeping its names, kind and figures."""
     from qygeo.pipeline.parks import update_park
 
     outcome = update_park(_root(geodata), park_id, file, crs=crs, layer=layer, dissolve=dissolve,
-                          fix=fix, feature=feature, dry_run=dry_run, force=force, district=district,
+                          fix=fix, feature=feature, encoding=encoding, dry_run=dry_run,
+                          force=force, district=district,
                           quality=quality, source=source, notes=notes,
                           allow_overlap=allow_overlap)
     _outcome(Console(quiet), outcome, dry_run)

@@ -201,15 +201,24 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+#: Text encoding tried for a Shapefile whose attributes are not UTF-8 and that has no
+#: ``.cpg``: older ArcGIS and CASS write Chinese in GBK, which GB18030 contains.
+FALLBACK_ENCODING = "GB18030"
+
+
 def _read_frame(path: Path, dataset: str, layer: str | None, *,
-                attributes: bool = False) -> gpd.GeoDataFrame:
+                attributes: bool = False, encoding: str | None = None) -> gpd.GeoDataFrame:
     """The file's features; their attributes only with *attributes* (to name features).
 
     Geometry alone is read otherwise: attribute text (a Shapefile's encoding, odd
-    field types) then cannot stop a boundary from being read.
+    field types) then cannot stop a boundary from being read. Attribute text is
+    read as *encoding* when given; a Shapefile whose text is not UTF-8 is read as
+    :data:`FALLBACK_ENCODING`.
     """
     import pyogrio
 
+    if attributes and encoding is not None:
+        return _read_encoded(path, dataset, layer, encoding)
     try:
         with warnings.catch_warnings():
             # GDAL warns about M values (and a 4th member in GeoJSON positions): they are
@@ -220,8 +229,30 @@ def _read_frame(path: Path, dataset: str, layer: str | None, *,
             return pyogrio.read_dataframe(dataset, layer=layer, use_arrow=True,
                                           **({} if attributes else {"columns": []}))
     except Exception as exc:  # noqa: BLE001 - GDAL/arrow raise several types
+        if "not encoded in UTF-8" in str(exc):  # pyogrio's Arrow reader: text is not UTF-8
+            return _read_encoded(path, dataset, layer, encoding or FALLBACK_ENCODING,
+                                 columns=None if attributes else [])
         raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
                                   f"({first_line(exc)})") from exc
+
+
+def _read_encoded(path: Path, dataset: str, layer: str | None, encoding: str, *,
+                  columns: list[str] | None = None) -> gpd.GeoDataFrame:
+    """The features with their attribute text decoded as *encoding* (GDAL's own decoding)."""
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            return pyogrio.read_dataframe(dataset, layer=layer, encoding=encoding,
+                                          columns=columns)
+    except LookupError as exc:
+        raise DataFileError(path, f"unknown text encoding {encoding!r} (--encoding): "
+                                  "try GB18030, GBK, UTF-8 or BIG5") from exc
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several types
+        raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
+                                  f"in {encoding} ({first_line(exc)})") from exc
 
 
 def polygonal(geom: BaseGeometry | None) -> BaseGeometry | None:
@@ -249,6 +280,7 @@ def read_boundary_file(
     layer: str | None = None,
     dissolve: bool = False,
     feature: str | int | None = None,
+    encoding: str | None = None,
 ) -> Boundary:
     """Read a surveyor's file: its polygonal features in WGS84, not yet cleaned.
 
@@ -309,7 +341,7 @@ def read_boundary_file(
         raise BoundaryError(path, "contains no features (empty)")
     notes: list[str] = []
     if feature is not None or len(gdf) > 1:  # features are told apart by their attributes
-        gdf = _with_attributes(path, dataset, chosen, gdf)
+        gdf = _with_attributes(path, dataset, chosen, gdf, encoding=encoding)
     if feature is not None:
         if dissolve:
             raise BoundaryError(path, "--feature takes one feature, --dissolve merges them: "
@@ -360,7 +392,8 @@ def read_boundary_file(
                     projected_epsg=None if src.geographic else (src.epsg or 0))
 
 
-def list_features(path: str | Path, *, layer: str | None = None) -> list[str]:
+def list_features(path: str | Path, *, layer: str | None = None,
+                  encoding: str | None = None) -> list[str]:
     """Labels of the features of a boundary file (``#1 东区``), to pick one with *feature*.
 
     The numbers are what :func:`read_boundary`'s *feature* takes; the text is each
@@ -369,16 +402,20 @@ def list_features(path: str | Path, *, layer: str | None = None) -> list[str]:
     path = Path(path)
     dataset, implied = _dataset_name(path, layer)
     chosen = _choose_layer(path, dataset, layer, implied)
-    gdf = _with_attributes(path, dataset, chosen, _read_frame(path, dataset, chosen))
+    gdf = _with_attributes(path, dataset, chosen, _read_frame(path, dataset, chosen),
+                           encoding=encoding)
     return [_feature_label(row, i + 1) for i, (_, row) in enumerate(gdf.iterrows())]
 
 
 def _with_attributes(path: Path, dataset: str, layer: str | None,
-                     geometry_only: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+                     geometry_only: gpd.GeoDataFrame, *,
+                     encoding: str | None = None) -> gpd.GeoDataFrame:
     """The features again with their attributes; as they were if those cannot be read."""
     try:
-        gdf = _read_frame(path, dataset, layer, attributes=True)
+        gdf = _read_frame(path, dataset, layer, attributes=True, encoding=encoding)
     except DataFileError:
+        if encoding is not None:
+            raise  # asked for: a wrong --encoding is told, not ignored
         return geometry_only
     return gdf if len(gdf) == len(geometry_only) else geometry_only
 

@@ -146,14 +146,17 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     try:
         if suffix in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
+        if suffix in (".xlsx", ".xlsm"):
+            import pandas as pd
+
+            # openpyxl, not GDAL: GDAL takes a header row of text over text columns for data.
+            return geometry_from_text(pd.read_excel(path, sheet_name=0, engine="openpyxl"), path)
         kwargs: dict[str, Any] = {"engine": "pyogrio", **open_options(path)}
         if layer is not None:
             kwargs["layer"] = layer
         gdf = gpd.read_file(path, **kwargs)
-        if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or a table without geometry
-            raise DataFileError(path, "has no geometry: a layer needs a polygon geometry "
-                                      "besides its id column (GeoJSON, GeoPackage, Shapefile, "
-                                      "KML or GeoParquet)")
+        if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or a spreadsheet: a WKT column?
+            gdf = geometry_from_text(gdf, path)
         for col, (rows, values) in json_booleans(path, PLOTS.numeric).items():
             if col in gdf.columns:  # put the booleans GDAL made numbers back, to be refused
                 gdf[col] = gdf[col].astype(object)
@@ -163,6 +166,43 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         raise
     except Exception as exc:  # pyogrio/arrow raise many types; the user needs one line
         raise read_error(path, exc) from exc
+
+
+#: Column names (compared case-insensitively) holding a plot's boundary as WKT text.
+WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "边界")
+#: Column names of a point's longitude and latitude (a ledger of points, not boundaries).
+LONLAT_COLUMNS = ("lon", "lng", "long", "longitude", "x", "经度", "lat", "latitude", "y", "纬度")
+
+
+def geometry_from_text(df: Any, path: Path) -> gpd.GeoDataFrame:
+    """A table read from CSV or a spreadsheet, with its WKT column as the geometry (WGS84).
+
+    Raises
+    ------
+    DataFileError
+        No WKT column (a table of longitudes and latitudes is a list of points, not of
+        plot boundaries: it says so), or text that is not WKT.
+    """
+    import geopandas as gpd
+    import shapely
+
+    by_name = {str(c).strip().casefold(): c for c in df.columns}
+    column = next((by_name[n] for n in WKT_COLUMNS if n in by_name), None)
+    if column is None:
+        lonlat = [by_name[n] for n in LONLAT_COLUMNS if n in by_name]
+        why = (f"longitude/latitude columns ({', '.join(map(str, lonlat))}), a point per "
+               "plot, but the areas, the park a plot lies in and the idle rule need each "
+               "plot's boundary" if lonlat else "no geometry")
+        raise DataFileError(path, f"has {why}: add a WKT column (one of "
+                                  f"{', '.join(WKT_COLUMNS)}; QGIS writes one with "
+                                  "Export → CSV, GEOMETRY=AS_WKT), or give a GeoJSON, "
+                                  "GeoPackage, Shapefile, KML or GeoParquet file")
+    text = df[column].astype(object).where(df[column].notna(), None)
+    try:
+        geoms = shapely.from_wkt(text.to_numpy(), on_invalid="raise")
+    except Exception as exc:  # noqa: BLE001 - shapely's GEOSException: one line for the user
+        raise DataFileError(path, f"column {column!r} is not WKT text ({exc})") from exc
+    return gpd.GeoDataFrame(df.drop(columns=[column]), geometry=geoms, crs="EPSG:4326")
 
 
 def open_options(path: Path) -> dict[str, str]:

@@ -88,7 +88,7 @@ LOCK_TIMEOUT_S = 60.0
 
 def read_boundary(path: str | Path, *, crs: str | None = None, layer: str | None = None,
                   dissolve: bool = False, fix: bool = False,
-                  feature: str | int | None = None) -> Boundary:
+                  feature: str | int | None = None, encoding: str | None = None) -> Boundary:
     """A surveyor's file as one WGS84 boundary, ready to be placed.
 
     Reads it (:func:`qygeo.io.boundary.read_boundary_file`: formats, layers,
@@ -97,7 +97,7 @@ def read_boundary(path: str | Path, *, crs: str | None = None, layer: str | None
     dissolving, the 1e-6° grid). The parameters are those two functions'.
     """
     return clean_boundary(read_boundary_file(path, crs=crs, layer=layer, dissolve=dissolve,
-                                             feature=feature), fix=fix)
+                                             feature=feature, encoding=encoding), fix=fix)
 
 
 # --------------------------------------------------------------------------- planning
@@ -1032,8 +1032,8 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
 
 def add_park(root: str | Path, file: str | Path, *, crs: str | None = None,
              layer: str | None = None, dissolve: bool = False, fix: bool = False,
-             feature: str | int | None = None, dry_run: bool = False, force: bool = False,
-             **attrs: Any) -> Outcome:
+             feature: str | int | None = None, encoding: str | None = None,
+             dry_run: bool = False, force: bool = False, **attrs: Any) -> Outcome:
     """Read *file* and add it as a park (see :func:`read_boundary`, :func:`plan_add`).
 
     With *force*, a park after which ``qygeo validate`` reports new problems is
@@ -1042,15 +1042,15 @@ def add_park(root: str | Path, file: str | Path, *, crs: str | None = None,
     check_park_id(attrs.get("park_id", ""), "--id")
     check_texts(attrs)
     boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix,
-                             feature=feature)
+                             feature=feature, encoding=encoding)
     return commit(root, lambda st: plan_add(st, boundary, **attrs), dry_run=dry_run,
                   force=force)
 
 
 def update_park(root: str | Path, park_id: str, file: str | Path, *, crs: str | None = None,
                 layer: str | None = None, dissolve: bool = False, fix: bool = False,
-                feature: str | int | None = None, dry_run: bool = False, force: bool = False,
-                **attrs: Any) -> Outcome:
+                feature: str | int | None = None, encoding: str | None = None,
+                dry_run: bool = False, force: bool = False, **attrs: Any) -> Outcome:
     """Replace park *park_id*'s boundary with *file* (see :func:`plan_update`).
 
     *force* accepts a big change of area or position and new ``qygeo validate``
@@ -1060,7 +1060,7 @@ def update_park(root: str | Path, park_id: str, file: str | Path, *, crs: str | 
     recover(root)
     _require(load_state(root), park_id)
     boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix,
-                             feature=feature)
+                             feature=feature, encoding=encoding)
     return commit(root, lambda st: plan_update(st, park_id, boundary, force=force, **attrs),
                   dry_run=dry_run, force=force)
 

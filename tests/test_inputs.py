@@ -1,0 +1,116 @@
+"""Inputs as they arrive (issue #15, item 4): plot ledgers in Excel or CSV, GBK Shapefiles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from click.testing import CliRunner
+from pyproj import Geod
+from shapely.geometry import box
+
+from conftest import snapshot
+from qygeo.cli import main
+from test_parks import truth_polygon
+
+AS_OF = "2026-01-01"
+SQUARE = box(113.020, 23.620, 113.023, 23.623).wkt  # inside the tiny folder's park alpha
+
+
+def run(*args):
+    return CliRunner().invoke(main, [*args])
+
+
+def ledger(**extra):
+    return pd.DataFrame({"plot_id": ["L1", "L2"], "invested_yuan": [1_000_000.0, 2_500_000.0],
+                         "agreed_start_date": [dt.date(2022, 3, 1), None], **extra})
+
+
+def plots_json(folder, path):
+    res = run("report", "--geodata", str(folder), "--plots", str(path), "--format", "json",
+              "--as-of", AS_OF, "-q")
+    assert res.exit_code == 0, res.output
+    return {r["park_id"]: r for r in json.loads(res.stdout)}
+
+
+@pytest.mark.parametrize("column", ["wkt", "WKT", "geometry", "几何"])
+def test_an_excel_ledger_with_a_wkt_column(tiny_geodata, tmp_path, column):
+    path = tmp_path / "ledger.xlsx"
+    ledger(**{column: [SQUARE, SQUARE.replace("113.02", "113.03")]}).to_excel(path, index=False)
+    alpha = plots_json(tiny_geodata, path)["alpha"]
+    assert alpha["plot_count"] == 2 and alpha["plot_investment_yuan"] == 3_500_000
+    square_m2 = abs(Geod(ellps="WGS84").geometry_area_perimeter(shapely.from_wkt(SQUARE))[0])
+    assert alpha["plot_area_mu"] == pytest.approx(2 * square_m2 / (10000 / 15), rel=1e-6)
+
+
+def test_a_csv_ledger_with_a_wkt_column_gives_the_geojson_figures(tiny_geodata, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    table = ledger(wkt=[SQUARE, SQUARE])
+    table.loc[1, "plot_id"] = "L2"
+    csv_path = tmp_path / "ledger.csv"
+    table.to_csv(csv_path, index=False)
+    gj = tmp_path / "ledger.geojson"
+    frame = table.drop(columns="wkt").assign(agreed_start_date=table["agreed_start_date"].map(
+        lambda d: d.isoformat() if d else None))
+    gpd.GeoDataFrame(frame, geometry=shapely.from_wkt(table["wkt"]), crs="EPSG:4326").to_file(gj)
+    assert plots_json(tiny_geodata, csv_path) == plots_json(tiny_geodata, gj)
+
+
+@pytest.mark.parametrize(("columns", "message"), [
+    ({"lon": [113.11, 113.12], "lat": [23.69, 23.70]}, "longitude/latitude columns (lon, lat)"),
+    ({"经度": [113.11, 113.12], "纬度": [23.69, 23.70]}, "longitude/latitude columns"),
+    ({}, "has no geometry: add a WKT column"),
+])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_ledger_without_boundaries_is_refused_in_one_line(tiny_geodata, tmp_path, columns,
+                                                            message, suffix):
+    before = snapshot(tiny_geodata)
+    path = tmp_path / f"ledger{suffix}"
+    table = ledger(**columns)
+    table.to_csv(path, index=False) if suffix == ".csv" else table.to_excel(path, index=False)
+    res = run("report", "--geodata", str(tiny_geodata), "--plots", str(path), "-q")
+    assert res.exit_code == 1
+    assert res.stderr.startswith(f"qygeo: error: {path}: ") and message in res.stderr
+    assert res.stderr.count("\n") == 1 and snapshot(tiny_geodata) == before
+
+
+def gbk_shapefile(folder, *, cpg: bool = False):
+    import geopandas as gpd
+
+    east = truth_polygon()
+    west = truth_polygon(cx=113.16)
+    frame = gpd.GeoDataFrame({"名称": ["东区", "西区"], "备注": ["测绘", "测绘"]},
+                             geometry=[east, west], crs="EPSG:4326")
+    path = folder / "parcels.shp"
+    pyogrio.write_dataframe(frame, path, encoding="GBK")
+    if not cpg:
+        (folder / "parcels.cpg").unlink(missing_ok=True)
+    assert "东区".encode("gbk") in (folder / "parcels.dbf").read_bytes()
+    return path
+
+
+@pytest.mark.parametrize("encoding", [None, "GBK", "GB18030"])
+def test_a_gbk_shapefile_without_cpg_is_read_with_its_chinese_names(tiny_geodata, tmp_path,
+                                                                     encoding):
+    shp = gbk_shapefile(tmp_path)
+    args = ["park", "add", str(shp), "--id", "gamma", "--name-zh", "丙园", "--name-en", "Gamma",
+            "--feature", "东区", "--geodata", str(tiny_geodata)]
+    res = run(*args, *(["--encoding", encoding] if encoding else []))
+    assert res.exit_code == 0, res.output
+    parks = json.loads((tiny_geodata / "parks.geojson").read_text("utf-8"))["features"]
+    gamma = [f for f in parks if f["properties"]["park_id"] == "gamma"]
+    assert len(gamma) == 1
+
+
+def test_the_features_of_a_gbk_shapefile_are_listed_in_chinese(tiny_geodata, tmp_path):
+    shp = gbk_shapefile(tmp_path)
+    res = run("park", "add", str(shp), "--id", "gamma", "--name-zh", "丙园", "--name-en",
+              "Gamma", "--geodata", str(tiny_geodata), "--dry-run")
+    assert res.exit_code == 1
+    assert "#1 东区" in res.stderr and "#2 西区" in res.stderr
