@@ -36,7 +36,13 @@ table{border-collapse:collapse;margin:.5em 0 1em;font-size:.88em}
 th,td{border:1px solid #ddd;padding:.25em .5em;vertical-align:top}
 th{background:#f3f3f3;text-align:left}td.n{text-align:right;white-space:nowrap}
 .na{color:#999}.warn{color:#a50026}.note{color:#555;font-size:.9em}
-svg{max-width:100%;height:auto;font-family:inherit}nav a{margin-right:.8em}
+svg{max-width:100%;height:auto;font-family:inherit}nav a{margin-right:.8em;white-space:nowrap}
+.table{overflow-x:auto;max-width:100%}.table table{margin:0}
+th{min-width:6em}td{overflow-wrap:break-word}td:not(.n){min-width:8em;max-width:28em}
+@media print{body{max-width:none;margin:0;font-size:9pt}nav{display:none}
+.table{overflow:visible}table{font-size:8pt;page-break-inside:auto}tr{page-break-inside:avoid}
+h2{page-break-after:avoid}a{color:inherit;text-decoration:none}}
+@page{size:A4 landscape;margin:12mm}
 """
 
 
@@ -62,7 +68,9 @@ def html_table(table: pd.DataFrame, keys: list[str] | None = None,
         body.append("<tr>" + "".join(_cell(k, r.get(k)) for k in keys) + "</tr>")
     if not body:
         body.append(f'<tr><td colspan="{len(keys)}" class="na">none</td></tr>')
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    # In a box that scrolls sideways: a wide table never widens the page (1,280 px screens).
+    return (f'<div class="table"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _label(key: str) -> str:
@@ -248,8 +256,9 @@ def render_html(report: Report, *, title: str | None = None) -> str:
     if report.warnings:
         out.append('<ul class="warn">' + "".join(f"<li>{_e(w)}</li>" for w in report.warnings)
                    + "</ul>")
-    out.append("<nav>" + "".join(f'<a href="#park-{_e(r["park_id"])}">{_e(r["park_id"])}</a>'
-                                 for r in rows) + "</nav>")
+    out.append("<nav>" + "".join(
+        f'<a href="#park-{_e(r["park_id"])}">{_e(r["name_zh"] or r["park_id"])}</a>'
+        for r in rows) + "</nav>")
     out.append("<h2>园区汇总 / Parks</h2>")
     parks = report.park_table
     out.append(html_table(parks, [k for k in PARK_SUMMARY if k in parks.columns]))
