@@ -70,7 +70,8 @@ def site(tmp_path_factory) -> Site:
     write_maps(ds, out, report=rep, basemap="none", self_contained=True)
     idle = int(rep.plot_table["idle"].sum())  # Art. 8 plots (idle_art8) are idle land too
     return Site(out, {"districts": len(ds.districts), "district_labels": len(ds.districts),
-                      "parks": len(ds.parks), "planting": len(ds.planting),
+                      "parks": len(ds.parks), "park_labels": len(ds.parks),
+                      "planting": len(ds.planting),
                       "planting_labels": len(ds.planting), "idle_plots": idle})
 
 
@@ -158,7 +159,8 @@ def test_each_layer_has_as_many_features_as_the_data(site, open_page):
     c = site.counts
     shapes = c["districts"] + c["parks"] + c["planting"] + c["idle_plots"]
     assert pg.locator(SHAPES).count() == shapes
-    assert pg.locator(".qygeo-label").count() == c["district_labels"] + c["planting_labels"]
+    assert pg.locator(".qygeo-label").count() == (c["district_labels"] + c["park_labels"]
+                                                  + c["planting_labels"])
     assert pg.locator("path.qygeo-idle").count() == c["idle_plots"]
 
 

@@ -101,8 +101,9 @@ def test_city_map_has_every_layer_legend_and_links(tiny_geodata):
     city = pages["index.html"]
     data = layer_data(city)
     assert {k: len(v["features"]) for k, v in data.items()} == {
-        "districts": 2, "district_labels": 2, "parks": 3, "planting": 1, "planting_labels": 1,
-        "idle_plots": 4}  # A1, B1, B2 (idle by Art. 8) and X1, which lies in no park
+        "districts": 2, "district_labels": 2, "parks": 3, "park_labels": 3, "planting": 1,
+        # idle: A1, B1, B2 (idle by Art. 8) and X1, which lies in no park
+        "planting_labels": 1, "idle_plots": 4}
     for name in ("区县 Districts", "园区投资强度 Parks: investment intensity",
                  "南药种植区 South-medicine planting", "闲置地块 Idle plots (MLR No. 53)"):
         assert js(name) in city

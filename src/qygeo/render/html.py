@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from qygeo.pipeline.report import COLUMNS
 from qygeo.render.format import cell_text, records
+from qygeo.render.labels import words
 from qygeo.values import json_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,7 +52,7 @@ def _e(v: Any) -> str:
 
 
 def _cell(key: str, v: Any) -> str:
-    text = cell_text(key, v)
+    text = cell_text(key, words(key, v))
     cls = ' class="na"' if text == "n/a" else (' class="n"' if isinstance(
         json_value(v), (int, float)) and not isinstance(json_value(v), bool) else "")
     return f"<td{cls}>{_e(text)}</td>"

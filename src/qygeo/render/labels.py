@@ -136,3 +136,36 @@ def number_format(key: str) -> str | None:
     if key.endswith(("_count", "_days")) or key in ("projects_signed", "projects_in_production"):
         return "#,##0"
     return None
+
+
+#: Code words of the data and the rule, as a reader sees them (中文 English).
+VALUE_WORDS: dict[str, dict[str, str]] = {
+    "kind": {"high_tech_zone": "高新区 High-tech zone", "industrial_park": "产业园 Industrial park",
+             "specialised_park": "专业园区 Specialised park",
+             "medicine_park": "医药产业园 Medicine park",
+             "resource_base": "药材资源基地 Medicinal-resource base"},
+    "boundary_quality": {"surveyed": "实测 surveyed", "official": "官方 official",
+                         "approximate": "近似 approximate", "illustrative": "示意 illustrative"},
+    "idle_status": {"idle": "闲置 Idle", "idle_art8": "闲置（政府/不可抗力原因） Idle, "
+                    "government/force-majeure cause", "not_idle": "正常 Not idle",
+                    "n/a": "无法判定 Cannot be judged"},
+    "idle_consequence": {
+        "fee": "闲置费 idle fee (20% of land price)",
+        "recovery": "无偿收回 recovery without compensation (idle ≥ 2 years)",
+        "arts_12_13_disposal": "按第十二、十三条处置，不征闲置费 disposal under Arts. 12–13 "
+                               "(government/force-majeure cause), no idle fee"},
+    "figures_status": {"actual": "实际 actual", "estimate": "估计 estimate",
+                       "planned": "计划 planned"},
+    "status": {"actual": "实际 actual", "estimate": "估计 estimate", "planned": "计划 planned",
+               "target": "目标 target", "benchmark": "标杆 benchmark"},
+    "investment_basis": {"plots: sum of invested_yuan":
+                         "地块已投资额合计 sum of the plots' investment made"},
+}
+
+
+def words(key: str, value: object) -> object:
+    """*value* of column *key* in words, when it is one of the code words; else as it is."""
+    table = VALUE_WORDS.get(key)
+    if table is None or not isinstance(value, str):
+        return value
+    return table.get(value, value)

@@ -38,8 +38,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,7 @@ from qygeo.render.format import (
     yi_per_km2,
 )
 from qygeo.render.geometry import bounds_latlon, east_points, feature_collection, label_points
+from qygeo.render.labels import words
 from qygeo.render.page import template
 from qygeo.render.styles import (
     IDLE_COLOUR,
@@ -142,10 +144,20 @@ def park_href(park_id: str, *, from_city: bool = True) -> str:
     return html.escape(f"{PARKS_DIR}/{name}" if from_city else name, quote=True)
 
 
-def report_href(park_id: str, *, from_city: bool = True) -> str:
-    """Relative link from a map page to the park's section of the HTML report page."""
-    up = "../" if from_city else "../../"
-    return html.escape(f"{up}{REPORT_PAGE}#park-{quote(str(park_id))}", quote=True)
+#: Where the maps link to the report page by default: beside maps/ as ``qygeo build`` writes.
+REPORT_LINK = f"../{REPORT_PAGE}"
+
+
+def report_href(park_id: str, *, from_city: bool = True,
+                report_page: str | None = REPORT_LINK) -> str | None:
+    """Relative link from a map page to the park's section of the HTML report page.
+
+    *report_page* is the report's path relative to the maps folder (None: no link).
+    """
+    if report_page is None:
+        return None
+    up = "" if from_city else "../"
+    return html.escape(f"{up}{quote(report_page)}#park-{quote(str(park_id))}", quote=True)
 
 
 # --------------------------------------------------------------------------- page pieces
@@ -164,8 +176,8 @@ PAGE_CSS = """
 .qygeo-panel ul { margin: 2px 0; padding-left: 16px; }
 .qygeo-kv { border-collapse: collapse; font-size: 11.5px; }
 .qygeo-kv th { text-align: left; font-weight: normal; color: #555; padding: 1px 8px 1px 0;
-  vertical-align: top; white-space: nowrap; }
-.qygeo-kv td { padding: 1px 0; vertical-align: top; }
+  vertical-align: top; width: 42%; }
+.qygeo-kv td { padding: 1px 0; vertical-align: top; overflow-wrap: anywhere; }
 .qygeo-legend .row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
 .qygeo-legend .sw { width: 18px; height: 11px; border: 1px solid #555; flex: none; }
 .qygeo-legend svg.sw { border: none; }
@@ -188,6 +200,23 @@ PAGE_CSS = """
   margin: 10px 14px; }
 .leaflet-popup-content p { margin: 6px 0 0; }
 .leaflet-container path.leaflet-interactive:focus { outline: none; }
+.qygeo-label.park { transform: translate(6px, -50%); text-align: left; font-size: 11.5px;
+  color: #1d2a6b; background: rgba(255,255,255,.85); border-left: 3px solid #253494;
+  padding: 1px 4px; text-shadow: none; }
+.qygeo-label.park.nested { transform: translate(6px, 45%); font-size: 10.5px; }
+.leaflet-container .qygeo-search input { width: 15em; font: 12px sans-serif; padding: 3px 5px;
+  border: 1px solid #aaa; border-radius: 3px; }
+.qygeo-north { background: rgba(255,255,255,.85); border-radius: 4px; padding: 2px 3px 0;
+  box-shadow: 0 1px 4px rgba(0,0,0,.3); line-height: 0; }
+.leaflet-popup-content .qygeo-links { margin: 0 0 6px; }
+@media print {
+  .leaflet-control-zoom, .leaflet-control-fullscreen, .leaflet-control-measure,
+  .leaflet-control-layers, .qygeo-search, .leaflet-control-minimap,
+  .leaflet-control-attribution a { display: none !important; }
+  .qygeo-panel { max-height: none; overflow: visible; }
+  html, body, .folium-map { width: 100% !important; height: 100% !important; }
+}
+@page { size: A4 landscape; margin: 8mm; }
 """
 
 #: The red hatch idle plots are filled with (referenced by the .qygeo-idle class).
@@ -304,6 +333,99 @@ def _fit_view(bounds: list[list[float]], *, panel_px: int, label_min_zoom: int) 
     return el
 
 
+#: The north arrow (the maps are Web Mercator, north up).
+NORTH_ARROW = ('<svg width="26" height="34" viewBox="0 0 26 34" role="img" aria-label="北 North">'
+               '<path d="M13 2 L22 24 L13 19 L4 24 Z" fill="#222"/>'
+               '<text x="13" y="33" text-anchor="middle" font-size="10" font-weight="bold">'
+               'N 北</text></svg>')
+
+
+def _page_behaviour() -> Any:
+    """A metric scale bar (no miles); tooltips hidden while a popup is open."""
+    from branca.element import MacroElement
+
+    class PageBehaviour(MacroElement):
+        _template = template("""
+            {% macro script(this, kwargs) %}
+            (function (map) {
+                L.control.scale({metric: true, imperial: false, maxWidth: 160,
+                                 position: 'bottomleft'}).addTo(map);
+                var tips = map.getPane('tooltipPane');
+                map.on('popupopen', function () { tips.style.display = 'none'; });
+                map.on('popupclose', function () { tips.style.display = ''; });
+            })({{ this._parent.get_name() }});
+            {% endmacro %}
+        """)
+
+    el = PageBehaviour()
+    el._name = "PageBehaviour"
+    return el
+
+
+def _search(entries: list[dict[str, str]]) -> Any:
+    """A search box: a park, a plot id or an enterprise (Chinese or English) zooms to it.
+
+    *entries* are ``{"text", "layer", "id"}``: what is typed, and the exposed layer and
+    feature id it finds; the page's own layers do the zooming (no network).
+    """
+    from branca.element import MacroElement
+
+    class Search(MacroElement):
+        _template = template("""
+            {% macro script(this, kwargs) %}
+            (function (map, entries) {
+                var box = L.control({position: 'topleft'});
+                box.onAdd = function () {
+                    var div = L.DomUtil.create('div', 'qygeo-box qygeo-search');
+                    var input = L.DomUtil.create('input', '', div);
+                    input.type = 'search';
+                    input.placeholder = '搜索 园区/地块/企业 Search';
+                    input.setAttribute('aria-label', '搜索 Search parks, plots, enterprises');
+                    input.setAttribute('list', 'qygeo-search-list');
+                    var list = L.DomUtil.create('datalist', '', div);
+                    list.id = 'qygeo-search-list';
+                    entries.forEach(function (e) {
+                        var o = document.createElement('option');
+                        o.value = e.text;
+                        list.appendChild(o);
+                    });
+                    function go() {
+                        var q = input.value.trim().toLowerCase();
+                        if (!q) { return; }
+                        var hit = entries.find(function (e) { return e.text.toLowerCase() === q; })
+                            || entries.find(function (e) {
+                                return e.text.toLowerCase().indexOf(q) >= 0; });
+                        if (!hit || !window.qygeo) { return; }
+                        var layer = window.qygeo.layers[hit.layer];
+                        if (!layer) { return; }
+                        layer.eachLayer(function (l) {
+                            var id = l.feature ? l.feature.properties.id : l.qygeoId;
+                            if (String(id) === hit.id) {
+                                var b = l.getBounds ? l.getBounds() : null;
+                                if (b) { map.fitBounds(b, {maxZoom: 16}); }
+                                if (l.openPopup) { l.openPopup(); }
+                                window.qygeo.found = hit;
+                            }
+                        });
+                    }
+                    input.addEventListener('change', go);
+                    input.addEventListener('keydown', function (ev) {
+                        if (ev.key === 'Enter') { go(); } });
+                    L.DomEvent.disableClickPropagation(div);
+                    L.DomEvent.disableScrollPropagation(div);
+                    return div;
+                };
+                box.addTo(map);
+            })({{ this._parent.get_name() }}, {{ this.entries|tojson }});
+            {% endmacro %}
+        """)
+
+    el = Search()
+    el._name = "Search"
+    el.entries = entries
+    return el
+
+
 def _outline_minimap(fc: dict[str, Any]) -> Any:
     """A minimap showing district outlines, for pages without basemap tiles."""
     from folium.plugins import MiniMap
@@ -333,7 +455,7 @@ def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
     from qygeo.render.page import Map, literal_element
 
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    m = Map(location=centre, zoom_start=9, tiles=None, control_scale=True,
+    m = Map(location=centre, zoom_start=9, tiles=None, control_scale=False,
             max_zoom=MAX_ZOOM, width="100%", height="100%", prefer_canvas=prefer_canvas)
     m.default_js = [(n, u) for n, u in m.default_js if n not in UNUSED_FOLIUM_ASSETS]
     m.default_css = [(n, u) for n, u in m.default_css if n not in UNUSED_FOLIUM_ASSETS]
@@ -346,6 +468,9 @@ def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
                          subdomains=spec.subdomains, max_zoom=MAX_ZOOM,
                          max_native_zoom=spec.max_zoom, overlay=i > 0, control=i == 0).add_to(m)
     _fit_view(bounds, panel_px=PANEL_PX, label_min_zoom=PLOT_LABEL_MIN_ZOOM).add_to(m)
+    _page_behaviour().add_to(m)
+    _html_control(NORTH_ARROW, position="topleft", css_class="qygeo-north",
+                  element_id="qygeo-north").add_to(m)
     plugins.Fullscreen(position="topleft", title="全屏 Full screen",
                        title_cancel="退出全屏 Exit full screen").add_to(m)
     plugins.MeasureControl(
@@ -395,7 +520,9 @@ HATCH_SWATCH = ('<svg class="sw" width="18" height="12"><rect width="18" height=
 def _page(m: folium.Map, *, self_contained: bool) -> str:
     from qygeo.render.assets import inline_assets
 
-    page = m.get_root().render()
+    # The pages are bilingual, Chinese first: lang lets a browser pick CJK fonts and a
+    # screen reader its voice.
+    page = m.get_root().render().replace("<html>", '<html lang="zh-CN">', 1)
     return inline_assets(page) if self_contained else page
 
 
@@ -454,13 +581,13 @@ def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
     """
     return [
         ("所在区县 District", _names(r.get("district_name_zh"), r.get("district_name_en"))),
-        ("类型 Kind", esc(r.get("kind"))),
-        ("边界 Boundary", esc(r.get("boundary_quality"))),
+        ("类型 Kind", esc(words("kind", r.get("kind")))),
+        ("边界 Boundary", esc(words("boundary_quality", r.get("boundary_quality")))),
         ("统计年份 Year", esc(r.get("year"))),
         ("面积 Area", f"{num(r.get('area_km2'))} km² · {integer(r.get('area_mu'))} 亩 mu"),
         ("投资额 Investment", yi(r.get("investment_yuan"))),
-        ("口径 Basis", esc(r.get("investment_basis"))),
-        ("数据性质 Status", esc(r.get("figures_status"))),
+        ("口径 Basis", esc(words("investment_basis", r.get("investment_basis")))),
+        ("数据性质 Status", esc(words("figures_status", r.get("figures_status")))),
         ("强度口径 Intensity basis", esc(r.get("intensity_basis"))),
         ("投资强度（园区毛面积） Investment intensity, gross park area",
          f"{num(r.get('intensity_yi_per_km2'))} 亿元/km² · "
@@ -492,11 +619,6 @@ def _idle_popup(r: dict[str, Any], park_names: dict[str, str], *, from_city: boo
         name = park_names.get(str(pid), esc(pid))
         park = (f'<a href="{park_href(str(pid), from_city=from_city)}">{name}</a>'
                 if from_city and str(pid) in park_names else name)
-    consequence = {"fee": "闲置费 idle fee (20% of land price)",
-                   "recovery": "无偿收回 recovery without compensation (idle ≥ 2 years)",
-                   "arts_12_13_disposal": "按第十二、十三条处置，不征闲置费 disposal under "
-                                          "Arts. 12–13 (government/force-majeure cause), "
-                                          "no idle fee"}
     status = str(r.get("idle_status") or "n/a")
     rows = [
         ("项目 Project", esc(r.get("project"))),
@@ -507,8 +629,7 @@ def _idle_popup(r: dict[str, Any], park_names: dict[str, str], *, from_city: boo
         ("闲置时长 Idle for", idle_for(r.get("idle_days"))),
         ("原因 Why", esc(r.get("idle_reason"))),
         ("面积 Area", f"{num(r.get('area_mu'), 1)} 亩 mu"),
-        ("后果 Consequence", esc(consequence.get(str(r.get("idle_consequence")),
-                                                r.get("idle_consequence")))),
+        ("后果 Consequence", esc(words("idle_consequence", r.get("idle_consequence")))),
         ("闲置费 Idle fee", yi(r.get("idle_fee_yuan"))),
     ]
     return f"<b>地块 Plot {esc(r.get('plot_id'))}</b>" + _kv(rows)
@@ -548,11 +669,14 @@ def _planting_labels(ds: Dataset, rep: Report) -> tuple[gpd.GeoDataFrame, list[d
                 rows.append(("图测−文献 Mapped − reported",
                              f"{integer(f.get('difference_mu'))} 亩 mu "
                              f"({share(f.get('difference_share'))})"))
-                label_lines.append(f"文献 reported {integer(f.get('reported_mu'))} 亩"
-                                   + (" (合计 combined)" if others else ""))
+                if others:  # the figure covers several areas: compare it with their total
+                    label_lines.append(f"合计 combined: {integer(f.get('mapped_mu'))} 亩 图测 / "
+                                       f"{integer(f.get('reported_mu'))} 亩 文献")
+                else:
+                    label_lines.append(f"文献 reported {integer(f.get('reported_mu'))} 亩")
         if has_value(r.get("crops")):
             rows.append(("药材 Crops", esc(r.get("crops"))))
-        rows.append(("边界 Boundary", esc(r.get("boundary_quality"))))
+        rows.append(("边界 Boundary", esc(words("boundary_quality", r.get("boundary_quality")))))
         title = _names(r.get("name_zh"), r.get("name_en"))
         props.append({
             "id": str(pid),
@@ -569,7 +693,8 @@ def _planting_labels(ds: Dataset, rep: Report) -> tuple[gpd.GeoDataFrame, list[d
 # --------------------------------------------------------------------------- pages
 
 
-def city_map(ds: Dataset, rep: Report, basemap: Basemap) -> folium.Map:
+def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
+             report_page: str | None = REPORT_LINK) -> folium.Map:
     """The city map: districts, park intensity choropleth, planting, idle plots.
 
     Parameters
@@ -614,22 +739,42 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap) -> folium.Map:
     p_props = []
     for r in _records(parks):
         tip = _park_tip(r)
+        report = report_href(r["park_id"], report_page=report_page)
         link = (f'<p><a href="{park_href(r["park_id"])}">园区地图 Open the park map →</a>'
-                f' · <a href="{report_href(r["park_id"])}">用地报告 Land-use report →</a></p>')
+                + (f' · <a href="{report}">用地报告 Land-use report →</a>' if report else "")
+                + "</p>")
         p_props.append({
             "id": str(r["park_id"]),
             "style": {"color": "#253494", "weight": 1.5,
                       "fillColor": intensity_colour(r.get("intensity_yi_per_km2")),
                       "fillOpacity": 0.75},
             "tip": tip,
+            # The links first: a long popup scrolls, and they must stay in sight.
             "popup": f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b>"
-                     + _kv(_park_figures(r, source_chars=160)) + link,
+                     + link.replace("<p>", '<p class="qygeo-links">', 1)
+                     + _kv(_park_figures(r, source_chars=160)),
         })
     import geopandas as gpd
 
     park_gdf = gpd.GeoDataFrame(parks, geometry="geometry", crs="EPSG:4326")
     layers["parks"] = _geojson(feature_collection(park_gdf, p_props, basemap),
                                "parks").add_to(g_p)
+    # Names on the map, as callouts east of each park (parks are small at city zoom, and
+    # the district names sit in the middle of the districts); a nested park's below its
+    # parent's.
+    parent_of = (dict(zip(ds.parks["park_id"].astype(str), ds.parks["parent_park_id"],
+                          strict=True)) if "parent_park_id" in ds.parks.columns else {})
+    parents = [parent_of.get(str(p)) for p in park_gdf["park_id"]]
+    points = east_points(park_gdf)
+    at = dict(zip(park_gdf["park_id"].astype(str), points.geometry.values, strict=True))
+    nested = [has_value(p) and str(p) in at for p in parents]
+    points = points.set_geometry([at[str(parent)] if n else p for p, parent, n in zip(
+        points.geometry.values, parents, nested, strict=True)], crs="EPSG:4326")
+    n_labels = [{"label": f'<div class="qygeo-label park{" nested" if n else ""}">'
+                          f'{esc(r.get("name_zh"))}</div>'}
+                for r, n in zip(_records(park_gdf), nested, strict=True)]
+    layers["park_labels"] = _geojson(feature_collection(points, n_labels, basemap),
+                                     "park_labels", labels=True).add_to(g_p)
 
     # Planting areas with acreage labels.
     if ds.planting is not None and len(ds.planting):
@@ -689,11 +834,28 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap) -> folium.Map:
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
+    _search(_search_entries(parks, "parks", "park_id", ("name_zh", "name_en", "park_id"))
+            + _search_entries(idle, "idle_plots", "plot_id",
+                              ("plot_id", "enterprise", "project"))).add_to(m)
     _expose(layers).add_to(m)
     return m
 
 
-def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap) -> folium.Map:
+def _search_entries(frame: pd.DataFrame, layer: str, key: str,
+                    fields: Sequence[str]) -> list[dict[str, str]]:
+    """What the search box finds: each feature by each of *fields*, once per text."""
+    out, seen = [], set()
+    for r in _records(frame):
+        for f in fields:
+            text = r.get(f)
+            if has_value(text) and (str(text), layer) not in seen:
+                seen.add((str(text), layer))
+                out.append({"text": str(text), "layer": layer, "id": str(r[key])})
+    return out
+
+
+def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
+             report_page: str | None = REPORT_LINK) -> folium.Map:
     """One park's map: its plots by idle status with acreage labels, and its figures.
 
     Parameters
@@ -763,15 +925,18 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap) -> folium
 
     note = "" if len(plots) else ('<p class="sub">此园区在地块图层中无地块 '
                                   "No plots of this park in the plots layer.</p>")
-    panel = (f'<div><a href="../{CITY_PAGE}">← 清远全市地图 Qingyuan city map</a> · '
-             f'<a href="{report_href(str(r.get("park_id")), from_city=False)}">'
-             "用地报告 Land-use report →</a></div>"
+    report = report_href(str(r.get("park_id")), from_city=False, report_page=report_page)
+    panel = (f'<div><a href="../{CITY_PAGE}">← 清远全市地图 Qingyuan city map</a>'
+             + (f' · <a href="{report}">用地报告 Land-use report →</a>' if report else "")
+             + "</div>"
              f"<h1>{name}</h1>"
              f'<div class="sub">{esc(r.get("park_id"))} · 统计年份 Year {esc(r.get("year"))} · '
              f"闲置判定日 idle as of {esc(rep.as_of.isoformat())}</div>"
              + note + _kv(_park_figures(r)))
     _html_control(panel, position="topright", css_class="qygeo-box qygeo-panel",
                   element_id="qygeo-panel").add_to(m)
+    _search(_search_entries(plots, "plots", "plot_id",
+                            ("plot_id", "enterprise", "project"))).add_to(m)
     status = plots["idle_status"] if "idle_status" in plots.columns else None
     counts: dict[str, int] = {} if status is None else \
         status.astype(object).where(status.notna(), "n/a").astype(str).value_counts().to_dict()
@@ -803,7 +968,8 @@ class MapPage:
 
 
 def iter_pages(ds: Dataset, rep: Report, basemap: Basemap, *,
-               self_contained: bool = False) -> Iterator[tuple[str, str]]:
+               self_contained: bool = False,
+               report_page: str | None = REPORT_LINK) -> Iterator[tuple[str, str]]:
     """Render the city map, then one map per park of *rep*, one page at a time.
 
     Yields
@@ -819,10 +985,12 @@ def iter_pages(ds: Dataset, rep: Report, basemap: Basemap, *,
     park_ids = [str(p) for p in rep.park_table["park_id"]]
     for pid in park_ids:
         park_filename(pid)
-    yield CITY_PAGE, _page(city_map(ds, rep, basemap), self_contained=self_contained)
+    yield CITY_PAGE, _page(city_map(ds, rep, basemap, report_page=report_page),
+                           self_contained=self_contained)
     for pid in park_ids:
         yield (f"{PARKS_DIR}/{park_filename(pid)}",
-               _page(park_map(ds, rep, pid, basemap), self_contained=self_contained))
+               _page(park_map(ds, rep, pid, basemap, report_page=report_page),
+                     self_contained=self_contained))
 
 
 def render_maps(ds: Dataset, rep: Report, basemap: Basemap, *,
@@ -878,8 +1046,13 @@ def write_maps(
     rep = report if report is not None else build_report(ds, year=year, park_ids=park_ids,
                                                          as_of=as_of)
     out = Path(out_dir)
+    # Link the report page only where it is: beside maps/ after qygeo build, maybe
+    # nowhere after qygeo map -o DIR.
+    beside = out.parent / REPORT_PAGE
+    report_page = os.path.relpath(beside, out) if beside.is_file() else None
     written = []
-    for rel, text in iter_pages(ds, rep, bm, self_contained=self_contained):
+    for rel, text in iter_pages(ds, rep, bm, self_contained=self_contained,
+                                report_page=report_page):
         path = out / rel
         atomic_write_text(path, text)
         written.append(MapPage(path, len(text.encode("utf-8"))))

@@ -1,0 +1,103 @@
+"""Maps and the report page that read well, in Chromium at 1,280 px, offline (issue #15, item 5).
+
+Screenshots of these pages were looked at while building them; the assertions pin what
+was seen: names on the city map, a metric scale, a north arrow, a search that zooms,
+plain words, links in sight, a print stylesheet, a report page that fits the screen.
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import BUNDLED
+from qygeo.cli import main
+from test_browser import browser, open_page  # noqa: F401 - fixtures: one chromium, offline pages
+
+AS_OF = "2026-01-01"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build")
+    res = CliRunner().invoke(main, ["build", "--geodata", str(BUNDLED), "-o", str(out),
+                                    "--basemap", "none", "--as-of", AS_OF, "-q"])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_city_map_names_parks_with_a_metric_scale_and_a_north_arrow(built, open_page):  # noqa: F811
+    p = open_page(built / "maps" / "index.html")
+    pg = p.page
+    assert pg.evaluate("document.documentElement.lang") == "zh-CN"
+    labels = pg.locator(".qygeo-label.park").all_inner_texts()
+    assert "广佛（佛冈）产业园" in labels and "华创智汇谷" in labels and len(labels) == 8
+    scale = pg.locator(".leaflet-control-scale-line").all_inner_texts()
+    assert len(scale) == 1 and scale[0].endswith(("km", "m")) and "mi" not in scale[0]
+    assert pg.locator("#qygeo-north svg").count() == 1
+    assert p.quiet(), p.problems()
+
+
+def test_search_finds_a_park_by_its_chinese_name_and_zooms_to_it(built, open_page):  # noqa: F811
+    pg = open_page(built / "maps" / "index.html").page
+    before = pg.evaluate("qygeo.map.getZoom()")
+    box = pg.locator(".qygeo-search input")
+    box.fill("广清产业园")
+    box.press("Enter")
+    assert pg.evaluate("qygeo.found && qygeo.found.id") == "guangqing"
+    assert pg.evaluate("qygeo.map.getZoom()") > before
+    # the popup opened, its links first, and no tooltip over it
+    popup = pg.locator(".leaflet-popup-content")
+    assert popup.count() == 1 and "Open the park map" in popup.inner_text()
+    markup = popup.inner_html()
+    assert markup.index("qygeo-links") < markup.index("qygeo-kv")
+    assert pg.evaluate("qygeo.map.getPane('tooltipPane').style.display") == "none"
+
+
+def test_park_page_search_and_plain_words(built, open_page):  # noqa: F811
+    pg = open_page(built / "maps" / "parks" / "guangfo.html").page
+    panel = pg.locator("#qygeo-panel").inner_text()
+    assert "产业园 Industrial park" in panel and "industrial_park" not in panel
+    assert "近似 approximate" in panel
+    box = pg.locator(".qygeo-search input")
+    box.fill("GF-XX-01")
+    box.press("Enter")
+    assert pg.evaluate("qygeo.found && qygeo.found.id") == "GF-XX-01"
+    # the panel's values are not cut at the right edge
+    assert pg.evaluate("""() => { const b = document.getElementById('qygeo-panel');
+                                  return b.scrollWidth <= b.clientWidth + 1; }""")
+
+
+def test_print_keeps_title_legend_and_scale_and_hides_the_controls(built, open_page):  # noqa: F811
+    pg = open_page(built / "maps" / "index.html").page
+    pg.emulate_media(media="print")
+    shown = pg.evaluate("""() => Object.fromEntries(['.leaflet-control-zoom',
+        '.qygeo-search', '.leaflet-control-layers', '#qygeo-legend', '#qygeo-title',
+        '.leaflet-control-scale'].map(s => [s,
+        getComputedStyle(document.querySelector(s)).display !== 'none']))""")
+    assert shown == {".leaflet-control-zoom": False, ".qygeo-search": False,
+                     ".leaflet-control-layers": False, "#qygeo-legend": True,
+                     "#qygeo-title": True, ".leaflet-control-scale": True}
+    assert pg.pdf(format="A4", landscape=True).startswith(b"%PDF")
+
+
+def test_report_page_fits_the_screen_and_prints(built, browser):  # noqa: F811
+    pg = browser.new_page(viewport={"width": 1280, "height": 900})
+    pg.goto((built / "reports" / "report.html").as_uri())
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 1280
+    nav = pg.locator("nav").inner_text()
+    assert "广佛（佛冈）产业园" in nav
+    pg.emulate_media(media="print")
+    assert pg.evaluate("getComputedStyle(document.querySelector('nav')).display") == "none"
+    pg.close()
+
+
+def test_maps_link_the_report_only_where_it_is(built, tmp_path):
+    city = (built / "maps" / "index.html").read_text("utf-8")
+    assert "../reports/report.html#park-guangfo" in city
+    alone = tmp_path / "somewhere" / "maps"
+    res = CliRunner().invoke(main, ["map", "--geodata", str(BUNDLED), "-o", str(alone),
+                                    "--basemap", "none", "--as-of", AS_OF, "-q"])
+    assert res.exit_code == 0, res.output
+    assert "report.html" not in (alone / "index.html").read_text("utf-8")
+    assert "report.html" not in (alone / "parks" / "guangfo.html").read_text("utf-8")
