@@ -101,3 +101,51 @@ def test_maps_link_the_report_only_where_it_is(built, tmp_path):
     assert res.exit_code == 0, res.output
     assert "report.html" not in (alone / "index.html").read_text("utf-8")
     assert "report.html" not in (alone / "parks" / "guangfo.html").read_text("utf-8")
+
+
+@pytest.mark.parametrize(("basemap", "imagery"), [
+    ("osm", "World_Imagery"), ("carto", "World_Imagery"), ("gaode", "webst0")])
+def test_the_layer_switcher_offers_imagery_in_the_pages_datum(tmp_path, basemap, imagery):
+    out = tmp_path / "maps"
+    res = CliRunner().invoke(main, ["map", "--geodata", str(BUNDLED), "-o", str(out),
+                                    "--basemap", basemap, "--park", "guangfo", "--cdn",
+                                    "--as-of", AS_OF, "-q"])
+    assert res.exit_code == 0, res.output
+    page = (out / "parks" / "guangfo.html").read_text("utf-8")
+    assert imagery in page
+    other = "webst0" if imagery != "webst0" else "World_Imagery"
+    assert other not in page  # never imagery of the other datum under these overlays
+
+
+def test_tianditu_imagery_with_a_key():
+    from qygeo.render.basemaps import get_basemap
+
+    env = {"TIANDITU_KEY": "abcdef0123456789"}
+    for name in ("tianditu", "osm"):
+        (label, spec), = get_basemap(name, env=env).satellite
+        assert "img_w" in spec.url and "tk=abcdef0123456789" in spec.url and "天地图" in label
+    assert get_basemap("none").satellite == ()
+
+
+def test_quantile_classes_tell_the_parks_apart_and_the_legend_says_so():
+    import qygeo
+    from qygeo.render import styles
+    from test_maps import layer_data
+
+    rep = qygeo.report(BUNDLED, as_of=AS_OF)
+    values = [v for v in rep.park_table["intensity_yi_per_km2"] if v == v and v is not None]
+    assert len(values) >= 3
+
+    def fills(classes):
+        page = qygeo.city_map(rep, basemap="none", classes=classes).get_root().render()
+        parks = layer_data(page)["parks"]["features"]
+        shown = [f["properties"]["style"]["fillColor"] for f in parks
+                 if f["properties"]["style"]["fillColor"] != styles.NA_COLOUR]
+        return shown, page
+
+    fixed, page_fixed = fills("fixed")
+    quantile, page_q = fills("quantile")
+    assert len(set(quantile)) >= len(set(fixed))
+    assert len(set(quantile)) == len(values)  # every park with a figure in its own class
+    assert "\\u5206\\u4f4d\\u6570" in page_q or "分位数" in page_q  # 分位数 quantiles
+    assert "\\u5206\\u4f4d\\u6570" not in page_fixed and "分位数" not in page_fixed

@@ -62,12 +62,15 @@ def _dataset_of(rep: Report) -> Dataset:
     return rep.dataset
 
 
-def city_map(rep: Report, *, basemap: str = "osm") -> folium.Map:
-    """The city map of *rep*: districts, parks by intensity, planting, idle plots."""
+def city_map(rep: Report, *, basemap: str = "osm", classes: str = "fixed") -> folium.Map:
+    """The city map of *rep*: districts, parks by intensity, planting, idle plots.
+
+    *classes*: ``fixed`` intensity classes (the same on every map) or ``quantile``.
+    """
     from qygeo.render.basemaps import get_basemap
     from qygeo.render.maps import city_map as draw_city
 
-    return draw_city(_dataset_of(rep), rep, get_basemap(basemap))
+    return draw_city(_dataset_of(rep), rep, get_basemap(basemap), classes=classes)
 
 
 def park_map(rep: Report, park_id: str, *, basemap: str = "osm") -> folium.Map:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from qygeo.cli.map_cmd import basemap_option, self_contained_option
+from qygeo.cli.map_cmd import basemap_option, classes_option, self_contained_option
 from qygeo.cli.options import (
     Console,
     as_of_option,
@@ -33,12 +33,13 @@ PLANTING_FILE = "planting.csv"
               help="Root folder: reports go to OUT/reports/, maps to OUT/maps/.")
 @basemap_option
 @self_contained_option
+@classes_option
 @year_option
 @as_of_option
 @geodata_option
 @quiet_option
 @run
-def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
+def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year: int | None,
           as_of: dt.date | None, geodata: Path | None, quiet: bool) -> None:
     """Validate the data folder, then write every report and every map.
 
@@ -83,6 +84,7 @@ def build(out_root: Path, basemap: str, self_contained: bool, year: int | None,
 
     con.info(f"[3/3] maps (basemap {bm.name}{', self-contained' if self_contained else ''})")
     pages = write_maps(ds, out_root / "maps", report=rep, basemap=bm,
-                       self_contained=self_contained, progress=lambda m: con.info(f"      {m}"))
+                       self_contained=self_contained, progress=lambda m: con.info(f"      {m}"),
+                       classes=classes)
     con.info(f"built {len(REPORT_FILES) + 1} reports and {len(pages)} maps in "
              f"{time.perf_counter() - start:.1f} s")

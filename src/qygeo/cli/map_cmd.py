@@ -41,12 +41,24 @@ def self_contained_option(fn):  # type: ignore[no-untyped-def]
     )(fn)
 
 
+def classes_option(fn):  # type: ignore[no-untyped-def]
+    """``--classes``: how the parks' intensity colours are classed (shared with build)."""
+    return click.option(
+        "--classes", type=click.Choice(["fixed", "quantile"]), default="fixed",
+        show_default=True,
+        help="Intensity classes of the city map: fixed breaks (1, 2.5, 5, 10, 25, 50 "
+             "亿元/km², the same on every map and year) or quantiles of the parks shown "
+             "(tells them apart; the legend says so).",
+    )(fn)
+
+
 @click.command("map")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("maps"), show_default=True,
               help="Folder to write index.html and parks/<park_id>.html into.")
 @basemap_option
 @self_contained_option
+@classes_option
 @click.option("--park", "park_ids", multiple=True, metavar="ID",
               help="Only this park (repeatable): the city map shows only these parks and "
                    "only their pages are written. Default: every park.")
@@ -56,7 +68,8 @@ def self_contained_option(fn):  # type: ignore[no-untyped-def]
 @geodata_option
 @quiet_option
 @run
-def map_cmd(out_dir: Path, basemap: str, self_contained: bool, park_ids: tuple[str, ...],
+def map_cmd(out_dir: Path, basemap: str, self_contained: bool, classes: str,
+            park_ids: tuple[str, ...],
             year: int | None, as_of: dt.date | None, plots_path: Path | None,
             plots_layer: str | None, skip_invalid_plots: bool, geodata: Path | None,
             quiet: bool) -> None:
@@ -84,6 +97,6 @@ def map_cmd(out_dir: Path, basemap: str, self_contained: bool, park_ids: tuple[s
     for w in rep.warnings:
         con.warn(w)
     pages = write_maps(ds, out_dir, report=rep, basemap=bm, self_contained=self_contained,
-                       progress=con.info)
+                       progress=con.info, classes=classes)
     con.info(f"{len(pages)} map page(s) in {out_dir} (basemap {bm.name}"
              f"{', self-contained' if self_contained else ''})")

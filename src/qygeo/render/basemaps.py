@@ -57,12 +57,17 @@ class Basemap:
     tiles : tuple of TileSpec
         The tile layers, bottom first (Tianditu has a separate label layer);
         empty for ``none``.
+    satellite : tuple of (str, TileSpec)
+        Imagery in the same datum, offered in the layer switcher (label, tiles): for
+        checking idle plots on the ground. A GCJ-02 page gets Gaode's imagery, a
+        WGS84 page Tianditu's (with a key) or Esri's, never one of another datum.
     """
 
     name: str
     label: str
     datum: str
     tiles: tuple[TileSpec, ...]
+    satellite: tuple[tuple[str, TileSpec], ...] = ()
 
     @property
     def shift(self) -> str | None:
@@ -80,6 +85,30 @@ def _tianditu(key: str) -> tuple[TileSpec, ...]:
 
     return (TileSpec(wmts("vec"), attr, "01234567", 18),
             TileSpec(wmts("cva"), attr, "01234567", 18))
+
+
+_ESRI_IMAGERY = ("卫星影像 Esri World Imagery", TileSpec(
+    "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/"
+    "{z}/{y}/{x}", "Imagery &copy; Esri, Maxar, Earthstar Geographics", "", 18))
+_GAODE_IMAGERY = ("高德卫星 Gaode satellite (GCJ-02)", TileSpec(
+    "https://webst0{s}.is.autonavi.com/appmaptile?style=6&x={x}&y={y}&z={z}",
+    '&copy; <a href="https://www.amap.com/">高德地图 Amap</a> (GCJ-02)', "1234", 18))
+
+
+def _tianditu_imagery(key: str) -> tuple[str, TileSpec]:
+    attr = '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a>'
+    return ("天地图影像 Tianditu imagery", TileSpec(
+        f"https://t{{s}}.tianditu.gov.cn/img_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+        f"&VERSION=1.0.0&LAYER=img&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+        f"&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}", attr, "01234567", 18))
+
+
+def _wgs84_imagery(env: Mapping[str, str]) -> tuple[tuple[str, TileSpec], ...]:
+    """Imagery for a WGS84 page: Tianditu's with a key, else Esri's."""
+    tk = (env.get(TIANDITU_KEY_ENV) or "").strip()
+    if re.fullmatch(r"[A-Za-z0-9]{8,64}", tk):
+        return (_tianditu_imagery(tk),)
+    return (_ESRI_IMAGERY,)
 
 
 def get_basemap(name: str, *, env: Mapping[str, str] | None = None) -> Basemap:
@@ -101,18 +130,19 @@ def get_basemap(name: str, *, env: Mapping[str, str] | None = None) -> Basemap:
     key = name.strip().lower()
     if key == "osm":
         return Basemap("osm", "OpenStreetMap", "wgs84", (
-            TileSpec("https://tile.openstreetmap.org/{z}/{x}/{y}.png", _OSM_ATTR, "abc", 19),))
+            TileSpec("https://tile.openstreetmap.org/{z}/{x}/{y}.png", _OSM_ATTR, "abc", 19),),
+            _wgs84_imagery(env))
     if key == "carto":
         return Basemap("carto", "CARTO Positron", "wgs84", (
             TileSpec("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
                      _OSM_ATTR + ' &copy; <a href="https://carto.com/attributions">CARTO</a>',
-                     "abcd", 20),))
+                     "abcd", 20),), _wgs84_imagery(env))
     if key == "gaode":
         return Basemap("gaode", "高德地图 Gaode (GCJ-02)", "gcj02", (
             TileSpec("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
                      "&style=8&x={x}&y={y}&z={z}",
                      '&copy; <a href="https://www.amap.com/">高德地图 Amap</a> (GCJ-02)',
-                     "1234", 18),))
+                     "1234", 18),), (_GAODE_IMAGERY,))
     if key == "tianditu":
         tk = (env.get(TIANDITU_KEY_ENV) or "").strip()
         if not tk:
@@ -122,7 +152,8 @@ def get_basemap(name: str, *, env: Mapping[str, str] | None = None) -> Basemap:
         if not re.fullmatch(r"[A-Za-z0-9]{8,64}", tk):
             raise BasemapError(f"${TIANDITU_KEY_ENV} does not look like a Tianditu key "
                                "(expected 8–64 letters and digits)")
-        return Basemap("tianditu", "天地图 Tianditu", "wgs84", _tianditu(tk))
+        return Basemap("tianditu", "天地图 Tianditu", "wgs84", _tianditu(tk),
+                       (_tianditu_imagery(tk),))
     if key == "none":
         return Basemap("none", "none", "wgs84", ())
     raise BasemapError(f"unknown basemap {name!r}; choose one of {', '.join(BASEMAP_NAMES)}")

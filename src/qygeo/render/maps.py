@@ -71,6 +71,7 @@ from qygeo.render.styles import (
     PLANTING_COLOUR,
     PLOT_LABEL_MIN_ZOOM,
     PLOT_STATUS,
+    intensity_breaks,
     intensity_colour,
     intensity_legend,
     plot_style,
@@ -467,6 +468,10 @@ def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
         folium.TileLayer(tiles=spec.url, attr=spec.attribution, name=basemap.label,
                          subdomains=spec.subdomains, max_zoom=MAX_ZOOM,
                          max_native_zoom=spec.max_zoom, overlay=i > 0, control=i == 0).add_to(m)
+    for label, spec in basemap.satellite:  # a second base layer, chosen in the layer control
+        folium.TileLayer(tiles=spec.url, attr=spec.attribution, name=label,
+                         subdomains=spec.subdomains or "abc", max_zoom=MAX_ZOOM,
+                         max_native_zoom=spec.max_zoom, overlay=False, show=False).add_to(m)
     _fit_view(bounds, panel_px=PANEL_PX, label_min_zoom=PLOT_LABEL_MIN_ZOOM).add_to(m)
     _page_behaviour().add_to(m)
     _html_control(NORTH_ARROW, position="topleft", css_class="qygeo-north",
@@ -694,7 +699,7 @@ def _planting_labels(ds: Dataset, rep: Report) -> tuple[gpd.GeoDataFrame, list[d
 
 
 def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
-             report_page: str | None = REPORT_LINK) -> folium.Map:
+             report_page: str | None = REPORT_LINK, classes: str = "fixed") -> folium.Map:
     """The city map: districts, park intensity choropleth, planting, idle plots.
 
     Parameters
@@ -736,6 +741,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     g_p = folium.FeatureGroup(name="园区投资强度 Parks: investment intensity").add_to(m)
     parks = t.parks[t.parks["geometry"].notna()].copy()
     parks = parks.sort_values("area_km2", ascending=False, kind="stable")
+    breaks = intensity_breaks(list(parks["intensity_yi_per_km2"]), classes)
     p_props = []
     for r in _records(parks):
         tip = _park_tip(r)
@@ -746,7 +752,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
         p_props.append({
             "id": str(r["park_id"]),
             "style": {"color": "#253494", "weight": 1.5,
-                      "fillColor": intensity_colour(r.get("intensity_yi_per_km2")),
+                      "fillColor": intensity_colour(r.get("intensity_yi_per_km2"), breaks),
                       "fillOpacity": 0.75},
             "tip": tip,
             # The links first: a long popup scrolls, and they must stay in sight.
@@ -824,8 +830,11 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     legend = ('<b>投资强度（园区毛面积） Investment intensity, gross park area</b><br>'
               f'<span class="sub">亿元/km² (10⁸ yuan/km²), {esc(year)}; '
               'not land investment intensity</span>'
+              + ('<br><span class="sub">分级 classes: 分位数 quantiles of these parks '
+                 '(colours differ between maps)</span>' if classes == "quantile" else
+                 '<br><span class="sub">分级 classes: 固定 fixed, the same on every map</span>')
               + "".join(_legend_row(lbl, _swatch(c, opacity=0.85)) for lbl, c in
-                        intensity_legend())
+                        intensity_legend(breaks))
               + "<hr>"
               + _legend_row("闲置地块 Idle plot", HATCH_SWATCH)
               + _legend_row("南药种植区 South-medicine planting",
@@ -968,8 +977,8 @@ class MapPage:
 
 
 def iter_pages(ds: Dataset, rep: Report, basemap: Basemap, *,
-               self_contained: bool = False,
-               report_page: str | None = REPORT_LINK) -> Iterator[tuple[str, str]]:
+               self_contained: bool = False, report_page: str | None = REPORT_LINK,
+               classes: str = "fixed") -> Iterator[tuple[str, str]]:
     """Render the city map, then one map per park of *rep*, one page at a time.
 
     Yields
@@ -985,8 +994,8 @@ def iter_pages(ds: Dataset, rep: Report, basemap: Basemap, *,
     park_ids = [str(p) for p in rep.park_table["park_id"]]
     for pid in park_ids:
         park_filename(pid)
-    yield CITY_PAGE, _page(city_map(ds, rep, basemap, report_page=report_page),
-                           self_contained=self_contained)
+    yield CITY_PAGE, _page(city_map(ds, rep, basemap, report_page=report_page,
+                                    classes=classes), self_contained=self_contained)
     for pid in park_ids:
         yield (f"{PARKS_DIR}/{park_filename(pid)}",
                _page(park_map(ds, rep, pid, basemap, report_page=report_page),
@@ -1010,6 +1019,7 @@ def write_maps(
     as_of: dt.date | None = None,
     park_ids: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    classes: str = "fixed",
 ) -> list[MapPage]:
     """Write the city map and the park maps under *out_dir*.
 
@@ -1052,7 +1062,7 @@ def write_maps(
     report_page = os.path.relpath(beside, out) if beside.is_file() else None
     written = []
     for rel, text in iter_pages(ds, rep, bm, self_contained=self_contained,
-                                report_page=report_page):
+                                report_page=report_page, classes=classes):
         path = out / rel
         atomic_write_text(path, text)
         written.append(MapPage(path, len(text.encode("utf-8"))))

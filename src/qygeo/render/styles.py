@@ -43,29 +43,66 @@ PANEL_PX = 400
 MINIMAP_TOLERANCE_DEG = 2e-3
 
 
-def intensity_class(value_yi_per_km2: float | None) -> int | None:
+#: How the parks' intensity classes are drawn: ``fixed`` (the same breaks on every
+#: map and year) or ``quantile`` (breaks from this map's parks, to tell them apart).
+CLASS_METHODS = ("fixed", "quantile")
+
+
+def intensity_breaks(values: list[float | None] | None = None,
+                     method: str = "fixed") -> tuple[float, ...]:
+    """Upper bounds of the intensity classes (亿元/km²).
+
+    ``quantile``: up to six breaks at the quantiles of the present *values*, each
+    rounded to two significant digits, so that the parks fall in different classes.
+    """
+    if method == "fixed" or not values:
+        return INTENSITY_BREAKS_YI_PER_KM2
+    import numpy as np
+
+    v = np.array([x for x in values if x is not None and math.isfinite(x)], dtype=float)
+    if len(v) < 2:
+        return INTENSITY_BREAKS_YI_PER_KM2
+    classes = min(len(INTENSITY_COLOURS), len(np.unique(v)))
+    cuts = np.quantile(v, np.linspace(0, 1, classes + 1)[1:-1])
+    rounded = sorted({float(f"{c:.2g}") for c in cuts if c > 0})
+    return tuple(rounded) or INTENSITY_BREAKS_YI_PER_KM2
+
+
+def intensity_class(value_yi_per_km2: float | None,
+                    breaks: tuple[float, ...] = INTENSITY_BREAKS_YI_PER_KM2) -> int | None:
     """Index of the class of an intensity in 亿元/km², or None when it is missing."""
     if value_yi_per_km2 is None or not math.isfinite(value_yi_per_km2):
         return None
-    for i, upper in enumerate(INTENSITY_BREAKS_YI_PER_KM2):
+    for i, upper in enumerate(breaks):
         if value_yi_per_km2 < upper:
             return i
-    return len(INTENSITY_BREAKS_YI_PER_KM2)
+    return len(breaks)
 
 
-def intensity_colour(value_yi_per_km2: float | None) -> str:
+def _colours(breaks: tuple[float, ...]) -> list[str]:
+    """One colour per class of *breaks*, spread over the palette (light to dark)."""
+    n = len(breaks) + 1
+    last = len(INTENSITY_COLOURS) - 1
+    return [INTENSITY_COLOURS[round(i * last / max(n - 1, 1))] for i in range(n)]
+
+
+def intensity_colour(value_yi_per_km2: float | None,
+                     breaks: tuple[float, ...] = INTENSITY_BREAKS_YI_PER_KM2) -> str:
     """Fill colour of a park whose intensity is *value_yi_per_km2* (亿元/km²)."""
-    cls = intensity_class(value_yi_per_km2)
-    return NA_COLOUR if cls is None else INTENSITY_COLOURS[cls]
+    cls = intensity_class(value_yi_per_km2, breaks)
+    return NA_COLOUR if cls is None else _colours(breaks)[cls]
 
 
-def intensity_legend() -> list[tuple[str, str]]:
+def intensity_legend(breaks: tuple[float, ...] = INTENSITY_BREAKS_YI_PER_KM2
+                     ) -> list[tuple[str, str]]:
     """(label, colour) of each intensity class, lowest first, then n/a."""
-    b = INTENSITY_BREAKS_YI_PER_KM2
-    rows = [(f"< {_g(b[0])}", INTENSITY_COLOURS[0])]
-    rows += [(f"{_g(lo)} – {_g(hi)}", INTENSITY_COLOURS[i + 1]) for i, (lo, hi) in
+    b = breaks
+    colours = _colours(b)
+    rows = [(f"< {_g(b[0])}", colours[0])]
+    rows += [(f"{_g(lo)} – {_g(hi)}", colours[i + 1]) for i, (lo, hi) in
              enumerate(zip(b[:-1], b[1:], strict=True))]
-    rows.append((f"≥ {_g(b[-1])} (2027 目标 target)", INTENSITY_COLOURS[-1]))
+    target = " (2027 目标 target)" if b == INTENSITY_BREAKS_YI_PER_KM2 else ""
+    rows.append((f"≥ {_g(b[-1])}{target}", colours[-1]))
     rows.append(("无数据 n/a", NA_COLOUR))
     return rows
 
