@@ -4,10 +4,12 @@ Run from the repository root::
 
     .venv/bin/python bench/run.py [--sizes 10000,100000,1000000] [--runs 3]
 
-Synthetic plots (:mod:`qygeo.synthetic`, seeded) are cached as GeoParquet in
-``bench/data/``. Everything is timed in this process, engines alternating run
-by run; medians are reported. Peak memory is measured in a child process per
-engine and size. Results go to ``bench/results/latest.json`` and
+The headline is whole processes: ``qygeo report`` and a DuckDB spatial script
+(``bench/duckdb_report.py``), each started fresh, alternating, on two data shapes
+(plots inside the parks; plots spread over the city, most in no park, L-shaped,
+ids shuffled), with each process's peak memory; ``--whole-sizes 10000000`` adds
+10M plots. In-process figures follow. Synthetic plots (``bench/synthetic.py``,
+seeded) are cached as GeoParquet in ``bench/data/``; medians are reported. Results go to ``bench/results/latest.json`` and
 ``bench/results/latest.md``; the table is printed. Progress goes to stderr
 (``--quiet`` silences it).
 """
@@ -55,6 +57,26 @@ def plots_file(n: int) -> Path:
         say(f"generating {n:,} plots → {path}")
         synthetic.write_geoparquet(synthetic.synthetic_plots(parks(), n), path)
     return path
+
+
+def citywide_file(n: int) -> Path:
+    """*n* L-shaped plots spread over the whole city, most in no park, ids shuffled (cached)."""
+    import synthetic
+
+    from qygeo.io import layers
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"citywide_{n}.parquet"
+    if not path.exists():
+        say(f"generating {n:,} city-wide plots → {path}")
+        districts = layers.read_layer(REPO / "geodata" / "districts.geojson", layers.DISTRICTS)
+        synthetic.write_geoparquet(synthetic.city_wide_plots(districts, n), path)
+    return path
+
+
+#: The data shapes of the whole-process benchmark: plots inside the parks (the engine's
+#: grids decide nearly all of them), and plots spread over the city with shuffled ids.
+SHAPES = {"inside parks": plots_file, "city-wide, ids shuffled": citywide_file}
 
 
 def other_format(n: int, ext: str) -> Path:
@@ -189,6 +211,60 @@ def peak_memory_mb(engine: str, path: Path) -> float:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=REPO)
     return int(out.stdout.strip().splitlines()[-1].split()[1]) / 1024
+
+
+def whole_process(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of *cmd* started as a fresh process.
+
+    A small runner process starts *cmd* as its only child, so its RUSAGE_CHILDREN
+    high-water mark is that command's peak memory (the benchmark's own big process
+    never counts).
+    """
+    code = ("import resource, subprocess, sys, time\n"
+            "t = time.perf_counter()\n"
+            "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+            "w = time.perf_counter() - t\n"
+            "print(r.returncode, w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    rc, wall, peak_kb = out.stdout.split()
+    if rc != "0":
+        raise SystemExit(f"{' '.join(cmd)} exited with {rc}")
+    return float(wall), int(peak_kb) / 1024
+
+
+def bench_whole(sizes: list[int], shapes: list[str], runs: int) -> list[dict[str, Any]]:
+    """``qygeo report --plots F --format json`` against the DuckDB script, each a fresh
+    process, alternating, after one warm-up run each (the file in the page cache)."""
+    out = []
+    for shape in shapes:
+        for n in sizes:
+            path = SHAPES[shape](n)
+            qygeo = [sys.executable, "-m", "qygeo.cli", "report", "--geodata",
+                     str(REPO / "geodata"), "--plots", str(path), "--format", "json",
+                     "--as-of", AS_OF.isoformat(), "-q"]
+            duck = [sys.executable, str(REPO / "bench" / "duckdb_report.py"),
+                    str(REPO / "geodata" / "parks.geojson"), str(path)]
+            say(f"whole process, {shape}, {n:,} plots: warm-up")
+            whole_process(qygeo)
+            whole_process(duck)
+            times: dict[str, list[float]] = {"qygeo": [], "duckdb": []}
+            peaks: dict[str, list[float]] = {"qygeo": [], "duckdb": []}
+            for r in range(runs):
+                for name, cmd in (("qygeo", qygeo), ("duckdb", duck)):
+                    say(f"whole process, {shape}, {n:,} plots: {name} run {r + 1}/{runs}")
+                    t, peak = whole_process(cmd)
+                    times[name].append(t)
+                    peaks[name].append(peak)
+            out.append({
+                "shape": shape, "plots": n,
+                "qygeo report s": statistics.median(times["qygeo"]),
+                "duckdb script s": statistics.median(times["duckdb"]),
+                "qygeo / duckdb": statistics.median(
+                    [a / b for a, b in zip(times["qygeo"], times["duckdb"], strict=True)]),
+                "qygeo peak MB": max(peaks["qygeo"]), "duckdb peak MB": max(peaks["duckdb"]),
+            })
+    return out
 
 
 def timed(fn, *args):  # type: ignore[no-untyped-def]
@@ -452,8 +528,18 @@ def md_table(rows: list[dict[str, Any]]) -> str:
 def markdown(res: dict[str, Any]) -> str:
     parts = [f"# qygeo benchmark ({res['date']})", "", f"Machine: {res['machine']}", "",
              "Versions: " + ", ".join(f"{k} {v}" for k, v in res["versions"].items()), "",
-             f"Median of {res['runs']} alternating runs per cell.", "",
-             "## Report vs DuckDB spatial (read + point-on-surface join + per-park sums)", "",
+             f"Median of {res['runs']} alternating runs per cell.", ""]
+    if res.get("whole"):
+        parts += ["## Headline: whole processes, as a user meets them", "",
+                  md_table(res["whole"]), "",
+                  "`python -m qygeo.cli report --plots F --format json` against "
+                  "`python bench/duckdb_report.py parks.geojson F` (load the spatial extension, "
+                  "read the parks GeoJSON and the plots GeoParquet, ST_PointOnSurface within "
+                  "the smallest park, SUM), each started fresh, alternating, after one warm-up "
+                  "run each; the ratio is the median of the pairs. Peak memory is each "
+                  "process's own high-water mark.", ""]
+    parts += ["## In-process: report vs DuckDB spatial (read + point-on-surface join + "
+              "per-park sums)", "",
              md_table(res["report"]), "",
              "`qygeo engine` is the report's plot part (read, areas, assignment, idle rule, "
              "per-park sums); `qygeo report` adds the evaluation (indicators, 亩均 grading) "
@@ -479,6 +565,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="plot counts to generate (seeded, cached in bench/data) and time")
     ap.add_argument("--runs", type=int, default=3,
                     help="alternating runs per cell; the tables show medians")
+    ap.add_argument("--shapes", default=",".join(SHAPES),
+                    help="data shapes of the whole-process headline (comma-separated): "
+                         + ", ".join(SHAPES))
+    ap.add_argument("--whole-sizes", default=None,
+                    help="plot counts of the whole-process headline (default: --sizes); "
+                         "10000000 is opt-in (about 3 GB of GeoParquet)")
     ap.add_argument("--report-max", type=int, default=1_000_000,
                     help="time the full `qygeo report` only up to this many plots")
     ap.add_argument("--dask-sizes", default="100000",
@@ -498,6 +590,9 @@ def main(argv: list[str] | None = None) -> int:
     res: dict[str, Any] = {"date": dt.date.today().isoformat(), "machine": machine(),
                            "versions": versions(), "runs": a.runs}
     dask_sizes = tuple(int(s) for s in a.dask_sizes.split(",") if s)
+    whole_sizes = [int(s) for s in (a.whole_sizes or a.sizes).split(",") if s]
+    res["load_at_start"] = os.getloadavg()[0]
+    res["whole"] = bench_whole(whole_sizes, [s for s in a.shapes.split(",") if s], a.runs)
     res["report"] = bench_report(sizes, a.runs, a.report_max, dask_sizes)
     res["scaling"] = {}
     for e in ("qygeo engine", "duckdb spatial"):

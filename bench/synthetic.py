@@ -180,3 +180,46 @@ def write_geoparquet(plots: gpd.GeoDataFrame, path: str | os.PathLike[str]) -> N
     pq.write_table(table, tmp, row_group_size=128 * 1024, compression="zstd")
     os.replace(tmp, path)
 
+
+
+def city_wide_plots(districts: gpd.GeoDataFrame, n: int, *, seed: int = 17) -> gpd.GeoDataFrame:
+    """*n* concave L-shaped plots spread over the whole city, most outside every park.
+
+    The other shape of the benchmark: plots are drawn uniformly over the districts'
+    bounding box (so most lie in no park, as in a province's land ledger), each an
+    L of 6 vertices 80–400 m across, turned at random, and the ids are shuffled
+    (not in file order), so no reader can rely on sorted ids.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = districts.total_bounds
+    cx = rng.uniform(minx, maxx, n)
+    cy = rng.uniform(miny, maxy, n)
+    size = rng.uniform(80.0, 400.0, n) / 111_000.0  # metres to degrees (about)
+    notch = rng.uniform(0.3, 0.7, n)
+    # An L: the unit square without its top-right corner, scaled, turned and moved.
+    ux = np.stack([np.zeros(n), np.ones(n), np.ones(n), notch, notch, np.zeros(n)], axis=1)
+    uy = np.stack([np.zeros(n), np.zeros(n), notch, notch, np.ones(n), np.ones(n)], axis=1)
+    turn = rng.uniform(0, 2 * np.pi, n)[:, None]
+    x = (ux - 0.5) * np.cos(turn) - (uy - 0.5) * np.sin(turn)
+    y = (ux - 0.5) * np.sin(turn) + (uy - 0.5) * np.cos(turn)
+    x = cx[:, None] + x * size[:, None] / np.cos(np.radians(cy))[:, None]
+    y = cy[:, None] + y * size[:, None]
+    coords = np.stack([np.concatenate([x, x[:, :1]], axis=1),
+                       np.concatenate([y, y[:, :1]], axis=1)], axis=2).reshape(-1, 2)
+    offsets = (np.arange(n + 1) * 7, np.arange(n + 1))
+    geoms = shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
+    ids = np.array([f"CW{i:08d}" for i in rng.permutation(n)], dtype=object)
+    invested = rng.integers(1, 500, n) * 1e6
+    start = np.datetime64("2016-01-01") + rng.integers(0, 3000, n).astype("timedelta64[D]")
+    return gpd.GeoDataFrame({
+        "plot_id": ids, "park_id": np.full(n, None, dtype=object),
+        "land_use": np.full(n, "industrial", dtype=object),
+        "agreed_start_date": start.astype("datetime64[ms]"),
+        "invested_yuan": invested, "agreed_investment_yuan": invested * 2,
+        "source": np.full(n, "synthetic (bench/synthetic.py, seeded)", dtype=object),
+        "boundary_quality": np.full(n, "illustrative", dtype=object),
+    }, geometry=geoms, crs="EPSG:4326")

@@ -221,7 +221,8 @@ def test_a_table_without_geometry_names_what_is_needed(folder, tmp_path):
     csv.write_text("plot_id,invested_yuan\nA1,5\n", encoding="utf-8")
     for args in (["report"], ["map", "-o", str(tmp_path / "m")]):
         line = error_line(invoke(*args, "--geodata", str(folder), "--plots", str(csv)))
-        assert "x.csv: has no geometry: a layer needs a polygon geometry" in line
+        # a CSV plots file needs a WKT column (issue #15 item 4 changed the wording)
+        assert "x.csv: has no geometry: add a WKT column" in line
 
 
 @pytest.mark.slow

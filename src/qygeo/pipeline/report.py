@@ -276,6 +276,7 @@ def resolve_parks(asked: Sequence[str], parks: pd.DataFrame) -> list[str]:
     """
     import difflib
 
+    from qygeo.ids import check_park_id
 
     ids = [str(p) for p in parks["park_id"]]
     by_name: dict[str, set[str]] = {}
@@ -299,6 +300,8 @@ def resolve_parks(asked: Sequence[str], parks: pd.DataFrame) -> list[str]:
         names = [n for n in [*ids, *(str(x) for x in parks["name_zh"]),
                              *(str(x) for x in parks["name_en"])] if n]
         close = difflib.get_close_matches(text, names, n=3, cutoff=0.4)
+        if text.isascii():
+            check_park_id(text, "--park")  # an id that cannot be one is told so
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownParkError(f"unknown park {text!r}{hint} (known ids: "
                                f"{', '.join(sorted(ids))})")

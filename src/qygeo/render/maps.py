@@ -363,11 +363,12 @@ def _page_behaviour() -> Any:
     return el
 
 
-def _search(entries: list[dict[str, str]]) -> Any:
+def _search(entries: list[list[str]]) -> Any:
     """A search box: a park, a plot id or an enterprise (Chinese or English) zooms to it.
 
-    *entries* are ``{"text", "layer", "id"}``: what is typed, and the exposed layer and
-    feature id it finds; the page's own layers do the zooming (no network).
+    *entries* are ``[text, layer, id]`` (id left out when it is the text): what is
+    typed, and the exposed layer and feature id it finds; the page's own layers do
+    the zooming (no network).
     """
     from branca.element import MacroElement
 
@@ -385,6 +386,8 @@ def _search(entries: list[dict[str, str]]) -> Any:
                     input.setAttribute('list', 'qygeo-search-list');
                     var list = L.DomUtil.create('datalist', '', div);
                     list.id = 'qygeo-search-list';
+                    entries = entries.map(function (e) {
+                        return {text: e[0], layer: e[1], id: e.length > 2 ? e[2] : e[0]}; });
                     entries.forEach(function (e) {
                         var o = document.createElement('option');
                         o.value = e.text;
@@ -850,16 +853,25 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     return m
 
 
+#: Above this many features, a page's search finds them by id only (a page of tens of
+#: thousands of plots would otherwise carry every enterprise and project name twice).
+SEARCH_NAMES_MAX = 2000
+
+
 def _search_entries(frame: pd.DataFrame, layer: str, key: str,
-                    fields: Sequence[str]) -> list[dict[str, str]]:
+                    fields: Sequence[str]) -> list[list[str]]:
     """What the search box finds: each feature by each of *fields*, once per text."""
+    if len(frame) > SEARCH_NAMES_MAX:
+        fields = [key]
     out, seen = [], set()
     for r in _records(frame):
+        ident = str(r[key])
         for f in fields:
             text = r.get(f)
             if has_value(text) and (str(text), layer) not in seen:
                 seen.add((str(text), layer))
-                out.append({"text": str(text), "layer": layer, "id": str(r[key])})
+                out.append([str(text), layer] if str(text) == ident else
+                           [str(text), layer, ident])
     return out
 
 
