@@ -76,7 +76,7 @@ def citywide_file(n: int) -> Path:
 
 #: The data shapes of the whole-process benchmark: plots inside the parks (the engine's
 #: grids decide nearly all of them), and plots spread over the city with shuffled ids.
-SHAPES = {"inside parks": plots_file, "city-wide, ids shuffled": citywide_file}
+SHAPES = {"inside-parks": plots_file, "city-wide": citywide_file}
 
 
 def other_format(n: int, ext: str) -> Path:
