@@ -63,9 +63,13 @@ def test_park_page_search_and_plain_words(built, open_page):  # noqa: F811
     box.fill("GF-XX-01")
     box.press("Enter")
     assert pg.evaluate("qygeo.found && qygeo.found.id") == "GF-XX-01"
-    # the panel's values are not cut at the right edge
+    # the panel's values are not cut at the right edge, and the figures fold away
     assert pg.evaluate("""() => { const b = document.getElementById('qygeo-panel');
                                   return b.scrollWidth <= b.clientWidth + 1; }""")
+    assert pg.locator("#qygeo-panel .qygeo-kv").is_visible()
+    pg.locator("#qygeo-panel summary").click()
+    assert not pg.locator("#qygeo-panel .qygeo-kv").is_visible()
+    assert pg.evaluate("document.getElementById('qygeo-panel').offsetWidth") < 400  # of 1,280
 
 
 def test_print_keeps_title_legend_and_scale_and_hides_the_controls(built, open_page):  # noqa: F811
@@ -149,3 +153,25 @@ def test_quantile_classes_tell_the_parks_apart_and_the_legend_says_so():
     assert len(set(quantile)) == len(values)  # every park with a figure in its own class
     assert "\\u5206\\u4f4d\\u6570" in page_q or "分位数" in page_q  # 分位数 quantiles
     assert "\\u5206\\u4f4d\\u6570" not in page_fixed and "分位数" not in page_fixed
+
+
+def test_acreage_labels_do_not_pile_on_each_other(built, open_page):  # noqa: F811
+    p = open_page(built / "maps" / "parks" / "guangfo.html")
+    pg = p.page
+    # The three small Huachuang plots side by side, at the first zoom with labels.
+    pg.evaluate("""() => { const b = L.latLngBounds([]);
+        qygeo.layers.plots.eachLayer(l => { if (String(l.qygeoId).startsWith('HC-'))
+            b.extend(l.getBounds()); });
+        qygeo.map.setView(b.getCenter(), 14, {animate: false}); }""")
+    pg.wait_for_timeout(300)
+    boxes = pg.evaluate("""() => [...document.querySelectorAll('.qygeo-label.plot')]
+        .filter(e => getComputedStyle(e).visibility !== 'hidden' && e.offsetWidth)
+        .map(e => { const r = e.getBoundingClientRect();
+                    return [r.left, r.top, r.right, r.bottom]; })""")
+    hidden = pg.evaluate("""() => [...document.querySelectorAll('.qygeo-label.plot')]
+        .filter(e => getComputedStyle(e).visibility === 'hidden').length""")
+    assert boxes and hidden >= 1
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and a[2] > b[0] and a[1] < b[3] and a[3] > b[1]), (a, b)
+    assert p.quiet(), p.problems()

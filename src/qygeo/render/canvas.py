@@ -481,19 +481,39 @@ window.qygeoFast = window.qygeoFast || (function () {
             }
             shown.forEach(function (i) { labels.addLayer(label(i)); });
         }
-        if (n <= d.labelsAll) {
-            for (var k = 0; k < n; k++) { labels.addLayer(label(k)); }
-        } else {
-            labels.on('add', function () {
-                map = labels._map;
-                map.on('moveend', refresh);
-                refresh();
-            });
-            labels.on('remove', function () {
-                if (map) { map.off('moveend', refresh); }
-                map = null;
+        // Labels that would cover one already shown are hidden (small plots side by side
+        // at the label zoom); the others keep their place.
+        function declutter() {
+            var kept = [];
+            labels.eachLayer(function (m) {
+                var el = m.getElement ? m.getElement() : null;
+                var div = el ? el.firstChild : null;
+                if (!div) { return; }
+                div.style.visibility = '';
+                var r = div.getBoundingClientRect();
+                if (!r.width) { return; }
+                var hit = kept.some(function (k) {
+                    return r.left < k.right && r.right > k.left &&
+                           r.top < k.bottom && r.bottom > k.top; });
+                if (hit) { div.style.visibility = 'hidden'; } else { kept.push(r); }
             });
         }
+        function update() {
+            if (n > d.labelsAll) { refresh(); }
+            declutter();
+        }
+        if (n <= d.labelsAll) {
+            for (var k = 0; k < n; k++) { labels.addLayer(label(k)); }
+        }
+        labels.on('add', function () {
+            map = labels._map;
+            map.on('moveend', update);
+            update();
+        });
+        labels.on('remove', function () {
+            if (map) { map.off('moveend', update); }
+            map = null;
+        });
         group.qygeoLabels = labels;
         return group;
     }

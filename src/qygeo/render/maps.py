@@ -173,7 +173,8 @@ PAGE_CSS = """
 .qygeo-box h1 { font-size: 14px; margin: 0 0 2px; }
 .qygeo-box h2 { font-size: 12.5px; margin: 6px 0 2px; }
 .qygeo-box .sub { color: #555; font-size: 11px; }
-.qygeo-panel { max-height: 55vh; overflow-y: auto; }
+.qygeo-panel { max-height: 55vh; overflow-y: auto; max-width: 360px; }
+.qygeo-panel summary { cursor: pointer; font-weight: bold; font-size: 12.5px; margin: 6px 0 2px; }
 .qygeo-panel ul { margin: 2px 0; padding-left: 16px; }
 .qygeo-kv { border-collapse: collapse; font-size: 11.5px; }
 .qygeo-kv th { text-align: left; font-weight: normal; color: #555; padding: 1px 8px 1px 0;
@@ -827,7 +828,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     title = ("<h1>清远生物医药产业地图</h1><div>Qingyuan biomedical industry map</div>"
              f'<div class="sub">统计年份 Year {esc(year)} · 闲置判定日 idle as of '
              f"{esc(rep.as_of.isoformat())}</div>"
-             f"<h2>园区地图 Park maps</h2><ul>{links}</ul>")
+             f"<details open><summary>园区地图 Park maps</summary><ul>{links}</ul></details>")
     _html_control(title, position="topright", css_class="qygeo-box qygeo-panel",
                   element_id="qygeo-title").add_to(m)
     legend = ('<b>投资强度（园区毛面积） Investment intensity, gross park area</b><br>'
@@ -953,7 +954,9 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
              f"<h1>{name}</h1>"
              f'<div class="sub">{esc(r.get("park_id"))} · 统计年份 Year {esc(r.get("year"))} · '
              f"闲置判定日 idle as of {esc(rep.as_of.isoformat())}</div>"
-             + note + _kv(_park_figures(r)))
+             # Folded with one click: the figures would hide part of the plots.
+             + "<details open><summary>园区数据 Park figures</summary>"
+             + note + _kv(_park_figures(r)) + "</details>")
     _html_control(panel, position="topright", css_class="qygeo-box qygeo-panel",
                   element_id="qygeo-panel").add_to(m)
     _search(_search_entries(plots, "plots", "plot_id",
