@@ -63,8 +63,9 @@ def test_a_csv_ledger_with_a_wkt_column_gives_the_geojson_figures(tiny_geodata, 
 
 
 @pytest.mark.parametrize(("columns", "message"), [
-    ({"lon": [113.11, 113.12], "lat": [23.69, 23.70]}, "longitude/latitude columns (lon, lat)"),
-    ({"经度": [113.11, 113.12], "纬度": [23.69, 23.70]}, "longitude/latitude columns"),
+    ({"lon": [113.11, 113.12], "lat": [23.69, 23.70]},
+     "longitude/latitude columns (lon, lat) but no area column"),
+    ({"经度": [113.11, 113.12], "纬度": [23.69, 23.70]}, "but no area column"),
     ({}, "has no geometry: add a WKT column"),
 ])
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
@@ -114,3 +115,30 @@ def test_the_features_of_a_gbk_shapefile_are_listed_in_chinese(tiny_geodata, tmp
               "Gamma", "--geodata", str(tiny_geodata), "--dry-run")
     assert res.exit_code == 1
     assert "#1 东区" in res.stderr and "#2 西区" in res.stderr
+
+
+@pytest.mark.parametrize(("columns", "m2_per_unit"), [
+    ({"lon": "lon", "lat": "lat", "area": "area_m2"}, 1.0),
+    ({"lon": "经度", "lat": "纬度", "area": "面积（亩）"}, 10000 / 15),
+])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_point_ledger_with_areas_gives_illustrative_squares(tiny_geodata, tmp_path, columns,
+                                                              m2_per_unit, suffix):
+    import geopandas as gpd
+
+    from qygeo.io import layers
+
+    area = [20_000.0 / m2_per_unit, 9_000.0 / m2_per_unit]
+    table = ledger(**{columns["lon"]: [113.021, 113.031], columns["lat"]: [23.621, 23.631],
+                      columns["area"]: area})
+    path = tmp_path / f"points{suffix}"
+    table.to_csv(path, index=False) if suffix == ".csv" else table.to_excel(path, index=False)
+    alpha = plots_json(tiny_geodata, path)["alpha"]
+    assert alpha["plot_count"] == 2  # each in the park that holds its point
+    assert alpha["plot_area_mu"] == pytest.approx(29_000.0 / (10000 / 15), rel=1e-5)
+    read = layers.read_layer(path)
+    assert isinstance(read, gpd.GeoDataFrame) and set(read["boundary_quality"]) == {
+        "illustrative"}
+    assert all("not a surveyed boundary" in n for n in read["notes"])
+    centres = read.geometry.centroid
+    assert centres.x.round(6).tolist() == [113.021, 113.031]

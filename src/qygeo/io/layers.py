@@ -171,7 +171,13 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
 #: Column names (compared case-insensitively) holding a plot's boundary as WKT text.
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "边界")
 #: Column names of a point's longitude and latitude (a ledger of points, not boundaries).
-LONLAT_COLUMNS = ("lon", "lng", "long", "longitude", "x", "经度", "lat", "latitude", "y", "纬度")
+LON_COLUMNS = ("lon", "lng", "long", "longitude", "x", "经度")
+LAT_COLUMNS = ("lat", "latitude", "y", "纬度")
+LONLAT_COLUMNS = LON_COLUMNS + LAT_COLUMNS
+#: A point ledger's plot area, by column name (casefolded) → square metres per unit.
+AREA_COLUMNS = {"area_m2": 1.0, "面积_平方米": 1.0, "面积（平方米）": 1.0, "面积(平方米)": 1.0,
+                "area_mu": 10000.0 / 15.0, "面积_亩": 10000.0 / 15.0, "面积（亩）": 10000.0 / 15.0,
+                "面积(亩)": 10000.0 / 15.0}
 
 
 def geometry_from_text(df: Any, path: Path) -> gpd.GeoDataFrame:
@@ -189,10 +195,16 @@ def geometry_from_text(df: Any, path: Path) -> gpd.GeoDataFrame:
     by_name = {str(c).strip().casefold(): c for c in df.columns}
     column = next((by_name[n] for n in WKT_COLUMNS if n in by_name), None)
     if column is None:
-        lonlat = [by_name[n] for n in LONLAT_COLUMNS if n in by_name]
-        why = (f"longitude/latitude columns ({', '.join(map(str, lonlat))}), a point per "
-               "plot, but the areas, the park a plot lies in and the idle rule need each "
-               "plot's boundary" if lonlat else "no geometry")
+        lon = next((by_name[n] for n in LON_COLUMNS if n in by_name), None)
+        lat = next((by_name[n] for n in LAT_COLUMNS if n in by_name), None)
+        area = next((n for n in AREA_COLUMNS if n in by_name), None)
+        if lon is not None and lat is not None and area is not None:
+            return _squares_from_points(df, path, lon, lat, by_name[area], AREA_COLUMNS[area])
+        lonlat = [c for c in (lon, lat) if c is not None]
+        why = (f"longitude/latitude columns ({', '.join(map(str, lonlat))}) but no area "
+               f"column ({', '.join(AREA_COLUMNS)}): a plot's area, the park it lies in "
+               "and the idle rule need its boundary, or at least its area"
+               if lonlat else "no geometry")
         raise DataFileError(path, f"has {why}: add a WKT column (one of "
                                   f"{', '.join(WKT_COLUMNS)}; QGIS writes one with "
                                   "Export → CSV, GEOMETRY=AS_WKT), or give a GeoJSON, "
@@ -203,6 +215,51 @@ def geometry_from_text(df: Any, path: Path) -> gpd.GeoDataFrame:
     except Exception as exc:  # noqa: BLE001 - shapely's GEOSException: one line for the user
         raise DataFileError(path, f"column {column!r} is not WKT text ({exc})") from exc
     return gpd.GeoDataFrame(df.drop(columns=[column]), geometry=geoms, crs="EPSG:4326")
+
+
+def _squares_from_points(df: Any, path: Path, lon: str, lat: str, area: str,
+                         m2_per_unit: float) -> gpd.GeoDataFrame:
+    """A ledger of points (WGS84) with each plot's area, as squares of that area around them.
+
+    The square is no boundary anyone surveyed: its ``boundary_quality`` is
+    ``illustrative`` and its ``notes`` say so. It puts the plot in the park that holds
+    its point (the square's centre) and carries the ledger's area (on the ellipsoid,
+    to a part in 10⁶); the maps draw it as what it is, a placeholder.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    x = pd.to_numeric(df[lon], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(df[lat], errors="coerce").to_numpy(dtype=float)
+    m2 = pd.to_numeric(df[area], errors="coerce").to_numpy(dtype=float) * m2_per_unit
+    bad = ~(np.isfinite(x) & np.isfinite(y) & np.isfinite(m2) & (m2 > 0))
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise DataFileError(path, f"row {row + 2}: {lon}/{lat}/{area} must be numbers, the "
+                                  f"area above 0 (got {df[lon].iloc[row]!r}, "
+                                  f"{df[lat].iloc[row]!r}, {df[area].iloc[row]!r})")
+    # Metres per degree on the WGS84 ellipsoid at each latitude (meridian and prime-
+    # vertical radii): a square this small has the ledger's area to about a part in 10⁶.
+    a, e2 = 6_378_137.0, 6.69437999014e-3
+    s2 = np.sin(np.radians(y)) ** 2
+    per_deg_lat = np.radians(1.0) * a * (1 - e2) / (1 - e2 * s2) ** 1.5
+    per_deg_lon = np.radians(1.0) * a / np.sqrt(1 - e2 * s2) * np.cos(np.radians(y))
+    half_lat = np.sqrt(m2) / 2 / per_deg_lat
+    half_lon = np.sqrt(m2) / 2 / per_deg_lon
+    xs = np.stack([x - half_lon, x + half_lon, x + half_lon, x - half_lon, x - half_lon], 1)
+    ys = np.stack([y - half_lat, y - half_lat, y + half_lat, y + half_lat, y - half_lat], 1)
+    coords = np.stack([xs.ravel(), ys.ravel()], axis=1)
+    geoms = shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords,
+                                      (np.arange(len(x) + 1) * 5, np.arange(len(x) + 1)))
+    out = df.drop(columns=[lon, lat]).copy()
+    out["boundary_quality"] = "illustrative"
+    note = (f"square of the ledger's {area} around its {lon}/{lat} point, not a surveyed "
+            "boundary")
+    out["notes"] = [f"{n}; {note}" if isinstance(n, str) and n else note
+                    for n in (out["notes"] if "notes" in out.columns else [None] * len(out))]
+    return gpd.GeoDataFrame(out, geometry=geoms, crs="EPSG:4326")
 
 
 def open_options(path: Path) -> dict[str, str]:
