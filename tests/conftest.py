@@ -101,8 +101,10 @@ def bundled_geodata(tmp_path: Path) -> Path:
 
 #: Fixtures that make a test an integration test.
 INTEGRATION_FIXTURES = {"tmp_path", "tiny_geodata", "bundled_geodata", "client", "server"}
-#: Files whose every test is slow: processes killed at random, a dask cluster.
-SLOW_FILES = {"test_parks_crash.py", "test_engine_dask.py"}
+#: Files whose every test is slow: processes killed at random, a dask cluster, a server
+#: under load, whole builds looked at in a browser.
+SLOW_FILES = {"test_parks_crash.py", "test_engine_dask.py", "test_serve_browser.py",
+              "test_map_readability.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

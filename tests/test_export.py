@@ -89,6 +89,7 @@ def test_layer_styles_hold_a_default_qgis_style_per_layer(gpkg):
     assert [c.get("label") for c in cats] == [v[0] for v in styles.PLOT_STATUS.values()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("crs", "epsg", "x_range"), [
     ("4490", 4490, (111.9, 114.0)),           # CGCS2000 degrees
     ("4547", 4547, (280_000, 520_000)),       # CGCS2000 3° GK zone CM 114°E, metres

@@ -34,6 +34,7 @@ def test_a_year_without_statistics_is_not_switched_to_plot_sums(bundled_geodata)
     assert without["plot_investment_yuan"] > 0  # the plot sums stay, under their own key
 
 
+@pytest.mark.slow
 def test_the_map_popup_says_the_year_has_no_statistics(bundled_geodata, tmp_path):
     out = tmp_path / "maps"
     res = run("map", "--geodata", str(bundled_geodata), "--year", "2023", "--park", "guangfo",
@@ -59,6 +60,7 @@ def test_an_unknown_park_name_suggests_the_close_ones(bundled_geodata):
     assert "广佛（佛冈）产业园" in res.stderr
 
 
+@pytest.mark.slow
 def test_park_edits_say_the_maps_need_a_build(tiny_geodata, tmp_path):
     survey = write_boundary(tmp_path / "survey.geojson", truth_polygon())
     dry = run("park", "add", str(survey), "--id", "gamma", "--name-zh", "丙园", "--name-en",
