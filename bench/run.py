@@ -9,8 +9,9 @@ The headline is whole processes: ``qygeo report`` and a DuckDB spatial script
 (plots inside the parks; plots spread over the city, most in no park, L-shaped,
 ids shuffled), with each process's peak memory; ``--whole-sizes 10000000`` adds
 10M plots. In-process figures follow. Synthetic plots (``bench/synthetic.py``,
-seeded) are cached as GeoParquet in ``bench/data/``; medians are reported. Results go to ``bench/results/latest.json`` and
-``bench/results/latest.md``; the table is printed. Progress goes to stderr
+seeded) are cached as GeoParquet in ``bench/data/``; medians are reported.
+Results go to ``bench/results/latest.json`` and ``bench/results/latest.md``; the
+table is printed. Progress goes to stderr
 (``--quiet`` silences it).
 """
 
