@@ -9,3 +9,9 @@ if [ ! -x "$ROOT/.venv/bin/python" ]; then
 fi
 VENV="$ROOT/.venv"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+
+# Byte-compile qygeo's own modules (pip does it for the dependencies): an editable
+# install under PYTHONDONTWRITEBYTECODE would otherwise compile them at every start.
+compile_qygeo() {
+  "$VENV/bin/python" -m compileall -q "$ROOT/src/qygeo" >/dev/null || true
+}

@@ -15,6 +15,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[test,data]" 2>&1 \
   | grep -v -E '^(WARNING|DEPRECATION)' >&2 || true
+compile_qygeo
 cd "$ROOT"
 "$VENV/bin/ruff" check src tests scripts bench
 exec "$VENV/bin/python" -m pytest "$@"
