@@ -199,3 +199,23 @@ def test_art8_delay_reads_arrow_and_pandas_text_alike():
     assert art8_delay(pa.array(values)).tolist() == expected
     assert art8_delay(pd.Series(values, dtype=object)).tolist() == expected
     assert art8_delay(pd.Series(values, dtype="str")).tolist() == expected
+
+
+def test_add_years_by_lookup_equals_the_calendar_on_many_dates():
+    """The day-range lookup gives pandas' DateOffset(years=…) on every date, NaT kept."""
+    import numpy as np
+    import pandas as pd
+
+    from qygeo.core.idle import add_years
+
+    rng = np.random.default_rng(7)
+    days = (np.datetime64("1996-01-01") + rng.integers(0, 12_000, 3000).astype("m8[D]"))
+    days = days.astype("M8[D]")
+    days[::11] = np.datetime64("NaT")
+    days[5] = np.datetime64("2024-02-29")
+    for years in (1, 2):
+        got = add_years(days, years)
+        want = [np.datetime64("NaT") if pd.isna(d) else
+                np.datetime64((pd.Timestamp(d) + pd.DateOffset(years=years)).date(), "D")
+                for d in days]
+        assert [str(g) for g in got] == [str(w) for w in want]

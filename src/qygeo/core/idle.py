@@ -121,6 +121,24 @@ def add_years(dates: np.ndarray, years: int) -> np.ndarray:
     The same day and month *years* later, as :class:`pandas.DateOffset`
     (``years=…``) counts: a day the target month lacks is its last day. NaT stays NaT.
     """
+    dates = np.asarray(dates, dtype="M8[D]")
+    days = dates.astype(np.int64)
+    valid = ~np.isnat(dates)
+    if not valid.any():
+        return dates.copy()
+    lo, hi = int(days[valid].min()), int(days[valid].max())
+    if hi - lo + 1 > 4 * len(dates):
+        return _add_years_each(dates, years)
+    # A province's plots share a few thousand distinct days: the calendar arithmetic
+    # (slow in numpy's month units) is done once per day of their range, then looked up.
+    table = _add_years_each(np.arange(lo, hi + 1).astype("M8[D]"), years)
+    out = np.full(dates.shape, np.datetime64("NaT"), dtype="M8[D]")
+    out[valid] = table[days[valid] - lo]
+    return out
+
+
+def _add_years_each(dates: np.ndarray, years: int) -> np.ndarray:
+    """:func:`add_years` computed date by date (vectorised month arithmetic)."""
     month = dates.astype("M8[M]")
     day = dates - month.astype("M8[D]")
     target = month + 12 * years
@@ -488,7 +506,8 @@ def judge_plots(plots: pd.DataFrame, as_of: object, plot_area_m2: object, *,
     import pandas as pd
 
     if art8 is None:
-        art8 = art8_delay(_col(plots, "delay_cause", "text"))
+        art8 = (art8_delay(plots["delay_cause"]) if "delay_cause" in plots.columns
+                else np.zeros(len(plots), dtype=bool))  # no column: no cause to read
     return judge_idle(
         np.datetime64(pd.Timestamp(as_of).date(), "D"),
         area_m2=np.asarray(plot_area_m2, dtype="float64"),

@@ -266,15 +266,20 @@ def _no_crossings(rings: Rings, which: np.ndarray) -> np.ndarray:
         x, y = rings.x[idx], rings.y[idx]  # (m, k + 1): closed rings
         x = x - x[:, :1]
         y = y - y[:, :1]
+        # side[:, e, v]: the side of edge e (vertex e to e + 1) vertex v lies on (sign of
+        # the cross product), every edge against every vertex in one broadcast.
+        dx, dy = x[:, 1:] - x[:, :-1], y[:, 1:] - y[:, :-1]
+        side = np.sign(dx[:, :, None] * (y[:, None, :] - y[:, :-1, None])
+                       - dy[:, :, None] * (x[:, None, :] - x[:, :-1, None])).astype(np.int8)
         i, j = np.triu_indices(k, 2)
         keep = ~((i == 0) & (j == k - 1))
         i, j = i[keep], j[keep]
-        o1, o2 = _orient(x, y, i, i + 1, j), _orient(x, y, i, i + 1, j + 1)
-        o3, o4 = _orient(x, y, j, j + 1, i), _orient(x, y, j, j + 1, i + 1)
+        o1, o2 = side[:, i, j], side[:, i, j + 1]
+        o3, o4 = side[:, j, i], side[:, j, i + 1]
         cross = (o1 * o2 < 0) & (o3 * o4 < 0)
         touch = (o1 == 0) | (o2 == 0) | (o3 == 0) | (o4 == 0)
         v = np.arange(k)
-        spike = _orient(x, y, v, (v + 1) % k, (v + k - 1) % k) == 0
+        spike = side[:, v, (v + k - 1) % k] == 0  # vertex v−1 on the line of edge v
         out[sel] = ~(cross | touch).any(axis=1) & ~spike.any(axis=1)
     return out
 
@@ -312,10 +317,3 @@ def split_invalid(table: pd.DataFrame, path: object, *,
     if not skip:
         raise Excluded(str(path), rows).error()
     return table.loc[~bad].reset_index(drop=True), rows
-
-
-def _orient(x: np.ndarray, y: np.ndarray, p: np.ndarray, q: np.ndarray,
-            r: np.ndarray) -> np.ndarray:
-    """Sign of the turn p → q → r (vertex columns of the rings' rows): 1 left, −1 right, 0."""
-    return np.sign((x[:, q] - x[:, p]) * (y[:, r] - y[:, p])
-                   - (y[:, q] - y[:, p]) * (x[:, r] - x[:, p]))
