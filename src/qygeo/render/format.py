@@ -37,7 +37,7 @@ def cell_text(key: str, v: Any) -> str:
     if isinstance(v, dict):
         return " ".join(f"{k}:{n}" for k, n in v.items())
     if isinstance(v, float):
-        if key in PERCENT_KEYS or key.endswith(("_share", "_rate", "_growth")):
+        if is_percent(key):
             return f"{v:.1%}"
         if key == "year" or key.endswith("_year"):
             return str(int(v))
@@ -122,3 +122,8 @@ def display_width(text: str) -> int:
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def is_percent(key: str) -> bool:
+    """Whether column *key* holds a fraction to show as a percentage (every output agrees)."""
+    return key in PERCENT_KEYS or key.endswith(("_share", "_rate", "_growth"))

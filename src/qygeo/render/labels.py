@@ -8,6 +8,9 @@ names (JSON keys, CSV headers).
 
 from __future__ import annotations
 
+from qygeo.render.format import is_percent
+from qygeo.render.styles import PLOT_STATUS
+
 #: key → (中文, English, unit) for the columns of the tables other than the park table.
 FIELD_LABELS: dict[str, tuple[str, str, str]] = {
     "plot_id": ("地块编号", "Plot id", ""),
@@ -86,9 +89,6 @@ FIELD_LABELS: dict[str, tuple[str, str, str]] = {
     "key": ("项目", "Key", ""),
 }
 
-#: Keys whose values are fractions shown as percentages.
-PERCENT_KEYS = ("idle_share", "building_density", "difference_share", "industrial_land_share",
-                "floor_area_share")
 #: Keys that are calendar years.
 YEAR_KEYS = ("year", "target_year", "base_year", "planned_year")
 
@@ -121,7 +121,7 @@ def number_format(key: str) -> str | None:
     """
     if key in YEAR_KEYS or key.endswith("_year"):
         return "0"
-    if key in PERCENT_KEYS or key.endswith(("_share", "_rate", "_growth")):
+    if is_percent(key):
         return "0.0%"
     if key.endswith(("_yi_per_km2", "_wan_per_mu", "_wan_per_ha")):
         return "#,##0.00"
@@ -146,9 +146,8 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
              "resource_base": "药材资源基地 Medicinal-resource base"},
     "boundary_quality": {"surveyed": "实测 surveyed", "official": "官方 official",
                          "approximate": "近似 approximate", "illustrative": "示意 illustrative"},
-    "idle_status": {"idle": "闲置 Idle", "idle_art8": "闲置（政府/不可抗力原因） Idle, "
-                    "government/force-majeure cause", "not_idle": "正常 Not idle",
-                    "n/a": "无法判定 Cannot be judged"},
+    # the maps' words for each status (render/styles.py), the same on every output
+    "idle_status": {status: words for status, (words, _) in PLOT_STATUS.items()},
     "idle_consequence": {
         "fee": "闲置费 idle fee (20% of land price)",
         "recovery": "无偿收回 recovery without compensation (idle ≥ 2 years)",
