@@ -491,3 +491,51 @@ def test_garbage_collector_is_paused_during_the_batches_and_left_as_it_was(
         gc.enable()
     assert len(got.table) == 600
     assert seen == [False, False, False]
+
+
+def test_id_hashes_are_equal_for_equal_ids_whatever_the_arrow_layout():
+    import pyarrow as pa
+
+    ids = ["P1", "P10", "", "园区-甲-001", "P1", "x" * 300, "P01"]
+    h = engine.id_hashes(pa.array(ids))
+    assert h.dtype == np.uint64 and len(h) == len(ids)
+    assert h[0] == h[4]  # the same id
+    assert len(set(h.tolist())) == 6  # every other id differs, the empty one included
+    # Large strings, chunked, sliced and one-length ids (the matrix path) hash the same.
+    large = engine.id_hashes(pa.array(ids, pa.large_string()))
+    chunked = engine.id_hashes(pa.chunked_array([ids[:3], ids[3:]]))
+    sliced = engine.id_hashes(pa.array(["zz", *ids]).slice(1))
+    assert (large == h).all() and (chunked == h).all() and (sliced == h).all()
+    same_length = ["AB1", "AB2", "AB1"]
+    mixed = engine.id_hashes(pa.array([*same_length, "longer"]))[:3]
+    assert (engine.id_hashes(pa.array(same_length)) == mixed).all()
+    assert engine.id_hashes(pa.array(["P1", None])) is None  # a blank: pandas decides
+    assert engine.id_hashes(pa.array([1, 2])) is None
+
+
+def test_repeated_rows_finds_every_row_of_a_shared_hash_on_both_halves():
+    rng = np.random.default_rng(7)
+    h = rng.integers(0, 2**63, 200_000, dtype=np.int64).view(np.uint64).copy()
+    h[150_000:] |= np.uint64(1 << 63)  # both halves of the split are used
+    assert len(engine.repeated_rows(h)) == 0
+    h[[10, 120_000]] = h[5]
+    h[[199_999]] = h[160_000]
+    assert engine.repeated_rows(h).tolist() == [5, 10, 120_000, 160_000, 199_999]
+
+
+def test_a_hash_collision_is_no_duplicate_and_the_first_duplicate_is_named(monkeypatch):
+    import pandas as pd
+
+    from qygeo.errors import FeatureError
+
+    ids = pd.Series([f"id{i}" for i in range(100_000)], dtype="str").sample(
+        frac=1.0, random_state=3).reset_index(drop=True)
+    engine.check_unique_ids(ids, "plots.parquet")
+    # Every id sharing one hash: compared as text, still distinct.
+    engine.check_unique_ids(ids, "plots.parquet", hashes=np.zeros(len(ids), np.uint64))
+    dup = ids.copy()
+    dup.iloc[70_000] = dup.iloc[500]
+    dup.iloc[90_000] = dup.iloc[20]
+    with pytest.raises(FeatureError, match="duplicate plot_id") as err:
+        engine.check_unique_ids(dup, "plots.parquet")
+    assert str(dup.iloc[500]) in str(err.value)  # row 70,000 is the first repeat

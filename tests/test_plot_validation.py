@@ -352,14 +352,19 @@ def test_dates_at_their_edges_are_refused_or_taken_as_they_are(tmp_path_factory,
 
 
 @pytest.mark.slow
-def test_ring_validity_without_geos_agrees_with_geos():
+@pytest.mark.parametrize("cells", [None, 200])
+def test_ring_validity_without_geos_agrees_with_geos(cells, monkeypatch):
     """The fast engine's validity test (star-shaped, then pairwise) against shapely's GEOS,
-    on random rings: simple, self-crossing, twice-wound, collinear, touching, spiked."""
+    on random rings: simple, self-crossing, twice-wound, collinear, touching, spiked; also
+    with the pairwise test taking a few rings at a time."""
     import numpy as np
     import pyarrow as pa
     import shapely
 
     from qygeo.io import plot_rows
+
+    if cells is not None:
+        monkeypatch.setattr(plot_rows, "PAIRWISE_CELLS", cells)
 
     rng = np.random.default_rng(7)
     polys = []

@@ -25,6 +25,7 @@ far-future date, which the idle rule would otherwise treat as a real start.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -261,27 +262,47 @@ def _no_crossings(rings: Rings, which: np.ndarray) -> np.ndarray:
     for k in np.unique(edges):
         if k < 3 or k > PAIRWISE_MAX_EDGES:
             continue
-        sel = np.flatnonzero(edges == k)
-        idx = rings.starts[which[sel]][:, None] + np.arange(k + 1)
-        x, y = rings.x[idx], rings.y[idx]  # (m, k + 1): closed rings
-        x = x - x[:, :1]
-        y = y - y[:, :1]
-        # side[:, e, v]: the side of edge e (vertex e to e + 1) vertex v lies on (sign of
-        # the cross product), every edge against every vertex in one broadcast.
-        dx, dy = x[:, 1:] - x[:, :-1], y[:, 1:] - y[:, :-1]
-        side = np.sign(dx[:, :, None] * (y[:, None, :] - y[:, :-1, None])
-                       - dy[:, :, None] * (x[:, None, :] - x[:, :-1, None])).astype(np.int8)
-        i, j = np.triu_indices(k, 2)
-        keep = ~((i == 0) & (j == k - 1))
-        i, j = i[keep], j[keep]
-        o1, o2 = side[:, i, j], side[:, i, j + 1]
-        o3, o4 = side[:, j, i], side[:, j, i + 1]
-        cross = (o1 * o2 < 0) & (o3 * o4 < 0)
-        touch = (o1 == 0) | (o2 == 0) | (o3 == 0) | (o4 == 0)
-        v = np.arange(k)
-        spike = side[:, v, (v + k - 1) % k] == 0  # vertex v−1 on the line of edge v
-        out[sel] = ~(cross | touch).any(axis=1) & ~spike.any(axis=1)
+        of_k = np.flatnonzero(edges == k)
+        # A few thousand rings at a time: the (rings, k, k + 1) temporaries stay small enough
+        # to be reused from malloc's heap and the cache, not faulted in afresh per batch.
+        step = max(1, PAIRWISE_CELLS // (k * (k + 1)))
+        for lo in range(0, len(of_k), step):
+            sel = of_k[lo:lo + step]
+            out[sel] = _pairwise_simple(rings, which[sel], int(k))
     return out
+
+
+#: Orientation cells (rings × edges × vertices) :func:`_no_crossings` computes at a time.
+PAIRWISE_CELLS = 1 << 18
+
+
+@functools.cache
+def _edge_pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The non-adjacent edge pairs (i, j), i < j, of a closed ring of *k* edges."""
+    i, j = np.triu_indices(k, 2)
+    keep = ~((i == 0) & (j == k - 1))
+    return i[keep], j[keep]
+
+
+def _pairwise_simple(rings: Rings, which: np.ndarray, k: int) -> np.ndarray:
+    """:func:`_no_crossings` for rings at positions *which*, all of *k* edges."""
+    idx = rings.starts[which][:, None] + np.arange(k + 1)
+    x, y = rings.x[idx], rings.y[idx]  # (m, k + 1): closed rings
+    x = x - x[:, :1]
+    y = y - y[:, :1]
+    # side[:, e, v]: the side of edge e (vertex e to e + 1) vertex v lies on (sign of
+    # the cross product), every edge against every vertex in one broadcast.
+    dx, dy = x[:, 1:] - x[:, :-1], y[:, 1:] - y[:, :-1]
+    side = np.sign(dx[:, :, None] * (y[:, None, :] - y[:, :-1, None])
+                   - dy[:, :, None] * (x[:, None, :] - x[:, :-1, None])).astype(np.int8)
+    i, j = _edge_pairs(k)
+    o1, o2 = side[:, i, j], side[:, i, j + 1]
+    o3, o4 = side[:, j, i], side[:, j, i + 1]
+    cross = (o1 * o2 < 0) & (o3 * o4 < 0)
+    touch = (o1 == 0) | (o2 == 0) | (o3 == 0) | (o4 == 0)
+    v = np.arange(k)
+    spike = side[:, v, (v + k - 1) % k] == 0  # vertex v−1 on the line of edge v
+    return ~(cross | touch).any(axis=1) & ~spike.any(axis=1)
 
 
 #: The per-plot table's column naming each row's problem (missing: the row is fine).

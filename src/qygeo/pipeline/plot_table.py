@@ -47,6 +47,7 @@ them would pass those arrays across module boundaries on the hot path.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -434,6 +435,7 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
     workers = workers or threads()
     sink = _TableSink(source.rows)
     runs: dict[int, tuple[str, str] | None] = {}  # batch offset -> its id run
+    hashes: dict[int, np.ndarray | None] = {}  # batch offset -> its ids' hashes
 
     def one(item: tuple[int, pa.RecordBatch], index: ParkIndex) -> PlotSummary:
         offset, rb = item
@@ -441,7 +443,9 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
                                            path=path)
         sink.put(offset, cols)
         if rb.num_rows:
-            runs[offset] = id_run(cols["plot_id"])
+            runs[offset] = run = id_run(cols["plot_id"])
+            if run is None:  # not in order: hashed here, in parallel, for the final check
+                hashes[offset] = id_hashes(cols["plot_id"])
         return summary
 
     def numbered() -> Iterator[tuple[int, pa.RecordBatch]]:
@@ -481,7 +485,11 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
         return PlotResult(empty_plot_table(), PlotSummary(leaves={}))
     out = sink.table()
     if not runs_distinct([runs[k] for k in sorted(runs)]):
-        check_unique_ids(out["plot_id"], path)  # names the first duplicate, if any
+        pieces = [hashes[k] if k in hashes else id_hashes(out["plot_id"].iloc[k:k + n])
+                  for k, n in _batch_spans(sorted(runs), len(out))]
+        whole = (np.concatenate(pieces) if all(h is not None for h in pieces)
+                 else None)  # type: ignore[arg-type]
+        check_unique_ids(out["plot_id"], path, hashes=whole)  # names the first duplicate
     summary = done[0]
     for other in done[1:]:
         summary = summary.merge(other)
@@ -514,6 +522,86 @@ def id_run(ids: object) -> tuple[str, str] | None:
     return arr[0].as_py(), arr[-1].as_py()
 
 
+@functools.cache
+def _hash_keys(length: int) -> np.ndarray:
+    """Random odd 64-bit multipliers, one per byte position (fixed seed: the same in every
+    run), for ids of up to *length* bytes (a power of two)."""
+    keys = np.random.default_rng(20261128).integers(0, 2**63, length, dtype=np.int64)
+    return keys.view(np.uint64) | np.uint64(1)
+
+
+def id_hashes(ids: object) -> np.ndarray | None:
+    """A 64-bit hash of each id's UTF-8 bytes (multilinear: Σ byte × key of its position,
+    mixed with the length), or None when the ids are not all text.
+
+    Equal ids hash equal, so ids whose hashes all differ are distinct; the few
+    that share a hash are compared as text (:func:`check_unique_ids`). Read from
+    the Arrow buffers without a Python object per id, in the workers.
+    """
+    import pyarrow as pa
+
+    try:
+        arr = pa.array(ids)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if (not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type))
+            or arr.null_count):
+        return None
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    parts = [_text_hashes(c, pa.types.is_large_string(arr.type)) for c in chunks if len(c)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def _text_hashes(arr: pa.Array, large: bool) -> np.ndarray:
+    _, off_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(off_buf, dtype=np.int64 if large else np.int32)
+    offsets = offsets[arr.offset:arr.offset + len(arr) + 1].astype(np.int64)
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    data = (np.frombuffer(data_buf, dtype=np.uint8)[lo:hi] if data_buf is not None
+            else np.zeros(0, dtype=np.uint8))
+    lengths = np.diff(offsets)
+    longest = int(lengths.max())
+    keys = _hash_keys(1 << max(longest - 1, 0).bit_length())
+    if longest and longest == int(lengths.min()):  # ids of one length: a matrix, no offsets
+        h = (data.reshape(-1, longest) * keys[:longest]).sum(axis=1, dtype=np.uint64)
+    elif hi > lo:
+        starts = offsets[:-1] - lo
+        terms = data * keys[np.arange(hi - lo) - np.repeat(starts, lengths)]
+        h = np.add.reduceat(terms, np.minimum(starts, hi - lo - 1))
+        h[lengths == 0] = 0  # reduceat gives an empty id the next id's first term
+    else:
+        h = np.zeros(len(lengths), dtype=np.uint64)
+    h ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    h ^= h >> np.uint64(29)  # spread into the top bits, which repeated_rows splits on
+    return h
+
+
+def repeated_rows(hashes: np.ndarray) -> np.ndarray:
+    """Rows (ascending) whose hash occurs more than once.
+
+    The hashes are split on their top bit and each half sorted on its own
+    worker thread (numpy sorts without the GIL).
+    """
+    if len(hashes) < 2:
+        return np.zeros(0, dtype=np.int64)
+    top = (hashes >> np.uint64(63)).astype(bool)
+    halves = [hashes[~top], hashes[top]]
+
+    def repeated(h: np.ndarray) -> np.ndarray:
+        h = np.sort(h)
+        return h[1:][h[1:] == h[:-1]]
+
+    if threads() > 1 and len(hashes) >= 1 << 16:
+        with ThreadPoolExecutor(2) as pool:
+            found = list(pool.map(repeated, halves))
+    else:
+        found = [repeated(h) for h in halves]
+    values = np.concatenate(found)
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.isin(hashes, values))
+
+
 def runs_distinct(runs: Sequence[tuple[str, str] | None]) -> bool:
     """Whether the id runs of the batches, in file order, prove every id distinct.
 
@@ -533,15 +621,26 @@ def empty_plot_table() -> pd.DataFrame:
     return pd.DataFrame(columns=["plot_id", "park_id", "area_mu", "invested_yuan", "idle"])
 
 
-def check_unique_ids(ids: pd.Series, path: object) -> None:
-    """Raise FeatureError naming the first duplicated plot id."""
-    if hasattr(ids.array, "__arrow_array__") and not ids.hasnans:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+def _batch_spans(offsets: list[int], rows: int) -> list[tuple[int, int]]:
+    """(first row, row count) of each batch, from the batches' first rows in order."""
+    ends = [*offsets[1:], rows]
+    return [(a, b - a) for a, b in zip(offsets, ends)]
 
-        # Arrow's hash table, on the text as it is (pandas would box each id first).
-        if len(pc.unique(pa.array(ids.array))) == len(ids):
+
+def check_unique_ids(ids: pd.Series, path: object, *,
+                     hashes: np.ndarray | None = None) -> None:
+    """Raise FeatureError naming the first duplicated plot id.
+
+    Only ids whose hash (:func:`id_hashes`; *hashes* when the workers made them)
+    occurs more than once are compared as text: for distinct ids, none.
+    """
+    if hashes is None:
+        hashes = id_hashes(ids)
+    if hashes is not None and len(hashes) == len(ids):
+        rows = repeated_rows(hashes)
+        if not len(rows):
             return
+        ids = ids.iloc[rows]  # in file order: the first duplicate is the one named
     dup = ids[ids.duplicated()]
     if len(dup):
         from qygeo.errors import FeatureError
