@@ -290,3 +290,17 @@ def test_geoparquet_corrupt_after_its_first_batches_is_one_line(tiny_geodata, tm
     line = one_line_error(invoke("report", "--geodata", str(tiny_geodata), "--plots", str(path),
                                  "--format", "json"), "plots.parquet", "cannot be read")
     assert len(line) < 300
+
+
+@pytest.mark.parametrize("given", [None, "4"])
+def test_the_command_line_keeps_blas_to_one_thread_unless_told(given):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = ("import os, sys, qygeo.cli; assert 'numpy' not in sys.modules; import numpy; "
+            "print(os.environ['OPENBLAS_NUM_THREADS'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True)
+    assert out.stdout.strip() == (given or "1")

@@ -208,3 +208,17 @@ def test_percentile_classes_rank_enterprises_among_all(tmp_path):
     # graded: E0 (P1, 100), E1 (P3+P4, 30), E2 (P2, 70), E6 (P6, 99.8): shares above
     # 0, 75, 50, 25 % → A, C, B, B
     assert [ent.loc[e, "grade"] for e in ("E0", "E6", "E2", "E1")] == ["A", "B", "B", "C"]
+
+
+def test_entry_thresholds_of_a_categorical_park_column_are_those_of_its_text():
+    from qygeo.core.grading import entry_thresholds
+
+    ids = ["guangqing", None, "guangfo", "guangqing", "x"]
+    # The engine's park column: categorical, with an unused category and a missing row.
+    cat = pd.Series(pd.Categorical(ids, categories=["x", "guangqing", "unused", "guangfo"]))
+    as_cat, as_text = entry_thresholds(cat, load_config()), entry_thresholds(ids, load_config())
+    assert set(as_cat) == set(as_text)
+    for col, values in as_text.items():
+        np.testing.assert_array_equal(as_cat[col], values)
+    assert as_cat["entry_tax_min_wan_per_mu"][0] == 33.0
+    assert np.isnan(as_cat["entry_tax_min_wan_per_mu"][[1, 2, 4]]).all()

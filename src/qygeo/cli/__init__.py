@@ -9,8 +9,13 @@ turns library errors into a one-line message and an exit code.
 from __future__ import annotations
 
 import importlib
+import os
 
-import click
+# Before numpy loads: qygeo runs its own worker threads, and OpenBLAS's idle threads
+# otherwise spin and fault in their buffers at every start (nothing here uses BLAS much).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import click  # noqa: E402
 
 from qygeo import __version__
 

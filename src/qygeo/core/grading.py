@@ -180,8 +180,14 @@ def entry_thresholds(park_ids: object, config: GradingConfig) -> dict[str, np.nd
     """
     import pandas as pd
 
-    ids = pd.Series(park_ids, dtype=object) if park_ids is not None else pd.Series([], dtype=object)
-    codes, uniques = pd.factorize(ids)
+    dtype = getattr(park_ids, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):  # the engine's park column: codes as they are
+        cat = pd.Categorical(park_ids)
+        codes, uniques = np.asarray(cat.codes, dtype=np.intp), list(cat.categories)
+    else:
+        ids = (pd.Series(park_ids, dtype=object) if park_ids is not None
+               else pd.Series([], dtype=object))
+        codes, uniques = pd.factorize(ids)
     parks = config.entry["parks"]
     out = {}
     for k, col in ENTRY_MIN_COLUMNS.items():
