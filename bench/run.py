@@ -529,6 +529,20 @@ def md_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def whole_scaling(rows: list[dict[str, Any]]) -> list[str]:
+    """Per shape and size step, how much longer each side took for 10× the plots."""
+    out = []
+    by = {(r["shape"], r["plots"]): r for r in rows}
+    for (shape, n), r in sorted(by.items()):
+        big = by.get((shape, n * 10))
+        if big is None:
+            continue
+        q = big["qygeo report s"] / r["qygeo report s"]
+        d = big["duckdb script s"] / r["duckdb script s"]
+        out.append(f"{shape} {n:,} → {n * 10:,}: qygeo {q:.2f}×, DuckDB {d:.2f}×")
+    return out
+
+
 def markdown(res: dict[str, Any]) -> str:
     parts = [f"# qygeo benchmark ({res['date']})", "", f"Machine: {res['machine']}", "",
              "Versions: " + ", ".join(f"{k} {v}" for k, v in res["versions"].items()), "",
@@ -542,6 +556,10 @@ def markdown(res: dict[str, Any]) -> str:
                   "the smallest park, SUM), each started fresh, alternating, after one warm-up "
                   "run each; the ratio is the median of the pairs. Peak memory is each "
                   "process's own high-water mark.", ""]
+        growth = whole_scaling(res["whole"])
+        if growth:
+            parts += ["Whole-process growth for 10× the plots (target ≤ 10.5× from 1M to "
+                      "10M): " + "; ".join(growth), ""]
     parts += ["## In-process: report vs DuckDB spatial (read + point-on-surface join + "
               "per-park sums)", "",
              md_table(res["report"]), "",

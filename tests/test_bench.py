@@ -27,3 +27,13 @@ def test_bench_runs_tiny(tmp_path):
     assert data["report"][0]["dask report identical"] is True
     assert "| plots |" in res.stdout and "Machine:" in res.stdout
     assert "report 500 plots" in res.stderr  # progress on stderr
+
+
+def test_whole_process_growth_is_per_shape_and_tenfold_step():
+    import run
+
+    rows = [{"shape": s, "plots": n, "qygeo report s": q, "duckdb script s": d}
+            for s, n, q, d in [("city-wide", 1000, 1.0, 2.0), ("city-wide", 10000, 9.0, 10.0),
+                               ("inside-parks", 1000, 1.0, 1.0),
+                               ("inside-parks", 5000, 3.0, 3.0)]]
+    assert run.whole_scaling(rows) == ["city-wide 1,000 → 10,000: qygeo 9.00×, DuckDB 5.00×"]
