@@ -227,17 +227,13 @@ def check_rings(rings: Rings, problems: RowProblems) -> None:
     first = starts[:-1]
     turns = np.add.reduceat(np.sign(cross), first)
     # Turning one way, the edges sweep one full turn when exactly one of them crosses the
-    # centre's horizontal ray (upwards when counter-clockwise, downwards when clockwise).
+    # centre's horizontal line upwards (a closed ring crosses it downwards as often).
     below = ry < 0
     up = below[:-1] & ~below[1:]
     up[last[:-1]] = False
-    down = ~below[:-1] & below[1:]
-    down[last[:-1]] = False
     ups = np.add.reduceat(up, first, dtype=np.int32)
-    downs = np.add.reduceat(down, first, dtype=np.int32)
     edges = npts - 1
-    simple = (closed & (edges >= 3)
-              & (((turns == edges) & (ups == 1)) | ((turns == -edges) & (downs == 1))))
+    simple = closed & (edges >= 3) & (np.abs(turns) == edges) & (ups == 1)
     unsure = np.flatnonzero(~simple & closed)
     if len(unsure):
         unsure = unsure[~_no_crossings(rings, unsure)]
