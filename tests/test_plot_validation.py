@@ -388,3 +388,53 @@ def test_ring_validity_without_geos_agrees_with_geos(cells, monkeypatch):
     truth = ~shapely.is_valid(polys)
     assert 1000 < truth.sum() < len(polys) - 1000  # both kinds well represented
     assert np.array_equal(problems.bad, truth)
+
+
+def test_concave_plots_are_decided_from_their_area_centroid_and_agree_with_geos(monkeypatch):
+    """L-shaped and other concave plots are tried from their area's centroid, which sees
+    more of them whole than the mean of their vertices, before the pairwise test; GEOS
+    agrees on every ring."""
+    import numpy as np
+    import pyarrow as pa
+    import shapely
+
+    from qygeo.io import plot_rows
+
+    rng = np.random.default_rng(11)
+    polys = []
+    for k in range(3000):
+        w, h = rng.uniform(0.3, 1, 2)
+        cut_w, cut_h = rng.uniform(0.2, 0.6, 2) * [w, h]
+        ell = np.array([(0, 0), (w, 0), (w, h - cut_h), (w - cut_w, h - cut_h),
+                        (w - cut_w, h), (0, h)])
+        if k % 4 == 0:  # a concave star: seen whole from near its middle, if at all
+            m = int(rng.integers(5, 12))
+            ang = np.sort(rng.uniform(0, 2 * np.pi, m))
+            r = np.where(np.arange(m) % 2, 0.3, 1.0)
+            ell = np.c_[np.cos(ang) * r, np.sin(ang) * r]
+        if k % 9 == 0:
+            ell = ell[[0, 2, 1, *range(3, len(ell))]]  # two edges crossed
+        theta = rng.uniform(0, 2 * np.pi)
+        rot = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+        pts = ell @ rot.T * 0.001 + [113.0, 23.5]
+        polys.append(shapely.Polygon(pts if k % 2 else pts[::-1]))
+    polys = np.array(polys, dtype=object)
+    rings, rest = plot_files.decode_polygons(pa.array(shapely.to_wkb(polys), pa.binary()))
+    assert len(rest) == 0
+    pairwise = []
+    real = plot_rows._no_crossings
+    monkeypatch.setattr(plot_rows, "_no_crossings",
+                        lambda r, which: pairwise.append(len(which)) or real(r, which))
+    problems = plot_rows.RowProblems(len(polys))
+    plot_rows.check_rings(rings, problems)
+    truth = ~shapely.is_valid(polys)
+    assert 200 < truth.sum() < 1000
+    assert np.array_equal(problems.bad, truth)
+    # Fewer valid rings are left to the pairwise test than the vertex mean would leave.
+    corners = np.diff(rings.starts) - 1
+    last = rings.starts[1:] - 1
+    mean_x = (np.add.reduceat(rings.x, rings.starts[:-1]) - rings.x[last]) / corners
+    mean_y = (np.add.reduceat(rings.y, rings.starts[:-1]) - rings.y[last]) / corners
+    by_mean = (~plot_rows._star_shaped(rings, mean_x, mean_y) & ~truth).sum()
+    by_area = sum(pairwise) - truth.sum()
+    assert by_area < 0.6 * by_mean

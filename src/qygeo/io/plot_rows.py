@@ -77,6 +77,14 @@ class Rings:
     starts: np.ndarray
     rows: np.ndarray
 
+    def take(self, which: np.ndarray) -> Rings:
+        """The rings at positions *which*, their vertices copied end to end."""
+        counts = np.diff(self.starts)[which]
+        offsets = np.zeros(len(which) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        take = np.arange(offsets[-1]) - np.repeat(offsets[:-1] - self.starts[which], counts)
+        return Rings(self.x[take], self.y[take], offsets, self.rows[which])
+
     def polygons(self, which: np.ndarray) -> np.ndarray:
         """Shapely polygons of the rings at positions *which*, from the decoded coordinates.
 
@@ -84,13 +92,10 @@ class Rings:
         """
         import shapely
 
-        counts = np.diff(self.starts)[which]
-        offsets = np.zeros(len(which) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        take = np.arange(offsets[-1]) - np.repeat(offsets[:-1] - self.starts[which], counts)
-        coords = np.column_stack([self.x[take], self.y[take]])
+        sub = self.take(which)
+        coords = np.column_stack([sub.x, sub.y])
         return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords,
-                                         (offsets, np.arange(len(which) + 1)))
+                                         (sub.starts, np.arange(len(which) + 1)))
 
 
 class RowProblems:
@@ -199,24 +204,36 @@ def check_geometries(geoms: np.ndarray, rows: np.ndarray, problems: RowProblems)
 def check_rings(rings: Rings, problems: RowProblems) -> None:
     """Flag invalid single-ring polygons, deciding nearly all of them without shapely.
 
-    Seen from the mean of its vertices, a ring whose every edge turns the same
-    way (strictly) and whose edges sweep exactly one full turn (±2π) is a simple
-    polygon: each edge stays in its own angular sector, so no two edges meet
-    except at a shared vertex. Land plots (convex or star-shaped) pass this
-    test; only the others (bowties, spirals, repeated or collinear vertices,
-    unclosed rings) are built as shapely polygons and tested with GEOS.
+    Seen from a point, a ring whose every edge turns the same way (strictly)
+    and whose edges sweep exactly one full turn (±2π) is a simple polygon: each
+    edge stays in its own angular sector, so no two edges meet except at a
+    shared vertex. Land plots, convex or star-shaped (an L-shaped plot, most
+    often), pass this test seen from the centroid of their area; the others are
+    tested edge pair by edge pair (:func:`_no_crossings`), and only rings
+    neither decides (bowties, spirals, repeated or collinear vertices, unclosed
+    rings) are built as shapely polygons and tested with GEOS.
     """
     n = len(rings.rows)
     if not n:
         return
     x, y, starts = rings.x, rings.y, rings.starts
-    npts = np.diff(starts)
     last = starts[1:] - 1
     closed = (x[starts[:-1]] == x[last]) & (y[starts[:-1]] == y[last])
     problems.flag_rows(rings.rows[~closed], INVALID.format(reason="ring is not closed"))
-    corners = np.maximum(npts - 1, 1)
-    cx = (np.add.reduceat(x, starts[:-1]) - x[last]) / corners
-    cy = (np.add.reduceat(y, starts[:-1]) - y[last]) / corners
+    simple = closed & _star_shaped(rings, *_area_centroids(rings))
+    unsure = np.flatnonzero(~simple & closed)
+    if len(unsure):
+        unsure = unsure[~_no_crossings(rings, unsure)]
+    if len(unsure):
+        check_geometries(rings.polygons(unsure), rings.rows[unsure], problems)
+
+
+def _star_shaped(rings: Rings, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+    """Per ring: every edge turns the same way, strictly, seen from (*cx*, *cy*), and the
+    edges sweep one full turn (see :func:`check_rings`). False for rings of under 3 edges."""
+    x, y, starts = rings.x, rings.y, rings.starts
+    npts = np.diff(starts)
+    last = starts[1:] - 1
     rx = x - np.repeat(cx, npts)
     ry = y - np.repeat(cy, npts)
     # Vertex j to j + 1 seen from the centre; the entry at a ring's last vertex is no edge
@@ -233,12 +250,26 @@ def check_rings(rings: Rings, problems: RowProblems) -> None:
     up[last[:-1]] = False
     ups = np.add.reduceat(up, first, dtype=np.int32)
     edges = npts - 1
-    simple = closed & (edges >= 3) & (np.abs(turns) == edges) & (ups == 1)
-    unsure = np.flatnonzero(~simple & closed)
-    if len(unsure):
-        unsure = unsure[~_no_crossings(rings, unsure)]
-    if len(unsure):
-        check_geometries(rings.polygons(unsure), rings.rows[unsure], problems)
+    return (edges >= 3) & (np.abs(turns) == edges) & (ups == 1)
+
+
+def _area_centroids(rings: Rings) -> tuple[np.ndarray, np.ndarray]:
+    """The centroid of each (closed) ring's area (NaN for a ring of no area), computed
+    relative to its first vertex for precision."""
+    x, y, starts = rings.x, rings.y, rings.starts
+    npts = np.diff(starts)
+    first = starts[:-1]
+    x0, y0 = x[first], y[first]
+    rx = x - np.repeat(x0, npts)
+    ry = y - np.repeat(y0, npts)
+    last = starts[1:] - 1
+    cross = rx[:-1] * ry[1:] - rx[1:] * ry[:-1]
+    cross[last[:-1]] = 0.0
+    twice_area = np.add.reduceat(cross, first)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cx = np.add.reduceat((rx[:-1] + rx[1:]) * cross, first) / (3.0 * twice_area)
+        cy = np.add.reduceat((ry[:-1] + ry[1:]) * cross, first) / (3.0 * twice_area)
+    return x0 + cx, y0 + cy
 
 
 #: Rings with more edges than this are left to GEOS by :func:`_no_crossings`.
