@@ -304,3 +304,46 @@ def test_the_command_line_keeps_blas_to_one_thread_unless_told(given):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, check=True)
     assert out.stdout.strip() == (given or "1")
+
+
+def test_the_program_exits_fast_with_its_output_flushed_and_its_exit_code(tiny_geodata,
+                                                                           tmp_path):
+    """``python -m qygeo.cli`` (and the ``qygeo`` script) end without the interpreter's
+    teardown: output written before, exit codes as click gives them."""
+    base = [sys.executable, "-m", "qygeo.cli"]
+    ok = subprocess.run([*base, "report", "--geodata", str(tiny_geodata), "--format", "json",
+                         "-q"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and json.loads(ok.stdout)[0]["park_id"]
+    out = tmp_path / "r.csv"
+    to_file = subprocess.run([*base, "report", "--geodata", str(tiny_geodata), "-o", str(out),
+                              "-q"], capture_output=True, text=True, timeout=120)
+    assert to_file.returncode == 0 and out.read_bytes().startswith(b"\xef\xbb\xbf")
+    bad = subprocess.run([*base, "report", "--geodata", str(tmp_path / "none")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and bad.stderr.strip().startswith("qygeo: error:")
+    usage = subprocess.run([*base, "report", "--no-such-option"], capture_output=True,
+                           text=True, timeout=120)
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+    version = subprocess.run([*base, "--version"], capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and "qygeo" in version.stdout
+    # A reader that stops early: no traceback, whatever the exit code.
+    head = subprocess.run(f"{sys.executable} -m qygeo.cli report --geodata {tiny_geodata} "
+                          "--format json -q | head -c 10", shell=True, capture_output=True,
+                          text=True, timeout=120)
+    assert "Traceback" not in head.stderr
+
+
+def test_run_exits_as_sys_exit_would(monkeypatch, capsys):
+    import os
+
+    import qygeo.cli as cli
+
+    codes = []
+    monkeypatch.setattr(os, "_exit", codes.append)
+    for given, expected in [(None, 0), (3, 3), ("qygeo: error: bye", 1)]:
+        def fake_main(prog_name, _code=given):
+            raise SystemExit(_code)
+        monkeypatch.setattr(cli, "main", fake_main)
+        cli.run()
+        assert codes[-1] == expected
+    assert "qygeo: error: bye" in capsys.readouterr().err

@@ -1,5 +1,5 @@
 """``python -m qygeo.cli`` runs the command line."""
 
-from qygeo.cli import main
+from qygeo.cli import run
 
-main(prog_name="qygeo")
+run()
