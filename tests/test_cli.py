@@ -338,8 +338,11 @@ def test_run_exits_as_sys_exit_would(monkeypatch, capsys):
 
     import qygeo.cli as cli
 
+    import threading
+
     codes = []
     monkeypatch.setattr(os, "_exit", codes.append)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     for given, expected in [(None, 0), (3, 3), ("qygeo: error: bye", 1)]:
         def fake_main(prog_name, _code=given):
             raise SystemExit(_code)
@@ -347,3 +350,8 @@ def test_run_exits_as_sys_exit_would(monkeypatch, capsys):
         cli.run()
         assert codes[-1] == expected
     assert "qygeo: error: bye" in capsys.readouterr().err
+    # A thread still running: the normal exit, which waits for it.
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    with pytest.raises(SystemExit) as stop:
+        cli.run()
+    assert stop.value.code == "qygeo: error: bye" and len(codes) == 3

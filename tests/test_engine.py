@@ -539,3 +539,44 @@ def test_a_hash_collision_is_no_duplicate_and_the_first_duplicate_is_named(monke
     with pytest.raises(FeatureError, match="duplicate plot_id") as err:
         engine.check_unique_ids(dup, "plots.parquet")
     assert str(dup.iloc[500]) in str(err.value)  # row 70,000 is the first repeat
+
+
+def test_dt_date_takes_dates_datetimes_and_text():
+    import datetime as dt
+
+    import pandas as pd
+
+    day = dt.date(2026, 1, 31)
+    assert engine.dt_date(day) is day
+    assert engine.dt_date(dt.datetime(2026, 1, 31, 23, 59)) == day
+    assert engine.dt_date(pd.Timestamp("2026-01-31 08:00")) == day
+    assert engine.dt_date("2026-01-31") == day
+    assert engine.dt_date(np.datetime64("2026-01-31")) == day
+
+
+def test_a_batch_waits_for_the_parks_index_only_to_assign(plots, parks):
+    """The engine's workers pass a function giving the index: it is called once per batch,
+    after the geometry, and the figures are those of the index itself."""
+    import pyarrow as pa
+    import shapely
+
+    from qygeo.core.assign import ParkIndex
+
+    sample = plots.head(300)
+    attrs = pa.RecordBatch.from_pandas(
+        sample.drop(columns=[sample.geometry.name]).reset_index(drop=True),
+        preserve_index=False)
+    batch = plot_files.PlotBatch(attrs=attrs, wkb=pa.array(
+        shapely.to_wkb(np.asarray(sample.geometry.values)), pa.binary()))
+    index = ParkIndex.build(parks)
+    calls = []
+
+    def later():
+        calls.append(1)
+        return index
+
+    got, _ = engine._batch_columns(batch, later, AS_OF)
+    want, _ = engine._batch_columns(batch, index, AS_OF)
+    assert calls == [1]
+    assert list(got["park_id"].astype(object)) == list(want["park_id"].astype(object))
+    np.testing.assert_array_equal(got["area_m2"], want["area_m2"])

@@ -198,13 +198,18 @@ def _batch_table(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
     return pd.DataFrame(cols, index=pd.RangeIndex(len(cols["plot_id"])), copy=False)
 
 
-def _batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
-                       path: object = "plots") -> tuple[dict[str, Any], PlotSummary]:
+def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
+                   as_of: dt.date, *, path: object = "plots"
+                   ) -> tuple[dict[str, Any], PlotSummary]:
     """The per-plot columns of one batch (in table order) and its :class:`PlotSummary`.
 
     Rows that cannot be judged (:mod:`qygeo.io.plot_rows`) are named in the
     ``plot_problem`` column (categorical, missing when the row is fine) and left out
     of the summary; :func:`qygeo.io.plot_rows.split_invalid` refuses or drops them.
+
+    The geometry comes first (numpy only): a worker's first batch gets on with it
+    while the data folder, pandas and the parks' *index* (a function giving it, when
+    still being built) are loading.
 
     Raises
     ------
@@ -213,18 +218,10 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
     """
     import shapely
 
-    from qygeo.core import idle as idle_mod
     from qygeo.io import plot_rows
 
-    problems = plot_rows.RowProblems(len(batch.wkb))
-    attrs, arrow = _conformed(batch.attrs, path, problems)
-    blank = attrs["plot_id"].isna().to_numpy()
-    if blank.any():
-        from qygeo.errors import FeatureError
-
-        raise FeatureError(path, f"feature with blank plot_id (row {int(np.argmax(blank))})",
-                           "empty plot_id")
-    n = len(attrs)
+    n = len(batch.wkb)
+    problems = plot_rows.RowProblems(n)
     rings, rest = decode_polygons(batch.wkb)
     if len(rings.rows):
         # Each ring's bounding box, from the flat coordinates.
@@ -244,9 +241,21 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
     geoms = shapely.from_wkb(batch.wkb.take(rest).to_numpy(zero_copy_only=False)) if len(
         rest) else np.zeros(0, dtype=object)
     plot_rows.check_geometries(geoms, rest, problems)
-    plot_rows.check_numbers(attrs, layers.PLOTS.numeric, problems)
     area = np.zeros(n)
     area[rings.rows] = ring_areas_m2(rings)
+
+    from qygeo.core import idle as idle_mod
+
+    attrs, arrow = _conformed(batch.attrs, path, problems)
+    blank = attrs["plot_id"].isna().to_numpy()
+    if blank.any():
+        from qygeo.errors import FeatureError
+
+        raise FeatureError(path, f"feature with blank plot_id (row {int(np.argmax(blank))})",
+                           "empty plot_id")
+    plot_rows.check_numbers(attrs, layers.PLOTS.numeric, problems)
+    if callable(index):
+        index = index()
     given_code, given = _given_parks(attrs, arrow, index)
     need = ~given
     chosen = np.full(n, -1, dtype=np.int64)
@@ -437,7 +446,8 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
     runs: dict[int, tuple[str, str] | None] = {}  # batch offset -> its id run
     hashes: dict[int, np.ndarray | None] = {}  # batch offset -> its ids' hashes
 
-    def one(item: tuple[int, pa.RecordBatch], index: ParkIndex) -> PlotSummary:
+    def one(item: tuple[int, pa.RecordBatch],
+            index: ParkIndex | Callable[[], ParkIndex]) -> PlotSummary:
         offset, rb = item
         cols, summary = _batch_columns(to_plot_batch(rb, source.geom), index, as_of,
                                            path=path)
@@ -462,22 +472,24 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
         def part(p: PlotPart, index: Future[ParkIndex]) -> list[PlotSummary]:
             offset, out = p.offset, []
             for rb in p.open():
-                out.append(one((offset, rb), index.result()))
+                out.append(one((offset, rb), index.result))
                 offset += rb.num_rows
             if offset - p.offset != p.rows:
                 raise DataFileError(path, f"{offset - p.offset} plots read in a row group "
                                           f"of {p.rows}")
             return out
 
-        with ThreadPoolExecutor(workers) as pool:
-            index = pool.submit(lambda: ParkIndex.build(_parks_of(parks)))
+        # The parks' index is built on a thread of its own (it waits for the parks layer):
+        # every worker starts on its first row group at once.
+        with ThreadPoolExecutor(1) as builder, ThreadPoolExecutor(workers) as pool:
+            index = builder.submit(lambda: ParkIndex.build(_parks_of(parks)))
             futures = [pool.submit(part, p, index) for p in source.parts]
             done = [s for f in futures for s in f.result()]
     elif workers > 1:
-        with ThreadPoolExecutor(workers) as pool:
-            index = pool.submit(lambda: ParkIndex.build(_parks_of(parks)))
+        with ThreadPoolExecutor(1) as builder, ThreadPoolExecutor(workers) as pool:
+            index = builder.submit(lambda: ParkIndex.build(_parks_of(parks)))
             # map() reads and submits every batch before it returns: reading overlaps the work.
-            done = list(pool.map(lambda item: one(item, index.result()), numbered()))
+            done = list(pool.map(lambda item: one(item, index.result), numbered()))
     else:
         built = ParkIndex.build(_parks_of(parks))
         done = [one(item, built) for item in numbered()]
@@ -671,7 +683,17 @@ def _from_frame(plots: gpd.GeoDataFrame, parks: gpd.GeoDataFrame,
 
 
 def dt_date(value: object) -> dt.date:
-    """*value* as a :class:`datetime.date`."""
+    """*value* as a :class:`datetime.date`.
+
+    Dates and datetimes without pandas: the engine's workers start reading while
+    another thread still imports it (see :func:`qygeo.pipeline.make_report`).
+    """
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
     import pandas as pd
 
     return pd.Timestamp(value).date()
