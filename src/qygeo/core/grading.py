@@ -183,7 +183,9 @@ def entry_thresholds(park_ids: object, config: GradingConfig) -> dict[str, np.nd
     dtype = getattr(park_ids, "dtype", None)
     if isinstance(dtype, pd.CategoricalDtype):  # the engine's park column: codes as they are
         cat = pd.Categorical(park_ids)
-        codes, uniques = np.asarray(cat.codes, dtype=np.intp), list(cat.categories)
+        # The codes as they are (int8 for a few parks): numpy indexes with them directly,
+        # without a copy of a province's rows as intp.
+        codes, uniques = np.asarray(cat.codes), list(cat.categories)
     else:
         ids = (pd.Series(park_ids, dtype=object) if park_ids is not None
                else pd.Series([], dtype=object))

@@ -178,19 +178,25 @@ def cause_kinds(cause: object) -> np.ndarray:
     holder's cause. Anything else is :data:`CAUSE_UNRECOGNISED`: the rule
     judges it as no cause, and :func:`unrecognised_causes` names it.
     """
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = delay_causes(cause)
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    # A province's plots share a few dozen wordings: each distinct text is read once.
-    encoded = text.dictionary_encode()
-    # A missing cause takes the code after the last distinct text: no cause.
-    none_code = len(encoded.dictionary)
-    codes = pc.fill_null(encoded.indices, none_code).to_numpy(zero_copy_only=False)
-    kinds = np.append(_distinct_cause_kinds(encoded.dictionary), np.int8(CAUSE_NONE))
-    return kinds[codes]
+    if not isinstance(cause, (pa.Array, pa.ChunkedArray)):
+        cause = pa.array(pd.Series(cause).astype("string"))
+    chunks = cause.chunks if isinstance(cause, pa.ChunkedArray) else [cause]
+    # A province's plots share a few dozen wordings: each distinct text (of each chunk) is
+    # trimmed, lower-cased and read once, not each plot's.
+    parts = [np.zeros(0, dtype=np.int8)]
+    for chunk in chunks:
+        encoded = chunk.dictionary_encode()
+        # A missing cause takes the code after the last distinct text: no cause.
+        none_code = len(encoded.dictionary)
+        codes = pc.fill_null(encoded.indices, none_code).to_numpy(zero_copy_only=False)
+        kinds = np.append(_distinct_cause_kinds(delay_causes(encoded.dictionary)),
+                          np.int8(CAUSE_NONE))
+        parts.append(kinds[codes])
+    return np.concatenate(parts)
 
 
 def _distinct_cause_kinds(text: pa.Array) -> np.ndarray:

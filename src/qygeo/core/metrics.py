@@ -171,12 +171,20 @@ def with_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def safe_divide(numerator: object, denominator: object) -> object:
-    """``numerator / denominator`` with NaN where either is missing or the denominator is 0."""
+def safe_divide(numerator: object, denominator: object, *,
+                in_place: bool = False) -> object:
+    """``numerator / denominator`` with NaN where either is missing or the denominator is 0.
+
+    *in_place* writes the quotient over *numerator* (a float64 array of the result's
+    shape that the caller made for it): no second array of a province's plots.
+    """
     num = np.asarray(numerator, dtype="float64")
     den = np.asarray(denominator, dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.asarray(num / den)
+        if in_place and num.ndim and num.shape == np.broadcast_shapes(num.shape, den.shape):
+            out = np.divide(num, den, out=num)
+        else:
+            out = np.asarray(num / den)
     # NaN written over the quotient, not chosen into a second array (million-row columns).
     unusable = ~((den > 0) & np.isfinite(den))
     if unusable.any():
@@ -241,7 +249,8 @@ def park_descendants(parks: pd.DataFrame) -> dict[str, set[str]]:
 
 def wan_yuan_per_mu(amount_yuan: object, area_mu: object) -> object:
     """Per-mu figure (亩均) in 万元/亩: ``amount_yuan / 1e4 / area_mu``; NaN where area ≤ 0."""
-    return safe_divide(np.asarray(amount_yuan, dtype="float64") / YUAN_PER_WAN, area_mu)
+    return safe_divide(np.divide(np.asarray(amount_yuan, dtype="float64"), YUAN_PER_WAN),
+                       area_mu, in_place=True)
 
 
 def wan_yuan_per_ha(amount_yuan: object, area_m2: object) -> object:
