@@ -32,8 +32,9 @@ Python's garbage collector paused (:func:`qygeo.pipeline.memory.gc_paused`). A
 GeoParquet file with at least two row groups per worker is read by the workers
 themselves, a row group each (no reading thread competing with them for the
 cores); otherwise one thread reads while the workers compute. Duplicate ids
-are found from the order of each batch's ids (:func:`id_run`), or by one
-check of the whole column when they are not in order.
+are found from the order of each batch's ids (:func:`id_run`); ids not in order
+are hashed by the workers (:func:`id_hashes`) and only those sharing a hash are
+compared as text at the end.
 
 :func:`qygeo.pipeline.plots.compute_plot_table` is the one entry point, for a file
 or loaded plots and for either engine (this module is the default engine).
@@ -430,8 +431,9 @@ def _from_batches(source: PlotSource, parks: Parks, as_of: dt.date, *,
     parts themselves; otherwise this thread reads the batches for them.
 
     Duplicate ids: each worker notes whether its batch's ids are in order
-    (:func:`id_run`); ids in order across all batches are distinct, and
-    otherwise the whole column is checked once at the end (:func:`check_unique_ids`).
+    (:func:`id_run`), and hashes them when not (:func:`id_hashes`); ids in order
+    across all batches are distinct, and otherwise the hashes are checked once at
+    the end (:func:`check_unique_ids`).
     """
     from qygeo.pipeline.memory import gc_paused
 
