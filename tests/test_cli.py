@@ -335,10 +335,9 @@ def test_the_program_exits_fast_with_its_output_flushed_and_its_exit_code(tiny_g
 
 def test_run_exits_as_sys_exit_would(monkeypatch, capsys):
     import os
+    import threading
 
     import qygeo.cli as cli
-
-    import threading
 
     codes = []
     monkeypatch.setattr(os, "_exit", codes.append)
