@@ -7,11 +7,12 @@ the names: ``_m2``, ``_km2``, ``_mu``, ``_yuan``, ``_yuan_per_km2``.
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from qygeo.io.crs import wgs84_ellipsoid
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -31,15 +32,6 @@ YUAN_PER_WAN = 1e4
 TARGET_YEAR = 2027
 TARGET_INVESTMENT_INTENSITY_YUAN_PER_KM2 = 5e9
 TARGET_OUTPUT_INTENSITY_YUAN_PER_KM2 = 1e10
-
-
-@functools.cache
-def _wgs84_ellipsoid() -> tuple[float, float]:
-    """Semi-major axis (m) and first eccentricity squared of WGS84, from pyproj."""
-    from pyproj import Geod
-
-    geod = Geod(ellps="WGS84")
-    return float(geod.a), float(geod.es)
 
 
 def ring_areas_m2(lon_deg: np.ndarray, lat_deg: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -89,7 +81,7 @@ def ring_areas_m2(lon_deg: np.ndarray, lat_deg: np.ndarray, starts: np.ndarray) 
     n = len(lon_deg)
     if n == 0 or len(counts) == 0:
         return np.zeros(len(counts))
-    a, e2 = _wgs84_ellipsoid()
+    a, e2 = wgs84_ellipsoid()
     e = math.sqrt(e2)
     # Three vertex-length buffers, reused (fresh 10-MB temporaries cost page faults).
     sin_lat = np.radians(lat_deg, dtype=np.float64)

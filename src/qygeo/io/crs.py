@@ -44,6 +44,15 @@ SHIFTED_DATUMS = {"gcj02": ("gcj02", "gcj-02", "gcj", "mars", "amap", "gaode"),
 QINGYUAN_BBOX = (111.9, 23.4, 113.95, 25.25)
 
 
+@functools.cache
+def wgs84_ellipsoid() -> tuple[float, float]:
+    """Semi-major axis (m) and first eccentricity squared of WGS84, from pyproj."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    return float(geod.a), float(geod.es)
+
+
 def canonical_datum(name: str) -> str | None:
     """Return ``"gcj02"`` or ``"bd09"`` if *name* names one of them, else ``None``."""
     key = name.strip().lower()

@@ -242,7 +242,9 @@ def _squares_from_points(df: Any, path: Path, lon: str, lat: str, area: str,
                                   f"{df[lat].iloc[row]!r}, {df[area].iloc[row]!r})")
     # Metres per degree on the WGS84 ellipsoid at each latitude (meridian and prime-
     # vertical radii): a square this small has the ledger's area to about a part in 10⁶.
-    a, e2 = 6_378_137.0, 6.69437999014e-3
+    from qygeo.io.crs import wgs84_ellipsoid
+
+    a, e2 = wgs84_ellipsoid()
     s2 = np.sin(np.radians(y)) ** 2
     per_deg_lat = np.radians(1.0) * a * (1 - e2) / (1 - e2 * s2) ** 1.5
     per_deg_lon = np.radians(1.0) * a / np.sqrt(1 - e2 * s2) * np.cos(np.radians(y))
