@@ -506,6 +506,9 @@ def test_id_hashes_are_equal_for_equal_ids_whatever_the_arrow_layout():
     chunked = engine.id_hashes(pa.chunked_array([ids[:3], ids[3:]]))
     sliced = engine.id_hashes(pa.array(["zz", *ids]).slice(1))
     assert (large == h).all() and (chunked == h).all() and (sliced == h).all()
+    # An empty id after another leaves that id's hash as it is.
+    assert (engine.id_hashes(pa.array(["P1", "P10", ""]))[:2]
+            == engine.id_hashes(pa.array(["P1", "P10"]))).all()
     same_length = ["AB1", "AB2", "AB1"]
     mixed = engine.id_hashes(pa.array([*same_length, "longer"]))[:3]
     assert (engine.id_hashes(pa.array(same_length)) == mixed).all()

@@ -578,13 +578,15 @@ def _text_hashes(arr: pa.Array, large: bool) -> np.ndarray:
     keys = _hash_keys(1 << max(longest - 1, 0).bit_length())
     if longest and longest == int(lengths.min()):  # ids of one length: a matrix, no offsets
         h = (data.reshape(-1, longest) * keys[:longest]).sum(axis=1, dtype=np.uint64)
-    elif hi > lo:
+    else:
         starts = offsets[:-1] - lo
         terms = data * keys[np.arange(hi - lo) - np.repeat(starts, lengths)]
-        h = np.add.reduceat(terms, np.minimum(starts, hi - lo - 1))
-        h[lengths == 0] = 0  # reduceat gives an empty id the next id's first term
-    else:
         h = np.zeros(len(lengths), dtype=np.uint64)
+        # Summed from each non-empty id's first byte to the next one's: empty ids have no
+        # bytes, and a segment of theirs would cut the id before them short.
+        filled = lengths > 0
+        if filled.any():
+            h[filled] = np.add.reduceat(terms, starts[filled])
     h ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     h ^= h >> np.uint64(29)  # spread into the top bits, which repeated_rows splits on
     return h
