@@ -455,9 +455,10 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
                                            path=path)
         sink.put(offset, cols)
         if rb.num_rows:
-            runs[offset] = run = id_run(cols["plot_id"])
+            ids = _id_text(cols["plot_id"])  # converted once for both
+            runs[offset] = run = id_run(ids) if ids is not None else None
             if run is None:  # not in order: hashed here, in parallel, for the final check
-                hashes[offset] = id_hashes(cols["plot_id"])
+                hashes[offset] = id_hashes(ids) if ids is not None else None
         return summary
 
     def numbered() -> Iterator[tuple[int, pa.RecordBatch]]:
@@ -510,6 +511,24 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
     return PlotResult(out, summary)
 
 
+def _id_text(ids: object) -> pa.Array | pa.ChunkedArray | None:
+    """*ids* as Arrow text (no copy of Arrow-backed ids), or None when they are not all
+    text: blanks or other types, which pandas checks instead."""
+    import pyarrow as pa
+
+    if isinstance(ids, (pa.Array, pa.ChunkedArray)):
+        arr = ids
+    else:
+        try:
+            arr = pa.array(ids)
+        except (pa.ArrowException, TypeError, ValueError):
+            return None
+    if (not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type))
+            or arr.null_count):
+        return None
+    return arr
+
+
 def id_run(ids: object) -> tuple[str, str] | None:
     """First and last of a batch's conformed ids when they are strictly increasing text.
 
@@ -521,15 +540,10 @@ def id_run(ids: object) -> tuple[str, str] | None:
     tuple of str, or None
         None when not known to be in order: out of order, blank, or not text.
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        arr = pa.array(ids)
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
-    if (not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type))
-            or arr.null_count or not len(arr)):
+    arr = _id_text(ids)
+    if arr is None or not len(arr):
         return None
     if len(arr) > 1 and not pc.all(pc.less(arr.slice(0, len(arr) - 1), arr.slice(1))).as_py():
         return None
@@ -554,12 +568,8 @@ def id_hashes(ids: object) -> np.ndarray | None:
     """
     import pyarrow as pa
 
-    try:
-        arr = pa.array(ids)
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
-    if (not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type))
-            or arr.null_count):
+    arr = _id_text(ids)
+    if arr is None:
         return None
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
     parts = [_text_hashes(c, pa.types.is_large_string(arr.type)) for c in chunks if len(c)]
