@@ -153,13 +153,20 @@ def delay_causes(cause: object) -> pa.Array | pa.ChunkedArray:
     *cause* is text per plot: a pandas Series (object, str or Arrow-backed),
     a numpy array or a pyarrow array.
     """
-    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not isinstance(cause, (pa.Array, pa.ChunkedArray)):
-        cause = pa.array(pd.Series(cause).astype("string"))
-    return pc.utf8_lower(pc.utf8_trim_whitespace(cause.cast(pa.large_string())))
+    return pc.utf8_lower(pc.utf8_trim_whitespace(_arrow_text(cause).cast(pa.large_string())))
+
+
+def _arrow_text(cause: object) -> pa.Array | pa.ChunkedArray:
+    """Delay causes as Arrow (as they are when already Arrow), missing values null."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(cause, (pa.Array, pa.ChunkedArray)):
+        return cause
+    return pa.array(pd.Series(cause).astype("string"))
 
 
 def cause_kinds(cause: object) -> np.ndarray:
@@ -178,12 +185,10 @@ def cause_kinds(cause: object) -> np.ndarray:
     holder's cause. Anything else is :data:`CAUSE_UNRECOGNISED`: the rule
     judges it as no cause, and :func:`unrecognised_causes` names it.
     """
-    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not isinstance(cause, (pa.Array, pa.ChunkedArray)):
-        cause = pa.array(pd.Series(cause).astype("string"))
+    cause = _arrow_text(cause)
     chunks = cause.chunks if isinstance(cause, pa.ChunkedArray) else [cause]
     # A province's plots share a few dozen wordings: each distinct text (of each chunk) is
     # trimmed, lower-cased and read once, not each plot's.
