@@ -447,32 +447,31 @@ window.qygeoFast = window.qygeoFast || (function () {
         group.qygeoStyles = base;
         // Big pages zoomed out below the label zoom: outline only the idle plots (the
         // others are a few pixels wide, and outlining them doubles the drawing time).
+        // fn now and at each `event` of the map while `layer` is on one.
+        function whileOnMap(layer, event, fn) {
+            var on = null;
+            layer.on('add', function () { on = layer._map; on.on(event, fn); fn(); });
+            layer.on('remove', function () { if (on) { on.off(event, fn); } on = null; });
+        }
         function outlines() {
+            var gmap = group._map;
             var on = !gmap || n <= d.labelsAll || gmap.getZoom() >= d.labelMinZoom;
             base.forEach(function (o, k) {
                 o.stroke = o.qygeoOutline && (on || d.styles[k].hatch === true);
             });
         }
-        var gmap = null;
-        group.on('add', function () {
-            gmap = group._map;
-            gmap.on('zoomend', outlines);
-            outlines();
-        });
-        group.on('remove', function () {
-            if (gmap) { gmap.off('zoomend', outlines); }
-            gmap = null;
-        });
+        whileOnMap(group, 'zoomend', outlines);
 
         // Acreage labels: all of them on small pages (CSS hides them when zoomed out),
         // otherwise those in view from the label zoom on, and none when too many are.
-        var labels = L.layerGroup(), map = null;
+        var labels = L.layerGroup();
         function label(i) {
             return L.marker(pts[i], {interactive: false, keyboard: false,
                 icon: L.divIcon({className: 'qygeo-label-icon', iconSize: null,
                     html: '<div class="qygeo-label plot">' + fill(d.label, i) + '</div>'})});
         }
         function refresh() {
+            var map = labels._map;
             labels.clearLayers();
             if (!map || map.getZoom() < d.labelMinZoom) { return; }
             var b = map.getBounds().pad(0.1), shown = [];
@@ -505,15 +504,7 @@ window.qygeoFast = window.qygeoFast || (function () {
         if (n <= d.labelsAll) {
             for (var k = 0; k < n; k++) { labels.addLayer(label(k)); }
         }
-        labels.on('add', function () {
-            map = labels._map;
-            map.on('moveend', update);
-            update();
-        });
-        labels.on('remove', function () {
-            if (map) { map.off('moveend', update); }
-            map = null;
-        });
+        whileOnMap(labels, 'moveend', update);
         group.qygeoLabels = labels;
         return group;
     }
