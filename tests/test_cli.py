@@ -342,15 +342,17 @@ def test_run_exits_as_sys_exit_would(monkeypatch, capsys):
     codes = []
     monkeypatch.setattr(os, "_exit", codes.append)
     monkeypatch.setattr(threading, "active_count", lambda: 1)
-    for given, expected in [(None, 0), (3, 3), ("qygeo: error: bye", 1)]:
+    for given, expected in [(None, 0), (3, 3), ("qygeo: error: \x1b[2Jbye", 1),
+                            ("qygeo: error: bye", 1)]:
         def fake_main(prog_name, _code=given):
             raise SystemExit(_code)
         monkeypatch.setattr(cli, "main", fake_main)
         cli.run()
         assert codes[-1] == expected
-    assert "qygeo: error: bye" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "qygeo: error: bye" in err and "\x1b" not in err  # no terminal escape passes
     # A thread still running: the normal exit, which waits for it.
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     with pytest.raises(SystemExit) as stop:
         cli.run()
-    assert stop.value.code == "qygeo: error: bye" and len(codes) == 3
+    assert stop.value.code == "qygeo: error: bye" and len(codes) == 4

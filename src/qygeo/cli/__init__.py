@@ -100,7 +100,9 @@ def run() -> None:
     if code is None:
         code = 0
     elif not isinstance(code, int):
-        print(code, file=sys.stderr)  # as Python prints a SystemExit message
+        from qygeo.safe_text import for_terminal
+
+        print(for_terminal(code), file=sys.stderr)  # as Python prints a SystemExit message
         code = 1
     for stream in (sys.stdout, sys.stderr):
         try:
