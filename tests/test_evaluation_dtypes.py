@@ -11,6 +11,7 @@ plots as they were when evaluated.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -124,3 +125,37 @@ def test_plot_and_enterprise_tables_are_built_when_read_from_the_plots_as_they_w
                                   check_exact=True)
     assert not callable(ev.__dict__["grading"])  # built once
     assert ev.grading is ev.grading
+
+
+@pytest.mark.parametrize("method", ["percentile", "cutoffs"])
+def test_plots_outside_the_parks_change_no_park_figure(setting, monkeypatch, method):
+    """A city's plots, most in no park: the park figures are evaluated on the parks' plots
+    only, and equal those evaluated on the whole table; the per-plot table still has all."""
+    import qygeo.pipeline.evaluation as evaluation
+
+    ds, parks, year, table = setting
+    config = dataclasses.replace(load_config(), method=method)
+    outside = pd.concat([table] * 3, ignore_index=True)
+    outside["plot_id"] = [f"OUT{i}" for i in range(len(outside))]
+    outside["park_id"] = None
+    outside["tax_yuan"] = outside["tax_yuan"] * 7.0  # would move percentiles if ranked in
+    city = pd.concat([outside.iloc[: len(table)], table, outside.iloc[len(table):]],
+                     ignore_index=True)
+    taken = []
+    real = evaluation._report_plots
+
+    def spy(plots, codes, members):
+        got = real(plots, codes, members)
+        taken.append(len(got[0]))
+        return got
+
+    monkeypatch.setattr(evaluation, "_report_plots", spy)
+    got = evaluate(ds, parks, city, year=year, as_of_year=AS_OF.year, config=config)
+    assert taken == [int(table["park_id"].notna().sum())]  # only the parks' plots
+    monkeypatch.setattr(evaluation, "_report_plots", lambda plots, codes, _m: (plots, codes))
+    want = evaluate(ds, parks, city, year=year, as_of_year=AS_OF.year, config=config)
+    assert sum(c["graded_plot_count"] for c in want.park_columns.values()) > 100
+    pd.testing.assert_frame_equal(got.indicators, want.indicators, check_exact=True)
+    same_columns(got.park_columns, want.park_columns)
+    assert len(got.grading) == len(city)
+    pd.testing.assert_frame_equal(got.grading, want.grading, check_exact=True)

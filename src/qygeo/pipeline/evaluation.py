@@ -144,6 +144,25 @@ def _park_codes(plots: pd.DataFrame, parks: pd.DataFrame, members: dict[str, set
     return codes, park_ids, member_codes
 
 
+def _report_plots(plots: pd.DataFrame, codes: np.ndarray, member_codes: list[list[int]]
+                  ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The plots of the report's parks (and their codes), in table order.
+
+    The whole table when they are most of it: taking them out would copy more than it saves.
+    """
+    if not len(codes):
+        return plots, codes
+    wanted = np.zeros(int(codes.max()) + 2, dtype=bool)  # slot 0: plots of no park
+    for mine in member_codes:
+        wanted[np.asarray(mine, dtype=np.intp) + 1] = True
+    keep = wanted[codes + 1]
+    kept = int(np.count_nonzero(keep))
+    if 2 * kept >= len(codes):
+        return plots, codes
+    rows = np.flatnonzero(keep)
+    return plots.take(rows).reset_index(drop=True), codes[rows]
+
+
 def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int | None,
              as_of_year: int, config: GradingConfig) -> Evaluation:
     """Evaluate the parks of a report.
@@ -175,9 +194,13 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     # Park ids coded once; each park's plots are those of its own code and its nested parks'.
     codes, park_ids, member_codes = _park_codes(plots, parks, members)
     report_ids = list(parks["park_id"])
+    # The park figures read only the plots of the report's parks: when most plots lie
+    # elsewhere (a city's plots, most outside every park), they are taken out first.
+    in_parks, codes = _report_plots(plots, codes, member_codes)
 
     def grade() -> tuple[dict[str, np.ndarray], np.ndarray]:
-        scores = score_values(source, config)
+        # Grades are ranked within a park (rank_by_park), so other parks' rows change none.
+        scores = score_values(in_parks, config)
         return scores, outcome_counts(scores, config, codes, len(park_ids))  # per park code
 
     # The grading runs on a second thread while the indicators are summed: numpy releases
@@ -186,16 +209,19 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         grading = pool.submit(grade)
         attrs = _park_attrs(ds, report_ids, year)
         indicator_sets = ind_mod.park_indicator_sets(
-            ind_mod.PlotColumns(plots), ind_mod.ParkRows.of(codes, member_codes),
+            ind_mod.PlotColumns(in_parks), ind_mod.ParkRows.of(codes, member_codes),
             park_area_m2=[float(a) * metrics.M2_PER_KM2 for a in parks["area_km2"]],
             park_attrs=[attrs[pid] for pid in report_ids])
         scores, counts = grading.result()
-    graded = partial(grade_plots, source, config, reasons=False, values=scores)
+    # The per-plot table grades every plot: the scores are reused only when they cover them.
+    graded = partial(grade_plots, source, config, reasons=False,
+                     values=scores if in_parks is plots else None)
     enterprises = partial(grade_enterprises, source, config, reasons=False)
     # Idle plots with an Order No. 53 Art. 8 cause, counted apart (they are in the idle count).
-    art8 = (np.bincount(codes[(plots["idle_status"] == "idle_art8").to_numpy(bool, na_value=False)
-                              & (codes >= 0)], minlength=len(park_ids))
-            if len(plots) and "idle_status" in plots.columns else np.zeros(len(park_ids), int))
+    art8 = (np.bincount(codes[(in_parks["idle_status"] == "idle_art8").to_numpy(
+        bool, na_value=False) & (codes >= 0)], minlength=len(park_ids))
+            if len(in_parks) and "idle_status" in in_parks.columns
+            else np.zeros(len(park_ids), int))
     ind_rows: list[dict[str, Any]] = []
     extra: dict[str, dict[str, Any]] = {}
     for pid, values, mine in zip(report_ids, indicator_sets, member_codes, strict=True):
