@@ -77,6 +77,42 @@ class Rings:
     starts: np.ndarray
     rows: np.ndarray
 
+    @functools.cached_property
+    def by_count(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The rings grouped by vertex count: ``(positions, x, y)`` per count, *x* and *y*
+        of shape (count, rings): row *j* holds every ring's vertex *j*.
+
+        Most batches hold one shape of plot (every ring of five or seven vertices), and
+        laid out so, a formula over a ring's edges is a few numpy passes over whole
+        rows, without a per-ring ``reduceat`` or ``repeat``.
+        """
+        counts = np.diff(self.starts)
+        if not len(counts):
+            return []
+        if (counts == counts[0]).all() and self.starts[0] == 0 and len(self.x) == self.starts[-1]:
+            k = int(counts[0])
+            return [(np.arange(len(counts)), np.ascontiguousarray(self.x.reshape(-1, k).T),
+                     np.ascontiguousarray(self.y.reshape(-1, k).T))]
+        ks, of = np.unique(counts, return_inverse=True)
+        order = np.argsort(of, kind="stable")
+        bounds = np.r_[0, np.cumsum(np.bincount(of, minlength=len(ks)))]
+        out = []
+        for i, k in enumerate(ks.tolist()):
+            pos = order[bounds[i]:bounds[i + 1]]
+            idx = np.arange(k)[:, None] + self.starts[pos]
+            out.append((pos, self.x[idx], self.y[idx]))
+        return out
+
+    def boxes(self) -> np.ndarray:
+        """Each ring's bounding box: rows min x, min y, max x, max y."""
+        out = np.empty((4, len(self.rows)))
+        for pos, x, y in self.by_count:
+            out[0, pos] = x.min(axis=0)
+            out[1, pos] = y.min(axis=0)
+            out[2, pos] = x.max(axis=0)
+            out[3, pos] = y.max(axis=0)
+        return out
+
     def take(self, which: np.ndarray) -> Rings:
         """The rings at positions *which*, their vertices copied end to end."""
         counts = np.diff(self.starts)[which]
@@ -212,94 +248,79 @@ def check_rings(rings: Rings, problems: RowProblems) -> None:
     tested edge pair by edge pair (:func:`_no_crossings`), and only rings
     neither decides (bowties, spirals, repeated or collinear vertices, unclosed
     rings) are built as shapely polygons and tested with GEOS.
+
+    Rings of the same vertex count are tested together (:attr:`Rings.by_count`).
     """
-    n = len(rings.rows)
-    if not n:
-        return
-    x, y, starts = rings.x, rings.y, rings.starts
-    last = starts[1:] - 1
-    closed = (x[starts[:-1]] == x[last]) & (y[starts[:-1]] == y[last])
-    problems.flag_rows(rings.rows[~closed], INVALID.format(reason="ring is not closed"))
-    simple = closed & _star_shaped(rings, *_area_centroids(rings))
-    unsure = np.flatnonzero(~simple & closed)
-    if len(unsure):
-        unsure = unsure[~_no_crossings(rings, unsure)]
-    if len(unsure):
-        check_geometries(rings.polygons(unsure), rings.rows[unsure], problems)
+    for pos, x, y in rings.by_count:
+        closed = (x[0] == x[-1]) & (y[0] == y[-1])
+        problems.flag_rows(rings.rows[pos[~closed]], INVALID.format(reason="ring is not closed"))
+        simple = closed & _star_shaped(x, y, *_area_centroids(x, y))
+        unsure = np.flatnonzero(~simple & closed)
+        if len(unsure):
+            unsure = unsure[~_no_crossings(x, y, unsure)]
+        if len(unsure):
+            check_geometries(rings.polygons(pos[unsure]), rings.rows[pos[unsure]], problems)
 
 
-def _star_shaped(rings: Rings, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
-    """Per ring: every edge turns the same way, strictly, seen from (*cx*, *cy*), and the
-    edges sweep one full turn (see :func:`check_rings`). False for rings of under 3 edges."""
-    x, y, starts = rings.x, rings.y, rings.starts
-    npts = np.diff(starts)
-    last = starts[1:] - 1
-    rx = x - np.repeat(cx, npts)
-    ry = y - np.repeat(cy, npts)
-    # Vertex j to j + 1 seen from the centre; the entry at a ring's last vertex is no edge
-    # (zeroed), so sums from each ring's first vertex to the next ring's cover its edges.
-    cross = rx[:-1] * ry[1:]
+def _star_shaped(x: np.ndarray, y: np.ndarray, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+    """Per ring (column of *x*, *y*: closed rings of one vertex count, see
+    :attr:`Rings.by_count`): every edge turns the same way, strictly, seen from
+    (*cx*, *cy*), and the edges sweep one full turn (see :func:`check_rings`).
+    False for rings of under 3 edges."""
+    rx = x - cx
+    ry = y - cy
+    cross = rx[:-1] * ry[1:]  # edge j: vertex j to j + 1, seen from the centre
     cross -= ry[:-1] * rx[1:]
-    cross[last[:-1]] = 0.0
-    first = starts[:-1]
-    turns = np.add.reduceat(np.sign(cross), first)
+    turns = np.sign(cross).sum(axis=0)
     # Turning one way, the edges sweep one full turn when exactly one of them crosses the
     # centre's horizontal line upwards (a closed ring crosses it downwards as often).
     below = ry < 0
-    up = below[:-1] & ~below[1:]
-    up[last[:-1]] = False
-    ups = np.add.reduceat(up, first, dtype=np.int32)
-    edges = npts - 1
+    ups = (below[:-1] & ~below[1:]).sum(axis=0, dtype=np.int32)
+    edges = x.shape[0] - 1
     return (edges >= 3) & (np.abs(turns) == edges) & (ups == 1)
 
 
-def _area_centroids(rings: Rings) -> tuple[np.ndarray, np.ndarray]:
-    """The centroid of each (closed) ring's area (NaN for a ring of no area), computed
-    relative to its first vertex for precision."""
-    x, y, starts = rings.x, rings.y, rings.starts
-    npts = np.diff(starts)
-    first = starts[:-1]
-    x0, y0 = x[first], y[first]
-    rx = x - np.repeat(x0, npts)
-    ry = y - np.repeat(y0, npts)
-    last = starts[1:] - 1
-    cross = rx[:-1] * ry[1:] - rx[1:] * ry[:-1]
-    cross[last[:-1]] = 0.0
-    twice_area = np.add.reduceat(cross, first)
+def _area_centroids(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The centroid of each closed ring's area (columns of *x*, *y*; NaN for a ring of no
+    area), computed relative to its first vertex for precision."""
+    rx = x - x[0]
+    ry = y - y[0]
+    cross = rx[:-1] * ry[1:]
+    cross -= rx[1:] * ry[:-1]
+    six_area = 3.0 * cross.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cx = np.add.reduceat((rx[:-1] + rx[1:]) * cross, first) / (3.0 * twice_area)
-        cy = np.add.reduceat((ry[:-1] + ry[1:]) * cross, first) / (3.0 * twice_area)
-    return x0 + cx, y0 + cy
+        cx = ((rx[:-1] + rx[1:]) * cross).sum(axis=0) / six_area
+        cy = ((ry[:-1] + ry[1:]) * cross).sum(axis=0) / six_area
+    return x[0] + cx, y[0] + cy
 
 
 #: Rings with more edges than this are left to GEOS by :func:`_no_crossings`.
 PAIRWISE_MAX_EDGES = 32
 
 
-def _no_crossings(rings: Rings, which: np.ndarray) -> np.ndarray:
-    """For the rings at positions *which*: True where no two edges meet, tested pairwise.
+def _no_crossings(x: np.ndarray, y: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """For the rings at columns *which* of *x*, *y* (closed rings of one vertex count): True
+    where no two edges meet, tested pairwise.
 
-    Rings of the same edge count are tested together: every pair of non-adjacent
-    edges by the signs of four orientations, and every vertex for a spike
-    (collinear with its neighbours). Any zero orientation (touching, collinear)
-    or a ring of more than :data:`PAIRWISE_MAX_EDGES` edges gives False: GEOS decides.
+    Every pair of non-adjacent edges by the signs of four orientations, and every
+    vertex for a spike (collinear with its neighbours). Any zero orientation
+    (touching, collinear) or a ring of more than :data:`PAIRWISE_MAX_EDGES` edges
+    gives False: GEOS decides.
     """
     out = np.zeros(len(which), dtype=bool)
-    edges = np.diff(rings.starts)[which] - 1
-    for k in np.unique(edges):
-        if k < 3 or k > PAIRWISE_MAX_EDGES:
-            continue
-        of_k = np.flatnonzero(edges == k)
-        # A few thousand rings at a time: the (rings, k, k + 1) temporaries stay small enough
-        # to be reused from malloc's heap and the cache, not faulted in afresh per batch.
-        step = max(1, PAIRWISE_CELLS // (k * (k + 1)))
-        for lo in range(0, len(of_k), step):
-            sel = of_k[lo:lo + step]
-            out[sel] = _pairwise_simple(rings, which[sel], int(k))
+    k = x.shape[0] - 1
+    if k < 3 or k > PAIRWISE_MAX_EDGES:
+        return out
+    # A few thousand rings at a time: the (k, k + 1, rings) temporaries stay small enough
+    # to be reused from malloc's heap and the cache, not faulted in afresh per batch.
+    step = max(1, PAIRWISE_CELLS // (k * (k + 1)))
+    for lo in range(0, len(which), step):
+        sel = which[lo:lo + step]
+        out[lo:lo + step] = _pairwise_simple(x[:, sel], y[:, sel])
     return out
 
 
-#: Orientation cells (rings × edges × vertices) :func:`_no_crossings` computes at a time.
+#: Orientation cells (edges × vertices × rings) :func:`_no_crossings` computes at a time.
 PAIRWISE_CELLS = 1 << 18
 
 
@@ -311,25 +332,24 @@ def _edge_pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
     return i[keep], j[keep]
 
 
-def _pairwise_simple(rings: Rings, which: np.ndarray, k: int) -> np.ndarray:
-    """:func:`_no_crossings` for rings at positions *which*, all of *k* edges."""
-    idx = rings.starts[which][:, None] + np.arange(k + 1)
-    x, y = rings.x[idx], rings.y[idx]  # (m, k + 1): closed rings
-    x = x - x[:, :1]
-    y = y - y[:, :1]
-    # side[:, e, v]: the side of edge e (vertex e to e + 1) vertex v lies on (sign of
-    # the cross product), every edge against every vertex in one broadcast.
-    dx, dy = x[:, 1:] - x[:, :-1], y[:, 1:] - y[:, :-1]
-    side = np.sign(dx[:, :, None] * (y[:, None, :] - y[:, :-1, None])
-                   - dy[:, :, None] * (x[:, None, :] - x[:, :-1, None])).astype(np.int8)
+def _pairwise_simple(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """:func:`_no_crossings` for the closed rings of the columns of *x*, *y*."""
+    k = x.shape[0] - 1
+    x = x - x[0]
+    y = y - y[0]
+    # side[e, v]: the side of edge e (vertex e to e + 1) vertex v lies on (sign of the
+    # cross product), every edge against every vertex in one broadcast.
+    dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]
+    side = np.sign(dx[:, None] * (y[None, :] - y[:-1, None])
+                   - dy[:, None] * (x[None, :] - x[:-1, None])).astype(np.int8)
     i, j = _edge_pairs(k)
-    o1, o2 = side[:, i, j], side[:, i, j + 1]
-    o3, o4 = side[:, j, i], side[:, j, i + 1]
+    o1, o2 = side[i, j], side[i, j + 1]
+    o3, o4 = side[j, i], side[j, i + 1]
     cross = (o1 * o2 < 0) & (o3 * o4 < 0)
     touch = (o1 == 0) | (o2 == 0) | (o3 == 0) | (o4 == 0)
     v = np.arange(k)
-    spike = side[:, v, (v + k - 1) % k] == 0  # vertex v−1 on the line of edge v
-    return ~(cross | touch).any(axis=1) & ~spike.any(axis=1)
+    spike = side[v, (v + k - 1) % k] == 0  # vertex v−1 on the line of edge v
+    return ~(cross | touch).any(axis=0) & ~spike.any(axis=0)
 
 
 #: The per-plot table's column naming each row's problem (missing: the row is fine).

@@ -225,13 +225,7 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
     problems = plot_rows.RowProblems(n)
     rings, rest = decode_polygons(batch.wkb)
     if len(rings.rows):
-        # Each ring's bounding box, from the flat coordinates.
-        s = rings.starts[:-1]
-        boxes = np.empty((4, len(s)))  # rows: minx, miny, maxx, maxy
-        np.minimum.reduceat(rings.x, s, out=boxes[0])
-        np.minimum.reduceat(rings.y, s, out=boxes[1])
-        np.maximum.reduceat(rings.x, s, out=boxes[2])
-        np.maximum.reduceat(rings.y, s, out=boxes[3])
+        boxes = rings.boxes()  # rows: minx, miny, maxx, maxy
         from qygeo.io.crs import diagnose_lonlat
 
         hint = diagnose_lonlat((float(boxes[0].min()), float(boxes[1].min()),
