@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from synthetic import synthetic_plots
 
@@ -127,8 +128,9 @@ def test_plot_and_enterprise_tables_are_built_when_read_from_the_plots_as_they_w
     assert ev.grading is ev.grading
 
 
-@pytest.mark.parametrize("method", ["percentile", "cutoffs"])
-def test_plots_outside_the_parks_change_no_park_figure(setting, monkeypatch, method):
+@pytest.mark.parametrize(("method", "text"), [("percentile", None), ("cutoffs", None),
+                                             ("percentile", "arrow")])
+def test_plots_outside_the_parks_change_no_park_figure(setting, monkeypatch, method, text):
     """A city's plots, most in no park: the park figures are evaluated on the parks' plots
     only, and equal those evaluated on the whole table; the per-plot table still has all."""
     import qygeo.pipeline.evaluation as evaluation
@@ -141,6 +143,10 @@ def test_plots_outside_the_parks_change_no_park_figure(setting, monkeypatch, met
     outside["tax_yuan"] = outside["tax_yuan"] * 7.0  # would move percentiles if ranked in
     city = pd.concat([outside.iloc[: len(table)], table, outside.iloc[len(table):]],
                      ignore_index=True)
+    if text:  # the engine's types: Arrow text in chunks, categorical park ids
+        city = typed(city, ds.parks["park_id"], text)
+        city["plot_id"] = pd.arrays.ArrowStringArray(
+            pa.chunked_array(np.array_split(city["plot_id"].to_numpy(object), 5)))
     taken = []
     real = evaluation._report_plots
 

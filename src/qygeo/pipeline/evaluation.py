@@ -159,8 +159,13 @@ def _report_plots(plots: pd.DataFrame, codes: np.ndarray, member_codes: list[lis
     kept = int(np.count_nonzero(keep))
     if 2 * kept >= len(codes):
         return plots, codes
-    rows = np.flatnonzero(keep)
-    return plots.take(rows).reset_index(drop=True), codes[rows]
+    if not plots.columns.is_unique:
+        return plots.loc[keep].reset_index(drop=True), codes[keep]
+    import pandas as pd
+
+    # Column by column with the mask: Arrow filters a text column chunk by chunk, where
+    # the frame's own indexing takes positions and joins a province's chunks first.
+    return pd.DataFrame({c: plots[c].array[keep] for c in plots.columns}, copy=False), codes[keep]
 
 
 def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int | None,
