@@ -583,3 +583,40 @@ def test_a_batch_waits_for_the_parks_index_only_to_assign(plots, parks):
     assert calls == [1]
     assert list(got["park_id"].astype(object)) == list(want["park_id"].astype(object))
     np.testing.assert_array_equal(got["area_m2"], want["area_m2"])
+
+
+@pytest.mark.parametrize("cells", [1, 8, 64])
+def test_park_grids_match_every_cell_tested_on_its_own(parks, cells):
+    """The grids refined block by block classify every cell as testing each cell's box
+    against the boundary would: the bundled parks, a concave park with a hole and a
+    two-part park."""
+    import geopandas as gpd
+    import shapely
+
+    from qygeo.core import assign
+
+    ring = [(113.0, 23.0), (113.02, 23.0), (113.02, 23.01), (113.005, 23.012),
+            (113.02, 23.02), (113.0, 23.02)]
+    hole = [(113.002, 23.002), (113.006, 23.002), (113.006, 23.006), (113.002, 23.006)]
+    extra = gpd.GeoDataFrame(
+        {"park_id": ["concave", "two_parts"]},
+        geometry=[shapely.Polygon(ring, [hole]),
+                  shapely.MultiPolygon([shapely.box(113.1, 23.1, 113.11, 23.11),
+                                        shapely.box(113.13, 23.12, 113.135, 23.125)])],
+        crs="EPSG:4326")
+    every = gpd.GeoDataFrame(pd.concat([parks[["park_id", "geometry"]], extra],
+                                       ignore_index=True), crs="EPSG:4326")
+    index = assign.ParkIndex.build(every, cells=cells)
+    i, j = np.meshgrid(np.arange(cells), np.arange(cells), indexing="ij")
+    edges = 0
+    for g, (minx, miny, dx, dy, table) in zip(index.geoms, index.grids, strict=True):
+        boxes = shapely.box(minx + i * dx, miny + j * dy, minx + (i + 1) * dx,
+                            miny + (j + 1) * dy)
+        on_edge = shapely.intersects(shapely.boundary(g), boxes)
+        inside = ~on_edge & shapely.contains_xy(g, minx + (i + 0.5) * dx,
+                                                 miny + (j + 0.5) * dy)
+        np.testing.assert_array_equal(table, assign._summed(inside, on_edge))
+        edges += int(on_edge.sum())
+    assert edges >= len(every)
+    with pytest.raises(ValueError, match="power of two"):
+        assign.ParkIndex.build(every, cells=48)

@@ -45,6 +45,8 @@ class ParkIndex:
         """Prepare *parks* (WGS84, ``park_id``)."""
         import shapely
 
+        if cells < 1 or cells & (cells - 1):
+            raise ValueError(f"cells must be a power of two, not {cells}")
         geoms = np.asarray(parks.geometry.values)
         shapely.prepare(geoms)
         grids = []
@@ -52,12 +54,8 @@ class ParkIndex:
             minx, miny, maxx, maxy = g.bounds
             dx = (maxx - minx) / cells or 1e-9
             dy = (maxy - miny) / cells or 1e-9
+            on_edge = _edge_cells(g, minx, miny, dx, dy, cells)
             i, j = np.meshgrid(np.arange(cells), np.arange(cells), indexing="ij")
-            boxes = shapely.box(minx + i * dx, miny + j * dy, minx + (i + 1) * dx,
-                                miny + (j + 1) * dy)
-            boundary = shapely.boundary(g)
-            shapely.prepare(boundary)
-            on_edge = shapely.intersects(boundary, boxes)
             inside = ~on_edge & shapely.contains_xy(g, minx + (i + 0.5) * dx,
                                                      miny + (j + 0.5) * dy)
             grids.append((minx, miny, dx, dy, _summed(inside, on_edge)))
@@ -96,6 +94,36 @@ class ParkIndex:
             first = np.r_[True, pt_sorted[1:] != pt_sorted[:-1]]
             chosen[pt_sorted[first]] = park_sorted[first]
         return chosen
+
+
+def _edge_cells(park: Any, minx: float, miny: float, dx: float, dy: float,
+                cells: int) -> np.ndarray:
+    """The grid cells (*cells* × *cells*, a power of two) whose closed box meets *park*'s
+    boundary.
+
+    Blocks of cells are tested from the whole grid down, each split in four only where
+    the boundary meets it: a block it misses holds no cell it meets. Cell (i, j) spans
+    ``minx + i·dx`` … ``minx + (i + 1)·dx`` (and so in y), the same numbers at every level.
+    """
+    import shapely
+
+    boundary = shapely.boundary(park)
+    shapely.prepare(boundary)
+    blocks = np.zeros((1, 2), dtype=np.int64)  # (i, j) of each block's first cell
+    size = cells
+    quarter = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    while True:
+        i, j = blocks[:, 0], blocks[:, 1]
+        meets = shapely.intersects(boundary, shapely.box(
+            minx + i * dx, miny + j * dy, minx + (i + size) * dx, miny + (j + size) * dy))
+        blocks = blocks[meets]
+        if size == 1:
+            break
+        size //= 2
+        blocks = (blocks[:, None, :] + size * quarter).reshape(-1, 2)
+    out = np.zeros((cells, cells), dtype=bool)
+    out[blocks[:, 0], blocks[:, 1]] = True
+    return out
 
 
 def _summed(inside: np.ndarray, on_edge: np.ndarray) -> np.ndarray:
