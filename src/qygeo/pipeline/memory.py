@@ -29,19 +29,27 @@ from collections.abc import Iterator
 
 #: glibc ``mallopt`` parameters (``<malloc.h>``).
 M_TRIM_THRESHOLD = -1
+M_TOP_PAD = -2
 M_MMAP_THRESHOLD = -3
 #: Free memory at the top of a heap that glibc keeps instead of returning it (bytes).
 TRIM_THRESHOLD_BYTES = 1 << 30
 #: Blocks up to this size come from malloc's heaps, not an ``mmap`` of their own; glibc's
 #: largest allowed value on 64-bit systems (bytes).
 MMAP_THRESHOLD_BYTES = 32 << 20
+#: Free memory glibc keeps at the top of a heap when it grows or shrinks one (bytes). A
+#: worker thread's arena is made of heaps of at most 64 MB, and glibc unmaps a heap of it
+#: as soon as the heap is entirely free, whatever the trim threshold, unless the heap
+#: before it has less than this free: so without it every batch faulted in afresh the
+#: part of its temporaries beyond a worker's first heap.
+TOP_PAD_BYTES = 64 << 20
 #: Set to ``0`` to leave the allocator as it is.
 ENV = "QYGEO_KEEP_MEMORY"
 
 
 @functools.cache
 def keep_freed_memory() -> bool:
-    """Keep freed blocks for reuse: glibc trim and mmap thresholds, no numpy huge pages.
+    """Keep freed blocks for reuse: glibc trim and mmap thresholds and top pad, no numpy
+    huge pages.
 
     Runs once per process (later calls return the first result).
 
@@ -67,6 +75,8 @@ def keep_freed_memory() -> bool:
     if mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) != 1:
         return False
     if mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) != 1:
+        return False
+    if mallopt(M_TOP_PAD, TOP_PAD_BYTES) != 1:
         return False
     # Huge pages asked for on reused heap memory made it slower, not faster (measured with
     # the thresholds above; numpy's documented switch, as NUMPY_MADVISE_HUGEPAGE=0).
