@@ -163,9 +163,16 @@ def _report_plots(plots: pd.DataFrame, codes: np.ndarray, member_codes: list[lis
         return plots.loc[keep].reset_index(drop=True), codes[keep]
     import pandas as pd
 
-    # Column by column with the mask: Arrow filters a text column chunk by chunk, where
-    # the frame's own indexing takes positions and joins a province's chunks first.
-    return pd.DataFrame({c: plots[c].array[keep] for c in plots.columns}, copy=False), codes[keep]
+    rows = np.flatnonzero(keep)
+
+    def taken(values: Any) -> Any:
+        # Arrow text is filtered chunk by chunk with the mask (taking positions from it,
+        # as the frame's own indexing does, joins a province's chunks first); numpy-backed
+        # columns are taken at the few positions.
+        return (values[keep] if isinstance(values, pd.arrays.ArrowExtensionArray)
+                else values.take(rows))
+
+    return pd.DataFrame({c: taken(plots[c].array) for c in plots.columns}, copy=False), codes[rows]
 
 
 def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int | None,
