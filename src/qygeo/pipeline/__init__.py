@@ -84,8 +84,13 @@ def make_report(
         if loaded is not None:
             return loaded
         # Plots are read straight from the file by the engine, only the columns it needs.
-        return load_dataset(data, plots=plots, plots_layer=plots_layer, load_plots=False,
-                            skip_invalid_plots=skip_invalid_plots)
+        ds = load_dataset(data, plots=plots, plots_layer=plots_layer, load_plots=False,
+                          skip_invalid_plots=skip_invalid_plots)
+        # The evaluation's modules, imported here while the workers read the plots, not
+        # after them.
+        import qygeo.core.config
+        import qygeo.pipeline.evaluation  # noqa: F401
+        return ds
 
     plot_table = summary = source = None
     started = time.perf_counter()

@@ -136,8 +136,13 @@ def _park_codes(plots: pd.DataFrame, parks: pd.DataFrame, members: dict[str, set
     member codes (itself and its nested parks)."""
     import pandas as pd
 
-    codes, park_ids = (pd.factorize(plots["park_id"]) if len(plots) and "park_id" in plots
-                       else (np.full(len(plots), -1), pd.Index([])))
+    col = plots["park_id"] if len(plots) and "park_id" in plots else None
+    if col is None:
+        codes, park_ids = np.full(len(plots), -1), pd.Index([])
+    elif isinstance(col.dtype, pd.CategoricalDtype):  # the engine's column: coded already
+        codes, park_ids = col.cat.codes.to_numpy(dtype=np.int64), pd.Index(col.cat.categories)
+    else:
+        codes, park_ids = pd.factorize(col)
     code_of = {pid: i for i, pid in enumerate(park_ids)}
     member_codes = [sorted(code_of[i] for i in members.get(pid, {pid}) if i in code_of)
                     for pid in parks["park_id"]]
@@ -152,7 +157,8 @@ def _report_plots(plots: pd.DataFrame, codes: np.ndarray, member_codes: list[lis
     """
     if not len(codes):
         return plots, codes
-    wanted = np.zeros(int(codes.max()) + 2, dtype=bool)  # slot 0: plots of no park
+    top = max([int(codes.max()), *(max(mine) for mine in member_codes if mine)])
+    wanted = np.zeros(top + 2, dtype=bool)  # slot 0: plots of no park
     for mine in member_codes:
         wanted[np.asarray(mine, dtype=np.intp) + 1] = True
     keep = wanted[codes + 1]
