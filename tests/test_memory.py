@@ -98,3 +98,27 @@ def test_gc_paused_pauses_and_restores_the_collector_even_on_error():
         assert not gc.isenabled()  # left as it was
     finally:
         gc.enable()
+
+
+def test_what_a_pause_keeps_joins_the_oldest_generation_and_can_still_be_collected():
+    import gc
+    import weakref
+
+    from qygeo.pipeline.memory import gc_paused
+
+    class Node:
+        pass
+
+    with gc_paused():
+        kept = [[i] for i in range(5000)]  # a report's many small objects
+        cycle = Node()
+        cycle.me = cycle  # garbage only a collection frees
+        gone = weakref.ref(cycle)
+        del cycle
+    # No young collection is due to scan them, and they are in the oldest generation.
+    assert gc.get_count()[0] < 100
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert id(kept[0]) in oldest and id(kept[-1]) in oldest
+    assert gone() is not None
+    gc.collect()  # not frozen for good: a full collection still frees the cycle
+    assert gone() is None
