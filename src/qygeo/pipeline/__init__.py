@@ -86,10 +86,9 @@ def make_report(
         # Plots are read straight from the file by the engine, only the columns it needs.
         ds = load_dataset(data, plots=plots, plots_layer=plots_layer, load_plots=False,
                           skip_invalid_plots=skip_invalid_plots)
-        # The evaluation's modules, imported here while the workers read the plots, not
-        # after them.
-        import qygeo.core.config
-        import qygeo.pipeline.evaluation  # noqa: F401
+        # The evaluation's modules (its grading config's TOML reader among them), imported
+        # here while the workers read the plots, not after them.
+        from qygeo.pipeline import evaluation  # noqa: F401
         return ds
 
     plot_table = summary = source = None
