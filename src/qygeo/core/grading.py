@@ -48,7 +48,7 @@ same settings; apart, each would recompute them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -172,24 +172,31 @@ def _entry_checks(config: GradingConfig) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def park_codes(park_ids: object) -> tuple[np.ndarray, list[Any]]:
+    """Each row's park as a position in the returned park ids (−1: no park).
+
+    The engine's categorical park column gives its own codes as they are (int8 for a
+    few parks: numpy indexes with them without a copy of a province's rows as intp, and
+    nothing is factorized again); any other column is factorized.
+    """
+    import pandas as pd
+
+    if isinstance(getattr(park_ids, "dtype", None), pd.CategoricalDtype):
+        cat = pd.Categorical(park_ids)
+        return np.asarray(cat.codes), list(cat.categories)
+    ids = (park_ids if isinstance(park_ids, pd.Series)
+           else pd.Series(park_ids if park_ids is not None else [], dtype=object))
+    codes, uniques = pd.factorize(ids)
+    return codes, list(uniques)
+
+
 def entry_thresholds(park_ids: object, config: GradingConfig) -> dict[str, np.ndarray]:
     """Each row's entry thresholds (万元/亩) by its park: ``{threshold column: array}``.
 
     A park without ``[entry.parks.<park_id>]`` (or a row without a park) has NaN:
     its entry checks are unknown, not failed.
     """
-    import pandas as pd
-
-    dtype = getattr(park_ids, "dtype", None)
-    if isinstance(dtype, pd.CategoricalDtype):  # the engine's park column: codes as they are
-        cat = pd.Categorical(park_ids)
-        # The codes as they are (int8 for a few parks): numpy indexes with them directly,
-        # without a copy of a province's rows as intp.
-        codes, uniques = np.asarray(cat.codes), list(cat.categories)
-    else:
-        ids = (pd.Series(park_ids, dtype=object) if park_ids is not None
-               else pd.Series([], dtype=object))
-        codes, uniques = pd.factorize(ids)
+    codes, uniques = park_codes(park_ids)
     parks = config.entry["parks"]
     out = {}
     for k, col in ENTRY_MIN_COLUMNS.items():
@@ -263,8 +270,6 @@ def score_values(table: pd.DataFrame, config: GradingConfig, *,
         (:func:`class_codes`, ranked within ``park_id`` when by percentile and
         *rank_by_park*, else among all rows).
     """
-    import pandas as pd
-
     n = len(table)
     area_mu = np.array(_num(table, "area_mu"))  # a copy: the score table's column
     values = {"area_mu": area_mu}
@@ -285,7 +290,7 @@ def score_values(table: pd.DataFrame, config: GradingConfig, *,
     values.update(entry_thresholds(park if park is not None else [None] * n, config))
     groups = None
     if config.method == "percentile" and park is not None and rank_by_park:
-        groups = pd.factorize(park)[0]  # rows of no park: a group of their own (−1)
+        groups = park_codes(park)[0]  # rows of no park: a group of their own (−1)
     values["grade_code"] = class_codes(score, config, groups)
     return values
 

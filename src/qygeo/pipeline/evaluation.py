@@ -27,6 +27,7 @@ from qygeo.core.grading import (
     grade_enterprises,
     grade_plots,
     outcome_counts,
+    park_codes,
     reasons_pending,
     score_values,
 )
@@ -136,13 +137,11 @@ def _park_codes(plots: pd.DataFrame, parks: pd.DataFrame, members: dict[str, set
     member codes (itself and its nested parks)."""
     import pandas as pd
 
-    col = plots["park_id"] if len(plots) and "park_id" in plots else None
-    if col is None:
-        codes, park_ids = np.full(len(plots), -1), pd.Index([])
-    elif isinstance(col.dtype, pd.CategoricalDtype):  # the engine's column: coded already
-        codes, park_ids = col.cat.codes.to_numpy(dtype=np.int64), pd.Index(col.cat.categories)
+    if len(plots) and "park_id" in plots:
+        codes, ids = park_codes(plots["park_id"])
+        codes, park_ids = codes.astype(np.int64, copy=False), pd.Index(ids, dtype=object)
     else:
-        codes, park_ids = pd.factorize(col)
+        codes, park_ids = np.full(len(plots), -1), pd.Index([])
     code_of = {pid: i for i, pid in enumerate(park_ids)}
     member_codes = [sorted(code_of[i] for i in members.get(pid, {pid}) if i in code_of)
                     for pid in parks["park_id"]]
