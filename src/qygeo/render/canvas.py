@@ -445,14 +445,14 @@ window.qygeoFast = window.qygeoFast || (function () {
             e.layer.redraw();
         });
         group.qygeoStyles = base;
-        // Big pages zoomed out below the label zoom: outline only the idle plots (the
-        // others are a few pixels wide, and outlining them doubles the drawing time).
         // fn now and at each `event` of the map while `layer` is on one.
         function whileOnMap(layer, event, fn) {
             var on = null;
             layer.on('add', function () { on = layer._map; on.on(event, fn); fn(); });
             layer.on('remove', function () { if (on) { on.off(event, fn); } on = null; });
         }
+        // Big pages zoomed out below the label zoom: outline only the idle plots (the
+        // others are a few pixels wide, and outlining them doubles the drawing time).
         function outlines() {
             var gmap = group._map;
             var on = !gmap || n <= d.labelsAll || gmap.getZoom() >= d.labelMinZoom;
