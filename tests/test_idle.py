@@ -159,6 +159,25 @@ def test_vectorised_over_many_plots():
     assert out["idle"].all() and (out["idle_consequence"] == "recovery").all()
 
 
+def test_status_and_consequence_are_categoricals_of_their_words():
+    # One byte a plot, every word a category even when no plot has it, and the words
+    # read as the rule's: not_started, fee, recovery and an Art. 8 plot, one each.
+    df = pd.DataFrame({"agreed_start_date": ["2025-06-01", "2023-01-01", "2021-01-01",
+                                             "2021-01-01", "2026-01-01"],
+                       "actual_start_date": [None] * 5,
+                       "delay_cause": [None, None, None, "军事管制", None]})
+    out = classify_idle(df, "2024-06-01", np.full(5, AREA))
+    from qygeo.core.idle import CONSEQUENCES, STATUSES
+
+    for col, words in (("idle_status", STATUSES), ("idle_consequence", CONSEQUENCES)):
+        assert isinstance(out[col].dtype, pd.CategoricalDtype)
+        assert list(out[col].cat.categories) == list(words)
+    assert list(out["idle_consequence"]) == ["", "fee", "recovery", "arts_12_13_disposal", ""]
+    assert list(out["idle_status"]) == ["not_idle", "idle", "idle", "idle_art8", "not_idle"]
+    assert out["idle_reason"].dtype == "str"  # reasons are written into it later
+    assert out["idle_reason"].iloc[1].startswith("not started one full year")
+
+
 def test_stored_flag_is_checked_not_used():
     from qygeo.core.idle import check_stored_idle
 

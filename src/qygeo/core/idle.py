@@ -252,6 +252,9 @@ def unrecognised_causes(plots: pd.DataFrame, limit: int = 5) -> str | None:
 #: Status codes of :func:`judge_idle` (index into :data:`STATUSES`).
 STATUSES = (STATUS_NOT_IDLE, STATUS_IDLE, STATUS_IDLE_ART8, STATUS_UNKNOWN)
 CODE_NOT_IDLE, CODE_IDLE, CODE_IDLE_ART8, CODE_UNKNOWN = range(4)
+#: ``idle_consequence`` by code: none, the idle-land fee, recovery without compensation,
+#: disposal under Arts. 12–13 (an Art. 8 cause).
+CONSEQUENCES = ("", "fee", "recovery", "arts_12_13_disposal")
 
 
 def period_end(start: np.ndarray, years: int) -> np.ndarray:
@@ -397,11 +400,18 @@ def verdict_columns(v: IdleVerdict, land_price_yuan: np.ndarray,
                     reason: np.ndarray | None = None) -> dict[str, object]:
     """The idle columns of the per-plot table (see :func:`classify_idle`) from a verdict.
 
-    Texts are pandas ``str`` arrays taken from a few Arrow strings by code:
-    a million Python strings would cost more than the whole rule.
+    ``idle_status`` and ``idle_consequence`` are categoricals of their few words (one
+    byte a plot: a province's plots as text took a third of a gigabyte and the time
+    to fill it); ``idle_reason`` is ``str``, as reasons are written into it later
+    (:func:`qygeo.pipeline.report.with_idle_reasons`), taken from one Arrow string
+    by code: a million Python strings would cost more than the whole rule.
     """
     import pandas as pd
     import pyarrow as pa
+
+    def words(values: list[str], codes: np.ndarray) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype="str"),
+                                         validate=False)
 
     def text(values: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
         return pd.array(pa.array(values, pa.large_string()).take(codes), dtype="str")
@@ -410,7 +420,7 @@ def verdict_columns(v: IdleVerdict, land_price_yuan: np.ndarray,
     fee_due = v.status == CODE_IDLE  # Art. 8's plots pay no idle-land fee
     n = len(v.status)
     return {
-        "idle_status": text(list(STATUSES), v.status),
+        "idle_status": words(list(STATUSES), v.status),
         "idle": is_idle,
         "idle_clock_start": v.clock.astype("M8[ns]"),
         "idle_since": v.since.astype("M8[ns]"),
@@ -420,10 +430,10 @@ def verdict_columns(v: IdleVerdict, land_price_yuan: np.ndarray,
                         else pd.array(reason, dtype="str")),
         "idle_fee_yuan": np.where(fee_due, land_price_yuan * IDLE_FEE_SHARE_OF_LAND_PRICE,
                                   np.nan),
-        "idle_consequence": text(["", "fee", "recovery", "arts_12_13_disposal"],
-                                 np.where(v.status == CODE_IDLE_ART8, 3,
-                                          fee_due.astype(np.int8)
-                                          + v.recovery.astype(np.int8)).astype(np.int8)),
+        "idle_consequence": words(list(CONSEQUENCES),
+                                  np.where(v.status == CODE_IDLE_ART8, 3,
+                                           fee_due.astype(np.int8)
+                                           + v.recovery.astype(np.int8)).astype(np.int8)),
     }
 
 
