@@ -578,8 +578,8 @@ def test_a_batch_waits_for_the_parks_index_only_to_assign(plots, parks):
         calls.append(1)
         return index
 
-    got, _ = engine._batch_columns(batch, later, AS_OF)
-    want, _ = engine._batch_columns(batch, index, AS_OF)
+    got, _, _ = engine._batch_columns(batch, later, AS_OF)
+    want, _, _ = engine._batch_columns(batch, index, AS_OF)
     assert calls == [1]
     assert list(got["park_id"].astype(object)) == list(want["park_id"].astype(object))
     np.testing.assert_array_equal(got["area_m2"], want["area_m2"])
@@ -620,3 +620,104 @@ def test_park_grids_match_every_cell_tested_on_its_own(parks, cells):
     assert edges >= len(every)
     with pytest.raises(ValueError, match="power of two"):
         assign.ParkIndex.build(every, cells=48)
+
+
+@pytest.fixture(scope="module")
+def city(parks):
+    """Plots spread over the city (most in no park) mixed with plots in the parks, in an
+    order that puts both in every batch, ids unique and shuffled."""
+    import geopandas as gpd
+
+    districts = layers.read_layer(BUNDLED / "districts.geojson", layers.DISTRICTS)
+    wide = synthetic.city_wide_plots(districts, 1500, seed=5)
+    inside = synthetic.synthetic_plots(parks, 150, seed=5)[list(wide.columns)]
+    inside["plot_id"] = [f"IN{i:05d}" for i in range(len(inside))]
+    both = pd.concat([wide, inside], ignore_index=True)
+    both = both.iloc[np.random.default_rng(5).permutation(len(both))].reset_index(drop=True)
+    return gpd.GeoDataFrame(both, geometry="geometry", crs="EPSG:4326")
+
+
+def _both_ways(path, parks, workers, **kw):
+    full = engine._from_batches(plot_files.read_plot_columns(path), parks, AS_OF, path=path,
+                                workers=workers, **kw)
+    short = engine._from_batches(plot_files.read_plot_columns(path), parks, AS_OF, path=path,
+                                 workers=workers, keep_outside=False, **kw)
+    return full, short
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_plots_in_no_park_left_out_change_no_figure(city, parks, tmp_path, monkeypatch,
+                                                   workers):
+    from qygeo.io.plot_rows import PROBLEM_COLUMN
+
+    monkeypatch.setattr(plot_files, "BATCH_ROWS", 200)
+    path = tmp_path / "city.parquet"
+    synthetic.write_geoparquet(city, path)
+    full, short = _both_ways(path, parks, workers)
+    # The summary (per-park sums, the count and first ids of the plots in no park) is the
+    # same; the table holds the plots in a park, each row as the whole table has it.
+    assert short.summary == full.summary
+    assert 0 < short.summary.unassigned_count == len(full.table) - len(short.table)
+    kept = full.table["park_id"].notna() | full.table[PROBLEM_COLUMN].notna()
+    assert kept.sum() < len(full.table) / 2
+    pd.testing.assert_frame_equal(short.table, full.table[kept].reset_index(drop=True))
+
+
+@pytest.mark.parametrize("ids_in_order", [True, False])
+def test_plots_left_out_are_still_checked_for_duplicates_and_problems(
+        city, parks, tmp_path, monkeypatch, ids_in_order):
+    from qygeo.errors import FeatureError, InvalidPlotsError
+
+    monkeypatch.setattr(plot_files, "BATCH_ROWS", 200)
+    plots = city.copy()
+    if ids_in_order:  # each batch in order: the runs, not the hashes, would prove them distinct
+        plots["plot_id"] = [f"P{i:05d}" for i in range(len(plots))]
+    outside = np.flatnonzero(plots["plot_id"].str.startswith(("CW", "P")).to_numpy()
+                             & plots["park_id"].isna().to_numpy())
+    table = compute_plot_table(plots, parks, AS_OF).table
+    outside = [i for i in outside if pd.isna(table["park_id"].iloc[i])]
+    first, later = outside[3], outside[-3]  # in different batches
+    dup = plots.copy()
+    dup.loc[later, "plot_id"] = dup.loc[first, "plot_id"]
+    path = tmp_path / "dup.parquet"
+    synthetic.write_geoparquet(dup, path)
+    for keep_outside in (True, False):
+        with pytest.raises(FeatureError, match="duplicate plot_id") as err:
+            engine._from_batches(plot_files.read_plot_columns(path), parks, AS_OF, path=path,
+                                 workers=2, keep_outside=keep_outside)
+        assert str(dup.loc[first, "plot_id"]) in str(err.value)
+
+    import shapely
+
+    bad = plots.copy()
+    x0, y0, x1, y1 = bad.geometry.iloc[later].bounds  # a bowtie where the plot was
+    bad.loc[later, "geometry"] = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+    path = tmp_path / "bowtie.parquet"
+    synthetic.write_geoparquet(bad, path)
+    messages = []
+    for keep_outside in (True, False):
+        with pytest.raises(InvalidPlotsError) as err:
+            compute_plot_table(path, parks, AS_OF, keep_outside=keep_outside)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] and str(bad.loc[later, "plot_id"]) in messages[0]
+    full = compute_plot_table(path, parks, AS_OF, skip_invalid=True)
+    short = compute_plot_table(path, parks, AS_OF, skip_invalid=True, keep_outside=False)
+    assert short.excluded == full.excluded != []
+    assert short.summary == full.summary
+
+
+def test_the_per_park_report_reads_the_same_without_the_plots_in_no_park(city, tmp_path,
+                                                                          monkeypatch):
+    from qygeo.pipeline import make_report
+    from qygeo.render.text import render
+
+    monkeypatch.setattr(plot_files, "BATCH_ROWS", 200)
+    path = tmp_path / "city.parquet"
+    synthetic.write_geoparquet(city, path)
+    full, short = (make_report(BUNDLED, plots=path, as_of=AS_OF, keep_outside=keep)
+                   for keep in (True, False))
+    assert len(short.plot_table) < len(full.plot_table) / 2
+    assert short.warnings == full.warnings
+    assert any("lie in no park" in w for w in short.warnings)
+    for fmt in ("json", "csv", "markdown"):
+        assert render(short, fmt) == render(full, fmt)

@@ -96,8 +96,10 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     rep = make_report(
         geodata, plots=plots_path, plots_layer=plots_layer, year=year, park_ids=park_ids,
         as_of=as_of, engine=engine, scheduler=scheduler, strict=strict, grading=grading,
-        # Per-park formats need only the columns the figures use.
+        # Per-park formats need only the columns the figures use, and of the plots in no
+        # park only their count and first ids.
         columns=None if fmt in FILE_FORMATS else REPORT_COLUMNS,
+        keep_outside=fmt in FILE_FORMATS,
         skip_invalid_plots=skip_invalid_plots,
         progress=None if quiet else step, keep_memory=True)
     for w in rep.warnings:

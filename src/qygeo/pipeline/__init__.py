@@ -38,6 +38,7 @@ def make_report(
     skip_invalid_plots: bool = False,
     progress: Callable[[str], None] | None = None,
     keep_memory: bool = False,
+    keep_outside: bool = True,
 ) -> Report:
     """Build the report of a data folder (or a loaded :class:`~qygeo.io.dataset.Dataset`).
 
@@ -59,6 +60,12 @@ def make_report(
     keep_memory : bool, default False
         Keep freed memory for the next batch (process-wide glibc settings: the CLI
         turns it on; see :mod:`qygeo.pipeline.memory`).
+    keep_outside : bool, default True
+        False: ``plot_table`` may leave out the plots that lie in no park (the default
+        engine, reading a plots file): they get no area or idle verdict, but are still
+        checked, and counted and named in the warnings. The per-park figures are the
+        same; warnings about delay causes and stored idle flags then name only plots in
+        a park. The CLI's per-park formats ask for this.
 
     Returns
     -------
@@ -106,7 +113,8 @@ def make_report(
             try:
                 result = compute_plot_table(Path(plots), lambda: loading.result().parks, as_of,
                                             layer=plots_layer, columns=columns,
-                                            skip_invalid=skip_invalid_plots)
+                                            skip_invalid=skip_invalid_plots,
+                                            keep_outside=keep_outside)
             except Exception:
                 loading.result()  # a data-folder error is told first, as without the thread
                 raise
@@ -121,7 +129,8 @@ def make_report(
             step(f"[1/2] plots: reading {path} ({engine} engine)")
             result = compute_plot_table(path, ds.parks, as_of, engine=engine, layer=plots_layer,
                                         columns=columns, skip_invalid=skip_invalid_plots,
-                                        scheduler=scheduler, progress=progress is not None)
+                                        scheduler=scheduler, progress=progress is not None,
+                                        keep_outside=keep_outside)
             plot_table, summary = result.table, result.summary
             ds.excluded_plots = list(result.excluded)
     if plot_table is not None:

@@ -190,23 +190,29 @@ def park_column(codes: np.ndarray, names: list[str]) -> object:
 
 
 def _batch_table(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
-                     path: object = "plots") -> pd.DataFrame:
+                 path: object = "plots") -> pd.DataFrame:
     """The per-plot table (:data:`PLOT_TABLE_COLUMNS` + idle columns) of one batch."""
     import pandas as pd
 
-    cols, _ = _batch_columns(batch, index, as_of, path=path)
+    cols, _, _ = _batch_columns(batch, index, as_of, path=path)
     # copy=False: one block per column, not a consolidated copy of them all.
     return pd.DataFrame(cols, index=pd.RangeIndex(len(cols["plot_id"])), copy=False)
 
 
 def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
-                   as_of: dt.date, *, path: object = "plots"
-                   ) -> tuple[dict[str, Any], PlotSummary]:
-    """The per-plot columns of one batch (in table order) and its :class:`PlotSummary`.
+                   as_of: dt.date, *, path: object = "plots", keep_outside: bool = True
+                   ) -> tuple[dict[str, Any], PlotSummary, pd.Series]:
+    """The per-plot columns of one batch (in table order), its :class:`PlotSummary` and
+    the conformed ``plot_id`` of every row.
 
     Rows that cannot be judged (:mod:`qygeo.io.plot_rows`) are named in the
     ``plot_problem`` column (categorical, missing when the row is fine) and left out
     of the summary; :func:`qygeo.io.plot_rows.split_invalid` refuses or drops them.
+
+    With *keep_outside* False, the columns hold only the rows in a park or with a
+    problem when those are under half the batch, and the others get no area or idle
+    verdict: every row is still checked and assigned, and the summary counts and names
+    the plots in no park. Per-park outputs need no more (see :func:`_read_plots`).
 
     The geometry comes first (numpy only): a worker's first batch gets on with it
     while the data folder, pandas and the parks' *index* (a function giving it, when
@@ -236,13 +242,12 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
     geoms = shapely.from_wkb(batch.wkb.take(rest).to_numpy(zero_copy_only=False)) if len(
         rest) else np.zeros(0, dtype=object)
     plot_rows.check_geometries(geoms, rest, problems)
-    area = np.zeros(n)
-    area[rings.rows] = ring_areas_m2(rings)
 
     from qygeo.core import idle as idle_mod
 
     attrs, arrow = _conformed(batch.attrs, path, problems)
-    blank = attrs["plot_id"].isna().to_numpy()
+    ids = attrs["plot_id"]
+    blank = ids.isna().to_numpy()
     if blank.any():
         from qygeo.errors import FeatureError
 
@@ -267,9 +272,6 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
 
     # Everything else: shapely all the way (as metrics.assign_plots / area_m2).
     if len(rest):
-        import geopandas as gpd
-
-        area[rest] = metrics.area_m2(gpd.GeoSeries(geoms, crs="EPSG:4326"))
         r_need = rest[need[rest]]
         if len(r_need):
             g = geoms[need[rest]]
@@ -279,43 +281,83 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
 
     stray = given & (given_code < 0)
     codes, names = _coded_parks(index, np.where(given, given_code, chosen), stray, attrs)
-    park = park_column(codes, names)
+    bad = problems.bad
+    keep = None  # the rows of the columns, when not all
+    if not keep_outside:
+        wanted = (codes >= 0) | bad
+        if 2 * int(np.count_nonzero(wanted)) < n:
+            keep = np.flatnonzero(wanted)
+
+    area = np.zeros(n)
+    if keep is None:
+        area[rings.rows] = ring_areas_m2(rings)
+        rest_kept = np.ones(len(rest), dtype=bool)
+    else:
+        kept = np.zeros(n, dtype=bool)
+        kept[keep] = True
+        mine = np.flatnonzero(kept[rings.rows])
+        if len(mine):
+            area[rings.rows[mine]] = ring_areas_m2(rings.take(mine))
+        rest_kept = kept[rest]
+    if rest_kept.any():
+        import geopandas as gpd
+
+        area[rest[rest_kept]] = metrics.area_m2(gpd.GeoSeries(geoms[rest_kept],
+                                                              crs="EPSG:4326"))
+    invested_all = (attrs["invested_yuan"].to_numpy(dtype="float64")
+                    if "invested_yuan" in attrs.columns else None)
+
+    # The table's rows: all, or those kept.
+    rows = keep if keep is not None else slice(None)
+    if keep is not None:
+        import pyarrow as pa
+
+        attrs = attrs.take(keep).reset_index(drop=True)
+        arrow = arrow.take(pa.array(keep)) if arrow is not None else None
+    area_k = area[rows]
+    m = len(area_k)
+    park = park_column(codes[rows], names)
     cols: dict[str, Any] = {
         "plot_id": attrs["plot_id"],
         "park_id": park,
-        "area_m2": area,
-        "area_km2": area / metrics.M2_PER_KM2,
-        "area_ha": area / metrics.M2_PER_HA,
-        "area_mu": area / metrics.M2_PER_MU,
+        "area_m2": area_k,
+        "area_km2": area_k / metrics.M2_PER_KM2,
+        "area_ha": area_k / metrics.M2_PER_HA,
+        "area_mu": area_k / metrics.M2_PER_MU,
     }
-    if "invested_yuan" in attrs.columns:
-        cols["invested_yuan"] = attrs["invested_yuan"].to_numpy(dtype="float64")
+    if invested_all is not None:
+        cols["invested_yuan"] = invested_all[rows]
     art8 = (idle_mod.art8_delay(arrow.column("delay_cause"))
             if arrow is not None and "delay_cause" in arrow.schema.names else None)
-    verdict = idle_mod.judge_plots(attrs, as_of, area, art8=art8)
+    verdict = idle_mod.judge_plots(attrs, as_of, area_k, art8=art8)
     idle = idle_mod.verdict_columns(verdict, attrs["land_price_yuan"].to_numpy(
         dtype="float64", na_value=np.nan) if "land_price_yuan" in attrs.columns
-        else np.full(n, np.nan))
+        else np.full(m, np.nan))
     # The layer's other columns follow; a stored flag named like an idle column is kept
     # as stored_<name> beside the rule's (see qygeo.pipeline.report._stored_flags_aside).
     for c in attrs.columns:
         if c not in cols:
             cols[f"stored_{c}" if c in idle else c] = attrs[c]
     cols.update(idle)
-    judged = verdict.status != idle_mod.CODE_UNKNOWN
-    invested, idle_v, ids = cols.get("invested_yuan"), verdict.idle, attrs["plot_id"]
-    bad = problems.bad
-    area_mu = cols["area_mu"]
+    problem = problems.column()
+    cols[plot_rows.PROBLEM_COLUMN] = problem if keep is None else problem.take(keep)
+
+    # The summary: every row (those left out lie in no park: counted, not summed).
+    judged = np.zeros(n, dtype=bool)
+    judged[rows] = verdict.status != idle_mod.CODE_UNKNOWN
+    idle_v = np.zeros(n, dtype=bool)
+    idle_v[rows] = verdict.idle
+    area_mu = cols["area_mu"] if keep is None else area / metrics.M2_PER_MU
+    summary_ids, invested = ids, invested_all
     if bad.any():  # the summary counts only the rows that can be judged
         ok = ~bad
-        codes, area_mu, judged, idle_v, ids = (codes[ok], area_mu[ok], judged[ok], idle_v[ok],
-                                               ids[ok])
+        codes, area_mu, judged, idle_v, summary_ids = (codes[ok], area_mu[ok], judged[ok],
+                                                       idle_v[ok], ids[ok])
         invested = invested[ok] if invested is not None else None
-    cols[plot_rows.PROBLEM_COLUMN] = problems.column()
     summary = PlotSummary.from_codes(
-        codes, names, list(index.ids), ids=ids, area_mu=area_mu,
+        codes, names, list(index.ids), ids=summary_ids, area_mu=area_mu,
         invested_yuan=invested, idle=idle_v, judged=judged)
-    return cols, summary
+    return cols, summary, ids
 
 
 @dataclass
@@ -357,11 +399,13 @@ class _TableSink:
         self.fixed_dtypes = _fixed_dtypes()
         self.arrays: dict[str, np.ndarray] = {}
         self.pieces: dict[int, dict[str, Any]] = {}
+        self.lengths: dict[int, int] = {}  # batch offset -> rows it put
         self.order: list[str] = []
         self.lock = threading.Lock()
 
     def put(self, offset: int, cols: dict[str, Any]) -> None:
-        """Store the columns of the batch starting at row *offset*."""
+        """Store the columns of the batch starting at row *offset* of the file (its rows, or
+        fewer: see :func:`_batch_columns`)."""
         import pandas as pd
 
         n = len(cols["plot_id"])
@@ -379,16 +423,24 @@ class _TableSink:
         with self.lock:
             self.order = self.order or list(cols)  # every batch has the file's columns
             self.pieces[offset] = rest
+            self.lengths[offset] = n
 
     def table(self) -> pd.DataFrame:
         """The whole table, rows in file order."""
         import pandas as pd
 
-        parts = [self.pieces[k] for k in sorted(self.pieces)]
-        data = {name: (self.arrays[name] if name in self.arrays
-                       else _concat([p[name] for p in parts]))
+        offsets = sorted(self.pieces)
+        parts = [self.pieces[k] for k in offsets]
+        rows = sum(self.lengths.values())
+        if rows == self.rows:
+            whole = self.arrays
+        else:  # batches that kept only some rows: theirs, end to end (pages never written
+            # are never touched)
+            whole = {name: np.concatenate([arr[k:k + self.lengths[k]] for k in offsets])
+                     for name, arr in self.arrays.items()}
+        data = {name: (whole[name] if name in whole else _concat([p[name] for p in parts]))
                 for name in self.order}
-        return pd.DataFrame(data, index=pd.RangeIndex(self.rows), copy=False)
+        return pd.DataFrame(data, index=pd.RangeIndex(rows), copy=False)
 
 
 def _concat(pieces: list[pd.Series]) -> pd.Series:
@@ -411,7 +463,8 @@ def _parks_of(parks: Parks) -> gpd.GeoDataFrame:
 
 
 def _from_batches(source: PlotSource, parks: Parks, as_of: dt.date, *,
-                            path: object = "plots", workers: int | None = None) -> PlotResult:
+                  path: object = "plots", workers: int | None = None,
+                  keep_outside: bool = True) -> PlotResult:
     """Per-plot table and summary of Arrow batches of plots (see :func:`read_plot_columns`).
 
     *parks* may be a function giving the parks layer: the workers read their
@@ -428,28 +481,36 @@ def _from_batches(source: PlotSource, parks: Parks, as_of: dt.date, *,
     (:func:`id_run`), and hashes them when not (:func:`id_hashes`); ids in order
     across all batches are distinct, and otherwise the hashes are checked once at
     the end (:func:`check_unique_ids`).
+
+    With *keep_outside* False the table leaves out plots in no park (see
+    :func:`_batch_columns`); every plot is still checked, assigned and counted.
     """
     from qygeo.pipeline.memory import gc_paused
 
     with gc_paused():  # see gc_paused: the batches' short-lived objects
-        return _from_batches_gc_paused(source, parks, as_of, path=path, workers=workers)
+        return _from_batches_gc_paused(source, parks, as_of, path=path, workers=workers,
+                                       keep_outside=keep_outside)
 
 
 def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
-                             path: object, workers: int | None) -> PlotResult:
+                            path: object, workers: int | None,
+                            keep_outside: bool) -> PlotResult:
     workers = workers or threads()
     sink = _TableSink(source.rows)
     runs: dict[int, tuple[str, str] | None] = {}  # batch offset -> its id run
     hashes: dict[int, np.ndarray | None] = {}  # batch offset -> its ids' hashes
+    all_ids: dict[int, pd.Series] = {}  # batch offset -> every id, when the table has fewer
 
     def one(item: tuple[int, pa.RecordBatch],
             index: ParkIndex | Callable[[], ParkIndex]) -> PlotSummary:
         offset, rb = item
-        cols, summary = _batch_columns(to_plot_batch(rb, source.geom), index, as_of,
-                                           path=path)
+        cols, summary, plot_ids = _batch_columns(to_plot_batch(rb, source.geom), index,
+                                                 as_of, path=path, keep_outside=keep_outside)
         sink.put(offset, cols)
         if rb.num_rows:
-            ids = _id_text(cols["plot_id"])  # converted once for both
+            if len(cols["plot_id"]) < rb.num_rows:
+                all_ids[offset] = plot_ids
+            ids = _id_text(plot_ids)  # converted once for both
             runs[offset] = run = id_run(ids) if ids is not None else None
             if run is None:  # not in order: hashed here, in parallel, for the final check
                 hashes[offset] = id_hashes(ids) if ids is not None else None
@@ -494,11 +555,18 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
         return PlotResult(empty_plot_table(), PlotSummary(leaves={}))
     out = sink.table()
     if not runs_distinct([runs[k] for k in sorted(runs)]):
-        pieces = [hashes[k] if k in hashes else id_hashes(out["plot_id"].iloc[k:k + n])
-                  for k, n in _batch_spans(sorted(runs), len(out))]
+        ids = out["plot_id"]
+        if all_ids:  # the table left some plots out: every id, batch by batch
+            import pandas as pd
+
+            ids = pd.concat([all_ids[k] if k in all_ids else ids.iloc[at:at + sink.lengths[k]]
+                             for k, at in zip(sorted(sink.lengths), _starts(sink.lengths))],
+                            ignore_index=True)
+        pieces = [hashes[k] if k in hashes else id_hashes(ids.iloc[k:k + n])
+                  for k, n in _batch_spans(sorted(runs), len(ids))]
         whole = (np.concatenate(pieces) if all(h is not None for h in pieces)
                  else None)  # type: ignore[arg-type]
-        check_unique_ids(out["plot_id"], path, hashes=whole)  # names the first duplicate
+        check_unique_ids(ids, path, hashes=whole)  # names the first duplicate
     summary = done[0]
     for other in done[1:]:
         summary = summary.merge(other)
@@ -641,6 +709,16 @@ def empty_plot_table() -> pd.DataFrame:
     return pd.DataFrame(columns=["plot_id", "park_id", "area_mu", "invested_yuan", "idle"])
 
 
+def _starts(lengths: dict[int, int]) -> list[int]:
+    """Where each batch's rows begin in the table, batches in file order (*lengths*: rows
+    each put, by file offset)."""
+    at, out = 0, []
+    for k in sorted(lengths):
+        out.append(at)
+        at += lengths[k]
+    return out
+
+
 def _batch_spans(offsets: list[int], rows: int) -> list[tuple[int, int]]:
     """(first row, row count) of each batch, from the batches' first rows in order."""
     ends = [*offsets[1:], rows]
@@ -709,7 +787,8 @@ def dt_date(value: object) -> dt.date:
 
 def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
                layer: str | None = None, columns: Sequence[str] | None = None,
-               skip_invalid: bool = False, workers: int | None = None) -> PlotResult:
+               skip_invalid: bool = False, workers: int | None = None,
+               keep_outside: bool = True) -> PlotResult:
     """Per-plot table and summary of a plots layer file (only *columns*, if given).
 
     Rows that cannot be judged (:mod:`qygeo.io.plot_rows`) are refused
@@ -719,6 +798,8 @@ def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
     Files the Arrow reader cannot take (another CRS, GeoArrow encoding) are read
     with :func:`qygeo.io.layers.read_layer` first; the figures are the same.
     *parks* may be a function giving the layer (see :func:`_from_batches`).
+    With *keep_outside* False the table may leave out plots in no park (see
+    :func:`_batch_columns`; the Arrow reader's files only).
     """
     read = read_plot_columns(path, layer=layer, columns=columns)
     if read is None:
@@ -729,7 +810,8 @@ def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
         table = _from_frame(gdf, parks, as_of, path=path).reset_index(drop=True)
         table, excluded = plot_rows.split_invalid(table, path, skip=skip_invalid)
         return PlotResult(table, PlotSummary.of(table, list(parks["park_id"])), excluded)
-    res = _from_batches(read, parks, as_of, path=Path(path), workers=workers)
+    res = _from_batches(read, parks, as_of, path=Path(path), workers=workers,
+                        keep_outside=keep_outside)
     res.table, res.excluded = plot_rows.split_invalid(res.table, path, skip=skip_invalid)
     return res
 

@@ -36,6 +36,7 @@ def compute_plot_table(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
+    keep_outside: bool = True,
 ) -> engine_mod.PlotResult:
     """The per-plot table (park, areas, idle verdict) and its per-park sums: the one entry point.
 
@@ -59,6 +60,11 @@ def compute_plot_table(
         How to name loaded *plots* in messages.
     workers : int, optional
         Threads of the default engine (default :func:`qygeo.pipeline.plot_table.threads`).
+    keep_outside : bool, default True
+        False: the default engine, reading a file, may leave the plots that lie in no
+        park (and have no problem) out of the table, without their areas and idle
+        verdicts; they are still checked, and counted and named in the summary. For
+        per-park outputs, which need nothing more of them.
 
     Returns
     -------
@@ -80,7 +86,8 @@ def compute_plot_table(
         raise QygeoError(f"unknown engine {engine!r}; choose default or dask")
     if isinstance(plots, (str, os.PathLike)):
         return engine_mod._read_plots(plots, parks, as_of, layer=layer, columns=columns,
-                           skip_invalid=skip_invalid, workers=workers)
+                                      skip_invalid=skip_invalid, workers=workers,
+                                      keep_outside=keep_outside)
     parks = engine_mod._parks_of(parks)
     where = path if path is not None else "plots"
     table = engine_mod._from_frame(plots, parks, as_of, path=where)
