@@ -48,7 +48,6 @@ them would pass those arrays across module boundaries on the hot path.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import os
@@ -526,12 +525,11 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
             raise DataFileError(path, f"{offset} plots read where the file says {source.rows}")
 
     if workers > 1 and source.parts and len(source.parts) >= 2 * workers:
-        # Row groups enough to keep every worker busy: the workers take them in file
-        # order, each read ahead by a reading thread (see _read_ahead).
-        def part(p: PlotPart, take: Callable[[], list[pa.RecordBatch]],
-                 index: Future[ParkIndex]) -> list[PlotSummary]:
+        # Row groups enough to keep every worker busy: each worker reads the row groups it
+        # takes (no reading thread competing for the cores).
+        def part(p: PlotPart, index: Future[ParkIndex]) -> list[PlotSummary]:
             offset, out = p.offset, []
-            for rb in take():
+            for rb in p.open():
                 out.append(one((offset, rb), index.result))
                 offset += rb.num_rows
             if offset - p.offset != p.rows:
@@ -541,10 +539,9 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
 
         # The parks' index is built on a thread of its own (it waits for the parks layer):
         # every worker starts on its first row group at once.
-        with ThreadPoolExecutor(1) as builder, ThreadPoolExecutor(workers) as pool, \
-                _read_ahead(source.parts, READ_AHEAD_PER_WORKER * workers) as reads:
+        with ThreadPoolExecutor(1) as builder, ThreadPoolExecutor(workers) as pool:
             index = builder.submit(lambda: ParkIndex.build(_parks_of(parks)))
-            futures = [pool.submit(part, p, r, index) for p, r in zip(source.parts, reads)]
+            futures = [pool.submit(part, p, index) for p in source.parts]
             done = [s for f in futures for s in f.result()]
     elif workers > 1:
         with ThreadPoolExecutor(1) as builder, ThreadPoolExecutor(workers) as pool:
@@ -574,48 +571,6 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
     for other in done[1:]:
         summary = summary.merge(other)
     return PlotResult(out, summary)
-
-
-#: Row groups read ahead of the workers, per worker (see :func:`_read_ahead`).
-READ_AHEAD_PER_WORKER = 2
-
-
-@contextlib.contextmanager
-def _read_ahead(parts: Sequence[PlotPart], ahead: int
-                ) -> Iterator[list[Callable[[], list[pa.RecordBatch]]]]:
-    """For each part, a function taking its batches, read in file order on a thread of
-    their own, at most *ahead* parts read and not yet taken.
-
-    Reading a row group is one call into Arrow, which decodes it without the GIL: while
-    the data folder's imports hold the GIL and the workers' first batches wait on it, the
-    reading thread gets on with the row groups on the other core. A read error is raised
-    by the function taking that part.
-    """
-    import threading
-
-    slots = threading.Semaphore(ahead)
-    stop = threading.Event()
-
-    def read(p: PlotPart) -> list[pa.RecordBatch]:
-        while not slots.acquire(timeout=0.05):
-            if stop.is_set():  # the report failed: nobody will take it
-                return []
-        return list(p.open())
-
-    def taker(read: Future[list[pa.RecordBatch]]) -> Callable[[], list[pa.RecordBatch]]:
-        def take() -> list[pa.RecordBatch]:
-            try:
-                return read.result()
-            finally:
-                slots.release()
-        return take
-
-    reader = ThreadPoolExecutor(1)
-    try:
-        yield [taker(reader.submit(read, p)) for p in parts]
-    finally:
-        stop.set()
-        reader.shutdown(wait=True, cancel_futures=True)
 
 
 def _id_text(ids: object) -> pa.Array | pa.ChunkedArray | None:
