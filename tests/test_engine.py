@@ -714,9 +714,14 @@ def test_the_per_park_report_reads_the_same_without_the_plots_in_no_park(city, t
     monkeypatch.setattr(plot_files, "BATCH_ROWS", 200)
     path = tmp_path / "city.parquet"
     synthetic.write_geoparquet(city, path)
-    full, short = (make_report(BUNDLED, plots=path, as_of=AS_OF, keep_outside=keep)
-                   for keep in (True, False))
+    said: dict[bool, list[str]] = {True: [], False: []}
+    full, short = (make_report(BUNDLED, plots=path, as_of=AS_OF, keep_outside=keep,
+                               progress=said[keep].append) for keep in (True, False))
     assert len(short.plot_table) < len(full.plot_table) / 2
+    # The progress line counts every plot read, and says which were measured and judged.
+    assert f"{len(city):,} plots: areas, parks and idle status in" in "".join(said[True])
+    assert (f"{len(city):,} plots checked and assigned to parks, the "
+            f"{len(short.plot_table):,} in a park measured and judged") in "".join(said[False])
     assert short.warnings == full.warnings
     assert any("lie in no park" in w for w in short.warnings)
     for fmt in ("json", "csv", "markdown"):

@@ -134,8 +134,14 @@ def make_report(
             plot_table, summary = result.table, result.summary
             ds.excluded_plots = list(result.excluded)
     if plot_table is not None:
-        step(f"      {len(plot_table):,} plots: areas, parks and idle status in "
-             f"{time.perf_counter() - started:.1f} s")
+        took = f"{time.perf_counter() - started:.1f} s"
+        read = (summary.plot_count + len(ds.excluded_plots) if summary is not None
+                else len(plot_table))
+        if len(plot_table) < read:  # keep_outside=False left the plots in no park out
+            step(f"      {read:,} plots checked and assigned to parks, the "
+                 f"{len(plot_table):,} in a park measured and judged, in {took}")
+        else:
+            step(f"      {read:,} plots: areas, parks and idle status in {took}")
     step("[2/2] per-park figures and evaluation")
     rep = build_report(ds, year=year, park_ids=list(park_ids) if park_ids else None,
                        as_of=as_of, strict=strict, grading=grading, plots=plot_table,
