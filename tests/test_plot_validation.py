@@ -439,3 +439,31 @@ def test_concave_plots_are_decided_from_their_area_centroid_and_agree_with_geos(
                   for pos, x, y in rings.by_count)
     by_area = sum(pairwise) - truth.sum()
     assert by_area < 0.6 * by_mean
+
+
+@pytest.mark.parametrize("longest", [9, 70_000])
+def test_rings_by_count_group_every_ring_in_order(longest):
+    # Rings of mixed vertex counts (and one past 16-bit counts, sorted the other way):
+    # each group holds the rings of one count, in their order, vertex j in row j.
+    import numpy as np
+
+    from qygeo.io import plot_rows
+
+    rng = np.random.default_rng(3)
+    counts = rng.choice([4, 5, 7, 9], 500)
+    counts[123] = longest
+    starts = np.r_[0, np.cumsum(counts)]
+    x = rng.random(starts[-1])
+    y = rng.random(starts[-1])
+    rings = plot_rows.Rings(x, y, starts, np.arange(len(counts)) * 2)
+    seen = []
+    for pos, gx, gy in rings.by_count:
+        k = counts[pos[0]]
+        assert (counts[pos] == k).all() and (np.diff(pos) > 0).all()
+        assert gx.shape == (k, len(pos))
+        for c, p in enumerate(pos):
+            np.testing.assert_array_equal(gx[:, c], x[starts[p]:starts[p + 1]])
+            np.testing.assert_array_equal(gy[:, c], y[starts[p]:starts[p + 1]])
+        seen.extend(pos)
+    assert sorted(seen) == list(range(len(counts)))
+    assert [counts[g[0][0]] for g in rings.by_count] == sorted(set(counts))

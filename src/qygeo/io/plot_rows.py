@@ -93,9 +93,13 @@ class Rings:
             k = int(counts[0])
             return [(np.arange(len(counts)), np.ascontiguousarray(self.x.reshape(-1, k).T),
                      np.ascontiguousarray(self.y.reshape(-1, k).T))]
-        ks, of = np.unique(counts, return_inverse=True)
-        order = np.argsort(of, kind="stable")
-        bounds = np.r_[0, np.cumsum(np.bincount(of, minlength=len(ks)))]
+        per_count = np.bincount(counts)
+        ks = np.flatnonzero(per_count)
+        # Counts of under 65,536 vertices sort as 16-bit keys: numpy's stable sort of those
+        # is a radix sort, a pass per byte, not a comparison sort.
+        keys = counts.astype(np.uint16) if ks[-1] < 1 << 16 else counts
+        order = np.argsort(keys, kind="stable")
+        bounds = np.r_[0, np.cumsum(per_count[ks])]
         out = []
         for i, k in enumerate(ks.tolist()):
             pos = order[bounds[i]:bounds[i + 1]]
