@@ -645,14 +645,18 @@ def _both_ways(path, parks, workers, **kw):
     return full, short
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("workers, row_groups", [(1, False), (2, False), (2, True)])
 def test_plots_in_no_park_left_out_change_no_figure(city, parks, tmp_path, monkeypatch,
-                                                   workers):
+                                                   workers, row_groups):
     from qygeo.io.plot_rows import PROBLEM_COLUMN
 
     monkeypatch.setattr(plot_files, "BATCH_ROWS", 200)
     path = tmp_path / "city.parquet"
-    synthetic.write_geoparquet(city, path)
+    if row_groups:  # the workers read the row groups themselves
+        city.to_parquet(path, row_group_size=200, index=False)
+        assert len(plot_files.read_plot_columns(path).parts) >= 2 * workers
+    else:
+        synthetic.write_geoparquet(city, path)
     full, short = _both_ways(path, parks, workers)
     # The summary (per-park sums, the count and first ids of the plots in no park) is the
     # same; the table holds the plots in a park, each row as the whole table has it.
