@@ -161,7 +161,8 @@ def test_vectorised_over_many_plots():
 
 def test_status_and_consequence_are_categoricals_of_their_words():
     # One byte a plot, every word a category even when no plot has it, and the words
-    # read as the rule's: not_started, fee, recovery and an Art. 8 plot, one each.
+    # read as the rule's: a start not yet due, a fee, a recovery, an Art. 8 cause, and a
+    # start after the date of the verdict.
     df = pd.DataFrame({"agreed_start_date": ["2025-06-01", "2023-01-01", "2021-01-01",
                                              "2021-01-01", "2026-01-01"],
                        "actual_start_date": [None] * 5,
