@@ -314,6 +314,7 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
 
         attrs = attrs.take(keep).reset_index(drop=True)
         arrow = arrow.take(pa.array(keep)) if arrow is not None else None
+    area_mu = area / metrics.M2_PER_MU
     area_k = area[rows]
     m = len(area_k)
     park = park_column(codes[rows], names)
@@ -323,7 +324,7 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
         "area_m2": area_k,
         "area_km2": area_k / metrics.M2_PER_KM2,
         "area_ha": area_k / metrics.M2_PER_HA,
-        "area_mu": area_k / metrics.M2_PER_MU,
+        "area_mu": area_mu[rows],
     }
     if invested_all is not None:
         cols["invested_yuan"] = invested_all[rows]
@@ -347,7 +348,6 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
     judged[rows] = verdict.status != idle_mod.CODE_UNKNOWN
     idle_v = np.zeros(n, dtype=bool)
     idle_v[rows] = verdict.idle
-    area_mu = cols["area_mu"] if keep is None else area / metrics.M2_PER_MU
     summary_ids, invested = ids, invested_all
     if bad.any():  # the summary counts only the rows that can be judged
         ok = ~bad
@@ -499,7 +499,8 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
     sink = _TableSink(source.rows)
     runs: dict[int, tuple[str, str] | None] = {}  # batch offset -> its id run
     hashes: dict[int, np.ndarray | None] = {}  # batch offset -> its ids' hashes
-    all_ids: dict[int, pd.Series] = {}  # batch offset -> every id, when the table has fewer
+    # batch offset -> every id of the batch, when the table may hold fewer
+    all_ids: dict[int, pd.Series] = {}
 
     def one(item: tuple[int, pa.RecordBatch],
             index: ParkIndex | Callable[[], ParkIndex]) -> PlotSummary:
@@ -508,7 +509,7 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
                                                  as_of, path=path, keep_outside=keep_outside)
         sink.put(offset, cols)
         if rb.num_rows:
-            if len(cols["plot_id"]) < rb.num_rows:
+            if not keep_outside:
                 all_ids[offset] = plot_ids
             ids = _id_text(plot_ids)  # converted once for both
             runs[offset] = run = id_run(ids) if ids is not None else None
@@ -556,12 +557,10 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
     out = sink.table()
     if not runs_distinct([runs[k] for k in sorted(runs)]):
         ids = out["plot_id"]
-        if all_ids:  # the table left some plots out: every id, batch by batch
+        if all_ids:  # the table may have left plots out: every id, batch by batch
             import pandas as pd
 
-            ids = pd.concat([all_ids[k] if k in all_ids else ids.iloc[at:at + sink.lengths[k]]
-                             for k, at in zip(sorted(sink.lengths), _starts(sink.lengths))],
-                            ignore_index=True)
+            ids = pd.concat([all_ids[k] for k in sorted(all_ids)], ignore_index=True)
         pieces = [hashes[k] if k in hashes else id_hashes(ids.iloc[k:k + n])
                   for k, n in _batch_spans(sorted(runs), len(ids))]
         whole = (np.concatenate(pieces) if all(h is not None for h in pieces)
@@ -707,16 +706,6 @@ def empty_plot_table() -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame(columns=["plot_id", "park_id", "area_mu", "invested_yuan", "idle"])
-
-
-def _starts(lengths: dict[int, int]) -> list[int]:
-    """Where each batch's rows begin in the table, batches in file order (*lengths*: rows
-    each put, by file offset)."""
-    at, out = 0, []
-    for k in sorted(lengths):
-        out.append(at)
-        at += lengths[k]
-    return out
 
 
 def _batch_spans(offsets: list[int], rows: int) -> list[tuple[int, int]]:
