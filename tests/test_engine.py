@@ -585,6 +585,94 @@ def test_a_batch_waits_for_the_parks_index_only_to_assign(plots, parks):
     np.testing.assert_array_equal(got["area_m2"], want["area_m2"])
 
 
+def _closed_rings(kind, k, m, rng):
+    """*m* rings of *k* vertices (closed: k + 1 rows) of one kind, as (vertices, rings)."""
+    if kind == "grid":  # small integers: vertices on the scan line, ties, horizontal edges
+        x = rng.integers(0, 5, (k, m)).astype(float)
+        y = rng.integers(0, 5, (k, m)).astype(float)
+    elif kind == "star":  # simple, most of them concave
+        ang = np.sort(rng.uniform(0, 2 * np.pi, (k, m)), axis=0)
+        r = rng.uniform(0.2, 1, (k, m))
+        x, y = 113.05 + r * np.cos(ang) * 1e-3, 23.7 + r * np.sin(ang) * 1e-3
+    elif kind == "ulp":  # heights a bit apart: the scan line, halfway, rounds onto a vertex
+        x = rng.integers(0, 5, (k, m)).astype(float)
+        y = rng.choice([0.0, 1.0, np.nextafter(1.0, 2.0), 2.0], (k, m))
+    elif kind == "tangled":  # self-crossing, as in a bad ledger
+        x, y = rng.uniform(112, 113, (k, m)), rng.uniform(23, 24, (k, m))
+    else:  # no area: on a line, or all at one height
+        t = rng.integers(0, 3, (k, m)).astype(float)
+        x, y = 113 + t * 1e-4, (np.full((k, m), 24.0) if kind == "flat" else 24 + t * 2e-4)
+    return np.vstack([x, x[:1]]), np.vstack([y, y[:1]])
+
+
+def _geos_points(x, y):
+    import shapely
+
+    m, v = x.shape[1], x.shape[0]
+    polys = shapely.from_ragged_array(
+        shapely.GeometryType.POLYGON, np.column_stack([x.T.ravel(), y.T.ravel()]),
+        (np.arange(m + 1) * v, np.arange(m + 1)))
+    pts = shapely.point_on_surface(polys)
+    return shapely.get_x(pts), shapely.get_y(pts)
+
+
+@pytest.mark.parametrize("kind", ["grid", "ulp", "star", "tangled", "line", "flat"])
+def test_interior_points_are_shapelys_points_on_surface_to_the_bit(kind):
+    """The numpy interior point is GEOS's (shapely.point_on_surface, DuckDB's
+    ST_PointOnSurface) to the last bit, on rings with vertices on the scan line, ties
+    of width, self-crossings and no area: a plot on a park's edge falls in the same park.
+    Each rule of GEOS's is needed: dropping any one of them fails here."""
+    from qygeo.core.assign import interior_points
+
+    rng = np.random.default_rng(len(kind))
+    for k in (3, 4, 5, 8, 13):
+        x, y = _closed_rings(kind, k, 3000, rng)
+        px, py, exact = interior_points(x, y)
+        assert exact.all()  # closed rings cross the scan line an even number of times
+        gx, gy = _geos_points(x, y)
+        np.testing.assert_array_equal(px, gx)
+        np.testing.assert_array_equal(py, gy)
+
+
+def test_rings_numpy_cannot_follow_are_left_to_shapely(parks):
+    """An unclosed ring (GEOS closes it first) and a ring of three vertices are flagged
+    not exact; the engine's interior points take shapely's for them and numpy's for the
+    others, ring by ring in any order of vertex counts, and assign the same parks as
+    shapely's points."""
+    import shapely
+
+    from qygeo.core.assign import ParkIndex, interior_points
+    from qygeo.io.plot_rows import Rings
+
+    square = ([0.0, 1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0, 0.0])
+    unclosed = ([0.0, 4.0, 4.0, 1.0], [0.0, 0.0, 3.0, 2.0])
+    _, _, exact = interior_points(np.array(unclosed[0])[:, None], np.array(unclosed[1])[:, None])
+    assert not exact.any()
+    _, _, exact = interior_points(np.array([[0.0], [1.0], [0.0]]), np.array([[0.0], [1.0], [0.0]]))
+    assert not exact.any()
+    # Around a park's edge: the rings' points land on both sides of it.
+    minx, miny, maxx, maxy = parks.geometry.iloc[0].bounds
+    rng = np.random.default_rng(3)
+    xs, ys, starts = [], [], [0]
+    for i in range(400):
+        cx, cy = minx + rng.uniform(-0.002, 0.002), rng.uniform(miny, maxy)
+        ring = [square, unclosed][i % 7 == 3]
+        scale = rng.uniform(1e-4, 1e-3)
+        xs += [cx + scale * v for v in ring[0]]
+        ys += [cy + scale * v for v in ring[1]]
+        starts.append(starts[-1] + len(ring[0]))
+    rings = Rings(np.array(xs), np.array(ys), np.array(starts), np.arange(400))
+    which = np.flatnonzero(rng.random(400) < 0.6)
+    px, py = engine._interior_points(rings, which)
+    pts = shapely.point_on_surface(rings.polygons(which))
+    np.testing.assert_array_equal(px, shapely.get_x(pts))
+    np.testing.assert_array_equal(py, shapely.get_y(pts))
+    index = ParkIndex.build(parks)
+    chosen = index.smallest_containing_xy(px, py)
+    np.testing.assert_array_equal(chosen, index.smallest_containing(pts))
+    assert {-1, 0} <= set(chosen.tolist())
+
+
 @pytest.mark.parametrize("cells", [1, 8, 64])
 def test_park_grids_match_every_cell_tested_on_its_own(parks, cells):
     """The grids refined block by block classify every cell as testing each cell's box

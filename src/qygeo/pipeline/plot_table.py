@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from qygeo.core import metrics
-from qygeo.core.assign import ParkIndex, assign_by_grid
+from qygeo.core.assign import ParkIndex, assign_by_grid, interior_points
 from qygeo.errors import DataFileError
 from qygeo.io import layers, plot_rows
 from qygeo.io.plot_files import (
@@ -199,6 +199,29 @@ def _batch_table(batch: PlotBatch, index: ParkIndex, as_of: dt.date, *,
     return pd.DataFrame(cols, index=pd.RangeIndex(len(cols["plot_id"])), copy=False)
 
 
+def _interior_points(rings: Rings, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``shapely.point_on_surface`` of the rings at positions *which* (increasing), as x
+    and y: in numpy from the vertex columns (:func:`qygeo.core.assign.interior_points`),
+    by shapely for the few rings it leaves."""
+    want = np.zeros(len(rings.rows), dtype=bool)
+    want[which] = True
+    px = np.empty(len(rings.rows))
+    py = np.empty(len(rings.rows))
+    for pos, x, y in rings.by_count:
+        sel = np.flatnonzero(want[pos])
+        if not len(sel):
+            continue
+        gx, gy, exact = interior_points(x[:, sel], y[:, sel])
+        px[pos[sel]], py[pos[sel]] = gx, gy
+        if not exact.all():
+            import shapely
+
+            left = np.sort(pos[sel[~exact]])
+            pts = shapely.point_on_surface(rings.polygons(left))
+            px[left], py[left] = shapely.get_x(pts), shapely.get_y(pts)
+    return px[which], py[which]
+
+
 def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
                    as_of: dt.date, *, path: object = "plots", keep_outside: bool = True
                    ) -> tuple[dict[str, Any], PlotSummary, pd.Series]:
@@ -267,8 +290,8 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
         got, unsure = assign_by_grid(index, boxes[:, sel])
         chosen[fast_rows] = got
         if unsure.any():
-            pts = shapely.point_on_surface(rings.polygons(np.flatnonzero(sel)[unsure]))
-            chosen[fast_rows[unsure]] = index.smallest_containing(pts)
+            chosen[fast_rows[unsure]] = index.smallest_containing_xy(
+                *_interior_points(rings, np.flatnonzero(sel)[unsure]))
 
     # Everything else: shapely all the way (as metrics.assign_plots / area_m2).
     if len(rest):
