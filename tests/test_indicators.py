@@ -174,6 +174,28 @@ def test_two_threads_give_what_one_gives(monkeypatch, drop):
         assert {STATUS_OK, STATUS_PARTIAL} <= statuses
 
 
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int64"])
+def test_park_rows_by_a_pass_per_park_are_the_sorted_rows(monkeypatch, dtype):
+    """A few parks take a pass each, many are sorted once: both give each park's rows
+    (nested parks' included) in table order, for small and wide codes and plots of no park."""
+    import numpy as np
+
+    from qygeo.core import indicators
+    from qygeo.core.indicators import ParkRows
+
+    rng = np.random.default_rng(7)
+    codes = rng.integers(-1, 6, 5000).astype(dtype)
+    members = [[0, 2], [1], [2], [], [3, 4, 5], [5], [0, 1, 2, 3, 4, 5]]
+    monkeypatch.setattr(indicators, "MASKED_PARKS", 16)
+    passes = ParkRows.of(codes, members)
+    monkeypatch.setattr(indicators, "MASKED_PARKS", 0)
+    sorted_ = ParkRows.of(codes, members)
+    np.testing.assert_array_equal(passes.rows, sorted_.rows)
+    np.testing.assert_array_equal(passes.bounds, sorted_.bounds)
+    for part, mine in zip(passes.parts(), members, strict=True):
+        np.testing.assert_array_equal(passes.rows[part], np.flatnonzero(np.isin(codes, mine)))
+
+
 def test_guangdong_2019_figures_stand_beside_the_indicators():
     import datetime as dt
 

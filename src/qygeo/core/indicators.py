@@ -292,6 +292,11 @@ class PlotColumns:
         return self._uses
 
 
+#: Up to this many parks, :meth:`ParkRows.of` finds each park's rows by a pass of its own;
+#: more are sorted once.
+MASKED_PARKS = 16
+
+
 @dataclass(frozen=True)
 class ParkRows:
     """The plot rows of several parks, end to end: park *i* has ``rows[bounds[i]:bounds[i + 1]]``.
@@ -324,9 +329,23 @@ class ParkRows:
         """
         codes = np.asarray(codes)
         size = max([int(codes.max(initial=-1)), *(max(m, default=-1) for m in members)]) + 2
-        slot = codes + 1  # slot 0: plots of no group
+        # Slot 0: plots of no group; code + 1 in the smallest unsigned type (−1 wraps to 0).
+        slot = np.add(codes, 1, dtype=np.min_scalar_type(size), casting="unsafe")
+        if len(members) <= MASKED_PARKS:
+            # A pass per park over small integers, its rows in table order as they come:
+            # a few parks take less than the sort below.
+            parts = []
+            for m in members:
+                if len(m) == 1:
+                    parts.append(np.flatnonzero(slot == m[0] + 1))
+                else:
+                    mine = np.zeros(size, dtype=bool)
+                    mine[np.asarray(m, dtype=np.intp) + 1] = True
+                    parts.append(np.flatnonzero(mine[slot]))
+            rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
+            return cls(rows, np.r_[0, np.cumsum([len(p) for p in parts], dtype=np.int64)])
         # Stable sort of small integers (radix): each group's rows in table order, together.
-        order = np.argsort(slot.astype(np.min_scalar_type(size)), kind="stable")
+        order = np.argsort(slot, kind="stable")
         starts = np.r_[0, np.cumsum(np.bincount(slot, minlength=size))]
         parts = []
         for m in members:
