@@ -222,3 +222,32 @@ def test_entry_thresholds_of_a_categorical_park_column_are_those_of_its_text():
         np.testing.assert_array_equal(as_cat[col], values)
     assert as_cat["entry_tax_min_wan_per_mu"][0] == 33.0
     assert np.isnan(as_cat["entry_tax_min_wan_per_mu"][[1, 2, 4]]).all()
+
+
+@pytest.mark.parametrize("method", ["cutoffs", "percentile"])
+def test_park_counts_graded_block_by_block_are_the_whole_tables(monkeypatch, tmp_path, method):
+    """By cut-offs a province's plots are graded a block at a time and only counted: the
+    counts are those of the whole table graded at once, for plots of no park too. Ranked
+    by percentile the table is graded whole, and its values are given back."""
+    from qygeo.core import grading
+    from qygeo.core.grading import outcome_counts, park_outcome_counts, score_values
+
+    config = load_config() if method == "cutoffs" else _percentile_config(tmp_path)
+    rng = np.random.default_rng(11)
+    n = 1000
+    plots = pd.DataFrame({
+        "park_id": pd.Categorical(rng.choice(["guangqing", "guangfo", "x", None], n)),
+        "area_mu": rng.uniform(1, 50, n),
+        "tax_yuan": np.where(rng.random(n) < 0.1, NAN, rng.uniform(0, 4e6, n)),
+        "output_yuan": rng.uniform(0, 3e8, n),
+        "invested_yuan": rng.uniform(0, 2e8, n),
+        "agreed_investment_yuan": np.where(rng.random(n) < 0.1, NAN, rng.uniform(0, 2e8, n)),
+    })
+    codes = plots["park_id"].cat.codes.to_numpy()
+    whole = outcome_counts(score_values(plots, config), config, codes, 3)
+    monkeypatch.setattr(grading, "GRADED_ROWS", 64)
+    values, counts = park_outcome_counts(plots, config, codes, 3)
+    np.testing.assert_array_equal(counts, whole)
+    assert counts.sum() == 2 * int((codes >= 0).sum())  # each plot once by grade, once by entry
+    assert (values is None) == (method == "cutoffs")
+    assert len(set(counts[:, 1:5].sum(axis=0).tolist())) > 1  # several grades met

@@ -594,6 +594,33 @@ def grade_counts(grades: object) -> dict[str, int]:
     return {g: int(counts.get(g, 0)) for g in GRADES}
 
 
+#: Plots graded at a time by :func:`park_outcome_counts`.
+GRADED_ROWS = 1 << 18
+
+
+def park_outcome_counts(table: pd.DataFrame, config: GradingConfig, groups: np.ndarray,
+                        n_groups: int) -> tuple[dict[str, np.ndarray] | None, np.ndarray]:
+    """:func:`outcome_counts` of the :func:`score_values` of *table*, and those values
+    when they were made for the whole table.
+
+    By cut-offs each plot's grade is its own: a province's plots are graded
+    :data:`GRADED_ROWS` at a time and only counted (values None), so no column of
+    every plot is made: each fresh column of ten million plots is 80 MB the kernel
+    faults in, and the counts need none. Ranked by percentile within parks, the
+    table is graded whole.
+    """
+    n = len(table)
+    if config.method == "percentile" or n <= GRADED_ROWS:
+        values = score_values(table, config)
+        return values, outcome_counts(values, config, groups, n_groups)
+    counts = np.zeros((n_groups, len(OUTCOME_COLUMNS)), dtype=np.int64)
+    for lo in range(0, n, GRADED_ROWS):
+        part = slice(lo, lo + GRADED_ROWS)
+        counts += outcome_counts(score_values(table.iloc[part], config), config,
+                                 np.asarray(groups)[part], n_groups)
+    return None, counts
+
+
 #: Columns of :func:`outcome_counts`: plots of each grade (``n/a`` first), then of each
 #: entry outcome (``entry_pass`` False, True, None).
 OUTCOME_COLUMNS = (*GRADE_LABELS, "entry_fail", "entry_pass", "entry_unknown")

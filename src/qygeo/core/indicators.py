@@ -78,7 +78,8 @@ beside its computation, and the indicators share one pass over the plot columns.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -498,9 +499,39 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
     list of dict
         For each park, indicator key → :class:`Indicator`.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     base = plots if isinstance(plots, PlotColumns) else PlotColumns(plots)
-    cols = base.subset(parks.rows)
-    parts = parks.parts()
+    # For a province's plots a second thread reads the land uses (Arrow text, once for the
+    # whole table) while the numbers are converted here, then computes the second group of
+    # each park's indicators.
+    pool = ThreadPoolExecutor(1) if len(parks.rows) >= THREADED_ROWS else None
+    out: list[dict[str, Indicator]] = []
+    with pool or nullcontext():
+        read = pool.submit(base.uses) if pool else None
+        # Park by park: a park's columns are taken, used and freed before the next park's,
+        # so each array holds one park's plots. Every park's end to end made arrays of ten
+        # million plots, 80 MB each, that the kernel faulted in afresh; a park's are
+        # reused by the next from malloc's heap.
+        for part, attrs in zip(parks.parts(), park_attrs, strict=True):
+            cols = base.subset(parks.rows[part])
+
+            def uses(cols: PlotColumns = cols) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                if read is not None:
+                    read.result()  # the whole table's, then this park's rows of them
+                return cols.uses()
+
+            out += _indicator_sets(cols, [slice(0, cols.n)], [attrs],
+                                   pool if cols.n >= THREADED_ROWS else None, uses)
+    return out
+
+
+def _indicator_sets(cols: PlotColumns, parts: list[slice],
+                    park_attrs: Sequence[Mapping[str, Any] | None], pool: Any,
+                    uses: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]],
+                    ) -> list[dict[str, Indicator]]:
+    """:func:`park_indicator_sets` of parks whose rows are *parts* of *cols*: the second
+    group of indicators on *pool*'s thread (None: all on this one)."""
     out: list[dict[str, Indicator]] = [{} for _ in parts]
     area = cols.num("area_m2") if cols.has("area_m2") else np.full(cols.n, np.nan)
 
@@ -565,7 +596,7 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
             land, land + notes[i], 1)) if r.value is not None and notes[i] else r
             for i, r in enumerate(res)]
 
-    use_unknown, share_use, industrial_use = cols.uses()
+    use_unknown, share_use, industrial_use = uses()
 
     def land_use_group() -> None:
         put("land_built_up_rate", ratios("land_built_up_rate", land, "area_m2", None,
@@ -615,16 +646,13 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
     # The two groups read disjoint columns (the shared ones are converted above) and
     # write different keys: for a province's plots the second runs on another thread
     # (numpy releases the GIL).
-    if cols.n < THREADED_ROWS:
+    if pool is None:
         land_use_group()
         money_and_idle_group()
     else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1) as pool:
-            other = pool.submit(money_and_idle_group)
-            land_use_group()
-            other.result()
+        other = pool.submit(money_and_idle_group)
+        land_use_group()
+        other.result()
     return [{k: o[k] for k in INDICATORS} for o in out]
 
 

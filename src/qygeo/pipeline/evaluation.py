@@ -26,10 +26,9 @@ from qygeo.core.grading import (
     add_reasons,
     grade_enterprises,
     grade_plots,
-    outcome_counts,
     park_codes,
+    park_outcome_counts,
     reasons_pending,
-    score_values,
 )
 from qygeo.core.idle import check_stored_idle
 
@@ -215,10 +214,9 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     # elsewhere (a city's plots, most outside every park), they are taken out first.
     in_parks, codes = _report_plots(plots, codes, member_codes)
 
-    def grade() -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def grade() -> tuple[dict[str, np.ndarray] | None, np.ndarray]:
         # Grades are ranked within a park (rank_by_park), so other parks' rows change none.
-        scores = score_values(in_parks, config)
-        return scores, outcome_counts(scores, config, codes, len(park_ids))  # per park code
+        return park_outcome_counts(in_parks, config, codes, len(park_ids))  # per park code
 
     # The grading runs on a second thread while the indicators are summed: numpy releases
     # the GIL, and for a province's plots the two take about as long as each other.
@@ -232,7 +230,7 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         scores, counts = grading.result()
     # The per-plot table grades every plot: the scores are reused only when they cover them.
     graded = partial(grade_plots, source, config, reasons=False,
-                     values=scores if in_parks is plots else None)
+                     values=scores if scores is not None and in_parks is plots else None)
     enterprises = partial(grade_enterprises, source, config, reasons=False)
     # Idle plots with an Order No. 53 Art. 8 cause, counted apart (they are in the idle count).
     art8 = (np.bincount(codes[(in_parks["idle_status"] == "idle_art8").to_numpy(

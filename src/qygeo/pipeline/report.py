@@ -435,11 +435,16 @@ def build_report(
         warnings.append(f"plot {pid} left out (--skip-invalid-plots): {problem}")
     if summary is None:
         summary = PlotSummary.of(plots, known)
+    from concurrent.futures import ThreadPoolExecutor
+
     from qygeo.core.idle import unrecognised_causes
 
-    causes = unrecognised_causes(plots)
-    if causes:
-        warnings.append(causes)
+    # Every plot's delay cause is read on a thread of its own (Arrow compute, without the
+    # GIL) while the parks and the evaluation are computed; its warning goes here.
+    pool = ThreadPoolExecutor(1)
+    causes = pool.submit(unrecognised_causes, plots)
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    causes_at = len(warnings)
     if summary.unassigned_count:
         warnings.append(f"{summary.unassigned_count} plot(s) lie in no park: "
                         f"{', '.join(summary.unassigned_ids or [])}")
@@ -549,6 +554,8 @@ def build_report(
     # Every growth needed has the growth achieved beside it.
     ev.targets = ev.targets.assign(achieved_annual_growth=achieved)
     table = table.reindex(columns=COLUMN_KEYS)
+    if causes.result():
+        warnings.insert(causes_at, causes.result())
     if len(ev.idle_check):
         ids = ", ".join(ev.idle_check["plot_id"].astype(str).head(5))
         warnings.append(f"{len(ev.idle_check)} plot(s) have a stored idle flag that disagrees "
