@@ -26,3 +26,29 @@ def test_blank_text_is_missing_only_when_asked():
 def test_numpy_scalars_become_python_values_for_json():
     out = json_value(np.int64(7))
     assert out == 7 and type(out) is int
+
+
+def test_text_kinds_read_each_distinct_text_once_across_chunks():
+    """Chunks bringing new words, nulls, pandas object text with None and NaN, and numpy
+    text: every row gets its word's kind, a missing value the missing kind, and the
+    words are read in one call, each once."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from qygeo.values import text_kinds
+
+    calls = []
+
+    def kinds_of(words):
+        calls.append(words.to_pylist())
+        return np.array([len(w) for w in words.to_pylist()], dtype=np.int8)
+
+    chunked = pa.chunked_array([pa.array(["ab", "c"]), pa.array(["c", None, "dddd"]),
+                                pa.array([], pa.string()), pa.array(["ab", "eee"])])
+    got = text_kinds(chunked, kinds_of, missing=-1)
+    assert got.tolist() == [2, 1, 1, -1, 4, 2, 3]
+    assert len(calls) == 1 and sorted(calls[0]) == ["ab", "c", "dddd", "eee"]
+    obj = pd.Series(["x", None, float("nan"), "yy", "x"], dtype=object)
+    assert text_kinds(obj, kinds_of, missing=9).tolist() == [1, 9, 9, 2, 1]
+    assert text_kinds(np.array(["zz", "z"]), kinds_of, missing=0).tolist() == [2, 1]
+    assert text_kinds(pd.Series([], dtype=object), kinds_of, missing=0).tolist() == []

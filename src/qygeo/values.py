@@ -1,16 +1,22 @@
-"""What counts as a missing value ("n/a") everywhere in qygeo.
+"""What counts as a missing value ("n/a") everywhere in qygeo, and text read by kind.
 
 Attribute tables and plot layers come from users: a figure may be None, NaN,
 pandas' NA or NaT, or (in text columns) a blank string. Reports print all of
 these as n/a and JSON writes them as null; this module is the one definition.
+:func:`text_kinds` reads a text column (land uses, delay causes) by its
+distinct values, each once.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
 
 
 def is_missing(v: Any, *, blank: bool = False) -> bool:
@@ -40,3 +46,51 @@ def json_value(v: Any) -> Any:
     if isinstance(v, np.generic):
         v = v.item()
     return None if is_missing(v) else v
+
+
+def arrow_text(text: object) -> pa.Array | pa.ChunkedArray:
+    """Text per row as Arrow (as it is when already Arrow, or Arrow-backed pandas), missing
+    values (None, NaN, pandas NA) null.
+
+    *text* is a pandas Series (object, str or Arrow-backed), a numpy array or a
+    pyarrow array.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(text, (pa.Array, pa.ChunkedArray)):
+        return text
+    return pa.array(pd.Series(text).astype("string"))
+
+
+def text_kinds(text: object, kinds_of: Callable[[pa.Array], np.ndarray], *,
+               missing: int) -> np.ndarray:
+    """Each row's kind (int8), *kinds_of* the column's distinct texts read once.
+
+    Parameters
+    ----------
+    text : pandas.Series, numpy.ndarray or pyarrow array
+        Text per row (see :func:`arrow_text`).
+    kinds_of : callable
+        Distinct non-null texts (a pyarrow array) → their kinds (int8 array).
+    missing : int
+        The kind of a missing value.
+
+    A province's plots share a few dozen wordings in chunks of a batch each: the
+    chunks are dictionary-encoded as they are (not joined into one copy of the text)
+    with one dictionary, and *kinds_of* reads each distinct text once for all of them.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = arrow_text(text)
+    encoded = pc.dictionary_encode(arrow if isinstance(arrow, pa.ChunkedArray)
+                                   else pa.chunked_array([arrow]))
+    if not encoded.num_chunks:
+        return np.zeros(0, dtype=np.int8)
+    encoded = encoded.unify_dictionaries()  # one memo for all chunks already: a check
+    words = encoded.chunk(0).dictionary
+    # A missing value takes the code after the last distinct text.
+    kinds = np.append(np.asarray(kinds_of(words), dtype=np.int8), np.int8(missing))
+    return np.concatenate([kinds[pc.fill_null(c.indices, len(words)).to_numpy(
+        zero_copy_only=False)] for c in encoded.chunks])

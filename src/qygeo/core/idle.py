@@ -54,6 +54,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qygeo.values import arrow_text, text_kinds
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pyarrow as pa
@@ -156,17 +158,7 @@ def delay_causes(cause: object) -> pa.Array | pa.ChunkedArray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    return pc.utf8_lower(pc.utf8_trim_whitespace(_arrow_text(cause).cast(pa.large_string())))
-
-
-def _arrow_text(cause: object) -> pa.Array | pa.ChunkedArray:
-    """Delay causes as Arrow (as they are when already Arrow), missing values null."""
-    import pandas as pd
-    import pyarrow as pa
-
-    if isinstance(cause, (pa.Array, pa.ChunkedArray)):
-        return cause
-    return pa.array(pd.Series(cause).astype("string"))
+    return pc.utf8_lower(pc.utf8_trim_whitespace(arrow_text(cause).cast(pa.large_string())))
 
 
 def cause_kinds(cause: object) -> np.ndarray:
@@ -185,23 +177,8 @@ def cause_kinds(cause: object) -> np.ndarray:
     holder's cause. Anything else is :data:`CAUSE_UNRECOGNISED`: the rule
     judges it as no cause, and :func:`unrecognised_causes` names it.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    cause = _arrow_text(cause)
-    chunks = cause.chunks if isinstance(cause, pa.ChunkedArray) else [cause]
-    # A province's plots share a few dozen wordings: each distinct text (of each chunk) is
-    # trimmed, lower-cased and read once, not each plot's.
-    parts = [np.zeros(0, dtype=np.int8)]
-    for chunk in chunks:
-        encoded = chunk.dictionary_encode()
-        # A missing cause takes the code after the last distinct text: no cause.
-        none_code = len(encoded.dictionary)
-        codes = pc.fill_null(encoded.indices, none_code).to_numpy(zero_copy_only=False)
-        kinds = np.append(_distinct_cause_kinds(delay_causes(encoded.dictionary)),
-                          np.int8(CAUSE_NONE))
-        parts.append(kinds[codes])
-    return np.concatenate(parts)
+    return text_kinds(cause, lambda words: _distinct_cause_kinds(delay_causes(words)),
+                      missing=CAUSE_NONE)
 
 
 def _distinct_cause_kinds(text: pa.Array) -> np.ndarray:

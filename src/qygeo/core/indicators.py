@@ -87,9 +87,11 @@ import numpy as np
 
 from qygeo.core import metrics
 from qygeo.values import present as _present
+from qygeo.values import text_kinds
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    import pyarrow as pa
 
 STATUS_OK = "ok"
 STATUS_PARTIAL = "partial"
@@ -272,7 +274,6 @@ class PlotColumns:
         Each distinct value is read once; all False without a ``land_use`` column.
         """
         if self._uses is None:
-            import pandas as pd
 
             if self._parent is not None:
                 self._uses = tuple(a[self._index] for a in self._parent.uses())  # type: ignore[assignment]
@@ -281,21 +282,23 @@ class PlotColumns:
                 no = np.zeros(self.n, dtype=bool)
                 self._uses = (no, no, no)
                 return self._uses
-            codes, uniques = pd.factorize(self.plots["land_use"])  # missing-like values: -1
-            norm = [str(v).strip().lower() for v in np.asarray(uniques, dtype=object)]
-            share = np.array([u in INDUSTRIAL_SHARE_USES for u in norm] + [False])[codes]
-            industrial = np.array([u in INDUSTRIAL_USES for u in norm] + [False])[codes]
-            unknown = codes < 0
-            if unknown.any():  # None and NaN are unknown; other missing markers are a text
-                values = self.plots["land_use"].iloc[np.flatnonzero(unknown)]
-                unknown[unknown] = [not _present(v) for v in values.astype("object")]
-            self._uses = (unknown, share, industrial)
+            # A missing use (None, NaN, NA) is unknown; any text is a use, maybe no industry's.
+            kinds = text_kinds(self.plots["land_use"], _use_kinds, missing=-1)
+            self._uses = (kinds < 0, kinds == 1, kinds >= 1)
         return self._uses
 
 
 #: Up to this many parks, :meth:`ParkRows.of` finds each park's rows by a pass of its own;
 #: more are sorted once.
 MASKED_PARKS = 16
+
+
+def _use_kinds(words: pa.Array) -> np.ndarray:
+    """Land uses (stripped, lower case) by kind: 1 industrial (in the share and the 工业(物流)
+    uses), 2 only in the 工业(物流) uses, 0 other."""
+    norm = [str(v).strip().lower() for v in words.to_pylist()]
+    return np.array([1 if u in INDUSTRIAL_SHARE_USES else 2 if u in INDUSTRIAL_USES else 0
+                     for u in norm], dtype=np.int8)
 
 
 @dataclass(frozen=True)
