@@ -673,6 +673,32 @@ def test_rings_numpy_cannot_follow_are_left_to_shapely(parks):
     assert {-1, 0} <= set(chosen.tolist())
 
 
+@pytest.mark.parametrize("looped", [32, 0])
+def test_points_placed_park_by_park_are_the_trees(parks, monkeypatch, looped):
+    """A few parks test the points in their boxes park by park, many go through the tree:
+    both give each point its smallest park (a nested park over its parent, the first of
+    two equal parks), on points all over the parks, on their edges and outside."""
+    import geopandas as gpd
+    import shapely
+
+    from qygeo.core import assign
+
+    twin = parks.iloc[[0]].assign(park_id="twin")  # the same polygon again: equal areas
+    every = gpd.GeoDataFrame(pd.concat([parks, twin], ignore_index=True), crs="EPSG:4326")
+    index = assign.ParkIndex.build(every)
+    rng = np.random.default_rng(2)
+    minx, miny, maxx, maxy = every.total_bounds
+    x, y = rng.uniform(minx, maxx, 20000), rng.uniform(miny, maxy, 20000)
+    # and the parks' own vertices (on an edge), and a point that is not a number
+    vx, vy = shapely.get_coordinates(shapely.boundary(index.geoms)).T
+    x, y = np.r_[x, vx, np.nan], np.r_[y, vy, 23.0]
+    monkeypatch.setattr(assign, "LOOPED_PARKS", looped)
+    got = index.smallest_containing_xy(x, y)
+    np.testing.assert_array_equal(got, index.smallest_containing(shapely.points(x, y)))
+    assert len(set(got.tolist())) >= len(parks)  # every park won some points, and none
+    assert len(every) - 1 not in set(got.tolist())  # the twin loses to the first
+
+
 @pytest.mark.parametrize("cells", [1, 8, 64])
 def test_park_grids_match_every_cell_tested_on_its_own(parks, cells):
     """The grids refined block by block classify every cell as testing each cell's box

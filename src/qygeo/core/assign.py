@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Grid cells per side of a park's bounding box for the inside/outside/boundary test.
 GRID_CELLS = 64
+#: Up to this many parks :meth:`ParkIndex.smallest_containing_xy` tests park by park.
+LOOPED_PARKS = 32
 
 
 @dataclass
@@ -84,10 +86,29 @@ class ParkIndex:
         return self._smallest(pts, shapely.get_x(pts), shapely.get_y(pts))
 
     def smallest_containing_xy(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """:meth:`smallest_containing` of the points (*x*, *y*)."""
+        """:meth:`smallest_containing` of the points (*x*, *y*).
+
+        Up to :data:`LOOPED_PARKS` parks, each park (smallest first) takes the points in
+        its bounding box not yet placed, without a point geometry per plot; more parks
+        go through the tree.
+        """
         import shapely
 
-        return self._smallest(shapely.points(x, y), x, y)
+        if len(self.geoms) > LOOPED_PARKS:
+            return self._smallest(shapely.points(x, y), x, y)
+        chosen = np.full(len(x), -1, dtype=np.int64)
+        bounds = shapely.bounds(self.geoms)
+        for k in np.argsort(self.area_m2, kind="stable").tolist():
+            minx, miny, maxx, maxy = bounds[k]
+            near = chosen < 0
+            near &= x >= minx
+            near &= x <= maxx
+            near &= y >= miny
+            near &= y <= maxy
+            rows = np.flatnonzero(near)
+            if len(rows):
+                chosen[rows[shapely.contains_xy(self.geoms[k], x[rows], y[rows])]] = k
+        return chosen
 
     def _smallest(self, pts: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         import shapely
@@ -99,7 +120,8 @@ class ParkIndex:
         pt_idx, park_idx = pt_idx[inside], park_idx[inside]
         chosen = np.full(len(pts), -1, dtype=np.int64)
         if len(pt_idx):
-            order = np.lexsort((self.area_m2[park_idx], pt_idx))
+            # Smallest park first, the first in the layer among equals.
+            order = np.lexsort((park_idx, self.area_m2[park_idx], pt_idx))
             pt_sorted, park_sorted = pt_idx[order], park_idx[order]
             first = np.r_[True, pt_sorted[1:] != pt_sorted[:-1]]
             chosen[pt_sorted[first]] = park_sorted[first]
