@@ -274,7 +274,6 @@ class PlotColumns:
         Each distinct value is read once; all False without a ``land_use`` column.
         """
         if self._uses is None:
-
             if self._parent is not None:
                 self._uses = tuple(a[self._index] for a in self._parent.uses())  # type: ignore[assignment]
                 return self._uses  # type: ignore[return-value]
@@ -482,9 +481,9 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
                         ) -> list[dict[str, Indicator]]:
     """Every indicator of :data:`INDICATORS` for several parks at once.
 
-    Each column is converted once and taken once for all parks; each park's
-    sums add the same numbers in the same order as :func:`park_indicators`
-    on that park alone.
+    Each column is converted once for all parks and each park's rows of it are
+    taken in turn; each park's sums add the same numbers in the same order as
+    :func:`park_indicators` on that park alone.
 
     Parameters
     ----------

@@ -218,8 +218,8 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         # Grades are ranked within a park (rank_by_park), so other parks' rows change none.
         return park_outcome_counts(in_parks, config, codes, len(park_ids))  # per park code
 
-    # The grading runs on a second thread while the indicators are summed: numpy releases
-    # the GIL, and for a province's plots the two take about as long as each other.
+    # The grading is counted on a second thread while the indicators are summed (numpy
+    # releases the GIL).
     with ThreadPoolExecutor(1) as pool:
         grading = pool.submit(grade)
         attrs = _park_attrs(ds, report_ids, year)
