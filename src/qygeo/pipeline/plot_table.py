@@ -522,7 +522,8 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
     sink = _TableSink(source.rows)
     runs: dict[int, tuple[str, str] | None] = {}  # batch offset -> its id run
     hashes: dict[int, np.ndarray | None] = {}  # batch offset -> its ids' hashes
-    # batch offset -> every id of the batch, when the table may hold fewer
+    # batch offset -> every id of the batch (references: the table's own, or more when it
+    # holds fewer rows)
     all_ids: dict[int, pd.Series] = {}
 
     def one(item: tuple[int, pa.RecordBatch],
@@ -532,8 +533,7 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
                                                  as_of, path=path, keep_outside=keep_outside)
         sink.put(offset, cols)
         if rb.num_rows:
-            if not keep_outside:
-                all_ids[offset] = plot_ids
+            all_ids[offset] = plot_ids
             ids = _id_text(plot_ids)  # converted once for both
             runs[offset] = run = id_run(ids) if ids is not None else None
             if run is None:  # not in order: hashed here, in parallel, for the final check
@@ -577,18 +577,26 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
         done = [one(item, built) for item in numbered()]
     if not done:
         return PlotResult(empty_plot_table(), PlotSummary(leaves={}))
-    out = sink.table()
-    if not runs_distinct([runs[k] for k in sorted(runs)]):
-        ids = out["plot_id"]
-        if all_ids:  # the table may have left plots out: every id, batch by batch
-            import pandas as pd
 
-            ids = pd.concat([all_ids[k] for k in sorted(all_ids)], ignore_index=True)
+    def check_ids() -> None:
+        if runs_distinct([runs[k] for k in sorted(runs)]):
+            return
+        import pandas as pd
+
+        # Every id, batch by batch (the table may have left plots out).
+        ids = pd.concat([all_ids[k] for k in sorted(all_ids)], ignore_index=True)
         pieces = [hashes[k] if k in hashes else id_hashes(ids.iloc[k:k + n])
                   for k, n in _batch_spans(sorted(runs), len(ids))]
         whole = (np.concatenate(pieces) if all(h is not None for h in pieces)
                  else None)  # type: ignore[arg-type]
         check_unique_ids(ids, path, hashes=whole)  # names the first duplicate
+
+    # The final duplicate check and the table's assembly (numpy both, without the GIL
+    # most of the time) run side by side.
+    with ThreadPoolExecutor(1) as pool:
+        checked = pool.submit(check_ids)
+        out = sink.table()
+        checked.result()
     summary = done[0]
     for other in done[1:]:
         summary = summary.merge(other)
