@@ -699,6 +699,41 @@ def test_points_placed_park_by_park_are_the_trees(parks, monkeypatch, looped):
     assert len(every) - 1 not in set(got.tolist())  # the twin loses to the first
 
 
+def test_categorical_pieces_join_as_one_categorical_with_the_same_or_other_words():
+    """Pieces with the same words keep them (codes end to end, missing values too); pieces
+    with other words are united; the values read the same either way."""
+    same = [pd.Series(pd.Categorical(v, categories=["idle", "not_idle"]))
+            for v in (["idle", None], ["not_idle", "idle"], [])]
+    joined = engine._concat(same)
+    assert list(joined.cat.categories) == ["idle", "not_idle"]
+    assert joined.isna().tolist() == [False, True, False, False]
+    assert joined.dropna().tolist() == ["idle", "not_idle", "idle"]
+    other = same + [pd.Series(pd.Categorical(["stray"], categories=["stray"]))]
+    united = engine._concat(other)
+    assert set(united.cat.categories) == {"idle", "not_idle", "stray"}
+    assert united.isna().tolist() == [False, True, False, False, False]
+    assert united.dropna().tolist() == ["idle", "not_idle", "idle", "stray"]
+
+
+def test_table_of_batches_that_kept_some_rows_is_theirs_in_file_order():
+    """Batches put out of order, one keeping a few rows, one keeping every row (moved down
+    onto the rows left out before it: source and place overlap), one keeping none and one
+    a single row: the table holds each batch's rows, end to end in file order."""
+    sink = engine._TableSink(20)
+    kept = {0: [1.0, 2.0], 5: [10.0, 11.0, 12.0, 13.0, 14.0], 10: [], 15: [30.0]}
+    for offset in (15, 5, 0, 10):
+        values = np.array(kept[offset])
+        sink.put(offset, {"plot_id": pd.Series([f"p{offset}-{i}" for i in range(len(values))],
+                                               dtype=object),
+                          "area_m2": values, "idle_days": values.astype(np.int64)})
+    table = sink.table()
+    want = [v for k in sorted(kept) for v in kept[k]]
+    assert table["area_m2"].tolist() == want
+    assert table["idle_days"].tolist() == [int(v) for v in want]
+    assert table["plot_id"].tolist() == [f"p{k}-{i}" for k in sorted(kept)
+                                         for i in range(len(kept[k]))]
+
+
 @pytest.mark.parametrize("cells", [1, 8, 64])
 def test_park_grids_match_every_cell_tested_on_its_own(parks, cells):
     """The grids refined block by block classify every cell as testing each cell's box

@@ -456,12 +456,19 @@ class _TableSink:
         offsets = sorted(self.pieces)
         parts = [self.pieces[k] for k in offsets]
         rows = sum(self.lengths.values())
-        if rows == self.rows:
-            whole = self.arrays
-        else:  # batches that kept only some rows: theirs, end to end (pages never written
-            # are never touched)
-            whole = {name: np.concatenate([arr[k:k + self.lengths[k]] for k in offsets])
-                     for name, arr in self.arrays.items()}
+        whole = self.arrays
+        if rows != self.rows:
+            # Batches that kept only some rows: each batch's rows moved down, in file order,
+            # onto the rows left out before them (a batch's rows start at or after their
+            # place), so the columns are not copied into fresh memory again.
+            for arr in self.arrays.values():
+                place = 0
+                for k in offsets:
+                    n = self.lengths[k]
+                    if k != place:
+                        arr[place:place + n] = arr[k:k + n]  # numpy buffers an overlap
+                    place += n
+            whole = {name: arr[:rows] for name, arr in self.arrays.items()}
         data = {name: (whole[name] if name in whole else _concat([p[name] for p in parts]))
                 for name in self.order}
         return pd.DataFrame(data, index=pd.RangeIndex(rows), copy=False)
@@ -474,6 +481,15 @@ def _concat(pieces: list[pd.Series]) -> pd.Series:
     from pandas.api.types import union_categoricals
 
     if len(pieces) > 1 and all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
+        first = pieces[0].dtype
+        words = first.categories.tolist()
+        if all(p.dtype.ordered == first.ordered and p.dtype.categories.tolist() == words
+               for p in pieces):
+            # The same few words in every batch (idle verdicts; the parks, most often):
+            # the codes end to end, without comparing the dtypes' hashes piece by piece.
+            codes = np.concatenate([p.array.codes for p in pieces])
+            return pd.Series(pd.Categorical.from_codes(codes, dtype=first, validate=False),
+                             copy=False)
         return pd.Series(union_categoricals([p.array for p in pieces]), copy=False)
     return pd.concat(pieces, ignore_index=True)
 
@@ -703,18 +719,19 @@ def repeated_rows(hashes: np.ndarray) -> np.ndarray:
     """
     if len(hashes) < 2:
         return np.zeros(0, dtype=np.int64)
-    top = (hashes >> np.uint64(63)).astype(bool)
-    halves = [hashes[~top], hashes[top]]
+    half = np.uint64(1 << 63)
 
-    def repeated(h: np.ndarray) -> np.ndarray:
-        h = np.sort(h)
+    def repeated(high: bool) -> np.ndarray:
+        # Each thread takes its half itself: the split is not a serial pass of its own.
+        h = hashes[hashes >= half] if high else hashes[hashes < half]
+        h.sort()  # a fresh array: sorted where it is
         return h[1:][h[1:] == h[:-1]]
 
     if threads() > 1 and len(hashes) >= 1 << 16:
         with ThreadPoolExecutor(2) as pool:
-            found = list(pool.map(repeated, halves))
+            found = list(pool.map(repeated, (False, True)))
     else:
-        found = [repeated(h) for h in halves]
+        found = [repeated(False), repeated(True)]
     values = np.concatenate(found)
     if not len(values):
         return np.zeros(0, dtype=np.int64)
