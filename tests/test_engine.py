@@ -732,6 +732,7 @@ def test_table_of_batches_that_kept_some_rows_is_theirs_in_file_order():
     assert table["idle_days"].tolist() == [int(v) for v in want]
     assert table["plot_id"].tolist() == [f"p{k}-{i}" for k in sorted(kept)
                                          for i in range(len(kept[k]))]
+    assert sink.table()["area_m2"].tolist() == want  # the rows stay in place
 
 
 @pytest.mark.parametrize("cells", [1, 8, 64])

@@ -468,7 +468,9 @@ class _TableSink:
                     if k != place:
                         arr[place:place + n] = arr[k:k + n]  # numpy buffers an overlap
                     place += n
-            whole = {name: arr[:rows] for name, arr in self.arrays.items()}
+            # The rows are in place now: a second call takes them as they are.
+            self.arrays = whole = {name: arr[:rows] for name, arr in self.arrays.items()}
+            self.rows = rows
         data = {name: (whole[name] if name in whole else _concat([p[name] for p in parts]))
                 for name in self.order}
         return pd.DataFrame(data, index=pd.RangeIndex(rows), copy=False)
