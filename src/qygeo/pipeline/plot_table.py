@@ -86,13 +86,12 @@ if TYPE_CHECKING:  # pragma: no cover
 #: (:mod:`qygeo.core.idle`, with a stored flag to check), the grading's
 #: (:data:`qygeo.core.config.GRADING_INDICATORS`) and the indicators'
 #: (:mod:`qygeo.core.indicators`). Formats that list the plots themselves read every column;
-#: only they show the per-enterprise table and each plot's idle-land fee, so ``enterprise``
-#: and ``land_price_yuan`` are not read here (a test checks that the per-park report is the
-#: same either way).
+#: only they show the per-enterprise table, so ``enterprise`` is not read here (a test
+#: checks that the per-park report is the same either way).
 REPORT_COLUMNS = ("plot_id", "park_id", "land_use", "agreed_start_date",
                   "actual_start_date", "suspended_since", "delay_cause", "idle_disposed_on",
                   "agreed_investment_yuan", "invested_yuan", "developed_area_m2",
-                  "floor_area_m2", "building_footprint_m2", "output_yuan",
+                  "floor_area_m2", "building_footprint_m2", "land_price_yuan", "output_yuan",
                   "tax_yuan", "idle_flag", "is_idle", "idle", "idle_status")
 
 #: Columns of the per-plot table this engine returns (plus the idle columns). ``park_id`` is
