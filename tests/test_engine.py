@@ -357,6 +357,34 @@ def test_arrow_conform_gives_what_pandas_conform_gives():
     assert _missing_as_none(fast["park_id"]) == ["guangfo", None, None, "x"]
 
 
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns", "date"])
+def test_arrow_dates_of_every_unit_become_the_same_datetime64_ns(unit):
+    import pyarrow as pa
+
+    days = [dt.datetime(1900, 1, 1), None, dt.datetime(2020, 2, 29, 13, 5, 7),
+            dt.datetime(2100, 12, 31, 23, 59, 59)]
+    arr = (pa.array([d.date() if d else None for d in days], pa.date32()) if unit == "date"
+           else pa.array(days, pa.timestamp(unit)))
+    batch = pa.RecordBatch.from_pydict({"plot_id": ["a", "b", "c", "d"],
+                                        "agreed_start_date": arr})
+    got = layers.arrow_frame(layers.conform_arrow(batch, layers.PLOTS, "t"))
+    # What pandas makes of the same column: its datetime64 conversion, then [ns].
+    want = batch.to_pandas(date_as_object=False)["agreed_start_date"].astype("datetime64[ns]")
+    assert got["agreed_start_date"].dtype == np.dtype("datetime64[ns]")
+    pd.testing.assert_series_equal(got["agreed_start_date"], want)
+    assert got["agreed_start_date"].isna().tolist() == [False, True, False, False]
+
+
+def test_park_column_categories_are_made_once_and_a_repeated_id_stays_text():
+    first = engine.park_column(np.array([0, 1, -1]), ["guangfo", "qingxin"])
+    again = engine.park_column(np.array([1, 1]), ["guangfo", "qingxin"])
+    assert first.categories is again.categories  # one index for every batch
+    assert list(first.astype(object)[:2]) == ["guangfo", "qingxin"] and pd.isna(first[2])
+    repeated = engine.park_column(np.array([0, 1, -1]), ["guangfo", "guangfo"])
+    assert not isinstance(repeated.dtype, pd.CategoricalDtype)
+    assert list(repeated[:2]) == ["guangfo", "guangfo"] and pd.isna(repeated[2])
+
+
 def test_text_in_a_number_column_leaves_the_arrow_path_and_is_named(plots, parks, tmp_path):
     import pyarrow as pa
 
