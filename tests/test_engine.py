@@ -347,7 +347,7 @@ def test_arrow_conform_gives_what_pandas_conform_gives():
                                       pa.timestamp("us")),
         "enterprise": pa.array(["E1", None, "", "E2"]),
     })
-    fast = layers.arrow_frame(layers.conform_arrow(batch, layers.PLOTS, "t"))
+    fast = layers.arrow_frame(layers.conform_arrow(batch, layers.PLOTS, "t"), layers.PLOTS)
     ref = layers.conform(batch.to_pandas(date_as_object=False), layers.PLOTS, "t")
     assert list(fast.columns) == list(ref.columns)
     for col in ref.columns:
@@ -367,7 +367,7 @@ def test_arrow_dates_of_every_unit_become_the_same_datetime64_ns(unit):
            else pa.array(days, pa.timestamp(unit)))
     batch = pa.RecordBatch.from_pydict({"plot_id": ["a", "b", "c", "d"],
                                         "agreed_start_date": arr})
-    got = layers.arrow_frame(layers.conform_arrow(batch, layers.PLOTS, "t"))
+    got = layers.arrow_frame(layers.conform_arrow(batch, layers.PLOTS, "t"), layers.PLOTS)
     # What pandas makes of the same column: its datetime64 conversion, then [ns].
     want = batch.to_pandas(date_as_object=False)["agreed_start_date"].astype("datetime64[ns]")
     assert got["agreed_start_date"].dtype == np.dtype("datetime64[ns]")
@@ -383,6 +383,42 @@ def test_park_column_categories_are_made_once_and_a_repeated_id_stays_text():
     repeated = engine.park_column(np.array([0, 1, -1]), ["guangfo", "guangfo"])
     assert not isinstance(repeated.dtype, pd.CategoricalDtype)
     assert list(repeated[:2]) == ["guangfo", "guangfo"] and pd.isna(repeated[2])
+
+
+def test_extra_date_columns_beyond_nanoseconds_or_with_a_zone_are_carried(plots, parks,
+                                                                         tmp_path):
+    """A column qygeo does not read is data to carry: a year-3000 date or a zoned time in
+    it once made the xlsx report end in a traceback (pandas' cast to nanoseconds)."""
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    some = plots.head(40).copy()
+    some["survey_date"] = [dt.date(3000, 1, 1)] * len(some)  # date32, past 2262
+    some["survey_time"] = pd.Series(pd.Timestamp("2020-01-01 08:00", tz="Asia/Shanghai"),
+                                    index=some.index)
+    some["archived_at"] = [dt.datetime(2500, 6, 1)] * len(some)  # timestamp[us]
+    path = tmp_path / "extra.parquet"
+    synthetic.write_geoparquet(some, path)
+    table = compute_plot_table(path, parks, AS_OF).table
+    assert (table["survey_date"] == pd.Timestamp("3000-01-01")).all()
+    assert (table["archived_at"] == pd.Timestamp("2500-06-01")).all()
+    assert str(table["survey_time"].dt.tz) == "Asia/Shanghai"
+    assert table["survey_time"].iloc[0] == pd.Timestamp("2020-01-01 08:00", tz="Asia/Shanghai")
+    # The layer's own dates are still nanoseconds, as conform makes them.
+    assert table["agreed_start_date"].dtype == np.dtype("datetime64[ns]")
+    runner = CliRunner()
+    for fmt in ("json", "csv", "html", "xlsx"):
+        out = tmp_path / f"r.{fmt}"
+        res = runner.invoke(main, ["report", "--geodata", str(BUNDLED), "--plots", str(path),
+                                   "--format", fmt, "-o", str(out), "-q"])
+        assert res.exit_code == 0 and res.exception is None, (fmt, res.output)
+        assert out.stat().st_size > 0
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx")["plots"]
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert dt.datetime(3000, 1, 1) in values and dt.datetime(2500, 6, 1) in values
 
 
 def test_text_in_a_number_column_leaves_the_arrow_path_and_is_named(plots, parks, tmp_path):

@@ -543,18 +543,23 @@ def json_decoded(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
     return df
 
 
-def arrow_frame(batch: pa.RecordBatch) -> pd.DataFrame:
+def arrow_frame(batch: pa.RecordBatch, spec: LayerSpec) -> pd.DataFrame:
     """A batch from :func:`conform_arrow` as the DataFrame :func:`conform` would give.
 
-    Text stays Arrow-backed (pandas' ``str``, no copy); dates become
-    datetime64[ns], as :func:`conform` makes them.
+    Text stays Arrow-backed (pandas' ``str``, no copy); the layer's date columns
+    become datetime64[ns], as :func:`conform` makes them. Other columns are
+    left as Arrow converts them, as :func:`conform` leaves them: a date of the
+    year 3000 or a time with a zone in a column qygeo does not read is data to
+    carry, not an error.
     """
     import pyarrow as pa
 
-    # Cast by Arrow (without the GIL), not by pandas after the conversion.
-    columns = [c.cast(pa.timestamp("ns")) if pa.types.is_date(c.type) or pa.types.is_timestamp(
-        c.type) else c for c in batch.columns]
-    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names).to_pandas()
+    # Cast by Arrow (without the GIL), not by pandas after the conversion; conform_arrow
+    # has checked that these dates lie within DATE_MIN … DATE_MAX, so none overflows.
+    columns = [c.cast(pa.timestamp("ns")) if name in spec.dates else c
+               for name, c in zip(batch.schema.names, batch.columns, strict=True)]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names).to_pandas(
+        date_as_object=False)
 
 
 def _ids_text(col: pd.Series) -> pd.Series:

@@ -132,7 +132,7 @@ def _conformed(attrs: pd.DataFrame | pa.RecordBatch, path: object,
     if isinstance(attrs, pa.RecordBatch):
         arrow = layers.conform_arrow(attrs, layers.PLOTS, path)
         if arrow is not None:
-            return layers.arrow_frame(arrow), arrow
+            return layers.arrow_frame(arrow, layers.PLOTS), arrow
         attrs = layers.json_decoded(attrs.to_pandas(date_as_object=False), attrs.schema)
     return layers.conform(attrs, layers.PLOTS, path, check_ids=False, problems=problems), None
 
