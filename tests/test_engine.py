@@ -421,6 +421,33 @@ def test_extra_date_columns_beyond_nanoseconds_or_with_a_zone_are_carried(plots,
     assert dt.datetime(3000, 1, 1) in values and dt.datetime(2500, 6, 1) in values
 
 
+@pytest.mark.parametrize("arrow_type, huge", [("uint64", 2**64 - 1), ("int64", 2**62 + 1)])
+def test_integers_past_float_precision_are_refused_as_too_large_not_a_traceback(
+        plots, parks, tmp_path, arrow_type, huge):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    some = plots.head(30).copy()
+    path = tmp_path / "ints.parquet"
+    synthetic.write_geoparquet(some, path)
+    table = pq.read_table(path)
+    values = [10**15] + [huge] + [7] * (len(some) - 2)  # the largest accepted, then too large
+    i = table.column_names.index("invested_yuan")
+    table = table.set_column(i, "invested_yuan", pa.array(values, getattr(pa, arrow_type)()))
+    pq.write_table(table, path)
+    res = CliRunner().invoke(main, ["report", "--geodata", str(BUNDLED), "--plots", str(path),
+                                    "--format", "json", "-q"])
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.exception
+    assert f"[{some['plot_id'].iloc[1]}]: invested_yuan is larger than 1e15" in res.stderr
+    kept = compute_plot_table(path, parks, AS_OF, skip_invalid=True)
+    assert [pid for pid, _ in kept.excluded] == [some["plot_id"].iloc[1]]
+    first = kept.table[kept.table["plot_id"] == some["plot_id"].iloc[0]]
+    assert first["invested_yuan"].iloc[0] == 1e15  # exact: every integer up to 1e15 is
+
+
 def test_text_in_a_number_column_leaves_the_arrow_path_and_is_named(plots, parks, tmp_path):
     import pyarrow as pa
 

@@ -507,7 +507,9 @@ def conform_arrow(batch: pa.RecordBatch, spec: LayerSpec, path: object) -> pa.Re
         elif name in spec.numeric:
             if not (pa.types.is_integer(t) or pa.types.is_floating(t)):
                 return None
-            arr = arr.cast(pa.float64())
+            # Not a safe cast: an integer past 2**53 would stop it, where check_numbers
+            # refuses it as too large (every integer up to its 1e15 converts exactly).
+            arr = arr.cast(pa.float64(), safe=False)
         elif name in spec.dates:
             if not (pa.types.is_date(t) or (pa.types.is_timestamp(t) and t.tz is None)):
                 return None
