@@ -448,6 +448,49 @@ def test_integers_past_float_precision_are_refused_as_too_large_not_a_traceback(
     assert first["invested_yuan"].iloc[0] == 1e15  # exact: every integer up to 1e15 is
 
 
+def _geometry_replaced(table, values):
+    import pyarrow as pa
+
+    i = table.column_names.index("geometry")
+    return table.set_column(i, "geometry", pa.array(values))
+
+
+#: name → (change to the GeoParquet table, words of the one error line)
+NOT_WKB = {
+    "geometry column missing": (
+        lambda t: t.replace_schema_metadata({
+            **t.schema.metadata, b"geo": b'{"primary_column": "shape", "columns": {}}'}),
+        "cannot be read as a layer"),
+    "integers": (lambda t: _geometry_replaced(t, list(range(t.num_rows))),
+                 "cannot be read as a layer (Expected bytes or string, got int)"),
+    "bytes that are not WKB": (lambda t: _geometry_replaced(t, [b"\x01\x03garbage"] * t.num_rows),
+                               "cannot be read as a layer (ParseException"),
+    "text": (lambda t: _geometry_replaced(t, ["POLYGON((0 0, 1 0, 1 1, 0 0))"] * t.num_rows),
+             "cannot be read as a layer (ParseException"),
+}
+
+
+@pytest.mark.parametrize("case", list(NOT_WKB))
+def test_a_geometry_column_that_is_not_wkb_is_one_line_for_report_and_map(plots, tmp_path,
+                                                                          case):
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    change, words = NOT_WKB[case]
+    path = tmp_path / "plots.parquet"
+    synthetic.write_geoparquet(plots.head(20), path)
+    table = pq.read_table(path)
+    pq.write_table(change(table), path)
+    runner = CliRunner()
+    for args in (["report", "--format", "json"], ["map", "-o", str(tmp_path / "m.html")]):
+        res = runner.invoke(main, [*args, "--geodata", str(BUNDLED), "--plots", str(path), "-q"])
+        assert res.exit_code == 1 and isinstance(res.exception, SystemExit), (args, res.exception)
+        line = res.stderr.strip().splitlines()[-1]
+        assert line.startswith(f"qygeo: error: {path}: ") and words in line, (args, line)
+
+
 def test_text_in_a_number_column_leaves_the_arrow_path_and_is_named(plots, parks, tmp_path):
     import pyarrow as pa
 

@@ -115,7 +115,8 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
                     or not crs_mod.is_wgs84(info.get("crs"))):
                 return None
             names = [c for c in (columns or schema.names) if c in schema.names and c != geom]
-            if "plot_id" not in schema.names:
+            if ("plot_id" not in schema.names or geom not in schema.names
+                    or not _is_wkb_type(schema.field(geom).type)):
                 return None  # let the reference reader name the problem
             # Mapped, not read: the pages come from the page cache without a copy into
             # Arrow buffers.
@@ -143,6 +144,16 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         raise
     except Exception as exc:  # arrow/GDAL raise many types; the user needs one line
         raise layers.read_error(path, exc) from exc
+
+
+def _is_wkb_type(t: pa.DataType) -> bool:
+    """Whether a GeoParquet geometry column of type *t* can hold WKB (bytes)."""
+    import pyarrow as pa
+
+    if isinstance(t, pa.ExtensionType):
+        t = t.storage_type
+    return bool(pa.types.is_binary(t) or pa.types.is_large_binary(t)
+                or pa.types.is_binary_view(t))
 
 
 def _json_booleans_as_text(path: Path, table: pa.Table) -> pa.Table:

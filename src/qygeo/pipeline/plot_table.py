@@ -265,7 +265,10 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
 
     n = len(batch.wkb)
     problems = plot_rows.RowProblems(n)
-    rings, rest = decode_polygons(batch.wkb)
+    try:
+        rings, rest = decode_polygons(batch.wkb)
+    except shapely.errors.GEOSException as exc:  # bytes that are not WKB: as the map says it
+        raise layers.read_error(Path(str(path)), exc) from exc
     if len(rings.rows):
         boxes = rings.boxes()  # rows: minx, miny, maxx, maxy
         from qygeo.io.crs import diagnose_lonlat
@@ -275,8 +278,11 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
         if hint:
             raise DataFileError(path, hint)
     plot_rows.check_rings(rings, problems)
-    geoms = shapely.from_wkb(batch.wkb.take(rest).to_numpy(zero_copy_only=False)) if len(
-        rest) else np.zeros(0, dtype=object)
+    try:
+        geoms = shapely.from_wkb(batch.wkb.take(rest).to_numpy(zero_copy_only=False)) if len(
+            rest) else np.zeros(0, dtype=object)
+    except shapely.errors.GEOSException as exc:
+        raise layers.read_error(Path(str(path)), exc) from exc
     plot_rows.check_geometries(geoms, rest, problems)
 
     from qygeo.core import idle as idle_mod
