@@ -89,3 +89,31 @@ def test_dask_report_equals_default_report_on_the_100k_set(tmp_path, bundled_geo
     res = CliRunner().invoke(main, [*args, "--engine", "dask"])
     assert res.exit_code == 0, res.output
     assert res.stdout == base.stdout
+
+
+@pytest.mark.parametrize("geometry, words", [
+    ("garbage", "cannot be read as a layer (ParseException"),  # found by a worker
+    ("integers", "cannot be read as a layer (its geometry column 'geometry' holds int64"),
+])
+def test_a_geometry_column_that_is_not_wkb_is_one_line_on_the_dask_engine(
+        plots_file, bundled_geodata, tmp_path, geometry, words):
+    """As a user runs it (worker processes): one error line, no worker's log of a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(plots_file).slice(0, 50)
+    values = ([b"\x01\x03garbage"] * 50 if geometry == "garbage" else list(range(50)))
+    table = table.set_column(table.column_names.index("geometry"), "geometry", pa.array(values))
+    path = tmp_path / "bad.parquet"
+    pq.write_table(table, path)
+    env = {**os.environ, "QYGEO_THREADS": "1"}
+    res = subprocess.run([sys.executable, "-m", "qygeo.cli", "report", "--engine", "dask",
+                          "--geodata", str(bundled_geodata), "--plots", str(path), "-q"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 1
+    assert res.stderr.strip().splitlines() == [res.stderr.strip()], res.stderr
+    assert res.stderr.startswith(f"qygeo: error: {path}: ") and words in res.stderr

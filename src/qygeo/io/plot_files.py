@@ -146,6 +146,18 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         raise layers.read_error(path, exc) from exc
 
 
+def _check_wkb_column(path: Path) -> None:
+    """Refuse a GeoParquet file or folder whose geometry column cannot hold WKB."""
+    import pyarrow.dataset as pads
+
+    schema = pads.dataset(str(path), format="parquet").schema
+    geo = _geo_metadata(schema) or {}
+    geom = geo.get("primary_column", "geometry") if isinstance(geo, dict) else "geometry"
+    if geom in schema.names and not _is_wkb_type(schema.field(geom).type):
+        raise DataFileError(path, f"cannot be read as a layer (its geometry column {geom!r} "
+                                  f"holds {schema.field(geom).type}, not WKB)")
+
+
 def _is_wkb_type(t: pa.DataType) -> bool:
     """Whether a GeoParquet geometry column of type *t* can hold WKB (bytes)."""
     import pyarrow as pa
@@ -349,6 +361,7 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
     try:
         if path.is_dir() or path.suffix.lower() in (".parquet", ".geoparquet"):
             ddf = dask_geopandas.read_parquet(str(path))
+            _check_wkb_column(path)  # the partitions decode it later, on the workers
         elif layers.open_options(path):
             # GeoJSON: GDAL reads it whole anyway; read as the other engine reads it (dates
             # as text, JSON booleans kept), so both engines judge the same values.

@@ -45,6 +45,17 @@ def _partition_table(part: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, as_of: dt.
                                path=path)
 
 
+def _quiet_task_failures() -> None:
+    """On a worker of qygeo's own cluster: no log of a failed task.
+
+    A partition that fails (bytes that are not WKB) is told once, as one
+    ``qygeo: error:`` line; the worker's own log of it is a traceback.
+    """
+    import logging
+
+    logging.getLogger("distributed.worker").setLevel(logging.CRITICAL)
+
+
 def connect(scheduler: str):  # type: ignore[no-untyped-def]
     """A :class:`distributed.Client` of the scheduler at *scheduler*.
 
@@ -98,8 +109,10 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
     """
     import dask
     import pandas as pd
+    import shapely
     from distributed import Client, LocalCluster
 
+    from qygeo.io import layers
     from qygeo.io.plot_files import read_plots_dask
     from qygeo.pipeline import plot_table as engine
 
@@ -114,6 +127,7 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
         cluster = LocalCluster(n_workers=n_workers or engine.threads(), threads_per_worker=1,
                                processes=processes, dashboard_address=None)
         client = Client(cluster)
+        client.run(_quiet_task_failures)
     try:
         futures = client.compute(futures_in)
         if progress:
@@ -128,7 +142,10 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
             finally:
                 sys.stdout = stdout
                 print(file=sys.stderr)
-        tables = client.gather(futures)
+        try:
+            tables = client.gather(futures)
+        except shapely.errors.GEOSException as exc:  # bytes that are not WKB, in a partition
+            raise layers.read_error(Path(path), exc) from exc
     finally:
         client.close()
         if cluster is not None:
