@@ -126,10 +126,18 @@ def run(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import warnings
+
         from qygeo.errors import QygeoError
 
+        console = Console(bool(kwargs.get("quiet")))
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                # A library's warning may quote the data (geopandas names a column it
+                # could not parse): one warning line like qygeo's own, through
+                # for_terminal, without Python's source line; -q silences it.
+                warnings.showwarning = lambda message, *_a, **_k: console.warn(str(message))
+                return fn(*args, **kwargs)
         except QygeoError as exc:
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:

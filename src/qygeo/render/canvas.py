@@ -227,7 +227,12 @@ def encode_column(raw: pd.Series, fmt: Callable[[Any], str]) -> tuple[list[str],
 
     if isinstance(raw.dtype, pd.StringDtype) or str(raw.dtype).startswith("string"):
         raw = raw.astype(object)  # arrow-backed strings iterate slowly
-    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    try:
+        codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    except TypeError:  # unhashable values (a list in a GeoJSON property): formatted row by row
+        texts = pd.Series([fmt(v) for v in raw], dtype=object)
+        text_codes, table = pd.factorize(texts, use_na_sentinel=False)
+        return [str(t) for t in table], np.asarray(text_codes, dtype=np.int64)
     values = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
     if fmt is esc:
         texts = _esc_many(values)

@@ -1,0 +1,65 @@
+"""Plot values and column names from outside, as GDAL reads them, stay data.
+
+A list in one feature's text property makes GDAL read the whole column as lists; a
+column name can carry terminal escapes. Neither may end a command in a traceback or
+reach the terminal as anything but text.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import BUNDLED
+from qygeo.cli import main
+
+ESC = "\x1b[31mEVIL\x1b[0m"
+
+
+def _plots_with(tmp_path: Path, change) -> Path:
+    doc = json.loads((BUNDLED / "plots.geojson").read_text(encoding="utf-8"))
+    for i, feature in enumerate(doc["features"]):
+        change(i, feature["properties"])
+    path = tmp_path / "plots.geojson"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_a_list_in_a_text_property_is_shown_as_text_on_the_map(tmp_path):
+    def change(i, props):
+        if i == 0:
+            props["delay_cause"] = ["<b>a</b>", "b"]
+            props["land_use"] = ["工业用地"]
+
+    plots = _plots_with(tmp_path, change)
+    out = tmp_path / "maps"
+    res = CliRunner().invoke(main, ["map", "--geodata", str(BUNDLED), "--plots", str(plots),
+                                    "-o", str(out), "-q"])
+    assert res.exit_code == 0 and res.exception is None, res.exception
+    page = (out / "parks" / "guangfo.html").read_text(encoding="utf-8")
+    # The list is one escaped text value of the popup's delay-cause column.
+    column = page[page.index('"k":"delay_cause"'):]
+    values, _ = json.JSONDecoder().raw_decode(column, column.index('"v":') + 4)
+    assert any("&lt;b&gt;a&lt;/b&gt;" in v for v in values)
+    assert "<b>a</b>" not in page
+
+
+def test_a_library_warning_quoting_a_column_name_is_one_escaped_line(tmp_path):
+    def change(i, props):
+        # An object in the first feature, text elsewhere: geopandas warns that it
+        # cannot parse the column as JSON, naming it.
+        props[ESC] = {"k": 1} if i == 0 else "text{"
+
+    plots = _plots_with(tmp_path, change)
+    args = ["map", "--geodata", str(BUNDLED), "--plots", str(plots), "-o", str(tmp_path / "m")]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.exception
+    assert "\x1b" not in res.stderr
+    warned = [ln for ln in res.stderr.splitlines() if "as JSON" in ln]
+    assert warned == ["qygeo: warning: Could not parse column '\\x1b[31mEVIL\\x1b[0m' as JSON; "
+                      "leaving as string"]
+    assert "UserWarning" not in res.stderr and "read_dataframe" not in res.stderr
+    quiet = CliRunner().invoke(main, [*args, "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
