@@ -170,6 +170,34 @@ def test_formula_cells_read_back_as_text_with_their_value(tmp_path):
 
 
 @pytest.mark.slow
+def test_hostile_column_names_of_a_plots_file_stay_text(tmp_path):
+    """A plots file's own column names are data: a control character in one once made
+    the xlsx report end in openpyxl's IllegalCharacterError traceback."""
+    root = write_tiny(tmp_path / "geodata")
+    plots = layers.read_layer(root / "plots.geojson", layers.PLOTS)
+    names = ['=HYPERLINK("http://evil.example/x","click")', "@SUM(A1:A2)",
+             "<img src=x onerror=alert(1)>", "col\x1b]0;pwned\x07", "tab\tname"]
+    for i, name in enumerate(names):
+        plots[name] = f"v{i}"
+    path = tmp_path / "plots.parquet"
+    plots.to_parquet(path)  # GeoParquet keeps the names exactly (GDAL would not)
+    before = snapshot(root)
+    xlsx, page = tmp_path / "r.xlsx", tmp_path / "r.html"
+    for fmt, out in (("xlsx", xlsx), ("html", page)):
+        code, _out, err = _report(root, "--plots", str(path), "--format", fmt, "-o", str(out))
+        assert code == 0, err
+        _check_terminal(err)
+    _check_xlsx(xlsx)
+    header = [c.value for row in load_workbook(xlsx)["plots"].iter_rows(max_row=2)
+              for c in row]
+    assert names[0] in header and "col\\x1b]0;pwned\\x07" in header
+    parser = _Tags()
+    parser.feed(page.read_text(encoding="utf-8"))
+    assert "img" not in [t for t, _a in parser.tags]
+    assert snapshot(root) == before
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("target", ["folder", "device", "missing_parent"])
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_output_errors_name_the_output_path_and_leave_no_temporary_file(tmp_path, target, fmt):

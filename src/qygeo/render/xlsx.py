@@ -222,13 +222,13 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
             ws.auto_filter.ref = f"A2:{last}{len(chunk) + 2}"
             # a plots file's own column names are data too: both header rows stay text
             top = []
-            for text in headings:
+            for text in map(_cell, headings):  # control characters shown as escapes
                 cell = _text_cell(ws, text) if formula_like(text) else WriteOnlyCell(ws, text)
                 cell.font, cell.alignment = bold, wrap
                 top.append(cell)
             ws.append(top)
             codes = []
-            for text in keys:
+            for text in map(_cell, keys):
                 cell = _text_cell(ws, text) if formula_like(text) else WriteOnlyCell(ws, text)
                 cell.font = grey
                 codes.append(cell)
