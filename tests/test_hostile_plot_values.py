@@ -63,3 +63,35 @@ def test_a_library_warning_quoting_a_column_name_is_one_escaped_line(tmp_path):
     assert "UserWarning" not in res.stderr and "read_dataframe" not in res.stderr
     quiet = CliRunner().invoke(main, [*args, "-q"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_a_geopackage_with_several_layers_is_read_by_name_or_refused(tmp_path):
+    """GDAL takes the first layer: last year's plots, or the districts, would be counted."""
+    import geopandas as gpd
+
+    plots = gpd.read_file(BUNDLED / "plots.geojson")
+    more = plots.assign(invested_yuan=plots["invested_yuan"] * 10)
+    named = tmp_path / "named.gpkg"
+    gpd.read_file(BUNDLED / "districts.geojson").to_file(named, layer="zones")
+    plots.to_file(named, layer="plots", mode="a")
+    unnamed = tmp_path / "years.gpkg"
+    more.to_file(unnamed, layer="plots_2023")
+    plots.to_file(unnamed, layer="plots_2024", mode="a")
+    runner = CliRunner()
+
+    def report(*args):
+        return runner.invoke(main, ["report", "--geodata", str(BUNDLED), "--format", "json",
+                                    "--as-of", "2026-01-01", "-q", *args])
+
+    base = report()
+    assert base.exit_code == 0
+    assert report("--plots", str(named)).stdout == base.stdout  # the layer named plots
+    for args in (["report", "--format", "json"], ["map", "-o", str(tmp_path / "m")]):
+        res = runner.invoke(main, [*args, "--geodata", str(BUNDLED), "--plots", str(unnamed),
+                                   "-q"])
+        assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.exception
+        assert res.stderr == (f"qygeo: error: {unnamed}: has 2 layers ('plots_2023', "
+                              "'plots_2024') and none named 'plots': name the plots layer "
+                              "with --plots-layer\n")
+    chosen = report("--plots", str(unnamed), "--plots-layer", "plots_2024")
+    assert chosen.exit_code == 0 and chosen.stdout == base.stdout

@@ -47,7 +47,9 @@ def plots_options(fn: F) -> F:
                            "or non-numeric amounts, impossible dates) and list them, instead "
                            "of refusing the plots layer.")(fn)
     fn = click.option("--plots-layer", default=None, metavar="NAME",
-                      help="Layer inside a GeoPackage given with --plots.")(fn)
+                      help="Layer inside a GeoPackage given with --plots. Default: its "
+                           "only layer, else the one named 'plots' (a file with several "
+                           "and none so named is refused).")(fn)
     return click.option(
         "--plots", "plots_path", type=click.Path(path_type=Path), default=None,
         help="Use this plots layer (GeoJSON, GeoPackage or GeoParquet) instead of "

@@ -269,8 +269,8 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
         if plots and not plots_path.exists():
             raise DataFileError(plots_path, "file not found")
     elif plots or plots_path.exists():
-
-        plot_gdf, excluded = screen_frame(layers.read_layer(plots_path, layer=plots_layer),
+        layer = layers.plots_layer(plots_path, plots_layer)
+        plot_gdf, excluded = screen_frame(layers.read_layer(plots_path, layer=layer),
                                           plots_path, skip=skip_invalid_plots)
     stats, plans = split_plans(load_park_stats(root))
     return Dataset(

@@ -138,6 +138,38 @@ def check_layer_path(path: Path) -> None:
         raise DataFileError(path, "is a folder, not a layer file")
 
 
+#: File types that can hold several layers (GeoJSON and GeoParquet hold one).
+MULTI_LAYER_SUFFIXES = (".gpkg", ".sqlite", ".gdb", ".kml", ".kmz", ".zip")
+
+
+def plots_layer(path: Path, layer: str | None) -> str | None:
+    """The layer of a plots file to read: *layer* when given, else the file's only layer,
+    else its layer named ``plots``.
+
+    GDAL would take the first layer of a GeoPackage with several, which may be last
+    year's plots or another layer altogether: the figures would be silently someone
+    else's.
+
+    Raises
+    ------
+    DataFileError
+        Several layers, none named ``plots`` and none asked for.
+    """
+    if layer is not None or path.suffix.lower() not in MULTI_LAYER_SUFFIXES or not path.exists():
+        return layer
+    import pyogrio
+
+    try:
+        names = [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:  # noqa: BLE001 - GDAL raises many types; the user needs one line
+        raise read_error(path, exc) from exc
+    if len(names) <= 1 or "plots" in names:
+        return "plots" if len(names) > 1 else layer
+    shown = ", ".join(repr(n) for n in names[:8]) + (" …" if len(names) > 8 else "")
+    raise DataFileError(path, f"has {len(names)} layers ({shown}) and none named 'plots': "
+                              "name the plots layer with --plots-layer")
+
+
 def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     import geopandas as gpd
 

@@ -358,6 +358,7 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
     path = Path(path)
     if not path.exists():
         raise DataFileError(path, "file not found")
+    layer = layers.plots_layer(path, layer)
     try:
         if path.is_dir() or path.suffix.lower() in (".parquet", ".geoparquet"):
             ddf = dask_geopandas.read_parquet(str(path))

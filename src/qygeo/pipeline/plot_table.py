@@ -859,6 +859,7 @@ def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
     With *keep_outside* False the table may leave out plots in no park (see
     :func:`_batch_columns`; the Arrow reader's files only).
     """
+    layer = layers.plots_layer(Path(path), layer)
     read = read_plot_columns(path, layer=layer, columns=columns)
     if read is None:
         parks = _parks_of(parks)
