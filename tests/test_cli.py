@@ -136,6 +136,26 @@ def test_bad_format_is_a_usage_error(tiny_geodata):
     assert r.exit_code == 2
 
 
+@pytest.mark.parametrize("as_of, ok", [("1899-12-31", False), ("1900-01-01", True),
+                                        ("2100-12-31", True), ("2101-01-01", False),
+                                        ("9999-12-31", False), ("0001-01-01", False)])
+def test_as_of_outside_the_range_of_plot_dates_is_a_usage_error(tiny_geodata, as_of, ok):
+    """9999-12-31 would make every plot idle for millennia and fine it: a typo, refused."""
+    import qygeo
+    from qygeo.errors import QygeoError
+
+    res = CliRunner().invoke(main, ["report", "--geodata", str(tiny_geodata), "--format",
+                                    "json", "--as-of", as_of, "-q"])
+    if ok:
+        assert res.exit_code == 0, res.output
+        return
+    assert res.exit_code == 2
+    assert (f"as-of date {as_of} is outside 1900-01-01 … 2100-12-31, the range of plot dates"
+            in res.stderr)
+    with pytest.raises(QygeoError, match="is outside 1900-01-01"):  # the Python API too
+        qygeo.report(qygeo.load(tiny_geodata), as_of=as_of)
+
+
 def test_strict_join_fails_on_unknown_stats_park(tiny_geodata):
     p = tiny_geodata / "attributes" / "park_stats.csv"
     p.write_text(p.read_text() + "ghost,2024,1,,,x\n", encoding="utf-8")

@@ -18,10 +18,15 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
     """Click callback: an ISO date (YYYY-MM-DD) or None."""
     if value is None:
         return None
+    from qygeo.errors import QygeoError
+    from qygeo.io.plot_rows import check_as_of
+
     try:
-        return dt.date.fromisoformat(value)
+        return check_as_of(dt.date.fromisoformat(value))
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2026-01-31") from None
+    except QygeoError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def year_option(fn: F) -> F:
@@ -36,7 +41,8 @@ def as_of_option(fn: F) -> F:
     """``--as-of YYYY-MM-DD``: the date idle plots are classified on."""
     return click.option(
         "--as-of", callback=parse_date, default=None, metavar="YYYY-MM-DD",
-        help="Date for classifying idle plots. Default: today.",
+        help="Date for classifying idle plots, 1900-01-01 … 2100-12-31 (the range of plot "
+             "dates). Default: today.",
     )(fn)
 
 

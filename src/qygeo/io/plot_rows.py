@@ -214,6 +214,26 @@ def check_numbers(attrs: pd.DataFrame, columns: tuple[str, ...], problems: RowPr
             problems.flag(v > MAX_VALUE, TOO_LARGE.format(col=col))
 
 
+def check_as_of(as_of: dt.date) -> dt.date:
+    """*as_of* when it lies in :data:`DATE_MIN` … :data:`DATE_MAX`, the range of plot dates.
+
+    A date outside it is a typo (9999-12-31 would make every plot idle for millennia,
+    and fine it): refused, not judged on.
+
+    Raises
+    ------
+    QygeoError
+        The date is outside the range.
+    """
+    if not DATE_MIN <= as_of <= DATE_MAX:
+        from qygeo.errors import QygeoError
+
+        raise QygeoError(f"as-of date {as_of.isoformat()} is outside "
+                         f"{DATE_MIN.isoformat()} … {DATE_MAX.isoformat()}, the range of "
+                         "plot dates")
+    return as_of
+
+
 def dates_in_range(values: np.ndarray) -> np.ndarray:
     """True where a datetime64 value is missing or within :data:`DATE_MIN` … :data:`DATE_MAX`."""
     days = values.astype("datetime64[D]")

@@ -73,6 +73,7 @@ def make_report(
     """
     from qygeo.errors import QygeoError
     from qygeo.io.dataset import Dataset, load_dataset
+    from qygeo.io.plot_rows import check_as_of
     from qygeo.pipeline.plots import compute_plot_table
     from qygeo.pipeline.report import build_report
 
@@ -83,7 +84,7 @@ def make_report(
             as_of = dt.date.fromisoformat(as_of)
         except ValueError as exc:
             raise QygeoError(f"as_of {as_of!r} is not a date like 2026-01-31") from exc
-    as_of = as_of or dt.date.today()
+    as_of = check_as_of(as_of or dt.date.today())
     step = progress or (lambda _msg: None)
     loaded = data if isinstance(data, Dataset) else None
 

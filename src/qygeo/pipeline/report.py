@@ -381,8 +381,9 @@ def build_report(
     import pandas as pd
 
     from qygeo.core.join import join_attributes, match_keys
+    from qygeo.io.plot_rows import check_as_of
 
-    as_of = as_of or dt.date.today()
+    as_of = check_as_of(as_of or dt.date.today())
     warnings: list[str] = []
     joins = []
     parks = metrics.with_areas(ds.parks)
