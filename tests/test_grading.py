@@ -103,6 +103,11 @@ def test_config_file_changes_weights_and_cutoffs(tmp_path):
     ("[grading.benchmarks]\ntax_wan_per_mu = 0\n", "must be > 0"),
     ("[grading\n", "not valid TOML"),
     ("[entry]\ninvestment_basis = 'planned'\n", "investment_basis"),
+    ("[grading.weights]\ntax_wan_per_mu = 1e400\n",  # TOML reads it as inf
+     "grading.weights.tax_wan_per_mu must be a finite number, not inf"),
+    ("[grading]\ncap = inf\n", "grading.cap must be a finite number"),
+    ("[grading.cutoffs]\nA = inf\n", "grading.cutoffs.A must be a finite number"),
+    ("[grading]\npercentile_min_ranked = 2.5\n", "must be a whole number of plots, not 2.5"),
 ])
 def test_bad_config_is_one_clear_error(tmp_path, text, needle):
     cfg = tmp_path / "bad.toml"

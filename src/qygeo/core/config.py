@@ -132,6 +132,8 @@ def _number(value: Any, name: str, path: str, *, positive: bool = False) -> floa
     value = float(value)
     if value < 0 or (positive and value == 0) or value != value:
         raise ConfigError(f"{path}: {name} must be {'> 0' if positive else '≥ 0'}, not {value:g}")
+    if value == float("inf"):  # TOML's inf, or 1e400: no score or threshold can use it
+        raise ConfigError(f"{path}: {name} must be a finite number, not {value:g}")
     return value
 
 
@@ -187,6 +189,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> GradingConfig:
                           f"(got A={pct['A']:g}, B={pct['B']:g}, C={pct['C']:g})")
     min_ranked = _number(g["percentile_min_ranked"], "grading.percentile_min_ranked", where,
                          positive=True)
+    if not min_ranked.is_integer():
+        raise ConfigError(f"{where}: grading.percentile_min_ranked must be a whole number of "
+                          f"plots, not {min_ranked:g}")
     e = data["entry"]
     if e["investment_basis"] not in INVESTMENT_BASES:
         raise ConfigError(f"{where}: entry.investment_basis must be one of "
