@@ -115,6 +115,7 @@ def test_report_in_every_format(client):
     ({"format": "pdf"}, 400, "unknown format 'pdf'"),
     ({"year": "soon"}, 422, "year"),
     ({"as_of": "2025-13-01"}, 422, "as_of"),
+    ({"as_of": "9999-12-31"}, 422, "as-of date 9999-12-31 is outside 1900-01-01"),
 ])
 def test_report_errors_are_one_json_message(client, params, status, words):
     r = client.get("/api/report", params=params)
