@@ -269,7 +269,9 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
         if plots and not plots_path.exists():
             raise DataFileError(plots_path, "file not found")
     elif plots or plots_path.exists():
-        layer = layers.plots_layer(plots_path, plots_layer)
+        from qygeo.io import plot_files
+
+        layer = plot_files.plots_layer(plots_path, plots_layer)
         plot_gdf, excluded = screen_frame(layers.read_layer(plots_path, layer=layer),
                                           plots_path, skip=skip_invalid_plots)
     stats, plans = split_plans(load_park_stats(root))

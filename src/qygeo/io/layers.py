@@ -7,7 +7,7 @@ and a crash never leaves half a file. Big plots files are read in batches by
 :mod:`qygeo.io.plot_files` and surveyors' files by :mod:`qygeo.io.boundary`, with
 this module's layer specifications and conforming.
 
-Why over 600 lines: reading, conforming (pandas and Arrow), and writing share
+Why over 800 lines: reading, conforming (pandas and Arrow), and writing share
 the layer specifications and the rules for ids, dates and booleans.
 """
 
@@ -136,38 +136,6 @@ def check_layer_path(path: Path) -> None:
         raise DataFileError(path, "file not found")
     if path.is_dir() and path.suffix.lower() != ".gdb":
         raise DataFileError(path, "is a folder, not a layer file")
-
-
-#: File types that can hold several layers (GeoJSON and GeoParquet hold one).
-MULTI_LAYER_SUFFIXES = (".gpkg", ".sqlite", ".gdb", ".kml", ".kmz", ".zip")
-
-
-def plots_layer(path: Path, layer: str | None) -> str | None:
-    """The layer of a plots file to read: *layer* when given, else the file's only layer,
-    else its layer named ``plots``.
-
-    GDAL would take the first layer of a GeoPackage with several, which may be last
-    year's plots or another layer altogether: the figures would be silently someone
-    else's.
-
-    Raises
-    ------
-    DataFileError
-        Several layers, none named ``plots`` and none asked for.
-    """
-    if layer is not None or path.suffix.lower() not in MULTI_LAYER_SUFFIXES or not path.exists():
-        return layer
-    import pyogrio
-
-    try:
-        names = [str(row[0]) for row in pyogrio.list_layers(path)]
-    except Exception as exc:  # noqa: BLE001 - GDAL raises many types; the user needs one line
-        raise read_error(path, exc) from exc
-    if len(names) <= 1 or "plots" in names:
-        return "plots" if len(names) > 1 else layer
-    shown = ", ".join(repr(n) for n in names[:8]) + (" …" if len(names) > 8 else "")
-    raise DataFileError(path, f"has {len(names)} layers ({shown}) and none named 'plots': "
-                              "name the plots layer with --plots-layer")
 
 
 def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,6 +75,52 @@ class PlotSource:
     geom: str
     rows: int
     parts: list[PlotPart] | None = None
+
+
+#: File types that can hold several layers (GeoJSON and GeoParquet hold one).
+MULTI_LAYER_SUFFIXES = (".gpkg", ".sqlite", ".gdb", ".kml", ".kmz", ".zip")
+
+
+def plots_layer(path: Path, layer: str | None) -> str | None:
+    """The layer of a plots file to read: *layer* when given, else the file's only layer,
+    else its layer named ``plots``.
+
+    GDAL would take the first layer of a GeoPackage with several, which may be last
+    year's plots or another layer altogether: the figures would be silently someone
+    else's.
+
+    Raises
+    ------
+    DataFileError
+        Several layers, none named ``plots`` and none asked for.
+    """
+    if layer is not None or path.suffix.lower() not in MULTI_LAYER_SUFFIXES or not path.exists():
+        return layer
+    import pyogrio
+
+    try:
+        names = [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:  # noqa: BLE001 - GDAL raises many types; the user needs one line
+        raise layers.read_error(path, exc) from exc
+    if len(names) <= 1:
+        return layer
+    if "plots" in names:
+        return "plots"
+    shown = ", ".join(repr(n) for n in names[:8]) + (" …" if len(names) > 8 else "")
+    raise DataFileError(path, f"has {len(names)} layers ({shown}) and none named 'plots': "
+                              "name the plots layer with --plots-layer")
+
+
+@contextmanager
+def wkb_errors(path: object) -> Iterator[None]:
+    """Bytes that are not WKB, found while decoding a plots file's geometries, as the one
+    line :func:`qygeo.io.layers.read_error` gives (the reference reader's words)."""
+    import shapely
+
+    try:
+        yield
+    except shapely.errors.GEOSException as exc:
+        raise layers.read_error(Path(str(path)), exc) from exc
 
 
 def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
@@ -358,7 +405,7 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
     path = Path(path)
     if not path.exists():
         raise DataFileError(path, "file not found")
-    layer = layers.plots_layer(path, layer)
+    layer = plots_layer(path, layer)
     try:
         if path.is_dir() or path.suffix.lower() in (".parquet", ".geoparquet"):
             ddf = dask_geopandas.read_parquet(str(path))

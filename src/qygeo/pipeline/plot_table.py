@@ -68,8 +68,10 @@ from qygeo.io.plot_files import (
     PlotPart,
     PlotSource,
     decode_polygons,
+    plots_layer,
     read_plot_columns,
     to_plot_batch,
+    wkb_errors,
 )
 from qygeo.io.plot_rows import Rings
 
@@ -265,10 +267,8 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
 
     n = len(batch.wkb)
     problems = plot_rows.RowProblems(n)
-    try:
+    with wkb_errors(path):
         rings, rest = decode_polygons(batch.wkb)
-    except shapely.errors.GEOSException as exc:  # bytes that are not WKB: as the map says it
-        raise layers.read_error(Path(str(path)), exc) from exc
     if len(rings.rows):
         boxes = rings.boxes()  # rows: minx, miny, maxx, maxy
         from qygeo.io.crs import diagnose_lonlat
@@ -278,11 +278,9 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
         if hint:
             raise DataFileError(path, hint)
     plot_rows.check_rings(rings, problems)
-    try:
+    with wkb_errors(path):
         geoms = shapely.from_wkb(batch.wkb.take(rest).to_numpy(zero_copy_only=False)) if len(
             rest) else np.zeros(0, dtype=object)
-    except shapely.errors.GEOSException as exc:
-        raise layers.read_error(Path(str(path)), exc) from exc
     plot_rows.check_geometries(geoms, rest, problems)
 
     from qygeo.core import idle as idle_mod
@@ -859,7 +857,7 @@ def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
     With *keep_outside* False the table may leave out plots in no park (see
     :func:`_batch_columns`; the Arrow reader's files only).
     """
-    layer = layers.plots_layer(Path(path), layer)
+    layer = plots_layer(Path(path), layer)
     read = read_plot_columns(path, layer=layer, columns=columns)
     if read is None:
         parks = _parks_of(parks)

@@ -109,11 +109,9 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
     """
     import dask
     import pandas as pd
-    import shapely
     from distributed import Client, LocalCluster
 
-    from qygeo.io import layers
-    from qygeo.io.plot_files import read_plots_dask
+    from qygeo.io.plot_files import read_plots_dask, wkb_errors
     from qygeo.pipeline import plot_table as engine
 
     ddf = read_plots_dask(path, layer=layer)
@@ -142,10 +140,8 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
             finally:
                 sys.stdout = stdout
                 print(file=sys.stderr)
-        try:
+        with wkb_errors(path):  # bytes that are not WKB, found by a worker
             tables = client.gather(futures)
-        except shapely.errors.GEOSException as exc:  # bytes that are not WKB, in a partition
-            raise layers.read_error(Path(path), exc) from exc
     finally:
         client.close()
         if cluster is not None:

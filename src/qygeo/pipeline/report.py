@@ -223,7 +223,8 @@ class Report:
             table = table.assign(grade=table["plot_id"].map(grades))
         plots = self.dataset.plots if self.dataset is not None else None
         if plots is None and self.plots_source is not None:
-            from qygeo.io.layers import plots_layer, read_layer
+            from qygeo.io.layers import read_layer
+            from qygeo.io.plot_files import plots_layer
 
             path, layer = self.plots_source
             plots = read_layer(path, layer=plots_layer(Path(path), layer))
