@@ -259,10 +259,14 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
     root = layers.geodata_dir(root)
     if not root.is_dir():
         raise DataFileError(root, "data folder not found (use --geodata DIR or $QYGEO_GEODATA)")
-    districts = layers.load_layer(root, layers.DISTRICTS)
-    parks = layers.load_layer(root, layers.PARKS)
+    districts = _with_geometry(layers.load_layer(root, layers.DISTRICTS), layers.DISTRICTS,
+                               root / layers.DISTRICTS.filename)
+    parks = _with_geometry(layers.load_layer(root, layers.PARKS), layers.PARKS,
+                           root / layers.PARKS.filename)
     planting_path = root / layers.PLANTING.filename
-    planting = layers.read_layer(planting_path, layers.PLANTING) if planting_path.exists() else None
+    planting = (_with_geometry(layers.read_layer(planting_path, layers.PLANTING),
+                               layers.PLANTING, planting_path)
+                if planting_path.exists() else None)
     plots_path = Path(plots) if plots else root / layers.PLOTS.filename
     plot_gdf, excluded = None, []
     if not load_plots:
@@ -283,6 +287,26 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
             not load_plots and plots_path.exists()) else None,
         targets=load_targets(root), excluded_plots=excluded,
     )
+
+
+def _with_geometry(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec,
+                   path: Path) -> gpd.GeoDataFrame:
+    """*gdf* itself, once every feature has a geometry.
+
+    A district, park or planting area without one has no place to draw or to assign
+    plots to: the first is refused (``qygeo validate`` lists them all, and ``qygeo park
+    remove`` can still take such a park out).
+    """
+    import shapely
+
+    geoms = np.asarray(gdf.geometry.values)
+    missing = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if len(missing):
+        from qygeo.errors import FeatureError
+
+        raise FeatureError(path, gdf[spec.id_field].iloc[int(missing[0])],
+                           f"{pr.NO_GEOMETRY} (qygeo validate lists every problem)")
+    return gdf
 
 
 def screen_frame(gdf: Any, path: object, *, skip: bool) -> tuple[Any, list[tuple[str, str]]]:

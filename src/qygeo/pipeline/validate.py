@@ -183,7 +183,11 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
                 if g is not None and valid(g)}
         from qygeo.core.assign import assign_plots
 
-        assigned = assign_plots(plots, parks) if pmap else None
+        # Only the parks listed above as sound take plots: one without a geometry has
+        # no place to hold them.
+        usable = parks[[p in pmap for p in parks["park_id"]]]
+        known_parks = set(parks["park_id"])
+        assigned = assign_plots(plots, usable) if pmap else None
         has_pid = "park_id" in plots.columns
         pairs = []
         for i, (fid, geom) in enumerate(zip(plots["plot_id"], plots.geometry.values)):
@@ -193,7 +197,9 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
             pid = plots["park_id"].iloc[i] if has_pid else None
             if pid is not None and pid == pid and str(pid).strip():
                 if pid not in pmap:
-                    res.problems.append(f"{where}: park_id {pid!r} is not a park of parks.geojson")
+                    if pid not in known_parks:  # else the park's own geometry is listed
+                        res.problems.append(f"{where}: park_id {pid!r} is not a park of "
+                                            "parks.geojson")
                     continue
                 pairs.append((where, pid, geom, pmap[pid]))
             elif assigned is not None and assigned.iloc[i] is None:

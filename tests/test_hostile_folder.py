@@ -1,0 +1,74 @@
+"""A data folder broken by hand: what every command does with it.
+
+A feature without a geometry (``"geometry": null``, or one GDAL drops because a
+coordinate is text) in districts or parks: ``validate`` lists it, the commands
+that read the folder refuse it in one line and leave the folder as it was, and
+``park remove`` can still take such a park out.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import snapshot
+from qygeo.cli import main
+
+
+def _run(*args: object):
+    res = CliRunner().invoke(main, [str(a) for a in args])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert "Traceback" not in res.stderr
+    return res
+
+
+def _drop_geometry(path: Path, feature_id: str, id_field: str) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    hit = [f for f in doc["features"] if f["properties"][id_field] == feature_id]
+    assert hit, feature_id
+    hit[0]["geometry"] = None
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("layer", "id_field", "feature_id"), [
+    ("parks.geojson", "park_id", "alpha"),
+    ("districts.geojson", "adcode", "441802"),
+])
+@pytest.mark.parametrize("command", [["report", "--format", "csv"], ["map", "-o", "{out}"],
+                                     ["export", "{out}/x.gpkg"]])
+def test_a_feature_without_geometry_is_refused_in_one_line(
+        tiny_geodata: Path, tmp_path: Path, layer: str, id_field: str, feature_id: str,
+        command: list[str]) -> None:
+    _drop_geometry(tiny_geodata / layer, feature_id, id_field)
+    before = snapshot(tiny_geodata)
+    out = tmp_path / "out"
+    out.mkdir()
+    res = _run(*[c.format(out=out) for c in command], "--geodata", tiny_geodata)
+    assert res.exit_code == 1
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("qygeo: error:")]
+    assert lines == [f"qygeo: error: {tiny_geodata / layer} [{feature_id}]: empty or missing "
+                     "geometry (qygeo validate lists every problem)"], res.stderr
+    assert snapshot(tiny_geodata) == before
+    assert not list(out.iterdir())
+
+
+def test_validate_lists_a_park_without_geometry_and_only_that(tiny_geodata: Path) -> None:
+    _drop_geometry(tiny_geodata / "parks.geojson", "alpha", "park_id")
+    res = _run("validate", "--geodata", tiny_geodata)
+    assert res.exit_code == 1
+    problems = [ln for ln in res.stderr.splitlines()
+                if ln.startswith("qygeo: error:") and "problem" not in ln.split(":")[-1]]
+    # Its plots name a park that exists: not listed as naming an unknown one.
+    assert problems == ["qygeo: error: geodata/parks.geojson [alpha]: empty or missing "
+                        "geometry"], res.stderr
+
+
+def test_park_remove_takes_out_a_park_without_geometry(tiny_geodata: Path) -> None:
+    _drop_geometry(tiny_geodata / "parks.geojson", "alpha", "park_id")
+    res = _run("park", "remove", "alpha", "--force", "--geodata", tiny_geodata)
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads((tiny_geodata / "parks.geojson").read_text(encoding="utf-8"))
+    assert [f["properties"]["park_id"] for f in doc["features"]] == ["beta", "beta_child"]
