@@ -95,3 +95,44 @@ def test_a_geopackage_with_several_layers_is_read_by_name_or_refused(tmp_path):
                               "with --plots-layer\n")
     chosen = report("--plots", str(unnamed), "--plots-layer", "plots_2024")
     assert chosen.exit_code == 0 and chosen.stdout == base.stdout
+
+
+def test_a_list_in_one_feature_leaves_the_other_features_values_as_they_are(tmp_path):
+    # GDAL reads the whole column as lists: every other id would become "['GF-…']".
+    from qygeo.io import layers
+
+    original = [f["properties"]["plot_id"] for f in json.loads(
+        (BUNDLED / "plots.geojson").read_text(encoding="utf-8"))["features"]]
+
+    def change(i, props):
+        if i == 0:
+            props["plot_id"] = ["x-1"]
+            props["agreed_start_date"] = [props["agreed_start_date"]]
+
+    plots = _plots_with(tmp_path, change)
+    gdf = layers.read_layer(plots, layers.PLOTS)
+    assert list(gdf["plot_id"]) == ["x-1", *original[1:]]
+    res = CliRunner().invoke(main, ["report", "--geodata", str(BUNDLED), "--plots", str(plots),
+                                    "--format", "json", "-q"])
+    assert res.exit_code == 0, res.stderr
+    assert "['" not in res.stdout
+
+
+def test_a_list_of_two_numbers_refuses_that_plot_alone(tmp_path):
+    def change(i, props):
+        if i == 0:
+            props["invested_yuan"] = [1, 2]
+
+    plots = _plots_with(tmp_path, change)
+    first = json.loads(plots.read_text(encoding="utf-8"))["features"][0]["properties"]["plot_id"]
+    res = CliRunner().invoke(main, ["report", "--geodata", str(BUNDLED), "--plots", str(plots),
+                                    "--format", "json", "-q"])
+    assert res.exit_code == 1 and "Traceback" not in res.stderr
+    assert res.stderr.startswith(f"qygeo: error: {plots} [{first}]: invested_yuan is not a "
+                                 "number: '[1, 2]'"), res.stderr
+    assert "more plots" not in res.stderr
+    res = CliRunner().invoke(main, ["report", "--geodata", str(BUNDLED), "--plots", str(plots),
+                                    "--format", "json", "--skip-invalid-plots"])
+    assert res.exit_code == 0, res.stderr
+    left_out = [ln for ln in res.stderr.splitlines() if "left out" in ln]
+    assert len(left_out) == 1 and f"plot {first} left out" in left_out[0], res.stderr

@@ -154,7 +154,7 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         kwargs: dict[str, Any] = {"engine": "pyogrio", **open_options(path)}
         if layer is not None:
             kwargs["layer"] = layer
-        gdf = gpd.read_file(path, **kwargs)
+        gdf = unlisted(gpd.read_file(path, **kwargs))
         if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or a spreadsheet: a WKT column?
             gdf = geometry_from_text(gdf, path)
         for col, (rows, values) in json_booleans(path, PLOTS.numeric).items():
@@ -542,6 +542,32 @@ def json_decoded(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
                 df[name] = df[name].map(json.loads, na_action="ignore")
             except ValueError:
                 pass  # left as text, as geopandas leaves it; conform names bad values
+    return unlisted(df)
+
+
+def unlisted(df: pd.DataFrame) -> pd.DataFrame:
+    """*df* with the lists GDAL makes of a GeoJSON property put back, in place.
+
+    One JSON array in a property makes GDAL read the whole column as lists: every
+    other feature's ``"b"`` becomes ``["b"]``. A list of one value is that value
+    again; any other list becomes its JSON text, which a number or date column
+    refuses for that feature alone, and a text column shows as it is.
+    """
+    import numpy as np
+
+    for name in df.columns:
+        if df[name].dtype != object:
+            continue
+        values = df[name].to_numpy()
+        listed = [i for i, v in enumerate(values) if isinstance(v, (list, tuple, np.ndarray))]
+        if not listed:
+            continue
+        fixed = values.copy()
+        for i in listed:
+            items = [v.item() if isinstance(v, np.generic) else v for v in values[i]]
+            fixed[i] = items[0] if len(items) == 1 else json.dumps(
+                items, ensure_ascii=False, default=str)
+        df[name] = fixed
     return df
 
 
