@@ -228,7 +228,8 @@ def test_a_table_without_geometry_names_what_is_needed(folder, tmp_path):
 @pytest.mark.slow
 def test_a_fake_geopackage_is_one_line_without_gdal_warnings(folder, tmp_path):
     fake = tmp_path / "fake.gpkg"
-    fake.write_bytes(b"SQLite format 3\0" + bytes(range(256)) * 32)
+    # A GeoPackage's header (its application id at byte 68), then bytes GDAL cannot read.
+    fake.write_bytes(b"SQLite format 3\0" + bytes(52) + b"GPKG" + bytes(range(256)) * 32)
     # A real process: warnings filters and their printing are per interpreter.
     r = subprocess.run([sys.executable, "-m", "qygeo.cli", "report", "--geodata", str(folder),
                         "--plots", str(fake), "-q"], capture_output=True, text=True)

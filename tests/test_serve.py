@@ -357,6 +357,11 @@ def test_markup_and_template_names_stay_text(client, tiny_geodata):
         assert XSS not in page and "1337" not in page
 
 
+#: GDAL's virtual format, which would read the file it names (refused before GDAL opens it).
+VRT = (b"<OGRVRTDataSource><OGRVRTLayer name='x'><SrcDataSource>CSV:/etc/passwd"
+       b"</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>")
+
+
 @pytest.mark.parametrize("name, data, status, words", [
     ("plan.exe", b"MZ", 400, "unsupported file type"),
     ("noext", b"{}", 400, "unsupported file type"),
@@ -370,6 +375,10 @@ def test_markup_and_template_names_stay_text(client, tiny_geodata):
     ("evil.zip", zip_bytes({"../../evil.shp": b"x", "../../evil.shx": b"x"}), 400,
      "outside the archive"),
     ("abs.kmz", zip_bytes({"/etc/doc.kml": b"x"}), 400, "outside the archive"),
+    ("vrt.kml", VRT, 422, "GDAL virtual file"),
+    ("vrt.gpkg", VRT, 422, "GDAL virtual file"),
+    ("vrt.zip", zip_bytes({"a.shp": VRT, "a.shx": b"x", "a.dbf": b"x"}), 422,
+     "GDAL virtual file"),
 ])
 def test_hostile_uploads_are_refused_with_one_message(client, tiny_geodata, name, data, status,
                                                       words):

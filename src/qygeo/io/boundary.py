@@ -130,7 +130,10 @@ def _dataset_name(path: Path, layer: str | None) -> tuple[str, str | None]:
     if path.stat().st_size == 0:
         raise DataFileError(path, "is empty (0 bytes)")
     if suffix in (".geojson", ".json"):
-        layers._check_json(path)
+        layers._check_json(path)  # first: it names the line and column of a fault
+    from qygeo.io.sniff import check_content
+
+    check_content(path)
     if suffix == ".shp":
         if _sidecar(path, ".shx") is None:
             raise DataFileError(path, f"{path.stem}.shx is missing next to it: a Shapefile is "

@@ -131,11 +131,15 @@ def geodata_dir(option: str | os.PathLike[str] | None = None) -> Path:
 
 
 def check_layer_path(path: Path) -> None:
-    """Raise :class:`DataFileError` unless *path* is an existing layer file (or .gdb)."""
+    """Raise :class:`DataFileError` unless *path* is an existing layer file (or .gdb) whose
+    bytes are the format its suffix names (:func:`qygeo.io.sniff.check_content`)."""
     if not path.exists():
         raise DataFileError(path, "file not found")
     if path.is_dir() and path.suffix.lower() != ".gdb":
         raise DataFileError(path, "is a folder, not a layer file")
+    from qygeo.io.sniff import check_content
+
+    check_content(path)
 
 
 def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:

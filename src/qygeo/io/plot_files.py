@@ -24,6 +24,7 @@ from qygeo.errors import DataFileError, QygeoError
 from qygeo.io import crs as crs_mod
 from qygeo.io import layers
 from qygeo.io.plot_rows import Rings
+from qygeo.io.sniff import check_content
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -97,6 +98,8 @@ def plots_layer(path: Path, layer: str | None) -> str | None:
     if layer is not None or path.suffix.lower() not in MULTI_LAYER_SUFFIXES or not path.exists():
         return layer
     import pyogrio
+
+    layers.check_layer_path(path)
 
     try:
         names = [str(row[0]) for row in pyogrio.list_layers(path)]
@@ -405,6 +408,7 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
     path = Path(path)
     if not path.exists():
         raise DataFileError(path, "file not found")
+    check_content(path)  # a folder of GeoParquet parts is left as it is
     layer = plots_layer(path, layer)
     try:
         if path.is_dir() or path.suffix.lower() in (".parquet", ".geoparquet"):

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from qygeo.errors import QygeoError
 from qygeo.io.boundary import INPUT_FORMATS
+from qygeo.io.sniff import check_content
 from qygeo.safe_text import describe_control_chars, has_control_chars
 
 #: Defaults of ``qygeo serve``'s limits.
@@ -200,6 +201,7 @@ def layer_names(path: Path) -> list[str]:
                           if n.lower().endswith(".shp") and not n.startswith("__MACOSX/"))
         return []
     try:
+        check_content(path)  # GDAL opens what the bytes say, whatever the name
         return [str(row[0]) for row in pyogrio.list_layers(str(path))]
     except Exception:  # noqa: BLE001 - GDAL raises several types; reading reports it
         return []

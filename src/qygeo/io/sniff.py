@@ -1,0 +1,135 @@
+"""A file is read only as the format its name says, and never makes qygeo fetch anything.
+
+GDAL chooses a driver by what a file holds, not by its name. An XML document of
+GDAL's virtual format (OGR VRT) sent as ``survey.kml``, ``survey.gpkg`` or a
+``.shp`` in a zip would make GDAL read any file it names (``/etc/passwd``) and
+fetch any URL it names, and a plain SQLite file sent as ``.gpkg`` would be
+opened by GDAL's generic SQLite driver. So before GDAL sees a file, its first
+bytes must be those of the format of its suffix (:func:`check_content`).
+
+A GeoJSON ``"crs"`` given as a link (GeoJSON 2008) makes GDAL fetch the link: such
+a file is refused too (RFC 7946 GeoJSON has no ``crs``; ``--crs`` says it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+from qygeo.errors import DataFileError
+
+#: The first bytes of each binary format, by suffix.
+MAGIC = {
+    ".shp": (b"\x00\x00\x27\x0a",),
+    ".gpkg": (b"SQLite format 3\x00",),
+    ".sqlite": (b"SQLite format 3\x00",),
+    ".fgb": (b"fgb\x03",),
+    ".zip": (b"PK\x03\x04", b"PK\x05\x06"),
+    ".kmz": (b"PK\x03\x04",),
+}
+#: A GeoPackage's SQLite ``application_id`` (header bytes 68–71): GeoPackage 1.2+ and
+#: the two before it.
+GPKG_IDS = (b"GPKG", b"GP10", b"GP11")
+#: Formats that GDAL reads from text, whose first character is checked.
+TEXT_FIRST = {".geojson": b"{", ".json": b"{"}
+#: GDAL's virtual formats: a file that names other files and URLs to read.
+VIRTUAL = (b"<ogrvrtdatasource", b"<vrtdataset")
+#: Bytes read from the start of a file (and of each archive member) to check it.
+HEAD_BYTES = 4096
+#: Members of an archive checked, at most (a Shapefile archive holds a handful).
+MAX_MEMBERS = 1000
+
+_XML_PROLOGUE = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|\s)*", re.S)
+_CRS_LINK = re.compile(rb'"type"\s*:\s*"link"', re.I)
+
+
+def check_content(path: Path) -> None:
+    """Raise :class:`DataFileError` unless *path*'s bytes are the format its suffix names.
+
+    A folder (FileGDB) and suffixes GDAL does not pick by content (GeoParquet and
+    xlsx, read by pyarrow and openpyxl) are left as they are; any other file that is
+    one of GDAL's virtual formats is refused whatever its name.
+    """
+    if path.is_dir() or not path.exists():
+        return
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".geoparquet", ".xlsx", ".xlsm"):
+        return
+    with open(path, "rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    _check_head(path, suffix, head)
+    if suffix in (".zip", ".kmz"):
+        _check_members(path)
+    if suffix in TEXT_FIRST:
+        _check_crs_link(path)
+
+
+def _check_head(path: object, suffix: str, head: bytes, *, member: str | None = None) -> None:
+    where = f"{member} in it" if member else "it"
+    text = head.removeprefix(b"\xef\xbb\xbf")
+    start = text[_XML_PROLOGUE.match(text).end():] if text.lstrip()[:1] == b"<" else text
+    if start.lower().startswith(VIRTUAL) or (suffix == ".vrt"):
+        raise DataFileError(path, f"{where} is a GDAL virtual file, which names other files "
+                                  "or URLs to read: send the data itself")
+    if suffix in MAGIC and not head.startswith(MAGIC[suffix]):
+        raise DataFileError(path, f"{where} is not a {suffix} file (its first bytes are not "
+                                  "those of the format its name says)")
+    if suffix == ".gpkg" and head[68:72] not in GPKG_IDS:
+        raise DataFileError(path, f"{where} is an SQLite database but not a GeoPackage")
+    if suffix in TEXT_FIRST and text.lstrip()[:1] != TEXT_FIRST[suffix]:
+        raise DataFileError(path, f"{where} is not GeoJSON (a GeoJSON file is one JSON object)")
+    if suffix == ".kml":
+        if start.lower().startswith(b"<!doctype"):
+            raise DataFileError(path, f"{where}: a KML file with a DOCTYPE is not read "
+                                      "(a DOCTYPE can name other files to read)")
+        if not re.match(rb"<(?:[\w.-]+:)?kml[\s>/]", start):
+            raise DataFileError(path, f"{where} is not KML (its first element is not <kml>)")
+    if suffix == ".csv" and text.lstrip()[:1] == b"<":
+        raise DataFileError(path, f"{where} is not CSV text (it starts with markup)")
+
+
+def _check_members(path: Path) -> None:
+    """Each member of a zip (zipped Shapefile) or KMZ, by its own suffix."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist()[:MAX_MEMBERS]:
+                if info.is_dir():
+                    continue
+                with zf.open(info) as fh:
+                    head = fh.read(HEAD_BYTES)
+                _check_head(path, Path(info.filename).suffix.lower(), head,
+                            member=info.filename)
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+        raise DataFileError(path, f"is not a readable zip archive ({exc})") from None
+
+
+def _check_crs_link(path: Path) -> None:
+    """Refuse a GeoJSON file whose ``crs`` is a link (GDAL would fetch it).
+
+    The text is searched first; only a file that holds ``"type": "link"`` somewhere is
+    parsed, to tell a ``crs`` from a property of that name.
+    """
+    data = path.read_bytes()
+    if not _CRS_LINK.search(data):
+        return
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
+        return  # the reader names the fault; GDAL cannot read it either
+    if _has_crs_link(doc):
+        raise DataFileError(path, "gives its CRS as a link, which qygeo does not fetch: "
+                                  "remove the \"crs\" member and give the CRS with --crs")
+
+
+def _has_crs_link(doc: object) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    crs = doc.get("crs")
+    if isinstance(crs, dict) and str(crs.get("type", "")).lower() == "link":
+        return True
+    features = doc.get("features")
+    parts = [doc.get("geometry")] + (features if isinstance(features, list) else [])
+    return any(isinstance(p, dict) and (_has_crs_link(p) or _has_crs_link(p.get("geometry")))
+               for p in parts)

@@ -1,0 +1,186 @@
+"""Files whose bytes are not what their names say, and files that name other places.
+
+GDAL picks a driver by a file's content. A GDAL virtual file (OGR VRT XML) sent as
+``survey.kml``, ``survey.gpkg`` or as the ``.shp`` of a zip would read any local file
+it names and fetch any URL; a GeoJSON ``crs`` link would be fetched. Each is refused
+in one line before GDAL opens it (:mod:`qygeo.io.sniff`), by the CLI, the web app and
+the plots readers; genuine files of every format still read.
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import json
+import sqlite3
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import BUNDLED, snapshot
+from qygeo.cli import main
+from qygeo.errors import DataFileError
+from qygeo.io import sniff
+from test_parks import truth_polygon, write_boundary
+
+SECRET = "SECRET=hunter2-canary"
+
+
+def _vrt(source: Path) -> bytes:
+    """An OGR VRT that reads *source* (a CSV) as a layer with a fixed polygon."""
+    return f"""<OGRVRTDataSource><OGRVRTLayer name="x">
+  <SrcDataSource>CSV:{source}</SrcDataSource>
+  <GeometryType>wkbPolygon</GeometryType>
+  <GeometryField encoding="WKT" field="wkt"/>
+</OGRVRTLayer></OGRVRTDataSource>""".encode()
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.fixture()
+def secret(tmp_path: Path) -> Path:
+    path = tmp_path / "secret.csv"
+    path.write_text(f"wkt,line\n\"POLYGON((113 23.6,113.01 23.6,113.01 23.61,113 23.6))\","
+                    f"{SECRET}\n", encoding="utf-8")
+    return path
+
+
+def _disguised(tmp_path: Path, secret: Path) -> dict[str, Path]:
+    vrt = _vrt(secret)
+    files = {
+        "survey.kml": vrt,
+        "survey.gpkg": vrt,
+        "survey.geojson": vrt,
+        "survey.zip": _zip({"a.shp": vrt, "a.shx": b"x", "a.dbf": b"x"}),
+        "lead.kml": b"<?xml version='1.0'?>\n<!-- a comment -->\n" + vrt,
+    }
+    out = {}
+    for name, data in files.items():
+        out[name] = tmp_path / name
+        out[name].write_bytes(data)
+    return out
+
+
+def test_a_virtual_file_under_any_name_is_refused_by_park_add(tiny_geodata, tmp_path, secret):
+    before = snapshot(tiny_geodata)
+    for name, path in _disguised(tmp_path, secret).items():
+        res = CliRunner().invoke(main, ["park", "add", str(path), "--id", "gamma",
+                                        "--name-zh", "丙园", "--name-en", "Gamma Park",
+                                        "--geodata", str(tiny_geodata)])
+        assert res.exit_code == 1, (name, res.stderr)
+        assert "Traceback" not in res.stderr and SECRET not in res.stderr + res.stdout
+        errors = [ln for ln in res.stderr.splitlines() if ln.startswith("qygeo: error:")]
+        # GeoJSON is parsed as JSON first, which names the fault's line and column.
+        words = "malformed JSON" if name.endswith(".geojson") else "GDAL virtual file"
+        assert len(errors) == 1 and words in errors[0], (name, res.stderr)
+    assert snapshot(tiny_geodata) == before
+
+
+@pytest.mark.parametrize("name", ["plots.gpkg", "plots.geojson", "plots.zip"])
+def test_a_virtual_file_as_plots_is_refused_by_report_and_map(tmp_path, secret, name):
+    path = _disguised(tmp_path, secret)[name.replace("plots", "survey")]
+    for command in (["report", "--format", "json"], ["map", "-o", str(tmp_path / "m")]):
+        res = CliRunner().invoke(main, [*command, "--geodata", str(BUNDLED), "--plots", str(path)])
+        assert res.exit_code == 1 and "GDAL virtual file" in res.stderr, res.stderr
+        assert SECRET not in res.stderr + res.stdout
+
+
+def test_an_sqlite_database_is_not_taken_for_a_geopackage(tmp_path):
+    path = tmp_path / "plots.gpkg"
+    with sqlite3.connect(path) as con:
+        con.execute("create table t (a)")
+    with pytest.raises(DataFileError, match="not a GeoPackage"):
+        sniff.check_content(path)
+
+
+@pytest.mark.parametrize(("name", "data", "words"), [
+    ("a.shp", b"<kml/>", "not a .shp file"),
+    ("a.gpkg", b"{}", "not a .gpkg file"),
+    ("a.fgb", b"fgb", "not a .fgb file"),
+    ("a.geojson", b"[1, 2]", "not GeoJSON"),
+    ("a.kml", b"<?xml version='1.0'?><html></html>", "not KML"),
+    ("a.kml", b"<!DOCTYPE kml [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><kml/>", "DOCTYPE"),
+    ("a.csv", b"<OGRVRTDataSource/>", "GDAL virtual file"),
+    ("a.csv", b"<table/>", "not CSV"),
+    ("a.vrt", b"anything", "GDAL virtual file"),
+    ("a.gml", b"\xef\xbb\xbf  <OGRVRTDataSource/>", "GDAL virtual file"),
+])
+def test_first_bytes_must_be_the_format_the_name_says(tmp_path, name, data, words):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(DataFileError, match=words):
+        sniff.check_content(path)
+
+
+def test_genuine_files_of_every_format_pass(tmp_path):
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[truth_polygon()], crs="EPSG:4326")
+    for name in ("a.gpkg", "a.fgb", "a.shp", "a.geojson", "a.kml"):
+        gdf.to_file(tmp_path / name, engine="pyogrio")
+        sniff.check_content(tmp_path / name)
+    shp = {p.name: p.read_bytes() for p in tmp_path.glob("a.*")
+           if p.suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg")}
+    (tmp_path / "b.zip").write_bytes(_zip(shp))
+    sniff.check_content(tmp_path / "b.zip")
+    kml = tmp_path / "c.kml"  # a BOM, a declaration, a comment and a prefixed root
+    kml.write_bytes(b"\xef\xbb\xbf<?xml version='1.0' encoding='UTF-8'?>\n<!-- exported -->\n"
+                    b"<kml:kml xmlns:kml='http://www.opengis.net/kml/2.2'/>")
+    sniff.check_content(kml)
+    geojson = tmp_path / "named.geojson"  # a "crs" by name is not a link
+    doc = json.loads((tmp_path / "a.geojson").read_text(encoding="utf-8"))
+    doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    doc["features"][0]["properties"]["type"] = "link"
+    geojson.write_text(json.dumps(doc), encoding="utf-8")
+    sniff.check_content(geojson)
+
+
+@pytest.fixture()
+def listener():
+    """A local HTTP server that records the paths it is asked for."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+
+
+def test_a_geojson_crs_link_is_refused_and_never_fetched(tiny_geodata, tmp_path, listener):
+    url, hits = listener
+    survey = write_boundary(tmp_path / "survey.geojson", truth_polygon())
+    doc = json.loads(survey.read_text(encoding="utf-8"))
+    doc["crs"] = {"type": "link", "properties": {"href": f"{url}/track", "type": "proj4"}}
+    survey.write_text(json.dumps(doc), encoding="utf-8")
+    before = snapshot(tiny_geodata)
+    res = CliRunner().invoke(main, ["park", "add", str(survey), "--id", "gamma", "--name-zh",
+                                    "丙园", "--name-en", "Gamma Park", "--geodata",
+                                    str(tiny_geodata)])
+    assert res.exit_code == 1 and "gives its CRS as a link" in res.stderr, res.stderr
+    plots = json.loads((BUNDLED / "plots.geojson").read_text(encoding="utf-8"))
+    plots["crs"] = doc["crs"]
+    plots_path = tmp_path / "plots.geojson"
+    plots_path.write_text(json.dumps(plots, ensure_ascii=False), encoding="utf-8")
+    res = CliRunner().invoke(main, ["report", "--geodata", str(BUNDLED), "--plots",
+                                    str(plots_path), "--format", "json"])
+    assert res.exit_code == 1 and "gives its CRS as a link" in res.stderr, res.stderr
+    assert hits == [] and snapshot(tiny_geodata) == before
