@@ -278,6 +278,27 @@ def test_add_update_remove_undo(client, tiny_geodata):
     assert client.post("/api/undo", headers=EDIT).status_code == 409
 
 
+def test_force_means_what_it_means_in_qygeo_park(client, tiny_geodata):
+    assert client.post("/api/parks", files=upload(), data=NEW, headers=EDIT).status_code == 201
+    bigger = geojson_bytes(truth_polygon(r_m=1500))
+    form = {"park_id": "gamma", "update": "true"}
+    p = client.post("/api/parks/preview", files=upload(data=bigger), data=form,
+                    headers=EDIT).json()
+    assert not p["ok"] and any("--force" in e for e in p["errors"])
+    # The preview with force judges as Confirm with force does: both accept.
+    p = client.post("/api/parks/preview", files=upload(data=bigger),
+                    data={**form, "force": "true"}, headers=EDIT).json()
+    assert p["ok"] and p["errors"] == [], p["errors"]
+    r = client.put("/api/parks/gamma", files=upload(data=bigger), data={"force": "true"},
+                   headers=EDIT)
+    assert r.status_code == 200
+    # Removing a park its plots still name: refused, then accepted with force.
+    assert client.delete("/api/parks/alpha", headers=EDIT).status_code == 422
+    r = client.delete("/api/parks/alpha", params={"force": "true"}, headers=EDIT)
+    assert r.status_code == 200, r.text
+    assert "alpha" not in ids(client)
+
+
 @pytest.mark.slow
 def test_edits_refuse_cross_site_requests(client, tiny_geodata):
     before = snapshot(tiny_geodata)

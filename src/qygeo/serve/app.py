@@ -49,6 +49,7 @@ from qygeo.io.boundary import list_features
 from qygeo.pipeline import parks as park_lib
 from qygeo.render import park_list
 from qygeo.serve.data import DataCache
+from qygeo.serve.preview import form_plan, preview_boundary, read_form_boundary
 from qygeo.serve.uploads import Limits, UploadError, layer_names, save_upload, upload_folder
 
 #: Header every edit must carry (a cross-site form or image cannot set it).
@@ -416,22 +417,6 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     Upload = Annotated[dict[str, Any], Depends(upload_form)]
 
-    def read(form: dict[str, Any], folder: Path) -> tuple[Path, Any]:
-        path = save_upload(form["file"].file, form["file"].filename, folder, cfg.limits)
-        boundary = park_lib.read_boundary(path, crs=form["crs"], layer=form["layer"],
-                                          dissolve=form["dissolve"], fix=form["fix"],
-                                          feature=form["feature"])
-        return path, boundary
-
-    def planner(form: dict[str, Any], boundary: Any, action: str, park_id: str,
-                attrs: dict[str, Any]) -> Any:
-        common = {"quality": form["quality"], "source": form["source"], "notes": form["notes"],
-                  "allow_overlap": form["allow_overlap"], "district": form["district"]}
-        if action == "add":
-            return lambda st: park_lib.plan_add(st, boundary, park_id=park_id, **attrs, **common)
-        return lambda st: park_lib.plan_update(st, park_id, boundary, force=form["force"],
-                                               **common)
-
     def committed(outcome: Any, folder: Path, status: int) -> JSONResponse:
         change = outcome.change
         return JSONResponse({
@@ -448,9 +433,11 @@ def create_app(config: ServeConfig) -> FastAPI:
         park_lib.check_texts({**attrs, "source": form["source"], "notes": form["notes"]})
         with upload_folder(cfg.tmp_dir) as folder:
             try:
-                _, boundary = read(form, folder)  # an unknown park is refused by the plan
-                outcome = park_lib.commit(cfg.root, planner(form, boundary, action, park_id,
-                                                            attrs),
+                path = save_upload(form["file"].file, form["file"].filename, folder,
+                                   cfg.limits)
+                boundary = read_form_boundary(path, form)  # an unknown park: the plan says
+                outcome = park_lib.commit(cfg.root, form_plan(form, boundary, action, park_id,
+                                                              attrs),
                                           force=form["force"], timeout=cfg.lock_timeout_s)
             except QygeoError as exc:
                 return _error(status_of(exc), _clean(str(exc), folder))
@@ -468,7 +455,6 @@ def create_app(config: ServeConfig) -> FastAPI:
         kind: Annotated[str, Form()] = "industrial_park",
         parent: Annotated[str | None, Form()] = None,
     ) -> JSONResponse:
-        from qygeo.serve.preview import preview_boundary
 
         with upload_folder(cfg.tmp_dir) as folder:
             path = save_upload(form["file"].file, form["file"].filename, folder, cfg.limits)
@@ -506,7 +492,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     def remove_park(park_id: str, force: bool = False) -> JSONResponse:
         outcome = park_lib.commit(
             cfg.root, lambda st: park_lib.plan_remove(st, park_id, force=force),
-            timeout=cfg.lock_timeout_s)
+            force=force, timeout=cfg.lock_timeout_s)
         return committed(outcome, None, 200)  # type: ignore[arg-type]
 
     @app.post("/api/undo", summary="Restore parks.geojson as it was before the last change")

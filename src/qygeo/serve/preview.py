@@ -18,6 +18,25 @@ from qygeo.errors import QygeoError
 from qygeo.pipeline import parks as park_lib
 
 
+def read_form_boundary(path: Path, form: dict[str, Any]) -> Any:
+    """The boundary of an uploaded file, read with the form's options (preview and edit)."""
+    return park_lib.read_boundary(path, crs=form["crs"], layer=form["layer"],
+                                  dissolve=form["dissolve"], fix=form["fix"],
+                                  feature=form["feature"])
+
+
+def form_plan(form: dict[str, Any], boundary: Any, action: str, park_id: str,
+              attrs: dict[str, Any]) -> Any:
+    """The plan of adding (*action* ``add``) or replacing a park's boundary with the form's
+    options: one function for the preview and for ``Confirm``, so both judge alike."""
+    common = {"quality": form["quality"], "source": form["source"], "notes": form["notes"],
+              "allow_overlap": form["allow_overlap"], "district": form["district"]}
+    if action == "add":
+        return lambda st: park_lib.plan_add(st, boundary, park_id=park_id, **attrs, **common)
+    return lambda st: park_lib.plan_update(st, park_id, boundary, force=form["force"],
+                                           **common)
+
+
 def _overlaps(items: Any) -> list[dict[str, Any]]:
     return [{"park_id": o.park_id, "name": o.name, "area_m2": round(o.area_m2, 1),
              "share": round(o.share, 6)} for o in items]
@@ -46,8 +65,8 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
     attrs : dict
         ``name_zh``, ``name_en``, ``kind``, ``parent`` (add only).
     form : dict
-        ``crs``, ``layer``, ``dissolve``, ``fix``, ``allow_overlap``, ``quality``,
-        ``source``, ``notes``, ``district``.
+        ``crs``, ``layer``, ``dissolve``, ``feature``, ``fix``, ``allow_overlap``,
+        ``quality``, ``source``, ``notes``, ``district``, ``force``.
 
     Returns
     -------
@@ -69,9 +88,7 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
                            "crs": None}
     errors: list[str] = out["errors"]
     try:
-        boundary = park_lib.read_boundary(path, crs=form["crs"], layer=form["layer"],
-                                          dissolve=form["dissolve"], fix=form["fix"],
-                                          feature=form["feature"])
+        boundary = read_form_boundary(path, form)
     except QygeoError as exc:
         errors.append(str(exc))
         return out
@@ -102,17 +119,10 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
                    overlaps=_overlaps(place.overlaps), slivers=_overlaps(place.slivers))
     except QygeoError as exc:
         errors.append(str(exc))
-    common = {"quality": form["quality"], "source": form["source"], "notes": form["notes"],
-              "allow_overlap": form["allow_overlap"], "district": form["district"]}
     try:
         park_lib.check_park_id(park_id)
-        if action == "add":
-            def plan(st: Any) -> Any:
-                return park_lib.plan_add(st, boundary, park_id=park_id, **attrs, **common)
-        else:
-            def plan(st: Any) -> Any:
-                return park_lib.plan_update(st, park_id, boundary, **common)
-        change = park_lib.commit(root, plan, dry_run=True).change
+        change = park_lib.commit(root, form_plan(form, boundary, action, park_id, attrs),
+                                 dry_run=True, force=form["force"]).change
         out["summary"] = change.summary()
         out["ok"] = not errors
     except QygeoError as exc:
