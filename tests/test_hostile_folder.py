@@ -72,3 +72,20 @@ def test_park_remove_takes_out_a_park_without_geometry(tiny_geodata: Path) -> No
     assert res.exit_code == 0, res.stderr
     doc = json.loads((tiny_geodata / "parks.geojson").read_text(encoding="utf-8"))
     assert [f["properties"]["park_id"] for f in doc["features"]] == ["beta", "beta_child"]
+
+
+@pytest.mark.parametrize(("name", "text", "words"), [
+    ("city_stats.csv", "indicator,value,unit,year,status,source,note\n"
+                       "achieved_annual_growth,abc,%,2024,actual,test,\n", "not a number: 'abc'"),
+    ("targets.csv", "indicator,value\nx,1\n", "missing column(s)"),
+])
+def test_validate_refuses_the_tables_a_report_would_refuse(tiny_geodata: Path, tmp_path: Path,
+                                                           name: str, text: str,
+                                                           words: str) -> None:
+    (tiny_geodata / "attributes" / name).write_text(text, encoding="utf-8")
+    res = _run("validate", "--geodata", tiny_geodata)
+    assert res.exit_code == 1
+    assert any(name in ln and words in ln for ln in res.stderr.splitlines()), res.stderr
+    out = tmp_path / "out"
+    res = _run("build", "--geodata", tiny_geodata, "-o", out, "--basemap", "none")
+    assert res.exit_code == 1 and "nothing built" in res.stderr, res.stderr

@@ -92,7 +92,12 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
     import shapely
 
     from qygeo.ids import park_id_problem
-    from qygeo.io.dataset import load_park_stats, load_planting_figures
+    from qygeo.io.dataset import (
+        load_city_stats,
+        load_park_stats,
+        load_planting_figures,
+        load_targets,
+    )
 
     res = ValidationResult()
     loaded: dict[str, gpd.GeoDataFrame] = {}
@@ -228,6 +233,12 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
         for pid, year in zip(stats.loc[blank, "park_id"], stats.loc[blank, "year"]):
             res.problems.append(f"{root.name}/attributes/park_stats.csv [{pid} {year}]: "
                                 "empty source")
+    # The other tables every report reads: refused here as the report would refuse them.
+    for load in (load_city_stats, load_targets):
+        try:
+            load(root)
+        except QygeoError as exc:
+            res.problems.append(str(exc))
     try:
         figures = load_planting_figures(root)
     except QygeoError as exc:
