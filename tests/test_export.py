@@ -123,6 +123,10 @@ def test_one_file_per_layer_for_single_layer_formats(tmp_path, suffix):
     (["q.shp"], "cannot tell the format from .shp"),
     (["q.gpkg", "--crs", "gcj02"], "not a coordinate reference system"),
     (["q.geojson", "--crs", "4547"], "RFC 7946"),
+    (["q.gpkg", "--crs", "5773"], "EGM96 height) is not a 2-D map coordinate system"),
+    (["q.gpkg", "--crs", "4978"], "is not a 2-D map coordinate system"),
+    (["q.gpkg", "--crs", "9518"], "is not a 2-D map coordinate system"),
+    (["q.gpkg", "--crs", "27700"], "British National Grid) is for United Kingdom"),
 ])
 def test_bad_names_and_crs_are_one_line_and_write_nothing(tiny_geodata, tmp_path, args, message):
     before = snapshot(tiny_geodata)

@@ -157,6 +157,20 @@ def _target_crs(crs: str | int | None) -> Any:
                           "(CGCS2000) or a Gauss–Krüger zone such as 4547")
     if parsed.to_epsg() is None:
         raise ExportError(f"--crs {crs}: give an EPSG code, such as 4490 or 4547")
+    use = "use 4326 (WGS84), 4490 (CGCS2000) or a Gauss–Krüger zone such as 4547"
+    if not (parsed.is_geographic or parsed.is_projected) or len(parsed.axis_info) != 2:
+        # A height (EPSG:5773), Earth-centred XYZ (4978) or 3-D CRS would be written as
+        # if its numbers were a map's: latitude as x, or metres from the Earth's centre.
+        raise ExportError(f"--crs {crs}: {_crs_name(parsed)} is not a 2-D map coordinate "
+                          f"system; {use}")
+    area = parsed.area_of_use
+    if area is not None:
+        from qygeo.io.crs import QINGYUAN_BBOX
+
+        west, south, east, north = QINGYUAN_BBOX
+        if area.east < west or area.west > east or area.north < south or area.south > north:
+            raise ExportError(f"--crs {crs}: {_crs_name(parsed)} is for {area.name}, which "
+                              f"does not include Qingyuan; {use}")
     return parsed
 
 
