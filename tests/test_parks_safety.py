@@ -18,7 +18,7 @@ import shapely
 from conftest import snapshot
 from qygeo.io import layers
 from qygeo.pipeline import parks
-from test_parks import invoke, stored, write_boundary, write_geojson_raw
+from test_parks import invoke, stored, truth_polygon, write_boundary, write_geojson_raw
 from test_parks_cli import add_args, refused
 
 ESC = "\x1b"
@@ -289,3 +289,36 @@ def test_a_journal_matching_neither_state_is_refused(tiny_geodata, good):
     _interrupted_add(tiny_geodata, good)
     (tiny_geodata / "parks.geojson").write_bytes(b'{"type":"FeatureCollection","features":[]}')
     refused(tiny_geodata, ["park", "list", "--geodata", tiny_geodata], "neither", "journal.json")
+
+
+@pytest.mark.parametrize("option", ["--name-zh", "--crs", "--notes"])
+def test_a_text_option_that_is_not_utf8_is_a_usage_error(tiny_geodata: Path, tmp_path: Path,
+                                                         option: str) -> None:
+    # 新桥 in GBK, as a GBK terminal sends it: Python keeps the bytes as lone surrogates.
+    gbk = b"\xd0\xc2\xc7\xc5".decode("utf-8", "surrogateescape")
+    survey = write_boundary(tmp_path / "survey.geojson", truth_polygon())
+    before = snapshot(tiny_geodata)
+    args = [*add_args(tiny_geodata, survey), option, gbk]
+    r = invoke(*args)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.exit_code == 2 and len(lines) == 1, r.stderr
+    assert lines[0] == (f"qygeo: error: {option}: '\\xd0\\xc2\\xc7\\xc5' is not UTF-8 text; "
+                        "set the terminal or script to UTF-8")
+    assert snapshot(tiny_geodata) == before
+
+
+def test_a_boundary_file_whose_name_is_not_utf8_is_told_so(tiny_geodata: Path,
+                                                           tmp_path: Path) -> None:
+    import os
+
+    name = os.fsdecode(b"\xd0\xc2\xc7\xc5.geojson")  # a GBK file name from an old archive
+    survey = write_boundary(tmp_path / "survey.geojson", truth_polygon())
+    odd = survey.rename(tmp_path / name)
+    refused(tiny_geodata, add_args(tiny_geodata, odd), "its name is not UTF-8 text")
+
+
+def test_a_feature_number_in_other_digits_is_text(tiny_geodata: Path, tmp_path: Path) -> None:
+    survey = tmp_path / "two.geojson"
+    write_boundary(survey, [truth_polygon(), truth_polygon(cx=113.14)])
+    refused(tiny_geodata, [*add_args(tiny_geodata, survey), "--feature", "²"],
+            "no feature has an attribute '²'")

@@ -129,6 +129,21 @@ def fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def check_utf8(params: dict[str, Any]) -> None:
+    """Refuse (usage error) a text option that is not UTF-8: bytes from a terminal or a
+    script in another encoding (GBK), which Python keeps as lone surrogates that no file,
+    table or page can hold. File names are paths, not text, and are left to the readers."""
+    for name, value in params.items():
+        for text in value if isinstance(value, (tuple, list)) else (value,):
+            if isinstance(text, str):
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    raw = text.encode("utf-8", "surrogateescape")
+                    fail(f"--{name.replace('_', '-')}: '{str(raw)[2:-1]}' is not UTF-8 text; "
+                         "set the terminal or script to UTF-8", 2)
+
+
 def run(fn: F) -> F:
     """Decorate a subcommand so a QygeoError becomes one line on stderr and exit 1."""
 
@@ -139,6 +154,7 @@ def run(fn: F) -> F:
         from qygeo.errors import QygeoError
 
         console = Console(bool(kwargs.get("quiet")))
+        check_utf8(kwargs)
         try:
             with warnings.catch_warnings():
                 # A library's warning may quote the data (geopandas names a column it

@@ -121,6 +121,7 @@ def _dataset_name(path: Path, layer: str | None) -> tuple[str, str | None]:
     """GDAL dataset name to open for *path*, and the layer it implies (zip member)."""
     if not path.exists():
         raise DataFileError(path, "file not found")
+    layers.check_name_utf8(path)
     if path.is_dir():
         raise DataFileError(path, "is a folder, not a boundary file")
     suffix = path.suffix.lower()
@@ -452,7 +453,7 @@ def _feature_names(gdf: gpd.GeoDataFrame, most: int = 8) -> str:
 def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int, path: Path) -> gpd.GeoDataFrame:
     """The one feature *feature* names: a 1-based number, or an attribute's exact text."""
     text = str(feature).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # not "²" or "٣": str.isdigit takes them
         number = int(text)
         if not 1 <= number <= len(gdf):
             raise BoundaryError(path, f"has no feature #{number}: it holds {len(gdf)} "

@@ -130,11 +130,22 @@ def geodata_dir(option: str | os.PathLike[str] | None = None) -> Path:
     return Path("geodata")
 
 
+def check_name_utf8(path: Path) -> None:
+    """Refuse a file whose name is not UTF-8 (a GBK name from an old archive): GDAL opens
+    files by UTF-8 names only, and would say something else went wrong."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise DataFileError(path, "its name is not UTF-8 text, which GDAL cannot open: "
+                                  "rename the file (or its folder)") from None
+
+
 def check_layer_path(path: Path) -> None:
     """Raise :class:`DataFileError` unless *path* is an existing layer file (or .gdb) whose
     bytes are the format its suffix names (:func:`qygeo.io.sniff.check_content`)."""
     if not path.exists():
         raise DataFileError(path, "file not found")
+    check_name_utf8(path)
     if path.is_dir() and path.suffix.lower() != ".gdb":
         raise DataFileError(path, "is a folder, not a layer file")
     from qygeo.io.sniff import check_content
