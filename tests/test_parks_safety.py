@@ -322,3 +322,30 @@ def test_a_feature_number_in_other_digits_is_text(tiny_geodata: Path, tmp_path: 
     write_boundary(survey, [truth_polygon(), truth_polygon(cx=113.14)])
     refused(tiny_geodata, [*add_args(tiny_geodata, survey), "--feature", "²"],
             "no feature has an attribute '²'")
+
+
+@pytest.mark.parametrize("fail_on", ["undone", "parks.geojson"])
+def test_an_undo_that_cannot_write_leaves_the_folder_as_it_was(tiny_geodata: Path,
+                                                               tmp_path: Path, monkeypatch,
+                                                               fail_on: str) -> None:
+    import errno
+
+    survey = write_boundary(tmp_path / "survey.geojson", truth_polygon())
+    assert invoke(*add_args(tiny_geodata, survey)).exit_code == 0
+    before = snapshot(tiny_geodata)
+    real = layers.atomic_write_bytes
+
+    def full_disk(path, data):  # noqa: ANN001, ANN202 - the function it stands in for
+        if fail_on in str(path):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(layers, "atomic_write_bytes", full_disk)
+    r = invoke("park", "undo", "--geodata", tiny_geodata)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.exit_code == 1 and len(lines) == 1 and "No space left" in lines[0], r.stderr
+    assert snapshot(tiny_geodata) == before
+    assert not (tiny_geodata / ".history" / "undone").exists()
+    monkeypatch.setattr(layers, "atomic_write_bytes", real)
+    assert invoke("park", "undo", "--geodata", tiny_geodata).exit_code == 0
+    assert parks.load_state(tiny_geodata).row("gamma") is None

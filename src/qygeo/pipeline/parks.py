@@ -33,6 +33,7 @@ split, each part would import the others' internals.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -901,13 +902,22 @@ def commit(
                                          json.dumps(meta, indent=1) + "\n")
             layers.atomic_write_bytes(target, new)
         except BaseException:  # e.g. disk full: parks.geojson is unchanged, undo the rest
-            if hist is not None:
+            if hist is not None and not _holds(target, new):
                 _unlink(hist)
                 _unlink(hist.with_suffix(".json"))
                 _unlink(_journal_path(root))
             raise
         _unlink(_journal_path(root))
     return Outcome(change=change, written=True, history_file=hist)
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether *path* already holds *data*: a write that failed after its rename (while
+    syncing the folder) has happened, and its journal must stay for :func:`recover`."""
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -1018,9 +1028,21 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
                               "kept_as": kept.name if kept is not None else None,
                               "before": _sha(current) if current is not None else None,
                               "after": _sha(data)})
-        if kept is not None and current is not None:
-            layers.atomic_write_bytes(kept, current)
-        layers.atomic_write_bytes(parks_target(root), data)
+        undone_dir = root / HISTORY_DIR / UNDONE_DIR
+        made_dir = not undone_dir.exists()
+        try:
+            if kept is not None and current is not None:
+                layers.atomic_write_bytes(kept, current)
+            layers.atomic_write_bytes(parks_target(root), data)
+        except BaseException:  # e.g. disk full: parks.geojson is unchanged, undo the rest
+            if not _holds(parks_target(root), data):
+                if kept is not None:
+                    _unlink(kept)
+                if made_dir:
+                    with contextlib.suppress(OSError):
+                        undone_dir.rmdir()
+                _unlink(_journal_path(root))
+            raise
         _unlink(p.snapshot)
         _unlink(p.snapshot.with_suffix(".json"))
         _unlink(_journal_path(root))
