@@ -316,6 +316,17 @@ def test_edits_refuse_cross_site_requests(client, tiny_geodata):
     assert ok.status_code == 201
 
 
+@pytest.mark.parametrize(("host", "status"), [
+    ("127.0.0.1:8765", 200), ("127.0.0.2:8765", 200), ("localhost:8765", 200),
+    ("[::1]:8765", 200), ("[0:0:0:0:0:0:0:1]:8765", 200),
+    ("rebound.example:8765", 400), ("127.0.0.1.nip.io", 400), ("localhost.", 400),
+    ("10.0.0.1:8765", 400), ("", 400),
+])
+def test_a_loopback_server_answers_at_every_loopback_address(client, host, status):
+    # `qygeo serve --host 127.0.0.2` binds there and prints it: it must answer there.
+    assert client.get("/api/config", headers={"Host": host}).status_code == status
+
+
 @pytest.mark.slow
 def test_token_is_needed_when_configured(make_client):
     c = make_client(token="s3cret", loopback_only=False)

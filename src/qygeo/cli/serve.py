@@ -11,17 +11,6 @@ from qygeo.cli.options import Console, fail, geodata_option, quiet_option, run
 BASEMAPS = ("osm", "carto", "gaode", "tianditu", "none")
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Any other than loopback makes edits need a token.")
@@ -64,7 +53,9 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, basemap
     root = geodata_dir(geodata)
     if not root.is_dir():
         fail(f"{root}: data folder not found (use --geodata DIR or $QYGEO_GEODATA)")
-    loopback = _is_loopback(host)
+    from qygeo.serve.app import is_loopback
+
+    loopback = is_loopback(host)
     if token is None and not loopback:
         token = secrets.token_urlsafe(24)
     if token is not None and not token.strip():

@@ -55,8 +55,6 @@ from qygeo.serve.uploads import Limits, UploadError, layer_names, save_upload, u
 #: Header every edit must carry (a cross-site form or image cannot set it).
 CLIENT_HEADER = "X-Qygeo-Client"
 TOKEN_HEADER = "X-Qygeo-Token"
-#: Host names answered when bound to loopback.
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 #: Seconds an edit waits for another writer's lock before answering 409.
 EDIT_LOCK_TIMEOUT_S = 10.0
 #: Room for the form fields beside the file in a multipart body.
@@ -188,6 +186,21 @@ class BodyLimit:
                 await _error(413, message)(scope, receive, send)
 
 
+def is_loopback(host: str) -> bool:
+    """Whether *host* (a name or an address, IPv6 with or without brackets) is this machine
+    only: ``localhost`` or a loopback address (127.0.0.0/8, ::1 however written). A DNS
+    name other than localhost is not: a page could rebind it to this machine."""
+    import ipaddress
+
+    host = host.strip().lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _host_name(value: str) -> str:
     value = value.strip().lower()
     if value.startswith("["):
@@ -239,7 +252,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     async def guard(request: Request, call_next: Any) -> Response:
         if cfg.loopback_only:
             host = _host_name(request.headers.get("host", ""))
-            if host not in LOOPBACK_HOSTS:
+            if not is_loopback(host):
                 return _error(400, f"this server answers only on loopback, not for host "
                                    f"{host[:80]!r}")
         if request.method not in ("GET", "HEAD"):
