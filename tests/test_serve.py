@@ -327,6 +327,21 @@ def test_a_loopback_server_answers_at_every_loopback_address(client, host, statu
     assert client.get("/api/config", headers={"Host": host}).status_code == status
 
 
+@pytest.mark.parametrize("path", ["/", "/api/config", "/api/parks", "/maps/index.html",
+                                  "/api/report?format=csv", "/no/such/page"])
+def test_head_answers_as_get_without_a_body(client, path):
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == got.status_code and head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == got.headers["content-length"]
+
+
+def test_a_method_not_allowed_says_which_are(client):
+    r = client.request("PATCH", "/api/config", headers=EDIT)
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
+    assert list(r.json()) == ["error"]
+
+
 @pytest.mark.slow
 def test_token_is_needed_when_configured(make_client):
     c = make_client(token="s3cret", loopback_only=False)
