@@ -349,3 +349,17 @@ def test_an_undo_that_cannot_write_leaves_the_folder_as_it_was(tiny_geodata: Pat
     monkeypatch.setattr(layers, "atomic_write_bytes", real)
     assert invoke("park", "undo", "--geodata", tiny_geodata).exit_code == 0
     assert parks.load_state(tiny_geodata).row("gamma") is None
+
+
+def test_a_boundary_of_too_many_vertices_is_refused_before_the_work(tiny_geodata: Path,
+                                                                    tmp_path: Path) -> None:
+    from qygeo.io.boundary import MAX_BOUNDARY_VERTICES
+
+    import numpy as np
+
+    turn = np.linspace(0, 2 * np.pi, MAX_BOUNDARY_VERTICES + 1, endpoint=False)
+    ring = shapely.Polygon(np.c_[113.12 + 0.01 * np.cos(turn), 23.70 + 0.01 * np.sin(turn)])
+    assert shapely.get_num_coordinates(ring) > MAX_BOUNDARY_VERTICES
+    survey = write_boundary(tmp_path / "survey.geojson", ring)
+    refused(tiny_geodata, add_args(tiny_geodata, survey),
+            f"more than the {MAX_BOUNDARY_VERTICES:,} a park boundary may have")
