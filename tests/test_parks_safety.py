@@ -353,9 +353,9 @@ def test_an_undo_that_cannot_write_leaves_the_folder_as_it_was(tiny_geodata: Pat
 
 def test_a_boundary_of_too_many_vertices_is_refused_before_the_work(tiny_geodata: Path,
                                                                     tmp_path: Path) -> None:
-    from qygeo.io.boundary import MAX_BOUNDARY_VERTICES
-
     import numpy as np
+
+    from qygeo.io.boundary import MAX_BOUNDARY_VERTICES
 
     turn = np.linspace(0, 2 * np.pi, MAX_BOUNDARY_VERTICES + 1, endpoint=False)
     ring = shapely.Polygon(np.c_[113.12 + 0.01 * np.cos(turn), 23.70 + 0.01 * np.sin(turn)])
