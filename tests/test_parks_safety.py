@@ -363,3 +363,16 @@ def test_a_boundary_of_too_many_vertices_is_refused_before_the_work(tiny_geodata
     survey = write_boundary(tmp_path / "survey.geojson", ring)
     refused(tiny_geodata, add_args(tiny_geodata, survey),
             f"more than the {MAX_BOUNDARY_VERTICES:,} a park boundary may have")
+
+
+@pytest.mark.parametrize(("crs", "noted"), [("EPSG:2383", True), ("EPSG:4547", False),
+                                            ("EPSG:2436", False)])
+def test_a_datum_proj_cannot_shift_is_said_not_silently_taken(tiny_geodata: Path,
+                                                              tmp_path: Path, crs: str,
+                                                              noted: bool) -> None:
+    # Xian 1980 (2383) has no transformation to WGS84 in PROJ, only its "ballpark";
+    # CGCS2000 (4547) is WGS84 to centimetres; Beijing 1954 (2436) has a real one.
+    survey = write_boundary(tmp_path / "survey.shp", truth_polygon(), crs)
+    r = invoke(*add_args(tiny_geodata, survey, "gamma", "--dry-run"))
+    assert r.exit_code == 0, r.stderr
+    assert ("knows no datum shift from Xian 1980 to WGS84" in r.stderr) is noted, r.stderr

@@ -329,6 +329,28 @@ class SourceCRS:
     notes: tuple[str, ...]
 
 
+def ballpark_note(crs: CRS) -> str | None:
+    """A warning when PROJ knows no datum shift from *crs*'s datum to WGS84 (Xian 1980,
+    for one): the coordinates are then carried over as they are, a "ballpark"
+    conversion of unknown accuracy. None for WGS84 and
+    CGCS2000 (the same to a few centimetres) and for datums PROJ can shift."""
+    from pyproj import CRS
+    from pyproj.transformer import TransformerGroup
+
+    geodetic = crs.geodetic_crs
+    if geodetic is None or any(geodetic.equals(CRS.from_epsg(c)) for c in (4326, 4490)):
+        return None
+    try:
+        best = TransformerGroup(geodetic, CRS.from_epsg(4326), always_xy=True).transformers
+    except Exception:  # noqa: BLE001 - pyproj raises several types; to_wgs84 names the fault
+        return None
+    if best and "ballpark" not in best[0].description.lower():
+        return None
+    return (f"PROJ knows no datum shift from {geodetic.name} to WGS84: the coordinates are "
+            "taken over as they are (PROJ's \"ballpark\", of unknown accuracy); convert the "
+            "file with the surveyors' parameters first, or check the boundary on the map")
+
+
 def resolve_source_crs(path: Path, file_crs: CRS | None, option: str | None,
                  raw_bounds: tuple[float, float, float, float]) -> SourceCRS:
     """Check that the numbers fit the CRS they will be read in; describe it.
@@ -357,6 +379,11 @@ def resolve_source_crs(path: Path, file_crs: CRS | None, option: str | None,
     else:
         geographic, text = file_crs.is_geographic, describe_crs(file_crs)
         epsg = file_crs.to_epsg(min_confidence=70)
+    source = (parsed if option is not None else file_crs)
+    if source is not None and not isinstance(source, str):
+        note = ballpark_note(source)
+        if note:
+            notes.append(f"{path.name}: {note}")
     minx, miny, maxx, maxy = raw_bounds
     if geographic:
         hint = diagnose_lonlat(raw_bounds)
