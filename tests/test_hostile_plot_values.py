@@ -136,3 +136,19 @@ def test_a_list_of_two_numbers_refuses_that_plot_alone(tmp_path):
     assert res.exit_code == 0, res.stderr
     left_out = [ln for ln in res.stderr.splitlines() if "left out" in ln]
     assert len(left_out) == 1 and f"plot {first} left out" in left_out[0], res.stderr
+
+
+def test_a_value_too_large_to_judge_is_refused_without_numpy_s_words(tmp_path):
+    # The idle rule's 4·invested and 3·developed overflow to inf: not a warning to show
+    # beside the refusal (it read "qygeo: warning: overflow encountered in multiply").
+    from conftest import write_tiny
+
+    folder = write_tiny(tmp_path / "geodata")
+    doc = json.loads((folder / "plots.geojson").read_text(encoding="utf-8"))
+    doc["features"][0]["properties"].update(invested_yuan=1e308, developed_area_m2=1e308)
+    plots = tmp_path / "huge.geojson"
+    plots.write_text(json.dumps(doc), encoding="utf-8")
+    res = CliRunner().invoke(main, ["report", "--geodata", str(folder), "--plots", str(plots),
+                                    "--format", "json"])
+    assert res.exit_code == 1 and "larger than 1e15" in res.stderr, res.stderr
+    assert "overflow" not in res.stderr and "qygeo: warning" not in res.stderr, res.stderr

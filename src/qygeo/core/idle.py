@@ -346,7 +346,9 @@ def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.nd
 
 def low_developed(developed_area_m2: np.ndarray, area_m2: np.ndarray) -> np.ndarray:
     """Developed area less than one third of the total (Art. 2), exactly: ``3·developed < area``."""
-    with np.errstate(invalid="ignore"):
+    # A value too large to judge (refused as implausible) overflows to inf: not low, and
+    # no warning for the user beside the refusal.
+    with np.errstate(invalid="ignore", over="ignore"):
         return (3.0 * np.asarray(developed_area_m2, dtype="float64")
                 < np.asarray(area_m2, dtype="float64"))
 
@@ -354,7 +356,7 @@ def low_developed(developed_area_m2: np.ndarray, area_m2: np.ndarray) -> np.ndar
 def low_invested(invested_yuan: np.ndarray, total_yuan: np.ndarray) -> np.ndarray:
     """Investment made less than 25 % of the total (Art. 2; both without land price
     and taxes, Art. 30), exactly: ``4·invested < total``."""
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # see low_developed
         total = np.asarray(total_yuan, dtype="float64")
         return (4.0 * np.asarray(invested_yuan, dtype="float64") < total) & (total > 0)
 
