@@ -100,7 +100,11 @@ def test_started_and_not_suspended_is_not_idle_even_if_underdeveloped():
     ("urban planning revised", "government"), ("military control", "government"),
     ("规划审批未完成", "government"), ("archaeological finds on site", "government"),
     ("不可抗力", "force majeure"), ("自然灾害（洪水）", "force majeure"),
-    ("Natural disaster", "force majeure"), ("Force Majeure", "force majeure")])
+    ("Natural disaster", "force majeure"), ("Force Majeure", "force majeure"),
+    # The enterprise named as the one affected, or its cause denied: still Art. 8.
+    ("政府原因（非企业自身原因）", "government"), ("政府未按期交地，企业无法动工", "government"),
+    ("因洪水导致企业停工", "force majeure"), ("government (not the holder)", "government"),
+    ("land not delivered by the government, so the company could not start", "government")])
 def test_art8_delay_is_still_idle_without_fee_or_recovery(cause, kind):
     # Order No. 53 Art. 8 (behaviour changed: such plots used to be "excluded" and
     # not idle): idle land all the same, disposed of under Arts. 12–13.
@@ -126,6 +130,15 @@ def test_holder_or_no_cause_is_plain_idle_without_warning(cause):
 def test_wording_that_only_resembles_art8_is_not_taken_for_it(cause):
     # a supplier's delivery, a person surnamed 洪, the holder's own planning: no Art. 8 cause
     assert not art8_delay(pd.Series([cause])).any()
+
+
+@pytest.mark.parametrize("cause", ["企业资金不足，政府未催告",
+                                   "funding ran out; the government changed the plan later"])
+def test_a_cause_naming_both_art8_and_the_holder_is_named_for_a_person(cause):
+    df = pd.DataFrame({"plot_id": ["p"], "agreed_start_date": ["2020-01-01"],
+                       "delay_cause": [cause]})
+    assert list(classify_idle(df, "2025-01-01", [AREA])["idle_status"]) == ["idle"]
+    assert "p (" in (unrecognised_causes(df) or "")
 
 
 def test_unrecognised_cause_is_warned_and_judged_as_no_cause():

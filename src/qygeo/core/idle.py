@@ -85,9 +85,17 @@ CAUSE_NAMES = ("", "government", "force_majeure", "holder", "unrecognised")
 # Art. 8's list, in Chinese and English). Checked in this order: a text that
 # denies a government cause ("非政府原因") is the holder's.
 _NO_CAUSE = r"^(|none|no|n/a|na|-|无|否|没有)$"
-_HOLDER = (r"非政府|非不可抗力|not (the )?government|non-government|no government|"
-           r"not force majeure|企业|自身|用地单位|使用权人|资金|holder|enterprise|company|"
-           r"developer|own cause|funding|financ|贷款|融资|loan")
+#: Wording that denies an Art. 8 cause: the holder's, whatever else the text says.
+_NOT_ART8 = (r"非政府|非不可抗力|not (the )?government|non-government|no government|"
+             r"not force majeure")
+#: Wording that puts the cause with the holder (its funds, its own reasons). A mention of
+#: the enterprise as the one affected (政府未按期交地，企业无法动工) is not one.
+_HOLDER = (r"自身|企业原因|公司原因|企业方原因|用地单位原因|使用权人原因|资金|贷款|融资|"
+           r"^(holder|enterprise|company|developer)$|own cause|own reason|funding|financ|"
+           r"loan|(holder|enterprise|company|developer)'s (own |fault|cause|reason)")
+#: Wording that denies the holder's cause (政府原因（非企业自身原因）).
+_NOT_HOLDER = (r"非企业|非用地单位|非使用权人|非.{0,4}自身|not (the )?(holder|enterprise|company|"
+               r"developer)|no fault of the")
 _GOVERNMENT = (r"^gov$|govern|政府|有关部门|交地|交付土地|土地交付|未按.*交付|"
                r"规划.*(修改|调整|变更|修编|审批|未批)|(修改|调整|变更).*规划|"
                r"planning (change|revision|revised|adjust|approval|permit)|"
@@ -172,10 +180,13 @@ def cause_kinds(cause: object) -> np.ndarray:
     force majeure such as a natural disaster. They are recognised in Chinese
     and English (``政府原因``, ``规划调整``, ``不可抗力``, ``自然灾害``,
     ``government``, ``natural disaster``, …, and the tokens ``government`` /
-    ``force_majeure``). Missing, empty or ``none`` is no cause; wording that
-    names the holder (``企业自身原因``, ``funding``, ``非政府原因``) is the
-    holder's cause. Anything else is :data:`CAUSE_UNRECOGNISED`: the rule
-    judges it as no cause, and :func:`unrecognised_causes` names it.
+    ``force_majeure``), also when they name the enterprise as the one affected
+    (``政府未按期交地，企业无法动工``, ``政府原因（非企业自身原因）``). Missing,
+    empty or ``none`` is no cause; wording that puts the cause with the holder
+    (``企业自身原因``, ``funding``) or denies an Art. 8 cause (``非政府原因``) is the
+    holder's cause. Anything else, and a text naming both an Art. 8 cause and the
+    holder's, is :data:`CAUSE_UNRECOGNISED`: the rule judges it as no cause, and
+    :func:`unrecognised_causes` names it.
     """
     return text_kinds(cause, lambda words: _distinct_cause_kinds(delay_causes(words)),
                       missing=CAUSE_NONE)
@@ -192,9 +203,15 @@ def _distinct_cause_kinds(text: pa.Array) -> np.ndarray:
     if not len(text):
         return kinds
     fm = hit(_FORCE_MAJEURE)
+    gov = hit(_GOVERNMENT) & ~fm
+    holder = hit(_HOLDER) & ~hit(_NOT_HOLDER)
     kinds[fm] = CAUSE_FORCE_MAJEURE
-    kinds[hit(_GOVERNMENT) & ~fm] = CAUSE_GOVERNMENT
-    kinds[hit(_HOLDER)] = CAUSE_HOLDER
+    kinds[gov] = CAUSE_GOVERNMENT
+    kinds[holder] = CAUSE_HOLDER
+    # Both an Art. 8 cause and the holder's (企业资金不足，政府未催告): not read either way;
+    # judged as no cause and named (unrecognised_causes), for a person to decide.
+    kinds[(fm | gov) & holder] = CAUSE_UNRECOGNISED
+    kinds[hit(_NOT_ART8)] = CAUSE_HOLDER
     kinds[hit(_NO_CAUSE)] = CAUSE_NONE
     return kinds
 
