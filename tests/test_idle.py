@@ -252,3 +252,20 @@ def test_add_years_by_lookup_equals_the_calendar_on_many_dates():
                 np.datetime64((pd.Timestamp(d) + pd.DateOffset(years=years)).date(), "D")
                 for d in days]
         assert [str(g) for g in got] == [str(w) for w in want]
+
+
+@pytest.mark.parametrize(("developed", "invested", "status"), [
+    (15000.0, None, "n/a"),        # half developed, investment unknown: cannot be cleared
+    (None, 5e5, "n/a"),            # developed area unknown, half invested
+    (15000.0, 0.0, "idle"),        # half developed but nothing invested: Art. 2's "or"
+    (5000.0, None, "idle"),        # under a third developed decides alone
+    (15000.0, 5e5, "not_idle"),    # both shares known and high enough
+    (None, None, "n/a"),
+])
+def test_a_suspended_plot_needs_both_shares_to_be_cleared(developed, invested, status):
+    kw = dict(agreed_start_date="2019-06-01", actual_start_date="2020-02-01",
+              suspended_since="2022-01-01", developed_area_m2=developed,
+              invested_yuan=invested, agreed_investment_yuan=1e6, land_price_yuan=1e7)
+    assert one("2024-01-01", **kw)["idle_status"] == status
+    # Suspended under a full year: not idle whatever the shares.
+    assert one("2022-06-01", **kw)["idle_status"] == "not_idle"

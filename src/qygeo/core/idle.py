@@ -342,10 +342,16 @@ def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.nd
     status = np.full(n, CODE_NOT_IDLE, dtype=np.int8)
     status[idle] = CODE_IDLE
     status[idle & np.asarray(art8, dtype=bool)] = CODE_IDLE_ART8
-    # Nothing to judge by: no start dates at all, or a started plot lacking the shares.
-    unknown = ~idle & ((not_started & np.isnat(agreed_start))
-                       | (~not_started & ~np.isnat(suspended_since) & np.isnan(dev_share)
-                          & np.isnan(inv_share)))
+    # Nothing to judge by: no start dates at all, or a plot suspended a full year whose
+    # shares cannot clear it. Art. 2 makes it idle under 1/3 developed *or* under 25 %
+    # invested, so with one share unknown the other, however high, decides nothing.
+    suspended = np.flatnonzero(~not_started & ~np.isnat(suspended_since)
+                               & (suspended_since <= as_of))
+    year_on = np.zeros(n, dtype=bool)
+    year_on[suspended] = day_after_period(
+        np.asarray(suspended_since, dtype="M8[D]")[suspended], 1) <= as_of
+    shares_unknown = year_on & ~low & (np.isnan(dev_share) | np.isnan(inv_share))
+    unknown = ~idle & ((not_started & np.isnat(agreed_start)) | shares_unknown)
     if not has_start_columns:
         unknown[:] = True
     status[unknown] = CODE_UNKNOWN
