@@ -284,3 +284,24 @@ def test_report_page_and_workbook_give_each_idle_plot_its_reason(bundled_report,
     page = (write_report(bundled_report, "html", tmp_path / "r.html")).read_text("utf-8")
     for text in explained.loc[idle, "idle_reason"]:
         assert html.escape(text) in page
+
+
+@pytest.mark.parametrize("park", ["guangqing", "guangfo"])
+def test_xlsx_of_one_park_lists_that_park_s_plots_only(tmp_path, park):
+    import pandas as pd
+
+    out = tmp_path / "r.xlsx"
+    res = CliRunner().invoke(main, ["report", "--geodata", str(BUNDLED), "--park", park,
+                                    "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.stderr
+    sheets = pd.read_excel(out, sheet_name=None, header=1)
+    parks = sheets["parks"]
+    assert list(parks["park_id"]) == [park]
+    # guangfo's figures include its nested park's plots: so does its plots sheet.
+    wanted = {park, "huachuang_zhihuigu"} if park == "guangfo" else {park}
+    for name in ("plots", "grading"):
+        assert set(sheets[name]["park_id"]) == wanted, name
+        assert len(sheets[name]) == int(parks["plot_count"].iloc[0]), name
+    listed = {i for ids in sheets["enterprises"]["plot_ids"] for i in str(ids).split(";")}
+    assert {i.strip() for i in listed} <= set(sheets["plots"]["plot_id"])
+    assert "planting" not in sheets  # as in the text formats of one park

@@ -15,6 +15,8 @@ import numpy as np
 from qygeo.io.crs import wgs84_ellipsoid
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
+
     import geopandas as gpd
     import pandas as pd
 
@@ -237,6 +239,16 @@ def park_descendants(parks: pd.DataFrame) -> dict[str, set[str]]:
             out.setdefault(node, {node}).add(child)
             node = parent.get(node)
     return out
+
+
+def selected_members(parks: pd.DataFrame, park_ids: Sequence[str]) -> set[str] | None:
+    """The parks whose plots a report of *park_ids* covers: those parks and the parks
+    nested in them; None when *park_ids* is every park of *parks* (a whole report, which
+    also lists the plots in no park)."""
+    if set(park_ids) >= set(parks["park_id"]):
+        return None
+    members = park_descendants(parks)
+    return set().union(*(members.get(p, {p}) for p in park_ids)) if park_ids else set()
 
 
 def wan_yuan_per_mu(amount_yuan: object, area_mu: object) -> object:

@@ -229,8 +229,15 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
             park_attrs=[attrs[pid] for pid in report_ids])
         scores, counts = grading.result()
     # The per-plot table grades every plot: the scores are reused only when they cover them.
+    reuse = scores is not None and in_parks is plots
+    wanted = metrics.selected_members(ds.parks, report_ids)
+    if wanted is not None and len(source) and "park_id" in source.columns:
+        # A report of some parks lists their plots and enterprises only (grades rank
+        # within a park, so they are the same as in the whole report).
+        source = source[source["park_id"].astype(object).isin(wanted).to_numpy()]
+        reuse = False
     graded = partial(grade_plots, source, config, reasons=False,
-                     values=scores if scores is not None and in_parks is plots else None)
+                     values=scores if reuse else None)
     enterprises = partial(grade_enterprises, source, config, reasons=False)
     # Idle plots with an Order No. 53 Art. 8 cause, counted apart (they are in the idle count).
     art8 = (np.bincount(codes[(in_parks["idle_status"] == "idle_art8").to_numpy(

@@ -82,9 +82,17 @@ def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
     """The tables of *report* with rows, by sheet name (see the module docstring)."""
     import pandas as pd
 
+    from qygeo.core.metrics import selected_members
+
     ev = report.evaluation
     plots = report.explained_plots
     plots = plots.drop(columns=[c for c in PLOT_SKIP if c in plots.columns])
+    # A report of some parks (--park): their plots, as the html report lists them, and no
+    # planting sheet, as the text formats have none.
+    wanted = (selected_members(report.dataset.parks, list(report.park_table["park_id"]))
+              if report.dataset is not None else None)
+    if wanted is not None and "park_id" in plots.columns:
+        plots = plots[plots["park_id"].astype(object).isin(wanted).to_numpy()]
     empty = pd.DataFrame()
     tables = {
         "parks": report.park_table, "plots": plots,
@@ -93,7 +101,7 @@ def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
         "enterprises": ev.enterprises if ev is not None else empty,
         "targets": ev.targets if ev is not None else empty,
         "trends": ev.trends if ev is not None else empty,
-        "planting": report.planting,
+        "planting": report.planting if wanted is None else empty,
         "idle_check": ev.idle_check if ev is not None else empty,
         # Only with --skip-invalid-plots: the plots left out of every figure, and why.
         "excluded_plots": pd.DataFrame(report.excluded_plots, columns=["plot_id", "problem"]),
