@@ -125,6 +125,18 @@ def test_building_density_and_disposal_rate_when_recorded():
     assert r["idle_land_disposal_rate"].value == pytest.approx(1 / 3)
 
 
+@pytest.mark.parametrize(("as_of", "rate"), [("2024-04-30", 0.0), ("2024-05-01", 1 / 3),
+                                            (None, 1 / 3)])
+def test_a_disposal_counts_from_its_date(as_of, rate):
+    # Disposed of on 2024-05-01: as of the day before, nothing had been disposed of.
+    import datetime as dt
+
+    day = dt.date.fromisoformat(as_of) if as_of else None
+    r = park_indicators(plots(idle_disposed_on=[None, "2024-05-01", None]), park_area_m2=1e5,
+                        as_of=day)
+    assert r["idle_land_disposal_rate"].value == pytest.approx(rate)
+
+
 def test_no_plots():
     r = park_indicators(plots().iloc[0:0], park_area_m2=1e5,
                         park_attrs={"ready_for_supply_area_m2": 5e4,

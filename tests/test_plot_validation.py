@@ -51,6 +51,10 @@ BAD = {
                  "agreed_start_date is outside 1900-01-01"),
     "year_one": (lambda f: f["properties"].update(suspended_since="0001-01-01"),
                  "suspended_since is outside 1900-01-01"),
+    "disposed_never": (lambda f: f["properties"].update(idle_disposed_on="9999-12-31"),
+                       "idle_disposed_on is outside 1900-01-01"),
+    "disposed_feb30": (lambda f: f["properties"].update(idle_disposed_on="2022-02-30"),
+                       "idle_disposed_on is not a calendar date"),
 }
 
 

@@ -90,6 +90,8 @@ from qygeo.values import present as _present
 from qygeo.values import text_kinds
 
 if TYPE_CHECKING:  # pragma: no cover
+    import datetime as dt
+
     import pandas as pd
     import pyarrow as pa
 
@@ -437,7 +439,8 @@ def _sum_ratios(key: str, cols: PlotColumns, parts: list[slice], num_col: str, d
 
 def park_indicators(plots: pd.DataFrame | PlotColumns, *, park_area_m2: float,
                     park_attrs: Mapping[str, Any] | None = None,
-                    rows: np.ndarray | None = None) -> dict[str, Indicator]:
+                    rows: np.ndarray | None = None,
+                    as_of: dt.date | None = None) -> dict[str, Indicator]:
     """Every indicator of :data:`INDICATORS` for one park.
 
     Parameters
@@ -457,6 +460,8 @@ def park_indicators(plots: pd.DataFrame | PlotColumns, *, park_area_m2: float,
         可供开发建设的土地面积) are used.
     rows : numpy.ndarray of bool, optional
         The park's plots among *plots*; default all.
+    as_of : datetime.date, optional
+        The report's date: idle land disposed of after it is not yet disposed of.
 
     Returns
     -------
@@ -467,7 +472,8 @@ def park_indicators(plots: pd.DataFrame | PlotColumns, *, park_area_m2: float,
     index = (np.arange(cols.n) if rows is None
              else np.flatnonzero(np.asarray(rows, dtype=bool)))
     return park_indicator_sets(cols, ParkRows(index, np.array([0, len(index)])),
-                               park_area_m2=[park_area_m2], park_attrs=[park_attrs])[0]
+                               park_area_m2=[park_area_m2], park_attrs=[park_attrs],
+                               as_of=as_of)[0]
 
 
 #: Rows from which :func:`park_indicator_sets` computes its two groups of indicators
@@ -478,6 +484,7 @@ THREADED_ROWS = 50_000
 def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
                         park_area_m2: Sequence[float],
                         park_attrs: Sequence[Mapping[str, Any] | None],
+                        as_of: dt.date | None = None,
                         ) -> list[dict[str, Indicator]]:
     """Every indicator of :data:`INDICATORS` for several parks at once.
 
@@ -495,6 +502,8 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
         Each park polygon's area, m² (see :func:`park_indicators`).
     park_attrs : sequence of mappings or None
         Each park's attributes (see :func:`park_indicators`).
+    as_of : datetime.date, optional
+        See :func:`park_indicators`.
 
     Returns
     -------
@@ -524,14 +533,14 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
                 return cols.uses()
 
             out += _indicator_sets(cols, [slice(0, cols.n)], [attrs],
-                                   pool if cols.n >= THREADED_ROWS else None, uses)
+                                   pool if cols.n >= THREADED_ROWS else None, uses, as_of)
     return out
 
 
 def _indicator_sets(cols: PlotColumns, parts: list[slice],
                     park_attrs: Sequence[Mapping[str, Any] | None], pool: Any,
                     uses: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]],
-                    ) -> list[dict[str, Indicator]]:
+                    as_of: dt.date | None = None) -> list[dict[str, Indicator]]:
     """:func:`park_indicator_sets` of parks whose rows are *parts* of *cols*: the second
     group of indicators on *pool*'s thread (None: all on this one)."""
     out: list[dict[str, Indicator]] = [{} for _ in parts]
@@ -643,7 +652,7 @@ def _indicator_sets(cols: PlotColumns, parts: list[slice],
             put("industrial_tax_intensity_wan_per_ha", ratios(
                 "industrial_tax_intensity_wan_per_ha", "tax_yuan", land, industrial_built,
                 what="built industrial/logistics plots", scale=per_ha, lower_bound=True))
-        put("idle_land_disposal_rate", _disposal_rates(cols, parts, area))
+        put("idle_land_disposal_rate", _disposal_rates(cols, parts, area, as_of))
 
     # The two groups read disjoint columns (the shared ones are converted above) and
     # write different keys: for a province's plots the second runs on another thread
@@ -662,7 +671,8 @@ def _rename(ind: Indicator, old: str, new: str) -> Indicator:
     return Indicator(ind.key, ind.value, ind.status, ind.basis.replace(old, new))
 
 
-def _disposal_rates(cols: PlotColumns, parts: list[slice], area: np.ndarray) -> list[Indicator]:
+def _disposal_rates(cols: PlotColumns, parts: list[slice], area: np.ndarray,
+                    as_of: dt.date | None) -> list[Indicator]:
     key = "idle_land_disposal_rate"
     if not cols.has("idle_status"):
         return [_na(key, "idle status unknown (no start dates to apply the MLR No. 53 rule)")
@@ -674,7 +684,13 @@ def _disposal_rates(cols: PlotColumns, parts: list[slice], area: np.ndarray) -> 
     # Dates already typed are read once; text is parsed park by park, as pandas infers
     # one date format per call.
     typed = has_disposed and pd.api.types.is_datetime64_any_dtype(cols.plots["idle_disposed_on"])
-    disposed_all = cols.column("idle_disposed_on").notna().to_numpy() if typed else None
+    # Disposed of by the report's date: a later date is a plan, not a disposal.
+    until = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.max
+
+    def done(dates: Any) -> np.ndarray:
+        return (dates.notna() & (dates <= until)).to_numpy(dtype=bool)
+
+    disposed_all = done(cols.column("idle_disposed_on")) if typed else None
     out = []
     for part in parts:
         if not judged[part].any():
@@ -685,8 +701,8 @@ def _disposal_rates(cols: PlotColumns, parts: list[slice], area: np.ndarray) -> 
             out.append(_na(key, "no idle_disposed_on column: disposal of idle land is not "
                                 "recorded"))
             continue
-        disposed = (disposed_all[part] if disposed_all is not None else pd.to_datetime(
-            cols.column("idle_disposed_on", part), errors="coerce").notna().to_numpy())
+        disposed = (disposed_all[part] if disposed_all is not None else done(pd.to_datetime(
+            cols.column("idle_disposed_on", part), errors="coerce")))
         total = idle_all[part] | disposed
         if not total.any():
             out.append(_na(key, "no idle land (nothing to dispose of)"))

@@ -111,7 +111,8 @@ PLOTS = LayerSpec(
              "land_price_yuan", "output_yuan", "tax_yuan", *PROVENANCE, "notes"),
     numeric=("agreed_investment_yuan", "invested_yuan", "developed_area_m2", "floor_area_m2",
              "land_price_yuan", "output_yuan", "tax_yuan"),
-    dates=("contract_date", "agreed_start_date", "actual_start_date", "suspended_since"),
+    dates=("contract_date", "agreed_start_date", "actual_start_date", "suspended_since",
+           "idle_disposed_on"),
 )
 
 LAYERS: dict[str, LayerSpec] = {s.name: s for s in (DISTRICTS, PARKS, PLANTING, PLOTS)}

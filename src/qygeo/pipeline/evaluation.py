@@ -33,6 +33,8 @@ from qygeo.core.grading import (
 from qygeo.core.idle import check_stored_idle
 
 if TYPE_CHECKING:  # pragma: no cover
+    import datetime as dt
+
     import pandas as pd
 
     from qygeo.io.dataset import Dataset
@@ -180,7 +182,8 @@ def _report_plots(plots: pd.DataFrame, codes: np.ndarray, member_codes: list[lis
 
 
 def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int | None,
-             as_of_year: int, config: GradingConfig) -> Evaluation:
+             as_of_year: int, config: GradingConfig,
+             as_of: dt.date | None = None) -> Evaluation:
     """Evaluate the parks of a report.
 
     Parameters
@@ -198,6 +201,8 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     as_of_year : int
         Year of the idle classification date.
     config : GradingConfig
+    as_of : datetime.date, optional
+        The idle classification date: disposals dated after it are not counted.
     """
     import pandas as pd
 
@@ -226,7 +231,7 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         indicator_sets = ind_mod.park_indicator_sets(
             ind_mod.PlotColumns(in_parks), ind_mod.ParkRows.of(codes, member_codes),
             park_area_m2=[float(a) * metrics.M2_PER_KM2 for a in parks["area_km2"]],
-            park_attrs=[attrs[pid] for pid in report_ids])
+            park_attrs=[attrs[pid] for pid in report_ids], as_of=as_of)
         scores, counts = grading.result()
     # The per-plot table grades every plot: the scores are reused only when they cover them.
     reuse = scores is not None and in_parks is plots

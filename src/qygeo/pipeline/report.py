@@ -550,7 +550,7 @@ def build_report(
 
     with gc_paused():  # a province's plots: no collections stalling the evaluation's threads
         ev = evaluate(ds, table, plots, year=year, as_of_year=as_of.year,
-                      config=grading or load_config())
+                      config=grading or load_config(), as_of=as_of)
     for key in ev.park_columns.get(table["park_id"].iloc[0], {}) if len(table) else ():
         table[key] = [ev.park_columns[p][key] for p in table["park_id"]]
     # Every growth needed has the growth achieved beside it.
