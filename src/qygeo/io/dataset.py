@@ -326,6 +326,7 @@ def screen_frame(gdf: Any, path: object, *, skip: bool) -> tuple[Any, list[tuple
     gdf = layers.conform(gdf, layers.PLOTS, path, problems=problems)
     pr.check_geometries(np.asarray(gdf.geometry.values), np.arange(len(gdf)), problems)
     pr.check_numbers(gdf, layers.PLOTS.numeric, problems)
+    pr.check_date_order(gdf, problems)
     bad = problems.bad
     if not bad.any():
         return gdf, []

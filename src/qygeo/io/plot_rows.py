@@ -214,6 +214,21 @@ def check_numbers(attrs: pd.DataFrame, columns: tuple[str, ...], problems: RowPr
             problems.flag(v > MAX_VALUE, TOO_LARGE.format(col=col))
 
 
+SUSPENDED_BEFORE_START = ("suspended_since is before actual_start_date (Order No. 53 Art. 2: "
+                          "construction is suspended after it started)")
+
+
+def check_date_order(attrs: pd.DataFrame, problems: RowProblems) -> None:
+    """Flag a suspension dated before the plot's start: Art. 2's year of suspension would
+    run from before the works began, and the plot be judged idle early."""
+    if "suspended_since" not in attrs.columns or "actual_start_date" not in attrs.columns:
+        return
+    suspended = attrs["suspended_since"].to_numpy(dtype="datetime64[ns]")
+    started = attrs["actual_start_date"].to_numpy(dtype="datetime64[ns]")
+    problems.flag(~np.isnat(suspended) & ~np.isnat(started) & (suspended < started),
+                  SUSPENDED_BEFORE_START)
+
+
 def check_as_of(as_of: dt.date) -> dt.date:
     """*as_of* when it lies in :data:`DATE_MIN` … :data:`DATE_MAX`, the range of plot dates.
 

@@ -294,6 +294,7 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
         raise FeatureError(path, f"feature with blank plot_id (row {int(np.argmax(blank))})",
                            "empty plot_id")
     plot_rows.check_numbers(attrs, layers.PLOTS.numeric, problems)
+    plot_rows.check_date_order(attrs, problems)
     if callable(index):
         index = index()
     given_code, given = _given_parks(attrs, arrow, index)

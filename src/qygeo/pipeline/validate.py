@@ -18,7 +18,7 @@ from qygeo.core.idle import unrecognised_causes
 from qygeo.core.placement import OUTSIDE_TOLERANCE
 from qygeo.errors import QygeoError
 from qygeo.io import layers
-from qygeo.io.plot_rows import RowProblems, check_geometries, check_numbers
+from qygeo.io.plot_rows import RowProblems, check_date_order, check_geometries, check_numbers
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -51,6 +51,7 @@ def geometry_problems(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, path: str,
     check_geometries(np.asarray(gdf.geometry.values), np.arange(len(gdf)), problems)
     if spec is layers.PLOTS:
         check_numbers(gdf, spec.numeric, problems)
+        check_date_order(gdf, problems)
     ids = gdf[spec.id_field] if spec.id_field in gdf.columns else [None] * len(gdf)
     return [f"{path} [{fid}]: {problem}" for fid, problem in problems.listed(ids)]
 
