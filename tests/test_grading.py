@@ -108,6 +108,9 @@ def test_config_file_changes_weights_and_cutoffs(tmp_path):
     ("[grading]\ncap = inf\n", "grading.cap must be a finite number"),
     ("[grading.cutoffs]\nA = inf\n", "grading.cutoffs.A must be a finite number"),
     ("[grading]\npercentile_min_ranked = 2.5\n", "must be a whole number of plots, not 2.5"),
+    # Weights as fractions against the 100-point cut-offs: every plot would be D.
+    ("[grading.weights]\ntax_wan_per_mu = 0.6\noutput_wan_per_mu = 0.4\n",
+     "no plot can reach grade A: the best score is 1.5"),
 ])
 def test_bad_config_is_one_clear_error(tmp_path, text, needle):
     cfg = tmp_path / "bad.toml"

@@ -179,6 +179,14 @@ def load_config(path: str | os.PathLike[str] | None = None) -> GradingConfig:
     if not cutoffs["A"] >= cutoffs["B"] >= cutoffs["C"]:
         raise ConfigError(f"{where}: grading.cutoffs must satisfy A ≥ B ≥ C "
                           f"(got A={cutoffs['A']:g}, B={cutoffs['B']:g}, C={cutoffs['C']:g})")
+    best = cap * sum(weights.values())  # every ratio at the cap
+    if g["method"] == "cutoffs" and cutoffs["A"] > best:
+        # Weights of 0.6 and 0.4 with the 100/70/40 cut-offs: every plot a silent D.
+        raise ConfigError(f"{where}: no plot can reach grade A: the best score is "
+                          f"{best:g} (cap {cap:g} × the weights' sum "
+                          f"{sum(weights.values()):g}) and the A cut-off is "
+                          f"{cutoffs['A']:g}; give weights in points (summing to 100, as "
+                          "the default cut-offs expect) or cut-offs on the weights' scale")
     if g["method"] not in GRADING_METHODS:
         raise ConfigError(f"{where}: grading.method must be one of "
                           f"{', '.join(GRADING_METHODS)}, not {g['method']!r}")
