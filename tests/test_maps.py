@@ -81,12 +81,14 @@ def test_intensity_classes_are_fixed_breaks():
     assert styles.intensity_class(1.0) == 1  # a break starts the upper class
     assert styles.intensity_class(2.8) == 2
     assert styles.intensity_class(49.9) == 5
-    assert styles.intensity_class(50.0) == 6  # the 2027 target, 5 billion yuan/km²
+    assert styles.intensity_class(50.0) == 6
     assert styles.intensity_class(float("nan")) is None
     assert styles.intensity_colour(None) == styles.NA_COLOUR
     legend = styles.intensity_legend()
     assert len(legend) == len(styles.INTENSITY_COLOURS) + 1
     assert legend[-2][0].startswith("≥ 50")
+    # The map's figure is signed investment ÷ gross park area: not the 2027 target's basis.
+    assert not any("target" in label or "目标" in label for label, _ in legend)
 
 
 # --------------------------------------------------------------------------- the pages

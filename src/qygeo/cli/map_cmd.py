@@ -76,8 +76,8 @@ def map_cmd(out_dir: Path, basemap: str, self_contained: bool, classes: str,
     """Write interactive HTML maps: the city map and one map per park.
 
     \b
-    maps/index.html          districts, parks coloured by land investment
-                             intensity (亿元/km², fixed classes), South-medicine
+    maps/index.html          districts, parks coloured by investment intensity
+                             on the gross park area (亿元/km², fixed classes), South-medicine
                              planting with acreage, idle plots (red, hatched)
     maps/parks/<id>.html     a park's plots by idle status with acreage (亩),
                              and the park's report figures

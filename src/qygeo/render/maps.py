@@ -5,7 +5,7 @@ Two kinds of page, built from a loaded :class:`~qygeo.io.dataset.Dataset` and a
 this module computes nothing but map presentation):
 
 * the **city map** (``index.html``): district outlines and names; parks as a
-  choropleth of land investment intensity in 亿元/km² with fixed class breaks
+  choropleth of investment intensity on the gross park area in 亿元/km² with fixed class breaks
   (:data:`INTENSITY_BREAKS_YI_PER_KM2`, the same every year, so maps of two
   years compare); South-medicine planting areas labelled with their mapped
   acreage and the reported acreage where it differs; idle plots as a red

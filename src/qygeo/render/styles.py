@@ -10,8 +10,9 @@ import math
 from typing import Any
 
 #: Upper bounds of the intensity classes, 亿元/km² (1 亿元 = 1e8 yuan). Fixed, so a
-#: colour means the same intensity on every year's map; the last bound is the
-#: paper's 2027 target for key parks (5 billion yuan/km² = 50 亿元/km²).
+#: colour means the same intensity on every year's map. The last bound is the figure of
+#: the paper's 2027 target for key parks (50 亿元/km²), but the maps colour signed
+#: investment ÷ gross park area, another basis: the class is not labelled as the target.
 INTENSITY_BREAKS_YI_PER_KM2: tuple[float, ...] = (1.0, 2.5, 5.0, 10.0, 25.0, 50.0)
 #: One colour per class (ColorBrewer PuBu, 7 classes), lowest first.
 INTENSITY_COLOURS: tuple[str, ...] = (
@@ -101,8 +102,7 @@ def intensity_legend(breaks: tuple[float, ...] = INTENSITY_BREAKS_YI_PER_KM2
     rows = [(f"< {_g(b[0])}", colours[0])]
     rows += [(f"{_g(lo)} – {_g(hi)}", colours[i + 1]) for i, (lo, hi) in
              enumerate(zip(b[:-1], b[1:], strict=True))]
-    target = " (2027 目标 target)" if b == INTENSITY_BREAKS_YI_PER_KM2 else ""
-    rows.append((f"≥ {_g(b[-1])}{target}", colours[-1]))
+    rows.append((f"≥ {_g(b[-1])}", colours[-1]))
     rows.append(("无数据 n/a", NA_COLOUR))
     return rows
 
