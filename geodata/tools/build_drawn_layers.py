@@ -275,7 +275,9 @@ PLOT_DEFS = [
       "示例生物医药企业G (illustrative)", 3.0, contract="2022-05-10", agreed="2023-03-01",
       cause="government", agreed_inv=220e6, invested=6e6, dev_share=0.0, far=0.0,
       notes="Not started >1 year after the agreed date, but delayed by the government (land "
-            "handover/planning change): excluded from idle land under MLR Order No. 53."),
+            "handover/planning change): idle land all the same (Order No. 53 Art. 8: "
+            "disposed of under Arts. 12-13, without the idle-land fee or uncompensated "
+            "recovery)."),
     P("GF-J-01", None, "Medical-dressing plant (illustrative, park not given)",
       "示例医用敷料企业H (illustrative)", 2.0, contract="2021-10-12", agreed="2022-05-01",
       actual="2022-04-25", agreed_inv=110e6, invested=115e6, dev_share=1.0, far=1.4,
