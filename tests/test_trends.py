@@ -70,6 +70,19 @@ def test_trends_need_two_years(tiny_geodata):
     assert observed_growth(tr, "signed_investment_yuan")["alpha"] == pytest.approx(0.25)
 
 
+def test_a_year_of_statistics_added_later_joins_the_trends(tiny_geodata):
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    stats.write_text(stats.read_text(encoding="utf-8")
+                     + "alpha,2025,6000000000,,,test row\n", encoding="utf-8")
+    rep = build_report(load_dataset(tiny_geodata), as_of=dt.date(2026, 1, 1))
+    assert rep.year == 2025
+    tr = rep.evaluation.trends
+    assert list(tr.loc[tr["park_id"] == "alpha", "year"]) == [2023, 2024, 2025]
+    # A report of 2024 draws its trends up to 2024.
+    rep = build_report(load_dataset(tiny_geodata), year=2024, as_of=dt.date(2026, 1, 1))
+    assert list(rep.evaluation.trends["year"]) == [2023, 2024]
+
+
 def test_bundled_guangfo_targets_on_their_own_basis():
     """Changed by issue 13: Guangfo is drawn at 25.9 km² (was 100 km², sized from the paper's
     own 2.8e8), and the 2027 land-investment target meets the industrial-land fixed-asset

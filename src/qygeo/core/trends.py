@@ -166,8 +166,9 @@ TREND_COLUMNS = ["park_id", "year", "signed_investment_yuan", "intensity_yuan_pe
 
 
 def trend_table(park_stats: pd.DataFrame, park_area_km2: dict[str, float], *,
-                first_year: int = 2019, last_year: int = 2024) -> pd.DataFrame:
-    """Yearly figures of parks with at least two years in *first_year*..*last_year*.
+                first_year: int = 2019, last_year: int | None = None) -> pd.DataFrame:
+    """Yearly figures of parks with at least two years in *first_year*..*last_year*
+    (default: every year from *first_year* on; a report passes its own year).
 
     Intensities divide each year's figure by the park's current polygon area
     (a boundary history is not recorded), in yuan/km².
@@ -182,7 +183,9 @@ def trend_table(park_stats: pd.DataFrame, park_area_km2: dict[str, float], *,
 
     if park_stats is None or not len(park_stats):
         return pd.DataFrame(columns=TREND_COLUMNS)
-    s = park_stats[(park_stats["year"] >= first_year) & (park_stats["year"] <= last_year)]
+    s = park_stats[park_stats["year"] >= first_year]
+    if last_year is not None:
+        s = s[s["year"] <= last_year]
     s = s[s["park_id"].isin(park_area_km2)]
     counts = s.groupby("park_id")["year"].nunique()
     s = s[s["park_id"].isin(counts[counts >= 2].index)].copy()

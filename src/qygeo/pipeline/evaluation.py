@@ -289,7 +289,8 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
             if not prefix:  # the park's own intensity is on another basis: no gap to it
                 cols["target_intensity_yuan_per_km2"] = value
     areas = dict(zip(parks["park_id"], parks["area_km2"].astype(float), strict=True))
-    tr = trends.trend_table(ds.park_stats, areas)
+    # Up to the report's year: a year of statistics added later joins the trends.
+    tr = trends.trend_table(ds.park_stats, areas, last_year=base_year)
     idle_check = (check_stored_idle(plots, plots) if len(plots) and "idle_status" in plots
                   else check_stored_idle(pd.DataFrame(columns=["plot_id"]), pd.DataFrame()))
     return Evaluation(indicators=indicators, grading=graded, enterprises=enterprises,
