@@ -137,3 +137,37 @@ def test_bad_names_and_crs_are_one_line_and_write_nothing(tiny_geodata, tmp_path
     assert res.stderr.startswith("qygeo: error: ") and message in res.stderr
     assert res.stderr.count("\n") == 1
     assert not list(out.iterdir()) and snapshot(tiny_geodata) == before
+
+
+def _rfc7946_problems(doc: dict) -> list[str]:
+    """What in a GeoJSON document breaks RFC 7946: a crs member, or ring orientation."""
+    import shapely
+
+    found = ["a crs member"] if "crs" in doc else []
+    for f in doc["features"]:
+        if f["geometry"] is None:
+            continue
+        for part in shapely.get_parts(shapely.geometry.shape(f["geometry"])):
+            if not part.exterior.is_ccw:
+                found.append("a clockwise exterior ring")
+            if any(ring.is_ccw for ring in part.interiors):
+                found.append("a counter-clockwise hole")
+    return found
+
+
+def test_geojson_export_follows_rfc_7946(tmp_path):
+    import json
+
+    res = export(str(tmp_path / "q.geojson"))
+    assert res.exit_code == 0, res.output
+    for name in ("districts", "parks", "planting", "plots"):
+        doc = json.loads((tmp_path / f"q-{name}.geojson").read_text(encoding="utf-8"))
+        assert _rfc7946_problems(doc) == [], name
+
+
+@pytest.mark.parametrize("name", ["districts", "parks", "planting", "plots"])
+def test_geodata_layers_follow_rfc_7946(name):
+    import json
+
+    doc = json.loads((BUNDLED / f"{name}.geojson").read_text(encoding="utf-8"))
+    assert _rfc7946_problems(doc) == []

@@ -747,7 +747,8 @@ def to_feature_collection(
     for row, geom in zip(gdf[props].itertuples(index=False, name=None), gdf.geometry.values):
         geometry = None
         if geom is not None and not geom.is_empty:
-            geometry = json.loads(shapely.to_geojson(geom))
+            # RFC 7946 §3.1.6: exterior rings counter-clockwise, holes clockwise.
+            geometry = json.loads(shapely.to_geojson(shapely.orient_polygons(geom)))
             geometry["coordinates"] = _round_coords(geometry["coordinates"], precision)
         features.append({
             "type": "Feature",

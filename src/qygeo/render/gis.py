@@ -196,8 +196,11 @@ def _write_atomically(path: Path, write: Any) -> None:
 def _write_layer(path: Path, frame: gpd.GeoDataFrame, name: str, driver: str) -> None:
     import pyogrio
 
+    # GeoJSON as RFC 7946 says (no "crs" member, exterior rings counter-clockwise), as
+    # geodata/ holds it; GDAL's default writes the 2008 form.
+    options = {"RFC7946": "YES"} if driver == "GeoJSON" else {}
     try:
-        pyogrio.write_dataframe(frame, path, layer=name, driver=driver)
+        pyogrio.write_dataframe(frame, path, layer=name, driver=driver, layer_options=options)
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
         raise ExportError(f"{path}: cannot write the {name} layer ({exc})") from exc
 
