@@ -305,3 +305,11 @@ def test_xlsx_of_one_park_lists_that_park_s_plots_only(tmp_path, park):
     listed = {i for ids in sheets["enterprises"]["plot_ids"] for i in str(ids).split(";")}
     assert {i.strip() for i in listed} <= set(sheets["plots"]["plot_id"])
     assert "planting" not in sheets  # as in the text formats of one park
+
+
+def test_xlsx_planting_year_is_a_number(bundled_report, tmp_path):
+    out = write_report(bundled_report, "xlsx", tmp_path / "r.xlsx")
+    sheet = openpyxl.load_workbook(out)["planting"]
+    header = [c.value for c in sheet[2]]
+    years = [row[header.index("year")] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert years and all(isinstance(y, int) for y in years), years

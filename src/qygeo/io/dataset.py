@@ -176,6 +176,8 @@ def load_planting_figures(root: Path) -> pd.DataFrame:
                                      "source", "note"])
     df = read_table(path, id_columns=("figure_id",), numeric=("reported_mu", "output_yuan"),
                     required=("figure_id", "planting_ids", "reported_mu", "source"))
+    if "year" in df.columns:  # a number, as in the other tables (not text in a workbook)
+        df["year"] = _years(df, path)
     return check_status(df, path, FIGURE_STATUSES)
 
 
