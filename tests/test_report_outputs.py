@@ -313,3 +313,23 @@ def test_xlsx_planting_year_is_a_number(bundled_report, tmp_path):
     header = [c.value for c in sheet[2]]
     years = [row[header.index("year")] for row in sheet.iter_rows(min_row=3, values_only=True)]
     assert years and all(isinstance(y, int) for y in years), years
+
+
+def test_xlsx_long_tables_format_each_value_by_its_row_s_unit(bundled_report, tmp_path):
+    from qygeo.render.labels import UNIT_FORMATS
+
+    out = write_report(bundled_report, "xlsx", tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(out)
+    seen = set()
+    for name, keys in (("targets", ("current", "target_value", "gap")),
+                       ("indicators", ("value", "guangdong_2019"))):
+        ws = wb[name]
+        header = [c.value for c in ws[2]]
+        for row in ws.iter_rows(min_row=3):
+            unit = row[header.index("unit")].value
+            for key in keys:
+                cell = row[header.index(key)]
+                if isinstance(cell.value, (int, float)):
+                    assert cell.number_format == UNIT_FORMATS[unit], (name, key, unit)
+                    seen.add(unit)
+    assert {"share", "万元/公顷", "元/km²"} <= seen

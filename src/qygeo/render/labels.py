@@ -138,6 +138,14 @@ def number_format(key: str) -> str | None:
     return None
 
 
+#: Columns of the long tables (indicators, targets) whose unit is each row's ``unit``,
+#: and the Excel format of each unit there.
+ROW_UNIT_KEYS = ("value", "guangdong_2019", "current", "target_value", "gap")
+UNIT_FORMATS = {"share": "0.0%", "ratio": "0.00", "万元/公顷": "#,##0.00", "万元/亩": "#,##0.00",
+                "亿元/km²": "#,##0.00", "元/km²": "#,##0", "yuan/km2": "#,##0",
+                "10k_yuan/ha": "#,##0.00"}
+
+
 #: Code words of the data and the rule, as a reader sees them (中文 English).
 VALUE_WORDS: dict[str, dict[str, str]] = {
     "kind": {"high_tech_zone": "高新区 High-tech zone", "industrial_park": "产业园 Industrial park",

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from qygeo.io.layers import atomic_write_bytes
 from qygeo.render.format import display_width
-from qygeo.render.labels import heading, number_format
+from qygeo.render.labels import ROW_UNIT_KEYS, UNIT_FORMATS, heading, number_format
 from qygeo.safe_text import for_terminal, formula_like, has_control_chars
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -219,6 +219,10 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
         widths = _widths(headings, keys, values)
         formats = {i: f for i, k in enumerate(keys)
                    if (f := number_format(k)) is not None and _numeric(values[i])}
+        # A long table (indicators, targets): a value's format is its row's unit's.
+        unit_at = keys.index("unit") if "unit" in keys else None
+        by_unit = ([i for i, k in enumerate(keys) if k in ROW_UNIT_KEYS and i not in formats]
+                   if unit_at is not None else [])
         rows = list(zip(*values, strict=True)) if values else []
         last = get_column_letter(max(len(keys), 1))
         for part, start in enumerate(range(0, max(len(rows), 1), per_sheet)):
@@ -242,8 +246,14 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
                 codes.append(cell)
             ws.append(codes)
             for row in chunk:
-                if text_columns or formats:
+                if text_columns or formats or by_unit:
                     row = list(row)
+                    unit_format = UNIT_FORMATS.get(row[unit_at]) if by_unit else None
+                    for i in by_unit if unit_format else ():
+                        v = row[i]
+                        if isinstance(v, (int, float)) and not isinstance(v, bool):
+                            row[i] = WriteOnlyCell(ws, v)
+                            row[i].number_format = unit_format
                     for i in text_columns:
                         if formula_like(row[i]):
                             row[i] = _text_cell(ws, row[i])
