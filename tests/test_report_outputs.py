@@ -333,3 +333,19 @@ def test_xlsx_long_tables_format_each_value_by_its_row_s_unit(bundled_report, tm
                     assert cell.number_format == UNIT_FORMATS[unit], (name, key, unit)
                     seen.add(unit)
     assert {"share", "万元/公顷", "元/km²"} <= seen
+
+
+def test_text_table_columns_line_up_on_screen(bundled_report):
+    # Chinese takes two columns of a terminal: padded by characters, the values of rows
+    # with more Chinese in their label started further right.
+    import re
+
+    from qygeo.render.format import display_width
+
+    text = render(bundled_report, "table")
+    starts = set()
+    for line in text.splitlines()[:40]:
+        m = re.search(r"[^\s]\s{2,}(\S)", line)
+        if m and " / " in line[:m.start(1)]:
+            starts.add(display_width(line[:m.start(1)]))
+    assert len(starts) == 1, starts
