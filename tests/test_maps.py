@@ -319,3 +319,11 @@ def test_cli_pages_are_offline_by_default_and_cdn_on_request(tiny_geodata, tmp_p
         for page in out.rglob("*.html"):
             refs = assets.external_references(page.read_text(encoding="utf-8"))
             assert (refs == []) is offline, (page, refs[:3])
+
+
+def test_the_same_data_gives_the_same_pages(tiny_geodata):
+    # folium names its elements by random uuids: every build differed in every page.
+    first = build_pages(tiny_geodata, "osm")
+    second = build_pages(tiny_geodata, "osm")
+    assert first == second
+    assert "map_00000000000000000000000000000000" in first["index.html"]

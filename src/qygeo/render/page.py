@@ -85,8 +85,35 @@ class Map(folium.Map):
     """
 
     def render(self, **kwargs: Any) -> Any:
+        _number_elements(self)
         with literal_rendering():
             return super().render(**kwargs)
+
+
+def _number_elements(top: Any) -> None:
+    """Give *top* and every element under it an id from its place in the tree.
+
+    folium names elements by a random uuid (``map_f32d…``, the JavaScript variables),
+    so the same data made a different page every build; numbered in tree order, the
+    same map gives the same bytes. Names are read only while rendering, so renaming
+    before it keeps every reference between elements.
+    """
+    from branca.element import Element
+
+    seen: set[int] = set()
+    stack = [top]
+    number = 0
+    while stack:
+        element = stack.pop()
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        element._id = f"{number:032x}"  # the shape of folium's own ids
+        number += 1
+        # Its children, then elements it holds as attributes (a minimap's tile layer).
+        held = [v for k, v in vars(element).items()
+                if k not in ("_parent", "_children") and isinstance(v, Element)]
+        stack.extend(reversed([*getattr(element, "_children", {}).values(), *held]))
 
 
 @functools.cache
