@@ -70,7 +70,9 @@ def _check_head(path: object, suffix: str, head: bytes, *, member: str | None = 
     where = f"{member} in it" if member else "it"
     text = head.removeprefix(b"\xef\xbb\xbf")
     start = text[_XML_PROLOGUE.match(text).end():] if text.lstrip()[:1] == b"<" else text
-    if start.lower().startswith(VIRTUAL) or (suffix == ".vrt"):
+    # GDAL's VRT driver looks for its root element anywhere in a file's first kilobyte
+    # (after a DOCTYPE, for one), so the whole head is searched.
+    if any(tag in head.lower() for tag in VIRTUAL) or suffix == ".vrt":
         raise DataFileError(path, f"{where} is a GDAL virtual file, which names other files "
                                   "or URLs to read: send the data itself")
     if suffix in MAGIC and not head.startswith(MAGIC[suffix]):
