@@ -114,6 +114,8 @@ def test_an_sqlite_database_is_not_taken_for_a_geopackage(tmp_path):
     ("a.vrt", b"anything", "GDAL virtual file"),
     ("a.gml", b"\xef\xbb\xbf  <OGRVRTDataSource/>", "GDAL virtual file"),
     ("a.gml", b"<!DOCTYPE x>\n<OGRVRTDataSource/>", "GDAL virtual file"),  # GDAL finds it
+    ("a.xml", b"<OGRWFSDataSource><URL>http://127.0.0.1/wfs</URL></OGRWFSDataSource>",
+     "GDAL virtual file"),
 ])
 def test_first_bytes_must_be_the_format_the_name_says(tmp_path, name, data, words):
     path = tmp_path / name

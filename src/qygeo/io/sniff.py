@@ -34,8 +34,9 @@ MAGIC = {
 GPKG_IDS = (b"GPKG", b"GP10", b"GP11")
 #: Formats that GDAL reads from text, whose first character is checked.
 TEXT_FIRST = {".geojson": b"{", ".json": b"{"}
-#: GDAL's virtual formats: a file that names other files and URLs to read.
-VIRTUAL = (b"<ogrvrtdatasource", b"<vrtdataset")
+#: GDAL's virtual and service formats: a file that names other files or URLs to read
+#: (OGR VRT, raster VRT, a WFS or WMS service description).
+VIRTUAL = (b"<ogrvrtdatasource", b"<vrtdataset", b"<ogrwfsdatasource", b"<gdal_wms")
 #: Bytes read from the start of a file (and of each archive member) to check it.
 HEAD_BYTES = 4096
 #: Members of an archive checked, at most (a Shapefile archive holds a handful).
