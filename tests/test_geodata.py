@@ -10,6 +10,7 @@ import csv
 import importlib.util
 import itertools
 import json
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -130,6 +131,18 @@ def test_import_script_is_reproducible(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "scripts" / "import_districts.py"), "-q",
                     "--out", str(out)], check=True, cwd=ROOT)
     assert out.read_bytes() == (GEO / "districts.geojson").read_bytes()
+
+
+@pytest.mark.slow
+def test_drawn_layers_script_is_reproducible(tmp_path):
+    # geodata/README: re-running the build scripts gives byte-identical files. The script
+    # writes into the folder that holds it: run a copy.
+    copy = tmp_path / "geodata"
+    shutil.copytree(GEO, copy)
+    subprocess.run([sys.executable, str(copy / "tools" / "build_drawn_layers.py")],
+                   check=True, cwd=tmp_path, capture_output=True)
+    for name in ("parks", "planting", "plots"):
+        assert (copy / f"{name}.geojson").read_bytes() == (GEO / f"{name}.geojson").read_bytes()
 
 
 def test_gcj02_shift_applied():

@@ -28,8 +28,8 @@ from pyproj import Transformer
 from shapely.affinity import rotate
 from shapely.geometry import MultiPolygon, Polygon
 
-from qygeo.crs import EQUAL_AREA_CRS, WGS84
-from qygeo.layers import PARKS, PLANTING, PLOTS, write_layer
+from qygeo.io.crs import EQUAL_AREA_CRS, WGS84
+from qygeo.io.layers import PARKS, PLANTING, PLOTS, write_layer
 
 GEODATA = Path(__file__).resolve().parent.parent
 MU_M2 = 10000 / 15
