@@ -376,3 +376,17 @@ def test_run_exits_as_sys_exit_would(monkeypatch, capsys):
     with pytest.raises(SystemExit) as stop:
         cli.run()
     assert stop.value.code == "qygeo: error: bye" and len(codes) == 4
+
+
+@pytest.mark.parametrize(("year", "code"), [(1899, 2), (1985, 0), (2100, 0), (2101, 2)])
+def test_year_takes_every_year_the_tables_may_hold(tiny_geodata, year, code):
+    # park_stats.csv holds years 1900-2100; --year used to stop at 1990.
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    stats.write_text(stats.read_text(encoding="utf-8") + "alpha,1985,1000000000,,,test row\n",
+                     encoding="utf-8")
+    res = invoke("report", "--geodata", str(tiny_geodata), "--year", str(year),
+                 "--format", "json", "-q")
+    assert res.exit_code == code, res.output
+    if year == 1985:
+        alpha = [p for p in json.loads(res.stdout) if p["park_id"] == "alpha"][0]
+        assert alpha["investment_yuan"] == 1e9

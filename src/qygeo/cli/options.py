@@ -32,7 +32,7 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
 def year_option(fn: F) -> F:
     """``--year``: which year of attributes/park_stats.csv."""
     return click.option(
-        "--year", type=click.IntRange(1990, 2100), default=None,
+        "--year", type=click.IntRange(1900, 2100), default=None,  # the tables' years
         help="Year of the park statistics. Default: the latest in attributes/park_stats.csv.",
     )(fn)
 

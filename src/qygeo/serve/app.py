@@ -409,7 +409,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.get("/api/report", summary="The report: parks, year, as-of date, format")
     def get_report(
         park: Annotated[list[str] | None, Query(description="park ids; default all")] = None,
-        year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+        year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
         as_of: Annotated[dt.date | None, Query(description="YYYY-MM-DD; default today")] = None,
         format: Annotated[str, Query(description=", ".join(_REPORT_TYPES))] = "json",
     ) -> Response:
