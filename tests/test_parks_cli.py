@@ -445,3 +445,9 @@ def test_concurrent_adds_wait_for_the_lock(tiny_geodata, two_boundaries):
         assert all(p.poll() is None for p in procs), "a writer did not wait for the lock"
         assert (tiny_geodata / "parks.geojson").read_bytes() == before
     _check_both(tiny_geodata, procs)
+
+
+def test_park_list_takes_quiet_like_every_command(tiny_geodata):
+    r = invoke("park", "list", "-q", "--geodata", tiny_geodata)
+    assert r.exit_code == 0, r.stderr
+    assert "alpha" in r.stdout and r.stderr == ""

@@ -217,15 +217,16 @@ def remove(park_id: str, force: bool, dry_run: bool, geodata: Path | None, quiet
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="Output format.")
 @geodata_option
+@quiet_option
 @run
-def list_(fmt: str, geodata: Path | None) -> None:
+def list_(fmt: str, geodata: Path | None, quiet: bool) -> None:
     """List the parks: id, names, district, kind, area (km², mu), quality, added_on."""
     from qygeo.pipeline.parks import recover
     from qygeo.render.park_list import format_park_table, park_table
 
     root = _root(geodata)
     for note in recover(root):
-        Console(False).info(f"qygeo: note: {note}")
+        Console(quiet).info(f"qygeo: note: {note}")
     click.echo(format_park_table(park_table(root), fmt), nl=False)
 
 
