@@ -71,3 +71,16 @@ def test_park_edits_say_the_maps_need_a_build(tiny_geodata, tmp_path):
         res = run(*args, "--geodata", str(tiny_geodata))
         assert res.exit_code == 0, res.output
         assert "run `qygeo build`" in res.stderr and "地图和报告已过期" in res.stderr
+
+
+@pytest.mark.parametrize(("asked", "offered"), [
+    ("Guangfo Industrial Park", "Guangfo (Fogang) Industrial Park"),  # not an id: a name
+    ("广佛", "广佛（佛冈）产业园"),  # part of a name
+    ("gaungfo", "guangfo"),
+])
+def test_an_unknown_park_is_refused_with_the_closest_names(asked, offered):
+    from conftest import BUNDLED
+
+    res = CliRunner().invoke(main, ["report", "--geodata", str(BUNDLED), "--park", asked, "-q"])
+    assert res.exit_code == 1
+    assert "did you mean" in res.stderr and offered in res.stderr, res.stderr

@@ -300,8 +300,11 @@ def resolve_parks(asked: Sequence[str], parks: pd.DataFrame) -> list[str]:
                                    f"{', '.join(sorted(found))}; give the id")
         names = [n for n in [*ids, *(str(x) for x in parks["name_zh"]),
                              *(str(x) for x in parks["name_en"])] if n]
-        close = difflib.get_close_matches(text, names, n=3, cutoff=0.4)
-        if text.isascii():
+        # Names holding the text first (广佛 → 广佛（佛冈）产业园), then the closest spellings.
+        holding = [n for n in names if text.casefold() in n.casefold()]
+        close = list(dict.fromkeys([*holding, *difflib.get_close_matches(
+            text, names, n=3, cutoff=0.4)]))[:3]
+        if text.isascii() and not close:
             check_park_id(text, "--park")  # an id that cannot be one is told so
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownParkError(f"unknown park {text!r}{hint} (known ids: "
