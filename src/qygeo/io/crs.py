@@ -249,12 +249,21 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[int]:
     return [code for code in GAUSS_KRUGER_CANDIDATES if _lands_in_qingyuan(bounds, code)]
 
 
-def _crs_hint(codes: list[int]) -> str:
-    named = [f"--crs {c} ({GAUSS_KRUGER_CANDIDATES[c]})" for c in codes]
-    return "try " + " or ".join(named)
+def _crs_hint(codes: list[int], option: bool) -> str:
+    if option:
+        return "try " + " or ".join(f"--crs {c} ({GAUSS_KRUGER_CANDIDATES[c]})" for c in codes)
+    named = " or ".join(f"EPSG:{c} ({GAUSS_KRUGER_CANDIDATES[c]})" for c in codes)
+    return f"likely {named}: {DECLARE}"
 
 
-def diagnose_lonlat(bounds: tuple[float, float, float, float]) -> str | None:
+#: What to do with a layer or plots file whose CRS is wrong: no command takes a CRS
+#: for them (only a surveyor's boundary has --crs).
+DECLARE = ("declare the CRS in the file (a GeoPackage, or a Shapefile with its .prj) or "
+           "convert it to longitude/latitude (WGS84) first")
+
+
+def diagnose_lonlat(bounds: tuple[float, float, float, float], *,
+                    option: bool = False) -> str | None:
     """Explain why coordinates that claim to be WGS84 degrees cannot be, or return None.
 
     Parameters
@@ -265,7 +274,8 @@ def diagnose_lonlat(bounds: tuple[float, float, float, float]) -> str | None:
     Returns
     -------
     str or None
-        A one-line hint naming the ``--crs`` to try, or ``None`` when the numbers
+        A one-line hint naming the CRS to try (as a ``--crs`` with *option*, for a
+        boundary file; else as a CRS to declare in the file), or ``None`` when the numbers
         look like longitude/latitude (anywhere: a boundary elsewhere in the world
         is refused later, as outside Qingyuan).
 
@@ -284,13 +294,13 @@ def diagnose_lonlat(bounds: tuple[float, float, float, float]) -> str | None:
         return None
     codes = suggest_crs(bounds)
     if codes:
-        return f"coordinates look projected (metres), not degrees: {_crs_hint(codes)}"
+        return f"coordinates look projected (metres), not degrees: {_crs_hint(codes, option)}"
     codes = suggest_crs((miny, minx, maxy, maxx))
     if codes:
         return ("coordinates look projected with the axes swapped (northing first, as in "
-                f"Chinese survey tables): swap X and Y, then {_crs_hint(codes)}")
+                f"Chinese survey tables): swap X and Y, then {_crs_hint(codes, option)}")
     return ("coordinates are not degrees and match no Gauss-Kruger zone around Qingyuan: "
-            "give the file's CRS with --crs EPSG_CODE")
+            + ("give the file's CRS with --crs EPSG_CODE" if option else DECLARE))
 
 
 def is_wgs84(crs: object) -> bool:
@@ -386,7 +396,7 @@ def resolve_source_crs(path: Path, file_crs: CRS | None, option: str | None,
             notes.append(f"{path.name}: {note}")
     minx, miny, maxx, maxy = raw_bounds
     if geographic:
-        hint = diagnose_lonlat(raw_bounds)
+        hint = diagnose_lonlat(raw_bounds, option=True)
         if hint:
             raise CRSError(f"{path}: {hint}")
     elif max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
