@@ -89,3 +89,35 @@ def test_validate_refuses_the_tables_a_report_would_refuse(tiny_geodata: Path, t
     out = tmp_path / "out"
     res = _run("build", "--geodata", tiny_geodata, "-o", out, "--basemap", "none")
     assert res.exit_code == 1 and "nothing built" in res.stderr, res.stderr
+
+
+def _set_parent(root: Path, park_id: str, parent: str | None) -> None:
+    path = root / "parks.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for f in doc["features"]:
+        if f["properties"]["park_id"] == park_id:
+            f["properties"]["parent_park_id"] = parent
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("park", "parent", "words"), [
+    ("beta", "beta_child", "goes round in a cycle (beta → beta_child → beta)"),
+    ("beta_child", "nosuch", "parent_park_id 'nosuch' is not a park of parks.geojson"),
+    ("beta_child", "alpha", "100.0% of the park lies outside its parent park alpha"),
+])
+def test_validate_names_a_parent_that_cannot_hold_the_park(tiny_geodata: Path, park: str,
+                                                           parent: str, words: str) -> None:
+    _set_parent(tiny_geodata, park, parent)
+    res = _run("validate", "--geodata", tiny_geodata)
+    assert res.exit_code == 1
+    assert any(words in ln for ln in res.stderr.splitlines()), res.stderr
+
+
+def test_a_parent_cycle_counts_no_plot_twice(tiny_geodata: Path) -> None:
+    _set_parent(tiny_geodata, "beta", "beta_child")
+    res = _run("report", "--geodata", tiny_geodata, "--format", "json", "-q")
+    assert res.exit_code == 0, res.stderr
+    counts = {p["park_id"]: p["plot_count"] for p in json.loads(res.stdout)}
+    # Each keeps its own plots (beta: B1 and B2 inside it; beta_child: C1): neither holds
+    # the other's, where the cycle made each count both.
+    assert (counts["beta"], counts["beta_child"]) == (2, 1), counts

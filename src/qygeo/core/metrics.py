@@ -232,13 +232,29 @@ def park_descendants(parks: pd.DataFrame) -> dict[str, set[str]]:
                   if isinstance(q, str) and q.strip()}
     out: dict[str, set[str]] = {p: {p} for p in parks["park_id"]}
     for child in parent:
-        seen = set()
+        if parent_cycle(parent, child):
+            continue  # a → b → a: neither holds the other (qygeo validate names it)
         node = parent.get(child)
-        while node and node not in seen:
-            seen.add(node)
+        while node:
             out.setdefault(node, {node}).add(child)
             node = parent.get(node)
     return out
+
+
+def parent_cycle(parent: dict[str, str], park_id: str) -> list[str] | None:
+    """The chain of parents from *park_id* back to itself (``[a, b, a]``), or None when
+    following ``parent_park_id`` from it ends (at a park with no parent, or one not
+    in *parent*)."""
+    chain = [park_id]
+    node = parent.get(park_id)
+    while node:
+        if node == park_id:
+            return [*chain, node]
+        if node in chain:
+            return None  # a cycle above this park, not through it
+        chain.append(node)
+        node = parent.get(node)
+    return None
 
 
 def selected_members(parks: pd.DataFrame, park_ids: Sequence[str]) -> set[str] | None:

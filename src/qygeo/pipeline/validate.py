@@ -78,6 +78,41 @@ def outside_shares(inners: list[object], outers: list[object]) -> np.ndarray:
         return np.where(total > 0, outside / total, 1.0)
 
 
+def _nesting_problems(parks: gpd.GeoDataFrame, where: str) -> list[str]:
+    """``parent_park_id`` that names no park, goes round in a cycle, or names a park the
+    child does not lie in: a parent's figures count its nested parks' plots, so each
+    would count plots twice or give them to the wrong park."""
+    import shapely
+
+    from qygeo.core.metrics import parent_cycle
+
+    if "parent_park_id" not in parks.columns:
+        return []
+    geoms = {p: g for p, g in zip(parks["park_id"], parks.geometry.values, strict=True)}
+    parent = {p: q for p, q in zip(parks["park_id"], parks["parent_park_id"], strict=True)
+              if isinstance(q, str) and q.strip()}
+    problems, pairs = [], []
+    for child, mother in parent.items():
+        if mother not in geoms:
+            problems.append(f"{where} [{child}]: parent_park_id {mother!r} is not a park of "
+                            "parks.geojson")
+            continue
+        cycle = parent_cycle(parent, child)
+        if cycle:
+            problems.append(f"{where} [{child}]: parent_park_id goes round in a cycle "
+                            f"({' → '.join(cycle)})")
+            continue
+        inner, outer = geoms[child], geoms[mother]
+        if all(g is not None and not g.is_empty and shapely.is_valid(g) for g in (inner, outer)):
+            pairs.append((child, mother, inner, outer))
+    shares = outside_shares([p[2] for p in pairs], [p[3] for p in pairs])
+    for (child, mother, _, _), share in zip(pairs, shares, strict=True):
+        if share > OUTSIDE_TOLERANCE:
+            problems.append(f"{where} [{child}]: {share:.1%} of the park lies outside its "
+                            f"parent park {mother}")
+    return problems
+
+
 def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> ValidationResult:
     """Run every check on the data folder *root*.
 
@@ -183,6 +218,8 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
             if share > OUTSIDE_TOLERANCE:
                 res.problems.append(f"{where}: {share:.1%} of the park lies outside its "
                                     f"district {adcode}")
+    if parks is not None:
+        res.problems += _nesting_problems(parks, f"{root.name}/parks.geojson")
     plots = loaded.get("plots")
     if plots is not None and parks is not None:
         pmap = {p: g for p, g in zip(parks["park_id"], parks.geometry.values)
