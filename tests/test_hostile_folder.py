@@ -9,6 +9,7 @@ that read the folder refuse it in one line and leave the folder as it was, and
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,23 @@ def test_a_parent_cycle_counts_no_plot_twice(tiny_geodata: Path) -> None:
     # Each keeps its own plots (beta: B1 and B2 inside it; beta_child: C1): neither holds
     # the other's, where the cycle made each count both.
     assert (counts["beta"], counts["beta_child"]) == (2, 1), counts
+
+
+def test_a_planting_figure_naming_no_area_or_one_twice(bundled_geodata: Path) -> None:
+    from qygeo.io.dataset import load_dataset
+    from qygeo.pipeline.report import planting_table
+
+    path = bundled_geodata / "attributes" / "planting_figures.csv"
+    header = path.read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("figure_id,planting_ids,reported_mu,year,source")
+    path.write_text(header + "\n"
+                    "no_area,;,1000,2024,test,,,actual\n"
+                    "twice,qingxin_nanyao_planting;qingxin_nanyao_planting,57500,2024,test,,,"
+                    "actual\n",
+                    encoding="utf-8")
+    rows = planting_table(load_dataset(bundled_geodata)).set_index("figure_id")
+    assert math.isnan(rows.loc["no_area", "mapped_mu"])  # n/a, not 0 mu and −100 %
+    once = rows.loc["twice", "mapped_mu"]
+    assert 50_000 < once < 65_000  # the area measured once (about 57,500 mu), not twice
+    res = _run("validate", "--geodata", bundled_geodata)
+    assert "[no_area]: planting_ids names no planting area" in res.stderr, res.stderr

@@ -6,6 +6,7 @@ This is file I/O only; computations are in :mod:`qygeo.core.metrics`,
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,6 +180,14 @@ def load_planting_figures(root: Path) -> pd.DataFrame:
     if "year" in df.columns:  # a number, as in the other tables (not text in a workbook)
         df["year"] = _years(df, path)
     return check_status(df, path, FIGURE_STATUSES)
+
+
+def planting_ids_of(value: object) -> list[str]:
+    """The planting areas a figure covers: its ``planting_ids`` split at ``;``, blanks and
+    repeats dropped (an area named twice is one area, measured once)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    return list(dict.fromkeys(p.strip() for p in str(value).split(";") if p.strip()))
 
 
 def load_city_stats(root: Path) -> pd.DataFrame | None:

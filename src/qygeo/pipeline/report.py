@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from qygeo.core import metrics
 from qygeo.errors import UnknownParkError
-from qygeo.io.dataset import city_figure
+from qygeo.io.dataset import city_figure, planting_ids_of
 from qygeo.values import present as _present
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -607,9 +607,10 @@ def planting_table(ds: Dataset) -> pd.DataFrame:
     mapped = dict(zip(planting["planting_id"], planting["area_mu"]))
     rows = []
     for _, fig in ds.planting_figures.iterrows():
-        ids = [p.strip() for p in str(fig["planting_ids"]).split(";") if p.strip()]
+        ids = planting_ids_of(fig["planting_ids"])
         missing = [p for p in ids if p not in mapped]
-        mapped_mu = math.nan if missing else float(sum(mapped[p] for p in ids))
+        # No area named: nothing was mapped to compare with (n/a, not 0 mu).
+        mapped_mu = math.nan if missing or not ids else float(sum(mapped[p] for p in ids))
         reported = float(fig["reported_mu"])
         rows.append({
             "figure_id": fig["figure_id"], "planting_ids": ";".join(ids),
@@ -619,7 +620,8 @@ def planting_table(ds: Dataset) -> pd.DataFrame:
             "difference_mu": mapped_mu - reported,
             "difference_share": metrics.safe_divide(mapped_mu - reported, reported),
             "source": fig.get("source"), "note": fig.get("note") or (
-                f"planting areas not mapped: {', '.join(missing)}" if missing else None),
+                f"planting areas not mapped: {', '.join(missing)}" if missing
+                else None if ids else "names no planting area"),
         })
     return pd.DataFrame(rows, columns=cols)
 

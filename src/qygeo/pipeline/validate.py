@@ -133,6 +133,7 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
         load_park_stats,
         load_planting_figures,
         load_targets,
+        planting_ids_of,
     )
 
     res = ValidationResult()
@@ -286,8 +287,12 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
     if figures is not None and len(figures):
         known = set(planting["planting_id"]) if planting is not None else set()
         for fid, ids in zip(figures["figure_id"], figures["planting_ids"]):
-            for pid in str(ids).split(";"):
-                if pid.strip() and pid.strip() not in known:
-                    res.problems.append(f"{root.name}/attributes/planting_figures.csv [{fid}]: "
-                                        f"planting_id {pid.strip()!r} is not in planting.geojson")
+            where = f"{root.name}/attributes/planting_figures.csv [{fid}]"
+            named = planting_ids_of(ids)
+            if not named:
+                res.problems.append(f"{where}: planting_ids names no planting area")
+            for pid in named:
+                if pid not in known:
+                    res.problems.append(f"{where}: planting_id {pid!r} is not in "
+                                        "planting.geojson")
     return res
