@@ -117,3 +117,20 @@ def test_a_geometry_column_that_is_not_wkb_is_one_line_on_the_dask_engine(
     assert res.returncode == 1
     assert res.stderr.strip().splitlines() == [res.stderr.strip()], res.stderr
     assert res.stderr.startswith(f"qygeo: error: {path}: ") and words in res.stderr
+
+
+def test_an_empty_plots_collection_is_no_plots_for_both_engines(tiny_geodata, tmp_path):
+    # GDAL gives an empty FeatureCollection no fields: the default engine read it as no
+    # plots while the dask engine refused it for a missing plot_id.
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    empty = tmp_path / "plots.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    args = ["report", "--geodata", str(tiny_geodata), "--plots", str(empty), "--format",
+            "json", "-q", "--as-of", AS_OF.isoformat()]
+    base = CliRunner().invoke(main, args)
+    dask = CliRunner().invoke(main, [*args, "--engine", "dask"])
+    assert base.exit_code == 0 and dask.exit_code == 0, (base.stderr, dask.stderr)
+    assert dask.stdout == base.stdout

@@ -142,3 +142,14 @@ def test_a_planting_figure_naming_no_area_or_one_twice(bundled_geodata: Path) ->
     assert 50_000 < once < 65_000  # the area measured once (about 57,500 mu), not twice
     res = _run("validate", "--geodata", bundled_geodata)
     assert "[no_area]: planting_ids names no planting area" in res.stderr, res.stderr
+
+
+def test_an_empty_plots_collection_is_no_plots_for_every_command(tiny_geodata: Path,
+                                                                tmp_path: Path) -> None:
+    (tiny_geodata / "plots.geojson").write_text('{"type": "FeatureCollection", "features": []}',
+                                                encoding="utf-8")
+    assert _run("validate", "--geodata", tiny_geodata).exit_code == 0
+    assert _run("map", "--geodata", tiny_geodata, "-o", tmp_path / "m", "--basemap", "none",
+                "-q").exit_code == 0
+    res = _run("report", "--geodata", tiny_geodata, "--format", "json", "-q")
+    assert res.exit_code == 0 and all(p["plot_count"] == 0 for p in json.loads(res.stdout))

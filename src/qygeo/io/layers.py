@@ -422,9 +422,11 @@ def conform(
     import pandas as pd
 
     missing = [c for c in spec.required if c not in gdf.columns]
-    if missing:
+    if missing and len(gdf):
         raise DataFileError(path, f"missing required column(s): {', '.join(missing)}")
     gdf = gdf.copy()
+    for col in missing:  # a layer of no features (GeoJSON's empty collection) has no fields
+        gdf[col] = pd.Series(dtype=object)
     geom_name = getattr(gdf, "_geometry_column_name", None)  # None for a plain DataFrame
     for col in gdf.columns:
         if col == geom_name:

@@ -417,8 +417,10 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
         elif layers.open_options(path):
             # GeoJSON: GDAL reads it whole anyway; read as the other engine reads it (dates
             # as text, JSON booleans kept), so both engines judge the same values.
-            ddf = dask_geopandas.from_geopandas(layers.read_layer(path, layer=layer),
-                                                npartitions=npartitions or 4)
+            frame = layers.read_layer(path, layer=layer)
+            if not len(frame) and "plot_id" not in frame.columns:
+                frame["plot_id"] = frame.index.astype(object)  # no features: no fields either
+            ddf = dask_geopandas.from_geopandas(frame, npartitions=npartitions or 4)
         else:
             kwargs = {"layer": layer} if layer else {}
             ddf = dask_geopandas.read_file(str(path), npartitions=npartitions or 4, **kwargs)
