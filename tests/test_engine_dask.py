@@ -134,3 +134,22 @@ def test_an_empty_plots_collection_is_no_plots_for_both_engines(tiny_geodata, tm
     dask = CliRunner().invoke(main, [*args, "--engine", "dask"])
     assert base.exit_code == 0 and dask.exit_code == 0, (base.stderr, dask.stderr)
     assert dask.stdout == base.stdout
+
+
+def test_a_blank_id_is_named_by_its_place_in_the_file_by_both_engines(bundled_geodata,
+                                                                       tmp_path):
+    # The dask engine counted from the start of its partition ("row 1" for feature 16).
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    doc = json.loads((bundled_geodata / "plots.geojson").read_text(encoding="utf-8"))
+    doc["features"][15]["properties"]["plot_id"] = None
+    plots = tmp_path / "plots.geojson"
+    plots.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    args = ["report", "--geodata", str(bundled_geodata), "--plots", str(plots), "-q",
+            "--format", "json"]
+    for extra in ([], ["--engine", "dask"]):
+        res = CliRunner().invoke(main, [*args, *extra])
+        assert res.exit_code == 1
+        assert res.stderr == f"qygeo: error: {plots} [feature #16]: empty plot_id\n", extra

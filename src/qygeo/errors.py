@@ -6,6 +6,8 @@ non-zero exit code; library code never prints.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class QygeoError(Exception):
     """Base class of every error a user can cause (bad file, bad value)."""
@@ -50,6 +52,22 @@ class FeatureError(QygeoError):
         where = self.path if self.feature_id is None else f"{self.path} [{self.feature_id}]"
         super().__init__(f"{where}: {problem}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised on a Dask worker, it reaches the report's process pickled.
+        return (type(self), (self.path, self.feature_id, self.problem))
+
+
+class BlankIdError(FeatureError):
+    """A feature without an id, at *row* (0-based) of the file or of the part read."""
+
+    def __init__(self, path: object, row: int, id_field: str = "plot_id") -> None:
+        self.row = row
+        self.id_field = id_field
+        super().__init__(path, f"feature #{row + 1}", f"empty {id_field}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.row, self.id_field))
+
 
 class InvalidPlotsError(FeatureError):
     """Plot rows that cannot be judged (see :mod:`qygeo.io.plot_rows`); refused by default.
@@ -72,6 +90,9 @@ class InvalidPlotsError(FeatureError):
         tail = f"; {more} more plot{'s' if more != 1 else ''} refused" if more else ""
         super().__init__(path, pid, f"{problem}{tail} (--skip-invalid-plots leaves such "
                                     "plots out and lists them)")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.rows))
 
 
 class SchedulerError(QygeoError):

@@ -238,8 +238,8 @@ def _interior_points(rings: Rings, which: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
-                   as_of: dt.date, *, path: object = "plots", keep_outside: bool = True
-                   ) -> tuple[dict[str, Any], PlotSummary, pd.Series]:
+                   as_of: dt.date, *, path: object = "plots", keep_outside: bool = True,
+                   first_row: int = 0) -> tuple[dict[str, Any], PlotSummary, pd.Series]:
     """The per-plot columns of one batch (in table order), its :class:`PlotSummary` and
     the conformed ``plot_id`` of every row.
 
@@ -258,8 +258,8 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
 
     Raises
     ------
-    FeatureError
-        A blank id.
+    BlankIdError
+        A blank id, named by its place in the file (*first_row*: the batch's first row).
     """
     import shapely
 
@@ -289,10 +289,9 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
     ids = attrs["plot_id"]
     blank = ids.isna().to_numpy()
     if blank.any():
-        from qygeo.errors import FeatureError
+        from qygeo.errors import BlankIdError
 
-        raise FeatureError(path, f"feature with blank plot_id (row {int(np.argmax(blank))})",
-                           "empty plot_id")
+        raise BlankIdError(path, first_row + int(np.argmax(blank)))
     plot_rows.check_numbers(attrs, layers.PLOTS.numeric, problems)
     plot_rows.check_date_order(attrs, problems)
     if callable(index):
@@ -566,7 +565,8 @@ def _from_batches_gc_paused(source: PlotSource, parks: Parks, as_of: dt.date, *,
             index: ParkIndex | Callable[[], ParkIndex]) -> PlotSummary:
         offset, rb = item
         cols, summary, plot_ids = _batch_columns(to_plot_batch(rb, source.geom), index,
-                                                 as_of, path=path, keep_outside=keep_outside)
+                                                 as_of, path=path, keep_outside=keep_outside,
+                                                 first_row=offset)
         sink.put(offset, cols)
         if rb.num_rows:
             all_ids[offset] = plot_ids

@@ -111,6 +111,7 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
     import pandas as pd
     from distributed import Client, LocalCluster
 
+    from qygeo.errors import BlankIdError
     from qygeo.io.plot_files import read_plots_dask, wkb_errors
     from qygeo.pipeline import plot_table as engine
 
@@ -141,7 +142,12 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
                 sys.stdout = stdout
                 print(file=sys.stderr)
         with wkb_errors(path):  # bytes that are not WKB, found by a worker
-            tables = client.gather(futures)
+            tables = []
+            for future in futures:  # in file order: a part's rows follow the parts before it
+                try:
+                    tables.append(future.result())
+                except BlankIdError as exc:  # its row within the part: now within the file
+                    raise BlankIdError(path, sum(map(len, tables)) + exc.row) from None
     finally:
         client.close()
         if cluster is not None:
