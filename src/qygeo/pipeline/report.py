@@ -304,8 +304,8 @@ def resolve_parks(asked: Sequence[str], parks: pd.DataFrame) -> list[str]:
         holding = [n for n in names if text.casefold() in n.casefold()]
         close = list(dict.fromkeys([*holding, *difflib.get_close_matches(
             text, names, n=3, cutoff=0.4)]))[:3]
-        if text.isascii() and not close:
-            check_park_id(text, "--park")  # an id that cannot be one is told so
+        if text.isascii() and (" " not in text or not close):
+            check_park_id(text, "--park")  # an id (one word) that cannot be one is told so
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownParkError(f"unknown park {text!r}{hint} (known ids: "
                                f"{', '.join(sorted(ids))})")
