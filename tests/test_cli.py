@@ -391,3 +391,12 @@ def test_year_takes_every_year_the_tables_may_hold(tiny_geodata, year, code):
     if year == 1985:
         alpha = [p for p in json.loads(res.stdout) if p["park_id"] == "alpha"][0]
         assert alpha["investment_yuan"] == 1e9
+
+
+def test_output_dash_is_stdout(tiny_geodata, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = invoke("report", "--geodata", str(tiny_geodata), "--format", "json", "-o", "-", "-q")
+    assert res.exit_code == 0 and json.loads(res.stdout)
+    assert not (tmp_path / "-").exists()  # not a file named "-"
+    res = invoke("report", "--geodata", str(tiny_geodata), "--format", "xlsx", "-o", "-")
+    assert res.exit_code == 2 and "writes a file" in res.stderr

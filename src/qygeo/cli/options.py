@@ -92,7 +92,7 @@ def output_option(fn: F) -> F:
     """``-o/--output PATH``."""
     return click.option(
         "-o", "--output", type=click.Path(path_type=Path), default=None,
-        help="Write to PATH instead of stdout.",
+        help="Write to PATH instead of stdout (- is stdout).",
     )(fn)
 
 

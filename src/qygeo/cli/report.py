@@ -83,6 +83,8 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     from qygeo.pipeline.plot_table import REPORT_COLUMNS
     from qygeo.render.text import render, write_report
 
+    if output is not None and str(output) == "-":  # the usual name of stdout
+        output = None
     fmt = report_format(fmt, output)
     if fmt in FILE_FORMATS and output is None:
         fail(f"--format {fmt} writes a file: give -o PATH", 2)
