@@ -237,8 +237,9 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     reuse = scores is not None and in_parks is plots
     wanted = metrics.selected_members(ds.parks, report_ids)
     if wanted is not None and len(source) and "park_id" in source.columns:
-        # A report of some parks lists their plots and enterprises only (grades rank
-        # within a park, so they are the same as in the whole report).
+        # A report of some parks lists their plots and enterprises only: a plot's grade
+        # ranks within its park (as in the whole report); enterprises are graded on
+        # these parks' plots.
         source = source[source["park_id"].astype(object).isin(wanted).to_numpy()]
         reuse = False
     graded = partial(grade_plots, source, config, reasons=False,
