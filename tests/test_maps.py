@@ -327,3 +327,15 @@ def test_the_same_data_gives_the_same_pages(tiny_geodata):
     second = build_pages(tiny_geodata, "osm")
     assert first == second
     assert "map_00000000000000000000000000000000" in first["index.html"]
+
+
+def test_a_page_shown_twice_keeps_one_layer_control(tiny_geodata):
+    # A notebook shows the map, then saves it: numbering its elements again at the second
+    # render renamed them, and the page gained a second layer control and plot canvas.
+    from qygeo.render.maps import city_map
+
+    ds = load_dataset(tiny_geodata)
+    m = city_map(ds, build_report(ds, as_of=AS_OF), basemap=get_basemap("none", env={}))
+    first = m.get_root().render()
+    again = m.get_root().render()
+    assert first.count("L.control.layers(") == again.count("L.control.layers(") == 1

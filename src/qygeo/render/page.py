@@ -85,7 +85,11 @@ class Map(folium.Map):
     """
 
     def render(self, **kwargs: Any) -> Any:
-        _number_elements(self)
+        if not getattr(self, "_qygeo_numbered", False):
+            # Once: a page shown again (a notebook cell, then save()) keeps its names, so
+            # the scripts keyed by them are replaced, not added a second time.
+            _number_elements(self)
+            self._qygeo_numbered = True
         with literal_rendering():
             return super().render(**kwargs)
 
