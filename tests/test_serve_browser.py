@@ -176,3 +176,43 @@ def test_report_requests_under_load(server):
     res = mod.run_load(url, requests=80, concurrency=8, queries=queries)
     assert res["errors"] == 0 and res["requests"] == 80
     assert 0 < res["median_ms"] <= res["p95_ms"] <= res["max_ms"]
+
+
+def test_confirm_writes_only_what_was_previewed_and_undo_undoes_once(page, server, tmp_path):
+    url, root = server
+    file = write_boundary(tmp_path / "survey.geojson", truth_polygon())
+    page.click("button[data-tab=edit]")
+    # Shown, the edit map shows Qingyuan's districts, not the whole world.
+    assert page.evaluate("() => qygeoApp.map.getZoom()") >= 7
+    page.set_input_files("#edit-file", str(file))
+    page.fill("#edit-id", "gamma")
+    page.fill("#edit-name-zh", "丙园")
+    page.fill("#edit-name-en", "Gamma Park")
+    page.click("#edit-preview")
+    page.wait_for_function("() => qygeoApp.preview && qygeoApp.preview.ok")
+    assert page.is_enabled("#edit-confirm")
+    # Another id (or CRS) after the preview: Confirm waits for a new preview.
+    page.fill("#edit-id", "delta")
+    assert not page.is_enabled("#edit-confirm")
+    page.click("#edit-preview")
+    page.wait_for_function("() => !document.getElementById('edit-confirm').disabled")
+    page.click("#edit-confirm")
+    page.wait_for_function("() => document.querySelector('#park-list tr[data-park-id=delta]')")
+    assert page.locator("#park-list tr[data-park-id=gamma]").count() == 0
+    # The city map, reloaded while its tab was hidden, draws when shown.
+    page.click("button[data-tab=map]")
+    page.wait_for_function(
+        "() => { const w = document.getElementById('map-frame').contentWindow;"
+        " return w.qygeo && w.qygeo.layers && w.qygeo.layers.parks.getLayers().length === 4; }")
+    # A double click on Undo undoes the last change only.
+    with httpx.Client(base_url=url) as c:
+        c.post("/api/parks", files={"file": ("b.geojson", file.read_bytes())},
+               data={"park_id": "epsilon", "name_zh": "戊园", "name_en": "Epsilon",
+                     "allow_overlap": "true"}, headers=EDIT).raise_for_status()
+    page.click("button[data-tab=history]")
+    page.dblclick("#undo")  # the server undoes its latest change: epsilon's
+    page.wait_for_function("() => document.getElementById('history-result').innerText")
+    page.wait_for_timeout(500)
+    ids = {f["properties"]["park_id"] for f in
+           json.loads((root / "parks.geojson").read_text(encoding="utf-8"))["features"]}
+    assert "delta" in ids and "epsilon" not in ids

@@ -47,7 +47,14 @@
       for (const x of document.querySelectorAll(".tab")) x.classList.remove("active");
       b.classList.add("active");
       $("tab-" + b.dataset.tab).classList.add("active");
-      if (b.dataset.tab === "edit" && app.map) app.map.invalidateSize();
+      if (b.dataset.tab === "edit" && app.map) {
+        app.map.invalidateSize();
+        if (app.districtBounds) app.map.fitBounds(app.districtBounds);
+        app.districtBounds = null;  // fitted once, when first shown at its size
+      }
+      // A map page loaded while its tab was hidden has no size (Leaflet fails): load it
+      // when it is shown.
+      if (b.dataset.tab === "map" && app.mapStale) reloadMap();
     });
   }
 
@@ -78,6 +85,11 @@
     if (app.layers.parks) {
       app.layers.parks.clearLayers(); app.layers.parks.addData(fc);
     }
+    if ($("tab-map").classList.contains("active")) reloadMap(); else app.mapStale = true;
+  }
+
+  function reloadMap() {
+    app.mapStale = false;
     $("map-frame").src = "/maps/index.html?t=" + Date.now();
   }
 
@@ -103,6 +115,8 @@
       fillOpacity: 0.1 } });
     if (app.parks) app.layers.parks.addData(app.parks);
     app.map.fitBounds(app.layers.districts.getBounds());
+    // Hidden, the map has no size and fits the world: fitted again when first shown.
+    app.districtBounds = app.layers.districts.getBounds();
   }
 
   // ---------------------------------------------------------------- report
@@ -226,9 +240,17 @@
     }
   });
 
+  // Confirm writes what was previewed: any change to the form after a preview (another
+  // CRS, id or option) needs a new preview first.
+  for (const ev of ["input", "change"])
+    $("edit-form").addEventListener(ev, (e) => {
+      if (e.target.id !== "edit-confirm") $("edit-confirm").disabled = true;
+    });
+
   $("edit-confirm").addEventListener("click", async () => {
     const out = $("edit-result");
     const id = $("edit-id").value.trim();
+    if ($("edit-confirm").disabled) return;
     $("edit-confirm").disabled = true;
     try {
       const r = mode() === "add" ? await api("POST", "/api/parks", formData(true))
@@ -238,7 +260,7 @@
       app.preview = null; drawPreview();
       await loadParks(); await loadHistory();
     } catch (e) {
-      out.appendChild(el("div", e.message, "error"));
+      out.prepend(el("div", e.message, "error"));  // at the top, where it is seen
     }
   });
 
@@ -252,6 +274,9 @@
     $("undo").disabled = h.history.length === 0;
   }
   $("undo").addEventListener("click", async () => {
+    // One click, one undo: a double click must not undo the change before it too.
+    if ($("undo").disabled) return;
+    $("undo").disabled = true;
     const out = $("history-result"); out.replaceChildren();
     try {
       const r = await api("POST", "/api/undo");
@@ -259,7 +284,7 @@
     } catch (e) {
       out.appendChild(el("div", e.message, "error"));
     }
-    await loadParks(); await loadHistory();
+    await loadParks(); await loadHistory();  // enables it again when there is history
   });
 
   // ---------------------------------------------------------------- start
