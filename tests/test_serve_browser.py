@@ -216,3 +216,14 @@ def test_confirm_writes_only_what_was_previewed_and_undo_undoes_once(page, serve
     ids = {f["properties"]["park_id"] for f in
            json.loads((root / "parks.geojson").read_text(encoding="utf-8"))["features"]}
     assert "delta" in ids and "epsilon" not in ids
+
+
+@pytest.mark.parametrize(("link", "name"), [("#dl-json", "qygeo-report.json"),
+                                            ("#dl-markdown", "qygeo-report.md")])
+def test_every_download_link_downloads(page, link, name):
+    # JSON and Markdown opened in the app's own tab, leaving the app.
+    page.click("button[data-tab=report]")
+    with page.expect_download() as got:
+        page.click(link)
+    assert got.value.suggested_filename == name
+    assert page.evaluate("() => !!window.qygeoApp")
