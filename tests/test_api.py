@@ -122,3 +122,29 @@ def test_park_edits_through_the_package(tiny_geodata, tmp_path):
     qygeo.undo(tiny_geodata)
     after = snapshot(tiny_geodata)
     assert after["parks.geojson"] == before["parks.geojson"]
+
+
+def test_a_report_of_a_dataset_uses_its_plots_and_leaves_it_as_it_was(bundled_geodata):
+    # report(ds) read the plots file again: a notebook's edits to ds.plots were undone,
+    # and loading with skip_invalid_plots then refused the bad row all the same.
+    import qygeo
+
+    path = bundled_geodata / "plots.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["features"][0]["properties"]["invested_yuan"] = -1  # a row that cannot be judged
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    ds = qygeo.load(bundled_geodata, skip_invalid_plots=True)
+    assert len(ds.excluded_plots) == 1
+    count = qygeo.report(ds).park_table.set_index("park_id")["plot_count"]
+    assert count["guangfo"] == 16  # 17 but the one left out
+    kept = ds.plots[ds.plots["park_id"] != "guangfo"].copy()
+    ds.plots = kept
+    count = qygeo.report(ds).park_table.set_index("park_id")["plot_count"]
+    # Its stated plots taken out: its nested park's 3 stay, and GF-J-01, placed by location.
+    assert count["guangfo"] == 4
+    # Reports of other plots files leave the caller's Dataset unchanged.
+    before = list(ds.excluded_plots)
+    other = path.with_name("other.geojson")
+    path.rename(other)
+    qygeo.report(ds, plots=other, skip_invalid_plots=True)
+    assert ds.excluded_plots == before and ds.plots is kept

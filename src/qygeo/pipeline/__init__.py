@@ -7,6 +7,7 @@ a thread) and the dask engine are reachable from Python as from the command line
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -121,11 +122,23 @@ def make_report(
                 raise
             ds = loading.result()
         plot_table, summary = result.table, result.summary
-        ds.excluded_plots = result.excluded
+        # A copy: a Dataset the caller passed in is not changed by the report.
+        ds = dataclasses.replace(ds, excluded_plots=list(result.excluded))
     else:
         ds = load()
         path = Path(plots) if plots is not None else ds.plots_path
-        if path is not None:
+        if plots is None and loaded is not None and loaded.plots is not None \
+                and engine == "default":
+            # The Dataset's own plots, as loaded (and maybe edited in a notebook): not the
+            # file read again, which would undo the caller's changes and --skip-invalid.
+            step("[1/2] plots: the dataset's plots")
+            result = compute_plot_table(loaded.plots, ds.parks, as_of, path=path or "plots",
+                                        skip_invalid=skip_invalid_plots,
+                                        keep_outside=keep_outside)
+            plot_table, summary = result.table, result.summary
+            ds = dataclasses.replace(ds, excluded_plots=[*loaded.excluded_plots,
+                                                         *result.excluded])
+        elif path is not None:
             source = path
             step(f"[1/2] plots: reading {path} ({engine} engine)")
             result = compute_plot_table(path, ds.parks, as_of, engine=engine, layer=plots_layer,
@@ -133,7 +146,7 @@ def make_report(
                                         scheduler=scheduler, progress=progress is not None,
                                         keep_outside=keep_outside)
             plot_table, summary = result.table, result.summary
-            ds.excluded_plots = list(result.excluded)
+            ds = dataclasses.replace(ds, excluded_plots=list(result.excluded))
     if plot_table is not None:
         took = f"{time.perf_counter() - started:.1f} s"
         read = (summary.plot_count + len(ds.excluded_plots) if summary is not None
