@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import qygeo
-from conftest import snapshot
+from conftest import BUNDLED, snapshot
 from qygeo.cli import main
 from qygeo.render.text import render
 from test_parks import truth_polygon, write_boundary
@@ -148,3 +148,29 @@ def test_a_report_of_a_dataset_uses_its_plots_and_leaves_it_as_it_was(bundled_ge
     path.rename(other)
     qygeo.report(ds, plots=other, skip_invalid_plots=True)
     assert ds.excluded_plots == before and ds.plots is kept
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"year": "2024"}, "is not a year"), ({"year": 2024.5}, "is not a year"),
+    ({"year": True}, "is not a year"), ({"as_of": 20250101}, "is not a date"),
+])
+def test_a_notebook_s_wrong_argument_is_one_qygeo_error(kwargs, words):
+    import qygeo
+    from qygeo.errors import QygeoError
+
+    with pytest.raises(QygeoError, match=words):
+        qygeo.report(BUNDLED, **kwargs)
+
+
+def test_a_notebook_s_natural_arguments_are_taken():
+    import datetime as dt
+
+    import qygeo
+
+    one = qygeo.report(BUNDLED, park_ids="guangfo",  # one park, not its letters
+                       as_of=dt.datetime(2025, 1, 1, 12))  # a datetime: its day
+    assert list(one.park_table["park_id"]) == ["guangfo"] and one.as_of == dt.date(2025, 1, 1)
+    from qygeo.errors import QygeoError
+
+    with pytest.raises(QygeoError, match="classes 'jenks'"):
+        qygeo.city_map(one, basemap="none", classes="jenks")

@@ -67,9 +67,13 @@ def city_map(rep: Report, *, basemap: str = "osm", classes: str = "fixed") -> fo
 
     *classes*: ``fixed`` intensity classes (the same on every map) or ``quantile``.
     """
+    from qygeo.errors import QygeoError
     from qygeo.render.basemaps import get_basemap
     from qygeo.render.maps import city_map as draw_city
+    from qygeo.render.styles import CLASS_METHODS
 
+    if classes not in CLASS_METHODS:
+        raise QygeoError(f"classes {classes!r}: one of {', '.join(CLASS_METHODS)}")
     return draw_city(_dataset_of(rep), rep, get_basemap(basemap), classes=classes)
 
 

@@ -80,12 +80,28 @@ def make_report(
 
     if engine not in ENGINES:
         raise QygeoError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    # The arguments a notebook passes, checked here in words rather than deep in pandas.
+    if isinstance(as_of, dt.datetime):  # a datetime or a pandas Timestamp: its day
+        as_of = as_of.date()
     if isinstance(as_of, str):
         try:
             as_of = dt.date.fromisoformat(as_of)
         except ValueError as exc:
             raise QygeoError(f"as_of {as_of!r} is not a date like 2026-01-31") from exc
+    if as_of is not None and not isinstance(as_of, dt.date):
+        raise QygeoError(f"as_of {as_of!r} is not a date (datetime.date or '2026-01-31')")
     as_of = check_as_of(as_of or dt.date.today())
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)
+                             or not 1900 <= year <= 2100):
+        raise QygeoError(f"year {year!r} is not a year (a whole number 1900-2100)")
+    if isinstance(park_ids, str):  # one park, not its letters
+        park_ids = [park_ids]
+    if isinstance(columns, str):
+        columns = [columns]
+    if isinstance(grading, (str, os.PathLike)):  # a TOML file, as --config takes
+        from qygeo.core.config import load_config
+
+        grading = load_config(grading)
     step = progress or (lambda _msg: None)
     loaded = data if isinstance(data, Dataset) else None
 

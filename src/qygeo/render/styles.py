@@ -56,6 +56,8 @@ def intensity_breaks(values: list[float | None] | None = None,
     ``quantile``: up to six breaks at the quantiles of the present *values*, each
     rounded to two significant digits, so that the parks fall in different classes.
     """
+    if method not in CLASS_METHODS:  # anything else drew quantiles under a "fixed" legend
+        raise ValueError(f"classes {method!r}: one of {', '.join(CLASS_METHODS)}")
     if method == "fixed" or not values:
         return INTENSITY_BREAKS_YI_PER_KM2
     import numpy as np
