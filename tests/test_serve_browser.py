@@ -60,6 +60,16 @@ def page(browser, server):  # noqa: F811 - pytest fixture injection
     pg.close()
 
 
+def fill_new_park(page, file, park_id="gamma"):
+    """Open the edit tab and fill the form for a new park from *file*, then preview it."""
+    page.click("button[data-tab=edit]")
+    page.set_input_files("#edit-file", str(file))
+    page.fill("#edit-id", park_id)
+    page.fill("#edit-name-zh", "丙园")
+    page.fill("#edit-name-en", "Gamma Park")
+    page.click("#edit-preview")
+
+
 def test_add_a_park_with_a_preview_then_undo(page, server, tmp_path):
     url, root = server
     before = (root / "parks.geojson").read_bytes()
@@ -122,12 +132,7 @@ def test_a_refused_boundary_shows_its_reasons_and_cannot_be_confirmed(page, serv
     from shapely.geometry import box
 
     file = write_boundary(tmp_path / "over.geojson", box(113.04, 23.64, 113.06, 23.66))
-    page.click("button[data-tab=edit]")
-    page.set_input_files("#edit-file", str(file))
-    page.fill("#edit-id", "gamma")
-    page.fill("#edit-name-zh", "丙园")
-    page.fill("#edit-name-en", "Gamma Park")
-    page.click("#edit-preview")
+    fill_new_park(page, file)
     page.wait_for_selector("#edit-result .error")
     assert "overlaps park alpha" in page.inner_text("#edit-result")
     assert page.is_disabled("#edit-confirm")
@@ -181,14 +186,9 @@ def test_report_requests_under_load(server):
 def test_confirm_writes_only_what_was_previewed_and_undo_undoes_once(page, server, tmp_path):
     url, root = server
     file = write_boundary(tmp_path / "survey.geojson", truth_polygon())
-    page.click("button[data-tab=edit]")
+    fill_new_park(page, file)
     # Shown, the edit map shows Qingyuan's districts, not the whole world.
     assert page.evaluate("() => qygeoApp.map.getZoom()") >= 7
-    page.set_input_files("#edit-file", str(file))
-    page.fill("#edit-id", "gamma")
-    page.fill("#edit-name-zh", "丙园")
-    page.fill("#edit-name-en", "Gamma Park")
-    page.click("#edit-preview")
     page.wait_for_function("() => qygeoApp.preview && qygeoApp.preview.ok")
     assert page.is_enabled("#edit-confirm")
     # Another id (or CRS) after the preview: Confirm waits for a new preview.
