@@ -84,3 +84,14 @@ def test_an_unknown_park_is_refused_with_the_closest_names(asked, offered):
     res = CliRunner().invoke(main, ["report", "--geodata", str(BUNDLED), "--park", asked, "-q"])
     assert res.exit_code == 1
     assert "did you mean" in res.stderr and offered in res.stderr, res.stderr
+
+
+def test_a_report_of_some_parks_warns_only_about_them():
+    from conftest import BUNDLED
+
+    res = CliRunner().invoke(main, ["report", "--geodata", str(BUNDLED), "--park", "guangqing",
+                                    "--park", "guangfo"])
+    assert res.exit_code == 0, res.stderr
+    warned = [ln for ln in res.stderr.splitlines() if "no actual or estimated figures" in ln]
+    # guangfo has 2024 figures; guangqing has none: named alone, not the parks left out.
+    assert len(warned) == 1 and warned[0].endswith("for park_id guangqing"), warned

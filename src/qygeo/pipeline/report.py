@@ -423,9 +423,11 @@ def build_report(
     # Both sides: stray table rows, and parks without figures of the year (plans are not
     # figures of a year, so a park with only a plan is named here too, and why).
     warnings += [m for m in jr.messages() if not m.startswith(f"{jr.layer}: ")]
-    if jr.only_in_layer:
+    # Only the report's parks: a report of two parks says nothing of the other six.
+    missing = [p for p in jr.only_in_layer if not park_ids or p in park_ids]
+    if missing:
         warnings.append(f"parks: no actual or estimated figures of {year} in "
-                        f"attributes/park_stats.csv for park_id {', '.join(jr.only_in_layer)}")
+                        f"attributes/park_stats.csv for park_id {', '.join(missing)}")
 
     districts = ds.districts[["adcode", "name_zh", "name_en"]].rename(
         columns={"adcode": "district_adcode", "name_zh": "district_name_zh",
