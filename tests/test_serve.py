@@ -530,3 +530,16 @@ def test_a_file_with_several_features_offers_them_and_takes_one(client, tiny_geo
 
     stored = shape(park_lib.load_state(tiny_geodata).row("gamma")["geometry"])
     assert stored.equals_exact(west, 1e-6)
+
+
+def test_a_refusal_is_listed_once_in_the_preview(client):
+    # Metres read as EPSG:4547 land ~30 km outside Qingyuan: the placement and the plan
+    # both refuse it, naming the upload differently; the preview listed it twice.
+    square = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+              "geometry": {"type": "Polygon", "coordinates": [[[500000, 2620000],
+              [500800, 2620000], [500800, 2620800], [500000, 2620800], [500000, 2620000]]]}}]}
+    r = client.post("/api/parks/preview", files=upload("metres.geojson",
+                                                       json.dumps(square).encode()),
+                    data={**NEW, "crs": "4547"}, headers=EDIT)
+    errors = r.json()["errors"]
+    assert sum("lies outside Qingyuan" in e for e in errors) == 1, errors

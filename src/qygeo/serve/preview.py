@@ -10,6 +10,7 @@ own options through :func:`qygeo.pipeline.parks.commit` (``dry_run=True``), the 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,9 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
         out["summary"] = change.summary()
         out["ok"] = not errors
     except QygeoError as exc:
-        if str(exc) not in errors:
+        # The same refusal may come back from the plan naming the upload by its full
+        # path where the placement named it by its name: listed once.
+        seen = {e.replace(f"{path.parent}{os.sep}", "") for e in errors}
+        if str(exc).replace(f"{path.parent}{os.sep}", "") not in seen:
             errors.append(str(exc))
     return out
