@@ -227,3 +227,23 @@ def test_every_download_link_downloads(page, link, name):
         page.click(link)
     assert got.value.suggested_filename == name
     assert page.evaluate("() => !!window.qygeoApp")
+
+
+def test_the_preview_fits_a_phone_screen(browser, server, tmp_path):  # noqa: F811
+    url, _ = server
+    pg = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        pg.goto(url + "/")
+        pg.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
+        fill_new_park(pg, write_boundary(tmp_path / "survey.geojson", truth_polygon()))
+        pg.wait_for_function("() => qygeoApp.preview && qygeoApp.preview.ok")
+        for selector in ("#edit-map", "#edit-result", "#edit-confirm"):
+            box = pg.locator(selector).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1, (selector, box)
+        wide = pg.evaluate(
+            "() => [...document.querySelectorAll('body *')].filter(e => e.offsetParent !== null"
+            " && !e.closest('.leaflet-container')"
+            " && e.getBoundingClientRect().right > 391).map(e => e.tagName + '#' + e.id)")
+        assert wide == []
+    finally:
+        pg.close()
