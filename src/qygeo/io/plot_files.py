@@ -419,7 +419,7 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
             # as text, JSON booleans kept), so both engines judge the same values.
             frame = layers.read_layer(path, layer=layer)
             if not len(frame) and "plot_id" not in frame.columns:
-                frame["plot_id"] = frame.index.astype(object)  # no features: no fields either
+                frame["plot_id"] = None  # no features, so GDAL gave no fields either
             ddf = dask_geopandas.from_geopandas(frame, npartitions=npartitions or 4)
         else:
             kwargs = {"layer": layer} if layer else {}
