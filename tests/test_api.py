@@ -104,6 +104,26 @@ def test_maps_are_drawn_from_a_report(bundled_geodata):
 
 
 @pytest.mark.slow
+def test_maps_of_a_report_built_from_a_path_draw_the_plots_it_read(bundled_geodata, tmp_path):
+    """A report built from a folder or a plots file (not a loaded Dataset) holds no
+    polygons in its dataset: the maps take them from rep.plots, the file it read."""
+    rep = qygeo.report(bundled_geodata, as_of=AS_OF)
+    assert rep.dataset.plots is None
+    park = qygeo.park_map(rep, "guangfo", basemap="none").get_root().render()
+    assert "No plots of this park" not in park
+    plots = qygeo.load(bundled_geodata).plots
+    moved = plots.assign(geometry=plots.geometry.translate(0.01, 0))
+    moved.to_file(tmp_path / "moved.geojson", driver="GeoJSON")
+    rep = qygeo.report(bundled_geodata, as_of=AS_OF, plots=tmp_path / "moved.geojson")
+    idle = rep.plot_table.loc[rep.plot_table["idle_status"] == "idle", "plot_id"]
+    assert len(idle)
+    city = qygeo.city_map(rep, basemap="none").get_root().render()
+    for layer, shift in ((moved, True), (plots, False)):
+        x, y = layer.set_index("plot_id").geometry[idle.iloc[0]].exterior.coords[0]
+        assert (json.dumps([round(x, 6), round(y, 6)]) in city) is shift
+
+
+@pytest.mark.slow
 def test_validate_lists_problems(bundled_geodata):
     assert qygeo.validate(bundled_geodata) == []
     (bundled_geodata / "parks.geojson").write_text("{not json", encoding="utf-8")

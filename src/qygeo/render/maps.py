@@ -552,11 +552,10 @@ def _tables(ds: Dataset, rep: Report) -> _Tables:
     geoms = dict(zip(ds.parks["park_id"], ds.parks.geometry.values, strict=True))
     parks = rep.park_table.copy()
     parks["geometry"] = [geoms.get(p) for p in parks["park_id"]]
-    table = rep.explained_plots  # with the idle reasons the popups show
-    if ds.plots is not None and len(table):
-        pg = dict(zip(ds.plots["plot_id"], ds.plots.geometry.values, strict=True))
-        plots = gpd.GeoDataFrame(table.copy(), geometry=[pg.get(p) for p in table["plot_id"]],
-                                 crs="EPSG:4326")
+    if len(rep.plot_table):
+        # rep.plots: the report's rows with the idle reasons the popups show, and the
+        # polygons of the plots the report read (the dataset's, or its plots file).
+        plots = rep.plots
         plots = plots[~plots.geometry.isna() & ~plots.geometry.is_empty]
     else:
         plots = gpd.GeoDataFrame({"plot_id": [], "park_id": []}, geometry=[], crs="EPSG:4326")
