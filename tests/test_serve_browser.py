@@ -139,6 +139,39 @@ def test_a_refused_boundary_shows_its_reasons_and_cannot_be_confirmed(page, serv
     assert page.evaluate("() => qygeoApp.layers.preview.getLayers().length") == 1
 
 
+def test_refusals_name_the_page_controls_and_force_is_one_of_them(page, server, tmp_path):
+    """The library's messages name command-line options; the page shows its controls'
+    names instead, and has the Force control its refusals point to."""
+    from shapely.geometry import box
+
+    url, root = server
+    file = write_boundary(tmp_path / "over.geojson", box(113.04, 23.64, 113.06, 23.66))
+    fill_new_park(page, file)
+    page.wait_for_selector("#edit-result .error")
+    result = page.inner_text("#edit-result")
+    assert "“允许重叠 Allow overlap”" in result and "--allow-overlap" not in result
+    # Alpha three times its size: refused without Force, written with it.
+    bigger = write_boundary(tmp_path / "bigger.geojson", box(113.00, 23.60, 113.09, 23.65))
+    page.check("input[name=mode][value=update]")
+    page.set_input_files("#edit-file", str(bigger))
+    page.fill("#edit-id", "alpha")
+    page.evaluate("() => { qygeoApp.preview = null; }")  # wait for this preview's answer
+    page.click("#edit-preview")
+    page.wait_for_function("() => qygeoApp.preview && !qygeoApp.preview.ok")
+    result = page.inner_text("#edit-result")
+    assert "“强制 Force”" in result and "--force" not in result
+    assert page.is_disabled("#edit-confirm")
+    page.check("#edit-force")
+    page.click("#edit-preview")
+    page.wait_for_function("() => qygeoApp.preview && qygeoApp.preview.ok")
+    page.click("#edit-confirm")
+    page.wait_for_function("() => document.getElementById('edit-result').innerText"
+                           ".includes('Written')")
+    alpha = next(f for f in json.loads((root / "parks.geojson").read_text(encoding="utf-8"))
+                 ["features"] if f["properties"]["park_id"] == "alpha")
+    assert max(x for x, _ in alpha["geometry"]["coordinates"][0]) == pytest.approx(113.09)
+
+
 def test_two_clients_editing_at_once(server, tmp_path):
     url, root = server
     files = {pid: write_boundary(tmp_path / f"{pid}.geojson", truth_polygon(cx=cx, r_m=600))

@@ -25,8 +25,23 @@
     const r = await fetch(url, opts);
     let doc = null;
     try { doc = await r.json(); } catch (e) { doc = { error: "HTTP " + r.status }; }
-    if (!r.ok) throw new Error(doc && doc.error ? doc.error : "HTTP " + r.status);
+    if (!r.ok) throw new Error(pageText(doc && doc.error ? doc.error : "HTTP " + r.status));
     return doc;
+  }
+  // The library's messages name the command line's options; this page has controls
+  // for most of them, named here as the page labels them.
+  const CONTROLS = {
+    "--crs": "坐标系 CRS", "--layer": "图层 Layer", "--feature": "要素 Feature",
+    "--dissolve": "合并多个要素 Dissolve", "--fix": "修复无效几何 Repair",
+    "--allow-overlap": "允许重叠 Allow overlap", "--force": "强制 Force",
+    "--id": "ID", "--name-zh": "中文名 Chinese name", "--name-en": "English name",
+    "--kind": "类型 Kind", "--parent": "上级园区 Parent park", "--quality": "边界质量 Quality",
+    "--district": "区县 District", "--source": "来源 Source", "--notes": "备注 Notes",
+    "--dry-run": "预览 Preview",
+  };
+  function pageText(message) {
+    return String(message).replace(/--[a-z][a-z0-9-]*/g,
+      (flag) => (CONTROLS[flag] ? "“" + CONTROLS[flag] + "”" : flag));
   }
   function el(tag, text, cls) {
     const e = document.createElement(tag);
@@ -35,7 +50,7 @@
     return e;
   }
   function lines(container, items, cls) {
-    for (const t of items) container.appendChild(el("div", t, cls));
+    for (const t of items) container.appendChild(el("div", pageText(t), cls));
   }
   const fmt = (v, d) => (v === null || v === undefined ? "–" :
     Number(v).toLocaleString("en", { maximumFractionDigits: d, minimumFractionDigits: d }));
@@ -163,6 +178,7 @@
     fd.append("dissolve", $("edit-dissolve").checked);
     fd.append("fix", $("edit-fix").checked);
     fd.append("allow_overlap", $("edit-overlap").checked);
+    fd.append("force", $("edit-force").checked);
     fd.append("quality", $("edit-quality").value);
     for (const [k, id] of [["district", "edit-district"], ["source", "edit-source"],
                            ["notes", "edit-notes"]])
