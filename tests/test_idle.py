@@ -104,7 +104,11 @@ def test_started_and_not_suspended_is_not_idle_even_if_underdeveloped():
     # The enterprise named as the one affected, or its cause denied: still Art. 8.
     ("政府原因（非企业自身原因）", "government"), ("政府未按期交地，企业无法动工", "government"),
     ("因洪水导致企业停工", "force majeure"), ("government (not the holder)", "government"),
-    ("land not delivered by the government, so the company could not start", "government")])
+    ("land not delivered by the government, so the company could not start", "government"),
+    # Negated delivery or planning: the government's failure, still Art. 8.
+    ("政府没有按时交地", "government"), ("政府未能按期交付土地", "government"),
+    ("政府原因，与企业无关", "government"), ("因规划调整未完成导致无法开工", "government"),
+    ("the land was handed over late by the government", "government")])
 def test_art8_delay_is_still_idle_without_fee_or_recovery(cause, kind):
     # Order No. 53 Art. 8 (behaviour changed: such plots used to be "excluded" and
     # not idle): idle land all the same, disposed of under Arts. 12–13.
@@ -123,6 +127,30 @@ def test_holder_or_no_cause_is_plain_idle_without_warning(cause):
             delay_cause=cause, land_price_yuan=1e7)
     assert r["idle_status"] == "idle" and r["idle_fee_yuan"] == pytest.approx(2e6)
     assert unrecognised_causes(pd.DataFrame({"plot_id": ["p"], "delay_cause": [cause]})) is None
+
+
+@pytest.mark.parametrize("cause", [
+    "非因政府原因", "与政府无关，企业未按期开工", "政府已按期交地", "无政府原因",
+    "不属于政府原因", "不是政府原因造成", "非自然灾害", "not caused by the government",
+    "unrelated to the government"])
+def test_wording_that_denies_an_art8_cause_is_the_holders(cause):
+    # Art. 8 needs a delay "属于政府、政府有关部门的行为造成" (or force majeure): a text
+    # denying one keeps the fee and the recovery of Art. 14.
+    r = one("2025-01-01", agreed_start_date="2020-01-01", actual_start_date=None,
+            delay_cause=cause, land_price_yuan=1e7)
+    assert r["idle_status"] == "idle" and r["idle_fee_yuan"] == pytest.approx(2e6)
+    assert r["idle_consequence"] == "recovery"
+    assert unrecognised_causes(pd.DataFrame({"plot_id": ["p"], "delay_cause": [cause]})) is None
+
+
+@pytest.mark.parametrize("cause", ["规划未调整", "land was delivered on time",
+                                   "the government delivered the land on time", "政府否认延误"])
+def test_wording_that_may_deny_the_cause_it_names_is_left_for_a_person(cause):
+    r = one("2025-01-01", agreed_start_date="2020-01-01", actual_start_date=None,
+            delay_cause=cause, land_price_yuan=1e7)
+    assert r["idle_status"] == "idle" and r["idle_fee_yuan"] == pytest.approx(2e6)
+    assert "p (" in (unrecognised_causes(
+        pd.DataFrame({"plot_id": ["p"], "delay_cause": [cause]})) or "")
 
 
 @pytest.mark.parametrize("cause", ["equipment delivery delayed", "洪总资金问题",

@@ -86,8 +86,22 @@ CAUSE_NAMES = ("", "government", "force_majeure", "holder", "unrecognised")
 # denies a government cause ("非政府原因") is the holder's.
 _NO_CAUSE = r"^(|none|no|n/a|na|-|无|否|没有)$"
 #: Wording that denies an Art. 8 cause: the holder's, whatever else the text says.
-_NOT_ART8 = (r"非政府|非不可抗力|not (the )?government|non-government|no government|"
-             r"not force majeure")
+_NOT_ART8 = (r"非因?政府|非因?不可抗力|非因?自然灾害|与政府.{0,6}无关|"
+             r"不(属于|是)(因为?|由于)?.{0,4}(政府|不可抗力|自然灾害)|"
+             r"并非.{0,6}(政府|不可抗力|自然灾害)|(无|没有|不存在)(任何)?(政府|不可抗力)(方面)?的?原因|"
+             r"政府已(经)?(按期|按时|如期|依约|按约定|按合同)|已(经)?(按期|按时|如期)(交地|交付)|"
+             r"not (caused by|due to|because of|attributable to|the fault of) (the )?"
+             r"(government|force majeure|a natural disaster)|not (the )?government|"
+             r"non-government|no government|not force majeure|"
+             r"(unrelated|nothing to do) (to|with) (the )?government")
+#: Wording that may deny or qualify an Art. 8 cause it stands beside (政府已交地, 规划未调整,
+#: "delivered the land on time"): such a text is left for a person, never read as Art. 8,
+#: since the holder must prove the cause (Art. 8).
+_ART8_DOUBT = (r"否认|(^|[^未没不有能法])(按期|按时|如期)|已(经)?(交地|交付)|"
+               r"(规划|政策).{0,2}(未|没有?)(调整|修改|变更|变化)|deni(ed|es|al)")
+#: "on time" doubts an English cause unless the text negates it ("not delivered on time").
+_ON_TIME = r"on time|on schedule|as agreed|as scheduled"
+_NEGATED_EN = r"\bnot\b|n't\b|\bnever\b|\bfail|\blate\b|\bdelay"
 #: Wording that puts the cause with the holder (its funds, its own reasons). A mention of
 #: the enterprise as the one affected (政府未按期交地，企业无法动工) is not one.
 _HOLDER = (r"自身|企业原因|公司原因|企业方原因|用地单位原因|使用权人原因|资金|贷款|融资|"
@@ -183,9 +197,12 @@ def cause_kinds(cause: object) -> np.ndarray:
     ``force_majeure``), also when they name the enterprise as the one affected
     (``政府未按期交地，企业无法动工``, ``政府原因（非企业自身原因）``). Missing,
     empty or ``none`` is no cause; wording that puts the cause with the holder
-    (``企业自身原因``, ``funding``) or denies an Art. 8 cause (``非政府原因``) is the
-    holder's cause. Anything else, and a text naming both an Art. 8 cause and the
-    holder's, is :data:`CAUSE_UNRECOGNISED`: the rule judges it as no cause, and
+    (``企业自身原因``, ``funding``) or denies an Art. 8 cause (``非政府原因``,
+    ``与政府无关``, ``政府已按期交地``, ``not caused by the government``) is the
+    holder's cause. Anything else, a text naming both an Art. 8 cause and the
+    holder's, and one whose wording may deny the cause it names (``规划未调整``,
+    ``the government delivered the land on time``) is :data:`CAUSE_UNRECOGNISED`:
+    the rule judges it as no cause (Art. 8 puts the proof on the holder), and
     :func:`unrecognised_causes` names it.
     """
     return text_kinds(cause, lambda words: _distinct_cause_kinds(delay_causes(words)),
@@ -211,6 +228,10 @@ def _distinct_cause_kinds(text: pa.Array) -> np.ndarray:
     # Both an Art. 8 cause and the holder's (企业资金不足，政府未催告): not read either way;
     # judged as no cause and named (unrecognised_causes), for a person to decide.
     kinds[(fm | gov) & holder] = CAUSE_UNRECOGNISED
+    # Wording that may deny the cause it names (政府已按期交地, "the land was handed over on
+    # time"): the holder has not shown an Art. 8 cause; named for a person.
+    doubt = hit(_ART8_DOUBT) | (hit(_ON_TIME) & ~hit(_NEGATED_EN))
+    kinds[(fm | gov) & doubt] = CAUSE_UNRECOGNISED
     kinds[hit(_NOT_ART8)] = CAUSE_HOLDER
     kinds[hit(_NO_CAUSE)] = CAUSE_NONE
     return kinds
