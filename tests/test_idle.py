@@ -297,3 +297,16 @@ def test_a_suspended_plot_needs_both_shares_to_be_cleared(developed, invested, s
     assert one("2024-01-01", **kw)["idle_status"] == status
     # Suspended under a full year: not idle whatever the shares.
     assert one("2022-06-01", **kw)["idle_status"] == "not_idle"
+
+
+def test_recovery_comes_two_years_after_the_agreed_start_and_its_label_says_so():
+    # Order No. 53 Art. 14(2) 未动工开发满两年 (城市房地产管理法 Art. 26: 满二年 from the
+    # agreed start): one year after the plot became idle, not two years idle.
+    from qygeo.render.labels import VALUE_WORDS
+
+    kw = dict(agreed_start_date="2020-01-01", actual_start_date=None, land_price_yuan=1e7)
+    assert one("2022-01-01", **kw)["idle_consequence"] == "fee"
+    r = one("2022-01-02", **kw)
+    assert r["idle_consequence"] == "recovery" and r["idle_years"] < 1.01
+    words = VALUE_WORDS["idle_consequence"]["recovery"]
+    assert "≥ 2 years" not in words and "agreed start" in words

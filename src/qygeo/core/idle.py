@@ -16,9 +16,12 @@
   compensated recovery, …), without the idle-land fee and without
   uncompensated recovery; the holder must prove the cause. Such plots are
   counted as idle, with their own status :data:`STATUS_IDLE_ART8`.
-* Article 14: after one full year idle an idle-land fee of 20 % of the land
-  price is levied; after two full years the land is recovered without
-  compensation.
+* Article 14: land idle one full year (未动工开发满一年) pays an idle-land fee of
+  20 % of the land price; two full years (未动工开发满两年) after the agreed start
+  date, that is one year after it became idle, it is recovered without
+  compensation (as 城市房地产管理法 Art. 26 counts: 满二年未动工开发 from the
+  agreed start date). Article 14 disposes of "idle land", which Article 2 makes
+  of a suspended plot too: its two periods are counted from the suspension.
 * Article 30: "start of development" (动工开发) means, with a construction
   permit, the foundation pit dug for a project that needs one, all foundation
   piles driven for a piled project, or one third of the foundation work done
@@ -378,7 +381,8 @@ def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.nd
     status[unknown] = CODE_UNKNOWN
     is_idle = (status == CODE_IDLE) | (status == CODE_IDLE_ART8)
     days = np.where(is_idle, (as_of - since).astype("timedelta64[D]").astype("int64"), 0)
-    # Art. 14: uncompensated recovery after two full years, never for Art. 8's plots.
+    # Art. 14: uncompensated recovery two full years after the clock's start (the agreed
+    # start or the suspension), never for Art. 8's plots.
     recovery = np.zeros(n, dtype=bool)
     idle_rows = np.flatnonzero(status == CODE_IDLE)
     recovery[idle_rows] = day_after_period(clock[idle_rows], 2) <= as_of

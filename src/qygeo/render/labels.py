@@ -158,7 +158,8 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
     "idle_status": {status: words for status, (words, _) in PLOT_STATUS.items()},
     "idle_consequence": {
         "fee": "闲置费 idle fee (20% of land price)",
-        "recovery": "无偿收回 recovery without compensation (idle ≥ 2 years)",
+        "recovery": "无偿收回 recovery without compensation (未动工开发满两年: two full years "
+                    "past the agreed start or the suspension)",
         "arts_12_13_disposal": "按第十二、十三条处置，不征闲置费 disposal under Arts. 12–13 "
                                "(government/force-majeure cause), no idle fee"},
     "figures_status": {"actual": "实际 actual", "estimate": "估计 estimate",
