@@ -78,6 +78,24 @@ def test_idle_plots_follow_the_rule(rep):
     assert row(rep, "alpha")["idle_area_mu"] == pytest.approx(a1["area_mu"])
 
 
+def test_a_plot_the_idle_rule_cannot_judge_is_not_in_the_idle_share(tiny_geodata):
+    # A2 without an agreed start date: n/a, neither idle nor not idle. Alpha's idle share
+    # is A1's area over A1's (the judged plots'), and the plot is counted and warned.
+    ds = load_dataset(tiny_geodata)
+    ds.plots.loc[ds.plots["plot_id"] == "A2", ["agreed_start_date", "actual_start_date"]] = None
+    rep = build_report(ds, as_of=AS_OF)
+    plots = rep.plot_table.set_index("plot_id")
+    assert plots.loc["A2", "idle_status"] == "n/a"
+    alpha = row(rep, "alpha")
+    assert alpha["plot_count"] == 2 and alpha["unjudged_plot_count"] == 1
+    assert alpha["idle_share"] == pytest.approx(1.0)
+    assert row(rep, "beta")["unjudged_plot_count"] == 0
+    assert row(rep, "beta")["idle_share"] == pytest.approx(
+        row(rep, "beta")["idle_area_mu"] / row(rep, "beta")["plot_area_mu"])
+    assert any("cannot judge" in w and "alpha 1 of 2" in w for w in rep.warnings)
+    assert not any("beta " in w for w in rep.warnings if "cannot judge" in w)
+
+
 @pytest.mark.slow
 def test_plot_without_park_id_is_assigned_by_location(rep):
     plots = rep.plot_table.set_index("plot_id")

@@ -879,7 +879,7 @@ def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
 
 #: Per-park figures computed from the plots (see :func:`park_sums`).
 PARK_SUM_KEYS = ("plot_count", "plot_area_mu", "plot_investment_yuan", "idle_plot_count",
-                 "idle_area_mu")
+                 "idle_area_mu", "unjudged_plot_count", "judged_area_mu")
 
 #: An exact sum: {binary exponent: integer}, the value being Σ integer · 2**(exponent − 53).
 Exact = dict[int, int]
@@ -950,7 +950,7 @@ class PlotSummary:
 
     ``leaves`` maps each assigned ``park_id`` to its counts and exact sums
     (``count``, ``area_mu``, ``invested``, ``invested_n``, ``idle_count``,
-    ``idle_area_mu``, ``judged``); ``unassigned_ids`` / ``stray_ids`` hold the
+    ``idle_area_mu``, ``judged``, ``judged_area_mu``); ``unassigned_ids`` / ``stray_ids`` hold the
     first five plots in no park / naming a park not in the layer.
     """
 
@@ -1052,6 +1052,7 @@ def leaf_sums(codes: np.ndarray, names: Sequence[str], *, area_mu: np.ndarray,
     idle_s = exact_group_sums(area[idle], codes[idle], m)
     idle_n = np.bincount(codes[idle], minlength=m)
     judged_n = np.bincount(codes[judged], minlength=m)
+    judged_s = exact_group_sums(area[judged], codes[judged], m)
     if invested_yuan is not None:
         inv = invested_yuan[known]
         inv_s = exact_group_sums(inv, codes, m)
@@ -1061,7 +1062,8 @@ def leaf_sums(codes: np.ndarray, names: Sequence[str], *, area_mu: np.ndarray,
     for c in np.flatnonzero(count):
         out[str(names[c])] = {"count": int(count[c]), "area_mu": area_s[c],
                               "idle_count": int(idle_n[c]), "idle_area_mu": idle_s[c],
-                              "judged": int(judged_n[c]), "invested": inv_s[c],
+                              "judged": int(judged_n[c]), "judged_area_mu": judged_s[c],
+                              "invested": inv_s[c],
                               "invested_n": int(inv_n[c])}
     return out
 
@@ -1073,6 +1075,9 @@ def park_sums(summary: PlotSummary, members: dict[str, set[str]],
     The report's conventions: ``plot_investment_yuan`` NaN without invested
     figures; ``idle_plot_count`` None and ``idle_area_mu`` NaN when no plot of
     the park can be judged by the idle rule (0 and 0.0 for a park without plots).
+    ``unjudged_plot_count`` counts the plots the rule cannot judge (status n/a) and
+    ``judged_area_mu`` is the area of the others, the base of the idle share: a plot
+    that cannot be judged is neither idle nor not idle.
     Sums are exact before one final rounding, so they do not depend on the
     order of the plots or on how they were split into batches or partitions.
     """
@@ -1081,7 +1086,8 @@ def park_sums(summary: PlotSummary, members: dict[str, set[str]],
         mine = [summary.leaves[m] for m in sorted(members.get(pid, {pid}))
                 if m in summary.leaves]
         count = sum(e["count"] for e in mine)
-        total: dict[str, Exact] = {"area_mu": {}, "invested": {}, "idle_area_mu": {}}
+        total: dict[str, Exact] = {"area_mu": {}, "invested": {}, "idle_area_mu": {},
+                                   "judged_area_mu": {}}
         for e in mine:
             for k in total:
                 total[k] = add_exact(total[k], e[k])
@@ -1099,5 +1105,8 @@ def park_sums(summary: PlotSummary, members: dict[str, set[str]],
             idle_count, idle_area = None, math.nan
         out[pid] = {"plot_count": count, "plot_area_mu": plot_area,
                     "plot_investment_yuan": plot_inv, "idle_plot_count": idle_count,
-                    "idle_area_mu": idle_area}
+                    "idle_area_mu": idle_area,
+                    "unjudged_plot_count": count - judged if summary.has_idle else None,
+                    "judged_area_mu": (exact_value(total["judged_area_mu"]) if judged
+                                       else (0.0 if count == 0 else math.nan))}
     return out

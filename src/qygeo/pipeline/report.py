@@ -120,7 +120,8 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("idle_art8_plot_count", "其中政府/不可抗力原因", "of which government/force-majeure "
      "cause: Arts. 12–13 disposal, no fee", ""),
     ("idle_area_mu", "闲置面积", "Idle area", "亩 mu"),
-    ("idle_share", "闲置占比", "Idle share of plot area", ""),
+    ("idle_share", "闲置占比（已判定地块）", "Idle share of the judged plots' area", ""),
+    ("unjudged_plot_count", "无法判定闲置的地块数", "Plots the idle rule cannot judge (n/a)", ""),
     ("target_gap_yuan_per_km2", "工业用地固定资产投入强度距2027目标",
      "Gap to 2027 target (industrial-land fixed-asset investment intensity)", "元/km²"),
     ("required_annual_growth", "所需年均增速",
@@ -539,7 +540,9 @@ def build_report(
             "plot_investment_yuan": plot_inv,
             "idle_plot_count": idle_count,
             "idle_area_mu": idle_area,
-            "idle_share": metrics.safe_divide(idle_area, plot_area),
+            # Over the plots the rule judged: one it cannot judge is neither idle nor not.
+            "idle_share": metrics.safe_divide(idle_area, mine["judged_area_mu"]),
+            "unjudged_plot_count": mine["unjudged_plot_count"],
             "achieved_annual_growth": achieved,
             "source": _join_sources(park.get("stats_source"), park.get("source"),
                                     plan.get("source")),
@@ -549,6 +552,13 @@ def build_report(
         table = table.set_index("park_id").loc[park_ids].reset_index()
     else:
         table = table.sort_values("park_id", kind="stable").reset_index(drop=True)
+    unjudged = [f"{r.park_id} {int(r.unjudged_plot_count)} of {int(r.plot_count)}"
+                for r in table.itertuples() if _present(r.unjudged_plot_count)
+                and r.unjudged_plot_count > 0]
+    if unjudged:
+        warnings.append("idle rule: plots it cannot judge (status n/a: no agreed start date, "
+                        "or a suspended plot's shares unknown) are neither idle nor not idle, "
+                        "and idle_share is of the judged plots' area: " + "; ".join(unjudged))
     from qygeo.core.config import load_config
     from qygeo.pipeline.evaluation import evaluate
     from qygeo.pipeline.memory import gc_paused
