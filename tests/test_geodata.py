@@ -10,6 +10,7 @@ import csv
 import importlib.util
 import itertools
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -403,10 +404,21 @@ def test_park_stats():
     assert float(gf["signed_investment_yuan"]) == 28e9
     assert int(gf["projects_signed"]) == 148
     assert float(gf["reported_investment_intensity_yuan_per_km2"]) == 2.8e8
-    assert gf["status"] == "actual"
+    assert gf["status"] == "estimate"  # 'over 28 billion', 'about 280 million' (was actual)
     hc = next(r for r in rows if r["park_id"] == "huachuang_zhihuigu")
     assert hc["status"] == "planned" and float(hc["output_yuan"]) == 3e9
     assert len({(r["park_id"], r["year"], r["status"]) for r in rows}) == len(rows)
+
+
+@pytest.mark.parametrize("name", ["park_stats", "city_stats", "planting_figures"])
+def test_a_figure_the_paper_gives_approximately_is_not_actual(name):
+    # geodata/README: estimate = approximate or derived. A row quoting the paper's 'over',
+    # 'about', 'approximately' or 'nearly' for its figures is no actual figure.
+    approximate = re.compile(r"'(over|about|approximately|nearly|around) [0-9]|[约近超逾]\d")
+    for r in read_csv(name):
+        text = (r.get("source") or "") + " " + (r.get("note") or "")
+        if approximate.search(text):
+            assert r["status"] != "actual", (name, r)
 
 
 def test_planned_sites_and_area_bases_name_real_parks(parks):
