@@ -48,6 +48,22 @@ def test_a_figure_without_a_known_status_is_refused(tiny_geodata, status):
         load_dataset(tiny_geodata)
 
 
+@pytest.mark.parametrize("status", ["actual", "estimate"])
+def test_a_figure_of_a_year_to_come_is_refused_unless_planned(tiny_geodata, status):
+    # It would become the report's latest year and be shown as a figure of what is.
+    import datetime as dt
+
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    base = stats.read_text(encoding="utf-8").replace(
+        "source\n", "source,status\n").replace("test row\n", "test row,actual\n")
+    next_year = dt.date.today().year + 1
+    stats.write_text(base + f"beta,{next_year},1,1,,future row,{status}\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=f"a figure of {next_year} with status {status}"):
+        load_dataset(tiny_geodata)
+    stats.write_text(base + f"beta,{next_year},1,1,,future row,planned\n", encoding="utf-8")
+    assert load_dataset(tiny_geodata).park_plans["year"].max() == next_year
+
+
 @pytest.fixture(scope="module")
 def bundled():
     from pathlib import Path

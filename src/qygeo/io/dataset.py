@@ -112,10 +112,13 @@ def check_status(df: pd.DataFrame, path: Path, allowed: tuple[str, ...]) -> pd.D
     A figure whose status is blank or unknown cannot be told apart from a plan, so the
     table is refused rather than counted.
 
+    An ``actual`` or ``estimate`` figure of a year after this one is a forecast, which the
+    reports would otherwise take as the latest figure of what is: it is refused too.
+
     Raises
     ------
     DataFileError
-        A blank or unknown status.
+        A blank or unknown status, or a figure of what is dated in a year to come.
     """
     if "status" not in df.columns:
         return df.assign(status=allowed[0])
@@ -125,6 +128,19 @@ def check_status(df: pd.DataFrame, path: Path, allowed: tuple[str, ...]) -> pd.D
         i = int(bad.to_numpy().nonzero()[0][0])
         raise DataFileError(path, f"row {i + 2}: status must be one of {', '.join(allowed)}, "
                                   f"not {df['status'].iloc[i]!r}")
+    if "year" in df.columns:
+        import datetime as dt
+
+        import pandas as pd
+
+        this_year = dt.date.today().year
+        years = pd.to_numeric(df["year"], errors="coerce")
+        future = st.isin(("actual", "estimate")).to_numpy() & (years > this_year).to_numpy()
+        if future.any():
+            i = int(future.nonzero()[0][0])
+            raise DataFileError(path, f"row {i + 2}: a figure of {int(years.iloc[i])} with "
+                                      f"status {st.iloc[i]}, a year to come (this is "
+                                      f"{this_year}): a figure of the future is planned")
     return df.assign(status=st)
 
 
