@@ -171,3 +171,32 @@ def test_geodata_layers_follow_rfc_7946(name):
 
     doc = json.loads((BUNDLED / f"{name}.geojson").read_text(encoding="utf-8"))
     assert _rfc7946_problems(doc) == []
+
+
+def test_every_plot_is_exported_whatever_form_its_id_had_in_the_file(tmp_path):
+    # The loader conforms ids (1001.0 → "1001", "GF-BD-01 " → "GF-BD-01"); the polygons,
+    # read again from the file, are joined on the same form, so no plot is lost.
+    import geopandas as gpd
+
+    plots = gpd.read_file(BUNDLED / "plots.geojson")
+    plots["plot_id"] = [float(1001 + i) for i in range(len(plots))]  # a QGIS decimal field
+    plots.to_file(tmp_path / "floatids.gpkg", layer="plots", driver="GPKG")
+    res = CliRunner().invoke(main, ["export", str(tmp_path / "f.gpkg"), "--geodata",
+                                    str(BUNDLED), "--plots", str(tmp_path / "floatids.gpkg"),
+                                    "--as-of", AS_OF, "-q"])
+    assert res.exit_code == 0, res.output
+    out = pyogrio.read_dataframe(tmp_path / "f.gpkg", layer="plots")
+    assert len(out) == len(plots) and out.geometry.notna().all()
+    assert set(out["plot_id"]) == {str(1001 + i) for i in range(len(plots))}
+    import shutil
+
+    folder = tmp_path / "gd"
+    shutil.copytree(BUNDLED, folder)
+    text = (folder / "plots.geojson").read_text(encoding="utf-8")
+    assert '"plot_id":"GF-BD-01"' in text
+    (folder / "plots.geojson").write_text(text.replace('"plot_id":"GF-BD-01"',
+                                                       '"plot_id":"GF-BD-01 "'), encoding="utf-8")
+    res = export(str(tmp_path / "e.gpkg"), geodata=folder)
+    assert res.exit_code == 0, res.output
+    out = pyogrio.read_dataframe(tmp_path / "e.gpkg", layer="plots")
+    assert len(out) == len(plots) and "GF-BD-01" in set(out["plot_id"])

@@ -432,7 +432,7 @@ def conform(
         if col == geom_name:
             continue
         if _is_id_column(spec, col):
-            gdf[col] = _ids_text(gdf[col])
+            gdf[col] = ids_text(gdf[col])
     if check_ids:
         ids = gdf[spec.id_field]
         blank = ids.isna() | (ids == "")
@@ -608,8 +608,9 @@ def arrow_frame(batch: pa.RecordBatch, spec: LayerSpec) -> pd.DataFrame:
         date_as_object=False)
 
 
-def _ids_text(col: pd.Series) -> pd.Series:
-    """Ids as stripped text (object dtype, None for blank); vectorised for text columns."""
+def ids_text(col: pd.Series) -> pd.Series:
+    """Ids as stripped text (object dtype, None for blank; 1001.0 is "1001"), as every
+    layer's id columns are conformed: the one form ids are compared in."""
     import pandas as pd
 
     if pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_object_dtype(col.dtype):

@@ -261,7 +261,12 @@ def _with_geometry(table: pd.DataFrame, key: str, shapes: Any) -> gpd.GeoDataFra
 
     geometry = None
     if shapes is not None and len(shapes):
-        by_key = dict(zip(shapes[key].astype(str), shapes.geometry.values, strict=False))
+        from qygeo.io.layers import ids_text
+
+        # Keys as the loader conforms them (" GF-1 " is "GF-1", 1001.0 is "1001"): the
+        # plots file read again for its polygons gives them raw.
+        by_key = dict(zip(ids_text(shapes[key]).astype(str), shapes.geometry.values,
+                          strict=False))
         geometry = [by_key.get(str(k)) for k in table[key]]
     else:
         geometry = [None] * len(table)

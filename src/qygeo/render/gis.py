@@ -116,7 +116,14 @@ def layer_frames(rep: Report) -> dict[str, gpd.GeoDataFrame]:
     if ds is None:
         raise ExportError("this report carries no data set: build it with qygeo.report()")
     parks = _storable(rep.parks)
-    plots = _storable(rep.plots[rep.plots.geometry.notna()])
+    # Every plot the parks' figures count is drawn: one without its polygon is refused,
+    # not left out of the layer while parks.plot_count still counts it.
+    lost = rep.plots.geometry.isna() | rep.plots.geometry.is_empty
+    if lost.any():
+        ids = ", ".join(str(v) for v in rep.plots.loc[lost, "plot_id"].head(5))
+        raise ExportError(f"{int(lost.sum())} plot(s) of the report have no polygon to "
+                          f"export: {ids}")
+    plots = _storable(rep.plots)
     planting = ds.planting if ds.planting is not None else gpd.GeoDataFrame(
         {"planting_id": []}, geometry=[], crs="EPSG:4326")
     planting = planting.assign(mapped_mu=area_m2(planting.geometry) / M2_PER_MU)
