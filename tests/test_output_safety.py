@@ -151,6 +151,26 @@ def test_hostile_text_stays_text_in_every_format(texts):
         assert snapshot(root) == before
 
 
+@pytest.mark.parametrize("plot_id", MARKUP + CONTROL)
+def test_plots_left_out_are_listed_as_text(tmp_path, plot_id):
+    # The "Plots left out" table names each row's id and problem, both from the data.
+    root = write_tiny(tmp_path / "geodata")
+    plots = layers.read_layer(root / "plots.geojson", layers.PLOTS)
+    plots["plot_id"] = plots["plot_id"].astype(object)
+    plots.loc[0, "plot_id"] = plot_id
+    plots["invested_yuan"] = plots["invested_yuan"].astype(object)
+    plots.loc[0, "invested_yuan"] = f"x{plot_id}"
+    layers.write_layer(plots, root / "plots.geojson", layers.PLOTS)
+    code, out, err = _report(root, "--format", "markdown", "--skip-invalid-plots")
+    assert code == 0, err
+    assert "Plots left out" in out
+    _check_markdown(out)
+    code, out, err = _report(root, "--format", "table", "--skip-invalid-plots")
+    assert code == 0, err
+    assert "Plots left out" in out
+    _check_terminal(out)
+
+
 @pytest.mark.slow
 def test_formula_cells_read_back_as_text_with_their_value(tmp_path):
     root = _hostile_folder(tmp_path / "geodata", FORMULAS)

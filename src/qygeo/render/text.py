@@ -64,8 +64,9 @@ def format_table(report: Report, *, planting: bool = True) -> str:
         parts.append("")
     if report.excluded_plots:
         parts.append("== 未计入地块 / Plots left out (--skip-invalid-plots) ==")
-        parts.append(tabulate(report.excluded_plots, headers=["plot_id", "problem"],
-                              tablefmt="simple", disable_numparse=True))
+        parts.append(tabulate([[for_terminal(v) for v in row] for row in report.excluded_plots],
+                              headers=["plot_id", "problem"], tablefmt="simple",
+                              disable_numparse=True))
         parts.append("")
     return "\n".join(parts)
 
@@ -114,8 +115,9 @@ def format_markdown(report: Report, *, planting: bool = True) -> str:
                 _planting_tabulate(report, "github"), ""]
     if report.excluded_plots:
         out += ["## 未计入地块 / Plots left out (--skip-invalid-plots)", "",
-                tabulate(report.excluded_plots, headers=["plot_id", "problem"],
-                         tablefmt="github", disable_numparse=True), ""]
+                tabulate([[for_markdown(v) for v in row] for row in report.excluded_plots],
+                         headers=["plot_id", "problem"], tablefmt="github",
+                         disable_numparse=True), ""]
     return "\n".join(out)
 
 
