@@ -245,3 +245,22 @@ def test_city_and_park_pages_link_to_each_other(site, open_page):
     pg.wait_for_url("**/maps/index.html")
     pg.wait_for_function("window.qygeo && window.qygeo.layers.parks")
     assert p.errors == [] and p.blocked == [] and p.dialogs == []
+
+
+def test_a_bidi_override_in_one_park_name_leaves_the_others_in_order(browser, tmp_path):
+    # U+202E in one name would reverse every later name in the report's park index,
+    # one line of inline links, unless each name is isolated.
+    from qygeo.render.text import write_report
+
+    root = write_tiny(tmp_path / "geodata")
+    rename_park(root, "alpha", name_zh="甲园\u202e", name_en="Alpha")
+    page_path = write_report(build_report(load_dataset(root), as_of=dt.date(2025, 6, 1)),
+                             "html", tmp_path / "report.html")
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    try:
+        pg.goto(page_path.as_uri())
+        lefts = pg.evaluate("() => [...document.querySelectorAll('nav a')]"
+                            ".map((a) => a.getBoundingClientRect().left)")
+    finally:
+        pg.close()
+    assert len(lefts) == 3 and lefts == sorted(lefts)

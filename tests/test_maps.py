@@ -339,3 +339,11 @@ def test_a_page_shown_twice_keeps_one_layer_control(tiny_geodata):
     first = m.get_root().render()
     again = m.get_root().render()
     assert first.count("L.control.layers(") == again.count("L.control.layers(") == 1
+
+
+def test_each_name_is_isolated_so_a_bidi_override_reorders_only_itself(tiny_geodata):
+    rename_park(tiny_geodata, "alpha", name_zh="甲园\u202e", name_en="Alpha")
+    city = build_pages(tiny_geodata)["index.html"]
+    tips = [f["properties"]["tip"] for f in layer_data(city)["parks"]["features"]]
+    alpha = next(t for t in tips if "Alpha" in t)
+    assert "<bdi>甲园\u202e</bdi> / <bdi>Alpha</bdi>" in alpha

@@ -37,7 +37,8 @@ table{border-collapse:collapse;margin:.5em 0 1em;font-size:.88em}
 th,td{border:1px solid #ddd;padding:.25em .5em;vertical-align:top}
 th{background:#f3f3f3;text-align:left}td.n{text-align:right;white-space:nowrap}
 .na{color:#999}.warn{color:#a50026}.note{color:#555;font-size:.9em}
-svg{max-width:100%;height:auto;font-family:inherit}nav a{margin-right:.8em;white-space:nowrap}
+svg{max-width:100%;height:auto;font-family:inherit}
+nav a{margin-right:.8em;white-space:nowrap;unicode-bidi:isolate}
 .table{overflow-x:auto;max-width:100%}.table table{margin:0}
 th{min-width:6em}td{overflow-wrap:break-word}td:not(.n){min-width:8em;max-width:28em}
 @media print{body{max-width:none;margin:0;font-size:9pt}nav{display:none}

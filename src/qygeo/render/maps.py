@@ -113,7 +113,8 @@ def _kv(rows: Iterable[tuple[str, str]]) -> str:
 
 
 def _names(zh: Any, en: Any) -> str:
-    parts = [esc(x) for x in (zh, en) if has_value(x)]
+    # Each name isolated: a bidi override in one (U+202E) reorders only itself.
+    parts = [f"<bdi>{esc(x)}</bdi>" for x in (zh, en) if has_value(x)]
     return " / ".join(parts) if parts else "n/a"
 
 
