@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from typing import TYPE_CHECKING
 
@@ -584,6 +585,25 @@ def test_report_columns_are_all_the_per_park_report_reads(which, plots, parks, t
     assert format_json(lean) == format_json(full)
     assert lean.warnings == full.warnings
     assert len(lean.plots.columns) < len(full.plots.columns)
+
+
+def test_every_format_checks_the_same_plot_columns(tiny_geodata):
+    """A row one format refuses (an impossible contract date) is refused by all."""
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    assert set(layers.PLOTS.numeric) | set(layers.PLOTS.dates) <= set(engine.REPORT_COLUMNS)
+    text = (tiny_geodata / "plots.geojson").read_text(encoding="utf-8")
+    data = json.loads(text)
+    data["features"][0]["properties"]["contract_date"] = "2021-02-30"
+    (tiny_geodata / "plots.geojson").write_text(json.dumps(data), encoding="utf-8")
+    for fmt in ("json", "csv", "html"):
+        args = ["report", "--geodata", str(tiny_geodata), "--format", fmt, "-q"]
+        if fmt == "html":
+            args += ["-o", str(tiny_geodata.parent / "r.html")]
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 1 and "contract_date" in res.output, (fmt, res.output)
 
 
 def test_geoparquet_crs_is_recognised_as_wgs84_by_its_id_or_by_pyproj():

@@ -90,7 +90,9 @@ if TYPE_CHECKING:  # pragma: no cover
 #: (:mod:`qygeo.core.indicators`). Formats that list the plots themselves read every column;
 #: only they show the per-enterprise table, so ``enterprise`` is not read here (a test
 #: checks that the per-park report is the same either way).
-REPORT_COLUMNS = ("plot_id", "park_id", "land_use", "agreed_start_date",
+#: Every column the plot-row checks read is read too (``contract_date``), so that a row
+#: one format refuses is refused by all (:data:`qygeo.io.layers.PLOTS` numeric and dates).
+REPORT_COLUMNS = ("plot_id", "park_id", "land_use", "contract_date", "agreed_start_date",
                   "actual_start_date", "suspended_since", "delay_cause", "idle_disposed_on",
                   "agreed_investment_yuan", "invested_yuan", "developed_area_m2",
                   "floor_area_m2", "building_footprint_m2", "land_price_yuan", "output_yuan",
