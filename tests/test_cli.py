@@ -400,3 +400,24 @@ def test_output_dash_is_stdout(tiny_geodata, tmp_path, monkeypatch):
     assert not (tmp_path / "-").exists()  # not a file named "-"
     res = invoke("report", "--geodata", str(tiny_geodata), "--format", "xlsx", "-o", "-")
     assert res.exit_code == 2 and "writes a file" in res.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["report", "-o", "{gd}/attributes/park_stats.csv"],
+    ["report", "--plots", "{tmp}/ledger.csv", "-o", "{tmp}/ledger.csv"],
+    ["report", "--format", "html", "-o", "{gd}/r.html"],
+    ["map", "-o", "{gd}/maps"],
+    ["build", "-o", "{gd}"],
+    ["export", "{gd}/x.gpkg"]])
+def test_no_output_overwrites_what_the_command_reads(tiny_geodata, tmp_path, args):
+    # A report over park_stats.csv passed validate and changed the next report's figures;
+    # one over --plots destroyed the ledger it was made from.
+    (tmp_path / "ledger.csv").write_text("plot_id\n1\n", encoding="utf-8")
+    before = snapshot(tiny_geodata)
+    ledger = (tmp_path / "ledger.csv").read_bytes()
+    args = [a.format(gd=tiny_geodata, tmp=tmp_path) for a in args]
+    res = CliRunner().invoke(main, [*args, "--geodata", str(tiny_geodata), "-q"])
+    assert res.exit_code == 2, res.output
+    assert "write elsewhere" in res.output and len(res.output.strip().splitlines()) == 1
+    assert snapshot(tiny_geodata) == before
+    assert (tmp_path / "ledger.csv").read_bytes() == ledger

@@ -13,6 +13,7 @@ from qygeo.cli.options import (
     Console,
     as_of_option,
     check_folder,
+    check_output,
     fail,
     geodata_option,
     quiet_option,
@@ -64,6 +65,7 @@ def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year
     root = geodata_dir(geodata)
     if not root.is_dir():
         fail(f"{root}: data folder not found (use --geodata DIR or $QYGEO_GEODATA)")
+    check_output(out_root, geodata)
     bm = get_basemap(basemap)  # a missing Tianditu key fails before any work
 
     con.info(f"[1/3] validate {root}")

@@ -10,6 +10,7 @@ import click
 from qygeo.cli.options import (
     Console,
     as_of_option,
+    check_output,
     fail,
     geodata_option,
     plots_options,
@@ -52,6 +53,7 @@ def export(out: Path, crs: str | None, year: int | None, as_of: dt.date | None,
     from qygeo.render.gis import check_target, export_layers
 
     con = Console(quiet)
+    check_output(out, geodata, plots_path, name="OUT")
     try:
         check_target(out, crs)  # a wrong name or CRS is told before the report is built
     except QygeoError as exc:

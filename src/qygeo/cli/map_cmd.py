@@ -10,6 +10,7 @@ import click
 from qygeo.cli.options import (
     Console,
     as_of_option,
+    check_output,
     geodata_option,
     plots_options,
     quiet_option,
@@ -90,6 +91,7 @@ def map_cmd(out_dir: Path, basemap: str, self_contained: bool, classes: str,
     from qygeo.render.maps import write_maps
 
     con = Console(quiet)
+    check_output(out_dir, geodata, plots_path)
     bm = get_basemap(basemap)  # a missing Tianditu key fails before any work
     ds = load_dataset(geodata, plots=plots_path, plots_layer=plots_layer,
                       skip_invalid_plots=skip_invalid_plots)

@@ -144,6 +144,29 @@ def check_utf8(params: dict[str, Any]) -> None:
                          "set the terminal or script to UTF-8", 2)
 
 
+def check_output(output: Path | None, geodata: Path | None,
+                 plots: Path | None = None, *, name: str = "-o") -> None:
+    """Refuse an output (file or folder) that would overwrite what the command reads.
+
+    The data folder holds the inputs only: a report written over
+    ``attributes/park_stats.csv`` would pass ``validate`` and change the figures the
+    next report publishes, and one written over ``--plots`` destroys the ledger it was
+    made from. Both are usage errors (exit 2), told before any work.
+    """
+    if output is None or str(output) == "-":
+        return
+    from qygeo.io.layers import geodata_dir
+
+    target = output.expanduser().resolve()
+    if plots is not None and target == Path(plots).expanduser().resolve():
+        fail(f"{name} {output}: that is the --plots file this command reads; write elsewhere",
+             2)
+    root = Path(geodata_dir(geodata)).expanduser().resolve()
+    if target == root or root in target.parents:
+        fail(f"{name} {output}: that is inside the data folder {root}, which holds the inputs "
+             "only; write elsewhere", 2)
+
+
 def run(fn: F) -> F:
     """Decorate a subcommand so a QygeoError becomes one line on stderr and exit 1."""
 

@@ -10,6 +10,7 @@ import click
 from qygeo.cli.options import (
     Console,
     as_of_option,
+    check_output,
     fail,
     geodata_option,
     output_option,
@@ -86,6 +87,7 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     if output is not None and str(output) == "-":  # the usual name of stdout
         output = None
     fmt = report_format(fmt, output)
+    check_output(output, geodata, plots_path)
     if fmt in FILE_FORMATS and output is None:
         fail(f"--format {fmt} writes a file: give -o PATH", 2)
     con = Console(quiet)
