@@ -310,3 +310,17 @@ def test_recovery_comes_two_years_after_the_agreed_start_and_its_label_says_so()
     assert r["idle_consequence"] == "recovery" and r["idle_years"] < 1.01
     words = VALUE_WORDS["idle_consequence"]["recovery"]
     assert "≥ 2 years" not in words and "agreed start" in words
+
+
+def test_a_developed_area_larger_than_the_plot_cannot_be_judged():
+    # Art. 2's developed share of 应动工开发建设用地总面积 cannot exceed the whole: three
+    # times the plot's area is bad data, not "fully developed".
+    kw = dict(agreed_start_date="2020-01-01", actual_start_date="2020-06-01",
+              suspended_since="2023-03-01", invested_yuan=9e7, agreed_investment_yuan=1e8)
+    r = one("2025-06-01", developed_area_m2=3 * AREA, **kw)
+    assert r["idle_status"] == "n/a" and not r["idle"]
+    assert "larger than the plot" in r["idle_reason"]
+    assert one("2025-06-01", developed_area_m2=1.005 * AREA, **kw)["idle_status"] == "not_idle"
+    # Under 25 % invested decides by itself (Art. 2's "or"), whatever the developed area.
+    low = one("2025-06-01", developed_area_m2=3 * AREA, **{**kw, "invested_yuan": 1e7})
+    assert low["idle_status"] == "idle"

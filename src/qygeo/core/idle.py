@@ -68,6 +68,10 @@ if TYPE_CHECKING:  # pragma: no cover
 DEVELOPED_SHARE_MIN = 1.0 / 3.0
 INVESTED_SHARE_MIN = 0.25
 IDLE_FEE_SHARE_OF_LAND_PRICE = 0.20
+#: A developed area larger than the plot's own by more than this share (a surveyed figure
+#: beside an ellipsoidal area) is impossible: Art. 2's share of 应动工开发建设用地总面积
+#: cannot exceed the whole, so the developed share is unknown rather than over 1.
+DEVELOPED_AREA_SLACK = 0.01
 
 DAYS_PER_YEAR = 365.2425
 
@@ -301,7 +305,9 @@ class IdleVerdict:
     where idle (else NaT), ``days`` the days
     since ``since`` (0 unless idle); ``not_started_case`` / ``suspended_case``
     say which case of Article 2 started the clock; ``developed_share`` and
-    ``invested_share`` are the shares the second case compares.
+    ``invested_share`` are the shares the second case compares; ``developed_too_large``
+    marks a developed area over the plot's own (:data:`DEVELOPED_AREA_SLACK`), whose
+    share is unknown.
     """
 
     status: np.ndarray
@@ -313,6 +319,7 @@ class IdleVerdict:
     suspended_case: np.ndarray
     developed_share: np.ndarray
     invested_share: np.ndarray
+    developed_too_large: np.ndarray | None = None
 
     @property
     def idle(self) -> np.ndarray:
@@ -346,6 +353,10 @@ def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.nd
     as_of = np.datetime64(as_of, "D")
     area_m2 = np.asarray(area_m2, dtype="float64")
     n = len(area_m2)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        developed_area_m2 = np.asarray(developed_area_m2, dtype="float64")
+        too_large = developed_area_m2 > area_m2 * (1.0 + DEVELOPED_AREA_SLACK)
+        developed_area_m2 = np.where(too_large, np.nan, developed_area_m2)
     with np.errstate(invalid="ignore", divide="ignore"):
         not_started = np.isnat(actual_start) | (actual_start > as_of)
         # Case 1: not started one full year after the agreed start date.
@@ -389,7 +400,8 @@ def judge_idle(as_of: np.datetime64, *, area_m2: np.ndarray, agreed_start: np.nd
     return IdleVerdict(status=status, clock=clock,
                        since=np.where(idle, since, np.datetime64("NaT")).astype("M8[D]"),
                        days=days, recovery=recovery, not_started_case=c1, suspended_case=c2,
-                       developed_share=dev_share, invested_share=inv_share)
+                       developed_share=dev_share, invested_share=inv_share,
+                       developed_too_large=too_large)
 
 
 def low_developed(developed_area_m2: np.ndarray, area_m2: np.ndarray) -> np.ndarray:
@@ -498,6 +510,9 @@ def verdict_reasons(v: IdleVerdict, agreed_start: np.ndarray, cause: object,
                          "no uncompensated recovery; the holder must prove the cause")
     for i in np.flatnonzero(v.status == CODE_UNKNOWN):
         reason[i] = ("no agreed start date" if not has_start_columns or np.isnat(agreed_start[i])
+                     else "developed area larger than the plot itself: the developed share "
+                     "cannot be judged" if v.developed_too_large is not None
+                     and v.developed_too_large[i]
                      else "developed area and investment shares unknown")
     return reason
 
