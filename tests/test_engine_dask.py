@@ -153,3 +153,26 @@ def test_a_blank_id_is_named_by_its_place_in_the_file_by_both_engines(bundled_ge
         res = CliRunner().invoke(main, [*args, *extra])
         assert res.exit_code == 1
         assert res.stderr == f"qygeo: error: {plots} [feature #16]: empty plot_id\n", extra
+
+
+@pytest.mark.parametrize("engine", ["default", "dask"])
+def test_plots_whose_file_declares_the_wrong_zone_are_refused_naming_the_right_one(
+        bundled_geodata, tmp_path, engine):
+    # CM 114E numbers declared as CM 111E convert without error to Guangxi, ~305 km west:
+    # every plot in no park, or counted in its park_id's park 300 km away, with exit 0.
+    import geopandas as gpd
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    plots = gpd.read_file(bundled_geodata / "plots.geojson").to_crs(4547)
+    plots.set_crs(4546, allow_override=True).to_file(tmp_path / "wrong.gpkg", layer="plots")
+    plots.to_file(tmp_path / "right.gpkg", layer="plots")
+    args = ["report", "--geodata", str(bundled_geodata), "--format", "json", "-q",
+            "--as-of", AS_OF.isoformat(), "--engine", engine, "--plots"]
+    bad = CliRunner().invoke(main, [*args, str(tmp_path / "wrong.gpkg")])
+    assert bad.exit_code == 1, bad.output
+    assert "nowhere near Qingyuan" in bad.stderr and "EPSG:4547" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+    good = CliRunner().invoke(main, [*args, str(tmp_path / "right.gpkg")])
+    assert good.exit_code == 0, good.output

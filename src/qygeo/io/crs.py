@@ -303,6 +303,32 @@ def diagnose_lonlat(bounds: tuple[float, float, float, float], *,
             + ("give the file's CRS with --crs EPSG_CODE" if option else DECLARE))
 
 
+def diagnose_converted(raw_bounds: tuple[float, float, float, float],
+                       wgs84_bounds: tuple[float, float, float, float], crs: object) -> str | None:
+    """Explain why a projected layer, converted to WGS84, cannot be Qingyuan's; or None.
+
+    A layer that declares the wrong Gauss-Krüger zone converts without error to a place
+    about 300 km away per 3° zone: valid degrees, but none of it near the city. *raw_bounds*
+    are the file's own numbers, *wgs84_bounds* where its declared *crs* puts them.
+    Returns None when any part lies within :data:`SUGGEST_MARGIN_DEG` of Qingyuan (a
+    province-wide file is data; its plots in no park are counted as such).
+    """
+    minx, miny, maxx, maxy = wgs84_bounds
+    lo, m = QINGYUAN_BBOX, SUGGEST_MARGIN_DEG
+    if (np.isfinite(wgs84_bounds).all() and minx <= lo[2] + m and maxx >= lo[0] - m
+            and miny <= lo[3] + m and maxy >= lo[1] - m):
+        return None
+    where = (f"{minx:.2f}–{maxx:.2f}°E {miny:.2f}–{maxy:.2f}°N"
+             if np.isfinite(wgs84_bounds).all() else "no valid coordinates")
+    declared = getattr(crs, "to_epsg", lambda: None)()
+    codes = [c for c in suggest_crs(raw_bounds) if c != declared]
+    fit = ("; its numbers fit " + " or ".join(f"EPSG:{c} ({GAUSS_KRUGER_CANDIDATES[c]})"
+                                               for c in codes) if codes else "")
+    name = getattr(crs, "name", None) or str(crs)
+    return (f"its declared CRS ({name}) puts it at {where}, nowhere near Qingyuan{fit}: "
+            f"{DECLARE}")
+
+
 def is_wgs84(crs: object) -> bool:
     """Whether *crs* (pyproj CRS, PROJJSON dict, text; None: GeoParquet's default) is WGS84."""
     if crs is None:

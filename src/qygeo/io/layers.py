@@ -402,7 +402,16 @@ def read_layer(
         hint = diagnose_lonlat(tuple(gdf.total_bounds))
         if hint:
             raise DataFileError(path, hint)
+    projected = gdf.crs if len(gdf) and gdf.crs is not None and not gdf.crs.is_geographic \
+        else None
+    raw_bounds = tuple(gdf.total_bounds) if projected is not None else None
     gdf = to_wgs84(gdf)
+    if projected is not None:
+        from qygeo.io.crs import diagnose_converted
+
+        hint = diagnose_converted(raw_bounds, tuple(gdf.total_bounds), projected)
+        if hint:
+            raise DataFileError(path, hint)
     if spec is not None:
         gdf = conform(gdf, spec, path, check_ids=check_ids)
     return gdf

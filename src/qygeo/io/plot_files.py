@@ -196,6 +196,25 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         raise layers.read_error(path, exc) from exc
 
 
+def _check_converted(path: Path, ddf: Any, crs: Any) -> None:
+    """Refuse a projected layer its declared CRS puts far from Qingyuan (a wrong zone),
+    as :func:`qygeo.io.layers.read_layer` does: judged on the first partition's first
+    rows, and only then, to be sure, on the whole layer's bounds."""
+    from qygeo.io.crs import diagnose_converted
+
+    sample = ddf.get_partition(0).head(1000, compute=True)
+    if not len(sample):
+        return
+    raw = tuple(sample.to_crs(crs).total_bounds)
+    if diagnose_converted(raw, tuple(sample.total_bounds), crs) is None:
+        return
+    wgs84 = tuple(ddf.total_bounds.compute())
+    raw = tuple(ddf.to_crs(crs).total_bounds.compute())
+    hint = diagnose_converted(raw, wgs84, crs)
+    if hint:
+        raise DataFileError(path, hint)
+
+
 def _check_wkb_column(path: Path) -> None:
     """Refuse a GeoParquet file or folder whose geometry column cannot hold WKB."""
     import pyarrow.dataset as pads
@@ -430,7 +449,10 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataFileError(path, f"cannot be read as a layer ({msg})") from exc
     if ddf.crs is not None and not ddf.crs.equals("EPSG:4326"):
+        projected = ddf.crs if not ddf.crs.is_geographic else None
         ddf = ddf.to_crs("EPSG:4326")
+        if projected is not None:
+            _check_converted(path, ddf, projected)
     if "plot_id" not in ddf.columns:
         raise DataFileError(path, "missing required column(s): plot_id")
     return ddf
