@@ -164,7 +164,7 @@ def test_planting_reports_both_figures_and_the_discrepancy(tmp_path, tiny_geodat
     planting = gpd.GeoDataFrame(
         {"planting_id": ["q", "l"], "name_zh": ["清新", "连南"], "name_en": ["Q", "L"],
          "district_adcode": ["441802", "441802"], "source": ["t", "t"],
-         "boundary_quality": ["approximate"] * 2},
+         "boundary_quality": ["approximate", "illustrative"]},
         geometry=[box(113.0, 23.70, 113.05, 23.75), box(113.1, 23.70, 113.11, 23.71)],
         crs="EPSG:4326")
     layers.write_layer(planting, tiny_geodata / "planting.geojson", layers.PLANTING)
@@ -177,8 +177,11 @@ def test_planting_reports_both_figures_and_the_discrepancy(tmp_path, tiny_geodat
     assert t.loc["both", "mapped_mu"] > t.loc["q_only", "mapped_mu"]
     assert t.loc["q_only", "difference_mu"] == pytest.approx(
         t.loc["q_only", "mapped_mu"] - 57500)
+    # An illustrative placeholder in a mapped sum says so beside it.
+    assert t.loc["both", "mapped_quality"] == "q: approximate; l: illustrative"
+    assert t.loc["q_only", "mapped_quality"] == "q: approximate"
     text = render(rep, "table")
-    assert "48,200" in text and "57,500" in text
+    assert "48,200" in text and "57,500" in text and "l: illustrative" in text
 
 
 def test_a_user_plots_table_with_only_id_and_geometry_still_reports(tiny_geodata, tmp_path):

@@ -2,9 +2,10 @@
 """Draw the approximate/illustrative layers: parks, planting areas and plots.
 
 None of these geometries is surveyed. Parks and planting areas are
-``approximate`` (placed at the town the park is reported in, sized from a
-reported or implied area); plots are ``illustrative`` (invented to exercise the
-idle-land and intensity calculations). See geodata/README.md.
+``approximate`` where both their place and their size are reported, else
+``illustrative`` (placed where reported, sized by us; or a placeholder); plots
+are ``illustrative`` (invented to exercise the idle-land and intensity
+calculations). See geodata/README.md.
 
 Every shape is built in the equal-area CRS (metres) from a centre, a vertex
 count and a fixed list of radius factors, scaled to an exact target area, then
@@ -130,8 +131,13 @@ PARK_DEFS = [
 ]
 
 
-#: Parks the paper names no site for: their polygons are invented placeholders.
-ILLUSTRATIVE_PARKS = ("yingde_herbs", "lianzhou_herbs")
+#: ``approximate`` is a reported place *and size* (geodata/README.md). Guangfo (25.9 km²,
+#: Qingyuan Daily) and Huachuang (134 mu, Guangdong government) have both; the others are
+#: illustrative: Yingde and Lianzhou have no park named at all, and the High-tech Zone,
+#: Guangqing, Qingxin and Liannan are placed where reported but sized by us, so their
+#: per-km² figures rest on an invented area.
+ILLUSTRATIVE_PARKS = ("qingyuan_hitech", "guangqing", "qingxin_nanyao", "liannan_yaoyao",
+                      "yingde_herbs", "lianzhou_herbs")
 
 
 def build_parks() -> tuple[gpd.GeoDataFrame, dict[str, Polygon]]:
@@ -189,8 +195,8 @@ def build_planting() -> gpd.GeoDataFrame:
          "park_id": "liannan_yaoyao",
          "crops": "Yao medicinal herbs (species not given in the paper)",
          "source": f"{PAPER}, §3.1.1, §5.3; size not reported separately; geometry drawn by "
-                   "qygeo (approximate)",
-         "boundary_quality": "approximate",
+                   "qygeo (illustrative: placeholder size)",
+         "boundary_quality": "illustrative",
          "notes": "Two illustrative fields near Zhaigang/Sanjiang, sized 3,000 mu (2.0 km²) in "
                   "total: the paper gives no Liannan-only figure, so this size is a placeholder."},
     ]

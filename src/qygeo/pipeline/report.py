@@ -612,16 +612,20 @@ def planting_table(ds: Dataset) -> pd.DataFrame:
     One row per figure of ``attributes/planting_figures.csv``: ``reported_mu``,
     ``mapped_mu`` (equal-area sum over the planting areas the figure covers),
     ``difference_mu`` = mapped − reported and ``difference_share`` relative to
-    reported.
+    reported; ``mapped_quality`` the ``boundary_quality`` of those areas (an
+    illustrative placeholder in the mapped sum says so beside it).
     """
     import pandas as pd
 
     cols = ["figure_id", "planting_ids", "year", "status", "reported_mu", "mapped_mu",
-            "difference_mu", "difference_share", "output_yuan", "source", "note"]
+            "mapped_quality", "difference_mu", "difference_share", "output_yuan", "source",
+            "note"]
     if ds.planting is None or ds.planting_figures is None or not len(ds.planting_figures):
         return pd.DataFrame(columns=cols)
     planting = metrics.with_areas(ds.planting)
     mapped = dict(zip(planting["planting_id"], planting["area_mu"]))
+    quality = dict(zip(planting["planting_id"], planting["boundary_quality"])) \
+        if "boundary_quality" in planting.columns else {}
     rows = []
     for _, fig in ds.planting_figures.iterrows():
         ids = planting_ids_of(fig["planting_ids"])
@@ -633,6 +637,8 @@ def planting_table(ds: Dataset) -> pd.DataFrame:
             "figure_id": fig["figure_id"], "planting_ids": ";".join(ids),
             "year": fig.get("year"), "status": fig.get("status", "actual"),
             "reported_mu": reported, "mapped_mu": mapped_mu,
+            "mapped_quality": "; ".join(f"{p}: {quality[p]}" for p in ids
+                                        if _present(quality.get(p))) or None,
             "output_yuan": _num(fig.get("output_yuan")),
             "difference_mu": mapped_mu - reported,
             "difference_share": metrics.safe_divide(mapped_mu - reported, reported),

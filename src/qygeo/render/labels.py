@@ -78,6 +78,7 @@ FIELD_LABELS: dict[str, tuple[str, str, str]] = {
     "planting_ids": ("种植区", "Planting areas", ""),
     "reported_mu": ("文献面积", "Reported", "亩 mu"),
     "mapped_mu": ("图测面积", "Mapped", "亩 mu"),
+    "mapped_quality": ("图测边界性质", "Mapped boundaries' quality", ""),
     "difference_mu": ("图测−文献", "Mapped − reported", "亩 mu"),
     "difference_share": ("差异比例", "Difference", ""),
     "stored_column": ("存储字段", "Stored column", ""),

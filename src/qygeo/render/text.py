@@ -81,12 +81,14 @@ def _planting_tabulate(report: Report, fmt: str) -> str:
         body.append([r["figure_id"], r["planting_ids"], r.get("status") or "n/a",
                      cell_text("reported_mu", r["reported_mu"]),
                      cell_text("mapped_mu", r["mapped_mu"]),
+                     r.get("mapped_quality") or "n/a",
                      cell_text("difference_mu", r["difference_mu"]),
                      cell_text("difference_share", r["difference_share"]),
                      cell_text("output_yuan", r.get("output_yuan")), r["source"] or ""])
     body = [[cell(v) for v in row] for row in body]
     return tabulate(body, headers=["figure", "planting areas 种植区", "status 性质",
-                                   "reported 文献 (mu)", "mapped 图测 (mu)", "mapped − reported",
+                                   "reported 文献 (mu)", "mapped 图测 (mu)",
+                                   "mapped boundaries 图测边界", "mapped − reported",
                                    "diff %", "output 产值 (yuan)", "source"],
                     tablefmt=fmt, disable_numparse=True)
 
