@@ -98,7 +98,7 @@ def test_report_in_every_format(client):
     assert {r["park_id"] for r in parks} == {"alpha", "beta", "beta_child"}
     one = client.get("/api/report", params={"park": "beta", "format": "csv"})
     assert one.headers["content-disposition"] == 'attachment; filename="qygeo-report.csv"'
-    lines = one.text.strip().splitlines()
+    lines = one.content.decode("utf-8-sig").strip().splitlines()  # after the BOM
     assert lines[0].startswith("park_id,") and len(lines) == 2 and lines[1].startswith("beta,")
     xlsx = client.get("/api/report", params={"format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
@@ -121,6 +121,19 @@ def test_report_errors_are_one_json_message(client, params, status, words):
     r = client.get("/api/report", params=params)
     assert r.status_code == status
     assert list(r.json()) == ["error"] and words in r.json()["error"]
+
+
+def test_the_csv_download_is_the_file_qygeo_report_writes(client, tiny_geodata, tmp_path):
+    # Without the byte-order mark Excel on Windows reads the Chinese names in the system's
+    # code page: the download must be the file `qygeo report -o r.csv` writes, BOM included.
+    query = {"year": 2024, "as_of": "2025-06-01"}
+    got = client.get("/api/report", params={**query, "format": "csv"})
+    assert got.status_code == 200 and got.headers["content-type"] == "text/csv; charset=utf-8"
+    out = tmp_path / "r.csv"
+    r = CliRunner().invoke(main, ["report", "--geodata", str(tiny_geodata), "--year", "2024",
+                                  "--as-of", "2025-06-01", "-o", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    assert got.content.startswith("\ufeffpark_id,".encode()) and got.content == out.read_bytes()
 
 
 @pytest.mark.slow

@@ -398,12 +398,12 @@ def create_app(config: ServeConfig) -> FastAPI:
             headers["Content-Disposition"] = f'attachment; filename="qygeo-report.{ext}"'
         if fmt == "html":
             headers["Content-Security-Policy"] = _REPORT_CSP
-        if fmt == "xlsx":
+        charset = "" if media.endswith(("json", "sheet")) else "; charset=utf-8"
+        if fmt in ("csv", "xlsx"):  # a download is the file `qygeo report -o` writes
             with upload_folder(cfg.tmp_dir) as folder:
-                body = write_report(rep, "xlsx", folder / "report.xlsx").read_bytes()
-            return Response(body, media_type=media, headers=headers)
+                body = write_report(rep, fmt, folder / f"report.{ext}").read_bytes()
+            return Response(body, media_type=media + charset, headers=headers)
         text = render(rep, fmt)
-        charset = "" if media.endswith("json") else "; charset=utf-8"
         return Response(text.encode("utf-8"), media_type=media + charset, headers=headers)
 
     @app.get("/api/report", summary="The report: parks, year, as-of date, format")
