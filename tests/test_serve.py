@@ -381,6 +381,24 @@ def test_a_held_lock_gives_409_and_changes_nothing(make_client, tiny_geodata):
     assert after == before
 
 
+def test_a_folder_whose_lock_cannot_be_made_gives_one_line(client, tiny_geodata):
+    # A read-only or another user's folder: filelock's OSError was a 500 "internal error
+    # (OSError)" and a traceback. Now it is the line `qygeo park` prints. A directory in the
+    # lock file's place makes the same OSError for any user, root included.
+    lock_path = tiny_geodata / park_lib.LOCK_NAME
+    lock_path.mkdir()
+    before = snapshot(tiny_geodata)
+    cli = CliRunner().invoke(main, ["park", "remove", "alpha", "--force", "--geodata",
+                                    str(tiny_geodata), "-q"])
+    assert cli.exit_code == 1
+    line = f"{lock_path}: Is a directory"
+    assert cli.output.strip() == f"qygeo: error: {line}"
+    for r in (client.delete("/api/parks/alpha", params={"force": "true"}, headers=EDIT),
+              client.post("/api/parks", files=upload(), data=NEW, headers=EDIT)):
+        assert (r.status_code, r.json()) == (500, {"error": line})
+    assert snapshot(tiny_geodata) == before
+
+
 @pytest.mark.slow
 def test_two_clients_adding_the_same_park_one_is_told(make_client, tiny_geodata):
     results: list[int] = []

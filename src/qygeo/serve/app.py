@@ -40,6 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qygeo.errors import (
     GeodataBusyError,
+    GeodataNotWritableError,
     HistoryError,
     ParkExistsError,
     QygeoError,
@@ -122,6 +123,8 @@ def status_of(exc: QygeoError) -> int:
         return 409
     if isinstance(exc, UnknownParkError):
         return 404
+    if isinstance(exc, GeodataNotWritableError):  # the server's folder, not the request
+        return 500
     return 422
 
 
