@@ -257,6 +257,17 @@ def test_crs_choice_gcj02_moves_the_boundary(client):
     assert not bad["ok"] and bad["errors"]
 
 
+@pytest.mark.parametrize("crs, twin", [("gcj02", False), ("GCJ-02", False), ("amap", False),
+                                       ("Baidu", False), ("wgs84", True), ("4326", True)])
+def test_no_gcj02_twin_for_a_file_read_as_a_shifted_datum(client, crs, twin):
+    # crs=GCJ-02 or amap is read as GCJ-02 (parse_crs's aliases): a "what if GCJ-02" twin
+    # would be shifted twice and drawn some 600 m off the true place.
+    p = client.post("/api/parks/preview", files=upload(), data={**NEW, "crs": crs},
+                    headers=EDIT).json()
+    assert p["ok"], p["errors"]
+    assert (p["as_gcj02"] is not None) is twin, p["crs"]
+
+
 # --------------------------------------------------------------------------- editing
 
 
