@@ -410,6 +410,43 @@ def test_a_folder_whose_lock_cannot_be_made_gives_one_line(client, tiny_geodata)
     assert snapshot(tiny_geodata) == before
 
 
+def _killed_remove(client, root: Path) -> None:
+    """Add gamma, then leave what a remove of beta_child killed before parks.geojson leaves
+    (its snapshot and journal; parks.geojson unchanged), rebuilt by hand."""
+    assert client.post("/api/parks", files=upload(), data=NEW, headers=EDIT).status_code == 201
+    before = (root / "parks.geojson").read_bytes()
+    r = client.delete("/api/parks/beta_child", params={"force": "true"}, headers=EDIT)
+    assert r.status_code == 200
+    after = (root / "parks.geojson").read_bytes()
+    (root / "parks.geojson").write_bytes(before)
+    (root / ".history" / park_lib.JOURNAL_NAME).write_text(json.dumps(
+        {"kind": "commit", "action": "remove", "park_id": "beta_child",
+         "snapshot": park_lib.history(root)[-1].name, "before": park_lib._sha(before),
+         "after": park_lib._sha(after)}), encoding="utf-8")
+
+
+def test_history_lists_what_recovery_leaves(client, tiny_geodata):
+    # The page listed the remove that never landed as the last change, and its Undo then
+    # undid the add before it.
+    _killed_remove(client, tiny_geodata)
+    doc = client.get("/api/history").json()
+    assert [(h["action"], h["park_id"]) for h in doc["history"]] == [("add", "gamma")]
+    assert doc["notes"] == ["rolled back the interrupted commit of remove beta_child"]
+    undo = client.post("/api/undo", headers=EDIT).json()
+    assert (undo["action"], undo["park_id"]) == ("add", "gamma")
+
+
+def test_history_of_a_folder_that_cannot_be_written_still_lists(client, tiny_geodata):
+    _killed_remove(client, tiny_geodata)
+    (tiny_geodata / park_lib.LOCK_NAME).unlink(missing_ok=True)
+    (tiny_geodata / park_lib.LOCK_NAME).mkdir()  # the lock cannot be made (see above)
+    before = snapshot(tiny_geodata)
+    r = client.get("/api/history")
+    assert r.status_code == 200 and len(r.json()["history"]) == 2
+    assert "could not be finished" in r.json()["notes"][0]
+    assert snapshot(tiny_geodata) == before
+
+
 @pytest.mark.slow
 def test_two_clients_adding_the_same_park_one_is_told(make_client, tiny_geodata):
     results: list[int] = []

@@ -420,6 +420,14 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @app.get("/api/history", summary="Earlier versions of parks.geojson, newest first")
     def get_history() -> dict[str, Any]:
+        # What the park commands see: a change a killed command left half-written is first
+        # completed or rolled back (the lock is taken only then), so Undo undoes the change
+        # listed first. A folder that cannot be written still lists, as it is.
+        try:
+            notes = park_lib.recover(cfg.root, cfg.lock_timeout_s)
+        except GeodataNotWritableError as exc:
+            notes = [f"an interrupted park command could not be finished ({exc}): its change "
+                     "may be listed"]
         out = []
         for snap in reversed(park_lib.history(cfg.root)):
             meta_path = snap.with_suffix(".json")
@@ -429,7 +437,7 @@ def create_app(config: ServeConfig) -> FastAPI:
                 meta = {}
             out.append({"snapshot": snap.name, "action": meta.get("action"),
                         "park_id": meta.get("park_id"), "at": meta.get("at")})
-        return {"history": out}
+        return {"history": out, "notes": notes}
 
     # ------------------------------------------------------------------ editing
 
