@@ -98,7 +98,7 @@ def test_report_in_every_format(client):
     assert {r["park_id"] for r in parks} == {"alpha", "beta", "beta_child"}
     one = client.get("/api/report", params={"park": "beta", "format": "csv"})
     assert one.headers["content-disposition"] == 'attachment; filename="qygeo-report.csv"'
-    lines = one.text.strip().splitlines()
+    lines = one.content.decode("utf-8-sig").strip().splitlines()  # after the BOM
     assert lines[0].startswith("park_id,") and len(lines) == 2 and lines[1].startswith("beta,")
     xlsx = client.get("/api/report", params={"format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
@@ -121,6 +121,19 @@ def test_report_errors_are_one_json_message(client, params, status, words):
     r = client.get("/api/report", params=params)
     assert r.status_code == status
     assert list(r.json()) == ["error"] and words in r.json()["error"]
+
+
+def test_the_csv_download_is_the_file_qygeo_report_writes(client, tiny_geodata, tmp_path):
+    # Without the byte-order mark Excel on Windows reads the Chinese names in the system's
+    # code page: the download must be the file `qygeo report -o r.csv` writes, BOM included.
+    query = {"year": 2024, "as_of": "2025-06-01"}
+    got = client.get("/api/report", params={**query, "format": "csv"})
+    assert got.status_code == 200 and got.headers["content-type"] == "text/csv; charset=utf-8"
+    out = tmp_path / "r.csv"
+    r = CliRunner().invoke(main, ["report", "--geodata", str(tiny_geodata), "--year", "2024",
+                                  "--as-of", "2025-06-01", "-o", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    assert got.content.startswith("\ufeffpark_id,".encode()) and got.content == out.read_bytes()
 
 
 @pytest.mark.slow
@@ -242,6 +255,17 @@ def test_crs_choice_gcj02_moves_the_boundary(client):
     bad = client.post("/api/parks/preview", files=upload(), data={**NEW, "crs": "EPSG:999999"},
                       headers=EDIT).json()
     assert not bad["ok"] and bad["errors"]
+
+
+@pytest.mark.parametrize("crs, twin", [("gcj02", False), ("GCJ-02", False), ("amap", False),
+                                       ("Baidu", False), ("wgs84", True), ("4326", True)])
+def test_no_gcj02_twin_for_a_file_read_as_a_shifted_datum(client, crs, twin):
+    # crs=GCJ-02 or amap is read as GCJ-02 (parse_crs's aliases): a "what if GCJ-02" twin
+    # would be shifted twice and drawn some 600 m off the true place.
+    p = client.post("/api/parks/preview", files=upload(), data={**NEW, "crs": crs},
+                    headers=EDIT).json()
+    assert p["ok"], p["errors"]
+    assert (p["as_gcj02"] is not None) is twin, p["crs"]
 
 
 # --------------------------------------------------------------------------- editing
@@ -366,6 +390,61 @@ def test_a_held_lock_gives_409_and_changes_nothing(make_client, tiny_geodata):
     after = snapshot(tiny_geodata)
     after.pop(park_lib.LOCK_NAME, None)
     assert after == before
+
+
+def test_a_folder_whose_lock_cannot_be_made_gives_one_line(client, tiny_geodata):
+    # A read-only or another user's folder: filelock's OSError was a 500 "internal error
+    # (OSError)" and a traceback. Now it is the line `qygeo park` prints. A directory in the
+    # lock file's place makes the same OSError for any user, root included.
+    lock_path = tiny_geodata / park_lib.LOCK_NAME
+    lock_path.mkdir()
+    before = snapshot(tiny_geodata)
+    cli = CliRunner().invoke(main, ["park", "remove", "alpha", "--force", "--geodata",
+                                    str(tiny_geodata), "-q"])
+    assert cli.exit_code == 1
+    line = f"{lock_path}: Is a directory"
+    assert cli.output.strip() == f"qygeo: error: {line}"
+    for r in (client.delete("/api/parks/alpha", params={"force": "true"}, headers=EDIT),
+              client.post("/api/parks", files=upload(), data=NEW, headers=EDIT)):
+        assert (r.status_code, r.json()) == (500, {"error": line})
+    assert snapshot(tiny_geodata) == before
+
+
+def _killed_remove(client, root: Path) -> None:
+    """Add gamma, then leave what a remove of beta_child killed before parks.geojson leaves
+    (its snapshot and journal; parks.geojson unchanged), rebuilt by hand."""
+    assert client.post("/api/parks", files=upload(), data=NEW, headers=EDIT).status_code == 201
+    before = (root / "parks.geojson").read_bytes()
+    r = client.delete("/api/parks/beta_child", params={"force": "true"}, headers=EDIT)
+    assert r.status_code == 200
+    after = (root / "parks.geojson").read_bytes()
+    (root / "parks.geojson").write_bytes(before)
+    (root / ".history" / park_lib.JOURNAL_NAME).write_text(json.dumps(
+        {"kind": "commit", "action": "remove", "park_id": "beta_child",
+         "snapshot": park_lib.history(root)[-1].name, "before": park_lib._sha(before),
+         "after": park_lib._sha(after)}), encoding="utf-8")
+
+
+def test_history_lists_what_recovery_leaves(client, tiny_geodata):
+    # The page listed the remove that never landed as the last change, and its Undo then
+    # undid the add before it.
+    _killed_remove(client, tiny_geodata)
+    doc = client.get("/api/history").json()
+    assert [(h["action"], h["park_id"]) for h in doc["history"]] == [("add", "gamma")]
+    assert doc["notes"] == ["rolled back the interrupted commit of remove beta_child"]
+    undo = client.post("/api/undo", headers=EDIT).json()
+    assert (undo["action"], undo["park_id"]) == ("add", "gamma")
+
+
+def test_history_of_a_folder_that_cannot_be_written_still_lists(client, tiny_geodata):
+    _killed_remove(client, tiny_geodata)
+    (tiny_geodata / park_lib.LOCK_NAME).unlink(missing_ok=True)
+    (tiny_geodata / park_lib.LOCK_NAME).mkdir()  # the lock cannot be made (see above)
+    before = snapshot(tiny_geodata)
+    r = client.get("/api/history")
+    assert r.status_code == 200 and len(r.json()["history"]) == 2
+    assert "could not be finished" in r.json()["notes"][0]
+    assert snapshot(tiny_geodata) == before
 
 
 @pytest.mark.slow

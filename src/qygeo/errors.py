@@ -128,5 +128,10 @@ class GeodataBusyError(QygeoError):
     """Another process holds the data folder's write lock for too long."""
 
 
+class GeodataNotWritableError(DataFileError):
+    """The data folder's write lock cannot be made (a read-only file system, a folder of
+    another user): no edit can start, and the operating system's reason is the problem."""
+
+
 class HistoryError(QygeoError):
     """There is no earlier version to restore, or restoring it would lose an edit."""

@@ -57,6 +57,7 @@ from qygeo.errors import (
     BoundaryError,
     DataFileError,
     GeodataBusyError,
+    GeodataNotWritableError,
     HistoryError,
     ParkExistsError,
     QygeoError,
@@ -617,6 +618,9 @@ class _Locked:
                 f"{self.root / LOCK_NAME}: another qygeo park command has been writing for over "
                 f"{self.timeout:g} s; try again (or remove the lock file if no qygeo runs)"
             ) from None
+        except OSError as exc:  # read-only or another user's folder (Timeout is one too)
+            raise GeodataNotWritableError(self.root / LOCK_NAME,
+                                          exc.strerror or str(exc)) from None
 
     def __exit__(self, *exc: object) -> None:
         self.lock.release()

@@ -40,6 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qygeo.errors import (
     GeodataBusyError,
+    GeodataNotWritableError,
     HistoryError,
     ParkExistsError,
     QygeoError,
@@ -122,6 +123,8 @@ def status_of(exc: QygeoError) -> int:
         return 409
     if isinstance(exc, UnknownParkError):
         return 404
+    if isinstance(exc, GeodataNotWritableError):  # the server's folder, not the request
+        return 500
     return 422
 
 
@@ -398,12 +401,12 @@ def create_app(config: ServeConfig) -> FastAPI:
             headers["Content-Disposition"] = f'attachment; filename="qygeo-report.{ext}"'
         if fmt == "html":
             headers["Content-Security-Policy"] = _REPORT_CSP
-        if fmt == "xlsx":
+        charset = "" if media.endswith(("json", "sheet")) else "; charset=utf-8"
+        if fmt in ("csv", "xlsx"):  # a download is the file `qygeo report -o` writes
             with upload_folder(cfg.tmp_dir) as folder:
-                body = write_report(rep, "xlsx", folder / "report.xlsx").read_bytes()
-            return Response(body, media_type=media, headers=headers)
+                body = write_report(rep, fmt, folder / f"report.{ext}").read_bytes()
+            return Response(body, media_type=media + charset, headers=headers)
         text = render(rep, fmt)
-        charset = "" if media.endswith("json") else "; charset=utf-8"
         return Response(text.encode("utf-8"), media_type=media + charset, headers=headers)
 
     @app.get("/api/report", summary="The report: parks, year, as-of date, format")
@@ -417,6 +420,14 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @app.get("/api/history", summary="Earlier versions of parks.geojson, newest first")
     def get_history() -> dict[str, Any]:
+        # What the park commands see: a change a killed command left half-written is first
+        # completed or rolled back (the lock is taken only then), so Undo undoes the change
+        # listed first. A folder that cannot be written still lists, as it is.
+        try:
+            notes = park_lib.recover(cfg.root, cfg.lock_timeout_s)
+        except GeodataNotWritableError as exc:
+            notes = [f"an interrupted park command could not be finished ({exc}): its change "
+                     "may be listed"]
         out = []
         for snap in reversed(park_lib.history(cfg.root)):
             meta_path = snap.with_suffix(".json")
@@ -426,7 +437,7 @@ def create_app(config: ServeConfig) -> FastAPI:
                 meta = {}
             out.append({"snapshot": snap.name, "action": meta.get("action"),
                         "park_id": meta.get("park_id"), "at": meta.get("at")})
-        return {"history": out}
+        return {"history": out, "notes": notes}
 
     # ------------------------------------------------------------------ editing
 

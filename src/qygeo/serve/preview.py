@@ -81,7 +81,7 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
     import shapely
 
     from qygeo.core.metrics import M2_PER_KM2, M2_PER_MU, area_m2
-    from qygeo.io.crs import shift_geometry
+    from qygeo.io.crs import canonical_datum, shift_geometry
 
     out: dict[str, Any] = {"ok": False, "errors": [], "notes": [], "summary": [],
                            "feature": None, "as_gcj02": None, "area_km2": None,
@@ -101,7 +101,9 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
                feature={"type": "Feature", "properties": {"park_id": park_id},
                         "geometry": shapely.geometry.mapping(geom)},
                area_km2=m2 / M2_PER_KM2, area_mu=m2 / M2_PER_MU)
-    if boundary.projected_epsg is None and form["crs"] not in ("gcj02", "bd09"):
+    # Read as a shifted datum by any name parse_crs takes (GCJ-02, amap, baidu): no twin.
+    datum = canonical_datum(form["crs"]) if form["crs"] else None
+    if boundary.projected_epsg is None and datum is None:
         alt = shift_geometry(geom, "gcj02_to_wgs84")
         out["as_gcj02"] = {"geometry": shapely.geometry.mapping(alt),
                            "shift_m": round(_shift_m(geom, alt), 1)}
