@@ -1034,3 +1034,25 @@ def test_the_per_park_report_reads_the_same_without_the_plots_in_no_park(city, t
     assert any("lie in no park" in w for w in short.warnings)
     for fmt in ("json", "csv", "markdown"):
         assert render(short, fmt) == render(full, fmt)
+
+
+@pytest.mark.parametrize("kind", ["gpkg_4547", "csv"])
+def test_a_duplicate_id_is_refused_whichever_reader_takes_the_file(parks, tmp_path, kind):
+    # Files the Arrow reader does not take (another CRS, a CSV ledger) are read whole by
+    # read_layer: their ids were never checked, so plot A counted twice, with exit 0.
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from qygeo.errors import FeatureError
+
+    p = parks.set_index("park_id").geometry["guangfo"].representative_point()
+    g = gpd.GeoDataFrame({"plot_id": ["A", "A"], "invested_yuan": [100.0, 100.0]},
+                         geometry=[box(p.x, p.y, p.x + .001, p.y + .001)] * 2, crs=4326)
+    if kind == "csv":
+        path = tmp_path / "dup.csv"
+        g.assign(wkt=g.geometry.to_wkt()).drop(columns="geometry").to_csv(path, index=False)
+    else:
+        path = tmp_path / "dup.gpkg"
+        g.to_crs(4547).to_file(path, layer="plots")
+    with pytest.raises(FeatureError, match="duplicate plot_id"):
+        compute_plot_table(path, parks, AS_OF)

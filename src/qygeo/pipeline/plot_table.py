@@ -868,6 +868,7 @@ def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
         if columns is not None:
             gdf = gdf[[c for c in columns if c in gdf.columns] + [gdf.geometry.name]]
         table = _from_frame(gdf, parks, as_of, path=path).reset_index(drop=True)
+        check_unique_ids(table["plot_id"], path)  # as the batches' ids are, once conformed
         table, excluded = plot_rows.split_invalid(table, path, skip=skip_invalid)
         return PlotResult(table, PlotSummary.of(table, list(parks["park_id"])), excluded)
     res = _from_batches(read, parks, as_of, path=Path(path), workers=workers,
