@@ -421,3 +421,24 @@ def test_no_output_overwrites_what_the_command_reads(tiny_geodata, tmp_path, arg
     assert "write elsewhere" in res.output and len(res.output.strip().splitlines()) == 1
     assert snapshot(tiny_geodata) == before
     assert (tmp_path / "ledger.csv").read_bytes() == ledger
+
+
+@pytest.mark.slow
+def test_a_broken_or_closed_stderr_silences_progress_not_the_command(tiny_geodata, tmp_path):
+    # `qygeo map ... 2>&1 | head -1` exited 0 having written one page of four; with
+    # `2>&-` a finished report exited 1; `--help >/dev/full` ended in a traceback.
+    exe = [sys.executable, "-m", "qygeo.cli"]
+    proc = subprocess.Popen([*exe, "map", "--geodata", str(tiny_geodata), "-o",
+                             str(tmp_path / "maps"), "--basemap", "none"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc.stderr.close()  # the reader went away at once
+    assert proc.wait(timeout=120) == 0
+    assert len(list((tmp_path / "maps").rglob("*.html"))) == 4
+    shell = (f"{' '.join(exe)} report --geodata {tiny_geodata} --format csv "
+             f"2>&- >{tmp_path / 'r.csv'}")
+    done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True)
+    assert done.returncode == 0 and "alpha" in (tmp_path / "r.csv").read_text("utf-8-sig")
+    full = subprocess.run(["bash", "-c", f"{' '.join(exe)} --help >/dev/full"],
+                          capture_output=True, text=True)
+    assert full.returncode == 1 and "Traceback" not in full.stderr
+    assert full.stderr.strip() == "qygeo: error: stdout: No space left on device"

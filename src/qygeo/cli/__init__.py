@@ -95,6 +95,13 @@ def run() -> None:
         code: object = 0
     except SystemExit as exc:
         code = exc.code
+    except OSError as exc:  # --help or --version to a full or closed stdout
+        from qygeo.cli.options import fail
+
+        try:
+            fail(f"stdout: {exc.strerror or exc}")
+        except SystemExit as done:
+            code = done.code
     if threading.active_count() > 1:
         raise SystemExit(code)
     if code is None:
@@ -107,6 +114,6 @@ def run() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe: nothing more to deliver
+        except (OSError, ValueError, AttributeError):  # a closed pipe, or no stream at all
             pass
     os._exit(code)

@@ -107,14 +107,22 @@ class Console:
         from qygeo.safe_text import for_terminal
 
         if not self.quiet:
-            click.echo(for_terminal(message), err=True)
+            self._say(for_terminal(message))
 
     def warn(self, message: str) -> None:
         """``qygeo: warning: MESSAGE``, one line whatever the data it quotes."""
         from qygeo.safe_text import for_terminal
 
         if not self.quiet:
-            click.echo(f"qygeo: warning: {for_terminal(message)}", err=True)
+            self._say(f"qygeo: warning: {for_terminal(message)}")
+
+    def _say(self, line: str) -> None:
+        # Progress is a courtesy: a closed or broken stderr (`2>&1 | head -1`, `2>&-`)
+        # silences it, and the command goes on to write what it was asked to.
+        try:
+            click.echo(line, err=True)
+        except (OSError, ValueError, AttributeError):
+            self.quiet = True
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -125,7 +133,10 @@ def fail(message: str, code: int = 1) -> None:
     """
     from qygeo.safe_text import for_terminal
 
-    click.echo(f"qygeo: error: {for_terminal(message)}", err=True)
+    try:
+        click.echo(f"qygeo: error: {for_terminal(message)}", err=True)
+    except (OSError, ValueError, AttributeError):  # no stderr to tell: the exit code tells
+        pass
     sys.exit(code)
 
 
