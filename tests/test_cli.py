@@ -442,3 +442,22 @@ def test_a_broken_or_closed_stderr_silences_progress_not_the_command(tiny_geodat
                           capture_output=True, text=True)
     assert full.returncode == 1 and "Traceback" not in full.stderr
     assert full.stderr.strip() == "qygeo: error: stdout: No space left on device"
+
+
+@pytest.mark.slow
+def test_a_gbk_terminal_gets_every_format_without_a_crash(tiny_geodata):
+    # zh_CN.GBK or Windows cp936: "²" crashed every table and --help; json and csv, file
+    # formats, stay UTF-8 (the same bytes as on a UTF-8 terminal).
+    import os
+
+    exe = [sys.executable, "-m", "qygeo.cli"]
+    base = ["report", "--geodata", str(tiny_geodata), "-q", "--as-of", "2025-06-01"]
+    utf8 = subprocess.run([*exe, *base, "--format", "json"], capture_output=True,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    gbk_env = {**os.environ, "PYTHONIOENCODING": "gbk"}
+    for args in ([*base, "--format", "table"], ["park", "list", "--geodata",
+                                                 str(tiny_geodata)], ["--help"]):
+        done = subprocess.run([*exe, *args], capture_output=True, env=gbk_env)
+        assert done.returncode == 0 and b"Traceback" not in done.stderr, (args, done.stderr)
+    gbk = subprocess.run([*exe, *base, "--format", "json"], capture_output=True, env=gbk_env)
+    assert gbk.returncode == 0 and gbk.stdout == utf8.stdout

@@ -90,6 +90,13 @@ def run() -> None:
     import sys
     import threading
 
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal in GBK (zh_CN.GBK, Windows cp936) cannot show "²": a "?" in its
+        # place, not a crash. The file formats (json, csv) are written as UTF-8 anyway.
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if stream is not None and encoding not in ("utf8", "utf_8") and hasattr(
+                stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     try:
         main(prog_name="qygeo")
         code: object = 0

@@ -115,7 +115,9 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
         con.info(f"wrote {output}")
         return
     if output is None:
-        click.echo(render(rep, fmt, planting=not park_ids), nl=False)
+        text = render(rep, fmt, planting=not park_ids)
+        # JSON and CSV are file formats: UTF-8 whatever the terminal's encoding (bytes).
+        click.echo(text.encode("utf-8") if fmt in ("json", "csv") else text, nl=False)
     else:
         write_report(rep, fmt, output, planting=not park_ids)
         con.info(f"wrote {output}")
