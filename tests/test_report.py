@@ -108,6 +108,9 @@ def test_park_filter_keeps_order_and_rejects_unknown(tiny_geodata):
     ds = load_dataset(tiny_geodata)
     rep = build_report(ds, park_ids=["beta", "alpha"], as_of=AS_OF)
     assert list(rep.park_table["park_id"]) == ["beta", "alpha"]
+    # Named twice (repeated, or by id and name): one row, or sums count it twice.
+    rep = build_report(ds, park_ids=["beta", "alpha", "beta", "甲园"], as_of=AS_OF)
+    assert list(rep.park_table["park_id"]) == ["beta", "alpha"]
     with pytest.raises(UnknownParkError, match="nope"):
         build_report(ds, park_ids=["nope"])
 

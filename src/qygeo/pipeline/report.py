@@ -315,7 +315,9 @@ def resolve_parks(asked: Sequence[str], parks: pd.DataFrame) -> list[str]:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownParkError(f"unknown park {text!r}{hint} (known ids: "
                                f"{', '.join(sorted(ids))})")
-    return out
+    # A park named twice (its id and its name, or --park repeated) is one row, not two
+    # that a sum over the table would count twice.
+    return list(dict.fromkeys(out))
 
 
 def _years_with_investment(stats: pd.DataFrame) -> dict[str, list[int]]:
