@@ -187,3 +187,21 @@ def test_a_geojson_crs_link_is_refused_and_never_fetched(tiny_geodata, tmp_path,
                                     str(plots_path), "--format", "json"])
     assert res.exit_code == 1 and "gives its CRS as a link" in res.stderr, res.stderr
     assert hits == [] and snapshot(tiny_geodata) == before
+
+
+@pytest.mark.parametrize("option", ["--plots", "--config"])
+def test_a_pipe_or_device_given_as_a_file_is_refused_not_waited_on(tiny_geodata, tmp_path,
+                                                                  option):
+    # A FIFO hung the reader for good; /dev/zero as --config read 2.6 GB, then crashed.
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / ("fifo.geojson" if option == "--plots" else "fifo.toml")
+    os.mkfifo(fifo)
+    for target in (fifo, "/dev/zero"):
+        done = subprocess.run([sys.executable, "-m", "qygeo.cli", "report", "--geodata",
+                               str(tiny_geodata), "-q", option, str(target)],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1, done.stderr
+        assert "not a regular file" in done.stderr and "Traceback" not in done.stderr

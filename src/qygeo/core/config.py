@@ -21,6 +21,8 @@ from typing import Any
 from qygeo.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "grading_default.toml"
+#: A grading config is a few dozen lines; anything far bigger is another file.
+MAX_CONFIG_BYTES = 1_000_000
 
 #: Per-mu indicators the grading knows, with their plot columns and labels.
 #: key -> (numerator column, 中文, English)
@@ -158,6 +160,11 @@ def load_config(path: str | os.PathLike[str] | None = None) -> GradingConfig:
     if path is not None:
         p = Path(path)
         where = str(p)
+        if p.exists() and not p.is_file():  # a FIFO would hang, /dev/zero fill the memory
+            raise ConfigError(f"{p}: not a regular file (a folder, a pipe or a device)")
+        if p.is_file() and p.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{p}: {p.stat().st_size:,} bytes is no grading config "
+                              f"(at most {MAX_CONFIG_BYTES:,})")
         try:
             user = tomllib.loads(p.read_text(encoding="utf-8"))
         except FileNotFoundError:

@@ -55,6 +55,8 @@ def check_content(path: Path) -> None:
     """
     if path.is_dir() or not path.exists():
         return
+    if not path.is_file():  # a FIFO would hang the reader, /dev/zero never end
+        raise DataFileError(path, "is not a regular file (a pipe or a device): give a file")
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".geoparquet", ".xlsx", ".xlsm"):
         return
