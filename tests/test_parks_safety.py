@@ -351,6 +351,43 @@ def test_an_undo_that_cannot_write_leaves_the_folder_as_it_was(tiny_geodata: Pat
     assert parks.load_state(tiny_geodata).row("gamma") is None
 
 
+@pytest.mark.parametrize(("in_the_way", "command"), [
+    (".history/undone", ["park", "undo"]),
+    (".history", ["park", "remove", "beta"]),
+])
+def test_a_file_where_a_history_folder_goes_is_named_and_jams_nothing(
+        tiny_geodata: Path, good: Path, in_the_way: str, command: list[str]) -> None:
+    assert invoke(*add_args(tiny_geodata, good)).exit_code == 0
+    if in_the_way == ".history":
+        import shutil
+
+        shutil.rmtree(tiny_geodata / ".history")
+    (tiny_geodata / in_the_way).write_text("note\n", encoding="utf-8")
+    line = refused(tiny_geodata, [*command, "--geodata", tiny_geodata],
+                   f"{tiny_geodata / in_the_way} is a file", "move the file away")
+    assert "Not a directory" not in line
+    r = invoke("park", "list", "--geodata", tiny_geodata)
+    assert r.exit_code == 0 and "gamma" in r.stdout, r.stderr
+
+
+def test_a_rollback_finishes_past_a_file_in_the_way(tiny_geodata: Path, good: Path) -> None:
+    # What an undo that failed on a file .history/undone left before: its journal. Every
+    # park command then stopped at the rollback, removing undone/<snapshot>.
+    assert invoke(*add_args(tiny_geodata, good)).exit_code == 0
+    snap = parks.history(tiny_geodata)[-1]
+    current = (tiny_geodata / "parks.geojson").read_bytes()
+    (tiny_geodata / ".history" / "undone").write_text("note\n", encoding="utf-8")
+    (tiny_geodata / ".history" / parks.JOURNAL_NAME).write_text(json.dumps(
+        {"kind": "undo", "action": "add", "park_id": "gamma", "snapshot": snap.name,
+         "kept_as": snap.name, "before": parks._sha(current),
+         "after": parks._sha(snap.read_bytes())}), encoding="utf-8")
+    r = invoke("park", "list", "--geodata", tiny_geodata)
+    assert r.exit_code == 0 and "rolled back the interrupted undo of add gamma" in r.stderr
+    assert not (tiny_geodata / ".history" / parks.JOURNAL_NAME).exists()
+    assert (tiny_geodata / ".history" / "undone").read_text(encoding="utf-8") == "note\n"
+    assert parks.history(tiny_geodata) == [snap]
+
+
 def test_a_boundary_of_too_many_vertices_is_refused_before_the_work(tiny_geodata: Path,
                                                                     tmp_path: Path) -> None:
     import numpy as np

@@ -634,6 +634,22 @@ def _new_history_path(folder: Path) -> Path:
         time.sleep(1e-5)
 
 
+def _check_history_folders(root: Path, *, undone: bool = False) -> None:
+    """Refuse, before anything is written, when a file sits where the history folders go.
+
+    Raises
+    ------
+    HistoryError
+        ``.history`` (or, with *undone*, ``.history/undone``) exists and is not a folder.
+    """
+    folders = [root / HISTORY_DIR] + ([root / HISTORY_DIR / UNDONE_DIR] if undone else [])
+    for folder in folders:
+        if os.path.lexists(folder) and not folder.is_dir():
+            raise HistoryError(f"{folder} is a file, but qygeo keeps earlier versions of "
+                               "parks.geojson in a folder of that name: move the file away "
+                               "(or delete it), then run the park command again")
+
+
 def history(root: str | Path) -> list[Path]:
     """Earlier versions of ``parks.geojson`` kept in ``<root>/.history``, oldest first."""
     folder = Path(root) / HISTORY_DIR
@@ -655,10 +671,15 @@ def parks_target(root: Path) -> Path:
 
 
 def _unlink(path: Path) -> None:
-    """Remove *path* if it exists, and make the removal durable (fsync its folder)."""
+    """Remove the file *path* if it exists, and make the removal durable (fsync its folder).
+
+    No file is there when a folder is (not ours to remove) or when a parent is a
+    file: a rollback then goes on to its journal instead of stopping half-way,
+    which would leave every later park command refused.
+    """
     try:
         path.unlink()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return
     layers._fsync_dir(path.parent)
 
@@ -870,6 +891,7 @@ def commit(
     """
     root = Path(root)
     recovered = tuple(recover(root, timeout))
+    _check_history_folders(root)
     first = load_state(root)
     change = _checked(root, plan(first), force)
     change = dataclasses.replace(change, notes=(*recovered, *change.notes))
@@ -975,6 +997,7 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
     path = root / layers.PARKS.filename
 
     def plan() -> tuple[UndoPlan, bytes, bytes | None]:
+        _check_history_folders(root, undone=True)
         snaps = history(root)
         if not snaps:
             raise HistoryError(f"nothing to undo: no earlier version of {path} in "
