@@ -413,3 +413,49 @@ def test_a_datum_proj_cannot_shift_is_said_not_silently_taken(tiny_geodata: Path
     r = invoke(*add_args(tiny_geodata, survey, "gamma", "--dry-run"))
     assert r.exit_code == 0, r.stderr
     assert ("knows no datum shift from Xian 1980 to WGS84" in r.stderr) is noted, r.stderr
+
+
+@pytest.fixture()
+def read_only(tiny_geodata: Path, monkeypatch) -> Path:
+    """tiny_geodata as on read-only media: every write under it fails with EROFS.
+
+    (The tests may run as root, which chmod does not stop.)
+    """
+    import errno
+    import os
+
+    inside = str(tiny_geodata)
+    real_open, real_access = os.open, os.access
+    writes = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC
+
+    def ro_open(path, flags, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if flags & writes and os.fspath(path).startswith(inside):
+            raise OSError(errno.EROFS, "Read-only file system", os.fspath(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def ro_access(path, mode, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if mode & os.W_OK and os.fspath(path).startswith(inside):
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", ro_open)
+    monkeypatch.setattr(os, "access", ro_access)
+    return tiny_geodata
+
+
+def test_reading_a_read_only_folder_with_a_stale_temporary_file_works(read_only: Path,
+                                                                     good: Path) -> None:
+    # Created by the writable copy before it became read-only (the fixture stops os.open).
+    stale = read_only / ".parks.geojson.x1y2z3.tmp"
+    stale.write_bytes(b"junk")
+    before = snapshot(read_only)
+    r = invoke("park", "list", "--geodata", read_only)
+    notes = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.exit_code == 0 and "alpha" in r.stdout, r.stderr
+    assert len(notes) == 1 and f"{stale} is left from an interrupted park command" in notes[0]
+    assert "read-only" in notes[0]
+    r = invoke(*add_args(read_only, good), "--dry-run")
+    assert r.exit_code == 0 and "nothing written" in r.stdout, r.stderr
+    r = invoke("park", "remove", "alpha", "--force", "--geodata", read_only)
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    assert snapshot(read_only) == before

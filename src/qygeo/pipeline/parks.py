@@ -782,12 +782,30 @@ def _recover_locked(root: Path) -> list[str]:
     return notes
 
 
-def recover(root: str | Path, timeout: float = LOCK_TIMEOUT_S) -> list[str]:
+def _writable(root: Path) -> bool:
+    """Whether recovery could write where it needs to (False on read-only media)."""
+    folders = {root, parks_target(root).parent, root / HISTORY_DIR}
+    return all(os.access(f, os.W_OK) for f in folders if f.is_dir())
+
+
+def recover(root: str | Path, timeout: float = LOCK_TIMEOUT_S, *,
+            read_only: bool = False) -> list[str]:
     """Finish what a killed park command left: journal and stale temporary files.
 
     Every park command calls this first. It takes the lock only when there is
     something to do, so a clean data folder is not written to (not even the lock
     file).
+
+    Parameters
+    ----------
+    root : path-like
+        The data folder.
+    timeout : float
+        Seconds to wait for the lock.
+    read_only : bool, default False
+        For a command that only reads (``park list``, dry runs): on a folder it
+        cannot write (read-only media), recovery is skipped with a note instead of
+        failing. Either state a killed write leaves holds a whole parks.geojson.
 
     Returns
     -------
@@ -797,6 +815,12 @@ def recover(root: str | Path, timeout: float = LOCK_TIMEOUT_S) -> list[str]:
     root = Path(root)
     if not root.is_dir() or not _needs_recovery(root):
         return []
+    if read_only and not _writable(root):
+        left = [p for p in (_journal_path(root),) if p.exists()] + _stale_temporaries(root)
+        what = (f"{left[0]} and {len(left) - 1} more files are" if len(left) > 1
+                else f"{left[0]} is")
+        return [f"{what} left from an interrupted park command, and stay: the folder is "
+                "read-only (a park command on a writable copy clears them)"]
     with _Locked(root, timeout):
         return _recover_locked(root)
 
@@ -890,7 +914,7 @@ def commit(
     Outcome
     """
     root = Path(root)
-    recovered = tuple(recover(root, timeout))
+    recovered = tuple(recover(root, timeout, read_only=dry_run))
     _check_history_folders(root)
     first = load_state(root)
     change = _checked(root, plan(first), force)
@@ -1036,7 +1060,7 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
                                               if now[k] != then[k])))
         return p, data, current
 
-    recovered = tuple(recover(root, timeout))
+    recovered = tuple(recover(root, timeout, read_only=dry_run))
     p, _, _ = plan()
     if dry_run:
         return dataclasses.replace(p, notes=recovered)
@@ -1102,7 +1126,7 @@ def update_park(root: str | Path, park_id: str, file: str | Path, *, crs: str | 
     problems (both are then noted).
     """
     check_texts(attrs)
-    recover(root)
+    recover(root, read_only=dry_run)
     _require(load_state(root), park_id)
     boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix,
                              feature=feature, encoding=encoding)
