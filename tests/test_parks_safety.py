@@ -248,6 +248,34 @@ def test_symlinked_parks_geojson_stays_a_link(tiny_geodata, good, tmp_path):
     assert not list(real.parent.glob(".*.tmp"))
 
 
+def test_folders_sharing_a_linked_parks_geojson_share_its_lock(tiny_geodata, good, tmp_path):
+    # Two data folders whose parks.geojson links to one file: a per-folder lock let both
+    # write at once, and one park was lost.
+    from qygeo.errors import GeodataBusyError
+
+    shared = tmp_path / "shared" / "parks.geojson"
+    shared.parent.mkdir()
+    (tiny_geodata / "parks.geojson").rename(shared)
+    other = tmp_path / "other"
+    other.mkdir()
+    for folder in (tiny_geodata, other):
+        (folder / "parks.geojson").symlink_to(shared)
+    (other / "districts.geojson").write_bytes((tiny_geodata / "districts.geojson").read_bytes())
+    boundary = parks.read_boundary(good)
+    before = shared.read_bytes()
+    with parks.lock(tiny_geodata):
+        with pytest.raises(GeodataBusyError):
+            parks.commit(other, lambda st: parks.plan_add(
+                st, boundary, park_id="gamma", name_zh="丙", name_en="G"), timeout=0.3)
+    assert shared.read_bytes() == before
+    assert not (other / parks.LOCK_NAME).exists() and not (tiny_geodata / parks.LOCK_NAME).exists()
+    assert parks.lock_path(other) == shared.parent / parks.LOCK_NAME
+    parks.commit(other, lambda st: parks.plan_add(
+        st, boundary, park_id="gamma", name_zh="丙", name_en="G"))
+    r = invoke("park", "undo", "--geodata", other, "--dry-run")
+    assert r.exit_code == 0 and "removes park gamma" in r.stdout, r.stderr
+
+
 def _interrupted_add(geodata: Path, good: Path) -> tuple[bytes, bytes]:
     """The files a kill leaves between the snapshot and parks.geojson, rebuilt by hand."""
     before = (geodata / "parks.geojson").read_bytes()

@@ -78,7 +78,7 @@ PARK_KINDS = ("high_tech_zone", "industrial_park", "specialised_park", "medicine
 HISTORY_DIR = ".history"
 #: Sub-folder of :data:`HISTORY_DIR` keeping versions replaced by an undo.
 UNDONE_DIR = "undone"
-#: Lock file (inside the data folder) serialising writes to parks.geojson.
+#: Lock file serialising writes to parks.geojson, beside it (see :func:`lock_path`).
 LOCK_NAME = ".parks.geojson.lock"
 #: Seconds to wait for another qygeo process's write before giving up.
 LOCK_TIMEOUT_S = 60.0
@@ -594,11 +594,22 @@ def plan_remove(state: ParksState, park_id: str, *, force: bool = False) -> Park
 # --------------------------------------------------------------------------- writing
 
 
+def lock_path(root: Path) -> Path:
+    """The lock file of *root*'s parks layer: beside the file a write replaces.
+
+    That is :data:`LOCK_NAME` in *root*, unless ``parks.geojson`` is a symbolic
+    link: then it is beside the link's target (``.<name>.lock``), so data folders
+    sharing one file through links take one lock and no write is lost.
+    """
+    target = parks_target(root)
+    return target.parent / f".{target.name}.lock"
+
+
 def lock(root: Path, timeout: float = LOCK_TIMEOUT_S) -> Any:
     """The write lock of *root*'s parks layer (a ``filelock.FileLock``, not yet acquired)."""
     from filelock import FileLock
 
-    return FileLock(str(root / LOCK_NAME), timeout=timeout)
+    return FileLock(str(lock_path(root)), timeout=timeout)
 
 
 class _Locked:
@@ -784,7 +795,7 @@ def _recover_locked(root: Path) -> list[str]:
 
 def _writable(root: Path) -> bool:
     """Whether recovery could write where it needs to (False on read-only media)."""
-    folders = {root, parks_target(root).parent, root / HISTORY_DIR}
+    folders = {root, lock_path(root).parent, root / HISTORY_DIR}
     return all(os.access(f, os.W_OK) for f in folders if f.is_dir())
 
 
@@ -1044,10 +1055,12 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
         current = path.read_bytes() if path.exists() else None
         expected = meta.get("replaced_by_sha256")
         if expected and (current is None or _sha(current) != expected) and not force:
+            how = (f"through another link to {parks_target(root)}, " if path.is_symlink()
+                   else "")
             raise HistoryError(f"{path} changed since the {meta.get('action')} of "
-                               f"{meta.get('park_id')} that {snap.name} would undo (edited by "
-                               "hand or another tool?); undoing would lose that edit: check "
-                               "git diff, then pass --force to restore it anyway")
+                               f"{meta.get('park_id')} that {snap.name} would undo (edited "
+                               f"{how}by hand or another tool?); undoing would lose that "
+                               "edit: check git diff, then pass --force to restore it anyway")
         try:
             now, then = _features_by_id(current), _features_by_id(data)
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
