@@ -80,3 +80,25 @@ def test_build_errors_are_one_line(tmp_path, monkeypatch):
     assert res.exit_code == 1
     assert res.stderr.count("\n") == 1 and "TIANDITU_KEY" in res.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_build_removes_its_pages_of_parks_no_longer_in_the_data(tiny_geodata, tmp_path):
+    out = tmp_path / "out"
+    assert run_build(tiny_geodata, out, "-q").exit_code == 0
+    pages = out / "maps" / "parks"
+    own = (pages / "alpha.html").read_bytes()
+    # What the first build would have left of a park removed since (park remove, undo).
+    (pages / "gone.html").write_bytes(own)
+    others = {"notes.html": b"<p>our notes</p>", "Gone.html": own, "gone.html.bak": own,
+              "gone.txt": own}
+    for name, data in others.items():
+        (pages / name).write_bytes(data)
+    (pages / "linked.html").symlink_to(pages / "gone.html.bak")
+    res = run_build(tiny_geodata, out)
+    assert res.exit_code == 0, res.output
+    assert f"removed {pages / 'gone.html'}" in res.stderr
+    assert not (pages / "gone.html").exists()
+    assert {n: (pages / n).read_bytes() for n in others} == others
+    assert (pages / "linked.html").is_symlink()
+    assert sorted(p.name for p in pages.glob("*.html")) == [
+        "Gone.html", "alpha.html", "beta.html", "beta_child.html", "linked.html", "notes.html"]

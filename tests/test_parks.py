@@ -331,7 +331,8 @@ def test_lock_file_is_ignored_by_git():
 
     from conftest import REPO
 
-    for rel in ("geodata/.parks.geojson.lock", "geodata/.history/parks-x.geojson"):
+    for rel in ("geodata/.parks.geojson.lock", "geodata/.history/parks-x.geojson",
+                "geodata/.parks.geojson.x1y2z3.tmp", "shared/.parks.geojson.lock"):
         p = subprocess.run(["git", "check-ignore", "-q", rel], cwd=REPO)
         assert p.returncode == 0, f"{rel} is not ignored by git"
 

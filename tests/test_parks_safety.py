@@ -248,6 +248,34 @@ def test_symlinked_parks_geojson_stays_a_link(tiny_geodata, good, tmp_path):
     assert not list(real.parent.glob(".*.tmp"))
 
 
+def test_folders_sharing_a_linked_parks_geojson_share_its_lock(tiny_geodata, good, tmp_path):
+    # Two data folders whose parks.geojson links to one file: a per-folder lock let both
+    # write at once, and one park was lost.
+    from qygeo.errors import GeodataBusyError
+
+    shared = tmp_path / "shared" / "parks.geojson"
+    shared.parent.mkdir()
+    (tiny_geodata / "parks.geojson").rename(shared)
+    other = tmp_path / "other"
+    other.mkdir()
+    for folder in (tiny_geodata, other):
+        (folder / "parks.geojson").symlink_to(shared)
+    (other / "districts.geojson").write_bytes((tiny_geodata / "districts.geojson").read_bytes())
+    boundary = parks.read_boundary(good)
+    before = shared.read_bytes()
+    with parks.lock(tiny_geodata):
+        with pytest.raises(GeodataBusyError):
+            parks.commit(other, lambda st: parks.plan_add(
+                st, boundary, park_id="gamma", name_zh="丙", name_en="G"), timeout=0.3)
+    assert shared.read_bytes() == before
+    assert not (other / parks.LOCK_NAME).exists() and not (tiny_geodata / parks.LOCK_NAME).exists()
+    assert parks.lock_path(other) == shared.parent / parks.LOCK_NAME
+    parks.commit(other, lambda st: parks.plan_add(
+        st, boundary, park_id="gamma", name_zh="丙", name_en="G"))
+    r = invoke("park", "undo", "--geodata", other, "--dry-run")
+    assert r.exit_code == 0 and "removes park gamma" in r.stdout, r.stderr
+
+
 def _interrupted_add(geodata: Path, good: Path) -> tuple[bytes, bytes]:
     """The files a kill leaves between the snapshot and parks.geojson, rebuilt by hand."""
     before = (geodata / "parks.geojson").read_bytes()
@@ -351,6 +379,43 @@ def test_an_undo_that_cannot_write_leaves_the_folder_as_it_was(tiny_geodata: Pat
     assert parks.load_state(tiny_geodata).row("gamma") is None
 
 
+@pytest.mark.parametrize(("in_the_way", "command"), [
+    (".history/undone", ["park", "undo"]),
+    (".history", ["park", "remove", "beta"]),
+])
+def test_a_file_where_a_history_folder_goes_is_named_and_jams_nothing(
+        tiny_geodata: Path, good: Path, in_the_way: str, command: list[str]) -> None:
+    assert invoke(*add_args(tiny_geodata, good)).exit_code == 0
+    if in_the_way == ".history":
+        import shutil
+
+        shutil.rmtree(tiny_geodata / ".history")
+    (tiny_geodata / in_the_way).write_text("note\n", encoding="utf-8")
+    line = refused(tiny_geodata, [*command, "--geodata", tiny_geodata],
+                   f"{tiny_geodata / in_the_way} is a file", "move the file away")
+    assert "Not a directory" not in line
+    r = invoke("park", "list", "--geodata", tiny_geodata)
+    assert r.exit_code == 0 and "gamma" in r.stdout, r.stderr
+
+
+def test_a_rollback_finishes_past_a_file_in_the_way(tiny_geodata: Path, good: Path) -> None:
+    # What an undo that failed on a file .history/undone left before: its journal. Every
+    # park command then stopped at the rollback, removing undone/<snapshot>.
+    assert invoke(*add_args(tiny_geodata, good)).exit_code == 0
+    snap = parks.history(tiny_geodata)[-1]
+    current = (tiny_geodata / "parks.geojson").read_bytes()
+    (tiny_geodata / ".history" / "undone").write_text("note\n", encoding="utf-8")
+    (tiny_geodata / ".history" / parks.JOURNAL_NAME).write_text(json.dumps(
+        {"kind": "undo", "action": "add", "park_id": "gamma", "snapshot": snap.name,
+         "kept_as": snap.name, "before": parks._sha(current),
+         "after": parks._sha(snap.read_bytes())}), encoding="utf-8")
+    r = invoke("park", "list", "--geodata", tiny_geodata)
+    assert r.exit_code == 0 and "rolled back the interrupted undo of add gamma" in r.stderr
+    assert not (tiny_geodata / ".history" / parks.JOURNAL_NAME).exists()
+    assert (tiny_geodata / ".history" / "undone").read_text(encoding="utf-8") == "note\n"
+    assert parks.history(tiny_geodata) == [snap]
+
+
 def test_a_boundary_of_too_many_vertices_is_refused_before_the_work(tiny_geodata: Path,
                                                                     tmp_path: Path) -> None:
     import numpy as np
@@ -376,3 +441,49 @@ def test_a_datum_proj_cannot_shift_is_said_not_silently_taken(tiny_geodata: Path
     r = invoke(*add_args(tiny_geodata, survey, "gamma", "--dry-run"))
     assert r.exit_code == 0, r.stderr
     assert ("knows no datum shift from Xian 1980 to WGS84" in r.stderr) is noted, r.stderr
+
+
+@pytest.fixture()
+def read_only(tiny_geodata: Path, monkeypatch) -> Path:
+    """tiny_geodata as on read-only media: every write under it fails with EROFS.
+
+    (The tests may run as root, which chmod does not stop.)
+    """
+    import errno
+    import os
+
+    inside = str(tiny_geodata)
+    real_open, real_access = os.open, os.access
+    writes = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC
+
+    def ro_open(path, flags, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if flags & writes and os.fspath(path).startswith(inside):
+            raise OSError(errno.EROFS, "Read-only file system", os.fspath(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def ro_access(path, mode, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if mode & os.W_OK and os.fspath(path).startswith(inside):
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", ro_open)
+    monkeypatch.setattr(os, "access", ro_access)
+    return tiny_geodata
+
+
+def test_reading_a_read_only_folder_with_a_stale_temporary_file_works(read_only: Path,
+                                                                     good: Path) -> None:
+    # Created by the writable copy before it became read-only (the fixture stops os.open).
+    stale = read_only / ".parks.geojson.x1y2z3.tmp"
+    stale.write_bytes(b"junk")
+    before = snapshot(read_only)
+    r = invoke("park", "list", "--geodata", read_only)
+    notes = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.exit_code == 0 and "alpha" in r.stdout, r.stderr
+    assert len(notes) == 1 and f"{stale} is left from an interrupted park command" in notes[0]
+    assert "read-only" in notes[0]
+    r = invoke(*add_args(read_only, good), "--dry-run")
+    assert r.exit_code == 0 and "nothing written" in r.stdout, r.stderr
+    r = invoke("park", "remove", "alpha", "--force", "--geodata", read_only)
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    assert snapshot(read_only) == before

@@ -48,7 +48,9 @@ def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year
     1. validate   as `qygeo validate`; any problem stops the build (exit 1)
     2. reports    OUT/reports/report.md, .csv, .json, .html, .xlsx (one row
                   per park) and planting.csv (reported beside mapped acreage)
-    3. maps       OUT/maps/index.html and OUT/maps/parks/<park_id>.html
+    3. maps       OUT/maps/index.html and OUT/maps/parks/<park_id>.html;
+                  pages an earlier build wrote there for parks no longer in
+                  the data are removed (only <park_id>.html pages qygeo wrote)
 
     Progress goes to stderr (silence with -q); nothing is written to stdout.
     """
@@ -87,6 +89,6 @@ def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year
     con.info(f"[3/3] maps (basemap {bm.name}{', self-contained' if self_contained else ''})")
     pages = write_maps(ds, out_root / "maps", report=rep, basemap=bm,
                        self_contained=self_contained, progress=lambda m: con.info(f"      {m}"),
-                       classes=classes)
+                       classes=classes, remove_stale=True)
     con.info(f"built {len(REPORT_FILES) + 1} reports and {len(pages)} maps in "
              f"{time.perf_counter() - start:.1f} s")

@@ -225,7 +225,7 @@ def list_(fmt: str, geodata: Path | None, quiet: bool) -> None:
     from qygeo.render.park_list import format_park_table, park_table
 
     root = _root(geodata)
-    for note in recover(root):
+    for note in recover(root, read_only=True):
         Console(quiet).info(f"qygeo: note: {note}")
     click.echo(format_park_table(park_table(root), fmt), nl=False)
 

@@ -79,7 +79,7 @@ PARK_KINDS = ("high_tech_zone", "industrial_park", "specialised_park", "medicine
 HISTORY_DIR = ".history"
 #: Sub-folder of :data:`HISTORY_DIR` keeping versions replaced by an undo.
 UNDONE_DIR = "undone"
-#: Lock file (inside the data folder) serialising writes to parks.geojson.
+#: Lock file serialising writes to parks.geojson, beside it (see :func:`lock_path`).
 LOCK_NAME = ".parks.geojson.lock"
 #: Seconds to wait for another qygeo process's write before giving up.
 LOCK_TIMEOUT_S = 60.0
@@ -595,11 +595,22 @@ def plan_remove(state: ParksState, park_id: str, *, force: bool = False) -> Park
 # --------------------------------------------------------------------------- writing
 
 
+def lock_path(root: Path) -> Path:
+    """The lock file of *root*'s parks layer: beside the file a write replaces.
+
+    That is :data:`LOCK_NAME` in *root*, unless ``parks.geojson`` is a symbolic
+    link: then it is beside the link's target (``.<name>.lock``), so data folders
+    sharing one file through links take one lock and no write is lost.
+    """
+    target = parks_target(root)
+    return target.parent / f".{target.name}.lock"
+
+
 def lock(root: Path, timeout: float = LOCK_TIMEOUT_S) -> Any:
     """The write lock of *root*'s parks layer (a ``filelock.FileLock``, not yet acquired)."""
     from filelock import FileLock
 
-    return FileLock(str(root / LOCK_NAME), timeout=timeout)
+    return FileLock(str(lock_path(root)), timeout=timeout)
 
 
 class _Locked:
@@ -638,6 +649,22 @@ def _new_history_path(folder: Path) -> Path:
         time.sleep(1e-5)
 
 
+def _check_history_folders(root: Path, *, undone: bool = False) -> None:
+    """Refuse, before anything is written, when a file sits where the history folders go.
+
+    Raises
+    ------
+    HistoryError
+        ``.history`` (or, with *undone*, ``.history/undone``) exists and is not a folder.
+    """
+    folders = [root / HISTORY_DIR] + ([root / HISTORY_DIR / UNDONE_DIR] if undone else [])
+    for folder in folders:
+        if os.path.lexists(folder) and not folder.is_dir():
+            raise HistoryError(f"{folder} is a file, but qygeo keeps earlier versions of "
+                               "parks.geojson in a folder of that name: move the file away "
+                               "(or delete it), then run the park command again")
+
+
 def history(root: str | Path) -> list[Path]:
     """Earlier versions of ``parks.geojson`` kept in ``<root>/.history``, oldest first."""
     folder = Path(root) / HISTORY_DIR
@@ -659,10 +686,15 @@ def parks_target(root: Path) -> Path:
 
 
 def _unlink(path: Path) -> None:
-    """Remove *path* if it exists, and make the removal durable (fsync its folder)."""
+    """Remove the file *path* if it exists, and make the removal durable (fsync its folder).
+
+    No file is there when a folder is (not ours to remove) or when a parent is a
+    file: a rollback then goes on to its journal instead of stopping half-way,
+    which would leave every later park command refused.
+    """
     try:
         path.unlink()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return
     layers._fsync_dir(path.parent)
 
@@ -765,12 +797,30 @@ def _recover_locked(root: Path) -> list[str]:
     return notes
 
 
-def recover(root: str | Path, timeout: float = LOCK_TIMEOUT_S) -> list[str]:
+def _writable(root: Path) -> bool:
+    """Whether recovery could write where it needs to (False on read-only media)."""
+    folders = {root, lock_path(root).parent, root / HISTORY_DIR}
+    return all(os.access(f, os.W_OK) for f in folders if f.is_dir())
+
+
+def recover(root: str | Path, timeout: float = LOCK_TIMEOUT_S, *,
+            read_only: bool = False) -> list[str]:
     """Finish what a killed park command left: journal and stale temporary files.
 
     Every park command calls this first. It takes the lock only when there is
     something to do, so a clean data folder is not written to (not even the lock
     file).
+
+    Parameters
+    ----------
+    root : path-like
+        The data folder.
+    timeout : float
+        Seconds to wait for the lock.
+    read_only : bool, default False
+        For a command that only reads (``park list``, dry runs): on a folder it
+        cannot write (read-only media), recovery is skipped with a note instead of
+        failing. Either state a killed write leaves holds a whole parks.geojson.
 
     Returns
     -------
@@ -780,6 +830,12 @@ def recover(root: str | Path, timeout: float = LOCK_TIMEOUT_S) -> list[str]:
     root = Path(root)
     if not root.is_dir() or not _needs_recovery(root):
         return []
+    if read_only and not _writable(root):
+        left = [p for p in (_journal_path(root),) if p.exists()] + _stale_temporaries(root)
+        what = (f"{left[0]} and {len(left) - 1} more files are" if len(left) > 1
+                else f"{left[0]} is")
+        return [f"{what} left from an interrupted park command, and stay: the folder is "
+                "read-only (a park command on a writable copy clears them)"]
     with _Locked(root, timeout):
         return _recover_locked(root)
 
@@ -873,7 +929,8 @@ def commit(
     Outcome
     """
     root = Path(root)
-    recovered = tuple(recover(root, timeout))
+    recovered = tuple(recover(root, timeout, read_only=dry_run))
+    _check_history_folders(root)
     first = load_state(root)
     change = _checked(root, plan(first), force)
     change = dataclasses.replace(change, notes=(*recovered, *change.notes))
@@ -979,6 +1036,7 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
     path = root / layers.PARKS.filename
 
     def plan() -> tuple[UndoPlan, bytes, bytes | None]:
+        _check_history_folders(root, undone=True)
         snaps = history(root)
         if not snaps:
             raise HistoryError(f"nothing to undo: no earlier version of {path} in "
@@ -1001,10 +1059,12 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
         current = path.read_bytes() if path.exists() else None
         expected = meta.get("replaced_by_sha256")
         if expected and (current is None or _sha(current) != expected) and not force:
+            how = (f"through another link to {parks_target(root)}, " if path.is_symlink()
+                   else "")
             raise HistoryError(f"{path} changed since the {meta.get('action')} of "
-                               f"{meta.get('park_id')} that {snap.name} would undo (edited by "
-                               "hand or another tool?); undoing would lose that edit: check "
-                               "git diff, then pass --force to restore it anyway")
+                               f"{meta.get('park_id')} that {snap.name} would undo (edited "
+                               f"{how}by hand or another tool?); undoing would lose that "
+                               "edit: check git diff, then pass --force to restore it anyway")
         try:
             now, then = _features_by_id(current), _features_by_id(data)
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
@@ -1017,7 +1077,7 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
                                               if now[k] != then[k])))
         return p, data, current
 
-    recovered = tuple(recover(root, timeout))
+    recovered = tuple(recover(root, timeout, read_only=dry_run))
     p, _, _ = plan()
     if dry_run:
         return dataclasses.replace(p, notes=recovered)
@@ -1083,7 +1143,7 @@ def update_park(root: str | Path, park_id: str, file: str | Path, *, crs: str | 
     problems (both are then noted).
     """
     check_texts(attrs)
-    recover(root)
+    recover(root, read_only=dry_run)
     _require(load_state(root), park_id)
     boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix,
                              feature=feature, encoding=encoding)

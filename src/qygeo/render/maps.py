@@ -1035,6 +1035,7 @@ def write_maps(
     park_ids: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
     classes: str = "fixed",
+    remove_stale: bool = False,
 ) -> list[MapPage]:
     """Write the city map and the park maps under *out_dir*.
 
@@ -1057,7 +1058,11 @@ def write_maps(
         As for :func:`qygeo.pipeline.report.build_report`. With *park_ids* the city map
         shows only those parks and only their pages are written.
     progress : callable, optional
-        Called with one line per page written.
+        Called with one line per page written (or removed).
+    remove_stale : bool, default False
+        Once every page is written, remove the park pages an earlier run left in
+        ``out_dir/parks/`` for parks not mapped now (see :func:`remove_stale_park_pages`),
+        so a removed park's figures are not published with the rest.
 
     Returns
     -------
@@ -1083,4 +1088,42 @@ def write_maps(
         written.append(MapPage(path, len(text.encode("utf-8"))))
         if progress:
             progress(f"wrote {path} ({written[-1].size_bytes / 1e6:.2f} MB)")
+    if remove_stale:
+        for path in remove_stale_park_pages(out, [p.path.name for p in written]):
+            if progress:
+                progress(f"removed {path} (its park is no longer in the data)")
     return written
+
+
+#: In the stylesheet (PAGE_CSS) of every page qygeo writes: tells an earlier run's page
+#: from a file someone else put in the same folder.
+_OWN_PAGE_MARK = b"qygeo-box"
+
+
+def remove_stale_park_pages(out_dir: str | Path, keep: Iterable[str]) -> list[Path]:
+    """Remove the park pages in ``out_dir/parks/`` not named in *keep*; return them.
+
+    Only files qygeo can tell are its own are touched: regular files (not links)
+    named ``<park id>.html`` (:data:`qygeo.ids.PARK_ID_RE`) whose text holds the
+    maps' stylesheet. Anything else in the folder stays.
+    """
+    from qygeo.ids import PARK_ID_RE
+
+    folder = Path(out_dir) / PARKS_DIR
+    if not folder.is_dir():
+        return []
+    kept = set(keep)
+    removed = []
+    for path in sorted(folder.iterdir()):
+        if (path.name in kept or path.suffix != ".html" or path.is_symlink()
+                or not path.is_file() or not PARK_ID_RE.fullmatch(path.stem)):
+            continue
+        try:
+            if _OWN_PAGE_MARK not in path.read_bytes():
+                continue
+            path.unlink()
+        except OSError as exc:
+            raise MapError(f"{path}: cannot remove this page of a park no longer in the data "
+                           f"({exc.strerror or exc}); remove it by hand") from None
+        removed.append(path)
+    return removed
