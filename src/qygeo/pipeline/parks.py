@@ -626,11 +626,11 @@ class _Locked:
             self.lock.acquire()
         except Timeout:
             raise GeodataBusyError(
-                f"{self.root / LOCK_NAME}: another qygeo park command has been writing for over "
+                f"{lock_path(self.root)}: another qygeo park command has been writing for over "
                 f"{self.timeout:g} s; try again (or remove the lock file if no qygeo runs)"
             ) from None
         except OSError as exc:  # read-only or another user's folder (Timeout is one too)
-            raise GeodataNotWritableError(self.root / LOCK_NAME,
+            raise GeodataNotWritableError(lock_path(self.root),
                                           exc.strerror or str(exc)) from None
 
     def __exit__(self, *exc: object) -> None:

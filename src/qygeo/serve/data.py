@@ -16,7 +16,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from qygeo.pipeline.parks import HISTORY_DIR, LOCK_NAME
+from qygeo.pipeline.parks import HISTORY_DIR, lock_path
 
 #: Reports kept per fingerprint (one per parks/year/as-of asked for).
 REPORT_CACHE_SIZE = 32
@@ -29,9 +29,10 @@ def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
     edit but hold nothing a page shows.
     """
     out = []
+    lock = lock_path(root)
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root)
-        if rel.parts[0] in (HISTORY_DIR, LOCK_NAME) or not p.is_file():
+        if rel.parts[0] == HISTORY_DIR or p == lock or not p.is_file():
             continue
         st = p.stat()
         out.append((str(rel), st.st_size, st.st_mtime_ns))
