@@ -142,3 +142,33 @@ def test_a_point_ledger_with_areas_gives_illustrative_squares(tiny_geodata, tmp_
     assert all("not a surveyed boundary" in n for n in read["notes"])
     centres = shapely.centroid(read.geometry.values)  # in degrees: the points themselves
     assert [round(x, 6) for x in shapely.get_x(centres)] == [113.021, 113.031]
+
+
+def test_a_gbk_shapefile_without_cpg_reads_as_chinese(tiny_geodata, tmp_path):
+    # ArcGIS/CASS output: GBK text, ASCII field names, no .cpg. GDAL takes it as
+    # ISO-8859-1: park add crashed on --feature 东区 ("Wrapping ... failed"), and as
+    # plots the html report crashed and the maps showed 香雪制药 as mojibake.
+    import os
+
+    import geopandas as gpd
+
+    x, y = 113.05, 23.70  # in the tiny folder's first district, clear of its parks
+    parcels = gpd.GeoDataFrame({"NAME": ["东区", "西区"]}, geometry=[
+        box(x - .005, y - .005, x, y + .005), box(x, y - .005, x + .005, y + .005)], crs=4326)
+    pyogrio.write_dataframe(parcels, tmp_path / "parcels.shp", encoding="GBK")
+    os.remove(tmp_path / "parcels.cpg")
+    res = run("park", "add", str(tmp_path / "parcels.shp"), "--id", "gamma", "--name-zh", "丙园",
+              "--name-en", "Gamma", "--feature", "东区", "--dry-run", "--geodata",
+              str(tiny_geodata))
+    assert res.exit_code == 0, res.output
+    plots = gpd.read_file(tiny_geodata / "plots.geojson")
+    plots["enterprise"] = "香雪制药"
+    pyogrio.write_dataframe(plots[["plot_id", "park_id", "enterprise", "geometry"]],
+                            tmp_path / "plots.shp", encoding="GBK")
+    os.remove(tmp_path / "plots.cpg")
+    out = tmp_path / "r.html"
+    for engine in ("default", "dask"):
+        res = run("report", "--geodata", str(tiny_geodata), "--plots",
+                  str(tmp_path / "plots.shp"), "--engine", engine, "-o", str(out), "-q")
+        assert res.exit_code == 0, res.output
+        assert "香雪制药" in out.read_text(encoding="utf-8")

@@ -206,8 +206,8 @@ def first_line(exc: BaseException) -> str:
 
 
 #: Text encoding tried for a Shapefile whose attributes are not UTF-8 and that has no
-#: ``.cpg``: older ArcGIS and CASS write Chinese in GBK, which GB18030 contains.
-FALLBACK_ENCODING = "GB18030"
+#: ``.cpg`` (see :func:`qygeo.io.layers.shapefile_encoding`).
+FALLBACK_ENCODING = layers.FALLBACK_ENCODING
 
 
 def _read_frame(path: Path, dataset: str, layer: str | None, *,
@@ -221,6 +221,8 @@ def _read_frame(path: Path, dataset: str, layer: str | None, *,
     """
     import pyogrio
 
+    if attributes and encoding is None:
+        encoding = layers.shapefile_encoding(path)  # GBK text without a .cpg
     if attributes and encoding is not None:
         return _read_encoded(path, dataset, layer, encoding)
     try:

@@ -154,6 +154,62 @@ def check_layer_path(path: Path) -> None:
     check_content(path)
 
 
+#: Text encoding of a Shapefile whose attributes are not UTF-8 and that has no ``.cpg``:
+#: older ArcGIS and CASS write Chinese in GBK, which GB18030 contains.
+FALLBACK_ENCODING = "GB18030"
+#: Bytes of a zipped Shapefile's ``.dbf`` read to judge its encoding (beyond: GB18030 is
+#: judged on these).
+DBF_SAMPLE_BYTES = 50_000_000
+
+
+def shapefile_encoding(path: Path) -> str | None:
+    """The text encoding of a Shapefile (``.shp``/``.dbf``, or a ``.zip`` holding one)
+    without a ``.cpg``: UTF-8 when its records decode as UTF-8, else
+    :data:`FALLBACK_ENCODING`. None for any other file, or one whose ``.cpg`` says.
+
+    GDAL takes such a file as ISO-8859-1: GBK names came out as mojibake (香雪制药 as
+    ``ÏãÑ©ÖÆÒ©``), or, through Arrow, as invalid text that failed later.
+    """
+    suffix = path.suffix.lower()
+    data = None
+    if suffix in (".shp", ".dbf"):
+        siblings = {p.name.lower(): p for p in path.parent.glob(f"{glob_escape(path.stem)}.*")}
+        dbf = siblings.get(f"{path.stem.lower()}.dbf")
+        if dbf is None or f"{path.stem.lower()}.cpg" in siblings:
+            return None
+        data = dbf.read_bytes()
+    elif suffix == ".zip":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = [n.lower() for n in z.namelist()]
+                dbfs = [n for n in z.namelist() if n.lower().endswith(".dbf")]
+                if not dbfs or any(n.endswith(".cpg") for n in names):
+                    return None
+                with z.open(dbfs[0]) as fh:
+                    data = fh.read(DBF_SAMPLE_BYTES)
+        except (zipfile.BadZipFile, OSError):
+            return None  # the reader names the problem
+    if data is None or len(data) < 32:
+        return None
+    header_bytes = int.from_bytes(data[8:10], "little")
+    try:
+        data[32:].decode("utf-8")  # field names and records alike
+    except UnicodeDecodeError as exc:
+        # A sample cut inside a character is still UTF-8.
+        if not (len(data) == DBF_SAMPLE_BYTES and exc.start >= len(data) - 4):
+            return FALLBACK_ENCODING
+    return "UTF-8" if header_bytes else None
+
+
+def glob_escape(text: str) -> str:
+    """*text* with glob's special characters made literal."""
+    import glob
+
+    return glob.escape(text)
+
+
 def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
@@ -170,6 +226,9 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         kwargs: dict[str, Any] = {"engine": "pyogrio", **open_options(path)}
         if layer is not None:
             kwargs["layer"] = layer
+        encoding = shapefile_encoding(path)
+        if encoding is not None:
+            kwargs["encoding"] = encoding
         gdf = unlisted(gpd.read_file(path, **kwargs))
         if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or a spreadsheet: a WKT column?
             gdf = geometry_from_text(gdf, path)

@@ -185,8 +185,10 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         if "plot_id" not in fields:
             return None
         names = [c for c in (columns or fields) if c in fields]
+        encoding = layers.shapefile_encoding(path)  # GBK text without a .cpg
         meta, table = pyogrio.read_arrow(path, layer=layer, columns=names,
-                                         **layers.open_options(path))
+                                         **layers.open_options(path),
+                                         **({"encoding": encoding} if encoding else {}))
         table = _json_booleans_as_text(path, table)
         geom = meta.get("geometry_name") or "wkb_geometry"
         return PlotSource(iter(table.to_batches(max_chunksize=BATCH_ROWS)), geom, table.num_rows)
@@ -433,9 +435,10 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
         if path.is_dir() or path.suffix.lower() in (".parquet", ".geoparquet"):
             ddf = dask_geopandas.read_parquet(str(path))
             _check_wkb_column(path)  # the partitions decode it later, on the workers
-        elif layers.open_options(path):
+        elif layers.open_options(path) or layers.shapefile_encoding(path):
             # GeoJSON: GDAL reads it whole anyway; read as the other engine reads it (dates
-            # as text, JSON booleans kept), so both engines judge the same values.
+            # as text, JSON booleans kept), so both engines judge the same values. A
+            # Shapefile whose encoding qygeo decides (no .cpg) too: dask's reader takes none.
             frame = layers.read_layer(path, layer=layer)
             if not len(frame) and "plot_id" not in frame.columns:
                 frame["plot_id"] = None  # no features, so GDAL gave no fields either
