@@ -172,3 +172,20 @@ def test_a_gbk_shapefile_without_cpg_reads_as_chinese(tiny_geodata, tmp_path):
                   str(tmp_path / "plots.shp"), "--engine", engine, "-o", str(out), "-q")
         assert res.exit_code == 0, res.output
         assert "香雪制药" in out.read_text(encoding="utf-8")
+
+
+def test_a_plots_shapefile_keeps_the_columns_its_format_cut_to_10_characters(
+        tiny_geodata, tmp_path):
+    # invested_yuan is invested_y in a .dbf, agreed_start_date agreed_sta …: every contract
+    # column was lost, and investment and idle figures were n/a without a word.
+    import geopandas as gpd
+
+    gpd.read_file(tiny_geodata / "plots.geojson").to_file(tmp_path / "plots.shp")
+    args = ["report", "--geodata", str(tiny_geodata), "--format", "json", "--as-of", AS_OF]
+    want = json.loads(run(*args, "-q").stdout)
+    res = run(*args, "--plots", str(tmp_path / "plots.shp"))
+    assert res.exit_code == 0, res.output
+    assert "invested_y → invested_yuan" in res.stderr
+    got = json.loads(res.stdout)
+    for key in ("plot_investment_yuan", "idle_plot_count", "idle_area_mu"):
+        assert [p[key] for p in got] == pytest.approx([p[key] for p in want]), key

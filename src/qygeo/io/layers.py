@@ -27,6 +27,8 @@ import numpy as np
 from qygeo.errors import DataFileError, FeatureError, QygeoError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
+
     import geopandas as gpd
     import pandas as pd
     import pyarrow as pa
@@ -210,6 +212,48 @@ def glob_escape(text: str) -> str:
     return glob.escape(text)
 
 
+#: Plot columns the indicators read beyond the contract's (see geodata/README.md).
+PLOTS_EXTRA = ("built_up_area_m2", "building_footprint_m2")
+#: A .dbf field name holds at most this many characters: GDAL cuts longer ones.
+DBF_NAME_MAX = 10
+
+
+def shapefile_renames(columns: Sequence[str]) -> dict[str, str]:
+    """The fields of a Shapefile whose names GDAL cut to :data:`DBF_NAME_MAX` characters,
+    each mapped to the qygeo column it was (``invested_y`` → ``invested_yuan``).
+
+    Only a cut that one known column (of any layer's contract) gives, and whose full name
+    is not there too, is mapped: otherwise a plots Shapefile lost every contract column
+    silently (investment and idle figures n/a).
+    """
+    known = dict.fromkeys(name for spec in LAYERS.values()
+                          for name in (*spec.columns, *spec.numeric, *spec.dates))
+    known.update(dict.fromkeys(PLOTS_EXTRA))
+    by_cut: dict[str, list[str]] = {}
+    for name in known:
+        if len(name) > DBF_NAME_MAX:
+            by_cut.setdefault(name[:DBF_NAME_MAX], []).append(name)
+    present = set(columns)
+    return {cut: names[0] for cut, names in by_cut.items()
+            if len(names) == 1 and cut in present and names[0] not in present}
+
+
+def is_shapefile(path: Path) -> bool:
+    """A ``.shp``/``.dbf``, or a ``.zip`` holding one (as GDAL reads it)."""
+    suffix = path.suffix.lower()
+    if suffix in (".shp", ".dbf"):
+        return True
+    if suffix == ".zip":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as z:
+                return any(n.lower().endswith(".shp") for n in z.namelist())
+        except (zipfile.BadZipFile, OSError):
+            return False
+    return False
+
+
 def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
@@ -232,6 +276,14 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         gdf = unlisted(gpd.read_file(path, **kwargs))
         if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or a spreadsheet: a WKT column?
             gdf = geometry_from_text(gdf, path)
+        renames = shapefile_renames(list(gdf.columns)) if is_shapefile(path) else {}
+        if renames:
+            import warnings
+
+            gdf = gdf.rename(columns=renames)
+            warnings.warn(f"{path.name}: Shapefile field names cut to {DBF_NAME_MAX} "
+                          "characters read as " + ", ".join(
+                              f"{cut} → {full}" for cut, full in renames.items()), stacklevel=2)
         for col, (rows, values) in json_booleans(path, PLOTS.numeric).items():
             if col in gdf.columns:  # put the booleans GDAL made numbers back, to be refused
                 gdf[col] = gdf[col].astype(object)

@@ -182,8 +182,9 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         if info.get("crs") is None or not crs_mod.is_wgs84(info["crs"]):
             return None  # read_layer diagnoses and converts
         fields = list(info["fields"])
-        if "plot_id" not in fields:
-            return None
+        if "plot_id" not in fields or (layers.is_shapefile(path)
+                                       and layers.shapefile_renames(fields)):
+            return None  # read_layer names the cut Shapefile fields back
         names = [c for c in (columns or fields) if c in fields]
         encoding = layers.shapefile_encoding(path)  # GBK text without a .cpg
         meta, table = pyogrio.read_arrow(path, layer=layer, columns=names,
