@@ -216,3 +216,14 @@ def test_geoparquet_plots_give_the_same_report_as_geojson(tiny_geodata, tmp_path
     a = render(build_report(load_dataset(tiny_geodata), as_of=AS_OF), "json")
     b = render(build_report(load_dataset(tiny_geodata, plots=pq), as_of=AS_OF), "json")
     assert a == b
+
+
+def test_a_folder_without_planting_or_park_stats_says_so(tiny_geodata):
+    # The planting section silently vanished, and the figures' warning read "of None".
+    (tiny_geodata / "attributes" / "park_stats.csv").unlink()
+    (tiny_geodata / "planting.geojson").unlink(missing_ok=True)
+    rep = build_report(load_dataset(tiny_geodata), as_of=AS_OF)
+    assert rep.year is None
+    assert any("no planting.geojson" in w for w in rep.warnings)
+    assert not any("None" in w for w in rep.warnings)
+    assert any(w.startswith("parks: no actual or estimated figures in") for w in rep.warnings)

@@ -434,8 +434,12 @@ def build_report(
     # Only the report's parks: a report of two parks says nothing of the other six.
     missing = [p for p in jr.only_in_layer if not park_ids or p in park_ids]
     if missing:
-        warnings.append(f"parks: no actual or estimated figures of {year} in "
+        of_year = f" of {year}" if year is not None else ""
+        warnings.append(f"parks: no actual or estimated figures{of_year} in "
                         f"attributes/park_stats.csv for park_id {', '.join(missing)}")
+    if ds.planting is None:
+        warnings.append("no planting.geojson in the data folder: the report has no "
+                        "planting acreage (mapped beside reported)")
 
     districts = ds.districts[["adcode", "name_zh", "name_en"]].rename(
         columns={"adcode": "district_adcode", "name_zh": "district_name_zh",
