@@ -176,3 +176,30 @@ def test_plots_whose_file_declares_the_wrong_zone_are_refused_naming_the_right_o
     assert len(bad.stderr.strip().splitlines()) == 1
     good = CliRunner().invoke(main, [*args, str(tmp_path / "right.gpkg")])
     assert good.exit_code == 0, good.output
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv", ".shp"])
+def test_ledgers_and_shapefiles_give_the_same_report_on_both_engines(bundled_geodata,
+                                                                    tmp_path, suffix):
+    # An Excel ledger ended in a traceback on the dask engine ('DataFrame' has no 'crs'),
+    # and dask's own reader would lose a Shapefile's cut field names.
+    import geopandas as gpd
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    plots = gpd.read_file(bundled_geodata / "plots.geojson")
+    path = tmp_path / f"plots{suffix}"
+    table = plots.assign(wkt=plots.geometry.to_wkt()).drop(columns="geometry")
+    if suffix == ".xlsx":
+        table.to_excel(path, index=False)
+    elif suffix == ".csv":
+        table.to_csv(path, index=False)
+    else:
+        plots.to_file(path)
+    args = ["report", "--geodata", str(bundled_geodata), "--plots", str(path), "--format",
+            "csv", "-q", "--as-of", AS_OF.isoformat()]
+    base = CliRunner().invoke(main, args)
+    dask = CliRunner().invoke(main, [*args, "--engine", "dask"])
+    assert base.exit_code == 0 and dask.exit_code == 0, (base.output, dask.output)
+    assert dask.stdout == base.stdout

@@ -436,10 +436,12 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
         if path.is_dir() or path.suffix.lower() in (".parquet", ".geoparquet"):
             ddf = dask_geopandas.read_parquet(str(path))
             _check_wkb_column(path)  # the partitions decode it later, on the workers
-        elif layers.open_options(path) or layers.shapefile_encoding(path):
+        elif (layers.open_options(path) or layers.is_shapefile(path)
+              or path.suffix.lower() in (".csv", ".xlsx", ".xlsm")):
             # GeoJSON: GDAL reads it whole anyway; read as the other engine reads it (dates
-            # as text, JSON booleans kept), so both engines judge the same values. A
-            # Shapefile whose encoding qygeo decides (no .cpg) too: dask's reader takes none.
+            # as text, JSON booleans kept), so both engines judge the same values. So are
+            # a Shapefile (its encoding and cut field names, which dask's reader leaves) and
+            # a CSV or Excel ledger (its WKT or points, which only read_layer makes shapes).
             frame = layers.read_layer(path, layer=layer)
             if not len(frame) and "plot_id" not in frame.columns:
                 frame["plot_id"] = None  # no features, so GDAL gave no fields either
