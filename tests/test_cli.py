@@ -461,3 +461,42 @@ def test_a_gbk_terminal_gets_every_format_without_a_crash(tiny_geodata):
         assert done.returncode == 0 and b"Traceback" not in done.stderr, (args, done.stderr)
     gbk = subprocess.run([*exe, *base, "--format", "json"], capture_output=True, env=gbk_env)
     assert gbk.returncode == 0 and gbk.stdout == utf8.stdout
+
+
+@pytest.mark.parametrize("as_of", ["20240101", "2024-W01-1", "2024/01/01"])
+def test_as_of_takes_only_the_date_form_its_help_gives(tiny_geodata, as_of):
+    r = invoke("report", "--geodata", str(tiny_geodata), "--as-of", as_of)
+    assert r.exit_code == 2 and "is not a date like 2026-01-31" in r.stderr
+
+
+def test_an_error_quoting_a_huge_option_stays_a_readable_line(tiny_geodata):
+    r = invoke("report", "--geodata", str(tiny_geodata), "--park", "x" * 100_000)
+    one_line_error(r, "characters)")
+    assert len(r.stderr) < 2500
+
+
+@pytest.mark.parametrize("value", ["²", "0", "abc"])
+def test_a_thread_count_that_is_no_number_is_warned_and_the_cpus_used(tiny_geodata, tmp_path,
+                                                                       value):
+    import geopandas as gpd
+
+    gpd.read_file(tiny_geodata / "plots.geojson").to_parquet(tmp_path / "p.parquet")
+    r = invoke("report", "--geodata", str(tiny_geodata), "--plots", str(tmp_path / "p.parquet"),
+               "--format", "json", env={"QYGEO_THREADS": value})
+    assert r.exit_code == 0, r.stderr
+    assert f"QYGEO_THREADS={value!r} is not a whole number" in r.stderr
+
+
+def test_serve_refuses_nan_megabytes_and_shows_the_port_it_chose(tiny_geodata):
+    r = invoke("serve", "--geodata", str(tiny_geodata), "--max-upload-mb", "nan")
+    assert r.exit_code == 2 and "--max-upload-mb nan" in r.stderr
+    proc = subprocess.Popen([sys.executable, "-m", "qygeo.cli", "serve", "-q", "--port", "0",
+                             "--basemap", "none", "--geodata", str(tiny_geodata)],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    port = int(line.split("127.0.0.1:")[1].split("/")[0])
+    assert port > 0, line

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,10 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
     from qygeo.io.plot_rows import check_as_of
 
     try:
-        return check_as_of(dt.date.fromisoformat(value))
+        # Python reads 20240101 and 2024-W01-1 as dates too: the help says YYYY-MM-DD.
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+            raise ValueError(value)
+        return check_as_of(dt.date.fromisoformat(value.strip()))
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2026-01-31") from None
     except QygeoError as exc:
@@ -125,6 +129,10 @@ class Console:
             self.quiet = True
 
 
+#: An error line longer than this is cut in its middle (its start and end kept).
+MESSAGE_MAX_CHARS = 2000
+
+
 def fail(message: str, code: int = 1) -> None:
     """Print ``qygeo: error: MESSAGE`` on stderr and exit with *code*.
 
@@ -133,8 +141,12 @@ def fail(message: str, code: int = 1) -> None:
     """
     from qygeo.safe_text import for_terminal
 
+    text = for_terminal(message)
+    if len(text) > MESSAGE_MAX_CHARS:  # a 100k-character option echoed back is no line
+        half = MESSAGE_MAX_CHARS // 2
+        text = f"{text[:half]} … ({len(text) - 2 * half:,} characters) … {text[-half:]}"
     try:
-        click.echo(f"qygeo: error: {for_terminal(message)}", err=True)
+        click.echo(f"qygeo: error: {text}", err=True)
     except (OSError, ValueError, AttributeError):  # no stderr to tell: the exit code tells
         pass
     sys.exit(code)

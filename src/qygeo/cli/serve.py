@@ -42,6 +42,7 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, basemap
       qygeo serve --port 9000 --geodata /data/qingyuan
       qygeo serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
     """
+    import math
     import secrets
     import socket
 
@@ -55,6 +56,8 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, basemap
         fail(f"{root}: data folder not found (use --geodata DIR or $QYGEO_GEODATA)")
     from qygeo.serve.app import is_loopback
 
+    if not math.isfinite(max_upload_mb):  # FloatRange lets nan through
+        fail(f"--max-upload-mb {max_upload_mb}: give a number of megabytes", 2)
     loopback = is_loopback(host)
     if token is None and not loopback:
         token = secrets.token_urlsafe(24)
@@ -67,6 +70,7 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, basemap
             probe.bind((host.strip("[]"), port))
         except OSError as exc:
             fail(f"cannot listen on {host}:{port} ({exc.strerror or exc})")
+        port = probe.getsockname()[1]  # --port 0: the free port the system chose, shown
     limits = Limits(max_upload_bytes=int(max_upload_mb * 1e6))
     app = create_app(ServeConfig(root=root.resolve(), token=token, loopback_only=loopback,
                                  limits=limits, basemap=basemap))

@@ -106,11 +106,23 @@ PLOT_TABLE_COLUMNS = ("plot_id", "park_id", "area_m2", "area_km2", "area_ha", "a
 
 
 def threads() -> int:
-    """Worker threads: ``$QYGEO_THREADS``, else the number of CPUs."""
+    """Worker threads: ``$QYGEO_THREADS``, else the number of CPUs.
+
+    A value that is not a whole number ≥ 1 (``0``, ``abc``, ``²``) is warned about and
+    the CPUs are used.
+    """
+    cpus = max(1, os.cpu_count() or 1)
     env = os.environ.get("QYGEO_THREADS")
-    if env and env.isdigit() and int(env) > 0:
-        return int(env)
-    return max(1, os.cpu_count() or 1)
+    if env is None or not env.strip():
+        return cpus
+    text = env.strip()
+    if text.isascii() and text.isdigit() and int(text) > 0:
+        return int(text)
+    import warnings
+
+    warnings.warn(f"QYGEO_THREADS={env!r} is not a whole number of threads (1 or more): "
+                  f"using {cpus}", stacklevel=2)
+    return cpus
 
 
 # --------------------------------------------------------------------------- areas
