@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pyogrio
 import pytest
@@ -200,3 +201,37 @@ def test_every_plot_is_exported_whatever_form_its_id_had_in_the_file(tmp_path):
     assert res.exit_code == 0, res.output
     out = pyogrio.read_dataframe(tmp_path / "e.gpkg", layer="plots")
     assert len(out) == len(plots) and "GF-BD-01" in set(out["plot_id"])
+
+
+LAYER_NAMES = ("districts", "parks", "planting", "plots")
+
+
+def _gdal_file(name: str) -> Path:
+    return Path(str(name).removeprefix("file://"))
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".fgb"])
+def test_a_layer_cut_short_fails_the_export_and_keeps_every_old_file(tmp_path, monkeypatch,
+                                                                      suffix):
+    # On a full disk GDAL's GeoJSON and FlatGeobuf writers may report success for a file
+    # cut short: the export read it back, said "wrote" and exited 0, and the layers
+    # written before a failing one had already replaced the old files.
+    real = pyogrio.write_dataframe
+
+    def cut_short(df, path, **kwargs):
+        real(df, path, **kwargs)
+        if kwargs.get("layer") == "plots":
+            f = _gdal_file(path)
+            f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", cut_short)
+    old = {tmp_path / f"q-{n}{suffix}": f"old {n}".encode() for n in LAYER_NAMES}
+    for path, data in old.items():
+        path.write_bytes(data)
+    res = export(str(tmp_path / f"q{suffix}"))
+    assert res.exit_code == 1
+    assert res.stderr.startswith(f"qygeo: error: {tmp_path / f'q-plots{suffix}'}: cannot "
+                                 "write the plots layer")
+    assert res.stderr.count("\n") == 1 and ".tmp" not in res.stderr
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == old  # no temporary file either
+

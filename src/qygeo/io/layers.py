@@ -783,43 +783,99 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write *data* to *path* atomically (see :func:`atomic_write_text`).
-
-    The temporary file is created next to *path* (same file system, so the
-    rename is atomic), flushed and fsynced before ``os.replace``; the folder is
-    fsynced afterwards so the rename itself survives a power cut. A path that is
-    a folder or not a regular file (a device such as ``/dev/full``, which the
-    rename would replace) is refused, and every failure names *path*, never the
-    temporary file, which is removed.
+    """Write *data* to *path* atomically (see :func:`atomic_write_files`).
 
     Raises
     ------
     DataFileError
         *path* cannot be written (not a file, no permission, disk full …).
     """
+    def write(tmp: Path) -> None:
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+
+    atomic_write_files({Path(path): write})
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`DataFileError` unless *path* may be written as an output file.
+
+    A folder and a device (``/dev/full``, which a rename would replace) are refused.
+    """
     path = Path(path)
     if path.is_dir():
         raise DataFileError(path, "is a folder: give a file name")
     if path.exists() and not path.is_file():
         raise DataFileError(path, "is not a regular file: give a file name")
-    tmp: str | None = None
+
+
+def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
+                       suffix: str = "") -> None:
+    """Write several files all or none: temporary files, fsync, then renames.
+
+    Each output's writer is given a temporary name beside it (same file system, so
+    the rename is atomic), ``.NAME.XXXXXXXX.tmp`` followed by *suffix* (GDAL picks
+    a format by it); the writer creates that file and raises if what it wrote is
+    not what was meant. Only when every writer has succeeded and every temporary
+    file is fsynced are they renamed over their outputs, each keeping the mode of
+    the file it replaces (else 0644); the folders are fsynced afterwards so the
+    renames survive a power cut. A failure removes every temporary file and leaves
+    every output as it was; its error names the output, never the temporary file.
+    Outputs are checked by :func:`check_writable` before anything is written.
+
+    Raises
+    ------
+    DataFileError
+        An output cannot be written (not a file, no permission, disk full …).
+    QygeoError
+        As a writer raises it.
+    """
+    outputs = [Path(p) for p in writers]
+    for path in outputs:
+        check_writable(path)
+    temps: dict[Path, Path] = {}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes the file owner-only: keep the mode of the file it replaces, else
-        # the usual mode of a new output file.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise DataFileError(path, f"cannot write: {exc.strerror or exc}") from exc
+        for path, write in zip(outputs, writers.values(), strict=True):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, name = tempfile.mkstemp(prefix=f".{path.name}.",
+                                            suffix=".tmp" + suffix, dir=path.parent)
+                os.close(fd)
+                temps[path] = Path(name)
+                os.unlink(name)  # the writer creates it (GDAL makes its files itself)
+                write(temps[path])
+                _fsync_file(temps[path])
+                os.chmod(temps[path], path.stat().st_mode & 0o777 if path.exists() else 0o644)
+            except OSError as exc:
+                raise DataFileError(path, f"cannot write: {exc.strerror or exc}") from exc
+        for path in outputs:
+            try:
+                os.replace(temps.pop(path), path)
+            except OSError as exc:
+                raise DataFileError(path, f"cannot write: {exc.strerror or exc}") from exc
     finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-    _fsync_dir(path.parent)
+        for tmp in temps.values():
+            _remove_temporary(tmp)
+    for folder in dict.fromkeys(p.parent for p in outputs):
+        _fsync_dir(folder)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_temporary(tmp: Path) -> None:
+    """Remove a temporary output and what SQLite (a GeoPackage) may have left beside it."""
+    for leftover in (tmp, tmp.with_name(tmp.name + "-journal"),
+                     tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError:  # pragma: no cover - nothing more to do on the way out
+            pass
 
 
 def _fsync_dir(folder: Path) -> None:
