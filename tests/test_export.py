@@ -235,3 +235,30 @@ def test_a_layer_cut_short_fails_the_export_and_keeps_every_old_file(tmp_path, m
     assert res.stderr.count("\n") == 1 and ".tmp" not in res.stderr
     assert {p: p.read_bytes() for p in tmp_path.iterdir()} == old  # no temporary file either
 
+
+
+
+def _sql_failed(df, path, **kwargs):
+    script = "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL);\n" * 100
+    raise pyogrio.errors.DataSourceError(f"sqlite3_exec({script} -- {path}) failed: "
+                                         "database or disk is full")
+
+
+def _styles_failed(path, qml):
+    raise sqlite3.OperationalError("database or disk is full")
+
+
+@pytest.mark.parametrize(("target", "fake", "what"), [
+    ("pyogrio.write_dataframe", _sql_failed, "the districts layer"),
+    ("qygeo.render.gis.write_styles", _styles_failed, "the QGIS styles"),
+])
+def test_a_full_disk_while_writing_a_geopackage_is_one_short_line_naming_it(
+        tmp_path, monkeypatch, target, fake, what):
+    # GDAL quotes its whole SQL script (5,758 bytes) and names the temporary file; the
+    # styles' sqlite3.OperationalError was a 37-line traceback.
+    monkeypatch.setattr(target, fake)
+    out = tmp_path / "q.gpkg"
+    res = export(str(out))
+    assert res.exit_code == 1
+    assert res.stderr == f"qygeo: error: {out}: cannot write {what} (database or disk is full)\n"
+    assert list(tmp_path.iterdir()) == []

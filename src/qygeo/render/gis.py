@@ -195,9 +195,23 @@ def _crs_name(crs: Any) -> str:
 
 
 def _failed(out: Path, what: str, exc: BaseException, tmp: Path) -> ExportError:
-    """One line for a failed write: *out* named (GDAL's message names the temporary file)."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return ExportError(f"{out}: cannot write {what} ({text.replace(str(tmp), out.name)})")
+    """One line for a failed write: *out* named, GDAL's or SQLite's message cut to what
+    went wrong (GDAL may quote a whole SQL script) and to one short line, the temporary
+    name replaced by *out*'s."""
+    text = str(exc).strip()
+    if ") failed: " in text:  # "sqlite3_exec(<the SQL script>) failed: database or disk is full"
+        text = text.rsplit(") failed: ", 1)[1]
+    text = text.splitlines()[0] if text else type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror
+    text = text.replace(str(tmp), out.name)
+    if len(text) > MESSAGE_CHARS:
+        text = text[:MESSAGE_CHARS].rsplit(" ", 1)[0] + " …"
+    return ExportError(f"{out}: cannot write {what} ({text})")
+
+
+#: Characters of a GDAL or SQLite message kept in an error line.
+MESSAGE_CHARS = 160
 
 
 def _write_layer(path: Path, frame: gpd.GeoDataFrame, name: str, driver: str,
@@ -236,7 +250,10 @@ def _check_written(path: Path, counts: dict[str, int], out: Path) -> None:
 def _write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame], out: Path) -> None:
     for name, frame in frames.items():
         _write_layer_append(path, frame, name, out)
-    write_styles(path, {name: layer_qml(name) for name in frames})
+    try:
+        write_styles(path, {name: layer_qml(name) for name in frames})
+    except sqlite3.Error as exc:  # a full disk while the styles are written
+        raise _failed(out, "the QGIS styles", exc, path) from exc
     _check_written(path, {name: len(frame) for name, frame in frames.items()}, out)
     _check_styles(path, frames, out)
 
