@@ -791,7 +791,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         *path* cannot be written (not a file, no permission, disk full …).
     """
     def write(tmp: Path) -> None:
-        with open(tmp, "xb") as fh:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
             fh.write(data)
 
     atomic_write_files({Path(path): write})
