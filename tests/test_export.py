@@ -262,3 +262,30 @@ def test_a_full_disk_while_writing_a_geopackage_is_one_short_line_naming_it(
     assert res.exit_code == 1
     assert res.stderr == f"qygeo: error: {out}: cannot write {what} (database or disk is full)\n"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["qy;2024.gpkg", "q;r.fgb"])
+def test_an_output_name_with_a_semicolon_is_written_as_given(tmp_path, name):
+    # pyogrio cut the temporary name at ';' (a traceback, or one error, and a stray '.qy')
+    out = tmp_path / name
+    res = export(str(out))
+    assert res.exit_code == 0, res.output
+    if out.suffix == ".gpkg":
+        assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+        from qygeo.io.layers import gdal_name
+
+        assert len(pyogrio.read_dataframe(gdal_name(out), layer="plots")) == 26
+    else:
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            f"q;r-{n}.fgb" for n in LAYER_NAMES]
+
+
+def test_an_output_folder_with_an_exclamation_mark_is_refused_in_one_line(tmp_path):
+    folder = tmp_path / "a!b"
+    folder.mkdir()
+    res = export(str(folder / "q.gpkg"))
+    assert res.exit_code == 2
+    assert res.stderr == (f"qygeo: error: {folder / 'q.gpkg'}: a path with '!' cannot be "
+                          "opened by GDAL (pyogrio takes it for an archive's member): rename "
+                          "the file or folder\n")
+    assert list(folder.iterdir()) == []

@@ -142,3 +142,28 @@ def test_a_point_ledger_with_areas_gives_illustrative_squares(tiny_geodata, tmp_
     assert all("not a surveyed boundary" in n for n in read["notes"])
     centres = shapely.centroid(read.geometry.values)  # in degrees: the points themselves
     assert [round(x, 6) for x in shapely.get_x(centres)] == [113.021, 113.031]
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".fgb"])
+def test_a_file_name_with_a_semicolon_is_read_as_it_is(tiny_geodata, tmp_path, suffix):
+    # pyogrio reads a name as a URL, whose ';' starts "parameters" it drops: GDAL was given
+    # 'p' for 'p;2024.geojson', and a readable file was refused with "No such file".
+    import geopandas as gpd
+
+    from qygeo.io.boundary import read_boundary_file
+    from qygeo.serve.uploads import layer_names
+
+    plain = tmp_path / f"plain{suffix}"
+    gpd.read_file(tiny_geodata / "plots.geojson").to_file(plain, layer="plots")
+    named = tmp_path / f"p;2024{suffix}"
+    named.write_bytes(plain.read_bytes())
+    assert plots_json(tiny_geodata, named) == plots_json(tiny_geodata, plain)
+    assert layer_names(named) == layer_names(plain) != []
+    if suffix == ".fgb":
+        return  # not a boundary format
+    boundary = gpd.GeoDataFrame(geometry=[shapely.from_wkt(SQUARE)], crs="EPSG:4326")
+    plain_b, named_b = tmp_path / f"b{suffix}", tmp_path / f"b;1{suffix}"
+    boundary.to_file(plain_b, layer="b")
+    named_b.write_bytes(plain_b.read_bytes())
+    parts = [read_boundary_file(p).parts for p in (named_b, plain_b)]
+    assert parts[0] == parts[1] != ()

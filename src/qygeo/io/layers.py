@@ -141,6 +141,37 @@ def check_name_utf8(path: Path) -> None:
                                   "rename the file (or its folder)") from None
 
 
+def gdal_name(path: str | os.PathLike[str]) -> str:
+    """The name under which pyogrio gives GDAL the file *path*, unchanged.
+
+    pyogrio reads a name as a URL (``urllib.parse``) before GDAL sees it: a ``;`` in
+    the file's name starts the URL's "parameters", which are dropped (``p;2024.geojson``
+    would be opened as ``p``), and a ``!`` marks an archive's member. As a ``file://``
+    URL the name keeps its ``;`` (that scheme has no parameters); a ``!`` cannot be
+    passed through, so such a path is refused. ``/vsi…`` names pass as they are.
+
+    Raises
+    ------
+    DataFileError
+        A path with ``!``.
+    """
+    text = os.fspath(path)
+    if text.startswith("/vsi"):
+        return text
+    if "!" in text:
+        raise DataFileError(path, "a path with '!' cannot be opened by GDAL (pyogrio takes "
+                                  "it for an archive's member): rename the file or folder")
+    if ";" in Path(text).name:
+        return "file://" + os.path.abspath(text)
+    return text
+
+
+def gdal_safe_name(name: str) -> str:
+    """*name* with the characters :func:`gdal_name` cannot always pass (``;`` ``!``)
+    replaced, for temporary files of qygeo's own making."""
+    return name.replace(";", "_").replace("!", "_")
+
+
 def check_layer_path(path: Path) -> None:
     """Raise :class:`DataFileError` unless *path* is an existing layer file (or .gdb) whose
     bytes are the format its suffix names (:func:`qygeo.io.sniff.check_content`)."""
@@ -167,10 +198,13 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
 
             # openpyxl, not GDAL: GDAL takes a header row of text over text columns for data.
             return geometry_from_text(pd.read_excel(path, sheet_name=0, engine="openpyxl"), path)
-        kwargs: dict[str, Any] = {"engine": "pyogrio", **open_options(path)}
+        import pyogrio
+
+        kwargs: dict[str, Any] = dict(open_options(path))
         if layer is not None:
             kwargs["layer"] = layer
-        gdf = unlisted(gpd.read_file(path, **kwargs))
+        # pyogrio itself, as geopandas.read_file would call it, with a name GDAL gets whole
+        gdf = unlisted(pyogrio.read_dataframe(gdal_name(path), **kwargs))
         if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or a spreadsheet: a WKT column?
             gdf = geometry_from_text(gdf, path)
         for col, (rows, values) in json_booleans(path, PLOTS.numeric).items():
@@ -838,7 +872,7 @@ def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
         for path, write in zip(outputs, writers.values(), strict=True):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                fd, name = tempfile.mkstemp(prefix=f".{path.name}.",
+                fd, name = tempfile.mkstemp(prefix=f".{gdal_safe_name(path.name)}.",
                                             suffix=".tmp" + suffix, dir=path.parent)
                 os.close(fd)
                 temps[path] = Path(name)

@@ -112,6 +112,13 @@ def check_target(path: str | os.PathLike[str], crs: str | int | None) -> tuple[P
         raise ExportError(f"{path}: is a folder; give a file name")
     if not path.parent.is_dir():
         raise ExportError(f"{path.parent}: folder not found")
+    from qygeo.errors import DataFileError
+    from qygeo.io.layers import gdal_name, gdal_safe_name
+
+    try:  # the temporary files are named without the name's ';' or '!', but in its folder
+        gdal_name(path.with_name(gdal_safe_name(path.name)))
+    except DataFileError as exc:
+        raise ExportError(f"{path}: {exc.problem}") from None
     return path, target
 
 
