@@ -289,3 +289,17 @@ def test_an_output_folder_with_an_exclamation_mark_is_refused_in_one_line(tmp_pa
                           "opened by GDAL (pyogrio takes it for an archive's member): rename "
                           "the file or folder\n")
     assert list(folder.iterdir()) == []
+
+
+def test_a_read_only_export_is_refused_and_a_writable_one_keeps_its_mode(tmp_path):
+    out = tmp_path / "q.gpkg"
+    out.write_bytes(b"frozen")
+    out.chmod(0o444)
+    res = export(str(out))
+    assert res.exit_code == 1
+    assert res.stderr == (f"qygeo: error: {out}: is read-only (mode 0444): make it writable "
+                          "or give another name\n")
+    assert out.read_bytes() == b"frozen" and list(tmp_path.iterdir()) == [out]
+    out.chmod(0o640)
+    assert export(str(out)).exit_code == 0
+    assert out.stat().st_mode & 0o777 == 0o640 and len(pyogrio.list_layers(out)) == 5

@@ -376,3 +376,12 @@ def test_a_datum_proj_cannot_shift_is_said_not_silently_taken(tiny_geodata: Path
     r = invoke(*add_args(tiny_geodata, survey, "gamma", "--dry-run"))
     assert r.exit_code == 0, r.stderr
     assert ("knows no datum shift from Xian 1980 to WGS84" in r.stderr) is noted, r.stderr
+
+
+def test_a_read_only_parks_layer_is_refused_and_kept(tiny_geodata, good):
+    # os.replace needs only a writable folder: a chmod 444 parks.geojson was replaced
+    # (and left 0644) by park add.
+    target = tiny_geodata / "parks.geojson"
+    target.chmod(0o444)
+    refused(tiny_geodata, add_args(tiny_geodata, good), f"{target}: is read-only (mode 0444)")
+    assert target.stat().st_mode & 0o777 == 0o444

@@ -822,7 +822,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     Raises
     ------
     DataFileError
-        *path* cannot be written (not a file, no permission, disk full …).
+        *path* cannot be written (not a file, read-only, no permission, disk full …).
     """
     def write(tmp: Path) -> None:
         with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
@@ -834,13 +834,22 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def check_writable(path: str | os.PathLike[str]) -> None:
     """Raise :class:`DataFileError` unless *path* may be written as an output file.
 
-    A folder and a device (``/dev/full``, which a rename would replace) are refused.
+    A folder, a device (``/dev/full``, which a rename would replace) and a file
+    whose mode forbids writing (``chmod 444``) are refused: a rename replaces a file
+    whatever its mode (the folder's decides), so the file's own mode is checked
+    here, by its bits as well as by ``os.access`` (root may write anything, yet a
+    read-only mode still says "keep this").
     """
     path = Path(path)
     if path.is_dir():
         raise DataFileError(path, "is a folder: give a file name")
     if path.exists() and not path.is_file():
         raise DataFileError(path, "is not a regular file: give a file name")
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+        if not mode & 0o222 or not os.access(path, os.W_OK):
+            raise DataFileError(path, f"is read-only (mode {mode:04o}): make it writable "
+                                      "or give another name")
 
 
 def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
@@ -860,7 +869,7 @@ def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
     Raises
     ------
     DataFileError
-        An output cannot be written (not a file, no permission, disk full …).
+        An output cannot be written (not a file, read-only, no permission, disk full …).
     QygeoError
         As a writer raises it.
     """
