@@ -303,3 +303,20 @@ def test_a_read_only_export_is_refused_and_a_writable_one_keeps_its_mode(tmp_pat
     out.chmod(0o640)
     assert export(str(out)).exit_code == 0
     assert out.stat().st_mode & 0o777 == 0o640 and len(pyogrio.list_layers(out)) == 5
+
+
+@pytest.mark.parametrize(("crs", "warned"), [("2383", True), ("4610", True), ("4547", False),
+                                             ("4490", False)])
+def test_an_output_crs_reached_by_a_ballpark_conversion_is_warned_of(tmp_path, crs, warned):
+    # Xian 1980 (2383, 4610): PROJ has no datum shift from WGS84, so the numbers are
+    # WGS84's relabelled, of unknown accuracy; the export said nothing.
+    res = CliRunner().invoke(main, ["export", str(tmp_path / "q.gpkg"), "--crs", crs,
+                                    "--geodata", str(BUNDLED), "--as-of", AS_OF])
+    assert res.exit_code == 0, res.output
+    notes = [ln for ln in res.stderr.splitlines() if "ballpark" in ln]
+    if warned:
+        assert len(notes) == 1 and notes[0].startswith(
+            "qygeo: warning: PROJ knows no datum shift from WGS84 to Xian 1980: "
+            f"EPSG:{crs} (Xian 1980")
+    else:
+        assert notes == []

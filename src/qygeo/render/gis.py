@@ -122,6 +122,22 @@ def check_target(path: str | os.PathLike[str], crs: str | int | None) -> tuple[P
     return path, target
 
 
+def crs_note(target: Any) -> str | None:
+    """A warning for an output CRS PROJ reaches from WGS84 only by a "ballpark"
+    conversion (Xian 1980, EPSG:2383 or 4610): the numbers are then WGS84's, relabelled,
+    of unknown accuracy. Intake reads such a file with the same note
+    (:func:`qygeo.io.crs.ballpark_note`); None for every other CRS."""
+    from qygeo.io.crs import ballpark_datum
+
+    datum = ballpark_datum(target)
+    if datum is None:
+        return None
+    return (f"PROJ knows no datum shift from WGS84 to {datum}: {_crs_name(target)} is "
+            f"written taking WGS84 longitudes and latitudes for {datum}'s (PROJ's "
+            "\"ballpark\", of unknown accuracy); for exact coordinates use 4490 (CGCS2000) "
+            "or a zone such as 4547")
+
+
 def layer_frames(rep: Report) -> dict[str, gpd.GeoDataFrame]:
     """The four layers of :func:`export_layers`, in WGS84, with columns GIS can store."""
     import geopandas as gpd
