@@ -862,8 +862,10 @@ def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
     not what was meant. Only when every writer has succeeded and every temporary
     file is fsynced are they renamed over their outputs, each keeping the mode of
     the file it replaces (else 0644); the folders are fsynced afterwards so the
-    renames survive a power cut. A failure removes every temporary file and leaves
-    every output as it was; its error names the output, never the temporary file.
+    renames survive a power cut. A failure while writing or checking removes every
+    temporary file and leaves every output as it was; its error names the output,
+    never the temporary file. (The renames, in folders already checked, are not
+    undone should a later one fail: that leaves the earlier outputs new.)
     Outputs are checked by :func:`check_writable` before anything is written.
 
     Raises
