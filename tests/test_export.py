@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pyogrio
 import pytest
@@ -200,3 +201,122 @@ def test_every_plot_is_exported_whatever_form_its_id_had_in_the_file(tmp_path):
     assert res.exit_code == 0, res.output
     out = pyogrio.read_dataframe(tmp_path / "e.gpkg", layer="plots")
     assert len(out) == len(plots) and "GF-BD-01" in set(out["plot_id"])
+
+
+LAYER_NAMES = ("districts", "parks", "planting", "plots")
+
+
+def _gdal_file(name: str) -> Path:
+    return Path(str(name).removeprefix("file://"))
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".fgb"])
+def test_a_layer_cut_short_fails_the_export_and_keeps_every_old_file(tmp_path, monkeypatch,
+                                                                      suffix):
+    # On a full disk GDAL's GeoJSON and FlatGeobuf writers may report success for a file
+    # cut short: the export read it back, said "wrote" and exited 0, and the layers
+    # written before a failing one had already replaced the old files.
+    real = pyogrio.write_dataframe
+
+    def cut_short(df, path, **kwargs):
+        real(df, path, **kwargs)
+        if kwargs.get("layer") == "plots":
+            f = _gdal_file(path)
+            f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", cut_short)
+    old = {tmp_path / f"q-{n}{suffix}": f"old {n}".encode() for n in LAYER_NAMES}
+    for path, data in old.items():
+        path.write_bytes(data)
+    res = export(str(tmp_path / f"q{suffix}"))
+    assert res.exit_code == 1
+    assert res.stderr.startswith(f"qygeo: error: {tmp_path / f'q-plots{suffix}'}: cannot "
+                                 "write the plots layer")
+    assert res.stderr.count("\n") == 1 and ".tmp" not in res.stderr
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == old  # no temporary file either
+
+
+
+
+def _sql_failed(df, path, **kwargs):
+    script = "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL);\n" * 100
+    raise pyogrio.errors.DataSourceError(f"sqlite3_exec({script} -- {path}) failed: "
+                                         "database or disk is full")
+
+
+def _styles_failed(path, qml):
+    raise sqlite3.OperationalError("database or disk is full")
+
+
+@pytest.mark.parametrize(("target", "fake", "what"), [
+    ("pyogrio.write_dataframe", _sql_failed, "the districts layer"),
+    ("qygeo.render.gis.write_styles", _styles_failed, "the QGIS styles"),
+])
+def test_a_full_disk_while_writing_a_geopackage_is_one_short_line_naming_it(
+        tmp_path, monkeypatch, target, fake, what):
+    # GDAL quotes its whole SQL script (5,758 bytes) and names the temporary file; the
+    # styles' sqlite3.OperationalError was a 37-line traceback.
+    monkeypatch.setattr(target, fake)
+    out = tmp_path / "q.gpkg"
+    res = export(str(out))
+    assert res.exit_code == 1
+    assert res.stderr == f"qygeo: error: {out}: cannot write {what} (database or disk is full)\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["qy;2024.gpkg", "q;r.fgb"])
+def test_an_output_name_with_a_semicolon_is_written_as_given(tmp_path, name):
+    # pyogrio cut the temporary name at ';' (a traceback, or one error, and a stray '.qy')
+    out = tmp_path / name
+    res = export(str(out))
+    assert res.exit_code == 0, res.output
+    if out.suffix == ".gpkg":
+        assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+        from qygeo.io.layers import gdal_name
+
+        assert len(pyogrio.read_dataframe(gdal_name(out), layer="plots")) == 26
+    else:
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            f"q;r-{n}.fgb" for n in LAYER_NAMES]
+
+
+def test_an_output_folder_with_an_exclamation_mark_is_refused_in_one_line(tmp_path):
+    folder = tmp_path / "a!b"
+    folder.mkdir()
+    res = export(str(folder / "q.gpkg"))
+    assert res.exit_code == 2
+    assert res.stderr == (f"qygeo: error: {folder / 'q.gpkg'}: a path with '!' cannot be "
+                          "opened by GDAL (pyogrio takes it for an archive's member): rename "
+                          "the file or folder\n")
+    assert list(folder.iterdir()) == []
+
+
+def test_a_read_only_export_is_refused_and_a_writable_one_keeps_its_mode(tmp_path):
+    out = tmp_path / "q.gpkg"
+    out.write_bytes(b"frozen")
+    out.chmod(0o444)
+    res = export(str(out))
+    assert res.exit_code == 1
+    assert res.stderr == (f"qygeo: error: {out}: is read-only (mode 0444): make it writable "
+                          "or give another name\n")
+    assert out.read_bytes() == b"frozen" and list(tmp_path.iterdir()) == [out]
+    out.chmod(0o640)
+    assert export(str(out)).exit_code == 0
+    assert out.stat().st_mode & 0o777 == 0o640 and len(pyogrio.list_layers(out)) == 5
+
+
+@pytest.mark.parametrize(("crs", "warned"), [("2383", True), ("4610", True), ("4547", False),
+                                             ("4490", False)])
+def test_an_output_crs_reached_by_a_ballpark_conversion_is_warned_of(tmp_path, crs, warned):
+    # Xian 1980 (2383, 4610): PROJ has no datum shift from WGS84, so the numbers are
+    # WGS84's relabelled, of unknown accuracy; the export said nothing.
+    res = CliRunner().invoke(main, ["export", str(tmp_path / "q.gpkg"), "--crs", crs,
+                                    "--geodata", str(BUNDLED), "--as-of", AS_OF])
+    assert res.exit_code == 0, res.output
+    notes = [ln for ln in res.stderr.splitlines() if "ballpark" in ln]
+    if warned:
+        assert len(notes) == 1 and notes[0].startswith(
+            "qygeo: warning: PROJ knows no datum shift from WGS84 to Xian 1980: "
+            f"EPSG:{crs} (Xian 1980")
+    else:
+        assert notes == []

@@ -189,3 +189,28 @@ def test_a_plots_shapefile_keeps_the_columns_its_format_cut_to_10_characters(
     got = json.loads(res.stdout)
     for key in ("plot_investment_yuan", "idle_plot_count", "idle_area_mu"):
         assert [p[key] for p in got] == pytest.approx([p[key] for p in want]), key
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".fgb"])
+def test_a_file_name_with_a_semicolon_is_read_as_it_is(tiny_geodata, tmp_path, suffix):
+    # pyogrio reads a name as a URL, whose ';' starts "parameters" it drops: GDAL was given
+    # 'p' for 'p;2024.geojson', and a readable file was refused with "No such file".
+    import geopandas as gpd
+
+    from qygeo.io.boundary import read_boundary_file
+    from qygeo.serve.uploads import layer_names
+
+    plain = tmp_path / f"plain{suffix}"
+    gpd.read_file(tiny_geodata / "plots.geojson").to_file(plain, layer="plots")
+    named = tmp_path / f"p;2024{suffix}"
+    named.write_bytes(plain.read_bytes())
+    assert plots_json(tiny_geodata, named) == plots_json(tiny_geodata, plain)
+    assert layer_names(named) == layer_names(plain) != []
+    if suffix == ".fgb":
+        return  # not a boundary format
+    boundary = gpd.GeoDataFrame(geometry=[shapely.from_wkt(SQUARE)], crs="EPSG:4326")
+    plain_b, named_b = tmp_path / f"b{suffix}", tmp_path / f"b;1{suffix}"
+    boundary.to_file(plain_b, layer="b")
+    named_b.write_bytes(plain_b.read_bytes())
+    parts = [read_boundary_file(p).parts for p in (named_b, plain_b)]
+    assert parts[0] == parts[1] != ()

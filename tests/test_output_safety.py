@@ -255,3 +255,22 @@ def test_disk_full_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
     assert res.exit_code == 1
     assert res.stderr == f"qygeo: error: {out}: cannot write: No space left on device\n"
     assert not out.exists() and not list(tmp_path.glob(".r.xlsx.*"))
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_read_only_output_is_refused_and_a_writable_one_keeps_its_mode(tmp_path, fmt):
+    # A rename needs only a writable folder: a chmod 444 -o was replaced, and left 0644.
+    root = write_tiny(tmp_path / "geodata")
+    out = tmp_path / f"r.{fmt}"
+    out.write_text("frozen")
+    out.chmod(0o444)
+    args = ["report", "--geodata", str(root), "--format", fmt, "-o", str(out), "-q"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 1
+    assert res.stderr == (f"qygeo: error: {out}: is read-only (mode 0444): make it writable "
+                          "or give another name\n")
+    assert out.read_text() == "frozen" and out.stat().st_mode & 0o777 == 0o444
+    out.chmod(0o640)
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.stderr
+    assert out.read_text(errors="replace") != "frozen" and out.stat().st_mode & 0o777 == 0o640

@@ -487,3 +487,12 @@ def test_reading_a_read_only_folder_with_a_stale_temporary_file_works(read_only:
     r = invoke("park", "remove", "alpha", "--force", "--geodata", read_only)
     assert r.exit_code == 1 and "Traceback" not in r.stderr
     assert snapshot(read_only) == before
+
+
+def test_a_read_only_parks_layer_is_refused_and_kept(tiny_geodata, good):
+    # os.replace needs only a writable folder: a chmod 444 parks.geojson was replaced
+    # (and left 0644) by park add.
+    target = tiny_geodata / "parks.geojson"
+    target.chmod(0o444)
+    refused(tiny_geodata, add_args(tiny_geodata, good), f"{target}: is read-only (mode 0444)")
+    assert target.stat().st_mode & 0o777 == 0o444

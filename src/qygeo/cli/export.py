@@ -50,14 +50,17 @@ def export(out: Path, crs: str | None, year: int | None, as_of: dt.date | None,
     """
     from qygeo.api import report
     from qygeo.errors import QygeoError
-    from qygeo.render.gis import check_target, export_layers
+    from qygeo.render.gis import check_target, crs_note, export_layers
 
     con = Console(quiet)
     check_output(out, geodata, plots_path, name="OUT")
     try:
-        check_target(out, crs)  # a wrong name or CRS is told before the report is built
+        _path, target = check_target(out, crs)  # told before the report is built
     except QygeoError as exc:
         fail(str(exc), 2)
+    note = crs_note(target)
+    if note:
+        con.warn(note)
     rep = report(geodata, plots=plots_path, plots_layer=plots_layer, year=year, as_of=as_of,
                  skip_invalid_plots=skip_invalid_plots)
     for w in rep.warnings:

@@ -370,6 +370,17 @@ def ballpark_note(crs: CRS) -> str | None:
     for one): the coordinates are then carried over as they are, a "ballpark"
     conversion of unknown accuracy. None for WGS84 and
     CGCS2000 (the same to a few centimetres) and for datums PROJ can shift."""
+    datum = ballpark_datum(crs)
+    if datum is None:
+        return None
+    return (f"PROJ knows no datum shift from {datum} to WGS84: the coordinates are "
+            "taken over as they are (PROJ's \"ballpark\", of unknown accuracy); convert the "
+            "file with the surveyors' parameters first, or check the boundary on the map")
+
+
+def ballpark_datum(crs: CRS) -> str | None:
+    """The name of *crs*'s geodetic CRS when PROJ has only a "ballpark" conversion between
+    it and WGS84 (see :func:`ballpark_note`); None otherwise. Intake and export both ask."""
     from pyproj import CRS
     from pyproj.transformer import TransformerGroup
 
@@ -382,9 +393,7 @@ def ballpark_note(crs: CRS) -> str | None:
         return None
     if best and "ballpark" not in best[0].description.lower():
         return None
-    return (f"PROJ knows no datum shift from {geodetic.name} to WGS84: the coordinates are "
-            "taken over as they are (PROJ's \"ballpark\", of unknown accuracy); convert the "
-            "file with the surveyors' parameters first, or check the boundary on the map")
+    return str(geodetic.name)
 
 
 def resolve_source_crs(path: Path, file_crs: CRS | None, option: str | None,

@@ -143,6 +143,37 @@ def check_name_utf8(path: Path) -> None:
                                   "rename the file (or its folder)") from None
 
 
+def gdal_name(path: str | os.PathLike[str]) -> str:
+    """The name under which pyogrio gives GDAL the file *path*, unchanged.
+
+    pyogrio reads a name as a URL (``urllib.parse``) before GDAL sees it: a ``;`` in
+    the file's name starts the URL's "parameters", which are dropped (``p;2024.geojson``
+    would be opened as ``p``), and a ``!`` marks an archive's member. As a ``file://``
+    URL the name keeps its ``;`` (that scheme has no parameters); a ``!`` cannot be
+    passed through, so such a path is refused. ``/vsi…`` names pass as they are.
+
+    Raises
+    ------
+    DataFileError
+        A path with ``!``.
+    """
+    text = os.fspath(path)
+    if text.startswith("/vsi"):
+        return text
+    if "!" in text:
+        raise DataFileError(path, "a path with '!' cannot be opened by GDAL (pyogrio takes "
+                                  "it for an archive's member): rename the file or folder")
+    if ";" in Path(text).name:
+        return "file://" + os.path.abspath(text)
+    return text
+
+
+def gdal_safe_name(name: str) -> str:
+    """*name* with the characters :func:`gdal_name` cannot always pass (``;`` ``!``)
+    replaced, for temporary files of qygeo's own making."""
+    return name.replace(";", "_").replace("!", "_")
+
+
 def check_layer_path(path: Path) -> None:
     """Raise :class:`DataFileError` unless *path* is an existing layer file (or .gdb) whose
     bytes are the format its suffix names (:func:`qygeo.io.sniff.check_content`)."""
@@ -267,13 +298,16 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
 
             # openpyxl, not GDAL: GDAL takes a header row of text over text columns for data.
             return geometry_from_text(pd.read_excel(path, sheet_name=0, engine="openpyxl"), path)
-        kwargs: dict[str, Any] = {"engine": "pyogrio", **open_options(path)}
+        import pyogrio
+
+        kwargs: dict[str, Any] = dict(open_options(path))
         if layer is not None:
             kwargs["layer"] = layer
-        encoding = shapefile_encoding(path)
+        encoding = shapefile_encoding(path)  # GBK text without a .cpg
         if encoding is not None:
             kwargs["encoding"] = encoding
-        gdf = unlisted(gpd.read_file(path, **kwargs))
+        # pyogrio itself, as geopandas.read_file would call it, with a name GDAL gets whole
+        gdf = unlisted(pyogrio.read_dataframe(gdal_name(path), **kwargs))
         if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or a spreadsheet: a WKT column?
             gdf = geometry_from_text(gdf, path)
         renames = shapefile_renames(list(gdf.columns)) if is_shapefile(path) else {}
@@ -903,43 +937,110 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write *data* to *path* atomically (see :func:`atomic_write_text`).
-
-    The temporary file is created next to *path* (same file system, so the
-    rename is atomic), flushed and fsynced before ``os.replace``; the folder is
-    fsynced afterwards so the rename itself survives a power cut. A path that is
-    a folder or not a regular file (a device such as ``/dev/full``, which the
-    rename would replace) is refused, and every failure names *path*, never the
-    temporary file, which is removed.
+    """Write *data* to *path* atomically (see :func:`atomic_write_files`).
 
     Raises
     ------
     DataFileError
-        *path* cannot be written (not a file, no permission, disk full …).
+        *path* cannot be written (not a file, read-only, no permission, disk full …).
+    """
+    def write(tmp: Path) -> None:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
+            fh.write(data)
+
+    atomic_write_files({Path(path): write})
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`DataFileError` unless *path* may be written as an output file.
+
+    A folder, a device (``/dev/full``, which a rename would replace) and a file
+    whose mode forbids writing (``chmod 444``) are refused: a rename replaces a file
+    whatever its mode (the folder's decides), so the file's own mode is checked
+    here, by its bits as well as by ``os.access`` (root may write anything, yet a
+    read-only mode still says "keep this").
     """
     path = Path(path)
     if path.is_dir():
         raise DataFileError(path, "is a folder: give a file name")
     if path.exists() and not path.is_file():
         raise DataFileError(path, "is not a regular file: give a file name")
-    tmp: str | None = None
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+        if not mode & 0o222 or not os.access(path, os.W_OK):
+            raise DataFileError(path, f"is read-only (mode {mode:04o}): make it writable "
+                                      "or give another name")
+
+
+def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
+                       suffix: str = "") -> None:
+    """Write several files all or none: temporary files, fsync, then renames.
+
+    Each output's writer is given a temporary name beside it (same file system, so
+    the rename is atomic), ``.NAME.XXXXXXXX.tmp`` followed by *suffix* (GDAL picks
+    a format by it); the writer creates that file and raises if what it wrote is
+    not what was meant. Only when every writer has succeeded and every temporary
+    file is fsynced are they renamed over their outputs, each keeping the mode of
+    the file it replaces (else 0644); the folders are fsynced afterwards so the
+    renames survive a power cut. A failure while writing or checking removes every
+    temporary file and leaves every output as it was; its error names the output,
+    never the temporary file. (The renames, in folders already checked, are not
+    undone should a later one fail: that leaves the earlier outputs new.)
+    Outputs are checked by :func:`check_writable` before anything is written.
+
+    Raises
+    ------
+    DataFileError
+        An output cannot be written (not a file, read-only, no permission, disk full …).
+    QygeoError
+        As a writer raises it.
+    """
+    outputs = [Path(p) for p in writers]
+    for path in outputs:
+        check_writable(path)
+    temps: dict[Path, Path] = {}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes the file owner-only: keep the mode of the file it replaces, else
-        # the usual mode of a new output file.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise DataFileError(path, f"cannot write: {exc.strerror or exc}") from exc
+        for path, write in zip(outputs, writers.values(), strict=True):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, name = tempfile.mkstemp(prefix=f".{gdal_safe_name(path.name)}.",
+                                            suffix=".tmp" + suffix, dir=path.parent)
+                os.close(fd)
+                temps[path] = Path(name)
+                os.unlink(name)  # the writer creates it (GDAL makes its files itself)
+                write(temps[path])
+                _fsync_file(temps[path])
+                os.chmod(temps[path], path.stat().st_mode & 0o777 if path.exists() else 0o644)
+            except OSError as exc:
+                raise DataFileError(path, f"cannot write: {exc.strerror or exc}") from exc
+        for path in outputs:
+            try:
+                os.replace(temps.pop(path), path)
+            except OSError as exc:
+                raise DataFileError(path, f"cannot write: {exc.strerror or exc}") from exc
     finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-    _fsync_dir(path.parent)
+        for tmp in temps.values():
+            _remove_temporary(tmp)
+    for folder in dict.fromkeys(p.parent for p in outputs):
+        _fsync_dir(folder)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_temporary(tmp: Path) -> None:
+    """Remove a temporary output and what SQLite (a GeoPackage) may have left beside it."""
+    for leftover in (tmp, tmp.with_name(tmp.name + "-journal"),
+                     tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError:  # pragma: no cover - nothing more to do on the way out
+            pass
 
 
 def _fsync_dir(folder: Path) -> None:

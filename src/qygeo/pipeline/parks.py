@@ -938,6 +938,7 @@ def commit(
         return Outcome(change=change, written=False, unchanged=True)
     if dry_run:
         return Outcome(change=change, written=False)
+    layers.check_writable(parks_target(root))  # read-only: refused before lock and journal
     with _Locked(root, timeout):
         _recover_locked(root)
         state = load_state(root)
@@ -1081,6 +1082,7 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
     p, _, _ = plan()
     if dry_run:
         return dataclasses.replace(p, notes=recovered)
+    layers.check_writable(parks_target(root))  # read-only: refused before lock and journal
     with _Locked(root, timeout):
         recovered += tuple(_recover_locked(root))
         p, data, current = plan()

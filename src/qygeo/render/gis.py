@@ -14,8 +14,10 @@ FlatGeobuf hold one layer per file: ``OUT.geojson`` becomes ``OUT-parks.geojson`
 
 The CRS is WGS84 (EPSG:4326) unless ``crs`` names another, such as CGCS2000
 (EPSG:4490) or one of its Gauss–Krüger zones (EPSG:4547, 3-degree zone on 114°E, for
-Qingyuan); GeoJSON is WGS84 only (RFC 7946). Every file is written to a temporary
-name in its folder and then renamed: an interrupted export leaves no half file.
+Qingyuan); GeoJSON is WGS84 only (RFC 7946). Every file is written under a temporary
+name in its folder, fsynced and read back whole, and only when all are good are they
+renamed (:func:`qygeo.io.layers.atomic_write_files`): a failed or interrupted export
+(a full disk) leaves every old file as it was and no half file.
 """
 
 from __future__ import annotations
@@ -64,21 +66,28 @@ def export_layers(rep: Report, path: str | os.PathLike[str], *,
     ------
     ExportError
         Unknown extension, a CRS that is no EPSG CRS (``gcj02`` is a shift, not a CRS),
-        or a GeoJSON asked for in another CRS than WGS84.
+        or a GeoJSON asked for in another CRS than WGS84; a layer that does not read
+        back whole (a full disk).
+    DataFileError
+        An output that cannot be written (a folder, no permission, disk full).
     """
+    from qygeo.io.layers import atomic_write_files
+
     path, target = check_target(path, crs)
     frames = {name: frame.to_crs(target) for name, frame in layer_frames(rep).items()}
     suffix = path.suffix.lower()
     driver, per_file = GIS_FORMATS[suffix]
     if per_file == "all":
-        _write_atomically(path, lambda tmp: _write_geopackage(tmp, frames))
-        return [path]
-    written = []
-    for name, frame in frames.items():
-        out = path.with_name(f"{path.stem}-{name}{suffix}")
-        _write_atomically(out, lambda tmp, f=frame, n=name: _write_layer(tmp, f, n, driver))
-        written.append(out)
-    return written
+        writers = {path: lambda tmp: _write_geopackage(tmp, frames, path)}
+    else:
+        outs = {name: path.with_name(f"{path.stem}-{name}{suffix}") for name in frames}
+        writers = {outs[name]: (lambda tmp, f=frame, n=name: _write_layer(tmp, f, n, driver,
+                                                                          outs[n]))
+                   for name, frame in frames.items()}
+    # All or none: every file is written and read back under a temporary name first,
+    # so a full disk or a bad layer leaves each old file as it was.
+    atomic_write_files(writers, suffix=suffix)
+    return list(writers)
 
 
 def check_target(path: str | os.PathLike[str], crs: str | int | None) -> tuple[Path, Any]:
@@ -103,7 +112,30 @@ def check_target(path: str | os.PathLike[str], crs: str | int | None) -> tuple[P
         raise ExportError(f"{path}: is a folder; give a file name")
     if not path.parent.is_dir():
         raise ExportError(f"{path.parent}: folder not found")
+    from qygeo.errors import DataFileError
+    from qygeo.io.layers import gdal_name, gdal_safe_name
+
+    try:  # the temporary files are named without the name's ';' or '!', but in its folder
+        gdal_name(path.with_name(gdal_safe_name(path.name)))
+    except DataFileError as exc:
+        raise ExportError(f"{path}: {exc.problem}") from None
     return path, target
+
+
+def crs_note(target: Any) -> str | None:
+    """A warning for an output CRS PROJ reaches from WGS84 only by a "ballpark"
+    conversion (Xian 1980, EPSG:2383 or 4610): the numbers are then WGS84's, relabelled,
+    of unknown accuracy. Intake reads such a file with the same note
+    (:func:`qygeo.io.crs.ballpark_note`); None for every other CRS."""
+    from qygeo.io.crs import ballpark_datum
+
+    datum = ballpark_datum(target)
+    if datum is None:
+        return None
+    return (f"PROJ knows no datum shift from WGS84 to {datum}: {_crs_name(target)} is "
+            f"written taking WGS84 longitudes and latitudes for {datum}'s (PROJ's "
+            "\"ballpark\", of unknown accuracy); for exact coordinates use 4490 (CGCS2000) "
+            "or a zone such as 4547")
 
 
 def layer_frames(rep: Report) -> dict[str, gpd.GeoDataFrame]:
@@ -185,22 +217,28 @@ def _crs_name(crs: Any) -> str:
     return f"EPSG:{crs.to_epsg()} ({crs.name})"
 
 
-def _write_atomically(path: Path, write: Any) -> None:
-    import tempfile
+def _failed(out: Path, what: str, exc: BaseException, tmp: Path) -> ExportError:
+    """One line for a failed write: *out* named, GDAL's or SQLite's message cut to what
+    went wrong (GDAL may quote a whole SQL script) and to one short line, the temporary
+    name replaced by *out*'s."""
+    text = str(exc).strip()
+    if ") failed: " in text:  # "sqlite3_exec(<the SQL script>) failed: database or disk is full"
+        text = text.rsplit(") failed: ", 1)[1]
+    text = text.splitlines()[0] if text else type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror
+    text = text.replace(str(tmp), out.name)
+    if len(text) > MESSAGE_CHARS:
+        text = text[:MESSAGE_CHARS].rsplit(" ", 1)[0] + " …"
+    return ExportError(f"{out}: cannot write {what} ({text})")
 
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()  # GDAL creates the file itself
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+#: Characters of a GDAL or SQLite message kept in an error line.
+MESSAGE_CHARS = 160
 
 
-def _write_layer(path: Path, frame: gpd.GeoDataFrame, name: str, driver: str) -> None:
+def _write_layer(path: Path, frame: gpd.GeoDataFrame, name: str, driver: str,
+                 out: Path) -> None:
     import pyogrio
 
     # GeoJSON as RFC 7946 says (no "crs" member, exterior rings counter-clockwise), as
@@ -209,23 +247,64 @@ def _write_layer(path: Path, frame: gpd.GeoDataFrame, name: str, driver: str) ->
     try:
         pyogrio.write_dataframe(frame, path, layer=name, driver=driver, layer_options=options)
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
-        raise ExportError(f"{path}: cannot write the {name} layer ({exc})") from exc
+        raise _failed(out, f"the {name} layer", exc, path) from exc
+    _check_written(path, {name: len(frame)}, out)
 
 
-def _write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame]) -> None:
+def _check_written(path: Path, counts: dict[str, int], out: Path) -> None:
+    """Read *path* back whole: every layer there with its number of features.
+
+    GDAL may report success for a file cut short (on a full disk, GeoJSON's and
+    FlatGeobuf's writers do not report every failed write, and FlatGeobuf's header
+    still counts every feature): every feature is read, not the count the header says.
+    """
+    import pyogrio
+
+    for name, count in counts.items():
+        try:
+            found = pyogrio.read_arrow(path, layer=name)[1].num_rows
+        except Exception as exc:  # noqa: BLE001 - GDAL raises several types
+            raise _failed(out, f"the {name} layer: it cannot be read back", exc, path) from exc
+        if found != count:
+            raise ExportError(f"{out}: cannot write the {name} layer: {found} of {count} "
+                              "features read back (disk full?)")
+
+
+def _write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame], out: Path) -> None:
     for name, frame in frames.items():
-        _write_layer_append(path, frame, name)
-    write_styles(path, {name: layer_qml(name) for name in frames})
+        _write_layer_append(path, frame, name, out)
+    try:
+        write_styles(path, {name: layer_qml(name) for name in frames})
+    except sqlite3.Error as exc:  # a full disk while the styles are written
+        raise _failed(out, "the QGIS styles", exc, path) from exc
+    _check_written(path, {name: len(frame) for name, frame in frames.items()}, out)
+    _check_styles(path, frames, out)
 
 
-def _write_layer_append(path: Path, frame: gpd.GeoDataFrame, name: str) -> None:
+def _check_styles(path: Path, frames: dict[str, gpd.GeoDataFrame], out: Path) -> None:
+    """The written GeoPackage holds a style per layer (SQLite's own integrity check too)."""
+    try:
+        con = sqlite3.connect(path)
+        try:
+            ok = con.execute("PRAGMA quick_check").fetchone()[0]
+            styled = {r[0] for r in con.execute("SELECT f_table_name FROM layer_styles")}
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise _failed(out, "the QGIS styles: they cannot be read back", exc, path) from exc
+    if ok != "ok" or styled != set(frames):
+        raise ExportError(f"{out}: cannot write the GeoPackage: it does not read back whole "
+                          f"({ok})")
+
+
+def _write_layer_append(path: Path, frame: gpd.GeoDataFrame, name: str, out: Path) -> None:
     import pyogrio
 
     try:
         pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG",
                                 append=path.exists())
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
-        raise ExportError(f"{path}: cannot write the {name} layer ({exc})") from exc
+        raise _failed(out, f"the {name} layer", exc, path) from exc
 
 
 # --------------------------------------------------------------------------- QGIS styles

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from qygeo.errors import QygeoError
 from qygeo.io.boundary import INPUT_FORMATS
+from qygeo.io.layers import gdal_name
 from qygeo.io.sniff import check_content
 from qygeo.safe_text import describe_control_chars, has_control_chars
 
@@ -202,6 +203,6 @@ def layer_names(path: Path) -> list[str]:
         return []
     try:
         check_content(path)  # GDAL opens what the bytes say, whatever the name
-        return [str(row[0]) for row in pyogrio.list_layers(str(path))]
+        return [str(row[0]) for row in pyogrio.list_layers(gdal_name(path))]
     except Exception:  # noqa: BLE001 - GDAL raises several types; reading reports it
         return []
