@@ -264,3 +264,27 @@ def test_a_bidi_override_in_one_park_name_leaves_the_others_in_order(browser, tm
     finally:
         pg.close()
     assert len(lefts) == 3 and lefts == sorted(lefts)
+
+
+def test_the_park_page_search_finds_a_plot_whose_id_holds_markup_characters(
+        browser, open_page, tmp_path):  # noqa: F811
+    # The canvas layer stores ids as HTML text (A1&amp;02): compared with the typed id,
+    # such a plot was never found.
+    from qygeo.io import layers
+
+    root = write_tiny(tmp_path / "geodata")
+    plots = layers.read_layer(root / "plots.geojson", layers.PLOTS)
+    plots["plot_id"] = plots["plot_id"].astype(object)
+    plots.loc[plots["plot_id"] == "A1", "plot_id"] = "A1&<02>"
+    layers.write_layer(plots, root / "plots.geojson", layers.PLOTS)
+    ds = load_dataset(root)
+    write_maps(ds, tmp_path / "maps", report=build_report(ds, as_of=dt.date(2025, 6, 1)),
+               basemap="none", self_contained=True)
+    p = open_page(tmp_path / "maps" / "parks" / "alpha.html")
+    box = p.page.locator(".qygeo-search input")
+    box.fill("A1&<02>")
+    box.press("Enter")
+    assert p.page.evaluate("qygeo.found && qygeo.found.id") == "A1&<02>"
+    popup = p.page.locator(".leaflet-popup-content")
+    assert popup.count() == 1 and "A1&<02>" in popup.inner_text()
+    assert p.quiet(), p.problems()

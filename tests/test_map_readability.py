@@ -63,6 +63,10 @@ def test_park_page_search_and_plain_words(built, open_page):  # noqa: F811
     box.fill("GF-XX-01")
     box.press("Enter")
     assert pg.evaluate("qygeo.found && qygeo.found.id") == "GF-XX-01"
+    # its popup opens, as on the city map (the plots' popup is their canvas group's)
+    popup = pg.locator(".leaflet-popup-content")
+    assert popup.count() == 1 and "GF-XX-01" in popup.inner_text()
+    pg.evaluate("qygeo.map.closePopup()")
     # the panel's values are not cut at the right edge, and the figures fold away
     assert pg.evaluate("""() => { const b = document.getElementById('qygeo-panel');
                                   return b.scrollWidth <= b.clientWidth + 1; }""")

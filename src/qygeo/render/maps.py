@@ -395,6 +395,11 @@ def _search(entries: list[list[str]]) -> Any:
                         o.value = e.text;
                         list.appendChild(o);
                     });
+                    function decoded(html) {
+                        var t = document.createElement('textarea');
+                        t.innerHTML = html === undefined ? '' : String(html);
+                        return t.value;
+                    }
                     function go() {
                         var q = input.value.trim().toLowerCase();
                         if (!q) { return; }
@@ -405,11 +410,16 @@ def _search(entries: list[list[str]]) -> Any:
                         var layer = window.qygeo.layers[hit.layer];
                         if (!layer) { return; }
                         layer.eachLayer(function (l) {
-                            var id = l.feature ? l.feature.properties.id : l.qygeoId;
-                            if (String(id) === hit.id) {
+                            // A canvas layer's ids are stored as HTML text (GF&amp;02):
+                            // decoded by a textarea, which runs nothing.
+                            var id = l.feature ? String(l.feature.properties.id)
+                                : decoded(l.qygeoId);
+                            if (id === hit.id) {
                                 var b = l.getBounds ? l.getBounds() : null;
                                 if (b) { map.fitBounds(b, {maxZoom: 16}); }
-                                if (l.openPopup) { l.openPopup(); }
+                                if (l.getPopup && l.getPopup()) { l.openPopup(); }
+                                else if (b) {  // the popup is its group's: a click opens it
+                                    l.fire('click', {latlng: b.getCenter()}, true); }
                                 window.qygeo.found = hit;
                             }
                         });
