@@ -214,3 +214,26 @@ def test_a_file_name_with_a_semicolon_is_read_as_it_is(tiny_geodata, tmp_path, s
     named_b.write_bytes(plain_b.read_bytes())
     parts = [read_boundary_file(p).parts for p in (named_b, plain_b)]
     assert parts[0] == parts[1] != ()
+
+
+def test_a_zone_prefix_mismatch_names_the_crs_the_numbers_fit(tiny_geodata, tmp_path):
+    # Eastings with the zone-38 prefix (EPSG:4526) declared as EPSG:4547: the boundary got
+    # a bare "do not convert", the plots file a false "match no Gauss-Kruger zone".
+    import geopandas as gpd
+
+    square = gpd.GeoDataFrame({"name": ["t"]}, geometry=[box(113.094, 23.594, 113.110, 23.607)],
+                              crs=4326)
+    square.to_crs(4526).set_crs(4547, allow_override=True).to_file(tmp_path / "b.gpkg",
+                                                                    layer="b")
+    res = run("park", "add", str(tmp_path / "b.gpkg"), "--id", "gamma", "--name-zh", "丙园",
+              "--name-en", "Gamma", "--dry-run", "--geodata", str(tiny_geodata))
+    assert res.exit_code == 1 and "its numbers fit --crs 4526" in res.stderr
+    res = run("park", "add", str(tmp_path / "b.gpkg"), "--id", "gamma", "--name-zh", "丙园",
+              "--name-en", "Gamma", "--dry-run", "--crs", "4546", "--geodata",
+              str(tiny_geodata))
+    assert res.exit_code == 1 and "the file itself declares EPSG:4547" in res.stderr
+    plots = gpd.read_file(tiny_geodata / "plots.geojson").to_crs(4526)
+    plots.set_crs(4547, allow_override=True).to_file(tmp_path / "p.gpkg", layer="plots")
+    res = run("report", "--geodata", str(tiny_geodata), "--plots", str(tmp_path / "p.gpkg"))
+    assert res.exit_code == 1 and "its numbers fit EPSG:4526" in res.stderr
+    assert "match no Gauss-Kruger zone" not in res.stderr

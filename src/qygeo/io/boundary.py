@@ -392,7 +392,18 @@ def read_boundary_file(
                        f"({first_line(exc)})") from exc
     wgs = list(frame.geometry.values)
     if not np.isfinite(shapely.get_coordinates(wgs)).all():
-        raise CRSError(f"{path}: coordinates do not convert from {src.text} to longitude/latitude")
+        # Most often a zone-number prefix the CRS does not expect (or lacks): name the CRS
+        # the numbers fit, and what the file itself declares when --crs overrode it.
+        from qygeo.io.crs import GAUSS_KRUGER_CANDIDATES, suggest_crs
+
+        codes = [c for c in suggest_crs(raw_bounds) if c != src.epsg]
+        hint = ("; its numbers fit " + " or ".join(
+            f"--crs {c} ({GAUSS_KRUGER_CANDIDATES[c]})" for c in codes)) if codes else ""
+        own = gdf.crs.to_epsg() if gdf.crs is not None and crs is not None else None
+        if own is not None and own != src.epsg:
+            hint += f"; the file itself declares EPSG:{own}"
+        raise CRSError(f"{path}: coordinates do not convert from {src.text} to "
+                       f"longitude/latitude{hint}")
     return Boundary(geometry=None, parts=tuple(wgs), path=path, sha256=sha, crs=src.text,
                     features=n,
                     raw_bounds=raw_bounds, notes=tuple(notes),

@@ -318,15 +318,16 @@ def diagnose_converted(raw_bounds: tuple[float, float, float, float],
     if (np.isfinite(wgs84_bounds).all() and minx <= lo[2] + m and maxx >= lo[0] - m
             and miny <= lo[3] + m and maxy >= lo[1] - m):
         return None
-    where = (f"{minx:.2f}–{maxx:.2f}°E {miny:.2f}–{maxy:.2f}°N"
-             if np.isfinite(wgs84_bounds).all() else "no valid coordinates")
     declared = getattr(crs, "to_epsg", lambda: None)()
     codes = [c for c in suggest_crs(raw_bounds) if c != declared]
     fit = ("; its numbers fit " + " or ".join(f"EPSG:{c} ({GAUSS_KRUGER_CANDIDATES[c]})"
                                                for c in codes) if codes else "")
     name = getattr(crs, "name", None) or str(crs)
-    return (f"its declared CRS ({name}) puts it at {where}, nowhere near Qingyuan{fit}: "
-            f"{DECLARE}")
+    if not np.isfinite(wgs84_bounds).all():  # outside the projection's domain
+        return (f"its numbers do not convert from its declared CRS ({name}) to longitude/"
+                f"latitude{fit}: {DECLARE}")
+    return (f"its declared CRS ({name}) puts it at {minx:.2f}–{maxx:.2f}°E "
+            f"{miny:.2f}–{maxy:.2f}°N, nowhere near Qingyuan{fit}: {DECLARE}")
 
 
 def is_wgs84(crs: object) -> bool:
