@@ -237,3 +237,19 @@ def test_a_zone_prefix_mismatch_names_the_crs_the_numbers_fit(tiny_geodata, tmp_
     res = run("report", "--geodata", str(tiny_geodata), "--plots", str(tmp_path / "p.gpkg"))
     assert res.exit_code == 1 and "its numbers fit EPSG:4526" in res.stderr
     assert "match no Gauss-Kruger zone" not in res.stderr
+
+
+def test_a_crs_a_file_declares_is_noted_when_crs_overrides_it(tiny_geodata, tmp_path):
+    # A GeoPackage in EPSG:4490 read as GCJ-02 moves ~600 m: the file's own CRS is named.
+    # GeoJSON, which is always WGS84 by its RFC, gets no such note.
+    import geopandas as gpd
+
+    square = gpd.GeoDataFrame(geometry=[box(113.094, 23.594, 113.110, 23.607)], crs=4490)
+    square.to_file(tmp_path / "b.gpkg", layer="b")
+    square.set_crs(4326, allow_override=True).to_file(tmp_path / "b.geojson")
+    args = ["--id", "gamma", "--name-zh", "丙园", "--name-en", "Gamma", "--dry-run", "--crs",
+            "gcj02", "--geodata", str(tiny_geodata)]
+    res = run("park", "add", str(tmp_path / "b.gpkg"), *args)
+    assert res.exit_code == 0 and "b.gpkg says its CRS is EPSG:4490" in res.stderr
+    res = run("park", "add", str(tmp_path / "b.geojson"), *args)
+    assert res.exit_code == 0 and "says its CRS" not in res.stderr

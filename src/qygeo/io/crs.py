@@ -413,8 +413,10 @@ def resolve_source_crs(path: Path, file_crs: CRS | None, option: str | None,
         else:
             geographic, text = parsed.is_geographic, f"{describe_crs(parsed)} (--crs)"
             epsg = parsed.to_epsg(min_confidence=70)
-        if file_crs is not None and not file_crs.is_geographic and not (
-                not isinstance(parsed, str) and parsed.equals(file_crs)):
+        # GeoJSON always reads as WGS84 (RFC 7946): only a CRS a file chose is worth a note.
+        chose = file_crs is not None and (not file_crs.is_geographic or path.suffix.lower()
+                                          not in (".geojson", ".json", ".kml", ".kmz"))
+        if chose and not (not isinstance(parsed, str) and parsed.equals(file_crs)):
             notes.append(f"{path.name} says its CRS is {describe_crs(file_crs)}; "
                          f"reading it as {text} as told")
     elif file_crs is None:
