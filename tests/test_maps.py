@@ -347,3 +347,10 @@ def test_each_name_is_isolated_so_a_bidi_override_reorders_only_itself(tiny_geod
     tips = [f["properties"]["tip"] for f in layer_data(city)["parks"]["features"]]
     alpha = next(t for t in tips if "Alpha" in t)
     assert "<bdi>甲园\u202e</bdi> / <bdi>Alpha</bdi>" in alpha
+
+
+def test_both_legends_say_the_measure_tool_is_spherical(tiny_geodata):
+    # leaflet-measure's areas are on a sphere: 45.1 亩 where the popup says 45.00.
+    pages = build_pages(tiny_geodata)
+    for name in ("index.html", "parks/alpha.html"):
+        assert "the measure tool is spherical" in pages[name], name

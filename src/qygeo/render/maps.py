@@ -523,6 +523,12 @@ def _geojson(fc: dict[str, Any], name: str, *, labels: bool = False) -> Any:
     return folium.GeoJson(fc, name=name, control=False, on_each_feature=JsCode(ON_EACH_FEATURE))
 
 
+#: leaflet-measure computes areas on a sphere (and on a Gaode page, of the shifted
+#: outline): a few tenths of a percent from the ellipsoidal areas the popups give.
+MEASURE_NOTE = ('<br><span class="sub">量测工具为球面近似（差约0.5%） the measure tool is '
+                "spherical, about 0.5 % off; the popups' areas are on the ellipsoid</span>")
+
+
 def _legend_row(label: str, swatch: str) -> str:
     return f'<div class="row">{swatch}<span>{html.escape(label)}</span></div>'
 
@@ -853,7 +859,8 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
               + _legend_row("闲置地块 Idle plot", HATCH_SWATCH)
               + _legend_row("南药种植区 South-medicine planting",
                             _swatch(PLANTING_COLOUR, stroke="#238b45", opacity=0.6, dash=True))
-              + _legend_row("区县界 District boundary", _swatch("transparent", dash=True)))
+              + _legend_row("区县界 District boundary", _swatch("transparent", dash=True))
+              + MEASURE_NOTE)
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
@@ -982,7 +989,7 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
               + '<span class="sub">地块面积标注 acreage labels: zoom ≥ '
               f"{PLOT_LABEL_MIN_ZOOM}"
               + (f", ≤ {LABELS_IN_VIEW_MAX} plots in view" if len(plots) > LABELS_ALL_MAX else "")
-              + "</span>")
+              + "</span>" + MEASURE_NOTE)
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
