@@ -353,4 +353,4 @@ def test_both_legends_say_the_measure_tool_is_spherical(tiny_geodata):
     # leaflet-measure's areas are on a sphere: 45.1 亩 where the popup says 45.00.
     pages = build_pages(tiny_geodata)
     for name in ("index.html", "parks/alpha.html"):
-        assert "the measure tool is spherical" in pages[name], name
+        assert "measure tool: spherical" in pages[name], name

@@ -525,8 +525,7 @@ def _geojson(fc: dict[str, Any], name: str, *, labels: bool = False) -> Any:
 
 #: leaflet-measure computes areas on a sphere (and on a Gaode page, of the shifted
 #: outline): a few tenths of a percent from the ellipsoidal areas the popups give.
-MEASURE_NOTE = ('<br><span class="sub">量测工具为球面近似（差约0.5%） the measure tool is '
-                "spherical, about 0.5 % off; the popups' areas are on the ellipsoid</span>")
+MEASURE_NOTE = '<br><span class="sub">量测工具：球面近似 measure tool: spherical, ≈0.5 %</span>'
 
 
 def _legend_row(label: str, swatch: str) -> str:
