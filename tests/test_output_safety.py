@@ -274,3 +274,18 @@ def test_a_read_only_output_is_refused_and_a_writable_one_keeps_its_mode(tmp_pat
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.stderr
     assert out.read_text(errors="replace") != "frozen" and out.stat().st_mode & 0o777 == 0o640
+
+
+def test_an_output_that_is_a_symbolic_link_is_written_through(tmp_path):
+    # -o latest.csv → 2026/report.csv: the link was replaced by a file and the target
+    # left stale. It is written through, as parks.geojson is.
+    root = write_tiny(tmp_path / "geodata")
+    (tmp_path / "2026").mkdir()
+    target = tmp_path / "2026" / "report.csv"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(target)
+    code, _out, err = _report(root, "-o", str(link), "-q")
+    assert code == 0, err
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert "alpha" in target.read_text(encoding="utf-8-sig")

@@ -996,32 +996,38 @@ def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
         As a writer raises it.
     """
     outputs = [Path(p) for p in writers]
+    # An output that is a symbolic link (latest.csv → 2026/report.csv) is written
+    # through, as parks.geojson is: the link stays, its target is replaced.
+    real = {path: Path(os.path.realpath(path)) if path.is_symlink() else path
+            for path in outputs}
     for path in outputs:
-        check_writable(path)
+        check_writable(real[path])
     temps: dict[Path, Path] = {}
     try:
         for path, write in zip(outputs, writers.values(), strict=True):
+            target = real[path]
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, name = tempfile.mkstemp(prefix=f".{gdal_safe_name(path.name)}.",
-                                            suffix=".tmp" + suffix, dir=path.parent)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, name = tempfile.mkstemp(prefix=f".{gdal_safe_name(target.name)}.",
+                                            suffix=".tmp" + suffix, dir=target.parent)
                 os.close(fd)
                 temps[path] = Path(name)
                 os.unlink(name)  # the writer creates it (GDAL makes its files itself)
                 write(temps[path])
                 _fsync_file(temps[path])
-                os.chmod(temps[path], path.stat().st_mode & 0o777 if path.exists() else 0o644)
+                os.chmod(temps[path],
+                         target.stat().st_mode & 0o777 if target.exists() else 0o644)
             except OSError as exc:
                 raise DataFileError(path, f"cannot write: {exc.strerror or exc}") from exc
         for path in outputs:
             try:
-                os.replace(temps.pop(path), path)
+                os.replace(temps.pop(path), real[path])
             except OSError as exc:
                 raise DataFileError(path, f"cannot write: {exc.strerror or exc}") from exc
     finally:
         for tmp in temps.values():
             _remove_temporary(tmp)
-    for folder in dict.fromkeys(p.parent for p in outputs):
+    for folder in dict.fromkeys(real[p].parent for p in outputs):
         _fsync_dir(folder)
 
 
