@@ -227,3 +227,25 @@ def test_a_folder_without_planting_or_park_stats_says_so(tiny_geodata):
     assert any("no planting.geojson" in w for w in rep.warnings)
     assert not any("None" in w for w in rep.warnings)
     assert any(w.startswith("parks: no actual or estimated figures in") for w in rep.warnings)
+
+
+def test_plots_marked_illustrative_are_counted_per_park_and_warned(tiny_geodata, tmp_path):
+    # A target 'already met' from invented plots said nothing in json/csv/markdown/table:
+    # the parks whose plot figures rest on illustrative plots are counted and named.
+    from qygeo.pipeline.plots import compute_plot_table
+
+    ds = load_dataset(tiny_geodata)
+    ds.plots["boundary_quality"] = ["illustrative" if p in ("A1", "A2") else "surveyed"
+                                    for p in ds.plots["plot_id"]]
+    rep = build_report(ds, as_of=AS_OF)
+    assert row(rep, "alpha")["illustrative_plot_count"] == 2
+    assert row(rep, "beta")["illustrative_plot_count"] == 0
+    warning = next(w for w in rep.warnings if "marked illustrative" in w)
+    assert "alpha 2 of 2" in warning and "beta" not in warning
+    # The batch engine (a GeoParquet file, only the report's columns) counts the same.
+    ds.plots.to_parquet(tmp_path / "p.parquet")
+    from qygeo.pipeline.plot_table import REPORT_COLUMNS
+
+    got = compute_plot_table(tmp_path / "p.parquet", ds.parks, AS_OF, columns=REPORT_COLUMNS)
+    batch = build_report(ds, as_of=AS_OF, plots=got.table, summary=got.summary)
+    assert row(batch, "alpha")["illustrative_plot_count"] == 2

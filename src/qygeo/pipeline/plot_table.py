@@ -92,7 +92,8 @@ if TYPE_CHECKING:  # pragma: no cover
 #: checks that the per-park report is the same either way).
 #: Every column the plot-row checks read is read too (``contract_date``), so that a row
 #: one format refuses is refused by all (:data:`qygeo.io.layers.PLOTS` numeric and dates).
-REPORT_COLUMNS = ("plot_id", "park_id", "land_use", "contract_date", "agreed_start_date",
+REPORT_COLUMNS = ("plot_id", "park_id", "land_use", "boundary_quality", "contract_date",
+                  "agreed_start_date",
                   "actual_start_date", "suspended_since", "delay_cause", "idle_disposed_on",
                   "agreed_investment_yuan", "invested_yuan", "developed_area_m2",
                   "floor_area_m2", "building_footprint_m2", "land_price_yuan", "output_yuan",
@@ -360,6 +361,7 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
                                                               crs="EPSG:4326"))
     invested_all = (attrs["invested_yuan"].to_numpy(dtype="float64")
                     if "invested_yuan" in attrs.columns else None)
+    illustrative_all = illustrative_rows(attrs)
 
     # The table's rows: all, or those kept.
     rows = keep if keep is not None else slice(None)
@@ -402,16 +404,27 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
     judged[rows] = verdict.status != idle_mod.CODE_UNKNOWN
     idle_v = np.zeros(n, dtype=bool)
     idle_v[rows] = verdict.idle
-    summary_ids, invested = ids, invested_all
+    summary_ids, invested, illustrative = ids, invested_all, illustrative_all
     if bad.any():  # the summary counts only the rows that can be judged
         ok = ~bad
         codes, area_mu, judged, idle_v, summary_ids = (codes[ok], area_mu[ok], judged[ok],
                                                        idle_v[ok], ids[ok])
         invested = invested[ok] if invested is not None else None
+        illustrative = illustrative[ok] if illustrative is not None else None
     summary = PlotSummary.from_codes(
         codes, names, list(index.ids), ids=summary_ids, area_mu=area_mu,
-        invested_yuan=invested, idle=idle_v, judged=judged)
+        invested_yuan=invested, idle=idle_v, judged=judged, illustrative=illustrative)
     return cols, summary, ids
+
+
+def illustrative_rows(plots: pd.DataFrame) -> np.ndarray | None:
+    """Which plots are marked ``boundary_quality = illustrative`` (invented data, as the
+    bundled plots are); None without the column."""
+    if "boundary_quality" not in plots.columns:
+        return None
+    quality = plots["boundary_quality"].astype(object)
+    return np.array([isinstance(q, str) and q.strip().lower() == "illustrative"
+                     for q in quality], dtype=bool)
 
 
 @dataclass
@@ -894,7 +907,8 @@ def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
 
 #: Per-park figures computed from the plots (see :func:`park_sums`).
 PARK_SUM_KEYS = ("plot_count", "plot_area_mu", "plot_investment_yuan", "idle_plot_count",
-                 "idle_area_mu", "unjudged_plot_count", "judged_area_mu")
+                 "idle_area_mu", "unjudged_plot_count", "judged_area_mu",
+                 "illustrative_plot_count")
 
 #: An exact sum: {binary exponent: integer}, the value being Σ integer · 2**(exponent − 53).
 Exact = dict[int, int]
@@ -993,12 +1007,14 @@ class PlotSummary:
                            if "invested_yuan" in plots.columns else None),
             idle=(plots["idle"].to_numpy(dtype=bool) if "idle" in plots.columns else None),
             judged=((plots["idle_status"] != "n/a").to_numpy(dtype=bool)
-                    if "idle_status" in plots.columns else None))
+                    if "idle_status" in plots.columns else None),
+            illustrative=illustrative_rows(plots))
 
     @classmethod
     def from_codes(cls, codes: np.ndarray, names: Sequence[str], known: Sequence[str], *,
                    ids: pd.Series, area_mu: np.ndarray, invested_yuan: np.ndarray | None,
-                   idle: np.ndarray | None, judged: np.ndarray | None) -> PlotSummary:
+                   idle: np.ndarray | None, judged: np.ndarray | None,
+                   illustrative: np.ndarray | None = None) -> PlotSummary:
         """Summarise plots given as arrays.
 
         Parameters
@@ -1013,6 +1029,8 @@ class PlotSummary:
             Per plot; *invested_yuan* None when the layer has no such column.
         idle, judged : numpy.ndarray
             Idle by the rule, and judged by it (status not n/a); None without the rule's columns.
+        illustrative : numpy.ndarray, optional
+            Marked ``boundary_quality = illustrative`` (:func:`illustrative_rows`).
         """
         n = len(codes)
         unassigned = codes < 0
@@ -1022,7 +1040,9 @@ class PlotSummary:
         return cls(
             leaves=leaf_sums(codes, names, area_mu=area_mu, invested_yuan=invested_yuan,
                              idle=idle if idle is not None else np.zeros(n, bool),
-                             judged=judged if judged is not None else np.zeros(n, bool)),
+                             judged=judged if judged is not None else np.zeros(n, bool),
+                             illustrative=(illustrative if illustrative is not None
+                                           else np.zeros(n, bool))),
             plot_count=n,
             unassigned_count=int(unassigned.sum()),
             unassigned_ids=[str(v) for v in ids.iloc[np.flatnonzero(unassigned)[:5]]],
@@ -1053,7 +1073,8 @@ class PlotSummary:
 
 def leaf_sums(codes: np.ndarray, names: Sequence[str], *, area_mu: np.ndarray,
               invested_yuan: np.ndarray | None, idle: np.ndarray,
-              judged: np.ndarray) -> dict[str, dict[str, Any]]:
+              judged: np.ndarray, illustrative: np.ndarray | None = None
+              ) -> dict[str, dict[str, Any]]:
     """Counts and exact sums per park code (no nesting applied; code −1, no park, skipped)."""
     out: dict[str, dict[str, Any]] = {}
     known = codes >= 0
@@ -1062,6 +1083,9 @@ def leaf_sums(codes: np.ndarray, names: Sequence[str], *, area_mu: np.ndarray,
     m = len(names)
     codes, area = codes[known], area_mu[known]
     idle, judged = idle[known], judged[known]
+    illustrative = (illustrative[known] if illustrative is not None
+                    else np.zeros(len(codes), bool))
+    illustrative_n = np.bincount(codes[illustrative], minlength=m)
     count = np.bincount(codes, minlength=m)
     area_s = exact_group_sums(area, codes, m)
     idle_s = exact_group_sums(area[idle], codes[idle], m)
@@ -1078,6 +1102,7 @@ def leaf_sums(codes: np.ndarray, names: Sequence[str], *, area_mu: np.ndarray,
         out[str(names[c])] = {"count": int(count[c]), "area_mu": area_s[c],
                               "idle_count": int(idle_n[c]), "idle_area_mu": idle_s[c],
                               "judged": int(judged_n[c]), "judged_area_mu": judged_s[c],
+                              "illustrative": int(illustrative_n[c]),
                               "invested": inv_s[c],
                               "invested_n": int(inv_n[c])}
     return out
@@ -1121,6 +1146,7 @@ def park_sums(summary: PlotSummary, members: dict[str, set[str]],
         out[pid] = {"plot_count": count, "plot_area_mu": plot_area,
                     "plot_investment_yuan": plot_inv, "idle_plot_count": idle_count,
                     "idle_area_mu": idle_area,
+                    "illustrative_plot_count": sum(e.get("illustrative", 0) for e in mine),
                     "unjudged_plot_count": count - judged if summary.has_idle else None,
                     "judged_area_mu": (exact_value(total["judged_area_mu"]) if judged
                                        else (0.0 if count == 0 else math.nan))}

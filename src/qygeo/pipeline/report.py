@@ -122,6 +122,8 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("idle_area_mu", "闲置面积", "Idle area", "亩 mu"),
     ("idle_share", "闲置占比（已判定地块）", "Idle share of the judged plots' area", ""),
     ("unjudged_plot_count", "无法判定闲置的地块数", "Plots the idle rule cannot judge (n/a)", ""),
+    ("illustrative_plot_count", "示意地块数",
+     "Plots marked illustrative (invented data): the plot-based figures rest on them", ""),
     ("target_gap_yuan_per_km2", "工业用地固定资产投入强度距2027目标",
      "Gap to 2027 target (industrial-land fixed-asset investment intensity)", "元/km²"),
     ("required_annual_growth", "所需年均增速",
@@ -554,6 +556,7 @@ def build_report(
             # Over the plots the rule judged: one it cannot judge is neither idle nor not.
             "idle_share": metrics.safe_divide(idle_area, mine["judged_area_mu"]),
             "unjudged_plot_count": mine["unjudged_plot_count"],
+            "illustrative_plot_count": mine["illustrative_plot_count"],
             "achieved_annual_growth": achieved,
             "source": _join_sources(park.get("stats_source"), park.get("source"),
                                     plan.get("source")),
@@ -566,6 +569,13 @@ def build_report(
     unjudged = [f"{r.park_id} {int(r.unjudged_plot_count)} of {int(r.plot_count)}"
                 for r in table.itertuples() if _present(r.unjudged_plot_count)
                 and r.unjudged_plot_count > 0]
+    invented = [f"{r.park_id} {int(r.illustrative_plot_count)} of {int(r.plot_count)}"
+                for r in table.itertuples() if _present(r.illustrative_plot_count)
+                and r.illustrative_plot_count > 0]
+    if invented:
+        warnings.append("plots marked illustrative (boundary_quality; invented data): the "
+                        "plot-based figures of these parks (plot sums, idle counts, indicators, "
+                        "grades, target gaps) rest on them: " + "; ".join(invented))
     if unjudged:
         warnings.append("idle rule: plots it cannot judge (status n/a: no agreed start date, "
                         "or a suspended plot's shares unknown) are neither idle nor not idle, "
