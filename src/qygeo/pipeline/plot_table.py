@@ -422,9 +422,8 @@ def illustrative_rows(plots: pd.DataFrame) -> np.ndarray | None:
     bundled plots are); None without the column."""
     if "boundary_quality" not in plots.columns:
         return None
-    quality = plots["boundary_quality"].astype(object)
-    return np.array([isinstance(q, str) and q.strip().lower() == "illustrative"
-                     for q in quality], dtype=bool)
+    text = plots["boundary_quality"].astype("string").str.strip().str.lower()
+    return text.eq("illustrative").fillna(False).to_numpy(dtype=bool)
 
 
 @dataclass
