@@ -122,18 +122,9 @@ def test_a_geometry_column_that_is_not_wkb_is_one_line_on_the_dask_engine(
 def test_an_empty_plots_collection_is_no_plots_for_both_engines(tiny_geodata, tmp_path):
     # GDAL gives an empty FeatureCollection no fields: the default engine read it as no
     # plots while the dask engine refused it for a missing plot_id.
-    from click.testing import CliRunner
-
-    from qygeo.cli import main
-
     empty = tmp_path / "plots.geojson"
     empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
-    args = ["report", "--geodata", str(tiny_geodata), "--plots", str(empty), "--format",
-            "json", "-q", "--as-of", AS_OF.isoformat()]
-    base = CliRunner().invoke(main, args)
-    dask = CliRunner().invoke(main, [*args, "--engine", "dask"])
-    assert base.exit_code == 0 and dask.exit_code == 0, (base.stderr, dask.stderr)
-    assert dask.stdout == base.stdout
+    assert_same_report_on_both_engines(tiny_geodata, empty, "json")
 
 
 def test_a_blank_id_is_named_by_its_place_in_the_file_by_both_engines(bundled_geodata,
@@ -184,9 +175,6 @@ def test_ledgers_and_shapefiles_give_the_same_report_on_both_engines(bundled_geo
     # An Excel ledger ended in a traceback on the dask engine ('DataFrame' has no 'crs'),
     # and dask's own reader would lose a Shapefile's cut field names.
     import geopandas as gpd
-    from click.testing import CliRunner
-
-    from qygeo.cli import main
 
     plots = gpd.read_file(bundled_geodata / "plots.geojson")
     path = tmp_path / f"plots{suffix}"
@@ -197,8 +185,17 @@ def test_ledgers_and_shapefiles_give_the_same_report_on_both_engines(bundled_geo
         table.to_csv(path, index=False)
     else:
         plots.to_file(path)
-    args = ["report", "--geodata", str(bundled_geodata), "--plots", str(path), "--format",
-            "csv", "-q", "--as-of", AS_OF.isoformat()]
+    assert_same_report_on_both_engines(bundled_geodata, path, "csv")
+
+
+def assert_same_report_on_both_engines(geodata, plots, fmt):
+    """``qygeo report --plots PLOTS`` succeeds on both engines with the same output."""
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    args = ["report", "--geodata", str(geodata), "--plots", str(plots), "--format", fmt,
+            "-q", "--as-of", AS_OF.isoformat()]
     base = CliRunner().invoke(main, args)
     dask = CliRunner().invoke(main, [*args, "--engine", "dask"])
     assert base.exit_code == 0 and dask.exit_code == 0, (base.output, dask.output)
