@@ -24,7 +24,7 @@ from qygeo.errors import (
     DataFileError,
     QygeoError,
 )
-from qygeo.io import layers
+from qygeo.io import layers, shapefile
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -206,8 +206,8 @@ def first_line(exc: BaseException) -> str:
 
 
 #: Text encoding tried for a Shapefile whose attributes are not UTF-8 and that has no
-#: ``.cpg`` (see :func:`qygeo.io.layers.shapefile_encoding`).
-FALLBACK_ENCODING = layers.FALLBACK_ENCODING
+#: ``.cpg`` (see :func:`qygeo.io.shapefile.encoding`).
+FALLBACK_ENCODING = shapefile.FALLBACK_ENCODING
 
 
 def _read_frame(path: Path, dataset: str, layer: str | None, *,
@@ -222,7 +222,7 @@ def _read_frame(path: Path, dataset: str, layer: str | None, *,
     import pyogrio
 
     if attributes and encoding is None:
-        encoding = layers.shapefile_encoding(path)  # GBK text without a .cpg
+        encoding = shapefile.encoding(path)  # GBK text without a .cpg
     if attributes and encoding is not None:
         return _read_encoded(path, dataset, layer, encoding)
     try:

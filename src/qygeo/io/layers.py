@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qygeo.errors import DataFileError, FeatureError, QygeoError
+from qygeo.io import shapefile
 
 if TYPE_CHECKING:  # pragma: no cover
-    from collections.abc import Sequence
 
     import geopandas as gpd
     import pandas as pd
@@ -187,102 +187,17 @@ def check_layer_path(path: Path) -> None:
     check_content(path)
 
 
-#: Text encoding of a Shapefile whose attributes are not UTF-8 and that has no ``.cpg``:
-#: older ArcGIS and CASS write Chinese in GBK, which GB18030 contains.
-FALLBACK_ENCODING = "GB18030"
-#: Bytes of a zipped Shapefile's ``.dbf`` read to judge its encoding (beyond: GB18030 is
-#: judged on these).
-DBF_SAMPLE_BYTES = 50_000_000
-
-
-def shapefile_encoding(path: Path) -> str | None:
-    """The text encoding of a Shapefile (``.shp``/``.dbf``, or a ``.zip`` holding one)
-    without a ``.cpg``: UTF-8 when its records decode as UTF-8, else
-    :data:`FALLBACK_ENCODING`. None for any other file, or one whose ``.cpg`` says.
-
-    GDAL takes such a file as ISO-8859-1: GBK names came out as mojibake (香雪制药 as
-    ``ÏãÑ©ÖÆÒ©``), or, through Arrow, as invalid text that failed later.
-    """
-    suffix = path.suffix.lower()
-    data = None
-    if suffix in (".shp", ".dbf"):
-        siblings = {p.name.lower(): p for p in path.parent.glob(f"{glob_escape(path.stem)}.*")}
-        dbf = siblings.get(f"{path.stem.lower()}.dbf")
-        if dbf is None or f"{path.stem.lower()}.cpg" in siblings:
-            return None
-        data = dbf.read_bytes()
-    elif suffix == ".zip":
-        import zipfile
-
-        try:
-            with zipfile.ZipFile(path) as z:
-                names = [n.lower() for n in z.namelist()]
-                dbfs = [n for n in z.namelist() if n.lower().endswith(".dbf")]
-                if not dbfs or any(n.endswith(".cpg") for n in names):
-                    return None
-                with z.open(dbfs[0]) as fh:
-                    data = fh.read(DBF_SAMPLE_BYTES)
-        except (zipfile.BadZipFile, OSError):
-            return None  # the reader names the problem
-    if data is None or len(data) < 32:
-        return None
-    header_bytes = int.from_bytes(data[8:10], "little")
-    try:
-        data[32:].decode("utf-8")  # field names and records alike
-    except UnicodeDecodeError as exc:
-        # A sample cut inside a character is still UTF-8.
-        if not (len(data) == DBF_SAMPLE_BYTES and exc.start >= len(data) - 4):
-            return FALLBACK_ENCODING
-    return "UTF-8" if header_bytes else None
-
-
-def glob_escape(text: str) -> str:
-    """*text* with glob's special characters made literal."""
-    import glob
-
-    return glob.escape(text)
+def known_columns() -> list[str]:
+    """Every column name a layer's contract or the indicators know (to read a Shapefile's
+    cut field names back: :func:`qygeo.io.shapefile.renames`)."""
+    names = dict.fromkeys(name for spec in LAYERS.values()
+                          for name in (*spec.columns, *spec.numeric, *spec.dates))
+    names.update(dict.fromkeys(PLOTS_EXTRA))
+    return list(names)
 
 
 #: Plot columns the indicators read beyond the contract's (see geodata/README.md).
 PLOTS_EXTRA = ("built_up_area_m2", "building_footprint_m2")
-#: A .dbf field name holds at most this many characters: GDAL cuts longer ones.
-DBF_NAME_MAX = 10
-
-
-def shapefile_renames(columns: Sequence[str]) -> dict[str, str]:
-    """The fields of a Shapefile whose names GDAL cut to :data:`DBF_NAME_MAX` characters,
-    each mapped to the qygeo column it was (``invested_y`` → ``invested_yuan``).
-
-    Only a cut that one known column (of any layer's contract) gives, and whose full name
-    is not there too, is mapped: otherwise a plots Shapefile lost every contract column
-    silently (investment and idle figures n/a).
-    """
-    known = dict.fromkeys(name for spec in LAYERS.values()
-                          for name in (*spec.columns, *spec.numeric, *spec.dates))
-    known.update(dict.fromkeys(PLOTS_EXTRA))
-    by_cut: dict[str, list[str]] = {}
-    for name in known:
-        if len(name) > DBF_NAME_MAX:
-            by_cut.setdefault(name[:DBF_NAME_MAX], []).append(name)
-    present = set(columns)
-    return {cut: names[0] for cut, names in by_cut.items()
-            if len(names) == 1 and cut in present and names[0] not in present}
-
-
-def is_shapefile(path: Path) -> bool:
-    """A ``.shp``/``.dbf``, or a ``.zip`` holding one (as GDAL reads it)."""
-    suffix = path.suffix.lower()
-    if suffix in (".shp", ".dbf"):
-        return True
-    if suffix == ".zip":
-        import zipfile
-
-        try:
-            with zipfile.ZipFile(path) as z:
-                return any(n.lower().endswith(".shp") for n in z.namelist())
-        except (zipfile.BadZipFile, OSError):
-            return False
-    return False
 
 
 def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -303,19 +218,20 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         kwargs: dict[str, Any] = dict(open_options(path))
         if layer is not None:
             kwargs["layer"] = layer
-        encoding = shapefile_encoding(path)  # GBK text without a .cpg
+        encoding = shapefile.encoding(path)  # GBK text without a .cpg
         if encoding is not None:
             kwargs["encoding"] = encoding
         # pyogrio itself, as geopandas.read_file would call it, with a name GDAL gets whole
         gdf = unlisted(pyogrio.read_dataframe(gdal_name(path), **kwargs))
         if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or a spreadsheet: a WKT column?
             gdf = geometry_from_text(gdf, path)
-        renames = shapefile_renames(list(gdf.columns)) if is_shapefile(path) else {}
+        renames = (shapefile.renames(list(gdf.columns), known_columns())
+                   if shapefile.is_shapefile(path) else {})
         if renames:
             import warnings
 
             gdf = gdf.rename(columns=renames)
-            warnings.warn(f"{path.name}: Shapefile field names cut to {DBF_NAME_MAX} "
+            warnings.warn(f"{path.name}: Shapefile field names cut to {shapefile.DBF_NAME_MAX} "
                           "characters read as " + ", ".join(
                               f"{cut} → {full}" for cut, full in renames.items()), stacklevel=2)
         for col, (rows, values) in json_booleans(path, PLOTS.numeric).items():

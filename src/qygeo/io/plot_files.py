@@ -22,7 +22,7 @@ import numpy as np
 
 from qygeo.errors import DataFileError, QygeoError
 from qygeo.io import crs as crs_mod
-from qygeo.io import layers
+from qygeo.io import layers, shapefile
 from qygeo.io.plot_rows import Rings
 from qygeo.io.sniff import check_content
 
@@ -182,11 +182,11 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         if info.get("crs") is None or not crs_mod.is_wgs84(info["crs"]):
             return None  # read_layer diagnoses and converts
         fields = list(info["fields"])
-        if "plot_id" not in fields or (layers.is_shapefile(path)
-                                       and layers.shapefile_renames(fields)):
+        if "plot_id" not in fields or (shapefile.is_shapefile(path)
+                                       and shapefile.renames(fields, layers.known_columns())):
             return None  # read_layer names the cut Shapefile fields back
         names = [c for c in (columns or fields) if c in fields]
-        encoding = layers.shapefile_encoding(path)  # GBK text without a .cpg
+        encoding = shapefile.encoding(path)  # GBK text without a .cpg
         meta, table = pyogrio.read_arrow(layers.gdal_name(path), layer=layer, columns=names,
                                          **layers.open_options(path),
                                          **({"encoding": encoding} if encoding else {}))
@@ -436,7 +436,7 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
         if path.is_dir() or path.suffix.lower() in (".parquet", ".geoparquet"):
             ddf = dask_geopandas.read_parquet(str(path))
             _check_wkb_column(path)  # the partitions decode it later, on the workers
-        elif (layers.open_options(path) or layers.is_shapefile(path)
+        elif (layers.open_options(path) or shapefile.is_shapefile(path)
               or path.suffix.lower() in (".csv", ".xlsx", ".xlsm")):
             # GeoJSON: GDAL reads it whole anyway; read as the other engine reads it (dates
             # as text, JSON booleans kept), so both engines judge the same values. So are
