@@ -205,3 +205,41 @@ def test_a_pipe_or_device_given_as_a_file_is_refused_not_waited_on(tiny_geodata,
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 1, done.stderr
         assert "not a regular file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_file_name_never_makes_gdal_open_another_file_or_a_url(tmp_path, listener,
+                                                                monkeypatch):
+    # pyogrio reads a name as a URL: a relative 'http:/host/x' was fetched, a tab was
+    # dropped (opening the VRT beside the checked file), '//' named a host, and a ';'
+    # name behind a symlink and '..' was resolved by text to another folder.
+    import os
+
+    url, hits = listener
+    host = url.removeprefix("http://")
+    vrt = ("<OGRVRTDataSource><OGRVRTLayer name='p'><SrcDataSource>/vsicurl/"
+           f"{url}/FETCHED.csv</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>")
+    plots = (BUNDLED / "plots.geojson").read_bytes()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / f"http:/{host}").mkdir(parents=True)
+    (tmp_path / f"http:/{host}/plots.geojson").write_bytes(plots)
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "p\t.geojson").write_bytes(plots)
+    (tmp_path / "t" / "p.geojson").write_text(vrt, encoding="utf-8")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "p;x.geojson").write_bytes(plots)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "p;x.geojson").write_text(vrt, encoding="utf-8")
+    (tmp_path / "d" / "w").mkdir()
+    os.symlink(tmp_path / "real" / "sub", tmp_path / "d" / "w" / "L")
+    (tmp_path / "real" / "sub").mkdir()
+    want = CliRunner().invoke(main, ["report", "--geodata", str(BUNDLED), "--format", "csv",
+                                     "-q"]).stdout
+    for name in (f"http:/{host}/plots.geojson", "d/w/L/../p;x.geojson",
+                 "/" + str(tmp_path / "real" / "p;x.geojson")):
+        res = CliRunner().invoke(main, ["report", "--geodata", str(BUNDLED), "--plots", name,
+                                        "--format", "csv", "-q"])
+        assert res.exit_code == 0 and res.stdout == want, (name, res.output)
+    res = CliRunner().invoke(main, ["report", "--geodata", str(BUNDLED), "--plots",
+                                    "t/p\t.geojson", "-q"])
+    assert res.exit_code == 1 and "a tab or a line break" in res.stderr
+    assert hits == []

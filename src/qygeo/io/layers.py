@@ -144,28 +144,38 @@ def check_name_utf8(path: Path) -> None:
 
 
 def gdal_name(path: str | os.PathLike[str]) -> str:
-    """The name under which pyogrio gives GDAL the file *path*, unchanged.
+    """The name under which pyogrio gives GDAL exactly the local file *path*.
 
-    pyogrio reads a name as a URL (``urllib.parse``) before GDAL sees it: a ``;`` in
-    the file's name starts the URL's "parameters", which are dropped (``p;2024.geojson``
-    would be opened as ``p``), and a ``!`` marks an archive's member. As a ``file://``
-    URL the name keeps its ``;`` (that scheme has no parameters); a ``!`` cannot be
-    passed through, so such a path is refused. ``/vsi…`` names pass as they are.
+    pyogrio reads a name as a URL (``urllib.parse``) before GDAL sees it, so a name
+    could make GDAL open another file than the one qygeo checked, or fetch a URL: a
+    relative ``http:/host/x.geojson`` (a folder named ``http:``) is a URL, a leading
+    ``//`` names a host, tab, CR and LF are silently dropped, a ``;`` in the file's name
+    starts the URL's "parameters", which are dropped (``p;2024.geojson`` would be
+    ``p``), and a ``!`` marks an archive's member. The path is therefore made absolute
+    and real (links and ``..`` resolved as the system resolves them, one leading ``/``),
+    given as a ``file://`` URL when its name holds a ``;`` (that scheme has no
+    parameters), and refused when it holds a ``!`` or a tab, CR or LF, which no form
+    passes through. ``/vsi…`` names, qygeo's own, pass as they are.
 
     Raises
     ------
     DataFileError
-        A path with ``!``.
+        A path with ``!``, a tab, CR or LF.
     """
     text = os.fspath(path)
     if text.startswith("/vsi"):
         return text
+    if any(c in text for c in "\t\r\n"):
+        raise DataFileError(path, "a path with a tab or a line break cannot be opened by GDAL "
+                                  "(pyogrio drops them and would open another file): rename "
+                                  "the file or folder")
     if "!" in text:
         raise DataFileError(path, "a path with '!' cannot be opened by GDAL (pyogrio takes "
                                   "it for an archive's member): rename the file or folder")
-    if ";" in Path(text).name:
-        return "file://" + os.path.abspath(text)
-    return text
+    real = "/" + os.path.realpath(text).lstrip("/")
+    if ";" in Path(real).name:
+        return "file://" + real
+    return real
 
 
 def gdal_safe_name(name: str) -> str:

@@ -241,11 +241,14 @@ def _write_layer(path: Path, frame: gpd.GeoDataFrame, name: str, driver: str,
                  out: Path) -> None:
     import pyogrio
 
+    from qygeo.io.layers import gdal_name
+
     # GeoJSON as RFC 7946 says (no "crs" member, exterior rings counter-clockwise), as
     # geodata/ holds it; GDAL's default writes the 2008 form.
     options = {"RFC7946": "YES"} if driver == "GeoJSON" else {}
     try:
-        pyogrio.write_dataframe(frame, path, layer=name, driver=driver, layer_options=options)
+        pyogrio.write_dataframe(frame, gdal_name(path), layer=name, driver=driver,
+                                layer_options=options)
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
         raise _failed(out, f"the {name} layer", exc, path) from exc
     _check_written(path, {name: len(frame)}, out)
@@ -300,8 +303,10 @@ def _check_styles(path: Path, frames: dict[str, gpd.GeoDataFrame], out: Path) ->
 def _write_layer_append(path: Path, frame: gpd.GeoDataFrame, name: str, out: Path) -> None:
     import pyogrio
 
+    from qygeo.io.layers import gdal_name
+
     try:
-        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG",
+        pyogrio.write_dataframe(frame, gdal_name(path), layer=name, driver="GPKG",
                                 append=path.exists())
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
         raise _failed(out, f"the {name} layer", exc, path) from exc
