@@ -1056,3 +1056,34 @@ def test_a_duplicate_id_is_refused_whichever_reader_takes_the_file(parks, tmp_pa
         g.to_crs(4547).to_file(path, layer="plots")
     with pytest.raises(FeatureError, match="duplicate plot_id"):
         compute_plot_table(path, parks, AS_OF)
+
+
+def test_the_indicator_and_grading_columns_give_the_same_figures_in_every_format(
+        tiny_geodata, tmp_path):
+    # built_up_area_m2 and value_added_yuan were not among the per-park formats' columns:
+    # json gave a built-up rate of 0.392 and no A grade where xlsx, dask and build gave
+    # 0.032 and 17 A's. And negative or boolean values of them were counted unchecked.
+    from click.testing import CliRunner
+
+    import qygeo
+    from qygeo.cli import main
+    from qygeo.render.text import format_json
+
+    assert {"built_up_area_m2", "building_footprint_m2", "value_added_yuan"} <= set(
+        layers.PLOTS.numeric) <= set(engine.REPORT_COLUMNS)
+    data = json.loads((tiny_geodata / "plots.geojson").read_text(encoding="utf-8"))
+    for f in data["features"]:
+        f["properties"].update(built_up_area_m2=1000, value_added_yuan=5e9)
+    (tiny_geodata / "plots.geojson").write_text(json.dumps(data), encoding="utf-8")
+    config = tmp_path / "va.toml"
+    config.write_text("[grading.weights]\ntax_wan_per_mu = 0\noutput_wan_per_mu = 0\n"
+                      "value_added_wan_per_mu = 100\n", encoding="utf-8")
+    lean, full = (qygeo.report(tiny_geodata, grading=config, as_of=AS_OF, columns=columns)
+                  for columns in (engine.REPORT_COLUMNS, None))
+    assert format_json(lean) == format_json(full)
+    assert "'A': 0" not in str(lean.park_table["grade_counts"].tolist())
+    data["features"][0]["properties"]["building_footprint_m2"] = -50000
+    (tiny_geodata / "plots.geojson").write_text(json.dumps(data), encoding="utf-8")
+    bad = CliRunner().invoke(main, ["report", "--geodata", str(tiny_geodata), "-q",
+                                    "--format", "json"])
+    assert bad.exit_code == 1 and "building_footprint_m2" in bad.stderr

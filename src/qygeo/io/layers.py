@@ -111,8 +111,11 @@ PLOTS = LayerSpec(
              "agreed_start_date", "actual_start_date", "suspended_since", "delay_cause",
              "agreed_investment_yuan", "invested_yuan", "developed_area_m2", "floor_area_m2",
              "land_price_yuan", "output_yuan", "tax_yuan", *PROVENANCE, "notes"),
+    # Every number a figure reads from a plot, the indicators' and the grading's too: each
+    # is checked as a row is (not negative, no boolean, within reason) before it counts.
     numeric=("agreed_investment_yuan", "invested_yuan", "developed_area_m2", "floor_area_m2",
-             "land_price_yuan", "output_yuan", "tax_yuan"),
+             "land_price_yuan", "output_yuan", "tax_yuan", "built_up_area_m2",
+             "building_footprint_m2", "value_added_yuan"),
     dates=("contract_date", "agreed_start_date", "actual_start_date", "suspended_since",
            "idle_disposed_on"),
 )
@@ -202,12 +205,7 @@ def known_columns() -> list[str]:
     cut field names back: :func:`qygeo.io.shapefile.renames`)."""
     names = dict.fromkeys(name for spec in LAYERS.values()
                           for name in (*spec.columns, *spec.numeric, *spec.dates))
-    names.update(dict.fromkeys(PLOTS_EXTRA))
     return list(names)
-
-
-#: Plot columns the indicators read beyond the contract's (see geodata/README.md).
-PLOTS_EXTRA = ("built_up_area_m2", "building_footprint_m2")
 
 
 def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:

@@ -61,6 +61,7 @@ import numpy as np
 
 from qygeo.core import metrics
 from qygeo.core.assign import ParkIndex, assign_by_grid, interior_points
+from qygeo.core.config import GRADING_INDICATORS
 from qygeo.errors import DataFileError
 from qygeo.io import layers, plot_rows
 from qygeo.io.plot_files import (
@@ -86,18 +87,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The plot columns the per-park report reads besides the geometry: the idle rule's
 #: (:mod:`qygeo.core.idle`, with a stored flag to check), the grading's
-#: (:data:`qygeo.core.config.GRADING_INDICATORS`) and the indicators'
-#: (:mod:`qygeo.core.indicators`). Formats that list the plots themselves read every column;
-#: only they show the per-enterprise table, so ``enterprise`` is not read here (a test
-#: checks that the per-park report is the same either way).
-#: Every column the plot-row checks read is read too (``contract_date``), so that a row
-#: one format refuses is refused by all (:data:`qygeo.io.layers.PLOTS` numeric and dates).
-REPORT_COLUMNS = ("plot_id", "park_id", "land_use", "boundary_quality", "contract_date",
-                  "agreed_start_date",
-                  "actual_start_date", "suspended_since", "delay_cause", "idle_disposed_on",
-                  "agreed_investment_yuan", "invested_yuan", "developed_area_m2",
-                  "floor_area_m2", "building_footprint_m2", "land_price_yuan", "output_yuan",
-                  "tax_yuan", "idle_flag", "is_idle", "idle", "idle_status")
+#: (:data:`qygeo.core.config.GRADING_INDICATORS`), the indicators'
+#: (:mod:`qygeo.core.indicators`), and every column the plot-row checks read
+#: (:data:`qygeo.io.layers.PLOTS` numbers and dates), so that a row one format refuses is
+#: refused by all and every format gives the same figures. Formats that list the plots
+#: themselves read every column; only they show the per-enterprise table, so
+#: ``enterprise`` is not read here (a test checks that the per-park report is the same
+#: either way).
+REPORT_COLUMNS = tuple(dict.fromkeys((
+    "plot_id", "park_id", "land_use", "boundary_quality", "delay_cause",
+    *layers.PLOTS.dates, *layers.PLOTS.numeric,
+    *(column for column, _zh, _en in GRADING_INDICATORS.values()),
+    "idle_flag", "is_idle", "idle", "idle_status")))
 
 #: Columns of the per-plot table this engine returns (plus the idle columns). ``park_id`` is
 #: categorical (:func:`park_column`); compare it as text, fill it after ``astype(object)``.
