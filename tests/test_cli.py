@@ -500,3 +500,39 @@ def test_serve_refuses_nan_megabytes_and_shows_the_port_it_chose(tiny_geodata):
         proc.wait(timeout=30)
     port = int(line.split("127.0.0.1:")[1].split("/")[0])
     assert port > 0, line
+
+
+def test_no_output_reaches_an_input_by_a_link_a_layer_name_or_a_companion(tiny_geodata,
+                                                                           tmp_path):
+    # Outputs are written through links (so a link into the data folder reached it), export
+    # writes OUT-<layer> names, and a Shapefile's .dbf is its input as much as its .shp.
+    import geopandas as gpd
+
+    before = snapshot(tiny_geodata)
+    (tmp_path / "out" / "reports").mkdir(parents=True)
+    (tmp_path / "out" / "reports" / "report.csv").symlink_to(
+        tiny_geodata / "attributes" / "park_stats.csv")
+    r = invoke("build", "--geodata", str(tiny_geodata), "-o", str(tmp_path / "out"),
+               "--basemap", "none", "-q")
+    assert r.exit_code == 1 and "would write into" in r.stderr
+    ledger = tmp_path / "e-plots.geojson"
+    ledger.write_bytes((tiny_geodata / "plots.geojson").read_bytes())
+    r = invoke("export", str(tmp_path / "e.geojson"), "--geodata", str(tiny_geodata),
+               "--plots", str(ledger), "-q")
+    assert r.exit_code == 1 and "would overwrite" in r.stderr
+    assert ledger.read_bytes() == (tiny_geodata / "plots.geojson").read_bytes()
+    gpd.read_file(tiny_geodata / "plots.geojson").to_file(tmp_path / "s.shp")
+    dbf = (tmp_path / "s.dbf").read_bytes()
+    r = invoke("report", "--geodata", str(tiny_geodata), "--plots", str(tmp_path / "s.shp"),
+               "-o", str(tmp_path / "s.dbf"), "--format", "csv", "-q")
+    assert r.exit_code == 1 and (tmp_path / "s.dbf").read_bytes() == dbf
+    config = tmp_path / "c.toml"
+    config.write_text("[grading]\ncap = 1.5\n", encoding="utf-8")
+    r = invoke("report", "--geodata", str(tiny_geodata), "--config", str(config), "-o",
+               str(config), "--format", "csv")
+    assert r.exit_code == 2 and "--config file" in r.stderr
+    # The usual layout (OUT holding the data folder, as `qygeo build` in a checkout) works.
+    r = invoke("build", "--geodata", str(tiny_geodata), "-o", str(tiny_geodata.parent),
+               "--basemap", "none", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert snapshot(tiny_geodata) == before

@@ -168,23 +168,28 @@ def check_utf8(params: dict[str, Any]) -> None:
 
 
 def check_output(output: Path | None, geodata: Path | None,
-                 plots: Path | None = None, *, name: str = "-o") -> None:
+                 plots: Path | None = None, config: Path | None = None, *,
+                 name: str = "-o") -> None:
     """Refuse an output (file or folder) that would overwrite what the command reads.
 
     The data folder holds the inputs only: a report written over
     ``attributes/park_stats.csv`` would pass ``validate`` and change the figures the
     next report publishes, and one written over ``--plots`` destroys the ledger it was
-    made from. Both are usage errors (exit 2), told before any work.
+    made from. The plain cases are usage errors (exit 2), told before any work; the
+    inputs are also handed to the writer (:func:`qygeo.io.layers.protect_inputs`), which
+    refuses any file it would write into them by another name, a link, or export's
+    ``OUT-<layer>`` names.
     """
+    from qygeo.io.layers import geodata_dir, protect_inputs
+
+    root = Path(geodata_dir(geodata)).expanduser().resolve()
+    protect_inputs(root, plots, config)
     if output is None or str(output) == "-":
         return
-    from qygeo.io.layers import geodata_dir
-
     target = output.expanduser().resolve()
-    if plots is not None and target == Path(plots).expanduser().resolve():
-        fail(f"{name} {output}: that is the --plots file this command reads; write elsewhere",
-             2)
-    root = Path(geodata_dir(geodata)).expanduser().resolve()
+    for what, path in (("the --plots file", plots), ("the --config file", config)):
+        if path is not None and target == Path(path).expanduser().resolve():
+            fail(f"{name} {output}: that is {what} this command reads; write elsewhere", 2)
     if target == root or root in target.parents:
         fail(f"{name} {output}: that is inside the data folder {root}, which holds the inputs "
              "only; write elsewhere", 2)
@@ -198,9 +203,11 @@ def run(fn: F) -> F:
         import warnings
 
         from qygeo.errors import QygeoError
+        from qygeo.io.layers import release_inputs
 
         console = Console(bool(kwargs.get("quiet")))
         check_utf8(kwargs)
+        release_inputs()  # what an earlier command in this process read (a notebook, tests)
         try:
             with warnings.catch_warnings():
                 # A library's warning may quote the data (geopandas names a column it
@@ -217,6 +224,8 @@ def run(fn: F) -> F:
         except OSError as exc:  # disk full, permission denied: still one line
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
             fail(f"{where}{exc.strerror or exc}")
+        finally:
+            release_inputs()
 
     return wrapper  # type: ignore[return-value]
 

@@ -87,7 +87,7 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     if output is not None and str(output) == "-":  # the usual name of stdout
         output = None
     fmt = report_format(fmt, output)
-    check_output(output, geodata, plots_path)
+    check_output(output, geodata, plots_path, config_path)
     if fmt in FILE_FORMATS and output is None:
         fail(f"--format {fmt} writes a file: give -o PATH", 2)
     con = Console(quiet)

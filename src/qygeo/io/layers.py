@@ -896,6 +896,40 @@ def check_writable(path: str | os.PathLike[str]) -> None:
                                       "or give another name")
 
 
+#: What the running command reads (real paths): :func:`atomic_write_files` writes none of
+#: them, nor anything inside one, whatever name or link an output took to get there.
+_INPUTS: list[Path] = []
+
+
+def protect_inputs(*paths: str | os.PathLike[str] | None) -> None:
+    """Mark *paths* (the data folder, a plots file, a config) as the running command's
+    inputs until :func:`release_inputs`: no output may be written over or into them.
+
+    A plots Shapefile's companions (``.dbf``, ``.shx``, ``.prj``, ``.cpg``) are its input
+    as much as its ``.shp``.
+    """
+    for path in paths:
+        if path is not None:
+            _INPUTS.append(Path(os.path.realpath(path)))
+
+
+def release_inputs() -> None:
+    """Forget what :func:`protect_inputs` marked (the command is done)."""
+    _INPUTS.clear()
+
+
+def _check_not_input(target: Path, shown: Path) -> None:
+    for read in _INPUTS:
+        companion = (read.suffix.lower() in (".shp", ".dbf") and target.parent == read.parent
+                     and target.stem.lower() == read.stem.lower())
+        if target == read or companion:
+            raise DataFileError(shown, f"would overwrite {read}, which this command reads: "
+                                       "write elsewhere")
+        if read in target.parents:
+            raise DataFileError(shown, f"would write into {read}, which this command reads: "
+                                       "write elsewhere")
+
+
 def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
                        suffix: str = "") -> None:
     """Write several files all or none: temporary files, fsync, then renames.
@@ -926,6 +960,7 @@ def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
             for path in outputs}
     for path in outputs:
         check_writable(real[path])
+        _check_not_input(Path(os.path.realpath(real[path])), path)
     temps: dict[Path, Path] = {}
     try:
         for path, write in zip(outputs, writers.values(), strict=True):
