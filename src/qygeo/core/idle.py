@@ -92,32 +92,64 @@ CAUSE_NAMES = ("", "government", "force_majeure", "holder", "unrecognised")
 # Art. 8's list, in Chinese and English). Checked in this order: a text that
 # denies a government cause ("非政府原因") is the holder's.
 _NO_CAUSE = r"^(|none|no|n/a|na|-|无|否|没有)$"
-#: Wording that denies an Art. 8 cause: the holder's, whatever else the text says.
-_NOT_ART8 = (r"非因?政府|非因?不可抗力|非因?自然灾害|与政府.{0,6}无关|"
-             r"不(属于|是)(因为?|由于)?.{0,4}(政府|不可抗力|自然灾害)|"
-             r"并非.{0,6}(政府|不可抗力|自然灾害)|(无|没有|不存在)(任何)?(政府|不可抗力)(方面)?的?原因|"
-             r"政府已(经)?(按期|按时|如期|依约|按约定|按合同)|已(经)?(按期|按时|如期)(交地|交付)|"
-             r"not (caused by|due to|because of|attributable to|the fault of) (the )?"
-             r"(government|force majeure|a natural disaster)|not (the )?government|"
-             r"non-government|no government|not force majeure|"
-             r"(unrelated|nothing to do) (to|with) (the )?government")
-#: Wording that may deny or qualify an Art. 8 cause it stands beside (政府已交地, 规划未调整,
-#: "delivered the land on time"): such a text is left for a person, never read as Art. 8,
-#: since the holder must prove the cause (Art. 8).
-_ART8_DOUBT = (r"否认|(^|[^未没不有能法])(按期|按时|如期)|已(经)?(交地|交付)|"
-               r"(规划|政策).{0,2}(未|没有?)(调整|修改|变更|变化)|deni(ed|es|al)")
-#: "on time" doubts an English cause unless the text negates it ("not delivered on time").
-_ON_TIME = r"on time|on schedule|as agreed|as scheduled"
-_NEGATED_EN = r"\bnot\b|n't\b|\bnever\b|\bfail|\blate\b|\bdelay"
+#: Wording that denies a government cause: 与政府无关, 政府原因不成立, 政府已按期交地, "not
+#: caused by the government", "land delivered per contract".
+_NOT_GOV = (r"非因?政府|(与|和|跟|同)政府.{0,6}(无关|没关系|没有关系)|政府.{0,4}无关|"
+            r"(不|非)(属于|是|涉及|因|由于|因为)?(为)?政府|并非.{0,6}政府|"
+            r"(无|没有|不存在|未发现|未见|排除)(任何)?政府|"
+            r"政府(方面)?(原因|责任)?(不成立|不属实|被否定|已排除)|不认定为?政府|"
+            r"政府已(经)?((按期|按时|如期|依约|按约定|按合同)(履行|完成)?(了)?(交地|交付土地|交付"
+            r"|移交土地)?|(履行|完成)(了)?(交地|交付土地|交付)|交地|交付土地|交付)(义务)?|"
+            r"已(经)?(按期|按时|如期|按合同|依约|按约定)?(交地|交付土地|交付)|"
+            r"not (caused by|due to|because of|attributable to|the fault of) (the )?government|"
+            r"not (the )?government|non-government|no government|neither (the )?government|"
+            r"(unrelated|nothing to do) (to|with) (the )?government|"
+            r"government (was |is )?not (at fault|responsible|to blame)|"
+            r"government cause (was )?(rejected|denied|unfounded|not (established|proven))|"
+            r"(land|site) (was |were |had been |has been )?delivered (on time|as agreed|"
+            r"per (the )?contract|as scheduled|on schedule)|"
+            r"government delivered (the )?(land|site)( on time| as agreed| per (the )?contract)?")
+#: Wording that denies force majeure: 非不可抗力, 不构成不可抗力, "no force majeure".
+_NOT_FM = (r"非因?(不可抗力|自然灾害)|(无|没有|不存在|排除|不构成|不属于|不是|并非)(任何)?"
+           r"(不可抗力|自然灾害)|not (a |due to |caused by )?(force majeure|natural disaster)|"
+           r"no (force majeure|natural disaster)|nor force majeure")
+#: Negations that tell the government's failure or what it caused (政府未按期交地，企业无法
+#: 动工; 规划审批未完成; "land not delivered", "could not start"): they support an Art. 8
+#: cause, and are set aside before the text is searched for any other negation.
+_GOV_FAILURE = (r"(未能?|没有?|不能|无法|迟迟未|尚未)(按期|按时|如期|及时|按约定|按合同)?"
+                r"(交地|交付土地|交付|提供土地|移交土地)|(交地|交付)(延迟|推迟|滞后|延误)|"
+                r"(规划|审批|报批|手续|许可|批复|调整|修改|变更|征地|拆迁)(尚)?(未|没有?)(能)?"
+                r"(批|获批|批准|完成|办结|到位|审批|落实|下达)|"
+                r"(未|没有?|尚未)(能)?(取得|获得|办理|完成|办结)[^，,；;。]{0,8}"
+                r"(审批|许可|批复|手续|证)|"
+                r"(企业|公司|项目)?(无法|不能|未能|没能)(动工|开工|施工|建设|进场)|"
+                r"(land|site) (was |had |has |have )?(not|never) (yet )?(been )?"
+                r"(delivered|handed over|provided|made available)( on time| as agreed| on "
+                r"schedule| as scheduled)?|"
+                r"(not|never) (yet )?(been )?(delivered|handed over)( on time| as agreed| on "
+                r"schedule| as scheduled)?|"
+                r"failed to (deliver|hand over|approve|issue)|"
+                r"(did not|didn't|could not|couldn't|was unable to|were unable to) "
+                r"(deliver|hand over|approve|issue)|not (yet )?(approved|granted|issued)|"
+                r"(could not|couldn't|unable to|cannot) (start|begin|proceed|commence)|"
+                r"delivered late|late delivery")
+#: Any other negation or the holder's own act beside an Art. 8 cause (政府交地后企业未开工,
+#: 经核查不属实, 企业申请调整规划, "company requested a zoning change"): the holder, who must
+#: prove the cause (Art. 8), has not; such a text is left for a person.
+_DOUBT = (r"不|非|无|没|未|否|排除|拒绝|驳回|申请|自行|\bnot\b|n't\b|\bno\b|\bnever\b|"
+          r"\bneither\b|\bnor\b|\bwithout\b|reject|\bden(y|ied|ies|ial)\b|unfounded|"
+          r"\bfalse\b|request|applied for|own initiative|on time|on schedule|as agreed")
 #: Wording that puts the cause with the holder (its funds, its own reasons). A mention of
 #: the enterprise as the one affected (政府未按期交地，企业无法动工) is not one.
 _HOLDER = (r"自身|企业原因|公司原因|企业方原因|用地单位原因|使用权人原因|资金|贷款|融资|"
            r"^(holder|enterprise|company|developer)$|own cause|own reason|funding|financ|"
            r"loan|(holder|enterprise|company|developer)'s (own |fault|cause|reason)")
 #: Wording that denies the holder's cause (政府原因（非企业自身原因）).
-_NOT_HOLDER = (r"非企业|非用地单位|非使用权人|非.{0,4}自身|not (the )?(holder|enterprise|company|"
-               r"developer)|no fault of the")
+_NOT_HOLDER = (r"非企业|非用地单位|非使用权人|非.{0,4}自身|(与|和|跟)(企业|公司|用地单位|使用权人)"
+               r".{0,4}(无关|没关系)|不是(企业|公司).{0,4}(原因|责任)|not (the )?(holder|"
+               r"enterprise|company|developer)('s)?|no fault of the")
 _GOVERNMENT = (r"^gov$|govern|政府|有关部门|交地|交付土地|土地交付|未按.*交付|"
+               r"(未能?|没有?|不能|无法)(按期|按时|如期|及时)?交付|"
                r"规划.*(修改|调整|变更|修编|审批|未批)|(修改|调整|变更).*规划|"
                r"planning (change|revision|revised|adjust|approval|permit)|"
                r"plan(ning)? (was |were )?(changed|revised|adjusted|not approved)|zoning|"
@@ -220,26 +252,36 @@ def _distinct_cause_kinds(text: pa.Array) -> np.ndarray:
     """:func:`cause_kinds` of non-null texts, each read against the wording lists."""
     import pyarrow.compute as pc
 
+    def hits(values: pa.Array, pattern: str) -> np.ndarray:
+        return pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False)
+
     def hit(pattern: str) -> np.ndarray:
-        return pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
+        return hits(text, pattern)
 
     kinds = np.full(len(text), CAUSE_UNRECOGNISED, dtype=np.int8)
     if not len(text):
         return kinds
-    fm = hit(_FORCE_MAJEURE)
-    gov = hit(_GOVERNMENT) & ~fm
-    holder = hit(_HOLDER) & ~hit(_NOT_HOLDER)
+    # The denials are read first and set aside, so that 非不可抗力 in "政府原因，非不可抗力"
+    # denies force majeure only, and the government cause stands.
+    not_gov, not_fm = hit(_NOT_GOV), hit(_NOT_FM)
+    rest = pc.replace_substring_regex(text, f"{_NOT_GOV}|{_NOT_FM}", " ")
+    fm = hits(rest, _FORCE_MAJEURE)
+    gov = hits(rest, _GOVERNMENT) & ~fm
+    holder = hits(rest, _HOLDER) & ~hit(_NOT_HOLDER)
     kinds[fm] = CAUSE_FORCE_MAJEURE
     kinds[gov] = CAUSE_GOVERNMENT
     kinds[holder] = CAUSE_HOLDER
     # Both an Art. 8 cause and the holder's (企业资金不足，政府未催告): not read either way;
     # judged as no cause and named (unrecognised_causes), for a person to decide.
     kinds[(fm | gov) & holder] = CAUSE_UNRECOGNISED
-    # Wording that may deny the cause it names (政府已按期交地, "the land was handed over on
-    # time"): the holder has not shown an Art. 8 cause; named for a person.
-    doubt = hit(_ART8_DOUBT) | (hit(_ON_TIME) & ~hit(_NEGATED_EN))
-    kinds[(fm | gov) & doubt] = CAUSE_UNRECOGNISED
-    kinds[hit(_NOT_ART8)] = CAUSE_HOLDER
+    # Any negation left once the government's own failures and the denials of the holder's
+    # cause are set aside (政府交地后企业未开工, 经核查不属实, 企业申请调整规划, "on time"):
+    # the holder has not shown an Art. 8 cause; named for a person.
+    bare = pc.replace_substring_regex(rest, f"{_GOV_FAILURE}|{_NOT_HOLDER}|{_FORCE_MAJEURE}",
+                                      " ")  # 不可抗力 holds a 不 of its own
+    kinds[(fm | gov) & hits(bare, _DOUBT)] = CAUSE_UNRECOGNISED
+    # A text that denies an Art. 8 cause and states none is the holder's.
+    kinds[(not_gov | not_fm) & ~(fm | gov)] = CAUSE_HOLDER
     kinds[hit(_NO_CAUSE)] = CAUSE_NONE
     return kinds
 
