@@ -62,8 +62,9 @@ def plots_options(fn: F) -> F:
                            "and none so named is refused).")(fn)
     return click.option(
         "--plots", "plots_path", type=click.Path(path_type=Path), default=None,
-        help="Use this plots layer (GeoJSON, GeoPackage or GeoParquet) instead of "
-             "the data folder's plots.geojson.",
+        help="Use this plots layer instead of the data folder's plots.geojson: "
+             "GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf or KML, or a CSV or "
+             "Excel ledger with a WKT column or lon/lat points and areas (README).",
     )(fn)
 
 
