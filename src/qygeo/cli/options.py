@@ -89,7 +89,9 @@ def quiet_option(fn: F) -> F:
 def strict_option(fn: F) -> F:
     """``--strict``: unmatched join keys are errors instead of warnings."""
     return click.option(
-        "--strict", is_flag=True, help="Treat unmatched attribute/layer keys as errors."
+        "--strict", is_flag=True,
+        help="Refuse (exit 1) instead of warning when attributes/park_stats.csv (any year, "
+             "plans too) or a plot names a park_id that parks.geojson does not have.",
     )(fn)
 
 
