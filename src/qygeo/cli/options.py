@@ -62,8 +62,9 @@ def plots_options(fn: F) -> F:
                            "and none so named is refused).")(fn)
     return click.option(
         "--plots", "plots_path", type=click.Path(path_type=Path), default=None,
-        help="Use this plots layer (GeoJSON, GeoPackage or GeoParquet) instead of "
-             "the data folder's plots.geojson.",
+        help="Use this plots layer instead of the data folder's plots.geojson: "
+             "GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf or KML, or a CSV or "
+             "Excel ledger with a WKT column or lon/lat points and areas (README).",
     )(fn)
 
 
@@ -88,7 +89,9 @@ def quiet_option(fn: F) -> F:
 def strict_option(fn: F) -> F:
     """``--strict``: unmatched join keys are errors instead of warnings."""
     return click.option(
-        "--strict", is_flag=True, help="Treat unmatched attribute/layer keys as errors."
+        "--strict", is_flag=True,
+        help="Refuse (exit 1) instead of warning when attributes/park_stats.csv (any year, "
+             "plans too) or a plot names a park_id that parks.geojson does not have.",
     )(fn)
 
 

@@ -56,8 +56,10 @@ def boundary_options(fn: F) -> F:
                           "their park …) or, on update, a big change of area (> 50 %) or "
                           "position (> 1 km); what it breaks is printed."),
         click.option("--source", default=None, metavar="TEXT",
-                     help="Where the boundary comes from (recorded as source). Default: "
-                          "'added by qygeo park add from FILE'."),
+                     help="Where the boundary comes from (recorded as source). Default: on "
+                          "add, 'added by qygeo park add from FILE'; on update, 'boundary from "
+                          "FILE (qygeo park update DATE); earlier: ' and the park's first "
+                          "recorded source."),
         click.option("--notes", default=None, metavar="TEXT", help="Notes to record."),
         click.option("--dry-run", "-n", is_flag=True,
                      help="Print what would change; write nothing."),

@@ -62,8 +62,9 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     亿元/km², 万元/亩) on its basis (signed investment ÷ gross park area, not
     land investment intensity), the paper's reported intensity beside the
     computed one, planned figures apart from actual ones, output intensity,
-    plots, and idle plots by the MLR Order No. 53 rule. Then the South-medicine
-    planting acreage: reported mu beside mapped mu.
+    plots, and idle plots by the MLR Order No. 53 rule. Then, in the table and
+    markdown formats, the South-medicine planting acreage: reported mu beside
+    mapped mu (left out with --park: those figures are not a park's).
 
     investment_yuan is the park's signed investment for the year from
     attributes/park_stats.csv, or the sum of its plots' invested_yuan where the
