@@ -200,3 +200,20 @@ def assert_same_report_on_both_engines(geodata, plots, fmt):
     dask = CliRunner().invoke(main, [*args, "--engine", "dask"])
     assert base.exit_code == 0 and dask.exit_code == 0, (base.output, dask.output)
     assert dask.stdout == base.stdout
+
+
+@pytest.mark.slow
+def test_a_broken_stderr_silences_the_dask_progress_bar_not_the_report(bundled_geodata,
+                                                                      tmp_path):
+    # `--engine dask -o d.csv 2>&1 | head -1` exited 0 with no d.csv: the progress bar's
+    # BrokenPipeError ended the command.
+    import subprocess
+    import sys
+
+    out = tmp_path / "d.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "qygeo.cli", "report", "--geodata",
+                             str(bundled_geodata), "--engine", "dask", "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc.stderr.close()
+    assert proc.wait(timeout=300) == 0
+    assert "guangfo" in out.read_text(encoding="utf-8-sig")

@@ -138,9 +138,13 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
             sys.stdout = sys.stderr  # the progress bar writes to stdout; data goes there
             try:
                 dask_progress(futures, notebook=False)
+                print(file=sys.stderr)
+            except (OSError, ValueError, AttributeError):
+                # A closed or broken stderr (`2>&1 | head -1`, `2>&-`): progress is a
+                # courtesy, the work goes on and the futures are waited for below.
+                pass
             finally:
                 sys.stdout = stdout
-                print(file=sys.stderr)
         with wkb_errors(path):  # bytes that are not WKB, found by a worker
             tables = []
             for future in futures:  # in file order: a part's rows follow the parts before it
