@@ -174,6 +174,33 @@ def test_a_gbk_shapefile_without_cpg_reads_as_chinese(tiny_geodata, tmp_path):
         assert "香雪制药" in out.read_text(encoding="utf-8")
 
 
+def test_a_utf8_shapefile_with_a_wide_text_field_and_no_cpg_reads_as_utf8(tiny_geodata,
+                                                                          tmp_path):
+    # A text field 150 wide has the width byte 150 in its descriptor, which is not UTF-8:
+    # the whole header was judged with the text, and 香雪制药 read as 棣欓洩鍒惰嵂.
+    import os
+
+    import geopandas as gpd
+
+    from qygeo.io import layers, shapefile
+
+    plots = gpd.read_file(tiny_geodata / "plots.geojson")
+    plots["enterprise"], plots["notes"] = "香雪制药", "x" * 150
+    path = tmp_path / "plots.shp"
+    pyogrio.write_dataframe(plots[["plot_id", "park_id", "enterprise", "notes", "geometry"]],
+                            path, layer_options={"ENCODING": "UTF-8", "RESIZE": "YES"})
+    os.remove(tmp_path / "plots.cpg")
+    dbf = (tmp_path / "plots.dbf").read_bytes()
+    assert dbf[32 + 3 * 32 + 16] == 150  # the width byte of the fourth field, notes
+    assert set(layers.read_layer(path)["enterprise"]) == {"香雪制药"}
+    # GDAL cuts a long UTF-8 field name after 10 bytes, inside a character: still UTF-8.
+    with pytest.warns(RuntimeWarning):  # GDAL: "Normalized/laundered field name"
+        pyogrio.write_dataframe(plots[["plot_id", "geometry"]].assign(面积平方米测试="香雪"),
+                                tmp_path / "cut.shp", encoding="UTF-8")
+    os.remove(tmp_path / "cut.cpg")
+    assert shapefile.encoding(tmp_path / "cut.shp") == "UTF-8"
+
+
 def test_a_plots_shapefile_keeps_the_columns_its_format_cut_to_10_characters(
         tiny_geodata, tmp_path):
     # invested_yuan is invested_y in a .dbf, agreed_start_date agreed_sta …: every contract

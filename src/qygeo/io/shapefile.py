@@ -9,6 +9,7 @@ and boundaries (:mod:`qygeo.io.layers`, :mod:`qygeo.io.plot_files`,
 
 from __future__ import annotations
 
+import codecs
 import glob
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -68,13 +69,33 @@ def encoding(path: Path) -> str | None:
             return None  # the reader names the problem
     if data is None or len(data) < 32:
         return None
-    try:
-        data[32:].decode("utf-8")  # field names and records alike
-    except UnicodeDecodeError as exc:
-        # A sample cut inside a character is still UTF-8.
-        if not (len(data) == DBF_SAMPLE_BYTES and exc.start >= len(data) - 4):
-            return FALLBACK_ENCODING
-    return "UTF-8"
+    return "UTF-8" if _dbf_text_is_utf8(data) else FALLBACK_ENCODING
+
+
+def _dbf_text_is_utf8(data: bytes) -> bool:
+    """Whether the text of a ``.dbf`` (its first bytes, *data*) decodes as UTF-8.
+
+    Only text is judged, per the dBASE layout: each field name (the first 11 bytes of a
+    32-byte field descriptor from byte 32 on, up to the 0x0D that ends them) and the
+    records (from the header length, bytes 8–9, on). The rest of the header is binary:
+    a field's width byte of 128 or more (ArcGIS writes 254) is not UTF-8, and a UTF-8
+    file was read as GB18030 (香雪制药 as 棣欓洩鍒惰嵂).
+    """
+    header_bytes = int.from_bytes(data[8:10], "little")
+    names = []
+    for start in range(32, min(header_bytes, len(data)), 32):
+        if data[start] == 0x0D:
+            break
+        names.append(data[start:start + 11].split(b"\0", 1)[0])
+    sample_cut = len(data) == DBF_SAMPLE_BYTES
+    # GDAL cuts a long name after 10 bytes, inside a character; a sample ends inside one.
+    texts = [(name, False) for name in names] + [(data[max(header_bytes, 32):], not sample_cut)]
+    for text, final in texts:
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(text, final=final)
+        except UnicodeDecodeError:
+            return False
+    return True
 
 
 def renames(columns: Sequence[str], known: Iterable[str]) -> dict[str, str]:
