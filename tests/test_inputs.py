@@ -201,6 +201,69 @@ def test_a_utf8_shapefile_with_a_wide_text_field_and_no_cpg_reads_as_utf8(tiny_g
     assert shapefile.encoding(tmp_path / "cut.shp") == "UTF-8"
 
 
+def zipped(path, folder, order):
+    """*folder*'s files zipped into *path*, the files of the stems in *order* first."""
+    import zipfile
+
+    files = sorted(folder.iterdir(), key=lambda f: (order.index(f.stem), f.name))
+    with zipfile.ZipFile(path, "w") as zf:
+        for f in files:
+            zf.write(f, f.name)
+    return path
+
+
+def test_each_shapefile_of_a_zip_is_read_in_its_own_encoding(tiny_geodata, tmp_path):
+    # The first .dbf of a zip was judged whatever the layer read, and a .cpg of any member
+    # turned the judging off for all: the chosen layer's GBK text came out as mojibake.
+    import os
+
+    import geopandas as gpd
+
+    from qygeo.io import layers, shapefile
+
+    plots = gpd.read_file(tiny_geodata / "plots.geojson")[["plot_id", "park_id", "geometry"]]
+    plots["enterprise"] = "香雪制药"
+    other = plots.head(1).assign(enterprise="清远")
+    for plots_encoding, other_encoding, other_cpg in [("UTF-8", "GBK", False),
+                                                      ("GBK", "UTF-8", True)]:
+        folder = tmp_path / f"s{plots_encoding}"
+        folder.mkdir()
+        pyogrio.write_dataframe(plots, folder / "plots.shp", encoding=plots_encoding)
+        pyogrio.write_dataframe(other, folder / "aaa.shp", encoding=other_encoding)
+        for f in folder.glob("*.cpg"):
+            if f.stem == "plots" or not other_cpg:
+                os.remove(f)
+        both = zipped(tmp_path / f"{plots_encoding}.zip", folder, ["aaa", "plots"])
+        assert set(layers.read_layer(both, layer="plots")["enterprise"]) == {"香雪制药"}
+        out = tmp_path / "r.html"
+        res = run("report", "--geodata", str(tiny_geodata), "--plots", str(both),
+                  "--plots-layer", "plots", "-o", str(out), "-q")
+        assert res.exit_code == 0, res.output
+        assert "香雪制药" in out.read_text(encoding="utf-8")
+        # No layer named: the one GDAL reads, the first in the archive.
+        assert shapefile.encoding(both) == (None if other_cpg else "GB18030")
+        first = zipped(tmp_path / f"first-{plots_encoding}.zip", folder, ["plots", "aaa"])
+        assert shapefile.encoding(first) == ("UTF-8" if plots_encoding == "UTF-8"
+                                             else "GB18030")
+
+
+def test_a_boundary_in_a_zip_of_two_shapefiles_is_read_in_its_encoding(tiny_geodata,
+                                                                        tmp_path):
+    import geopandas as gpd
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    gbk_shapefile(folder)  # parcels, GBK, no .cpg
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"名称": ["北区"]}, geometry=[truth_polygon()],
+                                             crs="EPSG:4326"), folder / "aaa.shp")
+    (folder / "aaa.cpg").unlink(missing_ok=True)  # UTF-8, judged first before
+    both = zipped(tmp_path / "both.zip", folder, ["aaa", "parcels"])
+    res = run("park", "add", str(both), "--layer", "parcels", "--id", "gamma", "--name-zh",
+              "丙园", "--name-en", "Gamma", "--feature", "东区", "--dry-run", "--geodata",
+              str(tiny_geodata))
+    assert res.exit_code == 0, res.output
+
+
 def test_a_plots_shapefile_keeps_the_columns_its_format_cut_to_10_characters(
         tiny_geodata, tmp_path):
     # invested_yuan is invested_y in a .dbf, agreed_start_date agreed_sta …: every contract

@@ -39,13 +39,17 @@ def is_shapefile(path: Path) -> bool:
     return False
 
 
-def encoding(path: Path) -> str | None:
+def encoding(path: Path, layer: str | None = None) -> str | None:
     """The text encoding of a Shapefile (``.shp``/``.dbf``, or a ``.zip`` holding one)
     without a ``.cpg``: UTF-8 when its ``.dbf`` decodes as UTF-8, else
     :data:`FALLBACK_ENCODING`. None for any other file, or one whose ``.cpg`` says.
 
     GDAL takes such a file as ISO-8859-1: GBK names came out as mojibake (香雪制药 as
     ``ÏãÑ©ÖÆÒ©``), or, through Arrow, as invalid text that failed later.
+
+    In a zip, the Shapefile judged is *layer* (the member of that stem), with its own
+    ``.cpg``: the one the reader reads. Without *layer*, it is the layer GDAL reads when
+    none is named (its first). Each Shapefile of a zip may have its own encoding.
     """
     suffix = path.suffix.lower()
     data = None
@@ -59,17 +63,52 @@ def encoding(path: Path) -> str | None:
     elif suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as z:
-                names = [n.lower() for n in z.namelist()]
-                dbfs = [n for n in z.namelist() if n.lower().endswith(".dbf")]
-                if not dbfs or any(n.endswith(".cpg") for n in names):
+                member = _zip_member(path, z.namelist(), layer)
+                if member is None:
                     return None
-                with z.open(dbfs[0]) as fh:
+                with z.open(member) as fh:
                     data = fh.read(DBF_SAMPLE_BYTES)
         except (zipfile.BadZipFile, OSError):
             return None  # the reader names the problem
     if data is None or len(data) < 32:
         return None
     return "UTF-8" if _dbf_text_is_utf8(data) else FALLBACK_ENCODING
+
+
+def _zip_member(path: Path, names: list[str], layer: str | None) -> str | None:
+    """The ``.dbf`` member of a zip read as *layer* (None: as GDAL's first layer), or
+    None when there is none or a ``.cpg`` beside it says the encoding."""
+    by_stem: dict[str, dict[str, str]] = {}  # "dir/stem" → lower suffix → member
+    for name in names:
+        if name.startswith("__MACOSX/") or name.endswith("/"):
+            continue  # macOS's resource forks (._x.dbf) are not layers
+        stem, dot, ext = name.rpartition(".")
+        if dot:
+            by_stem.setdefault(stem, {})[f".{ext.lower()}"] = name
+    tables = {stem: files for stem, files in by_stem.items() if ".dbf" in files}
+    if layer is None and len(tables) > 1:
+        layer = _first_layer(path)
+    if layer is not None:
+        tables = {stem: files for stem, files in tables.items()
+                  if stem.rpartition("/")[2] == layer}
+    if len(tables) != 1:
+        return None  # no such layer (the reader says so), or several of one name
+    (files,) = tables.values()
+    return None if ".cpg" in files else files[".dbf"]
+
+
+def _first_layer(path: Path) -> str | None:
+    """The layer GDAL reads from *path* when none is named (it follows the archive's
+    order, not the names'), or None when GDAL cannot list them (the reader says why)."""
+    import pyogrio
+
+    from qygeo.io.layers import gdal_name
+
+    try:
+        listed = pyogrio.list_layers(gdal_name(path))
+    except Exception:  # noqa: BLE001 - GDAL raises several types; the reader names it
+        return None
+    return str(listed[0][0]) if len(listed) else None
 
 
 def _dbf_text_is_utf8(data: bytes) -> bool:
