@@ -201,6 +201,36 @@ def test_a_utf8_shapefile_with_a_wide_text_field_and_no_cpg_reads_as_utf8(tiny_g
     assert shapefile.encoding(tmp_path / "cut.shp") == "UTF-8"
 
 
+def test_a_large_dbf_is_judged_without_holding_its_text(tmp_path):
+    # The sample (up to 50 MB) was held, copied and decoded whole: three times its size.
+    import os
+    import tracemalloc
+
+    import geopandas as gpd
+
+    from qygeo.io import shapefile
+
+    gpd.GeoDataFrame({"name": ["清远" * 10]}, geometry=[box(0, 0, 1, 1)],
+                     crs=4326).to_file(tmp_path / "p.shp", encoding="UTF-8")
+    os.remove(tmp_path / "p.cpg")
+    dbf = (tmp_path / "p.dbf").read_bytes()
+    header_bytes = int.from_bytes(dbf[8:10], "little")
+    record = dbf[header_bytes:-1]
+    count = 8_000_000 // len(record)
+    for last, want in ((record, "UTF-8"), (record.replace("清远".encode(), "清远".encode("gbk"),
+                                                          1), "GB18030")):
+        with open(tmp_path / "p.dbf", "wb") as fh:  # GBK text, if any, only at the end
+            fh.write(dbf[:4] + count.to_bytes(4, "little") + dbf[8:header_bytes])
+            fh.write(record * (count - 1) + last + b"\x1a")
+        tracemalloc.start()
+        try:
+            assert shapefile.encoding(tmp_path / "p.shp") == want
+            peak_bytes = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak_bytes < 2_000_000  # a quarter of the file
+
+
 def zipped(path, folder, order):
     """*folder*'s files zipped into *path*, the files of the stems in *order* first."""
     import zipfile

@@ -12,15 +12,19 @@ from __future__ import annotations
 import codecs
 import glob
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 #: Text encoding of a Shapefile whose attributes are not UTF-8 and that has no ``.cpg``:
 #: older ArcGIS and CASS write Chinese in GBK, which GB18030 contains.
 FALLBACK_ENCODING = "GB18030"
-#: Bytes of a zipped Shapefile's ``.dbf`` read to judge its encoding (beyond: GB18030 is
-#: judged on these).
+#: Bytes of a Shapefile's ``.dbf`` read to judge its encoding (text beyond them is
+#: taken to be as these are).
 DBF_SAMPLE_BYTES = 50_000_000
+#: Bytes of records decoded at a time (the sample is never held whole).
+CHUNK_BYTES = 1 << 18
 #: A .dbf field name holds at most this many characters: GDAL cuts longer ones.
 DBF_NAME_MAX = 10
 
@@ -52,14 +56,13 @@ def encoding(path: Path, layer: str | None = None) -> str | None:
     none is named (its first). Each Shapefile of a zip may have its own encoding.
     """
     suffix = path.suffix.lower()
-    data = None
     if suffix in (".shp", ".dbf"):
         siblings = {p.name.lower(): p for p in path.parent.glob(f"{glob.escape(path.stem)}.*")}
         dbf = siblings.get(f"{path.stem.lower()}.dbf")
         if dbf is None or f"{path.stem.lower()}.cpg" in siblings:
             return None
         with open(dbf, "rb") as fh:
-            data = fh.read(DBF_SAMPLE_BYTES)
+            return _judge(fh)
     elif suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as z:
@@ -67,12 +70,10 @@ def encoding(path: Path, layer: str | None = None) -> str | None:
                 if member is None:
                     return None
                 with z.open(member) as fh:
-                    data = fh.read(DBF_SAMPLE_BYTES)
-        except (zipfile.BadZipFile, OSError):
+                    return _judge(fh)
+        except (zipfile.BadZipFile, OSError, zlib.error):
             return None  # the reader names the problem
-    if data is None or len(data) < 32:
-        return None
-    return "UTF-8" if _dbf_text_is_utf8(data) else FALLBACK_ENCODING
+    return None
 
 
 def _zip_member(path: Path, names: list[str], layer: str | None) -> str | None:
@@ -111,30 +112,38 @@ def _first_layer(path: Path) -> str | None:
     return str(listed[0][0]) if len(listed) else None
 
 
-def _dbf_text_is_utf8(data: bytes) -> bool:
-    """Whether the text of a ``.dbf`` (its first bytes, *data*) decodes as UTF-8.
+def _judge(fh: BinaryIO) -> str | None:
+    """The encoding of the ``.dbf`` open as *fh*: UTF-8 when its text decodes as UTF-8
+    (judged on its first :data:`DBF_SAMPLE_BYTES`), else :data:`FALLBACK_ENCODING`;
+    None for a file too short to be one.
 
     Only text is judged, per the dBASE layout: each field name (the first 11 bytes of a
     32-byte field descriptor from byte 32 on, up to the 0x0D that ends them) and the
     records (from the header length, bytes 8–9, on). The rest of the header is binary:
     a field's width byte of 128 or more (ArcGIS writes 254) is not UTF-8, and a UTF-8
-    file was read as GB18030 (香雪制药 as 棣欓洩鍒惰嵂).
+    file was read as GB18030 (香雪制药 as 棣欓洩鍒惰嵂). The records are decoded a
+    chunk at a time and the text dropped: only whether it decodes is wanted.
     """
-    header_bytes = int.from_bytes(data[8:10], "little")
-    names = []
-    for start in range(32, min(header_bytes, len(data)), 32):
-        if data[start] == 0x0D:
-            break
-        names.append(data[start:start + 11].split(b"\0", 1)[0])
-    sample_cut = len(data) == DBF_SAMPLE_BYTES
-    # GDAL cuts a long name after 10 bytes, inside a character; a sample ends inside one.
-    texts = [(name, False) for name in names] + [(data[max(header_bytes, 32):], not sample_cut)]
-    for text, final in texts:
-        try:
-            codecs.getincrementaldecoder("utf-8")().decode(text, final=final)
-        except UnicodeDecodeError:
-            return False
-    return True
+    head = fh.read(32)
+    if len(head) < 32:
+        return None
+    descriptors = fh.read(max(int.from_bytes(head[8:10], "little") - 32, 0))
+    try:
+        for start in range(0, len(descriptors), 32):
+            if descriptors[start] == 0x0D:
+                break
+            # GDAL cuts a long name after 10 bytes, inside a character: not final.
+            codecs.getincrementaldecoder("utf-8")().decode(
+                descriptors[start:start + 11].split(b"\0", 1)[0], final=False)
+        records = codecs.getincrementaldecoder("utf-8")()
+        left = DBF_SAMPLE_BYTES - len(head) - len(descriptors)
+        while left > 0 and (chunk := fh.read(min(CHUNK_BYTES, left))):
+            records.decode(chunk, final=False)
+            left -= len(chunk)
+        records.decode(b"", final=left > 0)  # a sample cut inside a character is UTF-8
+    except UnicodeDecodeError:
+        return FALLBACK_ENCODING
+    return "UTF-8"
 
 
 def renames(columns: Sequence[str], known: Iterable[str]) -> dict[str, str]:
