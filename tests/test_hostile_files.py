@@ -207,6 +207,42 @@ def test_a_pipe_or_device_given_as_a_file_is_refused_not_waited_on(tiny_geodata,
         assert "not a regular file" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(("part", "kind"), [("plots.dbf", "fifo"), ("plots.dbf", "zero"),
+                                            ("plots.CPG", "fifo"), ("plots.shx", "zero")])
+def test_a_shapefile_whose_other_file_is_a_pipe_or_device_is_refused(tiny_geodata, tmp_path,
+                                                                      part, kind):
+    # Only the .shp was checked: a FIFO .dbf hung GDAL (and qygeo) for good, a .dbf linked
+    # to /dev/zero filled the memory.
+    import os
+    import subprocess
+    import sys
+
+    import geopandas as gpd
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    plots = gpd.read_file(tiny_geodata / "plots.geojson")[["plot_id", "park_id", "geometry"]]
+    plots.to_file(folder / "plots.shp")
+    for f in folder.glob("plots.*"):
+        if f.name.lower() == part.lower():
+            f.unlink()
+    os.mkfifo(folder / part) if kind == "fifo" else os.symlink("/dev/zero", folder / part)
+    before = snapshot(tiny_geodata)
+    commands = [["report", "-q", "--plots"]]
+    if part == "plots.dbf" and kind == "fifo":
+        commands.append(["park", "add", "--id", "gamma", "--name-zh", "丙园", "--name-en",
+                         "Gamma", "--feature", "1"])
+    for command in commands:
+        done = subprocess.run([sys.executable, "-m", "qygeo.cli", *command,
+                               str(folder / "plots.shp"), "--geodata", str(tiny_geodata)],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr == (f"qygeo: error: {folder / 'plots.shp'}: {part} beside it is not "
+                               "a regular file (a pipe or a device): give the Shapefile's "
+                               "files\n")
+    assert snapshot(tiny_geodata) == before
+
+
 def test_a_file_name_never_makes_gdal_open_another_file_or_a_url(tmp_path, listener,
                                                                 monkeypatch):
     # pyogrio reads a name as a URL: a relative 'http:/host/x' was fetched, a tab was

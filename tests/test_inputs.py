@@ -174,6 +174,126 @@ def test_a_gbk_shapefile_without_cpg_reads_as_chinese(tiny_geodata, tmp_path):
         assert "香雪制药" in out.read_text(encoding="utf-8")
 
 
+def test_a_utf8_shapefile_with_a_wide_text_field_and_no_cpg_reads_as_utf8(tiny_geodata,
+                                                                          tmp_path):
+    # A text field 150 wide has the width byte 150 in its descriptor, which is not UTF-8:
+    # the whole header was judged with the text, and 香雪制药 read as 棣欓洩鍒惰嵂.
+    import os
+
+    import geopandas as gpd
+
+    from qygeo.io import layers, shapefile
+
+    plots = gpd.read_file(tiny_geodata / "plots.geojson")
+    plots["enterprise"], plots["notes"] = "香雪制药", "x" * 150
+    path = tmp_path / "plots.shp"
+    pyogrio.write_dataframe(plots[["plot_id", "park_id", "enterprise", "notes", "geometry"]],
+                            path, layer_options={"ENCODING": "UTF-8", "RESIZE": "YES"})
+    os.remove(tmp_path / "plots.cpg")
+    dbf = (tmp_path / "plots.dbf").read_bytes()
+    assert dbf[32 + 3 * 32 + 16] == 150  # the width byte of the fourth field, notes
+    assert set(layers.read_layer(path)["enterprise"]) == {"香雪制药"}
+    # GDAL cuts a long UTF-8 field name after 10 bytes, inside a character: still UTF-8.
+    with pytest.warns(RuntimeWarning):  # GDAL: "Normalized/laundered field name"
+        pyogrio.write_dataframe(plots[["plot_id", "geometry"]].assign(面积平方米测试="香雪"),
+                                tmp_path / "cut.shp", encoding="UTF-8")
+    os.remove(tmp_path / "cut.cpg")
+    assert shapefile.encoding(tmp_path / "cut.shp") == "UTF-8"
+
+
+def test_a_large_dbf_is_judged_without_holding_its_text(tmp_path):
+    # The sample (up to 50 MB) was held, copied and decoded whole: three times its size.
+    import os
+    import tracemalloc
+
+    import geopandas as gpd
+
+    from qygeo.io import shapefile
+
+    gpd.GeoDataFrame({"name": ["清远" * 10]}, geometry=[box(0, 0, 1, 1)],
+                     crs=4326).to_file(tmp_path / "p.shp", encoding="UTF-8")
+    os.remove(tmp_path / "p.cpg")
+    dbf = (tmp_path / "p.dbf").read_bytes()
+    header_bytes = int.from_bytes(dbf[8:10], "little")
+    record = dbf[header_bytes:-1]
+    count = 8_000_000 // len(record)
+    for last, want in ((record, "UTF-8"), (record.replace("清远".encode(), "清远".encode("gbk"),
+                                                          1), "GB18030")):
+        with open(tmp_path / "p.dbf", "wb") as fh:  # GBK text, if any, only at the end
+            fh.write(dbf[:4] + count.to_bytes(4, "little") + dbf[8:header_bytes])
+            fh.write(record * (count - 1) + last + b"\x1a")
+        tracemalloc.start()
+        try:
+            assert shapefile.encoding(tmp_path / "p.shp") == want
+            peak_bytes = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak_bytes < 2_000_000  # a quarter of the file
+
+
+def zipped(path, folder, order):
+    """*folder*'s files zipped into *path*, the files of the stems in *order* first."""
+    import zipfile
+
+    files = sorted(folder.iterdir(), key=lambda f: (order.index(f.stem), f.name))
+    with zipfile.ZipFile(path, "w") as zf:
+        for f in files:
+            zf.write(f, f.name)
+    return path
+
+
+def test_each_shapefile_of_a_zip_is_read_in_its_own_encoding(tiny_geodata, tmp_path):
+    # The first .dbf of a zip was judged whatever the layer read, and a .cpg of any member
+    # turned the judging off for all: the chosen layer's GBK text came out as mojibake.
+    import os
+
+    import geopandas as gpd
+
+    from qygeo.io import layers, shapefile
+
+    plots = gpd.read_file(tiny_geodata / "plots.geojson")[["plot_id", "park_id", "geometry"]]
+    plots["enterprise"] = "香雪制药"
+    other = plots.head(1).assign(enterprise="清远")
+    for plots_encoding, other_encoding, other_cpg in [("UTF-8", "GBK", False),
+                                                      ("GBK", "UTF-8", True)]:
+        folder = tmp_path / f"s{plots_encoding}"
+        folder.mkdir()
+        pyogrio.write_dataframe(plots, folder / "plots.shp", encoding=plots_encoding)
+        pyogrio.write_dataframe(other, folder / "aaa.shp", encoding=other_encoding)
+        for f in folder.glob("*.cpg"):
+            if f.stem == "plots" or not other_cpg:
+                os.remove(f)
+        both = zipped(tmp_path / f"{plots_encoding}.zip", folder, ["aaa", "plots"])
+        assert set(layers.read_layer(both, layer="plots")["enterprise"]) == {"香雪制药"}
+        out = tmp_path / "r.html"
+        res = run("report", "--geodata", str(tiny_geodata), "--plots", str(both),
+                  "--plots-layer", "plots", "-o", str(out), "-q")
+        assert res.exit_code == 0, res.output
+        assert "香雪制药" in out.read_text(encoding="utf-8")
+        # No layer named: the one GDAL reads, the first in the archive.
+        assert shapefile.encoding(both) == (None if other_cpg else "GB18030")
+        first = zipped(tmp_path / f"first-{plots_encoding}.zip", folder, ["plots", "aaa"])
+        assert shapefile.encoding(first) == ("UTF-8" if plots_encoding == "UTF-8"
+                                             else "GB18030")
+
+
+def test_a_boundary_in_a_zip_of_two_shapefiles_is_read_in_its_encoding(tiny_geodata,
+                                                                        tmp_path):
+    import geopandas as gpd
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    gbk_shapefile(folder)  # parcels, GBK, no .cpg
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"名称": ["北区"]}, geometry=[truth_polygon()],
+                                             crs="EPSG:4326"), folder / "aaa.shp")
+    (folder / "aaa.cpg").unlink(missing_ok=True)  # UTF-8, judged first before
+    both = zipped(tmp_path / "both.zip", folder, ["aaa", "parcels"])
+    res = run("park", "add", str(both), "--layer", "parcels", "--id", "gamma", "--name-zh",
+              "丙园", "--name-en", "Gamma", "--feature", "东区", "--dry-run", "--geodata",
+              str(tiny_geodata))
+    assert res.exit_code == 0, res.output
+
+
 def test_a_plots_shapefile_keeps_the_columns_its_format_cut_to_10_characters(
         tiny_geodata, tmp_path):
     # invested_yuan is invested_y in a .dbf, agreed_start_date agreed_sta …: every contract

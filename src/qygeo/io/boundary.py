@@ -222,7 +222,7 @@ def _read_frame(path: Path, dataset: str, layer: str | None, *,
     import pyogrio
 
     if attributes and encoding is None:
-        encoding = shapefile.encoding(path)  # GBK text without a .cpg
+        encoding = shapefile.encoding(path, layer)  # GBK text without a .cpg
     if attributes and encoding is not None:
         return _read_encoded(path, dataset, layer, encoding)
     try:

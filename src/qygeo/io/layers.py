@@ -226,7 +226,7 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         kwargs: dict[str, Any] = dict(open_options(path))
         if layer is not None:
             kwargs["layer"] = layer
-        encoding = shapefile.encoding(path)  # GBK text without a .cpg
+        encoding = shapefile.encoding(path, layer)  # GBK text without a .cpg
         if encoding is not None:
             kwargs["encoding"] = encoding
         # pyogrio itself, as geopandas.read_file would call it, with a name GDAL gets whole

@@ -186,7 +186,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
                                        and shapefile.renames(fields, layers.known_columns())):
             return None  # read_layer names the cut Shapefile fields back
         names = [c for c in (columns or fields) if c in fields]
-        encoding = shapefile.encoding(path)  # GBK text without a .cpg
+        encoding = shapefile.encoding(path, layer)  # GBK text without a .cpg
         meta, table = pyogrio.read_arrow(layers.gdal_name(path), layer=layer, columns=names,
                                          **layers.open_options(path),
                                          **({"encoding": encoding} if encoding else {}))

@@ -9,17 +9,22 @@ and boundaries (:mod:`qygeo.io.layers`, :mod:`qygeo.io.plot_files`,
 
 from __future__ import annotations
 
+import codecs
 import glob
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 #: Text encoding of a Shapefile whose attributes are not UTF-8 and that has no ``.cpg``:
 #: older ArcGIS and CASS write Chinese in GBK, which GB18030 contains.
 FALLBACK_ENCODING = "GB18030"
-#: Bytes of a zipped Shapefile's ``.dbf`` read to judge its encoding (beyond: GB18030 is
-#: judged on these).
+#: Bytes of a Shapefile's ``.dbf`` read to judge its encoding (text beyond them is
+#: taken to be as these are).
 DBF_SAMPLE_BYTES = 50_000_000
+#: Bytes of records decoded at a time (the sample is never held whole).
+CHUNK_BYTES = 1 << 18
 #: A .dbf field name holds at most this many characters: GDAL cuts longer ones.
 DBF_NAME_MAX = 10
 
@@ -38,42 +43,106 @@ def is_shapefile(path: Path) -> bool:
     return False
 
 
-def encoding(path: Path) -> str | None:
+def encoding(path: Path, layer: str | None = None) -> str | None:
     """The text encoding of a Shapefile (``.shp``/``.dbf``, or a ``.zip`` holding one)
     without a ``.cpg``: UTF-8 when its ``.dbf`` decodes as UTF-8, else
     :data:`FALLBACK_ENCODING`. None for any other file, or one whose ``.cpg`` says.
 
     GDAL takes such a file as ISO-8859-1: GBK names came out as mojibake (香雪制药 as
     ``ÏãÑ©ÖÆÒ©``), or, through Arrow, as invalid text that failed later.
+
+    In a zip, the Shapefile judged is *layer* (the member of that stem), with its own
+    ``.cpg``: the one the reader reads. Without *layer*, it is the layer GDAL reads when
+    none is named (its first). Each Shapefile of a zip may have its own encoding.
     """
     suffix = path.suffix.lower()
-    data = None
     if suffix in (".shp", ".dbf"):
         siblings = {p.name.lower(): p for p in path.parent.glob(f"{glob.escape(path.stem)}.*")}
         dbf = siblings.get(f"{path.stem.lower()}.dbf")
         if dbf is None or f"{path.stem.lower()}.cpg" in siblings:
             return None
         with open(dbf, "rb") as fh:
-            data = fh.read(DBF_SAMPLE_BYTES)
+            return _judge(fh)
     elif suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as z:
-                names = [n.lower() for n in z.namelist()]
-                dbfs = [n for n in z.namelist() if n.lower().endswith(".dbf")]
-                if not dbfs or any(n.endswith(".cpg") for n in names):
+                member = _zip_member(path, z.namelist(), layer)
+                if member is None:
                     return None
-                with z.open(dbfs[0]) as fh:
-                    data = fh.read(DBF_SAMPLE_BYTES)
-        except (zipfile.BadZipFile, OSError):
+                with z.open(member) as fh:
+                    return _judge(fh)
+        except (zipfile.BadZipFile, OSError, zlib.error):
             return None  # the reader names the problem
-    if data is None or len(data) < 32:
-        return None
+    return None
+
+
+def _zip_member(path: Path, names: list[str], layer: str | None) -> str | None:
+    """The ``.dbf`` member of a zip read as *layer* (None: as GDAL's first layer), or
+    None when there is none or a ``.cpg`` beside it says the encoding."""
+    by_stem: dict[str, dict[str, str]] = {}  # "dir/stem" → lower suffix → member
+    for name in names:
+        if name.startswith("__MACOSX/") or name.endswith("/"):
+            continue  # macOS's resource forks (._x.dbf) are not layers
+        stem, dot, ext = name.rpartition(".")
+        if dot:
+            by_stem.setdefault(stem, {})[f".{ext.lower()}"] = name
+    tables = {stem: files for stem, files in by_stem.items() if ".dbf" in files}
+    if layer is None and len(tables) > 1:
+        layer = _first_layer(path)
+    if layer is not None:
+        tables = {stem: files for stem, files in tables.items()
+                  if stem.rpartition("/")[2] == layer}
+    if len(tables) != 1:
+        return None  # no such layer (the reader says so), or several of one name
+    (files,) = tables.values()
+    return None if ".cpg" in files else files[".dbf"]
+
+
+def _first_layer(path: Path) -> str | None:
+    """The layer GDAL reads from *path* when none is named (it follows the archive's
+    order, not the names'), or None when GDAL cannot list them (the reader says why)."""
+    import pyogrio
+
+    from qygeo.io.layers import gdal_name
+
     try:
-        data[32:].decode("utf-8")  # field names and records alike
-    except UnicodeDecodeError as exc:
-        # A sample cut inside a character is still UTF-8.
-        if not (len(data) == DBF_SAMPLE_BYTES and exc.start >= len(data) - 4):
-            return FALLBACK_ENCODING
+        listed = pyogrio.list_layers(gdal_name(path))
+    except Exception:  # noqa: BLE001 - GDAL raises several types; the reader names it
+        return None
+    return str(listed[0][0]) if len(listed) else None
+
+
+def _judge(fh: BinaryIO) -> str | None:
+    """The encoding of the ``.dbf`` open as *fh*: UTF-8 when its text decodes as UTF-8
+    (judged on its first :data:`DBF_SAMPLE_BYTES`), else :data:`FALLBACK_ENCODING`;
+    None for a file too short to be one.
+
+    Only text is judged, per the dBASE layout: each field name (the first 11 bytes of a
+    32-byte field descriptor from byte 32 on, up to the 0x0D that ends them) and the
+    records (from the header length, bytes 8–9, on). The rest of the header is binary:
+    a field's width byte of 128 or more (ArcGIS writes 254) is not UTF-8, and a UTF-8
+    file was read as GB18030 (香雪制药 as 棣欓洩鍒惰嵂). The records are decoded a
+    chunk at a time and the text dropped: only whether it decodes is wanted.
+    """
+    head = fh.read(32)
+    if len(head) < 32:
+        return None
+    descriptors = fh.read(max(int.from_bytes(head[8:10], "little") - 32, 0))
+    try:
+        for start in range(0, len(descriptors), 32):
+            if descriptors[start] == 0x0D:
+                break
+            # GDAL cuts a long name after 10 bytes, inside a character: not final.
+            codecs.getincrementaldecoder("utf-8")().decode(
+                descriptors[start:start + 11].split(b"\0", 1)[0], final=False)
+        records = codecs.getincrementaldecoder("utf-8")()
+        left = DBF_SAMPLE_BYTES - len(head) - len(descriptors)
+        while left > 0 and (chunk := fh.read(min(CHUNK_BYTES, left))):
+            records.decode(chunk, final=False)
+            left -= len(chunk)
+        records.decode(b"", final=left > 0)  # a sample cut inside a character is UTF-8
+    except UnicodeDecodeError:
+        return FALLBACK_ENCODING
     return "UTF-8"
 
 

@@ -13,6 +13,7 @@ a file is refused too (RFC 7946 GeoJSON has no ``crs``; ``--crs`` says it).
 
 from __future__ import annotations
 
+import glob
 import json
 import re
 import zipfile
@@ -37,6 +38,8 @@ TEXT_FIRST = {".geojson": b"{", ".json": b"{"}
 #: GDAL's virtual and service formats: a file that names other files or URLs to read
 #: (OGR VRT, raster VRT, a WFS or WMS service description).
 VIRTUAL = (b"<ogrvrtdatasource", b"<vrtdataset", b"<ogrwfsdatasource", b"<gdal_wms")
+#: The files of a Shapefile GDAL opens beside the one it is given (any case).
+SHAPEFILE_PARTS = (".shp", ".dbf", ".shx", ".prj", ".cpg")
 #: Bytes read from the start of a file (and of each archive member) to check it.
 HEAD_BYTES = 4096
 #: Members of an archive checked, at most (a Shapefile archive holds a handful).
@@ -58,6 +61,8 @@ def check_content(path: Path) -> None:
     if not path.is_file():  # a FIFO would hang the reader, /dev/zero never end
         raise DataFileError(path, "is not a regular file (a pipe or a device): give a file")
     suffix = path.suffix.lower()
+    if suffix in SHAPEFILE_PARTS:
+        _check_companions(path)
     if suffix in (".parquet", ".geoparquet", ".xlsx", ".xlsm"):
         return
     with open(path, "rb") as fh:
@@ -67,6 +72,17 @@ def check_content(path: Path) -> None:
         _check_members(path)
     if suffix in TEXT_FIRST:
         _check_crs_link(path)
+
+
+def _check_companions(path: Path) -> None:
+    """Refuse a Shapefile one of whose other files (:data:`SHAPEFILE_PARTS`) is there but
+    not a regular file: GDAL opens them too, and a FIFO ``.dbf`` hung it for good, a
+    ``.dbf`` linked to ``/dev/zero`` filled the memory."""
+    for other in path.parent.glob(f"{glob.escape(path.stem)}.*"):
+        if (other.stem == path.stem and other.suffix.lower() in SHAPEFILE_PARTS
+                and other.exists() and not other.is_file()):
+            raise DataFileError(path, f"{other.name} beside it is not a regular file (a pipe "
+                                      "or a device): give the Shapefile's files")
 
 
 def _check_head(path: object, suffix: str, head: bytes, *, member: str | None = None) -> None:
