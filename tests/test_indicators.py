@@ -225,3 +225,14 @@ def test_guangdong_2019_figures_stand_beside_the_indicators():
     assert gd["industrial_building_coverage"] == pytest.approx(0.5646)
     assert gd["industrial_fai_intensity_wan_per_ha"] == pytest.approx(7617.58)
     assert math.isnan(gd["idle_land_disposal_rate"])  # no figure published for it
+
+
+def test_built_up_land_larger_than_its_plot_is_left_out_and_named():
+    # 30,000 m² built on a 10,000 m² plot gave a built-up rate of 480 %: it is bad data,
+    # unknown, as the idle rule takes a developed area larger than the plot.
+    r = park_indicators(plots(built_up_area_m2=[30000.0, 8000.0, 0.0]), park_area_m2=1e5)
+    built = r["land_built_up_rate"]
+    assert built.status == STATUS_PARTIAL and "a" in built.basis
+    assert built.value == pytest.approx(8000 / 30000)  # b over b and c, a left out
+    slack = park_indicators(plots(built_up_area_m2=[10050.0, 8000.0, 0.0]), park_area_m2=1e5)
+    assert slack["land_built_up_rate"].status == STATUS_OK

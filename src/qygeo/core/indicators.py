@@ -587,6 +587,14 @@ def _indicator_sets(cols: PlotColumns, parts: list[slice],
         built_m2 = np.where(fallback, cols.num("developed_area_m2"), built_m2)
     else:
         fallback = np.zeros(cols.n, dtype=bool)
+    if has_dev and cols.has("area_m2"):
+        # Built-up land beyond the plot's own area (as the idle rule's developed share,
+        # DEVELOPED_AREA_SLACK) is bad data: unknown, so the plot is left out and named.
+        from qygeo.core.idle import DEVELOPED_AREA_SLACK
+
+        with np.errstate(invalid="ignore", over="ignore"):
+            too_large = built_m2 > cols.num("area_m2") * (1.0 + DEVELOPED_AREA_SLACK)
+        built_m2 = np.where(too_large, np.nan, built_m2)
     built = built_m2 > 0 if has_dev else np.zeros(cols.n, bool)
     land = "built_up_area_m2" if has_dev else "developed_area_m2"
     notes = []
