@@ -82,6 +82,7 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
     """
     from qygeo.api import report as make_report
     from qygeo.core.config import load_config
+    from qygeo.io.layers import check_writable
     from qygeo.pipeline.plot_table import REPORT_COLUMNS
     from qygeo.render.text import render, write_report
 
@@ -89,6 +90,10 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
         output = None
     fmt = report_format(fmt, output)
     check_output(output, geodata, plots_path)
+    if output is not None:
+        # -o /dev/stdout into a pipe: the writer resolves the link to /proc/…/pipe:[N],
+        # which does not exist, so the name given is checked before: not a file.
+        check_writable(output)
     if fmt in FILE_FORMATS and output is None:
         fail(f"--format {fmt} writes a file: give -o PATH", 2)
     con = Console(quiet)
