@@ -55,6 +55,7 @@ from qygeo.render.format import (
     has_value,
     idle_for,
     integer,
+    isolated_names,
     num,
     share,
     yi,
@@ -928,7 +929,7 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
                                     basemap, tolerance=MINIMAP_TOLERANCE_DEG)
     name = _names(r.get("name_zh"), r.get("name_en"))
     m = _new_map(basemap, bounds_latlon(frame, basemap),
-                 f"{r.get('name_zh') or ''} {r.get('name_en') or ''} — qygeo".strip(),
+                 f"{isolated_names(r.get('name_zh'), r.get('name_en'))} — qygeo".strip(),
                  outline_fc, prefer_canvas=True)  # one canvas: plots hover above the park
     layers: dict[str, Any] = {}
 
