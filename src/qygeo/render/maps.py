@@ -598,6 +598,13 @@ def _clip(text: Any, chars: int | None) -> Any:
     return str(text)[:chars].rstrip() + "…"
 
 
+def _unjudged(count: Any) -> str:
+    """The plots the idle rule cannot judge (n/a), after the idle figures; "" when none."""
+    if not has_value(count) or not count:
+        return ""
+    return f" · {integer(count)} 无法判定 not judged (n/a)"
+
+
 def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
                   ) -> list[tuple[str, str]]:
     """The report figures of one park as (label, escaped value) rows.
@@ -632,7 +639,8 @@ def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
         ("地块已投资 Invested on plots", yi(r.get("plot_investment_yuan"))),
         ("闲置地块 Idle plots", f"{integer(r.get('idle_plot_count'))} · "
                               f"{num(r.get('idle_area_mu'), 1)} 亩 mu · "
-                              f"{share(r.get('idle_share'))}"),
+                              f"{share(r.get('idle_share'))} 占已判定地块面积 of the judged "
+                              "plots' area" + _unjudged(r.get("unjudged_plot_count"))),
         ("来源 Source", esc(_clip(r.get("source"), source_chars))),
     ]
 
