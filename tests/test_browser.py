@@ -221,7 +221,7 @@ def test_a_park_named_with_markup_runs_nothing_and_shows_the_text(site, open_pag
     assert pg.evaluate("document.querySelectorAll('img[src=\"x\"], img[onerror]').length") == 0
     assert "1337" not in pg.content()
     park = open_page(site.maps / "parks" / "alpha.html")
-    assert park.page.title().startswith(XSS)
+    assert park.page.title().startswith("\u2068" + XSS + "\u2069")  # each name isolated
     assert XSS in park.page.inner_text("#qygeo-panel")
     assert TEMPLATE in park.page.inner_text("#qygeo-panel")
     assert p.quiet(), p.problems()
@@ -264,6 +264,46 @@ def test_a_bidi_override_in_one_park_name_leaves_the_others_in_order(browser, tm
     finally:
         pg.close()
     assert len(lefts) == 3 and lefts == sorted(lefts)
+
+
+#: The left edge of each character of the first "Alpha" in the element, as drawn.
+ALPHA_LEFTS = """(sel) => {
+  for (const el of document.querySelectorAll(sel)) {
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const i = n.data.indexOf('Alpha');
+      if (i < 0) continue;
+      return [...'Alpha'].map((_c, k) => {
+        const r = document.createRange(); r.setStart(n, i + k); r.setEnd(n, i + k + 1);
+        return r.getBoundingClientRect().left;
+      });
+    }
+  }
+  return null;
+}"""
+
+
+def test_a_bidi_override_in_a_park_name_reverses_no_heading_or_chart_label(browser, tmp_path):
+    # U+202E after 甲园 reversed the rest of its <h2> and of its SVG chart labels
+    # ("ahplA"): each name is isolated (<bdi> in HTML, U+2068…U+2069 in SVG and <title>).
+    from qygeo.render.text import write_report
+
+    root = write_tiny(tmp_path / "geodata")
+    rename_park(root, "alpha", name_zh="甲园\u202e", name_en="Alpha")
+    ds = load_dataset(root)
+    rep = build_report(ds, as_of=dt.date(2025, 6, 1))
+    page_path = write_report(rep, "html", tmp_path / "report.html")
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    try:
+        pg.goto(page_path.as_uri())
+        for sel in ("#park-alpha h2", "svg text"):
+            lefts = pg.evaluate(ALPHA_LEFTS, sel)
+            assert lefts is not None and lefts == sorted(lefts), (sel, lefts)
+    finally:
+        pg.close()
+    write_maps(ds, tmp_path / "maps", report=rep, basemap="none", self_contained=True)
+    page = (tmp_path / "maps" / "parks" / "alpha.html").read_text(encoding="utf-8")
+    assert "<title>\u2068甲园\u202e\u2069 \u2068Alpha\u2069 — qygeo</title>" in page
 
 
 def test_the_park_page_search_finds_a_plot_whose_id_holds_markup_characters(

@@ -461,6 +461,12 @@ def test_a_gbk_terminal_gets_every_format_without_a_crash(tiny_geodata):
         assert done.returncode == 0 and b"Traceback" not in done.stderr, (args, done.stderr)
     gbk = subprocess.run([*exe, *base, "--format", "json"], capture_output=True, env=gbk_env)
     assert gbk.returncode == 0 and gbk.stdout == utf8.stdout
+    for fmt in ("json", "csv"):  # park list's too
+        args = [*exe, "park", "list", "--geodata", str(tiny_geodata), "--format", fmt]
+        utf8 = subprocess.run(args, capture_output=True,
+                              env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+        gbk = subprocess.run(args, capture_output=True, env=gbk_env)
+        assert gbk.returncode == 0 and gbk.stdout == utf8.stdout, fmt
 
 
 @pytest.mark.parametrize("as_of", ["20240101", "2024-W01-1", "2024/01/01"])

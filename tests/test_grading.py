@@ -111,6 +111,11 @@ def test_config_file_changes_weights_and_cutoffs(tmp_path):
     # Weights as fractions against the 100-point cut-offs: every plot would be D.
     ("[grading.weights]\ntax_wan_per_mu = 0.6\noutput_wan_per_mu = 0.4\n",
      "no plot can reach grade A: the best score is 1.5"),
+    # Hostile files: a tomllib RecursionError, a float() OverflowError, an int() ValueError.
+    ("x = " + "[" * 2000 + "]" * 2000 + "\n", "nested too deep"),
+    ("[grading]\ncap = 1" + "0" * 900 + "\n",
+     "grading.cap must be a finite number, not an integer of 901 digits"),
+    ("[grading.weights]\ntax_wan_per_mu = 1" + "0" * 900_000 + "\n", "not a grading config"),
 ])
 def test_bad_config_is_one_clear_error(tmp_path, text, needle):
     cfg = tmp_path / "bad.toml"

@@ -232,7 +232,7 @@ def test_everything_from_the_data_is_escaped(tiny_geodata):
     assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in park["properties"]["popup"]
     idle = next(f for f in data["idle_plots"]["features"] if f["properties"]["id"] == "A1")
     assert "&lt;img src=x onerror=alert(1)&gt;" in idle["properties"]["popup"]
-    assert "<title>&lt;img src=x onerror=alert(1)&gt;" in alpha  # the page title
+    assert "<title>\u2068&lt;img src=x onerror=alert(1)&gt;" in alpha  # the page title, isolated
 
 
 def test_park_ids_unusable_as_file_names_are_refused(tiny_geodata):

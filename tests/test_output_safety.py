@@ -240,6 +240,25 @@ def test_output_errors_name_the_output_path_and_leave_no_temporary_file(tmp_path
     assert not list(out.parent.glob(f".{out.name}.*.tmp"))
 
 
+def test_output_linked_to_a_pipe_is_refused_as_not_a_file(tmp_path):
+    # -o /dev/stdout into a pipe: the link resolves to /proc/PID/fd/pipe:[N], a name that
+    # does not exist; the output given is a pipe, no file, and is told so.
+    import os
+
+    root = write_tiny(tmp_path / "geodata")
+    read_end, write_end = os.pipe()
+    try:
+        out = tmp_path / "stdout"
+        out.symlink_to(f"/proc/self/fd/{write_end}")
+        res = CliRunner().invoke(main, ["report", "--geodata", str(root), "--format", "csv",
+                                        "-o", str(out), "-q"])
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert res.exit_code == 1
+    assert res.stderr == f"qygeo: error: {out}: is not a regular file: give a file name\n"
+
+
 def test_disk_full_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
     import os
 

@@ -92,8 +92,36 @@ def test_a_plot_the_idle_rule_cannot_judge_is_not_in_the_idle_share(tiny_geodata
     assert row(rep, "beta")["unjudged_plot_count"] == 0
     assert row(rep, "beta")["idle_share"] == pytest.approx(
         row(rep, "beta")["idle_area_mu"] / row(rep, "beta")["plot_area_mu"])
-    assert any("cannot judge" in w and "alpha 1 of 2" in w for w in rep.warnings)
+    assert any("cannot judge" in w and "alpha 1 of 2 (plot_id A2)" in w for w in rep.warnings)
     assert not any("beta " in w for w in rep.warnings if "cannot judge" in w)
+    # Seen where the idle figures are: report.md's column, and the map popup, whose share
+    # says it is of the judged plots.
+    md = render(rep, "markdown").splitlines()
+    header = next(line for line in md if line.startswith("| 园区编号"))
+    alpha_line = next(line for line in md if line.startswith("| alpha "))
+    col = [c.strip() for c in header.split("|")].index(
+        "无法判定闲置的地块数 Plots the idle rule cannot judge (n/a)")
+    assert [c.strip() for c in alpha_line.split("|")][col] == "1"
+    from qygeo.render.maps import _park_figures
+
+    idle = dict(_park_figures(alpha))["闲置地块 Idle plots"]
+    assert idle.endswith("100.0% 占已判定地块面积 of the judged plots' area · "
+                         "1 无法判定 not judged (n/a)")
+    beta = dict(_park_figures(row(rep, "beta")))["闲置地块 Idle plots"]
+    assert "not judged" not in beta
+
+
+def test_the_unjudged_warning_names_five_plots_at_most(tiny_geodata):
+    ds = load_dataset(tiny_geodata)
+    ds.plots["agreed_start_date"] = None
+    ds.plots["actual_start_date"] = None
+    rep = build_report(ds, as_of=AS_OF)
+    (w,) = [w for w in rep.warnings if "cannot judge" in w]
+    named = w.split("(plot_id ")[1]
+    assert named.endswith(" …)") and len(named.split(", ")) == 5
+    only_beta = build_report(ds, as_of=AS_OF, park_ids=["beta"])
+    (w,) = [w for w in only_beta.warnings if "cannot judge" in w]
+    assert "(plot_id B" in w and "A1" not in w
 
 
 @pytest.mark.slow

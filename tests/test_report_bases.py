@@ -64,6 +64,25 @@ def test_a_figure_of_a_year_to_come_is_refused_unless_planned(tiny_geodata, stat
     assert load_dataset(tiny_geodata).park_plans["year"].max() == next_year
 
 
+def test_a_table_without_a_status_column_is_refused_a_year_to_come(tiny_geodata):
+    # Read as all actual, a 2030 row would become the latest figure of what is.
+    import datetime as dt
+
+    next_year = dt.date.today().year + 1
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    base = stats.read_text(encoding="utf-8")
+    stats.write_text(base + f"alpha,{next_year},9,9,,future row\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=f"a figure of {next_year} with status actual "
+                                            r"\(no status column\)"):
+        load_dataset(tiny_geodata)
+    stats.write_text(base, encoding="utf-8")
+    figures = tiny_geodata / "attributes" / "planting_figures.csv"
+    figures.write_text("figure_id,planting_ids,reported_mu,year,source\n"
+                       f"f1,alpha_planting,100,{next_year},future row\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=f"planting_figures.csv.*a figure of {next_year}"):
+        load_dataset(tiny_geodata)
+
+
 @pytest.fixture(scope="module")
 def bundled():
     from pathlib import Path

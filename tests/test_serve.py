@@ -436,6 +436,13 @@ def test_history_lists_what_recovery_leaves(client, tiny_geodata):
     assert (undo["action"], undo["park_id"]) == ("add", "gamma")
 
 
+def test_undo_says_what_recovery_did(client, tiny_geodata):
+    _killed_remove(client, tiny_geodata)
+    undo = client.post("/api/undo", headers=EDIT).json()
+    assert (undo["action"], undo["park_id"]) == ("add", "gamma")
+    assert undo["notes"] == ["rolled back the interrupted commit of remove beta_child"]
+
+
 def test_history_of_a_folder_that_cannot_be_written_still_lists(client, tiny_geodata):
     _killed_remove(client, tiny_geodata)
     (tiny_geodata / park_lib.LOCK_NAME).unlink(missing_ok=True)

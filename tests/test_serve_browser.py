@@ -53,6 +53,7 @@ def page(browser, server):  # noqa: F811 - pytest fixture injection
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.on("dialog", lambda d: (errors.append(d.message), d.dismiss()))
+    pg.qygeo_errors = errors  # a test expecting a refusal takes its console line out
     pg.goto(url + "/")
     pg.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
     yield pg
@@ -249,6 +250,37 @@ def test_confirm_writes_only_what_was_previewed_and_undo_undoes_once(page, serve
     ids = {f["properties"]["park_id"] for f in
            json.loads((root / "parks.geojson").read_text(encoding="utf-8"))["features"]}
     assert "delta" in ids and "epsilon" not in ids
+
+
+def test_history_shows_its_notes_and_a_refused_undo_can_be_forced_there(page, server):
+    # The refusal said "pass --force" (shown as the edit tab's “强制 Force”) but Undo never
+    # sent force; and GET /api/history's notes (a killed command's change rolled back)
+    # were never shown.
+    from test_serve import _killed_remove
+
+    url, root = server
+    with httpx.Client(base_url=url, headers=EDIT) as c:
+        _killed_remove(c, root)
+    page.reload()
+    page.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
+    page.click("button[data-tab=history]")
+    assert ("rolled back the interrupted commit of remove beta_child"
+            in page.inner_text("#history-notes"))
+    parks = root / "parks.geojson"  # changed by something else since the add
+    parks.write_text(parks.read_text(encoding="utf-8").replace("丙园", "丙园二"),
+                     encoding="utf-8")
+    page.click("#undo")
+    page.wait_for_selector("#history-result .error")
+    refused = page.inner_text("#history-result")
+    assert "“强制撤销 Force undo”" in refused and "--force" not in refused
+    page.qygeo_errors.remove("Failed to load resource: the server responded with a status "
+                             "of 409 (Conflict)")
+    page.check("#undo-force")
+    page.click("#undo")
+    page.wait_for_function("() => document.getElementById('history-result').innerText"
+                           ".includes('undo add gamma')")
+    assert "gamma" not in parks.read_text(encoding="utf-8")
+    assert not page.is_checked("#undo-force")
 
 
 @pytest.mark.parametrize(("link", "name"), [("#dl-json", "qygeo-report.json"),

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from qygeo.cli.options import Console, geodata_option, quiet_option, run
+from qygeo.cli.stdout import echo_result
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -229,7 +230,7 @@ def list_(fmt: str, geodata: Path | None, quiet: bool) -> None:
     root = _root(geodata)
     for note in recover(root, read_only=True):
         Console(quiet).info(f"qygeo: note: {note}")
-    click.echo(format_park_table(park_table(root), fmt), nl=False)
+    echo_result(format_park_table(park_table(root), fmt), fmt)
 
 
 @park.command("undo")

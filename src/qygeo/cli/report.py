@@ -20,6 +20,7 @@ from qygeo.cli.options import (
     strict_option,
     year_option,
 )
+from qygeo.cli.stdout import echo_result
 from qygeo.render import FILE_FORMATS, FORMAT_BY_SUFFIX, FORMATS, GIS_SUFFIXES
 
 
@@ -116,9 +117,7 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
         con.info(f"wrote {output}")
         return
     if output is None:
-        text = render(rep, fmt, planting=not park_ids)
-        # JSON and CSV are file formats: UTF-8 whatever the terminal's encoding (bytes).
-        click.echo(text.encode("utf-8") if fmt in ("json", "csv") else text, nl=False)
+        echo_result(render(rep, fmt, planting=not park_ids), fmt)
     else:
         write_report(rep, fmt, output, planting=not park_ids)
         con.info(f"wrote {output}")

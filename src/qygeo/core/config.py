@@ -131,7 +131,11 @@ def _merge(base: dict[str, Any], over: dict[str, Any], where: str, path: str) ->
 def _number(value: Any, name: str, path: str, *, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{path}: {name} must be a number, not {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond the largest double
+        raise ConfigError(f"{path}: {name} must be a finite number, not an integer of "
+                          f"{len(str(abs(value)))} digits") from None
     if value < 0 or (positive and value == 0) or value != value:
         raise ConfigError(f"{path}: {name} must be {'> 0' if positive else '≥ 0'}, not {value:g}")
     if value == float("inf"):  # TOML's inf, or 1e400: no score or threshold can use it
@@ -173,6 +177,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> GradingConfig:
             raise ConfigError(f"{p}: cannot be read ({exc})") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{p}: not valid TOML ({exc})") from None
+        except RecursionError:  # arrays nested thousands deep: no grading setting is
+            raise ConfigError(f"{p}: not a grading config (nested too deep)") from None
+        except ValueError as exc:  # an integer of more digits than Python converts
+            raise ConfigError(f"{p}: not a grading config ({exc})") from None
         data = _merge(data, user, "", where)
         source = f"{p} over the defaults"
     g = data["grading"]

@@ -120,18 +120,20 @@ def check_status(df: pd.DataFrame, path: Path, allowed: tuple[str, ...]) -> pd.D
     DataFileError
         A blank or unknown status, or a figure of what is dated in a year to come.
     """
-    if "status" not in df.columns:
-        return df.assign(status=allowed[0])
-    st = df["status"].map(lambda v: v.strip().lower() if isinstance(v, str) else v)
-    bad = ~st.isin(allowed)
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise DataFileError(path, f"row {i + 2}: status must be one of {', '.join(allowed)}, "
-                                  f"not {df['status'].iloc[i]!r}")
+    import pandas as pd
+
+    has_status = "status" in df.columns
+    if has_status:
+        st = df["status"].map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+        bad = ~st.isin(allowed)
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise DataFileError(path, f"row {i + 2}: status must be one of "
+                                      f"{', '.join(allowed)}, not {df['status'].iloc[i]!r}")
+    else:  # every row an actual figure, so a year to come is refused as below
+        st = pd.Series(allowed[0], index=df.index, dtype=object)
     if "year" in df.columns:
         import datetime as dt
-
-        import pandas as pd
 
         this_year = dt.date.today().year
         years = pd.to_numeric(df["year"], errors="coerce")
@@ -139,8 +141,10 @@ def check_status(df: pd.DataFrame, path: Path, allowed: tuple[str, ...]) -> pd.D
         if future.any():
             i = int(future.nonzero()[0][0])
             raise DataFileError(path, f"row {i + 2}: a figure of {int(years.iloc[i])} with "
-                                      f"status {st.iloc[i]}, a year to come (this is "
-                                      f"{this_year}): a figure of the future is planned")
+                                      f"status {st.iloc[i]}"
+                                      f"{'' if has_status else ' (no status column)'}, a year "
+                                      f"to come (this is {this_year}): a figure of the future "
+                                      "is planned")
     return df.assign(status=st)
 
 

@@ -959,6 +959,7 @@ def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
     real = {path: Path(os.path.realpath(path)) if path.is_symlink() else path
             for path in outputs}
     for path in outputs:
+        check_writable(path)  # -o /dev/stdout: a link to a pipe, not a file
         check_writable(real[path])
         _check_not_input(Path(os.path.realpath(real[path])), path)
     temps: dict[Path, Path] = {}

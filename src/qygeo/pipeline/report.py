@@ -577,9 +577,12 @@ def build_report(
                         "plot-based figures of these parks (plot sums, idle counts, indicators, "
                         "grades, target gaps) rest on them: " + "; ".join(invented))
     if unjudged:
+        ids, n = _unjudged_ids(plots, metrics.selected_members(parks, list(table["park_id"])))
+        named = f" (plot_id {', '.join(ids)}{' …' if n > len(ids) else ''})" if ids else ""
         warnings.append("idle rule: plots it cannot judge (status n/a: no agreed start date, "
                         "or a suspended plot's shares unknown) are neither idle nor not idle, "
-                        "and idle_share is of the judged plots' area: " + "; ".join(unjudged))
+                        "and idle_share is of the judged plots' area: " + "; ".join(unjudged)
+                        + named)
     from qygeo.core.config import load_config
     from qygeo.pipeline.evaluation import evaluate
     from qygeo.pipeline.memory import gc_paused
@@ -601,6 +604,29 @@ def build_report(
     return Report(park_table=table, planting=planting_table(ds), plot_table=plots, year=year,
                   as_of=as_of, warnings=warnings, joins=joins, evaluation=ev,
                   excluded_plots=list(ds.excluded_plots), dataset=ds)
+
+
+#: How many plots the idle rule cannot judge a report names (the rest are in its plot table).
+UNJUDGED_IDS_NAMED = 5
+
+
+def _unjudged_ids(plots: pd.DataFrame, parks: set[str] | None) -> tuple[list[str], int]:
+    """The first :data:`UNJUDGED_IDS_NAMED` ids of *plots* whose idle status is n/a, in
+    *parks* (None: any), and how many such plots there are: the warning that counts them
+    per park then says where to look.
+
+    One vectorised comparison over the column, then only the first few rows are read.
+    """
+    import numpy as np
+
+    if "idle_status" not in plots.columns or "plot_id" not in plots.columns:
+        return [], 0
+    mask = (plots["idle_status"] == "n/a").to_numpy(dtype=bool, na_value=False)
+    if parks is not None and "park_id" in plots.columns:
+        mask = mask & plots["park_id"].isin(parks).to_numpy(dtype=bool, na_value=False)
+    rows = np.flatnonzero(mask)
+    return ([str(v) for v in plots["plot_id"].iloc[rows[:UNJUDGED_IDS_NAMED]]],
+            int(len(rows)))
 
 
 def _stored_flags_aside(ds: Dataset) -> Dataset:

@@ -58,6 +58,17 @@ def has_value(v: Any) -> bool:
     return present(v, blank=True)
 
 
+def isolated_names(*names: Any) -> str:
+    """The names present, each between U+2068 FIRST STRONG ISOLATE and U+2069 POP
+    DIRECTIONAL ISOLATE, joined by a space; ``""`` when none is.
+
+    For plain text (SVG ``<text>``, a page's ``<title>``), where ``<bdi>`` cannot be: a bidi
+    override in one name (U+202E) then reorders that name only, not the names and words
+    after it.
+    """
+    return " ".join(f"\u2068{v}\u2069" for v in names if has_value(v))
+
+
 def esc(v: Any) -> str:
     """Escape any value for HTML text or a quoted attribute; missing → ``n/a``."""
     if not has_value(v):

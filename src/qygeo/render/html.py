@@ -16,7 +16,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from qygeo.pipeline.report import COLUMNS
-from qygeo.render.format import cell_text, records
+from qygeo.render.format import cell_text, has_value, isolated_names, records
 from qygeo.render.labels import words
 from qygeo.values import json_value
 
@@ -228,7 +228,14 @@ def listed_plots(plots: pd.DataFrame) -> pd.DataFrame:
 
 
 def _name(r: dict[str, Any]) -> str:
-    return f"{r.get('name_zh') or ''} {r.get('name_en') or ''}".strip() or str(r["park_id"])
+    """The park's names for a chart label (plain SVG text), each isolated."""
+    return isolated_names(r.get("name_zh"), r.get("name_en")) or str(r["park_id"])
+
+
+def _name_html(r: dict[str, Any]) -> str:
+    """The park's names as HTML, each in ``<bdi>``: an override in one stays in it."""
+    parts = [f"<bdi>{_e(r[k])}</bdi>" for k in ("name_zh", "name_en") if has_value(r.get(k))]
+    return " ".join(parts) or _e(r["park_id"])
 
 
 def render_html(report: Report, *, title: str | None = None) -> str:
@@ -322,7 +329,7 @@ def _trend_section(trends: pd.DataFrame, names: dict[str, str]) -> str:
 def _park_section(report: Report, r: dict[str, Any]) -> str:
     ev = report.evaluation
     pid = r["park_id"]
-    parts = [f'<section id="park-{_e(pid)}"><h2>{_e(_name(r))} ({_e(pid)})</h2>']
+    parts = [f'<section id="park-{_e(pid)}"><h2>{_name_html(r)} ({_e(pid)})</h2>']
     body = "".join(f"<tr><th>{_e(_label(k))}</th>{_cell(k, r.get(k))}</tr>"
                    for k, *_ in COLUMNS if k not in ("park_id", "name_zh", "name_en"))
     parts.append(f"<table><tbody>{body}</tbody></table>")

@@ -55,6 +55,7 @@ from qygeo.render.format import (
     has_value,
     idle_for,
     integer,
+    isolated_names,
     num,
     share,
     yi,
@@ -597,6 +598,13 @@ def _clip(text: Any, chars: int | None) -> Any:
     return str(text)[:chars].rstrip() + "…"
 
 
+def _unjudged(count: Any) -> str:
+    """The plots the idle rule cannot judge (n/a), after the idle figures; "" when none."""
+    if not has_value(count) or not count:
+        return ""
+    return f" · {integer(count)} 无法判定 not judged (n/a)"
+
+
 def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
                   ) -> list[tuple[str, str]]:
     """The report figures of one park as (label, escaped value) rows.
@@ -631,7 +639,8 @@ def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
         ("地块已投资 Invested on plots", yi(r.get("plot_investment_yuan"))),
         ("闲置地块 Idle plots", f"{integer(r.get('idle_plot_count'))} · "
                               f"{num(r.get('idle_area_mu'), 1)} 亩 mu · "
-                              f"{share(r.get('idle_share'))}"),
+                              f"{share(r.get('idle_share'))} 占已判定地块面积 of the judged "
+                              "plots' area" + _unjudged(r.get("unjudged_plot_count"))),
         ("来源 Source", esc(_clip(r.get("source"), source_chars))),
     ]
 
@@ -928,7 +937,7 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
                                     basemap, tolerance=MINIMAP_TOLERANCE_DEG)
     name = _names(r.get("name_zh"), r.get("name_en"))
     m = _new_map(basemap, bounds_latlon(frame, basemap),
-                 f"{r.get('name_zh') or ''} {r.get('name_en') or ''} — qygeo".strip(),
+                 f"{isolated_names(r.get('name_zh'), r.get('name_en'))} — qygeo".strip(),
                  outline_fc, prefer_canvas=True)  # one canvas: plots hover above the park
     layers: dict[str, Any] = {}
 

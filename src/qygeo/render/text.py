@@ -101,7 +101,7 @@ def format_markdown(report: Report, *, planting: bool = True) -> str:
             "investment_yuan", "intensity_yi_per_km2", "intensity_wan_per_mu",
             "reported_intensity_yuan_per_km2", "intensity_difference_yuan_per_km2",
             "output_yuan", "planned_investment_yuan", "planned_output_yuan", "plot_count",
-            "plot_investment_yuan", "idle_plot_count", "idle_area_mu"]
+            "plot_investment_yuan", "idle_plot_count", "idle_area_mu", "unjudged_plot_count"]
     labels = {k: (zh, en, unit) for k, zh, en, unit in COLUMNS}
     headers = [f"{labels[k][0]} {labels[k][1]}" + (f" ({labels[k][2]})" if labels[k][2] else "")
                for k in keys]

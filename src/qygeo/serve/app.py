@@ -553,7 +553,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         plan = park_lib.undo(cfg.root, force=force, timeout=cfg.lock_timeout_s)
         return {"summary": plan.summary(), "action": plan.action, "park_id": plan.park_id,
                 "restores": list(plan.restores_ids), "drops": list(plan.drops_ids),
-                "changes": list(plan.changes_ids)}
+                "changes": list(plan.changes_ids), "notes": list(plan.notes)}
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"],
                    include_in_schema=False)

@@ -25,7 +25,12 @@
     const r = await fetch(url, opts);
     let doc = null;
     try { doc = await r.json(); } catch (e) { doc = { error: "HTTP " + r.status }; }
-    if (!r.ok) throw new Error(pageText(doc && doc.error ? doc.error : "HTTP " + r.status));
+    if (!r.ok) {
+      const raw = doc && doc.error ? doc.error : "HTTP " + r.status;
+      const err = new Error(pageText(raw));
+      err.raw = raw;  // for a tab whose controls are named otherwise (History's Force)
+      throw err;
+    }
     return doc;
   }
   // The library's messages name the command line's options; this page has controls
@@ -39,9 +44,12 @@
     "--district": "区县 District", "--source": "来源 Source", "--notes": "备注 Notes",
     "--dry-run": "预览 Preview",
   };
-  function pageText(message) {
+  // On the History tab, --force (of `qygeo park undo`) is its own box beside Undo.
+  const UNDO_CONTROLS = { "--force": "强制撤销 Force undo" };
+  function pageText(message, controls) {
+    const names = Object.assign({}, CONTROLS, controls || {});
     return String(message).replace(/--[a-z][a-z0-9-]*/g,
-      (flag) => (CONTROLS[flag] ? "“" + CONTROLS[flag] + "”" : flag));
+      (flag) => (names[flag] ? "“" + names[flag] + "”" : flag));
   }
   function el(tag, text, cls) {
     const e = document.createElement(tag);
@@ -49,8 +57,8 @@
     if (cls) e.className = cls;
     return e;
   }
-  function lines(container, items, cls) {
-    for (const t of items) container.appendChild(el("div", pageText(t), cls));
+  function lines(container, items, cls, controls) {
+    for (const t of items || []) container.appendChild(el("div", pageText(t, controls), cls));
   }
   const fmt = (v, d) => (v === null || v === undefined ? "–" :
     Number(v).toLocaleString("en", { maximumFractionDigits: d, minimumFractionDigits: d }));
@@ -283,6 +291,9 @@
   // ---------------------------------------------------------------- history, undo
   async function loadHistory() {
     const h = await api("GET", "/api/history");
+    // What was found on the way (an interrupted park command completed or rolled back).
+    const notes = $("history-notes"); notes.replaceChildren();
+    lines(notes, h.notes, "note", UNDO_CONTROLS);
     const ol = $("history-list"); ol.replaceChildren();
     for (const x of h.history)
       ol.appendChild(el("li", (x.at || "") + "  " + (x.action || "?") + " " + (x.park_id || "") +
@@ -295,10 +306,11 @@
     $("undo").disabled = true;
     const out = $("history-result"); out.replaceChildren();
     try {
-      const r = await api("POST", "/api/undo");
-      lines(out, r.summary, "ok");
+      const r = await api("POST", "/api/undo" + ($("undo-force").checked ? "?force=true" : ""));
+      lines(out, r.summary, "ok", UNDO_CONTROLS); lines(out, r.notes, "note", UNDO_CONTROLS);
+      $("undo-force").checked = false;  // forcing is for this one refused undo only
     } catch (e) {
-      out.appendChild(el("div", e.message, "error"));
+      out.appendChild(el("div", e.raw ? pageText(e.raw, UNDO_CONTROLS) : e.message, "error"));
     }
     await loadParks(); await loadHistory();  // enables it again when there is history
   });
