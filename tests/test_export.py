@@ -272,7 +272,7 @@ def test_an_output_name_with_a_semicolon_is_written_as_given(tmp_path, name):
     assert res.exit_code == 0, res.output
     if out.suffix == ".gpkg":
         assert sorted(p.name for p in tmp_path.iterdir()) == [name]
-        from qygeo.io.layers import gdal_name
+        from qygeo.io.gdal_paths import gdal_name
 
         assert len(pyogrio.read_dataframe(gdal_name(out), layer="plots")) == 26
     else:

@@ -39,7 +39,7 @@ SEED = 20261128
 #: library), not a hook in qygeo.
 SLOW_WRITER = """
 import functools, sys, time
-from qygeo.io import layers
+from qygeo.io import atomic, layers
 from qygeo.pipeline import parks
 def slow(fn):
     @functools.wraps(fn)
@@ -48,7 +48,7 @@ def slow(fn):
         time.sleep(PAUSE_S)
         return fn(*a, **k)
     return wrapper
-layers.atomic_write_bytes = slow(layers.atomic_write_bytes)
+atomic.atomic_write_bytes = slow(atomic.atomic_write_bytes)
 parks._unlink = slow(parks._unlink)
 from qygeo.cli import main
 sys.argv[0] = "qygeo"

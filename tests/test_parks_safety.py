@@ -16,7 +16,7 @@ import pytest
 import shapely
 
 from conftest import snapshot
-from qygeo.io import layers
+from qygeo.io import atomic
 from qygeo.pipeline import parks
 from test_parks import invoke, stored, truth_polygon, write_boundary, write_geojson_raw
 from test_parks_cli import add_args, refused
@@ -282,7 +282,7 @@ def _interrupted_add(geodata: Path, good: Path) -> tuple[bytes, bytes]:
     assert invoke(*add_args(geodata, good)).exit_code == 0
     after = (geodata / "parks.geojson").read_bytes()
     snap = parks.history(geodata)[-1]
-    layers.atomic_write_bytes(geodata / "parks.geojson", before)
+    atomic.atomic_write_bytes(geodata / "parks.geojson", before)
     (geodata / ".history" / parks.JOURNAL_NAME).write_text(json.dumps(
         {"kind": "commit", "action": "add", "park_id": "gamma", "snapshot": snap.name,
          "before": parks._sha(before), "after": parks._sha(after)}), encoding="utf-8")
@@ -304,7 +304,7 @@ def test_an_add_killed_before_parks_geojson_is_rolled_back(tiny_geodata, good):
 
 def test_park_list_completes_an_add_killed_after_parks_geojson(tiny_geodata, good):
     before, after = _interrupted_add(tiny_geodata, good)
-    layers.atomic_write_bytes(tiny_geodata / "parks.geojson", after)
+    atomic.atomic_write_bytes(tiny_geodata / "parks.geojson", after)
     r = invoke("park", "list", "--geodata", tiny_geodata)
     assert r.exit_code == 0 and "completed the interrupted commit of add gamma" in r.stderr
     assert not (tiny_geodata / ".history" / parks.JOURNAL_NAME).exists()
@@ -361,20 +361,20 @@ def test_an_undo_that_cannot_write_leaves_the_folder_as_it_was(tiny_geodata: Pat
     survey = write_boundary(tmp_path / "survey.geojson", truth_polygon())
     assert invoke(*add_args(tiny_geodata, survey)).exit_code == 0
     before = snapshot(tiny_geodata)
-    real = layers.atomic_write_bytes
+    real = atomic.atomic_write_bytes
 
     def full_disk(path, data):  # noqa: ANN001, ANN202 - the function it stands in for
         if fail_on in str(path):
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real(path, data)
 
-    monkeypatch.setattr(layers, "atomic_write_bytes", full_disk)
+    monkeypatch.setattr(atomic, "atomic_write_bytes", full_disk)
     r = invoke("park", "undo", "--geodata", tiny_geodata)
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert r.exit_code == 1 and len(lines) == 1 and "No space left" in lines[0], r.stderr
     assert snapshot(tiny_geodata) == before
     assert not (tiny_geodata / ".history" / "undone").exists()
-    monkeypatch.setattr(layers, "atomic_write_bytes", real)
+    monkeypatch.setattr(atomic, "atomic_write_bytes", real)
     assert invoke("park", "undo", "--geodata", tiny_geodata).exit_code == 0
     assert parks.load_state(tiny_geodata).row("gamma") is None
 

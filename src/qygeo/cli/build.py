@@ -54,8 +54,9 @@ def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year
 
     Progress goes to stderr (silence with -q); nothing is written to stdout.
     """
+    from qygeo.io.atomic import atomic_write_text
     from qygeo.io.dataset import load_dataset
-    from qygeo.io.layers import atomic_write_text, geodata_dir
+    from qygeo.io.layers import geodata_dir
     from qygeo.pipeline.report import build_report
     from qygeo.render.basemaps import get_basemap
     from qygeo.render.maps import write_maps

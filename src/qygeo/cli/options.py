@@ -179,11 +179,12 @@ def check_output(output: Path | None, geodata: Path | None,
     ``attributes/park_stats.csv`` would pass ``validate`` and change the figures the
     next report publishes, and one written over ``--plots`` destroys the ledger it was
     made from. The plain cases are usage errors (exit 2), told before any work; the
-    inputs are also handed to the writer (:func:`qygeo.io.layers.protect_inputs`), which
+    inputs are also handed to the writer (:func:`qygeo.io.atomic.protect_inputs`), which
     refuses any file it would write into them by another name, a link, or export's
     ``OUT-<layer>`` names.
     """
-    from qygeo.io.layers import geodata_dir, protect_inputs
+    from qygeo.io.atomic import protect_inputs
+    from qygeo.io.layers import geodata_dir
 
     root = Path(geodata_dir(geodata)).expanduser().resolve()
     protect_inputs(root, plots, config)
@@ -206,7 +207,7 @@ def run(fn: F) -> F:
         import warnings
 
         from qygeo.errors import QygeoError
-        from qygeo.io.layers import release_inputs
+        from qygeo.io.atomic import release_inputs
 
         console = Console(bool(kwargs.get("quiet")))
         check_utf8(kwargs)

@@ -25,6 +25,7 @@ from qygeo.errors import (
     QygeoError,
 )
 from qygeo.io import layers, shapefile
+from qygeo.io.gdal_paths import gdal_name
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -139,7 +140,7 @@ def _dataset_name(path: Path, layer: str | None) -> tuple[str, str | None]:
         if _sidecar(path, ".shx") is None:
             raise DataFileError(path, f"{path.stem}.shx is missing next to it: a Shapefile is "
                                       ".shp + .shx + .dbf (+ .prj); send all of them, or a .zip")
-        return layers.gdal_name(path), None
+        return gdal_name(path), None
     if suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as zf:
@@ -161,7 +162,7 @@ def _dataset_name(path: Path, layer: str | None) -> tuple[str, str | None]:
         if member[:-4].lower() + ".shx" not in lower:
             raise DataFileError(path, f"{member[:-4]}.shx is missing in the archive")
         return f"/vsizip/{path.resolve()}/{member}", Path(member).stem
-    return layers.gdal_name(path), None
+    return gdal_name(path), None
 
 
 def _choose_layer(path: Path, dataset: str, layer: str | None, implied: str | None) -> str | None:

@@ -7,8 +7,9 @@ and a crash never leaves half a file. Big plots files are read in batches by
 :mod:`qygeo.io.plot_files` and surveyors' files by :mod:`qygeo.io.boundary`, with
 this module's layer specifications and conforming.
 
-Why over 800 lines: reading, conforming (pandas and Arrow), and writing share
-the layer specifications and the rules for ids, dates and booleans.
+Why over 800 lines: reading, conforming (pandas and Arrow), and writing GeoJSON share
+the layer specifications and the rules for ids, dates and booleans (how any file is
+written safely is :mod:`qygeo.io.atomic`'s).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +26,8 @@ import numpy as np
 
 from qygeo.errors import DataFileError, FeatureError, QygeoError
 from qygeo.io import shapefile
+from qygeo.io.atomic import atomic_write_text
+from qygeo.io.gdal_paths import gdal_name
 
 if TYPE_CHECKING:  # pragma: no cover
 
@@ -144,47 +146,6 @@ def check_name_utf8(path: Path) -> None:
     except UnicodeEncodeError:
         raise DataFileError(path, "its name is not UTF-8 text, which GDAL cannot open: "
                                   "rename the file (or its folder)") from None
-
-
-def gdal_name(path: str | os.PathLike[str]) -> str:
-    """The name under which pyogrio gives GDAL exactly the local file *path*.
-
-    pyogrio reads a name as a URL (``urllib.parse``) before GDAL sees it, so a name
-    could make GDAL open another file than the one qygeo checked, or fetch a URL: a
-    relative ``http:/host/x.geojson`` (a folder named ``http:``) is a URL, a leading
-    ``//`` names a host, tab, CR and LF are silently dropped, a ``;`` in the file's name
-    starts the URL's "parameters", which are dropped (``p;2024.geojson`` would be
-    ``p``), and a ``!`` marks an archive's member. The path is therefore made absolute
-    and real (links and ``..`` resolved as the system resolves them, one leading ``/``),
-    given as a ``file://`` URL when its name holds a ``;`` (that scheme has no
-    parameters), and refused when it holds a ``!`` or a tab, CR or LF, which no form
-    passes through. ``/vsi…`` names, qygeo's own, pass as they are.
-
-    Raises
-    ------
-    DataFileError
-        A path with ``!``, a tab, CR or LF.
-    """
-    text = os.fspath(path)
-    if text.startswith("/vsi"):
-        return text
-    if any(c in text for c in "\t\r\n"):
-        raise DataFileError(path, "a path with a tab or a line break cannot be opened by GDAL "
-                                  "(pyogrio drops them and would open another file): rename "
-                                  "the file or folder")
-    if "!" in text:
-        raise DataFileError(path, "a path with '!' cannot be opened by GDAL (pyogrio takes "
-                                  "it for an archive's member): rename the file or folder")
-    real = "/" + os.path.realpath(text).lstrip("/")
-    if ";" in Path(real).name:
-        return "file://" + real
-    return real
-
-
-def gdal_safe_name(name: str) -> str:
-    """*name* with the characters :func:`gdal_name` cannot always pass (``;`` ``!``)
-    replaced, for temporary files of qygeo's own making."""
-    return name.replace(";", "_").replace("!", "_")
 
 
 def check_layer_path(path: Path) -> None:
@@ -848,178 +809,6 @@ def dumps_feature_collection(fc: dict[str, Any]) -> str:
         lines.append(json.dumps(feat, ensure_ascii=False, separators=(",", ":")) + sep)
     lines.append("]}")
     return "\n".join(lines) + "\n"
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write *text* to *path* atomically: temporary file, flush, fsync, rename.
-
-    Readers see either the old file or the new one, never a partial write, and
-    a failure leaves the old file untouched. Text is written as UTF-8 with the
-    newlines given (no translation).
-    """
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write *data* to *path* atomically (see :func:`atomic_write_files`).
-
-    Raises
-    ------
-    DataFileError
-        *path* cannot be written (not a file, read-only, no permission, disk full …).
-    """
-    def write(tmp: Path) -> None:
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
-            fh.write(data)
-
-    atomic_write_files({Path(path): write})
-
-
-def check_writable(path: str | os.PathLike[str]) -> None:
-    """Raise :class:`DataFileError` unless *path* may be written as an output file.
-
-    A folder, a device (``/dev/full``, which a rename would replace) and a file
-    whose mode forbids writing (``chmod 444``) are refused: a rename replaces a file
-    whatever its mode (the folder's decides), so the file's own mode is checked
-    here, by its bits as well as by ``os.access`` (root may write anything, yet a
-    read-only mode still says "keep this").
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise DataFileError(path, "is a folder: give a file name")
-    if path.exists() and not path.is_file():
-        raise DataFileError(path, "is not a regular file: give a file name")
-    if path.exists():
-        mode = path.stat().st_mode & 0o777
-        if not mode & 0o222 or not os.access(path, os.W_OK):
-            raise DataFileError(path, f"is read-only (mode {mode:04o}): make it writable "
-                                      "or give another name")
-
-
-#: What the running command reads (real paths): :func:`atomic_write_files` writes none of
-#: them, nor anything inside one, whatever name or link an output took to get there.
-_INPUTS: list[Path] = []
-
-
-def protect_inputs(*paths: str | os.PathLike[str] | None) -> None:
-    """Mark *paths* (the data folder, a plots file, a config) as the running command's
-    inputs until :func:`release_inputs`: no output may be written over or into them.
-
-    A plots Shapefile's companions (``.dbf``, ``.shx``, ``.prj``, ``.cpg``) are its input
-    as much as its ``.shp``.
-    """
-    for path in paths:
-        if path is not None:
-            _INPUTS.append(Path(os.path.realpath(path)))
-
-
-def release_inputs() -> None:
-    """Forget what :func:`protect_inputs` marked (the command is done)."""
-    _INPUTS.clear()
-
-
-def _check_not_input(target: Path, shown: Path) -> None:
-    for read in _INPUTS:
-        companion = (read.suffix.lower() in (".shp", ".dbf") and target.parent == read.parent
-                     and target.stem.lower() == read.stem.lower())
-        if target == read or companion:
-            raise DataFileError(shown, f"would overwrite {read}, which this command reads: "
-                                       "write elsewhere")
-        if read in target.parents:
-            raise DataFileError(shown, f"would write into {read}, which this command reads: "
-                                       "write elsewhere")
-
-
-def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
-                       suffix: str = "") -> None:
-    """Write several files all or none: temporary files, fsync, then renames.
-
-    Each output's writer is given a temporary name beside it (same file system, so
-    the rename is atomic), ``.NAME.XXXXXXXX.tmp`` followed by *suffix* (GDAL picks
-    a format by it); the writer creates that file and raises if what it wrote is
-    not what was meant. Only when every writer has succeeded and every temporary
-    file is fsynced are they renamed over their outputs, each keeping the mode of
-    the file it replaces (else 0644); the folders are fsynced afterwards so the
-    renames survive a power cut. A failure while writing or checking removes every
-    temporary file and leaves every output as it was; its error names the output,
-    never the temporary file. (The renames, in folders already checked, are not
-    undone should a later one fail: that leaves the earlier outputs new.)
-    Outputs are checked by :func:`check_writable` before anything is written.
-
-    Raises
-    ------
-    DataFileError
-        An output cannot be written (not a file, read-only, no permission, disk full …).
-    QygeoError
-        As a writer raises it.
-    """
-    outputs = [Path(p) for p in writers]
-    # An output that is a symbolic link (latest.csv → 2026/report.csv) is written
-    # through, as parks.geojson is: the link stays, its target is replaced.
-    real = {path: Path(os.path.realpath(path)) if path.is_symlink() else path
-            for path in outputs}
-    for path in outputs:
-        check_writable(path)  # -o /dev/stdout: a link to a pipe, not a file
-        check_writable(real[path])
-        _check_not_input(Path(os.path.realpath(real[path])), path)
-    temps: dict[Path, Path] = {}
-    try:
-        for path, write in zip(outputs, writers.values(), strict=True):
-            target = real[path]
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                fd, name = tempfile.mkstemp(prefix=f".{gdal_safe_name(target.name)}.",
-                                            suffix=".tmp" + suffix, dir=target.parent)
-                os.close(fd)
-                temps[path] = Path(name)
-                os.unlink(name)  # the writer creates it (GDAL makes its files itself)
-                write(temps[path])
-                _fsync_file(temps[path])
-                os.chmod(temps[path],
-                         target.stat().st_mode & 0o777 if target.exists() else 0o644)
-            except OSError as exc:
-                raise DataFileError(path, f"cannot write: {exc.strerror or exc}") from exc
-        for path in outputs:
-            try:
-                os.replace(temps.pop(path), real[path])
-            except OSError as exc:
-                raise DataFileError(path, f"cannot write: {exc.strerror or exc}") from exc
-    finally:
-        for tmp in temps.values():
-            _remove_temporary(tmp)
-    for folder in dict.fromkeys(real[p].parent for p in outputs):
-        _fsync_dir(folder)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _remove_temporary(tmp: Path) -> None:
-    """Remove a temporary output and what SQLite (a GeoPackage) may have left beside it."""
-    for leftover in (tmp, tmp.with_name(tmp.name + "-journal"),
-                     tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
-        try:
-            leftover.unlink(missing_ok=True)
-        except OSError:  # pragma: no cover - nothing more to do on the way out
-            pass
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        dfd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows cannot open folders
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:  # pragma: no cover - some file systems refuse
-        pass
-    finally:
-        os.close(dfd)
 
 
 def write_layer(

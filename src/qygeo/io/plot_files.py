@@ -23,6 +23,7 @@ import numpy as np
 from qygeo.errors import DataFileError, QygeoError
 from qygeo.io import crs as crs_mod
 from qygeo.io import layers, shapefile
+from qygeo.io.gdal_paths import gdal_name
 from qygeo.io.plot_rows import Rings
 from qygeo.io.sniff import check_content
 
@@ -102,7 +103,7 @@ def plots_layer(path: Path, layer: str | None) -> str | None:
     layers.check_layer_path(path)
 
     try:
-        names = [str(row[0]) for row in pyogrio.list_layers(layers.gdal_name(path))]
+        names = [str(row[0]) for row in pyogrio.list_layers(gdal_name(path))]
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types; the user needs one line
         raise layers.read_error(path, exc) from exc
     if len(names) <= 1:
@@ -178,7 +179,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
                               parts=_row_group_parts(path, file, wanted))
         import pyogrio
 
-        info = pyogrio.read_info(layers.gdal_name(path), layer=layer)
+        info = pyogrio.read_info(gdal_name(path), layer=layer)
         if info.get("crs") is None or not crs_mod.is_wgs84(info["crs"]):
             return None  # read_layer diagnoses and converts
         fields = list(info["fields"])
@@ -187,7 +188,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
             return None  # read_layer names the cut Shapefile fields back
         names = [c for c in (columns or fields) if c in fields]
         encoding = shapefile.encoding(path, layer)  # GBK text without a .cpg
-        meta, table = pyogrio.read_arrow(layers.gdal_name(path), layer=layer, columns=names,
+        meta, table = pyogrio.read_arrow(gdal_name(path), layer=layer, columns=names,
                                          **layers.open_options(path),
                                          **({"encoding": encoding} if encoding else {}))
         table = _json_booleans_as_text(path, table)
@@ -448,7 +449,7 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
             ddf = dask_geopandas.from_geopandas(frame, npartitions=npartitions or 4)
         else:
             kwargs = {"layer": layer} if layer else {}
-            ddf = dask_geopandas.read_file(layers.gdal_name(path),
+            ddf = dask_geopandas.read_file(gdal_name(path),
                                            npartitions=npartitions or 4, **kwargs)
     except QygeoError:
         raise

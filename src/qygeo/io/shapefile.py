@@ -103,7 +103,7 @@ def _first_layer(path: Path) -> str | None:
     order, not the names'), or None when GDAL cannot list them (the reader says why)."""
     import pyogrio
 
-    from qygeo.io.layers import gdal_name
+    from qygeo.io.gdal_paths import gdal_name
 
     try:
         listed = pyogrio.list_layers(gdal_name(path))

@@ -64,7 +64,7 @@ from qygeo.errors import (
     UnknownParkError,
 )
 from qygeo.ids import check_park_id
-from qygeo.io import layers
+from qygeo.io import atomic, layers
 from qygeo.io.boundary import Boundary, first_line, read_boundary_file
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -696,7 +696,7 @@ def _unlink(path: Path) -> None:
         path.unlink()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return
-    layers._fsync_dir(path.parent)
+    atomic._fsync_dir(path.parent)
 
 
 def _read_json(path: Path) -> Any:
@@ -841,7 +841,7 @@ def recover(root: str | Path, timeout: float = LOCK_TIMEOUT_S, *,
 
 
 def _write_journal(root: Path, entry: dict[str, Any]) -> None:
-    layers.atomic_write_text(_journal_path(root), json.dumps(entry, indent=1) + "\n")
+    atomic.atomic_write_text(_journal_path(root), json.dumps(entry, indent=1) + "\n")
 
 
 @dataclass(frozen=True)
@@ -938,7 +938,7 @@ def commit(
         return Outcome(change=change, written=False, unchanged=True)
     if dry_run:
         return Outcome(change=change, written=False)
-    layers.check_writable(parks_target(root))  # read-only: refused before lock and journal
+    atomic.check_writable(parks_target(root))  # read-only: refused before lock and journal
     with _Locked(root, timeout):
         _recover_locked(root)
         state = load_state(root)
@@ -959,10 +959,10 @@ def commit(
                 meta = {"action": change.action, "park_id": change.park_id,
                         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                         "previous_sha256": _sha(state.raw), "replaced_by_sha256": _sha(new)}
-                layers.atomic_write_bytes(hist, state.raw)
-                layers.atomic_write_text(hist.with_suffix(".json"),
+                atomic.atomic_write_bytes(hist, state.raw)
+                atomic.atomic_write_text(hist.with_suffix(".json"),
                                          json.dumps(meta, indent=1) + "\n")
-            layers.atomic_write_bytes(target, new)
+            atomic.atomic_write_bytes(target, new)
         except BaseException:  # e.g. disk full: parks.geojson is unchanged, undo the rest
             if hist is not None and not _holds(target, new):
                 _unlink(hist)
@@ -1082,7 +1082,7 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
     p, _, _ = plan()
     if dry_run:
         return dataclasses.replace(p, notes=recovered)
-    layers.check_writable(parks_target(root))  # read-only: refused before lock and journal
+    atomic.check_writable(parks_target(root))  # read-only: refused before lock and journal
     with _Locked(root, timeout):
         recovered += tuple(_recover_locked(root))
         p, data, current = plan()
@@ -1098,8 +1098,8 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
         made_dir = not undone_dir.exists()
         try:
             if kept is not None and current is not None:
-                layers.atomic_write_bytes(kept, current)
-            layers.atomic_write_bytes(parks_target(root), data)
+                atomic.atomic_write_bytes(kept, current)
+            atomic.atomic_write_bytes(parks_target(root), data)
         except BaseException:  # e.g. disk full: parks.geojson is unchanged, undo the rest
             if not _holds(parks_target(root), data):
                 if kept is not None:

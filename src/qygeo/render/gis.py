@@ -16,7 +16,7 @@ The CRS is WGS84 (EPSG:4326) unless ``crs`` names another, such as CGCS2000
 (EPSG:4490) or one of its Gauss–Krüger zones (EPSG:4547, 3-degree zone on 114°E, for
 Qingyuan); GeoJSON is WGS84 only (RFC 7946). Every file is written under a temporary
 name in its folder, fsynced and read back whole, and only when all are good are they
-renamed (:func:`qygeo.io.layers.atomic_write_files`): a failed or interrupted export
+renamed (:func:`qygeo.io.atomic.atomic_write_files`): a failed or interrupted export
 (a full disk) leaves every old file as it was and no half file.
 """
 
@@ -71,7 +71,7 @@ def export_layers(rep: Report, path: str | os.PathLike[str], *,
     DataFileError
         An output that cannot be written (a folder, no permission, disk full).
     """
-    from qygeo.io.layers import atomic_write_files
+    from qygeo.io.atomic import atomic_write_files
 
     path, target = check_target(path, crs)
     frames = {name: frame.to_crs(target) for name, frame in layer_frames(rep).items()}
@@ -113,7 +113,7 @@ def check_target(path: str | os.PathLike[str], crs: str | int | None) -> tuple[P
     if not path.parent.is_dir():
         raise ExportError(f"{path.parent}: folder not found")
     from qygeo.errors import DataFileError
-    from qygeo.io.layers import gdal_name, gdal_safe_name
+    from qygeo.io.gdal_paths import gdal_name, gdal_safe_name
 
     try:  # the temporary files are named without the name's ';' or '!', but in its folder
         gdal_name(path.with_name(gdal_safe_name(path.name)))
@@ -241,7 +241,7 @@ def _write_layer(path: Path, frame: gpd.GeoDataFrame, name: str, driver: str,
                  out: Path) -> None:
     import pyogrio
 
-    from qygeo.io.layers import gdal_name
+    from qygeo.io.gdal_paths import gdal_name
 
     # GeoJSON as RFC 7946 says (no "crs" member, exterior rings counter-clockwise), as
     # geodata/ holds it; GDAL's default writes the 2008 form.
@@ -303,7 +303,7 @@ def _check_styles(path: Path, frames: dict[str, gpd.GeoDataFrame], out: Path) ->
 def _write_layer_append(path: Path, frame: gpd.GeoDataFrame, name: str, out: Path) -> None:
     import pyogrio
 
-    from qygeo.io.layers import gdal_name
+    from qygeo.io.gdal_paths import gdal_name
 
     try:
         pyogrio.write_dataframe(frame, gdal_name(path), layer=name, driver="GPKG",

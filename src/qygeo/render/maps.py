@@ -1094,7 +1094,7 @@ def write_maps(
     list of MapPage
         The pages written, city map first.
     """
-    from qygeo.io.layers import atomic_write_text
+    from qygeo.io.atomic import atomic_write_text
     from qygeo.pipeline.report import build_report
 
     bm = basemap if isinstance(basemap, Basemap) else get_basemap(basemap)

@@ -130,7 +130,7 @@ def write_report(report: Report, fmt: str, path: str | Path, *, planting: bool =
     workbook with one sheet per table (:mod:`qygeo.render.xlsx`). The file is
     replaced atomically.
     """
-    from qygeo.io.layers import atomic_write_text
+    from qygeo.io.atomic import atomic_write_text
 
     path = Path(path)
     if fmt == "xlsx":

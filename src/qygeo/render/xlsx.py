@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qygeo.io.layers import atomic_write_bytes
+from qygeo.io.atomic import atomic_write_bytes
 from qygeo.render.format import display_width
 from qygeo.render.labels import ROW_UNIT_KEYS, UNIT_FORMATS, heading, number_format
 from qygeo.safe_text import for_terminal, formula_like, has_control_chars

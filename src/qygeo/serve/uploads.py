@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from qygeo.errors import QygeoError
 from qygeo.io.boundary import INPUT_FORMATS
-from qygeo.io.layers import gdal_name
+from qygeo.io.gdal_paths import gdal_name
 from qygeo.io.sniff import check_content
 from qygeo.safe_text import describe_control_chars, has_control_chars
 
