@@ -92,6 +92,10 @@ def test_sources_sheet_and_no_empty_sheets(workbook):
     assert rows[("report", "idle_as_of")] == AS_OF and rows[("report", "engine")] == "default"
     assert rows[("report", "qygeo_version")]
     assert "§4.2.3" in rows[("sources.parks", "guangfo")]
+    # The figures shown beside the parks' have theirs too: the indicators' Guangdong 2019
+    # benchmarks and the growth achieved (they were missing).
+    assert "72.92%" in rows[("sources.targets.csv", "guangdong_dev_zone_land_development_rate")]
+    assert "§3.1.1" in rows[("sources.city_stats.csv", "biomedical_output_average_annual_growth")]
     left_out = [r[2] for r in wb["sources"].iter_rows(min_row=3, values_only=True)
                 if r[1] == "sheet_without_rows"]
     assert left_out and not set(left_out) & set(wb.sheetnames)

@@ -145,6 +145,16 @@ def sources_table(report: Report, left_out: list[str]) -> pd.DataFrame:
             if isinstance(text, str) and text and (ident, text) not in seen:
                 seen.add((ident, text))
                 rows.append(row(f"sources.{table}", str(ident), text))
+    # The tables whose figures the sheets show beside the parks' (the indicators sheet's
+    # Guangdong 2019 benchmarks, the growth achieved): every row, with its source.
+    ds = report.dataset
+    for table in ("targets", "city_stats"):
+        frame = getattr(ds, table, None) if ds is not None else None
+        if frame is None or not {"indicator", "source"} <= set(frame.columns):
+            continue
+        for ident, text in zip(frame["indicator"], frame["source"], strict=True):
+            if isinstance(text, str) and text:
+                rows.append(row(f"sources.{table}.csv", str(ident), text))
     return pd.DataFrame(rows, columns=["section", "key", "value", "unit"])
 
 
