@@ -125,7 +125,7 @@ def test_art8_delay_is_still_idle_without_fee_or_recovery(cause, kind):
     assert f"delay caused by {kind} (Order No. 53 Art. 8)" in r["idle_reason"]
 
 
-@pytest.mark.parametrize("cause", ["企业资金不足", "非政府原因", "holder's funding",
+@pytest.mark.parametrize("cause", ["企业资金不足", "holder's funding", "企业原因", "holder",
                                    "银行贷款未到位", "", None])
 def test_holder_or_no_cause_is_plain_idle_without_warning(cause):
     r = one("2025-01-01", agreed_start_date="2020-01-01", actual_start_date=None,
@@ -151,7 +151,9 @@ def test_wording_that_denies_an_art8_cause_is_the_holders(cause):
             delay_cause=cause, land_price_yuan=1e7)
     assert r["idle_status"] == "idle" and r["idle_fee_yuan"] == pytest.approx(2e6)
     assert r["idle_consequence"] == "recovery"
-    assert unrecognised_causes(pd.DataFrame({"plot_id": ["p"], "delay_cause": [cause]})) is None
+    # Read from its wording, not a code: named with its reading, for a person to check.
+    warning = unrecognised_causes(pd.DataFrame({"plot_id": ["p"], "delay_cause": [cause]}))
+    assert "read from its wording" in warning and "→ holder" in warning
 
 
 @pytest.mark.parametrize("cause", ["规划未调整", "政府否认延误", "企业称政府原因，经核查不属实",
@@ -336,3 +338,36 @@ def test_a_developed_area_larger_than_the_plot_cannot_be_judged():
     # Under 25 % invested decides by itself (Art. 2's "or"), whatever the developed area.
     low = one("2025-06-01", developed_area_m2=3 * AREA, **{**kw, "invested_yuan": 1e7})
     assert low["idle_status"] == "idle"
+
+
+@pytest.mark.parametrize("cause, kind", [
+    ("与政府无关", "holder"), ("政府已按期交地", "holder"),
+    ("政府未按期交地，企业无法动工", "government"), ("因洪水导致企业停工", "force majeure")])
+def test_a_verdict_read_from_wording_is_named_with_its_reading(cause, kind):
+    # No reader of free text is always right (a date inside a denial, traditional
+    # characters, 政府 in an office's name): a fee waived or kept on wording is named.
+    warning = unrecognised_causes(pd.DataFrame({"plot_id": ["p"], "delay_cause": [cause]}))
+    assert f"p ({cause!r} → {kind})" in warning
+
+
+@pytest.mark.parametrize("cause", ["government", "force_majeure", "政府原因", "不可抗力",
+                                   "自然灾害", "Force Majeure"])
+def test_a_cause_given_as_a_code_or_plain_name_is_not_named(cause):
+    assert unrecognised_causes(pd.DataFrame({"plot_id": ["p"], "delay_cause": [cause]})) is None
+
+
+@pytest.mark.parametrize("cause, kind", [
+    ("Delay due to the company's poor internal governance", "unrecognised"),
+    ("受市场滑坡影响，企业暂缓建设", "unrecognised"),
+    # A missing government approval: not a denial (it was "holder", fee without a word);
+    # its negation leaves it for a person.
+    ("暂无政府批复文件，项目无法开工", "unrecognised"), ("至今没有政府的规划批复", "unrecognised"),
+    ("No government approval has been issued yet", "unrecognised"),
+    ("并非企业原因而是政府原因", "government"), ("不能排除政府原因", "unrecognised"),
+    ("不排除不可抗力", "unrecognised")])
+def test_words_that_only_contain_a_cause_or_a_denial_are_not_read_as_one(cause, kind):
+    # governance is not government, a market slump (市场滑坡) not a landslide; 没有政府的批复
+    # is the government's missing approval, not "no government cause"; 不排除 is no denial.
+    from qygeo.core.idle import CAUSE_NAMES, cause_kinds
+
+    assert CAUSE_NAMES[cause_kinds(pd.Series([cause]))[0]] == kind.replace(" ", "_")

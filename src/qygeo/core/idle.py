@@ -95,14 +95,15 @@ _NO_CAUSE = r"^(|none|no|n/a|na|-|无|否|没有)$"
 #: Wording that denies a government cause: 与政府无关, 政府原因不成立, 政府已按期交地, "not
 #: caused by the government", "land delivered per contract".
 _NOT_GOV = (r"非因?政府|(与|和|跟|同)政府.{0,6}(无关|没关系|没有关系)|政府.{0,4}无关|"
-            r"(不|非)(属于|是|涉及|因|由于|因为)?(为)?政府|并非.{0,6}政府|"
-            r"(无|没有|不存在|未发现|未见|排除)(任何)?政府|"
+            r"(不|非)(属于|是|涉及|因|由于|因为)?(为)?政府|并非(因为?|由于)?政府|"
+            r"(无|没有|不存在|未发现|未见)(任何)?政府(方面)?的?(原因|责任|行为|因素)|(^|[^不能])排除(任何)?政府|"
             r"政府(方面)?(原因|责任)?(不成立|不属实|被否定|已排除)|不认定为?政府|"
             r"政府已(经)?((按期|按时|如期|依约|按约定|按合同)(履行|完成)?(了)?(交地|交付土地|交付"
             r"|移交土地)?|(履行|完成)(了)?(交地|交付土地|交付)|交地|交付土地|交付)(义务)?|"
             r"已(经)?(按期|按时|如期|按合同|依约|按约定)?(交地|交付土地|交付)|"
             r"not (caused by|due to|because of|attributable to|the fault of) (the )?government|"
-            r"not (the )?government|non-government|no government|neither (the )?government|"
+            r"not (the )?government|non-government|neither (the )?government|"
+            r"no government (cause|fault|responsibility|involvement|delay)|"
             r"(unrelated|nothing to do) (to|with) (the )?government|"
             r"government (was |is )?not (at fault|responsible|to blame)|"
             r"government cause (was )?(rejected|denied|unfounded|not (established|proven))|"
@@ -110,7 +111,8 @@ _NOT_GOV = (r"非因?政府|(与|和|跟|同)政府.{0,6}(无关|没关系|没�
             r"per (the )?contract|as scheduled|on schedule)|"
             r"government delivered (the )?(land|site)( on time| as agreed| per (the )?contract)?")
 #: Wording that denies force majeure: 非不可抗力, 不构成不可抗力, "no force majeure".
-_NOT_FM = (r"非因?(不可抗力|自然灾害)|(无|没有|不存在|排除|不构成|不属于|不是|并非)(任何)?"
+_NOT_FM = (r"非因?(不可抗力|自然灾害)|(无|没有|不存在|(^|[^不能])排除|不构成|不属于|不是|并非)"
+           r"(任何)?"
            r"(不可抗力|自然灾害)|not (a |due to |caused by )?(force majeure|natural disaster)|"
            r"no (force majeure|natural disaster)|nor force majeure")
 #: Negations that tell the government's failure or what it caused (政府未按期交地，企业无法
@@ -148,9 +150,9 @@ _HOLDER = (r"自身|企业原因|公司原因|企业方原因|用地单位原因
 _NOT_HOLDER = (r"非企业|非用地单位|非使用权人|非.{0,4}自身|(与|和|跟)(企业|公司|用地单位|使用权人)"
                r".{0,4}(无关|没关系)|不是(企业|公司).{0,4}(原因|责任)|not (the )?(holder|"
                r"enterprise|company|developer)('s)?|no fault of the")
-_GOVERNMENT = (r"^gov$|govern|政府|有关部门|交地|交付土地|土地交付|未按.*交付|"
+_GOVERNMENT = (r"^gov$|government|政府|有关部门|交地|交付土地|土地交付|未按.*交付|"
                r"(未能?|没有?|不能|无法)(按期|按时|如期|及时)?交付|"
-               r"规划.*(修改|调整|变更|修编|审批|未批)|(修改|调整|变更).*规划|"
+               r"规划.{0,4}(修改|调整|变更|修编|审批|未批)|(修改|调整|变更).{0,4}规划|"
                r"planning (change|revision|revised|adjust|approval|permit)|"
                r"plan(ning)? (was |were )?(changed|revised|adjusted|not approved)|zoning|"
                r"land (was |has |had )?(not |never )?(been )?delivered|land delivery|"
@@ -159,7 +161,7 @@ _GOVERNMENT = (r"^gov$|govern|政府|有关部门|交地|交付土地|土地交�
                r"信访|petition|军事|military|文物|考古|heritage|cultural relic|archaeolog|"
                r"拆迁|征地|relocation of residents|expropriation")
 _FORCE_MAJEURE = (r"force.?majeure|不可抗力|自然灾害|natural disaster|地震|earthquake|洪水|洪涝|"
-                  r"flood|台风|typhoon|泥石流|landslide|山体滑坡|滑坡")
+                  r"flood|台风|typhoon|泥石流|landslide|山体滑坡|滑坡灾害")
 
 
 def _col(plots: pd.DataFrame, name: str, kind: str) -> np.ndarray:
@@ -292,25 +294,66 @@ def art8_delay(cause: object) -> np.ndarray:
     return (kinds == CAUSE_GOVERNMENT) | (kinds == CAUSE_FORCE_MAJEURE)
 
 
-def unrecognised_causes(plots: pd.DataFrame, limit: int = 5) -> str | None:
-    """A warning naming plots whose ``delay_cause`` is not recognised, or None.
+#: Delay causes read without judging wording: the codes and the plain names of the causes.
+#: Any other text is read from its wording, which no reader of free text gets always
+#: right (a date inside a denial, traditional characters, 政府 in an office's name), so
+#: a verdict that rests on it is named for a person (:func:`unrecognised_causes`).
+CANONICAL_CAUSES = {
+    "government": CAUSE_GOVERNMENT, "政府原因": CAUSE_GOVERNMENT,
+    "force_majeure": CAUSE_FORCE_MAJEURE, "force majeure": CAUSE_FORCE_MAJEURE,
+    "不可抗力": CAUSE_FORCE_MAJEURE, "自然灾害": CAUSE_FORCE_MAJEURE,
+    "holder": CAUSE_HOLDER, "企业原因": CAUSE_HOLDER, "企业自身原因": CAUSE_HOLDER,
+}
 
-    Such a cause is judged as no cause (the holder must prove an Art. 8 cause);
-    the first *limit* plots are named with their text.
+
+def unrecognised_causes(plots: pd.DataFrame, limit: int = 5) -> str | None:
+    """A warning naming plots whose ``delay_cause`` a person must read, or None.
+
+    Two kinds: a cause not recognised (judged as no cause: the holder must prove an
+    Art. 8 cause), and a verdict that rests on free wording rather than a code or a
+    plain name (:data:`CANONICAL_CAUSES`): an Art. 8 cause read from it (no fee, no
+    uncompensated recovery), or a denial of one read from text that names one. The
+    first *limit* plots of each are named with their text and reading.
     """
     if "delay_cause" not in plots.columns or not len(plots):
         return None
-    rows = np.flatnonzero(cause_kinds(plots["delay_cause"]) == CAUSE_UNRECOGNISED)
-    if not len(rows):
-        return None
     import pandas as pd
 
+    kinds = cause_kinds(plots["delay_cause"])
+    lowered = delay_causes(plots["delay_cause"])
+    text = lowered.to_numpy(zero_copy_only=False)
+    canonical = np.array([t in CANONICAL_CAUSES for t in text], dtype=bool)
+    art8 = (kinds == CAUSE_GOVERNMENT) | (kinds == CAUSE_FORCE_MAJEURE)
+    names_art8 = pc_hits(lowered, f"{_GOVERNMENT}|{_FORCE_MAJEURE}")
+    worded = ~canonical & (art8 | ((kinds == CAUSE_HOLDER) & names_art8))
     ids = (plots["plot_id"] if "plot_id" in plots.columns
-           else pd.Series(plots.index, index=plots.index)).iloc[rows[:limit]].tolist()
-    texts = plots["delay_cause"].iloc[rows[:limit]].tolist()
-    named = ", ".join(f"{i} ({str(t)!r})" for i, t in zip(ids, texts))
-    return (f"{len(rows)} plot(s) give a delay cause that is neither an Order No. 53 Art. 8 "
-            f"cause nor the holder's, judged as no cause: {named}")
+           else pd.Series(plots.index, index=plots.index))
+    parts = []
+    for mask, what in (
+            (kinds == CAUSE_UNRECOGNISED, "give a delay cause that is neither an Order No. 53 "
+                                          "Art. 8 cause nor the holder's, judged as no cause"),
+            (worded, "have a delay cause read from its wording, not a code: check each "
+                     "reading, or write government, force_majeure or holder")):
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            continue
+        named = ", ".join(
+            f"{i} ({str(t)!r}" + ("" if what.startswith("give") else
+                                  f" → {CAUSE_NAMES[k].replace('_', ' ')}") + ")"
+            for i, t, k in zip(ids.iloc[rows[:limit]].tolist(),
+                               plots["delay_cause"].iloc[rows[:limit]].tolist(),
+                               kinds[rows[:limit]].tolist()))
+        parts.append(f"{len(rows)} plot(s) {what}: {named}")
+    return "; ".join(parts) or None
+
+
+def pc_hits(values: pa.Array | pa.ChunkedArray, pattern: str) -> np.ndarray:
+    """Whether each text of *values* holds *pattern* (RE2, as Arrow matches); a missing
+    text holds nothing."""
+    import pyarrow.compute as pc
+
+    return pc.fill_null(pc.match_substring_regex(values, pattern), False).to_numpy(
+        zero_copy_only=False).astype(bool)
 
 
 #: Status codes of :func:`judge_idle` (index into :data:`STATUSES`).
