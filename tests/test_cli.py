@@ -542,3 +542,20 @@ def test_no_output_reaches_an_input_by_a_link_a_layer_name_or_a_companion(tiny_g
                "--basemap", "none", "-q")
     assert r.exit_code == 0, r.stderr
     assert snapshot(tiny_geodata) == before
+
+
+def test_a_data_folder_file_linked_from_elsewhere_is_protected_where_it_lies(tiny_geodata,
+                                                                            tmp_path):
+    # attributes/park_stats.csv a link to a shared copy: -o that copy passed and changed the
+    # figures the next report publishes.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    (shared / "park_stats.csv").write_bytes(stats.read_bytes())
+    stats.unlink()
+    stats.symlink_to(shared / "park_stats.csv")
+    before = (shared / "park_stats.csv").read_bytes()
+    r = invoke("report", "--geodata", str(tiny_geodata), "-o", str(shared / "park_stats.csv"),
+               "--format", "csv", "-q")
+    assert r.exit_code == 1 and "would overwrite" in r.stderr
+    assert (shared / "park_stats.csv").read_bytes() == before

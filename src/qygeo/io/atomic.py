@@ -77,8 +77,15 @@ def protect_inputs(*paths: str | os.PathLike[str] | None) -> None:
     as much as its ``.shp``.
     """
     for path in paths:
-        if path is not None:
-            _INPUTS.append(Path(os.path.realpath(path)))
+        if path is None:
+            continue
+        _INPUTS.append(Path(os.path.realpath(path)))
+        if os.path.isdir(path):
+            # A layer or attributes/ linked from elsewhere is read as much as the folder.
+            for top, dirs, files in os.walk(path):
+                for name in (*dirs, *files):
+                    if os.path.islink(os.path.join(top, name)):
+                        _INPUTS.append(Path(os.path.realpath(os.path.join(top, name))))
 
 
 def release_inputs() -> None:
