@@ -250,12 +250,24 @@ def cause_kinds(cause: object) -> np.ndarray:
                       missing=CAUSE_NONE)
 
 
+#: Delay causes read without judging wording: the codes and the plain names of the causes.
+#: Any other text is read from its wording, which no reader of free text gets always
+#: right (a date inside a denial, traditional characters, 政府 in an office's name), so
+#: a verdict that rests on it is named for a person (:func:`unrecognised_causes`).
+CANONICAL_CAUSES = {
+    "government": CAUSE_GOVERNMENT, "政府原因": CAUSE_GOVERNMENT,
+    "force_majeure": CAUSE_FORCE_MAJEURE, "force majeure": CAUSE_FORCE_MAJEURE,
+    "不可抗力": CAUSE_FORCE_MAJEURE, "自然灾害": CAUSE_FORCE_MAJEURE,
+    "holder": CAUSE_HOLDER, "企业原因": CAUSE_HOLDER, "企业自身原因": CAUSE_HOLDER,
+}
+
+
 def _distinct_cause_kinds(text: pa.Array) -> np.ndarray:
     """:func:`cause_kinds` of non-null texts, each read against the wording lists."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    def hits(values: pa.Array, pattern: str) -> np.ndarray:
-        return pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False)
+    hits = pc_hits
 
     def hit(pattern: str) -> np.ndarray:
         return hits(text, pattern)
@@ -285,6 +297,12 @@ def _distinct_cause_kinds(text: pa.Array) -> np.ndarray:
     # A text that denies an Art. 8 cause and states none is the holder's.
     kinds[(not_gov | not_fm) & ~(fm | gov)] = CAUSE_HOLDER
     kinds[hit(_NO_CAUSE)] = CAUSE_NONE
+    # A code or a plain name is read as it is, whatever the wording lists say.
+    names = list(CANONICAL_CAUSES)
+    at = pc.index_in(text, value_set=pa.array(names, text.type)).to_numpy(
+        zero_copy_only=False)
+    known = ~np.isnan(at.astype("float64"))
+    kinds[known] = [CANONICAL_CAUSES[names[int(i)]] for i in at[known]]
     return kinds
 
 
@@ -292,18 +310,6 @@ def art8_delay(cause: object) -> np.ndarray:
     """Whether each delay cause is one of Order No. 53 Art. 8's (see :func:`cause_kinds`)."""
     kinds = cause_kinds(cause)
     return (kinds == CAUSE_GOVERNMENT) | (kinds == CAUSE_FORCE_MAJEURE)
-
-
-#: Delay causes read without judging wording: the codes and the plain names of the causes.
-#: Any other text is read from its wording, which no reader of free text gets always
-#: right (a date inside a denial, traditional characters, 政府 in an office's name), so
-#: a verdict that rests on it is named for a person (:func:`unrecognised_causes`).
-CANONICAL_CAUSES = {
-    "government": CAUSE_GOVERNMENT, "政府原因": CAUSE_GOVERNMENT,
-    "force_majeure": CAUSE_FORCE_MAJEURE, "force majeure": CAUSE_FORCE_MAJEURE,
-    "不可抗力": CAUSE_FORCE_MAJEURE, "自然灾害": CAUSE_FORCE_MAJEURE,
-    "holder": CAUSE_HOLDER, "企业原因": CAUSE_HOLDER, "企业自身原因": CAUSE_HOLDER,
-}
 
 
 def unrecognised_causes(plots: pd.DataFrame, limit: int = 5) -> str | None:
@@ -320,12 +326,8 @@ def unrecognised_causes(plots: pd.DataFrame, limit: int = 5) -> str | None:
     import pandas as pd
 
     kinds = cause_kinds(plots["delay_cause"])
-    lowered = delay_causes(plots["delay_cause"])
-    text = lowered.to_numpy(zero_copy_only=False)
-    canonical = np.array([t in CANONICAL_CAUSES for t in text], dtype=bool)
-    art8 = (kinds == CAUSE_GOVERNMENT) | (kinds == CAUSE_FORCE_MAJEURE)
-    names_art8 = pc_hits(lowered, f"{_GOVERNMENT}|{_FORCE_MAJEURE}")
-    worded = ~canonical & (art8 | ((kinds == CAUSE_HOLDER) & names_art8))
+    # Read once per distinct wording, as cause_kinds reads them.
+    worded = text_kinds(plots["delay_cause"], _worded, missing=0).astype(bool)
     ids = (plots["plot_id"] if "plot_id" in plots.columns
            else pd.Series(plots.index, index=plots.index))
     parts = []
@@ -345,6 +347,21 @@ def unrecognised_causes(plots: pd.DataFrame, limit: int = 5) -> str | None:
                                kinds[rows[:limit]].tolist()))
         parts.append(f"{len(rows)} plot(s) {what}: {named}")
     return "; ".join(parts) or None
+
+
+def _worded(cause: pa.Array) -> np.ndarray:
+    """Whether each (non-null) cause's verdict rests on its wording: an Art. 8 cause read
+    from text that is no code or plain name, or a denial of one from text naming one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = delay_causes(cause)
+    kinds = _distinct_cause_kinds(text)
+    canonical = pc.is_in(text, value_set=pa.array(list(CANONICAL_CAUSES), text.type)
+                         ).to_numpy(zero_copy_only=False)
+    art8 = (kinds == CAUSE_GOVERNMENT) | (kinds == CAUSE_FORCE_MAJEURE)
+    names_art8 = pc_hits(text, f"{_GOVERNMENT}|{_FORCE_MAJEURE}")
+    return (~canonical & (art8 | ((kinds == CAUSE_HOLDER) & names_art8))).astype(np.int8)
 
 
 def pc_hits(values: pa.Array | pa.ChunkedArray, pattern: str) -> np.ndarray:

@@ -1146,7 +1146,7 @@ def park_sums(summary: PlotSummary, members: dict[str, set[str]],
         out[pid] = {"plot_count": count, "plot_area_mu": plot_area,
                     "plot_investment_yuan": plot_inv, "idle_plot_count": idle_count,
                     "idle_area_mu": idle_area,
-                    "illustrative_plot_count": sum(e.get("illustrative", 0) for e in mine),
+                    "illustrative_plot_count": sum(e["illustrative"] for e in mine),
                     "unjudged_plot_count": count - judged if summary.has_idle else None,
                     "judged_area_mu": (exact_value(total["judged_area_mu"]) if judged
                                        else (0.0 if count == 0 else math.nan))}

@@ -566,12 +566,12 @@ def build_report(
         table = table.set_index("park_id").loc[park_ids].reset_index()
     else:
         table = table.sort_values("park_id", kind="stable").reset_index(drop=True)
-    unjudged = [f"{r.park_id} {int(r.unjudged_plot_count)} of {int(r.plot_count)}"
-                for r in table.itertuples() if _present(r.unjudged_plot_count)
-                and r.unjudged_plot_count > 0]
-    invented = [f"{r.park_id} {int(r.illustrative_plot_count)} of {int(r.plot_count)}"
-                for r in table.itertuples() if _present(r.illustrative_plot_count)
-                and r.illustrative_plot_count > 0]
+    def some_of(count: str) -> list[str]:
+        """``park n of m`` for each park with plots counted in *count*."""
+        return [f"{r['park_id']} {int(r[count])} of {int(r['plot_count'])}"
+                for r in table.to_dict("records") if _present(r[count]) and r[count] > 0]
+
+    unjudged, invented = some_of("unjudged_plot_count"), some_of("illustrative_plot_count")
     if invented:
         warnings.append("plots marked illustrative (boundary_quality; invented data): the "
                         "plot-based figures of these parks (plot sums, idle counts, indicators, "
