@@ -428,7 +428,9 @@ def build_report(
     if strict and jr.only_in_table:
         from qygeo.errors import JoinError
 
-        raise JoinError("; ".join(jr.messages()))
+        # Only what refuses: parks without figures of the year (a plan-only park among
+        # them) are a warning, not the reason for the refusal.
+        raise JoinError(jr.messages()[0])
     joins.append(jr)
     # Both sides: stray table rows, and parks without figures of the year (plans are not
     # figures of a year, so a park with only a plan is named here too, and why).
