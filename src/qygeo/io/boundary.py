@@ -86,15 +86,14 @@ class Boundary:
     def crs_hint(self) -> str | None:
         """A ``--crs`` that would put the file's numbers in Qingyuan, when they were read
         in a projected CRS that does not (used when the boundary lands outside)."""
-        from qygeo.io.crs import GAUSS_KRUGER_CANDIDATES, suggest_crs
+        from qygeo.io.crs import crs_choices, suggest_crs
 
         if self.projected_epsg is None:
             return None
         codes = suggest_crs(self.raw_bounds)
         if not codes or self.projected_epsg in codes:
             return None
-        return (f"its numbers would land in Qingyuan read as --crs {codes[0]} "
-                f"({GAUSS_KRUGER_CANDIDATES[codes[0]]})")
+        return f"its numbers would land in Qingyuan read as {crs_choices(codes[:1], option=True)}"
 
     @property
     def file_name(self) -> str:
@@ -395,11 +394,10 @@ def read_boundary_file(
     if not np.isfinite(shapely.get_coordinates(wgs)).all():
         # Most often a zone-number prefix the CRS does not expect (or lacks): name the CRS
         # the numbers fit, and what the file itself declares when --crs overrode it.
-        from qygeo.io.crs import GAUSS_KRUGER_CANDIDATES, suggest_crs
+        from qygeo.io.crs import crs_choices, suggest_crs
 
         codes = [c for c in suggest_crs(raw_bounds) if c != src.epsg]
-        hint = ("; its numbers fit " + " or ".join(
-            f"--crs {c} ({GAUSS_KRUGER_CANDIDATES[c]})" for c in codes)) if codes else ""
+        hint = "; its numbers fit " + crs_choices(codes, option=True) if codes else ""
         own = gdf.crs.to_epsg() if gdf.crs is not None and crs is not None else None
         if own is not None and own != src.epsg:
             hint += f"; the file itself declares EPSG:{own}"

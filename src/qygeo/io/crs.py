@@ -249,11 +249,17 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[int]:
     return [code for code in GAUSS_KRUGER_CANDIDATES if _lands_in_qingyuan(bounds, code)]
 
 
+def crs_choices(codes: list[int], *, option: bool) -> str:
+    """*codes* (from :func:`suggest_crs`) named for a message: as ``--crs`` values with
+    *option* (a boundary file, which takes one), else as EPSG codes to declare."""
+    form = "--crs {}" if option else "EPSG:{}"
+    return " or ".join(f"{form.format(c)} ({GAUSS_KRUGER_CANDIDATES[c]})" for c in codes)
+
+
 def _crs_hint(codes: list[int], option: bool) -> str:
     if option:
-        return "try " + " or ".join(f"--crs {c} ({GAUSS_KRUGER_CANDIDATES[c]})" for c in codes)
-    named = " or ".join(f"EPSG:{c} ({GAUSS_KRUGER_CANDIDATES[c]})" for c in codes)
-    return f"likely {named}: {DECLARE}"
+        return "try " + crs_choices(codes, option=True)
+    return f"likely {crs_choices(codes, option=False)}: {DECLARE}"
 
 
 #: What to do with a layer or plots file whose CRS is wrong: no command takes a CRS
@@ -320,8 +326,7 @@ def diagnose_converted(raw_bounds: tuple[float, float, float, float],
         return None
     declared = getattr(crs, "to_epsg", lambda: None)()
     codes = [c for c in suggest_crs(raw_bounds) if c != declared]
-    fit = ("; its numbers fit " + " or ".join(f"EPSG:{c} ({GAUSS_KRUGER_CANDIDATES[c]})"
-                                               for c in codes) if codes else "")
+    fit = "; its numbers fit " + crs_choices(codes, option=False) if codes else ""
     name = getattr(crs, "name", None) or str(crs)
     if not np.isfinite(wgs84_bounds).all():  # outside the projection's domain
         return (f"its numbers do not convert from its declared CRS ({name}) to longitude/"
