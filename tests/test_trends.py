@@ -126,3 +126,51 @@ def test_targets_csv_is_the_one_source_of_every_target_gap(bundled_geodata):
         if not math.isnan(p["output_intensity_yuan_per_km2"]):
             assert p["output_target_gap_yuan_per_km2"] == pytest.approx(
                 2e10 - p["output_intensity_yuan_per_km2"])
+
+
+def test_both_target_units_converted_by_hand():
+    # 1 万元/公顷 = 1e4 yuan / 0.01 km² = 1e6 yuan/km². Output target 10,000 万元/公顷 = 1e10
+    # yuan/km² against 2.5e9 yuan/km²: gap 7.5e9, ×4 in 2 years → +100 % a year. The same
+    # target in yuan/km² gives the same row.
+    parks = pd.DataFrame({"park_id": ["p"], "output_intensity_yuan_per_km2": [2.5e9]})
+    indicators = pd.DataFrame({"park_id": ["p", "p"], "indicator": [
+        "industrial_fai_intensity_wan_per_ha", "industrial_tax_intensity_wan_per_ha"],
+        "value": [1250.0, 500.0], "status": ["ok", "ok"]})
+    rows = []
+    for out_value, out_unit, inv_value, inv_unit in ((1e4, "10k_yuan/ha", 5e9, "yuan/km2"),
+                                                     (1e10, "yuan/km2", 5000.0, "10k_yuan/ha")):
+        targets = pd.DataFrame({
+            "indicator": ["key_park_land_output_intensity_target",
+                          "key_park_land_investment_intensity_target",
+                          "guangdong_dev_zone_industrial_land_tax_intensity"],
+            "value": [out_value, inv_value, 966.19],
+            "unit": [out_unit, inv_unit, "10k_yuan/ha"], "year": [2027, 2027, 2027],
+            "source": ["s", "s", "s"]})
+        rows.append(target_table(parks, indicators, targets, base_year=2025).set_index("target"))
+    for t in rows:
+        out = t.loc["key_park_land_output_intensity_target"]
+        assert out["unit"] == "元/km²" and out["target_value"] == pytest.approx(1e10)
+        assert out["gap"] == pytest.approx(7.5e9) and out["met"] is not None and not out["met"]
+        assert out["required_annual_growth"] == pytest.approx(1.0)
+        # 5e9 yuan/km² = 5,000 万元/公顷 against 1,250: ×4 in 2 years → +100 %
+        inv = t.loc["key_park_land_investment_intensity_target"]
+        assert inv["unit"] == "万元/公顷" and inv["target_value"] == pytest.approx(5000.0)
+        assert inv["gap"] == pytest.approx(3750.0)
+        assert inv["required_annual_growth"] == pytest.approx(1.0)
+        tax = t.loc["guangdong_dev_zone_industrial_land_tax_intensity"]
+        assert tax["target_value"] == pytest.approx(966.19)
+        assert tax["gap"] == pytest.approx(466.19)
+
+
+def test_output_target_in_wan_per_ha_reaches_the_park_table(bundled_geodata):
+    path = bundled_geodata / "attributes" / "targets.csv"
+    before = build_report(load_dataset(bundled_geodata), as_of=dt.date(2025, 6, 1))
+    text = path.read_text(encoding="utf-8")
+    old = "key_park_land_output_intensity_target,10000000000,yuan/km2"
+    assert old in text
+    path.write_text(text.replace(old, "key_park_land_output_intensity_target,10000,10k_yuan/ha"),
+                    encoding="utf-8")
+    after = build_report(load_dataset(bundled_geodata), as_of=dt.date(2025, 6, 1))
+    for key in ("output_target_gap_yuan_per_km2", "output_required_annual_growth"):
+        a, b = (r.park_table.set_index("park_id").loc["guangfo", key] for r in (before, after))
+        assert b == pytest.approx(a) and b > 0

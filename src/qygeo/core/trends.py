@@ -17,7 +17,8 @@ Targets and benchmarks come from ``attributes/targets.csv``
   measure the same thing (industrial land only), not with the park-wide
   intensity.
 
-For each park and target: the gap (target − current, in the target's unit) and
+For each park and target: the gap (target − current, in the compared figure's unit,
+元/km² or 万元/公顷, whichever unit targets.csv gives) and
 the compound yearly growth that closes it by the target year
 (:func:`qygeo.core.metrics.required_annual_growth`; benchmarks without a future
 year are taken as to be reached by :data:`qygeo.core.metrics.TARGET_YEAR`). Growth
@@ -57,10 +58,15 @@ TARGET_MEASURES: dict[str, tuple[str, str, str]] = {
         "indicator", "industrial_tax_intensity_wan_per_ha",
         "Guangdong dev-zone average 2019: industrial land tax per area"),
 }
-#: Units of targets.csv → factor to the unit of the compared measure: park columns are in
-#: yuan/km², the indicators in 万元/公顷 (1 yuan/km² = 1e-6 万元/公顷).
-UNIT_FACTORS = {"yuan/km2": 1.0, "10k_yuan/ha": 1.0}
-INDICATOR_UNIT_FACTORS = {"yuan/km2": 1e-6, "10k_yuan/ha": 1.0}
+#: Units a compared targets.csv row may be in → yuan/km² in one of the unit:
+#: 1 万元/公顷 = 1e4 yuan per 0.01 km² = 1e6 yuan/km².
+YUAN_PER_KM2_PER_UNIT = {"yuan/km2": 1.0,
+                         "10k_yuan/ha": metrics.YUAN_PER_WAN * metrics.M2_PER_KM2
+                         / metrics.M2_PER_HA}
+#: Kind of compared measure → (its unit as shown, yuan/km² in one of it): the park
+#: columns are in yuan/km², the indicators in 万元/公顷.
+MEASURE_UNITS = {"park": ("元/km²", 1.0), "indicator": ("万元/公顷", YUAN_PER_KM2_PER_UNIT[
+    "10k_yuan/ha"])}
 
 TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "target_value",
                   "unit", "target_year", "base_year", "years_left", "gap", "met",
@@ -140,11 +146,11 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     rows: list[dict[str, Any]] = []
     for t in targets.itertuples():
         spec = TARGET_MEASURES.get(t.indicator)
-        if spec is None or t.unit not in UNIT_FACTORS:
+        if spec is None or t.unit not in YUAN_PER_KM2_PER_UNIT:
             continue
         kind, measure, label = spec
-        value = float(t.value) * (UNIT_FACTORS if kind == "park" else INDICATOR_UNIT_FACTORS)[
-            t.unit]
+        unit, per_unit = MEASURE_UNITS[kind]
+        value = float(t.value) * YUAN_PER_KM2_PER_UNIT[t.unit] / per_unit
         t_year = int(t.year) if int(t.year) > (base_year or 0) else metrics.TARGET_YEAR
         for p in park_rows:
             cur = getattr(p, measure, None) if kind == "park" else ind.get((p.park_id, measure))
@@ -154,7 +160,7 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
                 note = (note + "; " if note else "") + f"{int(t.year)} level, to reach by {t_year}"
             rows.append({"park_id": p.park_id, "target": t.indicator, "target_name": label,
                          "measure": measure, "current": cur, "target_value": value,
-                         "unit": "元/km²" if kind == "park" else "万元/公顷",
+                         "unit": unit,
                          "target_year": t_year, "base_year": base_year, "years_left": years,
                          "gap": gap, "met": met, "required_annual_growth": growth,
                          "note": note, "source": t.source})

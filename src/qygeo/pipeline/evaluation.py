@@ -277,7 +277,8 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     # table's target, gaps and growth all come from this table. Gaps of indicator
     # targets are in 万元/公顷; the park columns are in yuan/km².
     found: dict[tuple[str, str], tuple[float, float, float]] = {}
-    to_yuan_km2 = np.where(tt["unit"] == "万元/公顷", 1e6, 1.0) if len(tt) else []
+    per_unit = {unit: factor for unit, factor in trends.MEASURE_UNITS.values()}
+    to_yuan_km2 = [per_unit[u] for u in tt["unit"]]
     for pid, tid, gap, growth, value, factor in zip(
             tt["park_id"], tt["target"], tt["gap"], tt["required_annual_growth"],
             tt["target_value"], to_yuan_km2, strict=True):
