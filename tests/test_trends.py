@@ -45,7 +45,8 @@ def test_target_table_compares_benchmarks_with_the_matching_indicator():
                       "something_else"],
         "value": [5e9, 1e10, 7617.58, 1.0], "unit": ["yuan/km2", "yuan/km2", "10k_yuan/ha", "x"],
         "year": [2027, 2027, 2019, 2027], "source": ["s1", "s2", "s3", "s4"]})
-    t = target_table(parks, indicators, targets, base_year=2025).set_index("target")
+    t = target_table(parks, indicators, targets, stats_year=2025,
+                     as_of=2025).set_index("target")
     assert len(t) == 3  # the unknown indicator is skipped
     inv = t.loc["key_park_land_investment_intensity_target"]
     # Land investment intensity is fixed-asset investment ÷ industrial land: compared with that
@@ -146,7 +147,8 @@ def test_both_target_units_converted_by_hand():
             "value": [out_value, inv_value, 966.19],
             "unit": [out_unit, inv_unit, "10k_yuan/ha"], "year": [2027, 2027, 2027],
             "source": ["s", "s", "s"]})
-        rows.append(target_table(parks, indicators, targets, base_year=2025).set_index("target"))
+        rows.append(target_table(parks, indicators, targets, stats_year=2025,
+                                 as_of=2025).set_index("target"))
     for t in rows:
         out = t.loc["key_park_land_output_intensity_target"]
         assert out["unit"] == "元/km²" and out["target_value"] == pytest.approx(1e10)
@@ -174,3 +176,28 @@ def test_output_target_in_wan_per_ha_reaches_the_park_table(bundled_geodata):
     for key in ("output_target_gap_yuan_per_km2", "output_required_annual_growth"):
         a, b = (r.park_table.set_index("park_id").loc["guangfo", key] for r in (before, after))
         assert b == pytest.approx(a) and b > 0
+
+
+def test_years_left_count_from_the_date_each_figure_is_of():
+    # The plot-based fixed-asset intensity is cumulative as of --as-of (2026): 1,250 → 5,000
+    # 万元/公顷 is ×4 in 1 year (+300 %), whatever year the park_stats figures are of. The
+    # output intensity is park_stats' 2024 figure: ×4 in 3 years (4 ** (1/3) − 1).
+    parks = pd.DataFrame({"park_id": ["p"], "output_intensity_yuan_per_km2": [2.5e9]})
+    indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
+        "industrial_fai_intensity_wan_per_ha"], "value": [1250.0], "status": ["ok"]})
+    targets = pd.DataFrame({
+        "indicator": ["key_park_land_investment_intensity_target",
+                      "key_park_land_output_intensity_target"],
+        "value": [5e9, 1e10], "unit": ["yuan/km2", "yuan/km2"], "year": [2027, 2027],
+        "source": ["s", "s"]})
+    for stats_year in (2024, 2025, 2026):
+        t = target_table(parks, indicators, targets, stats_year=stats_year,
+                         as_of=dt.date(2026, 11, 29)).set_index("target")
+        inv = t.loc["key_park_land_investment_intensity_target"]
+        assert inv["base_year"] == 2026 and inv["years_left"] == 1
+        assert inv["current_as_of"] == "plots as of 2026-11-29"
+        assert inv["required_annual_growth"] == pytest.approx(3.0)
+        out = t.loc["key_park_land_output_intensity_target"]
+        assert out["base_year"] == stats_year and out["years_left"] == 2027 - stats_year
+        assert out["current_as_of"] == f"park_stats {stats_year}"
+        assert out["required_annual_growth"] == pytest.approx(4 ** (1 / (2027 - stats_year)) - 1)

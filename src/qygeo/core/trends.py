@@ -39,6 +39,8 @@ import numpy as np
 from qygeo.core import metrics
 
 if TYPE_CHECKING:  # pragma: no cover
+    import datetime as dt
+
     import pandas as pd
 
 #: targets.csv indicator -> (what it is compared with, report column or indicator key, label)
@@ -68,8 +70,8 @@ YUAN_PER_KM2_PER_UNIT = {"yuan/km2": 1.0,
 MEASURE_UNITS = {"park": ("元/km²", 1.0), "indicator": ("万元/公顷", YUAN_PER_KM2_PER_UNIT[
     "10k_yuan/ha"])}
 
-TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "target_value",
-                  "unit", "target_year", "base_year", "years_left", "gap", "met",
+TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "current_as_of",
+                  "target_value", "unit", "target_year", "base_year", "years_left", "gap", "met",
                   "required_annual_growth", "note", "source"]
 
 
@@ -114,8 +116,13 @@ def gap_and_growth(current: float, target: float, base_year: int | None,
 
 
 def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: pd.DataFrame,
-                 *, base_year: int | None) -> pd.DataFrame:
+                 *, stats_year: int | None, as_of: dt.date | int) -> pd.DataFrame:
     """Every park against every known target and benchmark.
+
+    Years left count from the date each current figure is of (``base_year``, said in
+    ``current_as_of``): the park columns are the park_stats figures of *stats_year*;
+    the indicators are sums over the plots layer as it stands on *as_of*
+    (cumulative ``invested_yuan``), whatever year the park_stats figures are of.
 
     Parameters
     ----------
@@ -126,8 +133,10 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
         The report's long indicators table (``park_id, indicator, value``).
     targets : pandas.DataFrame
         ``attributes/targets.csv``; rows of unknown indicators are skipped.
-    base_year : int or None
-        The year the current values stand for (the report year).
+    stats_year : int or None
+        The year of the park_stats figures (the report year; None: none).
+    as_of : datetime.date or int
+        The date (or year) the plot-based indicators are of (the report's ``--as-of``).
 
     Returns
     -------
@@ -136,6 +145,11 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     """
     import pandas as pd
 
+    plots_year = as_of if isinstance(as_of, int) else as_of.year
+    plots_date = as_of if isinstance(as_of, int) else as_of.isoformat()
+    # Kind of compared measure → (base year, what the current figure is of).
+    bases = {"park": (stats_year, f"park_stats {stats_year if stats_year is not None else 'n/a'}"),
+             "indicator": (plots_year, f"plots as of {plots_date}")}
     ind = {}
     if indicators is not None and len(indicators):
         ind = {(r.park_id, r.indicator): r.value for r in indicators.itertuples()}
@@ -151,6 +165,7 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
         kind, measure, label = spec
         unit, per_unit = MEASURE_UNITS[kind]
         value = float(t.value) * YUAN_PER_KM2_PER_UNIT[t.unit] / per_unit
+        base_year, current_as_of = bases[kind]
         t_year = int(t.year) if int(t.year) > (base_year or 0) else metrics.TARGET_YEAR
         for p in park_rows:
             cur = getattr(p, measure, None) if kind == "park" else ind.get((p.park_id, measure))
@@ -159,7 +174,8 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
             if kind == "indicator" and int(t.year) < t_year:
                 note = (note + "; " if note else "") + f"{int(t.year)} level, to reach by {t_year}"
             rows.append({"park_id": p.park_id, "target": t.indicator, "target_name": label,
-                         "measure": measure, "current": cur, "target_value": value,
+                         "measure": measure, "current": cur, "current_as_of": current_as_of,
+                         "target_value": value,
                          "unit": unit,
                          "target_year": t_year, "base_year": base_year, "years_left": years,
                          "gap": gap, "met": met, "required_annual_growth": growth,

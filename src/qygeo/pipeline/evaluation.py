@@ -196,10 +196,11 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         The report's plot table (``park_id``, ``area_m2``, ``area_mu``, idle
         columns, the plots contract's columns).
     year : int or None
-        Report year: the base year of the targets' required growth (else
-        *as_of_year*).
+        Report year (park_stats): the base year of the growth needed by the targets
+        compared with park_stats figures.
     as_of_year : int
-        Year of the idle classification date.
+        Year of the idle classification date: the base year of the growth needed by
+        the targets compared with plot-based indicators.
     config : GradingConfig
     as_of : datetime.date, optional
         The idle classification date: disposals dated after it are not counted.
@@ -271,8 +272,10 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     guangdong = ind_mod.guangdong_figures(targets_src)
     indicators.insert(indicators.columns.get_loc("value") + 1, "guangdong_2019",
                       [guangdong.get(k, math.nan) for k in indicators["indicator"]])
-    base_year = year if year is not None else as_of_year
-    tt = trends.target_table(parks, indicators, targets_src, base_year=base_year)
+    # Years left count from the date each figure is of: the park_stats year for the park
+    # columns, the as-of date for the plot-based indicators (cumulative invested_yuan).
+    tt = trends.target_table(parks, indicators, targets_src, stats_year=year,
+                             as_of=as_of if as_of is not None else as_of_year)
     # targets.csv is the one source of every target figure of the report: the park
     # table's target, gaps and growth all come from this table. Gaps of indicator
     # targets are in 万元/公顷; the park columns are in yuan/km².
@@ -292,7 +295,8 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
                 cols["target_intensity_yuan_per_km2"] = value
     areas = dict(zip(parks["park_id"], parks["area_km2"].astype(float), strict=True))
     # Up to the report's year: a year of statistics added later joins the trends.
-    tr = trends.trend_table(ds.park_stats, areas, last_year=base_year)
+    tr = trends.trend_table(ds.park_stats, areas,
+                            last_year=year if year is not None else as_of_year)
     idle_check = (check_stored_idle(plots, plots) if len(plots) and "idle_status" in plots
                   else check_stored_idle(pd.DataFrame(columns=["plot_id"]), pd.DataFrame()))
     return Evaluation(indicators=indicators, grading=graded, enterprises=enterprises,

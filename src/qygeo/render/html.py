@@ -342,9 +342,9 @@ def _park_section(report: Report, r: dict[str, Any]) -> str:
                                                    "(2018 data)"}))
         tt = ev.targets[ev.targets["park_id"] == pid]
         parts.append("<h3>目标与标杆 / Targets and benchmarks</h3>")
-        parts.append(html_table(tt, ["target_name", "current", "target_value", "unit",
-                                     "target_year", "gap", "met", "required_annual_growth",
-                                     "note"]))
+        parts.append(html_table(tt, ["target_name", "current", "current_as_of",
+                                     "target_value", "unit", "target_year", "base_year", "gap",
+                                     "met", "required_annual_growth", "note"]))
     plots = report.explained_plots
     if len(plots) and "park_id" in plots.columns:
         mine = plots[plots["park_id"] == pid]  # own plots; a nested park has its own section

@@ -66,6 +66,7 @@ FIELD_LABELS: dict[str, tuple[str, str, str]] = {
     "target_name": ("目标", "Target name", ""),
     "measure": ("度量", "Measure", ""),
     "current": ("现值", "Current", ""),
+    "current_as_of": ("现值时点", "Current figure as of (base year of the growth)", ""),
     "target_value": ("目标值", "Target value", ""),
     "target_year": ("目标年份", "Target year", ""),
     "base_year": ("基准年份", "Base year", ""),
