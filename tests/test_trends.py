@@ -201,3 +201,39 @@ def test_years_left_count_from_the_date_each_figure_is_of():
         assert out["base_year"] == stats_year and out["years_left"] == 2027 - stats_year
         assert out["current_as_of"] == f"park_stats {stats_year}"
         assert out["required_annual_growth"] == pytest.approx(4 ** (1 / (2027 - stats_year)) - 1)
+
+
+def test_a_partial_indicator_is_compared_as_partial():
+    # Tax 500 万元/公顷 over some plots only (a lower bound): below the benchmark 966.19 the
+    # row cannot say "not met"; above a benchmark of 400 it says the partial figure meets it,
+    # still leaving met undecided. Gap and growth are those of the partial figure.
+    parks = pd.DataFrame({"park_id": ["p"]})
+    indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
+        "industrial_tax_intensity_wan_per_ha"], "value": [500.0], "status": ["partial"]})
+    for level, gap in ((966.19, 466.19), (400.0, -100.0)):
+        targets = pd.DataFrame({"indicator": ["guangdong_dev_zone_industrial_land_tax_intensity"],
+                                "value": [level], "unit": ["10k_yuan/ha"], "year": [2027],
+                                "source": ["s"]})
+        row = target_table(parks, indicators, targets, stats_year=2024,
+                           as_of=2025).iloc[0]
+        assert row["current_status"] == "partial" and row["met"] is None
+        assert row["note"].startswith("current figure partial") and "not exact" in row["note"]
+        assert row["gap"] == pytest.approx(gap)
+    assert "partial figure meets the target" in row["note"]
+    indicators["status"] = "ok"
+    row = target_table(parks, indicators, targets, stats_year=2024, as_of=2025).iloc[0]
+    assert row["current_status"] == "ok" and row["met"] and row["note"] == "already met"
+
+
+def test_the_park_table_carries_the_partial_status():
+    import io
+    import json
+
+    from qygeo.render.text import format_csv, format_json
+
+    rep = build_report(load_dataset(), park_ids=["guangfo"], as_of=dt.date(2026, 11, 29))
+    ind = rep.evaluation.indicators.set_index(["park_id", "indicator"])
+    assert ind.loc[("guangfo", "industrial_tax_intensity_wan_per_ha"), "status"] == "partial"
+    status = "industrial_tax_intensity_wan_per_ha: partial"
+    assert status in json.loads(format_json(rep))[0]["indicator_status"].split("; ")
+    assert status in pd.read_csv(io.StringIO(format_csv(rep)))["indicator_status"][0]

@@ -25,6 +25,12 @@ year are taken as to be reached by :data:`qygeo.core.metrics.TARGET_YEAR`). Grow
 is 0 where the target is already met and n/a where the current value is
 unknown or 0, or no year is left.
 
+An indicator of status ``partial`` (computed over part of the plots, or a lower bound
+where plots report no tax) is compared as it is, but its row says so
+(``current_status``, the note) and leaves ``met`` undecided (None): whether the
+complete figure meets the target is not known from part of it, and gap and growth
+are those of the partial figure, not exact.
+
 Trends are the park_stats rows of each park over the years, as intensities on
 the park's current area, for parks with at least two years.
 """
@@ -37,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qygeo.core import metrics
+from qygeo.core.indicators import STATUS_NA, STATUS_OK, STATUS_PARTIAL
 
 if TYPE_CHECKING:  # pragma: no cover
     import datetime as dt
@@ -70,7 +77,12 @@ YUAN_PER_KM2_PER_UNIT = {"yuan/km2": 1.0,
 MEASURE_UNITS = {"park": ("元/km²", 1.0), "indicator": ("万元/公顷", YUAN_PER_KM2_PER_UNIT[
     "10k_yuan/ha"])}
 
-TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "current_as_of",
+#: What a target row says of a partial current figure.
+PARTIAL_NOTE = ("current figure partial (a lower bound, or over part of the plots: see the "
+                "indicator's basis): met not decided, gap and growth not exact")
+
+TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "current_status",
+                  "current_as_of",
                   "target_value", "unit", "target_year", "base_year", "years_left", "gap", "met",
                   "required_annual_growth", "note", "source"]
 
@@ -150,9 +162,13 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     # Kind of compared measure → (base year, what the current figure is of).
     bases = {"park": (stats_year, f"park_stats {stats_year if stats_year is not None else 'n/a'}"),
              "indicator": (plots_year, f"plots as of {plots_date}")}
-    ind = {}
+    ind: dict[tuple[str, str], tuple[Any, str]] = {}
     if indicators is not None and len(indicators):
-        ind = {(r.park_id, r.indicator): r.value for r in indicators.itertuples()}
+        statuses = (indicators["status"] if "status" in indicators.columns
+                    else pd.Series(STATUS_OK, index=indicators.index))
+        ind = {(pid, key): (value, status) for pid, key, value, status in zip(
+            indicators["park_id"], indicators["indicator"], indicators["value"], statuses,
+            strict=True)}
     # The park columns compared with targets only: itertuples reads every column it is given.
     measures = [m for kind, m, _label in TARGET_MEASURES.values()
                 if kind == "park" and m in parks.columns]
@@ -168,13 +184,19 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
         base_year, current_as_of = bases[kind]
         t_year = int(t.year) if int(t.year) > (base_year or 0) else metrics.TARGET_YEAR
         for p in park_rows:
-            cur = getattr(p, measure, None) if kind == "park" else ind.get((p.park_id, measure))
+            cur, status = ((getattr(p, measure, None), STATUS_OK) if kind == "park"
+                           else ind.get((p.park_id, measure), (None, STATUS_NA)))
             cur = math.nan if cur is None or pd.isna(cur) else float(cur)
+            status = STATUS_NA if math.isnan(cur) else status
             gap, met, growth, years, note = gap_and_growth(cur, value, base_year, t_year)
+            if status == STATUS_PARTIAL:
+                said = "the partial figure meets the target" if met else note
+                met, note = None, "; ".join(filter(None, (PARTIAL_NOTE, said)))
             if kind == "indicator" and int(t.year) < t_year:
                 note = (note + "; " if note else "") + f"{int(t.year)} level, to reach by {t_year}"
             rows.append({"park_id": p.park_id, "target": t.indicator, "target_name": label,
-                         "measure": measure, "current": cur, "current_as_of": current_as_of,
+                         "measure": measure, "current": cur, "current_status": status,
+                         "current_as_of": current_as_of,
                          "target_value": value,
                          "unit": unit,
                          "target_year": t_year, "base_year": base_year, "years_left": years,

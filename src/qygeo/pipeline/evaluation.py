@@ -257,6 +257,9 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         ind_rows += ind_mod.indicator_rows(pid, values)
         cols: dict[str, Any] = {k: (v.value if v.value is not None else math.nan)
                                 for k, v in values.items()}
+        # A partial value (a lower bound, or over part of the plots) is never shown bare.
+        cols["indicator_status"] = "; ".join(
+            f"{k}: {v.status}" for k, v in values.items() if v.status == ind_mod.STATUS_PARTIAL)
         count = dict(zip(OUTCOME_COLUMNS, counts[mine].sum(axis=0).tolist(), strict=True))
         cols["grade_counts"] = {g: count[g] for g in GRADES}
         cols["graded_plot_count"] = int(sum(cols["grade_counts"].values()))

@@ -147,6 +147,8 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("industrial_tax_intensity_wan_per_ha", "工业用地地均税收", "Industrial land tax per area",
      "万元/公顷"),
     ("idle_land_disposal_rate", "闲置土地处置率", "Idle land disposal rate", ""),
+    ("indicator_status", "不完整指标", "Indicators computed on part of the data (status "
+     "partial: a lower bound, or over some plots; basis in the indicators table)", ""),
     ("source", "数据来源", "Source", ""),
 ]
 COLUMN_KEYS = [c[0] for c in COLUMNS]
