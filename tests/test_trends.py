@@ -44,7 +44,8 @@ def test_target_table_compares_benchmarks_with_the_matching_indicator():
                       "guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity",
                       "something_else"],
         "value": [5e9, 1e10, 7617.58, 1.0], "unit": ["yuan/km2", "yuan/km2", "10k_yuan/ha", "x"],
-        "year": [2027, 2027, 2019, 2027], "source": ["s1", "s2", "s3", "s4"]})
+        "year": [2027, 2027, 2019, 2027], "source": ["s1", "s2", "s3", "s4"],
+        "status": ["target", "target", "benchmark", "target"]})
     t = target_table(parks, indicators, targets, stats_year=2025,
                      as_of=2025).set_index("target")
     assert len(t) == 3  # the unknown indicator is skipped
@@ -237,3 +238,50 @@ def test_the_park_table_carries_the_partial_status():
     status = "industrial_tax_intensity_wan_per_ha: partial"
     assert status in json.loads(format_json(rep))[0]["indicator_status"].split("; ")
     assert status in pd.read_csv(io.StringIO(format_csv(rep)))["indicator_status"][0]
+
+
+def test_a_passed_target_keeps_its_year_and_a_benchmark_is_a_level_to_reach():
+    # A target of 2024 against a 2025 figure: shown as 2024, no growth, the note says why
+    # (it used to be re-dated to 2027 and given a growth rate). A benchmark of 2019 is a
+    # level to reach by 2027: ×4 in 2 years → +100 %.
+    parks = pd.DataFrame({"park_id": ["p"], "output_intensity_yuan_per_km2": [2.5e9]})
+    targets = pd.DataFrame({"indicator": ["key_park_land_output_intensity_target"] * 2,
+                            "value": [1e10, 1e10], "unit": ["yuan/km2"] * 2,
+                            "year": [2024, 2019], "source": ["s", "s"],
+                            "status": ["target", "benchmark"]})
+    t = target_table(parks, None, targets, stats_year=2025, as_of=2026)
+    passed, level = t.iloc[0], t.iloc[1]
+    assert passed["target_year"] == 2024 and passed["years_left"] == -1
+    assert math.isnan(passed["required_annual_growth"]) and passed["met"] is not None
+    assert passed["note"] == ("target year 2024 is not after 2025, the year of the current "
+                              "figure: no year left to grow in")
+    assert level["target_year"] == 2027 and level["required_annual_growth"] == pytest.approx(1.0)
+    assert level["note"] == "2019 level, to reach by 2027"
+
+
+def test_a_target_in_an_unknown_unit_is_refused(tiny_geodata):
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+    from qygeo.errors import DataFileError
+    from qygeo.io.dataset import load_targets
+
+    path = tiny_geodata / "attributes" / "targets.csv"
+    path.write_text("indicator,value,unit,year,source,status\n"
+                    "key_park_land_output_intensity_target,100,yuan/km2,2027,s,target\n"
+                    "key_park_land_investment_intensity_target,50,yi_yuan/km2,2027,s,target\n",
+                    encoding="utf-8")
+    with pytest.raises(DataFileError, match="row 3: unit 'yi_yuan/km2' of "
+                                            "key_park_land_investment_intensity_target"):
+        load_targets(tiny_geodata)
+    before = {p: p.read_bytes() for p in tiny_geodata.rglob("*") if p.is_file()}
+    for args in (["validate"], ["report", "-q", "--format", "json"]):
+        r = CliRunner().invoke(main, [*args, "--geodata", str(tiny_geodata)])
+        assert r.exit_code == 1 and "Traceback" not in r.stderr
+        assert "targets.csv: row 3: unit 'yi_yuan/km2'" in r.stderr and not r.stdout.strip()
+    assert before == {p: p.read_bytes() for p in tiny_geodata.rglob("*") if p.is_file()}
+    # A row qygeo does not compare is read in any unit.
+    path.write_text("indicator,value,unit,year,source,status\n"
+                    "south_medicine_standardised_planting_base_mu,50000,mu,2027,s,target\n",
+                    encoding="utf-8")
+    assert len(load_targets(tiny_geodata)) == 1

@@ -21,9 +21,11 @@ For each park and target: the gap (target − current, in the compared figure's 
 元/km² or 万元/公顷, whichever unit targets.csv gives) and
 the compound yearly growth that closes it by the target year
 (:func:`qygeo.core.metrics.required_annual_growth`; benchmarks without a future
-year are taken as to be reached by :data:`qygeo.core.metrics.TARGET_YEAR`). Growth
-is 0 where the target is already met and n/a where the current value is
-unknown or 0, or no year is left.
+year are taken as to be reached by :data:`qygeo.core.metrics.TARGET_YEAR`, a target
+keeps its own year even when it has passed). Growth is 0 where the target is already
+met and n/a where the current value is unknown or 0, or no year is left (a passed
+target: the note says so). A compared row in a unit other than ``yuan/km2`` or
+``10k_yuan/ha`` is refused when targets.csv is read.
 
 An indicator of status ``partial`` (computed over part of the plots, or a lower bound
 where plots report no tax) is compared as it is, but its row says so
@@ -44,6 +46,7 @@ import numpy as np
 
 from qygeo.core import metrics
 from qygeo.core.indicators import STATUS_NA, STATUS_OK, STATUS_PARTIAL
+from qygeo.errors import DataFileError
 
 if TYPE_CHECKING:  # pragma: no cover
     import datetime as dt
@@ -85,6 +88,21 @@ TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "cur
                   "current_as_of",
                   "target_value", "unit", "target_year", "base_year", "years_left", "gap", "met",
                   "required_annual_growth", "note", "source"]
+
+
+def unit_problem(targets: pd.DataFrame) -> tuple[int, str] | None:
+    """The first row of *targets* compared with a park figure whose unit qygeo cannot
+    convert, as (row position, problem); None when every such row's unit is known.
+
+    Such a row would otherwise drop out of every comparison without a word.
+    """
+    if not len(targets) or not {"indicator", "unit"} <= set(targets.columns):
+        return None
+    for i, (name, unit) in enumerate(zip(targets["indicator"], targets["unit"], strict=True)):
+        if name in TARGET_MEASURES and unit not in YUAN_PER_KM2_PER_UNIT:
+            return i, (f"unit {unit!r} of {name} is not one qygeo converts "
+                       f"({', '.join(YUAN_PER_KM2_PER_UNIT)})")
+    return None
 
 
 def default_targets() -> pd.DataFrame:
@@ -144,7 +162,10 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     indicators : pandas.DataFrame or None
         The report's long indicators table (``park_id, indicator, value``).
     targets : pandas.DataFrame
-        ``attributes/targets.csv``; rows of unknown indicators are skipped.
+        ``attributes/targets.csv``; rows of unknown indicators are skipped. A
+        ``benchmark`` row (``status``) of a year not after the base year is a level to
+        reach by :data:`qygeo.core.metrics.TARGET_YEAR`; a target keeps its own year,
+        passed or not (the note says when it has passed).
     stats_year : int or None
         The year of the park_stats figures (the report year; None: none).
     as_of : datetime.date or int
@@ -154,8 +175,17 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     -------
     pandas.DataFrame
         Columns :data:`TARGET_COLUMNS`, one row per park and target.
+
+    Raises
+    ------
+    DataFileError
+        A compared row in a unit qygeo cannot convert (:func:`unit_problem`).
     """
     import pandas as pd
+
+    bad = unit_problem(targets)
+    if bad is not None:
+        raise DataFileError("attributes/targets.csv", f"row {bad[0] + 2}: {bad[1]}")
 
     plots_year = as_of if isinstance(as_of, int) else as_of.year
     plots_date = as_of if isinstance(as_of, int) else as_of.isoformat()
@@ -176,13 +206,16 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     rows: list[dict[str, Any]] = []
     for t in targets.itertuples():
         spec = TARGET_MEASURES.get(t.indicator)
-        if spec is None or t.unit not in YUAN_PER_KM2_PER_UNIT:
+        if spec is None:
             continue
         kind, measure, label = spec
         unit, per_unit = MEASURE_UNITS[kind]
         value = float(t.value) * YUAN_PER_KM2_PER_UNIT[t.unit] / per_unit
         base_year, current_as_of = bases[kind]
-        t_year = int(t.year) if int(t.year) > (base_year or 0) else metrics.TARGET_YEAR
+        benchmark = getattr(t, "status", "target") == "benchmark"
+        # A benchmark of a past year is a level to reach; a target keeps its own year.
+        t_year = (metrics.TARGET_YEAR if benchmark and int(t.year) <= (base_year or 0)
+                  else int(t.year))
         for p in park_rows:
             cur, status = ((getattr(p, measure, None), STATUS_OK) if kind == "park"
                            else ind.get((p.park_id, measure), (None, STATUS_NA)))
@@ -192,8 +225,11 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
             if status == STATUS_PARTIAL:
                 said = "the partial figure meets the target" if met else note
                 met, note = None, "; ".join(filter(None, (PARTIAL_NOTE, said)))
-            if kind == "indicator" and int(t.year) < t_year:
+            if int(t.year) < t_year:
                 note = (note + "; " if note else "") + f"{int(t.year)} level, to reach by {t_year}"
+            elif years is not None and years <= 0 and not met:
+                note = (f"target year {t_year} is not after {base_year}, the year of the current "
+                        "figure: no year left to grow in")
             rows.append({"park_id": p.park_id, "target": t.indicator, "target_name": label,
                          "measure": measure, "current": cur, "current_status": status,
                          "current_as_of": current_as_of,
