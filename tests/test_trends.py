@@ -54,13 +54,13 @@ def test_target_table_compares_benchmarks_with_the_matching_indicator():
     # indicator (5e9 yuan/km² = 5000 万元/公顷), not with the park-wide 6.25e8 yuan/km².
     assert inv["measure"] == "industrial_fai_intensity_wan_per_ha" and inv["unit"] == "万元/公顷"
     assert inv["target_value"] == pytest.approx(5000.0)
-    assert inv["required_annual_growth"] == pytest.approx((5000 / (7617.58 / 4)) ** 0.5 - 1)
+    assert inv["needed_annual_growth"] == pytest.approx((5000 / (7617.58 / 4)) ** 0.5 - 1)
     gd = t.loc["guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity"]
     # a 2019 level, to reach by 2027: ×4 in 2 years → +100 %
-    assert gd["target_year"] == 2027 and gd["required_annual_growth"] == pytest.approx(1.0)
+    assert gd["target_year"] == 2027 and gd["needed_annual_growth"] == pytest.approx(1.0)
     assert gd["unit"] == "万元/公顷" and "2019 level" in gd["note"]
     out = t.loc["key_park_land_output_intensity_target"]
-    assert out["met"] is None and math.isnan(out["required_annual_growth"])
+    assert out["met"] is None and math.isnan(out["needed_annual_growth"])
 
 
 def test_trends_need_two_years(tiny_geodata):
@@ -154,12 +154,12 @@ def test_both_target_units_converted_by_hand():
         out = t.loc["key_park_land_output_intensity_target"]
         assert out["unit"] == "元/km²" and out["target_value"] == pytest.approx(1e10)
         assert out["gap"] == pytest.approx(7.5e9) and out["met"] is not None and not out["met"]
-        assert out["required_annual_growth"] == pytest.approx(1.0)
+        assert out["needed_annual_growth"] == pytest.approx(1.0)
         # 5e9 yuan/km² = 5,000 万元/公顷 against 1,250: ×4 in 2 years → +100 %
         inv = t.loc["key_park_land_investment_intensity_target"]
         assert inv["unit"] == "万元/公顷" and inv["target_value"] == pytest.approx(5000.0)
         assert inv["gap"] == pytest.approx(3750.0)
-        assert inv["required_annual_growth"] == pytest.approx(1.0)
+        assert inv["needed_annual_growth"] == pytest.approx(1.0)
         tax = t.loc["guangdong_dev_zone_industrial_land_tax_intensity"]
         assert tax["target_value"] == pytest.approx(966.19)
         assert tax["gap"] == pytest.approx(466.19)
@@ -197,11 +197,11 @@ def test_years_left_count_from_the_date_each_figure_is_of():
         inv = t.loc["key_park_land_investment_intensity_target"]
         assert inv["base_year"] == 2026 and inv["years_left"] == 1
         assert inv["current_as_of"] == "plots as of 2026-11-29"
-        assert inv["required_annual_growth"] == pytest.approx(3.0)
+        assert inv["needed_annual_growth"] == pytest.approx(3.0)
         out = t.loc["key_park_land_output_intensity_target"]
         assert out["base_year"] == stats_year and out["years_left"] == 2027 - stats_year
         assert out["current_as_of"] == f"park_stats {stats_year}"
-        assert out["required_annual_growth"] == pytest.approx(4 ** (1 / (2027 - stats_year)) - 1)
+        assert out["needed_annual_growth"] == pytest.approx(4 ** (1 / (2027 - stats_year)) - 1)
 
 
 def test_a_partial_indicator_is_compared_as_partial():
@@ -252,10 +252,10 @@ def test_a_passed_target_keeps_its_year_and_a_benchmark_is_a_level_to_reach():
     t = target_table(parks, None, targets, stats_year=2025, as_of=2026)
     passed, level = t.iloc[0], t.iloc[1]
     assert passed["target_year"] == 2024 and passed["years_left"] == -1
-    assert math.isnan(passed["required_annual_growth"]) and passed["met"] is not None
+    assert math.isnan(passed["needed_annual_growth"]) and passed["met"] is not None
     assert passed["note"] == ("target year 2024 is not after 2025, the year of the current "
                               "figure: no year left to grow in")
-    assert level["target_year"] == 2027 and level["required_annual_growth"] == pytest.approx(1.0)
+    assert level["target_year"] == 2027 and level["needed_annual_growth"] == pytest.approx(1.0)
     assert level["note"] == "2019 level, to reach by 2027"
 
 
@@ -285,3 +285,26 @@ def test_a_target_in_an_unknown_unit_is_refused(tiny_geodata):
                     "south_medicine_standardised_planting_base_mu,50000,mu,2027,s,target\n",
                     encoding="utf-8")
     assert len(load_targets(tiny_geodata)) == 1
+
+
+def test_the_targets_table_labels_its_growth_by_the_row_not_by_one_figure():
+    import html
+    import re
+
+    from qygeo.render.html import render_html
+    from qygeo.render.labels import heading
+    from qygeo.render.xlsx import sheet_tables
+
+    rep = build_report(load_dataset(), park_ids=["guangfo"], as_of=dt.date(2026, 11, 29))
+    sheet = sheet_tables(rep)["targets"]
+    # the park table's growth is the fixed-asset intensity's; the targets table's is each row's
+    assert "required_annual_growth" not in sheet.columns
+    assert set(sheet["measure"]) >= {"output_intensity_yuan_per_km2",
+                                     "industrial_tax_intensity_wan_per_ha"}
+    label = heading("needed_annual_growth")
+    assert "fixed-asset" not in label and "row's figure" in label
+    assert "fixed-asset" in heading("required_annual_growth")
+    section = render_html(rep).split('<section id="park-guangfo">')[1]
+    targets_table = section.split("Targets and benchmarks")[1].split("</thead>")[0]
+    heads = [html.unescape(h) for h in re.findall(r"<th>([^<]*)</th>", targets_table)]
+    assert label in heads and not any("fixed-asset" in h for h in heads)

@@ -87,7 +87,7 @@ PARTIAL_NOTE = ("current figure partial (a lower bound, or over part of the plot
 TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "current_status",
                   "current_as_of",
                   "target_value", "unit", "target_year", "base_year", "years_left", "gap", "met",
-                  "required_annual_growth", "note", "source"]
+                  "needed_annual_growth", "note", "source"]
 
 
 def unit_problem(targets: pd.DataFrame) -> tuple[int, str] | None:
@@ -236,7 +236,7 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
                          "target_value": value,
                          "unit": unit,
                          "target_year": t_year, "base_year": base_year, "years_left": years,
-                         "gap": gap, "met": met, "required_annual_growth": growth,
+                         "gap": gap, "met": met, "needed_annual_growth": growth,
                          "note": note, "source": t.source})
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 

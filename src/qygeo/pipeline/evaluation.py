@@ -286,7 +286,7 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     per_unit = {unit: factor for unit, factor in trends.MEASURE_UNITS.values()}
     to_yuan_km2 = [per_unit[u] for u in tt["unit"]]
     for pid, tid, gap, growth, value, factor in zip(
-            tt["park_id"], tt["target"], tt["gap"], tt["required_annual_growth"],
+            tt["park_id"], tt["target"], tt["gap"], tt["needed_annual_growth"],
             tt["target_value"], to_yuan_km2, strict=True):
         found.setdefault((pid, tid), (float(gap * factor), float(growth), float(value * factor)))
     for pid, cols in extra.items():

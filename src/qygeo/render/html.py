@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from qygeo.pipeline.report import COLUMNS
 from qygeo.render.format import cell_text, has_value, isolated_names, records
-from qygeo.render.labels import words
+from qygeo.render.labels import heading, words
 from qygeo.values import json_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -342,9 +342,10 @@ def _park_section(report: Report, r: dict[str, Any]) -> str:
                                                    "(2018 data)"}))
         tt = ev.targets[ev.targets["park_id"] == pid]
         parts.append("<h3>目标与标杆 / Targets and benchmarks</h3>")
-        parts.append(html_table(tt, ["target_name", "current", "current_as_of",
-                                     "target_value", "unit", "target_year", "base_year", "gap",
-                                     "met", "required_annual_growth", "note"]))
+        keys = ["target_name", "current", "current_as_of", "target_value", "unit",
+                "target_year", "base_year", "gap", "met", "needed_annual_growth", "note"]
+        # Headed as the xlsx targets sheet is: the growth is each row's figure's.
+        parts.append(html_table(tt, keys, {k: heading(k) for k in keys}))
     plots = report.explained_plots
     if len(plots) and "park_id" in plots.columns:
         mine = plots[plots["park_id"] == pid]  # own plots; a nested park has its own section
