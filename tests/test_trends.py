@@ -308,3 +308,26 @@ def test_the_targets_table_labels_its_growth_by_the_row_not_by_one_figure():
     targets_table = section.split("Targets and benchmarks")[1].split("</thead>")[0]
     heads = [html.unescape(h) for h in re.findall(r"<th>([^<]*)</th>", targets_table)]
     assert label in heads and not any("fixed-asset" in h for h in heads)
+
+
+def test_the_chart_line_and_the_basis_note_follow_targets_csv(bundled_geodata):
+    from qygeo.render.html import render_html
+
+    path = bundled_geodata / "attributes" / "targets.csv"
+    text = path.read_text(encoding="utf-8")
+    for old, new in (("key_park_land_investment_intensity_target,5000000000,",
+                      "key_park_land_investment_intensity_target,6000000000,"),
+                     ("key_park_land_output_intensity_target,10000000000,yuan/km2,2027",
+                      "key_park_land_output_intensity_target,8000000000,yuan/km2,2028")):
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    rep = build_report(load_dataset(bundled_geodata), park_ids=["guangfo"],
+                       as_of=dt.date(2025, 6, 1))
+    # 6e9 yuan/km² = 60 亿元/km² = 6e9 / 1e4 / 1500 = 400 万元/亩
+    note = rep.park_table["intensity_target_note"].iloc[0]
+    assert note.startswith("n/a: the 2027 target (60 亿元/km² = 400 万元/亩) and Guangdong's "
+                           "2019 level 7,617.58 万元/公顷")
+    page = render_html(rep)
+    assert "2028 目标 80 亿元/km²" in page and "vs 2028 target" in page
+    assert "100 亿元/km²" not in page and "50 亿元/km²" not in page

@@ -105,6 +105,45 @@ def unit_problem(targets: pd.DataFrame) -> tuple[int, str] | None:
     return None
 
 
+def targets_or_default(targets: pd.DataFrame | None) -> pd.DataFrame:
+    """*targets* (a data folder's targets.csv), else the paper's two 2027 targets."""
+    return targets if targets is not None else default_targets()
+
+
+#: targets.csv row of Guangdong's industrial-land fixed-asset investment intensity.
+GUANGDONG_FAI = "guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity"
+
+
+def basis_note(targets: pd.DataFrame) -> str:
+    """Why the park-wide investment intensity gets no gap to the land investment intensity
+    target, with the target and Guangdong's level as *targets* gives them.
+
+    The report's intensity is investment ÷ gross park area; the target and the
+    benchmark are fixed-asset investment ÷ industrial land, another basis.
+    """
+    said = []
+    for t in targets.itertuples():
+        if t.indicator not in ("key_park_land_investment_intensity_target", GUANGDONG_FAI):
+            continue
+        yuan_per_km2 = float(t.value) * YUAN_PER_KM2_PER_UNIT.get(t.unit, math.nan)
+        if t.indicator == GUANGDONG_FAI:
+            wan_per_ha = float(metrics.yuan_per_km2_to_wan_per_ha(yuan_per_km2))
+            said.append(f"Guangdong's {int(t.year)} level {wan_per_ha:,.2f} 万元/公顷")
+        else:
+            yi = float(metrics.yuan_per_km2_to_yi_per_km2(yuan_per_km2))
+            wan_per_mu = float(metrics.yuan_per_km2_to_wan_per_mu(yuan_per_km2))
+            said.insert(0, f"the {int(t.year)} target ({yi:,.4g} 亿元/km² = "
+                           f"{wan_per_mu:,.0f} 万元/亩)")
+    if not said:
+        return ("n/a: attributes/targets.csv holds no land investment intensity target; this "
+                "intensity is investment ÷ gross park area, not land investment intensity.")
+    return (f"n/a: {' and '.join(said)} (attributes/targets.csv) "
+            f"{'are' if len(said) > 1 else 'is'} land investment intensity (fixed-asset "
+            "investment ÷ industrial land); this intensity is investment ÷ gross park area, "
+            "another basis. The target is compared with the industrial-land fixed-asset "
+            "investment intensity (target_gap_yuan_per_km2).")
+
+
 def default_targets() -> pd.DataFrame:
     """The two 2027 targets of the paper, for data folders without targets.csv."""
     import pandas as pd

@@ -269,8 +269,7 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         extra[pid] = cols
     indicators = pd.DataFrame(ind_rows, columns=["park_id", "indicator", "name_zh", "name_en",
                                                  "value", "unit", "status", "basis"])
-    targets_src = ds.targets if getattr(ds, "targets", None) is not None else (
-        trends.default_targets())
+    targets_src = trends.targets_or_default(getattr(ds, "targets", None))
     # Guangdong's 2019 development-zone evaluation beside each indicator it covers.
     guangdong = ind_mod.guangdong_figures(targets_src)
     indicators.insert(indicators.columns.get_loc("value") + 1, "guangdong_2019",
@@ -289,7 +288,9 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
             tt["park_id"], tt["target"], tt["gap"], tt["needed_annual_growth"],
             tt["target_value"], to_yuan_km2, strict=True):
         found.setdefault((pid, tid), (float(gap * factor), float(growth), float(value * factor)))
+    note = trends.basis_note(targets_src)
     for pid, cols in extra.items():
+        cols["intensity_target_note"] = note
         for tid, prefix in ((INVESTMENT_TARGET, ""), (OUTPUT_TARGET, "output_")):
             gap, growth, value = found.get((pid, tid), (math.nan, math.nan, math.nan))
             cols[f"{prefix}target_gap_yuan_per_km2"] = gap

@@ -57,12 +57,6 @@ SIGNED_BASIS = ("cumulative signed investment (签约投资, park_stats) ÷ gros
                 "not land investment intensity")
 PLOTS_BASIS = ("investment made on the plots (invested_yuan) ÷ gross park area; "
                "not land investment intensity")
-#: Why the park-wide intensity gets no gap to the 2027 target.
-TARGET_BASIS_NOTE = (
-    "n/a: the 2027 target (50 亿元/km² = 333 万元/亩, §6.2.3) and Guangdong's 7,617.58 "
-    "万元/公顷 are land investment intensity (fixed-asset investment ÷ industrial land); "
-    "this intensity is investment ÷ gross park area, another basis. The target is compared "
-    "with the industrial-land fixed-asset investment intensity (target_gap_yuan_per_km2).")
 #: city_stats.csv indicator of the growth actually achieved, shown beside growth needed.
 ACHIEVED_GROWTH_INDICATOR = "biomedical_output_average_annual_growth"
 
@@ -539,10 +533,9 @@ def build_report(
             "intensity_wan_per_mu": float(metrics.yuan_per_km2_to_wan_per_mu(intensity)),
             "reported_intensity_yuan_per_km2": reported,
             "intensity_difference_yuan_per_km2": intensity - reported,
-            # The target (from attributes/targets.csv, by the evaluation below) is on
-            # another basis: no gap to this intensity (see TARGET_BASIS_NOTE).
+            # The target is on another basis: no gap to this intensity (the evaluation
+            # below says why in intensity_target_note, from attributes/targets.csv).
             "intensity_target_gap_yuan_per_km2": math.nan,
-            "intensity_target_note": TARGET_BASIS_NOTE,
             "output_yuan": output,
             "output_intensity_yuan_per_km2": out_int,
             "output_intensity_yi_per_km2": float(metrics.yuan_per_km2_to_yi_per_km2(out_int)),
