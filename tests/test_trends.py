@@ -331,3 +331,12 @@ def test_the_chart_line_and_the_basis_note_follow_targets_csv(bundled_geodata):
     page = render_html(rep)
     assert "2028 目标 80 亿元/km²" in page and "vs 2028 target" in page
     assert "100 亿元/km²" not in page and "50 亿元/km²" not in page
+
+
+def test_the_report_docstring_names_the_figure_the_target_gap_is_of():
+    import qygeo.pipeline.report as report_mod
+
+    doc = " ".join(report_mod.__doc__.split())
+    entry = doc.split("``grade_counts``, ``target_gap_yuan_per_km2``")[1]
+    assert "gap of the industrial-land fixed-asset investment intensity" in entry
+    assert "gap of ``intensity_yuan_per_km2``" not in entry

@@ -22,9 +22,12 @@ Which figure is which
     (``Report.idle_check``, and a warning).
 ``grade_counts``, ``target_gap_yuan_per_km2``, ``required_annual_growth``, indicators
     From :mod:`qygeo.pipeline.evaluation`: 亩均 grades A/B/C/D of the park's plots
-    (:mod:`qygeo.core.grading`), the gap of ``intensity_yuan_per_km2`` to the 2027
-    target and the yearly growth that closes it (:mod:`qygeo.core.trends`), and the
-    TD/T 1029 indicators (:mod:`qygeo.core.indicators`).
+    (:mod:`qygeo.core.grading`), the gap of the industrial-land fixed-asset investment
+    intensity (``industrial_fai_intensity_wan_per_ha``, in yuan/km²) to the land
+    investment intensity target of ``attributes/targets.csv`` and the yearly growth that
+    closes it (:mod:`qygeo.core.trends`), and the TD/T 1029 indicators
+    (:mod:`qygeo.core.indicators`). ``intensity_yuan_per_km2`` is investment ÷ gross
+    park area, another basis: it gets no gap (``intensity_target_note`` says why).
 """
 
 from __future__ import annotations
