@@ -9,7 +9,7 @@ import pytest
 
 from qygeo.errors import DataFileError
 from qygeo.io.dataset import load_dataset
-from qygeo.pipeline.report import TARGET_BASIS_NOTE, build_report
+from qygeo.pipeline.report import build_report
 from qygeo.render.text import render
 
 AS_OF = dt.date(2025, 6, 1)
@@ -111,7 +111,13 @@ def test_guangfo_check_is_not_circular(bundled):
 def test_targets_compared_on_their_own_basis_only(bundled):
     parks = bundled.parks.set_index("park_id")
     assert parks["intensity_target_gap_yuan_per_km2"].isna().all()
-    assert (parks["intensity_target_note"] == TARGET_BASIS_NOTE).all()
+    # The figures of the note are targets.csv's (5e9 yuan/km², 7617.58 10k_yuan/ha).
+    assert (parks["intensity_target_note"] == (
+        "n/a: the 2027 target (50 亿元/km² = 333 万元/亩) and Guangdong's 2019 level 7,617.58 "
+        "万元/公顷 (attributes/targets.csv) are land investment intensity (fixed-asset "
+        "investment ÷ industrial land); this intensity is investment ÷ gross park area, "
+        "another basis. The target is compared with the industrial-land fixed-asset "
+        "investment intensity (target_gap_yuan_per_km2).")).all()
     tt = bundled.evaluation.targets
     inv = tt[tt["target"] == "key_park_land_investment_intensity_target"]
     assert set(inv["measure"]) == {"industrial_fai_intensity_wan_per_ha"}

@@ -44,21 +44,23 @@ def test_target_table_compares_benchmarks_with_the_matching_indicator():
                       "guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity",
                       "something_else"],
         "value": [5e9, 1e10, 7617.58, 1.0], "unit": ["yuan/km2", "yuan/km2", "10k_yuan/ha", "x"],
-        "year": [2027, 2027, 2019, 2027], "source": ["s1", "s2", "s3", "s4"]})
-    t = target_table(parks, indicators, targets, base_year=2025).set_index("target")
+        "year": [2027, 2027, 2019, 2027], "source": ["s1", "s2", "s3", "s4"],
+        "status": ["target", "target", "benchmark", "target"]})
+    t = target_table(parks, indicators, targets, stats_year=2025,
+                     as_of=2025).set_index("target")
     assert len(t) == 3  # the unknown indicator is skipped
     inv = t.loc["key_park_land_investment_intensity_target"]
     # Land investment intensity is fixed-asset investment ÷ industrial land: compared with that
     # indicator (5e9 yuan/km² = 5000 万元/公顷), not with the park-wide 6.25e8 yuan/km².
     assert inv["measure"] == "industrial_fai_intensity_wan_per_ha" and inv["unit"] == "万元/公顷"
     assert inv["target_value"] == pytest.approx(5000.0)
-    assert inv["required_annual_growth"] == pytest.approx((5000 / (7617.58 / 4)) ** 0.5 - 1)
+    assert inv["needed_annual_growth"] == pytest.approx((5000 / (7617.58 / 4)) ** 0.5 - 1)
     gd = t.loc["guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity"]
     # a 2019 level, to reach by 2027: ×4 in 2 years → +100 %
-    assert gd["target_year"] == 2027 and gd["required_annual_growth"] == pytest.approx(1.0)
+    assert gd["target_year"] == 2027 and gd["needed_annual_growth"] == pytest.approx(1.0)
     assert gd["unit"] == "万元/公顷" and "2019 level" in gd["note"]
     out = t.loc["key_park_land_output_intensity_target"]
-    assert out["met"] is None and math.isnan(out["required_annual_growth"])
+    assert out["met"] is None and math.isnan(out["needed_annual_growth"])
 
 
 def test_trends_need_two_years(tiny_geodata):
@@ -126,3 +128,215 @@ def test_targets_csv_is_the_one_source_of_every_target_gap(bundled_geodata):
         if not math.isnan(p["output_intensity_yuan_per_km2"]):
             assert p["output_target_gap_yuan_per_km2"] == pytest.approx(
                 2e10 - p["output_intensity_yuan_per_km2"])
+
+
+def test_both_target_units_converted_by_hand():
+    # 1 万元/公顷 = 1e4 yuan / 0.01 km² = 1e6 yuan/km². Output target 10,000 万元/公顷 = 1e10
+    # yuan/km² against 2.5e9 yuan/km²: gap 7.5e9, ×4 in 2 years → +100 % a year. The same
+    # target in yuan/km² gives the same row.
+    parks = pd.DataFrame({"park_id": ["p"], "output_intensity_yuan_per_km2": [2.5e9]})
+    indicators = pd.DataFrame({"park_id": ["p", "p"], "indicator": [
+        "industrial_fai_intensity_wan_per_ha", "industrial_tax_intensity_wan_per_ha"],
+        "value": [1250.0, 500.0], "status": ["ok", "ok"]})
+    rows = []
+    for out_value, out_unit, inv_value, inv_unit in ((1e4, "10k_yuan/ha", 5e9, "yuan/km2"),
+                                                     (1e10, "yuan/km2", 5000.0, "10k_yuan/ha")):
+        targets = pd.DataFrame({
+            "indicator": ["key_park_land_output_intensity_target",
+                          "key_park_land_investment_intensity_target",
+                          "guangdong_dev_zone_industrial_land_tax_intensity"],
+            "value": [out_value, inv_value, 966.19],
+            "unit": [out_unit, inv_unit, "10k_yuan/ha"], "year": [2027, 2027, 2027],
+            "source": ["s", "s", "s"]})
+        rows.append(target_table(parks, indicators, targets, stats_year=2025,
+                                 as_of=2025).set_index("target"))
+    for t in rows:
+        out = t.loc["key_park_land_output_intensity_target"]
+        assert out["unit"] == "元/km²" and out["target_value"] == pytest.approx(1e10)
+        assert out["gap"] == pytest.approx(7.5e9) and out["met"] is not None and not out["met"]
+        assert out["needed_annual_growth"] == pytest.approx(1.0)
+        # 5e9 yuan/km² = 5,000 万元/公顷 against 1,250: ×4 in 2 years → +100 %
+        inv = t.loc["key_park_land_investment_intensity_target"]
+        assert inv["unit"] == "万元/公顷" and inv["target_value"] == pytest.approx(5000.0)
+        assert inv["gap"] == pytest.approx(3750.0)
+        assert inv["needed_annual_growth"] == pytest.approx(1.0)
+        tax = t.loc["guangdong_dev_zone_industrial_land_tax_intensity"]
+        assert tax["target_value"] == pytest.approx(966.19)
+        assert tax["gap"] == pytest.approx(466.19)
+
+
+def test_output_target_in_wan_per_ha_reaches_the_park_table(bundled_geodata):
+    path = bundled_geodata / "attributes" / "targets.csv"
+    before = build_report(load_dataset(bundled_geodata), as_of=dt.date(2025, 6, 1))
+    text = path.read_text(encoding="utf-8")
+    old = "key_park_land_output_intensity_target,10000000000,yuan/km2"
+    assert old in text
+    path.write_text(text.replace(old, "key_park_land_output_intensity_target,10000,10k_yuan/ha"),
+                    encoding="utf-8")
+    after = build_report(load_dataset(bundled_geodata), as_of=dt.date(2025, 6, 1))
+    for key in ("output_target_gap_yuan_per_km2", "output_required_annual_growth"):
+        a, b = (r.park_table.set_index("park_id").loc["guangfo", key] for r in (before, after))
+        assert b == pytest.approx(a) and b > 0
+
+
+def test_years_left_count_from_the_date_each_figure_is_of():
+    # The plot-based fixed-asset intensity is cumulative as of --as-of (2026): 1,250 → 5,000
+    # 万元/公顷 is ×4 in 1 year (+300 %), whatever year the park_stats figures are of. The
+    # output intensity is park_stats' 2024 figure: ×4 in 3 years (4 ** (1/3) − 1).
+    parks = pd.DataFrame({"park_id": ["p"], "output_intensity_yuan_per_km2": [2.5e9]})
+    indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
+        "industrial_fai_intensity_wan_per_ha"], "value": [1250.0], "status": ["ok"]})
+    targets = pd.DataFrame({
+        "indicator": ["key_park_land_investment_intensity_target",
+                      "key_park_land_output_intensity_target"],
+        "value": [5e9, 1e10], "unit": ["yuan/km2", "yuan/km2"], "year": [2027, 2027],
+        "source": ["s", "s"]})
+    for stats_year in (2024, 2025, 2026):
+        t = target_table(parks, indicators, targets, stats_year=stats_year,
+                         as_of=dt.date(2026, 11, 29)).set_index("target")
+        inv = t.loc["key_park_land_investment_intensity_target"]
+        assert inv["base_year"] == 2026 and inv["years_left"] == 1
+        assert inv["current_as_of"] == "plots as of 2026-11-29"
+        assert inv["needed_annual_growth"] == pytest.approx(3.0)
+        out = t.loc["key_park_land_output_intensity_target"]
+        assert out["base_year"] == stats_year and out["years_left"] == 2027 - stats_year
+        assert out["current_as_of"] == f"park_stats {stats_year}"
+        assert out["needed_annual_growth"] == pytest.approx(4 ** (1 / (2027 - stats_year)) - 1)
+
+
+def test_a_partial_indicator_is_compared_as_partial():
+    # Tax 500 万元/公顷 over some plots only (a lower bound): below the benchmark 966.19 the
+    # row cannot say "not met"; above a benchmark of 400 it says the partial figure meets it,
+    # still leaving met undecided. Gap and growth are those of the partial figure.
+    parks = pd.DataFrame({"park_id": ["p"]})
+    indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
+        "industrial_tax_intensity_wan_per_ha"], "value": [500.0], "status": ["partial"]})
+    for level, gap in ((966.19, 466.19), (400.0, -100.0)):
+        targets = pd.DataFrame({"indicator": ["guangdong_dev_zone_industrial_land_tax_intensity"],
+                                "value": [level], "unit": ["10k_yuan/ha"], "year": [2027],
+                                "source": ["s"]})
+        row = target_table(parks, indicators, targets, stats_year=2024,
+                           as_of=2025).iloc[0]
+        assert row["current_status"] == "partial" and row["met"] is None
+        assert row["note"].startswith("current figure partial") and "not exact" in row["note"]
+        assert row["gap"] == pytest.approx(gap)
+    assert "partial figure meets the target" in row["note"]
+    indicators["status"] = "ok"
+    row = target_table(parks, indicators, targets, stats_year=2024, as_of=2025).iloc[0]
+    assert row["current_status"] == "ok" and row["met"] and row["note"] == "already met"
+
+
+def test_the_park_table_carries_the_partial_status():
+    import io
+    import json
+
+    from qygeo.render.text import format_csv, format_json
+
+    rep = build_report(load_dataset(), park_ids=["guangfo"], as_of=dt.date(2026, 11, 29))
+    ind = rep.evaluation.indicators.set_index(["park_id", "indicator"])
+    assert ind.loc[("guangfo", "industrial_tax_intensity_wan_per_ha"), "status"] == "partial"
+    status = "industrial_tax_intensity_wan_per_ha: partial"
+    assert status in json.loads(format_json(rep))[0]["indicator_status"].split("; ")
+    assert status in pd.read_csv(io.StringIO(format_csv(rep)))["indicator_status"][0]
+
+
+def test_a_passed_target_keeps_its_year_and_a_benchmark_is_a_level_to_reach():
+    # A target of 2024 against a 2025 figure: shown as 2024, no growth, the note says why
+    # (it used to be re-dated to 2027 and given a growth rate). A benchmark of 2019 is a
+    # level to reach by 2027: ×4 in 2 years → +100 %.
+    parks = pd.DataFrame({"park_id": ["p"], "output_intensity_yuan_per_km2": [2.5e9]})
+    targets = pd.DataFrame({"indicator": ["key_park_land_output_intensity_target"] * 2,
+                            "value": [1e10, 1e10], "unit": ["yuan/km2"] * 2,
+                            "year": [2024, 2019], "source": ["s", "s"],
+                            "status": ["target", "benchmark"]})
+    t = target_table(parks, None, targets, stats_year=2025, as_of=2026)
+    passed, level = t.iloc[0], t.iloc[1]
+    assert passed["target_year"] == 2024 and passed["years_left"] == -1
+    assert math.isnan(passed["needed_annual_growth"]) and passed["met"] is not None
+    assert passed["note"] == ("target year 2024 is not after 2025, the year of the current "
+                              "figure: no year left to grow in")
+    assert level["target_year"] == 2027 and level["needed_annual_growth"] == pytest.approx(1.0)
+    assert level["note"] == "2019 level, to reach by 2027"
+
+
+def test_a_target_in_an_unknown_unit_is_refused(tiny_geodata):
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+    from qygeo.errors import DataFileError
+    from qygeo.io.dataset import load_targets
+
+    path = tiny_geodata / "attributes" / "targets.csv"
+    path.write_text("indicator,value,unit,year,source,status\n"
+                    "key_park_land_output_intensity_target,100,yuan/km2,2027,s,target\n"
+                    "key_park_land_investment_intensity_target,50,yi_yuan/km2,2027,s,target\n",
+                    encoding="utf-8")
+    with pytest.raises(DataFileError, match="row 3: unit 'yi_yuan/km2' of "
+                                            "key_park_land_investment_intensity_target"):
+        load_targets(tiny_geodata)
+    before = {p: p.read_bytes() for p in tiny_geodata.rglob("*") if p.is_file()}
+    for args in (["validate"], ["report", "-q", "--format", "json"]):
+        r = CliRunner().invoke(main, [*args, "--geodata", str(tiny_geodata)])
+        assert r.exit_code == 1 and "Traceback" not in r.stderr
+        assert "targets.csv: row 3: unit 'yi_yuan/km2'" in r.stderr and not r.stdout.strip()
+    assert before == {p: p.read_bytes() for p in tiny_geodata.rglob("*") if p.is_file()}
+    # A row qygeo does not compare is read in any unit.
+    path.write_text("indicator,value,unit,year,source,status\n"
+                    "south_medicine_standardised_planting_base_mu,50000,mu,2027,s,target\n",
+                    encoding="utf-8")
+    assert len(load_targets(tiny_geodata)) == 1
+
+
+def test_the_targets_table_labels_its_growth_by_the_row_not_by_one_figure():
+    import html
+    import re
+
+    from qygeo.render.html import render_html
+    from qygeo.render.labels import heading
+    from qygeo.render.xlsx import sheet_tables
+
+    rep = build_report(load_dataset(), park_ids=["guangfo"], as_of=dt.date(2026, 11, 29))
+    sheet = sheet_tables(rep)["targets"]
+    # the park table's growth is the fixed-asset intensity's; the targets table's is each row's
+    assert "required_annual_growth" not in sheet.columns
+    assert set(sheet["measure"]) >= {"output_intensity_yuan_per_km2",
+                                     "industrial_tax_intensity_wan_per_ha"}
+    label = heading("needed_annual_growth")
+    assert "fixed-asset" not in label and "row's figure" in label
+    assert "fixed-asset" in heading("required_annual_growth")
+    section = render_html(rep).split('<section id="park-guangfo">')[1]
+    targets_table = section.split("Targets and benchmarks")[1].split("</thead>")[0]
+    heads = [html.unescape(h) for h in re.findall(r"<th>([^<]*)</th>", targets_table)]
+    assert label in heads and not any("fixed-asset" in h for h in heads)
+
+
+def test_the_chart_line_and_the_basis_note_follow_targets_csv(bundled_geodata):
+    from qygeo.render.html import render_html
+
+    path = bundled_geodata / "attributes" / "targets.csv"
+    text = path.read_text(encoding="utf-8")
+    for old, new in (("key_park_land_investment_intensity_target,5000000000,",
+                      "key_park_land_investment_intensity_target,6000000000,"),
+                     ("key_park_land_output_intensity_target,10000000000,yuan/km2,2027",
+                      "key_park_land_output_intensity_target,8000000000,yuan/km2,2028")):
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    rep = build_report(load_dataset(bundled_geodata), park_ids=["guangfo"],
+                       as_of=dt.date(2025, 6, 1))
+    # 6e9 yuan/km² = 60 亿元/km² = 6e9 / 1e4 / 1500 = 400 万元/亩
+    note = rep.park_table["intensity_target_note"].iloc[0]
+    assert note.startswith("n/a: the 2027 target (60 亿元/km² = 400 万元/亩) and Guangdong's "
+                           "2019 level 7,617.58 万元/公顷")
+    page = render_html(rep)
+    assert "2028 目标 80 亿元/km²" in page and "vs 2028 target" in page
+    assert "100 亿元/km²" not in page and "50 亿元/km²" not in page
+
+
+def test_the_report_docstring_names_the_figure_the_target_gap_is_of():
+    import qygeo.pipeline.report as report_mod
+
+    doc = " ".join(report_mod.__doc__.split())
+    entry = doc.split("``grade_counts``, ``target_gap_yuan_per_km2``")[1]
+    assert "gap of the industrial-land fixed-asset investment intensity" in entry
+    assert "gap of ``intensity_yuan_per_km2``" not in entry

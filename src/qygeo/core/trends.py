@@ -17,12 +17,21 @@ Targets and benchmarks come from ``attributes/targets.csv``
   measure the same thing (industrial land only), not with the park-wide
   intensity.
 
-For each park and target: the gap (target − current, in the target's unit) and
+For each park and target: the gap (target − current, in the compared figure's unit,
+元/km² or 万元/公顷, whichever unit targets.csv gives) and
 the compound yearly growth that closes it by the target year
 (:func:`qygeo.core.metrics.required_annual_growth`; benchmarks without a future
-year are taken as to be reached by :data:`qygeo.core.metrics.TARGET_YEAR`). Growth
-is 0 where the target is already met and n/a where the current value is
-unknown or 0, or no year is left.
+year are taken as to be reached by :data:`qygeo.core.metrics.TARGET_YEAR`, a target
+keeps its own year even when it has passed). Growth is 0 where the target is already
+met and n/a where the current value is unknown or 0, or no year is left (a passed
+target: the note says so). A compared row in a unit other than ``yuan/km2`` or
+``10k_yuan/ha`` is refused when targets.csv is read.
+
+An indicator of status ``partial`` (computed over part of the plots, or a lower bound
+where plots report no tax) is compared as it is, but its row says so
+(``current_status``, the note) and leaves ``met`` undecided (None): whether the
+complete figure meets the target is not known from part of it, and gap and growth
+are those of the partial figure, not exact.
 
 Trends are the park_stats rows of each park over the years, as intensities on
 the park's current area, for parks with at least two years.
@@ -36,8 +45,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qygeo.core import metrics
+from qygeo.core.indicators import STATUS_NA, STATUS_OK, STATUS_PARTIAL
+from qygeo.errors import DataFileError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import datetime as dt
+
     import pandas as pd
 
 #: targets.csv indicator -> (what it is compared with, report column or indicator key, label)
@@ -57,14 +70,78 @@ TARGET_MEASURES: dict[str, tuple[str, str, str]] = {
         "indicator", "industrial_tax_intensity_wan_per_ha",
         "Guangdong dev-zone average 2019: industrial land tax per area"),
 }
-#: Units of targets.csv → factor to the unit of the compared measure: park columns are in
-#: yuan/km², the indicators in 万元/公顷 (1 yuan/km² = 1e-6 万元/公顷).
-UNIT_FACTORS = {"yuan/km2": 1.0, "10k_yuan/ha": 1.0}
-INDICATOR_UNIT_FACTORS = {"yuan/km2": 1e-6, "10k_yuan/ha": 1.0}
+#: Units a compared targets.csv row may be in → yuan/km² in one of the unit:
+#: 1 万元/公顷 = 1e4 yuan per 0.01 km² = 1e6 yuan/km².
+YUAN_PER_KM2_PER_UNIT = {"yuan/km2": 1.0,
+                         "10k_yuan/ha": metrics.YUAN_PER_WAN * metrics.M2_PER_KM2
+                         / metrics.M2_PER_HA}
+#: Kind of compared measure → (its unit as shown, yuan/km² in one of it): the park
+#: columns are in yuan/km², the indicators in 万元/公顷.
+MEASURE_UNITS = {"park": ("元/km²", 1.0), "indicator": ("万元/公顷", YUAN_PER_KM2_PER_UNIT[
+    "10k_yuan/ha"])}
 
-TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "target_value",
-                  "unit", "target_year", "base_year", "years_left", "gap", "met",
-                  "required_annual_growth", "note", "source"]
+#: What a target row says of a partial current figure.
+PARTIAL_NOTE = ("current figure partial (a lower bound, or over part of the plots: see the "
+                "indicator's basis): met not decided, gap and growth not exact")
+
+TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "current_status",
+                  "current_as_of",
+                  "target_value", "unit", "target_year", "base_year", "years_left", "gap", "met",
+                  "needed_annual_growth", "note", "source"]
+
+
+def unit_problem(targets: pd.DataFrame) -> tuple[int, str] | None:
+    """The first row of *targets* compared with a park figure whose unit qygeo cannot
+    convert, as (row position, problem); None when every such row's unit is known.
+
+    Such a row would otherwise drop out of every comparison without a word.
+    """
+    if not len(targets) or not {"indicator", "unit"} <= set(targets.columns):
+        return None
+    for i, (name, unit) in enumerate(zip(targets["indicator"], targets["unit"], strict=True)):
+        if name in TARGET_MEASURES and unit not in YUAN_PER_KM2_PER_UNIT:
+            return i, (f"unit {unit!r} of {name} is not one qygeo converts "
+                       f"({', '.join(YUAN_PER_KM2_PER_UNIT)})")
+    return None
+
+
+def targets_or_default(targets: pd.DataFrame | None) -> pd.DataFrame:
+    """*targets* (a data folder's targets.csv), else the paper's two 2027 targets."""
+    return targets if targets is not None else default_targets()
+
+
+#: targets.csv row of Guangdong's industrial-land fixed-asset investment intensity.
+GUANGDONG_FAI = "guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity"
+
+
+def basis_note(targets: pd.DataFrame) -> str:
+    """Why the park-wide investment intensity gets no gap to the land investment intensity
+    target, with the target and Guangdong's level as *targets* gives them.
+
+    The report's intensity is investment ÷ gross park area; the target and the
+    benchmark are fixed-asset investment ÷ industrial land, another basis.
+    """
+    said = []
+    for t in targets.itertuples():
+        if t.indicator not in ("key_park_land_investment_intensity_target", GUANGDONG_FAI):
+            continue
+        yuan_per_km2 = float(t.value) * YUAN_PER_KM2_PER_UNIT.get(t.unit, math.nan)
+        if t.indicator == GUANGDONG_FAI:
+            wan_per_ha = float(metrics.yuan_per_km2_to_wan_per_ha(yuan_per_km2))
+            said.append(f"Guangdong's {int(t.year)} level {wan_per_ha:,.2f} 万元/公顷")
+        else:
+            yi = float(metrics.yuan_per_km2_to_yi_per_km2(yuan_per_km2))
+            wan_per_mu = float(metrics.yuan_per_km2_to_wan_per_mu(yuan_per_km2))
+            said.insert(0, f"the {int(t.year)} target ({yi:,.4g} 亿元/km² = "
+                           f"{wan_per_mu:,.0f} 万元/亩)")
+    if not said:
+        return ("n/a: attributes/targets.csv holds no land investment intensity target; this "
+                "intensity is investment ÷ gross park area, not land investment intensity.")
+    return (f"n/a: {' and '.join(said)} (attributes/targets.csv) "
+            f"{'are' if len(said) > 1 else 'is'} land investment intensity (fixed-asset "
+            "investment ÷ industrial land); this intensity is investment ÷ gross park area, "
+            "another basis. The target is compared with the industrial-land fixed-asset "
+            "investment intensity (target_gap_yuan_per_km2).")
 
 
 def default_targets() -> pd.DataFrame:
@@ -108,8 +185,13 @@ def gap_and_growth(current: float, target: float, base_year: int | None,
 
 
 def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: pd.DataFrame,
-                 *, base_year: int | None) -> pd.DataFrame:
+                 *, stats_year: int | None, as_of: dt.date | int) -> pd.DataFrame:
     """Every park against every known target and benchmark.
+
+    Years left count from the date each current figure is of (``base_year``, said in
+    ``current_as_of``): the park columns are the park_stats figures of *stats_year*;
+    the indicators are sums over the plots layer as it stands on *as_of*
+    (cumulative ``invested_yuan``), whatever year the park_stats figures are of.
 
     Parameters
     ----------
@@ -119,20 +201,43 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     indicators : pandas.DataFrame or None
         The report's long indicators table (``park_id, indicator, value``).
     targets : pandas.DataFrame
-        ``attributes/targets.csv``; rows of unknown indicators are skipped.
-    base_year : int or None
-        The year the current values stand for (the report year).
+        ``attributes/targets.csv``; rows of unknown indicators are skipped. A
+        ``benchmark`` row (``status``) of a year not after the base year is a level to
+        reach by :data:`qygeo.core.metrics.TARGET_YEAR`; a target keeps its own year,
+        passed or not (the note says when it has passed).
+    stats_year : int or None
+        The year of the park_stats figures (the report year; None: none).
+    as_of : datetime.date or int
+        The date (or year) the plot-based indicators are of (the report's ``--as-of``).
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`TARGET_COLUMNS`, one row per park and target.
+
+    Raises
+    ------
+    DataFileError
+        A compared row in a unit qygeo cannot convert (:func:`unit_problem`).
     """
     import pandas as pd
 
-    ind = {}
+    bad = unit_problem(targets)
+    if bad is not None:
+        raise DataFileError("attributes/targets.csv", f"row {bad[0] + 2}: {bad[1]}")
+
+    plots_year = as_of if isinstance(as_of, int) else as_of.year
+    plots_date = as_of if isinstance(as_of, int) else as_of.isoformat()
+    # Kind of compared measure → (base year, what the current figure is of).
+    bases = {"park": (stats_year, f"park_stats {stats_year if stats_year is not None else 'n/a'}"),
+             "indicator": (plots_year, f"plots as of {plots_date}")}
+    ind: dict[tuple[str, str], tuple[Any, str]] = {}
     if indicators is not None and len(indicators):
-        ind = {(r.park_id, r.indicator): r.value for r in indicators.itertuples()}
+        statuses = (indicators["status"] if "status" in indicators.columns
+                    else pd.Series(STATUS_OK, index=indicators.index))
+        ind = {(pid, key): (value, status) for pid, key, value, status in zip(
+            indicators["park_id"], indicators["indicator"], indicators["value"], statuses,
+            strict=True)}
     # The park columns compared with targets only: itertuples reads every column it is given.
     measures = [m for kind, m, _label in TARGET_MEASURES.values()
                 if kind == "park" and m in parks.columns]
@@ -140,23 +245,37 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     rows: list[dict[str, Any]] = []
     for t in targets.itertuples():
         spec = TARGET_MEASURES.get(t.indicator)
-        if spec is None or t.unit not in UNIT_FACTORS:
+        if spec is None:
             continue
         kind, measure, label = spec
-        value = float(t.value) * (UNIT_FACTORS if kind == "park" else INDICATOR_UNIT_FACTORS)[
-            t.unit]
-        t_year = int(t.year) if int(t.year) > (base_year or 0) else metrics.TARGET_YEAR
+        unit, per_unit = MEASURE_UNITS[kind]
+        value = float(t.value) * YUAN_PER_KM2_PER_UNIT[t.unit] / per_unit
+        base_year, current_as_of = bases[kind]
+        benchmark = getattr(t, "status", "target") == "benchmark"
+        # A benchmark of a past year is a level to reach; a target keeps its own year.
+        t_year = (metrics.TARGET_YEAR if benchmark and int(t.year) <= (base_year or 0)
+                  else int(t.year))
         for p in park_rows:
-            cur = getattr(p, measure, None) if kind == "park" else ind.get((p.park_id, measure))
+            cur, status = ((getattr(p, measure, None), STATUS_OK) if kind == "park"
+                           else ind.get((p.park_id, measure), (None, STATUS_NA)))
             cur = math.nan if cur is None or pd.isna(cur) else float(cur)
+            status = STATUS_NA if math.isnan(cur) else status
             gap, met, growth, years, note = gap_and_growth(cur, value, base_year, t_year)
-            if kind == "indicator" and int(t.year) < t_year:
+            if status == STATUS_PARTIAL:
+                said = "the partial figure meets the target" if met else note
+                met, note = None, "; ".join(filter(None, (PARTIAL_NOTE, said)))
+            if int(t.year) < t_year:
                 note = (note + "; " if note else "") + f"{int(t.year)} level, to reach by {t_year}"
+            elif years is not None and years <= 0 and not met:
+                note = (f"target year {t_year} is not after {base_year}, the year of the current "
+                        "figure: no year left to grow in")
             rows.append({"park_id": p.park_id, "target": t.indicator, "target_name": label,
-                         "measure": measure, "current": cur, "target_value": value,
-                         "unit": "元/km²" if kind == "park" else "万元/公顷",
+                         "measure": measure, "current": cur, "current_status": status,
+                         "current_as_of": current_as_of,
+                         "target_value": value,
+                         "unit": unit,
                          "target_year": t_year, "base_year": base_year, "years_left": years,
-                         "gap": gap, "met": met, "required_annual_growth": growth,
+                         "gap": gap, "met": met, "needed_annual_growth": growth,
                          "note": note, "source": t.source})
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 

@@ -241,6 +241,11 @@ def load_targets(root: Path) -> pd.DataFrame | None:
     df = read_table(path, id_columns=("indicator",), numeric=("value",),
                     required=("indicator", "value", "unit", "year", "source"))
     df["year"] = _years(df, path)
+    from qygeo.core.trends import unit_problem
+
+    bad = unit_problem(df)
+    if bad is not None:  # a target in another unit would drop out of every comparison
+        raise DataFileError(path, f"row {bad[0] + 2}: {bad[1]}")
     return check_status(df, path, TARGET_STATUSES)
 
 

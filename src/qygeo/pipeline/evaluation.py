@@ -196,10 +196,11 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         The report's plot table (``park_id``, ``area_m2``, ``area_mu``, idle
         columns, the plots contract's columns).
     year : int or None
-        Report year: the base year of the targets' required growth (else
-        *as_of_year*).
+        Report year (park_stats): the base year of the growth needed by the targets
+        compared with park_stats figures.
     as_of_year : int
-        Year of the idle classification date.
+        Year of the idle classification date: the base year of the growth needed by
+        the targets compared with plot-based indicators.
     config : GradingConfig
     as_of : datetime.date, optional
         The idle classification date: disposals dated after it are not counted.
@@ -256,6 +257,9 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         ind_rows += ind_mod.indicator_rows(pid, values)
         cols: dict[str, Any] = {k: (v.value if v.value is not None else math.nan)
                                 for k, v in values.items()}
+        # A partial value (a lower bound, or over part of the plots) is never shown bare.
+        cols["indicator_status"] = "; ".join(
+            f"{k}: {v.status}" for k, v in values.items() if v.status == ind_mod.STATUS_PARTIAL)
         count = dict(zip(OUTCOME_COLUMNS, counts[mine].sum(axis=0).tolist(), strict=True))
         cols["grade_counts"] = {g: count[g] for g in GRADES}
         cols["graded_plot_count"] = int(sum(cols["grade_counts"].values()))
@@ -265,24 +269,28 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         extra[pid] = cols
     indicators = pd.DataFrame(ind_rows, columns=["park_id", "indicator", "name_zh", "name_en",
                                                  "value", "unit", "status", "basis"])
-    targets_src = ds.targets if getattr(ds, "targets", None) is not None else (
-        trends.default_targets())
+    targets_src = trends.targets_or_default(getattr(ds, "targets", None))
     # Guangdong's 2019 development-zone evaluation beside each indicator it covers.
     guangdong = ind_mod.guangdong_figures(targets_src)
     indicators.insert(indicators.columns.get_loc("value") + 1, "guangdong_2019",
                       [guangdong.get(k, math.nan) for k in indicators["indicator"]])
-    base_year = year if year is not None else as_of_year
-    tt = trends.target_table(parks, indicators, targets_src, base_year=base_year)
+    # Years left count from the date each figure is of: the park_stats year for the park
+    # columns, the as-of date for the plot-based indicators (cumulative invested_yuan).
+    tt = trends.target_table(parks, indicators, targets_src, stats_year=year,
+                             as_of=as_of if as_of is not None else as_of_year)
     # targets.csv is the one source of every target figure of the report: the park
     # table's target, gaps and growth all come from this table. Gaps of indicator
     # targets are in 万元/公顷; the park columns are in yuan/km².
     found: dict[tuple[str, str], tuple[float, float, float]] = {}
-    to_yuan_km2 = np.where(tt["unit"] == "万元/公顷", 1e6, 1.0) if len(tt) else []
+    per_unit = {unit: factor for unit, factor in trends.MEASURE_UNITS.values()}
+    to_yuan_km2 = [per_unit[u] for u in tt["unit"]]
     for pid, tid, gap, growth, value, factor in zip(
-            tt["park_id"], tt["target"], tt["gap"], tt["required_annual_growth"],
+            tt["park_id"], tt["target"], tt["gap"], tt["needed_annual_growth"],
             tt["target_value"], to_yuan_km2, strict=True):
         found.setdefault((pid, tid), (float(gap * factor), float(growth), float(value * factor)))
+    note = trends.basis_note(targets_src)
     for pid, cols in extra.items():
+        cols["intensity_target_note"] = note
         for tid, prefix in ((INVESTMENT_TARGET, ""), (OUTPUT_TARGET, "output_")):
             gap, growth, value = found.get((pid, tid), (math.nan, math.nan, math.nan))
             cols[f"{prefix}target_gap_yuan_per_km2"] = gap
@@ -291,7 +299,8 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
                 cols["target_intensity_yuan_per_km2"] = value
     areas = dict(zip(parks["park_id"], parks["area_km2"].astype(float), strict=True))
     # Up to the report's year: a year of statistics added later joins the trends.
-    tr = trends.trend_table(ds.park_stats, areas, last_year=base_year)
+    tr = trends.trend_table(ds.park_stats, areas,
+                            last_year=year if year is not None else as_of_year)
     idle_check = (check_stored_idle(plots, plots) if len(plots) and "idle_status" in plots
                   else check_stored_idle(pd.DataFrame(columns=["plot_id"]), pd.DataFrame()))
     return Evaluation(indicators=indicators, grading=graded, enterprises=enterprises,

@@ -22,9 +22,12 @@ Which figure is which
     (``Report.idle_check``, and a warning).
 ``grade_counts``, ``target_gap_yuan_per_km2``, ``required_annual_growth``, indicators
     From :mod:`qygeo.pipeline.evaluation`: 亩均 grades A/B/C/D of the park's plots
-    (:mod:`qygeo.core.grading`), the gap of ``intensity_yuan_per_km2`` to the 2027
-    target and the yearly growth that closes it (:mod:`qygeo.core.trends`), and the
-    TD/T 1029 indicators (:mod:`qygeo.core.indicators`).
+    (:mod:`qygeo.core.grading`), the gap of the industrial-land fixed-asset investment
+    intensity (``industrial_fai_intensity_wan_per_ha``, in yuan/km²) to the land
+    investment intensity target of ``attributes/targets.csv`` and the yearly growth that
+    closes it (:mod:`qygeo.core.trends`), and the TD/T 1029 indicators
+    (:mod:`qygeo.core.indicators`). ``intensity_yuan_per_km2`` is investment ÷ gross
+    park area, another basis: it gets no gap (``intensity_target_note`` says why).
 """
 
 from __future__ import annotations
@@ -57,12 +60,6 @@ SIGNED_BASIS = ("cumulative signed investment (签约投资, park_stats) ÷ gros
                 "not land investment intensity")
 PLOTS_BASIS = ("investment made on the plots (invested_yuan) ÷ gross park area; "
                "not land investment intensity")
-#: Why the park-wide intensity gets no gap to the 2027 target.
-TARGET_BASIS_NOTE = (
-    "n/a: the 2027 target (50 亿元/km² = 333 万元/亩, §6.2.3) and Guangdong's 7,617.58 "
-    "万元/公顷 are land investment intensity (fixed-asset investment ÷ industrial land); "
-    "this intensity is investment ÷ gross park area, another basis. The target is compared "
-    "with the industrial-land fixed-asset investment intensity (target_gap_yuan_per_km2).")
 #: city_stats.csv indicator of the growth actually achieved, shown beside growth needed.
 ACHIEVED_GROWTH_INDICATOR = "biomedical_output_average_annual_growth"
 
@@ -147,6 +144,8 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("industrial_tax_intensity_wan_per_ha", "工业用地地均税收", "Industrial land tax per area",
      "万元/公顷"),
     ("idle_land_disposal_rate", "闲置土地处置率", "Idle land disposal rate", ""),
+    ("indicator_status", "不完整指标", "Indicators computed on part of the data (status "
+     "partial: a lower bound, or over some plots; basis in the indicators table)", ""),
     ("source", "数据来源", "Source", ""),
 ]
 COLUMN_KEYS = [c[0] for c in COLUMNS]
@@ -537,10 +536,9 @@ def build_report(
             "intensity_wan_per_mu": float(metrics.yuan_per_km2_to_wan_per_mu(intensity)),
             "reported_intensity_yuan_per_km2": reported,
             "intensity_difference_yuan_per_km2": intensity - reported,
-            # The target (from attributes/targets.csv, by the evaluation below) is on
-            # another basis: no gap to this intensity (see TARGET_BASIS_NOTE).
+            # The target is on another basis: no gap to this intensity (the evaluation
+            # below says why in intensity_target_note, from attributes/targets.csv).
             "intensity_target_gap_yuan_per_km2": math.nan,
-            "intensity_target_note": TARGET_BASIS_NOTE,
             "output_yuan": output,
             "output_intensity_yuan_per_km2": out_int,
             "output_intensity_yi_per_km2": float(metrics.yuan_per_km2_to_yi_per_km2(out_int)),

@@ -15,9 +15,10 @@ import html
 import math
 from typing import TYPE_CHECKING, Any
 
+from qygeo.core.metrics import YUAN_PER_YI
 from qygeo.pipeline.report import COLUMNS
 from qygeo.render.format import cell_text, has_value, isolated_names, records
-from qygeo.render.labels import words
+from qygeo.render.labels import heading, words
 from qygeo.values import json_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -277,10 +278,12 @@ def render_html(report: Report, *, title: str | None = None) -> str:
                          "(亿元/km²; not land investment intensity, so no 2027 target line)",
                          names, [r.get("intensity_yi_per_km2") or math.nan for r in rows],
                          unit="亿元/km²"))
-    out.append(bar_chart("产出强度 Output intensity (亿元/km²) vs 2027 target", names,
+    ref = _output_target(report)
+    out.append(bar_chart("产出强度 Output intensity (亿元/km²) " + (
+                             f"vs {ref[1]} target" if ref else "(no output target)"), names,
                          [r.get("output_intensity_yi_per_km2") or math.nan for r in rows],
-                         unit="亿元/km²", reference=100.0,
-                         reference_label="2027 目标 100 亿元/km²"))
+                         unit="亿元/km²", reference=ref[0] if ref else None,
+                         reference_label=f"{ref[1]} 目标 {ref[0]:,.4g} 亿元/km²" if ref else ""))
     achieved = _f(rows[0].get("achieved_annual_growth")) if rows else math.nan
     out.append(bar_chart("达成2027土地投资强度目标所需年均增速 Yearly growth needed "
                          "(industrial-land fixed-asset investment intensity); "
@@ -307,6 +310,20 @@ def render_html(report: Report, *, title: str | None = None) -> str:
         out.append(html_table(pd.DataFrame(ev.config.as_rows())))
     out.append("</body></html>\n")
     return "\n".join(out)
+
+
+def _output_target(report: Report) -> tuple[float, int] | None:
+    """The output intensity target (亿元/km², year) as the targets table has it (from
+    attributes/targets.csv), None when there is none."""
+    from qygeo.pipeline.evaluation import OUTPUT_TARGET
+
+    ev = report.evaluation
+    if ev is None or not len(ev.targets):
+        return None
+    rows = ev.targets[ev.targets["target"] == OUTPUT_TARGET]
+    if not len(rows):
+        return None
+    return float(rows["target_value"].iloc[0]) / YUAN_PER_YI, int(rows["target_year"].iloc[0])
 
 
 def _f(v: Any) -> float:
@@ -342,9 +359,10 @@ def _park_section(report: Report, r: dict[str, Any]) -> str:
                                                    "(2018 data)"}))
         tt = ev.targets[ev.targets["park_id"] == pid]
         parts.append("<h3>目标与标杆 / Targets and benchmarks</h3>")
-        parts.append(html_table(tt, ["target_name", "current", "target_value", "unit",
-                                     "target_year", "gap", "met", "required_annual_growth",
-                                     "note"]))
+        keys = ["target_name", "current", "current_as_of", "target_value", "unit",
+                "target_year", "base_year", "gap", "met", "needed_annual_growth", "note"]
+        # Headed as the xlsx targets sheet is: the growth is each row's figure's.
+        parts.append(html_table(tt, keys, {k: heading(k) for k in keys}))
     plots = report.explained_plots
     if len(plots) and "park_id" in plots.columns:
         mine = plots[plots["park_id"] == pid]  # own plots; a nested park has its own section

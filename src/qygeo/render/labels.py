@@ -66,12 +66,17 @@ FIELD_LABELS: dict[str, tuple[str, str, str]] = {
     "target_name": ("目标", "Target name", ""),
     "measure": ("度量", "Measure", ""),
     "current": ("现值", "Current", ""),
+    "current_status": ("现值性质", "Current figure's status (ok, partial, n/a)", ""),
+    "current_as_of": ("现值时点", "Current figure as of (base year of the growth)", ""),
     "target_value": ("目标值", "Target value", ""),
     "target_year": ("目标年份", "Target year", ""),
     "base_year": ("基准年份", "Base year", ""),
     "years_left": ("剩余年数", "Years left", ""),
     "gap": ("差距", "Gap", ""),
     "met": ("已达标", "Met", ""),
+    # The row's own figure (measure) and target: not the park table's required_annual_growth.
+    "needed_annual_growth": ("所需年均增速", "Yearly growth needed by the target year "
+                             "(of the row's figure)", ""),
     "note": ("说明", "Note", ""),
     "signed_investment_yuan": ("签约投资额", "Signed investment", "元 yuan"),
     "figure_id": ("数据编号", "Figure id", ""),
