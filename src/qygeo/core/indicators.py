@@ -564,15 +564,20 @@ def _indicator_sets(cols: PlotColumns, parts: list[slice],
         supplied_m2 = float(area[part].sum()) if n else 0.0
         if math.isnan(supplied_m2):  # Σ with NaN as 0; np.nansum copies the areas to fill them
             supplied_m2 = float(np.nansum(area[part]))
+        # A denominator of 0 is a figure given, not one missing: n/a saying so (its
+        # loaders refuse negative and infinite figures).
         o["land_development_rate"] = (
-            Indicator("land_development_rate",
-                      float(metrics.safe_divide(ready, developable)), STATUS_OK,
-                      "ready_for_supply_area_m2 / developable_area_m2")
-            if developable else _na("land_development_rate", no_developable))
+            _na("land_development_rate", no_developable) if developable is None
+            else _na("land_development_rate", "developable_area_m2 is 0 (no developable "
+                     "land to divide by)") if developable == 0
+            else Indicator("land_development_rate", ready / developable, STATUS_OK,
+                           "ready_for_supply_area_m2 / developable_area_m2"))
         o["land_supply_rate"] = (
-            Indicator("land_supply_rate", float(metrics.safe_divide(supplied_m2, ready)),
-                      STATUS_OK, f"Σ plot area of {n} plots / ready_for_supply_area_m2")
-            if n else _na("land_supply_rate", "no plots (no supplied land recorded)"))
+            _na("land_supply_rate", "no plots (no supplied land recorded)") if not n
+            else _na("land_supply_rate", "ready_for_supply_area_m2 is 0 (no land ready for "
+                     "supply to divide by)") if ready == 0
+            else Indicator("land_supply_rate", supplied_m2 / ready, STATUS_OK,
+                           f"Σ plot area of {n} plots / ready_for_supply_area_m2"))
 
     def put(key: str, values: list[Indicator]) -> None:
         for o, v in zip(out, values, strict=True):
