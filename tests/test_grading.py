@@ -53,6 +53,16 @@ def test_scores_and_grades_worked_by_hand(graded):
     assert graded.loc["P2", "investment_wan_per_mu"] == pytest.approx(660.0)
 
 
+def test_a_term_held_at_the_cap_says_so_in_the_reason():
+    # The reason read "110.0 = tax 100.0/33×60 + output 500.0/1000×40", terms adding to 201.8.
+    t = pd.DataFrame({"plot_id": ["a"], "park_id": ["x"], "area_mu": [10.0],
+                      "tax_yuan": [10e6], "output_yuan": [50e6]})
+    row = grade_plots(t, load_config()).iloc[0]
+    assert row["score"] == pytest.approx(110.0)
+    assert row["grade_reason"] == ("score 110.0 = tax_wan_per_mu min(100.0/33, 1.5)×60 + "
+                                   "output_wan_per_mu 500.0/1000×40")
+
+
 def test_plot_without_output_or_tax_is_not_graded(graded):
     assert graded.loc["P5", "grade"] == "n/a"
     assert math.isnan(graded.loc["P5", "score"])
