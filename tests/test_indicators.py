@@ -158,6 +158,11 @@ def test_no_plots():
     assert r["land_supply_rate"].status == STATUS_NA
     assert r["land_built_up_rate"].status == STATUS_NA and "no plots" in r[
         "land_built_up_rate"].basis
+    # It said "idle status unknown (no start dates …)" of a park that has no plots at all.
+    for table in (plots().iloc[0:0], pd.DataFrame({"plot_id": [], "area_m2": []})):
+        disposal = park_indicators(table, park_area_m2=1e5)["idle_land_disposal_rate"]
+        assert disposal.status == STATUS_NA
+        assert disposal.basis == "no plots (no idle land to dispose of)"
 
 
 @pytest.mark.parametrize("drop", [None, "land_use", "developed_area_m2", "idle_status"])

@@ -687,9 +687,12 @@ def _rename(ind: Indicator, old: str, new: str) -> Indicator:
 def _disposal_rates(cols: PlotColumns, parts: list[slice], area: np.ndarray,
                     as_of: dt.date | None) -> list[Indicator]:
     key = "idle_land_disposal_rate"
+    # A park without plots has no land to judge: said so, not "status unknown".
+    no_plots = _na(key, "no plots (no idle land to dispose of)")
     if not cols.has("idle_status"):
-        return [_na(key, "idle status unknown (no start dates to apply the MLR No. 53 rule)")
-                ] * len(parts)
+        return [no_plots if part.stop == part.start else
+                _na(key, "idle status unknown (no start dates to apply the MLR No. 53 rule)")
+                for part in parts]
     import pandas as pd
 
     judged, idle_all = cols.idle()
@@ -706,6 +709,9 @@ def _disposal_rates(cols: PlotColumns, parts: list[slice], area: np.ndarray,
     disposed_all = done(cols.column("idle_disposed_on")) if typed else None
     out = []
     for part in parts:
+        if part.stop == part.start:
+            out.append(no_plots)
+            continue
         if not judged[part].any():
             out.append(_na(key, "idle status unknown (no start dates to apply the MLR No. 53 "
                                 "rule)"))
