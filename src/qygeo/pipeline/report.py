@@ -447,6 +447,10 @@ def build_report(
     joins = []
     parks = metrics.with_areas(ds.parks)
     known = list(parks["park_id"])
+    if grading is not None:  # a typo of a park id in [entry.parks] would check no plot
+        from qygeo.core.config import check_entry_parks
+
+        check_entry_parks(grading, known)
     if park_ids:
         park_ids = resolve_parks(park_ids, ds.parks)
     year = year if year is not None else default_year(ds.park_stats)
