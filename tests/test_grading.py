@@ -53,6 +53,16 @@ def test_scores_and_grades_worked_by_hand(graded):
     assert graded.loc["P2", "investment_wan_per_mu"] == pytest.approx(660.0)
 
 
+def test_a_term_held_at_the_cap_says_so_in_the_reason():
+    # The reason read "110.0 = tax 100.0/33×60 + output 500.0/1000×40", terms adding to 201.8.
+    t = pd.DataFrame({"plot_id": ["a"], "park_id": ["x"], "area_mu": [10.0],
+                      "tax_yuan": [10e6], "output_yuan": [50e6]})
+    row = grade_plots(t, load_config()).iloc[0]
+    assert row["score"] == pytest.approx(110.0)
+    assert row["grade_reason"] == ("score 110.0 = tax_wan_per_mu min(100.0/33, 1.5)×60 + "
+                                   "output_wan_per_mu 500.0/1000×40")
+
+
 def test_plot_without_output_or_tax_is_not_graded(graded):
     assert graded.loc["P5", "grade"] == "n/a"
     assert math.isnan(graded.loc["P5", "score"])
@@ -165,6 +175,33 @@ def _percentile_config(tmp_path, min_ranked=1):
     cfg.write_text(f"[grading]\nmethod = 'percentile'\npercentile_min_ranked = {min_ranked}\n",
                    encoding="utf-8")
     return load_config(cfg)
+
+
+def test_a_config_naming_no_park_of_the_data_is_refused(tiny_geodata, tmp_path):
+    # [entry.parks.guangqnig] (a typo) checked no plot and the report said nothing.
+    from click.testing import CliRunner
+
+    from conftest import snapshot
+    from qygeo.cli import main
+    from qygeo.io.dataset import load_dataset
+    from qygeo.pipeline.report import build_report
+
+    cfg = tmp_path / "typo.toml"
+    thresholds = "investment_wan_per_mu = 1\noutput_wan_per_mu = 1\ntax_wan_per_mu = 1\n"
+    cfg.write_text(f"[entry.parks.alpah]\n{thresholds}", encoding="utf-8")
+    ds = load_dataset(tiny_geodata)
+    with pytest.raises(ConfigError, match=r"typo.toml: \[entry.parks.alpah\]: 'alpah' is no "
+                                          r"park of the parks layer; did you mean alpha\?"):
+        build_report(ds, grading=load_config(cfg))
+    before = snapshot(tiny_geodata)
+    r = CliRunner().invoke(main, ["report", "--geodata", str(tiny_geodata), "--config",
+                                  str(cfg), "-q", "-o", str(tmp_path / "r.json")])
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1
+    assert r.stderr.startswith("qygeo: error: ") and "'alpah' is no park" in r.stderr
+    assert snapshot(tiny_geodata) == before and not (tmp_path / "r.json").exists()
+    # The park's real id is taken; the defaults' Guangqing, absent here, is no error.
+    cfg.write_text(f"[entry.parks.alpha]\n{thresholds}", encoding="utf-8")
+    build_report(ds, grading=load_config(cfg))
 
 
 def test_percentile_classes_with_ties(tmp_path):

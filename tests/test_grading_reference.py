@@ -51,7 +51,9 @@ def reference_scores(table: pd.DataFrame, config) -> pd.DataFrame:
                       "(not producing or not reported)")
         else:
             reason = f"score {score:.1f} = " + " + ".join(
-                f"{k} {per_mu[k]:.1f}/{config.benchmarks[k]:g}×{config.weights[k]:g}"
+                f"{k} min({per_mu[k]:.1f}/{config.benchmarks[k]:g}, {config.cap:g})"
+                f"×{config.weights[k]:g}" if per_mu[k] / config.benchmarks[k] > config.cap
+                else f"{k} {per_mu[k]:.1f}/{config.benchmarks[k]:g}×{config.weights[k]:g}"
                 for k in weighted)
         entry_inv = float(metrics.wan_yuan_per_mu(float(r.get(basis_col, math.nan)), area))
         # The plot's park's own thresholds; none (NaN) for a park without them.

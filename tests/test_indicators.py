@@ -73,6 +73,19 @@ def test_development_rate_needs_the_developable_land():
     assert r["land_supply_rate"].value == pytest.approx(0.8)  # its own inputs are there
 
 
+def test_a_zero_denominator_is_na_saying_it_is_zero():
+    # 0 was read as absent ("no developable_area_m2") and 0/0 came out NaN with status ok.
+    r = park_indicators(plots(), park_area_m2=1e5,
+                        park_attrs={"ready_for_supply_area_m2": 0.0, "developable_area_m2": 0.0})
+    dev, sup = r["land_development_rate"], r["land_supply_rate"]
+    assert dev.status == STATUS_NA and dev.basis.startswith("developable_area_m2 is 0")
+    assert sup.status == STATUS_NA and sup.basis.startswith("ready_for_supply_area_m2 is 0")
+    r = park_indicators(plots(), park_area_m2=1e5,
+                        park_attrs={"ready_for_supply_area_m2": 0.0, "developable_area_m2": 1e5})
+    assert r["land_development_rate"].value == 0.0
+    assert r["land_development_rate"].status != STATUS_NA
+
+
 def test_built_up_land_is_its_own_column_with_an_explicit_fallback():
     # a gives built_up_area_m2 4000 (developed 5000: Art. 2's area under development);
     # b gives none: its developed_area_m2 10000 stands in, and the basis says so.
@@ -145,6 +158,11 @@ def test_no_plots():
     assert r["land_supply_rate"].status == STATUS_NA
     assert r["land_built_up_rate"].status == STATUS_NA and "no plots" in r[
         "land_built_up_rate"].basis
+    # It said "idle status unknown (no start dates …)" of a park that has no plots at all.
+    for table in (plots().iloc[0:0], pd.DataFrame({"plot_id": [], "area_m2": []})):
+        disposal = park_indicators(table, park_area_m2=1e5)["idle_land_disposal_rate"]
+        assert disposal.status == STATUS_NA
+        assert disposal.basis == "no plots (no idle land to dispose of)"
 
 
 @pytest.mark.parametrize("drop", [None, "land_use", "developed_area_m2", "idle_status"])

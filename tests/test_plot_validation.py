@@ -223,6 +223,37 @@ def test_park_stats_rows_are_checked_by_validate_and_report(folder, row, words):
     assert snapshot(folder) == before
 
 
+@pytest.mark.parametrize(("value", "words"), [
+    ("abc", "row 2: developable_area_m2 is not a number: 'abc'"),
+    ("-50000", "row 2: developable_area_m2 is negative"),
+    ("inf", "row 2: developable_area_m2 is not a finite number"),
+])
+def test_park_stats_land_figures_are_checked_as_the_money_is(folder, value, words):
+    # The TD/T rates' inputs: text was a traceback, −50000 a rate of −0.05 "ok".
+    (folder / "attributes" / "park_stats.csv").write_text(
+        "park_id,year,ready_for_supply_area_m2,developable_area_m2,source\n"
+        f"alpha,2024,10000,{value},x\n", encoding="utf-8")
+    before = snapshot(folder)
+    r = CliRunner().invoke(main, ["validate", "--geodata", str(folder)])
+    assert r.exit_code == 1 and words in r.stderr
+    assert words in error_line(invoke("report", "--geodata", str(folder)))
+    assert snapshot(folder) == before
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("abc", "developable_area_m2 is not a number: 'abc'"),
+    (-50000.0, "developable_area_m2 is negative"),
+])
+def test_parks_layer_land_figures_are_checked_too(folder, value, words):
+    path = folder / "parks.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["features"][0]["properties"]["developable_area_m2"] = value
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    r = CliRunner().invoke(main, ["validate", "--geodata", str(folder)])
+    assert r.exit_code == 1 and words in r.stderr
+    assert words in error_line(invoke("report", "--geodata", str(folder)))
+
+
 def test_a_table_without_geometry_names_what_is_needed(folder, tmp_path):
     csv = tmp_path / "x.csv"
     csv.write_text("plot_id,invested_yuan\nA1,5\n", encoding="utf-8")

@@ -170,3 +170,40 @@ def test_a_plan_for_an_unknown_park_is_listed_not_dropped(tiny_geodata):
 def test_targets_table_has_the_achieved_growth_beside(bundled):
     tt = bundled.evaluation.targets
     assert (tt["achieved_annual_growth"] == 0.085).all()
+
+
+def test_a_past_year_counts_only_the_plots_contracted_by_its_end():
+    # --year 2019 showed Guangqing's plots of today, contracted 2019-2023, as 2019's
+    # investment (11.55 亿元, the same as 2024's); only GQ-P-04 (2019-07-01) was contracted.
+    from pathlib import Path
+
+    ds = load_dataset(Path(__file__).resolve().parent.parent / "geodata")
+    past = build_report(ds, year=2019, as_of=dt.date(2019, 12, 31), park_ids=["guangqing"])
+    gq = past.parks.iloc[0]
+    assert gq["investment_yuan"] == 95e6
+    assert gq["investment_basis"].startswith("plots contracted by 2019-12-31")
+    assert "4 contracted later left out" in gq["investment_basis"]
+    assert "contracted by 2019-12-31" in gq["intensity_basis"]
+    assert gq["plot_investment_yuan"] == 1155e6  # the plots' own sum stays what it is
+    now = build_report(ds, year=2024, as_of=AS_OF, park_ids=["guangqing"]).parks.iloc[0]
+    assert now["investment_yuan"] == 1155e6  # no plot contracted after 2024: unchanged
+    assert now["investment_basis"] == "plots: sum of invested_yuan"
+
+
+def test_a_past_year_with_undated_plots_is_na_saying_why(tiny_geodata):
+    path = tiny_geodata / "plots.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    park = "beta"  # without park_stats rows: its investment is its and beta_child's plots'
+    mine = [f["properties"] for f in doc["features"]
+            if f["properties"].get("park_id") in (park, "beta_child")]
+    assert len(mine) == 2
+    for i, p in enumerate(mine):
+        p["invested_yuan"] = 1e6
+        p["contract_date"] = None if i == 0 else "2023-05-01"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    row = build_report(load_dataset(tiny_geodata), year=2020, as_of=AS_OF,
+                       park_ids=[park]).parks.iloc[0]
+    assert row["investment_yuan"] != row["investment_yuan"]  # NaN
+    assert row["investment_basis"].startswith("n/a for 2020: ")
+    assert "plots with invested_yuan have no contract_date" in row["investment_basis"]
+    assert row["intensity_basis"] == row["investment_basis"]

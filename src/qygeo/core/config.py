@@ -3,7 +3,8 @@
 The defaults live in ``grading_default.toml`` (package data, shipped with
 qygeo). A user's TOML file passed with ``qygeo report --config FILE`` is merged
 over them key by key, so it need only name what it changes. Unknown keys are
-refused (a typo must not silently fall back to a default). The values in use
+refused (a typo must not silently fall back to a default), and so are the park ids
+of its ``[entry.parks]`` that the report's parks layer lacks. The values in use
 are echoed in every report (:meth:`GradingConfig.as_rows`).
 
 The formulas that use these values are in :mod:`qygeo.core.grading`.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -62,6 +64,12 @@ class GradingConfig:
         their ``name`` and ``source``. A park not named has no entry check.
     source : str
         Where the settings came from (the default file, or the user's path).
+    user_parks : tuple of str
+        The park ids of the user's file's ``[entry.parks]``: a typo of an id would check
+        no plot and say nothing, so they are checked against the data folder's parks
+        (:func:`check_entry_parks`) where both are known.
+    user_file : str
+        The user's file, to name in that check's message ("" without one).
     """
 
     weights: dict[str, float]
@@ -73,6 +81,8 @@ class GradingConfig:
     method: str = "cutoffs"
     percentiles: dict[str, float] | None = None
     percentile_min_ranked: int = 10
+    user_parks: tuple[str, ...] = ()
+    user_file: str = ""
 
     def as_rows(self) -> list[dict[str, Any]]:
         """Every setting as ``{"section", "key", "value", "unit"}`` rows (to echo in reports)."""
@@ -101,6 +111,29 @@ class GradingConfig:
                 rows.append({"section": f"entry.parks.{pid}", "key": k, "value": v,
                              "unit": unit})
         return rows
+
+
+def check_entry_parks(config: GradingConfig, park_ids: Sequence[str]) -> None:
+    """Refuse a park id of the user's ``[entry.parks]`` that is no park of *park_ids*.
+
+    Entry thresholds are looked up by park id: ``[entry.parks.guangqnig]`` would check
+    no plot, and Guangqing's plots would go unchecked without a word.
+
+    Raises
+    ------
+    ConfigError
+        The first such id, with the closest known ids.
+    """
+    import difflib
+
+    known = [str(p) for p in park_ids]
+    for pid in config.user_parks:
+        if pid in known:
+            continue
+        close = difflib.get_close_matches(pid, known, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ConfigError(f"{config.user_file}: [entry.parks.{pid}]: {pid!r} is no park of "
+                          f"the parks layer{hint} (known ids: {', '.join(sorted(known))})")
 
 
 def _default_text() -> str:
@@ -161,6 +194,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> GradingConfig:
     data = tomllib.loads(_default_text())
     source = f"qygeo/core/{DEFAULT_CONFIG_NAME} (defaults)"
     where = DEFAULT_CONFIG_NAME
+    user_parks: tuple[str, ...] = ()
     if path is not None:
         p = Path(path)
         where = str(p)
@@ -183,6 +217,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> GradingConfig:
             raise ConfigError(f"{p}: not a grading config ({exc})") from None
         data = _merge(data, user, "", where)
         source = f"{p} over the defaults"
+        user_parks = tuple(str(pid) for pid in user.get("entry", {}).get("parks", {}))
     g = data["grading"]
     weights = {k: _number(v, f"grading.weights.{k}", where) for k, v in g["weights"].items()}
     if not any(weights.values()):
@@ -234,4 +269,5 @@ def load_config(path: str | os.PathLike[str] | None = None) -> GradingConfig:
     entry = {"investment_basis": e["investment_basis"], "parks": parks}
     return GradingConfig(weights=weights, benchmarks=benchmarks, cap=cap, cutoffs=cutoffs,
                          entry=entry, source=source, method=g["method"], percentiles=pct,
-                         percentile_min_ranked=int(min_ranked))
+                         percentile_min_ranked=int(min_ranked), user_parks=user_parks,
+                         user_file=where if path is not None else "")

@@ -367,7 +367,8 @@ def add_reasons(scored: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
 
     The texts follow from the table's own columns: ``land area unknown`` where
     ``area_mu`` is not > 0; ``not graded (不定等级): no …`` naming the weighted
-    inputs that are missing; else the score as the sum of its weighted terms.
+    inputs that are missing; else the score as the sum of its weighted terms, a term held
+    at the cap written ``min(value/benchmark, cap)×weight``.
     Entry: the failed checks with their values, else the unknown ones, else
     ``meets every entry threshold``. Rows sharing a text pattern are formatted
     together; only rows that print numbers are formatted one by one.
@@ -397,13 +398,28 @@ def add_reasons(scored: pd.DataFrame, config: GradingConfig) -> pd.DataFrame:
                                             "(not producing or not reported)")
     scored_rows = np.flatnonzero(area_ok & (pattern == 0))
     if len(scored_rows):
-        # "%.1f" % x is format(x, ".1f"), a little faster; fixed text has its % doubled.
-        template = "score %.1f = " + " + ".join(
-            _pct(f"{k} ") + "%.1f" + _pct(f"/{config.benchmarks[k]:g}×{config.weights[k]:g}")
-            for k in weighted)
-        columns = [scored["score"].to_numpy()[scored_rows].tolist()]
-        columns += [vals[k][scored_rows].tolist() for k in weighted]
-        reason[scored_rows] = [template % row for row in zip(*columns, strict=True)]
+        # The terms held at the cap, as a bit pattern: a capped term reads min(…, cap), so
+        # the terms add up to the score.
+        capped = np.zeros(len(scored_rows), dtype=np.int64)
+        with np.errstate(invalid="ignore"):
+            for bit, k in enumerate(weighted):
+                capped |= (vals[k][scored_rows] / config.benchmarks[k] > config.cap
+                           ).astype(np.int64) << bit
+        columns = [scored["score"].to_numpy()[scored_rows]]
+        columns += [vals[k][scored_rows] for k in weighted]
+        texts = np.empty(len(scored_rows), dtype=object)
+        for p in np.unique(capped):
+            # "%.1f" % x is format(x, ".1f"), a little faster; fixed text has its % doubled.
+            template = "score %.1f = " + " + ".join(
+                _pct(f"{k} min(") + "%.1f" + _pct(f"/{config.benchmarks[k]:g}, "
+                                                  f"{config.cap:g})×{config.weights[k]:g}")
+                if p >> bit & 1 else
+                _pct(f"{k} ") + "%.1f" + _pct(f"/{config.benchmarks[k]:g}×{config.weights[k]:g}")
+                for bit, k in enumerate(weighted))
+            mine = np.flatnonzero(capped == p)
+            texts[mine] = [template % row for row in zip(*(c[mine].tolist() for c in columns),
+                                                         strict=True)]
+        reason[scored_rows] = texts
     unranked = np.flatnonzero(area_ok & (pattern == 0)
                               & (scored["grade"].to_numpy(dtype=object) == NOT_GRADED))
     for i in unranked:  # percentile classes: too few graded plots in the park to rank

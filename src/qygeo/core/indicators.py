@@ -564,15 +564,20 @@ def _indicator_sets(cols: PlotColumns, parts: list[slice],
         supplied_m2 = float(area[part].sum()) if n else 0.0
         if math.isnan(supplied_m2):  # Σ with NaN as 0; np.nansum copies the areas to fill them
             supplied_m2 = float(np.nansum(area[part]))
+        # A denominator of 0 is a figure given, not one missing: n/a saying so (its
+        # loaders refuse negative and infinite figures).
         o["land_development_rate"] = (
-            Indicator("land_development_rate",
-                      float(metrics.safe_divide(ready, developable)), STATUS_OK,
-                      "ready_for_supply_area_m2 / developable_area_m2")
-            if developable else _na("land_development_rate", no_developable))
+            _na("land_development_rate", no_developable) if developable is None
+            else _na("land_development_rate", "developable_area_m2 is 0 (no developable "
+                     "land to divide by)") if developable == 0
+            else Indicator("land_development_rate", ready / developable, STATUS_OK,
+                           "ready_for_supply_area_m2 / developable_area_m2"))
         o["land_supply_rate"] = (
-            Indicator("land_supply_rate", float(metrics.safe_divide(supplied_m2, ready)),
-                      STATUS_OK, f"Σ plot area of {n} plots / ready_for_supply_area_m2")
-            if n else _na("land_supply_rate", "no plots (no supplied land recorded)"))
+            _na("land_supply_rate", "no plots (no supplied land recorded)") if not n
+            else _na("land_supply_rate", "ready_for_supply_area_m2 is 0 (no land ready for "
+                     "supply to divide by)") if ready == 0
+            else Indicator("land_supply_rate", supplied_m2 / ready, STATUS_OK,
+                           f"Σ plot area of {n} plots / ready_for_supply_area_m2"))
 
     def put(key: str, values: list[Indicator]) -> None:
         for o, v in zip(out, values, strict=True):
@@ -682,9 +687,12 @@ def _rename(ind: Indicator, old: str, new: str) -> Indicator:
 def _disposal_rates(cols: PlotColumns, parts: list[slice], area: np.ndarray,
                     as_of: dt.date | None) -> list[Indicator]:
     key = "idle_land_disposal_rate"
+    # A park without plots has no land to judge: said so, not "status unknown".
+    no_plots = _na(key, "no plots (no idle land to dispose of)")
     if not cols.has("idle_status"):
-        return [_na(key, "idle status unknown (no start dates to apply the MLR No. 53 rule)")
-                ] * len(parts)
+        return [no_plots if part.stop == part.start else
+                _na(key, "idle status unknown (no start dates to apply the MLR No. 53 rule)")
+                for part in parts]
     import pandas as pd
 
     judged, idle_all = cols.idle()
@@ -701,6 +709,9 @@ def _disposal_rates(cols: PlotColumns, parts: list[slice], area: np.ndarray,
     disposed_all = done(cols.column("idle_disposed_on")) if typed else None
     out = []
     for part in parts:
+        if part.stop == part.start:
+            out.append(no_plots)
+            continue
         if not judged[part].any():
             out.append(_na(key, "idle status unknown (no start dates to apply the MLR No. 53 "
                                 "rule)"))

@@ -36,11 +36,14 @@ FIGURE_STATUSES = ("actual", "planned", "estimate")
 #: What a row of targets.csv is.
 TARGET_STATUSES = ("target", "benchmark")
 
-#: Columns of attributes/park_stats.csv, money in yuan, intensities in yuan/km².
+#: Columns of attributes/park_stats.csv, money in yuan, intensities in yuan/km², land in m²
+#: (the TD/T 1029 rates' figures, :mod:`qygeo.core.indicators`). Every one is checked at
+#: load: a number, finite, not negative.
 PARK_STATS_NUMERIC = (
     "signed_investment_yuan", "fixed_asset_investment_yuan", "output_yuan", "tax_yuan",
     "projects_signed", "projects_in_production",
     "reported_investment_intensity_yuan_per_km2", "reported_output_intensity_yuan_per_km2",
+    "ready_for_supply_area_m2", "developable_area_m2",
 )
 
 

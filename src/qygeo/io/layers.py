@@ -93,6 +93,8 @@ PARKS = LayerSpec(
     required=("park_id", "name_zh", "name_en", "district_adcode", "kind"),
     columns=("park_id", "name_zh", "name_en", "district_adcode", "kind", "parent_park_id",
              *PROVENANCE, "notes", "source_file", "source_sha256", "added_on"),
+    # The TD/T 1029 rates' land figures, which park_stats.csv may give too (same checks).
+    numeric=("ready_for_supply_area_m2", "developable_area_m2"),
 )
 
 PLANTING = LayerSpec(
@@ -453,7 +455,8 @@ def conform(
 ) -> gpd.GeoDataFrame:
     """Check required columns and normalise types of a layer read from *path*.
 
-    A value that is not a number (text, a boolean) in a numeric column, or not a
+    A value that is not a number (text, a boolean) in a numeric column (outside the plots
+    layer also one that is infinite, negative or above 1e15), or not a
     calendar date within :data:`qygeo.io.plot_rows.DATE_MIN` … ``DATE_MAX`` in a date
     column, raises :class:`FeatureError`; with *problems* given (plot rows, see
     :mod:`qygeo.io.plot_rows`) the row is flagged there instead and the value made missing.
@@ -496,12 +499,13 @@ def conform(
     from qygeo.io import plot_rows as pr
 
     for col in spec.numeric:
-        if col in gdf.columns:
-            raw = gdf[col]
-            if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(
-                    raw.dtype):
-                gdf[col] = raw.astype("float64")  # numbers already: checked by their values
-                continue
+        if col not in gdf.columns:
+            continue
+        raw = gdf[col]
+        if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(
+                raw.dtype):
+            gdf[col] = raw.astype("float64")  # numbers already: checked by their values
+        else:
             is_bool = raw.map(_is_boolean).to_numpy(dtype=bool)
             text = raw.where(~is_bool, None)
             converted = pd.to_numeric(text.replace("", None), errors="coerce")
@@ -512,6 +516,12 @@ def conform(
                      else pr.NOT_A_NUMBER.format(col=col, value=v) if m else ""
                      for v, b, m in zip(raw, is_bool, bad)], index=raw.index))
             gdf[col] = converted.astype("float64").where(~is_bool, np.nan)
+        if spec is not PLOTS:  # a plot row's values: pr.check_numbers, with the row's others
+            v = gdf[col].to_numpy(dtype="float64", na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                for flagged, message in ((np.isinf(v), pr.NOT_FINITE), (v < 0, pr.NEGATIVE),
+                                         (v > pr.MAX_VALUE, pr.TOO_LARGE)):
+                    bad_rows(flagged, pd.Series(message.format(col=col), index=gdf.index))
     for col in spec.dates:
         if col in gdf.columns:
             gdf[col] = _parse_dates(gdf, col, bad_rows)

@@ -330,6 +330,51 @@ def _years_with_investment(stats: pd.DataFrame) -> dict[str, list[int]]:
             for pid, group in has.groupby("park_id")}
 
 
+def _plot_sums_by_year_end(plots: pd.DataFrame, year: int | None,
+                           members: dict[str, set[str]], known: Sequence[str]
+                           ) -> dict[str, dict[str, Any]] | None:
+    """Each park's plot investment at the end of *year*, when the plots are of a later date.
+
+    The plots are as recorded, not as of *year*: a plot contracted (``contract_date``)
+    after the year was not yet the park's land then, and its investment is not the
+    year's. When some plot is contracted after *year*, the year's plot sum counts only
+    those contracted by its end; a plot without a contract date might be either, so
+    its park's sum is unknown. None when no plot is contracted after *year*: the plots
+    then fit the year, and the sums are all the plots'.
+
+    Returns
+    -------
+    dict or None
+        park_id → ``investment_yuan`` (NaN without figures), ``later`` (plots contracted
+        after the year) and ``undated`` (plots with an invested_yuan and no contract date),
+        a park counting its nested parks' plots.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from qygeo.pipeline.plot_table import PlotSummary, park_sums
+
+    if year is None or not len(plots) or "contract_date" not in plots.columns:
+        return None
+    signed = pd.to_datetime(plots["contract_date"], errors="coerce").to_numpy(
+        dtype="datetime64[D]")
+    later = signed > np.datetime64(f"{year}-12-31", "D")  # NaT: False
+    if not later.any():
+        return None
+    undated = np.isnat(signed)
+    if "invested_yuan" in plots.columns:  # a plot without a figure adds nothing either way
+        undated &= ~np.isnan(plots["invested_yuan"].to_numpy(dtype="float64", na_value=np.nan))
+    cols = [c for c in ("plot_id", "park_id", "area_mu", "invested_yuan") if c in plots.columns]
+
+    def sums(mask: np.ndarray) -> dict[str, dict[str, Any]]:
+        return park_sums(PlotSummary.of(plots.loc[mask, cols], known), members, known)
+
+    by_end, after, no_date = sums(~later & ~undated), sums(later), sums(undated)
+    return {pid: {"investment_yuan": by_end[pid]["plot_investment_yuan"],
+                  "later": after[pid]["plot_count"], "undated": no_date[pid]["plot_count"]}
+            for pid in known}
+
+
 def default_year(park_stats: pd.DataFrame) -> int | None:
     """The latest year in the park statistics, or None when there are none."""
     if park_stats is None or not len(park_stats):
@@ -401,6 +446,10 @@ def build_report(
     joins = []
     parks = metrics.with_areas(ds.parks)
     known = list(parks["park_id"])
+    if grading is not None:  # a typo of a park id in [entry.parks] would check no plot
+        from qygeo.core.config import check_entry_parks
+
+        check_entry_parks(grading, known)
     if park_ids:
         park_ids = resolve_parks(park_ids, ds.parks)
     year = year if year is not None else default_year(ds.park_stats)
@@ -482,7 +531,10 @@ def build_report(
     achieved = city_figure(getattr(ds, "city_stats", None), ACHIEVED_GROWTH_INDICATOR)
     rows = []
     # Plot count and exact sums per park, over the park and its nested parks.
-    sums = park_sums(summary, metrics.park_descendants(parks), known)
+    members = metrics.park_descendants(parks)
+    sums = park_sums(summary, members, known)
+    # A year before the plots' date: only the plots contracted by its end count.
+    year_end_sums = _plot_sums_by_year_end(plots, year, members, known)
     for _, park in parks.iterrows():
         pid = park["park_id"]
         mine = sums[pid]
@@ -498,6 +550,25 @@ def build_report(
                                            f"of {others}); plot sums: plot_investment_yuan")
             int_basis = (f"n/a for {year}: park_stats has this park's signed investment for "
                          f"{others} only; the plot sums are another basis")
+        elif _present(plot_inv) and year_end_sums is not None:
+            by_end = year_end_sums[pid]
+            end = f"{year}-12-31"
+            if by_end["undated"]:
+                investment = math.nan
+                basis = int_basis = (f"n/a for {year}: {by_end['undated']} of the park's plots "
+                                     "with invested_yuan have no contract_date, and some plots "
+                                     f"are contracted after {end}: which count is unknown")
+            elif _present(by_end["investment_yuan"]):
+                later = (f"; {by_end['later']} contracted later left out"
+                         if by_end["later"] else "")
+                investment = by_end["investment_yuan"]
+                basis = (f"plots contracted by {end}: sum of invested_yuan (as recorded, "
+                         f"not as of {end}){later}")
+                int_basis = f"{PLOTS_BASIS} (plots contracted by {end})"
+            else:
+                investment = math.nan
+                basis = int_basis = (f"n/a for {year}: no plot with invested_yuan contracted "
+                                     f"by {end} ({by_end['later']} contracted later)")
         elif _present(plot_inv):
             investment, basis = plot_inv, "plots: sum of invested_yuan"
             int_basis = PLOTS_BASIS
