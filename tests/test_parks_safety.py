@@ -16,6 +16,7 @@ import pytest
 import shapely
 
 from conftest import snapshot
+from qygeo import safe_text
 from qygeo.io import atomic
 from qygeo.pipeline import parks
 from test_parks import invoke, stored, truth_polygon, write_boundary, write_geojson_raw
@@ -38,6 +39,9 @@ def good(tmp_path: Path) -> Path:
     ("--name-zh", "丙园\nalpha  甲园  fake row", "U+000A"),
     ("--name-en", f"Gamma{ESC}[2J", "U+001B"),
     ("--name-en", "Gamma \u202eetirw", "U+202E"),
+    ("--name-zh", "A\u200fB", "U+200F"),
+    ("--name-zh", "A\u061cB", "U+061C"),  # ARABIC LETTER MARK, a bidi mark like U+200F
+    ("--name-en", "Bendi\uffff", "U+FFFF"),  # no XML character: an xlsx could not hold it
     ("--notes", "ok\rfake", "U+000D"),
     ("--source", "\x9bsurvey", "U+009B"),
 ])
@@ -49,6 +53,7 @@ def test_control_characters_in_names_are_refused(tiny_geodata, good, option, val
         args += [option, value]
     line = refused(tiny_geodata, args, option, codes)
     assert ESC not in line and "\x07" not in line and "\u202e" not in line
+    assert not safe_text.has_control_chars(line)
 
 
 def test_control_characters_in_the_file_name_are_refused(tiny_geodata, tmp_path):

@@ -57,7 +57,8 @@ def _cell(v: Any) -> Any:
         v = v.to_pydatetime().replace(tzinfo=None)
         return v.date() if v.time() == dt.time() else v
     if isinstance(v, str):
-        # XML (so xlsx) cannot hold most control characters: shown as escapes instead.
+        # XML (so xlsx) cannot hold most control characters, U+FFFE, U+FFFF or lone
+        # surrogates: shown as escapes instead.
         return for_terminal(v) if has_control_chars(v) else v
     if isinstance(v, (int, float, bool, dt.date, dt.datetime)):
         return v
