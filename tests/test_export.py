@@ -322,3 +322,35 @@ def test_an_output_crs_reached_by_a_ballpark_conversion_is_warned_of(tmp_path, c
             f"EPSG:{crs} ({datum}")
     else:
         assert notes == []
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".fgb", ".geojson"])
+def test_a_plots_column_named_like_another_but_for_case_is_renamed_with_a_warning(
+        tiny_geodata, tmp_path, suffix):
+    # SQLite and GDAL tell names apart regardless of case: a plots file's own IDLE beside
+    # qygeo's idle failed the GeoPackage ("Error adding field 'idle'"); fid and geom are
+    # the GeoPackage's own columns.
+    data = json.loads((tiny_geodata / "plots.geojson").read_text(encoding="utf-8"))
+    own = {"IDLE": "N", "Idle_Status": "x", "GRADE": "A", "FID": "7", "geom": "g", "Note": "a",
+           "NOTE": "b", "IDLE_2": "taken"}
+    for feature in data["features"]:
+        feature["properties"].update(own)
+    plots_file = tmp_path / "plots.geojson"
+    plots_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / f"q{suffix}"
+    res = CliRunner().invoke(main, ["export", str(out), "--plots", str(plots_file),
+                                    "--geodata", str(tiny_geodata), "--as-of", AS_OF])
+    assert res.exit_code == 0, res.output
+    notes = [ln for ln in res.stderr.splitlines() if "is written as" in ln]
+    assert len(notes) == 1 and notes[0].startswith(
+        "qygeo: warning: plots layer: column IDLE is written as IDLE_3, column Idle_Status is "
+        "written as Idle_Status_2, column GRADE is written as GRADE_2, column FID is written "
+        "as FID_2, column geom is written as geom_2, column NOTE is written as NOTE_2"), notes
+    layer = out if suffix == ".gpkg" else out.with_name(f"q-plots{suffix}")
+    plots = pyogrio.read_dataframe(layer, layer="plots")
+    renamed = {"IDLE_3": "N", "Idle_Status_2": "x", "GRADE_2": "A", "FID_2": "7",
+               "geom_2": "g", "Note": "a", "NOTE_2": "b", "IDLE_2": "taken"}
+    for column, value in renamed.items():
+        assert (plots[column] == value).all(), column
+    assert plots["idle_status"].isin(list(styles.PLOT_STATUS)).all()  # qygeo's own kept
+    assert set(plots["grade"].dropna()) <= {"A", "B", "C", "D", "n/a"}

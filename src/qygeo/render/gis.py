@@ -148,7 +148,7 @@ def layer_frames(rep: Report) -> dict[str, gpd.GeoDataFrame]:
     ds = rep.dataset
     if ds is None:
         raise ExportError("this report carries no data set: build it with qygeo.report()")
-    parks = _storable(rep.parks)
+    parks = _storable(rep.parks, "parks")
     # Every plot the parks' figures count is drawn: one without its polygon is refused,
     # not left out of the layer while parks.plot_count still counts it.
     lost = rep.plots.geometry.isna() | rep.plots.geometry.is_empty
@@ -156,19 +156,65 @@ def layer_frames(rep: Report) -> dict[str, gpd.GeoDataFrame]:
         ids = ", ".join(str(v) for v in rep.plots.loc[lost, "plot_id"].head(5))
         raise ExportError(f"{int(lost.sum())} plot(s) of the report have no polygon to "
                           f"export: {ids}")
-    plots = _storable(rep.plots)
+    plots = _storable(rep.plots, "plots")
     planting = ds.planting if ds.planting is not None else gpd.GeoDataFrame(
         {"planting_id": []}, geometry=[], crs="EPSG:4326")
     planting = planting.assign(mapped_mu=area_m2(planting.geometry) / M2_PER_MU)
-    return {"districts": _storable(ds.districts), "parks": parks,
-            "planting": _storable(planting), "plots": plots}
+    return {"districts": _storable(ds.districts, "districts"), "parks": parks,
+            "planting": _storable(planting, "planting"), "plots": plots}
 
 
-def _storable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Columns a GeoPackage can hold: dicts and lists as JSON text, categories as text."""
+#: Column names a GeoPackage layer keeps for itself: its feature id and its geometry.
+GPKG_RESERVED_COLUMNS = ("fid", "geom")
+
+
+def _name_key(name: str) -> str:
+    """*name* as GDAL and SQLite compare field names: ASCII letters without case."""
+    return "".join(c.lower() if c.isascii() else c for c in name)
+
+
+def distinct_columns(columns: list[str], geometry: str) -> dict[str, str]:
+    """New names for the columns that a GIS format would take for another: ``{old: new}``.
+
+    GDAL and SQLite tell field names apart regardless of case, so a plots file's own
+    ``IDLE`` or ``Idle_Status`` cannot stand beside qygeo's ``idle`` and ``idle_status``
+    in a GeoPackage (the export failed: "Error adding field"), and ``fid`` and ``geom``
+    are the GeoPackage's own. qygeo's names (lower case) and the geometry keep theirs; a
+    data column that clashes gets ``_2`` (``_3`` …), the same in every format, so one
+    layer reads alike as .gpkg, .geojson and .fgb.
+    """
+    keys = {_name_key(c) for c in columns}
+    # geometry first, then lower-case names (qygeo's own), then the rest in their order
+    order = sorted(columns, key=lambda c: (c != geometry, c != c.lower()))
+    taken = set(GPKG_RESERVED_COLUMNS)
+    renames = {}
+    for name in order:
+        if _name_key(name) not in taken:
+            taken.add(_name_key(name))
+            continue
+        n = 2
+        while _name_key(new := f"{name}_{n}") in taken | keys:
+            n += 1
+        taken.add(_name_key(new))
+        renames[name] = new
+    return {c: renames[c] for c in columns if c in renames}
+
+
+def _storable(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
+    """Columns a GeoPackage can hold: dicts and lists as JSON text, categories as text,
+    names told apart regardless of case (:func:`distinct_columns`, with a warning)."""
+    import warnings
+
     import pandas as pd
 
     out = frame.copy()
+    renames = distinct_columns([str(c) for c in out.columns], str(out.geometry.name))
+    if renames:
+        out = out.rename(columns=renames)
+        warnings.warn(f"{layer} layer: " + ", ".join(f"column {old} is written as {new}"
+                                                     for old, new in renames.items())
+                      + " (GIS formats tell column names apart regardless of case; fid and "
+                      "geom are the GeoPackage's own)", stacklevel=2)
     for col in out.columns:
         if col == out.geometry.name:
             continue
