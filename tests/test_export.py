@@ -354,3 +354,23 @@ def test_a_plots_column_named_like_another_but_for_case_is_renamed_with_a_warnin
         assert (plots[column] == value).all(), column
     assert plots["idle_status"].isin(list(styles.PLOT_STATUS)).all()  # qygeo's own kept
     assert set(plots["grade"].dropna()) <= {"A", "B", "C", "D", "n/a"}
+
+
+@pytest.mark.parametrize(("crs", "engine", "noted"), [("2383", "default", True),
+                                                      ("2383", "dask", True),
+                                                      ("4547", "default", False)])
+def test_an_exported_ballpark_file_read_back_as_plots_is_noted(tiny_geodata, tmp_path, crs,
+                                                              engine, noted):
+    # The export warns that Xian 1980 is PROJ's ballpark; reading that file back as
+    # --plots said nothing, though the same numbers are carried over the same way.
+    out = tmp_path / "q.gpkg"
+    assert export(str(out), "--crs", crs, geodata=tiny_geodata).exit_code == 0
+    res = CliRunner().invoke(main, ["report", "--plots", str(out), "--plots-layer", "plots",
+                                    "--geodata", str(tiny_geodata), "--as-of", AS_OF,
+                                    "--engine", engine, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    notes = [ln for ln in res.stderr.splitlines() if "datum shift" in ln]
+    assert notes == (["qygeo: warning: q.gpkg: PROJ knows no datum shift from Xian 1980 to "
+                      "WGS84: the coordinates are taken over as they are (PROJ's \"ballpark\", "
+                      "of unknown accuracy); convert the file with the surveyors' parameters "
+                      "first, or check the boundary on the map"] if noted else [])
