@@ -374,3 +374,43 @@ def test_an_exported_ballpark_file_read_back_as_plots_is_noted(tiny_geodata, tmp
                       "WGS84: the coordinates are taken over as they are (PROJ's \"ballpark\", "
                       "of unknown accuracy); convert the file with the surveyors' parameters "
                       "first, or check the boundary on the map"] if noted else [])
+
+
+def test_a_plot_the_idle_rule_cannot_judge_is_exported_with_idle_empty(tiny_geodata, tmp_path):
+    # idle_status n/a (no agreed start date): the layers and the xlsx plots sheet said
+    # idle = false and idle_days = 0, which a GIS filter reads as "judged not idle".
+    import openpyxl
+
+    data = json.loads((tiny_geodata / "plots.geojson").read_text(encoding="utf-8"))
+    unjudged = data["features"][0]["properties"]
+    unjudged["agreed_start_date"] = unjudged["contract_date"] = None
+    plots_file = tmp_path / "plots.geojson"
+    plots_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    pid = unjudged["plot_id"]
+    rows = {}
+    for name in ("q.gpkg", "q.geojson"):
+        res = CliRunner().invoke(main, ["export", str(tmp_path / name), "--plots",
+                                        str(plots_file), "--geodata", str(tiny_geodata),
+                                        "--as-of", AS_OF, "-q"])
+        assert res.exit_code == 0, res.output
+        layer = tmp_path / ("q.gpkg" if name == "q.gpkg" else "q-plots.geojson")
+        frame = pyogrio.read_dataframe(layer, layer="plots").set_index("plot_id")
+        rows[name] = frame
+        info = pyogrio.read_info(layer, layer="plots")
+        types = dict(zip(info["fields"], info["dtypes"], strict=True))
+        assert types["idle"] == "bool" and types["idle_days"] in ("int32", "int64")
+    res = CliRunner().invoke(main, ["report", "--plots", str(plots_file), "--geodata",
+                                    str(tiny_geodata), "--as-of", AS_OF, "-q", "-o",
+                                    str(tmp_path / "r.xlsx")])
+    assert res.exit_code == 0, res.output
+    sheet = list(openpyxl.load_workbook(tmp_path / "r.xlsx")["plots"].iter_rows(values_only=True))
+    keys = sheet[1]
+    rows["xlsx"] = {r[keys.index("plot_id")]: dict(zip(keys, r, strict=True)) for r in sheet[2:]}
+    for name, frame in rows.items():
+        row = frame.loc[pid] if name != "xlsx" else frame[pid]
+        assert row["idle_status"] == "n/a", name
+        for col in ("idle", "idle_days", "idle_years"):
+            assert row[col] is None or row[col] != row[col], (name, col, row[col])  # None/NaN
+        judged = [r for k, r in (frame.iterrows() if name != "xlsx" else frame.items())
+                  if k != pid and r["idle_status"] == "not_idle"]
+        assert judged and all(r["idle"] == 0 and r["idle_days"] == 0 for r in judged), name

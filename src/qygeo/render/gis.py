@@ -143,6 +143,7 @@ def layer_frames(rep: Report) -> dict[str, gpd.GeoDataFrame]:
     """The four layers of :func:`export_layers`, in WGS84, with columns GIS can store."""
     import geopandas as gpd
 
+    from qygeo.core.idle import unjudged_empty
     from qygeo.core.metrics import M2_PER_MU, area_m2
 
     ds = rep.dataset
@@ -156,7 +157,7 @@ def layer_frames(rep: Report) -> dict[str, gpd.GeoDataFrame]:
         ids = ", ".join(str(v) for v in rep.plots.loc[lost, "plot_id"].head(5))
         raise ExportError(f"{int(lost.sum())} plot(s) of the report have no polygon to "
                           f"export: {ids}")
-    plots = _storable(rep.plots, "plots")
+    plots = _storable(unjudged_empty(rep.plots), "plots")  # n/a: idle, idle_days empty
     planting = ds.planting if ds.planting is not None else gpd.GeoDataFrame(
         {"planting_id": []}, geometry=[], crs="EPSG:4326")
     planting = planting.assign(mapped_mu=area_m2(planting.geometry) / M2_PER_MU)

@@ -83,10 +83,11 @@ def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
     """The tables of *report* with rows, by sheet name (see the module docstring)."""
     import pandas as pd
 
+    from qygeo.core.idle import unjudged_empty
     from qygeo.core.metrics import selected_members
 
     ev = report.evaluation
-    plots = report.explained_plots
+    plots = unjudged_empty(report.explained_plots)  # n/a: idle and idle_days empty
     plots = plots.drop(columns=[c for c in PLOT_SKIP if c in plots.columns])
     # A report of some parks (--park): their plots, as the html report lists them, and no
     # planting sheet, as the text formats have none.
@@ -171,7 +172,7 @@ def _column_values(col: pd.Series) -> list[Any]:
     if kind == "f":
         return [None if v != v or v in (math.inf, -math.inf) else v
                 for v in col.to_numpy(dtype="float64").tolist()]
-    if kind in "iub":
+    if kind in "iub" and not col.hasnans:  # a nullable one with <NA> goes through _cell
         return col.to_numpy().tolist()
     if kind == "M" and getattr(col.dtype, "tz", None) is None:
         # A date is a date: midnight timestamps are written as dates, shown without a time.
