@@ -414,3 +414,23 @@ def test_a_plot_the_idle_rule_cannot_judge_is_exported_with_idle_empty(tiny_geod
         judged = [r for k, r in (frame.iterrows() if name != "xlsx" else frame.items())
                   if k != pid and r["idle_status"] == "not_idle"]
         assert judged and all(r["idle"] == 0 and r["idle_days"] == 0 for r in judged), name
+
+
+def test_dates_are_written_as_dates(gpkg, tmp_path):
+    # Plot dates (2021-04-20 in the data) were written as DATETIME 2021-04-20T00:00:00.
+    con = sqlite3.connect(gpkg)
+    types = {r[1]: r[2] for r in con.execute("PRAGMA table_info(plots)")}
+    values = con.execute("SELECT contract_date, idle_since FROM plots WHERE idle_since "
+                         "IS NOT NULL LIMIT 1").fetchone()
+    con.close()
+    for col in ("contract_date", "agreed_start_date", "actual_start_date", "suspended_since",
+                "idle_clock_start", "idle_since"):
+        assert types[col] == "DATE", (col, types[col])
+    assert all(len(v) == 10 for v in values), values  # YYYY-MM-DD
+    assert export(str(tmp_path / "q.geojson")).exit_code == 0
+    data = json.loads((tmp_path / "q-plots.geojson").read_text(encoding="utf-8"))
+    source = json.loads((BUNDLED / "plots.geojson").read_text(encoding="utf-8"))
+    want = {f["properties"]["plot_id"]: f["properties"]["contract_date"]
+            for f in source["features"]}
+    got = {f["properties"]["plot_id"]: f["properties"]["contract_date"] for f in data["features"]}
+    assert got == want and any(got.values())

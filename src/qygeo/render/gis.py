@@ -203,12 +203,22 @@ def distinct_columns(columns: list[str], geometry: str) -> dict[str, str]:
 
 def _storable(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
     """Columns a GeoPackage can hold: dicts and lists as JSON text, categories as text,
-    names told apart regardless of case (:func:`distinct_columns`, with a warning)."""
+    dates (midnight timestamps) as dates, names told apart regardless of case
+    (:func:`distinct_columns`, with a warning). Written through Arrow, which alone
+    gives GDAL a date field."""
     import warnings
 
     import pandas as pd
+    import pyarrow as pa
 
     out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if col != out.geometry.name and series.dtype.kind == "M" and series.dt.tz is None \
+                and (series.dropna() == series.dropna().dt.normalize()).all():
+            # a date is a date (DATE in a GeoPackage, 2021-04-20 in GeoJSON), as in xlsx
+            out[col] = pd.Series(series.dt.date.where(series.notna(), None),
+                                 dtype=pd.ArrowDtype(pa.date32()), index=out.index)
     renames = distinct_columns([str(c) for c in out.columns], str(out.geometry.name))
     if renames:
         out = out.rename(columns=renames)
@@ -296,7 +306,7 @@ def _write_layer(path: Path, frame: gpd.GeoDataFrame, name: str, driver: str,
     options = {"RFC7946": "YES"} if driver == "GeoJSON" else {}
     try:
         pyogrio.write_dataframe(frame, gdal_name(path), layer=name, driver=driver,
-                                layer_options=options)
+                                layer_options=options, use_arrow=True)
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
         raise _failed(out, f"the {name} layer", exc, path) from exc
     _check_written(path, {name: len(frame)}, out)
@@ -355,7 +365,7 @@ def _write_layer_append(path: Path, frame: gpd.GeoDataFrame, name: str, out: Pat
 
     try:
         pyogrio.write_dataframe(frame, gdal_name(path), layer=name, driver="GPKG",
-                                append=path.exists())
+                                append=path.exists(), use_arrow=True)
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
         raise _failed(out, f"the {name} layer", exc, path) from exc
 
