@@ -186,6 +186,24 @@ def test_text_xml_cannot_hold_is_shown_as_escapes_in_xlsx(tmp_path, text):
     assert safe_text.for_terminal(text) in values
 
 
+def test_text_longer_than_a_cell_ends_in_an_ellipsis_with_a_warning(tmp_path):
+    """openpyxl cut a string at Excel's 32,767 characters without a word."""
+    root = write_tiny(tmp_path / "geodata")
+    plots = layers.read_layer(root / "plots.geojson", layers.PLOTS)
+    plots["project"] = plots["project"].astype(object)
+    plots.loc[0, "project"] = "x" * 40_000 + "END"
+    plots.loc[1, "project"] = "y" * 32_767  # fits: kept whole
+    layers.write_layer(plots, root / "plots.geojson", layers.PLOTS)
+    xlsx = tmp_path / "r.xlsx"
+    code, _out, err = _report(root, "--format", "xlsx", "-o", str(xlsx))
+    assert code == 0, err
+    values = {c.value for row in load_workbook(xlsx)["plots"].iter_rows() for c in row}
+    assert "x" * 32_766 + "…" in values and "y" * 32_767 in values
+    assert err.count("qygeo: warning: r.xlsx: text longer than the 32,767 characters an Excel "
+                     'cell holds is cut there and ends in "…" (plots sheet, column project: '
+                     "1 cell)") == 1, err
+
+
 @pytest.mark.slow
 def test_formula_cells_read_back_as_text_with_their_value(tmp_path):
     root = _hostile_folder(tmp_path / "geodata", FORMULAS)

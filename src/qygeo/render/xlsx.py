@@ -162,6 +162,22 @@ def sources_table(report: Report, left_out: list[str]) -> pd.DataFrame:
 
 #: Rows of an Excel sheet (the header included); longer tables continue on "name (2)"…
 EXCEL_MAX_ROWS = 1_048_576
+#: Characters an Excel cell holds; openpyxl cuts longer text without a word.
+EXCEL_CELL_CHARS = 32_767
+
+
+def _cut_long_text(values: list[Any]) -> int:
+    """Cut the text in *values* longer than a cell holds, ending it with "…"; how many.
+
+    Excel shows at most :data:`EXCEL_CELL_CHARS` characters and openpyxl would cut
+    the rest silently: the "…" says the text goes on (in the data).
+    """
+    cut = 0
+    for i, v in enumerate(values):
+        if isinstance(v, str) and len(v) > EXCEL_CELL_CHARS:
+            values[i] = v[:EXCEL_CELL_CHARS - 1] + "…"
+            cut += 1
+    return cut
 
 
 def _column_values(col: pd.Series) -> list[Any]:
@@ -221,9 +237,13 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
     grey = Font(color="808080", size=9)
     wrap = Alignment(wrap_text=True, vertical="top")
     per_sheet = EXCEL_MAX_ROWS - 2
+    cut_cells = []
     for name, table in sheet_tables(report).items():
         keys = [str(c) for c in table.columns]
         values = [_column_values(table[c]) for c in table.columns]
+        for key, col in zip(keys, values, strict=True):
+            if n := _cut_long_text(col):
+                cut_cells.append(f"{name} sheet, column {key}: {n:,} cell{'s' * (n > 1)}")
         # Columns holding formula-like text (data such as "=HYPERLINK(…)"): those cells
         # are written as text cells, so no row of a clean column pays for the check.
         text_columns = [i for i, col in enumerate(values) if any(map(formula_like, col))]
@@ -276,6 +296,12 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
                             cell.number_format = fmt
                             row[i] = cell
                 ws.append(row)
+    if cut_cells:
+        import warnings
+
+        warnings.warn(f"{path.name}: text longer than the {EXCEL_CELL_CHARS:,} characters an "
+                      "Excel cell holds is cut there and ends in \"…\" ("
+                      + "; ".join(cut_cells) + ")", stacklevel=2)
     # Zipped in memory, then written atomically: a full disk fails in one place
     # (atomic_write_bytes), with no half-written archive left to finalise.
     buf = io.BytesIO()
