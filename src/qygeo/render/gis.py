@@ -125,9 +125,9 @@ def check_target(path: str | os.PathLike[str], crs: str | int | None) -> tuple[P
 def crs_note(target: Any) -> str | None:
     """A warning for an output CRS PROJ reaches from WGS84 only by a "ballpark"
     conversion in Qingyuan (Xian 1980, EPSG:2383 or 4610; Beijing 1954, EPSG:2435 or
-    4214): the numbers are then WGS84's, relabelled,
-    of unknown accuracy. Intake reads such a file with the same note
-    (:func:`qygeo.io.crs.ballpark_note`); None for every other CRS."""
+    4214): the numbers are then WGS84's, relabelled, of unknown accuracy. Intake reads
+    such a file with the same note (:func:`qygeo.io.crs.ballpark_note`); None for every
+    other CRS."""
     from qygeo.io.crs import ballpark_datum
 
     datum = ballpark_datum(target)
