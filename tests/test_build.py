@@ -102,3 +102,43 @@ def test_build_removes_its_pages_of_parks_no_longer_in_the_data(tiny_geodata, tm
     assert (pages / "linked.html").is_symlink()
     assert sorted(p.name for p in pages.glob("*.html")) == [
         "Gone.html", "alpha.html", "beta.html", "beta_child.html", "linked.html", "notes.html"]
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.parametrize("read_only", ["reports/report.xlsx", "maps/parks/beta.html"])
+def test_a_build_refused_for_one_output_leaves_every_output_of_the_last_build(
+        tiny_geodata, tmp_path, read_only):
+    """A read-only report.xlsx once failed the build (exit 1) after report.md, .csv,
+    .json and .html had been replaced: reports of two runs side by side."""
+    out = tmp_path / "out"
+    assert run_build(tiny_geodata, out, "-q", "--as-of", "2026-11-01").exit_code == 0
+    (out / read_only).chmod(0o444)
+    before = _outputs(out)
+    res = run_build(tiny_geodata, out, "-q")
+    assert res.exit_code == 1
+    assert res.stderr.startswith("qygeo: error:") and res.stderr.count("\n") == 1
+    assert read_only in res.stderr
+    assert _outputs(out) == before
+    assert not [p for p in out.rglob(".*") if p.is_file()]  # no temporary file left
+
+
+def test_a_report_that_fails_to_render_replaces_no_report(tiny_geodata, tmp_path, monkeypatch):
+    from qygeo.errors import QygeoError
+    from qygeo.render import xlsx
+
+    out = tmp_path / "out"
+    assert run_build(tiny_geodata, out, "-q", "--as-of", "2026-11-01").exit_code == 0
+    before = _outputs(out)
+
+    def broken(report, path):
+        raise QygeoError("no workbook today")
+
+    monkeypatch.setattr(xlsx, "write_xlsx", broken)
+    res = run_build(tiny_geodata, out, "-q")
+    assert res.exit_code == 1 and "no workbook today" in res.stderr
+    assert _outputs(out) == before
+    assert not [p for p in out.rglob(".*") if p.is_file()]

@@ -305,18 +305,132 @@ def test_a_read_only_export_is_refused_and_a_writable_one_keeps_its_mode(tmp_pat
     assert out.stat().st_mode & 0o777 == 0o640 and len(pyogrio.list_layers(out)) == 5
 
 
-@pytest.mark.parametrize(("crs", "warned"), [("2383", True), ("4610", True), ("4547", False),
-                                             ("4490", False)])
-def test_an_output_crs_reached_by_a_ballpark_conversion_is_warned_of(tmp_path, crs, warned):
+@pytest.mark.parametrize(("crs", "datum"), [("2383", "Xian 1980"), ("4610", "Xian 1980"),
+                                           ("4214", "Beijing 1954"), ("2435", "Beijing 1954"),
+                                           ("4547", None), ("4490", None)])
+def test_an_output_crs_reached_by_a_ballpark_conversion_is_warned_of(tmp_path, crs, datum):
     # Xian 1980 (2383, 4610): PROJ has no datum shift from WGS84, so the numbers are
-    # WGS84's relabelled, of unknown accuracy; the export said nothing.
+    # WGS84's relabelled, of unknown accuracy; the export said nothing. Beijing 1954's
+    # shifts cover other regions (Tarim, Ordos, offshore basins, Tonkin), not Qingyuan.
     res = CliRunner().invoke(main, ["export", str(tmp_path / "q.gpkg"), "--crs", crs,
                                     "--geodata", str(BUNDLED), "--as-of", AS_OF])
     assert res.exit_code == 0, res.output
     notes = [ln for ln in res.stderr.splitlines() if "ballpark" in ln]
-    if warned:
+    if datum is not None:
         assert len(notes) == 1 and notes[0].startswith(
-            "qygeo: warning: PROJ knows no datum shift from WGS84 to Xian 1980: "
-            f"EPSG:{crs} (Xian 1980")
+            f"qygeo: warning: PROJ knows no datum shift from WGS84 to {datum}: "
+            f"EPSG:{crs} ({datum}")
     else:
         assert notes == []
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".fgb", ".geojson"])
+def test_a_plots_column_named_like_another_but_for_case_is_renamed_with_a_warning(
+        tiny_geodata, tmp_path, suffix):
+    # SQLite and GDAL tell names apart regardless of case: a plots file's own IDLE beside
+    # qygeo's idle failed the GeoPackage ("Error adding field 'idle'"); fid and geom are
+    # the GeoPackage's own columns.
+    data = json.loads((tiny_geodata / "plots.geojson").read_text(encoding="utf-8"))
+    own = {"IDLE": "N", "Idle_Status": "x", "GRADE": "A", "FID": "7", "geom": "g", "Note": "a",
+           "NOTE": "b", "IDLE_2": "taken"}
+    for feature in data["features"]:
+        feature["properties"].update(own)
+    plots_file = tmp_path / "plots.geojson"
+    plots_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / f"q{suffix}"
+    res = CliRunner().invoke(main, ["export", str(out), "--plots", str(plots_file),
+                                    "--geodata", str(tiny_geodata), "--as-of", AS_OF])
+    assert res.exit_code == 0, res.output
+    notes = [ln for ln in res.stderr.splitlines() if "is written as" in ln]
+    assert len(notes) == 1 and notes[0].startswith(
+        "qygeo: warning: plots layer: column IDLE is written as IDLE_3, column Idle_Status is "
+        "written as Idle_Status_2, column GRADE is written as GRADE_2, column FID is written "
+        "as FID_2, column geom is written as geom_2, column NOTE is written as NOTE_2"), notes
+    layer = out if suffix == ".gpkg" else out.with_name(f"q-plots{suffix}")
+    plots = pyogrio.read_dataframe(layer, layer="plots")
+    renamed = {"IDLE_3": "N", "Idle_Status_2": "x", "GRADE_2": "A", "FID_2": "7",
+               "geom_2": "g", "Note": "a", "NOTE_2": "b", "IDLE_2": "taken"}
+    for column, value in renamed.items():
+        assert (plots[column] == value).all(), column
+    assert plots["idle_status"].isin(list(styles.PLOT_STATUS)).all()  # qygeo's own kept
+    assert set(plots["grade"].dropna()) <= {"A", "B", "C", "D", "n/a"}
+
+
+@pytest.mark.parametrize(("crs", "engine", "noted"), [("2383", "default", True),
+                                                      ("2383", "dask", True),
+                                                      ("4547", "default", False)])
+def test_an_exported_ballpark_file_read_back_as_plots_is_noted(tiny_geodata, tmp_path, crs,
+                                                              engine, noted):
+    # The export warns that Xian 1980 is PROJ's ballpark; reading that file back as
+    # --plots said nothing, though the same numbers are carried over the same way.
+    out = tmp_path / "q.gpkg"
+    assert export(str(out), "--crs", crs, geodata=tiny_geodata).exit_code == 0
+    res = CliRunner().invoke(main, ["report", "--plots", str(out), "--plots-layer", "plots",
+                                    "--geodata", str(tiny_geodata), "--as-of", AS_OF,
+                                    "--engine", engine, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    notes = [ln for ln in res.stderr.splitlines() if "datum shift" in ln]
+    assert notes == (["qygeo: warning: q.gpkg: PROJ knows no datum shift from Xian 1980 to "
+                      "WGS84: the coordinates are taken over as they are (PROJ's \"ballpark\", "
+                      "of unknown accuracy); convert the file with the surveyors' parameters "
+                      "first, or check the boundary on the map"] if noted else [])
+
+
+def test_a_plot_the_idle_rule_cannot_judge_is_exported_with_idle_empty(tiny_geodata, tmp_path):
+    # idle_status n/a (no agreed start date): the layers and the xlsx plots sheet said
+    # idle = false and idle_days = 0, which a GIS filter reads as "judged not idle".
+    import openpyxl
+
+    data = json.loads((tiny_geodata / "plots.geojson").read_text(encoding="utf-8"))
+    unjudged = data["features"][0]["properties"]
+    unjudged["agreed_start_date"] = unjudged["contract_date"] = None
+    plots_file = tmp_path / "plots.geojson"
+    plots_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    pid = unjudged["plot_id"]
+    rows = {}
+    for name in ("q.gpkg", "q.geojson"):
+        res = CliRunner().invoke(main, ["export", str(tmp_path / name), "--plots",
+                                        str(plots_file), "--geodata", str(tiny_geodata),
+                                        "--as-of", AS_OF, "-q"])
+        assert res.exit_code == 0, res.output
+        layer = tmp_path / ("q.gpkg" if name == "q.gpkg" else "q-plots.geojson")
+        frame = pyogrio.read_dataframe(layer, layer="plots").set_index("plot_id")
+        rows[name] = frame
+        info = pyogrio.read_info(layer, layer="plots")
+        types = dict(zip(info["fields"], info["dtypes"], strict=True))
+        assert types["idle"] == "bool" and types["idle_days"] in ("int32", "int64")
+    res = CliRunner().invoke(main, ["report", "--plots", str(plots_file), "--geodata",
+                                    str(tiny_geodata), "--as-of", AS_OF, "-q", "-o",
+                                    str(tmp_path / "r.xlsx")])
+    assert res.exit_code == 0, res.output
+    sheet = list(openpyxl.load_workbook(tmp_path / "r.xlsx")["plots"].iter_rows(values_only=True))
+    keys = sheet[1]
+    rows["xlsx"] = {r[keys.index("plot_id")]: dict(zip(keys, r, strict=True)) for r in sheet[2:]}
+    for name, frame in rows.items():
+        row = frame.loc[pid] if name != "xlsx" else frame[pid]
+        assert row["idle_status"] == "n/a", name
+        for col in ("idle", "idle_days", "idle_years"):
+            assert row[col] is None or row[col] != row[col], (name, col, row[col])  # None/NaN
+        judged = [r for k, r in (frame.iterrows() if name != "xlsx" else frame.items())
+                  if k != pid and r["idle_status"] == "not_idle"]
+        assert judged and all(r["idle"] == 0 and r["idle_days"] == 0 for r in judged), name
+
+
+def test_dates_are_written_as_dates(gpkg, tmp_path):
+    # Plot dates (2021-04-20 in the data) were written as DATETIME 2021-04-20T00:00:00.
+    con = sqlite3.connect(gpkg)
+    types = {r[1]: r[2] for r in con.execute("PRAGMA table_info(plots)")}
+    values = con.execute("SELECT contract_date, idle_since FROM plots WHERE idle_since "
+                         "IS NOT NULL LIMIT 1").fetchone()
+    con.close()
+    for col in ("contract_date", "agreed_start_date", "actual_start_date", "suspended_since",
+                "idle_clock_start", "idle_since"):
+        assert types[col] == "DATE", (col, types[col])
+    assert all(len(v) == 10 for v in values), values  # YYYY-MM-DD
+    assert export(str(tmp_path / "q.geojson")).exit_code == 0
+    data = json.loads((tmp_path / "q-plots.geojson").read_text(encoding="utf-8"))
+    source = json.loads((BUNDLED / "plots.geojson").read_text(encoding="utf-8"))
+    want = {f["properties"]["plot_id"]: f["properties"]["contract_date"]
+            for f in source["features"]}
+    got = {f["properties"]["plot_id"]: f["properties"]["contract_date"] for f in data["features"]}
+    assert got == want and any(got.values())

@@ -26,8 +26,10 @@ from qygeo.cli import main
 from test_output_safety import CHARS, CONTROL, PIECES
 from test_parks import truth_polygon, write_boundary
 
-#: Printable: no control, format (bidi marks, overrides) or line/paragraph separator.
-PRINTABLE = st.characters(blacklist_categories=("Cc", "Cs", "Cf", "Zl", "Zp"))
+#: Printable: no control, format (bidi marks, overrides), line/paragraph separator or
+#: U+FFFE/U+FFFF (no XML characters).
+PRINTABLE = st.characters(blacklist_categories=("Cc", "Cs", "Cf", "Zl", "Zp"),
+                          blacklist_characters="\ufffe\uffff")
 TEXT = st.builds(lambda a, p, b: a + p + b, st.text(PRINTABLE, max_size=4),
                  st.sampled_from([p for p in PIECES if not safe_text.has_control_chars(p)]),
                  st.text(PRINTABLE, max_size=4)) | st.text(PRINTABLE, min_size=300, max_size=600)

@@ -36,7 +36,7 @@ FORMULAS = ["=1+1", '=HYPERLINK("http://evil.example/x","click")', "+cmd|' /C ca
 MARKUP = ["a|b", "**bold**", "[link](http://e.example)", "<b>x</b>", "<script>alert(1)</script>",
           "`code`", "~~s~~", "_x_", "\\|"]
 CONTROL = ["\x1b]0;pwned\x07", "\x1b[2J", "line\nbreak", "cr\rret", "\x9b2J", "\u202eevil",
-           "sep\u2028line"]
+           "sep\u2028line", "non\uffffchar", "\ufffeBOM", "alm\u061c"]
 TEMPLATE = ["{{ 7*191 }}", "{% if 1 %}T{% endif %}", "{#"]
 PIECES = FORMULAS + MARKUP + CONTROL + TEMPLATE
 
@@ -169,6 +169,39 @@ def test_plots_left_out_are_listed_as_text(tmp_path, plot_id):
     assert code == 0, err
     assert "Plots left out" in out
     _check_terminal(out)
+
+
+@pytest.mark.parametrize("text", ["Bendi\uffff", "\ufffeBendi", "a\x0bb"])
+def test_text_xml_cannot_hold_is_shown_as_escapes_in_xlsx(tmp_path, text):
+    """U+FFFF and U+FFFE are no XML characters: a sheet holding one raw was not
+    well-formed, and the workbook could not be opened (Excel offered a repair)."""
+    root = write_tiny(tmp_path / "geodata")
+    plots = layers.read_layer(root / "plots.geojson", layers.PLOTS)
+    plots["enterprise"] = text
+    layers.write_layer(plots, root / "plots.geojson", layers.PLOTS)
+    xlsx = tmp_path / "r.xlsx"
+    code, _out, err = _report(root, "--format", "xlsx", "-o", str(xlsx))
+    assert code == 0, err
+    values = {c.value for row in load_workbook(xlsx)["plots"].iter_rows() for c in row}
+    assert safe_text.for_terminal(text) in values
+
+
+def test_text_longer_than_a_cell_ends_in_an_ellipsis_with_a_warning(tmp_path):
+    """openpyxl cut a string at Excel's 32,767 characters without a word."""
+    root = write_tiny(tmp_path / "geodata")
+    plots = layers.read_layer(root / "plots.geojson", layers.PLOTS)
+    plots["project"] = plots["project"].astype(object)
+    plots.loc[0, "project"] = "x" * 40_000 + "END"
+    plots.loc[1, "project"] = "y" * 32_767  # fits: kept whole
+    layers.write_layer(plots, root / "plots.geojson", layers.PLOTS)
+    xlsx = tmp_path / "r.xlsx"
+    code, _out, err = _report(root, "--format", "xlsx", "-o", str(xlsx))
+    assert code == 0, err
+    values = {c.value for row in load_workbook(xlsx)["plots"].iter_rows() for c in row}
+    assert "x" * 32_766 + "…" in values and "y" * 32_767 in values
+    assert err.count("qygeo: warning: r.xlsx: text longer than the 32,767 characters an Excel "
+                     'cell holds is cut there and ends in "…" (plots sheet, column project: '
+                     "1 cell)") == 1, err
 
 
 @pytest.mark.slow

@@ -61,3 +61,15 @@ def test_markdown_cell_cannot_split_a_row_or_make_markup(text: str) -> None:
 def test_control_characters_are_named() -> None:
     assert safe_text.describe_control_chars("a\x1b\nb") == "U+001B, U+000A"
     assert not safe_text.has_control_chars("清远 Qingyuan (高新区) – 5%")
+
+
+def test_bidi_marks_and_characters_xml_forbids_are_caught_and_escaped() -> None:
+    # U+061C ARABIC LETTER MARK is a bidi mark as U+200E/U+200F are; U+FFFE, U+FFFF and
+    # lone surrogates (a non-UTF-8 argument) are no XML 1.0 characters (an xlsx sheet).
+    for c in ("\u061c", "\u200e", "\u200f", "\ufffe", "\uffff", "\ud800", "\udcff"):
+        assert safe_text.has_control_chars(f"a{c}b"), ascii(c)
+        assert not safe_text.has_control_chars(safe_text.for_terminal(f"a{c}b"))
+    assert safe_text.describe_control_chars("A\u061cB\uffff") == "U+061C, U+FFFF"
+    assert safe_text.for_terminal("x\uffff\udcff") == "x\\uffff\\udcff"
+    for c in ("\ufffd", "\u4e2d", "\U0001f600"):  # allowed in XML
+        assert not safe_text.has_control_chars(c)

@@ -25,16 +25,21 @@ import re
 from typing import Any
 
 #: Characters no id or name may hold: C0 and C1 controls, DEL, the Unicode line
-#: and paragraph separators (a line break to many programs), and the bidirectional
-#: marks, overrides and isolates, which reorder how a line reads.
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+#: and paragraph separators (a line break to many programs), the bidirectional
+#: marks (U+061C, U+200E, U+200F), overrides and isolates, which reorder how a line
+#: reads, and the rest of what XML 1.0 forbids (its ``Char`` production): surrogates
+#: (a command-line argument that is not UTF-8 arrives as lone ones) and the
+#: noncharacters U+FFFE and U+FFFF. Text shown through :func:`for_terminal` is
+#: therefore also valid in an XML file such as an xlsx sheet.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+                         "\ud800-\udfff\ufffe\uffff]")
 
 #: First characters that make a spreadsheet read a text cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def has_control_chars(text: str) -> bool:
-    """True if *text* holds a control or bidirectional-override character.
+    """True if *text* holds a control, bidirectional or XML-forbidden character.
 
     Examples
     --------

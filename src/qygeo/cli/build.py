@@ -54,12 +54,12 @@ def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year
 
     Progress goes to stderr (silence with -q); nothing is written to stdout.
     """
-    from qygeo.io.atomic import atomic_write_text
+    from qygeo.io.atomic import atomic_write_files, atomic_write_text, check_writable
     from qygeo.io.dataset import load_dataset
     from qygeo.io.layers import geodata_dir
     from qygeo.pipeline.report import build_report
     from qygeo.render.basemaps import get_basemap
-    from qygeo.render.maps import write_maps
+    from qygeo.render.maps import CITY_PAGE, PARKS_DIR, park_filename, write_maps
     from qygeo.render.text import write_report
     from qygeo.safe_text import UTF8_BOM, csv_text
 
@@ -70,6 +70,10 @@ def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year
         fail(f"{root}: data folder not found (use --geodata DIR or $QYGEO_GEODATA)")
     check_output(out_root, geodata)
     bm = get_basemap(basemap)  # a missing Tianditu key fails before any work
+    reports, maps = out_root / "reports", out_root / "maps"
+    report_paths = [reports / name for name, _fmt in REPORT_FILES] + [reports / PLANTING_FILE]
+    for path in report_paths + [maps / CITY_PAGE]:
+        check_writable(path)  # a read-only report.xlsx is told before any work
 
     con.info(f"[1/3] validate {root}")
     checked = check_folder(con, root, refused="; nothing built")
@@ -80,15 +84,20 @@ def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year
     rep = build_report(ds, year=year, as_of=as_of)
     for w in rep.warnings:
         con.warn(w)
-    reports = out_root / "reports"
-    for name, fmt in REPORT_FILES:
-        write_report(rep, fmt, reports / name)
-        con.info(f"      wrote {reports / name}")
-    atomic_write_text(reports / PLANTING_FILE, UTF8_BOM + csv_text(rep.planting))
-    con.info(f"      wrote {reports / PLANTING_FILE}")
+    for pid in rep.park_table["park_id"]:  # the park maps too, before any report is replaced
+        check_writable(maps / PARKS_DIR / park_filename(str(pid)))
+    # All or none: the reports of one run, never some of this run's beside the last's.
+    # Each writer writes its report (atomically) under the temporary name it is given.
+    writers = {reports / name: (lambda tmp, f=fmt: write_report(rep, f, tmp))
+               for name, fmt in REPORT_FILES}
+    writers[reports / PLANTING_FILE] = lambda tmp: atomic_write_text(
+        tmp, UTF8_BOM + csv_text(rep.planting))
+    atomic_write_files(writers)
+    for path in report_paths:
+        con.info(f"      wrote {path}")
 
     con.info(f"[3/3] maps (basemap {bm.name}{', self-contained' if self_contained else ''})")
-    pages = write_maps(ds, out_root / "maps", report=rep, basemap=bm,
+    pages = write_maps(ds, maps, report=rep, basemap=bm,
                        self_contained=self_contained, progress=lambda m: con.info(f"      {m}"),
                        classes=classes, remove_stale=True)
     con.info(f"built {len(REPORT_FILES) + 1} reports and {len(pages)} maps in "

@@ -661,6 +661,33 @@ def classify_idle(plots: pd.DataFrame, as_of: object, plot_area_m2: object, *,
                         index=plots.index)
 
 
+#: Verdict columns of :func:`classify_idle` that hold a value for every plot, also one
+#: the rule cannot judge (``idle_status`` n/a): false, 0 days, 0 years.
+UNJUDGED_EMPTY_COLUMNS = ("idle", "idle_days", "idle_years")
+
+
+def unjudged_empty(plots: pd.DataFrame) -> pd.DataFrame:
+    """*plots* with ``idle``, ``idle_days`` and ``idle_years`` empty where ``idle_status``
+    is n/a, for tables others read (the GIS layers, the xlsx plots sheet).
+
+    Inside qygeo a plot the rule cannot judge is counted apart (``unjudged_plot_count``),
+    so false and 0 keep the sums simple; written out, they would tell a reader or a GIS
+    filter (``idle = false``) that the plot was judged not idle. ``idle`` becomes a
+    nullable boolean and ``idle_days`` a nullable integer, so the formats keep their
+    types (``idle_years`` NaN).
+    """
+    if "idle_status" not in plots.columns:
+        return plots
+    unjudged = (plots["idle_status"] == STATUS_UNKNOWN).to_numpy(dtype=bool, na_value=False)
+    if not unjudged.any():
+        return plots
+    out = plots.copy()
+    for col, dtype in zip(UNJUDGED_EMPTY_COLUMNS, ("boolean", "Int64", "float64"), strict=True):
+        if col in out.columns:
+            out[col] = out[col].astype(dtype).mask(unjudged)
+    return out
+
+
 def judge_plots(plots: pd.DataFrame, as_of: object, plot_area_m2: object, *,
                 art8: np.ndarray | None = None) -> IdleVerdict:
     """:func:`judge_idle` on the columns of *plots* (missing columns: unknown values).

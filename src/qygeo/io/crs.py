@@ -372,8 +372,8 @@ class SourceCRS:
 
 
 def ballpark_note(crs: CRS) -> str | None:
-    """A warning when PROJ knows no datum shift from *crs*'s datum to WGS84 (Xian 1980,
-    for one): the coordinates are then carried over as they are, a "ballpark"
+    """A warning when PROJ knows no datum shift from *crs*'s datum to WGS84 in Qingyuan
+    (Xian 1980, Beijing 1954): the coordinates are then carried over as they are, a "ballpark"
     conversion of unknown accuracy. None for WGS84 and
     CGCS2000 (the same to a few centimetres) and for datums PROJ can shift."""
     datum = ballpark_datum(crs)
@@ -386,15 +386,23 @@ def ballpark_note(crs: CRS) -> str | None:
 
 def ballpark_datum(crs: CRS) -> str | None:
     """The name of *crs*'s geodetic CRS when PROJ has only a "ballpark" conversion between
-    it and WGS84 (see :func:`ballpark_note`); None otherwise. Intake and export both ask."""
+    it and WGS84 in Qingyuan (see :func:`ballpark_note`); None otherwise. Intake and
+    export both ask.
+
+    The operations are those PROJ would choose for Qingyuan (its bounding box as the area
+    of interest): Beijing 1954 has datum shifts for the Tarim basin, Ordos, the Yellow Sea,
+    the Pearl River mouth offshore and Tonkin, none of which is used here, so its
+    coordinates are carried over as Xian 1980's are.
+    """
     from pyproj import CRS
-    from pyproj.transformer import TransformerGroup
+    from pyproj.transformer import AreaOfInterest, TransformerGroup
 
     geodetic = crs.geodetic_crs
     if geodetic is None or any(geodetic.equals(CRS.from_epsg(c)) for c in (4326, 4490)):
         return None
     try:
-        best = TransformerGroup(geodetic, CRS.from_epsg(4326), always_xy=True).transformers
+        best = TransformerGroup(geodetic, CRS.from_epsg(4326), always_xy=True,
+                                area_of_interest=AreaOfInterest(*QINGYUAN_BBOX)).transformers
     except Exception:  # noqa: BLE001 - pyproj raises several types; to_wgs84 names the fault
         return None
     if best and "ballpark" not in best[0].description.lower():

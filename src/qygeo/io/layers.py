@@ -437,6 +437,7 @@ def read_layer(
     projected = gdf.crs if len(gdf) and gdf.crs is not None and not gdf.crs.is_geographic \
         else None
     raw_bounds = tuple(gdf.total_bounds) if projected is not None else None
+    warn_ballpark(path, gdf.crs)
     gdf = to_wgs84(gdf)
     if projected is not None:
         from qygeo.io.crs import diagnose_converted
@@ -447,6 +448,21 @@ def read_layer(
     if spec is not None:
         gdf = conform(gdf, spec, path, check_ids=check_ids)
     return gdf
+
+
+def warn_ballpark(path: Path, crs: Any) -> None:
+    """Warn when *path*'s CRS reaches WGS84 only by PROJ's "ballpark" (Xian 1980, Beijing
+    1954 in Qingyuan): its numbers are carried over as they are, as a park boundary's are
+    with the same note (:func:`qygeo.io.crs.ballpark_note`)."""
+    from qygeo.io.crs import ballpark_note, is_wgs84
+
+    if crs is None or is_wgs84(crs):
+        return
+    note = ballpark_note(crs)
+    if note:
+        import warnings
+
+        warnings.warn(f"{path.name}: {note}", stacklevel=3)
 
 
 def conform(

@@ -124,9 +124,10 @@ def check_target(path: str | os.PathLike[str], crs: str | int | None) -> tuple[P
 
 def crs_note(target: Any) -> str | None:
     """A warning for an output CRS PROJ reaches from WGS84 only by a "ballpark"
-    conversion (Xian 1980, EPSG:2383 or 4610): the numbers are then WGS84's, relabelled,
-    of unknown accuracy. Intake reads such a file with the same note
-    (:func:`qygeo.io.crs.ballpark_note`); None for every other CRS."""
+    conversion in Qingyuan (Xian 1980, EPSG:2383 or 4610; Beijing 1954, EPSG:2435 or
+    4214): the numbers are then WGS84's, relabelled, of unknown accuracy. Intake reads
+    such a file with the same note (:func:`qygeo.io.crs.ballpark_note`); None for every
+    other CRS."""
     from qygeo.io.crs import ballpark_datum
 
     datum = ballpark_datum(target)
@@ -142,12 +143,13 @@ def layer_frames(rep: Report) -> dict[str, gpd.GeoDataFrame]:
     """The four layers of :func:`export_layers`, in WGS84, with columns GIS can store."""
     import geopandas as gpd
 
+    from qygeo.core.idle import unjudged_empty
     from qygeo.core.metrics import M2_PER_MU, area_m2
 
     ds = rep.dataset
     if ds is None:
         raise ExportError("this report carries no data set: build it with qygeo.report()")
-    parks = _storable(rep.parks)
+    parks = _storable(rep.parks, "parks")
     # Every plot the parks' figures count is drawn: one without its polygon is refused,
     # not left out of the layer while parks.plot_count still counts it.
     lost = rep.plots.geometry.isna() | rep.plots.geometry.is_empty
@@ -155,19 +157,75 @@ def layer_frames(rep: Report) -> dict[str, gpd.GeoDataFrame]:
         ids = ", ".join(str(v) for v in rep.plots.loc[lost, "plot_id"].head(5))
         raise ExportError(f"{int(lost.sum())} plot(s) of the report have no polygon to "
                           f"export: {ids}")
-    plots = _storable(rep.plots)
+    plots = _storable(unjudged_empty(rep.plots), "plots")  # n/a: idle, idle_days empty
     planting = ds.planting if ds.planting is not None else gpd.GeoDataFrame(
         {"planting_id": []}, geometry=[], crs="EPSG:4326")
     planting = planting.assign(mapped_mu=area_m2(planting.geometry) / M2_PER_MU)
-    return {"districts": _storable(ds.districts), "parks": parks,
-            "planting": _storable(planting), "plots": plots}
+    return {"districts": _storable(ds.districts, "districts"), "parks": parks,
+            "planting": _storable(planting, "planting"), "plots": plots}
 
 
-def _storable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Columns a GeoPackage can hold: dicts and lists as JSON text, categories as text."""
+#: Column names a GeoPackage layer keeps for itself: its feature id and its geometry.
+GPKG_RESERVED_COLUMNS = ("fid", "geom")
+
+
+def _name_key(name: str) -> str:
+    """*name* as GDAL and SQLite compare field names: ASCII letters without case."""
+    return "".join(c.lower() if c.isascii() else c for c in name)
+
+
+def distinct_columns(columns: list[str], geometry: str) -> dict[str, str]:
+    """New names for the columns that a GIS format would take for another: ``{old: new}``.
+
+    GDAL and SQLite tell field names apart regardless of case, so a plots file's own
+    ``IDLE`` or ``Idle_Status`` cannot stand beside qygeo's ``idle`` and ``idle_status``
+    in a GeoPackage (the export failed: "Error adding field"), and ``fid`` and ``geom``
+    are the GeoPackage's own. qygeo's names (lower case) and the geometry keep theirs; a
+    data column that clashes gets ``_2`` (``_3`` …), the same in every format, so one
+    layer reads alike as .gpkg, .geojson and .fgb.
+    """
+    keys = {_name_key(c) for c in columns}
+    # geometry first, then lower-case names (qygeo's own), then the rest in their order
+    order = sorted(columns, key=lambda c: (c != geometry, c != c.lower()))
+    taken = set(GPKG_RESERVED_COLUMNS)
+    renames = {}
+    for name in order:
+        if _name_key(name) not in taken:
+            taken.add(_name_key(name))
+            continue
+        n = 2
+        while _name_key(new := f"{name}_{n}") in taken | keys:
+            n += 1
+        taken.add(_name_key(new))
+        renames[name] = new
+    return {c: renames[c] for c in columns if c in renames}
+
+
+def _storable(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
+    """Columns a GeoPackage can hold: dicts and lists as JSON text, categories as text,
+    dates (midnight timestamps) as dates, names told apart regardless of case
+    (:func:`distinct_columns`, with a warning). Written through Arrow, which alone
+    gives GDAL a date field."""
+    import warnings
+
     import pandas as pd
+    import pyarrow as pa
 
     out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if col != out.geometry.name and series.dtype.kind == "M" and series.dt.tz is None \
+                and (series.dropna() == series.dropna().dt.normalize()).all():
+            # a date is a date (DATE in a GeoPackage, 2021-04-20 in GeoJSON), as in xlsx
+            out[col] = pd.Series(series.dt.date.where(series.notna(), None),
+                                 dtype=pd.ArrowDtype(pa.date32()), index=out.index)
+    renames = distinct_columns([str(c) for c in out.columns], str(out.geometry.name))
+    if renames:
+        out = out.rename(columns=renames)
+        warnings.warn(f"{layer} layer: " + ", ".join(f"column {old} is written as {new}"
+                                                     for old, new in renames.items())
+                      + " (GIS formats tell column names apart regardless of case; fid and "
+                      "geom are the GeoPackage's own)", stacklevel=2)
     for col in out.columns:
         if col == out.geometry.name:
             continue
@@ -248,7 +306,7 @@ def _write_layer(path: Path, frame: gpd.GeoDataFrame, name: str, driver: str,
     options = {"RFC7946": "YES"} if driver == "GeoJSON" else {}
     try:
         pyogrio.write_dataframe(frame, gdal_name(path), layer=name, driver=driver,
-                                layer_options=options)
+                                layer_options=options, use_arrow=True)
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
         raise _failed(out, f"the {name} layer", exc, path) from exc
     _check_written(path, {name: len(frame)}, out)
@@ -307,7 +365,7 @@ def _write_layer_append(path: Path, frame: gpd.GeoDataFrame, name: str, out: Pat
 
     try:
         pyogrio.write_dataframe(frame, gdal_name(path), layer=name, driver="GPKG",
-                                append=path.exists())
+                                append=path.exists(), use_arrow=True)
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types; one line for the user
         raise _failed(out, f"the {name} layer", exc, path) from exc
 

@@ -57,7 +57,8 @@ def _cell(v: Any) -> Any:
         v = v.to_pydatetime().replace(tzinfo=None)
         return v.date() if v.time() == dt.time() else v
     if isinstance(v, str):
-        # XML (so xlsx) cannot hold most control characters: shown as escapes instead.
+        # XML (so xlsx) cannot hold most control characters, U+FFFE, U+FFFF or lone
+        # surrogates: shown as escapes instead.
         return for_terminal(v) if has_control_chars(v) else v
     if isinstance(v, (int, float, bool, dt.date, dt.datetime)):
         return v
@@ -82,10 +83,11 @@ def sheet_tables(report: Report) -> dict[str, pd.DataFrame]:
     """The tables of *report* with rows, by sheet name (see the module docstring)."""
     import pandas as pd
 
+    from qygeo.core.idle import unjudged_empty
     from qygeo.core.metrics import selected_members
 
     ev = report.evaluation
-    plots = report.explained_plots
+    plots = unjudged_empty(report.explained_plots)  # n/a: idle and idle_days empty
     plots = plots.drop(columns=[c for c in PLOT_SKIP if c in plots.columns])
     # A report of some parks (--park): their plots, as the html report lists them, and no
     # planting sheet, as the text formats have none.
@@ -160,6 +162,22 @@ def sources_table(report: Report, left_out: list[str]) -> pd.DataFrame:
 
 #: Rows of an Excel sheet (the header included); longer tables continue on "name (2)"…
 EXCEL_MAX_ROWS = 1_048_576
+#: Characters an Excel cell holds; openpyxl cuts longer text without a word.
+EXCEL_CELL_CHARS = 32_767
+
+
+def _cut_long_text(values: list[Any]) -> int:
+    """Cut the text in *values* longer than a cell holds, ending it with "…"; how many.
+
+    Excel shows at most :data:`EXCEL_CELL_CHARS` characters and openpyxl would cut
+    the rest silently: the "…" says the text goes on (in the data).
+    """
+    cut = 0
+    for i, v in enumerate(values):
+        if isinstance(v, str) and len(v) > EXCEL_CELL_CHARS:
+            values[i] = v[:EXCEL_CELL_CHARS - 1] + "…"
+            cut += 1
+    return cut
 
 
 def _column_values(col: pd.Series) -> list[Any]:
@@ -170,7 +188,7 @@ def _column_values(col: pd.Series) -> list[Any]:
     if kind == "f":
         return [None if v != v or v in (math.inf, -math.inf) else v
                 for v in col.to_numpy(dtype="float64").tolist()]
-    if kind in "iub":
+    if kind in "iub" and not col.hasnans:  # a nullable one with <NA> goes through _cell
         return col.to_numpy().tolist()
     if kind == "M" and getattr(col.dtype, "tz", None) is None:
         # A date is a date: midnight timestamps are written as dates, shown without a time.
@@ -219,9 +237,13 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
     grey = Font(color="808080", size=9)
     wrap = Alignment(wrap_text=True, vertical="top")
     per_sheet = EXCEL_MAX_ROWS - 2
+    cut_cells = []
     for name, table in sheet_tables(report).items():
         keys = [str(c) for c in table.columns]
         values = [_column_values(table[c]) for c in table.columns]
+        for key, col in zip(keys, values, strict=True):
+            if n := _cut_long_text(col):
+                cut_cells.append(f"{name} sheet, column {key}: {n:,} cell{'s' * (n > 1)}")
         # Columns holding formula-like text (data such as "=HYPERLINK(…)"): those cells
         # are written as text cells, so no row of a clean column pays for the check.
         text_columns = [i for i, col in enumerate(values) if any(map(formula_like, col))]
@@ -274,6 +296,12 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
                             cell.number_format = fmt
                             row[i] = cell
                 ws.append(row)
+    if cut_cells:
+        import warnings
+
+        warnings.warn(f"{path.name}: text longer than the {EXCEL_CELL_CHARS:,} characters an "
+                      "Excel cell holds is cut there and ends in \"…\" ("
+                      + "; ".join(cut_cells) + ")", stacklevel=2)
     # Zipped in memory, then written atomically: a full disk fails in one place
     # (atomic_write_bytes), with no half-written archive left to finalise.
     buf = io.BytesIO()
