@@ -149,6 +149,30 @@ def test_map_pages_are_self_contained_and_current(client):
     assert client.get("/maps/parks/gamma.html").status_code == 200
 
 
+def test_map_pages_move_on_with_the_day_as_the_report_does(client, monkeypatch):
+    # A server left running: the same data folder, a later day. The maps' idle verdicts
+    # are as of the day the report uses, not the day the pages were first rendered.
+    import datetime as real_dt
+    import types
+
+    from qygeo.serve import data as serve_data
+
+    today = real_dt.date.today()
+    assert f"idle as of {today.isoformat()}" in client.get("/maps/index.html").text
+
+    class Later(real_dt.date):
+        @classmethod
+        def today(cls):
+            return today + real_dt.timedelta(days=400)
+
+    monkeypatch.setattr(serve_data, "dt", types.SimpleNamespace(date=Later))
+    later = Later.today().isoformat()
+    assert f"idle as of {later}" in client.get("/api/report?format=table").text
+    city = client.get("/maps/index.html").text
+    assert f"idle as of {later}" in city and f"idle as of {today.isoformat()}" not in city
+    assert f"idle as of {later}" in client.get("/maps/parks/alpha.html").text
+
+
 def test_shell_and_assets_are_served_offline(client):
     page = client.get("/")
     assert "default-src 'self'" in page.headers["content-security-policy"]
