@@ -326,6 +326,49 @@ def test_add_update_remove_undo(client, tiny_geodata):
     assert client.post("/api/undo", headers=EDIT).status_code == 409
 
 
+@pytest.mark.slow
+def test_a_change_chosen_on_a_stale_page_is_refused_with_409(client, tiny_geodata):
+    # Two tabs preview an update of one park; the second Confirm must not overwrite the
+    # first tab's change, and an Undo chosen from a history listed before another tab's
+    # add must not undo that add.
+    assert client.post("/api/parks", files=upload(), data=NEW, headers=EDIT).status_code == 201
+    form = {"park_id": "gamma", "update": "true"}
+    tab_a, tab_b = (client.post("/api/parks/preview", headers=EDIT, data=form,
+                                files=upload(f"{n}.geojson", geojson_bytes(truth_polygon(
+                                    r_m=r)))).json() for n, r in (("a", 1300), ("b", 1100)))
+    assert tab_a["ok"] and tab_b["ok"]
+    assert tab_a["parks_sha256"] == park_lib.parks_sha256(tiny_geodata)
+    r = client.put("/api/parks/gamma", headers=EDIT, data={"parks_sha256": tab_a["parks_sha256"]},
+                   files=upload("a.geojson", geojson_bytes(truth_polygon(r_m=1300))))
+    assert r.status_code == 200, r.text
+    before = snapshot(tiny_geodata)
+    r = client.put("/api/parks/gamma", headers=EDIT, data={"parks_sha256": tab_b["parks_sha256"]},
+                   files=upload("b.geojson", geojson_bytes(truth_polygon(r_m=1100))))
+    assert r.status_code == 409 and "changed since this preview" in r.json()["error"]
+    assert "“预览 Preview”" in r.json()["error"]  # the page's control, not a command
+    r = client.delete("/api/parks/gamma", headers=EDIT,
+                      params={"parks_sha256": tab_b["parks_sha256"]})
+    assert r.status_code == 409
+    assert snapshot(tiny_geodata) == before
+    gamma = park_lib.load_state(tiny_geodata).row("gamma")["properties"]
+    assert gamma["source_file"] == "a.geojson"
+    # Tab A lists the history (its update on top); tab C adds a park; tab A's Undo.
+    listed = client.get("/api/history").json()
+    assert listed["parks_sha256"] == park_lib.parks_sha256(tiny_geodata)
+    assert (listed["history"][0]["action"], listed["history"][0]["park_id"]) == (
+        "update", "gamma")
+    delta = {**NEW, "park_id": "delta", "allow_overlap": "true"}
+    assert client.post("/api/parks", files=upload(), data=delta, headers=EDIT).status_code == 201
+    before = snapshot(tiny_geodata)
+    r = client.post("/api/undo", headers=EDIT, params={"parks_sha256": listed["parks_sha256"]})
+    assert r.status_code == 409 and "listed its history" in r.json()["error"]
+    assert snapshot(tiny_geodata) == before and "delta" in ids(client)
+    # Listed again, the add is on top, and Undo undoes it.
+    listed = client.get("/api/history").json()
+    r = client.post("/api/undo", headers=EDIT, params={"parks_sha256": listed["parks_sha256"]})
+    assert r.status_code == 200 and r.json()["drops"] == ["delta"]
+
+
 def test_force_means_what_it_means_in_qygeo_park(client, tiny_geodata):
     assert client.post("/api/parks", files=upload(), data=NEW, headers=EDIT).status_code == 201
     bigger = geojson_bytes(truth_polygon(r_m=1500))

@@ -243,13 +243,64 @@ def test_confirm_writes_only_what_was_previewed_and_undo_undoes_once(page, serve
         c.post("/api/parks", files={"file": ("b.geojson", file.read_bytes())},
                data={"park_id": "epsilon", "name_zh": "戊园", "name_en": "Epsilon",
                      "allow_overlap": "true"}, headers=EDIT).raise_for_status()
-    page.click("button[data-tab=history]")
+    page.click("button[data-tab=history]")  # lists again: epsilon's add on top
+    page.wait_for_function("() => document.getElementById('history-list').innerText"
+                           ".includes('add epsilon')")
     page.dblclick("#undo")  # the server undoes its latest change: epsilon's
     page.wait_for_function("() => document.getElementById('history-result').innerText")
     page.wait_for_timeout(500)
     ids = {f["properties"]["park_id"] for f in
            json.loads((root / "parks.geojson").read_text(encoding="utf-8"))["features"]}
     assert "delta" in ids and "epsilon" not in ids
+
+
+def test_a_stale_tab_is_told_and_overwrites_or_undoes_nothing(page, server, tmp_path):
+    # This tab previews an update of alpha; another tab (here httpx) updates it first:
+    # Confirm is refused (409) and the other tab's boundary stays. Then this tab's History,
+    # listed before the other tab adds a park, does not undo that add unseen.
+    from shapely.geometry import box
+
+    url, root = server
+    mine = write_boundary(tmp_path / "mine.geojson", box(113.0, 23.6, 113.062, 23.66))
+    theirs = write_boundary(tmp_path / "theirs.geojson", box(113.0, 23.6, 113.058, 23.66))
+    page.click("button[data-tab=edit]")
+    page.check("input[name=mode][value=update]")
+    page.set_input_files("#edit-file", str(mine))
+    page.fill("#edit-id", "alpha")
+    page.click("#edit-preview")
+    page.wait_for_function("() => qygeoApp.preview && qygeoApp.preview.ok")
+    with httpx.Client(base_url=url, headers=EDIT) as c:
+        c.put("/api/parks/alpha", files={"file": ("theirs.geojson", theirs.read_bytes())}
+              ).raise_for_status()
+    after_theirs = (root / "parks.geojson").read_bytes()
+    page.click("#edit-confirm")
+    page.wait_for_selector("#edit-result .error")
+    told = page.inner_text("#edit-result .error")
+    assert "changed since this preview" in told and "“预览 Preview”" in told
+    assert (root / "parks.geojson").read_bytes() == after_theirs
+    page.qygeo_errors.remove("Failed to load resource: the server responded with a status "
+                             "of 409 (Conflict)")
+    page.click("button[data-tab=history]")
+    page.wait_for_function("() => document.getElementById('history-list').innerText"
+                           ".includes('update alpha')")
+    with httpx.Client(base_url=url, headers=EDIT) as c:
+        c.post("/api/parks", files={"file": ("e.geojson", write_boundary(
+            tmp_path / "e.geojson", truth_polygon(cx=113.15, r_m=600)).read_bytes())},
+            data={"park_id": "east", "name_zh": "东园", "name_en": "East"}).raise_for_status()
+    page.click("#undo")
+    page.wait_for_selector("#history-result .error")
+    assert "listed its history" in page.inner_text("#history-result")
+    assert "east" in park_lib.load_state(root).ids()
+    page.qygeo_errors.remove("Failed to load resource: the server responded with a status "
+                             "of 409 (Conflict)")
+    # Listed again after the refusal: the add is on top, and Undo undoes it.
+    page.wait_for_function("() => document.getElementById('history-list').innerText"
+                           ".includes('add east') && !document.getElementById('undo').disabled")
+    page.click("#undo")
+    page.wait_for_function("() => document.getElementById('history-result').innerText"
+                           ".includes('undo add east')")
+    assert "east" not in park_lib.load_state(root).ids()
+    assert (root / "parks.geojson").read_bytes() == after_theirs
 
 
 def test_history_shows_its_notes_and_a_refused_undo_can_be_forced_there(page, server):

@@ -43,6 +43,7 @@ from qygeo.errors import (
     GeodataNotWritableError,
     HistoryError,
     ParkExistsError,
+    ParksChangedError,
     QygeoError,
     UnknownParkError,
 )
@@ -61,6 +62,9 @@ EDIT_LOCK_TIMEOUT_S = 10.0
 #: Room for the form fields beside the file in a multipart body.
 FORM_OVERHEAD_BYTES = 1_000_000
 
+#: The edits' and undo's optional parks_sha256 (see qygeo.pipeline.parks.parks_sha256).
+SHA_HELP = ("parks_sha256 of the preview or history this change was chosen from: refused "
+            "with 409 when parks.geojson has changed since")
 #: Choices of the CRS field, beside an EPSG code.
 CRS_CHOICES = {"detect": None, "wgs84": "4326", "gcj02": "gcj02", "bd09": "bd09"}
 
@@ -119,7 +123,7 @@ def status_of(exc: QygeoError) -> int:
     """The HTTP status of a library error."""
     if isinstance(exc, UploadError):
         return exc.status
-    if isinstance(exc, (ParkExistsError, GeodataBusyError, HistoryError)):
+    if isinstance(exc, (ParkExistsError, GeodataBusyError, HistoryError, ParksChangedError)):
         return 409
     if isinstance(exc, UnknownParkError):
         return 404
@@ -248,6 +252,18 @@ def _leaflet(kind: str) -> bytes:
 def _clean(text: str, folder: Path | None) -> str:
     """A message without the temporary folder's path (the user knows the file by name)."""
     return text.replace(f"{folder}/", "") if folder is not None else text
+
+
+#: A Confirm (add, update, remove) refused because parks.geojson changed since its preview.
+CHANGED_SINCE_PREVIEW = (
+    "parks.geojson changed since this preview (another tab, a qygeo park command or an "
+    "editor wrote it): nothing was written; the parks are now current: “预览 Preview” "
+    "again, then “确认写入 Confirm”")
+#: An Undo refused because parks.geojson changed since the History tab listed it.
+CHANGED_SINCE_LISTED = (
+    "parks.geojson changed since this page listed its history (another tab, a qygeo park "
+    "command or an editor wrote it): nothing was undone; the list is now current: check "
+    "the change on top, then “撤销上一次修改 Undo the last change” again")
 
 
 def _num(v: Any) -> Any:
@@ -428,6 +444,8 @@ def create_app(config: ServeConfig) -> FastAPI:
         except GeodataNotWritableError as exc:
             notes = [f"an interrupted park command could not be finished ({exc}): its change "
                      "may be listed"]
+        # Read before the list: a change in between makes Undo refuse, never pass.
+        version = park_lib.parks_sha256(cfg.root)
         out = []
         for snap in reversed(park_lib.history(cfg.root)):
             meta_path = snap.with_suffix(".json")
@@ -437,7 +455,7 @@ def create_app(config: ServeConfig) -> FastAPI:
                 meta = {}
             out.append({"snapshot": snap.name, "action": meta.get("action"),
                         "park_id": meta.get("park_id"), "at": meta.get("at")})
-        return {"history": out, "notes": notes}
+        return {"history": out, "notes": notes, "parks_sha256": version}
 
     # ------------------------------------------------------------------ editing
 
@@ -460,13 +478,14 @@ def create_app(config: ServeConfig) -> FastAPI:
         force: Annotated[bool, Form(description="accept a big change of area or place, or "
                                                 "new qygeo validate problems (listed)")]
         = False,
+        parks_sha256: Annotated[str | None, Form(description=SHA_HELP)] = None,
     ) -> dict[str, Any]:
         crs_value = CRS_CHOICES.get(crs.strip().lower(), crs.strip()) if crs else None
         return {"file": file, "crs": crs_value, "layer": layer or None, "dissolve": dissolve,
                 "feature": feature or None,
                 "fix": fix, "allow_overlap": allow_overlap, "quality": quality,
                 "source": source or None, "notes": notes or None, "district": district or None,
-                "force": force}
+                "force": force, "parks_sha256": parks_sha256 or None}
 
     Upload = Annotated[dict[str, Any], Depends(upload_form)]
 
@@ -491,7 +510,10 @@ def create_app(config: ServeConfig) -> FastAPI:
                 boundary = read_form_boundary(path, form)  # an unknown park: the plan says
                 outcome = park_lib.commit(cfg.root, form_plan(form, boundary, action, park_id,
                                                               attrs),
-                                          force=form["force"], timeout=cfg.lock_timeout_s)
+                                          force=form["force"], timeout=cfg.lock_timeout_s,
+                                          expected_sha256=form["parks_sha256"])
+            except ParksChangedError:
+                return _error(409, CHANGED_SINCE_PREVIEW)
             except QygeoError as exc:
                 return _error(status_of(exc), _clean(str(exc), folder))
             return committed(outcome, folder, status)
@@ -511,12 +533,15 @@ def create_app(config: ServeConfig) -> FastAPI:
 
         with upload_folder(cfg.tmp_dir) as folder:
             path = save_upload(form["file"].file, form["file"].filename, folder, cfg.limits)
+            # Read before the plan: a write in between makes Confirm refuse, never pass.
+            version = park_lib.parks_sha256(cfg.root)
             attrs = {"name_zh": name_zh, "name_en": name_en, "kind": kind,
                      "parent": parent or None}
             result = preview_boundary(
                 cfg.root, path, action="update" if update else "add", park_id=park_id,
                 attrs=attrs, form=form)
             result["layers"] = layer_names(path)
+            result["parks_sha256"] = version
             try:  # a file with several features: the user picks one (or dissolves them)
                 result["features"] = list_features(path, layer=form["layer"])
             except QygeoError:
@@ -542,15 +567,26 @@ def create_app(config: ServeConfig) -> FastAPI:
         return edit(form, "update", park_id, {}, 200)
 
     @app.delete("/api/parks/{park_id}", summary="Remove a park")
-    def remove_park(park_id: str, force: bool = False) -> JSONResponse:
-        outcome = park_lib.commit(
-            cfg.root, lambda st: park_lib.plan_remove(st, park_id, force=force),
-            force=force, timeout=cfg.lock_timeout_s)
+    def remove_park(park_id: str, force: bool = False,
+                    parks_sha256: Annotated[str | None, Query(description=SHA_HELP)] = None,
+                    ) -> JSONResponse:
+        try:
+            outcome = park_lib.commit(
+                cfg.root, lambda st: park_lib.plan_remove(st, park_id, force=force),
+                force=force, timeout=cfg.lock_timeout_s, expected_sha256=parks_sha256 or None)
+        except ParksChangedError:
+            return _error(409, CHANGED_SINCE_PREVIEW)
         return committed(outcome, None, 200)  # type: ignore[arg-type]
 
     @app.post("/api/undo", summary="Restore parks.geojson as it was before the last change")
-    def undo(force: bool = False) -> dict[str, Any]:
-        plan = park_lib.undo(cfg.root, force=force, timeout=cfg.lock_timeout_s)
+    def undo(force: bool = False,
+             parks_sha256: Annotated[str | None, Query(description=SHA_HELP)] = None,
+             ) -> Any:
+        try:
+            plan = park_lib.undo(cfg.root, force=force, timeout=cfg.lock_timeout_s,
+                                 expected_sha256=parks_sha256 or None)
+        except ParksChangedError:
+            return _error(409, CHANGED_SINCE_LISTED)
         return {"summary": plan.summary(), "action": plan.action, "park_id": plan.park_id,
                 "restores": list(plan.restores_ids), "drops": list(plan.drops_ids),
                 "changes": list(plan.changes_ids), "notes": list(plan.notes)}
