@@ -369,6 +369,18 @@ def test_a_change_chosen_on_a_stale_page_is_refused_with_409(client, tiny_geodat
     assert r.status_code == 200 and r.json()["drops"] == ["delta"]
 
 
+def test_an_update_that_changes_nothing_says_so(client, tiny_geodata):
+    r = client.post("/api/parks", files=upload(), data=NEW, headers=EDIT)
+    assert r.status_code == 201 and r.json()["written"] is True
+    assert r.json()["unchanged"] is False
+    before = snapshot(tiny_geodata)
+    r = client.put("/api/parks/gamma", files=upload(), headers=EDIT)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["written"] is False and got["unchanged"] is True and got["history_file"] is None
+    assert snapshot(tiny_geodata) == before
+
+
 def test_force_means_what_it_means_in_qygeo_park(client, tiny_geodata):
     assert client.post("/api/parks", files=upload(), data=NEW, headers=EDIT).status_code == 201
     bigger = geojson_bytes(truth_polygon(r_m=1500))

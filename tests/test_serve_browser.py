@@ -254,6 +254,25 @@ def test_confirm_writes_only_what_was_previewed_and_undo_undoes_once(page, serve
     assert "delta" in ids and "epsilon" not in ids
 
 
+def test_an_update_that_writes_nothing_is_not_called_written(page, server, tmp_path):
+    url, root = server
+    file = write_boundary(tmp_path / "survey.geojson", truth_polygon())
+    fill_new_park(page, file)
+    page.wait_for_function("() => qygeoApp.preview && qygeoApp.preview.ok")
+    page.click("#edit-confirm")
+    page.wait_for_function("() => document.querySelector('#park-list tr[data-park-id=gamma]')")
+    added = (root / "parks.geojson").read_bytes()
+    page.check("input[name=mode][value=update]")  # the same file again
+    page.click("#edit-preview")
+    page.wait_for_function("() => qygeoApp.preview && qygeoApp.preview.ok")
+    page.click("#edit-confirm")
+    page.wait_for_function("() => /Written|nothing written/.test("
+                           "document.getElementById('edit-result').innerText)")
+    result = page.inner_text("#edit-result")
+    assert "Unchanged: nothing written" in result and "Written" not in result
+    assert (root / "parks.geojson").read_bytes() == added
+
+
 def test_a_stale_tab_is_told_and_overwrites_or_undoes_nothing(page, server, tmp_path):
     # This tab previews an update of alpha; another tab (here httpx) updates it first:
     # Confirm is refused (409) and the other tab's boundary stays. Then this tab's History,

@@ -490,9 +490,13 @@ def create_app(config: ServeConfig) -> FastAPI:
     Upload = Annotated[dict[str, Any], Depends(upload_form)]
 
     def committed(outcome: Any, folder: Path, status: int) -> JSONResponse:
+        # ``written`` false (``unchanged``): the file would have been byte-identical, so
+        # no history snapshot either; the page must not say Written, Undo undoes the change
+        # before.
         change = outcome.change
         return JSONResponse({
             "park_id": change.park_id, "action": change.action,
+            "written": outcome.written, "unchanged": outcome.unchanged,
             "summary": [_clean(s, folder) for s in change.summary()],
             "notes": [_clean(n, folder) for n in change.notes],
             "history_file": outcome.history_file.name if outcome.history_file else None,

@@ -287,7 +287,10 @@
     try {
       const r = mode() === "add" ? await api("POST", "/api/parks", fd)
         : await api("PUT", "/api/parks/" + encodeURIComponent(id), fd);
-      out.replaceChildren(el("h3", "已写入 Written"));
+      // As `qygeo park update` says: a byte-identical file is not written, and has no
+      // history entry of its own for Undo.
+      out.replaceChildren(el("h3", r.written ? "已写入 Written"
+        : "未改变，未写入 Unchanged: nothing written, no history entry"));
       lines(out, r.summary, "ok"); lines(out, r.notes, "note");
       app.preview = null; drawPreview();
       await loadParks(); await loadHistory();
