@@ -91,6 +91,28 @@ def test_parks_are_geojson_with_areas(client, tiny_geodata):
 
 
 @pytest.mark.slow
+def _with_nan(root: Path) -> None:
+    """A property NaN and one Infinity in parks.geojson (Python's json and GDAL read them)."""
+    parks = root / "parks.geojson"
+    parks.write_text(parks.read_text(encoding="utf-8").replace(
+        '"kind":', '"survey_score": NaN, "survey_area": -Infinity, "kind":', 1),
+        encoding="utf-8")
+
+
+def test_parks_with_nan_properties_are_valid_json(client, tiny_geodata):
+    _with_nan(tiny_geodata)
+    r = client.get("/api/parks")
+    assert r.status_code == 200
+
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+
+    doc = json.loads(r.text, parse_constant=refuse)  # as strict as a browser's JSON.parse
+    alpha = next(f["properties"] for f in doc["features"]
+                 if f["properties"]["park_id"] == "alpha")
+    assert alpha["survey_score"] is None and alpha["survey_area"] is None
+
+
 def test_report_in_every_format(client):
     doc = client.get("/api/report", params={"format": "json", "year": 2024,
                                             "as_of": "2025-06-01"}).json()

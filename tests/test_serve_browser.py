@@ -128,6 +128,22 @@ def test_add_a_park_with_a_preview_then_undo(page, server, tmp_path):
     assert (root / "parks.geojson").read_bytes() == before
 
 
+def test_the_page_lists_parks_whose_file_holds_nan(page, server):
+    from test_serve import _with_nan
+
+    url, root = server
+    _with_nan(root)
+    page.reload()
+    page.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
+    assert page.locator("#park-list tr[data-park-id=alpha]").count() == 1
+    # An answer that is not JSON, even with status 200, is said on the page.
+    page.route("**/api/parks", lambda r: r.fulfill(status=200, body='{"a": NaN}',
+                                                   content_type="application/geo+json"))
+    page.reload()
+    page.wait_for_selector("body > div.error")
+    assert "not JSON" in page.inner_text("body > div.error")
+
+
 def test_a_refused_boundary_shows_its_reasons_and_cannot_be_confirmed(page, server, tmp_path):
     url, root = server
     from shapely.geometry import box

@@ -266,14 +266,27 @@ CHANGED_SINCE_LISTED = (
     "the change on top, then “撤销上一次修改 Undo the last change” again")
 
 
-def _num(v: Any) -> Any:
+def _finite(doc: Any) -> Any:
+    """*doc* with every NaN and ±Infinity as None (null).
+
+    Python's json and GDAL read them in a GeoJSON file, but they are not JSON: a
+    browser's ``JSON.parse`` refuses the whole answer.
+    """
     import math
 
-    if v is None:
-        return None
-    if hasattr(v, "item"):
+    if isinstance(doc, float):
+        return doc if math.isfinite(doc) else None
+    if isinstance(doc, dict):
+        return {k: _finite(v) for k, v in doc.items()}
+    if isinstance(doc, (list, tuple)):
+        return [_finite(v) for v in doc]
+    return doc
+
+
+def _num(v: Any) -> Any:
+    if hasattr(v, "item"):  # a numpy scalar
         v = v.item()
-    return None if isinstance(v, float) and math.isnan(v) else v
+    return _finite(v)
 
 
 def create_app(config: ServeConfig) -> FastAPI:
@@ -610,5 +623,5 @@ def _qualities() -> tuple[str, ...]:
 
 
 def _json(doc: Any) -> Response:
-    return Response(json.dumps(doc, ensure_ascii=False).encode("utf-8"),
-                    media_type="application/geo+json")
+    return Response(json.dumps(_finite(doc), ensure_ascii=False, allow_nan=False)
+                    .encode("utf-8"), media_type="application/geo+json")

@@ -24,7 +24,13 @@
     if (body) opts.body = body;
     const r = await fetch(url, opts);
     let doc = null;
-    try { doc = await r.json(); } catch (e) { doc = { error: "HTTP " + r.status }; }
+    try {
+      doc = await r.json();
+    } catch (e) {  // also an answer that says 200: its data cannot be shown
+      doc = { error: "HTTP " + r.status + ": the server's answer is not JSON (" + e.message +
+                     ")" };
+      if (r.ok) throw new Error(doc.error);
+    }
     if (!r.ok) {
       const raw = doc && doc.error ? doc.error : "HTTP " + r.status;
       const err = new Error(pageText(raw));
