@@ -481,6 +481,24 @@ def test_token_is_needed_when_configured(make_client):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("token", ["清远密码2026", "two words", "tab\there", " "])
+def test_a_token_no_request_can_send_is_refused_at_start(make_client, tiny_geodata, token,
+                                                         monkeypatch):
+    # Accepted, a non-ASCII token answered every edit with 401: browsers send only
+    # ISO-8859-1 in a header, and the server compared its UTF-8 bytes with the header's.
+    import uvicorn
+
+    from qygeo.errors import QygeoError
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)  # accepted: no server runs
+    r = CliRunner().invoke(main, ["serve", "--token", token, "--geodata", str(tiny_geodata)])
+    assert r.exit_code == 2, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("qygeo: error: --token ")
+    with pytest.raises(QygeoError, match="token"):
+        make_client(token=token)
+
+
 def test_a_held_lock_gives_409_and_changes_nothing(make_client, tiny_geodata):
     c = make_client(lock_timeout_s=0.3)
     before = snapshot(tiny_geodata)

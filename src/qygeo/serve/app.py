@@ -26,6 +26,7 @@ Safety, in the order a request meets it:
 import datetime as dt
 import functools
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from importlib import resources
@@ -57,6 +58,9 @@ from qygeo.serve.uploads import Limits, UploadError, layer_names, save_upload, u
 #: Header every edit must carry (a cross-site form or image cannot set it).
 CLIENT_HEADER = "X-Qygeo-Client"
 TOKEN_HEADER = "X-Qygeo-Token"
+#: What an edit token may hold: visible ASCII, as an HTTP header carries it (browsers send
+#: no other characters in a header).
+TOKEN_RE = re.compile(r"[!-~]+")
 #: Seconds an edit waits for another writer's lock before answering 409.
 EDIT_LOCK_TIMEOUT_S = 10.0
 #: Room for the form fields beside the file in a multipart body.
@@ -117,6 +121,16 @@ class ServeConfig:
     lock_timeout_s: float = EDIT_LOCK_TIMEOUT_S
     tmp_dir: Path | None = None
     basemap: str = "osm"
+
+
+def token_problem(token: str) -> str | None:
+    """Why *token* cannot be the edit token (no request could send it), or None."""
+    if not token.strip():
+        return "is empty"
+    if not TOKEN_RE.fullmatch(token):
+        return ("may hold only visible ASCII characters (letters, digits, punctuation; no "
+                "spaces): an HTTP header carries no others, so no edit could send it")
+    return None
 
 
 def status_of(exc: QygeoError) -> int:
@@ -292,6 +306,9 @@ def _num(v: Any) -> Any:
 def create_app(config: ServeConfig) -> FastAPI:
     """Build the web app for *config* (see the module docstring for what it guarantees)."""
     cfg = config
+    problem = token_problem(cfg.token) if cfg.token is not None else None
+    if problem:
+        raise QygeoError(f"the token {problem}")
     cache = DataCache(cfg.root, cfg.basemap)
     app = FastAPI(
         title="qygeo serve",
