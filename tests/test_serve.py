@@ -113,6 +113,19 @@ def test_parks_with_nan_properties_are_valid_json(client, tiny_geodata):
     assert alpha["survey_score"] is None and alpha["survey_area"] is None
 
 
+def test_an_error_echoing_a_huge_value_is_one_short_line(client, tiny_geodata):
+    # The command line cuts such a line at 2,000 characters; the API echoed it whole.
+    long_id = "a" * 200_000
+    r = client.post("/api/parks", files=upload(), data={**NEW, "park_id": long_id},
+                    headers=EDIT)
+    error = r.json()["error"]
+    assert r.status_code == 422 and len(error) < 2100 and "\n" not in error
+    assert "characters) …" in error
+    p = client.post("/api/parks/preview", files=upload(), data={**NEW, "park_id": long_id},
+                    headers=EDIT).json()
+    assert p["errors"] and all(len(e) < 2100 for e in p["errors"])
+
+
 def test_report_in_every_format(client):
     doc = client.get("/api/report", params={"format": "json", "year": 2024,
                                             "as_of": "2025-06-01"}).json()

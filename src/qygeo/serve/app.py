@@ -51,6 +51,7 @@ from qygeo.errors import (
 from qygeo.io.boundary import list_features
 from qygeo.pipeline import parks as park_lib
 from qygeo.render import park_list
+from qygeo.safe_text import one_line
 from qygeo.serve.data import DataCache
 from qygeo.serve.preview import form_plan, preview_boundary, read_form_boundary
 from qygeo.serve.uploads import Limits, UploadError, layer_names, save_upload, upload_folder
@@ -147,7 +148,8 @@ def status_of(exc: QygeoError) -> int:
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+    # One line, as the command line prints it: a message may echo a 100,000-character value.
+    return JSONResponse({"error": one_line(message)}, status_code=status, headers=headers)
 
 
 class HeadAsGet:
@@ -574,6 +576,7 @@ def create_app(config: ServeConfig) -> FastAPI:
             result = preview_boundary(
                 cfg.root, path, action="update" if update else "add", park_id=park_id,
                 attrs=attrs, form=form)
+            result["errors"] = [one_line(e) for e in result["errors"]]
             result["layers"] = layer_names(path)
             result["parks_sha256"] = version
             try:  # a file with several features: the user picks one (or dissolves them)
