@@ -157,11 +157,16 @@ def test_a_refused_boundary_shows_its_reasons_and_cannot_be_confirmed(page, serv
 
 
 def test_refusals_name_the_page_controls_and_force_is_one_of_them(page, server, tmp_path):
-    """The library's messages name command-line options; the page shows its controls'
-    names instead, and has the Force control its refusals point to."""
+    """The library's messages name command-line options and commands; the page shows its
+    controls' names instead, and has the Force control its refusals point to."""
     from shapely.geometry import box
 
     url, root = server
+    fill_new_park(page, write_boundary(tmp_path / "again.geojson", truth_polygon()), "alpha")
+    page.wait_for_selector("#edit-result .error")
+    result = page.inner_text("#edit-result")
+    assert "already exists" in result and "qygeo park update" not in result
+    assert "“更新边界 Replace the boundary of” alpha" in result
     file = write_boundary(tmp_path / "over.geojson", box(113.04, 23.64, 113.06, 23.66))
     fill_new_park(page, file)
     page.wait_for_selector("#edit-result .error")

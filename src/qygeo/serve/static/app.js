@@ -53,9 +53,15 @@
   };
   // On the History tab, --force (of `qygeo park undo`) is its own box beside Undo.
   const UNDO_CONTROLS = { "--force": "强制撤销 Force undo" };
+  // The commands they suggest, as the page's controls that do the same.
+  const COMMANDS = [
+    [/qygeo park update (\S+) FILE/g, "“更新边界 Replace the boundary of” $1"],
+  ];
   function pageText(message, controls) {
     const names = Object.assign({}, CONTROLS, controls || {});
-    return String(message).replace(/--[a-z][a-z0-9-]*/g,
+    let text = String(message);
+    for (const [command, control] of COMMANDS) text = text.replace(command, control);
+    return text.replace(/--[a-z][a-z0-9-]*/g,
       (flag) => (names[flag] ? "“" + names[flag] + "”" : flag));
   }
   function el(tag, text, cls) {
