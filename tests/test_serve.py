@@ -512,6 +512,22 @@ def test_a_token_no_request_can_send_is_refused_at_start(make_client, tiny_geoda
         make_client(token=token)
 
 
+def test_the_printed_address_carries_the_token_as_it_is(tiny_geodata, monkeypatch):
+    # The page reads #token=… with URLSearchParams, which takes '+' for a space and
+    # '&' for the next parameter: such a token, printed raw, never matched.
+    from urllib.parse import parse_qs, urlsplit
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    token = "a+b/c=&d%2F"
+    r = CliRunner().invoke(main, ["serve", "--token", token, "--port", "0",
+                                  "--geodata", str(tiny_geodata)])
+    assert r.exit_code == 0, r.output
+    address = r.output.split(" at ", 1)[1].split()[0]
+    assert parse_qs(urlsplit(address).fragment) == {"token": [token]}
+
+
 def test_a_held_lock_gives_409_and_changes_nothing(make_client, tiny_geodata):
     c = make_client(lock_timeout_s=0.3)
     before = snapshot(tiny_geodata)

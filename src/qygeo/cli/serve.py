@@ -45,6 +45,7 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, basemap
     import math
     import secrets
     import socket
+    from urllib.parse import quote
 
     import uvicorn
 
@@ -77,7 +78,9 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, basemap
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
     con = Console(quiet)
-    click.echo(f"qygeo serve: {root} at {url}" + (f"#token={token}" if token else ""), err=True)
+    # The page reads the token with URLSearchParams: '+' would be a space, '&' an end.
+    fragment = f"#token={quote(token, safe='')}" if token else ""
+    click.echo(f"qygeo serve: {root} at {url}{fragment}", err=True)
     if token:
         con.info(f"  edits need the token: header X-Qygeo-Token: {token}")
     con.info("  API: /api (OpenAPI at /api/openapi.json); stop with Ctrl+C")
