@@ -184,6 +184,7 @@ def test_map_pages_are_self_contained_and_current(client):
     assert client.get("/maps/parks/gamma.html").status_code == 200
 
 
+@pytest.mark.slow
 def test_map_pages_move_on_with_the_day_as_the_report_does(client, monkeypatch):
     # A server left running: the same data folder, a later day. The maps' idle verdicts
     # are as of the day the report uses, not the day the pages were first rendered.
