@@ -91,6 +91,41 @@ def test_parks_are_geojson_with_areas(client, tiny_geodata):
 
 
 @pytest.mark.slow
+def _with_nan(root: Path) -> None:
+    """A property NaN and one Infinity in parks.geojson (Python's json and GDAL read them)."""
+    parks = root / "parks.geojson"
+    parks.write_text(parks.read_text(encoding="utf-8").replace(
+        '"kind":', '"survey_score": NaN, "survey_area": -Infinity, "kind":', 1),
+        encoding="utf-8")
+
+
+def test_parks_with_nan_properties_are_valid_json(client, tiny_geodata):
+    _with_nan(tiny_geodata)
+    r = client.get("/api/parks")
+    assert r.status_code == 200
+
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+
+    doc = json.loads(r.text, parse_constant=refuse)  # as strict as a browser's JSON.parse
+    alpha = next(f["properties"] for f in doc["features"]
+                 if f["properties"]["park_id"] == "alpha")
+    assert alpha["survey_score"] is None and alpha["survey_area"] is None
+
+
+def test_an_error_echoing_a_huge_value_is_one_short_line(client, tiny_geodata):
+    # The command line cuts such a line at 2,000 characters; the API echoed it whole.
+    long_id = "a" * 200_000
+    r = client.post("/api/parks", files=upload(), data={**NEW, "park_id": long_id},
+                    headers=EDIT)
+    error = r.json()["error"]
+    assert r.status_code == 422 and len(error) < 2100 and "\n" not in error
+    assert "characters) …" in error
+    p = client.post("/api/parks/preview", files=upload(), data={**NEW, "park_id": long_id},
+                    headers=EDIT).json()
+    assert p["errors"] and all(len(e) < 2100 for e in p["errors"])
+
+
 def test_report_in_every_format(client):
     doc = client.get("/api/report", params={"format": "json", "year": 2024,
                                             "as_of": "2025-06-01"}).json()
@@ -147,6 +182,31 @@ def test_map_pages_are_self_contained_and_current(client):
     assert r.status_code == 201, r.text
     assert "Gamma Park" in client.get("/maps/index.html").text  # not the cached page
     assert client.get("/maps/parks/gamma.html").status_code == 200
+
+
+@pytest.mark.slow
+def test_map_pages_move_on_with_the_day_as_the_report_does(client, monkeypatch):
+    # A server left running: the same data folder, a later day. The maps' idle verdicts
+    # are as of the day the report uses, not the day the pages were first rendered.
+    import datetime as real_dt
+    import types
+
+    from qygeo.serve import data as serve_data
+
+    today = real_dt.date.today()
+    assert f"idle as of {today.isoformat()}" in client.get("/maps/index.html").text
+
+    class Later(real_dt.date):
+        @classmethod
+        def today(cls):
+            return today + real_dt.timedelta(days=400)
+
+    monkeypatch.setattr(serve_data, "dt", types.SimpleNamespace(date=Later))
+    later = Later.today().isoformat()
+    assert f"idle as of {later}" in client.get("/api/report?format=table").text
+    city = client.get("/maps/index.html").text
+    assert f"idle as of {later}" in city and f"idle as of {today.isoformat()}" not in city
+    assert f"idle as of {later}" in client.get("/maps/parks/alpha.html").text
 
 
 def test_shell_and_assets_are_served_offline(client):
@@ -302,6 +362,61 @@ def test_add_update_remove_undo(client, tiny_geodata):
     assert client.post("/api/undo", headers=EDIT).status_code == 409
 
 
+@pytest.mark.slow
+def test_a_change_chosen_on_a_stale_page_is_refused_with_409(client, tiny_geodata):
+    # Two tabs preview an update of one park; the second Confirm must not overwrite the
+    # first tab's change, and an Undo chosen from a history listed before another tab's
+    # add must not undo that add.
+    assert client.post("/api/parks", files=upload(), data=NEW, headers=EDIT).status_code == 201
+    form = {"park_id": "gamma", "update": "true"}
+    tab_a, tab_b = (client.post("/api/parks/preview", headers=EDIT, data=form,
+                                files=upload(f"{n}.geojson", geojson_bytes(truth_polygon(
+                                    r_m=r)))).json() for n, r in (("a", 1300), ("b", 1100)))
+    assert tab_a["ok"] and tab_b["ok"]
+    assert tab_a["parks_sha256"] == park_lib.parks_sha256(tiny_geodata)
+    r = client.put("/api/parks/gamma", headers=EDIT, data={"parks_sha256": tab_a["parks_sha256"]},
+                   files=upload("a.geojson", geojson_bytes(truth_polygon(r_m=1300))))
+    assert r.status_code == 200, r.text
+    before = snapshot(tiny_geodata)
+    r = client.put("/api/parks/gamma", headers=EDIT, data={"parks_sha256": tab_b["parks_sha256"]},
+                   files=upload("b.geojson", geojson_bytes(truth_polygon(r_m=1100))))
+    assert r.status_code == 409 and "changed since this preview" in r.json()["error"]
+    assert "“预览 Preview”" in r.json()["error"]  # the page's control, not a command
+    r = client.delete("/api/parks/gamma", headers=EDIT,
+                      params={"parks_sha256": tab_b["parks_sha256"]})
+    assert r.status_code == 409
+    assert snapshot(tiny_geodata) == before
+    gamma = park_lib.load_state(tiny_geodata).row("gamma")["properties"]
+    assert gamma["source_file"] == "a.geojson"
+    # Tab A lists the history (its update on top); tab C adds a park; tab A's Undo.
+    listed = client.get("/api/history").json()
+    assert listed["parks_sha256"] == park_lib.parks_sha256(tiny_geodata)
+    assert (listed["history"][0]["action"], listed["history"][0]["park_id"]) == (
+        "update", "gamma")
+    delta = {**NEW, "park_id": "delta", "allow_overlap": "true"}
+    assert client.post("/api/parks", files=upload(), data=delta, headers=EDIT).status_code == 201
+    before = snapshot(tiny_geodata)
+    r = client.post("/api/undo", headers=EDIT, params={"parks_sha256": listed["parks_sha256"]})
+    assert r.status_code == 409 and "listed its history" in r.json()["error"]
+    assert snapshot(tiny_geodata) == before and "delta" in ids(client)
+    # Listed again, the add is on top, and Undo undoes it.
+    listed = client.get("/api/history").json()
+    r = client.post("/api/undo", headers=EDIT, params={"parks_sha256": listed["parks_sha256"]})
+    assert r.status_code == 200 and r.json()["drops"] == ["delta"]
+
+
+def test_an_update_that_changes_nothing_says_so(client, tiny_geodata):
+    r = client.post("/api/parks", files=upload(), data=NEW, headers=EDIT)
+    assert r.status_code == 201 and r.json()["written"] is True
+    assert r.json()["unchanged"] is False
+    before = snapshot(tiny_geodata)
+    r = client.put("/api/parks/gamma", files=upload(), headers=EDIT)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["written"] is False and got["unchanged"] is True and got["history_file"] is None
+    assert snapshot(tiny_geodata) == before
+
+
 def test_force_means_what_it_means_in_qygeo_park(client, tiny_geodata):
     assert client.post("/api/parks", files=upload(), data=NEW, headers=EDIT).status_code == 201
     bigger = geojson_bytes(truth_polygon(r_m=1500))
@@ -380,6 +495,40 @@ def test_token_is_needed_when_configured(make_client):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("token", ["清远密码2026", "two words", "tab\there", " "])
+def test_a_token_no_request_can_send_is_refused_at_start(make_client, tiny_geodata, token,
+                                                         monkeypatch):
+    # Accepted, a non-ASCII token answered every edit with 401: browsers send only
+    # ISO-8859-1 in a header, and the server compared its UTF-8 bytes with the header's.
+    import uvicorn
+
+    from qygeo.errors import QygeoError
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)  # accepted: no server runs
+    r = CliRunner().invoke(main, ["serve", "--token", token, "--geodata", str(tiny_geodata)])
+    assert r.exit_code == 2, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("qygeo: error: --token ")
+    with pytest.raises(QygeoError, match="token"):
+        make_client(token=token)
+
+
+def test_the_printed_address_carries_the_token_as_it_is(tiny_geodata, monkeypatch):
+    # The page reads #token=… with URLSearchParams, which takes '+' for a space and
+    # '&' for the next parameter: such a token, printed raw, never matched.
+    from urllib.parse import parse_qs, urlsplit
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    token = "a+b/c=&d%2F"
+    r = CliRunner().invoke(main, ["serve", "--token", token, "--port", "0",
+                                  "--geodata", str(tiny_geodata)])
+    assert r.exit_code == 0, r.output
+    address = r.output.split(" at ", 1)[1].split()[0]
+    assert parse_qs(urlsplit(address).fragment) == {"token": [token]}
+
+
 def test_a_held_lock_gives_409_and_changes_nothing(make_client, tiny_geodata):
     c = make_client(lock_timeout_s=0.3)
     before = snapshot(tiny_geodata)

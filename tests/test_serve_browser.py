@@ -128,6 +128,22 @@ def test_add_a_park_with_a_preview_then_undo(page, server, tmp_path):
     assert (root / "parks.geojson").read_bytes() == before
 
 
+def test_the_page_lists_parks_whose_file_holds_nan(page, server):
+    from test_serve import _with_nan
+
+    url, root = server
+    _with_nan(root)
+    page.reload()
+    page.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
+    assert page.locator("#park-list tr[data-park-id=alpha]").count() == 1
+    # An answer that is not JSON, even with status 200, is said on the page.
+    page.route("**/api/parks", lambda r: r.fulfill(status=200, body='{"a": NaN}',
+                                                   content_type="application/geo+json"))
+    page.reload()
+    page.wait_for_selector("body > div.error")
+    assert "not JSON" in page.inner_text("body > div.error")
+
+
 def test_a_refused_boundary_shows_its_reasons_and_cannot_be_confirmed(page, server, tmp_path):
     url, root = server
     from shapely.geometry import box
@@ -141,11 +157,16 @@ def test_a_refused_boundary_shows_its_reasons_and_cannot_be_confirmed(page, serv
 
 
 def test_refusals_name_the_page_controls_and_force_is_one_of_them(page, server, tmp_path):
-    """The library's messages name command-line options; the page shows its controls'
-    names instead, and has the Force control its refusals point to."""
+    """The library's messages name command-line options and commands; the page shows its
+    controls' names instead, and has the Force control its refusals point to."""
     from shapely.geometry import box
 
     url, root = server
+    fill_new_park(page, write_boundary(tmp_path / "again.geojson", truth_polygon()), "alpha")
+    page.wait_for_selector("#edit-result .error")
+    result = page.inner_text("#edit-result")
+    assert "already exists" in result and "qygeo park update" not in result
+    assert "“更新边界 Replace the boundary of” alpha" in result
     file = write_boundary(tmp_path / "over.geojson", box(113.04, 23.64, 113.06, 23.66))
     fill_new_park(page, file)
     page.wait_for_selector("#edit-result .error")
@@ -243,13 +264,83 @@ def test_confirm_writes_only_what_was_previewed_and_undo_undoes_once(page, serve
         c.post("/api/parks", files={"file": ("b.geojson", file.read_bytes())},
                data={"park_id": "epsilon", "name_zh": "戊园", "name_en": "Epsilon",
                      "allow_overlap": "true"}, headers=EDIT).raise_for_status()
-    page.click("button[data-tab=history]")
+    page.click("button[data-tab=history]")  # lists again: epsilon's add on top
+    page.wait_for_function("() => document.getElementById('history-list').innerText"
+                           ".includes('add epsilon')")
     page.dblclick("#undo")  # the server undoes its latest change: epsilon's
     page.wait_for_function("() => document.getElementById('history-result').innerText")
     page.wait_for_timeout(500)
     ids = {f["properties"]["park_id"] for f in
            json.loads((root / "parks.geojson").read_text(encoding="utf-8"))["features"]}
     assert "delta" in ids and "epsilon" not in ids
+
+
+def test_an_update_that_writes_nothing_is_not_called_written(page, server, tmp_path):
+    url, root = server
+    file = write_boundary(tmp_path / "survey.geojson", truth_polygon())
+    fill_new_park(page, file)
+    page.wait_for_function("() => qygeoApp.preview && qygeoApp.preview.ok")
+    page.click("#edit-confirm")
+    page.wait_for_function("() => document.querySelector('#park-list tr[data-park-id=gamma]')")
+    added = (root / "parks.geojson").read_bytes()
+    page.check("input[name=mode][value=update]")  # the same file again
+    page.click("#edit-preview")
+    page.wait_for_function("() => qygeoApp.preview && qygeoApp.preview.ok")
+    page.click("#edit-confirm")
+    page.wait_for_function("() => /Written|nothing written/.test("
+                           "document.getElementById('edit-result').innerText)")
+    result = page.inner_text("#edit-result")
+    assert "Unchanged: nothing written" in result and "Written" not in result
+    assert (root / "parks.geojson").read_bytes() == added
+
+
+def test_a_stale_tab_is_told_and_overwrites_or_undoes_nothing(page, server, tmp_path):
+    # This tab previews an update of alpha; another tab (here httpx) updates it first:
+    # Confirm is refused (409) and the other tab's boundary stays. Then this tab's History,
+    # listed before the other tab adds a park, does not undo that add unseen.
+    from shapely.geometry import box
+
+    url, root = server
+    mine = write_boundary(tmp_path / "mine.geojson", box(113.0, 23.6, 113.062, 23.66))
+    theirs = write_boundary(tmp_path / "theirs.geojson", box(113.0, 23.6, 113.058, 23.66))
+    page.click("button[data-tab=edit]")
+    page.check("input[name=mode][value=update]")
+    page.set_input_files("#edit-file", str(mine))
+    page.fill("#edit-id", "alpha")
+    page.click("#edit-preview")
+    page.wait_for_function("() => qygeoApp.preview && qygeoApp.preview.ok")
+    with httpx.Client(base_url=url, headers=EDIT) as c:
+        c.put("/api/parks/alpha", files={"file": ("theirs.geojson", theirs.read_bytes())}
+              ).raise_for_status()
+    after_theirs = (root / "parks.geojson").read_bytes()
+    page.click("#edit-confirm")
+    page.wait_for_selector("#edit-result .error")
+    told = page.inner_text("#edit-result .error")
+    assert "changed since this preview" in told and "“预览 Preview”" in told
+    assert (root / "parks.geojson").read_bytes() == after_theirs
+    page.qygeo_errors.remove("Failed to load resource: the server responded with a status "
+                             "of 409 (Conflict)")
+    page.click("button[data-tab=history]")
+    page.wait_for_function("() => document.getElementById('history-list').innerText"
+                           ".includes('update alpha')")
+    with httpx.Client(base_url=url, headers=EDIT) as c:
+        c.post("/api/parks", files={"file": ("e.geojson", write_boundary(
+            tmp_path / "e.geojson", truth_polygon(cx=113.15, r_m=600)).read_bytes())},
+            data={"park_id": "east", "name_zh": "东园", "name_en": "East"}).raise_for_status()
+    page.click("#undo")
+    page.wait_for_selector("#history-result .error")
+    assert "listed its history" in page.inner_text("#history-result")
+    assert "east" in park_lib.load_state(root).ids()
+    page.qygeo_errors.remove("Failed to load resource: the server responded with a status "
+                             "of 409 (Conflict)")
+    # Listed again after the refusal: the add is on top, and Undo undoes it.
+    page.wait_for_function("() => document.getElementById('history-list').innerText"
+                           ".includes('add east') && !document.getElementById('undo').disabled")
+    page.click("#undo")
+    page.wait_for_function("() => document.getElementById('history-result').innerText"
+                           ".includes('undo add east')")
+    assert "east" not in park_lib.load_state(root).ids()
+    assert (root / "parks.geojson").read_bytes() == after_theirs
 
 
 def test_history_shows_its_notes_and_a_refused_undo_can_be_forced_there(page, server):

@@ -135,3 +135,9 @@ class GeodataNotWritableError(DataFileError):
 
 class HistoryError(QygeoError):
     """There is no earlier version to restore, or restoring it would lose an edit."""
+
+
+class ParksChangedError(QygeoError):
+    """``parks.geojson`` is no longer the version a change was previewed or listed against
+    (another window, command or editor wrote it since): the change may no longer be the
+    one the user saw, so nothing is written."""

@@ -9,6 +9,7 @@ receives such text as plain text:
 * :func:`has_control_chars` — what intake refuses in ids and names;
 * :func:`for_terminal` — text printed to a terminal (control characters shown
   as escapes, so ``\\x1b]0;…`` cannot retitle the window or fake a row);
+  :func:`one_line` the same for an error message, also cut to a readable length;
   :func:`for_json` the same for JSON text (as ``\\uXXXX``, still the same value);
 * :func:`formula_like` / :func:`for_csv` — spreadsheet cells (OWASP's
   CSV-injection guidance: a text cell starting with ``= + - @``, tab or
@@ -72,6 +73,29 @@ def for_terminal(value: Any) -> str:
     'line\\\\nbreak'
     """
     return _CONTROL_RE.sub(_escape_control, str(value))
+
+
+#: An error line longer than this is cut in its middle (its start and end kept).
+MESSAGE_MAX_CHARS = 2000
+
+
+def one_line(message: Any, max_chars: int = MESSAGE_MAX_CHARS) -> str:
+    """*message* as one error line: control characters shown as escapes
+    (:func:`for_terminal`) and, beyond *max_chars*, its middle left out and counted.
+
+    A message may echo a value it refuses (a 100,000-character id); its start and end
+    say what and why.
+
+    Examples
+    --------
+    >>> one_line("id " + "a" * 30 + " too long", max_chars=20)
+    'id aaaaaaa … (22 characters) … a too long'
+    """
+    text = for_terminal(message)
+    if len(text) > max_chars:
+        half = max_chars // 2
+        text = f"{text[:half]} … ({len(text) - 2 * half:,} characters) … {text[-half:]}"
+    return text
 
 
 def for_json(text: str) -> str:

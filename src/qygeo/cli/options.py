@@ -132,22 +132,16 @@ class Console:
             self.quiet = True
 
 
-#: An error line longer than this is cut in its middle (its start and end kept).
-MESSAGE_MAX_CHARS = 2000
-
-
 def fail(message: str, code: int = 1) -> None:
     """Print ``qygeo: error: MESSAGE`` on stderr and exit with *code*.
 
     The message may quote data (names, file names): control characters are shown
-    as escapes, so it stays one line and cannot drive the terminal.
+    as escapes, so it stays one line and cannot drive the terminal, and a long one is
+    cut (:func:`qygeo.safe_text.one_line`).
     """
-    from qygeo.safe_text import for_terminal
+    from qygeo.safe_text import one_line
 
-    text = for_terminal(message)
-    if len(text) > MESSAGE_MAX_CHARS:  # a 100k-character option echoed back is no line
-        half = MESSAGE_MAX_CHARS // 2
-        text = f"{text[:half]} … ({len(text) - 2 * half:,} characters) … {text[-half:]}"
+    text = one_line(message)
     try:
         click.echo(f"qygeo: error: {text}", err=True)
     except (OSError, ValueError, AttributeError):  # no stderr to tell: the exit code tells

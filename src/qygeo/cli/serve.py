@@ -17,8 +17,8 @@ BASEMAPS = ("osm", "carto", "gaode", "tianditu", "none")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port to listen on.")
 @click.option("--token", default=None, metavar="TEXT",
-              help="Token edits must send (X-Qygeo-Token). Default: none on loopback, a "
-                   "random one printed at start otherwise.")
+              help="Token edits must send (X-Qygeo-Token; visible ASCII). Default: none on "
+                   "loopback, a random one printed at start otherwise.")
 @click.option("--max-upload-mb", type=click.FloatRange(0.001, 10_000), default=50.0,
               show_default=True, help="Largest boundary file accepted.")
 @click.option("--basemap", type=click.Choice(BASEMAPS), default="osm", show_default=True,
@@ -45,6 +45,7 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, basemap
     import math
     import secrets
     import socket
+    from urllib.parse import quote
 
     import uvicorn
 
@@ -54,15 +55,15 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, basemap
     root = geodata_dir(geodata)
     if not root.is_dir():
         fail(f"{root}: data folder not found (use --geodata DIR or $QYGEO_GEODATA)")
-    from qygeo.serve.app import is_loopback
+    from qygeo.serve.app import is_loopback, token_problem
 
     if not math.isfinite(max_upload_mb):  # FloatRange lets nan through
         fail(f"--max-upload-mb {max_upload_mb}: give a number of megabytes", 2)
     loopback = is_loopback(host)
     if token is None and not loopback:
         token = secrets.token_urlsafe(24)
-    if token is not None and not token.strip():
-        fail("--token is empty", 2)
+    if token is not None and (problem := token_problem(token)):
+        fail(f"--token {problem}", 2)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -77,7 +78,9 @@ def serve(host: str, port: int, token: str | None, max_upload_mb: float, basemap
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
     con = Console(quiet)
-    click.echo(f"qygeo serve: {root} at {url}" + (f"#token={token}" if token else ""), err=True)
+    # The page reads the token with URLSearchParams: '+' would be a space, '&' an end.
+    fragment = f"#token={quote(token, safe='')}" if token else ""
+    click.echo(f"qygeo serve: {root} at {url}{fragment}", err=True)
     if token:
         con.info(f"  edits need the token: header X-Qygeo-Token: {token}")
     con.info("  API: /api (OpenAPI at /api/openapi.json); stop with Ctrl+C")

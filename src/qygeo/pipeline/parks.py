@@ -60,6 +60,7 @@ from qygeo.errors import (
     GeodataNotWritableError,
     HistoryError,
     ParkExistsError,
+    ParksChangedError,
     QygeoError,
     UnknownParkError,
 )
@@ -675,6 +676,42 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: :func:`parks_sha256` of a data folder without ``parks.geojson``.
+NO_PARKS_FILE = "absent"
+
+
+def parks_sha256(root: str | Path) -> str:
+    """The version of *root*'s ``parks.geojson``: the SHA-256 (hex) of its bytes, or
+    :data:`NO_PARKS_FILE`.
+
+    A client showing the parks or a planned change to a user (the web app's preview
+    and history) reads it *before* what it shows, and gives it back as
+    ``expected_sha256`` of :func:`commit` or :func:`undo`, so that a change written by
+    someone else in between is refused, not silently overwritten or undone.
+    """
+    path = Path(root) / layers.PARKS.filename
+    return _sha(path.read_bytes()) if path.exists() else NO_PARKS_FILE
+
+
+def check_parks_sha256(root: Path, expected_sha256: str | None) -> None:
+    """Refuse when *root*'s ``parks.geojson`` is not the version *expected_sha256*
+    (None: no check). Called holding the lock, so no write can come in between.
+
+    Raises
+    ------
+    ParksChangedError
+        The file changed since its version was read.
+    """
+    if expected_sha256 is None:
+        return
+    now = parks_sha256(root)
+    if now != expected_sha256:
+        raise ParksChangedError(
+            f"{root / layers.PARKS.filename} changed since version {expected_sha256[:12]} "
+            f"this change was planned against (now {now[:12]}; written by another window, "
+            "command or editor): nothing was written; look at it again and retry")
+
+
 def parks_target(root: Path) -> Path:
     """The file a write of *root*'s ``parks.geojson`` replaces.
 
@@ -897,6 +934,7 @@ def commit(
     dry_run: bool = False,
     force: bool = False,
     timeout: float = LOCK_TIMEOUT_S,
+    expected_sha256: str | None = None,
 ) -> Outcome:
     """Plan a change and, unless *dry_run*, write it safely.
 
@@ -923,6 +961,10 @@ def commit(
         (they are listed in the change's notes).
     timeout : float
         Seconds to wait for the lock.
+    expected_sha256 : str, optional
+        Write only if ``parks.geojson`` is still this version (:func:`parks_sha256`),
+        else raise :class:`~qygeo.errors.ParksChangedError`: what the user saw is what
+        is written.
 
     Returns
     -------
@@ -941,6 +983,7 @@ def commit(
     atomic.check_writable(parks_target(root))  # read-only: refused before lock and journal
     with _Locked(root, timeout):
         _recover_locked(root)
+        check_parks_sha256(root, expected_sha256)
         state = load_state(root)
         if state.raw != first.raw:  # another process wrote meanwhile
             change = _checked(root, plan(state), force)
@@ -1017,7 +1060,7 @@ def _features_by_id(data: bytes | None) -> dict[str, str]:
 
 
 def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
-         timeout: float = LOCK_TIMEOUT_S) -> UndoPlan:
+         timeout: float = LOCK_TIMEOUT_S, expected_sha256: str | None = None) -> UndoPlan:
     """Restore the latest snapshot in ``.history/`` as ``parks.geojson``.
 
     The snapshot is removed from the history (so a second undo goes one step
@@ -1025,11 +1068,16 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
     An interrupted earlier write is completed or rolled back first
     (:func:`recover`), and the undo itself is journalled the same way.
 
+    *expected_sha256*, when given, is the version of ``parks.geojson`` the history was
+    listed with (:func:`parks_sha256`): the undo then undoes the change shown on top.
+
     Raises
     ------
     HistoryError
         No snapshot; an unreadable snapshot or note; or ``parks.geojson`` changed
         since the change being undone (a hand edit would be lost), unless *force*.
+    ParksChangedError
+        ``parks.geojson`` is not the version *expected_sha256*.
     """
     import geopandas as gpd
 
@@ -1085,6 +1133,7 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
     atomic.check_writable(parks_target(root))  # read-only: refused before lock and journal
     with _Locked(root, timeout):
         recovered += tuple(_recover_locked(root))
+        check_parks_sha256(root, expected_sha256)
         p, data, current = plan()
         kept = None
         if current is not None:

@@ -26,6 +26,7 @@ Safety, in the order a request meets it:
 import datetime as dt
 import functools
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from importlib import resources
@@ -43,12 +44,14 @@ from qygeo.errors import (
     GeodataNotWritableError,
     HistoryError,
     ParkExistsError,
+    ParksChangedError,
     QygeoError,
     UnknownParkError,
 )
 from qygeo.io.boundary import list_features
 from qygeo.pipeline import parks as park_lib
 from qygeo.render import park_list
+from qygeo.safe_text import one_line
 from qygeo.serve.data import DataCache
 from qygeo.serve.preview import form_plan, preview_boundary, read_form_boundary
 from qygeo.serve.uploads import Limits, UploadError, layer_names, save_upload, upload_folder
@@ -56,11 +59,17 @@ from qygeo.serve.uploads import Limits, UploadError, layer_names, save_upload, u
 #: Header every edit must carry (a cross-site form or image cannot set it).
 CLIENT_HEADER = "X-Qygeo-Client"
 TOKEN_HEADER = "X-Qygeo-Token"
+#: What an edit token may hold: visible ASCII, as an HTTP header carries it (browsers send
+#: no other characters in a header).
+TOKEN_RE = re.compile(r"[!-~]+")
 #: Seconds an edit waits for another writer's lock before answering 409.
 EDIT_LOCK_TIMEOUT_S = 10.0
 #: Room for the form fields beside the file in a multipart body.
 FORM_OVERHEAD_BYTES = 1_000_000
 
+#: The edits' and undo's optional parks_sha256 (see qygeo.pipeline.parks.parks_sha256).
+SHA_HELP = ("parks_sha256 of the preview or history this change was chosen from: refused "
+            "with 409 when parks.geojson has changed since")
 #: Choices of the CRS field, beside an EPSG code.
 CRS_CHOICES = {"detect": None, "wgs84": "4326", "gcj02": "gcj02", "bd09": "bd09"}
 
@@ -115,11 +124,21 @@ class ServeConfig:
     basemap: str = "osm"
 
 
+def token_problem(token: str) -> str | None:
+    """Why *token* cannot be the edit token (no request could send it), or None."""
+    if not token.strip():
+        return "is empty"
+    if not TOKEN_RE.fullmatch(token):
+        return ("may hold only visible ASCII characters (letters, digits, punctuation; no "
+                "spaces): an HTTP header carries no others, so no edit could send it")
+    return None
+
+
 def status_of(exc: QygeoError) -> int:
     """The HTTP status of a library error."""
     if isinstance(exc, UploadError):
         return exc.status
-    if isinstance(exc, (ParkExistsError, GeodataBusyError, HistoryError)):
+    if isinstance(exc, (ParkExistsError, GeodataBusyError, HistoryError, ParksChangedError)):
         return 409
     if isinstance(exc, UnknownParkError):
         return 404
@@ -129,7 +148,8 @@ def status_of(exc: QygeoError) -> int:
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+    # One line, as the command line prints it: a message may echo a 100,000-character value.
+    return JSONResponse({"error": one_line(message)}, status_code=status, headers=headers)
 
 
 class HeadAsGet:
@@ -250,19 +270,47 @@ def _clean(text: str, folder: Path | None) -> str:
     return text.replace(f"{folder}/", "") if folder is not None else text
 
 
-def _num(v: Any) -> Any:
+#: A Confirm (add, update, remove) refused because parks.geojson changed since its preview.
+CHANGED_SINCE_PREVIEW = (
+    "parks.geojson changed since this preview (another tab, a qygeo park command or an "
+    "editor wrote it): nothing was written; the parks are now current: “预览 Preview” "
+    "again, then “确认写入 Confirm”")
+#: An Undo refused because parks.geojson changed since the History tab listed it.
+CHANGED_SINCE_LISTED = (
+    "parks.geojson changed since this page listed its history (another tab, a qygeo park "
+    "command or an editor wrote it): nothing was undone; the list is now current: check "
+    "the change on top, then “撤销上一次修改 Undo the last change” again")
+
+
+def _finite(doc: Any) -> Any:
+    """*doc* with every NaN and ±Infinity as None (null).
+
+    Python's json and GDAL read them in a GeoJSON file, but they are not JSON: a
+    browser's ``JSON.parse`` refuses the whole answer.
+    """
     import math
 
-    if v is None:
-        return None
-    if hasattr(v, "item"):
+    if isinstance(doc, float):
+        return doc if math.isfinite(doc) else None
+    if isinstance(doc, dict):
+        return {k: _finite(v) for k, v in doc.items()}
+    if isinstance(doc, (list, tuple)):
+        return [_finite(v) for v in doc]
+    return doc
+
+
+def _num(v: Any) -> Any:
+    if hasattr(v, "item"):  # a numpy scalar
         v = v.item()
-    return None if isinstance(v, float) and math.isnan(v) else v
+    return _finite(v)
 
 
 def create_app(config: ServeConfig) -> FastAPI:
     """Build the web app for *config* (see the module docstring for what it guarantees)."""
     cfg = config
+    problem = token_problem(cfg.token) if cfg.token is not None else None
+    if problem:
+        raise QygeoError(f"the token {problem}")
     cache = DataCache(cfg.root, cfg.basemap)
     app = FastAPI(
         title="qygeo serve",
@@ -428,6 +476,8 @@ def create_app(config: ServeConfig) -> FastAPI:
         except GeodataNotWritableError as exc:
             notes = [f"an interrupted park command could not be finished ({exc}): its change "
                      "may be listed"]
+        # Read before the list: a change in between makes Undo refuse, never pass.
+        version = park_lib.parks_sha256(cfg.root)
         out = []
         for snap in reversed(park_lib.history(cfg.root)):
             meta_path = snap.with_suffix(".json")
@@ -437,7 +487,7 @@ def create_app(config: ServeConfig) -> FastAPI:
                 meta = {}
             out.append({"snapshot": snap.name, "action": meta.get("action"),
                         "park_id": meta.get("park_id"), "at": meta.get("at")})
-        return {"history": out, "notes": notes}
+        return {"history": out, "notes": notes, "parks_sha256": version}
 
     # ------------------------------------------------------------------ editing
 
@@ -460,20 +510,25 @@ def create_app(config: ServeConfig) -> FastAPI:
         force: Annotated[bool, Form(description="accept a big change of area or place, or "
                                                 "new qygeo validate problems (listed)")]
         = False,
+        parks_sha256: Annotated[str | None, Form(description=SHA_HELP)] = None,
     ) -> dict[str, Any]:
         crs_value = CRS_CHOICES.get(crs.strip().lower(), crs.strip()) if crs else None
         return {"file": file, "crs": crs_value, "layer": layer or None, "dissolve": dissolve,
                 "feature": feature or None,
                 "fix": fix, "allow_overlap": allow_overlap, "quality": quality,
                 "source": source or None, "notes": notes or None, "district": district or None,
-                "force": force}
+                "force": force, "parks_sha256": parks_sha256 or None}
 
     Upload = Annotated[dict[str, Any], Depends(upload_form)]
 
     def committed(outcome: Any, folder: Path, status: int) -> JSONResponse:
+        # ``written`` false (``unchanged``): the file would have been byte-identical, so
+        # no history snapshot either; the page must not say Written, Undo undoes the change
+        # before.
         change = outcome.change
         return JSONResponse({
             "park_id": change.park_id, "action": change.action,
+            "written": outcome.written, "unchanged": outcome.unchanged,
             "summary": [_clean(s, folder) for s in change.summary()],
             "notes": [_clean(n, folder) for n in change.notes],
             "history_file": outcome.history_file.name if outcome.history_file else None,
@@ -491,7 +546,10 @@ def create_app(config: ServeConfig) -> FastAPI:
                 boundary = read_form_boundary(path, form)  # an unknown park: the plan says
                 outcome = park_lib.commit(cfg.root, form_plan(form, boundary, action, park_id,
                                                               attrs),
-                                          force=form["force"], timeout=cfg.lock_timeout_s)
+                                          force=form["force"], timeout=cfg.lock_timeout_s,
+                                          expected_sha256=form["parks_sha256"])
+            except ParksChangedError:
+                return _error(409, CHANGED_SINCE_PREVIEW)
             except QygeoError as exc:
                 return _error(status_of(exc), _clean(str(exc), folder))
             return committed(outcome, folder, status)
@@ -511,12 +569,16 @@ def create_app(config: ServeConfig) -> FastAPI:
 
         with upload_folder(cfg.tmp_dir) as folder:
             path = save_upload(form["file"].file, form["file"].filename, folder, cfg.limits)
+            # Read before the plan: a write in between makes Confirm refuse, never pass.
+            version = park_lib.parks_sha256(cfg.root)
             attrs = {"name_zh": name_zh, "name_en": name_en, "kind": kind,
                      "parent": parent or None}
             result = preview_boundary(
                 cfg.root, path, action="update" if update else "add", park_id=park_id,
                 attrs=attrs, form=form)
+            result["errors"] = [one_line(e) for e in result["errors"]]
             result["layers"] = layer_names(path)
+            result["parks_sha256"] = version
             try:  # a file with several features: the user picks one (or dissolves them)
                 result["features"] = list_features(path, layer=form["layer"])
             except QygeoError:
@@ -542,15 +604,26 @@ def create_app(config: ServeConfig) -> FastAPI:
         return edit(form, "update", park_id, {}, 200)
 
     @app.delete("/api/parks/{park_id}", summary="Remove a park")
-    def remove_park(park_id: str, force: bool = False) -> JSONResponse:
-        outcome = park_lib.commit(
-            cfg.root, lambda st: park_lib.plan_remove(st, park_id, force=force),
-            force=force, timeout=cfg.lock_timeout_s)
+    def remove_park(park_id: str, force: bool = False,
+                    parks_sha256: Annotated[str | None, Query(description=SHA_HELP)] = None,
+                    ) -> JSONResponse:
+        try:
+            outcome = park_lib.commit(
+                cfg.root, lambda st: park_lib.plan_remove(st, park_id, force=force),
+                force=force, timeout=cfg.lock_timeout_s, expected_sha256=parks_sha256 or None)
+        except ParksChangedError:
+            return _error(409, CHANGED_SINCE_PREVIEW)
         return committed(outcome, None, 200)  # type: ignore[arg-type]
 
     @app.post("/api/undo", summary="Restore parks.geojson as it was before the last change")
-    def undo(force: bool = False) -> dict[str, Any]:
-        plan = park_lib.undo(cfg.root, force=force, timeout=cfg.lock_timeout_s)
+    def undo(force: bool = False,
+             parks_sha256: Annotated[str | None, Query(description=SHA_HELP)] = None,
+             ) -> Any:
+        try:
+            plan = park_lib.undo(cfg.root, force=force, timeout=cfg.lock_timeout_s,
+                                 expected_sha256=parks_sha256 or None)
+        except ParksChangedError:
+            return _error(409, CHANGED_SINCE_LISTED)
         return {"summary": plan.summary(), "action": plan.action, "park_id": plan.park_id,
                 "restores": list(plan.restores_ids), "drops": list(plan.drops_ids),
                 "changes": list(plan.changes_ids), "notes": list(plan.notes)}
@@ -570,5 +643,5 @@ def _qualities() -> tuple[str, ...]:
 
 
 def _json(doc: Any) -> Response:
-    return Response(json.dumps(doc, ensure_ascii=False).encode("utf-8"),
-                    media_type="application/geo+json")
+    return Response(json.dumps(_finite(doc), ensure_ascii=False, allow_nan=False)
+                    .encode("utf-8"), media_type="application/geo+json")

@@ -39,6 +39,12 @@ def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
+def default_as_of() -> dt.date:
+    """The as-of date of a page that names none (the maps, a report without ``as_of``):
+    today, read on every request, so both move on together when the day changes."""
+    return dt.date.today()
+
+
 class DataCache:
     """Dataset, reports and map pages of one data folder, rebuilt when it changes.
 
@@ -58,6 +64,7 @@ class DataCache:
         self._dataset: Any = None
         self._reports: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._pages: dict[str, str] | None = None
+        self._pages_as_of: dt.date | None = None
         self._page_lock = threading.Lock()
 
     def _current(self) -> tuple[Any, ...]:
@@ -79,11 +86,12 @@ class DataCache:
 
     def report(self, park_ids: list[str] | None, year: int | None,
                as_of: dt.date | None) -> Any:
-        """The report (:class:`qygeo.pipeline.report.Report`) for these parks, year and date."""
+        """The report (:class:`qygeo.pipeline.report.Report`) for these parks, year and date
+        (``None``: :func:`default_as_of`)."""
         from qygeo.pipeline.report import build_report
 
         ds = self.dataset()
-        key = (tuple(park_ids or ()), year, as_of or dt.date.today())
+        key = (tuple(park_ids or ()), year, as_of or default_as_of())
         with self._lock:
             if key in self._reports:
                 self._reports.move_to_end(key)
@@ -97,18 +105,24 @@ class DataCache:
         return rep
 
     def pages(self) -> dict[str, str]:
-        """Every map page (relative path → HTML), self-contained, as ``qygeo map`` writes them."""
+        """Every map page (relative path → HTML), self-contained, as ``qygeo map`` writes them.
+
+        They show idle verdicts as of :func:`default_as_of`, the report's default date, so
+        a server left running past midnight renders them again, as the report is.
+        """
         from qygeo.render.basemaps import get_basemap
         from qygeo.render.maps import render_maps
 
         with self._page_lock:  # one rendering at a time: it is the slowest thing served
             ds = self.dataset()
+            as_of = default_as_of()
             with self._lock:
-                if self._pages is not None and self._dataset is ds:
+                if (self._pages is not None and self._dataset is ds
+                        and self._pages_as_of == as_of):
                     return self._pages
-            rep = self.report(None, None, None)
+            rep = self.report(None, None, as_of)
             pages = render_maps(ds, rep, get_basemap(self.basemap), self_contained=True)
             with self._lock:
                 if self._dataset is ds:
-                    self._pages = pages
+                    self._pages, self._pages_as_of = pages, as_of
             return pages

@@ -24,11 +24,18 @@
     if (body) opts.body = body;
     const r = await fetch(url, opts);
     let doc = null;
-    try { doc = await r.json(); } catch (e) { doc = { error: "HTTP " + r.status }; }
+    try {
+      doc = await r.json();
+    } catch (e) {  // also an answer that says 200: its data cannot be shown
+      doc = { error: "HTTP " + r.status + ": the server's answer is not JSON (" + e.message +
+                     ")" };
+      if (r.ok) throw new Error(doc.error);
+    }
     if (!r.ok) {
       const raw = doc && doc.error ? doc.error : "HTTP " + r.status;
       const err = new Error(pageText(raw));
       err.raw = raw;  // for a tab whose controls are named otherwise (History's Force)
+      err.status = r.status;
       throw err;
     }
     return doc;
@@ -46,9 +53,15 @@
   };
   // On the History tab, --force (of `qygeo park undo`) is its own box beside Undo.
   const UNDO_CONTROLS = { "--force": "强制撤销 Force undo" };
+  // The commands they suggest, as the page's controls that do the same.
+  const COMMANDS = [
+    [/qygeo park update (\S+) FILE/g, "“更新边界 Replace the boundary of” $1"],
+  ];
   function pageText(message, controls) {
     const names = Object.assign({}, CONTROLS, controls || {});
-    return String(message).replace(/--[a-z][a-z0-9-]*/g,
+    let text = String(message);
+    for (const [command, control] of COMMANDS) text = text.replace(command, control);
+    return text.replace(/--[a-z][a-z0-9-]*/g,
       (flag) => (names[flag] ? "“" + names[flag] + "”" : flag));
   }
   function el(tag, text, cls) {
@@ -78,6 +91,9 @@
       // A map page loaded while its tab was hidden has no size (Leaflet fails): load it
       // when it is shown.
       if (b.dataset.tab === "map" && app.mapStale) reloadMap();
+      // Undo undoes the change listed on top: list what is there now.
+      if (b.dataset.tab === "history") loadHistory().catch((e) =>
+        $("history-result").replaceChildren(el("div", e.message, "error")));
     });
   }
 
@@ -276,21 +292,30 @@
     const id = $("edit-id").value.trim();
     if ($("edit-confirm").disabled) return;
     $("edit-confirm").disabled = true;
+    // The version of parks.geojson the preview was planned against: the server refuses
+    // (409) when another tab or program has written it since.
+    const fd = formData(mode() === "add");
+    fd.append("parks_sha256", app.preview.parks_sha256);
     try {
-      const r = mode() === "add" ? await api("POST", "/api/parks", formData(true))
-        : await api("PUT", "/api/parks/" + encodeURIComponent(id), formData(false));
-      out.replaceChildren(el("h3", "已写入 Written"));
+      const r = mode() === "add" ? await api("POST", "/api/parks", fd)
+        : await api("PUT", "/api/parks/" + encodeURIComponent(id), fd);
+      // As `qygeo park update` says: a byte-identical file is not written, and has no
+      // history entry of its own for Undo.
+      out.replaceChildren(el("h3", r.written ? "已写入 Written"
+        : "未改变，未写入 Unchanged: nothing written, no history entry"));
       lines(out, r.summary, "ok"); lines(out, r.notes, "note");
       app.preview = null; drawPreview();
       await loadParks(); await loadHistory();
     } catch (e) {
       out.prepend(el("div", e.message, "error"));  // at the top, where it is seen
+      if (e.status === 409) { await loadParks(); await loadHistory(); }  // show what changed
     }
   });
 
   // ---------------------------------------------------------------- history, undo
   async function loadHistory() {
     const h = await api("GET", "/api/history");
+    app.historySha = h.parks_sha256;  // sent with Undo
     // What was found on the way (an interrupted park command completed or rolled back).
     const notes = $("history-notes"); notes.replaceChildren();
     lines(notes, h.notes, "note", UNDO_CONTROLS);
@@ -306,7 +331,9 @@
     $("undo").disabled = true;
     const out = $("history-result"); out.replaceChildren();
     try {
-      const r = await api("POST", "/api/undo" + ($("undo-force").checked ? "?force=true" : ""));
+      const q = new URLSearchParams({ parks_sha256: app.historySha });
+      if ($("undo-force").checked) q.set("force", "true");
+      const r = await api("POST", "/api/undo?" + q.toString());
       lines(out, r.summary, "ok", UNDO_CONTROLS); lines(out, r.notes, "note", UNDO_CONTROLS);
       $("undo-force").checked = false;  // forcing is for this one refused undo only
     } catch (e) {
