@@ -22,7 +22,7 @@ from qygeo.cli import main
 from qygeo.io import layers
 from qygeo.io.dataset import load_dataset
 from qygeo.pipeline.report import build_report
-from qygeo.render import assets, canvas, maps, styles
+from qygeo.render import assets, canvas, labels, maps, styles
 from qygeo.render.basemaps import BasemapError, get_basemap
 
 AS_OF = dt.date(2025, 6, 1)
@@ -44,6 +44,14 @@ def layer_data(page: str) -> dict[str, dict]:
     block = re.search(r"window\.qygeo = \{map: \w+, layers: \{(.*?)\}\};", page, re.S).group(1)
     return {name: payloads[var] for name, var in re.findall(r'"(\w+)": (geo_json_[0-9a-f]+),',
                                                             block)}
+
+
+def control_html(page: str, element_id: str) -> str:
+    """The HTML of a page's control (panel, legend) with element id *element_id*."""
+    found = re.search(r'div\.id = "' + element_id + r'";\s*div\.innerHTML = ("(?:[^"\\]|\\.)*");',
+                      page)
+    assert found, element_id
+    return json.loads(found.group(1))
 
 
 def build_pages(root: Path, basemap: str = "none", *, self_contained: bool = False,
@@ -354,3 +362,40 @@ def test_both_legends_say_the_measure_tool_is_spherical(tiny_geodata):
     pages = build_pages(tiny_geodata)
     for name in ("index.html", "parks/alpha.html"):
         assert "measure tool: spherical" in pages[name], name
+
+
+def set_plot_values(root: Path, plot_id: str, **values: object) -> None:
+    plots = layers.read_layer(root / "plots.geojson", layers.PLOTS)
+    for key, value in values.items():
+        if key not in plots.columns:
+            plots[key] = None
+        plots.loc[plots["plot_id"] == plot_id, key] = value
+    layers.write_layer(plots, root / "plots.geojson", layers.PLOTS)
+
+
+def test_illustrative_plots_and_the_figures_on_them_are_flagged(tiny_geodata):
+    # An invented plot's idle verdict, fee and colour were shown as fact.
+    set_plot_values(tiny_geodata, "A1", boundary_quality="illustrative")
+    pages = build_pages(tiny_geodata)
+    mark = labels.illustrative_mark(True)
+    city = pages["index.html"]
+    data = layer_data(city)
+    idle = {f["properties"]["id"]: f["properties"] for f in data["idle_plots"]["features"]}
+    assert mark in idle["A1"]["tip"] and mark in idle["A1"]["popup"]
+    assert all(labels.ILLUSTRATIVE_PLOT not in p["tip"] + p["popup"]
+               for pid, p in idle.items() if pid != "A1")
+    parks = {f["properties"]["id"]: f["properties"] for f in data["parks"]["features"]}
+    for text in (parks["alpha"]["tip"], parks["alpha"]["popup"]):
+        assert "1 / 2 示意地块" in text
+    assert "示意地块" not in parks["beta"]["tip"] + parks["beta"]["popup"]
+    assert f"{labels.ILLUSTRATIVE_PLOT}: 1 / 4 idle plots shown" in control_html(
+        city, "qygeo-legend")
+    alpha = pages["parks/alpha.html"]
+    [blob] = canvas_decode.from_page(alpha)
+    rows = {r["id"]: r for r in canvas_decode.decode_blob(blob)}
+    assert rows["A1"]["ill"] == mark and rows["A2"]["ill"] == ""
+    assert "{ill}" in blob["tip"] and "{ill}" in blob["title"]
+    assert "1 / 2 示意地块" in control_html(alpha, "qygeo-panel")
+    assert f"{labels.ILLUSTRATIVE_PLOT}: 1 / 2 plots shown" in control_html(alpha,
+                                                                          "qygeo-legend")
+    assert js(labels.ILLUSTRATIVE_PLOT) not in pages["parks/beta.html"]

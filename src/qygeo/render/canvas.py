@@ -45,6 +45,7 @@ import numpy as np
 
 from qygeo.render.format import date_text, esc, has_value, idle_for, num, yi
 from qygeo.render.geometry import display_frame, label_points
+from qygeo.render.labels import illustrative_mark
 from qygeo.render.styles import PLOT_LABEL_MIN_ZOOM, PLOT_STATUS, plot_style
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -278,8 +279,17 @@ def _plot_fields() -> list[Field]:
     def idle_days(df: pd.DataFrame) -> pd.Series:
         return column(df, "idle_days").where(status(df).isin(("idle", "idle_art8")))
 
+    def illustrative(df: pd.DataFrame) -> pd.Series:
+        import pandas as pd
+
+        from qygeo.pipeline.plot_table import illustrative_rows
+
+        flags = illustrative_rows(df)
+        return pd.Series(False if flags is None else flags, index=df.index, dtype=bool)
+
     return [
         Field("id", None, col("plot_id"), esc),
+        Field("ill", None, illustrative, illustrative_mark),
         Field("project", "项目 Project", col("project"), esc),
         Field("enterprise", "企业 Enterprise", col("enterprise"), esc),
         Field("land_use", "用途 Land use", col("land_use"), esc),
@@ -304,8 +314,9 @@ def _plot_fields() -> list[Field]:
 
 
 #: Templates of a plot's tooltip, popup title and label: our markup, ``{key}`` → escaped value.
-PLOT_TIP = "<b>{id}</b> {project}<br>{enterprise}<br>{status} · {area} 亩 mu"
-PLOT_POPUP_TITLE = "<b>地块 Plot {id}</b>"
+#: ``{ill}`` flags an illustrative plot (:func:`qygeo.render.labels.illustrative_mark`).
+PLOT_TIP = "<b>{id}</b> {project}<br>{enterprise}<br>{status} · {area} 亩 mu{ill}"
+PLOT_POPUP_TITLE = "<b>地块 Plot {id}</b>{ill}"
 PLOT_LABEL = "{id}<br>{area} 亩"
 
 

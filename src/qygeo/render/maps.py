@@ -62,7 +62,7 @@ from qygeo.render.format import (
     yi_per_km2,
 )
 from qygeo.render.geometry import bounds_latlon, east_points, feature_collection, label_points
-from qygeo.render.labels import words
+from qygeo.render.labels import ILLUSTRATIVE_PLOT, illustrative_mark, words
 from qygeo.render.page import template
 from qygeo.render.styles import (
     IDLE_COLOUR,
@@ -213,6 +213,9 @@ PAGE_CSS = """
 .qygeo-north { background: rgba(255,255,255,.85); border-radius: 4px; padding: 2px 3px 0;
   box-shadow: 0 1px 4px rgba(0,0,0,.3); line-height: 0; }
 .leaflet-popup-content .qygeo-links { margin: 0 0 6px; }
+.qygeo-ill { display: block; color: #a63603; font-weight: bold; }
+.qygeo-legend .qygeo-ill { display: block; max-width: 300px;
+  font-size: 11px; margin-top: 3px; }
 @media print {
   .leaflet-control-zoom, .leaflet-control-fullscreen, .leaflet-control-measure,
   .leaflet-control-layers, .qygeo-search, .leaflet-control-minimap,
@@ -529,6 +532,18 @@ def _geojson(fc: dict[str, Any], name: str, *, labels: bool = False) -> Any:
 MEASURE_NOTE = '<br><span class="sub">量测工具：球面近似 measure tool: spherical, ≈0.5 %</span>'
 
 
+def _illustrative_legend(flags: pd.Series, of_what: str) -> str:
+    """The legend's line on the illustrative plots among those drawn (*flags*, one per
+    plot); "" when there are none."""
+    count = int(flags.sum()) if len(flags) else 0
+    if not count:
+        return ""
+    return (f'<span class="qygeo-ill">{html.escape(ILLUSTRATIVE_PLOT)}: {integer(count)} / '
+            f"{integer(len(flags))} {html.escape(of_what)}. Their status, dates, fees and "
+            "colours are computed from invented figures; each is flagged in its tooltip and "
+            "popup.</span>")
+
+
 def _legend_row(label: str, swatch: str) -> str:
     return f'<div class="row">{swatch}<span>{html.escape(label)}</span></div>'
 
@@ -576,6 +591,10 @@ def _tables(ds: Dataset, rep: Report) -> _Tables:
         plots = plots[~plots.geometry.isna() & ~plots.geometry.is_empty]
     else:
         plots = gpd.GeoDataFrame({"plot_id": [], "park_id": []}, geometry=[], crs="EPSG:4326")
+    from qygeo.pipeline.plot_table import illustrative_rows
+
+    flags = illustrative_rows(plots)
+    plots = plots.assign(_illustrative=False if flags is None else flags)
     members = metrics.park_descendants(ds.parks)
     return _Tables(parks=parks, plots=plots, members=members,
                    page_ids={str(p) for p in parks["park_id"]})
@@ -588,7 +607,24 @@ def _park_tip(r: dict[str, Any]) -> str:
             f"{num(r.get('intensity_yi_per_km2'))} 亿元/km²<br>"
             f"面积 Area: {num(r.get('area_km2'))} km² ({integer(r.get('area_mu'))} 亩 mu)"
             + (f"<br>闲置地块 Idle plots: {integer(r.get('idle_plot_count'))}"
-               if has_value(r.get("idle_plot_count")) and r.get("idle_plot_count") else ""))
+               if has_value(r.get("idle_plot_count")) and r.get("idle_plot_count") else "")
+            + _illustrative_note(r))
+
+
+def _illustrative_count(r: dict[str, Any]) -> int:
+    """How many of a park's plots are illustrative (the report's count; 0 when none)."""
+    n = r.get("illustrative_plot_count")
+    return int(n) if has_value(n) else 0
+
+
+def _illustrative_note(r: dict[str, Any]) -> str:
+    """The flag of a park whose plot figures rest on illustrative plots; "" when none do."""
+    n = _illustrative_count(r)
+    if not n:
+        return ""
+    return (f'<span class="qygeo-ill">{integer(n)} / {integer(r.get("plot_count"))} 示意地块'
+            f"（数据虚构）illustrative plots (invented data): the plot and idle figures rest "
+            "on them</span>")
 
 
 def _clip(text: Any, chars: int | None) -> Any:
@@ -641,6 +677,8 @@ def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
                               f"{num(r.get('idle_area_mu'), 1)} 亩 mu · "
                               f"{share(r.get('idle_share'))} 占已判定地块面积 of the judged "
                               "plots' area" + _unjudged(r.get("unjudged_plot_count"))),
+        *([("示意地块 Illustrative plots", _illustrative_note(r))]
+          if _illustrative_count(r) else []),
         ("来源 Source", esc(_clip(r.get("source"), source_chars))),
     ]
 
@@ -665,7 +703,8 @@ def _idle_popup(r: dict[str, Any], park_names: dict[str, str], *, from_city: boo
         ("后果 Consequence", esc(words("idle_consequence", r.get("idle_consequence")))),
         ("闲置费 Idle fee", yi(r.get("idle_fee_yuan"))),
     ]
-    return f"<b>地块 Plot {esc(r.get('plot_id'))}</b>" + _kv(rows)
+    return (f"<b>地块 Plot {esc(r.get('plot_id'))}</b>"
+            + illustrative_mark(bool(r.get("_illustrative"))) + _kv(rows))
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -838,7 +877,8 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
              for r in _records(t.parks)}
     i_props = [{"id": str(r["plot_id"]), "style": plot_style("idle"),
                 "tip": f"<b>闲置 Idle: {esc(r.get('plot_id'))}</b> {esc(r.get('project'))}<br>"
-                       f"{esc(r.get('enterprise'))}<br>since {date_text(r.get('idle_since'))}",
+                       f"{esc(r.get('enterprise'))}<br>since {date_text(r.get('idle_since'))}"
+                       + illustrative_mark(bool(r.get("_illustrative"))),
                 "popup": _idle_popup(r, names, from_city=True)} for r in _records(idle)]
     g_i = folium.FeatureGroup(name="闲置地块 Idle plots (MLR No. 53)").add_to(m)
     layers["idle_plots"] = _geojson(feature_collection(idle, i_props, basemap),
@@ -865,6 +905,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
                         intensity_legend(breaks))
               + "<hr>"
               + _legend_row("闲置地块 Idle plot", HATCH_SWATCH)
+              + _illustrative_legend(idle["_illustrative"], "idle plots shown")
               + _legend_row("南药种植区 South-medicine planting",
                             _swatch(PLANTING_COLOUR, stroke="#238b45", opacity=0.6, dash=True))
               + _legend_row("区县界 District boundary", _swatch("transparent", dash=True))
@@ -997,7 +1038,9 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
               + '<span class="sub">地块面积标注 acreage labels: zoom ≥ '
               f"{PLOT_LABEL_MIN_ZOOM}"
               + (f", ≤ {LABELS_IN_VIEW_MAX} plots in view" if len(plots) > LABELS_ALL_MAX else "")
-              + "</span>" + MEASURE_NOTE)
+              + "</span>"
+              + _illustrative_legend(plots["_illustrative"], "plots shown")
+              + MEASURE_NOTE)
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
