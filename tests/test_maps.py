@@ -399,3 +399,20 @@ def test_illustrative_plots_and_the_figures_on_them_are_flagged(tiny_geodata):
     assert f"{labels.ILLUSTRATIVE_PLOT}: 1 / 2 plots shown" in control_html(alpha,
                                                                           "qygeo-legend")
     assert js(labels.ILLUSTRATIVE_PLOT) not in pages["parks/beta.html"]
+
+
+def test_plots_left_out_are_named_on_every_map(tiny_geodata, tmp_path):
+    # An idle plot left out with --skip-invalid-plots vanished from the maps without a word.
+    set_plot_values(tiny_geodata, "A1", invested_yuan=-5.0)
+    out = tmp_path / "maps"
+    res = CliRunner().invoke(main, ["map", "--geodata", str(tiny_geodata), "-o", str(out),
+                                    "--basemap", "none", "--as-of", "2025-06-01", "-q",
+                                    "--skip-invalid-plots"])
+    assert res.exit_code == 0, res.output
+    for page in ("index.html", "parks/alpha.html", "parks/beta.html"):
+        legend = control_html((out / page).read_text(encoding="utf-8"), "qygeo-legend")
+        assert "1 个地块因数据无效未绘出" in legend, page
+        assert "<bdi>A1</bdi>. Not on these maps" in legend, page
+        assert "listed with their problems in the report's warnings" in legend, page
+    city = layer_data((out / "index.html").read_text(encoding="utf-8"))
+    assert "A1" not in {f["properties"]["id"] for f in city["idle_plots"]["features"]}

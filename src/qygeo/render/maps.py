@@ -214,7 +214,7 @@ PAGE_CSS = """
   box-shadow: 0 1px 4px rgba(0,0,0,.3); line-height: 0; }
 .leaflet-popup-content .qygeo-links { margin: 0 0 6px; }
 .qygeo-ill { display: block; color: #a63603; font-weight: bold; }
-.qygeo-legend .qygeo-ill { display: block; max-width: 300px;
+.qygeo-legend .qygeo-ill, .qygeo-legend .qygeo-left-out { display: block; max-width: 300px;
   font-size: 11px; margin-top: 3px; }
 @media print {
   .leaflet-control-zoom, .leaflet-control-fullscreen, .leaflet-control-measure,
@@ -542,6 +542,23 @@ def _illustrative_legend(flags: pd.Series, of_what: str) -> str:
             f"{integer(len(flags))} {html.escape(of_what)}. Their status, dates, fees and "
             "colours are computed from invented figures; each is flagged in its tooltip and "
             "popup.</span>")
+
+
+#: Plot ids named in the note on plots left out; the rest are counted.
+LEFT_OUT_IDS_MAX = 10
+
+
+def _left_out_note(rep: Report) -> str:
+    """The legend's line on the plots left out (``--skip-invalid-plots``); "" when none."""
+    ids = [str(pid) for pid, _ in rep.excluded_plots]
+    if not ids:
+        return ""
+    named = ", ".join(f"<bdi>{esc(i)}</bdi>" for i in ids[:LEFT_OUT_IDS_MAX])
+    more = f" … (+{len(ids) - LEFT_OUT_IDS_MAX})" if len(ids) > LEFT_OUT_IDS_MAX else ""
+    return (f'<span class="qygeo-left-out">{len(ids)} 个地块因数据无效未绘出、未计入 '
+            f"plot(s) left out (--skip-invalid-plots): {named}{more}. Not on these maps and "
+            "not in any count or figure; listed with their problems in the report's warnings "
+            "(report.html, qygeo report).</span>")
 
 
 def _legend_row(label: str, swatch: str) -> str:
@@ -906,6 +923,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
               + "<hr>"
               + _legend_row("闲置地块 Idle plot", HATCH_SWATCH)
               + _illustrative_legend(idle["_illustrative"], "idle plots shown")
+              + _left_out_note(rep)
               + _legend_row("南药种植区 South-medicine planting",
                             _swatch(PLANTING_COLOUR, stroke="#238b45", opacity=0.6, dash=True))
               + _legend_row("区县界 District boundary", _swatch("transparent", dash=True))
@@ -1040,7 +1058,7 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
               + (f", ≤ {LABELS_IN_VIEW_MAX} plots in view" if len(plots) > LABELS_ALL_MAX else "")
               + "</span>"
               + _illustrative_legend(plots["_illustrative"], "plots shown")
-              + MEASURE_NOTE)
+              + _left_out_note(rep) + MEASURE_NOTE)
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
