@@ -151,6 +151,25 @@ def test_city_map_loads_offline_without_errors(site, open_page):
     assert p.quiet(), p.problems()
 
 
+def test_the_measure_tool_measures_on_a_park_page(site, open_page):
+    # The park pages draw on a canvas (preferCanvas): leaflet-measure threw on every
+    # click from the second there and showed no distance or area.
+    p = open_page(site.maps / "parks" / "beta.html")
+    pg = p.page
+    pg.hover(".leaflet-control-measure")
+    pg.click(".leaflet-control-measure .js-start")
+    for x, y in ((300, 300), (500, 300), (500, 500)):
+        pg.mouse.click(x, y)
+    pg.mouse.move(450, 550)
+    live = pg.inner_text(".leaflet-control-measure")
+    assert "Path distance" in live and "亩 mu" in live, live
+    vertices = pg.evaluate("document.querySelectorAll('path.layer-measurevertex').length")
+    assert vertices == 3
+    pg.click(".leaflet-control-measure .js-finish")
+    assert "亩 mu" in pg.inner_text(".leaflet-popup-content")
+    assert p.quiet(), p.problems()
+
+
 def test_each_layer_has_as_many_features_as_the_data(site, open_page):
     pg = open_page(site.maps / "index.html").page
     counts = pg.evaluate("Object.fromEntries(Object.entries(qygeo.layers)"

@@ -467,6 +467,21 @@ def _outline_minimap(fc: dict[str, Any]) -> Any:
     return mm
 
 
+#: leaflet-measure restyles its vertices through their SVG element (``layer._path``),
+#: which a canvas renderer does not make: on a ``preferCanvas`` page every click from the
+#: second threw and no distance or area was shown. Its shapes (each of class
+#: ``layer-measure…``) get an SVG renderer of their own; the plugin's text is untouched.
+MEASURE_ON_SVG_JS = """(function () {
+    var svg = null;
+    L.Path.addInitHook(function () {
+        if (/(^|\\s)layer-measure/.test(this.options.className || '')) {
+            this.options.renderer = svg || (svg = L.svg());
+        }
+    });
+})();
+"""
+
+
 def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
              outline: dict[str, Any], *, prefer_canvas: bool = False) -> folium.Map:
     import folium
@@ -483,6 +498,8 @@ def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
     root.title = html.escape(title)
     root.header.add_child(literal_element(f"<style>{PAGE_CSS}</style>"), name="qygeo_css")
     root.html.add_child(literal_element(HATCH_SVG), name="qygeo_hatch")
+    if prefer_canvas:
+        root.script.add_child(literal_element(MEASURE_ON_SVG_JS), name="qygeo_measure_svg")
     for i, spec in enumerate(basemap.tiles):
         folium.TileLayer(tiles=spec.url, attr=spec.attribution, name=basemap.label,
                          subdomains=spec.subdomains, max_zoom=MAX_ZOOM,
