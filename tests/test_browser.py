@@ -170,6 +170,57 @@ def test_the_measure_tool_measures_on_a_park_page(site, open_page):
     assert p.quiet(), p.problems()
 
 
+def test_on_gaode_tiles_the_measure_tool_gives_the_data_s_wgs84_coordinates(browser,
+                                                                            tmp_path):
+    # The Gaode pages are drawn in GCJ-02: the read-out gave a plot's corner ~600 m from
+    # its coordinates in the data.
+    import numpy as np
+
+    from qygeo.io.crs import shift_coords
+
+    root = write_tiny(tmp_path / "geodata")
+    ds = load_dataset(root)
+    write_maps(ds, tmp_path / "maps", basemap="gaode", self_contained=True,
+               as_of=dt.date(2025, 6, 1), park_ids=["beta"])
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
+             else r.abort())
+    try:
+        pg.goto((tmp_path / "maps" / "parks" / "beta.html").as_uri())
+        pg.wait_for_function("window.qygeo && window.qygeo.map")
+        corner = (113.350, 23.750)  # WGS84: a corner of plot B1 in the data
+        shown = shift_coords(np.array([corner]), "wgs84_to_gcj02")[0]
+        x, y = pg.evaluate("""([lat, lng]) => {
+            const pt = qygeo.map.latLngToContainerPoint([lat, lng]);
+            const box = qygeo.map.getContainer().getBoundingClientRect();
+            return [box.left + pt.x, box.top + pt.y]; }""", [shown[1], shown[0]])
+        pg.hover(".leaflet-control-measure")
+        pg.click(".leaflet-control-measure .js-start")
+        pg.mouse.click(x, y)
+        clicked = pg.evaluate("(([x, y]) => { const b = qygeo.map.getContainer()"
+                              ".getBoundingClientRect(); const ll = qygeo.map"
+                              ".containerPointToLatLng([x - b.left, y - b.top]);"
+                              " return [ll.lng, ll.lat]; })", [x, y])
+        clicked = np.array(clicked)
+        want = shift_coords(np.array([clicked]), "gcj02_to_wgs84")[0]
+        live = pg.inner_text(".leaflet-control-measure")
+        assert f"{want[1]:.6f} / {want[0]:.6f}" in live, live
+        # Within a pixel of the corner, where the GCJ-02 point is 600 m away.
+        assert np.hypot(*(want - corner)) < 1e-4 < 4e-3 < np.hypot(*(clicked - want))
+        pg.click(".leaflet-control-measure .js-finish")  # one point: its location popup
+        assert f"{want[1]:.6f} / {want[0]:.6f}" in pg.inner_text(".leaflet-popup-content")
+        # ... drawn where it was clicked, on the GCJ-02 tiles.
+        at = pg.evaluate("(() => { let p; qygeo.map.eachLayer(l => { if (l.options && "
+                         "l.options.className === 'layer-measure-resultpoint') p = "
+                         "l.getLatLng(); }); return [p.lng, p.lat]; })()")
+        assert at == pytest.approx(clicked, abs=1e-9)
+        assert not errors, errors
+    finally:
+        pg.close()
+
+
 def test_each_layer_has_as_many_features_as_the_data(site, open_page):
     pg = open_page(site.maps / "index.html").page
     counts = pg.evaluate("Object.fromEntries(Object.entries(qygeo.layers)"

@@ -31,7 +31,7 @@ Why over 600 lines: the city and park pages share their panel, legend,
 controls, popups and data preparation, and each page is a sequence of those
 pieces; styles, formatting, display geometry, the canvas layer and the page
 renderer are their own modules (:mod:`qygeo.render.styles`, ``format``,
-``geometry``, ``canvas``, ``page``).
+``geometry``, ``canvas``, ``page``), and so is the measure tool (``measure``).
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ from qygeo.render.format import (
 )
 from qygeo.render.geometry import bounds_latlon, east_points, feature_collection, label_points
 from qygeo.render.labels import ILLUSTRATIVE_PLOT, illustrative_mark, words
+from qygeo.render.measure import MEASURE_NOTE, add_measure_tool
 from qygeo.render.page import template
 from qygeo.render.styles import (
     IDLE_COLOUR,
@@ -213,6 +214,7 @@ PAGE_CSS = """
 .qygeo-north { background: rgba(255,255,255,.85); border-radius: 4px; padding: 2px 3px 0;
   box-shadow: 0 1px 4px rgba(0,0,0,.3); line-height: 0; }
 .leaflet-popup-content .qygeo-links { margin: 0 0 6px; }
+.leaflet-control-measure .lastpoint.heading::after { content: " (WGS84)"; }
 .qygeo-ill { display: block; color: #a63603; font-weight: bold; }
 .qygeo-legend .qygeo-ill, .qygeo-legend .qygeo-left-out { display: block; max-width: 300px;
   font-size: 11px; margin-top: 3px; }
@@ -467,21 +469,6 @@ def _outline_minimap(fc: dict[str, Any]) -> Any:
     return mm
 
 
-#: leaflet-measure restyles its vertices through their SVG element (``layer._path``),
-#: which a canvas renderer does not make: on a ``preferCanvas`` page every click from the
-#: second threw and no distance or area was shown. Its shapes (each of class
-#: ``layer-measure…``) get an SVG renderer of their own; the plugin's text is untouched.
-MEASURE_ON_SVG_JS = """(function () {
-    var svg = null;
-    L.Path.addInitHook(function () {
-        if (/(^|\\s)layer-measure/.test(this.options.className || '')) {
-            this.options.renderer = svg || (svg = L.svg());
-        }
-    });
-})();
-"""
-
-
 def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
              outline: dict[str, Any], *, prefer_canvas: bool = False) -> folium.Map:
     import folium
@@ -498,8 +485,6 @@ def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
     root.title = html.escape(title)
     root.header.add_child(literal_element(f"<style>{PAGE_CSS}</style>"), name="qygeo_css")
     root.html.add_child(literal_element(HATCH_SVG), name="qygeo_hatch")
-    if prefer_canvas:
-        root.script.add_child(literal_element(MEASURE_ON_SVG_JS), name="qygeo_measure_svg")
     for i, spec in enumerate(basemap.tiles):
         folium.TileLayer(tiles=spec.url, attr=spec.attribution, name=basemap.label,
                          subdomains=spec.subdomains, max_zoom=MAX_ZOOM,
@@ -514,15 +499,7 @@ def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
                   element_id="qygeo-north").add_to(m)
     plugins.Fullscreen(position="topleft", title="全屏 Full screen",
                        title_cancel="退出全屏 Exit full screen").add_to(m)
-    plugins.MeasureControl(
-        position="topleft", primary_length_unit="kilometers", secondary_length_unit="meters",
-        primary_area_unit="mu", secondary_area_unit="sqkilometers",
-        units={"mu": {"factor": 1.0 / metrics.M2_PER_MU, "display": "亩 mu", "decimals": 1},
-               "sqkilometers": {"factor": 1.0 / metrics.M2_PER_KM2, "display": "km²",
-                                "decimals": 3},
-               "kilometers": {"factor": 1e-3, "display": "公里 km", "decimals": 2},
-               "meters": {"factor": 1.0, "display": "米 m", "decimals": 0}},
-    ).add_to(m)
+    add_measure_tool(m, basemap, prefer_canvas=prefer_canvas)
     if basemap.tiles:
         spec = basemap.tiles[0]
         plugins.MiniMap(tile_layer=folium.TileLayer(
@@ -542,11 +519,6 @@ def _geojson(fc: dict[str, Any], name: str, *, labels: bool = False) -> Any:
         return folium.GeoJson(fc, name=name, control=False,
                               point_to_layer=JsCode(POINT_TO_LABEL))
     return folium.GeoJson(fc, name=name, control=False, on_each_feature=JsCode(ON_EACH_FEATURE))
-
-
-#: leaflet-measure computes areas on a sphere (and on a Gaode page, of the shifted
-#: outline): a few tenths of a percent from the ellipsoidal areas the popups give.
-MEASURE_NOTE = '<br><span class="sub">量测工具：球面近似 measure tool: spherical, ≈0.5 %</span>'
 
 
 def _illustrative_legend(flags: pd.Series, of_what: str) -> str:
