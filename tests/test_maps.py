@@ -357,6 +357,19 @@ def test_each_name_is_isolated_so_a_bidi_override_reorders_only_itself(tiny_geod
     assert "<bdi>甲园\u202e</bdi> / <bdi>Alpha</bdi>" in alpha
 
 
+def test_plot_ids_and_projects_are_isolated_in_tooltips_and_popups(tiny_geodata):
+    # A U+202E at the end of a plot id reversed the project name after it in the tooltip.
+    set_plot_values(tiny_geodata, "A1", plot_id="A1\u202e")
+    pages = build_pages(tiny_geodata)
+    idle = next(f["properties"] for f in layer_data(pages["index.html"])["idle_plots"]
+                ["features"] if f["properties"]["id"] == "A1\u202e")
+    assert "<bdi>A1\u202e</bdi></b> <bdi>p1</bdi><br><bdi>e1</bdi>" in idle["tip"]
+    assert "<b>地块 Plot <bdi>A1\u202e</bdi></b>" in idle["popup"]
+    [blob] = canvas_decode.from_page(pages["parks/alpha.html"])
+    assert "<bdi>{id}</bdi></b> <bdi>{project}</bdi><br><bdi>{enterprise}</bdi>" in blob["tip"]
+    assert "<bdi>{id}</bdi>" in blob["title"] and "<bdi>{id}</bdi>" in blob["label"]
+
+
 def test_both_legends_say_the_measure_tool_is_spherical(tiny_geodata):
     # leaflet-measure's areas are on a sphere: 45.1 亩 where the popup says 45.00.
     pages = build_pages(tiny_geodata)
@@ -364,12 +377,14 @@ def test_both_legends_say_the_measure_tool_is_spherical(tiny_geodata):
         assert "measure tool: spherical" in pages[name], name
 
 
-def set_plot_values(root: Path, plot_id: str, **values: object) -> None:
+def set_plot_values(root: Path, which: str, **values: object) -> None:
+    """Set *values* of the plot whose id is *which* in the data folder *root*."""
     plots = layers.read_layer(root / "plots.geojson", layers.PLOTS)
+    row = plots["plot_id"] == which
     for key, value in values.items():
         if key not in plots.columns:
             plots[key] = None
-        plots.loc[plots["plot_id"] == plot_id, key] = value
+        plots.loc[row, key] = value
     layers.write_layer(plots, root / "plots.geojson", layers.PLOTS)
 
 

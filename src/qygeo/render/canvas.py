@@ -314,10 +314,13 @@ def _plot_fields() -> list[Field]:
 
 
 #: Templates of a plot's tooltip, popup title and label: our markup, ``{key}`` → escaped value.
-#: ``{ill}`` flags an illustrative plot (:func:`qygeo.render.labels.illustrative_mark`).
-PLOT_TIP = "<b>{id}</b> {project}<br>{enterprise}<br>{status} · {area} 亩 mu{ill}"
-PLOT_POPUP_TITLE = "<b>地块 Plot {id}</b>{ill}"
-PLOT_LABEL = "{id}<br>{area} 亩"
+#: ``{ill}`` flags an illustrative plot (:func:`qygeo.render.labels.illustrative_mark`). Each
+#: value from the data is isolated (``<bdi>``): a bidi override in an id (U+202E) reorders
+#: only that id, not the project after it.
+PLOT_TIP = ("<b><bdi>{id}</bdi></b> <bdi>{project}</bdi><br><bdi>{enterprise}</bdi><br>"
+            "{status} · {area} 亩 mu{ill}")
+PLOT_POPUP_TITLE = "<b>地块 Plot <bdi>{id}</bdi></b>{ill}"
+PLOT_LABEL = "<bdi>{id}</bdi><br>{area} 亩"
 
 
 def plot_styles() -> tuple[list[str], list[dict[str, Any]]]:
