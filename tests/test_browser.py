@@ -376,6 +376,37 @@ def test_a_bidi_override_in_a_park_name_reverses_no_heading_or_chart_label(brows
     assert "<title>\u2068甲园\u202e\u2069 \u2068Alpha\u2069 — qygeo</title>" in page
 
 
+def _long_names_report(tmp_path: Path) -> Path:
+    """The report page of the tiny data with a long bilingual name and a 300-letter one."""
+    from qygeo.render.text import write_report
+
+    root = write_tiny(tmp_path / "geodata")
+    rename_park(root, "alpha", name_zh="清远国家高新技术产业开发区生物医药与健康产业园",
+                name_en="Qingyuan National High-tech Industrial Development Zone Biomedicine "
+                        "and Health Industrial Park")
+    rename_park(root, "beta", name_zh="W" * 300)
+    return write_report(build_report(load_dataset(root), as_of=dt.date(2025, 6, 1)),
+                        "html", tmp_path / "report.html")
+
+
+def test_long_park_names_stay_inside_the_report_s_charts(browser, tmp_path):
+    # A long bilingual name was cut off at the left of every chart: labels right-aligned
+    # at x=480 started 425 px left of the chart.
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    try:
+        pg.goto(_long_names_report(tmp_path).as_uri())
+        outside = pg.evaluate("""() => [...document.querySelectorAll('svg text')].filter(t => {
+            const r = t.getBoundingClientRect(), s = t.ownerSVGElement.getBoundingClientRect();
+            return r.width && (r.left < s.left - 0.5 || r.right > s.right + 0.5);
+        }).map(t => t.textContent)""")
+        assert outside == []
+        # The long names are there in two lines, the Chinese one whole.
+        whole = "清远国家高新技术产业开发区生物医药与健康产业园"
+        assert pg.locator("svg text tspan", has_text=whole).count() >= 3
+    finally:
+        pg.close()
+
+
 def test_the_park_page_search_finds_a_plot_whose_id_holds_markup_characters(
         browser, open_page, tmp_path):  # noqa: F811
     # The canvas layer stores ids as HTML text (A1&amp;02): compared with the typed id,
