@@ -407,6 +407,17 @@ def test_long_park_names_stay_inside_the_report_s_charts(browser, tmp_path):
         pg.close()
 
 
+def test_a_long_unbroken_park_name_does_not_widen_the_report_page(browser, tmp_path):
+    # A 300-letter name without a space widened report.html to 7,982 px (nav links
+    # nowrap, <h2> not wrapped).
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    try:
+        pg.goto(_long_names_report(tmp_path).as_uri())
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 1280
+    finally:
+        pg.close()
+
+
 def test_the_park_page_search_finds_a_plot_whose_id_holds_markup_characters(
         browser, open_page, tmp_path):  # noqa: F811
     # The canvas layer stores ids as HTML text (A1&amp;02): compared with the typed id,

@@ -39,7 +39,8 @@ th,td{border:1px solid #ddd;padding:.25em .5em;vertical-align:top}
 th{background:#f3f3f3;text-align:left}td.n{text-align:right;white-space:nowrap}
 .na{color:#999}.warn{color:#a50026}.note{color:#555;font-size:.9em}
 svg{max-width:100%;height:auto;font-family:inherit}
-nav a{margin-right:.8em;white-space:nowrap;unicode-bidi:isolate}
+nav a{margin-right:.8em;unicode-bidi:isolate;display:inline-block;max-width:100%;
+vertical-align:top;overflow-wrap:anywhere}h1,h2,h3,p,li{overflow-wrap:anywhere}
 .table{overflow-x:auto;max-width:100%}.table table{margin:0}
 th{min-width:6em}td{overflow-wrap:break-word}td:not(.n){min-width:8em;max-width:28em}
 @media print{body{max-width:none;margin:0;font-size:9pt}nav{display:none}
