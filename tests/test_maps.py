@@ -370,6 +370,31 @@ def test_plot_ids_and_projects_are_isolated_in_tooltips_and_popups(tiny_geodata)
     assert "<bdi>{id}</bdi>" in blob["title"] and "<bdi>{id}</bdi>" in blob["label"]
 
 
+def test_a_combined_planting_figure_is_compared_with_the_combined_mapped_acreage(
+        tiny_geodata):
+    # The popup gave "Mapped − reported" beside this area's mapped mu and the combined
+    # reported figure, without the combined mapped total it is computed from.
+    planting = gpd.GeoDataFrame(
+        {"planting_id": ["herbs_a", "herbs_b"], "name_zh": ["甲种植区", "乙种植区"],
+         "name_en": ["Herb area A", "Herb area B"], "district_adcode": ["441802"] * 2,
+         "source": ["test"] * 2, "boundary_quality": ["approximate"] * 2},
+        geometry=[box(113.05, 23.55, 113.08, 23.58), box(113.10, 23.55, 113.12, 23.57)],
+        crs="EPSG:4326")
+    layers.write_layer(planting, tiny_geodata / "planting.geojson", layers.PLANTING)
+    (tiny_geodata / "attributes" / "planting_figures.csv").write_text(
+        "figure_id,planting_ids,reported_mu,year,source,note\n"
+        "both_2024,herbs_a;herbs_b,12345,2024,test §1,\n", encoding="utf-8")
+    ds = load_dataset(tiny_geodata)
+    rep = build_report(ds, as_of=AS_OF)
+    [figure] = rep.planting.to_dict("records")
+    city = maps.render_maps(ds, rep, get_basemap("none"))["index.html"]
+    popup = next(f["properties"]["popup"] for f in layer_data(city)["planting"]["features"]
+                 if f["properties"]["id"] == "herbs_a")
+    combined = f"{figure['mapped_mu']:,.0f}"
+    assert f"<th>图测合计 Mapped, combined</th><td>{combined} 亩 mu (与 with 乙种植区)" in popup
+    assert "<th>图测合计−文献 Mapped, combined − reported</th>" in popup
+
+
 def test_both_legends_say_the_measure_tool_is_spherical(tiny_geodata):
     # leaflet-measure's areas are on a sphere: 45.1 亩 where the popup says 45.00.
     pages = build_pages(tiny_geodata)

@@ -746,10 +746,15 @@ def _planting_labels(ds: Dataset, rep: Report) -> tuple[gpd.GeoDataFrame, list[d
             scope = f" (与 with {'、'.join(others)} 合计 combined)" if others else ""
             rows.append((f"文献 Reported {esc(f.get('year'))}",
                          f"{integer(f.get('reported_mu'))} 亩 mu{scope} — {esc(f.get('source'))}"))
+            if others:  # the figure covers several areas: it is compared with their total
+                rows.append(("图测合计 Mapped, combined",
+                             f"{integer(f.get('mapped_mu'))} 亩 mu (与 with "
+                             f"{'、'.join(others)})"))
             differs = has_value(f.get("difference_share")) and abs(
                 float(f["difference_share"])) > 0.005
             if differs:
-                rows.append(("图测−文献 Mapped − reported",
+                rows.append(("图测合计−文献 Mapped, combined − reported" if others else
+                             "图测−文献 Mapped − reported",
                              f"{integer(f.get('difference_mu'))} 亩 mu "
                              f"({share(f.get('difference_share'))})"))
                 if others:  # the figure covers several areas: compare it with their total
