@@ -102,6 +102,13 @@ def test_intensity_classes_are_fixed_breaks():
 # --------------------------------------------------------------------------- the pages
 
 
+def test_a_park_is_coloured_in_the_class_of_the_intensity_it_shows():
+    # 9.996 亿元/km² was shown "10.00" but coloured as 5 – 10.
+    assert maps.num(9.996, styles.INTENSITY_DECIMALS) == "10.00"
+    assert styles.intensity_class(9.996) == styles.intensity_class(10.0) == 4
+    assert styles.intensity_class(9.994) == 3
+
+
 @pytest.mark.slow
 def test_city_map_has_every_layer_legend_and_links(tiny_geodata):
     add_planting(tiny_geodata)

@@ -67,6 +67,7 @@ from qygeo.render.measure import MEASURE_NOTE, add_measure_tool
 from qygeo.render.page import template
 from qygeo.render.styles import (
     IDLE_COLOUR,
+    INTENSITY_DECIMALS,
     MAX_ZOOM,
     MINIMAP_TOLERANCE_DEG,
     PANEL_PX,
@@ -615,7 +616,7 @@ def _park_tip(r: dict[str, Any]) -> str:
     return (f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b><br>"
             f"{_names(r.get('district_name_zh'), r.get('district_name_en'))}<br>"
             f"投资强度（园区毛面积） Investment intensity, gross park area: "
-            f"{num(r.get('intensity_yi_per_km2'))} 亿元/km²<br>"
+            f"{num(r.get('intensity_yi_per_km2'), INTENSITY_DECIMALS)} 亿元/km²<br>"
             f"面积 Area: {num(r.get('area_km2'))} km² ({integer(r.get('area_mu'))} 亩 mu)"
             + (f"<br>闲置地块 Idle plots: {integer(r.get('idle_plot_count'))}"
                if has_value(r.get("idle_plot_count")) and r.get("idle_plot_count") else "")
@@ -669,7 +670,7 @@ def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
         ("数据性质 Status", esc(words("figures_status", r.get("figures_status")))),
         ("强度口径 Intensity basis", esc(r.get("intensity_basis"))),
         ("投资强度（园区毛面积） Investment intensity, gross park area",
-         f"{num(r.get('intensity_yi_per_km2'))} 亿元/km² · "
+         f"{num(r.get('intensity_yi_per_km2'), INTENSITY_DECIMALS)} 亿元/km² · "
          f"{num(r.get('intensity_wan_per_mu'))} 万元/亩"),
         ("文献投资强度 Reported intensity", yi_per_km2(r.get("reported_intensity_yuan_per_km2"))),
         ("计算−文献 Computed − reported", yi_per_km2(r.get("intensity_difference_yuan_per_km2"))),

@@ -44,6 +44,10 @@ PANEL_PX = 400
 MINIMAP_TOLERANCE_DEG = 2e-3
 
 
+#: Decimals a park's intensity is shown with (亿元/km²). Its class is that of the value
+#: shown: 9.996 is shown 10.00, and coloured as 10 – 25, not as 5 – 10.
+INTENSITY_DECIMALS = 2
+
 #: How the parks' intensity classes are drawn: ``fixed`` (the same breaks on every
 #: map and year) or ``quantile`` (breaks from this map's parks, to tell them apart).
 CLASS_METHODS = ("fixed", "quantile")
@@ -73,11 +77,16 @@ def intensity_breaks(values: list[float | None] | None = None,
 
 def intensity_class(value_yi_per_km2: float | None,
                     breaks: tuple[float, ...] = INTENSITY_BREAKS_YI_PER_KM2) -> int | None:
-    """Index of the class of an intensity in 亿元/km², or None when it is missing."""
+    """Index of the class of an intensity in 亿元/km², or None when it is missing.
+
+    The class of the value as shown (:data:`INTENSITY_DECIMALS`), so that a label and its
+    colour agree.
+    """
     if value_yi_per_km2 is None or not math.isfinite(value_yi_per_km2):
         return None
+    shown = float(f"{value_yi_per_km2:.{INTENSITY_DECIMALS}f}")  # as the pages show it
     for i, upper in enumerate(breaks):
-        if value_yi_per_km2 < upper:
+        if shown < upper:
             return i
     return len(breaks)
 
