@@ -109,6 +109,21 @@ def test_a_park_is_coloured_in_the_class_of_the_intensity_it_shows():
     assert styles.intensity_class(9.994) == 3
 
 
+def test_quantile_classes_that_cannot_be_drawn_are_called_fixed(tiny_geodata):
+    # With one park valued, --classes quantile drew the fixed breaks under a legend that
+    # said quantiles.
+    fixed = styles.INTENSITY_BREAKS_YI_PER_KM2
+    assert styles.intensity_scheme([3.0, None], "quantile") == (fixed, "fixed")
+    assert styles.intensity_scheme([1.0, 4.0, 9.0], "quantile")[1] == "quantile"
+    ds = load_dataset(tiny_geodata)
+    rep = build_report(ds, as_of=AS_OF, park_ids=["alpha"])  # one park, one intensity
+    page = maps._page(maps.city_map(ds, rep, get_basemap("none"), classes="quantile"),
+                      self_contained=False)
+    legend = control_html(page, "qygeo-legend")
+    assert "quantiles of these parks" not in legend
+    assert "固定 fixed, the same on every map; no quantiles" in legend
+
+
 @pytest.mark.slow
 def test_city_map_has_every_layer_legend_and_links(tiny_geodata):
     add_planting(tiny_geodata)

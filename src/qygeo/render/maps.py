@@ -74,9 +74,9 @@ from qygeo.render.styles import (
     PLANTING_COLOUR,
     PLOT_LABEL_MIN_ZOOM,
     PLOT_STATUS,
-    intensity_breaks,
     intensity_colour,
     intensity_legend,
+    intensity_scheme,
     plot_style,
 )
 
@@ -825,7 +825,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     g_p = folium.FeatureGroup(name="园区投资强度 Parks: investment intensity").add_to(m)
     parks = t.parks[t.parks["geometry"].notna()].copy()
     parks = parks.sort_values("area_km2", ascending=False, kind="stable")
-    breaks = intensity_breaks(list(parks["intensity_yi_per_km2"]), classes)
+    breaks, drawn = intensity_scheme(list(parks["intensity_yi_per_km2"]), classes)
     p_props = []
     for r in _records(parks):
         tip = _park_tip(r)
@@ -916,8 +916,10 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
               f'<span class="sub">亿元/km² (10⁸ yuan/km²), {esc(year)}; '
               'not land investment intensity</span>'
               + ('<br><span class="sub">分级 classes: 分位数 quantiles of these parks '
-                 '(colours differ between maps)</span>' if classes == "quantile" else
-                 '<br><span class="sub">分级 classes: 固定 fixed, the same on every map</span>')
+                 '(colours differ between maps)</span>' if drawn == "quantile" else
+                 '<br><span class="sub">分级 classes: 固定 fixed, the same on every map'
+                 + ('; no quantiles: too few parks with different intensities'
+                    if classes == "quantile" else "") + "</span>")
               + "".join(_legend_row(lbl, _swatch(c, opacity=0.85)) for lbl, c in
                         intensity_legend(breaks))
               + "<hr>"

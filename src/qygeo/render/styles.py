@@ -53,26 +53,35 @@ INTENSITY_DECIMALS = 2
 CLASS_METHODS = ("fixed", "quantile")
 
 
-def intensity_breaks(values: list[float | None] | None = None,
-                     method: str = "fixed") -> tuple[float, ...]:
-    """Upper bounds of the intensity classes (亿元/km²).
+def intensity_scheme(values: list[float | None] | None = None,
+                     method: str = "fixed") -> tuple[tuple[float, ...], str]:
+    """Upper bounds of the intensity classes (亿元/km²), and the method they follow.
 
     ``quantile``: up to six breaks at the quantiles of the present *values*, each
     rounded to two significant digits, so that the parks fall in different classes.
+    With fewer than two values (or no positive break) there are no quantiles: the
+    fixed breaks, and ``"fixed"``, so that the legend says which classes it shows.
     """
     if method not in CLASS_METHODS:  # anything else drew quantiles under a "fixed" legend
         raise ValueError(f"classes {method!r}: one of {', '.join(CLASS_METHODS)}")
+    fixed = (INTENSITY_BREAKS_YI_PER_KM2, "fixed")
     if method == "fixed" or not values:
-        return INTENSITY_BREAKS_YI_PER_KM2
+        return fixed
     import numpy as np
 
     v = np.array([x for x in values if x is not None and math.isfinite(x)], dtype=float)
     if len(v) < 2:
-        return INTENSITY_BREAKS_YI_PER_KM2
+        return fixed
     classes = min(len(INTENSITY_COLOURS), len(np.unique(v)))
     cuts = np.quantile(v, np.linspace(0, 1, classes + 1)[1:-1])
     rounded = sorted({float(f"{c:.2g}") for c in cuts if c > 0})
-    return tuple(rounded) or INTENSITY_BREAKS_YI_PER_KM2
+    return (tuple(rounded), "quantile") if rounded else fixed
+
+
+def intensity_breaks(values: list[float | None] | None = None,
+                     method: str = "fixed") -> tuple[float, ...]:
+    """The breaks of :func:`intensity_scheme`."""
+    return intensity_scheme(values, method)[0]
 
 
 def intensity_class(value_yi_per_km2: float | None,
