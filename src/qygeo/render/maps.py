@@ -318,10 +318,13 @@ def _expose(layers: dict[str, Any]) -> Any:
 
 
 def _fit_view(bounds: list[list[float]], *, panel_px: int, label_min_zoom: int) -> Any:
-    """Frame *bounds* at load, clear of the panel on the right, without animation.
+    """Frame *bounds* at load, clear of the panel on the right and of the legend in the
+    bottom left corner, without animation. Add it after the legend: it measures it.
 
-    Also marks the map container ``qygeo-z-lo`` below *label_min_zoom*, where
-    the small labels (plot acreage) are hidden because they would overlap.
+    The legend is cleared by a margin on the left or at the bottom, whichever frames
+    *bounds* at the larger zoom. Also marks the map container ``qygeo-z-lo`` below
+    *label_min_zoom*, where the small labels (plot acreage) are hidden because they
+    would overlap.
     """
     from branca.element import MacroElement
 
@@ -330,8 +333,18 @@ def _fit_view(bounds: list[list[float]], *, panel_px: int, label_min_zoom: int) 
             {% macro script(this, kwargs) %}
             (function (map) {
                 var right = Math.min({{ this.panel_px }}, Math.round(map.getSize().x * 0.35));
-                map.fitBounds({{ this.bounds|tojson }}, {animate: false,
-                    paddingTopLeft: [20, 20], paddingBottomRight: [right + 20, 20]});
+                var bounds = L.latLngBounds({{ this.bounds|tojson }});
+                var legend = document.getElementById('qygeo-legend');
+                var box = legend ? legend.getBoundingClientRect() : {width: 0, height: 0};
+                var ways = [[[20, 20], [right + 20, 20 + Math.ceil(box.height)]],
+                            [[20 + Math.ceil(box.width), 20], [right + 20, 20]]];
+                var best = ways[0], zoom = -Infinity;
+                ways.forEach(function (w) {
+                    var z = map.getBoundsZoom(bounds, false, L.point(w[0]).add(w[1]));
+                    if (z > zoom) { zoom = z; best = w; }
+                });
+                map.fitBounds(bounds, {animate: false,
+                    paddingTopLeft: best[0], paddingBottomRight: best[1]});
                 function zoomClass() {
                     var lo = map.getZoom() < {{ this.label_min_zoom }};
                     map.getContainer().classList.toggle('qygeo-z-lo', lo);
@@ -499,7 +512,6 @@ def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
         folium.TileLayer(tiles=spec.url, attr=spec.attribution, name=label,
                          subdomains=spec.subdomains or "abc", max_zoom=MAX_ZOOM,
                          max_native_zoom=spec.max_zoom, overlay=False, show=False).add_to(m)
-    _fit_view(bounds, panel_px=PANEL_PX, label_min_zoom=PLOT_LABEL_MIN_ZOOM).add_to(m)
     _page_behaviour().add_to(m)
     _html_control(NORTH_ARROW, position="topleft", css_class="qygeo-north",
                   element_id="qygeo-north").add_to(m)
@@ -801,7 +813,8 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     districts = metrics.with_areas(ds.districts).sort_values("adcode", kind="stable")
     outline = feature_collection(districts, [{} for _ in range(len(districts))], basemap,
                                  tolerance=MINIMAP_TOLERANCE_DEG)
-    m = _new_map(basemap, bounds_latlon(districts, basemap),
+    view = bounds_latlon(districts, basemap)
+    m = _new_map(basemap, view,
                  "清远生物医药产业地图 Qingyuan biomedical industry map", outline)
     layers: dict[str, Any] = {}
 
@@ -933,6 +946,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
+    _fit_view(view, panel_px=PANEL_PX, label_min_zoom=PLOT_LABEL_MIN_ZOOM).add_to(m)
     _search(_search_entries(parks, "parks", "park_id", ("name_zh", "name_en", "park_id"))
             + _search_entries(idle, "idle_plots", "plot_id",
                               ("plot_id", "enterprise", "project"))).add_to(m)
@@ -997,7 +1011,8 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
                                     [{}] * (len(district) if len(district) else len(outlines)),
                                     basemap, tolerance=MINIMAP_TOLERANCE_DEG)
     name = _names(r.get("name_zh"), r.get("name_en"))
-    m = _new_map(basemap, bounds_latlon(frame, basemap),
+    view = bounds_latlon(frame, basemap)
+    m = _new_map(basemap, view,
                  f"{isolated_names(r.get('name_zh'), r.get('name_en'))} — qygeo".strip(),
                  outline_fc, prefer_canvas=True)  # one canvas: plots hover above the park
     layers: dict[str, Any] = {}
@@ -1064,6 +1079,7 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
+    _fit_view(view, panel_px=PANEL_PX, label_min_zoom=PLOT_LABEL_MIN_ZOOM).add_to(m)
     _expose(layers).add_to(m)
     return m
 
