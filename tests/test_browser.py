@@ -151,6 +151,76 @@ def test_city_map_loads_offline_without_errors(site, open_page):
     assert p.quiet(), p.problems()
 
 
+def test_the_measure_tool_measures_on_a_park_page(site, open_page):
+    # The park pages draw on a canvas (preferCanvas): leaflet-measure threw on every
+    # click from the second there and showed no distance or area.
+    p = open_page(site.maps / "parks" / "beta.html")
+    pg = p.page
+    pg.hover(".leaflet-control-measure")
+    pg.click(".leaflet-control-measure .js-start")
+    for x, y in ((300, 300), (500, 300), (500, 500)):
+        pg.mouse.click(x, y)
+    pg.mouse.move(450, 550)
+    live = pg.inner_text(".leaflet-control-measure")
+    assert "Path distance" in live and "亩 mu" in live, live
+    vertices = pg.evaluate("document.querySelectorAll('path.layer-measurevertex').length")
+    assert vertices == 3
+    pg.click(".leaflet-control-measure .js-finish")
+    assert "亩 mu" in pg.inner_text(".leaflet-popup-content")
+    assert p.quiet(), p.problems()
+
+
+def test_on_gaode_tiles_the_measure_tool_gives_the_data_s_wgs84_coordinates(browser,
+                                                                            tmp_path):
+    # The Gaode pages are drawn in GCJ-02: the read-out gave a plot's corner ~600 m from
+    # its coordinates in the data.
+    import numpy as np
+
+    from qygeo.io.crs import shift_coords
+
+    root = write_tiny(tmp_path / "geodata")
+    ds = load_dataset(root)
+    write_maps(ds, tmp_path / "maps", basemap="gaode", self_contained=True,
+               as_of=dt.date(2025, 6, 1), park_ids=["beta"])
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
+             else r.abort())
+    try:
+        pg.goto((tmp_path / "maps" / "parks" / "beta.html").as_uri())
+        pg.wait_for_function("window.qygeo && window.qygeo.map")
+        corner = (113.350, 23.750)  # WGS84: a corner of plot B1 in the data
+        shown = shift_coords(np.array([corner]), "wgs84_to_gcj02")[0]
+        x, y = pg.evaluate("""([lat, lng]) => {
+            const pt = qygeo.map.latLngToContainerPoint([lat, lng]);
+            const box = qygeo.map.getContainer().getBoundingClientRect();
+            return [box.left + pt.x, box.top + pt.y]; }""", [shown[1], shown[0]])
+        pg.hover(".leaflet-control-measure")
+        pg.click(".leaflet-control-measure .js-start")
+        pg.mouse.click(x, y)
+        clicked = pg.evaluate("(([x, y]) => { const b = qygeo.map.getContainer()"
+                              ".getBoundingClientRect(); const ll = qygeo.map"
+                              ".containerPointToLatLng([x - b.left, y - b.top]);"
+                              " return [ll.lng, ll.lat]; })", [x, y])
+        clicked = np.array(clicked)
+        want = shift_coords(np.array([clicked]), "gcj02_to_wgs84")[0]
+        live = pg.inner_text(".leaflet-control-measure")
+        assert f"{want[1]:.6f} / {want[0]:.6f}" in live, live
+        # Within a pixel of the corner, where the GCJ-02 point is 600 m away.
+        assert np.hypot(*(want - corner)) < 1e-4 < 4e-3 < np.hypot(*(clicked - want))
+        pg.click(".leaflet-control-measure .js-finish")  # one point: its location popup
+        assert f"{want[1]:.6f} / {want[0]:.6f}" in pg.inner_text(".leaflet-popup-content")
+        # ... drawn where it was clicked, on the GCJ-02 tiles.
+        at = pg.evaluate("(() => { let p; qygeo.map.eachLayer(l => { if (l.options && "
+                         "l.options.className === 'layer-measure-resultpoint') p = "
+                         "l.getLatLng(); }); return [p.lng, p.lat]; })()")
+        assert at == pytest.approx(clicked, abs=1e-9)
+        assert not errors, errors
+    finally:
+        pg.close()
+
+
 def test_each_layer_has_as_many_features_as_the_data(site, open_page):
     pg = open_page(site.maps / "index.html").page
     counts = pg.evaluate("Object.fromEntries(Object.entries(qygeo.layers)"
@@ -304,6 +374,48 @@ def test_a_bidi_override_in_a_park_name_reverses_no_heading_or_chart_label(brows
     write_maps(ds, tmp_path / "maps", report=rep, basemap="none", self_contained=True)
     page = (tmp_path / "maps" / "parks" / "alpha.html").read_text(encoding="utf-8")
     assert "<title>\u2068甲园\u202e\u2069 \u2068Alpha\u2069 — qygeo</title>" in page
+
+
+def _long_names_report(tmp_path: Path) -> Path:
+    """The report page of the tiny data with a long bilingual name and a 300-letter one."""
+    from qygeo.render.text import write_report
+
+    root = write_tiny(tmp_path / "geodata")
+    rename_park(root, "alpha", name_zh="清远国家高新技术产业开发区生物医药与健康产业园",
+                name_en="Qingyuan National High-tech Industrial Development Zone Biomedicine "
+                        "and Health Industrial Park")
+    rename_park(root, "beta", name_zh="W" * 300)
+    return write_report(build_report(load_dataset(root), as_of=dt.date(2025, 6, 1)),
+                        "html", tmp_path / "report.html")
+
+
+def test_long_park_names_stay_inside_the_report_s_charts(browser, tmp_path):
+    # A long bilingual name was cut off at the left of every chart: labels right-aligned
+    # at x=480 started 425 px left of the chart.
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    try:
+        pg.goto(_long_names_report(tmp_path).as_uri())
+        outside = pg.evaluate("""() => [...document.querySelectorAll('svg text')].filter(t => {
+            const r = t.getBoundingClientRect(), s = t.ownerSVGElement.getBoundingClientRect();
+            return r.width && (r.left < s.left - 0.5 || r.right > s.right + 0.5);
+        }).map(t => t.textContent)""")
+        assert outside == []
+        # The long names are there in two lines, the Chinese one whole.
+        whole = "清远国家高新技术产业开发区生物医药与健康产业园"
+        assert pg.locator("svg text tspan", has_text=whole).count() >= 3
+    finally:
+        pg.close()
+
+
+def test_a_long_unbroken_park_name_does_not_widen_the_report_page(browser, tmp_path):
+    # A 300-letter name without a space widened report.html to 7,982 px (nav links
+    # nowrap, <h2> not wrapped).
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    try:
+        pg.goto(_long_names_report(tmp_path).as_uri())
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 1280
+    finally:
+        pg.close()
 
 
 def test_the_park_page_search_finds_a_plot_whose_id_holds_markup_characters(

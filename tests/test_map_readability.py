@@ -179,3 +179,39 @@ def test_acreage_labels_do_not_pile_on_each_other(built, open_page):  # noqa: F8
         for b in boxes[i + 1:]:
             assert not (a[0] < b[2] and a[2] > b[0] and a[1] < b[3] and a[3] > b[1]), (a, b)
     assert p.quiet(), p.problems()
+
+
+#: Share of each plot's bounding box under the page's legend or panel, for the plots more
+#: than 30 % hidden.
+HIDDEN_PLOTS = """() => {
+  const boxes = ['qygeo-legend', 'qygeo-panel'].map(i => document.getElementById(i))
+    .filter(Boolean).map(e => e.getBoundingClientRect());
+  const map = qygeo.map, frame = map.getContainer().getBoundingClientRect(), out = [];
+  qygeo.layers.plots.eachLayer(l => {
+    const b = l.getBounds(), sw = map.latLngToContainerPoint(b.getSouthWest()),
+      ne = map.latLngToContainerPoint(b.getNorthEast());
+    const r = {left: frame.left + sw.x, right: frame.left + ne.x,
+               top: frame.top + ne.y, bottom: frame.top + sw.y};
+    const area = Math.max(1, (r.right - r.left) * (r.bottom - r.top));
+    let hidden = 0;
+    for (const k of boxes) {
+      hidden += Math.max(0, Math.min(r.right, k.right) - Math.max(r.left, k.left))
+        * Math.max(0, Math.min(r.bottom, k.bottom) - Math.max(r.top, k.top));
+    }
+    if (hidden / area > 0.3) out.push([l.qygeoId, Math.round(100 * hidden / area)]);
+  });
+  return out;
+}"""
+
+
+def test_park_pages_open_with_every_plot_clear_of_the_legend_and_panel(built, browser):  # noqa: F811
+    # On a 1,366 × 768 screen the legend hid GQ-P-02 (92 %) and QH-P-02 (100 %) at load:
+    # the view was framed clear of the panel only.
+    pg = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        for page in sorted((built / "maps" / "parks").glob("*.html")):
+            pg.goto(page.as_uri())
+            pg.wait_for_function("window.qygeo && window.qygeo.map")
+            assert pg.evaluate(HIDDEN_PLOTS) == [], page.name
+    finally:
+        pg.close()

@@ -22,7 +22,7 @@ from qygeo.cli import main
 from qygeo.io import layers
 from qygeo.io.dataset import load_dataset
 from qygeo.pipeline.report import build_report
-from qygeo.render import assets, canvas, maps, styles
+from qygeo.render import assets, canvas, labels, maps, styles
 from qygeo.render.basemaps import BasemapError, get_basemap
 
 AS_OF = dt.date(2025, 6, 1)
@@ -44,6 +44,14 @@ def layer_data(page: str) -> dict[str, dict]:
     block = re.search(r"window\.qygeo = \{map: \w+, layers: \{(.*?)\}\};", page, re.S).group(1)
     return {name: payloads[var] for name, var in re.findall(r'"(\w+)": (geo_json_[0-9a-f]+),',
                                                             block)}
+
+
+def control_html(page: str, element_id: str) -> str:
+    """The HTML of a page's control (panel, legend) with element id *element_id*."""
+    found = re.search(r'div\.id = "' + element_id + r'";\s*div\.innerHTML = ("(?:[^"\\]|\\.)*");',
+                      page)
+    assert found, element_id
+    return json.loads(found.group(1))
 
 
 def build_pages(root: Path, basemap: str = "none", *, self_contained: bool = False,
@@ -92,6 +100,28 @@ def test_intensity_classes_are_fixed_breaks():
 
 
 # --------------------------------------------------------------------------- the pages
+
+
+def test_a_park_is_coloured_in_the_class_of_the_intensity_it_shows():
+    # 9.996 亿元/km² was shown "10.00" but coloured as 5 – 10.
+    assert maps.num(9.996, styles.INTENSITY_DECIMALS) == "10.00"
+    assert styles.intensity_class(9.996) == styles.intensity_class(10.0) == 4
+    assert styles.intensity_class(9.994) == 3
+
+
+def test_quantile_classes_that_cannot_be_drawn_are_called_fixed(tiny_geodata):
+    # With one park valued, --classes quantile drew the fixed breaks under a legend that
+    # said quantiles.
+    fixed = styles.INTENSITY_BREAKS_YI_PER_KM2
+    assert styles.intensity_scheme([3.0, None], "quantile") == (fixed, "fixed")
+    assert styles.intensity_scheme([1.0, 4.0, 9.0], "quantile")[1] == "quantile"
+    ds = load_dataset(tiny_geodata)
+    rep = build_report(ds, as_of=AS_OF, park_ids=["alpha"])  # one park, one intensity
+    page = maps._page(maps.city_map(ds, rep, get_basemap("none"), classes="quantile"),
+                      self_contained=False)
+    legend = control_html(page, "qygeo-legend")
+    assert "quantiles of these parks" not in legend
+    assert "固定 fixed, the same on every map; no quantiles" in legend
 
 
 @pytest.mark.slow
@@ -349,8 +379,102 @@ def test_each_name_is_isolated_so_a_bidi_override_reorders_only_itself(tiny_geod
     assert "<bdi>甲园\u202e</bdi> / <bdi>Alpha</bdi>" in alpha
 
 
+def test_plot_ids_and_projects_are_isolated_in_tooltips_and_popups(tiny_geodata):
+    # A U+202E at the end of a plot id reversed the project name after it in the tooltip.
+    set_plot_values(tiny_geodata, "A1", plot_id="A1\u202e")
+    pages = build_pages(tiny_geodata)
+    idle = next(f["properties"] for f in layer_data(pages["index.html"])["idle_plots"]
+                ["features"] if f["properties"]["id"] == "A1\u202e")
+    assert "<bdi>A1\u202e</bdi></b> <bdi>p1</bdi><br><bdi>e1</bdi>" in idle["tip"]
+    assert "<b>地块 Plot <bdi>A1\u202e</bdi></b>" in idle["popup"]
+    [blob] = canvas_decode.from_page(pages["parks/alpha.html"])
+    assert "<bdi>{id}</bdi></b> <bdi>{project}</bdi><br><bdi>{enterprise}</bdi>" in blob["tip"]
+    assert "<bdi>{id}</bdi>" in blob["title"] and "<bdi>{id}</bdi>" in blob["label"]
+
+
+def test_a_combined_planting_figure_is_compared_with_the_combined_mapped_acreage(
+        tiny_geodata):
+    # The popup gave "Mapped − reported" beside this area's mapped mu and the combined
+    # reported figure, without the combined mapped total it is computed from.
+    planting = gpd.GeoDataFrame(
+        {"planting_id": ["herbs_a", "herbs_b"], "name_zh": ["甲种植区", "乙种植区"],
+         "name_en": ["Herb area A", "Herb area B"], "district_adcode": ["441802"] * 2,
+         "source": ["test"] * 2, "boundary_quality": ["approximate"] * 2},
+        geometry=[box(113.05, 23.55, 113.08, 23.58), box(113.10, 23.55, 113.12, 23.57)],
+        crs="EPSG:4326")
+    layers.write_layer(planting, tiny_geodata / "planting.geojson", layers.PLANTING)
+    (tiny_geodata / "attributes" / "planting_figures.csv").write_text(
+        "figure_id,planting_ids,reported_mu,year,source,note\n"
+        "both_2024,herbs_a;herbs_b,12345,2024,test §1,\n", encoding="utf-8")
+    ds = load_dataset(tiny_geodata)
+    rep = build_report(ds, as_of=AS_OF)
+    [figure] = rep.planting.to_dict("records")
+    city = maps.render_maps(ds, rep, get_basemap("none"))["index.html"]
+    popup = next(f["properties"]["popup"] for f in layer_data(city)["planting"]["features"]
+                 if f["properties"]["id"] == "herbs_a")
+    combined = f"{figure['mapped_mu']:,.0f}"
+    assert f"<th>图测合计 Mapped, combined</th><td>{combined} 亩 mu (与 with 乙种植区)" in popup
+    assert "<th>图测合计−文献 Mapped, combined − reported</th>" in popup
+
+
 def test_both_legends_say_the_measure_tool_is_spherical(tiny_geodata):
     # leaflet-measure's areas are on a sphere: 45.1 亩 where the popup says 45.00.
     pages = build_pages(tiny_geodata)
     for name in ("index.html", "parks/alpha.html"):
         assert "measure tool: spherical" in pages[name], name
+
+
+def set_plot_values(root: Path, which: str, **values: object) -> None:
+    """Set *values* of the plot whose id is *which* in the data folder *root*."""
+    plots = layers.read_layer(root / "plots.geojson", layers.PLOTS)
+    row = plots["plot_id"] == which
+    for key, value in values.items():
+        if key not in plots.columns:
+            plots[key] = None
+        plots.loc[row, key] = value
+    layers.write_layer(plots, root / "plots.geojson", layers.PLOTS)
+
+
+def test_illustrative_plots_and_the_figures_on_them_are_flagged(tiny_geodata):
+    # An invented plot's idle verdict, fee and colour were shown as fact.
+    set_plot_values(tiny_geodata, "A1", boundary_quality="illustrative")
+    pages = build_pages(tiny_geodata)
+    mark = labels.illustrative_mark(True)
+    city = pages["index.html"]
+    data = layer_data(city)
+    idle = {f["properties"]["id"]: f["properties"] for f in data["idle_plots"]["features"]}
+    assert mark in idle["A1"]["tip"] and mark in idle["A1"]["popup"]
+    assert all(labels.ILLUSTRATIVE_PLOT not in p["tip"] + p["popup"]
+               for pid, p in idle.items() if pid != "A1")
+    parks = {f["properties"]["id"]: f["properties"] for f in data["parks"]["features"]}
+    for text in (parks["alpha"]["tip"], parks["alpha"]["popup"]):
+        assert "1 / 2 示意地块" in text
+    assert "示意地块" not in parks["beta"]["tip"] + parks["beta"]["popup"]
+    assert f"{labels.ILLUSTRATIVE_PLOT}: 1 / 4 idle plots shown" in control_html(
+        city, "qygeo-legend")
+    alpha = pages["parks/alpha.html"]
+    [blob] = canvas_decode.from_page(alpha)
+    rows = {r["id"]: r for r in canvas_decode.decode_blob(blob)}
+    assert rows["A1"]["ill"] == mark and rows["A2"]["ill"] == ""
+    assert "{ill}" in blob["tip"] and "{ill}" in blob["title"]
+    assert "1 / 2 示意地块" in control_html(alpha, "qygeo-panel")
+    assert f"{labels.ILLUSTRATIVE_PLOT}: 1 / 2 plots shown" in control_html(alpha,
+                                                                          "qygeo-legend")
+    assert js(labels.ILLUSTRATIVE_PLOT) not in pages["parks/beta.html"]
+
+
+def test_plots_left_out_are_named_on_every_map(tiny_geodata, tmp_path):
+    # An idle plot left out with --skip-invalid-plots vanished from the maps without a word.
+    set_plot_values(tiny_geodata, "A1", invested_yuan=-5.0)
+    out = tmp_path / "maps"
+    res = CliRunner().invoke(main, ["map", "--geodata", str(tiny_geodata), "-o", str(out),
+                                    "--basemap", "none", "--as-of", "2025-06-01", "-q",
+                                    "--skip-invalid-plots"])
+    assert res.exit_code == 0, res.output
+    for page in ("index.html", "parks/alpha.html", "parks/beta.html"):
+        legend = control_html((out / page).read_text(encoding="utf-8"), "qygeo-legend")
+        assert "1 个地块因数据无效未绘出" in legend, page
+        assert "<bdi>A1</bdi>. Not on these maps" in legend, page
+        assert "listed with their problems in the report's warnings" in legend, page
+    city = layer_data((out / "index.html").read_text(encoding="utf-8"))
+    assert "A1" not in {f["properties"]["id"] for f in city["idle_plots"]["features"]}

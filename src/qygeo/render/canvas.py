@@ -45,6 +45,7 @@ import numpy as np
 
 from qygeo.render.format import date_text, esc, has_value, idle_for, num, yi
 from qygeo.render.geometry import display_frame, label_points
+from qygeo.render.labels import illustrative_mark
 from qygeo.render.styles import PLOT_LABEL_MIN_ZOOM, PLOT_STATUS, plot_style
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -278,8 +279,17 @@ def _plot_fields() -> list[Field]:
     def idle_days(df: pd.DataFrame) -> pd.Series:
         return column(df, "idle_days").where(status(df).isin(("idle", "idle_art8")))
 
+    def illustrative(df: pd.DataFrame) -> pd.Series:
+        import pandas as pd
+
+        from qygeo.pipeline.plot_table import illustrative_rows
+
+        flags = illustrative_rows(df)
+        return pd.Series(False if flags is None else flags, index=df.index, dtype=bool)
+
     return [
         Field("id", None, col("plot_id"), esc),
+        Field("ill", None, illustrative, illustrative_mark),
         Field("project", "项目 Project", col("project"), esc),
         Field("enterprise", "企业 Enterprise", col("enterprise"), esc),
         Field("land_use", "用途 Land use", col("land_use"), esc),
@@ -304,9 +314,13 @@ def _plot_fields() -> list[Field]:
 
 
 #: Templates of a plot's tooltip, popup title and label: our markup, ``{key}`` → escaped value.
-PLOT_TIP = "<b>{id}</b> {project}<br>{enterprise}<br>{status} · {area} 亩 mu"
-PLOT_POPUP_TITLE = "<b>地块 Plot {id}</b>"
-PLOT_LABEL = "{id}<br>{area} 亩"
+#: ``{ill}`` flags an illustrative plot (:func:`qygeo.render.labels.illustrative_mark`). Each
+#: value from the data is isolated (``<bdi>``): a bidi override in an id (U+202E) reorders
+#: only that id, not the project after it.
+PLOT_TIP = ("<b><bdi>{id}</bdi></b> <bdi>{project}</bdi><br><bdi>{enterprise}</bdi><br>"
+            "{status} · {area} 亩 mu{ill}")
+PLOT_POPUP_TITLE = "<b>地块 Plot <bdi>{id}</bdi></b>{ill}"
+PLOT_LABEL = "<bdi>{id}</bdi><br>{area} 亩"
 
 
 def plot_styles() -> tuple[list[str], list[dict[str, Any]]]:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from qygeo.core.metrics import YUAN_PER_YI
 from qygeo.pipeline.report import COLUMNS
-from qygeo.render.format import cell_text, has_value, isolated_names, records
+from qygeo.render.format import cell_text, display_width, has_value, isolated_names, records
 from qygeo.render.labels import heading, words
 from qygeo.values import json_value
 
@@ -39,7 +40,8 @@ th,td{border:1px solid #ddd;padding:.25em .5em;vertical-align:top}
 th{background:#f3f3f3;text-align:left}td.n{text-align:right;white-space:nowrap}
 .na{color:#999}.warn{color:#a50026}.note{color:#555;font-size:.9em}
 svg{max-width:100%;height:auto;font-family:inherit}
-nav a{margin-right:.8em;white-space:nowrap;unicode-bidi:isolate}
+nav a{margin-right:.8em;unicode-bidi:isolate;display:inline-block;max-width:100%;
+vertical-align:top;overflow-wrap:anywhere}h1,h2,h3,p,li{overflow-wrap:anywhere}
 .table{overflow-x:auto;max-width:100%}.table table{margin:0}
 th{min-width:6em}td{overflow-wrap:break-word}td:not(.n){min-width:8em;max-width:28em}
 @media print{body{max-width:none;margin:0;font-size:9pt}nav{display:none}
@@ -83,32 +85,107 @@ def _label(key: str) -> str:
     return key
 
 
+#: Estimated widths of chart text in em (the page's fonts are the reader's): the widest
+#: of the common sans fonts (DejaVu, Noto), so that a label estimated to fit does fit.
+_EM_WIDE, _EM_WIDEST, _EM_CAPITAL, _EM_NARROW, _EM_OTHER = 1.0, 1.0, 0.8, 0.35, 0.64
+_WIDEST = frozenset("MWmw@%")
+_CAPITAL = frozenset("ABCDEFGHJKLNOPQRSTUVXYZ")
+_NARROW = frozenset(" .,;:!|'()[]{}/ilIjtf-\u2068\u2069")
+#: Left margin of the bar charts, for the park names; the bars start there.
+CHART_LABEL_PX = 480
+#: Height of a bar, and of a chart row whose label is one line or two.
+BAR_PX, ROW_PX, ROW_TWO_LINES_PX = 16, 24, 36
+
+
+def _text_px(text: str, font_px: float = 12) -> float:
+    """Estimated width of *text* drawn at *font_px*: CJK characters a full em."""
+    em = 0.0
+    for ch in text:
+        em += (_EM_WIDE if display_width(ch) == 2 else _EM_WIDEST if ch in _WIDEST
+               else _EM_CAPITAL if ch in _CAPITAL else _EM_NARROW if ch in _NARROW
+               else _EM_OTHER)
+    return em * font_px
+
+
+def _cut(text: str, max_px: float, font_px: float = 12) -> str:
+    """*text* cut with an ellipsis to fit *max_px* (isolates it opens closed)."""
+    if _text_px(text, font_px) <= max_px:
+        return text
+    while text and _text_px(text + "…\u2069", font_px) > max_px:
+        text = text[:-1]
+    text = text.rstrip() + "…"
+    return text + "\u2069" * max(text.count("\u2068") - text.count("\u2069"), 0)
+
+
+def label_lines(label: str, max_px: float) -> list[str]:
+    """A chart label as it fits in *max_px*: one line; else a park's two names (each
+    isolated, :func:`~qygeo.render.format.isolated_names`) on two lines; a line still too
+    long is cut (:func:`_cut`; the whole label is the element's tooltip)."""
+    if _text_px(label) <= max_px:
+        return [label]
+    names = re.findall("\u2068[^\u2068\u2069]*\u2069", label)
+    return names if len(names) == 2 and " ".join(names) == label else [label]
+
+
+def _row_label(lines: list[str], full: str, *, x: float, y: float, row_h: float) -> str:
+    """The label of a chart row, right-aligned at *x*, its lines centred on the row."""
+    line_h = 14
+    first = y + row_h / 2 + 4 - (len(lines) - 1) * line_h / 2
+    spans = "".join(f'<tspan x="{x}" y="{first + i * line_h:.1f}"'
+                    f">{_e(_cut(t, CHART_LABEL_PX - 12))}</tspan>" for i, t in enumerate(lines))
+    return f'<text font-size="12" text-anchor="end"><title>{_e(full)}</title>{spans}</text>'
+
+
+def _chart_title(title: str, max_px: float) -> tuple[str, int]:
+    """A chart's bold title within *max_px*, on a second line where one is too short, and
+    the height that second line adds."""
+    def fits(text: str) -> bool:
+        return _text_px(text, 15) * 1.1 <= max_px  # bold: a tenth wider
+
+    head = '<text font-size="15" font-weight="bold">'
+    if fits(title):
+        return f'{head}<tspan x="0" y="18">{_e(title)}</tspan></text>', 0
+    spaces = [i for i, ch in enumerate(title) if ch == " " and fits(title[:i])]
+    cut = spaces[-1] if spaces else len(title) // 2
+    first, second = title[:cut], title[cut:].strip()
+    return (f'{head}<tspan x="0" y="18">{_e(first)}</tspan><tspan x="0" y="37"'
+            f">{_e(_cut(second, max_px / 1.1, 15))}</tspan></text>", 19)
+
+
+def _chart_rows(labels: list[str]) -> tuple[list[list[str]], int]:
+    """Each label's lines within the charts' left margin, and the row height they need."""
+    lines = [label_lines(lab, CHART_LABEL_PX - 12) for lab in labels]
+    return lines, ROW_TWO_LINES_PX if any(len(x) > 1 for x in lines) else ROW_PX
+
+
 def bar_chart(title: str, labels: list[str], values: list[float], *, unit: str = "",
               reference: float | None = None, reference_label: str = "",
               percent: bool = False) -> str:
     """A horizontal bar chart as an ``<svg>`` element; NaN bars are drawn as "n/a"."""
-    row_h, left, width, right = 24, 480, 1010, 110  # room for bilingual park names
+    left, width, right = CHART_LABEL_PX, 1010, 110
+    lines, row_h = _chart_rows(labels)
     finite = [v for v in values if v is not None and math.isfinite(v)]
     top = max(finite + ([reference] if reference is not None else []) + [0.0])
     top = top or 1.0
     height = 40 + row_h * len(labels) + 24
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + right} {height}" '
-             f'role="img" aria-label="{_e(title)}">',
-             f'<text x="0" y="18" font-size="15" font-weight="bold">{_e(title)}</text>']
+    head, extra = _chart_title(title, width + right)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + right} '
+             f'{height + extra}" role="img" aria-label="{_e(title)}">',
+             head, f'<g transform="translate(0 {extra})">']
     scale = (width - left) / top
     for i, (lab, v) in enumerate(zip(labels, values, strict=True)):
         y = 32 + i * row_h
-        parts.append(f'<text x="{left - 8}" y="{y + 15}" font-size="12" '
-                     f'text-anchor="end">{_e(lab)}</text>')
+        bar_y, base = y + (row_h - BAR_PX) / 2, y + row_h / 2 + 4
+        parts.append(_row_label(lines[i], lab, x=left - 8, y=y, row_h=row_h))
         if v is None or not math.isfinite(v):
-            parts.append(f'<text x="{left + 4}" y="{y + 15}" font-size="12" '
+            parts.append(f'<text x="{left + 4}" y="{base}" font-size="12" '
                          f'fill="#999">n/a</text>')
             continue
         w = max(v, 0) * scale
         shown = f"{v:.1%}" if percent else f"{v:,.2f} {unit}".strip()
-        parts.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
+        parts.append(f'<rect x="{left}" y="{bar_y}" width="{w:.1f}" height="{BAR_PX}" '
                      f'fill="{BAR}"><title>{_e(lab)}: {_e(shown)}</title></rect>')
-        parts.append(f'<text x="{left + w + 4:.1f}" y="{y + 15}" font-size="11">'
+        parts.append(f'<text x="{left + w + 4:.1f}" y="{base}" font-size="11">'
                      f'{_e(shown)}</text>')
     if reference is not None:
         x = left + reference * scale
@@ -116,41 +193,43 @@ def bar_chart(title: str, labels: list[str], values: list[float], *, unit: str =
                      'stroke="#d73027" stroke-dasharray="5,3" stroke-width="2"/>')
         parts.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="11" fill="#d73027" '
                      f'text-anchor="middle">{_e(reference_label)}</text>')
-    parts.append("</svg>")
+    parts.append("</g></svg>")
     return "".join(parts)
 
 
 def grade_chart(title: str, labels: list[str], counts: list[dict[str, int]]) -> str:
     """Stacked horizontal bars of A/B/C/D plot counts per park, as ``<svg>``."""
-    row_h, left, width = 24, 480, 1010
+    left, width = CHART_LABEL_PX, 1010
+    lines, row_h = _chart_rows(labels)
     top = max([sum(c.values()) for c in counts] + [1])
     height = 40 + row_h * len(labels) + 24
     scale = (width - left) / top
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 60} {height}" '
-             f'role="img" aria-label="{_e(title)}">',
-             f'<text x="0" y="18" font-size="15" font-weight="bold">{_e(title)}</text>']
+    head, extra = _chart_title(title, width + 60)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 60} '
+             f'{height + extra}" role="img" aria-label="{_e(title)}">',
+             head, f'<g transform="translate(0 {extra})">']
     for i, (lab, c) in enumerate(zip(labels, counts, strict=True)):
         y, x = 32 + i * row_h, float(left)
-        parts.append(f'<text x="{left - 8}" y="{y + 15}" font-size="12" '
-                     f'text-anchor="end">{_e(lab)}</text>')
+        bar_y, base = y + (row_h - BAR_PX) / 2, y + row_h / 2 + 4
+        parts.append(_row_label(lines[i], lab, x=left - 8, y=y, row_h=row_h))
         for g, colour in GRADE_COLOURS.items():
             n = int(c.get(g, 0))
             if not n:
                 continue
             w = n * scale
-            parts.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
+            parts.append(f'<rect x="{x:.1f}" y="{bar_y}" width="{w:.1f}" height="{BAR_PX}" '
                          f'fill="{colour}"><title>{_e(lab)} {g}: {n}</title></rect>'
-                         f'<text x="{x + w / 2:.1f}" y="{y + 15}" font-size="11" '
+                         f'<text x="{x + w / 2:.1f}" y="{base}" font-size="11" '
                          f'text-anchor="middle">{g}{n}</text>')
             x += w
         if not sum(c.values()):
-            parts.append(f'<text x="{left + 4}" y="{y + 15}" font-size="12" fill="#999">'
+            parts.append(f'<text x="{left + 4}" y="{base}" font-size="12" fill="#999">'
                          'no graded plots</text>')
     legend = "".join(f'<rect x="{left + i * 70}" y="{height - 16}" width="12" height="12" '
                      f'fill="{col}"/><text x="{left + i * 70 + 16}" y="{height - 6}" '
                      f'font-size="11">{g}</text>' for i, (g, col) in enumerate(
                          GRADE_COLOURS.items()))
-    parts.append(legend + "</svg>")
+    parts.append(legend + "</g></svg>")
     return "".join(parts)
 
 
@@ -193,7 +272,7 @@ def line_chart(title: str, series: dict[str, list[tuple[int, float]]], *, unit: 
             parts.append(f'<circle cx="{sx(y):.1f}" cy="{sy(v):.1f}" r="3" fill="{c}">'
                          f'<title>{_e(name)} {y}: {v:,.2f}</title></circle>')
         parts.append(f'<text x="{width - 145}" y="{top_pad + 14 * i + 10}" font-size="11" '
-                     f'fill="{c}">{_e(name)}</text>')
+                     f'fill="{c}"><title>{_e(name)}</title>{_e(_cut(name, 140, 11))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

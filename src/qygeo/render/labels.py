@@ -8,6 +8,8 @@ names (JSON keys, CSV headers).
 
 from __future__ import annotations
 
+import html
+
 from qygeo.render.format import is_percent
 from qygeo.render.styles import PLOT_STATUS
 
@@ -183,3 +185,16 @@ def words(key: str, value: object) -> object:
     if table is None or not isinstance(value, str):
         return value
     return table.get(value, value)
+
+
+#: How the maps flag a plot marked ``boundary_quality = illustrative``: its status,
+#: dates, fee and colour are computed from invented figures, and a page must not show
+#: them as fact (the report counts such plots per park and warns).
+ILLUSTRATIVE_PLOT = "示意地块，数据虚构 Illustrative plot: invented data"
+
+
+def illustrative_mark(flag: bool) -> str:
+    """The HTML flag after an illustrative plot's name in tooltips and popups; "" if not."""
+    if not flag:
+        return ""
+    return f' <span class="qygeo-ill">{html.escape(ILLUSTRATIVE_PLOT)}</span>'

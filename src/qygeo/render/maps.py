@@ -31,7 +31,7 @@ Why over 600 lines: the city and park pages share their panel, legend,
 controls, popups and data preparation, and each page is a sequence of those
 pieces; styles, formatting, display geometry, the canvas layer and the page
 renderer are their own modules (:mod:`qygeo.render.styles`, ``format``,
-``geometry``, ``canvas``, ``page``).
+``geometry``, ``canvas``, ``page``), and so is the measure tool (``measure``).
 """
 
 from __future__ import annotations
@@ -62,19 +62,21 @@ from qygeo.render.format import (
     yi_per_km2,
 )
 from qygeo.render.geometry import bounds_latlon, east_points, feature_collection, label_points
-from qygeo.render.labels import words
+from qygeo.render.labels import ILLUSTRATIVE_PLOT, illustrative_mark, words
+from qygeo.render.measure import MEASURE_NOTE, add_measure_tool
 from qygeo.render.page import template
 from qygeo.render.styles import (
     IDLE_COLOUR,
+    INTENSITY_DECIMALS,
     MAX_ZOOM,
     MINIMAP_TOLERANCE_DEG,
     PANEL_PX,
     PLANTING_COLOUR,
     PLOT_LABEL_MIN_ZOOM,
     PLOT_STATUS,
-    intensity_breaks,
     intensity_colour,
     intensity_legend,
+    intensity_scheme,
     plot_style,
 )
 
@@ -113,9 +115,14 @@ def _kv(rows: Iterable[tuple[str, str]]) -> str:
     return f'<table class="qygeo-kv">{body}</table>'
 
 
+def _bdi(v: Any) -> str:
+    """*v* escaped and isolated: a bidi override in it (U+202E) reorders only itself, not
+    the words after it on the same line."""
+    return f"<bdi>{esc(v)}</bdi>"
+
+
 def _names(zh: Any, en: Any) -> str:
-    # Each name isolated: a bidi override in one (U+202E) reorders only itself.
-    parts = [f"<bdi>{esc(x)}</bdi>" for x in (zh, en) if has_value(x)]
+    parts = [_bdi(x) for x in (zh, en) if has_value(x)]
     return " / ".join(parts) if parts else "n/a"
 
 
@@ -213,6 +220,10 @@ PAGE_CSS = """
 .qygeo-north { background: rgba(255,255,255,.85); border-radius: 4px; padding: 2px 3px 0;
   box-shadow: 0 1px 4px rgba(0,0,0,.3); line-height: 0; }
 .leaflet-popup-content .qygeo-links { margin: 0 0 6px; }
+.leaflet-control-measure .lastpoint.heading::after { content: " (WGS84)"; }
+.qygeo-ill { display: block; color: #a63603; font-weight: bold; }
+.qygeo-legend .qygeo-ill, .qygeo-legend .qygeo-left-out { display: block; max-width: 300px;
+  font-size: 11px; margin-top: 3px; }
 @media print {
   .leaflet-control-zoom, .leaflet-control-fullscreen, .leaflet-control-measure,
   .leaflet-control-layers, .qygeo-search, .leaflet-control-minimap,
@@ -307,10 +318,13 @@ def _expose(layers: dict[str, Any]) -> Any:
 
 
 def _fit_view(bounds: list[list[float]], *, panel_px: int, label_min_zoom: int) -> Any:
-    """Frame *bounds* at load, clear of the panel on the right, without animation.
+    """Frame *bounds* at load, clear of the panel on the right and of the legend in the
+    bottom left corner, without animation. Add it after the legend: it measures it.
 
-    Also marks the map container ``qygeo-z-lo`` below *label_min_zoom*, where
-    the small labels (plot acreage) are hidden because they would overlap.
+    The legend is cleared by a margin on the left or at the bottom, whichever frames
+    *bounds* at the larger zoom. Also marks the map container ``qygeo-z-lo`` below
+    *label_min_zoom*, where the small labels (plot acreage) are hidden because they
+    would overlap.
     """
     from branca.element import MacroElement
 
@@ -319,8 +333,18 @@ def _fit_view(bounds: list[list[float]], *, panel_px: int, label_min_zoom: int) 
             {% macro script(this, kwargs) %}
             (function (map) {
                 var right = Math.min({{ this.panel_px }}, Math.round(map.getSize().x * 0.35));
-                map.fitBounds({{ this.bounds|tojson }}, {animate: false,
-                    paddingTopLeft: [20, 20], paddingBottomRight: [right + 20, 20]});
+                var bounds = L.latLngBounds({{ this.bounds|tojson }});
+                var legend = document.getElementById('qygeo-legend');
+                var box = legend ? legend.getBoundingClientRect() : {width: 0, height: 0};
+                var ways = [[[20, 20], [right + 20, 20 + Math.ceil(box.height)]],
+                            [[20 + Math.ceil(box.width), 20], [right + 20, 20]]];
+                var best = ways[0], zoom = -Infinity;
+                ways.forEach(function (w) {
+                    var z = map.getBoundsZoom(bounds, false, L.point(w[0]).add(w[1]));
+                    if (z > zoom) { zoom = z; best = w; }
+                });
+                map.fitBounds(bounds, {animate: false,
+                    paddingTopLeft: best[0], paddingBottomRight: best[1]});
                 function zoomClass() {
                     var lo = map.getZoom() < {{ this.label_min_zoom }};
                     map.getContainer().classList.toggle('qygeo-z-lo', lo);
@@ -488,21 +512,12 @@ def _new_map(basemap: Basemap, bounds: list[list[float]], title: str,
         folium.TileLayer(tiles=spec.url, attr=spec.attribution, name=label,
                          subdomains=spec.subdomains or "abc", max_zoom=MAX_ZOOM,
                          max_native_zoom=spec.max_zoom, overlay=False, show=False).add_to(m)
-    _fit_view(bounds, panel_px=PANEL_PX, label_min_zoom=PLOT_LABEL_MIN_ZOOM).add_to(m)
     _page_behaviour().add_to(m)
     _html_control(NORTH_ARROW, position="topleft", css_class="qygeo-north",
                   element_id="qygeo-north").add_to(m)
     plugins.Fullscreen(position="topleft", title="全屏 Full screen",
                        title_cancel="退出全屏 Exit full screen").add_to(m)
-    plugins.MeasureControl(
-        position="topleft", primary_length_unit="kilometers", secondary_length_unit="meters",
-        primary_area_unit="mu", secondary_area_unit="sqkilometers",
-        units={"mu": {"factor": 1.0 / metrics.M2_PER_MU, "display": "亩 mu", "decimals": 1},
-               "sqkilometers": {"factor": 1.0 / metrics.M2_PER_KM2, "display": "km²",
-                                "decimals": 3},
-               "kilometers": {"factor": 1e-3, "display": "公里 km", "decimals": 2},
-               "meters": {"factor": 1.0, "display": "米 m", "decimals": 0}},
-    ).add_to(m)
+    add_measure_tool(m, basemap, prefer_canvas=prefer_canvas)
     if basemap.tiles:
         spec = basemap.tiles[0]
         plugins.MiniMap(tile_layer=folium.TileLayer(
@@ -524,9 +539,33 @@ def _geojson(fc: dict[str, Any], name: str, *, labels: bool = False) -> Any:
     return folium.GeoJson(fc, name=name, control=False, on_each_feature=JsCode(ON_EACH_FEATURE))
 
 
-#: leaflet-measure computes areas on a sphere (and on a Gaode page, of the shifted
-#: outline): a few tenths of a percent from the ellipsoidal areas the popups give.
-MEASURE_NOTE = '<br><span class="sub">量测工具：球面近似 measure tool: spherical, ≈0.5 %</span>'
+def _illustrative_legend(flags: pd.Series, of_what: str) -> str:
+    """The legend's line on the illustrative plots among those drawn (*flags*, one per
+    plot); "" when there are none."""
+    count = int(flags.sum()) if len(flags) else 0
+    if not count:
+        return ""
+    return (f'<span class="qygeo-ill">{html.escape(ILLUSTRATIVE_PLOT)}: {integer(count)} / '
+            f"{integer(len(flags))} {html.escape(of_what)}. Their status, dates, fees and "
+            "colours are computed from invented figures; each is flagged in its tooltip and "
+            "popup.</span>")
+
+
+#: Plot ids named in the note on plots left out; the rest are counted.
+LEFT_OUT_IDS_MAX = 10
+
+
+def _left_out_note(rep: Report) -> str:
+    """The legend's line on the plots left out (``--skip-invalid-plots``); "" when none."""
+    ids = [str(pid) for pid, _ in rep.excluded_plots]
+    if not ids:
+        return ""
+    named = ", ".join(_bdi(i) for i in ids[:LEFT_OUT_IDS_MAX])
+    more = f" … (+{len(ids) - LEFT_OUT_IDS_MAX})" if len(ids) > LEFT_OUT_IDS_MAX else ""
+    return (f'<span class="qygeo-left-out">{len(ids)} 个地块因数据无效未绘出、未计入 '
+            f"plot(s) left out (--skip-invalid-plots): {named}{more}. Not on these maps and "
+            "not in any count or figure; listed with their problems in the report's warnings "
+            "(report.html, qygeo report).</span>")
 
 
 def _legend_row(label: str, swatch: str) -> str:
@@ -576,6 +615,10 @@ def _tables(ds: Dataset, rep: Report) -> _Tables:
         plots = plots[~plots.geometry.isna() & ~plots.geometry.is_empty]
     else:
         plots = gpd.GeoDataFrame({"plot_id": [], "park_id": []}, geometry=[], crs="EPSG:4326")
+    from qygeo.pipeline.plot_table import illustrative_rows
+
+    flags = illustrative_rows(plots)
+    plots = plots.assign(_illustrative=False if flags is None else flags)
     members = metrics.park_descendants(ds.parks)
     return _Tables(parks=parks, plots=plots, members=members,
                    page_ids={str(p) for p in parks["park_id"]})
@@ -585,10 +628,27 @@ def _park_tip(r: dict[str, Any]) -> str:
     return (f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b><br>"
             f"{_names(r.get('district_name_zh'), r.get('district_name_en'))}<br>"
             f"投资强度（园区毛面积） Investment intensity, gross park area: "
-            f"{num(r.get('intensity_yi_per_km2'))} 亿元/km²<br>"
+            f"{num(r.get('intensity_yi_per_km2'), INTENSITY_DECIMALS)} 亿元/km²<br>"
             f"面积 Area: {num(r.get('area_km2'))} km² ({integer(r.get('area_mu'))} 亩 mu)"
             + (f"<br>闲置地块 Idle plots: {integer(r.get('idle_plot_count'))}"
-               if has_value(r.get("idle_plot_count")) and r.get("idle_plot_count") else ""))
+               if has_value(r.get("idle_plot_count")) and r.get("idle_plot_count") else "")
+            + _illustrative_note(r))
+
+
+def _illustrative_count(r: dict[str, Any]) -> int:
+    """How many of a park's plots are illustrative (the report's count; 0 when none)."""
+    n = r.get("illustrative_plot_count")
+    return int(n) if has_value(n) else 0
+
+
+def _illustrative_note(r: dict[str, Any]) -> str:
+    """The flag of a park whose plot figures rest on illustrative plots; "" when none do."""
+    n = _illustrative_count(r)
+    if not n:
+        return ""
+    return (f'<span class="qygeo-ill">{integer(n)} / {integer(r.get("plot_count"))} 示意地块'
+            f"（数据虚构）illustrative plots (invented data): the plot and idle figures rest "
+            "on them</span>")
 
 
 def _clip(text: Any, chars: int | None) -> Any:
@@ -622,7 +682,7 @@ def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
         ("数据性质 Status", esc(words("figures_status", r.get("figures_status")))),
         ("强度口径 Intensity basis", esc(r.get("intensity_basis"))),
         ("投资强度（园区毛面积） Investment intensity, gross park area",
-         f"{num(r.get('intensity_yi_per_km2'))} 亿元/km² · "
+         f"{num(r.get('intensity_yi_per_km2'), INTENSITY_DECIMALS)} 亿元/km² · "
          f"{num(r.get('intensity_wan_per_mu'))} 万元/亩"),
         ("文献投资强度 Reported intensity", yi_per_km2(r.get("reported_intensity_yuan_per_km2"))),
         ("计算−文献 Computed − reported", yi_per_km2(r.get("intensity_difference_yuan_per_km2"))),
@@ -641,6 +701,8 @@ def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
                               f"{num(r.get('idle_area_mu'), 1)} 亩 mu · "
                               f"{share(r.get('idle_share'))} 占已判定地块面积 of the judged "
                               "plots' area" + _unjudged(r.get("unjudged_plot_count"))),
+        *([("示意地块 Illustrative plots", _illustrative_note(r))]
+          if _illustrative_count(r) else []),
         ("来源 Source", esc(_clip(r.get("source"), source_chars))),
     ]
 
@@ -665,7 +727,8 @@ def _idle_popup(r: dict[str, Any], park_names: dict[str, str], *, from_city: boo
         ("后果 Consequence", esc(words("idle_consequence", r.get("idle_consequence")))),
         ("闲置费 Idle fee", yi(r.get("idle_fee_yuan"))),
     ]
-    return f"<b>地块 Plot {esc(r.get('plot_id'))}</b>" + _kv(rows)
+    return (f"<b>地块 Plot {_bdi(r.get('plot_id'))}</b>"
+            + illustrative_mark(bool(r.get("_illustrative"))) + _kv(rows))
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -696,10 +759,15 @@ def _planting_labels(ds: Dataset, rep: Report) -> tuple[gpd.GeoDataFrame, list[d
             scope = f" (与 with {'、'.join(others)} 合计 combined)" if others else ""
             rows.append((f"文献 Reported {esc(f.get('year'))}",
                          f"{integer(f.get('reported_mu'))} 亩 mu{scope} — {esc(f.get('source'))}"))
+            if others:  # the figure covers several areas: it is compared with their total
+                rows.append(("图测合计 Mapped, combined",
+                             f"{integer(f.get('mapped_mu'))} 亩 mu (与 with "
+                             f"{'、'.join(others)})"))
             differs = has_value(f.get("difference_share")) and abs(
                 float(f["difference_share"])) > 0.005
             if differs:
-                rows.append(("图测−文献 Mapped − reported",
+                rows.append(("图测合计−文献 Mapped, combined − reported" if others else
+                             "图测−文献 Mapped − reported",
                              f"{integer(f.get('difference_mu'))} 亩 mu "
                              f"({share(f.get('difference_share'))})"))
                 if others:  # the figure covers several areas: compare it with their total
@@ -745,7 +813,8 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     districts = metrics.with_areas(ds.districts).sort_values("adcode", kind="stable")
     outline = feature_collection(districts, [{} for _ in range(len(districts))], basemap,
                                  tolerance=MINIMAP_TOLERANCE_DEG)
-    m = _new_map(basemap, bounds_latlon(districts, basemap),
+    view = bounds_latlon(districts, basemap)
+    m = _new_map(basemap, view,
                  "清远生物医药产业地图 Qingyuan biomedical industry map", outline)
     layers: dict[str, Any] = {}
 
@@ -769,7 +838,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     g_p = folium.FeatureGroup(name="园区投资强度 Parks: investment intensity").add_to(m)
     parks = t.parks[t.parks["geometry"].notna()].copy()
     parks = parks.sort_values("area_km2", ascending=False, kind="stable")
-    breaks = intensity_breaks(list(parks["intensity_yi_per_km2"]), classes)
+    breaks, drawn = intensity_scheme(list(parks["intensity_yi_per_km2"]), classes)
     p_props = []
     for r in _records(parks):
         tip = _park_tip(r)
@@ -837,8 +906,9 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     names = {str(r["park_id"]): _names(r.get("name_zh"), r.get("name_en"))
              for r in _records(t.parks)}
     i_props = [{"id": str(r["plot_id"]), "style": plot_style("idle"),
-                "tip": f"<b>闲置 Idle: {esc(r.get('plot_id'))}</b> {esc(r.get('project'))}<br>"
-                       f"{esc(r.get('enterprise'))}<br>since {date_text(r.get('idle_since'))}",
+                "tip": f"<b>闲置 Idle: {_bdi(r.get('plot_id'))}</b> {_bdi(r.get('project'))}<br>"
+                       f"{_bdi(r.get('enterprise'))}<br>since {date_text(r.get('idle_since'))}"
+                       + illustrative_mark(bool(r.get("_illustrative"))),
                 "popup": _idle_popup(r, names, from_city=True)} for r in _records(idle)]
     g_i = folium.FeatureGroup(name="闲置地块 Idle plots (MLR No. 53)").add_to(m)
     layers["idle_plots"] = _geojson(feature_collection(idle, i_props, basemap),
@@ -859,12 +929,16 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
               f'<span class="sub">亿元/km² (10⁸ yuan/km²), {esc(year)}; '
               'not land investment intensity</span>'
               + ('<br><span class="sub">分级 classes: 分位数 quantiles of these parks '
-                 '(colours differ between maps)</span>' if classes == "quantile" else
-                 '<br><span class="sub">分级 classes: 固定 fixed, the same on every map</span>')
+                 '(colours differ between maps)</span>' if drawn == "quantile" else
+                 '<br><span class="sub">分级 classes: 固定 fixed, the same on every map'
+                 + ('; no quantiles: too few parks with different intensities'
+                    if classes == "quantile" else "") + "</span>")
               + "".join(_legend_row(lbl, _swatch(c, opacity=0.85)) for lbl, c in
                         intensity_legend(breaks))
               + "<hr>"
               + _legend_row("闲置地块 Idle plot", HATCH_SWATCH)
+              + _illustrative_legend(idle["_illustrative"], "idle plots shown")
+              + _left_out_note(rep)
               + _legend_row("南药种植区 South-medicine planting",
                             _swatch(PLANTING_COLOUR, stroke="#238b45", opacity=0.6, dash=True))
               + _legend_row("区县界 District boundary", _swatch("transparent", dash=True))
@@ -872,6 +946,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
+    _fit_view(view, panel_px=PANEL_PX, label_min_zoom=PLOT_LABEL_MIN_ZOOM).add_to(m)
     _search(_search_entries(parks, "parks", "park_id", ("name_zh", "name_en", "park_id"))
             + _search_entries(idle, "idle_plots", "plot_id",
                               ("plot_id", "enterprise", "project"))).add_to(m)
@@ -936,7 +1011,8 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
                                     [{}] * (len(district) if len(district) else len(outlines)),
                                     basemap, tolerance=MINIMAP_TOLERANCE_DEG)
     name = _names(r.get("name_zh"), r.get("name_en"))
-    m = _new_map(basemap, bounds_latlon(frame, basemap),
+    view = bounds_latlon(frame, basemap)
+    m = _new_map(basemap, view,
                  f"{isolated_names(r.get('name_zh'), r.get('name_en'))} — qygeo".strip(),
                  outline_fc, prefer_canvas=True)  # one canvas: plots hover above the park
     layers: dict[str, Any] = {}
@@ -997,10 +1073,13 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
               + '<span class="sub">地块面积标注 acreage labels: zoom ≥ '
               f"{PLOT_LABEL_MIN_ZOOM}"
               + (f", ≤ {LABELS_IN_VIEW_MAX} plots in view" if len(plots) > LABELS_ALL_MAX else "")
-              + "</span>" + MEASURE_NOTE)
+              + "</span>"
+              + _illustrative_legend(plots["_illustrative"], "plots shown")
+              + _left_out_note(rep) + MEASURE_NOTE)
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
+    _fit_view(view, panel_px=PANEL_PX, label_min_zoom=PLOT_LABEL_MIN_ZOOM).add_to(m)
     _expose(layers).add_to(m)
     return m
 

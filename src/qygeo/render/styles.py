@@ -44,40 +44,58 @@ PANEL_PX = 400
 MINIMAP_TOLERANCE_DEG = 2e-3
 
 
+#: Decimals a park's intensity is shown with (亿元/km²). Its class is that of the value
+#: shown: 9.996 is shown 10.00, and coloured as 10 – 25, not as 5 – 10.
+INTENSITY_DECIMALS = 2
+
 #: How the parks' intensity classes are drawn: ``fixed`` (the same breaks on every
 #: map and year) or ``quantile`` (breaks from this map's parks, to tell them apart).
 CLASS_METHODS = ("fixed", "quantile")
 
 
-def intensity_breaks(values: list[float | None] | None = None,
-                     method: str = "fixed") -> tuple[float, ...]:
-    """Upper bounds of the intensity classes (亿元/km²).
+def intensity_scheme(values: list[float | None] | None = None,
+                     method: str = "fixed") -> tuple[tuple[float, ...], str]:
+    """Upper bounds of the intensity classes (亿元/km²), and the method they follow.
 
     ``quantile``: up to six breaks at the quantiles of the present *values*, each
     rounded to two significant digits, so that the parks fall in different classes.
+    With fewer than two values (or no positive break) there are no quantiles: the
+    fixed breaks, and ``"fixed"``, so that the legend says which classes it shows.
     """
     if method not in CLASS_METHODS:  # anything else drew quantiles under a "fixed" legend
         raise ValueError(f"classes {method!r}: one of {', '.join(CLASS_METHODS)}")
+    fixed = (INTENSITY_BREAKS_YI_PER_KM2, "fixed")
     if method == "fixed" or not values:
-        return INTENSITY_BREAKS_YI_PER_KM2
+        return fixed
     import numpy as np
 
     v = np.array([x for x in values if x is not None and math.isfinite(x)], dtype=float)
     if len(v) < 2:
-        return INTENSITY_BREAKS_YI_PER_KM2
+        return fixed
     classes = min(len(INTENSITY_COLOURS), len(np.unique(v)))
     cuts = np.quantile(v, np.linspace(0, 1, classes + 1)[1:-1])
     rounded = sorted({float(f"{c:.2g}") for c in cuts if c > 0})
-    return tuple(rounded) or INTENSITY_BREAKS_YI_PER_KM2
+    return (tuple(rounded), "quantile") if rounded else fixed
+
+
+def intensity_breaks(values: list[float | None] | None = None,
+                     method: str = "fixed") -> tuple[float, ...]:
+    """The breaks of :func:`intensity_scheme`."""
+    return intensity_scheme(values, method)[0]
 
 
 def intensity_class(value_yi_per_km2: float | None,
                     breaks: tuple[float, ...] = INTENSITY_BREAKS_YI_PER_KM2) -> int | None:
-    """Index of the class of an intensity in 亿元/km², or None when it is missing."""
+    """Index of the class of an intensity in 亿元/km², or None when it is missing.
+
+    The class of the value as shown (:data:`INTENSITY_DECIMALS`), so that a label and its
+    colour agree.
+    """
     if value_yi_per_km2 is None or not math.isfinite(value_yi_per_km2):
         return None
+    shown = float(f"{value_yi_per_km2:.{INTENSITY_DECIMALS}f}")  # as the pages show it
     for i, upper in enumerate(breaks):
-        if value_yi_per_km2 < upper:
+        if shown < upper:
             return i
     return len(breaks)
 
