@@ -451,3 +451,47 @@ def test_park_list_takes_quiet_like_every_command(tiny_geodata):
     r = invoke("park", "list", "-q", "--geodata", tiny_geodata)
     assert r.exit_code == 0, r.stderr
     assert "alpha" in r.stdout and r.stderr == ""
+
+
+@pytest.mark.parametrize("cpg", ["UTF-8", "System", "", "65001", "ANSI 936"])
+def test_a_gbk_shapefile_whose_cpg_is_wrong_or_vague_names_its_features(tiny_geodata, tmp_path,
+                                                                         cpg):
+    # A .cpg of UTF-8 over GBK text (or one GDAL does not understand: QGIS's System, empty,
+    # 65001, ANSI 936) was trusted: naming the features raised pyarrow's "Wrapping … failed".
+    import pyogrio
+
+    from qygeo.io import shapefile
+
+    path = tmp_path / "parcels.shp"
+    pyogrio.write_dataframe(
+        __import__("geopandas").GeoDataFrame(
+            {"名称": ["东区", "西区"]}, crs="EPSG:4326",
+            geometry=[truth_polygon(113.12, 23.70, 500), truth_polygon(113.15, 23.72, 500)]),
+        path, encoding="GBK")
+    assert "东区".encode("gbk") in path.with_suffix(".dbf").read_bytes()
+    path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+    assert shapefile.encoding(path) == ("gbk" if cpg == "ANSI 936" else "GB18030")
+    refused(tiny_geodata, add_args(tiny_geodata, path), "holds 2 features (#1 东区, #2 西区)")
+    r = invoke(*add_args(tiny_geodata, path, "gamma", "--feature", "西区"))
+    assert r.exit_code == 0, r.stderr
+    assert stored(tiny_geodata, "gamma")[1].centroid.x > 113.14
+
+
+def test_a_cpg_the_text_agrees_with_is_followed(tmp_path):
+    # UTF-8 said plainly and true is GDAL's to read; a code page is named for GDAL; a
+    # claim the text does not decode in (东区 in UTF-8 is not BIG5) is not followed.
+    import geopandas as gpd
+
+    from qygeo.io import shapefile
+
+    path = tmp_path / "p.shp"
+    frame = gpd.GeoDataFrame({"名称": ["东区"]}, geometry=[truth_polygon()], crs="EPSG:4326")
+    frame.to_file(path, encoding="UTF-8")
+    for cpg, want in (("UTF-8", None), ("utf8", None), ("65001", "utf-8"), ("System", "UTF-8"),
+                      ("BIG5", "UTF-8")):
+        path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+        assert shapefile.encoding(path) == want, cpg
+    frame.to_file(path, encoding="GBK")
+    for cpg, want in (("936", "gbk"), ("GBK", "gbk"), ("GB18030", "gb18030")):
+        path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+        assert shapefile.encoding(path) == want, cpg

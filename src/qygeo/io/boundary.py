@@ -222,7 +222,7 @@ def _read_frame(path: Path, dataset: str, layer: str | None, *,
     import pyogrio
 
     if attributes and encoding is None:
-        encoding = shapefile.encoding(path, layer)  # GBK text without a .cpg
+        encoding = shapefile.encoding(path, layer)  # GBK text without a true .cpg
     if attributes and encoding is not None:
         return _read_encoded(path, dataset, layer, encoding)
     try:
@@ -235,8 +235,10 @@ def _read_frame(path: Path, dataset: str, layer: str | None, *,
             return pyogrio.read_dataframe(dataset, layer=layer, use_arrow=True,
                                           **({} if attributes else {"columns": []}))
     except Exception as exc:  # noqa: BLE001 - GDAL/arrow raise several types
-        if "not encoded in UTF-8" in str(exc):  # pyogrio's Arrow reader: text is not UTF-8
-            return _read_encoded(path, dataset, layer, encoding or FALLBACK_ENCODING,
+        # pyogrio's Arrow reader: text (field names too) is not UTF-8, whatever a .cpg said
+        if "not encoded in UTF-8" in str(exc) or isinstance(exc, UnicodeDecodeError):
+            return _read_encoded(path, dataset, layer,
+                                 encoding or shapefile.encoding(path, layer) or FALLBACK_ENCODING,
                                  columns=None if attributes else [])
         raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
                                   f"({first_line(exc)})") from exc
