@@ -282,6 +282,39 @@ def test_allow_overlap_accepts_and_reports(tiny_geodata, tmp_path):
     assert "overlaps   alpha (Alpha Park) by" in r.stderr and "(allowed)" in r.stderr
 
 
+@pytest.mark.parametrize(("stray", "lies"), [
+    (shapely.box(114.50, 24.80, 114.5005, 24.8005), "lies outside Qingyuan, "),
+    (shapely.box(113.45, 23.85, 113.4505, 23.8505), "lies 100% in 441821 佛冈县"),
+], ids=["outside-qingyuan", "other-district"])
+def test_refuses_a_detached_part_outside_the_district(tiny_geodata, tmp_path, stray, lies):
+    # A 2,800 m² part 140 km away (or in the next county) is 0.1% of a 3 km² park: the
+    # share outside the district was measured on the whole only, and the park was written.
+    main = truth_polygon()
+    path = write_boundary(tmp_path / "stray.geojson", shapely.MultiPolygon([main, stray]))
+    x, y = stray.bounds[:2]
+    refused(tiny_geodata, add_args(tiny_geodata, path), "stray.geojson",
+            "its part #2 of 2 (2,8", f"centred at {x:.3f}", f"°E {y:.3f}", f"°N) {lies}",
+            "every part of a park lies in its district 441802")
+
+
+def test_a_detached_part_inside_another_park_is_an_overlap_not_a_sliver(tiny_geodata,
+                                                                        tmp_path):
+    # A 92 m² part inside alpha was under the 100 m² noise limit and "ignored" as a sliver.
+    stray = shapely.box(113.02, 23.62, 113.02009, 23.62009)
+    path = write_boundary(tmp_path / "stray.geojson",
+                          shapely.MultiPolygon([truth_polygon(), stray]))
+    refused(tiny_geodata, add_args(tiny_geodata, path), "stray.geojson",
+            "overlaps park alpha (Alpha Park) by 0.0001 km²", "with its part #2 of 2 (92 m²",
+            "--allow-overlap")
+    # A sliver along a shared edge is still noise: 2 m × 44 m of alpha.
+    edge = shapely.box(113.05, 23.60, 113.07, 23.65).union(
+        shapely.box(113.04998, 23.62, 113.05, 23.6204))
+    path = write_boundary(tmp_path / "edge.geojson", edge)
+    r = invoke(*add_args(tiny_geodata, path, "gamma", "-n"))
+    assert r.exit_code == 0, r.stderr
+    assert "slivers    alpha (Alpha Park) by 0.0001 km²" in r.stdout
+
+
 # --------------------------------------------------------------------------- the ids
 
 
