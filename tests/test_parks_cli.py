@@ -343,6 +343,26 @@ def test_remove_refuses_a_park_still_named_elsewhere(tiny_geodata):
             "still named by", "nested parks: beta_child", "plots.geojson", "--force")
 
 
+def test_undo_refuses_like_remove_a_park_still_named_elsewhere(tiny_geodata, good):
+    # park remove refused it, but park undo of the add took the park away from under a
+    # park_stats row, and qygeo validate failed afterwards.
+    assert invoke(*add_args(tiny_geodata, good)).exit_code == 0
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    stats.write_text(stats.read_text("utf-8") + "gamma,2024,100000000,,,test row\n",
+                     encoding="utf-8")
+    refused(tiny_geodata, ["park", "remove", "gamma", "--geodata", tiny_geodata],
+            "still named by attributes/park_stats.csv")
+    refused(tiny_geodata, ["park", "undo", "--geodata", tiny_geodata],
+            "undo add gamma refused: qygeo validate would then report 1 new problem",
+            "park_id 'gamma' is not a park", "--force")
+    r = invoke("park", "undo", "-n", "--geodata", tiny_geodata)
+    assert r.exit_code == 1 and "undo add gamma refused" in r.stderr
+    r = invoke("park", "undo", "--force", "--geodata", tiny_geodata)
+    assert r.exit_code == 0, r.stderr
+    assert "accepted with --force; qygeo validate will report 1 new problem" in r.stderr
+    assert '"gamma"' not in (tiny_geodata / "parks.geojson").read_text("utf-8")
+
+
 def test_update_refuses_a_boundary_in_another_district(tiny_geodata, good):
     refused(tiny_geodata, ["park", "update", "beta", good, "--geodata", tiny_geodata],
             "lies in 441802", "not in park beta's district 441821", "--district 441802")

@@ -235,13 +235,15 @@ def list_(fmt: str, geodata: Path | None, quiet: bool) -> None:
 
 @park.command("undo")
 @click.option("--force", is_flag=True,
-              help="Restore even though parks.geojson was changed by something else since.")
+              help="Restore even though parks.geojson was changed by something else since, "
+                   "or qygeo validate would then fail.")
 @click.option("--dry-run", "-n", is_flag=True, help="Print what would change; write nothing.")
 @geodata_option
 @quiet_option
 @run
 def undo(force: bool, dry_run: bool, geodata: Path | None, quiet: bool) -> None:
-    """Restore the version of parks.geojson before the last park command."""
+    """Restore the version of parks.geojson before the last park command (refused when
+    qygeo validate would then fail, unless --force)."""
     from qygeo.pipeline.parks import undo as undo_change
 
     plan = undo_change(_root(geodata), dry_run=dry_run, force=force)

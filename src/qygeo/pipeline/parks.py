@@ -874,20 +874,30 @@ def validation_breaks(root: Path, text: str) -> list[str]:
     return [p for p in after if p not in before]
 
 
-def _checked(root: Path, change: ParkChange, force: bool) -> ParkChange:
-    """*change*, refused when it would make ``qygeo validate`` fail (noted with *force*)."""
-    breaks = validation_breaks(root, change.text)
+def _validation_checked(root: Path, text: str, what: str, force: bool) -> tuple[str, ...]:
+    """Refuse writing *text* as ``parks.geojson`` when ``qygeo validate`` would then report
+    new problems, unless *force*; the note saying so with *force* (none without problems).
+
+    *what* names the command in the refusal (``remove xinqiao``, ``undo add xinqiao``):
+    ``park add``/``update``/``remove`` and ``park undo`` refuse alike.
+    """
+    breaks = validation_breaks(root, text)
     if not breaks:
-        return change
+        return ()
     n = len(breaks)
     shown = "; ".join(breaks[:3]) + (f"; and {n - 3} more" if n > 3 else "")
     if not force:
-        raise QygeoError(f"{change.action} {change.park_id} refused: qygeo validate would then "
+        raise QygeoError(f"{what} refused: qygeo validate would then "
                          f"report {n} new problem{'s' if n != 1 else ''}: {shown}; fix them "
                          "first, or pass --force to accept that")
-    return dataclasses.replace(change, notes=(
-        *change.notes, f"accepted with --force; qygeo validate will report {n} new "
-                       f"problem{'s' if n != 1 else ''}: {shown}"))
+    return (f"accepted with --force; qygeo validate will report {n} new "
+            f"problem{'s' if n != 1 else ''}: {shown}",)
+
+
+def _checked(root: Path, change: ParkChange, force: bool) -> ParkChange:
+    """*change*, refused when it would make ``qygeo validate`` fail (noted with *force*)."""
+    notes = _validation_checked(root, change.text, f"{change.action} {change.park_id}", force)
+    return dataclasses.replace(change, notes=(*change.notes, *notes)) if notes else change
 
 
 def commit(
@@ -1025,11 +1035,17 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
     An interrupted earlier write is completed or rolled back first
     (:func:`recover`), and the undo itself is journalled the same way.
 
+    Like ``park remove``, an undo after which ``qygeo validate`` would report new
+    problems (statistics or plots naming a park it takes away) is refused unless
+    *force* (see :func:`_validation_checked`).
+
     Raises
     ------
     HistoryError
         No snapshot; an unreadable snapshot or note; or ``parks.geojson`` changed
         since the change being undone (a hand edit would be lost), unless *force*.
+    QygeoError
+        ``qygeo validate`` would then report new problems, unless *force*.
     """
     import geopandas as gpd
 
@@ -1078,14 +1094,25 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
                                               if now[k] != then[k])))
         return p, data, current
 
+    def checked(p: UndoPlan, data: bytes) -> tuple[str, ...]:
+        what = f"undo {p.action} {p.park_id}" if p.action else "undo"
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return ()  # plan() read it as JSON: not reached
+        return _validation_checked(root, text, what, force)
+
     recovered = tuple(recover(root, timeout, read_only=dry_run))
-    p, _, _ = plan()
+    p, first_data, first_current = plan()
+    breaks = checked(p, first_data)
     if dry_run:
-        return dataclasses.replace(p, notes=recovered)
+        return dataclasses.replace(p, notes=(*recovered, *breaks))
     atomic.check_writable(parks_target(root))  # read-only: refused before lock and journal
     with _Locked(root, timeout):
         recovered += tuple(_recover_locked(root))
         p, data, current = plan()
+        if (data, current) != (first_data, first_current):  # another process wrote meanwhile
+            breaks = checked(p, data)
         kept = None
         if current is not None:
             kept = root / HISTORY_DIR / UNDONE_DIR / p.snapshot.name
@@ -1112,7 +1139,7 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
         _unlink(p.snapshot)
         _unlink(p.snapshot.with_suffix(".json"))
         _unlink(_journal_path(root))
-    return dataclasses.replace(p, written=True, kept_as=kept, notes=recovered)
+    return dataclasses.replace(p, written=True, kept_as=kept, notes=(*recovered, *breaks))
 
 
 # --------------------------------------------------------------------------- high level
