@@ -150,6 +150,30 @@ def test_feature_picks_one_by_number_or_name(tiny_geodata, tmp_path):
             "give one of the two")
 
 
+def test_a_feature_number_that_is_also_a_name_is_refused_and_the_pick_recorded(tiny_geodata,
+                                                                               tmp_path):
+    # --feature 2 took feature #2 (named "1") although feature #1 is named "2", and nothing
+    # printed or recorded said which feature was taken.
+    small, large = truth_polygon(113.12, 23.70, 500), truth_polygon(113.15, 23.72, 900)
+    path = write_geojson_raw(tmp_path / "parcels.geojson", [small, large])
+    doc = json.loads(path.read_text("utf-8"))
+    for f, name in zip(doc["features"], ("2", "1"), strict=True):
+        f["properties"] = {"name": name, "code": 10 + int(name)}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", "--feature", "2"),
+            "--feature 2 is ambiguous: feature #2 by number, or #1 by its text '2'",
+            "--feature '#2' for the number, or --feature 'name=2' for the text")
+    for pick, park_id, want, label in (("#2", "gamma", large, "feature #2 of 2 (name=1)"),
+                                       ("name=2", "delta", small, "feature #1 of 2 (name=2)"),
+                                       ("code=11", "eps", large, "feature #2 of 2 (name=1)")):
+        r = invoke(*add_args(tiny_geodata, path, park_id, "--feature", pick, "--allow-overlap"))
+        assert r.exit_code == 0, r.stderr
+        assert f"qygeo: note: parcels.geojson: took {label}" in r.stderr
+        props, geom = stored(tiny_geodata, park_id)
+        assert geom.equals_exact(want, 1e-6)
+        assert props["source"] == f"added by qygeo park add from parcels.geojson, {label}"
+
+
 @pytest.mark.slow
 def test_points_and_lines_beside_one_area_are_left_out_with_a_note(tiny_geodata, tmp_path):
     area = truth_polygon(113.12, 23.70, 500)

@@ -37,9 +37,11 @@ def boundary_options(fn: F) -> F:
         click.option("--dissolve", is_flag=True,
                      help="Merge several area features into one MultiPolygon."),
         click.option("--feature", default=None, metavar="NAME|NUMBER",
-                     help="Take one feature of a file with several: its number (1 = first) "
-                          "or a text of its attributes, e.g. its name. Without it, points and "
-                          "lines (a KML's gate marker) are left out with a note."),
+                     help="Take one feature of a file with several: its number (1 = first; "
+                          "#2 is only a number), a text of its attributes, e.g. its name, "
+                          "or FIELD=TEXT. The feature taken is noted and recorded in the "
+                          "park's source. Without it, points and lines (a KML's gate marker) "
+                          "are left out with a note."),
         click.option("--encoding", default=None, metavar="NAME",
                      help="Text encoding of a Shapefile's attributes (names for --feature), "
                           "e.g. GB18030 or GBK. Default: the .cpg file's, else UTF-8, else "

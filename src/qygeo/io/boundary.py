@@ -15,6 +15,7 @@ import hashlib
 import warnings
 import zipfile
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,9 @@ class Boundary:
         it has none), None when they were degrees.
     parts : tuple of shapely geometries
         The features as read, converted to WGS84 (before cleaning and dissolving).
+    picked : str
+        The feature ``feature`` took (``feature #2 of 3 (name=东区)``), empty
+        without it: shown as a note and recorded in the park's ``source``.
     """
 
     geometry: BaseGeometry | None
@@ -82,6 +86,7 @@ class Boundary:
     notes: tuple[str, ...] = ()
     projected_epsg: int | None = None
     parts: tuple[BaseGeometry, ...] = ()
+    picked: str = ""
 
     def crs_hint(self) -> str | None:
         """A ``--crs`` that would put the file's numbers in Qingyuan, when they were read
@@ -99,6 +104,11 @@ class Boundary:
     def file_name(self) -> str:
         """The input file's name (what ``source_file`` records)."""
         return self.path.name
+
+    @property
+    def source_label(self) -> str:
+        """The file's name and the feature taken from it, for a park's ``source``."""
+        return f"{self.file_name}, {self.picked}" if self.picked else self.file_name
 
 
 def file_sha256(path: Path) -> str:
@@ -307,11 +317,12 @@ def read_boundary_file(
         Merge several polygon features into one (Multi)Polygon; without it (and
         without *feature*) a file with more than one is refused.
     feature : str or int, optional
-        Take only this feature: its 1-based number in the file (``3``, ``"3"``) or
-        the text of one of its attributes (a name such as ``"东区"``), which must
-        match exactly one feature. Without it, in a file with several features the
-        ones that are not areas (a KML's gate marker, a road line) are left out
-        with a note.
+        Take only this feature (see :func:`_pick_feature`): its 1-based number in
+        the file (``3``, ``"#3"``), the text of one of its attributes (a name such as
+        ``"东区"``) or ``FIELD=TEXT``, which must match exactly one feature; a
+        number that is also a feature's text is refused as ambiguous. Without it,
+        in a file with several features the ones that are not areas (a KML's gate
+        marker, a road line) are left out with a note.
 
     Returns
     -------
@@ -349,13 +360,15 @@ def read_boundary_file(
         raise BoundaryError(path, "contains no features (empty)")
     _check_vertices(path, gdf)
     notes: list[str] = []
+    picked = ""
     if feature is not None or len(gdf) > 1:  # features are told apart by their attributes
         gdf = _with_attributes(path, dataset, chosen, gdf, encoding=encoding)
     if feature is not None:
         if dissolve:
             raise BoundaryError(path, "--feature takes one feature, --dissolve merges them: "
                                       "give one of the two")
-        gdf = _pick_feature(gdf, feature, path)
+        gdf, picked = _pick_feature(gdf, feature, path)
+        notes.append(f"{path.name}: took {picked}")
     elif len(gdf) > 1:
         gdf, dropped = _areas_only(gdf)
         if dropped:
@@ -406,7 +419,7 @@ def read_boundary_file(
         raise CRSError(f"{path}: coordinates do not convert from {src.text} to "
                        f"longitude/latitude{hint}")
     return Boundary(geometry=None, parts=tuple(wgs), path=path, sha256=sha, crs=src.text,
-                    features=n,
+                    features=n, picked=picked,
                     raw_bounds=raw_bounds, notes=tuple(notes),
                     projected_epsg=None if src.geographic else (src.epsg or 0))
 
@@ -482,24 +495,75 @@ def _feature_names(gdf: gpd.GeoDataFrame, most: int = 8) -> str:
     return ", ".join(labels[:most]) + more
 
 
-def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int, path: Path) -> gpd.GeoDataFrame:
-    """The one feature *feature* names: a 1-based number, or an attribute's exact text."""
+def _text_of(value: Any, *, numbers: bool = False) -> str | None:
+    """An attribute as the text ``--feature`` matches: a string stripped (with *numbers*,
+    a whole number too, ``2`` for 2 or 2.0); None for anything else."""
+    import numpy as np
+
+    if isinstance(value, str):
+        return value.strip()
+    if numbers and isinstance(value, Real) and not isinstance(value, bool | np.bool_):
+        return str(int(value)) if float(value).is_integer() else None
+    return None
+
+
+def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int,
+                  path: Path) -> tuple[gpd.GeoDataFrame, str]:
+    """The one feature *feature* names, and how to record it (``feature #2 of 3
+    (name=东区)``).
+
+    *feature* is a 1-based number (``2``, or ``#2``: only a number), ``FIELD=TEXT``
+    (that attribute's text or whole number) or a text one attribute of exactly one
+    feature has. A plain number that is also a text of another feature (parcels named
+    ``1`` and ``2``) is refused: which was meant cannot be known, and taking the
+    wrong parcel goes unseen.
+    """
+    from qygeo.safe_text import for_terminal
+
     text = str(feature).strip()
-    if text.isascii() and text.isdigit():  # not "²" or "٣": str.isdigit takes them
-        number = int(text)
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    rows = list(gdf[columns].itertuples(index=False, name=None))
+    pick = text
+
+    def recorded(i: int) -> str:
+        texts = [(c, t) for c, v in zip(columns, rows[i], strict=True)
+                 if (t := _text_of(v)) and t]
+        label = f"feature #{i + 1} of {len(gdf)}"
+        if texts:
+            label += f" ({for_terminal(texts[0][0])}={for_terminal(texts[0][1])[:40]})"
+        return label
+
+    def by_text(wanted: str) -> list[int]:
+        return [i for i, row in enumerate(rows) if any(_text_of(v) == wanted for v in row)]
+
+    digits = text.removeprefix("#")
+    if digits.isascii() and digits.isdigit():  # not "²" or "٣": str.isdigit takes them
+        number = int(digits)
+        named = [] if text.startswith("#") else [i for i in by_text(text) if i != number - 1]
         if not 1 <= number <= len(gdf):
+            if len(named) == 1:  # no feature of that number: the text is meant
+                return gdf.iloc[named], recorded(named[0])
             raise BoundaryError(path, f"has no feature #{number}: it holds {len(gdf)} "
                                       f"({_feature_names(gdf)})")
-        return gdf.iloc[[number - 1]]
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    hits = [i for i, (_, row) in enumerate(gdf[columns].iterrows())
-            if any(isinstance(v, str) and v.strip() == text for v in row.values)]
+        if named:
+            field = next(c for c, v in zip(columns, rows[named[0]], strict=True)
+                         if _text_of(v) == text)
+            raise BoundaryError(path, f"--feature {text} is ambiguous: feature #{number} by "
+                                      f"number, or {'; '.join(f'#{i + 1}' for i in named)} "
+                                      f"by its text {text!r}: pass --feature '#{number}' for "
+                                      f"the number, or --feature '{for_terminal(field)}={text}' "
+                                      f"for the text ({_feature_names(gdf)})")
+        return gdf.iloc[[number - 1]], recorded(number - 1)
+    field, eq, value = text.partition("=")
+    if eq and field.strip() in columns:
+        at = columns.index(field.strip())
+        hits = [i for i, row in enumerate(rows)
+                if _text_of(row[at], numbers=True) == value.strip()]
+        pick = f"{field.strip()}={value.strip()}"
+    else:
+        hits = by_text(text)
     if len(hits) != 1:
         how = "no feature has" if not hits else f"{len(hits)} features have"
-        raise BoundaryError(path, f"{how} an attribute {text!r}: give a feature's number or "
+        raise BoundaryError(path, f"{how} an attribute {pick!r}: give a feature's number or "
                                   f"a text only one has ({_feature_names(gdf)})")
-    return gdf.iloc[hits]
-
-
-
-
+    return gdf.iloc[hits], recorded(hits[0])

@@ -202,7 +202,8 @@ class ParkChange:
         out = [f"{verb} {self.park_id} ({names}) {prep} {self.path}"]
         b, p = self.boundary, self.placement
         if b is not None:
-            feats = f"{b.features} features dissolved" if b.features > 1 else "1 feature"
+            feats = (f"{b.features} features dissolved" if b.features > 1
+                     else b.picked or "1 feature")
             out.append(f"  boundary   {b.file_name}: {feats}, CRS {b.crs} → WGS84, "
                        f"sha256 {b.sha256[:16]}…")
         if p is not None:
@@ -404,7 +405,7 @@ def plan_add(
         "park_id": park_id, "name_zh": name_zh.strip(), "name_en": name_en.strip(),
         "district_adcode": placement.district_adcode, "kind": kind,
         "parent_park_id": parent or None,
-        "source": source or f"added by qygeo park add from {boundary.file_name}",
+        "source": source or f"added by qygeo park add from {boundary.source_label}",
         "boundary_quality": quality, "notes": notes or None,
         "source_file": boundary.file_name, "source_sha256": boundary.sha256,
         "added_on": (today or dt.date.today()).isoformat(),
@@ -522,7 +523,7 @@ def plan_update(
     day = (today or dt.date.today()).isoformat()
     if not source:
         earlier = str(op.get("source") or "").split(_UPDATE_EARLIER)[-1]
-        source = f"boundary from {boundary.file_name} (qygeo park update {day})"
+        source = f"boundary from {boundary.source_label} (qygeo park update {day})"
         if earlier:
             source += f"{_UPDATE_EARLIER}{earlier}"
     props = dict(op)
