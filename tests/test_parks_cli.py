@@ -339,6 +339,33 @@ def test_a_detached_part_inside_another_park_is_an_overlap_not_a_sliver(tiny_geo
     assert "slivers    alpha (Alpha Park) by 0.0001 km²" in r.stdout
 
 
+def test_a_boundary_drawn_on_a_web_map_is_not_recorded_as_surveyed(tiny_geodata, tmp_path):
+    # --crs gcj02 (drawn on Amap) was recorded boundary_quality=surveyed, which
+    # geodata/README.md keeps for survey / cadastral files, and the datum nowhere.
+    from qygeo.io.crs import shift_geometry
+
+    drawn = write_boundary(tmp_path / "amap.geojson",
+                           shift_geometry(truth_polygon(), "wgs84_to_gcj02"))
+    r = invoke(*add_args(tiny_geodata, drawn, "gamma", "--crs", "gcj02"))
+    assert r.exit_code == 0, r.stderr
+    assert ("qygeo: note: amap.geojson was drawn in GCJ-02 (Amap/Tencent map coordinates, "
+            "--crs gcj02): recorded boundary_quality=approximate") in r.stderr
+    props, _ = stored(tiny_geodata, "gamma")
+    assert props["boundary_quality"] == "approximate"
+    assert props["source"] == ("added by qygeo park add from amap.geojson, drawn in GCJ-02 "
+                               "(Amap/Tencent map coordinates, --crs gcj02)")
+    r = invoke("park", "update", "gamma", drawn, "--crs", "bd09", "--force", "--geodata",
+               tiny_geodata)
+    assert r.exit_code == 0, r.stderr
+    props, _ = stored(tiny_geodata, "gamma")
+    assert props["boundary_quality"] == "approximate"
+    assert props["source"].startswith("boundary from amap.geojson, drawn in BD-09 (Baidu")
+    r = invoke(*add_args(tiny_geodata, drawn, "delta", "--crs", "gcj02", "--quality",
+                         "surveyed", "--allow-overlap"))
+    assert r.exit_code == 0 and "recorded boundary_quality" not in r.stderr, r.stderr
+    assert stored(tiny_geodata, "delta")[0]["boundary_quality"] == "surveyed"
+
+
 # --------------------------------------------------------------------------- the ids
 
 

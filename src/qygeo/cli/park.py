@@ -52,8 +52,9 @@ def boundary_options(fn: F) -> F:
         click.option("--allow-overlap", is_flag=True,
                      help="Accept a boundary overlapping other parks (the overlap is reported)."),
         click.option("--quality", type=click.Choice(QUALITIES), default=None,
-                     help="boundary_quality to record (default: surveyed; update keeps it when "
-                          "the boundary is unchanged)."),
+                     help="boundary_quality to record (default: surveyed; approximate for "
+                          "a boundary drawn on a web map, --crs gcj02|bd09; update keeps it "
+                          "when the boundary is unchanged)."),
         click.option("--force", is_flag=True,
                      help="Accept a change qygeo validate would then fail (plots left outside "
                           "their park …) or, on update, a big change of area (> 50 %) or "
@@ -170,7 +171,7 @@ def add(file: Path, park_id: str, name_zh: str, name_en: str, kind: str, distric
                        feature=feature, encoding=encoding, dry_run=dry_run, force=force,
                        park_id=park_id,
                        name_zh=name_zh, name_en=name_en, kind=kind, district=district,
-                       parent=parent, quality=quality or "surveyed", source=source, notes=notes,
+                       parent=parent, quality=quality, source=source, notes=notes,
                        allow_overlap=allow_overlap)
     _outcome(Console(quiet), outcome, dry_run)
 

@@ -35,6 +35,10 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Coordinates are stored to this many decimals (see :data:`qygeo.io.layers.COORD_PRECISION`).
 GRID_DEG = 10.0 ** -layers.COORD_PRECISION
 
+#: How a boundary read in a web map's shifted datum is recorded (see Boundary.web_datum).
+WEB_DATUMS = {"gcj02": "drawn in GCJ-02 (Amap/Tencent map coordinates, --crs gcj02)",
+              "bd09": "drawn in BD-09 (Baidu map coordinates, --crs bd09)"}
+
 #: Input formats by file suffix.
 INPUT_FORMATS = {
     ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile",
@@ -75,6 +79,9 @@ class Boundary:
     picked : str
         The feature ``feature`` took (``feature #2 of 3 (name=东区)``), empty
         without it: shown as a note and recorded in the park's ``source``.
+    web_datum : str or None
+        ``"gcj02"`` or ``"bd09"`` when the coordinates were read in a web map's
+        shifted datum (``--crs``): drawn on Amap or Baidu, not surveyed.
     """
 
     geometry: BaseGeometry | None
@@ -87,6 +94,7 @@ class Boundary:
     projected_epsg: int | None = None
     parts: tuple[BaseGeometry, ...] = ()
     picked: str = ""
+    web_datum: str | None = None
 
     def crs_hint(self) -> str | None:
         """A ``--crs`` that would put the file's numbers in Qingyuan, when they were read
@@ -107,8 +115,17 @@ class Boundary:
 
     @property
     def source_label(self) -> str:
-        """The file's name and the feature taken from it, for a park's ``source``."""
-        return f"{self.file_name}, {self.picked}" if self.picked else self.file_name
+        """The file's name, the web map it was drawn on and the feature taken from it,
+        for a park's ``source``."""
+        return ", ".join([self.file_name, *([WEB_DATUMS[self.web_datum]] if self.web_datum
+                                            else []), *([self.picked] if self.picked else [])])
+
+    @property
+    def default_quality(self) -> str:
+        """The ``boundary_quality`` to record when none is given: ``approximate`` for a
+        boundary drawn on a web map (geodata/README.md: ``surveyed`` is from a survey or
+        cadastral file, which no web map is), else ``surveyed``."""
+        return "approximate" if self.web_datum else "surveyed"
 
 
 def file_sha256(path: Path) -> str:
@@ -418,8 +435,11 @@ def read_boundary_file(
             hint += f"; the file itself declares EPSG:{own}"
         raise CRSError(f"{path}: coordinates do not convert from {src.text} to "
                        f"longitude/latitude{hint}")
+    from qygeo.io.crs import canonical_datum
+
     return Boundary(geometry=None, parts=tuple(wgs), path=path, sha256=sha, crs=src.text,
                     features=n, picked=picked,
+                    web_datum=canonical_datum(str(crs)) if crs is not None else None,
                     raw_bounds=raw_bounds, notes=tuple(notes),
                     projected_epsg=None if src.geographic else (src.epsg or 0))
 

@@ -65,7 +65,7 @@ from qygeo.errors import (
 )
 from qygeo.ids import check_park_id
 from qygeo.io import atomic, layers
-from qygeo.io.boundary import Boundary, first_line, read_boundary_file
+from qygeo.io.boundary import WEB_DATUMS, Boundary, first_line, read_boundary_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -331,7 +331,7 @@ def plan_add(
     kind: str = "industrial_park",
     district: str | None = None,
     parent: str | None = None,
-    quality: str = "surveyed",
+    quality: str | None = None,
     source: str | None = None,
     notes: str | None = None,
     allow_overlap: bool = False,
@@ -352,8 +352,10 @@ def plan_add(
         Its district's adcode; derived from the boundary when not given.
     parent : str, optional
         The park it lies in (``parent_park_id``); overlapping it is allowed.
-    quality : str, default "surveyed"
-        ``boundary_quality`` (one of ``layers.BOUNDARY_QUALITIES``).
+    quality : str, optional
+        ``boundary_quality`` (one of ``layers.BOUNDARY_QUALITIES``); default
+        :attr:`Boundary.default_quality` (``surveyed``; ``approximate`` for a
+        boundary drawn on a web map, noted).
     source : str, optional
         ``source``; default ``"added by qygeo park add from <file name>"``.
     notes : str, optional
@@ -390,7 +392,7 @@ def plan_add(
         if not (value or "").strip():
             raise QygeoError(f"{label} is empty: a park needs both names")
     _check_choice("--kind", kind, PARK_KINDS)
-    _check_choice("--quality", quality, layers.BOUNDARY_QUALITIES)
+    quality, quality_notes = _quality(boundary, quality)
     skip: set[str] = set()
     if parent:
         if state.row(parent) is None:
@@ -415,7 +417,21 @@ def plan_add(
     return ParkChange(action="add", park_id=park_id, feature=feature, previous=None,
                       placement=placement, boundary=boundary, text=_render(features),
                       parks_before=len(state.features), parks_after=len(features),
-                      notes=boundary.notes, path=state.path)
+                      notes=(*boundary.notes, *quality_notes), path=state.path)
+
+
+def _quality(boundary: Boundary, quality: str | None) -> tuple[str, tuple[str, ...]]:
+    """The ``boundary_quality`` to record (*quality* checked, else the boundary's
+    default) and a note when the default is not ``surveyed``."""
+    if quality is not None:
+        _check_choice("--quality", quality, layers.BOUNDARY_QUALITIES)
+        return quality, ()
+    default = boundary.default_quality
+    if boundary.web_datum is None:
+        return default, ()
+    return default, (f"{boundary.file_name} was {WEB_DATUMS[boundary.web_datum]}: recorded "
+                     f"boundary_quality={default}, not surveyed (from a survey or cadastral "
+                     "file); pass --quality to say otherwise",)
 
 
 def _check_choice(label: str, value: str, allowed: Sequence[str]) -> None:
@@ -460,7 +476,7 @@ def plan_update(
     Names, kind, parent and notes stay; ``district_adcode`` stays unless
     *district* is given, and the boundary must lie in it. The boundary's
     provenance is replaced: ``boundary_quality`` (*quality*, default
-    ``"surveyed"``), ``source_file``, ``source_sha256``, ``added_on``, and
+    :attr:`Boundary.default_quality`), ``source_file``, ``source_sha256``, ``added_on``, and
     ``source`` (*source*, default ``"boundary from <file> (qygeo park update
     <date>); earlier: <old source>"``). Overlap is not tested against the park
     itself, its parents or nested parks.
@@ -505,7 +521,8 @@ def plan_update(
                           notes=(*boundary.notes, f"{boundary.file_name} holds the boundary "
                                  f"park {park_id} already has: nothing to change"),
                           path=state.path)
-    notes_out = list(boundary.notes)
+    quality, quality_notes = _quality(boundary, quality)
+    notes_out = [*boundary.notes, *quality_notes]
     old_m2 = _previous_area_m2(old)
     if old_m2 > 0:
         change = (placement.area_m2 - old_m2) / old_m2
@@ -528,7 +545,7 @@ def plan_update(
             source += f"{_UPDATE_EARLIER}{earlier}"
     props = dict(op)
     props.update({"district_adcode": placement.district_adcode,
-                  "boundary_quality": quality or "surveyed",
+                  "boundary_quality": quality,
                   "source": source, "source_file": boundary.file_name,
                   "source_sha256": boundary.sha256, "added_on": day})
     for k in ("source_file", "source_sha256", "added_on"):
