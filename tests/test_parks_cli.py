@@ -44,7 +44,10 @@ def refused(geodata: Path, args, *needles: str) -> str:
 
 
 def add_args(geodata: Path, file: Path, park_id: str = "gamma", *extra: str) -> list:
-    return ["park", "add", file, "--id", park_id, "--name-zh", "丙园", "--name-en", "Gamma Park",
+    # Each park its own names: park add refuses another park's.
+    zh, en = ("丙园", "Gamma Park") if park_id == "gamma" else (f"丙园-{park_id}",
+                                                                f"Gamma Park {park_id}")
+    return ["park", "add", file, "--id", park_id, "--name-zh", zh, "--name-en", en,
             "--geodata", geodata, *extra]
 
 
@@ -372,6 +375,21 @@ def test_a_boundary_drawn_on_a_web_map_is_not_recorded_as_surveyed(tiny_geodata,
 def test_refuses_a_duplicate_id(tiny_geodata, good):
     refused(tiny_geodata, add_args(tiny_geodata, good, "alpha"),
             "park id 'alpha' already exists", "qygeo park update alpha")
+
+
+def test_refuses_a_new_id_with_an_existing_park_s_names(tiny_geodata, good, tmp_path):
+    # An "add instead of update" slip: a second park named 甲园 / Alpha Park was written,
+    # and report --park 甲园 was refused as ambiguous from then on.
+    args = ["park", "add", good, "--id", "alpha2", "--name-zh", "甲园", "--name-en",
+            "alpha park ", "--geodata", tiny_geodata]
+    refused(tiny_geodata, args, "--name-zh and --name-en are the names of park alpha "
+            "(甲园 / Alpha Park)", "run qygeo park update alpha FILE", "--force")
+    refused(tiny_geodata, [*args[:6], "新园", *args[7:]],
+            "--name-en is the name of park alpha", "--force")
+    r = invoke(*args, "--force")
+    assert r.exit_code == 0, r.stderr
+    assert "--name-zh and --name-en are the names of park alpha" in r.stderr
+    assert "accepted with --force" in r.stderr
 
 
 def test_refuses_an_invalid_id(tiny_geodata, good):

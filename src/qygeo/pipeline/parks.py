@@ -335,6 +335,7 @@ def plan_add(
     source: str | None = None,
     notes: str | None = None,
     allow_overlap: bool = False,
+    force: bool = False,
     today: dt.date | None = None,
 ) -> ParkChange:
     """Plan adding a park with *boundary* (nothing is written).
@@ -362,6 +363,8 @@ def plan_add(
         ``notes``.
     allow_overlap : bool, default False
         Accept overlaps with other parks.
+    force : bool, default False
+        Accept names another park has (noted).
     today : datetime.date, optional
         ``added_on``; default today.
 
@@ -372,7 +375,8 @@ def plan_add(
     Raises
     ------
     ParkExistsError
-        The id is taken.
+        The id is taken, or, without *force*, another park has one of the names (see
+        :func:`_check_names_free`).
     QygeoError, BoundaryError, UnknownParkError, DataFileError
         A bad id, name, kind or quality, unknown parent, or a boundary refused by
         :func:`place_boundary`.
@@ -391,6 +395,7 @@ def plan_add(
     for label, value in (("--name-zh", name_zh), ("--name-en", name_en)):
         if not (value or "").strip():
             raise QygeoError(f"{label} is empty: a park needs both names")
+    names_note = _check_names_free(state, park_id, name_zh, name_en, force)
     _check_choice("--kind", kind, PARK_KINDS)
     quality, quality_notes = _quality(boundary, quality)
     skip: set[str] = set()
@@ -417,7 +422,34 @@ def plan_add(
     return ParkChange(action="add", park_id=park_id, feature=feature, previous=None,
                       placement=placement, boundary=boundary, text=_render(features),
                       parks_before=len(state.features), parks_after=len(features),
-                      notes=(*boundary.notes, *quality_notes), path=state.path)
+                      notes=(*boundary.notes, *quality_notes, *names_note), path=state.path)
+
+
+def _check_names_free(state: ParksState, park_id: str, name_zh: str, name_en: str,
+                      force: bool) -> tuple[str, ...]:
+    """Refuse a new park with a name another park has, unless *force* (then a note).
+
+    Names are compared as ``report --park NAME`` takes them (stripped, case-folded): a
+    shared name could then no longer pick a park, and both names of an existing park
+    are most often ``park add`` typed for ``park update``.
+    """
+    key = {"--name-zh": name_zh.strip().casefold(), "--name-en": name_en.strip().casefold()}
+    for f in state.features:
+        p = f.get("properties") or {}
+        theirs = {str(p.get(k) or "").strip().casefold() for k in ("name_zh", "name_en")}
+        same = [label for label, k in key.items() if k in theirs]
+        if not same or str(p.get("park_id")) == park_id:
+            continue
+        what = (f"{' and '.join(same)} {'are' if len(same) > 1 else 'is'} the "
+                f"name{'s' if len(same) > 1 else ''} of park {p.get('park_id')} "
+                f"({p.get('name_zh')} / {p.get('name_en')})")
+        if force:
+            return (f"{what} (accepted with --force; report --park takes the ids then)",)
+        raise ParkExistsError(f"{what}: to replace its boundary, run qygeo park update "
+                              f"{p.get('park_id')} FILE; a new park needs names of its own "
+                              "(report --park NAME could not tell the two apart), or pass "
+                              "--force")
+    return ()
 
 
 def _quality(boundary: Boundary, quality: str | None) -> tuple[str, tuple[str, ...]]:
@@ -1176,8 +1208,8 @@ def add_park(root: str | Path, file: str | Path, *, crs: str | None = None,
     check_texts(attrs)
     boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix,
                              feature=feature, encoding=encoding)
-    return commit(root, lambda st: plan_add(st, boundary, **attrs), dry_run=dry_run,
-                  force=force)
+    return commit(root, lambda st: plan_add(st, boundary, force=force, **attrs),
+                  dry_run=dry_run, force=force)
 
 
 def update_park(root: str | Path, park_id: str, file: str | Path, *, crs: str | None = None,
