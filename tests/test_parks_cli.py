@@ -235,6 +235,24 @@ def test_refuses_northing_first_survey_numbers_with_a_hint(tiny_geodata, tmp_pat
             "--crs 4547")
 
 
+@pytest.mark.parametrize(("declared", "then"), [
+    ("EPSG:4547", "they then land in Qingyuan in its CRS (EPSG:4547)"),
+    ("EPSG:4546", "then read them as --crs 4547"),
+], ids=["right-prj", "wrong-prj"])
+def test_northing_first_numbers_with_a_prj_get_the_swap_hint(tiny_geodata, tmp_path, declared,
+                                                             then):
+    # With its (right) .prj, a northing-first table was refused as "outside Qingyuan,
+    # 3054.6 km away" without a word of the swap the same numbers get without one.
+    import geopandas as gpd
+
+    gk = gpd.GeoSeries([truth_polygon()], crs="EPSG:4326").to_crs("EPSG:4547")
+    path = tmp_path / "nf.shp"
+    gpd.GeoDataFrame(geometry=[shapely.transform(g, lambda c: c[:, ::-1]) for g in gk],
+                     crs=declared).to_file(path)
+    refused(tiny_geodata, add_args(tiny_geodata, path), "nf.shp", "lies outside Qingyuan",
+            "its numbers look northing first (X and Y swapped", "swap the two columns", then)
+
+
 def test_refuses_swapped_latitude_and_longitude(tiny_geodata, tmp_path):
     swapped = shapely.transform(truth_polygon(), lambda c: c[:, ::-1])
     path = write_geojson_raw(tmp_path / "latlon.geojson", [swapped])

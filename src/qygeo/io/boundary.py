@@ -98,15 +98,28 @@ class Boundary:
 
     def crs_hint(self) -> str | None:
         """A ``--crs`` that would put the file's numbers in Qingyuan, when they were read
-        in a projected CRS that does not (used when the boundary lands outside)."""
+        in a projected CRS that does not (used when the boundary lands outside); or,
+        when they land there only northing first (a Chinese survey table's X and Y, its
+        ``.prj`` right or not), that the axes are swapped."""
         from qygeo.io.crs import crs_choices, suggest_crs
 
         if self.projected_epsg is None:
             return None
         codes = suggest_crs(self.raw_bounds)
-        if not codes or self.projected_epsg in codes:
+        if codes:
+            if self.projected_epsg in codes:
+                return None
+            return ("its numbers would land in Qingyuan read as "
+                    f"{crs_choices(codes[:1], option=True)}")
+        minx, miny, maxx, maxy = self.raw_bounds
+        swapped = suggest_crs((miny, minx, maxy, maxx))
+        if not swapped:
             return None
-        return f"its numbers would land in Qingyuan read as {crs_choices(codes[:1], option=True)}"
+        then = (f"they then land in Qingyuan in its CRS (EPSG:{self.projected_epsg})"
+                if self.projected_epsg in swapped else
+                f"then read them as {crs_choices(swapped[:1], option=True)}")
+        return ("its numbers look northing first (X and Y swapped, as in Chinese survey "
+                f"tables): swap the two columns; {then}")
 
     @property
     def file_name(self) -> str:
