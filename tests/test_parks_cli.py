@@ -635,3 +635,15 @@ def test_a_cpg_the_text_agrees_with_is_followed(tmp_path):
     for cpg, want in (("936", "gbk"), ("GBK", "gbk"), ("GB18030", "gb18030")):
         path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
         assert shapefile.encoding(path) == want, cpg
+
+
+@pytest.mark.parametrize("extra", [("--feature", "f1"), ()], ids=["feature", "one-feature"])
+def test_an_unknown_encoding_is_named_as_such(tiny_geodata, tmp_path, extra):
+    # --encoding nope was reported as the file failing to decode ('utf-8' codec can't
+    # decode …), and ignored altogether on a file whose attributes were not read.
+    two = write_boundary(tmp_path / "two.shp", [truth_polygon(113.12, 23.70, 500),
+                                               truth_polygon(113.15, 23.72, 500)])
+    one = write_boundary(tmp_path / "one.shp", truth_polygon())
+    refused(tiny_geodata, add_args(tiny_geodata, two if extra else one, "gamma",
+                                   "--encoding", "nope", *extra),
+            "unknown text encoding 'nope' (--encoding): try GB18030, GBK")

@@ -295,12 +295,27 @@ def _read_encoded(path: Path, dataset: str, layer: str | None, encoding: str, *,
             warnings.simplefilter("ignore", UserWarning)
             return pyogrio.read_dataframe(dataset, layer=layer, encoding=encoding,
                                           columns=columns)
-    except LookupError as exc:
-        raise DataFileError(path, f"unknown text encoding {encoding!r} (--encoding): "
-                                  "try GB18030, GBK, UTF-8 or BIG5") from exc
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types
         raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
                                   f"in {encoding} ({first_line(exc)})") from exc
+
+
+def check_encoding(encoding: str | None) -> None:
+    """Refuse an ``--encoding`` Python does not know, before any file is read.
+
+    GDAL does not say so itself: an unknown name was reported as the file failing to
+    decode in it (``'utf-8' codec can't decode ...``), and not at all when the
+    attributes were not read (a file of one feature).
+    """
+    import codecs
+
+    if encoding is None:
+        return
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise QygeoError(f"unknown text encoding {encoding!r} (--encoding): try GB18030, GBK, "
+                         "UTF-8 or BIG5") from None
 
 
 def polygonal(geom: BaseGeometry | None) -> BaseGeometry | None:
@@ -378,10 +393,11 @@ def read_boundary_file(
     from qygeo.io.crs import to_wgs84
 
     path = Path(path)
+    check_encoding(encoding)  # an unknown --encoding or --crs is refused before the file is read
     if crs is not None:
         from qygeo.io.crs import parse_crs
 
-        parse_crs(crs)  # an unknown --crs is refused before the file is read
+        parse_crs(crs)
     dataset, implied = _dataset_name(path, layer)
     sha = file_sha256(path)
     chosen = _choose_layer(path, dataset, layer, implied)
@@ -465,6 +481,7 @@ def list_features(path: str | Path, *, layer: str | None = None,
     feature's first text attribute, if it has one.
     """
     path = Path(path)
+    check_encoding(encoding)
     dataset, implied = _dataset_name(path, layer)
     chosen = _choose_layer(path, dataset, layer, implied)
     gdf = _read_frame(path, dataset, chosen)
