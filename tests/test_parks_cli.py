@@ -76,6 +76,10 @@ def test_fix_repairs_and_reports_the_area_change(tiny_geodata, tmp_path):
     assert "km² as drawn" in r.stderr and "km² repaired" in r.stderr
     _, geom = stored(tiny_geodata, "gamma")
     assert geom.is_valid and geom.geom_type == "MultiPolygon"
+    # Both lobes as drawn (their signed areas cancelled: "0.0000 km² as drawn"), as repaired.
+    drawn, repaired = (float(r.stderr.split(f" km² {w}")[0].rsplit(" ", 1)[1])
+                       for w in ("as drawn", "repaired"))
+    assert drawn == repaired == pytest.approx(0.04 * 0.04 / 2 * 101.9 * 110.8, rel=0.01)
 
 
 @pytest.mark.parametrize("geom", [LineString([(113.10, 23.68), (113.14, 23.72)]),

@@ -48,6 +48,24 @@ def areas_km2(geoms: Sequence[BaseGeometry]) -> list[float]:
     return [float(a) / M2_PER_KM2 for a in area_m2(gpd.GeoSeries(list(geoms), crs="EPSG:4326"))]
 
 
+def drawn_area(geom: BaseGeometry) -> BaseGeometry:
+    """The area an invalid polygon's lines enclose, as a valid geometry to measure.
+
+    The area of a self-intersecting ring is signed per lobe: a bow-tie's two lobes
+    cancel, and its area "as drawn" read 0.0000 km². Here every face the noded rings
+    enclose counts once: each exterior's faces, less its holes' faces.
+    """
+    import shapely
+
+    def enclosed(ring: BaseGeometry) -> BaseGeometry:
+        return shapely.union_all(shapely.get_parts(
+            shapely.polygonize(shapely.get_parts(shapely.node(ring)))))
+
+    return shapely.union_all([
+        enclosed(p.exterior).difference(shapely.union_all([enclosed(h) for h in p.interiors]))
+        for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty])
+
+
 def clean_geometry(
     geoms: Sequence[BaseGeometry], *, fix: bool = False, where: str = "boundary"
 ) -> tuple[BaseGeometry, list[str]]:
@@ -92,7 +110,7 @@ def clean_geometry(
         if repaired is None:
             raise BoundaryError(where, f"{label}invalid geometry ({reason}); repairing it left "
                                        "no polygon")
-        before, after = areas_km2([g, repaired])
+        before, after = areas_km2([drawn_area(g), repaired])
         notes.append(f"{label}repaired invalid geometry ({reason}) with make_valid: area "
                      f"{before:.4f} km² as drawn → {after:.4f} km² repaired "
                      f"({after - before:+.4f} km²)")
