@@ -44,7 +44,10 @@ def refused(geodata: Path, args, *needles: str) -> str:
 
 
 def add_args(geodata: Path, file: Path, park_id: str = "gamma", *extra: str) -> list:
-    return ["park", "add", file, "--id", park_id, "--name-zh", "丙园", "--name-en", "Gamma Park",
+    # Each park its own names: park add refuses another park's.
+    zh, en = ("丙园", "Gamma Park") if park_id == "gamma" else (f"丙园-{park_id}",
+                                                                f"Gamma Park {park_id}")
+    return ["park", "add", file, "--id", park_id, "--name-zh", zh, "--name-en", en,
             "--geodata", geodata, *extra]
 
 
@@ -73,6 +76,10 @@ def test_fix_repairs_and_reports_the_area_change(tiny_geodata, tmp_path):
     assert "km² as drawn" in r.stderr and "km² repaired" in r.stderr
     _, geom = stored(tiny_geodata, "gamma")
     assert geom.is_valid and geom.geom_type == "MultiPolygon"
+    # Both lobes as drawn (their signed areas cancelled: "0.0000 km² as drawn"), as repaired.
+    drawn, repaired = (float(r.stderr.split(f" km² {w}")[0].rsplit(" ", 1)[1])
+                       for w in ("as drawn", "repaired"))
+    assert drawn == repaired == pytest.approx(0.04 * 0.04 / 2 * 101.9 * 110.8, rel=0.01)
 
 
 @pytest.mark.parametrize("geom", [LineString([(113.10, 23.68), (113.14, 23.72)]),
@@ -150,6 +157,30 @@ def test_feature_picks_one_by_number_or_name(tiny_geodata, tmp_path):
             "give one of the two")
 
 
+def test_a_feature_number_that_is_also_a_name_is_refused_and_the_pick_recorded(tiny_geodata,
+                                                                               tmp_path):
+    # --feature 2 took feature #2 (named "1") although feature #1 is named "2", and nothing
+    # printed or recorded said which feature was taken.
+    small, large = truth_polygon(113.12, 23.70, 500), truth_polygon(113.15, 23.72, 900)
+    path = write_geojson_raw(tmp_path / "parcels.geojson", [small, large])
+    doc = json.loads(path.read_text("utf-8"))
+    for f, name in zip(doc["features"], ("2", "1"), strict=True):
+        f["properties"] = {"name": name, "code": 10 + int(name)}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", "--feature", "2"),
+            "--feature 2 is ambiguous: feature #2 by number, or #1 by its text '2'",
+            "--feature '#2' for the number, or --feature 'name=2' for the text")
+    for pick, park_id, want, label in (("#2", "gamma", large, "feature #2 of 2 (name=1)"),
+                                       ("name=2", "delta", small, "feature #1 of 2 (name=2)"),
+                                       ("code=11", "eps", large, "feature #2 of 2 (name=1)")):
+        r = invoke(*add_args(tiny_geodata, path, park_id, "--feature", pick, "--allow-overlap"))
+        assert r.exit_code == 0, r.stderr
+        assert f"qygeo: note: parcels.geojson: took {label}" in r.stderr
+        props, geom = stored(tiny_geodata, park_id)
+        assert geom.equals_exact(want, 1e-6)
+        assert props["source"] == f"added by qygeo park add from parcels.geojson, {label}"
+
+
 @pytest.mark.slow
 def test_points_and_lines_beside_one_area_are_left_out_with_a_note(tiny_geodata, tmp_path):
     area = truth_polygon(113.12, 23.70, 500)
@@ -206,6 +237,24 @@ def test_refuses_northing_first_survey_numbers_with_a_hint(tiny_geodata, tmp_pat
                              [shapely.transform(geom, lambda c: c[:, ::-1])])
     refused(tiny_geodata, add_args(tiny_geodata, path), "xy_table.geojson", "swap X and Y",
             "--crs 4547")
+
+
+@pytest.mark.parametrize(("declared", "then"), [
+    ("EPSG:4547", "they then land in Qingyuan in its CRS (EPSG:4547)"),
+    ("EPSG:4546", "then read them as --crs 4547"),
+], ids=["right-prj", "wrong-prj"])
+def test_northing_first_numbers_with_a_prj_get_the_swap_hint(tiny_geodata, tmp_path, declared,
+                                                             then):
+    # With its (right) .prj, a northing-first table was refused as "outside Qingyuan,
+    # 3054.6 km away" without a word of the swap the same numbers get without one.
+    import geopandas as gpd
+
+    gk = gpd.GeoSeries([truth_polygon()], crs="EPSG:4326").to_crs("EPSG:4547")
+    path = tmp_path / "nf.shp"
+    gpd.GeoDataFrame(geometry=[shapely.transform(g, lambda c: c[:, ::-1]) for g in gk],
+                     crs=declared).to_file(path)
+    refused(tiny_geodata, add_args(tiny_geodata, path), "nf.shp", "lies outside Qingyuan",
+            "its numbers look northing first (X and Y swapped", "swap the two columns", then)
 
 
 def test_refuses_swapped_latitude_and_longitude(tiny_geodata, tmp_path):
@@ -282,12 +331,87 @@ def test_allow_overlap_accepts_and_reports(tiny_geodata, tmp_path):
     assert "overlaps   alpha (Alpha Park) by" in r.stderr and "(allowed)" in r.stderr
 
 
+@pytest.mark.parametrize(("stray", "lies"), [
+    (shapely.box(114.50, 24.80, 114.5005, 24.8005), "lies outside Qingyuan, "),
+    (shapely.box(113.45, 23.85, 113.4505, 23.8505), "lies 100% in 441821 佛冈县"),
+], ids=["outside-qingyuan", "other-district"])
+def test_refuses_a_detached_part_outside_the_district(tiny_geodata, tmp_path, stray, lies):
+    # A 2,800 m² part 140 km away (or in the next county) is 0.1% of a 3 km² park: the
+    # share outside the district was measured on the whole only, and the park was written.
+    main = truth_polygon()
+    path = write_boundary(tmp_path / "stray.geojson", shapely.MultiPolygon([main, stray]))
+    x, y = stray.bounds[:2]
+    refused(tiny_geodata, add_args(tiny_geodata, path), "stray.geojson",
+            "its part #2 of 2 (2,8", f"centred at {x:.3f}", f"°E {y:.3f}", f"°N) {lies}",
+            "every part of a park lies in its district 441802")
+
+
+def test_a_detached_part_inside_another_park_is_an_overlap_not_a_sliver(tiny_geodata,
+                                                                        tmp_path):
+    # A 92 m² part inside alpha was under the 100 m² noise limit and "ignored" as a sliver.
+    stray = shapely.box(113.02, 23.62, 113.02009, 23.62009)
+    path = write_boundary(tmp_path / "stray.geojson",
+                          shapely.MultiPolygon([truth_polygon(), stray]))
+    refused(tiny_geodata, add_args(tiny_geodata, path), "stray.geojson",
+            "overlaps park alpha (Alpha Park) by 0.0001 km²", "with its part #2 of 2 (92 m²",
+            "--allow-overlap")
+    # A sliver along a shared edge is still noise: 2 m × 44 m of alpha.
+    edge = shapely.box(113.05, 23.60, 113.07, 23.65).union(
+        shapely.box(113.04998, 23.62, 113.05, 23.6204))
+    path = write_boundary(tmp_path / "edge.geojson", edge)
+    r = invoke(*add_args(tiny_geodata, path, "gamma", "-n"))
+    assert r.exit_code == 0, r.stderr
+    assert "slivers    alpha (Alpha Park) by 0.0001 km²" in r.stdout
+
+
+def test_a_boundary_drawn_on_a_web_map_is_not_recorded_as_surveyed(tiny_geodata, tmp_path):
+    # --crs gcj02 (drawn on Amap) was recorded boundary_quality=surveyed, which
+    # geodata/README.md keeps for survey / cadastral files, and the datum nowhere.
+    from qygeo.io.crs import shift_geometry
+
+    drawn = write_boundary(tmp_path / "amap.geojson",
+                           shift_geometry(truth_polygon(), "wgs84_to_gcj02"))
+    r = invoke(*add_args(tiny_geodata, drawn, "gamma", "--crs", "gcj02"))
+    assert r.exit_code == 0, r.stderr
+    assert ("qygeo: note: amap.geojson was drawn in GCJ-02 (Amap/Tencent map coordinates, "
+            "--crs gcj02): recorded boundary_quality=approximate") in r.stderr
+    props, _ = stored(tiny_geodata, "gamma")
+    assert props["boundary_quality"] == "approximate"
+    assert props["source"] == ("added by qygeo park add from amap.geojson, drawn in GCJ-02 "
+                               "(Amap/Tencent map coordinates, --crs gcj02)")
+    r = invoke("park", "update", "gamma", drawn, "--crs", "bd09", "--force", "--geodata",
+               tiny_geodata)
+    assert r.exit_code == 0, r.stderr
+    props, _ = stored(tiny_geodata, "gamma")
+    assert props["boundary_quality"] == "approximate"
+    assert props["source"].startswith("boundary from amap.geojson, drawn in BD-09 (Baidu")
+    r = invoke(*add_args(tiny_geodata, drawn, "delta", "--crs", "gcj02", "--quality",
+                         "surveyed", "--allow-overlap"))
+    assert r.exit_code == 0 and "recorded boundary_quality" not in r.stderr, r.stderr
+    assert stored(tiny_geodata, "delta")[0]["boundary_quality"] == "surveyed"
+
+
 # --------------------------------------------------------------------------- the ids
 
 
 def test_refuses_a_duplicate_id(tiny_geodata, good):
     refused(tiny_geodata, add_args(tiny_geodata, good, "alpha"),
             "park id 'alpha' already exists", "qygeo park update alpha")
+
+
+def test_refuses_a_new_id_with_an_existing_park_s_names(tiny_geodata, good, tmp_path):
+    # An "add instead of update" slip: a second park named 甲园 / Alpha Park was written,
+    # and report --park 甲园 was refused as ambiguous from then on.
+    args = ["park", "add", good, "--id", "alpha2", "--name-zh", "甲园", "--name-en",
+            "alpha park ", "--geodata", tiny_geodata]
+    refused(tiny_geodata, args, "--name-zh and --name-en are the names of park alpha "
+            "(甲园 / Alpha Park)", "run qygeo park update alpha FILE", "--force")
+    refused(tiny_geodata, [*args[:6], "新园", *args[7:]],
+            "--name-en is the name of park alpha", "--force")
+    r = invoke(*args, "--force")
+    assert r.exit_code == 0, r.stderr
+    assert "--name-zh and --name-en are the names of park alpha" in r.stderr
+    assert "accepted with --force" in r.stderr
 
 
 def test_refuses_an_invalid_id(tiny_geodata, good):
@@ -308,6 +432,26 @@ def test_remove_refuses_an_unknown_id(tiny_geodata):
 def test_remove_refuses_a_park_still_named_elsewhere(tiny_geodata):
     refused(tiny_geodata, ["park", "remove", "beta", "--geodata", tiny_geodata],
             "still named by", "nested parks: beta_child", "plots.geojson", "--force")
+
+
+def test_undo_refuses_like_remove_a_park_still_named_elsewhere(tiny_geodata, good):
+    # park remove refused it, but park undo of the add took the park away from under a
+    # park_stats row, and qygeo validate failed afterwards.
+    assert invoke(*add_args(tiny_geodata, good)).exit_code == 0
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    stats.write_text(stats.read_text("utf-8") + "gamma,2024,100000000,,,test row\n",
+                     encoding="utf-8")
+    refused(tiny_geodata, ["park", "remove", "gamma", "--geodata", tiny_geodata],
+            "still named by attributes/park_stats.csv")
+    refused(tiny_geodata, ["park", "undo", "--geodata", tiny_geodata],
+            "undo add gamma refused: qygeo validate would then report 1 new problem",
+            "park_id 'gamma' is not a park", "--force")
+    r = invoke("park", "undo", "-n", "--geodata", tiny_geodata)
+    assert r.exit_code == 1 and "undo add gamma refused" in r.stderr
+    r = invoke("park", "undo", "--force", "--geodata", tiny_geodata)
+    assert r.exit_code == 0, r.stderr
+    assert "accepted with --force; qygeo validate will report 1 new problem" in r.stderr
+    assert '"gamma"' not in (tiny_geodata / "parks.geojson").read_text("utf-8")
 
 
 def test_update_refuses_a_boundary_in_another_district(tiny_geodata, good):
@@ -451,3 +595,59 @@ def test_park_list_takes_quiet_like_every_command(tiny_geodata):
     r = invoke("park", "list", "-q", "--geodata", tiny_geodata)
     assert r.exit_code == 0, r.stderr
     assert "alpha" in r.stdout and r.stderr == ""
+
+
+@pytest.mark.parametrize("cpg", ["UTF-8", "System", "", "65001", "ANSI 936"])
+def test_a_gbk_shapefile_whose_cpg_is_wrong_or_vague_names_its_features(tiny_geodata, tmp_path,
+                                                                         cpg):
+    # A .cpg of UTF-8 over GBK text (or one GDAL does not understand: QGIS's System, empty,
+    # 65001, ANSI 936) was trusted: naming the features raised pyarrow's "Wrapping … failed".
+    import pyogrio
+
+    from qygeo.io import shapefile
+
+    path = tmp_path / "parcels.shp"
+    pyogrio.write_dataframe(
+        __import__("geopandas").GeoDataFrame(
+            {"名称": ["东区", "西区"]}, crs="EPSG:4326",
+            geometry=[truth_polygon(113.12, 23.70, 500), truth_polygon(113.15, 23.72, 500)]),
+        path, encoding="GBK")
+    assert "东区".encode("gbk") in path.with_suffix(".dbf").read_bytes()
+    path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+    assert shapefile.encoding(path) == ("gbk" if cpg == "ANSI 936" else "GB18030")
+    refused(tiny_geodata, add_args(tiny_geodata, path), "holds 2 features (#1 东区, #2 西区)")
+    r = invoke(*add_args(tiny_geodata, path, "gamma", "--feature", "西区"))
+    assert r.exit_code == 0, r.stderr
+    assert stored(tiny_geodata, "gamma")[1].centroid.x > 113.14
+
+
+def test_a_cpg_the_text_agrees_with_is_followed(tmp_path):
+    # UTF-8 said plainly and true is GDAL's to read; a code page is named for GDAL; a
+    # claim the text does not decode in (东区 in UTF-8 is not BIG5) is not followed.
+    import geopandas as gpd
+
+    from qygeo.io import shapefile
+
+    path = tmp_path / "p.shp"
+    frame = gpd.GeoDataFrame({"名称": ["东区"]}, geometry=[truth_polygon()], crs="EPSG:4326")
+    frame.to_file(path, encoding="UTF-8")
+    for cpg, want in (("UTF-8", None), ("utf8", None), ("65001", "utf-8"), ("System", "UTF-8"),
+                      ("BIG5", "UTF-8")):
+        path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+        assert shapefile.encoding(path) == want, cpg
+    frame.to_file(path, encoding="GBK")
+    for cpg, want in (("936", "gbk"), ("GBK", "gbk"), ("GB18030", "gb18030")):
+        path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+        assert shapefile.encoding(path) == want, cpg
+
+
+@pytest.mark.parametrize("extra", [("--feature", "f1"), ()], ids=["feature", "one-feature"])
+def test_an_unknown_encoding_is_named_as_such(tiny_geodata, tmp_path, extra):
+    # --encoding nope was reported as the file failing to decode ('utf-8' codec can't
+    # decode …), and ignored altogether on a file whose attributes were not read.
+    two = write_boundary(tmp_path / "two.shp", [truth_polygon(113.12, 23.70, 500),
+                                               truth_polygon(113.15, 23.72, 500)])
+    one = write_boundary(tmp_path / "one.shp", truth_polygon())
+    refused(tiny_geodata, add_args(tiny_geodata, two if extra else one, "gamma",
+                                   "--encoding", "nope", *extra),
+            "unknown text encoding 'nope' (--encoding): try GB18030, GBK")

@@ -37,9 +37,11 @@ def boundary_options(fn: F) -> F:
         click.option("--dissolve", is_flag=True,
                      help="Merge several area features into one MultiPolygon."),
         click.option("--feature", default=None, metavar="NAME|NUMBER",
-                     help="Take one feature of a file with several: its number (1 = first) "
-                          "or a text of its attributes, e.g. its name. Without it, points and "
-                          "lines (a KML's gate marker) are left out with a note."),
+                     help="Take one feature of a file with several: its number (1 = first; "
+                          "#2 is only a number), a text of its attributes, e.g. its name, "
+                          "or FIELD=TEXT. The feature taken is noted and recorded in the "
+                          "park's source. Without it, points and lines (a KML's gate marker) "
+                          "are left out with a note."),
         click.option("--encoding", default=None, metavar="NAME",
                      help="Text encoding of a Shapefile's attributes (names for --feature), "
                           "e.g. GB18030 or GBK. Default: the .cpg file's, else UTF-8, else "
@@ -50,8 +52,9 @@ def boundary_options(fn: F) -> F:
         click.option("--allow-overlap", is_flag=True,
                      help="Accept a boundary overlapping other parks (the overlap is reported)."),
         click.option("--quality", type=click.Choice(QUALITIES), default=None,
-                     help="boundary_quality to record (default: surveyed; update keeps it when "
-                          "the boundary is unchanged)."),
+                     help="boundary_quality to record (default: surveyed; approximate for "
+                          "a boundary drawn on a web map, --crs gcj02|bd09; update keeps it "
+                          "when the boundary is unchanged)."),
         click.option("--force", is_flag=True,
                      help="Accept a change qygeo validate would then fail (plots left outside "
                           "their park …) or, on update, a big change of area (> 50 %) or "
@@ -168,7 +171,7 @@ def add(file: Path, park_id: str, name_zh: str, name_en: str, kind: str, distric
                        feature=feature, encoding=encoding, dry_run=dry_run, force=force,
                        park_id=park_id,
                        name_zh=name_zh, name_en=name_en, kind=kind, district=district,
-                       parent=parent, quality=quality or "surveyed", source=source, notes=notes,
+                       parent=parent, quality=quality, source=source, notes=notes,
                        allow_overlap=allow_overlap)
     _outcome(Console(quiet), outcome, dry_run)
 
@@ -235,13 +238,15 @@ def list_(fmt: str, geodata: Path | None, quiet: bool) -> None:
 
 @park.command("undo")
 @click.option("--force", is_flag=True,
-              help="Restore even though parks.geojson was changed by something else since.")
+              help="Restore even though parks.geojson was changed by something else since, "
+                   "or qygeo validate would then fail.")
 @click.option("--dry-run", "-n", is_flag=True, help="Print what would change; write nothing.")
 @geodata_option
 @quiet_option
 @run
 def undo(force: bool, dry_run: bool, geodata: Path | None, quiet: bool) -> None:
-    """Restore the version of parks.geojson before the last park command."""
+    """Restore the version of parks.geojson before the last park command (refused when
+    qygeo validate would then fail, unless --force)."""
     from qygeo.pipeline.parks import undo as undo_change
 
     plan = undo_change(_root(geodata), dry_run=dry_run, force=force)

@@ -32,6 +32,9 @@ MAX_AREA_KM2 = 500.0
 #: Overlaps with another park up to this area (m²) are boundary noise between
 #: independently surveyed neighbours: reported as a note, not refused.
 OVERLAP_TOLERANCE_M2 = 100.0
+#: ... as long as it is at most this share of the boundary's part it lies in: a small
+#: detached part lying (mostly) inside another park is no noise along a shared edge.
+SLIVER_MAX_PART_SHARE = 0.1
 
 
 # --------------------------------------------------------------------------- cleaning
@@ -43,6 +46,24 @@ def areas_km2(geoms: Sequence[BaseGeometry]) -> list[float]:
     from qygeo.core.metrics import M2_PER_KM2, area_m2
 
     return [float(a) / M2_PER_KM2 for a in area_m2(gpd.GeoSeries(list(geoms), crs="EPSG:4326"))]
+
+
+def drawn_area(geom: BaseGeometry) -> BaseGeometry:
+    """The area an invalid polygon's lines enclose, as a valid geometry to measure.
+
+    The area of a self-intersecting ring is signed per lobe: a bow-tie's two lobes
+    cancel, and its area "as drawn" read 0.0000 km². Here every face the noded rings
+    enclose counts once: each exterior's faces, less its holes' faces.
+    """
+    import shapely
+
+    def enclosed(ring: BaseGeometry) -> BaseGeometry:
+        return shapely.union_all(shapely.get_parts(
+            shapely.polygonize(shapely.get_parts(shapely.node(ring)))))
+
+    return shapely.union_all([
+        enclosed(p.exterior).difference(shapely.union_all([enclosed(h) for h in p.interiors]))
+        for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and not p.is_empty])
 
 
 def clean_geometry(
@@ -89,7 +110,7 @@ def clean_geometry(
         if repaired is None:
             raise BoundaryError(where, f"{label}invalid geometry ({reason}); repairing it left "
                                        "no polygon")
-        before, after = areas_km2([g, repaired])
+        before, after = areas_km2([drawn_area(g), repaired])
         notes.append(f"{label}repaired invalid geometry ({reason}) with make_valid: area "
                      f"{before:.4f} km² as drawn → {after:.4f} km² repaired "
                      f"({after - before:+.4f} km²)")
@@ -132,10 +153,12 @@ class Overlap:
     name: str
     area_m2: float
     share: float  #: of the new boundary's area
+    part: str = ""  #: the boundary's part that overlaps, in one of several parts
 
     def describe(self) -> str:
         return (f"{self.park_id} ({self.name}) by {self.area_m2 / 1e6:.4f} km² "
-                f"({self.share:.1%} of the boundary)")
+                f"({self.share:.1%} of the boundary)"
+                + (f" with its {self.part}" if self.part else ""))
 
 
 @dataclass(frozen=True)
@@ -166,6 +189,14 @@ class Placement:
 def _label(row: dict[str, Any], id_field: str) -> str:
     names = [str(row[k]) for k in ("name_zh", "name_en") if row.get(k)]
     return f"{row[id_field]} {' '.join(names)}".strip()
+
+
+def _part_label(number: int, count: int, part: BaseGeometry, area_m2: float) -> str:
+    """``part #2 of 3 (2,500 m², centred at 114.5003°E 24.8003°N)``: a polygon of a
+    MultiPolygon, told apart by its size and place (its number is after cleaning)."""
+    c = part.centroid
+    return (f"part #{number} of {count} ({area_m2:,.0f} m², centred at {c.x:.4f}°E "
+            f"{c.y:.4f}°N)")
 
 
 def place_boundary(
@@ -213,9 +244,10 @@ def place_boundary(
     BoundaryError
         Outside Qingyuan, implausible size (below :data:`MIN_AREA_KM2` or above
         :data:`MAX_AREA_KM2`, equal-area), not in ``district``, more than
-        ``OUTSIDE_TOLERANCE`` of it outside its district, or overlapping
-        another park by more than :data:`OVERLAP_TOLERANCE_M2` without
-        ``allow_overlap``.
+        ``OUTSIDE_TOLERANCE`` of it (or of any of its parts) outside its district,
+        or overlapping another park without ``allow_overlap`` by more than
+        :data:`OVERLAP_TOLERANCE_M2`, or by more than :data:`SLIVER_MAX_PART_SHARE`
+        of the part that overlaps (each part is tested on its own).
     DataFileError
         ``district`` is not an adcode of the districts layer.
     """
@@ -243,15 +275,17 @@ def place_boundary(
     if district is not None and district not in adcodes:
         raise DataFileError("districts.geojson", f"has no district {district!r} (--district); "
                                                  f"districts: {', '.join(dlabel.values())}")
+    def nearest(g: BaseGeometry) -> str:
+        proj = gpd.GeoSeries([g, *dgeoms], crs="EPSG:4326").to_crs(EQUAL_AREA_CRS)
+        dist = [proj.iloc[0].distance(d) for d in proj.iloc[1:]]
+        k = int(np.argmin(dist))
+        return f"{dist[k] / 1000:.1f} km from the nearest district ({dlabel[adcodes[k]]})"
+
     total = float(areas([geom])[0])
     city = shapely.union_all(dgeoms)
     if not geom.intersects(city):
-        proj = gpd.GeoSeries([geom, *dgeoms], crs="EPSG:4326").to_crs(EQUAL_AREA_CRS)
-        dist = [proj.iloc[0].distance(g) for g in proj.iloc[1:]]
-        k = int(np.argmin(dist))
         c = geom.centroid
-        msg = (f"lies outside Qingyuan: centred at {c.x:.4f}°E {c.y:.4f}°N, "
-               f"{dist[k] / 1000:.1f} km from the nearest district ({dlabel[adcodes[k]]})")
+        msg = f"lies outside Qingyuan: centred at {c.x:.4f}°E {c.y:.4f}°N, {nearest(geom)}"
         hint = crs_hint() if crs_hint is not None else None
         if hint:
             msg += f"; {hint}"
@@ -282,18 +316,41 @@ def place_boundary(
                                    f"{dlabel[adcodes[chosen]]} ({'; '.join(others)}); a park "
                                    f"lies in one district (at most {OUTSIDE_TOLERANCE:.1%} "
                                    "outside, as qygeo validate checks)")
+    # Each part on its own: a detached part in another district or outside Qingyuan is
+    # too small a share of the whole for the test above to see it.
+    parts = list(shapely.get_parts(geom))
+    part_m2 = areas(parts) if len(parts) > 1 else np.array([total])
+    labels = [_part_label(i + 1, len(parts), p, float(a)) if len(parts) > 1 else ""
+              for i, (p, a) in enumerate(zip(parts, part_m2, strict=True))]
+    if len(parts) > 1:
+        astray = areas([p.difference(dgeoms[chosen]) for p in parts])
+        for p, a, out_m2, label in zip(parts, part_m2, astray, labels, strict=True):
+            if out_m2 <= OUTSIDE_TOLERANCE * a:
+                continue
+            if not p.intersects(city):
+                lies = f"lies outside Qingyuan, {nearest(p)}"
+            else:
+                held = areas([p.intersection(g) for g in dgeoms])
+                k = int(np.argmax(held))
+                lies = (f"lies {held[k] / a:.0%} in {dlabel[adcodes[k]]}" if k != chosen else
+                        f"lies {out_m2 / a:.0%} outside its district")
+            raise BoundaryError(where, f"its {label} {lies}; every part of a park lies in its "
+                                       f"district {dlabel[adcodes[chosen]]}: remove that part "
+                                       "from the file (or add it as a park of its own)")
     skip = set(skip)
     others_ = [(r, usable(g)) for r, g in zip(parks.to_dict("records"), parks.geometry.values,
                                               strict=True) if str(r["park_id"]) not in skip]
     others_ = [(r, g) for r, g in others_ if g is not None and geom.intersects(g)]
-    shared = areas([geom.intersection(g) for _, g in others_]) if others_ else []
+    pairs = [(r, g, i) for r, g in others_ for i, p in enumerate(parts) if p.intersects(g)]
+    shared = areas([parts[i].intersection(g) for _, g, i in pairs]) if pairs else []
     overlaps, slivers = [], []
-    for (r, _), a in zip(others_, shared, strict=True):
+    for (r, _, i), a in zip(pairs, shared, strict=True):
         if a <= 0:
             continue
         o = Overlap(str(r["park_id"]), r.get("name_en") or r.get("name_zh") or "", float(a),
-                    float(a) / total)
-        (overlaps if a > OVERLAP_TOLERANCE_M2 else slivers).append(o)
+                    float(a) / total, labels[i])
+        noise = a <= OVERLAP_TOLERANCE_M2 and a <= SLIVER_MAX_PART_SHARE * part_m2[i]
+        (slivers if noise else overlaps).append(o)
     if overlaps and not allow_overlap:
         raise BoundaryError(where, f"overlaps park {'; park '.join(o.describe() for o in overlaps)}"
                                    ": pass --allow-overlap if that is intended (or --parent "

@@ -15,6 +15,7 @@ import hashlib
 import warnings
 import zipfile
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Coordinates are stored to this many decimals (see :data:`qygeo.io.layers.COORD_PRECISION`).
 GRID_DEG = 10.0 ** -layers.COORD_PRECISION
+
+#: How a boundary read in a web map's shifted datum is recorded (see Boundary.web_datum).
+WEB_DATUMS = {"gcj02": "drawn in GCJ-02 (Amap/Tencent map coordinates, --crs gcj02)",
+              "bd09": "drawn in BD-09 (Baidu map coordinates, --crs bd09)"}
 
 #: Input formats by file suffix.
 INPUT_FORMATS = {
@@ -71,6 +76,12 @@ class Boundary:
         it has none), None when they were degrees.
     parts : tuple of shapely geometries
         The features as read, converted to WGS84 (before cleaning and dissolving).
+    picked : str
+        The feature ``feature`` took (``feature #2 of 3 (name=东区)``), empty
+        without it: shown as a note and recorded in the park's ``source``.
+    web_datum : str or None
+        ``"gcj02"`` or ``"bd09"`` when the coordinates were read in a web map's
+        shifted datum (``--crs``): drawn on Amap or Baidu, not surveyed.
     """
 
     geometry: BaseGeometry | None
@@ -82,23 +93,52 @@ class Boundary:
     notes: tuple[str, ...] = ()
     projected_epsg: int | None = None
     parts: tuple[BaseGeometry, ...] = ()
+    picked: str = ""
+    web_datum: str | None = None
 
     def crs_hint(self) -> str | None:
         """A ``--crs`` that would put the file's numbers in Qingyuan, when they were read
-        in a projected CRS that does not (used when the boundary lands outside)."""
+        in a projected CRS that does not (used when the boundary lands outside); or,
+        when they land there only northing first (a Chinese survey table's X and Y, its
+        ``.prj`` right or not), that the axes are swapped."""
         from qygeo.io.crs import crs_choices, suggest_crs
 
         if self.projected_epsg is None:
             return None
         codes = suggest_crs(self.raw_bounds)
-        if not codes or self.projected_epsg in codes:
+        if codes:
+            if self.projected_epsg in codes:
+                return None
+            return ("its numbers would land in Qingyuan read as "
+                    f"{crs_choices(codes[:1], option=True)}")
+        minx, miny, maxx, maxy = self.raw_bounds
+        swapped = suggest_crs((miny, minx, maxy, maxx))
+        if not swapped:
             return None
-        return f"its numbers would land in Qingyuan read as {crs_choices(codes[:1], option=True)}"
+        then = (f"they then land in Qingyuan in its CRS (EPSG:{self.projected_epsg})"
+                if self.projected_epsg in swapped else
+                f"then read them as {crs_choices(swapped[:1], option=True)}")
+        return ("its numbers look northing first (X and Y swapped, as in Chinese survey "
+                f"tables): swap the two columns; {then}")
 
     @property
     def file_name(self) -> str:
         """The input file's name (what ``source_file`` records)."""
         return self.path.name
+
+    @property
+    def source_label(self) -> str:
+        """The file's name, the web map it was drawn on and the feature taken from it,
+        for a park's ``source``."""
+        return ", ".join([self.file_name, *([WEB_DATUMS[self.web_datum]] if self.web_datum
+                                            else []), *([self.picked] if self.picked else [])])
+
+    @property
+    def default_quality(self) -> str:
+        """The ``boundary_quality`` to record when none is given: ``approximate`` for a
+        boundary drawn on a web map (geodata/README.md: ``surveyed`` is from a survey or
+        cadastral file, which no web map is), else ``surveyed``."""
+        return "approximate" if self.web_datum else "surveyed"
 
 
 def file_sha256(path: Path) -> str:
@@ -222,7 +262,7 @@ def _read_frame(path: Path, dataset: str, layer: str | None, *,
     import pyogrio
 
     if attributes and encoding is None:
-        encoding = shapefile.encoding(path, layer)  # GBK text without a .cpg
+        encoding = shapefile.encoding(path, layer)  # GBK text without a true .cpg
     if attributes and encoding is not None:
         return _read_encoded(path, dataset, layer, encoding)
     try:
@@ -235,8 +275,10 @@ def _read_frame(path: Path, dataset: str, layer: str | None, *,
             return pyogrio.read_dataframe(dataset, layer=layer, use_arrow=True,
                                           **({} if attributes else {"columns": []}))
     except Exception as exc:  # noqa: BLE001 - GDAL/arrow raise several types
-        if "not encoded in UTF-8" in str(exc):  # pyogrio's Arrow reader: text is not UTF-8
-            return _read_encoded(path, dataset, layer, encoding or FALLBACK_ENCODING,
+        # pyogrio's Arrow reader: text (field names too) is not UTF-8, whatever a .cpg said
+        if "not encoded in UTF-8" in str(exc) or isinstance(exc, UnicodeDecodeError):
+            return _read_encoded(path, dataset, layer,
+                                 encoding or shapefile.encoding(path, layer) or FALLBACK_ENCODING,
                                  columns=None if attributes else [])
         raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
                                   f"({first_line(exc)})") from exc
@@ -253,12 +295,27 @@ def _read_encoded(path: Path, dataset: str, layer: str | None, encoding: str, *,
             warnings.simplefilter("ignore", UserWarning)
             return pyogrio.read_dataframe(dataset, layer=layer, encoding=encoding,
                                           columns=columns)
-    except LookupError as exc:
-        raise DataFileError(path, f"unknown text encoding {encoding!r} (--encoding): "
-                                  "try GB18030, GBK, UTF-8 or BIG5") from exc
     except Exception as exc:  # noqa: BLE001 - GDAL raises several types
         raise DataFileError(path, f"cannot be read as {INPUT_FORMATS[path.suffix.lower()]} "
                                   f"in {encoding} ({first_line(exc)})") from exc
+
+
+def check_encoding(encoding: str | None) -> None:
+    """Refuse an ``--encoding`` Python does not know, before any file is read.
+
+    GDAL does not say so itself: an unknown name was reported as the file failing to
+    decode in it (``'utf-8' codec can't decode ...``), and not at all when the
+    attributes were not read (a file of one feature).
+    """
+    import codecs
+
+    if encoding is None:
+        return
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise QygeoError(f"unknown text encoding {encoding!r} (--encoding): try GB18030, GBK, "
+                         "UTF-8 or BIG5") from None
 
 
 def polygonal(geom: BaseGeometry | None) -> BaseGeometry | None:
@@ -305,11 +362,12 @@ def read_boundary_file(
         Merge several polygon features into one (Multi)Polygon; without it (and
         without *feature*) a file with more than one is refused.
     feature : str or int, optional
-        Take only this feature: its 1-based number in the file (``3``, ``"3"``) or
-        the text of one of its attributes (a name such as ``"东区"``), which must
-        match exactly one feature. Without it, in a file with several features the
-        ones that are not areas (a KML's gate marker, a road line) are left out
-        with a note.
+        Take only this feature (see :func:`_pick_feature`): its 1-based number in
+        the file (``3``, ``"#3"``), the text of one of its attributes (a name such as
+        ``"东区"``) or ``FIELD=TEXT``, which must match exactly one feature; a
+        number that is also a feature's text is refused as ambiguous. Without it,
+        in a file with several features the ones that are not areas (a KML's gate
+        marker, a road line) are left out with a note.
 
     Returns
     -------
@@ -335,10 +393,11 @@ def read_boundary_file(
     from qygeo.io.crs import to_wgs84
 
     path = Path(path)
+    check_encoding(encoding)  # an unknown --encoding or --crs is refused before the file is read
     if crs is not None:
         from qygeo.io.crs import parse_crs
 
-        parse_crs(crs)  # an unknown --crs is refused before the file is read
+        parse_crs(crs)
     dataset, implied = _dataset_name(path, layer)
     sha = file_sha256(path)
     chosen = _choose_layer(path, dataset, layer, implied)
@@ -347,13 +406,15 @@ def read_boundary_file(
         raise BoundaryError(path, "contains no features (empty)")
     _check_vertices(path, gdf)
     notes: list[str] = []
+    picked = ""
     if feature is not None or len(gdf) > 1:  # features are told apart by their attributes
         gdf = _with_attributes(path, dataset, chosen, gdf, encoding=encoding)
     if feature is not None:
         if dissolve:
             raise BoundaryError(path, "--feature takes one feature, --dissolve merges them: "
                                       "give one of the two")
-        gdf = _pick_feature(gdf, feature, path)
+        gdf, picked = _pick_feature(gdf, feature, path)
+        notes.append(f"{path.name}: took {picked}")
     elif len(gdf) > 1:
         gdf, dropped = _areas_only(gdf)
         if dropped:
@@ -403,8 +464,11 @@ def read_boundary_file(
             hint += f"; the file itself declares EPSG:{own}"
         raise CRSError(f"{path}: coordinates do not convert from {src.text} to "
                        f"longitude/latitude{hint}")
+    from qygeo.io.crs import canonical_datum
+
     return Boundary(geometry=None, parts=tuple(wgs), path=path, sha256=sha, crs=src.text,
-                    features=n,
+                    features=n, picked=picked,
+                    web_datum=canonical_datum(str(crs)) if crs is not None else None,
                     raw_bounds=raw_bounds, notes=tuple(notes),
                     projected_epsg=None if src.geographic else (src.epsg or 0))
 
@@ -417,6 +481,7 @@ def list_features(path: str | Path, *, layer: str | None = None,
     feature's first text attribute, if it has one.
     """
     path = Path(path)
+    check_encoding(encoding)
     dataset, implied = _dataset_name(path, layer)
     chosen = _choose_layer(path, dataset, layer, implied)
     gdf = _read_frame(path, dataset, chosen)
@@ -480,24 +545,75 @@ def _feature_names(gdf: gpd.GeoDataFrame, most: int = 8) -> str:
     return ", ".join(labels[:most]) + more
 
 
-def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int, path: Path) -> gpd.GeoDataFrame:
-    """The one feature *feature* names: a 1-based number, or an attribute's exact text."""
+def _text_of(value: Any, *, numbers: bool = False) -> str | None:
+    """An attribute as the text ``--feature`` matches: a string stripped (with *numbers*,
+    a whole number too, ``2`` for 2 or 2.0); None for anything else."""
+    import numpy as np
+
+    if isinstance(value, str):
+        return value.strip()
+    if numbers and isinstance(value, Real) and not isinstance(value, bool | np.bool_):
+        return str(int(value)) if float(value).is_integer() else None
+    return None
+
+
+def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int,
+                  path: Path) -> tuple[gpd.GeoDataFrame, str]:
+    """The one feature *feature* names, and how to record it (``feature #2 of 3
+    (name=东区)``).
+
+    *feature* is a 1-based number (``2``, or ``#2``: only a number), ``FIELD=TEXT``
+    (that attribute's text or whole number) or a text one attribute of exactly one
+    feature has. A plain number that is also a text of another feature (parcels named
+    ``1`` and ``2``) is refused: which was meant cannot be known, and taking the
+    wrong parcel goes unseen.
+    """
+    from qygeo.safe_text import for_terminal
+
     text = str(feature).strip()
-    if text.isascii() and text.isdigit():  # not "²" or "٣": str.isdigit takes them
-        number = int(text)
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    rows = list(gdf[columns].itertuples(index=False, name=None))
+    pick = text
+
+    def recorded(i: int) -> str:
+        texts = [(c, t) for c, v in zip(columns, rows[i], strict=True)
+                 if (t := _text_of(v)) and t]
+        label = f"feature #{i + 1} of {len(gdf)}"
+        if texts:
+            label += f" ({for_terminal(texts[0][0])}={for_terminal(texts[0][1])[:40]})"
+        return label
+
+    def by_text(wanted: str) -> list[int]:
+        return [i for i, row in enumerate(rows) if any(_text_of(v) == wanted for v in row)]
+
+    digits = text.removeprefix("#")
+    if digits.isascii() and digits.isdigit():  # not "²" or "٣": str.isdigit takes them
+        number = int(digits)
+        named = [] if text.startswith("#") else [i for i in by_text(text) if i != number - 1]
         if not 1 <= number <= len(gdf):
+            if len(named) == 1:  # no feature of that number: the text is meant
+                return gdf.iloc[named], recorded(named[0])
             raise BoundaryError(path, f"has no feature #{number}: it holds {len(gdf)} "
                                       f"({_feature_names(gdf)})")
-        return gdf.iloc[[number - 1]]
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    hits = [i for i, (_, row) in enumerate(gdf[columns].iterrows())
-            if any(isinstance(v, str) and v.strip() == text for v in row.values)]
+        if named:
+            field = next(c for c, v in zip(columns, rows[named[0]], strict=True)
+                         if _text_of(v) == text)
+            raise BoundaryError(path, f"--feature {text} is ambiguous: feature #{number} by "
+                                      f"number, or {'; '.join(f'#{i + 1}' for i in named)} "
+                                      f"by its text {text!r}: pass --feature '#{number}' for "
+                                      f"the number, or --feature '{for_terminal(field)}={text}' "
+                                      f"for the text ({_feature_names(gdf)})")
+        return gdf.iloc[[number - 1]], recorded(number - 1)
+    field, eq, value = text.partition("=")
+    if eq and field.strip() in columns:
+        at = columns.index(field.strip())
+        hits = [i for i, row in enumerate(rows)
+                if _text_of(row[at], numbers=True) == value.strip()]
+        pick = f"{field.strip()}={value.strip()}"
+    else:
+        hits = by_text(text)
     if len(hits) != 1:
         how = "no feature has" if not hits else f"{len(hits)} features have"
-        raise BoundaryError(path, f"{how} an attribute {text!r}: give a feature's number or "
+        raise BoundaryError(path, f"{how} an attribute {pick!r}: give a feature's number or "
                                   f"a text only one has ({_feature_names(gdf)})")
-    return gdf.iloc[hits]
-
-
-
-
+    return gdf.iloc[hits], recorded(hits[0])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import glob
+import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,8 @@ DBF_SAMPLE_BYTES = 50_000_000
 CHUNK_BYTES = 1 << 18
 #: A .dbf field name holds at most this many characters: GDAL cuts longer ones.
 DBF_NAME_MAX = 10
+#: Bytes of a ``.cpg`` read: it names an encoding (``UTF-8``, ``936``, ``GBK``).
+CPG_MAX_BYTES = 64
 
 
 def is_shapefile(path: Path) -> bool:
@@ -44,12 +47,23 @@ def is_shapefile(path: Path) -> bool:
 
 
 def encoding(path: Path, layer: str | None = None) -> str | None:
-    """The text encoding of a Shapefile (``.shp``/``.dbf``, or a ``.zip`` holding one)
-    without a ``.cpg``: UTF-8 when its ``.dbf`` decodes as UTF-8, else
-    :data:`FALLBACK_ENCODING`. None for any other file, or one whose ``.cpg`` says.
+    """The text encoding to read a Shapefile (``.shp``/``.dbf``, or a ``.zip`` holding
+    one) in, or None to let GDAL read it as its ``.cpg`` says (any other file).
 
-    GDAL takes such a file as ISO-8859-1: GBK names came out as mojibake (香雪制药 as
-    ``ÏãÑ©ÖÆÒ©``), or, through Arrow, as invalid text that failed later.
+    GDAL takes a Shapefile without a ``.cpg`` as ISO-8859-1: GBK names came out as
+    mojibake (香雪制药 as ``ÏãÑ©ÖÆÒ©``), or, through Arrow, as invalid text that failed
+    later. A ``.cpg`` is not always right either: QGIS writes ``System``, other tools
+    write nothing, ``ANSI 936`` or ``65001`` (which GDAL does not understand, and reads
+    as ISO-8859-1 too), or ``UTF-8`` over GBK text (a Python traceback when the
+    features were named). So the ``.dbf``'s text is judged whenever the ``.cpg`` does
+    not plainly name an encoding the text decodes in:
+
+    * a ``.cpg`` of ``UTF-8`` whose text is UTF-8: None (GDAL's own reading);
+    * a ``.cpg`` naming another encoding the text decodes in (``GBK``, ``936``,
+      ``ANSI 936``, ``65001``): that encoding, by its Python name (``gbk``);
+    * no ``.cpg``, one naming none (``System``, empty), or one whose encoding the text
+      does not decode in: ``UTF-8`` when it decodes as UTF-8, else
+      :data:`FALLBACK_ENCODING`.
 
     In a zip, the Shapefile judged is *layer* (the member of that stem), with its own
     ``.cpg``: the one the reader reads. Without *layer*, it is the layer GDAL reads when
@@ -59,26 +73,51 @@ def encoding(path: Path, layer: str | None = None) -> str | None:
     if suffix in (".shp", ".dbf"):
         siblings = {p.name.lower(): p for p in path.parent.glob(f"{glob.escape(path.stem)}.*")}
         dbf = siblings.get(f"{path.stem.lower()}.dbf")
-        if dbf is None or f"{path.stem.lower()}.cpg" in siblings:
+        if dbf is None:
             return None
-        with open(dbf, "rb") as fh:
-            return _judge(fh)
+        cpg = siblings.get(f"{path.stem.lower()}.cpg")
+        try:
+            claim = cpg.read_bytes()[:CPG_MAX_BYTES] if cpg is not None else None
+            with open(dbf, "rb") as fh:
+                return _judge(fh, claim)
+        except OSError:
+            return None  # the reader names the problem
     elif suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as z:
-                member = _zip_member(path, z.namelist(), layer)
-                if member is None:
+                members = _zip_member(path, z.namelist(), layer)
+                if members is None:
                     return None
-                with z.open(member) as fh:
-                    return _judge(fh)
+                dbf_member, cpg_member = members
+                claim = None
+                if cpg_member is not None:
+                    with z.open(cpg_member) as fh:
+                        claim = fh.read(CPG_MAX_BYTES)
+                with z.open(dbf_member) as fh:
+                    return _judge(fh, claim)
         except (zipfile.BadZipFile, OSError, zlib.error):
             return None  # the reader names the problem
     return None
 
 
-def _zip_member(path: Path, names: list[str], layer: str | None) -> str | None:
-    """The ``.dbf`` member of a zip read as *layer* (None: as GDAL's first layer), or
-    None when there is none or a ``.cpg`` beside it says the encoding."""
+def cpg_codec(claim: bytes) -> str | None:
+    """The Python codec a ``.cpg``'s text names (``gbk`` for ``936``, ``ANSI 936`` or
+    ``CP936``; ``utf-8`` for ``65001``), or None when it names none (``System``,
+    empty, unknown)."""
+    text = claim.decode("ascii", "replace").strip()
+    number = re.fullmatch(r"(?:ANSI|CP)?\s*(\d+)", text, re.IGNORECASE)
+    if number is not None:  # a Windows code page, as GDAL reads a number
+        text = "utf-8" if number[1] == "65001" else f"cp{number[1]}"
+    try:
+        return codecs.lookup(text).name if text else None
+    except LookupError:
+        return None
+
+
+def _zip_member(path: Path, names: list[str],
+                layer: str | None) -> tuple[str, str | None] | None:
+    """The ``.dbf`` member of a zip read as *layer* (None: as GDAL's first layer) and
+    its ``.cpg`` member (None without one), or None when there is no such ``.dbf``."""
     by_stem: dict[str, dict[str, str]] = {}  # "dir/stem" → lower suffix → member
     for name in names:
         if name.startswith("__MACOSX/") or name.endswith("/"):
@@ -95,7 +134,7 @@ def _zip_member(path: Path, names: list[str], layer: str | None) -> str | None:
     if len(tables) != 1:
         return None  # no such layer (the reader says so), or several of one name
     (files,) = tables.values()
-    return None if ".cpg" in files else files[".dbf"]
+    return files[".dbf"], files.get(".cpg")
 
 
 def _first_layer(path: Path) -> str | None:
@@ -112,10 +151,10 @@ def _first_layer(path: Path) -> str | None:
     return str(listed[0][0]) if len(listed) else None
 
 
-def _judge(fh: BinaryIO) -> str | None:
-    """The encoding of the ``.dbf`` open as *fh*: UTF-8 when its text decodes as UTF-8
-    (judged on its first :data:`DBF_SAMPLE_BYTES`), else :data:`FALLBACK_ENCODING`;
-    None for a file too short to be one.
+def _judge(fh: BinaryIO, claim: bytes | None = None) -> str | None:
+    """The encoding to read the ``.dbf`` open as *fh* in, its ``.cpg`` holding *claim*
+    (None without one), as :func:`encoding` says; None also for a file too short to be
+    a ``.dbf``. Judged on its first :data:`DBF_SAMPLE_BYTES`.
 
     Only text is judged, per the dBASE layout: each field name (the first 11 bytes of a
     32-byte field descriptor from byte 32 on, up to the 0x0D that ends them) and the
@@ -124,26 +163,42 @@ def _judge(fh: BinaryIO) -> str | None:
     file was read as GB18030 (香雪制药 as 棣欓洩鍒惰嵂). The records are decoded a
     chunk at a time and the text dropped: only whether it decodes is wanted.
     """
+    claimed = cpg_codec(claim) if claim is not None else None
     head = fh.read(32)
     if len(head) < 32:
         return None
     descriptors = fh.read(max(int.from_bytes(head[8:10], "little") - 32, 0))
-    try:
-        for start in range(0, len(descriptors), 32):
-            if descriptors[start] == 0x0D:
-                break
-            # GDAL cuts a long name after 10 bytes, inside a character: not final.
-            codecs.getincrementaldecoder("utf-8")().decode(
-                descriptors[start:start + 11].split(b"\0", 1)[0], final=False)
-        records = codecs.getincrementaldecoder("utf-8")()
-        left = DBF_SAMPLE_BYTES - len(head) - len(descriptors)
-        while left > 0 and (chunk := fh.read(min(CHUNK_BYTES, left))):
-            records.decode(chunk, final=False)
-            left -= len(chunk)
-        records.decode(b"", final=left > 0)  # a sample cut inside a character is UTF-8
-    except UnicodeDecodeError:
-        return FALLBACK_ENCODING
-    return "UTF-8"
+    # One pass decodes the text in each candidate; a candidate that fails is dropped.
+    decoders = {name: codecs.getincrementaldecoder(name)()
+                for name in dict.fromkeys(n for n in (claimed, "utf-8") if n is not None)}
+
+    def feed(data: bytes, *, final: bool, fresh: bool = False) -> None:
+        for name in list(decoders):
+            try:
+                if fresh:  # a field name: GDAL cuts a long one inside a character
+                    codecs.getincrementaldecoder(name)().decode(data, final=False)
+                else:
+                    decoders[name].decode(data, final=final)
+            except UnicodeDecodeError:
+                del decoders[name]
+
+    for start in range(0, len(descriptors), 32):
+        if descriptors[start] == 0x0D:
+            break
+        feed(descriptors[start:start + 11].split(b"\0", 1)[0], final=False, fresh=True)
+    left = DBF_SAMPLE_BYTES - len(head) - len(descriptors)
+    while decoders and left > 0 and (chunk := fh.read(min(CHUNK_BYTES, left))):
+        feed(chunk, final=False)
+        left -= len(chunk)
+    feed(b"", final=left > 0)  # a sample cut inside a character decodes
+    if claimed is not None and claimed in decoders:
+        return None if claimed == "utf-8" and _plain_utf8(claim) else claimed
+    return "UTF-8" if "utf-8" in decoders else FALLBACK_ENCODING
+
+
+def _plain_utf8(claim: bytes | None) -> bool:
+    """Whether a ``.cpg`` says UTF-8 the way GDAL understands (``UTF-8``, ``UTF8``)."""
+    return claim is not None and claim.strip().upper() in (b"UTF-8", b"UTF8")
 
 
 def renames(columns: Sequence[str], known: Iterable[str]) -> dict[str, str]:

@@ -66,7 +66,7 @@ from qygeo.errors import (
 )
 from qygeo.ids import check_park_id
 from qygeo.io import atomic, layers
-from qygeo.io.boundary import Boundary, first_line, read_boundary_file
+from qygeo.io.boundary import WEB_DATUMS, Boundary, first_line, read_boundary_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -203,7 +203,8 @@ class ParkChange:
         out = [f"{verb} {self.park_id} ({names}) {prep} {self.path}"]
         b, p = self.boundary, self.placement
         if b is not None:
-            feats = f"{b.features} features dissolved" if b.features > 1 else "1 feature"
+            feats = (f"{b.features} features dissolved" if b.features > 1
+                     else b.picked or "1 feature")
             out.append(f"  boundary   {b.file_name}: {feats}, CRS {b.crs} → WGS84, "
                        f"sha256 {b.sha256[:16]}…")
         if p is not None:
@@ -331,10 +332,11 @@ def plan_add(
     kind: str = "industrial_park",
     district: str | None = None,
     parent: str | None = None,
-    quality: str = "surveyed",
+    quality: str | None = None,
     source: str | None = None,
     notes: str | None = None,
     allow_overlap: bool = False,
+    force: bool = False,
     today: dt.date | None = None,
 ) -> ParkChange:
     """Plan adding a park with *boundary* (nothing is written).
@@ -352,14 +354,18 @@ def plan_add(
         Its district's adcode; derived from the boundary when not given.
     parent : str, optional
         The park it lies in (``parent_park_id``); overlapping it is allowed.
-    quality : str, default "surveyed"
-        ``boundary_quality`` (one of ``layers.BOUNDARY_QUALITIES``).
+    quality : str, optional
+        ``boundary_quality`` (one of ``layers.BOUNDARY_QUALITIES``); default
+        :attr:`Boundary.default_quality` (``surveyed``; ``approximate`` for a
+        boundary drawn on a web map, noted).
     source : str, optional
         ``source``; default ``"added by qygeo park add from <file name>"``.
     notes : str, optional
         ``notes``.
     allow_overlap : bool, default False
         Accept overlaps with other parks.
+    force : bool, default False
+        Accept names another park has (noted).
     today : datetime.date, optional
         ``added_on``; default today.
 
@@ -370,7 +376,8 @@ def plan_add(
     Raises
     ------
     ParkExistsError
-        The id is taken.
+        The id is taken, or, without *force*, another park has one of the names (see
+        :func:`_check_names_free`).
     QygeoError, BoundaryError, UnknownParkError, DataFileError
         A bad id, name, kind or quality, unknown parent, or a boundary refused by
         :func:`place_boundary`.
@@ -389,8 +396,9 @@ def plan_add(
     for label, value in (("--name-zh", name_zh), ("--name-en", name_en)):
         if not (value or "").strip():
             raise QygeoError(f"{label} is empty: a park needs both names")
+    names_note = _check_names_free(state, park_id, name_zh, name_en, force)
     _check_choice("--kind", kind, PARK_KINDS)
-    _check_choice("--quality", quality, layers.BOUNDARY_QUALITIES)
+    quality, quality_notes = _quality(boundary, quality)
     skip: set[str] = set()
     if parent:
         if state.row(parent) is None:
@@ -405,7 +413,7 @@ def plan_add(
         "park_id": park_id, "name_zh": name_zh.strip(), "name_en": name_en.strip(),
         "district_adcode": placement.district_adcode, "kind": kind,
         "parent_park_id": parent or None,
-        "source": source or f"added by qygeo park add from {boundary.file_name}",
+        "source": source or f"added by qygeo park add from {boundary.source_label}",
         "boundary_quality": quality, "notes": notes or None,
         "source_file": boundary.file_name, "source_sha256": boundary.sha256,
         "added_on": (today or dt.date.today()).isoformat(),
@@ -415,7 +423,48 @@ def plan_add(
     return ParkChange(action="add", park_id=park_id, feature=feature, previous=None,
                       placement=placement, boundary=boundary, text=_render(features),
                       parks_before=len(state.features), parks_after=len(features),
-                      notes=boundary.notes, path=state.path)
+                      notes=(*boundary.notes, *quality_notes, *names_note), path=state.path)
+
+
+def _check_names_free(state: ParksState, park_id: str, name_zh: str, name_en: str,
+                      force: bool) -> tuple[str, ...]:
+    """Refuse a new park with a name another park has, unless *force* (then a note).
+
+    Names are compared as ``report --park NAME`` takes them (stripped, case-folded): a
+    shared name could then no longer pick a park, and both names of an existing park
+    are most often ``park add`` typed for ``park update``.
+    """
+    key = {"--name-zh": name_zh.strip().casefold(), "--name-en": name_en.strip().casefold()}
+    for f in state.features:
+        p = f.get("properties") or {}
+        theirs = {str(p.get(k) or "").strip().casefold() for k in ("name_zh", "name_en")}
+        same = [label for label, k in key.items() if k in theirs]
+        if not same or str(p.get("park_id")) == park_id:
+            continue
+        what = (f"{' and '.join(same)} {'are' if len(same) > 1 else 'is'} the "
+                f"name{'s' if len(same) > 1 else ''} of park {p.get('park_id')} "
+                f"({p.get('name_zh')} / {p.get('name_en')})")
+        if force:
+            return (f"{what} (accepted with --force; report --park takes the ids then)",)
+        raise ParkExistsError(f"{what}: to replace its boundary, run qygeo park update "
+                              f"{p.get('park_id')} FILE; a new park needs names of its own "
+                              "(report --park NAME could not tell the two apart), or pass "
+                              "--force")
+    return ()
+
+
+def _quality(boundary: Boundary, quality: str | None) -> tuple[str, tuple[str, ...]]:
+    """The ``boundary_quality`` to record (*quality* checked, else the boundary's
+    default) and a note when the default is not ``surveyed``."""
+    if quality is not None:
+        _check_choice("--quality", quality, layers.BOUNDARY_QUALITIES)
+        return quality, ()
+    default = boundary.default_quality
+    if boundary.web_datum is None:
+        return default, ()
+    return default, (f"{boundary.file_name} was {WEB_DATUMS[boundary.web_datum]}: recorded "
+                     f"boundary_quality={default}, not surveyed (from a survey or cadastral "
+                     "file); pass --quality to say otherwise",)
 
 
 def _check_choice(label: str, value: str, allowed: Sequence[str]) -> None:
@@ -460,7 +509,7 @@ def plan_update(
     Names, kind, parent and notes stay; ``district_adcode`` stays unless
     *district* is given, and the boundary must lie in it. The boundary's
     provenance is replaced: ``boundary_quality`` (*quality*, default
-    ``"surveyed"``), ``source_file``, ``source_sha256``, ``added_on``, and
+    :attr:`Boundary.default_quality`), ``source_file``, ``source_sha256``, ``added_on``, and
     ``source`` (*source*, default ``"boundary from <file> (qygeo park update
     <date>); earlier: <old source>"``). Overlap is not tested against the park
     itself, its parents or nested parks.
@@ -505,7 +554,8 @@ def plan_update(
                           notes=(*boundary.notes, f"{boundary.file_name} holds the boundary "
                                  f"park {park_id} already has: nothing to change"),
                           path=state.path)
-    notes_out = list(boundary.notes)
+    quality, quality_notes = _quality(boundary, quality)
+    notes_out = [*boundary.notes, *quality_notes]
     old_m2 = _previous_area_m2(old)
     if old_m2 > 0:
         change = (placement.area_m2 - old_m2) / old_m2
@@ -523,12 +573,12 @@ def plan_update(
     day = (today or dt.date.today()).isoformat()
     if not source:
         earlier = str(op.get("source") or "").split(_UPDATE_EARLIER)[-1]
-        source = f"boundary from {boundary.file_name} (qygeo park update {day})"
+        source = f"boundary from {boundary.source_label} (qygeo park update {day})"
         if earlier:
             source += f"{_UPDATE_EARLIER}{earlier}"
     props = dict(op)
     props.update({"district_adcode": placement.district_adcode,
-                  "boundary_quality": quality or "surveyed",
+                  "boundary_quality": quality,
                   "source": source, "source_file": boundary.file_name,
                   "source_sha256": boundary.sha256, "added_on": day})
     for k in ("source_file", "source_sha256", "added_on"):
@@ -911,20 +961,30 @@ def validation_breaks(root: Path, text: str) -> list[str]:
     return [p for p in after if p not in before]
 
 
-def _checked(root: Path, change: ParkChange, force: bool) -> ParkChange:
-    """*change*, refused when it would make ``qygeo validate`` fail (noted with *force*)."""
-    breaks = validation_breaks(root, change.text)
+def _validation_checked(root: Path, text: str, what: str, force: bool) -> tuple[str, ...]:
+    """Refuse writing *text* as ``parks.geojson`` when ``qygeo validate`` would then report
+    new problems, unless *force*; the note saying so with *force* (none without problems).
+
+    *what* names the command in the refusal (``remove xinqiao``, ``undo add xinqiao``):
+    ``park add``/``update``/``remove`` and ``park undo`` refuse alike.
+    """
+    breaks = validation_breaks(root, text)
     if not breaks:
-        return change
+        return ()
     n = len(breaks)
     shown = "; ".join(breaks[:3]) + (f"; and {n - 3} more" if n > 3 else "")
     if not force:
-        raise QygeoError(f"{change.action} {change.park_id} refused: qygeo validate would then "
+        raise QygeoError(f"{what} refused: qygeo validate would then "
                          f"report {n} new problem{'s' if n != 1 else ''}: {shown}; fix them "
                          "first, or pass --force to accept that")
-    return dataclasses.replace(change, notes=(
-        *change.notes, f"accepted with --force; qygeo validate will report {n} new "
-                       f"problem{'s' if n != 1 else ''}: {shown}"))
+    return (f"accepted with --force; qygeo validate will report {n} new "
+            f"problem{'s' if n != 1 else ''}: {shown}",)
+
+
+def _checked(root: Path, change: ParkChange, force: bool) -> ParkChange:
+    """*change*, refused when it would make ``qygeo validate`` fail (noted with *force*)."""
+    notes = _validation_checked(root, change.text, f"{change.action} {change.park_id}", force)
+    return dataclasses.replace(change, notes=(*change.notes, *notes)) if notes else change
 
 
 def commit(
@@ -1070,6 +1130,9 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
 
     *expected_sha256*, when given, is the version of ``parks.geojson`` the history was
     listed with (:func:`parks_sha256`): the undo then undoes the change shown on top.
+    Like ``park remove``, an undo after which ``qygeo validate`` would report new
+    problems (statistics or plots naming a park it takes away) is refused unless
+    *force* (see :func:`_validation_checked`).
 
     Raises
     ------
@@ -1078,6 +1141,8 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
         since the change being undone (a hand edit would be lost), unless *force*.
     ParksChangedError
         ``parks.geojson`` is not the version *expected_sha256*.
+    QygeoError
+        ``qygeo validate`` would then report new problems, unless *force*.
     """
     import geopandas as gpd
 
@@ -1126,15 +1191,26 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
                                               if now[k] != then[k])))
         return p, data, current
 
+    def checked(p: UndoPlan, data: bytes) -> tuple[str, ...]:
+        what = f"undo {p.action} {p.park_id}" if p.action else "undo"
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return ()  # plan() read it as JSON: not reached
+        return _validation_checked(root, text, what, force)
+
     recovered = tuple(recover(root, timeout, read_only=dry_run))
-    p, _, _ = plan()
+    p, first_data, first_current = plan()
+    breaks = checked(p, first_data)
     if dry_run:
-        return dataclasses.replace(p, notes=recovered)
+        return dataclasses.replace(p, notes=(*recovered, *breaks))
     atomic.check_writable(parks_target(root))  # read-only: refused before lock and journal
     with _Locked(root, timeout):
         recovered += tuple(_recover_locked(root))
         check_parks_sha256(root, expected_sha256)
         p, data, current = plan()
+        if (data, current) != (first_data, first_current):  # another process wrote meanwhile
+            breaks = checked(p, data)
         kept = None
         if current is not None:
             kept = root / HISTORY_DIR / UNDONE_DIR / p.snapshot.name
@@ -1161,7 +1237,7 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
         _unlink(p.snapshot)
         _unlink(p.snapshot.with_suffix(".json"))
         _unlink(_journal_path(root))
-    return dataclasses.replace(p, written=True, kept_as=kept, notes=recovered)
+    return dataclasses.replace(p, written=True, kept_as=kept, notes=(*recovered, *breaks))
 
 
 # --------------------------------------------------------------------------- high level
@@ -1180,8 +1256,8 @@ def add_park(root: str | Path, file: str | Path, *, crs: str | None = None,
     check_texts(attrs)
     boundary = read_boundary(file, crs=crs, layer=layer, dissolve=dissolve, fix=fix,
                              feature=feature, encoding=encoding)
-    return commit(root, lambda st: plan_add(st, boundary, **attrs), dry_run=dry_run,
-                  force=force)
+    return commit(root, lambda st: plan_add(st, boundary, force=force, **attrs),
+                  dry_run=dry_run, force=force)
 
 
 def update_park(root: str | Path, park_id: str, file: str | Path, *, crs: str | None = None,
