@@ -417,6 +417,24 @@ def test_an_update_that_changes_nothing_says_so(client, tiny_geodata):
     assert snapshot(tiny_geodata) == before
 
 
+def test_an_upload_takes_the_quality_and_name_rules_of_park_add(client, tiny_geodata):
+    # A new id with another park's names is refused, and Force accepts it, as in the CLI.
+    twin = {"park_id": "delta", "name_zh": "甲园", "name_en": "Alpha Park"}
+    r = client.post("/api/parks", files=upload(), data=twin, headers=EDIT)
+    assert r.status_code == 409 and "alpha" in r.json()["error"], r.text
+    r = client.post("/api/parks", files=upload(), data={**twin, "force": "true"},
+                    headers=EDIT)
+    assert r.status_code == 201, r.text
+    assert client.post("/api/undo", headers=EDIT).status_code == 200
+    # No quality chosen: as `park add`, a boundary read as GCJ-02 (drawn on Amap) is
+    # approximate, not surveyed.
+    r = client.post("/api/parks", files=upload(), data={**NEW, "crs": "gcj02", "quality": ""},
+                    headers=EDIT)
+    assert r.status_code == 201, r.text
+    gamma = park_lib.load_state(tiny_geodata).row("gamma")["properties"]
+    assert gamma["boundary_quality"] == "approximate"
+
+
 def test_force_means_what_it_means_in_qygeo_park(client, tiny_geodata):
     assert client.post("/api/parks", files=upload(), data=NEW, headers=EDIT).status_code == 201
     bigger = geojson_bytes(truth_polygon(r_m=1500))

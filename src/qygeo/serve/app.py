@@ -503,7 +503,9 @@ def create_app(config: ServeConfig) -> FastAPI:
                                                         "attributes")] = None,
         fix: Annotated[bool, Form()] = False,
         allow_overlap: Annotated[bool, Form()] = False,
-        quality: Annotated[str, Form()] = "surveyed",
+        quality: Annotated[str | None, Form(description="boundary_quality; empty: as "
+                                                        "qygeo park add (surveyed, approximate "
+                                                        "for gcj02/bd09)")] = None,
         source: Annotated[str | None, Form()] = None,
         notes: Annotated[str | None, Form()] = None,
         district: Annotated[str | None, Form()] = None,
@@ -515,7 +517,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         crs_value = CRS_CHOICES.get(crs.strip().lower(), crs.strip()) if crs else None
         return {"file": file, "crs": crs_value, "layer": layer or None, "dissolve": dissolve,
                 "feature": feature or None,
-                "fix": fix, "allow_overlap": allow_overlap, "quality": quality,
+                "fix": fix, "allow_overlap": allow_overlap, "quality": quality or None,
                 "source": source or None, "notes": notes or None, "district": district or None,
                 "force": force, "parks_sha256": parks_sha256 or None}
 

@@ -33,7 +33,8 @@ def form_plan(form: dict[str, Any], boundary: Any, action: str, park_id: str,
     common = {"quality": form["quality"], "source": form["source"], "notes": form["notes"],
               "allow_overlap": form["allow_overlap"], "district": form["district"]}
     if action == "add":
-        return lambda st: park_lib.plan_add(st, boundary, park_id=park_id, **attrs, **common)
+        return lambda st: park_lib.plan_add(st, boundary, park_id=park_id, force=form["force"],
+                                            **attrs, **common)
     return lambda st: park_lib.plan_update(st, park_id, boundary, force=form["force"],
                                            **common)
 
