@@ -80,10 +80,15 @@ def test_layer_styles_hold_a_default_qgis_style_per_layer(gpkg):
                for s in qml["parks"].find("renderer-v2/symbols")]
     for (_, hex_colour), rgba in zip(legend, colours, strict=True):
         assert rgba.startswith(",".join(str(int(hex_colour[i:i + 2], 16)) for i in (1, 3, 5)))
-    assert rules[1].get("filter") == (f'"intensity_yi_per_km2" >= '
-                                      f"{styles.INTENSITY_BREAKS_YI_PER_KM2[0]} AND "
-                                      f'"intensity_yi_per_km2" < '
-                                      f"{styles.INTENSITY_BREAKS_YI_PER_KM2[1]}")
+    shown = f'round("intensity_yi_per_km2", {styles.INTENSITY_DECIMALS})'
+    assert rules[1].get("filter") == (f"{shown} >= {styles.INTENSITY_BREAKS_YI_PER_KM2[0]} "
+                                      f"AND {shown} < {styles.INTENSITY_BREAKS_YI_PER_KM2[1]}")
+    # QGIS puts a park in the class the maps give it, also next to a break (9.996 reads 10.00).
+    for value in (0.5, 4.999, 9.996, 10.0, 24.994, 60.0):
+        held = [i for i, r in enumerate(rules[:-1]) if eval(  # noqa: S307 - our own filters
+            r.get("filter").replace(shown, repr(round(value, styles.INTENSITY_DECIMALS)))
+            .replace(" AND ", " and "))]
+        assert held == [styles.intensity_class(value)], value
     # plots: one category per idle status, with the maps' words
     cats = qml["plots"].find("renderer-v2/categories").findall("category")
     assert [c.get("value") for c in cats] == list(styles.PLOT_STATUS)

@@ -443,7 +443,8 @@ def _qgis(renderer: ET.Element, label_field: str | None = None) -> str:
 
 def parks_qml() -> str:
     """Parks by investment intensity (亿元/km²): the HTML maps' classes, colours and labels."""
-    field = '"intensity_yi_per_km2"'
+    # Classed on the value as the maps show and class it (rounded), so 9.996 is 10–25 here too.
+    field = f'round("intensity_yi_per_km2", {styles.INTENSITY_DECIMALS})'
     breaks = styles.INTENSITY_BREAKS_YI_PER_KM2
     renderer = ET.Element("renderer-v2", {"type": "RuleRenderer", "symbollevels": "0",
                                           "enableorderby": "0", "forceraster": "0"})
