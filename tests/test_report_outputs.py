@@ -267,6 +267,24 @@ def test_html_lists_a_capped_number_of_plots_idle_ones_first(bundled_report, tmp
     assert all(f">{p}<" in section for p in shown["plot_id"])
 
 
+def test_report_page_lists_dates_as_dates_and_unjudged_plots_without_idle_days(
+        bundled_report, tmp_path):
+    import dataclasses
+
+    table = bundled_report.plot_table.copy()
+    first = table.index[table["park_id"] == "guangfo"][0]
+    table.loc[first, "idle_status"] = "n/a"  # as a plot without an agreed start is
+    table.loc[first, "idle_reason"] = "no agreed start date"
+    rep = dataclasses.replace(bundled_report, plot_table=table)
+    page = write_report(rep, "html", tmp_path / "report.html").read_text("utf-8")
+    assert "00:00:00" not in page  # idle_since is a date
+    assert re.search(r"<td>\d{4}-\d\d-\d\d</td>", page)
+    row = page[page.index(f"<td>{table.loc[first, 'plot_id']}</td>"):]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row[:row.index("</tr>")])
+    # plot_id, enterprise, land_use, area_mu, idle_status, idle_since, idle_days: n/a, not 0
+    assert cells[6] == "n/a", cells
+
+
 def test_report_page_and_workbook_give_each_idle_plot_its_reason(bundled_report, tmp_path):
     """The engine sums plots without reason texts; what lists plots gets them (issue #15)."""
     idle = bundled_report.plot_table["idle_status"].isin(["idle", "idle_art8"])

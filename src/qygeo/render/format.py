@@ -8,6 +8,7 @@ Every text output (table, markdown, the HTML report) writes a report value throu
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,8 @@ def cell_text(key: str, v: Any) -> str:
         return f"{v:,.2f}"
     if isinstance(v, int):
         return f"{v:,}" if key != "year" and not key.endswith("_year") else str(v)
+    if isinstance(v, dt.datetime) and v.time() == dt.time(0):
+        return v.date().isoformat()  # a date held as a timestamp (pandas): no 00:00:00
     return str(v)
 
 

@@ -16,6 +16,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from qygeo.core.idle import unjudged_empty
 from qygeo.core.metrics import YUAN_PER_YI
 from qygeo.pipeline.report import COLUMNS
 from qygeo.render.format import cell_text, display_width, has_value, isolated_names, records
@@ -442,7 +443,7 @@ def _park_section(report: Report, r: dict[str, Any]) -> str:
                 "target_year", "base_year", "gap", "met", "needed_annual_growth", "note"]
         # Headed as the xlsx targets sheet is: the growth is each row's figure's.
         parts.append(html_table(tt, keys, {k: heading(k) for k in keys}))
-    plots = report.explained_plots
+    plots = unjudged_empty(report.explained_plots)  # n/a: idle_days empty, not 0
     if len(plots) and "park_id" in plots.columns:
         mine = plots[plots["park_id"] == pid]  # own plots; a nested park has its own section
         if len(mine):
