@@ -410,6 +410,13 @@ def test_an_update_that_changes_nothing_says_so(client, tiny_geodata):
     assert r.status_code == 201 and r.json()["written"] is True
     assert r.json()["unchanged"] is False
     before = snapshot(tiny_geodata)
+    # The preview says so before Confirm: the same boundary again writes nothing.
+    p = client.post("/api/parks/preview", files=upload(),
+                    data={"park_id": "gamma", "update": "true"}, headers=EDIT).json()
+    assert p["ok"] and p["unchanged"] is True, p
+    p = client.post("/api/parks/preview", files=upload(data=geojson_bytes(truth_polygon(
+        r_m=1300))), data={"park_id": "gamma", "update": "true"}, headers=EDIT).json()
+    assert p["ok"] and p["unchanged"] is False, p
     r = client.put("/api/parks/gamma", files=upload(), headers=EDIT)
     assert r.status_code == 200, r.text
     got = r.json()

@@ -74,6 +74,7 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
     -------
     dict
         ``ok`` (the change would be accepted), ``errors`` (every refusal),
+        ``unchanged`` (the park already has this boundary: Confirm writes nothing),
         ``notes``, ``summary`` (the dry run's lines), ``feature`` (the boundary as
         read, WGS84 GeoJSON, or None), ``as_gcj02`` (the same numbers read as
         GCJ-02 and how far that moves it, for files read as WGS84 degrees),
@@ -84,7 +85,8 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
     from qygeo.core.metrics import M2_PER_KM2, M2_PER_MU, area_m2
     from qygeo.io.crs import canonical_datum, shift_geometry
 
-    out: dict[str, Any] = {"ok": False, "errors": [], "notes": [], "summary": [],
+    out: dict[str, Any] = {"ok": False, "unchanged": False, "errors": [], "notes": [],
+                           "summary": [],
                            "feature": None, "as_gcj02": None, "area_km2": None,
                            "area_mu": None, "district": None, "overlaps": [], "slivers": [],
                            "crs": None}
@@ -125,8 +127,10 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
         errors.append(str(exc))
     try:
         park_lib.check_park_id(park_id)
-        change = park_lib.commit(root, form_plan(form, boundary, action, park_id, attrs),
-                                 dry_run=True, force=form["force"]).change
+        planned = park_lib.commit(root, form_plan(form, boundary, action, park_id, attrs),
+                                  dry_run=True, force=form["force"])
+        change = planned.change
+        out["unchanged"] = planned.unchanged  # Confirm would write nothing
         out["summary"] = change.summary()
         out["ok"] = not errors
     except QygeoError as exc:

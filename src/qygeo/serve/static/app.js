@@ -241,7 +241,9 @@
     const out = $("edit-result"); out.replaceChildren();
     const dl = el("dl");
     const row = (k, v) => { dl.appendChild(el("dt", k)); dl.appendChild(el("dd", v)); };
-    row("状态 Status", p.ok ? "可以写入 can be written" : "将被拒绝 would be refused");
+    row("状态 Status", !p.ok ? "将被拒绝 would be refused"
+      : p.unchanged ? "无变化，不会写入 No change: nothing would be written"
+      : "可以写入 can be written");
     if (p.crs) row("坐标系 CRS", p.crs);
     row("面积 Area", fmt(p.area_km2, 4) + " km² = " + fmt(p.area_mu, 1) + " 亩 mu");
     if (p.district) row("区县 District", p.district.adcode + " " + p.district.name + " (" +
