@@ -393,7 +393,8 @@ def test_a_change_chosen_on_a_stale_page_is_refused_with_409(client, tiny_geodat
     assert listed["parks_sha256"] == park_lib.parks_sha256(tiny_geodata)
     assert (listed["history"][0]["action"], listed["history"][0]["park_id"]) == (
         "update", "gamma")
-    delta = {**NEW, "park_id": "delta", "allow_overlap": "true"}
+    delta = {**NEW, "park_id": "delta", "name_zh": "丁园", "name_en": "Delta Park",
+             "allow_overlap": "true"}
     assert client.post("/api/parks", files=upload(), data=delta, headers=EDIT).status_code == 201
     before = snapshot(tiny_geodata)
     r = client.post("/api/undo", headers=EDIT, params={"parks_sha256": listed["parks_sha256"]})

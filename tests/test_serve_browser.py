@@ -206,7 +206,7 @@ def test_two_clients_editing_at_once(server, tmp_path):
             barrier.wait()
             r = c.post("/api/parks", headers=EDIT,
                        files={"file": (f"{pid}.geojson", files[pid].read_bytes())},
-                       data={"park_id": pid, "name_zh": "园", "name_en": "Park"})
+                       data={"park_id": pid, "name_zh": f"{pid}园", "name_en": f"{pid} Park"})
             out[key] = r.status_code
             if r.status_code != 201:
                 out[key + " error"] = r.json()["error"]
@@ -354,9 +354,9 @@ def test_history_shows_its_notes_and_a_refused_undo_can_be_forced_there(page, se
         _killed_remove(c, root)
     page.reload()
     page.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
-    page.click("button[data-tab=history]")
-    assert ("rolled back the interrupted commit of remove beta_child"
-            in page.inner_text("#history-notes"))
+    page.click("button[data-tab=history]")  # the tab reloads its list: wait for it
+    page.wait_for_function("() => document.getElementById('history-notes').innerText"
+                           ".includes('rolled back the interrupted commit of remove beta_child')")
     parks = root / "parks.geojson"  # changed by something else since the add
     parks.write_text(parks.read_text(encoding="utf-8").replace("丙园", "丙园二"),
                      encoding="utf-8")

@@ -349,7 +349,7 @@
     app.config = await api("GET", "/api/config");
     for (const k of app.config.kinds) { const o = el("option", k); o.value = k; $("edit-kind").appendChild(o); }
     // Empty: the quality park add records (surveyed; approximate for a GCJ-02/BD-09 file).
-    const auto = el("option", "自动 default (surveyed; approximate for GCJ-02/BD-09)");
+    const auto = el("option", "自动 default");
     auto.value = ""; $("edit-quality").appendChild(auto);
     for (const q of app.config.qualities) { const o = el("option", q); o.value = q; $("edit-quality").appendChild(o); }
     $("edit-kind").value = "industrial_park";
