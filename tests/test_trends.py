@@ -340,3 +340,20 @@ def test_the_report_docstring_names_the_figure_the_target_gap_is_of():
     entry = doc.split("``grade_counts``, ``target_gap_yuan_per_km2``")[1]
     assert "gap of the industrial-land fixed-asset investment intensity" in entry
     assert "gap of ``intensity_yuan_per_km2``" not in entry
+
+
+def test_a_partial_figure_keeps_its_note_when_no_year_is_left():
+    # A partial 7,037 万元/公顷 against a 5,000 target of 2025, as of 2026: it used to lose
+    # its partial note and say "no year left" though the figure meets the target.
+    parks = pd.DataFrame({"park_id": ["p"]})
+    targets = pd.DataFrame({"indicator": ["key_park_land_investment_intensity_target"],
+                            "value": [5e9], "unit": ["yuan/km2"], "year": [2025],
+                            "source": ["s"], "status": ["target"]})
+    for value, said in ((7036.9, "the partial figure meets the target"),
+                        (1000.0, "no year left to grow in")):
+        indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
+            "industrial_fai_intensity_wan_per_ha"], "value": [value], "status": ["partial"]})
+        row = target_table(parks, indicators, targets, stats_year=2024,
+                           as_of=dt.date(2026, 11, 29)).iloc[0]
+        assert row["note"].startswith("current figure partial") and said in row["note"]
+        assert (said == "no year left to grow in") == ("no year left" in row["note"])

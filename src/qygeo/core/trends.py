@@ -261,14 +261,17 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
             cur = math.nan if cur is None or pd.isna(cur) else float(cur)
             status = STATUS_NA if math.isnan(cur) else status
             gap, met, growth, years, note = gap_and_growth(cur, value, base_year, t_year)
+            # Decided on the figure itself (met is True, False or None for n/a), before a
+            # partial figure's met is left undecided: a figure at the target has no year
+            # to lack.
+            if int(t.year) < t_year:
+                note = (note + "; " if note else "") + f"{int(t.year)} level, to reach by {t_year}"
+            elif years is not None and years <= 0 and met is False:
+                note = (f"target year {t_year} is not after {base_year}, the year of the current "
+                        "figure: no year left to grow in")
             if status == STATUS_PARTIAL:
                 said = "the partial figure meets the target" if met else note
                 met, note = None, "; ".join(filter(None, (PARTIAL_NOTE, said)))
-            if int(t.year) < t_year:
-                note = (note + "; " if note else "") + f"{int(t.year)} level, to reach by {t_year}"
-            elif years is not None and years <= 0 and not met:
-                note = (f"target year {t_year} is not after {base_year}, the year of the current "
-                        "figure: no year left to grow in")
             rows.append({"park_id": p.park_id, "target": t.indicator, "target_name": label,
                          "measure": measure, "current": cur, "current_status": status,
                          "current_as_of": current_as_of,
