@@ -196,7 +196,7 @@ def test_years_left_count_from_the_date_each_figure_is_of():
                          as_of=dt.date(2026, 11, 29)).set_index("target")
         inv = t.loc["key_park_land_investment_intensity_target"]
         assert inv["base_year"] == 2026 and inv["years_left"] == 1
-        assert inv["current_as_of"] == "plots as of 2026-11-29"
+        assert inv["current_as_of"] == "plots contracted by 2026-11-29"
         assert inv["needed_annual_growth"] == pytest.approx(3.0)
         out = t.loc["key_park_land_output_intensity_target"]
         assert out["base_year"] == stats_year and out["years_left"] == 2027 - stats_year

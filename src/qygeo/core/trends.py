@@ -190,8 +190,10 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
 
     Years left count from the date each current figure is of (``base_year``, said in
     ``current_as_of``): the park columns are the park_stats figures of *stats_year*;
-    the indicators are sums over the plots layer as it stands on *as_of*
-    (cumulative ``invested_yuan``), whatever year the park_stats figures are of.
+    the indicators are sums over the plots contracted by *as_of* (their ``invested_yuan``
+    as recorded: the caller leaves out plots contracted later, see
+    :func:`qygeo.pipeline.evaluation.contracted_after`), whatever year the park_stats
+    figures are of.
 
     Parameters
     ----------
@@ -230,7 +232,7 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     plots_date = as_of if isinstance(as_of, int) else as_of.isoformat()
     # Kind of compared measure → (base year, what the current figure is of).
     bases = {"park": (stats_year, f"park_stats {stats_year if stats_year is not None else 'n/a'}"),
-             "indicator": (plots_year, f"plots as of {plots_date}")}
+             "indicator": (plots_year, f"plots contracted by {plots_date}")}
     ind: dict[tuple[str, str], tuple[Any, str]] = {}
     if indicators is not None and len(indicators):
         statuses = (indicators["status"] if "status" in indicators.columns

@@ -350,18 +350,14 @@ def _plot_sums_by_year_end(plots: pd.DataFrame, year: int | None,
         a park counting its nested parks' plots.
     """
     import numpy as np
-    import pandas as pd
 
+    from qygeo.pipeline.evaluation import contracted_after
     from qygeo.pipeline.plot_table import PlotSummary, park_sums
 
-    if year is None or not len(plots) or "contract_date" not in plots.columns:
+    split = None if year is None else contracted_after(plots, dt.date(year, 12, 31))
+    if split is None:
         return None
-    signed = pd.to_datetime(plots["contract_date"], errors="coerce").to_numpy(
-        dtype="datetime64[D]")
-    later = signed > np.datetime64(f"{year}-12-31", "D")  # NaT: False
-    if not later.any():
-        return None
-    undated = np.isnat(signed)
+    later, undated = split
     if "invested_yuan" in plots.columns:  # a plot without a figure adds nothing either way
         undated &= ~np.isnan(plots["invested_yuan"].to_numpy(dtype="float64", na_value=np.nan))
     cols = [c for c in ("plot_id", "park_id", "area_mu", "invested_yuan") if c in plots.columns]
