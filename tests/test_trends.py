@@ -357,3 +357,28 @@ def test_a_partial_figure_keeps_its_note_when_no_year_is_left():
                            as_of=dt.date(2026, 11, 29)).iloc[0]
         assert row["note"].startswith("current figure partial") and said in row["note"]
         assert (said == "no year left to grow in") == ("no year left" in row["note"])
+
+
+def test_guangdong_figures_beside_the_indicators_follow_their_unit(tiny_geodata):
+    # Guangdong's fixed-asset level given as 7,617,580,000 yuan/km2 showed as 7.6e9 beside
+    # 7,055 万元/公顷 (the unit was read for the targets table only); a share benchmark in
+    # a money unit would be shown as a share.
+    from qygeo.core.indicators import guangdong_figures
+    from qygeo.errors import DataFileError
+    from qygeo.io.dataset import load_targets
+
+    targets = pd.DataFrame({
+        "indicator": ["guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity",
+                      "guangdong_dev_zone_land_supply_rate"],
+        "value": [7617580000.0, 0.8992], "unit": ["yuan/km2", "share"]})
+    assert guangdong_figures(targets) == pytest.approx({
+        "industrial_fai_intensity_wan_per_ha": 7617.58, "land_supply_rate": 0.8992})
+    path = tiny_geodata / "attributes" / "targets.csv"
+    path.write_text("indicator,value,unit,year,source,status\n"
+                    "key_park_land_output_intensity_target,100,yuan/km2,2027,s,target\n"
+                    "guangdong_dev_zone_land_supply_rate,89.92,10k_yuan/ha,2019,s,benchmark\n",
+                    encoding="utf-8")
+    with pytest.raises(DataFileError, match="row 3: unit '10k_yuan/ha' of "
+                                            "guangdong_dev_zone_land_supply_rate is not one "
+                                            "of its indicator land_supply_rate \\(share\\)"):
+        load_targets(tiny_geodata)

@@ -141,16 +141,43 @@ GUANGDONG_2019: dict[str, str] = {
 }
 
 
+def _per_indicator_unit(key: str) -> dict[str, float]:
+    """The targets.csv units a figure of indicator *key* may be in → the indicator's unit
+    in one of it: money per area through :data:`qygeo.core.trends.YUAN_PER_KM2_PER_UNIT`,
+    a share or a ratio only as itself."""
+    from qygeo.core.trends import YUAN_PER_KM2_PER_UNIT
+
+    unit = INDICATORS[key][2]
+    if unit == "万元/公顷":
+        wan_per_ha = YUAN_PER_KM2_PER_UNIT["10k_yuan/ha"]
+        return {u: f / wan_per_ha for u, f in YUAN_PER_KM2_PER_UNIT.items()}
+    return {unit: 1.0}
+
+
+def benchmark_unit_problem(name: str, unit: object) -> str | None:
+    """Why the targets.csv row *name* in *unit* cannot stand beside its indicator (a
+    share benchmark in 万元/公顷, say); None when it can, or *name* is no such figure."""
+    key = next((k for k, n in GUANGDONG_2019.items() if n == name), None)
+    if key is None or unit in (accepted := _per_indicator_unit(key)):
+        return None
+    return (f"unit {unit!r} of {name} is not one of its indicator {key} "
+            f"({', '.join(accepted)})")
+
+
 def guangdong_figures(targets: pd.DataFrame | None) -> dict[str, float]:
-    """Indicator key → Guangdong's 2019 figure, from the targets table (absent: left out)."""
+    """Indicator key → Guangdong's 2019 figure in the indicator's unit, from the targets
+    table (absent, or in a unit not of the indicator: left out; load refuses the latter)."""
     if targets is None or not len(targets) or "indicator" not in targets.columns:
         return {}
-    by_name = {r.indicator: r.value for r in targets.itertuples()}
+    units = targets["unit"] if "unit" in targets.columns else [None] * len(targets)
+    by_name = {name: (v, u) for name, v, u in zip(targets["indicator"], targets["value"],
+                                                  units, strict=True)}
     out = {}
     for key, name in GUANGDONG_2019.items():
-        v = by_name.get(name)
-        if _present(v):
-            out[key] = float(v)
+        v, unit = by_name.get(name, (None, None))
+        factor = _per_indicator_unit(key).get(unit)
+        if _present(v) and factor is not None:
+            out[key] = float(v) * factor
     return out
 
 

@@ -45,7 +45,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qygeo.core import metrics
-from qygeo.core.indicators import STATUS_NA, STATUS_OK, STATUS_PARTIAL
+from qygeo.core.indicators import (
+    STATUS_NA,
+    STATUS_OK,
+    STATUS_PARTIAL,
+    benchmark_unit_problem,
+)
 from qygeo.errors import DataFileError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -91,8 +96,9 @@ TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "cur
 
 
 def unit_problem(targets: pd.DataFrame) -> tuple[int, str] | None:
-    """The first row of *targets* compared with a park figure whose unit qygeo cannot
-    convert, as (row position, problem); None when every such row's unit is known.
+    """The first row of *targets* compared with a park figure, or shown beside an
+    indicator, whose unit qygeo cannot convert to that figure's, as (row position,
+    problem); None when every such row's unit is known.
 
     Such a row would otherwise drop out of every comparison without a word.
     """
@@ -102,6 +108,9 @@ def unit_problem(targets: pd.DataFrame) -> tuple[int, str] | None:
         if name in TARGET_MEASURES and unit not in YUAN_PER_KM2_PER_UNIT:
             return i, (f"unit {unit!r} of {name} is not one qygeo converts "
                        f"({', '.join(YUAN_PER_KM2_PER_UNIT)})")
+        problem = benchmark_unit_problem(name, unit)  # a Guangdong figure beside an indicator
+        if problem is not None:
+            return i, problem
     return None
 
 
