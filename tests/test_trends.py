@@ -382,3 +382,22 @@ def test_guangdong_figures_beside_the_indicators_follow_their_unit(tiny_geodata)
                                             "guangdong_dev_zone_land_supply_rate is not one "
                                             "of its indicator land_supply_rate \\(share\\)"):
         load_targets(tiny_geodata)
+
+
+def test_a_blank_target_value_is_refused_naming_the_row(tiny_geodata):
+    # A blank value passed validate and gave "not met", a "nan 亿元/km²" note and an html
+    # chart line at x="nan".
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    path = tiny_geodata / "attributes" / "targets.csv"
+    path.write_text("indicator,value,unit,year,source,status\n"
+                    "key_park_land_output_intensity_target,100,yuan/km2,2027,s,target\n"
+                    "key_park_land_investment_intensity_target,,yuan/km2,2027,s,target\n",
+                    encoding="utf-8")
+    for args in (["validate"], ["report", "-q", "--format", "json"]):
+        r = CliRunner().invoke(main, [*args, "--geodata", str(tiny_geodata)])
+        assert r.exit_code == 1 and "Traceback" not in r.stderr and not r.stdout.strip()
+        assert ("targets.csv: row 3: value of key_park_land_investment_intensity_target is "
+                "blank") in r.stderr

@@ -244,6 +244,12 @@ def load_targets(root: Path) -> pd.DataFrame | None:
     df = read_table(path, id_columns=("indicator",), numeric=("value",),
                     required=("indicator", "value", "unit", "year", "source"))
     df["year"] = _years(df, path)
+    # A blank target would compare as "not met", with a "nan" level in notes and charts.
+    blank = np.flatnonzero(~np.isfinite(df["value"].to_numpy(dtype="float64", na_value=np.nan)))
+    if len(blank):
+        i = int(blank[0])
+        raise DataFileError(path, f"row {i + 2}: value of {df['indicator'].iloc[i]} is blank "
+                                  "(a target or benchmark needs its figure)")
     from qygeo.core.trends import unit_problem
 
     bad = unit_problem(df)
