@@ -401,3 +401,20 @@ def test_a_blank_target_value_is_refused_naming_the_row(tiny_geodata):
         assert r.exit_code == 1 and "Traceback" not in r.stderr and not r.stdout.strip()
         assert ("targets.csv: row 3: value of key_park_land_investment_intensity_target is "
                 "blank") in r.stderr
+
+
+def test_a_target_given_twice_is_refused_naming_both_rows(tiny_geodata):
+    # A 2025 milestone row above the 2027 output target: the first row in file order won
+    # silently (the park table's gap and the html chart line were the milestone's).
+    from qygeo.errors import DataFileError
+    from qygeo.io.dataset import load_targets
+
+    path = tiny_geodata / "attributes" / "targets.csv"
+    path.write_text("indicator,value,unit,year,source,status\n"
+                    "key_park_land_output_intensity_target,50,yuan/km2,2025,s,target\n"
+                    "key_park_land_investment_intensity_target,50,yuan/km2,2027,s,target\n"
+                    "key_park_land_output_intensity_target,100,yuan/km2,2027,s,target\n",
+                    encoding="utf-8")
+    with pytest.raises(DataFileError, match="rows 2 and 4: key_park_land_output_intensity_"
+                                            "target is given more than once"):
+        load_targets(tiny_geodata)

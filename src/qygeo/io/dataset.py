@@ -250,6 +250,14 @@ def load_targets(root: Path) -> pd.DataFrame | None:
         i = int(blank[0])
         raise DataFileError(path, f"row {i + 2}: value of {df['indicator'].iloc[i]} is blank "
                                   "(a target or benchmark needs its figure)")
+    # One row per target: a second would lose to the first in every comparison, silently
+    # (a milestone year is not a target of its own).
+    repeated = df["indicator"].duplicated(keep=False).to_numpy()
+    if repeated.any():
+        first = str(df["indicator"].iloc[int(repeated.nonzero()[0][0])])
+        rows = [i + 2 for i in np.flatnonzero((df["indicator"] == first).to_numpy())]
+        raise DataFileError(path, f"rows {' and '.join(map(str, rows))}: {first} is given "
+                                  "more than once (one row per target)")
     from qygeo.core.trends import unit_problem
 
     bad = unit_problem(df)
