@@ -418,3 +418,19 @@ def test_a_target_given_twice_is_refused_naming_both_rows(tiny_geodata):
     with pytest.raises(DataFileError, match="rows 2 and 4: key_park_land_output_intensity_"
                                             "target is given more than once"):
         load_targets(tiny_geodata)
+
+
+def test_targets_csv_without_status_is_refused(tiny_geodata):
+    # Without a status column every row read as a target: Guangdong's 2019 benchmarks
+    # became passed 2019 targets ("no year left") instead of levels to reach.
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    path = tiny_geodata / "attributes" / "targets.csv"
+    path.write_text("indicator,value,unit,year,source\n"
+                    "guangdong_dev_zone_industrial_land_tax_intensity,966.19,10k_yuan/ha,2019,s\n",
+                    encoding="utf-8")
+    r = CliRunner().invoke(main, ["validate", "--geodata", str(tiny_geodata)])
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    assert "targets.csv: missing column(s): status" in r.stderr

@@ -236,13 +236,16 @@ def city_figure(city_stats: pd.DataFrame | None, indicator: str) -> float:
 
 
 def load_targets(root: Path) -> pd.DataFrame | None:
-    """Read ``attributes/targets.csv`` (indicator, value, unit, year, source); None if absent."""
+    """Read ``attributes/targets.csv`` (indicator, value, unit, year, source, status); None
+    if absent."""
 
     path = root / ATTRIBUTES_DIR / TARGETS
     if not path.exists():
         return None
+    # status is required: without it a benchmark (a level to reach) would read as a target
+    # of its own, passed year.
     df = read_table(path, id_columns=("indicator",), numeric=("value",),
-                    required=("indicator", "value", "unit", "year", "source"))
+                    required=("indicator", "value", "unit", "year", "source", "status"))
     df["year"] = _years(df, path)
     # A blank target would compare as "not met", with a "nan" level in notes and charts.
     blank = np.flatnonzero(~np.isfinite(df["value"].to_numpy(dtype="float64", na_value=np.nan)))
