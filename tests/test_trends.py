@@ -434,3 +434,42 @@ def test_targets_csv_without_status_is_refused(tiny_geodata):
     r = CliRunner().invoke(main, ["validate", "--geodata", str(tiny_geodata)])
     assert r.exit_code == 1 and "Traceback" not in r.stderr
     assert "targets.csv: missing column(s): status" in r.stderr
+
+
+def test_a_lower_bound_at_the_target_is_met():
+    # Guangqing's tax per area ×100 (9,964 万元/公顷, two plots reporting no tax: a lower
+    # bound) against Guangdong's 966.19 said met n/a; the complete figure is at least it.
+    # A figure partial over part of the plots (not a lower bound) stays undecided.
+    parks = pd.DataFrame({"park_id": ["p"]})
+    targets = pd.DataFrame({"indicator": ["guangdong_dev_zone_industrial_land_tax_intensity"],
+                            "value": [966.19], "unit": ["10k_yuan/ha"], "year": [2019],
+                            "source": ["s"], "status": ["benchmark"]})
+    for value, lower, met in ((9963.6, True, True), (9963.6, False, None),
+                              (500.0, True, None)):
+        indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
+            "industrial_tax_intensity_wan_per_ha"], "value": [value], "status": ["partial"],
+            "lower_bound": [lower]})
+        row = target_table(parks, indicators, targets, stats_year=2024,
+                           as_of=dt.date(2026, 11, 29)).iloc[0]
+        assert (row["met"] is None if met is None else row["met"] == met)
+        assert row["current_status"] == "partial"
+        assert ("lower bound" in row["note"]) and (
+            row["note"].startswith("already met") == bool(met))
+    # The flag comes from the indicators themselves: the bundled Guangqing tax is one.
+    rep = build_report(load_dataset(), park_ids=["guangqing"], as_of=dt.date(2026, 11, 29))
+    tax = rep.evaluation.targets.query("target.str.contains('tax')").iloc[0]
+    assert tax["current_status"] == "partial" and tax["met"] is None  # 601 < 966.19
+
+
+def test_the_indicators_flag_a_lower_bound_only_where_it_is_one():
+    from qygeo.core.indicators import park_indicators
+
+    plots = pd.DataFrame({"plot_id": ["a", "b"], "land_use": ["industrial"] * 2,
+                          "area_m2": [1e4, 1e4], "developed_area_m2": [1e4, 1e4],
+                          "invested_yuan": [1e8, 1e8], "tax_yuan": [1e6, None]})
+    tax = park_indicators(plots, park_area_m2=1e5)["industrial_tax_intensity_wan_per_ha"]
+    assert tax.status == "partial" and tax.lower_bound
+    # b without invested_yuan is left out of both sums: the fixed-asset figure is no bound.
+    plots["invested_yuan"] = [1e8, None]
+    fai = park_indicators(plots, park_area_m2=1e5)["industrial_fai_intensity_wan_per_ha"]
+    assert fai.status == "partial" and not fai.lower_bound

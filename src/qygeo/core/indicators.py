@@ -80,7 +80,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -195,12 +195,17 @@ class Indicator:
         ``ok``, ``partial`` (some plots left out, named in *basis*) or ``n/a``.
     basis : str
         What it was computed from, or why it is n/a.
+    lower_bound : bool
+        A ``partial`` value that is partial only because some plots report no figure of
+        the numerator, their land kept in the denominator: the complete value is at
+        least it (so it meets a target it reaches). False otherwise.
     """
 
     key: str
     value: float | None
     status: str
     basis: str
+    lower_bound: bool = False
 
 
 def _na(key: str, reason: str) -> Indicator:
@@ -460,7 +465,9 @@ def _sum_ratios(key: str, cols: PlotColumns, parts: list[slice], num_col: str, d
                       f"({cols.ids(no_num[part], start=part.start)}), whose land stays in the "
                       "denominator: a lower bound")
             partial = True
-        out.append(Indicator(key, value, STATUS_PARTIAL if partial else STATUS_OK, basis))
+        # Plots left out altogether (lacking) could make the complete value lower.
+        out.append(Indicator(key, value, STATUS_PARTIAL if partial else STATUS_OK, basis,
+                             lower_bound=partial and lacking is None))
     return out
 
 
@@ -643,7 +650,7 @@ def _indicator_sets(cols: PlotColumns, parts: list[slice],
         if num_col == land:
             kw["num"] = built_m2 if has_dev else None
         res = _sum_ratios(key, cols, parts, num_col, den_col, rows, what=what, **kw)
-        return [Indicator(r.key, r.value, r.status, r.basis.replace(
+        return [replace(r, basis=r.basis.replace(
             land, land + notes[i], 1)) if r.value is not None and notes[i] else r
             for i, r in enumerate(res)]
 
@@ -708,7 +715,7 @@ def _indicator_sets(cols: PlotColumns, parts: list[slice],
 
 
 def _rename(ind: Indicator, old: str, new: str) -> Indicator:
-    return Indicator(ind.key, ind.value, ind.status, ind.basis.replace(old, new))
+    return replace(ind, basis=ind.basis.replace(old, new))
 
 
 def _disposal_rates(cols: PlotColumns, parts: list[slice], area: np.ndarray,

@@ -31,7 +31,9 @@ An indicator of status ``partial`` (computed over part of the plots, or a lower 
 where plots report no tax) is compared as it is, but its row says so
 (``current_status``, the note) and leaves ``met`` undecided (None): whether the
 complete figure meets the target is not known from part of it, and gap and growth
-are those of the partial figure, not exact.
+are those of the partial figure, not exact. A lower bound (the indicators' own
+``lower_bound`` flag, passed as a column of *indicators*) at or above the target is
+met (True), the note says why.
 
 Trends are the park_stats rows of each park over the years, as intensities on
 the park's current area, for parks with at least two years.
@@ -88,6 +90,10 @@ MEASURE_UNITS = {"park": ("元/km²", 1.0), "indicator": ("万元/公顷", YUAN_
 #: What a target row says of a partial current figure.
 PARTIAL_NOTE = ("current figure partial (a lower bound, or over part of the plots: see the "
                 "indicator's basis): met not decided, gap and growth not exact")
+
+#: What a target row says of a lower-bound figure at or above the target: met, proven.
+LOWER_BOUND_MET_NOTE = ("already met: the current figure is a lower bound (partial, see the "
+                        "indicator's basis), and the complete figure is at least it")
 
 TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "current_status",
                   "current_as_of",
@@ -242,13 +248,15 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     # Kind of compared measure → (base year, what the current figure is of).
     bases = {"park": (stats_year, f"park_stats {stats_year if stats_year is not None else 'n/a'}"),
              "indicator": (plots_year, f"plots contracted by {plots_date}")}
-    ind: dict[tuple[str, str], tuple[Any, str]] = {}
+    ind: dict[tuple[str, str], tuple[Any, str, bool]] = {}
     if indicators is not None and len(indicators):
         statuses = (indicators["status"] if "status" in indicators.columns
                     else pd.Series(STATUS_OK, index=indicators.index))
-        ind = {(pid, key): (value, status) for pid, key, value, status in zip(
+        lower = (indicators["lower_bound"] if "lower_bound" in indicators.columns
+                 else pd.Series(False, index=indicators.index))
+        ind = {(pid, key): (value, status, bool(low)) for pid, key, value, status, low in zip(
             indicators["park_id"], indicators["indicator"], indicators["value"], statuses,
-            strict=True)}
+            lower, strict=True)}
     # The park columns compared with targets only: itertuples reads every column it is given.
     measures = [m for kind, m, _label in TARGET_MEASURES.values()
                 if kind == "park" and m in parks.columns]
@@ -267,8 +275,9 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
         t_year = (metrics.TARGET_YEAR if benchmark and int(t.year) <= (base_year or 0)
                   else int(t.year))
         for p in park_rows:
-            cur, status = ((getattr(p, measure, None), STATUS_OK) if kind == "park"
-                           else ind.get((p.park_id, measure), (None, STATUS_NA)))
+            cur, status, lower_bound = ((getattr(p, measure, None), STATUS_OK, False)
+                                        if kind == "park" else ind.get((p.park_id, measure),
+                                                                       (None, STATUS_NA, False)))
             cur = math.nan if cur is None or pd.isna(cur) else float(cur)
             status = STATUS_NA if math.isnan(cur) else status
             gap, met, growth, years, note = gap_and_growth(cur, value, base_year, t_year)
@@ -280,7 +289,9 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
             elif years is not None and years <= 0 and met is False:
                 note = (f"target year {t_year} is not after {base_year}, the year of the current "
                         "figure: no year left to grow in")
-            if status == STATUS_PARTIAL:
+            if status == STATUS_PARTIAL and met and lower_bound:
+                note = LOWER_BOUND_MET_NOTE  # the complete figure is at least this one
+            elif status == STATUS_PARTIAL:
                 said = "the partial figure meets the target" if met else note
                 met, note = None, "; ".join(filter(None, (PARTIAL_NOTE, said)))
             rows.append({"park_id": p.park_id, "target": t.indicator, "target_name": label,

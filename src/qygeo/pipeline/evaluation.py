@@ -220,7 +220,7 @@ def _compared_by_date(columns: ind_mod.PlotColumns, codes: np.ndarray,
     """The indicators compared with targets over the plots contracted by *as_of* only.
 
     A park with a plot that has the summed figure and no contract date gets n/a: whether
-    it counts is unknown. Columns ``park_id, indicator, value, status``.
+    it counts is unknown. Columns ``park_id, indicator, value, status, lower_bound``.
     """
     import pandas as pd
 
@@ -238,10 +238,10 @@ def _compared_by_date(columns: ind_mod.PlotColumns, codes: np.ndarray,
         for pid, values, mine in zip(report_ids, sets, member_codes, strict=True):
             v = values[key]
             if unknown[mine].sum():
-                rows.append((pid, key, None, ind_mod.STATUS_NA))
+                rows.append((pid, key, None, ind_mod.STATUS_NA, False))
             else:
-                rows.append((pid, key, v.value, v.status))
-    return pd.DataFrame(rows, columns=["park_id", "indicator", "value", "status"])
+                rows.append((pid, key, v.value, v.status, v.lower_bound))
+    return pd.DataFrame(rows, columns=["park_id", "indicator", "value", "status", "lower_bound"])
 
 
 def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int | None,
@@ -317,9 +317,11 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
             if len(in_parks) and "idle_status" in in_parks.columns
             else np.zeros(len(park_ids), int))
     ind_rows: list[dict[str, Any]] = []
+    lower_bound: list[bool] = []  # beside the rows, for the targets only
     extra: dict[str, dict[str, Any]] = {}
     for pid, values, mine in zip(report_ids, indicator_sets, member_codes, strict=True):
         ind_rows += ind_mod.indicator_rows(pid, values)
+        lower_bound += [v.lower_bound for v in values.values()]
         cols: dict[str, Any] = {k: (v.value if v.value is not None else math.nan)
                                 for k, v in values.items()}
         # A partial value (a lower bound, or over part of the plots) is never shown bare.
@@ -343,7 +345,7 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     # columns, the as-of date for the plot-based indicators (cumulative invested_yuan).
     # A past --as-of compares the plots contracted by then (their sums as recorded).
     split = contracted_after(in_parks, as_of) if as_of is not None else None
-    compared = (indicators if split is None else _compared_by_date(
+    compared = (indicators.assign(lower_bound=lower_bound) if split is None else _compared_by_date(
         columns, codes, member_codes, report_ids, split, as_of, **indicator_args))
     tt = trends.target_table(parks, compared, targets_src, stats_year=year,
                              as_of=as_of if as_of is not None else as_of_year)
