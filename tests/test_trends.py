@@ -180,8 +180,8 @@ def test_output_target_in_wan_per_ha_reaches_the_park_table(bundled_geodata):
 
 
 def test_years_left_count_from_the_date_each_figure_is_of():
-    # The plot-based fixed-asset intensity is cumulative as of --as-of (2026): 1,250 → 5,000
-    # 万元/公顷 is ×4 in 1 year (+300 %), whatever year the park_stats figures are of. The
+    # The plot-based fixed-asset intensity is of --as-of (2026-11-29): 1,250 → 5,000
+    # 万元/公顷 is ×4 by the end of 2027, whatever year the park_stats figures are of. The
     # output intensity is park_stats' 2024 figure: ×4 in 3 years (4 ** (1/3) − 1).
     parks = pd.DataFrame({"park_id": ["p"], "output_intensity_yuan_per_km2": [2.5e9]})
     indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
@@ -195,9 +195,11 @@ def test_years_left_count_from_the_date_each_figure_is_of():
         t = target_table(parks, indicators, targets, stats_year=stats_year,
                          as_of=dt.date(2026, 11, 29)).set_index("target")
         inv = t.loc["key_park_land_investment_intensity_target"]
-        assert inv["base_year"] == 2026 and inv["years_left"] == 1
+        # 2026-11-29 to 2027-12-31: 1 year and 32 days of 2026's 365.
+        years = 1 + 32 / 365
+        assert inv["base_year"] == 2026 and inv["years_left"] == pytest.approx(years)
         assert inv["current_as_of"] == "plots contracted by 2026-11-29"
-        assert inv["needed_annual_growth"] == pytest.approx(3.0)
+        assert inv["needed_annual_growth"] == pytest.approx(4 ** (1 / years) - 1)
         out = t.loc["key_park_land_output_intensity_target"]
         assert out["base_year"] == stats_year and out["years_left"] == 2027 - stats_year
         assert out["current_as_of"] == f"park_stats {stats_year}"
@@ -473,3 +475,22 @@ def test_the_indicators_flag_a_lower_bound_only_where_it_is_one():
     plots["invested_yuan"] = [1e8, None]
     fai = park_indicators(plots, park_area_m2=1e5)["industrial_fai_intensity_wan_per_ha"]
     assert fai.status == "partial" and not fai.lower_bound
+
+
+@pytest.mark.parametrize(("as_of", "years", "note"), [
+    (dt.date(2026, 12, 31), 1.0, ""), (dt.date(2027, 1, 1), 364 / 365, ""),
+    (dt.date(2027, 6, 30), 184 / 365, ""), (dt.date(2027, 12, 31), 0.0, "no year left")])
+def test_years_left_run_to_the_end_of_the_target_year(as_of, years, note):
+    # "By 2027" is by 2027-12-31: from 2027-01-01 every unmet target said "no year left".
+    parks = pd.DataFrame({"park_id": ["p"]})
+    indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
+        "industrial_fai_intensity_wan_per_ha"], "value": [2500.0], "status": ["ok"]})
+    targets = pd.DataFrame({"indicator": ["key_park_land_investment_intensity_target"],
+                            "value": [5e9], "unit": ["yuan/km2"], "year": [2027],
+                            "source": ["s"], "status": ["target"]})
+    row = target_table(parks, indicators, targets, stats_year=2024, as_of=as_of).iloc[0]
+    assert row["years_left"] == pytest.approx(years, abs=0)
+    assert row["met"] == False  # noqa: E712 (a numpy bool)
+    assert (note in row["note"]) if note else row["note"] == ""
+    growth = row["needed_annual_growth"]
+    assert math.isnan(growth) if not years else growth == pytest.approx(2 ** (1 / years) - 1)

@@ -19,8 +19,9 @@ Targets and benchmarks come from ``attributes/targets.csv``
 
 For each park and target: the gap (target − current, in the compared figure's unit,
 元/km² or 万元/公顷, whichever unit targets.csv gives) and
-the compound yearly growth that closes it by the target year
-(:func:`qygeo.core.metrics.required_annual_growth`; benchmarks without a future
+the compound yearly growth that closes it by the end of the target year
+(:func:`qygeo.core.metrics.required_annual_growth`, over fractional years from the date
+the figure is of, :func:`years_to_target`; benchmarks without a future
 year are taken as to be reached by :data:`qygeo.core.metrics.TARGET_YEAR`, a target
 keeps its own year even when it has passed). Growth is 0 where the target is already
 met and n/a where the current value is unknown or 0, or no year is left (a passed
@@ -173,9 +174,27 @@ def default_targets() -> pd.DataFrame:
     ])
 
 
-def gap_and_growth(current: float, target: float, base_year: int | None,
-                   target_year: int) -> tuple[float, bool | None, float, int | None, str]:
+def years_to_target(figure_date: dt.date, target_year: int) -> float:
+    """Years from *figure_date* to the end of *target_year*: "by 2027" is by 2027-12-31.
+
+    Whole calendar years after the figure's year, plus what is left of its year as a
+    fraction of that year's days: a figure of a year's end (park_stats' yearly figures)
+    has whole years, one of 2027-01-01 has 364/365 of a year to reach a 2027 target and
+    one of 2027-12-31 none.
+    """
+    import datetime as dt
+
+    year_days = (dt.date(figure_date.year + 1, 1, 1) - dt.date(figure_date.year, 1, 1)).days
+    rest_days = (dt.date(figure_date.year, 12, 31) - figure_date).days
+    return float(int(target_year) - figure_date.year) + rest_days / year_days
+
+
+def gap_and_growth(current: float, target: float, base: int | dt.date | None,
+                   target_year: int) -> tuple[float, bool | None, float, float | None, str]:
     """Gap, whether met, required yearly growth, years left and a note.
+
+    *base* is the date the current figure is of, or its year (a yearly figure, of the
+    year's end); years left count to the end of *target_year* (:func:`years_to_target`).
 
     Returns
     -------
@@ -185,11 +204,14 @@ def gap_and_growth(current: float, target: float, base_year: int | None,
         unknown), growth = ``(target/current) ** (1/years_left) − 1``, 0 when
         met, NaN when it cannot be computed (note says why).
     """
+    import datetime as dt
+
     if current is None or (isinstance(current, float) and math.isnan(current)):
         return math.nan, None, math.nan, None, "current value n/a"
     gap = float(metrics.target_gap(current, target))
     met = bool(current >= target)
-    years = None if base_year is None else int(target_year) - int(base_year)
+    years = (None if base is None else years_to_target(
+        base if isinstance(base, dt.date) else dt.date(int(base), 12, 31), target_year))
     if met:
         return gap, met, 0.0, years, "already met"
     if years is None or years <= 0:
@@ -204,7 +226,9 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     """Every park against every known target and benchmark.
 
     Years left count from the date each current figure is of (``base_year``, said in
-    ``current_as_of``): the park columns are the park_stats figures of *stats_year*;
+    ``current_as_of``) to the end of the target year, in fractions of a year
+    (:func:`years_to_target`): the park columns are the park_stats figures of *stats_year*
+    (a yearly figure, of the year's end: whole years);
     the indicators are sums over the plots contracted by *as_of* (their ``invested_yuan``
     as recorded: the caller leaves out plots contracted later, see
     :func:`qygeo.pipeline.evaluation.contracted_after`), whatever year the park_stats
@@ -245,9 +269,11 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
 
     plots_year = as_of if isinstance(as_of, int) else as_of.year
     plots_date = as_of if isinstance(as_of, int) else as_of.isoformat()
-    # Kind of compared measure → (base year, what the current figure is of).
-    bases = {"park": (stats_year, f"park_stats {stats_year if stats_year is not None else 'n/a'}"),
-             "indicator": (plots_year, f"plots contracted by {plots_date}")}
+    # Kind of compared measure → (base year, the date or year years count from, what the
+    # current figure is of).
+    bases = {"park": (stats_year, stats_year,
+                      f"park_stats {stats_year if stats_year is not None else 'n/a'}"),
+             "indicator": (plots_year, as_of, f"plots contracted by {plots_date}")}
     ind: dict[tuple[str, str], tuple[Any, str, bool]] = {}
     if indicators is not None and len(indicators):
         statuses = (indicators["status"] if "status" in indicators.columns
@@ -269,7 +295,7 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
         kind, measure, label = spec
         unit, per_unit = MEASURE_UNITS[kind]
         value = float(t.value) * YUAN_PER_KM2_PER_UNIT[t.unit] / per_unit
-        base_year, current_as_of = bases[kind]
+        base_year, base, current_as_of = bases[kind]
         benchmark = getattr(t, "status", "target") == "benchmark"
         # A benchmark of a past year is a level to reach; a target keeps its own year.
         t_year = (metrics.TARGET_YEAR if benchmark and int(t.year) <= (base_year or 0)
@@ -280,7 +306,7 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
                                                                        (None, STATUS_NA, False)))
             cur = math.nan if cur is None or pd.isna(cur) else float(cur)
             status = STATUS_NA if math.isnan(cur) else status
-            gap, met, growth, years, note = gap_and_growth(cur, value, base_year, t_year)
+            gap, met, growth, years, note = gap_and_growth(cur, value, base, t_year)
             # Decided on the figure itself (met is True, False or None for n/a), before a
             # partial figure's met is left undecided: a figure at the target has no year
             # to lack.
