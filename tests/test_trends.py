@@ -494,3 +494,25 @@ def test_years_left_run_to_the_end_of_the_target_year(as_of, years, note):
     assert (note in row["note"]) if note else row["note"] == ""
     growth = row["needed_annual_growth"]
     assert math.isnan(growth) if not years else growth == pytest.approx(2 ** (1 / years) - 1)
+
+
+def test_labels_take_the_target_year_from_targets_csv(tiny_geodata):
+    # Targets of 2030 in targets.csv: the park columns said "2027 target", the html growth
+    # chart "达成2027…" and the targets rows "2027 target: …".
+    from qygeo.pipeline.report import COLUMNS
+    from qygeo.render.html import render_html
+
+    path = tiny_geodata / "attributes" / "targets.csv"
+    path.write_text("indicator,value,unit,year,source,status\n"
+                    "key_park_land_output_intensity_target,8e9,yuan/km2,2030,s,target\n"
+                    "key_park_land_investment_intensity_target,6e9,yuan/km2,2030,s,target\n",
+                    encoding="utf-8")
+    rep = build_report(load_dataset(tiny_geodata), as_of=dt.date(2026, 11, 29))
+    names = set(rep.evaluation.targets["target_name"])
+    assert names == {"2030 target: output intensity (paper §6.2.3)",
+                     "2030 target: land investment intensity, fixed-asset investment ÷ "
+                     "industrial land (paper §6.2.3)"}
+    page = render_html(rep)
+    assert "2027" not in page.replace("2027-", "")  # no year but the data's own dates
+    assert "达成2030土地投资强度目标所需年均增速" in page and "vs 2030 target" in page
+    assert not any("2027" in part for c in COLUMNS for part in c[1:3])

@@ -61,22 +61,23 @@ if TYPE_CHECKING:  # pragma: no cover
 
     import pandas as pd
 
-#: targets.csv indicator -> (what it is compared with, report column or indicator key, label)
+#: targets.csv indicator -> (what it is compared with, report column or indicator key, label;
+#: ``{year}`` in the label is the targets.csv row's year)
 TARGET_MEASURES: dict[str, tuple[str, str, str]] = {
     # Land investment intensity = fixed-asset investment ÷ industrial land: compared with the
     # indicator on that basis, never with signed investment ÷ gross park area.
     "key_park_land_investment_intensity_target": (
         "indicator", "industrial_fai_intensity_wan_per_ha",
-        "2027 target: land investment intensity, fixed-asset investment ÷ industrial land "
+        "{year} target: land investment intensity, fixed-asset investment ÷ industrial land "
         "(paper §6.2.3)"),
     "key_park_land_output_intensity_target": (
-        "park", "output_intensity_yuan_per_km2", "2027 target: output intensity (paper §6.2.3)"),
+        "park", "output_intensity_yuan_per_km2", "{year} target: output intensity (paper §6.2.3)"),
     "guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity": (
         "indicator", "industrial_fai_intensity_wan_per_ha",
-        "Guangdong dev-zone average 2019: industrial land fixed-asset investment intensity"),
+        "Guangdong dev-zone average {year}: industrial land fixed-asset investment intensity"),
     "guangdong_dev_zone_industrial_land_tax_intensity": (
         "indicator", "industrial_tax_intensity_wan_per_ha",
-        "Guangdong dev-zone average 2019: industrial land tax per area"),
+        "Guangdong dev-zone average {year}: industrial land tax per area"),
 }
 #: Units a compared targets.csv row may be in → yuan/km² in one of the unit:
 #: 1 万元/公顷 = 1e4 yuan per 0.01 km² = 1e6 yuan/km².
@@ -320,7 +321,8 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
             elif status == STATUS_PARTIAL:
                 said = "the partial figure meets the target" if met else note
                 met, note = None, "; ".join(filter(None, (PARTIAL_NOTE, said)))
-            rows.append({"park_id": p.park_id, "target": t.indicator, "target_name": label,
+            rows.append({"park_id": p.park_id, "target": t.indicator,
+                         "target_name": label.format(year=int(t.year)),
                          "measure": measure, "current": cur, "current_status": status,
                          "current_as_of": current_as_of,
                          "target_value": value,
