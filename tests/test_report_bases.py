@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 
 import pytest
 
@@ -207,3 +208,24 @@ def test_a_past_year_with_undated_plots_is_na_saying_why(tiny_geodata):
     assert row["investment_basis"].startswith("n/a for 2020: ")
     assert "plots with invested_yuan have no contract_date" in row["investment_basis"]
     assert row["intensity_basis"] == row["investment_basis"]
+
+
+def test_a_past_as_of_compares_only_the_plots_contracted_by_then():
+    # --as-of 2021-01-01 compared Guangqing's plots of today (contracted 2019-2023, 11.55 亿元)
+    # with the 2027 target as "plots as of 2021-01-01"; only GQ-P-04 (2019) and GQ-P-01
+    # (2020) were contracted: (0.95 + 3.00) 亿元 over 1.5 + 4.0 ha = 7,181.8 万元/公顷.
+    # Huachuang's plots are all of 2023-2024: no figure by then.
+    from pathlib import Path
+
+    ds = load_dataset(Path(__file__).resolve().parent.parent / "geodata")
+    rep = build_report(ds, as_of=dt.date(2021, 1, 1),
+                       park_ids=["guangqing", "huachuang_zhihuigu"])
+    tt = rep.evaluation.targets
+    fai = tt[tt["target"] == "key_park_land_investment_intensity_target"].set_index("park_id")
+    assert fai.loc["guangqing", "current"] == pytest.approx(395e6 / 5.5 / 1e4)
+    assert fai.loc["guangqing", "current_as_of"] == "plots contracted by 2021-01-01"
+    assert math.isnan(fai.loc["huachuang_zhihuigu", "current"])
+    assert fai.loc["huachuang_zhihuigu", "current_status"] == "n/a"
+    # The park table's gap is the targets table's.
+    gq = rep.parks.set_index("park_id").loc["guangqing"]
+    assert gq["target_gap_yuan_per_km2"] == pytest.approx((5000 - 395e6 / 5.5 / 1e4) * 1e6)

@@ -180,8 +180,8 @@ def test_output_target_in_wan_per_ha_reaches_the_park_table(bundled_geodata):
 
 
 def test_years_left_count_from_the_date_each_figure_is_of():
-    # The plot-based fixed-asset intensity is cumulative as of --as-of (2026): 1,250 → 5,000
-    # 万元/公顷 is ×4 in 1 year (+300 %), whatever year the park_stats figures are of. The
+    # The plot-based fixed-asset intensity is of --as-of (2026-11-29): 1,250 → 5,000
+    # 万元/公顷 is ×4 by the end of 2027, whatever year the park_stats figures are of. The
     # output intensity is park_stats' 2024 figure: ×4 in 3 years (4 ** (1/3) − 1).
     parks = pd.DataFrame({"park_id": ["p"], "output_intensity_yuan_per_km2": [2.5e9]})
     indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
@@ -195,9 +195,11 @@ def test_years_left_count_from_the_date_each_figure_is_of():
         t = target_table(parks, indicators, targets, stats_year=stats_year,
                          as_of=dt.date(2026, 11, 29)).set_index("target")
         inv = t.loc["key_park_land_investment_intensity_target"]
-        assert inv["base_year"] == 2026 and inv["years_left"] == 1
-        assert inv["current_as_of"] == "plots as of 2026-11-29"
-        assert inv["needed_annual_growth"] == pytest.approx(3.0)
+        # 2026-11-29 to 2027-12-31: 1 year and 32 days of 2026's 365.
+        years = 1 + 32 / 365
+        assert inv["base_year"] == 2026 and inv["years_left"] == pytest.approx(years)
+        assert inv["current_as_of"] == "plots contracted by 2026-11-29"
+        assert inv["needed_annual_growth"] == pytest.approx(4 ** (1 / years) - 1)
         out = t.loc["key_park_land_output_intensity_target"]
         assert out["base_year"] == stats_year and out["years_left"] == 2027 - stats_year
         assert out["current_as_of"] == f"park_stats {stats_year}"
@@ -340,3 +342,177 @@ def test_the_report_docstring_names_the_figure_the_target_gap_is_of():
     entry = doc.split("``grade_counts``, ``target_gap_yuan_per_km2``")[1]
     assert "gap of the industrial-land fixed-asset investment intensity" in entry
     assert "gap of ``intensity_yuan_per_km2``" not in entry
+
+
+def test_a_partial_figure_keeps_its_note_when_no_year_is_left():
+    # A partial 7,037 万元/公顷 against a 5,000 target of 2025, as of 2026: it used to lose
+    # its partial note and say "no year left" though the figure meets the target.
+    parks = pd.DataFrame({"park_id": ["p"]})
+    targets = pd.DataFrame({"indicator": ["key_park_land_investment_intensity_target"],
+                            "value": [5e9], "unit": ["yuan/km2"], "year": [2025],
+                            "source": ["s"], "status": ["target"]})
+    for value, said in ((7036.9, "the partial figure meets the target"),
+                        (1000.0, "no year left to grow in")):
+        indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
+            "industrial_fai_intensity_wan_per_ha"], "value": [value], "status": ["partial"]})
+        row = target_table(parks, indicators, targets, stats_year=2024,
+                           as_of=dt.date(2026, 11, 29)).iloc[0]
+        assert row["note"].startswith("current figure partial") and said in row["note"]
+        assert (said == "no year left to grow in") == ("no year left" in row["note"])
+
+
+def test_guangdong_figures_beside_the_indicators_follow_their_unit(tiny_geodata):
+    # Guangdong's fixed-asset level given as 7,617,580,000 yuan/km2 showed as 7.6e9 beside
+    # 7,055 万元/公顷 (the unit was read for the targets table only); a share benchmark in
+    # a money unit would be shown as a share.
+    from qygeo.core.indicators import guangdong_figures
+    from qygeo.errors import DataFileError
+    from qygeo.io.dataset import load_targets
+
+    targets = pd.DataFrame({
+        "indicator": ["guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity",
+                      "guangdong_dev_zone_land_supply_rate"],
+        "value": [7617580000.0, 0.8992], "unit": ["yuan/km2", "share"]})
+    assert guangdong_figures(targets) == pytest.approx({
+        "industrial_fai_intensity_wan_per_ha": 7617.58, "land_supply_rate": 0.8992})
+    path = tiny_geodata / "attributes" / "targets.csv"
+    path.write_text("indicator,value,unit,year,source,status\n"
+                    "key_park_land_output_intensity_target,100,yuan/km2,2027,s,target\n"
+                    "guangdong_dev_zone_land_supply_rate,89.92,10k_yuan/ha,2019,s,benchmark\n",
+                    encoding="utf-8")
+    with pytest.raises(DataFileError, match="row 3: unit '10k_yuan/ha' of "
+                                            "guangdong_dev_zone_land_supply_rate is not one "
+                                            "of its indicator land_supply_rate \\(share\\)"):
+        load_targets(tiny_geodata)
+
+
+def test_a_blank_target_value_is_refused_naming_the_row(tiny_geodata):
+    # A blank value passed validate and gave "not met", a "nan 亿元/km²" note and an html
+    # chart line at x="nan".
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    path = tiny_geodata / "attributes" / "targets.csv"
+    path.write_text("indicator,value,unit,year,source,status\n"
+                    "key_park_land_output_intensity_target,100,yuan/km2,2027,s,target\n"
+                    "key_park_land_investment_intensity_target,,yuan/km2,2027,s,target\n",
+                    encoding="utf-8")
+    for args in (["validate"], ["report", "-q", "--format", "json"]):
+        r = CliRunner().invoke(main, [*args, "--geodata", str(tiny_geodata)])
+        assert r.exit_code == 1 and "Traceback" not in r.stderr and not r.stdout.strip()
+        assert ("targets.csv: row 3: value of key_park_land_investment_intensity_target is "
+                "blank") in r.stderr
+
+
+def test_a_target_given_twice_is_refused_naming_both_rows(tiny_geodata):
+    # A 2025 milestone row above the 2027 output target: the first row in file order won
+    # silently (the park table's gap and the html chart line were the milestone's).
+    from qygeo.errors import DataFileError
+    from qygeo.io.dataset import load_targets
+
+    path = tiny_geodata / "attributes" / "targets.csv"
+    path.write_text("indicator,value,unit,year,source,status\n"
+                    "key_park_land_output_intensity_target,50,yuan/km2,2025,s,target\n"
+                    "key_park_land_investment_intensity_target,50,yuan/km2,2027,s,target\n"
+                    "key_park_land_output_intensity_target,100,yuan/km2,2027,s,target\n",
+                    encoding="utf-8")
+    with pytest.raises(DataFileError, match="rows 2 and 4: key_park_land_output_intensity_"
+                                            "target is given more than once"):
+        load_targets(tiny_geodata)
+
+
+def test_targets_csv_without_status_is_refused(tiny_geodata):
+    # Without a status column every row read as a target: Guangdong's 2019 benchmarks
+    # became passed 2019 targets ("no year left") instead of levels to reach.
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    path = tiny_geodata / "attributes" / "targets.csv"
+    path.write_text("indicator,value,unit,year,source\n"
+                    "guangdong_dev_zone_industrial_land_tax_intensity,966.19,10k_yuan/ha,2019,s\n",
+                    encoding="utf-8")
+    r = CliRunner().invoke(main, ["validate", "--geodata", str(tiny_geodata)])
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    assert "targets.csv: missing column(s): status" in r.stderr
+
+
+def test_a_lower_bound_at_the_target_is_met():
+    # Guangqing's tax per area ×100 (9,964 万元/公顷, two plots reporting no tax: a lower
+    # bound) against Guangdong's 966.19 said met n/a; the complete figure is at least it.
+    # A figure partial over part of the plots (not a lower bound) stays undecided.
+    parks = pd.DataFrame({"park_id": ["p"]})
+    targets = pd.DataFrame({"indicator": ["guangdong_dev_zone_industrial_land_tax_intensity"],
+                            "value": [966.19], "unit": ["10k_yuan/ha"], "year": [2019],
+                            "source": ["s"], "status": ["benchmark"]})
+    for value, lower, met in ((9963.6, True, True), (9963.6, False, None),
+                              (500.0, True, None)):
+        indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
+            "industrial_tax_intensity_wan_per_ha"], "value": [value], "status": ["partial"],
+            "lower_bound": [lower]})
+        row = target_table(parks, indicators, targets, stats_year=2024,
+                           as_of=dt.date(2026, 11, 29)).iloc[0]
+        assert (row["met"] is None if met is None else row["met"] == met)
+        assert row["current_status"] == "partial"
+        assert ("lower bound" in row["note"]) and (
+            row["note"].startswith("already met") == bool(met))
+    # The flag comes from the indicators themselves: the bundled Guangqing tax is one.
+    rep = build_report(load_dataset(), park_ids=["guangqing"], as_of=dt.date(2026, 11, 29))
+    tax = rep.evaluation.targets.query("target.str.contains('tax')").iloc[0]
+    assert tax["current_status"] == "partial" and tax["met"] is None  # 601 < 966.19
+
+
+def test_the_indicators_flag_a_lower_bound_only_where_it_is_one():
+    from qygeo.core.indicators import park_indicators
+
+    plots = pd.DataFrame({"plot_id": ["a", "b"], "land_use": ["industrial"] * 2,
+                          "area_m2": [1e4, 1e4], "developed_area_m2": [1e4, 1e4],
+                          "invested_yuan": [1e8, 1e8], "tax_yuan": [1e6, None]})
+    tax = park_indicators(plots, park_area_m2=1e5)["industrial_tax_intensity_wan_per_ha"]
+    assert tax.status == "partial" and tax.lower_bound
+    # b without invested_yuan is left out of both sums: the fixed-asset figure is no bound.
+    plots["invested_yuan"] = [1e8, None]
+    fai = park_indicators(plots, park_area_m2=1e5)["industrial_fai_intensity_wan_per_ha"]
+    assert fai.status == "partial" and not fai.lower_bound
+
+
+@pytest.mark.parametrize(("as_of", "years", "note"), [
+    (dt.date(2026, 12, 31), 1.0, ""), (dt.date(2027, 1, 1), 364 / 365, ""),
+    (dt.date(2027, 6, 30), 184 / 365, ""), (dt.date(2027, 12, 31), 0.0, "no year left")])
+def test_years_left_run_to_the_end_of_the_target_year(as_of, years, note):
+    # "By 2027" is by 2027-12-31: from 2027-01-01 every unmet target said "no year left".
+    parks = pd.DataFrame({"park_id": ["p"]})
+    indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
+        "industrial_fai_intensity_wan_per_ha"], "value": [2500.0], "status": ["ok"]})
+    targets = pd.DataFrame({"indicator": ["key_park_land_investment_intensity_target"],
+                            "value": [5e9], "unit": ["yuan/km2"], "year": [2027],
+                            "source": ["s"], "status": ["target"]})
+    row = target_table(parks, indicators, targets, stats_year=2024, as_of=as_of).iloc[0]
+    assert row["years_left"] == pytest.approx(years, abs=0)
+    assert row["met"] == False  # noqa: E712 (a numpy bool)
+    assert (note in row["note"]) if note else row["note"] == ""
+    growth = row["needed_annual_growth"]
+    assert math.isnan(growth) if not years else growth == pytest.approx(2 ** (1 / years) - 1)
+
+
+def test_labels_take_the_target_year_from_targets_csv(tiny_geodata):
+    # Targets of 2030 in targets.csv: the park columns said "2027 target", the html growth
+    # chart "达成2027…" and the targets rows "2027 target: …".
+    from qygeo.pipeline.report import COLUMNS
+    from qygeo.render.html import render_html
+
+    path = tiny_geodata / "attributes" / "targets.csv"
+    path.write_text("indicator,value,unit,year,source,status\n"
+                    "key_park_land_output_intensity_target,8e9,yuan/km2,2030,s,target\n"
+                    "key_park_land_investment_intensity_target,6e9,yuan/km2,2030,s,target\n",
+                    encoding="utf-8")
+    rep = build_report(load_dataset(tiny_geodata), as_of=dt.date(2026, 11, 29))
+    names = set(rep.evaluation.targets["target_name"])
+    assert names == {"2030 target: output intensity (paper §6.2.3)",
+                     "2030 target: land investment intensity, fixed-asset investment ÷ "
+                     "industrial land (paper §6.2.3)"}
+    page = render_html(rep)
+    assert "2027" not in page.replace("2027-", "")  # no year but the data's own dates
+    assert "达成2030土地投资强度目标所需年均增速" in page and "vs 2030 target" in page
+    assert not any("2027" in part for c in COLUMNS for part in c[1:3])

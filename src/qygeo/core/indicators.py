@@ -80,7 +80,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -141,16 +141,43 @@ GUANGDONG_2019: dict[str, str] = {
 }
 
 
+def _per_indicator_unit(key: str) -> dict[str, float]:
+    """The targets.csv units a figure of indicator *key* may be in → the indicator's unit
+    in one of it: money per area through :data:`qygeo.core.trends.YUAN_PER_KM2_PER_UNIT`,
+    a share or a ratio only as itself."""
+    from qygeo.core.trends import YUAN_PER_KM2_PER_UNIT
+
+    unit = INDICATORS[key][2]
+    if unit == "万元/公顷":
+        wan_per_ha = YUAN_PER_KM2_PER_UNIT["10k_yuan/ha"]
+        return {u: f / wan_per_ha for u, f in YUAN_PER_KM2_PER_UNIT.items()}
+    return {unit: 1.0}
+
+
+def benchmark_unit_problem(name: str, unit: object) -> str | None:
+    """Why the targets.csv row *name* in *unit* cannot stand beside its indicator (a
+    share benchmark in 万元/公顷, say); None when it can, or *name* is no such figure."""
+    key = next((k for k, n in GUANGDONG_2019.items() if n == name), None)
+    if key is None or unit in (accepted := _per_indicator_unit(key)):
+        return None
+    return (f"unit {unit!r} of {name} is not one of its indicator {key} "
+            f"({', '.join(accepted)})")
+
+
 def guangdong_figures(targets: pd.DataFrame | None) -> dict[str, float]:
-    """Indicator key → Guangdong's 2019 figure, from the targets table (absent: left out)."""
+    """Indicator key → Guangdong's 2019 figure in the indicator's unit, from the targets
+    table (absent, or in a unit not of the indicator: left out; load refuses the latter)."""
     if targets is None or not len(targets) or "indicator" not in targets.columns:
         return {}
-    by_name = {r.indicator: r.value for r in targets.itertuples()}
+    units = targets["unit"] if "unit" in targets.columns else [None] * len(targets)
+    by_name = {name: (v, u) for name, v, u in zip(targets["indicator"], targets["value"],
+                                                  units, strict=True)}
     out = {}
     for key, name in GUANGDONG_2019.items():
-        v = by_name.get(name)
-        if _present(v):
-            out[key] = float(v)
+        v, unit = by_name.get(name, (None, None))
+        factor = _per_indicator_unit(key).get(unit)
+        if _present(v) and factor is not None:
+            out[key] = float(v) * factor
     return out
 
 
@@ -168,12 +195,17 @@ class Indicator:
         ``ok``, ``partial`` (some plots left out, named in *basis*) or ``n/a``.
     basis : str
         What it was computed from, or why it is n/a.
+    lower_bound : bool
+        A ``partial`` value that is partial only because some plots report no figure of
+        the numerator, their land kept in the denominator: the complete value is at
+        least it (so it meets a target it reaches). False otherwise.
     """
 
     key: str
     value: float | None
     status: str
     basis: str
+    lower_bound: bool = False
 
 
 def _na(key: str, reason: str) -> Indicator:
@@ -433,7 +465,9 @@ def _sum_ratios(key: str, cols: PlotColumns, parts: list[slice], num_col: str, d
                       f"({cols.ids(no_num[part], start=part.start)}), whose land stays in the "
                       "denominator: a lower bound")
             partial = True
-        out.append(Indicator(key, value, STATUS_PARTIAL if partial else STATUS_OK, basis))
+        # Plots left out altogether (lacking) could make the complete value lower.
+        out.append(Indicator(key, value, STATUS_PARTIAL if partial else STATUS_OK, basis,
+                             lower_bound=partial and lacking is None))
     return out
 
 
@@ -616,7 +650,7 @@ def _indicator_sets(cols: PlotColumns, parts: list[slice],
         if num_col == land:
             kw["num"] = built_m2 if has_dev else None
         res = _sum_ratios(key, cols, parts, num_col, den_col, rows, what=what, **kw)
-        return [Indicator(r.key, r.value, r.status, r.basis.replace(
+        return [replace(r, basis=r.basis.replace(
             land, land + notes[i], 1)) if r.value is not None and notes[i] else r
             for i, r in enumerate(res)]
 
@@ -681,7 +715,7 @@ def _indicator_sets(cols: PlotColumns, parts: list[slice],
 
 
 def _rename(ind: Indicator, old: str, new: str) -> Indicator:
-    return Indicator(ind.key, ind.value, ind.status, ind.basis.replace(old, new))
+    return replace(ind, basis=ind.basis.replace(old, new))
 
 
 def _disposal_rates(cols: PlotColumns, parts: list[slice], area: np.ndarray,

@@ -19,8 +19,9 @@ Targets and benchmarks come from ``attributes/targets.csv``
 
 For each park and target: the gap (target − current, in the compared figure's unit,
 元/km² or 万元/公顷, whichever unit targets.csv gives) and
-the compound yearly growth that closes it by the target year
-(:func:`qygeo.core.metrics.required_annual_growth`; benchmarks without a future
+the compound yearly growth that closes it by the end of the target year
+(:func:`qygeo.core.metrics.required_annual_growth`, over fractional years from the date
+the figure is of, :func:`years_to_target`; benchmarks without a future
 year are taken as to be reached by :data:`qygeo.core.metrics.TARGET_YEAR`, a target
 keeps its own year even when it has passed). Growth is 0 where the target is already
 met and n/a where the current value is unknown or 0, or no year is left (a passed
@@ -31,7 +32,9 @@ An indicator of status ``partial`` (computed over part of the plots, or a lower 
 where plots report no tax) is compared as it is, but its row says so
 (``current_status``, the note) and leaves ``met`` undecided (None): whether the
 complete figure meets the target is not known from part of it, and gap and growth
-are those of the partial figure, not exact.
+are those of the partial figure, not exact. A lower bound (the indicators' own
+``lower_bound`` flag, passed as a column of *indicators*) at or above the target is
+met (True), the note says why.
 
 Trends are the park_stats rows of each park over the years, as intensities on
 the park's current area, for parks with at least two years.
@@ -45,7 +48,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qygeo.core import metrics
-from qygeo.core.indicators import STATUS_NA, STATUS_OK, STATUS_PARTIAL
+from qygeo.core.indicators import (
+    STATUS_NA,
+    STATUS_OK,
+    STATUS_PARTIAL,
+    benchmark_unit_problem,
+)
 from qygeo.errors import DataFileError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,22 +61,23 @@ if TYPE_CHECKING:  # pragma: no cover
 
     import pandas as pd
 
-#: targets.csv indicator -> (what it is compared with, report column or indicator key, label)
+#: targets.csv indicator -> (what it is compared with, report column or indicator key, label;
+#: ``{year}`` in the label is the targets.csv row's year)
 TARGET_MEASURES: dict[str, tuple[str, str, str]] = {
     # Land investment intensity = fixed-asset investment ÷ industrial land: compared with the
     # indicator on that basis, never with signed investment ÷ gross park area.
     "key_park_land_investment_intensity_target": (
         "indicator", "industrial_fai_intensity_wan_per_ha",
-        "2027 target: land investment intensity, fixed-asset investment ÷ industrial land "
+        "{year} target: land investment intensity, fixed-asset investment ÷ industrial land "
         "(paper §6.2.3)"),
     "key_park_land_output_intensity_target": (
-        "park", "output_intensity_yuan_per_km2", "2027 target: output intensity (paper §6.2.3)"),
+        "park", "output_intensity_yuan_per_km2", "{year} target: output intensity (paper §6.2.3)"),
     "guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity": (
         "indicator", "industrial_fai_intensity_wan_per_ha",
-        "Guangdong dev-zone average 2019: industrial land fixed-asset investment intensity"),
+        "Guangdong dev-zone average {year}: industrial land fixed-asset investment intensity"),
     "guangdong_dev_zone_industrial_land_tax_intensity": (
         "indicator", "industrial_tax_intensity_wan_per_ha",
-        "Guangdong dev-zone average 2019: industrial land tax per area"),
+        "Guangdong dev-zone average {year}: industrial land tax per area"),
 }
 #: Units a compared targets.csv row may be in → yuan/km² in one of the unit:
 #: 1 万元/公顷 = 1e4 yuan per 0.01 km² = 1e6 yuan/km².
@@ -84,6 +93,10 @@ MEASURE_UNITS = {"park": ("元/km²", 1.0), "indicator": ("万元/公顷", YUAN_
 PARTIAL_NOTE = ("current figure partial (a lower bound, or over part of the plots: see the "
                 "indicator's basis): met not decided, gap and growth not exact")
 
+#: What a target row says of a lower-bound figure at or above the target: met, proven.
+LOWER_BOUND_MET_NOTE = ("already met: the current figure is a lower bound (partial, see the "
+                        "indicator's basis), and the complete figure is at least it")
+
 TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "current_status",
                   "current_as_of",
                   "target_value", "unit", "target_year", "base_year", "years_left", "gap", "met",
@@ -91,8 +104,9 @@ TARGET_COLUMNS = ["park_id", "target", "target_name", "measure", "current", "cur
 
 
 def unit_problem(targets: pd.DataFrame) -> tuple[int, str] | None:
-    """The first row of *targets* compared with a park figure whose unit qygeo cannot
-    convert, as (row position, problem); None when every such row's unit is known.
+    """The first row of *targets* compared with a park figure, or shown beside an
+    indicator, whose unit qygeo cannot convert to that figure's, as (row position,
+    problem); None when every such row's unit is known.
 
     Such a row would otherwise drop out of every comparison without a word.
     """
@@ -102,6 +116,9 @@ def unit_problem(targets: pd.DataFrame) -> tuple[int, str] | None:
         if name in TARGET_MEASURES and unit not in YUAN_PER_KM2_PER_UNIT:
             return i, (f"unit {unit!r} of {name} is not one qygeo converts "
                        f"({', '.join(YUAN_PER_KM2_PER_UNIT)})")
+        problem = benchmark_unit_problem(name, unit)  # a Guangdong figure beside an indicator
+        if problem is not None:
+            return i, problem
     return None
 
 
@@ -158,9 +175,27 @@ def default_targets() -> pd.DataFrame:
     ])
 
 
-def gap_and_growth(current: float, target: float, base_year: int | None,
-                   target_year: int) -> tuple[float, bool | None, float, int | None, str]:
+def years_to_target(figure_date: dt.date, target_year: int) -> float:
+    """Years from *figure_date* to the end of *target_year*: "by 2027" is by 2027-12-31.
+
+    Whole calendar years after the figure's year, plus what is left of its year as a
+    fraction of that year's days: a figure of a year's end (park_stats' yearly figures)
+    has whole years, one of 2027-01-01 has 364/365 of a year to reach a 2027 target and
+    one of 2027-12-31 none.
+    """
+    import datetime as dt
+
+    year_days = (dt.date(figure_date.year + 1, 1, 1) - dt.date(figure_date.year, 1, 1)).days
+    rest_days = (dt.date(figure_date.year, 12, 31) - figure_date).days
+    return float(int(target_year) - figure_date.year) + rest_days / year_days
+
+
+def gap_and_growth(current: float, target: float, base: int | dt.date | None,
+                   target_year: int) -> tuple[float, bool | None, float, float | None, str]:
     """Gap, whether met, required yearly growth, years left and a note.
+
+    *base* is the date the current figure is of, or its year (a yearly figure, of the
+    year's end); years left count to the end of *target_year* (:func:`years_to_target`).
 
     Returns
     -------
@@ -170,11 +205,14 @@ def gap_and_growth(current: float, target: float, base_year: int | None,
         unknown), growth = ``(target/current) ** (1/years_left) − 1``, 0 when
         met, NaN when it cannot be computed (note says why).
     """
+    import datetime as dt
+
     if current is None or (isinstance(current, float) and math.isnan(current)):
         return math.nan, None, math.nan, None, "current value n/a"
     gap = float(metrics.target_gap(current, target))
     met = bool(current >= target)
-    years = None if base_year is None else int(target_year) - int(base_year)
+    years = (None if base is None else years_to_target(
+        base if isinstance(base, dt.date) else dt.date(int(base), 12, 31), target_year))
     if met:
         return gap, met, 0.0, years, "already met"
     if years is None or years <= 0:
@@ -189,9 +227,13 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     """Every park against every known target and benchmark.
 
     Years left count from the date each current figure is of (``base_year``, said in
-    ``current_as_of``): the park columns are the park_stats figures of *stats_year*;
-    the indicators are sums over the plots layer as it stands on *as_of*
-    (cumulative ``invested_yuan``), whatever year the park_stats figures are of.
+    ``current_as_of``) to the end of the target year, in fractions of a year
+    (:func:`years_to_target`): the park columns are the park_stats figures of *stats_year*
+    (a yearly figure, of the year's end: whole years);
+    the indicators are sums over the plots contracted by *as_of* (their ``invested_yuan``
+    as recorded: the caller leaves out plots contracted later, see
+    :func:`qygeo.pipeline.evaluation.contracted_after`), whatever year the park_stats
+    figures are of.
 
     Parameters
     ----------
@@ -228,16 +270,20 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
 
     plots_year = as_of if isinstance(as_of, int) else as_of.year
     plots_date = as_of if isinstance(as_of, int) else as_of.isoformat()
-    # Kind of compared measure → (base year, what the current figure is of).
-    bases = {"park": (stats_year, f"park_stats {stats_year if stats_year is not None else 'n/a'}"),
-             "indicator": (plots_year, f"plots as of {plots_date}")}
-    ind: dict[tuple[str, str], tuple[Any, str]] = {}
+    # Kind of compared measure → (base year, the date or year years count from, what the
+    # current figure is of).
+    bases = {"park": (stats_year, stats_year,
+                      f"park_stats {stats_year if stats_year is not None else 'n/a'}"),
+             "indicator": (plots_year, as_of, f"plots contracted by {plots_date}")}
+    ind: dict[tuple[str, str], tuple[Any, str, bool]] = {}
     if indicators is not None and len(indicators):
         statuses = (indicators["status"] if "status" in indicators.columns
                     else pd.Series(STATUS_OK, index=indicators.index))
-        ind = {(pid, key): (value, status) for pid, key, value, status in zip(
+        lower = (indicators["lower_bound"] if "lower_bound" in indicators.columns
+                 else pd.Series(False, index=indicators.index))
+        ind = {(pid, key): (value, status, bool(low)) for pid, key, value, status, low in zip(
             indicators["park_id"], indicators["indicator"], indicators["value"], statuses,
-            strict=True)}
+            lower, strict=True)}
     # The park columns compared with targets only: itertuples reads every column it is given.
     measures = [m for kind, m, _label in TARGET_MEASURES.values()
                 if kind == "park" and m in parks.columns]
@@ -250,26 +296,33 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
         kind, measure, label = spec
         unit, per_unit = MEASURE_UNITS[kind]
         value = float(t.value) * YUAN_PER_KM2_PER_UNIT[t.unit] / per_unit
-        base_year, current_as_of = bases[kind]
+        base_year, base, current_as_of = bases[kind]
         benchmark = getattr(t, "status", "target") == "benchmark"
         # A benchmark of a past year is a level to reach; a target keeps its own year.
         t_year = (metrics.TARGET_YEAR if benchmark and int(t.year) <= (base_year or 0)
                   else int(t.year))
         for p in park_rows:
-            cur, status = ((getattr(p, measure, None), STATUS_OK) if kind == "park"
-                           else ind.get((p.park_id, measure), (None, STATUS_NA)))
+            cur, status, lower_bound = ((getattr(p, measure, None), STATUS_OK, False)
+                                        if kind == "park" else ind.get((p.park_id, measure),
+                                                                       (None, STATUS_NA, False)))
             cur = math.nan if cur is None or pd.isna(cur) else float(cur)
             status = STATUS_NA if math.isnan(cur) else status
-            gap, met, growth, years, note = gap_and_growth(cur, value, base_year, t_year)
-            if status == STATUS_PARTIAL:
-                said = "the partial figure meets the target" if met else note
-                met, note = None, "; ".join(filter(None, (PARTIAL_NOTE, said)))
+            gap, met, growth, years, note = gap_and_growth(cur, value, base, t_year)
+            # Decided on the figure itself (met is True, False or None for n/a), before a
+            # partial figure's met is left undecided: a figure at the target has no year
+            # to lack.
             if int(t.year) < t_year:
                 note = (note + "; " if note else "") + f"{int(t.year)} level, to reach by {t_year}"
-            elif years is not None and years <= 0 and not met:
+            elif years is not None and years <= 0 and met is False:
                 note = (f"target year {t_year} is not after {base_year}, the year of the current "
                         "figure: no year left to grow in")
-            rows.append({"park_id": p.park_id, "target": t.indicator, "target_name": label,
+            if status == STATUS_PARTIAL and met and lower_bound:
+                note = LOWER_BOUND_MET_NOTE  # the complete figure is at least this one
+            elif status == STATUS_PARTIAL:
+                said = "the partial figure meets the target" if met else note
+                met, note = None, "; ".join(filter(None, (PARTIAL_NOTE, said)))
+            rows.append({"park_id": p.park_id, "target": t.indicator,
+                         "target_name": label.format(year=int(t.year)),
                          "measure": measure, "current": cur, "current_status": status,
                          "current_as_of": current_as_of,
                          "target_value": value,

@@ -236,14 +236,31 @@ def city_figure(city_stats: pd.DataFrame | None, indicator: str) -> float:
 
 
 def load_targets(root: Path) -> pd.DataFrame | None:
-    """Read ``attributes/targets.csv`` (indicator, value, unit, year, source); None if absent."""
+    """Read ``attributes/targets.csv`` (indicator, value, unit, year, source, status); None
+    if absent."""
 
     path = root / ATTRIBUTES_DIR / TARGETS
     if not path.exists():
         return None
+    # status is required: without it a benchmark (a level to reach) would read as a target
+    # of its own, passed year.
     df = read_table(path, id_columns=("indicator",), numeric=("value",),
-                    required=("indicator", "value", "unit", "year", "source"))
+                    required=("indicator", "value", "unit", "year", "source", "status"))
     df["year"] = _years(df, path)
+    # A blank target would compare as "not met", with a "nan" level in notes and charts.
+    blank = np.flatnonzero(~np.isfinite(df["value"].to_numpy(dtype="float64", na_value=np.nan)))
+    if len(blank):
+        i = int(blank[0])
+        raise DataFileError(path, f"row {i + 2}: value of {df['indicator'].iloc[i]} is blank "
+                                  "(a target or benchmark needs its figure)")
+    # One row per target: a second would lose to the first in every comparison, silently
+    # (a milestone year is not a target of its own).
+    repeated = df["indicator"].duplicated(keep=False).to_numpy()
+    if repeated.any():
+        first = str(df["indicator"].iloc[int(repeated.nonzero()[0][0])])
+        rows = [i + 2 for i in np.flatnonzero((df["indicator"] == first).to_numpy())]
+        raise DataFileError(path, f"rows {' and '.join(map(str, rows))}: {first} is given "
+                                  "more than once (one row per target)")
     from qygeo.core.trends import unit_problem
 
     bad = unit_problem(df)

@@ -181,6 +181,69 @@ def _report_plots(plots: pd.DataFrame, codes: np.ndarray, member_codes: list[lis
     return pd.DataFrame({c: taken(plots[c].array) for c in plots.columns}, copy=False), codes[rows]
 
 
+def contracted_after(plots: pd.DataFrame, end: dt.date) -> tuple[np.ndarray, np.ndarray] | None:
+    """Which plots were contracted after *end* and which have no contract date, or None when
+    no plot is contracted after *end*.
+
+    The plots layer is as recorded, not as of a past date: a plot contracted
+    (``contract_date``) after it was not yet land of its park then. None means the
+    plots all fit the date and every one counts.
+
+    Returns
+    -------
+    tuple of numpy.ndarray of bool or None
+        ``(later, undated)``: contracted after *end*; no (readable) ``contract_date``,
+        which might be either.
+    """
+    import pandas as pd
+
+    if not len(plots) or "contract_date" not in plots.columns:
+        return None
+    signed = pd.to_datetime(plots["contract_date"], errors="coerce").to_numpy(
+        dtype="datetime64[D]")
+    later = signed > np.datetime64(end.isoformat(), "D")  # NaT: False
+    if not later.any():
+        return None
+    return later, np.isnat(signed)
+
+
+#: The indicators compared with targets → the plot column each sums (a plot with a figure
+#: and no contract date might be of a past date or not).
+_COMPARED_FIGURES = {"industrial_fai_intensity_wan_per_ha": "invested_yuan",
+                     "industrial_tax_intensity_wan_per_ha": "tax_yuan"}
+
+
+def _compared_by_date(columns: ind_mod.PlotColumns, codes: np.ndarray,
+                      member_codes: list[list[int]], report_ids: list[str],
+                      split: tuple[np.ndarray, np.ndarray], as_of: dt.date,
+                      **indicator_args: Any) -> pd.DataFrame:
+    """The indicators compared with targets over the plots contracted by *as_of* only.
+
+    A park with a plot that has the summed figure and no contract date gets n/a: whether
+    it counts is unknown. Columns ``park_id, indicator, value, status, lower_bound``.
+    """
+    import pandas as pd
+
+    later, undated = split
+    keep = ~later & ~undated
+    sets = ind_mod.park_indicator_sets(columns.subset(keep),
+                                       ind_mod.ParkRows.of(codes[keep], member_codes),
+                                       as_of=as_of, **indicator_args)
+    size = max([int(codes.max(initial=-1)), *(max(m, default=-1) for m in member_codes)]) + 1
+    rows = []
+    for key, col in _COMPARED_FIGURES.items():
+        has = (~np.isnan(columns.num(col)) if columns.has(col)
+               else np.zeros(len(codes), dtype=bool))
+        unknown = np.bincount(codes[undated & has & (codes >= 0)], minlength=size)
+        for pid, values, mine in zip(report_ids, sets, member_codes, strict=True):
+            v = values[key]
+            if unknown[mine].sum():
+                rows.append((pid, key, None, ind_mod.STATUS_NA, False))
+            else:
+                rows.append((pid, key, v.value, v.status, v.lower_bound))
+    return pd.DataFrame(rows, columns=["park_id", "indicator", "value", "status", "lower_bound"])
+
+
 def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int | None,
              as_of_year: int, config: GradingConfig,
              as_of: dt.date | None = None) -> Evaluation:
@@ -229,10 +292,12 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     with ThreadPoolExecutor(1) as pool:
         grading = pool.submit(grade)
         attrs = _park_attrs(ds, report_ids, year)
+        columns = ind_mod.PlotColumns(in_parks)
+        indicator_args = {
+            "park_area_m2": [float(a) * metrics.M2_PER_KM2 for a in parks["area_km2"]],
+            "park_attrs": [attrs[pid] for pid in report_ids]}
         indicator_sets = ind_mod.park_indicator_sets(
-            ind_mod.PlotColumns(in_parks), ind_mod.ParkRows.of(codes, member_codes),
-            park_area_m2=[float(a) * metrics.M2_PER_KM2 for a in parks["area_km2"]],
-            park_attrs=[attrs[pid] for pid in report_ids], as_of=as_of)
+            columns, ind_mod.ParkRows.of(codes, member_codes), as_of=as_of, **indicator_args)
         scores, counts = grading.result()
     # The per-plot table grades every plot: the scores are reused only when they cover them.
     reuse = scores is not None and in_parks is plots
@@ -252,9 +317,11 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
             if len(in_parks) and "idle_status" in in_parks.columns
             else np.zeros(len(park_ids), int))
     ind_rows: list[dict[str, Any]] = []
+    lower_bound: list[bool] = []  # beside the rows, for the targets only
     extra: dict[str, dict[str, Any]] = {}
     for pid, values, mine in zip(report_ids, indicator_sets, member_codes, strict=True):
         ind_rows += ind_mod.indicator_rows(pid, values)
+        lower_bound += [v.lower_bound for v in values.values()]
         cols: dict[str, Any] = {k: (v.value if v.value is not None else math.nan)
                                 for k, v in values.items()}
         # A partial value (a lower bound, or over part of the plots) is never shown bare.
@@ -276,7 +343,11 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
                       [guangdong.get(k, math.nan) for k in indicators["indicator"]])
     # Years left count from the date each figure is of: the park_stats year for the park
     # columns, the as-of date for the plot-based indicators (cumulative invested_yuan).
-    tt = trends.target_table(parks, indicators, targets_src, stats_year=year,
+    # A past --as-of compares the plots contracted by then (their sums as recorded).
+    split = contracted_after(in_parks, as_of) if as_of is not None else None
+    compared = (indicators.assign(lower_bound=lower_bound) if split is None else _compared_by_date(
+        columns, codes, member_codes, report_ids, split, as_of, **indicator_args))
+    tt = trends.target_table(parks, compared, targets_src, stats_year=year,
                              as_of=as_of if as_of is not None else as_of_year)
     # targets.csv is the one source of every target figure of the report: the park
     # table's target, gaps and growth all come from this table. Gaps of indicator

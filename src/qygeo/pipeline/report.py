@@ -89,9 +89,10 @@ COLUMNS: list[tuple[str, str, str, str]] = [
      "Investment intensity on gross park area (not land investment intensity)", "万元/亩"),
     ("reported_intensity_yuan_per_km2", "文献投资强度", "Reported intensity (paper)", "元/km²"),
     ("intensity_difference_yuan_per_km2", "计算−文献", "Computed − reported", "元/km²"),
-    ("target_intensity_yuan_per_km2", "2027年土地投资强度目标",
-     "2027 target (fixed-asset investment ÷ industrial land)", "元/km²"),
-    ("intensity_target_gap_yuan_per_km2", "距目标差距", "Gap to 2027 target (same basis only)",
+    # Labels name no target year: targets.csv gives it (the targets table's target_year).
+    ("target_intensity_yuan_per_km2", "土地投资强度目标",
+     "Land investment intensity target (fixed-asset investment ÷ industrial land)", "元/km²"),
+    ("intensity_target_gap_yuan_per_km2", "距目标差距", "Gap to target (same basis only)",
      "元/km²"),
     ("intensity_target_note", "目标比较说明", "Target comparison", ""),
     ("output_yuan", "产值", "Output value", "元 yuan"),
@@ -102,7 +103,7 @@ COLUMNS: list[tuple[str, str, str, str]] = [
      "Output intensity on gross park area",
      "亿元/km²"),
     ("output_target_gap_yuan_per_km2", "产出距目标差距（园区毛面积）",
-     "Output gap to 2027 target, on gross park area (the paper names no area basis for it)",
+     "Output gap to target, on gross park area (the paper names no area basis for it)",
      "元/km²"),
     ("tax_yuan", "税收", "Tax", "元 yuan"),
     ("projects_signed", "签约项目数", "Projects signed", ""),
@@ -121,12 +122,13 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("unjudged_plot_count", "无法判定闲置的地块数", "Plots the idle rule cannot judge (n/a)", ""),
     ("illustrative_plot_count", "示意地块数",
      "Plots marked illustrative (invented data): the plot-based figures rest on them", ""),
-    ("target_gap_yuan_per_km2", "工业用地固定资产投入强度距2027目标",
-     "Gap to 2027 target (industrial-land fixed-asset investment intensity)", "元/km²"),
+    ("target_gap_yuan_per_km2", "工业用地固定资产投入强度距目标差距",
+     "Gap to target (industrial-land fixed-asset investment intensity)", "元/km²"),
     ("required_annual_growth", "所需年均增速",
-     "Yearly growth needed by 2027 (industrial-land fixed-asset investment intensity)", ""),
+     "Yearly growth needed by the target year (industrial-land fixed-asset investment "
+     "intensity)", ""),
     ("output_required_annual_growth", "产出所需年均增速",
-     "Yearly growth needed by 2027 (output on gross park area)", ""),
+     "Yearly growth needed by the target year (output on gross park area)", ""),
     ("achieved_annual_growth", "2019–2024实际年均增速",
      "Growth achieved 2019–2024 (city biomedical output, per year)", ""),
     ("grade_counts", "亩均评价等级分布", "Per-mu grades (A/B/C/D plots)", ""),
@@ -350,18 +352,14 @@ def _plot_sums_by_year_end(plots: pd.DataFrame, year: int | None,
         a park counting its nested parks' plots.
     """
     import numpy as np
-    import pandas as pd
 
+    from qygeo.pipeline.evaluation import contracted_after
     from qygeo.pipeline.plot_table import PlotSummary, park_sums
 
-    if year is None or not len(plots) or "contract_date" not in plots.columns:
+    split = None if year is None else contracted_after(plots, dt.date(year, 12, 31))
+    if split is None:
         return None
-    signed = pd.to_datetime(plots["contract_date"], errors="coerce").to_numpy(
-        dtype="datetime64[D]")
-    later = signed > np.datetime64(f"{year}-12-31", "D")  # NaT: False
-    if not later.any():
-        return None
-    undated = np.isnat(signed)
+    later, undated = split
     if "invested_yuan" in plots.columns:  # a plot without a figure adds nothing either way
         undated &= ~np.isnan(plots["invested_yuan"].to_numpy(dtype="float64", na_value=np.nan))
     cols = [c for c in ("plot_id", "park_id", "area_mu", "invested_yuan") if c in plots.columns]

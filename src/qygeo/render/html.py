@@ -353,19 +353,24 @@ def render_html(report: Report, *, title: str | None = None) -> str:
     parks = report.park_table
     out.append(html_table(parks, [k for k in PARK_SUMMARY if k in parks.columns]))
     out.append("<h2>图表 / Charts</h2>")
-    # No 2027 target line: the target is fixed-asset investment ÷ industrial land, another basis.
+    # No target line: the target is fixed-asset investment ÷ industrial land, another basis.
     out.append(bar_chart("投资强度（园区毛面积） Investment ÷ gross park area "
-                         "(亿元/km²; not land investment intensity, so no 2027 target line)",
+                         "(亿元/km²; not land investment intensity, so no target line)",
                          names, [r.get("intensity_yi_per_km2") or math.nan for r in rows],
                          unit="亿元/km²"))
-    ref = _output_target(report)
+    from qygeo.pipeline.evaluation import INVESTMENT_TARGET, OUTPUT_TARGET
+
+    ref = _target_of(report, OUTPUT_TARGET)
+    investment = _target_of(report, INVESTMENT_TARGET)
     out.append(bar_chart("产出强度 Output intensity (亿元/km²) " + (
                              f"vs {ref[1]} target" if ref else "(no output target)"), names,
                          [r.get("output_intensity_yi_per_km2") or math.nan for r in rows],
                          unit="亿元/km²", reference=ref[0] if ref else None,
                          reference_label=f"{ref[1]} 目标 {ref[0]:,.4g} 亿元/km²" if ref else ""))
     achieved = _f(rows[0].get("achieved_annual_growth")) if rows else math.nan
-    out.append(bar_chart("达成2027土地投资强度目标所需年均增速 Yearly growth needed "
+    by = f"{investment[1]}" if investment else ""
+    out.append(bar_chart(f"达成{by}土地投资强度目标所需年均增速 Yearly growth needed "
+                         f"{'by ' + by + ' ' if by else ''}"
                          "(industrial-land fixed-asset investment intensity); "
                          "achieved 2019–2024: "
                          + ("n/a" if math.isnan(achieved) else f"{achieved:.1%}") + " a year",
@@ -392,15 +397,13 @@ def render_html(report: Report, *, title: str | None = None) -> str:
     return "\n".join(out)
 
 
-def _output_target(report: Report) -> tuple[float, int] | None:
-    """The output intensity target (亿元/km², year) as the targets table has it (from
-    attributes/targets.csv), None when there is none."""
-    from qygeo.pipeline.evaluation import OUTPUT_TARGET
-
+def _target_of(report: Report, target: str) -> tuple[float, int] | None:
+    """The targets.csv row *target* (its value in 亿元/km² for a yuan/km² measure, and its
+    year) as the targets table has it, None when there is none."""
     ev = report.evaluation
     if ev is None or not len(ev.targets):
         return None
-    rows = ev.targets[ev.targets["target"] == OUTPUT_TARGET]
+    rows = ev.targets[ev.targets["target"] == target]
     if not len(rows):
         return None
     return float(rows["target_value"].iloc[0]) / YUAN_PER_YI, int(rows["target_year"].iloc[0])

@@ -686,7 +686,7 @@ def _park_figures(r: dict[str, Any], *, source_chars: int | None = None
          f"{num(r.get('intensity_wan_per_mu'))} 万元/亩"),
         ("文献投资强度 Reported intensity", yi_per_km2(r.get("reported_intensity_yuan_per_km2"))),
         ("计算−文献 Computed − reported", yi_per_km2(r.get("intensity_difference_yuan_per_km2"))),
-        ("距2027目标 Gap to 2027 target", esc(r.get("intensity_target_note"))),
+        ("距目标 Gap to target", esc(r.get("intensity_target_note"))),
         ("计划投资 Planned investment (plan)", yi(r.get("planned_investment_yuan"))),
         ("计划产值 Planned output (plan)", yi(r.get("planned_output_yuan"))),
         ("产值 Output", yi(r.get("output_yuan"))),
