@@ -516,3 +516,22 @@ def test_labels_take_the_target_year_from_targets_csv(tiny_geodata):
     assert "2027" not in page.replace("2027-", "")  # no year but the data's own dates
     assert "达成2030土地投资强度目标所需年均增速" in page and "vs 2030 target" in page
     assert not any("2027" in part for c in COLUMNS for part in c[1:3])
+
+
+def test_years_left_read_to_two_decimals_in_the_workbook(tmp_path):
+    # Years left run to the end of the target year in fractions of a year: the workbook
+    # shows them as 1.09, not 1.0876712.
+    import openpyxl
+
+    from qygeo.render.text import write_report
+
+    rep = build_report(load_dataset(), park_ids=["guangfo"], as_of=dt.date(2026, 11, 29))
+    path = write_report(rep, "xlsx", tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(path)["targets"]
+    keys = [c.value for c in ws[1]]
+    if "years_left" not in keys:  # a bilingual header row first: keys on the second
+        keys = [c.value for c in ws[2]]
+    col = next(i for i, k in enumerate(keys) if k == "years_left")
+    cells = [r[col] for r in ws.iter_rows(min_row=3) if isinstance(r[col].value, float)]
+    assert cells and any(c.value != int(c.value) for c in cells)
+    assert {c.number_format for c in cells} == {"0.00"}

@@ -143,6 +143,8 @@ def number_format(key: str) -> str | None:
         return "#,##0.00"
     if key.endswith(("_count", "_days")) or key in ("projects_signed", "projects_in_production"):
         return "#,##0"
+    if key == "years_left":  # to the end of the target year, in fractions of a year
+        return "0.00"
     return None
 
 
