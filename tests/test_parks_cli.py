@@ -597,11 +597,16 @@ def test_park_list_takes_quiet_like_every_command(tiny_geodata):
     assert "alpha" in r.stdout and r.stderr == ""
 
 
-@pytest.mark.parametrize("cpg", ["UTF-8", "System", "", "65001", "ANSI 936"])
+@pytest.mark.parametrize("cpg", ["UTF-8", "System", "", "65001", "ANSI 936",
+                                 # not text encodings: tracebacks, or base64 misread names
+                                 "hex", "rot13", "zlib", "uu", "base64", "bz2", "quopri",
+                                 # text encodings whose decoders raise UnicodeError itself
+                                 "undefined", "UTF-16"])
 def test_a_gbk_shapefile_whose_cpg_is_wrong_or_vague_names_its_features(tiny_geodata, tmp_path,
                                                                          cpg):
     # A .cpg of UTF-8 over GBK text (or one GDAL does not understand: QGIS's System, empty,
     # 65001, ANSI 936) was trusted: naming the features raised pyarrow's "Wrapping … failed".
+    # A .cpg naming a codec that is not a text encoding (hex, base64) was followed too.
     import pyogrio
 
     from qygeo.io import shapefile

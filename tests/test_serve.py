@@ -793,6 +793,24 @@ def test_a_file_with_several_features_offers_them_and_takes_one(client, tiny_geo
     assert stored.equals_exact(west, 1e-6)
 
 
+def test_a_zipped_shapefile_whose_cpg_names_no_text_encoding_is_read(client, tmp_path):
+    # A .cpg of "hex" (a codec from bytes to bytes) was followed: the preview answered 500.
+    import geopandas as gpd
+
+    shp = tmp_path / "parcels.shp"
+    gpd.GeoDataFrame({"名称": ["东区", "西区"]}, crs="EPSG:4326",
+                     geometry=[truth_polygon(113.12, 23.70, 500),
+                               truth_polygon(113.15, 23.72, 500)]).to_file(shp, encoding="GBK")
+    data = zip_bytes({**{f"parcels{ext}": shp.with_suffix(ext).read_bytes()
+                         for ext in (".shp", ".shx", ".dbf", ".prj")}, "parcels.cpg": b"hex"})
+    r = client.post("/api/parks/preview", files=upload("parcels.zip", data), data=NEW,
+                    headers=EDIT)
+    assert r.status_code == 200 and r.json()["features"] == ["#1 东区", "#2 西区"], r.text
+    p = client.post("/api/parks/preview", files=upload("parcels.zip", data),
+                    data={**NEW, "feature": "西区"}, headers=EDIT).json()
+    assert p["ok"], p["errors"]
+
+
 def test_a_refusal_is_listed_once_in_the_preview(client):
     # Metres read as EPSG:4547 land ~30 km outside Qingyuan: the placement and the plan
     # both refuse it, naming the upload differently; the preview listed it twice.
