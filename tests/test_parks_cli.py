@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import time
@@ -169,7 +171,7 @@ def test_a_feature_number_that_is_also_a_name_is_refused_and_the_pick_recorded(t
     path.write_text(json.dumps(doc), encoding="utf-8")
     refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", "--feature", "2"),
             "--feature 2 is ambiguous: feature #2 by number, or #1 by its text '2'",
-            "--feature '#2' for the number, or --feature 'name=2' for the text")
+            "--feature '#2' for the number, or --feature name=2 for the text")
     for pick, park_id, want, label in (("#2", "gamma", large, "feature #2 of 2 (name=1)"),
                                        ("name=2", "delta", small, "feature #1 of 2 (name=2)"),
                                        ("code=11", "eps", large, "feature #2 of 2 (name=1)")):
@@ -179,6 +181,24 @@ def test_a_feature_number_that_is_also_a_name_is_refused_and_the_pick_recorded(t
         props, geom = stored(tiny_geodata, park_id)
         assert geom.equals_exact(want, 1e-6)
         assert props["source"] == f"added by qygeo park add from parcels.geojson, {label}"
+
+
+@pytest.mark.parametrize("field", ["x'$(touch PWNED)'", "名称 a", "a;b", "$HOME", "-n"])
+def test_the_suggested_feature_argument_is_one_shell_word(tiny_geodata, tmp_path, field):
+    # The refusal suggested --feature 'FIELD=2' with the file's field name inside single
+    # quotes unescaped: a field named x'$(touch PWNED)' made it a command that runs code.
+    path = write_geojson_raw(tmp_path / "parcels.geojson",
+                             [truth_polygon(113.12, 23.70, 500), truth_polygon(113.15, 23.72, 500)])
+    doc = json.loads(path.read_text("utf-8"))
+    for f, name in zip(doc["features"], ("2", "3"), strict=True):
+        f["properties"] = {field: name}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    line = refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", "--feature", "2"),
+                   "is ambiguous")
+    number, by_field = re.search(r"pass --feature (.+) for the number, or --feature (.+) "
+                                 r"for the text \(", line).groups()
+    assert shlex.split(number) == ["#2"]
+    assert shlex.split(by_field) == [f"{field}=2"]
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ KML/KMZ.
 from __future__ import annotations
 
 import hashlib
+import shlex
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -598,11 +599,14 @@ def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int,
         if named:
             field = next(c for c, v in zip(columns, rows[named[0]], strict=True)
                          if _text_of(v) == text)
+            # Quoted for a shell: a field name is the file's text ("x'$(rm …)'").
+            by_field = shlex.quote(f"{for_terminal(field)}={text}")
             raise BoundaryError(path, f"--feature {text} is ambiguous: feature #{number} by "
                                       f"number, or {'; '.join(f'#{i + 1}' for i in named)} "
-                                      f"by its text {text!r}: pass --feature '#{number}' for "
-                                      f"the number, or --feature '{for_terminal(field)}={text}' "
-                                      f"for the text ({_feature_names(gdf)})")
+                                      f"by its text {text!r}: pass --feature "
+                                      f"{shlex.quote(f'#{number}')} for the number, or "
+                                      f"--feature {by_field} for the text "
+                                      f"({_feature_names(gdf)})")
         return gdf.iloc[[number - 1]], recorded(number - 1)
     field, eq, value = text.partition("=")
     if eq and field.strip() in columns:
