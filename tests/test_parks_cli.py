@@ -183,6 +183,27 @@ def test_a_feature_number_that_is_also_a_name_is_refused_and_the_pick_recorded(t
         assert props["source"] == f"added by qygeo park add from parcels.geojson, {label}"
 
 
+def test_a_feature_number_that_is_also_a_numeric_attribute_is_refused(tiny_geodata, tmp_path):
+    # Parcel numbers in a numeric field (bh = 2, 3, 4): --feature 2 silently took feature
+    # #2 (bh = 3), and neither the note nor the park's source said which parcel it was.
+    parcels = [truth_polygon(113.12 + 0.03 * i, 23.70, 400) for i in range(3)]
+    path = write_geojson_raw(tmp_path / "parcels.geojson", parcels)
+    doc = json.loads(path.read_text("utf-8"))
+    for i, f in enumerate(doc["features"]):
+        f["properties"] = {"bh": i + 2, "area": 1.5}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", "--feature", "2"),
+            "--feature 2 is ambiguous: feature #2 by number, or #1 by its text '2'",
+            "--feature '#2' for the number, or --feature bh=2 for the text",
+            "(#1 2, #2 3, #3 4)")
+    r = invoke(*add_args(tiny_geodata, path, "gamma", "--feature", "#2", "--allow-overlap"))
+    assert r.exit_code == 0, r.stderr
+    assert "took feature #2 of 3 (bh=3)" in r.stderr
+    props, geom = stored(tiny_geodata, "gamma")
+    assert geom.equals_exact(parcels[1], 1e-6)
+    assert props["source"].endswith("parcels.geojson, feature #2 of 3 (bh=3)")
+
+
 @pytest.mark.parametrize("field", ["x'$(touch PWNED)'", "名称 a", "a;b", "$HOME", "-n"])
 def test_the_suggested_feature_argument_is_one_shell_word(tiny_geodata, tmp_path, field):
     # The refusal suggested --feature 'FIELD=2' with the file's field name inside single

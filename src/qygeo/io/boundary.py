@@ -366,9 +366,9 @@ def read_boundary_file(
         Take only this feature (see :func:`_pick_feature`): its 1-based number in
         the file (``3``, ``"#3"``), the text of one of its attributes (a name such as
         ``"东区"``) or ``FIELD=TEXT``, which must match exactly one feature; a
-        number that is also a feature's text is refused as ambiguous. Without it,
-        in a file with several features the ones that are not areas (a KML's gate
-        marker, a road line) are left out with a note.
+        number that is also a feature's text or whole-number attribute is refused as
+        ambiguous. Without it, in a file with several features the ones that are not
+        areas (a KML's gate marker, a road line) are left out with a note.
 
     Returns
     -------
@@ -533,11 +533,22 @@ def _areas_only(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
     return gdf[keep], keep.count(False)
 
 
+def _naming_attribute(items: Any) -> tuple[str, str] | None:
+    """The attribute that names a feature, of its ``(field, value)`` *items*: the first
+    non-empty text, else the first whole number (parcel numbers are often numeric
+    fields), as ``(field, text)``; None when it has neither."""
+    items = [(k, v) for k, v in items if k != "geometry"]
+    for numbers in (False, True):
+        for k, v in items:
+            if text := _text_of(v, numbers=numbers):
+                return str(k), text
+    return None
+
+
 def _feature_label(row: Any, number: int) -> str:
-    """``#3 东区``: a feature's number and the first text attribute it has."""
-    texts = [str(v) for k, v in row.items() if k != "geometry" and isinstance(v, str)
-             and v.strip()]
-    return f"#{number}" + (f" {texts[0][:40]}" if texts else "")
+    """``#3 东区``: a feature's number and what names it (:func:`_naming_attribute`)."""
+    named = _naming_attribute(row.items())
+    return f"#{number}" + (f" {named[1][:40]}" if named else "")
 
 
 def _feature_names(gdf: gpd.GeoDataFrame, most: int = 8) -> str:
@@ -565,9 +576,9 @@ def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int,
 
     *feature* is a 1-based number (``2``, or ``#2``: only a number), ``FIELD=TEXT``
     (that attribute's text or whole number) or a text one attribute of exactly one
-    feature has. A plain number that is also a text of another feature (parcels named
-    ``1`` and ``2``) is refused: which was meant cannot be known, and taking the
-    wrong parcel goes unseen.
+    feature has. A plain number that is also a text or whole-number attribute of another
+    feature (parcels named or numbered ``1`` and ``2``) is refused: which was meant
+    cannot be known, and taking the wrong parcel goes unseen.
     """
     from qygeo.safe_text import for_terminal
 
@@ -577,20 +588,22 @@ def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int,
     pick = text
 
     def recorded(i: int) -> str:
-        texts = [(c, t) for c, v in zip(columns, rows[i], strict=True)
-                 if (t := _text_of(v)) and t]
+        named = _naming_attribute(zip(columns, rows[i], strict=True))
         label = f"feature #{i + 1} of {len(gdf)}"
-        if texts:
-            label += f" ({for_terminal(texts[0][0])}={for_terminal(texts[0][1])[:40]})"
+        if named:
+            label += f" ({for_terminal(named[0])}={for_terminal(named[1])[:40]})"
         return label
 
-    def by_text(wanted: str) -> list[int]:
-        return [i for i, row in enumerate(rows) if any(_text_of(v) == wanted for v in row)]
+    def by_text(wanted: str, *, numbers: bool = False) -> list[int]:
+        return [i for i, row in enumerate(rows)
+                if any(_text_of(v, numbers=numbers) == wanted for v in row)]
 
     digits = text.removeprefix("#")
     if digits.isascii() and digits.isdigit():  # not "²" or "٣": str.isdigit takes them
         number = int(digits)
-        named = [] if text.startswith("#") else [i for i in by_text(text) if i != number - 1]
+        # A parcel number is text or a numeric field alike: either makes "2" ambiguous.
+        named = ([] if text.startswith("#") else
+                 [i for i in by_text(text, numbers=True) if i != number - 1])
         if not 1 <= number <= len(gdf):
             if len(named) == 1:  # no feature of that number: the text is meant
                 return gdf.iloc[named], recorded(named[0])
@@ -598,7 +611,7 @@ def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int,
                                       f"({_feature_names(gdf)})")
         if named:
             field = next(c for c, v in zip(columns, rows[named[0]], strict=True)
-                         if _text_of(v) == text)
+                         if _text_of(v, numbers=True) == text)
             # Quoted for a shell: a field name is the file's text ("x'$(rm …)'").
             by_field = shlex.quote(f"{for_terminal(field)}={text}")
             raise BoundaryError(path, f"--feature {text} is ambiguous: feature #{number} by "
