@@ -464,6 +464,29 @@ def test_force_means_what_it_means_in_qygeo_park(client, tiny_geodata):
     assert "alpha" not in ids(client)
 
 
+def test_the_preview_lists_what_force_accepts_and_what_would_be_recorded(client, tiny_geodata):
+    # The preview showed the boundary's notes only: not what Force accepts (the area
+    # change, a name another park has) nor the quality recorded for a GCJ-02 file.
+    from qygeo.io.crs import shift_geometry
+
+    assert client.post("/api/parks", files=upload(), data=NEW, headers=EDIT).status_code == 201
+    bigger = geojson_bytes(truth_polygon(r_m=1500))
+    p = client.post("/api/parks/preview", files=upload(data=bigger),
+                    data={"park_id": "gamma", "update": "true", "force": "true"},
+                    headers=EDIT).json()
+    assert p["ok"], p["errors"]
+    assert [n for n in p["notes"] if "accepted with --force" in n] == [
+        next(n for n in p["notes"] if n.startswith("changes park gamma's area"))]
+    drawn = geojson_bytes(shift_geometry(truth_polygon(113.15, 23.72, 500), "wgs84_to_gcj02"))
+    p = client.post("/api/parks/preview", files=upload(data=drawn),
+                    data={**NEW, "park_id": "delta", "name_en": "Alpha Park", "crs": "gcj02",
+                          "force": "true"}, headers=EDIT).json()
+    assert p["ok"], p["errors"]
+    assert sum("--name-en is the name of park alpha" in n for n in p["notes"]) == 1, p["notes"]
+    assert sum("recorded boundary_quality=approximate" in n for n in p["notes"]) == 1
+    assert len(p["notes"]) == len(set(p["notes"]))
+
+
 @pytest.mark.slow
 def test_edits_refuse_cross_site_requests(client, tiny_geodata):
     before = snapshot(tiny_geodata)
