@@ -687,13 +687,15 @@ def test_a_cpg_the_text_agrees_with_is_followed(tmp_path):
         assert shapefile.encoding(path) == want, cpg
 
 
+@pytest.mark.parametrize("name", ["nope", "hex", "rot13", "base64", "uu"])
 @pytest.mark.parametrize("extra", [("--feature", "f1"), ()], ids=["feature", "one-feature"])
-def test_an_unknown_encoding_is_named_as_such(tiny_geodata, tmp_path, extra):
+def test_an_unknown_encoding_is_named_as_such(tiny_geodata, tmp_path, extra, name):
     # --encoding nope was reported as the file failing to decode ('utf-8' codec can't
     # decode …), and ignored altogether on a file whose attributes were not read.
+    # hex, rot13, base64, uu (codecs, not text encodings) passed: a traceback or misread names.
     two = write_boundary(tmp_path / "two.shp", [truth_polygon(113.12, 23.70, 500),
                                                truth_polygon(113.15, 23.72, 500)])
     one = write_boundary(tmp_path / "one.shp", truth_polygon())
     refused(tiny_geodata, add_args(tiny_geodata, two if extra else one, "gamma",
-                                   "--encoding", "nope", *extra),
-            "unknown text encoding 'nope' (--encoding): try GB18030, GBK")
+                                   "--encoding", name, *extra),
+            f"unknown text encoding {name!r} (--encoding): try GB18030, GBK")

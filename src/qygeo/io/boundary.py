@@ -302,21 +302,18 @@ def _read_encoded(path: Path, dataset: str, layer: str | None, encoding: str, *,
 
 
 def check_encoding(encoding: str | None) -> None:
-    """Refuse an ``--encoding`` Python does not know, before any file is read.
+    """Refuse an ``--encoding`` that names no text encoding, before any file is read.
 
     GDAL does not say so itself: an unknown name was reported as the file failing to
     decode in it (``'utf-8' codec can't decode ...``), and not at all when the
-    attributes were not read (a file of one feature).
+    attributes were not read (a file of one feature); a codec that is not a text
+    encoding (``hex``, ``base64``: see :func:`qygeo.io.shapefile.text_codec`) gave a
+    traceback or misread names.
     """
-    import codecs
-
-    if encoding is None:
+    if encoding is None or shapefile.text_codec(encoding) is not None:
         return
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise QygeoError(f"unknown text encoding {encoding!r} (--encoding): try GB18030, GBK, "
-                         "UTF-8 or BIG5") from None
+    raise QygeoError(f"unknown text encoding {encoding!r} (--encoding): try GB18030, GBK, "
+                     "UTF-8 or BIG5")
 
 
 def polygonal(geom: BaseGeometry | None) -> BaseGeometry | None:
