@@ -298,6 +298,29 @@ def test_northing_first_numbers_with_a_prj_get_the_swap_hint(tiny_geodata, tmp_p
             "its numbers look northing first (X and Y swapped", "swap the two columns", then)
 
 
+@pytest.mark.parametrize(("drawn", "extra", "needles"), [
+    (2383, (), ("lies outside Qingyuan", "they then land in Qingyuan in its CRS (EPSG:2383)")),
+    (4526, (), ("do not convert", "they then land in Qingyuan in its CRS (EPSG:4526)")),
+    (4547, ("--crs", "4526"), ("do not convert", "then read them as --crs 4547",
+                               "the file itself declares EPSG:4547")),
+], ids=["xian1980-prj", "zone-prefixed-prj", "zone-prefixed-crs"])
+def test_northing_first_numbers_get_the_swap_hint_in_any_crs(tiny_geodata, tmp_path, drawn,
+                                                            extra, needles):
+    # A zone-prefixed CRS (EPSG:4526 .prj, or --crs 4526) reads the northing-first numbers
+    # as not convertible, with no word of the swap; over a right Xian 1980 .prj the hint
+    # named --crs 4547 (another datum) instead of the file's own CRS.
+    import geopandas as gpd
+
+    gk = gpd.GeoSeries([truth_polygon()], crs="EPSG:4326").to_crs(f"EPSG:{drawn}")
+    path = tmp_path / "nf.shp"
+    gpd.GeoDataFrame(geometry=[shapely.transform(g, lambda c: c[:, ::-1]) for g in gk],
+                     crs=f"EPSG:{drawn}").to_file(path)
+    line = refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", *extra), "nf.shp",
+                   "its numbers look northing first (X and Y swapped", "swap the two columns",
+                   *needles)
+    assert extra or "--crs" not in line, line  # its own CRS fits: no other one named
+
+
 def test_refuses_swapped_latitude_and_longitude(tiny_geodata, tmp_path):
     swapped = shapely.transform(truth_polygon(), lambda c: c[:, ::-1])
     path = write_geojson_raw(tmp_path / "latlon.geojson", [swapped])

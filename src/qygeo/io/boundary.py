@@ -102,25 +102,17 @@ class Boundary:
         in a projected CRS that does not (used when the boundary lands outside); or,
         when they land there only northing first (a Chinese survey table's X and Y, its
         ``.prj`` right or not), that the axes are swapped."""
-        from qygeo.io.crs import crs_choices, suggest_crs
+        from qygeo.io.crs import crs_choices
 
         if self.projected_epsg is None:
             return None
-        codes = suggest_crs(self.raw_bounds)
+        codes = _fitting_crs(self.raw_bounds, self.projected_epsg)
         if codes:
             if self.projected_epsg in codes:
                 return None
             return ("its numbers would land in Qingyuan read as "
                     f"{crs_choices(codes[:1], option=True)}")
-        minx, miny, maxx, maxy = self.raw_bounds
-        swapped = suggest_crs((miny, minx, maxy, maxx))
-        if not swapped:
-            return None
-        then = (f"they then land in Qingyuan in its CRS (EPSG:{self.projected_epsg})"
-                if self.projected_epsg in swapped else
-                f"then read them as {crs_choices(swapped[:1], option=True)}")
-        return ("its numbers look northing first (X and Y swapped, as in Chinese survey "
-                f"tables): swap the two columns; {then}")
+        return northing_first_hint(self.raw_bounds, self.projected_epsg)
 
     @property
     def file_name(self) -> str:
@@ -140,6 +132,46 @@ class Boundary:
         boundary drawn on a web map (geodata/README.md: ``surveyed`` is from a survey or
         cadastral file, which no web map is), else ``surveyed``."""
         return "approximate" if self.web_datum else "surveyed"
+
+
+def _fitting_crs(bounds: tuple[float, float, float, float], own: int | None) -> list[int]:
+    """EPSG codes that put *bounds* (metres) in Qingyuan: the CRS they are read in
+    (*own*, of any datum: Xian 1980, Beijing 1954) first when it does, then the
+    CGCS2000 candidates of :func:`qygeo.io.crs.suggest_crs`. A file's own CRS that fits
+    is never traded for another datum's."""
+    import math
+
+    from pyproj.exceptions import ProjError
+
+    from qygeo.io.crs import _lands_in_qingyuan, suggest_crs
+
+    codes = suggest_crs(bounds)
+    if own and own not in codes and all(math.isfinite(v) for v in bounds):
+        try:
+            fits = _lands_in_qingyuan(bounds, own)
+        except ProjError:  # no transformation to WGS84 known: not a candidate
+            fits = False
+        if fits:
+            codes = [own, *codes]
+    return codes
+
+
+def northing_first_hint(raw_bounds: tuple[float, float, float, float],
+                        own: int | None) -> str | None:
+    """That numbers read in the projected CRS *own* (EPSG, 0 or None: unknown) land in
+    Qingyuan only northing first (a Chinese survey table's X and Y), and in which CRS;
+    None when they do not. For a boundary outside Qingyuan and for numbers that do not
+    convert at all (a zone-prefixed CRS, EPSG:4526, reads 38,500,000 as the northing)."""
+    from qygeo.io.crs import crs_choices
+
+    minx, miny, maxx, maxy = raw_bounds
+    swapped = _fitting_crs((miny, minx, maxy, maxx), own)
+    if not swapped:
+        return None
+    then = (f"they then land in Qingyuan in its CRS (EPSG:{own})" if own in swapped else
+            f"then read them as {crs_choices(swapped[:1], option=True)}")
+    return ("its numbers look northing first (X and Y swapped, as in Chinese survey "
+            f"tables): swap the two columns; {then}")
 
 
 def file_sha256(path: Path) -> str:
@@ -456,7 +488,9 @@ def read_boundary_file(
         from qygeo.io.crs import crs_choices, suggest_crs
 
         codes = [c for c in suggest_crs(raw_bounds) if c != src.epsg]
-        hint = "; its numbers fit " + crs_choices(codes, option=True) if codes else ""
+        swap = None if codes else northing_first_hint(raw_bounds, src.epsg)
+        hint = ("; its numbers fit " + crs_choices(codes, option=True) if codes else
+                f"; {swap}" if swap else "")
         own = gdf.crs.to_epsg() if gdf.crs is not None and crs is not None else None
         if own is not None and own != src.epsg:
             hint += f"; the file itself declares EPSG:{own}"
