@@ -204,6 +204,17 @@ def test_a_feature_number_that_is_also_a_numeric_attribute_is_refused(tiny_geoda
     assert props["source"].endswith("parcels.geojson, feature #2 of 3 (bh=3)")
 
 
+@pytest.mark.parametrize("pick", ["#" + "9" * 5000, "9" * 5000, "#1000000"])
+def test_a_feature_number_of_many_digits_is_refused_in_one_line(tiny_geodata, tmp_path, pick):
+    # --feature "#999…" of 5,000 digits: int() refused it (ValueError traceback; 500 on
+    # the web), and a message holding the number would be 5,000 characters long.
+    path = write_boundary(tmp_path / "two.geojson", [truth_polygon(113.12, 23.70, 500),
+                                                     truth_polygon(113.15, 23.72, 500)])
+    line = refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", "--feature", pick),
+                   "has no feature #", "it holds 2 (#1 f0, #2 f1)")
+    assert len(line) < 300 and ("(5,000 digits)" in line or "#1000000:" in line), line
+
+
 @pytest.mark.parametrize("field", ["x'$(touch PWNED)'", "名称 a", "a;b", "$HOME", "-n"])
 def test_the_suggested_feature_argument_is_one_shell_word(tiny_geodata, tmp_path, field):
     # The refusal suggested --feature 'FIELD=2' with the file's field name inside single

@@ -834,6 +834,19 @@ def test_a_zipped_shapefile_whose_cpg_names_no_text_encoding_is_read(client, tmp
     assert p["ok"], p["errors"]
 
 
+def test_a_feature_number_of_many_digits_is_refused_not_a_server_error(client):
+    # int() refuses 4,300 digits and more: the preview answered 500.
+    two = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": n},
+         "geometry": json.loads(__import__("shapely").to_geojson(g))}
+        for n, g in (("东区", truth_polygon(113.12, 23.70, 500)),
+                     ("西区", truth_polygon(113.15, 23.72, 500)))]}
+    r = client.post("/api/parks/preview", files=upload(data=json.dumps(two).encode()),
+                    data={**NEW, "feature": "#" + "9" * 5000}, headers=EDIT)
+    assert r.status_code == 200, r.text
+    assert any("(5,000 digits)" in e and len(e) < 300 for e in r.json()["errors"])
+
+
 def test_a_refusal_is_listed_once_in_the_preview(client):
     # Metres read as EPSG:4547 land ~30 km outside Qingyuan: the placement and the plan
     # both refuse it, naming the upload differently; the preview listed it twice.

@@ -528,6 +528,11 @@ def list_features(path: str | Path, *, layer: str | None = None,
 MAX_BOUNDARY_VERTICES = 200_000
 
 
+#: Digits a ``--feature`` number may have: a file holds fewer than a million features
+#: (each has at least 4 of the :data:`MAX_BOUNDARY_VERTICES` vertices).
+FEATURE_NUMBER_MAX_DIGITS = 6
+
+
 def _check_vertices(path: Path, gdf: gpd.GeoDataFrame) -> None:
     import shapely
 
@@ -631,14 +636,18 @@ def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int,
 
     digits = text.removeprefix("#")
     if digits.isascii() and digits.isdigit():  # not "²" or "٣": str.isdigit takes them
-        number = int(digits)
+        # A number of more digits than any file's count of features is none of them (and
+        # int() refuses 4,300 digits and more): named in one readable line.
+        long = len(digits.lstrip("0")) > FEATURE_NUMBER_MAX_DIGITS
+        number = 0 if long else int(digits)
+        shown = f"{digits[:12]}… ({len(digits):,} digits)" if len(digits) > 20 else digits
         # A parcel number is text or a numeric field alike: either makes "2" ambiguous.
         named = ([] if text.startswith("#") else
                  [i for i in by_text(text, numbers=True) if i != number - 1])
         if not 1 <= number <= len(gdf):
             if len(named) == 1:  # no feature of that number: the text is meant
                 return gdf.iloc[named], recorded(named[0])
-            raise BoundaryError(path, f"has no feature #{number}: it holds {len(gdf)} "
+            raise BoundaryError(path, f"has no feature #{shown}: it holds {len(gdf)} "
                                       f"({_feature_names(gdf)})")
         if named:
             field = next(c for c, v in zip(columns, rows[named[0]], strict=True)
