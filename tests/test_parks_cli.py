@@ -614,6 +614,9 @@ def test_help_lists_the_subcommands():
     for opt in ("--crs", "--layer", "--dissolve", "--fix", "--allow-overlap", "--dry-run",
                 "--district", "gcj02"):
         assert opt in r.stdout
+    # --force also accepts another park's name on add: the help did not say so.
+    force = " ".join(r.stdout.split()).split("--force", 1)[1].split("--source", 1)[0]
+    assert "a name another park has" in force and "big change of area" in force
 
 
 # --------------------------------------------------------------------------- concurrency
