@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import time
@@ -169,7 +171,7 @@ def test_a_feature_number_that_is_also_a_name_is_refused_and_the_pick_recorded(t
     path.write_text(json.dumps(doc), encoding="utf-8")
     refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", "--feature", "2"),
             "--feature 2 is ambiguous: feature #2 by number, or #1 by its text '2'",
-            "--feature '#2' for the number, or --feature 'name=2' for the text")
+            "--feature '#2' for the number, or --feature name=2 for the text")
     for pick, park_id, want, label in (("#2", "gamma", large, "feature #2 of 2 (name=1)"),
                                        ("name=2", "delta", small, "feature #1 of 2 (name=2)"),
                                        ("code=11", "eps", large, "feature #2 of 2 (name=1)")):
@@ -179,6 +181,56 @@ def test_a_feature_number_that_is_also_a_name_is_refused_and_the_pick_recorded(t
         props, geom = stored(tiny_geodata, park_id)
         assert geom.equals_exact(want, 1e-6)
         assert props["source"] == f"added by qygeo park add from parcels.geojson, {label}"
+
+
+def test_a_feature_number_that_is_also_a_numeric_attribute_is_refused(tiny_geodata, tmp_path):
+    # Parcel numbers in a numeric field (bh = 2, 3, 4): --feature 2 silently took feature
+    # #2 (bh = 3), and neither the note nor the park's source said which parcel it was.
+    parcels = [truth_polygon(113.12 + 0.03 * i, 23.70, 400) for i in range(3)]
+    path = write_geojson_raw(tmp_path / "parcels.geojson", parcels)
+    doc = json.loads(path.read_text("utf-8"))
+    for i, f in enumerate(doc["features"]):
+        f["properties"] = {"bh": i + 2, "area": 1.5}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", "--feature", "2"),
+            "--feature 2 is ambiguous: feature #2 by number, or #1 by its text '2'",
+            "--feature '#2' for the number, or --feature bh=2 for the text",
+            "(#1 2, #2 3, #3 4)")
+    r = invoke(*add_args(tiny_geodata, path, "gamma", "--feature", "#2", "--allow-overlap"))
+    assert r.exit_code == 0, r.stderr
+    assert "took feature #2 of 3 (bh=3)" in r.stderr
+    props, geom = stored(tiny_geodata, "gamma")
+    assert geom.equals_exact(parcels[1], 1e-6)
+    assert props["source"].endswith("parcels.geojson, feature #2 of 3 (bh=3)")
+
+
+@pytest.mark.parametrize("pick", ["#" + "9" * 5000, "9" * 5000, "#1000000"])
+def test_a_feature_number_of_many_digits_is_refused_in_one_line(tiny_geodata, tmp_path, pick):
+    # --feature "#999…" of 5,000 digits: int() refused it (ValueError traceback; 500 on
+    # the web), and a message holding the number would be 5,000 characters long.
+    path = write_boundary(tmp_path / "two.geojson", [truth_polygon(113.12, 23.70, 500),
+                                                     truth_polygon(113.15, 23.72, 500)])
+    line = refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", "--feature", pick),
+                   "has no feature #", "it holds 2 (#1 f0, #2 f1)")
+    assert len(line) < 300 and ("(5,000 digits)" in line or "#1000000:" in line), line
+
+
+@pytest.mark.parametrize("field", ["x'$(touch PWNED)'", "名称 a", "a;b", "$HOME", "-n"])
+def test_the_suggested_feature_argument_is_one_shell_word(tiny_geodata, tmp_path, field):
+    # The refusal suggested --feature 'FIELD=2' with the file's field name inside single
+    # quotes unescaped: a field named x'$(touch PWNED)' made it a command that runs code.
+    path = write_geojson_raw(tmp_path / "parcels.geojson",
+                             [truth_polygon(113.12, 23.70, 500), truth_polygon(113.15, 23.72, 500)])
+    doc = json.loads(path.read_text("utf-8"))
+    for f, name in zip(doc["features"], ("2", "3"), strict=True):
+        f["properties"] = {field: name}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    line = refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", "--feature", "2"),
+                   "is ambiguous")
+    number, by_field = re.search(r"pass --feature (.+) for the number, or --feature (.+) "
+                                 r"for the text \(", line).groups()
+    assert shlex.split(number) == ["#2"]
+    assert shlex.split(by_field) == [f"{field}=2"]
 
 
 @pytest.mark.slow
@@ -255,6 +307,29 @@ def test_northing_first_numbers_with_a_prj_get_the_swap_hint(tiny_geodata, tmp_p
                      crs=declared).to_file(path)
     refused(tiny_geodata, add_args(tiny_geodata, path), "nf.shp", "lies outside Qingyuan",
             "its numbers look northing first (X and Y swapped", "swap the two columns", then)
+
+
+@pytest.mark.parametrize(("drawn", "extra", "needles"), [
+    (2383, (), ("lies outside Qingyuan", "they then land in Qingyuan in its CRS (EPSG:2383)")),
+    (4526, (), ("do not convert", "they then land in Qingyuan in its CRS (EPSG:4526)")),
+    (4547, ("--crs", "4526"), ("do not convert", "then read them as --crs 4547",
+                               "the file itself declares EPSG:4547")),
+], ids=["xian1980-prj", "zone-prefixed-prj", "zone-prefixed-crs"])
+def test_northing_first_numbers_get_the_swap_hint_in_any_crs(tiny_geodata, tmp_path, drawn,
+                                                            extra, needles):
+    # A zone-prefixed CRS (EPSG:4526 .prj, or --crs 4526) reads the northing-first numbers
+    # as not convertible, with no word of the swap; over a right Xian 1980 .prj the hint
+    # named --crs 4547 (another datum) instead of the file's own CRS.
+    import geopandas as gpd
+
+    gk = gpd.GeoSeries([truth_polygon()], crs="EPSG:4326").to_crs(f"EPSG:{drawn}")
+    path = tmp_path / "nf.shp"
+    gpd.GeoDataFrame(geometry=[shapely.transform(g, lambda c: c[:, ::-1]) for g in gk],
+                     crs=f"EPSG:{drawn}").to_file(path)
+    line = refused(tiny_geodata, add_args(tiny_geodata, path, "gamma", *extra), "nf.shp",
+                   "its numbers look northing first (X and Y swapped", "swap the two columns",
+                   *needles)
+    assert extra or "--crs" not in line, line  # its own CRS fits: no other one named
 
 
 def test_refuses_swapped_latitude_and_longitude(tiny_geodata, tmp_path):
@@ -539,6 +614,9 @@ def test_help_lists_the_subcommands():
     for opt in ("--crs", "--layer", "--dissolve", "--fix", "--allow-overlap", "--dry-run",
                 "--district", "gcj02"):
         assert opt in r.stdout
+    # --force also accepts another park's name on add: the help did not say so.
+    force = " ".join(r.stdout.split()).split("--force", 1)[1].split("--source", 1)[0]
+    assert "a name another park has" in force and "big change of area" in force
 
 
 # --------------------------------------------------------------------------- concurrency
@@ -597,11 +675,16 @@ def test_park_list_takes_quiet_like_every_command(tiny_geodata):
     assert "alpha" in r.stdout and r.stderr == ""
 
 
-@pytest.mark.parametrize("cpg", ["UTF-8", "System", "", "65001", "ANSI 936"])
+@pytest.mark.parametrize("cpg", ["UTF-8", "System", "", "65001", "ANSI 936",
+                                 # not text encodings: tracebacks, or base64 misread names
+                                 "hex", "rot13", "zlib", "uu", "base64", "bz2", "quopri",
+                                 # text encodings whose decoders raise UnicodeError itself
+                                 "undefined", "UTF-16"])
 def test_a_gbk_shapefile_whose_cpg_is_wrong_or_vague_names_its_features(tiny_geodata, tmp_path,
                                                                          cpg):
     # A .cpg of UTF-8 over GBK text (or one GDAL does not understand: QGIS's System, empty,
     # 65001, ANSI 936) was trusted: naming the features raised pyarrow's "Wrapping … failed".
+    # A .cpg naming a codec that is not a text encoding (hex, base64) was followed too.
     import pyogrio
 
     from qygeo.io import shapefile
@@ -641,13 +724,15 @@ def test_a_cpg_the_text_agrees_with_is_followed(tmp_path):
         assert shapefile.encoding(path) == want, cpg
 
 
+@pytest.mark.parametrize("name", ["nope", "hex", "rot13", "base64", "uu"])
 @pytest.mark.parametrize("extra", [("--feature", "f1"), ()], ids=["feature", "one-feature"])
-def test_an_unknown_encoding_is_named_as_such(tiny_geodata, tmp_path, extra):
+def test_an_unknown_encoding_is_named_as_such(tiny_geodata, tmp_path, extra, name):
     # --encoding nope was reported as the file failing to decode ('utf-8' codec can't
     # decode …), and ignored altogether on a file whose attributes were not read.
+    # hex, rot13, base64, uu (codecs, not text encodings) passed: a traceback or misread names.
     two = write_boundary(tmp_path / "two.shp", [truth_polygon(113.12, 23.70, 500),
                                                truth_polygon(113.15, 23.72, 500)])
     one = write_boundary(tmp_path / "one.shp", truth_polygon())
     refused(tiny_geodata, add_args(tiny_geodata, two if extra else one, "gamma",
-                                   "--encoding", "nope", *extra),
-            "unknown text encoding 'nope' (--encoding): try GB18030, GBK")
+                                   "--encoding", name, *extra),
+            f"unknown text encoding {name!r} (--encoding): try GB18030, GBK")

@@ -464,6 +464,29 @@ def test_force_means_what_it_means_in_qygeo_park(client, tiny_geodata):
     assert "alpha" not in ids(client)
 
 
+def test_the_preview_lists_what_force_accepts_and_what_would_be_recorded(client, tiny_geodata):
+    # The preview showed the boundary's notes only: not what Force accepts (the area
+    # change, a name another park has) nor the quality recorded for a GCJ-02 file.
+    from qygeo.io.crs import shift_geometry
+
+    assert client.post("/api/parks", files=upload(), data=NEW, headers=EDIT).status_code == 201
+    bigger = geojson_bytes(truth_polygon(r_m=1500))
+    p = client.post("/api/parks/preview", files=upload(data=bigger),
+                    data={"park_id": "gamma", "update": "true", "force": "true"},
+                    headers=EDIT).json()
+    assert p["ok"], p["errors"]
+    assert [n for n in p["notes"] if "accepted with --force" in n] == [
+        next(n for n in p["notes"] if n.startswith("changes park gamma's area"))]
+    drawn = geojson_bytes(shift_geometry(truth_polygon(113.15, 23.72, 500), "wgs84_to_gcj02"))
+    p = client.post("/api/parks/preview", files=upload(data=drawn),
+                    data={**NEW, "park_id": "delta", "name_en": "Alpha Park", "crs": "gcj02",
+                          "force": "true"}, headers=EDIT).json()
+    assert p["ok"], p["errors"]
+    assert sum("--name-en is the name of park alpha" in n for n in p["notes"]) == 1, p["notes"]
+    assert sum("recorded boundary_quality=approximate" in n for n in p["notes"]) == 1
+    assert len(p["notes"]) == len(set(p["notes"]))
+
+
 @pytest.mark.slow
 def test_edits_refuse_cross_site_requests(client, tiny_geodata):
     before = snapshot(tiny_geodata)
@@ -791,6 +814,37 @@ def test_a_file_with_several_features_offers_them_and_takes_one(client, tiny_geo
 
     stored = shape(park_lib.load_state(tiny_geodata).row("gamma")["geometry"])
     assert stored.equals_exact(west, 1e-6)
+
+
+def test_a_zipped_shapefile_whose_cpg_names_no_text_encoding_is_read(client, tmp_path):
+    # A .cpg of "hex" (a codec from bytes to bytes) was followed: the preview answered 500.
+    import geopandas as gpd
+
+    shp = tmp_path / "parcels.shp"
+    gpd.GeoDataFrame({"名称": ["东区", "西区"]}, crs="EPSG:4326",
+                     geometry=[truth_polygon(113.12, 23.70, 500),
+                               truth_polygon(113.15, 23.72, 500)]).to_file(shp, encoding="GBK")
+    data = zip_bytes({**{f"parcels{ext}": shp.with_suffix(ext).read_bytes()
+                         for ext in (".shp", ".shx", ".dbf", ".prj")}, "parcels.cpg": b"hex"})
+    r = client.post("/api/parks/preview", files=upload("parcels.zip", data), data=NEW,
+                    headers=EDIT)
+    assert r.status_code == 200 and r.json()["features"] == ["#1 东区", "#2 西区"], r.text
+    p = client.post("/api/parks/preview", files=upload("parcels.zip", data),
+                    data={**NEW, "feature": "西区"}, headers=EDIT).json()
+    assert p["ok"], p["errors"]
+
+
+def test_a_feature_number_of_many_digits_is_refused_not_a_server_error(client):
+    # int() refuses 4,300 digits and more: the preview answered 500.
+    two = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": n},
+         "geometry": json.loads(__import__("shapely").to_geojson(g))}
+        for n, g in (("东区", truth_polygon(113.12, 23.70, 500)),
+                     ("西区", truth_polygon(113.15, 23.72, 500)))]}
+    r = client.post("/api/parks/preview", files=upload(data=json.dumps(two).encode()),
+                    data={**NEW, "feature": "#" + "9" * 5000}, headers=EDIT)
+    assert r.status_code == 200, r.text
+    assert any("(5,000 digits)" in e and len(e) < 300 for e in r.json()["errors"])
 
 
 def test_a_refusal_is_listed_once_in_the_preview(client):

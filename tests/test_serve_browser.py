@@ -12,6 +12,8 @@ import threading
 
 import httpx
 import pytest
+import shapely
+import shapely.geometry
 
 from conftest import REPO, write_tiny
 from qygeo.pipeline import parks as park_lib
@@ -403,3 +405,29 @@ def test_the_preview_fits_a_phone_screen(browser, server, tmp_path):  # noqa: F8
         assert wide == []
     finally:
         pg.close()
+
+
+def test_the_feature_list_picks_a_feature_whose_neighbour_is_named_by_its_number(
+        page, server, tmp_path):
+    # Parcels named "2", "3", "4": the list sent "2" for its second entry ("#2 3"), which
+    # the reader refuses as ambiguous (feature #2, or #1 named "2"): #2 could not be taken.
+    url, root = server
+    parcels = [truth_polygon(113.12 + 0.02 * i, 23.70, 400) for i in range(3)]
+    file = tmp_path / "parcels.geojson"
+    file.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": str(i + 2)},
+         "geometry": json.loads(shapely.to_geojson(g))} for i, g in enumerate(parcels)]}),
+        encoding="utf-8")
+    fill_new_park(page, file)
+    page.wait_for_function("() => qygeoApp.preview && "
+                           "document.querySelectorAll('#edit-feature option').length === 4")
+    page.evaluate("() => { qygeoApp.preview = null; }")  # wait for the next preview's answer
+    page.select_option("#edit-feature", label="#2 3")
+    page.click("#edit-preview")
+    page.wait_for_function("() => qygeoApp.preview")
+    assert page.evaluate("() => qygeoApp.preview.errors") == []
+    assert "took feature #2 of 3 (name=3)" in page.inner_text("#edit-result")
+    page.click("#edit-confirm")
+    page.wait_for_function("() => document.querySelector('#park-list tr[data-park-id=gamma]')")
+    gamma = park_lib.load_state(root).row("gamma")
+    assert shapely.geometry.shape(gamma["geometry"]).equals_exact(parcels[1], 1e-6)

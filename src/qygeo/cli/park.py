@@ -57,8 +57,9 @@ def boundary_options(fn: F) -> F:
                           "when the boundary is unchanged)."),
         click.option("--force", is_flag=True,
                      help="Accept a change qygeo validate would then fail (plots left outside "
-                          "their park …) or, on update, a big change of area (> 50 %) or "
-                          "position (> 1 km); what it breaks is printed."),
+                          "their park …); on add, a name another park has; on update, a big "
+                          "change of area (> 50 %) or position (> 1 km). What it accepts is "
+                          "printed."),
         click.option("--source", default=None, metavar="TEXT",
                      help="Where the boundary comes from (recorded as source). Default: on "
                           "add, 'added by qygeo park add from FILE'; on update, 'boundary from "

@@ -12,6 +12,7 @@ KML/KMZ.
 from __future__ import annotations
 
 import hashlib
+import shlex
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -101,25 +102,17 @@ class Boundary:
         in a projected CRS that does not (used when the boundary lands outside); or,
         when they land there only northing first (a Chinese survey table's X and Y, its
         ``.prj`` right or not), that the axes are swapped."""
-        from qygeo.io.crs import crs_choices, suggest_crs
+        from qygeo.io.crs import crs_choices
 
         if self.projected_epsg is None:
             return None
-        codes = suggest_crs(self.raw_bounds)
+        codes = _fitting_crs(self.raw_bounds, self.projected_epsg)
         if codes:
             if self.projected_epsg in codes:
                 return None
             return ("its numbers would land in Qingyuan read as "
                     f"{crs_choices(codes[:1], option=True)}")
-        minx, miny, maxx, maxy = self.raw_bounds
-        swapped = suggest_crs((miny, minx, maxy, maxx))
-        if not swapped:
-            return None
-        then = (f"they then land in Qingyuan in its CRS (EPSG:{self.projected_epsg})"
-                if self.projected_epsg in swapped else
-                f"then read them as {crs_choices(swapped[:1], option=True)}")
-        return ("its numbers look northing first (X and Y swapped, as in Chinese survey "
-                f"tables): swap the two columns; {then}")
+        return northing_first_hint(self.raw_bounds, self.projected_epsg)
 
     @property
     def file_name(self) -> str:
@@ -139,6 +132,46 @@ class Boundary:
         boundary drawn on a web map (geodata/README.md: ``surveyed`` is from a survey or
         cadastral file, which no web map is), else ``surveyed``."""
         return "approximate" if self.web_datum else "surveyed"
+
+
+def _fitting_crs(bounds: tuple[float, float, float, float], own: int | None) -> list[int]:
+    """EPSG codes that put *bounds* (metres) in Qingyuan: the CRS they are read in
+    (*own*, of any datum: Xian 1980, Beijing 1954) first when it does, then the
+    CGCS2000 candidates of :func:`qygeo.io.crs.suggest_crs`. A file's own CRS that fits
+    is never traded for another datum's."""
+    import math
+
+    from pyproj.exceptions import ProjError
+
+    from qygeo.io.crs import _lands_in_qingyuan, suggest_crs
+
+    codes = suggest_crs(bounds)
+    if own and own not in codes and all(math.isfinite(v) for v in bounds):
+        try:
+            fits = _lands_in_qingyuan(bounds, own)
+        except ProjError:  # no transformation to WGS84 known: not a candidate
+            fits = False
+        if fits:
+            codes = [own, *codes]
+    return codes
+
+
+def northing_first_hint(raw_bounds: tuple[float, float, float, float],
+                        own: int | None) -> str | None:
+    """That numbers read in the projected CRS *own* (EPSG, 0 or None: unknown) land in
+    Qingyuan only northing first (a Chinese survey table's X and Y), and in which CRS;
+    None when they do not. For a boundary outside Qingyuan and for numbers that do not
+    convert at all (a zone-prefixed CRS, EPSG:4526, reads 38,500,000 as the northing)."""
+    from qygeo.io.crs import crs_choices
+
+    minx, miny, maxx, maxy = raw_bounds
+    swapped = _fitting_crs((miny, minx, maxy, maxx), own)
+    if not swapped:
+        return None
+    then = (f"they then land in Qingyuan in its CRS (EPSG:{own})" if own in swapped else
+            f"then read them as {crs_choices(swapped[:1], option=True)}")
+    return ("its numbers look northing first (X and Y swapped, as in Chinese survey "
+            f"tables): swap the two columns; {then}")
 
 
 def file_sha256(path: Path) -> str:
@@ -301,21 +334,18 @@ def _read_encoded(path: Path, dataset: str, layer: str | None, encoding: str, *,
 
 
 def check_encoding(encoding: str | None) -> None:
-    """Refuse an ``--encoding`` Python does not know, before any file is read.
+    """Refuse an ``--encoding`` that names no text encoding, before any file is read.
 
     GDAL does not say so itself: an unknown name was reported as the file failing to
     decode in it (``'utf-8' codec can't decode ...``), and not at all when the
-    attributes were not read (a file of one feature).
+    attributes were not read (a file of one feature); a codec that is not a text
+    encoding (``hex``, ``base64``: see :func:`qygeo.io.shapefile.text_codec`) gave a
+    traceback or misread names.
     """
-    import codecs
-
-    if encoding is None:
+    if encoding is None or shapefile.text_codec(encoding) is not None:
         return
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise QygeoError(f"unknown text encoding {encoding!r} (--encoding): try GB18030, GBK, "
-                         "UTF-8 or BIG5") from None
+    raise QygeoError(f"unknown text encoding {encoding!r} (--encoding): try GB18030, GBK, "
+                     "UTF-8 or BIG5")
 
 
 def polygonal(geom: BaseGeometry | None) -> BaseGeometry | None:
@@ -365,9 +395,9 @@ def read_boundary_file(
         Take only this feature (see :func:`_pick_feature`): its 1-based number in
         the file (``3``, ``"#3"``), the text of one of its attributes (a name such as
         ``"东区"``) or ``FIELD=TEXT``, which must match exactly one feature; a
-        number that is also a feature's text is refused as ambiguous. Without it,
-        in a file with several features the ones that are not areas (a KML's gate
-        marker, a road line) are left out with a note.
+        number that is also a feature's text or whole-number attribute is refused as
+        ambiguous. Without it, in a file with several features the ones that are not
+        areas (a KML's gate marker, a road line) are left out with a note.
 
     Returns
     -------
@@ -458,7 +488,9 @@ def read_boundary_file(
         from qygeo.io.crs import crs_choices, suggest_crs
 
         codes = [c for c in suggest_crs(raw_bounds) if c != src.epsg]
-        hint = "; its numbers fit " + crs_choices(codes, option=True) if codes else ""
+        swap = None if codes else northing_first_hint(raw_bounds, src.epsg)
+        hint = ("; its numbers fit " + crs_choices(codes, option=True) if codes else
+                f"; {swap}" if swap else "")
         own = gdf.crs.to_epsg() if gdf.crs is not None and crs is not None else None
         if own is not None and own != src.epsg:
             hint += f"; the file itself declares EPSG:{own}"
@@ -494,6 +526,11 @@ def list_features(path: str | Path, *, layer: str | None = None,
 #: 50-km edge has 50,000; a million took 40 s and 1.6 GB to preview, and every map
 #: would draw them.
 MAX_BOUNDARY_VERTICES = 200_000
+
+
+#: Digits a ``--feature`` number may have: a file holds fewer than a million features
+#: (each has at least 4 of the :data:`MAX_BOUNDARY_VERTICES` vertices).
+FEATURE_NUMBER_MAX_DIGITS = 6
 
 
 def _check_vertices(path: Path, gdf: gpd.GeoDataFrame) -> None:
@@ -532,11 +569,22 @@ def _areas_only(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
     return gdf[keep], keep.count(False)
 
 
+def _naming_attribute(items: Any) -> tuple[str, str] | None:
+    """The attribute that names a feature, of its ``(field, value)`` *items*: the first
+    non-empty text, else the first whole number (parcel numbers are often numeric
+    fields), as ``(field, text)``; None when it has neither."""
+    items = [(k, v) for k, v in items if k != "geometry"]
+    for numbers in (False, True):
+        for k, v in items:
+            if text := _text_of(v, numbers=numbers):
+                return str(k), text
+    return None
+
+
 def _feature_label(row: Any, number: int) -> str:
-    """``#3 东区``: a feature's number and the first text attribute it has."""
-    texts = [str(v) for k, v in row.items() if k != "geometry" and isinstance(v, str)
-             and v.strip()]
-    return f"#{number}" + (f" {texts[0][:40]}" if texts else "")
+    """``#3 东区``: a feature's number and what names it (:func:`_naming_attribute`)."""
+    named = _naming_attribute(row.items())
+    return f"#{number}" + (f" {named[1][:40]}" if named else "")
 
 
 def _feature_names(gdf: gpd.GeoDataFrame, most: int = 8) -> str:
@@ -564,9 +612,9 @@ def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int,
 
     *feature* is a 1-based number (``2``, or ``#2``: only a number), ``FIELD=TEXT``
     (that attribute's text or whole number) or a text one attribute of exactly one
-    feature has. A plain number that is also a text of another feature (parcels named
-    ``1`` and ``2``) is refused: which was meant cannot be known, and taking the
-    wrong parcel goes unseen.
+    feature has. A plain number that is also a text or whole-number attribute of another
+    feature (parcels named or numbered ``1`` and ``2``) is refused: which was meant
+    cannot be known, and taking the wrong parcel goes unseen.
     """
     from qygeo.safe_text import for_terminal
 
@@ -576,33 +624,42 @@ def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int,
     pick = text
 
     def recorded(i: int) -> str:
-        texts = [(c, t) for c, v in zip(columns, rows[i], strict=True)
-                 if (t := _text_of(v)) and t]
+        named = _naming_attribute(zip(columns, rows[i], strict=True))
         label = f"feature #{i + 1} of {len(gdf)}"
-        if texts:
-            label += f" ({for_terminal(texts[0][0])}={for_terminal(texts[0][1])[:40]})"
+        if named:
+            label += f" ({for_terminal(named[0])}={for_terminal(named[1])[:40]})"
         return label
 
-    def by_text(wanted: str) -> list[int]:
-        return [i for i, row in enumerate(rows) if any(_text_of(v) == wanted for v in row)]
+    def by_text(wanted: str, *, numbers: bool = False) -> list[int]:
+        return [i for i, row in enumerate(rows)
+                if any(_text_of(v, numbers=numbers) == wanted for v in row)]
 
     digits = text.removeprefix("#")
     if digits.isascii() and digits.isdigit():  # not "²" or "٣": str.isdigit takes them
-        number = int(digits)
-        named = [] if text.startswith("#") else [i for i in by_text(text) if i != number - 1]
+        # A number of more digits than any file's count of features is none of them (and
+        # int() refuses 4,300 digits and more): named in one readable line.
+        long = len(digits.lstrip("0")) > FEATURE_NUMBER_MAX_DIGITS
+        number = 0 if long else int(digits)
+        shown = f"{digits[:12]}… ({len(digits):,} digits)" if len(digits) > 20 else digits
+        # A parcel number is text or a numeric field alike: either makes "2" ambiguous.
+        named = ([] if text.startswith("#") else
+                 [i for i in by_text(text, numbers=True) if i != number - 1])
         if not 1 <= number <= len(gdf):
             if len(named) == 1:  # no feature of that number: the text is meant
                 return gdf.iloc[named], recorded(named[0])
-            raise BoundaryError(path, f"has no feature #{number}: it holds {len(gdf)} "
+            raise BoundaryError(path, f"has no feature #{shown}: it holds {len(gdf)} "
                                       f"({_feature_names(gdf)})")
         if named:
             field = next(c for c, v in zip(columns, rows[named[0]], strict=True)
-                         if _text_of(v) == text)
+                         if _text_of(v, numbers=True) == text)
+            # Quoted for a shell: a field name is the file's text ("x'$(rm …)'").
+            by_field = shlex.quote(f"{for_terminal(field)}={text}")
             raise BoundaryError(path, f"--feature {text} is ambiguous: feature #{number} by "
                                       f"number, or {'; '.join(f'#{i + 1}' for i in named)} "
-                                      f"by its text {text!r}: pass --feature '#{number}' for "
-                                      f"the number, or --feature '{for_terminal(field)}={text}' "
-                                      f"for the text ({_feature_names(gdf)})")
+                                      f"by its text {text!r}: pass --feature "
+                                      f"{shlex.quote(f'#{number}')} for the number, or "
+                                      f"--feature {by_field} for the text "
+                                      f"({_feature_names(gdf)})")
         return gdf.iloc[[number - 1]], recorded(number - 1)
     field, eq, value = text.partition("=")
     if eq and field.strip() in columns:

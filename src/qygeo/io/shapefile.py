@@ -100,18 +100,31 @@ def encoding(path: Path, layer: str | None = None) -> str | None:
     return None
 
 
+def text_codec(name: str) -> str | None:
+    """The Python name of the text encoding *name* names (``gbk`` for ``CP936``), or None
+    when Python knows none of that name or it is not a text encoding.
+
+    ``codecs.lookup`` also knows bytes-to-bytes codecs (``hex``, ``base64``, ``zlib``,
+    ``uu``, ``bz2``, ``quopri``) and ``rot13`` (str to str): named by a ``.cpg`` or
+    ``--encoding``, they failed with a traceback deep in the reader, or read the
+    attributes as other text (``base64``) so that no feature had its name.
+    """
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    return info.name if getattr(info, "_is_text_encoding", True) else None
+
+
 def cpg_codec(claim: bytes) -> str | None:
     """The Python codec a ``.cpg``'s text names (``gbk`` for ``936``, ``ANSI 936`` or
     ``CP936``; ``utf-8`` for ``65001``), or None when it names none (``System``,
-    empty, unknown)."""
+    empty, unknown, not a text encoding: see :func:`text_codec`)."""
     text = claim.decode("ascii", "replace").strip()
     number = re.fullmatch(r"(?:ANSI|CP)?\s*(\d+)", text, re.IGNORECASE)
     if number is not None:  # a Windows code page, as GDAL reads a number
         text = "utf-8" if number[1] == "65001" else f"cp{number[1]}"
-    try:
-        return codecs.lookup(text).name if text else None
-    except LookupError:
-        return None
+    return text_codec(text) if text else None
 
 
 def _zip_member(path: Path, names: list[str],
@@ -179,7 +192,7 @@ def _judge(fh: BinaryIO, claim: bytes | None = None) -> str | None:
                     codecs.getincrementaldecoder(name)().decode(data, final=False)
                 else:
                     decoders[name].decode(data, final=final)
-            except UnicodeDecodeError:
+            except UnicodeError:  # also "undefined", UTF-16 without a byte-order mark
                 del decoders[name]
 
     for start in range(0, len(descriptors), 32):

@@ -75,7 +75,8 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
     dict
         ``ok`` (the change would be accepted), ``errors`` (every refusal),
         ``unchanged`` (the park already has this boundary: Confirm writes nothing),
-        ``notes``, ``summary`` (the dry run's lines), ``feature`` (the boundary as
+        ``notes`` (the boundary's and the plan's, each once: what Force accepts, the
+        quality recorded), ``summary`` (the dry run's lines), ``feature`` (the boundary as
         read, WGS84 GeoJSON, or None), ``as_gcj02`` (the same numbers read as
         GCJ-02 and how far that moves it, for files read as WGS84 degrees),
         ``area_km2``, ``area_mu``, ``district``, ``overlaps``, ``slivers``, ``crs``.
@@ -130,6 +131,9 @@ def preview_boundary(root: Path, path: Path, *, action: str, park_id: str,
         planned = park_lib.commit(root, form_plan(form, boundary, action, park_id, attrs),
                                   dry_run=True, force=form["force"])
         change = planned.change
+        # What Confirm would accept and record (Force's overrides, the quality recorded, a
+        # name another park has): the plan's notes, which begin with the boundary's own.
+        out["notes"] = list(dict.fromkeys([*out["notes"], *change.notes]))
         out["unchanged"] = planned.unchanged  # Confirm would write nothing
         out["summary"] = change.summary()
         out["ok"] = not errors

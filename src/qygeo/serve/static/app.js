@@ -259,10 +259,12 @@
     if (p.layers && p.layers.length > 1 && layerSel.options.length <= 1) {
       for (const n of p.layers) { const o = el("option", n); o.value = n; layerSel.appendChild(o); }
     }
-    const featureSel = $("edit-feature");  // labels "#3 name": the number picks the feature
+    // Labels "#3 name": "#3" picks feature 3 (a plain "3" is refused as ambiguous when a
+    // feature's attribute is 3 too, as parcel numbers often are).
+    const featureSel = $("edit-feature");
     if (p.features && p.features.length > 1 && featureSel.options.length <= 1) {
       for (const label of p.features) {
-        const o = el("option", label); o.value = label.split(" ")[0].slice(1);
+        const o = el("option", label); o.value = label.split(" ")[0];
         featureSel.appendChild(o);
       }
     }
