@@ -143,12 +143,12 @@ def _fitting_crs(bounds: tuple[float, float, float, float], own: int | None) -> 
 
     from pyproj.exceptions import ProjError
 
-    from qygeo.io.crs import _lands_in_qingyuan, suggest_crs
+    from qygeo.io.crs import lands_in_qingyuan, suggest_crs
 
     codes = suggest_crs(bounds)
     if own and own not in codes and all(math.isfinite(v) for v in bounds):
         try:
-            fits = _lands_in_qingyuan(bounds, own)
+            fits = lands_in_qingyuan(bounds, own)
         except ProjError:  # no transformation to WGS84 known: not a candidate
             fits = False
         if fits:

@@ -220,7 +220,10 @@ def _transformer_to_wgs84(epsg: int):  # type: ignore[no-untyped-def]
     return Transformer.from_crs(f"EPSG:{epsg}", WGS84, always_xy=True)
 
 
-def _lands_in_qingyuan(bounds: tuple[float, float, float, float], epsg: int) -> bool:
+def lands_in_qingyuan(bounds: tuple[float, float, float, float], epsg: int) -> bool:
+    """Whether *bounds*, read in EPSG:*epsg*, fall in Qingyuan (within
+    :data:`SUGGEST_MARGIN_DEG`): the test behind :func:`suggest_crs`, also asked of a
+    file's own CRS."""
     minx, miny, maxx, maxy = bounds
     t = _transformer_to_wgs84(epsg)
     xs, ys = t.transform([minx, maxx, minx, maxx], [miny, miny, maxy, maxy])
@@ -246,7 +249,7 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[int]:
     """
     if not all(np.isfinite(bounds)):
         return []
-    return [code for code in GAUSS_KRUGER_CANDIDATES if _lands_in_qingyuan(bounds, code)]
+    return [code for code in GAUSS_KRUGER_CANDIDATES if lands_in_qingyuan(bounds, code)]
 
 
 def crs_choices(codes: list[int], *, option: bool) -> str:
