@@ -321,8 +321,12 @@
     const h = await api("GET", "/api/history");
     app.historySha = h.parks_sha256;  // sent with Undo
     // What was found on the way (an interrupted park command completed or rolled back).
-    const notes = $("history-notes"); notes.replaceChildren();
-    lines(notes, h.notes, "note", UNDO_CONTROLS);
+    // Recovery runs once, so only the first listing after it has notes: a later listing
+    // (showing the tab, after an edit) keeps them on the page instead of wiping them.
+    if (h.notes && h.notes.length) {
+      const notes = $("history-notes"); notes.replaceChildren();
+      lines(notes, h.notes, "note", UNDO_CONTROLS);
+    }
     const ol = $("history-list"); ol.replaceChildren();
     for (const x of h.history)
       ol.appendChild(el("li", (x.at || "") + "  " + (x.action || "?") + " " + (x.park_id || "") +
