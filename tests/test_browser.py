@@ -418,6 +418,37 @@ def test_a_long_unbroken_park_name_does_not_widen_the_report_page(browser, tmp_p
         pg.close()
 
 
+def test_an_8000_character_park_name_is_cut_in_one_pass(tmp_path, monkeypatch):
+    # report.html took minutes for such a name: each chart label dropped one character at
+    # a time and measured the whole rest again (quadratic in the length).
+    from qygeo.render import html
+    from qygeo.render.text import write_report
+
+    root = write_tiny(tmp_path / "geodata")
+    name = "Long" * 2000
+    rename_park(root, "beta", name_en=name)
+    rep = build_report(load_dataset(root), as_of=dt.date(2025, 6, 1))
+    measured = 0
+    measure = html.display_width
+
+    def counted(text):
+        nonlocal measured
+        measured += len(text)
+        assert measured < 200 * len(name), "the label is measured over and over"
+        return measure(text)
+
+    monkeypatch.setattr(html, "display_width", counted)
+    page = write_report(rep, "html", tmp_path / "report.html").read_text(encoding="utf-8")
+    # The English line of beta's chart label: the longest start of the name that fits,
+    # then the ellipsis, its isolate closed.
+    room = html.CHART_LABEL_PX - 12
+    cut = html._cut(f"\u2068{name}\u2069", room)
+    kept = cut.removeprefix("\u2068").removesuffix("…\u2069")
+    assert name.startswith(kept) and 0 < len(kept) < len(name)
+    assert html._text_px(cut) <= room < html._text_px(f"\u2068{kept}L…\u2069")
+    assert f">{cut}</tspan>" in page
+
+
 def test_the_park_page_search_finds_a_plot_whose_id_holds_markup_characters(
         browser, open_page, tmp_path):  # noqa: F811
     # The canvas layer stores ids as HTML text (A1&amp;02): compared with the typed id,

@@ -11,7 +11,9 @@ Each park has a section with ``id="park-<park_id>"``, so maps link to
 
 from __future__ import annotations
 
+import bisect
 import html
+import itertools
 import math
 import re
 from typing import TYPE_CHECKING, Any
@@ -98,23 +100,31 @@ CHART_LABEL_PX = 480
 BAR_PX, ROW_PX, ROW_TWO_LINES_PX = 16, 24, 36
 
 
+def _char_em(ch: str) -> float:
+    """Estimated width of one character in em: CJK characters a full em."""
+    return (_EM_WIDE if display_width(ch) == 2 else _EM_WIDEST if ch in _WIDEST
+            else _EM_CAPITAL if ch in _CAPITAL else _EM_NARROW if ch in _NARROW
+            else _EM_OTHER)
+
+
 def _text_px(text: str, font_px: float = 12) -> float:
     """Estimated width of *text* drawn at *font_px*: CJK characters a full em."""
-    em = 0.0
-    for ch in text:
-        em += (_EM_WIDE if display_width(ch) == 2 else _EM_WIDEST if ch in _WIDEST
-               else _EM_CAPITAL if ch in _CAPITAL else _EM_NARROW if ch in _NARROW
-               else _EM_OTHER)
-    return em * font_px
+    return sum(map(_char_em, text), 0.0) * font_px
 
 
 def _cut(text: str, max_px: float, font_px: float = 12) -> str:
-    """*text* cut with an ellipsis to fit *max_px* (isolates it opens closed)."""
+    """*text* cut with an ellipsis to fit *max_px* (isolates it opens closed).
+
+    The longest start of *text* that fits with the ellipsis (and a closing isolate) is
+    found on the running widths of its characters in one pass: a park name of thousands
+    of characters is cut as fast as a short one.
+    """
     if _text_px(text, font_px) <= max_px:
         return text
-    while text and _text_px(text + "…\u2069", font_px) > max_px:
-        text = text[:-1]
-    text = text.rstrip() + "…"
+    tail_em = _char_em("…") + _char_em("\u2069")
+    starts = list(itertools.accumulate(map(_char_em, text)))  # em of text[:i + 1]
+    keep = bisect.bisect_right(starts, max_px, key=lambda em: (em + tail_em) * font_px)
+    text = text[:keep].rstrip() + "…"
     return text + "\u2069" * max(text.count("\u2068") - text.count("\u2069"), 0)
 
 
