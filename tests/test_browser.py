@@ -8,6 +8,7 @@ tests skip locally and fail in CI (``CI=true``), where .ci/run installs it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -471,3 +472,50 @@ def test_the_park_page_search_finds_a_plot_whose_id_holds_markup_characters(
     popup = p.page.locator(".leaflet-popup-content")
     assert popup.count() == 1 and "A1&<02>" in popup.inner_text()
     assert p.quiet(), p.problems()
+
+
+#: The left edge of each character of *word* in the first element of *sel* holding it.
+WORD_LEFTS = """([sel, word]) => {
+  for (const el of document.querySelectorAll(sel)) {
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const i = n.data.indexOf(word);
+      if (i < 0) continue;
+      return [...word].map((_c, k) => {
+        const r = document.createRange(); r.setStart(n, i + k); r.setEnd(n, i + k + 1);
+        return r.getBoundingClientRect().left;
+      });
+    }
+  }
+  return null;
+}"""
+
+
+def test_a_bidi_override_in_a_left_out_plot_id_reverses_no_warning(browser, tmp_path):
+    # report.html's warnings were plain text: "plot P-1<U+202E>X left out …" drew the rest
+    # of its line reversed. Each warning is isolated, and each id in it.
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    root = write_tiny(tmp_path / "geodata")
+    data = json.loads((root / "plots.geojson").read_text(encoding="utf-8"))
+    bad = json.loads(json.dumps(data["features"][0]))
+    bad["properties"].update(plot_id="P-1\u202eX", invested_yuan=-5)
+    data["features"].append(bad)
+    plots = tmp_path / "plots.geojson"
+    plots.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "report.html"
+    res = CliRunner().invoke(main, ["report", "--geodata", str(root), "--plots", str(plots),
+                                    "--skip-invalid-plots", "--as-of", "2025-06-01", "-q",
+                                    "--format", "html", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "<li><bdi>plot <bdi>P-1\u202eX</bdi> left out" in out.read_text(encoding="utf-8")
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    try:
+        pg.goto(out.as_uri())
+        for word in ("left out", "--skip-invalid-plots", "negative"):
+            lefts = pg.evaluate(WORD_LEFTS, ["ul.warn li", word])
+            assert lefts is not None and lefts == sorted(lefts), (word, lefts)
+    finally:
+        pg.close()

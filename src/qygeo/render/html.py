@@ -329,6 +329,22 @@ def _name_html(r: dict[str, Any]) -> str:
     return " ".join(parts) or _e(r["park_id"])
 
 
+#: Bidi marks, embeddings, overrides and isolates: a word holding one is isolated.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: What separates the words of a warning, such as the ids it lists.
+_WARNING_GAPS = re.compile(r"([\s,;:()]+)")
+
+
+def _warning_html(text: str, ids: set[str]) -> str:
+    """A warning as HTML in ``<bdi>``, each id in it (one of *ids*: the plots' and parks',
+    or any word with a bidi control) in its own: a U+202E in a left-out plot's id then
+    reverses that id only, not the rest of its line or the lines after it, as on the maps."""
+    words = _WARNING_GAPS.split(text)
+    return "<bdi>" + "".join(
+        f"<bdi>{_e(w)}</bdi>" if i % 2 == 0 and w and (w in ids or _BIDI.search(w)) else _e(w)
+        for i, w in enumerate(words)) + "</bdi>"
+
+
 def render_html(report: Report, *, title: str | None = None) -> str:
     """The whole report page (UTF-8 text).
 
@@ -354,8 +370,10 @@ def render_html(report: Report, *, title: str | None = None) -> str:
            f"as of {_e(report.as_of.isoformat())} by MLR Order No. 53 (2012). Parks, planting "
            "areas and plots in the bundled data are approximate or illustrative.</p>"]
     if report.warnings:
-        out.append('<ul class="warn">' + "".join(f"<li>{_e(w)}</li>" for w in report.warnings)
-                   + "</ul>")
+        ids = ({str(p) for p in report.plot_table["plot_id"]}
+               | {str(p) for p, _ in report.excluded_plots} | {str(r["park_id"]) for r in rows})
+        out.append('<ul class="warn">' + "".join(f"<li>{_warning_html(w, ids)}</li>"
+                                                 for w in report.warnings) + "</ul>")
     out.append("<nav>" + "".join(
         f'<a href="#park-{_e(r["park_id"])}">{_e(r["name_zh"] or r["park_id"])}</a>'
         for r in rows) + "</nav>")
