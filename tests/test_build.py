@@ -126,6 +126,25 @@ def test_a_build_refused_for_one_output_leaves_every_output_of_the_last_build(
     assert not [p for p in out.rglob(".*") if p.is_file()]  # no temporary file left
 
 
+@pytest.mark.parametrize("a_file", ["maps", "maps/parks"])
+def test_a_build_whose_maps_folder_is_a_file_replaces_no_report(tiny_geodata, tmp_path,
+                                                                a_file):
+    """OUT/maps (or maps/parks) a regular file: the build replaced every report, then
+    failed on the maps ("File exists")."""
+    import shutil
+
+    out = tmp_path / "out"
+    assert run_build(tiny_geodata, out, "-q", "--as-of", "2026-11-01").exit_code == 0
+    shutil.rmtree(out / a_file)
+    (out / a_file).write_text("not a folder", encoding="utf-8")
+    before = _outputs(out)
+    res = run_build(tiny_geodata, out, "-q")
+    assert res.exit_code == 1
+    assert res.stderr.startswith("qygeo: error:") and res.stderr.count("\n") == 1
+    assert f"cannot be written: {out / a_file} is not a folder" in res.stderr, res.stderr
+    assert _outputs(out) == before
+
+
 def test_a_report_that_fails_to_render_replaces_no_report(tiny_geodata, tmp_path, monkeypatch):
     from qygeo.errors import QygeoError
     from qygeo.render import xlsx
