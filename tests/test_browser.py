@@ -222,6 +222,49 @@ def test_on_gaode_tiles_the_measure_tool_gives_the_data_s_wgs84_coordinates(brow
         pg.close()
 
 
+def test_on_gaode_tiles_a_measured_area_s_popup_gives_the_live_read_out_s_area(browser,
+                                                                                tmp_path):
+    # The live read-out measured the WGS84 points (143.4 亩 on the guangfo page), the
+    # finished shape's popup the GCJ-02 ones it was clicked at (142.9 亩).
+    import re
+
+    root = write_tiny(tmp_path / "geodata")
+    write_maps(load_dataset(root), tmp_path / "maps", basemap="gaode", self_contained=True,
+               as_of=dt.date(2025, 6, 1), park_ids=["beta"])
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
+             else r.abort())
+    try:
+        pg.goto((tmp_path / "maps" / "parks" / "beta.html").as_uri())
+        pg.wait_for_function("window.qygeo && window.qygeo.map")
+        pg.evaluate("qygeo.map.setZoom(12, {animate: false})")  # a shape of some hundred mu
+        pg.hover(".leaflet-control-measure")
+        pg.click(".leaflet-control-measure .js-start")
+        for x, y in ((500, 300), (700, 300), (700, 500)):
+            pg.mouse.click(x, y)
+        live = pg.inner_text(".leaflet-control-measure .results")
+        pg.click(".leaflet-control-measure .js-finish")
+        popup = pg.inner_text(".leaflet-popup-content")
+        area = re.compile(r"([\d,.]+) 亩")
+        assert area.search(live) and area.search(popup), (live, popup)
+        assert area.search(popup)[1] == area.search(live)[1], (live, popup)
+        # ... the shape drawn where it was clicked, on the GCJ-02 tiles
+        drawn = pg.evaluate("""() => { let p; qygeo.map.eachLayer(l => { if (l.options &&
+            l.options.className === 'layer-measure-resultarea') p = l.getLatLngs()[0]
+            .map(q => qygeo.map.latLngToContainerPoint(q)).map(q => [q.x, q.y]); });
+            return p; }""")
+        box = pg.evaluate("(() => { const b = qygeo.map.getContainer().getBoundingClientRect();"
+                          " return [b.left, b.top]; })()")
+        want = [v - box[i % 2] for pt in ((500, 300), (700, 300), (700, 500)) for i, v in
+                enumerate(pt)]
+        assert [v for pt in drawn for v in pt] == pytest.approx(want, abs=1.5), drawn
+        assert not errors, errors
+    finally:
+        pg.close()
+
+
 def test_each_layer_has_as_many_features_as_the_data(site, open_page):
     pg = open_page(site.maps / "index.html").page
     counts = pg.evaluate("Object.fromEntries(Object.entries(qygeo.layers)"
