@@ -572,15 +572,20 @@ def _illustrative_legend(flags: pd.Series, of_what: str) -> str:
 LEFT_OUT_IDS_MAX = 10
 
 
-def _left_out_note(rep: Report) -> str:
-    """The legend's line on the plots left out (``--skip-invalid-plots``); "" when none."""
+def _left_out_note(rep: Report, *, park_page: bool = False) -> str:
+    """The legend's line on the plots left out (``--skip-invalid-plots``); "" when none.
+
+    A left-out plot's park is not known (its row is bad, its park id may be what is
+    wrong), so a *park_page*'s line says that the list is of every park's plots.
+    """
     ids = [str(pid) for pid, _ in rep.excluded_plots]
     if not ids:
         return ""
     named = ", ".join(_bdi(i) for i in ids[:LEFT_OUT_IDS_MAX])
     more = f" … (+{len(ids) - LEFT_OUT_IDS_MAX})" if len(ids) > LEFT_OUT_IDS_MAX else ""
+    scope = " (全部园区 of all parks, not only this one)" if park_page else ""
     return (f'<span class="qygeo-left-out">{len(ids)} 个地块因数据无效未绘出、未计入 '
-            f"plot(s) left out (--skip-invalid-plots): {named}{more}. Not on these maps and "
+            f"plot(s) left out (--skip-invalid-plots){scope}: {named}{more}. Not on these maps and "
             "not in any count or figure; listed with their problems in the report's warnings "
             "(report.html, qygeo report).</span>")
 
@@ -1092,7 +1097,7 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
               + (f", ≤ {LABELS_IN_VIEW_MAX} plots in view" if len(plots) > LABELS_ALL_MAX else "")
               + "</span>"
               + _illustrative_legend(plots["_illustrative"], "plots shown")
-              + _left_out_note(rep) + MEASURE_NOTE)
+              + _left_out_note(rep, park_page=True) + MEASURE_NOTE)
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
