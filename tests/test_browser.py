@@ -8,6 +8,7 @@ tests skip locally and fail in CI (``CI=true``), where .ci/run installs it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -221,6 +222,49 @@ def test_on_gaode_tiles_the_measure_tool_gives_the_data_s_wgs84_coordinates(brow
         pg.close()
 
 
+def test_on_gaode_tiles_a_measured_area_s_popup_gives_the_live_read_out_s_area(browser,
+                                                                                tmp_path):
+    # The live read-out measured the WGS84 points (143.4 亩 on the guangfo page), the
+    # finished shape's popup the GCJ-02 ones it was clicked at (142.9 亩).
+    import re
+
+    root = write_tiny(tmp_path / "geodata")
+    write_maps(load_dataset(root), tmp_path / "maps", basemap="gaode", self_contained=True,
+               as_of=dt.date(2025, 6, 1), park_ids=["beta"])
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
+             else r.abort())
+    try:
+        pg.goto((tmp_path / "maps" / "parks" / "beta.html").as_uri())
+        pg.wait_for_function("window.qygeo && window.qygeo.map")
+        pg.evaluate("qygeo.map.setZoom(12, {animate: false})")  # a shape of some hundred mu
+        pg.hover(".leaflet-control-measure")
+        pg.click(".leaflet-control-measure .js-start")
+        for x, y in ((500, 300), (700, 300), (700, 500)):
+            pg.mouse.click(x, y)
+        live = pg.inner_text(".leaflet-control-measure .results")
+        pg.click(".leaflet-control-measure .js-finish")
+        popup = pg.inner_text(".leaflet-popup-content")
+        area = re.compile(r"([\d,.]+) 亩")
+        assert area.search(live) and area.search(popup), (live, popup)
+        assert area.search(popup)[1] == area.search(live)[1], (live, popup)
+        # ... the shape drawn where it was clicked, on the GCJ-02 tiles
+        drawn = pg.evaluate("""() => { let p; qygeo.map.eachLayer(l => { if (l.options &&
+            l.options.className === 'layer-measure-resultarea') p = l.getLatLngs()[0]
+            .map(q => qygeo.map.latLngToContainerPoint(q)).map(q => [q.x, q.y]); });
+            return p; }""")
+        box = pg.evaluate("(() => { const b = qygeo.map.getContainer().getBoundingClientRect();"
+                          " return [b.left, b.top]; })()")
+        want = [v - box[i % 2] for pt in ((500, 300), (700, 300), (700, 500)) for i, v in
+                enumerate(pt)]
+        assert [v for pt in drawn for v in pt] == pytest.approx(want, abs=1.5), drawn
+        assert not errors, errors
+    finally:
+        pg.close()
+
+
 def test_each_layer_has_as_many_features_as_the_data(site, open_page):
     pg = open_page(site.maps / "index.html").page
     counts = pg.evaluate("Object.fromEntries(Object.entries(qygeo.layers)"
@@ -418,6 +462,37 @@ def test_a_long_unbroken_park_name_does_not_widen_the_report_page(browser, tmp_p
         pg.close()
 
 
+def test_an_8000_character_park_name_is_cut_in_one_pass(tmp_path, monkeypatch):
+    # report.html took minutes for such a name: each chart label dropped one character at
+    # a time and measured the whole rest again (quadratic in the length).
+    from qygeo.render import html
+    from qygeo.render.text import write_report
+
+    root = write_tiny(tmp_path / "geodata")
+    name = "Long" * 2000
+    rename_park(root, "beta", name_en=name)
+    rep = build_report(load_dataset(root), as_of=dt.date(2025, 6, 1))
+    measured = 0
+    measure = html.display_width
+
+    def counted(text):
+        nonlocal measured
+        measured += len(text)
+        assert measured < 200 * len(name), "the label is measured over and over"
+        return measure(text)
+
+    monkeypatch.setattr(html, "display_width", counted)
+    page = write_report(rep, "html", tmp_path / "report.html").read_text(encoding="utf-8")
+    # The English line of beta's chart label: the longest start of the name that fits,
+    # then the ellipsis, its isolate closed.
+    room = html.CHART_LABEL_PX - 12
+    cut = html._cut(f"\u2068{name}\u2069", room)
+    kept = cut.removeprefix("\u2068").removesuffix("…\u2069")
+    assert name.startswith(kept) and 0 < len(kept) < len(name)
+    assert html._text_px(cut) <= room < html._text_px(f"\u2068{kept}L…\u2069")
+    assert f">{cut}</tspan>" in page
+
+
 def test_the_park_page_search_finds_a_plot_whose_id_holds_markup_characters(
         browser, open_page, tmp_path):  # noqa: F811
     # The canvas layer stores ids as HTML text (A1&amp;02): compared with the typed id,
@@ -440,3 +515,50 @@ def test_the_park_page_search_finds_a_plot_whose_id_holds_markup_characters(
     popup = p.page.locator(".leaflet-popup-content")
     assert popup.count() == 1 and "A1&<02>" in popup.inner_text()
     assert p.quiet(), p.problems()
+
+
+#: The left edge of each character of *word* in the first element of *sel* holding it.
+WORD_LEFTS = """([sel, word]) => {
+  for (const el of document.querySelectorAll(sel)) {
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const i = n.data.indexOf(word);
+      if (i < 0) continue;
+      return [...word].map((_c, k) => {
+        const r = document.createRange(); r.setStart(n, i + k); r.setEnd(n, i + k + 1);
+        return r.getBoundingClientRect().left;
+      });
+    }
+  }
+  return null;
+}"""
+
+
+def test_a_bidi_override_in_a_left_out_plot_id_reverses_no_warning(browser, tmp_path):
+    # report.html's warnings were plain text: "plot P-1<U+202E>X left out …" drew the rest
+    # of its line reversed. Each warning is isolated, and each id in it.
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    root = write_tiny(tmp_path / "geodata")
+    data = json.loads((root / "plots.geojson").read_text(encoding="utf-8"))
+    bad = json.loads(json.dumps(data["features"][0]))
+    bad["properties"].update(plot_id="P-1\u202eX", invested_yuan=-5)
+    data["features"].append(bad)
+    plots = tmp_path / "plots.geojson"
+    plots.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "report.html"
+    res = CliRunner().invoke(main, ["report", "--geodata", str(root), "--plots", str(plots),
+                                    "--skip-invalid-plots", "--as-of", "2025-06-01", "-q",
+                                    "--format", "html", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "<li><bdi>plot <bdi>P-1\u202eX</bdi> left out" in out.read_text(encoding="utf-8")
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    try:
+        pg.goto(out.as_uri())
+        for word in ("left out", "--skip-invalid-plots", "negative"):
+            lefts = pg.evaluate(WORD_LEFTS, ["ul.warn li", word])
+            assert lefts is not None and lefts == sorted(lefts), (word, lefts)
+    finally:
+        pg.close()

@@ -126,6 +126,39 @@ def test_a_build_refused_for_one_output_leaves_every_output_of_the_last_build(
     assert not [p for p in out.rglob(".*") if p.is_file()]  # no temporary file left
 
 
+@pytest.mark.parametrize("a_file", ["maps", "maps/parks"])
+def test_a_build_whose_maps_folder_is_a_file_replaces_no_report(tiny_geodata, tmp_path,
+                                                                a_file):
+    """OUT/maps (or maps/parks) a regular file: the build replaced every report, then
+    failed on the maps ("File exists")."""
+    import shutil
+
+    out = tmp_path / "out"
+    assert run_build(tiny_geodata, out, "-q", "--as-of", "2026-11-01").exit_code == 0
+    shutil.rmtree(out / a_file)
+    (out / a_file).write_text("not a folder", encoding="utf-8")
+    before = _outputs(out)
+    res = run_build(tiny_geodata, out, "-q")
+    assert res.exit_code == 1
+    assert res.stderr.startswith("qygeo: error:") and res.stderr.count("\n") == 1
+    assert f"cannot be written: {out / a_file} is not a folder" in res.stderr, res.stderr
+    assert _outputs(out) == before
+
+
+def test_a_build_s_workbook_warning_names_report_xlsx_not_its_temporary_file(tiny_geodata,
+                                                                             tmp_path):
+    """A plot's text too long for an Excel cell was warned of as in
+    ".report.xlsx.<random>.tmp": build writes the reports under temporary names."""
+    data = json.loads((tiny_geodata / "plots.geojson").read_text(encoding="utf-8"))
+    data["features"][0]["properties"]["source"] = "长" * 40_000
+    (tiny_geodata / "plots.geojson").write_text(json.dumps(data, ensure_ascii=False),
+                                                encoding="utf-8")
+    res = run_build(tiny_geodata, tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    cut = [ln for ln in res.stderr.splitlines() if "an Excel cell holds" in ln]
+    assert len(cut) == 1 and cut[0].startswith("qygeo: warning: report.xlsx: text longer"), cut
+
+
 def test_a_report_that_fails_to_render_replaces_no_report(tiny_geodata, tmp_path, monkeypatch):
     from qygeo.errors import QygeoError
     from qygeo.render import xlsx
@@ -134,7 +167,7 @@ def test_a_report_that_fails_to_render_replaces_no_report(tiny_geodata, tmp_path
     assert run_build(tiny_geodata, out, "-q", "--as-of", "2026-11-01").exit_code == 0
     before = _outputs(out)
 
-    def broken(report, path):
+    def broken(report, path, **_):  # build names the output: shown=
         raise QygeoError("no workbook today")
 
     monkeypatch.setattr(xlsx, "write_xlsx", broken)

@@ -439,3 +439,30 @@ def test_dates_are_written_as_dates(gpkg, tmp_path):
             for f in source["features"]}
     got = {f["properties"]["plot_id"]: f["properties"]["contract_date"] for f in data["features"]}
     assert got == want and any(got.values())
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".fgb"])
+def test_a_ledger_column_of_numbers_and_text_is_exported_as_text(tiny_geodata, tmp_path,
+                                                                 suffix):
+    # An Excel ledger's parcel numbers 1 and "A-7" failed every format: "cannot write the
+    # plots layer (Expected bytes, got a 'int' object)".
+    import datetime as dt
+
+    import pandas as pd
+    from shapely.geometry import box
+
+    square = box(113.020, 23.620, 113.023, 23.623).wkt  # inside the tiny park alpha
+    ledger = tmp_path / "ledger.xlsx"
+    pd.DataFrame({"plot_id": ["L1", "L2", "L3"], "invested_yuan": [1e6, 2.5e6, 3e6],
+                  "agreed_start_date": [dt.date(2022, 3, 1), None, None],
+                  "parcel_no": [1, "A-7", None], "lot_m": [3, 4.5, 7], "wkt": [square] * 3},
+                 ).to_excel(ledger, index=False)
+    out = tmp_path / f"q{suffix}"
+    res = CliRunner().invoke(main, ["export", str(out), "--plots", str(ledger), "--geodata",
+                                    str(tiny_geodata), "--as-of", AS_OF, "-q"])
+    assert res.exit_code == 0, res.output
+    layer = out if suffix == ".gpkg" else out.with_name(f"q-plots{suffix}")
+    plots = pyogrio.read_dataframe(layer, layer="plots").set_index("plot_id")
+    parcel = plots["parcel_no"]
+    assert parcel[["L1", "L2"]].tolist() == ["1", "A-7"] and parcel.isna()["L3"]
+    assert plots["lot_m"].to_dict() == {"L1": 3.0, "L2": 4.5, "L3": 7.0}  # numbers stay numbers

@@ -215,3 +215,36 @@ def test_park_pages_open_with_every_plot_clear_of_the_legend_and_panel(built, br
             assert pg.evaluate(HIDDEN_PLOTS) == [], page.name
     finally:
         pg.close()
+
+
+#: The page's zoom, the zoom that fits its framed layer with no margin, and whether the
+#: view holds all of that layer.
+FRAMING = """(key) => {
+  const map = qygeo.map;
+  let b = null;
+  qygeo.layers[key].eachLayer(l => { b = b ? b.extend(l.getBounds()) : L.latLngBounds(
+    l.getBounds().getSouthWest(), l.getBounds().getNorthEast()); });
+  return [map.getZoom(), map.getBoundsZoom(b), map.getBounds().contains(b)];
+}"""
+
+
+@pytest.mark.parametrize("size", [(390, 844), (640, 844), (800, 400), (1280, 860)])
+def test_pages_open_framed_on_a_phone_a_split_screen_and_a_short_window(built, browser,  # noqa: F811
+                                                                        size):
+    # Below ~700 px the margins for the legend and the panel were wider than the map:
+    # Leaflet's zoom for them was not finite and the page never loaded ("Invalid LatLng
+    # object: (NaN, NaN)"); at 800 x 400 the city map opened at zoom 5 where 8 fits it.
+    pg = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
+             else r.abort())
+    try:
+        for page, key in (("index.html", "districts"), ("parks/guangfo.html", "plots")):
+            pg.goto((built / "maps" / page).as_uri())
+            assert not errors, (page, size, errors)
+            pg.wait_for_function("window.qygeo && window.qygeo.map")
+            zoom, unpadded, holds = pg.evaluate(FRAMING, key)
+            assert holds and unpadded - 2 <= zoom <= unpadded, (page, size, zoom, unpadded)
+    finally:
+        pg.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -61,6 +62,7 @@ def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year
     from qygeo.render.basemaps import get_basemap
     from qygeo.render.maps import CITY_PAGE, PARKS_DIR, park_filename, write_maps
     from qygeo.render.text import write_report
+    from qygeo.render.xlsx import write_xlsx
     from qygeo.safe_text import UTF8_BOM, csv_text
 
     start = time.perf_counter()
@@ -88,8 +90,12 @@ def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year
         check_writable(maps / PARKS_DIR / park_filename(str(pid)))
     # All or none: the reports of one run, never some of this run's beside the last's.
     # Each writer writes its report (atomically) under the temporary name it is given.
-    writers = {reports / name: (lambda tmp, f=fmt: write_report(rep, f, tmp))
-               for name, fmt in REPORT_FILES}
+    def writer(fmt: str, path: Path) -> Callable[[Path], object]:
+        if fmt == "xlsx":  # its warning (text cut to a cell) names the output, not tmp
+            return lambda tmp: write_xlsx(rep, tmp, shown=path)
+        return lambda tmp: write_report(rep, fmt, tmp)
+
+    writers = {reports / name: writer(fmt, reports / name) for name, fmt in REPORT_FILES}
     writers[reports / PLANTING_FILE] = lambda tmp: atomic_write_text(
         tmp, UTF8_BOM + csv_text(rep.planting))
     atomic_write_files(writers)

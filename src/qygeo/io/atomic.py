@@ -50,9 +50,14 @@ def check_writable(path: str | os.PathLike[str]) -> None:
     whose mode forbids writing (``chmod 444``) are refused: a rename replaces a file
     whatever its mode (the folder's decides), so the file's own mode is checked
     here, by its bits as well as by ``os.access`` (root may write anything, yet a
-    read-only mode still says "keep this").
+    read-only mode still says "keep this"). So is a path whose nearest existing folder
+    is a file (``OUT/maps`` a file, for ``OUT/maps/index.html``): it could not be created,
+    and a command that checks its outputs first would else fail after writing some.
     """
     path = Path(path)
+    above = next((p for p in path.parents if p.exists() or p.is_symlink()), None)
+    if above is not None and not above.is_dir():
+        raise DataFileError(path, f"cannot be written: {above} is not a folder")
     if path.is_dir():
         raise DataFileError(path, "is a folder: give a file name")
     if path.exists() and not path.is_file():

@@ -34,6 +34,7 @@ from qygeo.render import styles
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
+    import pandas as pd
 
     from qygeo.pipeline.report import Report
 
@@ -237,7 +238,31 @@ def _storable(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
             out[col] = series.map(lambda v: json.dumps(sorted(v) if isinstance(v, set) else v,
                                                        ensure_ascii=False, default=str)
                                   if isinstance(v, (dict, list, tuple, set)) else v)
+        elif series.dtype == object and not _one_arrow_type(series):
+            # A ledger's column of numbers and text (parcel 1, "A-7"): a GIS field has one
+            # type, so each value is written as its text (an empty cell stays empty).
+            out[col] = series.map(lambda v: None if _missing(v) else str(v))
     return out
+
+
+def _one_arrow_type(series: pd.Series) -> bool:
+    """Whether Arrow, which writes the layers, finds one type for *series*' values (all
+    numbers, all text …); a mix of numbers and text it refuses ("Expected bytes, got a
+    'int' object")."""
+    import pyarrow as pa
+
+    try:
+        pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+def _missing(value: object) -> bool:
+    """*value* is an empty cell: None, NaN or pandas' NA/NaT."""
+    import pandas as pd
+
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def _target_crs(crs: str | int | None) -> Any:

@@ -11,7 +11,9 @@ Each park has a section with ``id="park-<park_id>"``, so maps link to
 
 from __future__ import annotations
 
+import bisect
 import html
+import itertools
 import math
 import re
 from typing import TYPE_CHECKING, Any
@@ -98,23 +100,31 @@ CHART_LABEL_PX = 480
 BAR_PX, ROW_PX, ROW_TWO_LINES_PX = 16, 24, 36
 
 
+def _char_em(ch: str) -> float:
+    """Estimated width of one character in em: CJK characters a full em."""
+    return (_EM_WIDE if display_width(ch) == 2 else _EM_WIDEST if ch in _WIDEST
+            else _EM_CAPITAL if ch in _CAPITAL else _EM_NARROW if ch in _NARROW
+            else _EM_OTHER)
+
+
 def _text_px(text: str, font_px: float = 12) -> float:
     """Estimated width of *text* drawn at *font_px*: CJK characters a full em."""
-    em = 0.0
-    for ch in text:
-        em += (_EM_WIDE if display_width(ch) == 2 else _EM_WIDEST if ch in _WIDEST
-               else _EM_CAPITAL if ch in _CAPITAL else _EM_NARROW if ch in _NARROW
-               else _EM_OTHER)
-    return em * font_px
+    return sum(map(_char_em, text), 0.0) * font_px
 
 
 def _cut(text: str, max_px: float, font_px: float = 12) -> str:
-    """*text* cut with an ellipsis to fit *max_px* (isolates it opens closed)."""
+    """*text* cut with an ellipsis to fit *max_px* (isolates it opens closed).
+
+    The longest start of *text* that fits with the ellipsis (and a closing isolate) is
+    found on the running widths of its characters in one pass: a park name of thousands
+    of characters is cut as fast as a short one.
+    """
     if _text_px(text, font_px) <= max_px:
         return text
-    while text and _text_px(text + "…\u2069", font_px) > max_px:
-        text = text[:-1]
-    text = text.rstrip() + "…"
+    tail_em = _char_em("…") + _char_em("\u2069")
+    starts = list(itertools.accumulate(map(_char_em, text)))  # em of text[:i + 1]
+    keep = bisect.bisect_right(starts, max_px, key=lambda em: (em + tail_em) * font_px)
+    text = text[:keep].rstrip() + "…"
     return text + "\u2069" * max(text.count("\u2068") - text.count("\u2069"), 0)
 
 
@@ -319,6 +329,22 @@ def _name_html(r: dict[str, Any]) -> str:
     return " ".join(parts) or _e(r["park_id"])
 
 
+#: Bidi marks, embeddings, overrides and isolates: a word holding one is isolated.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: What separates the words of a warning, such as the ids it lists.
+_WARNING_GAPS = re.compile(r"([\s,;:()]+)")
+
+
+def _warning_html(text: str, ids: set[str]) -> str:
+    """A warning as HTML in ``<bdi>``, each id in it (one of *ids*: the plots' and parks',
+    or any word with a bidi control) in its own: a U+202E in a left-out plot's id then
+    reverses that id only, not the rest of its line or the lines after it, as on the maps."""
+    words = _WARNING_GAPS.split(text)
+    return "<bdi>" + "".join(
+        f"<bdi>{_e(w)}</bdi>" if i % 2 == 0 and w and (w in ids or _BIDI.search(w)) else _e(w)
+        for i, w in enumerate(words)) + "</bdi>"
+
+
 def render_html(report: Report, *, title: str | None = None) -> str:
     """The whole report page (UTF-8 text).
 
@@ -344,8 +370,10 @@ def render_html(report: Report, *, title: str | None = None) -> str:
            f"as of {_e(report.as_of.isoformat())} by MLR Order No. 53 (2012). Parks, planting "
            "areas and plots in the bundled data are approximate or illustrative.</p>"]
     if report.warnings:
-        out.append('<ul class="warn">' + "".join(f"<li>{_e(w)}</li>" for w in report.warnings)
-                   + "</ul>")
+        ids = ({str(p) for p in report.plot_table["plot_id"]}
+               | {str(p) for p, _ in report.excluded_plots} | {str(r["park_id"]) for r in rows})
+        out.append('<ul class="warn">' + "".join(f"<li>{_warning_html(w, ids)}</li>"
+                                                 for w in report.warnings) + "</ul>")
     out.append("<nav>" + "".join(
         f'<a href="#park-{_e(r["park_id"])}">{_e(r["name_zh"] or r["park_id"])}</a>'
         for r in rows) + "</nav>")

@@ -322,9 +322,14 @@ def _fit_view(bounds: list[list[float]], *, panel_px: int, label_min_zoom: int) 
     bottom left corner, without animation. Add it after the legend: it measures it.
 
     The legend is cleared by a margin on the left or at the bottom, whichever frames
-    *bounds* at the larger zoom. Also marks the map container ``qygeo-z-lo`` below
-    *label_min_zoom*, where the small labels (plot acreage) are hidden because they
-    would overlap.
+    *bounds* at the larger zoom, when that costs at most one zoom level against a frame
+    clear of the panel only: on a small window (a phone, a short one) the legend would
+    leave the plots a sliver, so the view keeps the panel-only frame and the legend, which
+    the user can scroll past, covers a corner. A margin that leaves no room at all is never
+    taken (Leaflet's zoom for it is not finite and the page would not load); when even the
+    panel's does not fit, the view is fitted with no margin. Also marks the map container
+    ``qygeo-z-lo`` below *label_min_zoom*, where the small labels (plot acreage) are hidden
+    because they would overlap.
     """
     from branca.element import MacroElement
 
@@ -332,17 +337,29 @@ def _fit_view(bounds: list[list[float]], *, panel_px: int, label_min_zoom: int) 
         _template = template("""
             {% macro script(this, kwargs) %}
             (function (map) {
-                var right = Math.min({{ this.panel_px }}, Math.round(map.getSize().x * 0.35));
+                var size = map.getSize();
+                var right = Math.min({{ this.panel_px }}, Math.round(size.x * 0.35));
                 var bounds = L.latLngBounds({{ this.bounds|tojson }});
                 var legend = document.getElementById('qygeo-legend');
                 var box = legend ? legend.getBoundingClientRect() : {width: 0, height: 0};
-                var ways = [[[20, 20], [right + 20, 20 + Math.ceil(box.height)]],
-                            [[20 + Math.ceil(box.width), 20], [right + 20, 20]]];
-                var best = ways[0], zoom = -Infinity;
-                ways.forEach(function (w) {
-                    var z = map.getBoundsZoom(bounds, false, L.point(w[0]).add(w[1]));
-                    if (z > zoom) { zoom = z; best = w; }
-                });
+                function zoomFor(w) {  // null: the margins leave no room
+                    var pad = L.point(w[0]).add(w[1]);
+                    if (pad.x >= size.x || pad.y >= size.y) { return null; }
+                    var z = map.getBoundsZoom(bounds, false, pad);
+                    return isFinite(z) ? z : null;
+                }
+                var best = [[20, 20], [right + 20, 20]], zoom = zoomFor(best);
+                if (zoom === null) {
+                    best = [[0, 0], [0, 0]];
+                } else {
+                    var floor = zoom - 1, clear = null, clearZoom = -Infinity;
+                    [[[20, 20], [right + 20, 20 + Math.ceil(box.height)]],
+                     [[20 + Math.ceil(box.width), 20], [right + 20, 20]]].forEach(function (w) {
+                        var z = zoomFor(w);
+                        if (z !== null && z >= floor && z > clearZoom) { clear = w; clearZoom = z; }
+                    });
+                    if (clear) { best = clear; }
+                }
                 map.fitBounds(bounds, {animate: false,
                     paddingTopLeft: best[0], paddingBottomRight: best[1]});
                 function zoomClass() {
@@ -555,15 +572,20 @@ def _illustrative_legend(flags: pd.Series, of_what: str) -> str:
 LEFT_OUT_IDS_MAX = 10
 
 
-def _left_out_note(rep: Report) -> str:
-    """The legend's line on the plots left out (``--skip-invalid-plots``); "" when none."""
+def _left_out_note(rep: Report, *, park_page: bool = False) -> str:
+    """The legend's line on the plots left out (``--skip-invalid-plots``); "" when none.
+
+    A left-out plot's park is not known (its row is bad, its park id may be what is
+    wrong), so a *park_page*'s line says that the list is of every park's plots.
+    """
     ids = [str(pid) for pid, _ in rep.excluded_plots]
     if not ids:
         return ""
     named = ", ".join(_bdi(i) for i in ids[:LEFT_OUT_IDS_MAX])
     more = f" … (+{len(ids) - LEFT_OUT_IDS_MAX})" if len(ids) > LEFT_OUT_IDS_MAX else ""
+    scope = " (全部园区 of all parks, not only this one)" if park_page else ""
     return (f'<span class="qygeo-left-out">{len(ids)} 个地块因数据无效未绘出、未计入 '
-            f"plot(s) left out (--skip-invalid-plots): {named}{more}. Not on these maps and "
+            f"plot(s) left out (--skip-invalid-plots){scope}: {named}{more}. Not on these maps and "
             "not in any count or figure; listed with their problems in the report's warnings "
             "(report.html, qygeo report).</span>")
 
@@ -1075,7 +1097,7 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
               + (f", ≤ {LABELS_IN_VIEW_MAX} plots in view" if len(plots) > LABELS_ALL_MAX else "")
               + "</span>"
               + _illustrative_legend(plots["_illustrative"], "plots shown")
-              + _left_out_note(rep) + MEASURE_NOTE)
+              + _left_out_note(rep, park_page=True) + MEASURE_NOTE)
     _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
                   element_id="qygeo-legend").add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)

@@ -7,9 +7,10 @@
   was shown. Its shapes, each of class ``layer-measure…``, get an SVG renderer of
   their own (:data:`MEASURE_ON_SVG_JS`).
 * **Gaode pages**: the tiles and the overlays are in GCJ-02, so the point clicked is
-  a GCJ-02 point, about 600 m from the WGS84 position the data give. The read-out
-  and a measured point's popup give it back in WGS84 (:data:`MEASURE_WGS84_JS`): the
-  coordinates a user copies are those of the data, on every page.
+  a GCJ-02 point, about 600 m from the WGS84 position the data give. The live read-out
+  and the finished measurement's popup both measure the WGS84 points
+  (:data:`MEASURE_WGS84_JS`): the coordinates a user copies are those of the data, on
+  every page, and a shape's length and area are those of one basis, the legend's.
 
 The plugin's own text is not edited: both are Leaflet init hooks or wrappers of its
 methods, installed before the map and its control are made.
@@ -26,8 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from qygeo.render.basemaps import Basemap
 
-#: leaflet-measure computes areas on a sphere (and on a Gaode page, of the shifted
-#: outline): a few tenths of a percent from the ellipsoidal areas the popups give.
+#: leaflet-measure computes areas on a sphere (on a Gaode page, of the WGS84 outline):
+#: a few tenths of a percent from the ellipsoidal areas the popups give.
 MEASURE_NOTE = ('<br><span class="sub">量测工具：球面近似 measure tool: spherical, ≈0.5 %; '
                 "坐标 coordinates WGS84</span>")
 
@@ -82,19 +83,20 @@ MEASURE_WGS84_JS = """(function () {
         this._latlngs = clicked.map(toWgs84);
         try { return update.apply(this, arguments); } finally { this._latlngs = clicked; }
     };
-    // A finished single point shows its coordinates: its popup gets the WGS84 ones, and
-    // the point is put back where it was clicked. Lines and areas show no coordinates.
+    // A finished measurement: measured on the WGS84 points as the live read-out is (a
+    // shape's length and area, a point's coordinates), then put back where it was
+    // clicked, its popup with it.
     P._handleMeasureDoubleClick = function () {
         var clicked = this._latlngs;
-        if (!clicked || clicked.length !== 1) { return finish.apply(this, arguments); }
+        if (!clicked || !clicked.length) { return finish.apply(this, arguments); }
         var layer = this._layer, before = layer.getLayers();
-        this._latlngs = [toWgs84(clicked[0])];
+        this._latlngs = clicked.map(toWgs84);
         finish.apply(this, arguments);
         layer.eachLayer(function (l) {
-            if (before.indexOf(l) < 0 && l.setLatLng) {
-                l.setLatLng(clicked[0]);
-                if (l.isPopupOpen()) { l.openPopup(clicked[0]); }
-            }
+            if (before.indexOf(l) >= 0) { return; }
+            var open = l.isPopupOpen();
+            if (l.setLatLngs) { l.setLatLngs(clicked); } else { l.setLatLng(clicked[0]); }
+            if (open) { l.openPopup(l.getBounds ? l.getBounds().getCenter() : clicked[0]); }
         });
     };
     window.qygeoToWgs84 = toWgs84;

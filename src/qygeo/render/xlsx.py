@@ -219,12 +219,16 @@ def _numeric(values: list[Any]) -> bool:
                for v in values)
 
 
-def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
+def write_xlsx(report: Report, path: str | os.PathLike[str], *,
+               shown: str | os.PathLike[str] | None = None) -> Path:
     """Write *report* as a workbook at *path* (replaced atomically).
 
     openpyxl's write-only mode streams the rows (a full workbook of a million
     plots would hold every cell as an object); a table longer than a sheet
     continues on sheets named ``plots (2)``, ``plots (3)``….
+
+    *shown* is the output the warnings name when *path* is a temporary name (``qygeo
+    build`` writes its reports under such names, then renames them); default *path*.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -299,8 +303,9 @@ def write_xlsx(report: Report, path: str | os.PathLike[str]) -> Path:
     if cut_cells:
         import warnings
 
-        warnings.warn(f"{path.name}: text longer than the {EXCEL_CELL_CHARS:,} characters an "
-                      "Excel cell holds is cut there and ends in \"…\" ("
+        warnings.warn(f"{Path(shown or path).name}: text longer than the "
+                      f"{EXCEL_CELL_CHARS:,} characters an Excel cell holds is cut there and "
+                      "ends in \"…\" ("
                       + "; ".join(cut_cells) + ")", stacklevel=2)
     # Zipped in memory, then written atomically: a full disk fails in one place
     # (atomic_write_bytes), with no half-written archive left to finalise.
