@@ -380,14 +380,14 @@ def test_a_bidi_override_in_one_park_name_leaves_the_others_in_order(browser, tm
     assert len(lefts) == 3 and lefts == sorted(lefts)
 
 
-#: The left edge of each character of the first "Alpha" in the element, as drawn.
-ALPHA_LEFTS = """(sel) => {
+#: The left edge of each character of the first *word* in the elements *sel*, as drawn.
+WORD_LEFTS = """([sel, word]) => {
   for (const el of document.querySelectorAll(sel)) {
     const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
     for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-      const i = n.data.indexOf('Alpha');
+      const i = n.data.indexOf(word);
       if (i < 0) continue;
-      return [...'Alpha'].map((_c, k) => {
+      return [...word].map((_c, k) => {
         const r = document.createRange(); r.setStart(n, i + k); r.setEnd(n, i + k + 1);
         return r.getBoundingClientRect().left;
       });
@@ -411,7 +411,7 @@ def test_a_bidi_override_in_a_park_name_reverses_no_heading_or_chart_label(brows
     try:
         pg.goto(page_path.as_uri())
         for sel in ("#park-alpha h2", "svg text"):
-            lefts = pg.evaluate(ALPHA_LEFTS, sel)
+            lefts = pg.evaluate(WORD_LEFTS, [sel, "Alpha"])
             assert lefts is not None and lefts == sorted(lefts), (sel, lefts)
     finally:
         pg.close()
@@ -518,20 +518,6 @@ def test_the_park_page_search_finds_a_plot_whose_id_holds_markup_characters(
 
 
 #: The left edge of each character of *word* in the first element of *sel* holding it.
-WORD_LEFTS = """([sel, word]) => {
-  for (const el of document.querySelectorAll(sel)) {
-    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-      const i = n.data.indexOf(word);
-      if (i < 0) continue;
-      return [...word].map((_c, k) => {
-        const r = document.createRange(); r.setStart(n, i + k); r.setEnd(n, i + k + 1);
-        return r.getBoundingClientRect().left;
-      });
-    }
-  }
-  return null;
-}"""
 
 
 def test_a_bidi_override_in_a_left_out_plot_id_reverses_no_warning(browser, tmp_path):

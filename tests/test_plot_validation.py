@@ -207,32 +207,22 @@ def test_the_dask_engine_gives_the_same_verdict(folder, tmp_path, case):
     assert "--scheduler garbage://x: cannot connect to a Dask scheduler" in error_line(r)
 
 
-@pytest.mark.parametrize(("row", "words"), [
-    ("alpha,2024,-5000000000,x", "row 2: signed_investment_yuan is negative"),
-    ("alpha,2024.5,5000000000,x", "row 2: year is not a year (1900-2100): '2024.5'"),
-    ("alpha,2024,inf,x", "row 2: signed_investment_yuan is not a finite number"),
-    ("alpha,2024,true,x", "row 2: signed_investment_yuan is not a number: 'true'"),
-])
-def test_park_stats_rows_are_checked_by_validate_and_report(folder, row, words):
-    (folder / "attributes" / "park_stats.csv").write_text(
-        f"park_id,year,signed_investment_yuan,source\n{row}\n", encoding="utf-8")
-    before = snapshot(folder)
-    r = CliRunner().invoke(main, ["validate", "--geodata", str(folder)])
-    assert r.exit_code == 1 and words in r.stderr
-    assert words in error_line(invoke("report", "--geodata", str(folder)))
-    assert snapshot(folder) == before
+MONEY = "park_id,year,signed_investment_yuan,source\n"
+#: The TD/T rates' inputs: text was a traceback, −50000 a rate of −0.05 "ok".
+LAND = "park_id,year,ready_for_supply_area_m2,developable_area_m2,source\n"
 
 
-@pytest.mark.parametrize(("value", "words"), [
-    ("abc", "row 2: developable_area_m2 is not a number: 'abc'"),
-    ("-50000", "row 2: developable_area_m2 is negative"),
-    ("inf", "row 2: developable_area_m2 is not a finite number"),
+@pytest.mark.parametrize(("table", "words"), [
+    (MONEY + "alpha,2024,-5000000000,x", "row 2: signed_investment_yuan is negative"),
+    (MONEY + "alpha,2024.5,5000000000,x", "row 2: year is not a year (1900-2100): '2024.5'"),
+    (MONEY + "alpha,2024,inf,x", "row 2: signed_investment_yuan is not a finite number"),
+    (MONEY + "alpha,2024,true,x", "row 2: signed_investment_yuan is not a number: 'true'"),
+    (LAND + "alpha,2024,10000,abc,x", "row 2: developable_area_m2 is not a number: 'abc'"),
+    (LAND + "alpha,2024,10000,-50000,x", "row 2: developable_area_m2 is negative"),
+    (LAND + "alpha,2024,10000,inf,x", "row 2: developable_area_m2 is not a finite number"),
 ])
-def test_park_stats_land_figures_are_checked_as_the_money_is(folder, value, words):
-    # The TD/T rates' inputs: text was a traceback, −50000 a rate of −0.05 "ok".
-    (folder / "attributes" / "park_stats.csv").write_text(
-        "park_id,year,ready_for_supply_area_m2,developable_area_m2,source\n"
-        f"alpha,2024,10000,{value},x\n", encoding="utf-8")
+def test_park_stats_rows_are_checked_by_validate_and_report(folder, table, words):
+    (folder / "attributes" / "park_stats.csv").write_text(table + "\n", encoding="utf-8")
     before = snapshot(folder)
     r = CliRunner().invoke(main, ["validate", "--geodata", str(folder)])
     assert r.exit_code == 1 and words in r.stderr

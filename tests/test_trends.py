@@ -13,6 +13,20 @@ from qygeo.io.dataset import load_dataset
 from qygeo.pipeline.report import build_report
 
 
+def refused_by_validate_and_report(root, message: str) -> None:
+    """`validate` and `report` both refuse the data folder in one line holding *message*,
+    write nothing to stdout and change no file."""
+    from click.testing import CliRunner
+
+    from qygeo.cli import main
+
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    for args in (["validate"], ["report", "-q", "--format", "json"]):
+        r = CliRunner().invoke(main, [*args, "--geodata", str(root)])
+        assert r.exit_code == 1 and "Traceback" not in r.stderr and not r.stdout.strip()
+        assert message in r.stderr, r.stderr
+    assert before == {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
 def test_required_growth_worked_by_hand():
     # 6.25e8 → 5e9 is ×8 in 3 years (2024 → 2027): cube root of 8 = 2, so +100 % a year.
     gap, met, growth, years, note = gap_and_growth(6.25e8, 5e9, 2024, 2027)
@@ -262,9 +276,7 @@ def test_a_passed_target_keeps_its_year_and_a_benchmark_is_a_level_to_reach():
 
 
 def test_a_target_in_an_unknown_unit_is_refused(tiny_geodata):
-    from click.testing import CliRunner
 
-    from qygeo.cli import main
     from qygeo.errors import DataFileError
     from qygeo.io.dataset import load_targets
 
@@ -276,12 +288,7 @@ def test_a_target_in_an_unknown_unit_is_refused(tiny_geodata):
     with pytest.raises(DataFileError, match="row 3: unit 'yi_yuan/km2' of "
                                             "key_park_land_investment_intensity_target"):
         load_targets(tiny_geodata)
-    before = {p: p.read_bytes() for p in tiny_geodata.rglob("*") if p.is_file()}
-    for args in (["validate"], ["report", "-q", "--format", "json"]):
-        r = CliRunner().invoke(main, [*args, "--geodata", str(tiny_geodata)])
-        assert r.exit_code == 1 and "Traceback" not in r.stderr
-        assert "targets.csv: row 3: unit 'yi_yuan/km2'" in r.stderr and not r.stdout.strip()
-    assert before == {p: p.read_bytes() for p in tiny_geodata.rglob("*") if p.is_file()}
+    refused_by_validate_and_report(tiny_geodata, "targets.csv: row 3: unit 'yi_yuan/km2'")
     # A row qygeo does not compare is read in any unit.
     path.write_text("indicator,value,unit,year,source,status\n"
                     "south_medicine_standardised_planting_base_mu,50000,mu,2027,s,target\n",
@@ -389,20 +396,15 @@ def test_guangdong_figures_beside_the_indicators_follow_their_unit(tiny_geodata)
 def test_a_blank_target_value_is_refused_naming_the_row(tiny_geodata):
     # A blank value passed validate and gave "not met", a "nan 亿元/km²" note and an html
     # chart line at x="nan".
-    from click.testing import CliRunner
 
-    from qygeo.cli import main
 
     path = tiny_geodata / "attributes" / "targets.csv"
     path.write_text("indicator,value,unit,year,source,status\n"
                     "key_park_land_output_intensity_target,100,yuan/km2,2027,s,target\n"
                     "key_park_land_investment_intensity_target,,yuan/km2,2027,s,target\n",
                     encoding="utf-8")
-    for args in (["validate"], ["report", "-q", "--format", "json"]):
-        r = CliRunner().invoke(main, [*args, "--geodata", str(tiny_geodata)])
-        assert r.exit_code == 1 and "Traceback" not in r.stderr and not r.stdout.strip()
-        assert ("targets.csv: row 3: value of key_park_land_investment_intensity_target is "
-                "blank") in r.stderr
+    refused_by_validate_and_report(tiny_geodata, "targets.csv: row 3: value of key_park_land_"
+                                                 "investment_intensity_target is blank")
 
 
 def test_a_target_given_twice_is_refused_naming_both_rows(tiny_geodata):
@@ -425,17 +427,13 @@ def test_a_target_given_twice_is_refused_naming_both_rows(tiny_geodata):
 def test_targets_csv_without_status_is_refused(tiny_geodata):
     # Without a status column every row read as a target: Guangdong's 2019 benchmarks
     # became passed 2019 targets ("no year left") instead of levels to reach.
-    from click.testing import CliRunner
 
-    from qygeo.cli import main
 
     path = tiny_geodata / "attributes" / "targets.csv"
     path.write_text("indicator,value,unit,year,source\n"
                     "guangdong_dev_zone_industrial_land_tax_intensity,966.19,10k_yuan/ha,2019,s\n",
                     encoding="utf-8")
-    r = CliRunner().invoke(main, ["validate", "--geodata", str(tiny_geodata)])
-    assert r.exit_code == 1 and "Traceback" not in r.stderr
-    assert "targets.csv: missing column(s): status" in r.stderr
+    refused_by_validate_and_report(tiny_geodata, "targets.csv: missing column(s): status")
 
 
 def test_a_lower_bound_at_the_target_is_met():
