@@ -171,6 +171,22 @@ def test_the_measure_tool_measures_on_a_park_page(site, open_page):
     assert p.quiet(), p.problems()
 
 
+def open_gaode_park_page(browser, tmp_path):
+    """beta's park page of the tiny data drawn on Gaode (GCJ-02) tiles, offline, loaded:
+    (page, the page errors seen)."""
+    root = write_tiny(tmp_path / "geodata")
+    write_maps(load_dataset(root), tmp_path / "maps", basemap="gaode", self_contained=True,
+               as_of=dt.date(2025, 6, 1), park_ids=["beta"])
+    pg = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
+             else r.abort())
+    pg.goto((tmp_path / "maps" / "parks" / "beta.html").as_uri())
+    pg.wait_for_function("window.qygeo && window.qygeo.map")
+    return pg, errors
+
+
 def test_on_gaode_tiles_the_measure_tool_gives_the_data_s_wgs84_coordinates(browser,
                                                                             tmp_path):
     # The Gaode pages are drawn in GCJ-02: the read-out gave a plot's corner ~600 m from
@@ -179,18 +195,8 @@ def test_on_gaode_tiles_the_measure_tool_gives_the_data_s_wgs84_coordinates(brow
 
     from qygeo.io.crs import shift_coords
 
-    root = write_tiny(tmp_path / "geodata")
-    ds = load_dataset(root)
-    write_maps(ds, tmp_path / "maps", basemap="gaode", self_contained=True,
-               as_of=dt.date(2025, 6, 1), park_ids=["beta"])
-    pg = browser.new_page(viewport={"width": 1280, "height": 860})
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
-             else r.abort())
+    pg, errors = open_gaode_park_page(browser, tmp_path)
     try:
-        pg.goto((tmp_path / "maps" / "parks" / "beta.html").as_uri())
-        pg.wait_for_function("window.qygeo && window.qygeo.map")
         corner = (113.350, 23.750)  # WGS84: a corner of plot B1 in the data
         shown = shift_coords(np.array([corner]), "wgs84_to_gcj02")[0]
         x, y = pg.evaluate("""([lat, lng]) => {
@@ -228,17 +234,8 @@ def test_on_gaode_tiles_a_measured_area_s_popup_gives_the_live_read_out_s_area(b
     # finished shape's popup the GCJ-02 ones it was clicked at (142.9 亩).
     import re
 
-    root = write_tiny(tmp_path / "geodata")
-    write_maps(load_dataset(root), tmp_path / "maps", basemap="gaode", self_contained=True,
-               as_of=dt.date(2025, 6, 1), park_ids=["beta"])
-    pg = browser.new_page(viewport={"width": 1280, "height": 860})
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
-             else r.abort())
+    pg, errors = open_gaode_park_page(browser, tmp_path)
     try:
-        pg.goto((tmp_path / "maps" / "parks" / "beta.html").as_uri())
-        pg.wait_for_function("window.qygeo && window.qygeo.map")
         pg.evaluate("qygeo.map.setZoom(12, {animate: false})")  # a shape of some hundred mu
         pg.hover(".leaflet-control-measure")
         pg.click(".leaflet-control-measure .js-start")

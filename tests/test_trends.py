@@ -276,7 +276,6 @@ def test_a_passed_target_keeps_its_year_and_a_benchmark_is_a_level_to_reach():
 
 
 def test_a_target_in_an_unknown_unit_is_refused(tiny_geodata):
-
     from qygeo.errors import DataFileError
     from qygeo.io.dataset import load_targets
 
@@ -397,7 +396,6 @@ def test_a_blank_target_value_is_refused_naming_the_row(tiny_geodata):
     # A blank value passed validate and gave "not met", a "nan 亿元/km²" note and an html
     # chart line at x="nan".
 
-
     path = tiny_geodata / "attributes" / "targets.csv"
     path.write_text("indicator,value,unit,year,source,status\n"
                     "key_park_land_output_intensity_target,100,yuan/km2,2027,s,target\n"
@@ -427,7 +425,6 @@ def test_a_target_given_twice_is_refused_naming_both_rows(tiny_geodata):
 def test_targets_csv_without_status_is_refused(tiny_geodata):
     # Without a status column every row read as a target: Guangdong's 2019 benchmarks
     # became passed 2019 targets ("no year left") instead of levels to reach.
-
 
     path = tiny_geodata / "attributes" / "targets.csv"
     path.write_text("indicator,value,unit,year,source\n"
