@@ -143,14 +143,12 @@ GUANGDONG_2019: dict[str, str] = {
 
 def _per_indicator_unit(key: str) -> dict[str, float]:
     """The targets.csv units a figure of indicator *key* may be in → the indicator's unit
-    in one of it: money per area through :data:`qygeo.core.trends.YUAN_PER_KM2_PER_UNIT`,
+    in one of it: money per area through :data:`qygeo.core.metrics.YUAN_PER_KM2_PER_UNIT`,
     a share or a ratio only as itself."""
-    from qygeo.core.trends import YUAN_PER_KM2_PER_UNIT
-
     unit = INDICATORS[key][2]
     if unit == "万元/公顷":
-        wan_per_ha = YUAN_PER_KM2_PER_UNIT["10k_yuan/ha"]
-        return {u: f / wan_per_ha for u, f in YUAN_PER_KM2_PER_UNIT.items()}
+        wan_per_ha = metrics.YUAN_PER_KM2_PER_UNIT["10k_yuan/ha"]
+        return {u: f / wan_per_ha for u, f in metrics.YUAN_PER_KM2_PER_UNIT.items()}
     return {unit: 1.0}
 
 

@@ -28,6 +28,10 @@ MU_PER_KM2 = M2_PER_KM2 / M2_PER_MU  # 1500
 #: 1 亿元 = 1e8 yuan; 1 万元 = 1e4 yuan.
 YUAN_PER_YI = 1e8
 YUAN_PER_WAN = 1e4
+#: Money-per-area units a targets.csv row may be in → yuan/km² in one of the unit:
+#: 1 万元/公顷 = 1e4 yuan per 0.01 km² = 1e6 yuan/km².
+YUAN_PER_KM2_PER_UNIT = {"yuan/km2": 1.0,
+                         "10k_yuan/ha": YUAN_PER_WAN * M2_PER_KM2 / M2_PER_HA}
 
 #: 2027 targets for key parks (Chen et al. 2025, §6.2.3): land investment
 #: intensity over 5 billion yuan/km² and output intensity 10 billion yuan/km².

@@ -79,11 +79,9 @@ TARGET_MEASURES: dict[str, tuple[str, str, str]] = {
         "indicator", "industrial_tax_intensity_wan_per_ha",
         "Guangdong dev-zone average {year}: industrial land tax per area"),
 }
-#: Units a compared targets.csv row may be in → yuan/km² in one of the unit:
-#: 1 万元/公顷 = 1e4 yuan per 0.01 km² = 1e6 yuan/km².
-YUAN_PER_KM2_PER_UNIT = {"yuan/km2": 1.0,
-                         "10k_yuan/ha": metrics.YUAN_PER_WAN * metrics.M2_PER_KM2
-                         / metrics.M2_PER_HA}
+#: Units a compared targets.csv row may be in (:mod:`qygeo.core.metrics`, below the
+#: indicators that read Guangdong's figures in them too).
+YUAN_PER_KM2_PER_UNIT = metrics.YUAN_PER_KM2_PER_UNIT
 #: Kind of compared measure → (its unit as shown, yuan/km² in one of it): the park
 #: columns are in yuan/km², the indicators in 万元/公顷.
 MEASURE_UNITS = {"park": ("元/km²", 1.0), "indicator": ("万元/公顷", YUAN_PER_KM2_PER_UNIT[
