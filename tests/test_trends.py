@@ -276,6 +276,7 @@ def test_a_passed_target_keeps_its_year_and_a_benchmark_is_a_level_to_reach():
 
 
 def test_a_target_in_an_unknown_unit_is_refused(tiny_geodata):
+    from qygeo.core.trends import check_units
     from qygeo.errors import DataFileError
     from qygeo.io.dataset import load_targets
 
@@ -286,12 +287,13 @@ def test_a_target_in_an_unknown_unit_is_refused(tiny_geodata):
                     encoding="utf-8")
     with pytest.raises(DataFileError, match="row 3: unit 'yi_yuan/km2' of "
                                             "key_park_land_investment_intensity_target"):
-        load_targets(tiny_geodata)
+        check_units(load_targets(tiny_geodata), tiny_geodata)
     refused_by_validate_and_report(tiny_geodata, "targets.csv: row 3: unit 'yi_yuan/km2'")
     # A row qygeo does not compare is read in any unit.
     path.write_text("indicator,value,unit,year,source,status\n"
                     "south_medicine_standardised_planting_base_mu,50000,mu,2027,s,target\n",
                     encoding="utf-8")
+    check_units(load_targets(tiny_geodata), tiny_geodata)
     assert len(load_targets(tiny_geodata)) == 1
 
 
@@ -372,6 +374,7 @@ def test_guangdong_figures_beside_the_indicators_follow_their_unit(tiny_geodata)
     # 7,055 万元/公顷 (the unit was read for the targets table only); a share benchmark in
     # a money unit would be shown as a share.
     from qygeo.core.indicators import guangdong_figures
+    from qygeo.core.trends import check_units
     from qygeo.errors import DataFileError
     from qygeo.io.dataset import load_targets
 
@@ -389,7 +392,9 @@ def test_guangdong_figures_beside_the_indicators_follow_their_unit(tiny_geodata)
     with pytest.raises(DataFileError, match="row 3: unit '10k_yuan/ha' of "
                                             "guangdong_dev_zone_land_supply_rate is not one "
                                             "of its indicator land_supply_rate \\(share\\)"):
-        load_targets(tiny_geodata)
+        check_units(load_targets(tiny_geodata), tiny_geodata)
+    refused_by_validate_and_report(tiny_geodata, "row 3: unit '10k_yuan/ha' of "
+                                                 "guangdong_dev_zone_land_supply_rate")
 
 
 def test_a_blank_target_value_is_refused_naming_the_row(tiny_geodata):

@@ -43,6 +43,7 @@ the park's current area, for parks with at least two years.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -118,6 +119,23 @@ def unit_problem(targets: pd.DataFrame) -> tuple[int, str] | None:
         if problem is not None:
             return i, problem
     return None
+
+
+def check_units(targets: pd.DataFrame | None, root: Path) -> None:
+    """Refuse *targets* (the data folder *root*'s targets.csv) when :func:`unit_problem`
+    finds a row in a unit qygeo cannot convert.
+
+    Raises
+    ------
+    DataFileError
+        Naming the row and its unit.
+    """
+    from qygeo.errors import DataFileError
+    from qygeo.io.dataset import ATTRIBUTES_DIR, TARGETS
+
+    bad = unit_problem(targets) if targets is not None else None
+    if bad is not None:  # a target in another unit would drop out of every comparison
+        raise DataFileError(Path(root) / ATTRIBUTES_DIR / TARGETS, f"row {bad[0] + 2}: {bad[1]}")
 
 
 def targets_or_default(targets: pd.DataFrame | None) -> pd.DataFrame:

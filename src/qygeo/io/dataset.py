@@ -261,11 +261,8 @@ def load_targets(root: Path) -> pd.DataFrame | None:
         rows = [i + 2 for i in np.flatnonzero((df["indicator"] == first).to_numpy())]
         raise DataFileError(path, f"rows {' and '.join(map(str, rows))}: {first} is given "
                                   "more than once (one row per target)")
-    from qygeo.core.trends import unit_problem
-
-    bad = unit_problem(df)
-    if bad is not None:  # a target in another unit would drop out of every comparison
-        raise DataFileError(path, f"row {bad[0] + 2}: {bad[1]}")
+    # Units are checked by qygeo.core.trends.check_units, which knows what each row is
+    # compared with (the report and validate call it).
     return check_status(df, path, TARGET_STATUSES)
 
 

@@ -111,6 +111,9 @@ def make_report(
         # Plots are read straight from the file by the engine, only the columns it needs.
         ds = load_dataset(data, plots=plots, plots_layer=plots_layer, load_plots=False,
                           skip_invalid_plots=skip_invalid_plots)
+        from qygeo.core.trends import check_units
+
+        check_units(ds.targets, ds.root)  # refused now, not after the plots are read
         # The evaluation's modules (its grading config's TOML reader among them), imported
         # here while the workers read the plots, not after them.
         from qygeo.pipeline import evaluation  # noqa: F401

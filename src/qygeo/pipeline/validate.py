@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qygeo.core import trends
 from qygeo.core.idle import unrecognised_causes
 from qygeo.core.placement import OUTSIDE_TOLERANCE
 from qygeo.errors import QygeoError
@@ -275,7 +276,9 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
     # The other tables every report reads: refused here as the report would refuse them.
     for load in (load_city_stats, load_targets):
         try:
-            load(root)
+            table = load(root)
+            if load is load_targets:
+                trends.check_units(table, root)
         except QygeoError as exc:
             res.problems.append(str(exc))
     try:
