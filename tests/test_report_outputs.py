@@ -57,6 +57,19 @@ def bundled_report():
     return build_report(load_dataset(BUNDLED), as_of=AS_OF)
 
 
+def test_json_gives_counts_and_years_as_integers_as_csv_does(bundled_report):
+    # JSON keys are the CSV's columns: projects_signed read 148.0 and planned_year 2024.0
+    # (pandas keeps them as floats beside n/a) where the CSV has 148 and 2024.
+    data = {d["park_id"]: d for d in json.loads(render(bundled_report, "json"))}
+    assert data["guangfo"]["projects_signed"] == 148
+    assert type(data["guangfo"]["projects_signed"]) is int
+    assert type(data["huachuang_zhihuigu"]["planned_year"]) is int
+    for park in data.values():
+        for key, value in park.items():
+            if (key == "year" or key.endswith(("_year", "_count"))) and value is not None:
+                assert type(value) is int, (key, value)
+
+
 def test_json_has_the_evaluation_keys(bundled_report):
     data = {d["park_id"]: d for d in json.loads(render(bundled_report, "json"))}
     gf = data["guangfo"]

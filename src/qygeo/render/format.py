@@ -24,8 +24,18 @@ PERCENT_KEYS = ("idle_share", "building_density")
 
 
 def records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts: NaN/None become None, numpy scalars Python ones."""
-    return [{k: json_value(v) for k, v in row.items()} for row in table.to_dict("records")]
+    """Rows as JSON-ready dicts: NaN/None become None, numpy scalars Python ones, years
+    and counts integers (:func:`is_whole_number`)."""
+    whole = {k for k in table.columns if is_whole_number(str(k))}
+    out = []
+    for row in table.to_dict("records"):
+        rec = {k: json_value(v) for k, v in row.items()}
+        for k in whole:
+            v = rec.get(k)
+            if isinstance(v, float) and v.is_integer():
+                rec[k] = int(v)
+        out.append(rec)
+    return out
 
 
 def cell_text(key: str, v: Any) -> str:
@@ -40,7 +50,7 @@ def cell_text(key: str, v: Any) -> str:
     if isinstance(v, float):
         if is_percent(key):
             return f"{v:.1%}"
-        if key == "year" or key.endswith("_year"):
+        if is_year(key):
             return str(int(v))
         if abs(v) >= 1e4:
             return f"{v:,.0f}"
@@ -48,7 +58,7 @@ def cell_text(key: str, v: Any) -> str:
             return f"{int(v):,}"
         return f"{v:,.2f}"
     if isinstance(v, int):
-        return f"{v:,}" if key != "year" and not key.endswith("_year") else str(v)
+        return str(v) if is_year(key) else f"{v:,}"
     if isinstance(v, dt.datetime) and v.time() == dt.time(0):
         return v.date().isoformat()  # a date held as a timestamp (pandas): no 00:00:00
     return str(v)
@@ -136,6 +146,21 @@ def display_width(text: str) -> int:
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+#: Columns of whole numbers besides years and ``*_count``: counts of projects.
+COUNT_KEYS = ("projects_signed", "projects_in_production", "graded_plot_count")
+
+
+def is_year(key: str) -> bool:
+    """Whether column *key* holds a calendar year."""
+    return key == "year" or key.endswith("_year")
+
+
+def is_whole_number(key: str) -> bool:
+    """Whether column *key* holds a year or a count: written as an integer (``148``, not
+    ``148.0``) in every output, though pandas keeps it as a float beside n/a."""
+    return is_year(key) or key.endswith("_count") or key in COUNT_KEYS
 
 
 def is_percent(key: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from qygeo.render.format import is_percent
+from qygeo.render.format import is_percent, is_year
 from qygeo.render.styles import PLOT_STATUS
 
 #: key → (中文, English, unit) for the columns of the tables other than the park table.
@@ -97,10 +97,6 @@ FIELD_LABELS: dict[str, tuple[str, str, str]] = {
     "key": ("项目", "Key", ""),
 }
 
-#: Keys that are calendar years.
-YEAR_KEYS = ("year", "target_year", "base_year", "planned_year")
-
-
 def labels_of(key: str) -> tuple[str, str, str] | None:
     """(中文, English, unit) of a column, or None when it has no label."""
     from qygeo.pipeline.report import COLUMNS
@@ -127,7 +123,7 @@ def number_format(key: str) -> str | None:
     万元 rates with two decimals; areas by unit; fractions as percentages; years
     without separators; counts as whole numbers. None: leave Excel's General.
     """
-    if key in YEAR_KEYS or key.endswith("_year"):
+    if is_year(key):
         return "0"
     if is_percent(key):
         return "0.0%"
