@@ -496,3 +496,14 @@ def test_rings_by_count_group_every_ring_in_order(longest):
         seen.extend(pos)
     assert sorted(seen) == list(range(len(counts)))
     assert [counts[g[0][0]] for g in rings.by_count] == sorted(set(counts))
+
+
+def test_a_text_column_of_numbers_and_names_reads_without_a_warning(folder):
+    # Parcel numbers 1 and "A-7" (a normal ledger) drew pyogrio's "Could not parse column
+    # 'parcel_no' as JSON; leaving as string" on every command: kept as text, as meant.
+    data = features(folder)
+    for i, f in enumerate(data["features"]):
+        f["properties"]["parcel_no"] = i if i % 2 else f"A-{i}"
+    write_plots(data, folder / "plots.geojson")
+    r = CliRunner().invoke(main, ["validate", "--geodata", str(folder)])
+    assert r.exit_code == 0 and "warning" not in r.stderr, r.stderr

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,15 +193,18 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         encoding = shapefile.encoding(path, layer)  # GBK text without a .cpg
         if encoding is not None:
             kwargs["encoding"] = encoding
-        # pyogrio itself, as geopandas.read_file would call it, with a name GDAL gets whole
-        gdf = unlisted(pyogrio.read_dataframe(gdal_name(path), **kwargs))
+        # pyogrio itself, as geopandas.read_file would call it, with a name GDAL gets whole.
+        # A text column whose cells look like JSON only in part (parcel numbers 1 and A-7)
+        # is kept as text, which is what a ledger means; pyogrio's note about it would
+        # read as a fault (and, raised a level up, escapes the CLI's pyogrio filter).
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Could not parse column .* as JSON")
+            gdf = unlisted(pyogrio.read_dataframe(gdal_name(path), **kwargs))
         if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or a spreadsheet: a WKT column?
             gdf = geometry_from_text(gdf, path)
         renames = (shapefile.renames(list(gdf.columns), known_columns())
                    if shapefile.is_shapefile(path) else {})
         if renames:
-            import warnings
-
             gdf = gdf.rename(columns=renames)
             warnings.warn(f"{path.name}: Shapefile field names cut to {shapefile.DBF_NAME_MAX} "
                           "characters read as " + ", ".join(
@@ -460,8 +464,6 @@ def warn_ballpark(path: Path, crs: Any) -> None:
         return
     note = ballpark_note(crs)
     if note:
-        import warnings
-
         warnings.warn(f"{path.name}: {note}", stacklevel=3)
 
 
