@@ -56,12 +56,14 @@ def main() -> None:
     """qygeo — 清远生物医药产业用地地图与投资强度 / Qingyuan biomedical land maps and intensity.
 
     Reads the layers in the data folder (districts, parks, South-medicine
-    planting areas, land plots and attribute tables), computes each park's land
-    investment intensity (yuan/km², 亿元/km², 万元/亩) and idle plots, and
+    planting areas, land plots and attribute tables), computes each park's
+    investment intensity on its gross area (yuan/km², 亿元/km², 万元/亩), the
+    land investment intensity of its plots (万元/公顷) and its idle plots, and
     writes reports and HTML maps.
 
     The data folder is --geodata DIR, else $QYGEO_GEODATA, else ./geodata.
-    Data goes to stdout; progress and warnings to stderr (silence with -q).
+    Data goes to stdout; progress and warnings to stderr (silence them with
+    -q after the command: qygeo report -q).
 
     \b
     Examples:

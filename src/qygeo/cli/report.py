@@ -57,7 +57,7 @@ def report(park_ids: tuple[str, ...], year: int | None, fmt: str, config_path: P
            plots_layer: str | None, skip_invalid_plots: bool, as_of: dt.date | None,
            engine: str, scheduler: str | None,
            output: Path | None, strict: bool, geodata: Path | None, quiet: bool) -> None:
-    """Per-park land investment intensity, output intensity and idle plots.
+    """Per-park investment and output intensity, land use and idle plots.
 
     For each park: area (km², ha, mu), investment and its intensity (元/km²,
     亿元/km², 万元/亩) on its basis (signed investment ÷ gross park area, not
