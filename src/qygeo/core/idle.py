@@ -45,9 +45,9 @@ the data (``idle_flag``, ``is_idle``, or a column ``idle`` / ``idle_status``
 read as ``stored_idle`` / ``stored_idle_status``) is never used to decide; it
 is only checked against the rule by :func:`check_stored_idle`.
 
-Why about 600 lines: the rule's text is quoted beside each step, and the
-verdict, its reasons, the Art. 8 causes and the stored-flag check share the
-period counting.
+Why about 800 lines: the rule's text is quoted beside each step, and the
+verdict, its reasons, the reader of Art. 8 delay causes and the stored-flag
+check share the period counting and the statuses.
 """
 
 from __future__ import annotations
