@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from qygeo.errors import QygeoError
 from qygeo.render import styles
+from qygeo.values import is_missing
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -241,7 +242,7 @@ def _storable(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
         elif series.dtype == object and not _one_arrow_type(series):
             # A ledger's column of numbers and text (parcel 1, "A-7"): a GIS field has one
             # type, so each value is written as its text (an empty cell stays empty).
-            out[col] = series.map(lambda v: None if _missing(v) else str(v))
+            out[col] = series.map(lambda v: None if is_missing(v) else str(v))
     return out
 
 
@@ -256,13 +257,6 @@ def _one_arrow_type(series: pd.Series) -> bool:
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return False
     return True
-
-
-def _missing(value: object) -> bool:
-    """*value* is an empty cell: None, NaN or pandas' NA/NaT."""
-    import pandas as pd
-
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def _target_crs(crs: str | int | None) -> Any:
