@@ -431,3 +431,28 @@ def test_the_feature_list_picks_a_feature_whose_neighbour_is_named_by_its_number
     page.wait_for_function("() => document.querySelector('#park-list tr[data-park-id=gamma]')")
     gamma = park_lib.load_state(root).row("gamma")
     assert shapely.geometry.shape(gamma["geometry"]).equals_exact(parcels[1], 1e-6)
+
+
+def test_another_layer_empties_the_feature_list(page, server, tmp_path):
+    # Choosing another layer kept the previous layer's features in the list: a feature
+    # picked there was then sent for this layer (a wrong parcel or a refusal).
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    file = tmp_path / "two.gpkg"
+    for layer, y, n in (("alpha", 23.80, 3), ("beta", 23.90, 2)):
+        gpd.GeoDataFrame({"name": [f"{layer}{i}" for i in range(n)]}, crs=4326, geometry=[
+            box(113.30 + 0.02 * i, y, 113.31 + 0.02 * i, y + 0.01) for i in range(n)]
+        ).to_file(file, layer=layer, driver="GPKG")
+    fill_new_park(page, file)
+    page.wait_for_function("() => document.querySelectorAll('#edit-layer option').length === 3")
+    page.select_option("#edit-layer", "alpha")
+    page.evaluate("() => { qygeoApp.preview = null; }")
+    page.click("#edit-preview")
+    page.wait_for_function("() => document.querySelectorAll('#edit-feature option').length === 4")
+    page.select_option("#edit-layer", "beta")
+    assert page.eval_on_selector_all("#edit-feature option", "e => e.map(o => o.value)") == [""]
+    page.click("#edit-preview")
+    page.wait_for_function("() => document.querySelectorAll('#edit-feature option').length === 3")
+    labels = page.eval_on_selector_all("#edit-feature option", "e => e.map(o => o.textContent)")
+    assert [x for x in labels if "alpha" in x] == [] and "beta1" in labels[-1]

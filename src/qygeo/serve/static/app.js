@@ -184,12 +184,14 @@
   $("edit-crs-choice").addEventListener("change", () => {
     $("edit-epsg").hidden = $("edit-crs-choice").value !== "epsg";
   });
-  $("edit-file").addEventListener("change", () => {
-    for (const id of ["edit-layer", "edit-feature"]) {
-      $(id).replaceChildren(el("option", "—")); $(id).options[0].value = "";
-    }
+  // The lists are filled by the next preview: another file empties both, another layer
+  // its feature list (the previous layer's features are not this layer's).
+  function resetChoices(ids) {
+    for (const id of ids) { $(id).replaceChildren(el("option", "—")); $(id).options[0].value = ""; }
     $("edit-confirm").disabled = true;
-  });
+  }
+  $("edit-file").addEventListener("change", () => resetChoices(["edit-layer", "edit-feature"]));
+  $("edit-layer").addEventListener("change", () => resetChoices(["edit-feature"]));
 
   function formData(withNames) {
     const fd = new FormData();
