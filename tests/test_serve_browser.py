@@ -456,3 +456,24 @@ def test_another_layer_empties_the_feature_list(page, server, tmp_path):
     page.wait_for_function("() => document.querySelectorAll('#edit-feature option').length === 3")
     labels = page.eval_on_selector_all("#edit-feature option", "e => e.map(o => o.textContent)")
     assert [x for x in labels if "alpha" in x] == [] and "beta1" in labels[-1]
+
+
+def test_a_history_that_cannot_be_listed_leaves_the_report_and_keeps_undo_off(
+        browser, server):  # noqa: F811
+    # A corrupt journal stopped the page's start: the download links kept href="#" (XLSX
+    # saved the page itself), and Undo stayed enabled, sending parks_sha256=undefined.
+    url, root = server
+    (root / ".history").mkdir(exist_ok=True)
+    (root / ".history" / "journal.json").write_text('{"x":1}\n', encoding="utf-8")
+    pg = browser.new_page()
+    try:
+        pg.goto(url + "/")
+        pg.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
+        assert pg.get_attribute("#dl-xlsx", "href").startswith("/api/report?")
+        assert pg.is_disabled("#undo")
+        pg.click("button[data-tab=history]")
+        pg.wait_for_selector("#history-result .error")
+        assert pg.locator("body > .error").count() == 0  # not under the map
+        assert pg.is_disabled("#undo")
+    finally:
+        pg.close()

@@ -92,8 +92,7 @@
       // when it is shown.
       if (b.dataset.tab === "map" && app.mapStale) reloadMap();
       // Undo undoes the change listed on top: list what is there now.
-      if (b.dataset.tab === "history") loadHistory().catch((e) =>
-        $("history-result").replaceChildren(el("div", e.message, "error")));
+      if (b.dataset.tab === "history") showHistory();
     });
   }
 
@@ -311,15 +310,17 @@
         : "未改变，未写入 Unchanged: nothing written, no history entry"));
       lines(out, r.summary, "ok"); lines(out, r.notes, "note");
       app.preview = null; drawPreview();
-      await loadParks(); await loadHistory();
+      await loadParks(); await showHistory();
     } catch (e) {
       out.prepend(el("div", e.message, "error"));  // at the top, where it is seen
-      if (e.status === 409) { await loadParks(); await loadHistory(); }  // show what changed
+      if (e.status === 409) { await loadParks(); await showHistory(); }  // show what changed
     }
   });
 
   // ---------------------------------------------------------------- history, undo
+  // Undo stays disabled until a listing succeeded: it sends the listed parks_sha256.
   async function loadHistory() {
+    $("undo").disabled = true;
     const h = await api("GET", "/api/history");
     app.historySha = h.parks_sha256;  // sent with Undo
     // What was found on the way (an interrupted park command completed or rolled back).
@@ -349,8 +350,14 @@
     } catch (e) {
       out.appendChild(el("div", e.raw ? pageText(e.raw, UNDO_CONTROLS) : e.message, "error"));
     }
-    await loadParks(); await loadHistory();  // enables it again when there is history
+    await loadParks();
+    await showHistory();  // enables it again when there is history
   });
+  // A listing that fails is told on the History tab, where Undo is.
+  function showHistory() {
+    return loadHistory().catch((e) =>
+      $("history-result").replaceChildren(el("div", e.message, "error")));
+  }
 
   // ---------------------------------------------------------------- start
   async function start() {
@@ -362,9 +369,9 @@
     for (const q of app.config.qualities) { const o = el("option", q); o.value = q; $("edit-quality").appendChild(o); }
     $("edit-kind").value = "industrial_park";
     await loadParks();
+    refreshDownloads();  // the report needs no history
     await initMap();
-    await loadHistory();
-    refreshDownloads();
+    await showHistory();
     app.ready = true;
   }
   start().catch((e) => { document.body.appendChild(el("div", e.message, "error")); });
