@@ -477,3 +477,32 @@ def test_a_history_that_cannot_be_listed_leaves_the_report_and_keeps_undo_off(
         assert pg.is_disabled("#undo")
     finally:
         pg.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_long_park_name_does_not_widen_the_page(browser, server, tmp_path, width):  # noqa: F811
+    # A 400-character name without spaces widened the page at 1280 px (Report 3988 px,
+    # History 5573, the edit preview overlapping it 5244) and the preview at 390 px.
+    url, root = server
+    long_name = "N" * 400
+    with httpx.Client(base_url=url, headers=EDIT) as c:
+        c.post("/api/parks", files={"file": ("l.geojson", write_boundary(
+            tmp_path / "l.geojson", truth_polygon(cx=113.15, r_m=600)).read_bytes())},
+            data={"park_id": "longname", "name_zh": "长名", "name_en": long_name}
+        ).raise_for_status()
+    pg = browser.new_page(viewport={"width": width, "height": 800})
+    scroll = "() => document.documentElement.scrollWidth"
+    try:
+        pg.goto(url + "/")
+        pg.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
+        for tab in ("report", "history"):
+            pg.click(f"button[data-tab={tab}]")
+            assert long_name in pg.inner_text(f"#tab-{tab}") or tab == "report"
+            assert pg.evaluate(scroll) <= width, tab
+        fill_new_park(pg, write_boundary(tmp_path / "over.geojson",
+                                         truth_polygon(cx=113.15, r_m=700)), "over")
+        pg.wait_for_function("() => qygeoApp.preview")
+        assert long_name in pg.inner_text("#edit-result")
+        assert pg.evaluate(scroll) <= width, "edit preview"
+    finally:
+        pg.close()
