@@ -506,3 +506,31 @@ def test_a_long_park_name_does_not_widen_the_page(browser, server, tmp_path, wid
         assert pg.evaluate(scroll) <= width, "edit preview"
     finally:
         pg.close()
+
+
+def test_the_report_keeps_only_chosen_parks_that_still_exist(page, server, tmp_path):
+    # The park list was rebuilt after an edit without the choice and without the links:
+    # they kept a park undone since (a download answered 404, with no word).
+    url, root = server
+    with httpx.Client(base_url=url, headers=EDIT) as c:
+        c.post("/api/parks", files={"file": ("e.geojson", write_boundary(
+            tmp_path / "e.geojson", truth_polygon(cx=113.15, r_m=600)).read_bytes())},
+            data={"park_id": "east", "name_zh": "东园", "name_en": "East"}).raise_for_status()
+    page.reload()
+    page.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
+    page.click("button[data-tab=report]")
+    page.select_option("#report-parks", ["alpha", "east"])
+    page.click("#report-form button[type=submit]")
+    page.click("button[data-tab=history]")
+    page.wait_for_function("() => !document.getElementById('undo').disabled")
+    page.click("#undo")
+    page.wait_for_function("() => document.getElementById('history-result').innerText"
+                           ".includes('undo add east')")
+    page.wait_for_function("() => !document.querySelector('#report-parks option[value=east]')")
+    chosen = page.eval_on_selector("#report-parks", "s => [...s.selectedOptions].map(o => o.value)")
+    assert chosen == ["alpha"]
+    for link in ("#dl-csv", "#report-frame"):
+        src = page.get_attribute(link, "href" if link.startswith("#dl") else "src")
+        assert "park=alpha" in src and "east" not in src, (link, src)
+    with httpx.Client(base_url=url) as c:
+        assert c.get(page.get_attribute("#dl-csv", "href")).status_code == 200

@@ -103,10 +103,13 @@
     const fc = await api("GET", "/api/parks");
     app.parks = fc;
     const ids = $("park-ids"), sel = $("report-parks"), body = $("park-list").tBodies[0];
+    // The report keeps the parks chosen that still exist (one undone is no longer offered).
+    const chosen = new Set([...sel.selectedOptions].map((o) => o.value));
     ids.replaceChildren(); sel.replaceChildren(); body.replaceChildren();
     for (const f of fc.features) {
       const p = f.properties;
-      const o = el("option", p.park_id + " " + nameOf(p)); o.value = p.park_id; sel.appendChild(o);
+      const o = el("option", p.park_id + " " + nameOf(p)); o.value = p.park_id;
+      o.selected = chosen.has(p.park_id); sel.appendChild(o);
       const d = el("option"); d.value = p.park_id; d.label = nameOf(p); ids.appendChild(d);
       const tr = el("tr"); tr.dataset.parkId = p.park_id;
       for (const v of [p.park_id, p.name_zh, p.name_en,
@@ -123,6 +126,9 @@
     if (app.layers.parks) {
       app.layers.parks.clearLayers(); app.layers.parks.addData(fc);
     }
+    refreshDownloads();  // the links and a report shown name only the parks listed
+    if ($("report-frame").getAttribute("src") !== "about:blank")
+      $("report-frame").src = reportQuery("html");
     if ($("tab-map").classList.contains("active")) reloadMap(); else app.mapStale = true;
   }
 
@@ -368,8 +374,7 @@
     auto.value = ""; $("edit-quality").appendChild(auto);
     for (const q of app.config.qualities) { const o = el("option", q); o.value = q; $("edit-quality").appendChild(o); }
     $("edit-kind").value = "industrial_park";
-    await loadParks();
-    refreshDownloads();  // the report needs no history
+    await loadParks();  // sets the download links: the report needs no history
     await initMap();
     await showHistory();
     app.ready = true;
