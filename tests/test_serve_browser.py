@@ -366,6 +366,7 @@ def test_history_shows_its_notes_and_a_refused_undo_can_be_forced_there(page, se
     page.wait_for_selector("#history-result .error")
     refused = page.inner_text("#history-result")
     assert "“强制撤销 Force undo”" in refused and "--force" not in refused
+    assert "tick “强制撤销 Force undo”" in refused  # a box on the page, not an option passed
     page.qygeo_errors.remove("Failed to load resource: the server responded with a status "
                              "of 409 (Conflict)")
     page.check("#undo-force")
@@ -534,3 +535,40 @@ def test_the_report_keeps_only_chosen_parks_that_still_exist(page, server, tmp_p
         assert "park=alpha" in src and "east" not in src, (link, src)
     with httpx.Client(base_url=url) as c:
         assert c.get(page.get_attribute("#dl-csv", "href")).status_code == 200
+
+
+def test_the_page_words_name_its_controls_not_command_line_options(page, server, tmp_path):
+    # Left from the command line: the CRS row "EPSG:4326 (WGS 84) (--crs)", "pick one with
+    # “要素 Feature” NAME|NUMBER", "run “更新边界 …” alpha", "report --park NAME", "pass
+    # “强制 Force”", and the Quality tooltip "(as qygeo park add)".
+    from shapely.geometry import box
+
+    def result():
+        page.wait_for_function("() => qygeoApp.preview || "
+                               "document.querySelector('#edit-result .error')")
+        text = page.inner_text("#edit-result")
+        page.evaluate("() => { qygeoApp.preview = null; }")  # wait for the next answer
+        for cli in ("--", "qygeo", "NAME", "NUMBER", "pass "):
+            assert cli not in text, (cli, text)
+        return text
+
+    assert "qygeo" not in page.get_attribute("label:has(#edit-quality)", "title")
+    two = tmp_path / "two.geojson"
+    two.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": n},
+         "geometry": json.loads(shapely.to_geojson(box(113.30 + i / 50, 23.8, 113.31 + i / 50,
+                                                       23.81)))}
+        for i, n in enumerate(["a", "b"])]}), encoding="utf-8")
+    fill_new_park(page, two)
+    assert "“要素 Feature”" in result()
+    page.select_option("#edit-crs-choice", "wgs84")
+    page.select_option("#edit-feature", index=1)
+    page.fill("#edit-name-zh", "甲园")  # alpha's name
+    page.click("#edit-preview")
+    told = result()
+    assert "choose “更新边界 Replace the boundary of” for alpha" in told
+    assert "tick “强制 Force”" in told
+    page.check("#edit-force")
+    page.click("#edit-preview")
+    told = result()
+    assert "accepted with “强制 Force”" in told and "(“坐标系 CRS”)" in told

@@ -55,7 +55,11 @@
   const UNDO_CONTROLS = { "--force": "强制撤销 Force undo" };
   // The commands they suggest, as the page's controls that do the same.
   const COMMANDS = [
+    [/run qygeo park update (\S+) FILE/g, "choose “更新边界 Replace the boundary of” for $1"],
     [/qygeo park update (\S+) FILE/g, "“更新边界 Replace the boundary of” $1"],
+    // "pass --force": the page's on/off options are boxes, the others fields or lists.
+    [/\bpass (--(?:force|fix|allow-overlap|dissolve)\b)/g, "tick $1"],
+    [/\bpass (--[a-z][a-z0-9-]*)/g, "set $1"],
   ];
   function pageText(message, controls) {
     const names = Object.assign({}, CONTROLS, controls || {});
@@ -251,7 +255,7 @@
     row("状态 Status", !p.ok ? "将被拒绝 would be refused"
       : p.unchanged ? "无变化，不会写入 No change: nothing would be written"
       : "可以写入 can be written");
-    if (p.crs) row("坐标系 CRS", p.crs);
+    if (p.crs) row("坐标系 CRS", pageText(p.crs));
     row("面积 Area", fmt(p.area_km2, 4) + " km² = " + fmt(p.area_mu, 1) + " 亩 mu");
     if (p.district) row("区县 District", p.district.adcode + " " + p.district.name + " (" +
       fmt(p.district.share * 100, 1) + "%)");
