@@ -553,6 +553,9 @@ def test_the_page_words_name_its_controls_not_command_line_options(page, server,
         return text
 
     assert "qygeo" not in page.get_attribute("label:has(#edit-quality)", "title")
+    # Force accepts more than a big change of area or place: the label says what.
+    force = page.inner_text("label:has(#edit-force)")
+    assert "another park's name" in force and "validation problems" in force
     two = tmp_path / "two.geojson"
     two.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"name": n},
