@@ -575,3 +575,32 @@ def test_the_page_words_name_its_controls_not_command_line_options(page, server,
     page.click("#edit-preview")
     told = result()
     assert "accepted with “强制 Force”" in told and "(“坐标系 CRS”)" in told
+
+
+def test_layer_and_feature_names_are_shown_with_bidi_characters_escaped(page, server, tmp_path):
+    # A U+202E in a GeoPackage layer name reached the Layer list raw (reversing the text
+    # after it), as one in a feature's name did the Feature list.
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    file = tmp_path / "bidi.gpkg"
+    odd = "evil\u202egpj.exe"
+    for layer, y in ((odd, 23.80), ("plain", 23.90)):
+        gpd.GeoDataFrame({"name": [f"a{odd}", "b"]}, crs=4326, geometry=[
+            box(113.30 + 0.02 * i, y, 113.31 + 0.02 * i, y + 0.01) for i in range(2)]
+        ).to_file(file, layer=layer, driver="GPKG")
+    fill_new_park(page, file)
+    page.wait_for_function("() => document.querySelectorAll('#edit-layer option').length === 3")
+    shown = page.eval_on_selector_all("#edit-layer option", "e => e.map(o => o.textContent)")
+    assert "evil\\u202egpj.exe" in shown and not any("\u202e" in s for s in shown)
+    page.select_option("#edit-layer", odd)  # sent back as it is named in the file
+    page.evaluate("() => { qygeoApp.preview = null; }")
+    page.click("#edit-preview")
+    page.wait_for_function("() => document.querySelectorAll('#edit-feature option').length === 3")
+    shown = page.eval_on_selector_all("#edit-feature option", "e => e.map(o => o.textContent)")
+    assert "#1 aevil\\u202egpj.exe" in shown and not any("\u202e" in s for s in shown)
+    page.select_option("#edit-feature", "#1")
+    page.evaluate("() => { qygeoApp.preview = null; }")
+    page.click("#edit-preview")
+    page.wait_for_function("() => qygeoApp.preview")
+    assert page.evaluate("() => qygeoApp.preview.errors") == []

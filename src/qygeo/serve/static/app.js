@@ -268,7 +268,9 @@
     lines(out, p.summary, "ok");
     const layerSel = $("edit-layer");
     if (p.layers && p.layers.length > 1 && layerSel.options.length <= 1) {
-      for (const n of p.layers) { const o = el("option", n); o.value = n; layerSel.appendChild(o); }
+      p.layers.forEach((n, i) => {
+        const o = el("option", p.layer_labels[i]); o.value = n; layerSel.appendChild(o);
+      });
     }
     // Labels "#3 name": "#3" picks feature 3 (a plain "3" is refused as ambiguous when a
     // feature's attribute is 3 too, as parcel numbers often are).
