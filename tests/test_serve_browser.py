@@ -319,6 +319,9 @@ def test_a_stale_tab_is_told_and_overwrites_or_undoes_nothing(page, server, tmp_
     page.wait_for_selector("#edit-result .error")
     told = page.inner_text("#edit-result .error")
     assert "changed since this preview" in told and "“预览 Preview”" in told
+    # The stale preview is gone, as the message asks for a new one.
+    assert "can be written" not in page.inner_text("#edit-result")
+    assert page.evaluate("() => qygeoApp.layers.preview.getLayers().length") == 0
     assert (root / "parks.geojson").read_bytes() == after_theirs
     page.qygeo_errors.remove("Failed to load resource: the server responded with a status "
                              "of 409 (Conflict)")

@@ -324,8 +324,13 @@
       app.preview = null; drawPreview();
       await loadParks(); await showHistory();
     } catch (e) {
-      out.prepend(el("div", e.message, "error"));  // at the top, where it is seen
-      if (e.status === 409) { await loadParks(); await showHistory(); }  // show what changed
+      if (e.status === 409) {  // the preview was of parks since changed: it is gone
+        app.preview = null; drawPreview();
+        out.replaceChildren(el("div", e.message, "error"));
+        await loadParks(); await showHistory();  // show what changed
+      } else {
+        out.prepend(el("div", e.message, "error"));  // at the top, where it is seen
+      }
     }
   });
 
