@@ -508,6 +508,17 @@ def test_a_long_park_name_does_not_widen_the_page(browser, server, tmp_path, wid
         pg.wait_for_function("() => qygeoApp.preview")
         assert long_name in pg.inner_text("#edit-result")
         assert pg.evaluate(scroll) <= width, "edit preview"
+        # A feature named as long: the Feature list stays in its box.
+        two = tmp_path / "two.geojson"
+        two.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"name": n}, "geometry": json.loads(
+                shapely.to_geojson(truth_polygon(cx=113.15 + i / 50, r_m=300)))}
+            for i, n in enumerate(["W" * 300, "b"])]}), encoding="utf-8")
+        pg.set_input_files("#edit-file", str(two))
+        pg.evaluate("() => { qygeoApp.preview = null; }")
+        pg.click("#edit-preview")
+        pg.wait_for_function("() => document.querySelectorAll('#edit-feature option').length > 1")
+        assert pg.evaluate(scroll) <= width, "feature list"
     finally:
         pg.close()
 
