@@ -319,6 +319,9 @@ def test_a_stale_tab_is_told_and_overwrites_or_undoes_nothing(page, server, tmp_
     page.wait_for_selector("#edit-result .error")
     told = page.inner_text("#edit-result .error")
     assert "changed since this preview" in told and "“预览 Preview”" in told
+    # The stale preview is gone, as the message asks for a new one.
+    assert "can be written" not in page.inner_text("#edit-result")
+    assert page.evaluate("() => qygeoApp.layers.preview.getLayers().length") == 0
     assert (root / "parks.geojson").read_bytes() == after_theirs
     page.qygeo_errors.remove("Failed to load resource: the server responded with a status "
                              "of 409 (Conflict)")
@@ -366,6 +369,7 @@ def test_history_shows_its_notes_and_a_refused_undo_can_be_forced_there(page, se
     page.wait_for_selector("#history-result .error")
     refused = page.inner_text("#history-result")
     assert "“强制撤销 Force undo”" in refused and "--force" not in refused
+    assert "tick “强制撤销 Force undo”" in refused  # a box on the page, not an option passed
     page.qygeo_errors.remove("Failed to load resource: the server responded with a status "
                              "of 409 (Conflict)")
     page.check("#undo-force")
@@ -431,3 +435,186 @@ def test_the_feature_list_picks_a_feature_whose_neighbour_is_named_by_its_number
     page.wait_for_function("() => document.querySelector('#park-list tr[data-park-id=gamma]')")
     gamma = park_lib.load_state(root).row("gamma")
     assert shapely.geometry.shape(gamma["geometry"]).equals_exact(parcels[1], 1e-6)
+
+
+def test_another_layer_empties_the_feature_list(page, server, tmp_path):
+    # Choosing another layer kept the previous layer's features in the list: a feature
+    # picked there was then sent for this layer (a wrong parcel or a refusal).
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    file = tmp_path / "two.gpkg"
+    for layer, y, n in (("alpha", 23.80, 3), ("beta", 23.90, 2)):
+        gpd.GeoDataFrame({"name": [f"{layer}{i}" for i in range(n)]}, crs=4326, geometry=[
+            box(113.30 + 0.02 * i, y, 113.31 + 0.02 * i, y + 0.01) for i in range(n)]
+        ).to_file(file, layer=layer, driver="GPKG")
+    fill_new_park(page, file)
+    page.wait_for_function("() => document.querySelectorAll('#edit-layer option').length === 3")
+    page.select_option("#edit-layer", "alpha")
+    page.evaluate("() => { qygeoApp.preview = null; }")
+    page.click("#edit-preview")
+    page.wait_for_function("() => document.querySelectorAll('#edit-feature option').length === 4")
+    page.select_option("#edit-layer", "beta")
+    assert page.eval_on_selector_all("#edit-feature option", "e => e.map(o => o.value)") == [""]
+    page.click("#edit-preview")
+    page.wait_for_function("() => document.querySelectorAll('#edit-feature option').length === 3")
+    labels = page.eval_on_selector_all("#edit-feature option", "e => e.map(o => o.textContent)")
+    assert [x for x in labels if "alpha" in x] == [] and "beta1" in labels[-1]
+
+
+def test_a_history_that_cannot_be_listed_leaves_the_report_and_keeps_undo_off(
+        browser, server):  # noqa: F811
+    # A corrupt journal stopped the page's start: the download links kept href="#" (XLSX
+    # saved the page itself), and Undo stayed enabled, sending parks_sha256=undefined.
+    url, root = server
+    (root / ".history").mkdir(exist_ok=True)
+    (root / ".history" / "journal.json").write_text('{"x":1}\n', encoding="utf-8")
+    pg = browser.new_page()
+    try:
+        pg.goto(url + "/")
+        pg.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
+        assert pg.get_attribute("#dl-xlsx", "href").startswith("/api/report?")
+        assert pg.is_disabled("#undo")
+        pg.click("button[data-tab=history]")
+        pg.wait_for_selector("#history-result .error")
+        assert pg.locator("body > .error").count() == 0  # not under the map
+        assert pg.is_disabled("#undo")
+    finally:
+        pg.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_long_park_name_does_not_widen_the_page(browser, server, tmp_path, width):  # noqa: F811
+    # A 400-character name without spaces widened the page at 1280 px (Report 3988 px,
+    # History 5573, the edit preview overlapping it 5244) and the preview at 390 px.
+    url, root = server
+    long_name = "N" * 400
+    with httpx.Client(base_url=url, headers=EDIT) as c:
+        c.post("/api/parks", files={"file": ("l.geojson", write_boundary(
+            tmp_path / "l.geojson", truth_polygon(cx=113.15, r_m=600)).read_bytes())},
+            data={"park_id": "longname", "name_zh": "长名", "name_en": long_name}
+        ).raise_for_status()
+    pg = browser.new_page(viewport={"width": width, "height": 800})
+    scroll = "() => document.documentElement.scrollWidth"
+    try:
+        pg.goto(url + "/")
+        pg.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
+        for tab in ("report", "history"):
+            pg.click(f"button[data-tab={tab}]")
+            assert long_name in pg.inner_text(f"#tab-{tab}") or tab == "report"
+            assert pg.evaluate(scroll) <= width, tab
+        fill_new_park(pg, write_boundary(tmp_path / "over.geojson",
+                                         truth_polygon(cx=113.15, r_m=700)), "over")
+        pg.wait_for_function("() => qygeoApp.preview")
+        assert long_name in pg.inner_text("#edit-result")
+        assert pg.evaluate(scroll) <= width, "edit preview"
+        # A feature named as long: the Feature list stays in its box.
+        two = tmp_path / "two.geojson"
+        two.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"name": n}, "geometry": json.loads(
+                shapely.to_geojson(truth_polygon(cx=113.15 + i / 50, r_m=300)))}
+            for i, n in enumerate(["W" * 300, "b"])]}), encoding="utf-8")
+        pg.set_input_files("#edit-file", str(two))
+        pg.evaluate("() => { qygeoApp.preview = null; }")
+        pg.click("#edit-preview")
+        pg.wait_for_function("() => document.querySelectorAll('#edit-feature option').length > 1")
+        assert pg.evaluate(scroll) <= width, "feature list"
+    finally:
+        pg.close()
+
+
+def test_the_report_keeps_only_chosen_parks_that_still_exist(page, server, tmp_path):
+    # The park list was rebuilt after an edit without the choice and without the links:
+    # they kept a park undone since (a download answered 404, with no word).
+    url, root = server
+    with httpx.Client(base_url=url, headers=EDIT) as c:
+        c.post("/api/parks", files={"file": ("e.geojson", write_boundary(
+            tmp_path / "e.geojson", truth_polygon(cx=113.15, r_m=600)).read_bytes())},
+            data={"park_id": "east", "name_zh": "东园", "name_en": "East"}).raise_for_status()
+    page.reload()
+    page.wait_for_function("() => window.qygeoApp && window.qygeoApp.ready")
+    page.click("button[data-tab=report]")
+    page.select_option("#report-parks", ["alpha", "east"])
+    page.click("#report-form button[type=submit]")
+    page.click("button[data-tab=history]")
+    page.wait_for_function("() => !document.getElementById('undo').disabled")
+    page.click("#undo")
+    page.wait_for_function("() => document.getElementById('history-result').innerText"
+                           ".includes('undo add east')")
+    page.wait_for_function("() => !document.querySelector('#report-parks option[value=east]')")
+    chosen = page.eval_on_selector("#report-parks", "s => [...s.selectedOptions].map(o => o.value)")
+    assert chosen == ["alpha"]
+    for link in ("#dl-csv", "#report-frame"):
+        src = page.get_attribute(link, "href" if link.startswith("#dl") else "src")
+        assert "park=alpha" in src and "east" not in src, (link, src)
+    with httpx.Client(base_url=url) as c:
+        assert c.get(page.get_attribute("#dl-csv", "href")).status_code == 200
+
+
+def test_the_page_words_name_its_controls_not_command_line_options(page, server, tmp_path):
+    # Left from the command line: the CRS row "EPSG:4326 (WGS 84) (--crs)", "pick one with
+    # “要素 Feature” NAME|NUMBER", "run “更新边界 …” alpha", "report --park NAME", "pass
+    # “强制 Force”", and the Quality tooltip "(as qygeo park add)".
+    from shapely.geometry import box
+
+    def result():
+        page.wait_for_function("() => qygeoApp.preview || "
+                               "document.querySelector('#edit-result .error')")
+        text = page.inner_text("#edit-result")
+        page.evaluate("() => { qygeoApp.preview = null; }")  # wait for the next answer
+        for cli in ("--", "qygeo", "NAME", "NUMBER", "pass "):
+            assert cli not in text, (cli, text)
+        return text
+
+    assert "qygeo" not in page.get_attribute("label:has(#edit-quality)", "title")
+    # Force accepts more than a big change of area or place: the label says what.
+    force = page.inner_text("label:has(#edit-force)")
+    assert "another park's name" in force and "validation problems" in force
+    two = tmp_path / "two.geojson"
+    two.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": n},
+         "geometry": json.loads(shapely.to_geojson(box(113.30 + i / 50, 23.8, 113.31 + i / 50,
+                                                       23.81)))}
+        for i, n in enumerate(["a", "b"])]}), encoding="utf-8")
+    fill_new_park(page, two)
+    assert "“要素 Feature”" in result()
+    page.select_option("#edit-crs-choice", "wgs84")
+    page.select_option("#edit-feature", index=1)
+    page.fill("#edit-name-zh", "甲园")  # alpha's name
+    page.click("#edit-preview")
+    told = result()
+    assert "choose “更新边界 Replace the boundary of” for alpha" in told
+    assert "tick “强制 Force”" in told
+    page.check("#edit-force")
+    page.click("#edit-preview")
+    told = result()
+    assert "accepted with “强制 Force”" in told and "(“坐标系 CRS”)" in told
+
+
+def test_layer_and_feature_names_are_shown_with_bidi_characters_escaped(page, server, tmp_path):
+    # A U+202E in a GeoPackage layer name reached the Layer list raw (reversing the text
+    # after it), as one in a feature's name did the Feature list.
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    file = tmp_path / "bidi.gpkg"
+    odd = "evil\u202egpj.exe"
+    for layer, y in ((odd, 23.80), ("plain", 23.90)):
+        gpd.GeoDataFrame({"name": [f"a{odd}", "b"]}, crs=4326, geometry=[
+            box(113.30 + 0.02 * i, y, 113.31 + 0.02 * i, y + 0.01) for i in range(2)]
+        ).to_file(file, layer=layer, driver="GPKG")
+    fill_new_park(page, file)
+    page.wait_for_function("() => document.querySelectorAll('#edit-layer option').length === 3")
+    shown = page.eval_on_selector_all("#edit-layer option", "e => e.map(o => o.textContent)")
+    assert "evil\\u202egpj.exe" in shown and not any("\u202e" in s for s in shown)
+    page.select_option("#edit-layer", odd)  # sent back as it is named in the file
+    page.evaluate("() => { qygeoApp.preview = null; }")
+    page.click("#edit-preview")
+    page.wait_for_function("() => document.querySelectorAll('#edit-feature option').length === 3")
+    shown = page.eval_on_selector_all("#edit-feature option", "e => e.map(o => o.textContent)")
+    assert "#1 aevil\\u202egpj.exe" in shown and not any("\u202e" in s for s in shown)
+    page.select_option("#edit-feature", "#1")
+    page.evaluate("() => { qygeoApp.preview = null; }")
+    page.click("#edit-preview")
+    page.wait_for_function("() => qygeoApp.preview")
+    assert page.evaluate("() => qygeoApp.preview.errors") == []

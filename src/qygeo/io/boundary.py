@@ -453,7 +453,8 @@ def read_boundary_file(
     n = len(gdf)
     if n > 1 and not dissolve:
         raise BoundaryError(path, f"holds {n} features ({_feature_names(gdf)}), a park is "
-                                  "one boundary: pick one with --feature NAME|NUMBER, or merge "
+                                  "one boundary: pick one by name or number with --feature, or "
+                                  "merge "
                                   "them into one MultiPolygon with --dissolve")
     geoms = list(gdf.geometry.values)
     for i, g in enumerate(geoms):

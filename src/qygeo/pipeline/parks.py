@@ -445,10 +445,12 @@ def _check_names_free(state: ParksState, park_id: str, name_zh: str, name_en: st
                 f"name{'s' if len(same) > 1 else ''} of park {p.get('park_id')} "
                 f"({p.get('name_zh')} / {p.get('name_en')})")
         if force:
-            return (f"{what} (accepted with --force; report --park takes the ids then)",)
+            return (f"{what} (accepted with --force; a report then picks these parks by id, "
+                    "not name)",)
         raise ParkExistsError(f"{what}: to replace its boundary, run qygeo park update "
                               f"{p.get('park_id')} FILE; a new park needs names of its own "
-                              "(report --park NAME could not tell the two apart), or pass "
+                              "(a report picking parks by name could not tell the two "
+                              "apart), or pass "
                               "--force")
     return ()
 
@@ -1178,7 +1180,8 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
             raise HistoryError(f"{path} changed since the {meta.get('action')} of "
                                f"{meta.get('park_id')} that {snap.name} would undo (edited "
                                f"{how}by hand or another tool?); undoing would lose that "
-                               "edit: check git diff, then pass --force to restore it anyway")
+                               "edit: check what changed (git diff, if it is kept in git), "
+                               "then pass --force to restore it anyway")
         try:
             now, then = _features_by_id(current), _features_by_id(data)
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:

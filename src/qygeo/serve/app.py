@@ -51,7 +51,7 @@ from qygeo.errors import (
 from qygeo.io.boundary import list_features
 from qygeo.pipeline import parks as park_lib
 from qygeo.render import park_list
-from qygeo.safe_text import one_line
+from qygeo.safe_text import for_terminal, one_line
 from qygeo.serve.data import DataCache
 from qygeo.serve.preview import form_plan, preview_boundary, read_form_boundary
 from qygeo.serve.uploads import Limits, UploadError, layer_names, save_upload, upload_folder
@@ -579,10 +579,14 @@ def create_app(config: ServeConfig) -> FastAPI:
                 cfg.root, path, action="update" if update else "add", park_id=park_id,
                 attrs=attrs, form=form)
             result["errors"] = [one_line(e) for e in result["errors"]]
+            # Names from the file: sent back as they are, shown with control and bidi
+            # characters as escapes (a U+202E would reverse the list's text).
             result["layers"] = layer_names(path)
+            result["layer_labels"] = [for_terminal(n) for n in result["layers"]]
             result["parks_sha256"] = version
             try:  # a file with several features: the user picks one (or dissolves them)
-                result["features"] = list_features(path, layer=form["layer"])
+                result["features"] = [for_terminal(label) for label in
+                                      list_features(path, layer=form["layer"])]
             except QygeoError:
                 result["features"] = []
             text = json.dumps(result, ensure_ascii=False, allow_nan=False)

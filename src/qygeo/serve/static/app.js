@@ -55,7 +55,11 @@
   const UNDO_CONTROLS = { "--force": "强制撤销 Force undo" };
   // The commands they suggest, as the page's controls that do the same.
   const COMMANDS = [
+    [/run qygeo park update (\S+) FILE/g, "choose “更新边界 Replace the boundary of” for $1"],
     [/qygeo park update (\S+) FILE/g, "“更新边界 Replace the boundary of” $1"],
+    // "pass --force": the page's on/off options are boxes, the others fields or lists.
+    [/\bpass (--(?:force|fix|allow-overlap|dissolve)\b)/g, "tick $1"],
+    [/\bpass (--[a-z][a-z0-9-]*)/g, "set $1"],
   ];
   function pageText(message, controls) {
     const names = Object.assign({}, CONTROLS, controls || {});
@@ -92,8 +96,7 @@
       // when it is shown.
       if (b.dataset.tab === "map" && app.mapStale) reloadMap();
       // Undo undoes the change listed on top: list what is there now.
-      if (b.dataset.tab === "history") loadHistory().catch((e) =>
-        $("history-result").replaceChildren(el("div", e.message, "error")));
+      if (b.dataset.tab === "history") showHistory();
     });
   }
 
@@ -104,10 +107,13 @@
     const fc = await api("GET", "/api/parks");
     app.parks = fc;
     const ids = $("park-ids"), sel = $("report-parks"), body = $("park-list").tBodies[0];
+    // The report keeps the parks chosen that still exist (one undone is no longer offered).
+    const chosen = new Set([...sel.selectedOptions].map((o) => o.value));
     ids.replaceChildren(); sel.replaceChildren(); body.replaceChildren();
     for (const f of fc.features) {
       const p = f.properties;
-      const o = el("option", p.park_id + " " + nameOf(p)); o.value = p.park_id; sel.appendChild(o);
+      const o = el("option", p.park_id + " " + nameOf(p)); o.value = p.park_id;
+      o.selected = chosen.has(p.park_id); sel.appendChild(o);
       const d = el("option"); d.value = p.park_id; d.label = nameOf(p); ids.appendChild(d);
       const tr = el("tr"); tr.dataset.parkId = p.park_id;
       for (const v of [p.park_id, p.name_zh, p.name_en,
@@ -124,6 +130,9 @@
     if (app.layers.parks) {
       app.layers.parks.clearLayers(); app.layers.parks.addData(fc);
     }
+    refreshDownloads();  // the links and a report shown name only the parks listed
+    if ($("report-frame").getAttribute("src") !== "about:blank")
+      $("report-frame").src = reportQuery("html");
     if ($("tab-map").classList.contains("active")) reloadMap(); else app.mapStale = true;
   }
 
@@ -184,12 +193,14 @@
   $("edit-crs-choice").addEventListener("change", () => {
     $("edit-epsg").hidden = $("edit-crs-choice").value !== "epsg";
   });
-  $("edit-file").addEventListener("change", () => {
-    for (const id of ["edit-layer", "edit-feature"]) {
-      $(id).replaceChildren(el("option", "—")); $(id).options[0].value = "";
-    }
+  // The lists are filled by the next preview: another file empties both, another layer
+  // its feature list (the previous layer's features are not this layer's).
+  function resetChoices(ids) {
+    for (const id of ids) { $(id).replaceChildren(el("option", "—")); $(id).options[0].value = ""; }
     $("edit-confirm").disabled = true;
-  });
+  }
+  $("edit-file").addEventListener("change", () => resetChoices(["edit-layer", "edit-feature"]));
+  $("edit-layer").addEventListener("change", () => resetChoices(["edit-feature"]));
 
   function formData(withNames) {
     const fd = new FormData();
@@ -244,7 +255,7 @@
     row("状态 Status", !p.ok ? "将被拒绝 would be refused"
       : p.unchanged ? "无变化，不会写入 No change: nothing would be written"
       : "可以写入 can be written");
-    if (p.crs) row("坐标系 CRS", p.crs);
+    if (p.crs) row("坐标系 CRS", pageText(p.crs));
     row("面积 Area", fmt(p.area_km2, 4) + " km² = " + fmt(p.area_mu, 1) + " 亩 mu");
     if (p.district) row("区县 District", p.district.adcode + " " + p.district.name + " (" +
       fmt(p.district.share * 100, 1) + "%)");
@@ -257,7 +268,9 @@
     lines(out, p.summary, "ok");
     const layerSel = $("edit-layer");
     if (p.layers && p.layers.length > 1 && layerSel.options.length <= 1) {
-      for (const n of p.layers) { const o = el("option", n); o.value = n; layerSel.appendChild(o); }
+      p.layers.forEach((n, i) => {
+        const o = el("option", p.layer_labels[i]); o.value = n; layerSel.appendChild(o);
+      });
     }
     // Labels "#3 name": "#3" picks feature 3 (a plain "3" is refused as ambiguous when a
     // feature's attribute is 3 too, as parcel numbers often are).
@@ -309,15 +322,22 @@
         : "未改变，未写入 Unchanged: nothing written, no history entry"));
       lines(out, r.summary, "ok"); lines(out, r.notes, "note");
       app.preview = null; drawPreview();
-      await loadParks(); await loadHistory();
+      await loadParks(); await showHistory();
     } catch (e) {
-      out.prepend(el("div", e.message, "error"));  // at the top, where it is seen
-      if (e.status === 409) { await loadParks(); await loadHistory(); }  // show what changed
+      if (e.status === 409) {  // the preview was of parks since changed: it is gone
+        app.preview = null; drawPreview();
+        out.replaceChildren(el("div", e.message, "error"));
+        await loadParks(); await showHistory();  // show what changed
+      } else {
+        out.prepend(el("div", e.message, "error"));  // at the top, where it is seen
+      }
     }
   });
 
   // ---------------------------------------------------------------- history, undo
+  // Undo stays disabled until a listing succeeded: it sends the listed parks_sha256.
   async function loadHistory() {
+    $("undo").disabled = true;
     const h = await api("GET", "/api/history");
     app.historySha = h.parks_sha256;  // sent with Undo
     // What was found on the way (an interrupted park command completed or rolled back).
@@ -347,8 +367,14 @@
     } catch (e) {
       out.appendChild(el("div", e.raw ? pageText(e.raw, UNDO_CONTROLS) : e.message, "error"));
     }
-    await loadParks(); await loadHistory();  // enables it again when there is history
+    await loadParks();
+    await showHistory();  // enables it again when there is history
   });
+  // A listing that fails is told on the History tab, where Undo is.
+  function showHistory() {
+    return loadHistory().catch((e) =>
+      $("history-result").replaceChildren(el("div", e.message, "error")));
+  }
 
   // ---------------------------------------------------------------- start
   async function start() {
@@ -359,10 +385,9 @@
     auto.value = ""; $("edit-quality").appendChild(auto);
     for (const q of app.config.qualities) { const o = el("option", q); o.value = q; $("edit-quality").appendChild(o); }
     $("edit-kind").value = "industrial_park";
-    await loadParks();
+    await loadParks();  // sets the download links: the report needs no history
     await initMap();
-    await loadHistory();
-    refreshDownloads();
+    await showHistory();
     app.ready = true;
   }
   start().catch((e) => { document.body.appendChild(el("div", e.message, "error")); });
