@@ -229,3 +229,31 @@ def test_a_past_as_of_compares_only_the_plots_contracted_by_then():
     # The park table's gap is the targets table's.
     gq = rep.parks.set_index("park_id").loc["guangqing"]
     assert gq["target_gap_yuan_per_km2"] == pytest.approx((5000 - 395e6 / 5.5 / 1e4) * 1e6)
+
+
+def test_an_undated_built_plot_leaves_a_past_as_of_s_figures_unknown_and_says_why(tmp_path):
+    # GQ-HR-01 (built industrial land, invested, no tax figure) without a contract date:
+    # the investment rows were n/a with no reason, and the tax row dropped its land from
+    # the denominator and read "already met" (1,258.8 ≥ 966.19) though with its 5.5 ha,
+    # had it been contracted by then, the figure is 764 and not met.
+    import shutil
+    from pathlib import Path
+
+    root = tmp_path / "geodata"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "geodata", root)
+    path = root / "plots.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for f in data["features"]:
+        p = f["properties"]
+        if p["plot_id"] == "GQ-HR-01":
+            p["contract_date"] = None
+        if p["plot_id"] == "GQ-P-01":
+            p["tax_yuan"] = 100_000_000
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    rep = build_report(load_dataset(root), as_of=dt.date(2022, 6, 30), park_ids=["guangqing"])
+    tt = rep.evaluation.targets.set_index("target")
+    for target in ("key_park_land_investment_intensity_target",
+                   "guangdong_dev_zone_industrial_land_tax_intensity"):
+        row = tt.loc[target]
+        assert math.isnan(row["current"]) and row["met"] is None, target
+        assert "plot GQ-HR-01 has no contract_date" in row["note"], target

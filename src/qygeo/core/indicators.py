@@ -569,6 +569,48 @@ def park_indicator_sets(plots: pd.DataFrame | PlotColumns, parks: ParkRows, *,
     return out
 
 
+def built_up_m2(cols: PlotColumns) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Each plot's built-up land in m² as the indicators read it: ``built_up_area_m2``,
+    else ``developed_area_m2`` (said in the basis); NaN where unknown, or larger than the
+    plot itself (bad data, as the idle rule's :data:`DEVELOPED_AREA_SLACK` judges it).
+
+    Returns
+    -------
+    (built_m2, fallback, has_dev)
+        The figures; where ``developed_area_m2`` stood in; whether the table has either
+        column at all.
+    """
+    has_built_col = cols.has("built_up_area_m2")
+    has_dev = has_built_col or cols.has("developed_area_m2")
+    built_m2 = cols.num("built_up_area_m2") if has_built_col else np.full(cols.n, np.nan)
+    fallback = np.isnan(built_m2)
+    if cols.has("developed_area_m2") and fallback.any():
+        built_m2 = np.where(fallback, cols.num("developed_area_m2"), built_m2)
+    else:
+        fallback = np.zeros(cols.n, dtype=bool)
+    if has_dev and cols.has("area_m2"):
+        from qygeo.core.idle import DEVELOPED_AREA_SLACK
+
+        with np.errstate(invalid="ignore", over="ignore"):
+            too_large = built_m2 > cols.num("area_m2") * (1.0 + DEVELOPED_AREA_SLACK)
+        built_m2 = np.where(too_large, np.nan, built_m2)
+    return built_m2, fallback, has_dev
+
+
+def may_be_industrial_built(cols: PlotColumns) -> np.ndarray:
+    """Plots whose land may be in the industrial money indicators' denominator (built
+    industrial/logistics land): built-up land not known to be none, and a land use that
+    is industrial, logistics or not given."""
+    built_m2, _fallback, has_dev = built_up_m2(cols)
+    if not has_dev:
+        return np.zeros(cols.n, dtype=bool)
+    use_unknown, _share, industrial = cols.uses()
+    if not cols.has("land_use"):
+        use_unknown = np.ones(cols.n, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return ~(built_m2 <= 0) & (industrial | use_unknown)
+
+
 def _indicator_sets(cols: PlotColumns, parts: list[slice],
                     park_attrs: Sequence[Mapping[str, Any] | None], pool: Any,
                     uses: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]],
@@ -615,23 +657,7 @@ def _indicator_sets(cols: PlotColumns, parts: list[slice],
         for o, v in zip(out, values, strict=True):
             o[key] = v
 
-    # Built-up land: built_up_area_m2, else developed_area_m2 (said in the basis).
-    has_built_col = cols.has("built_up_area_m2")
-    has_dev = has_built_col or cols.has("developed_area_m2")
-    built_m2 = cols.num("built_up_area_m2") if has_built_col else np.full(cols.n, np.nan)
-    fallback = np.isnan(built_m2)
-    if cols.has("developed_area_m2") and fallback.any():
-        built_m2 = np.where(fallback, cols.num("developed_area_m2"), built_m2)
-    else:
-        fallback = np.zeros(cols.n, dtype=bool)
-    if has_dev and cols.has("area_m2"):
-        # Built-up land beyond the plot's own area (as the idle rule's developed share,
-        # DEVELOPED_AREA_SLACK) is bad data: unknown, so the plot is left out and named.
-        from qygeo.core.idle import DEVELOPED_AREA_SLACK
-
-        with np.errstate(invalid="ignore", over="ignore"):
-            too_large = built_m2 > cols.num("area_m2") * (1.0 + DEVELOPED_AREA_SLACK)
-        built_m2 = np.where(too_large, np.nan, built_m2)
+    built_m2, fallback, has_dev = built_up_m2(cols)
     built = built_m2 > 0 if has_dev else np.zeros(cols.n, bool)
     land = "built_up_area_m2" if has_dev else "developed_area_m2"
     notes = []

@@ -297,9 +297,13 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
                     else pd.Series(STATUS_OK, index=indicators.index))
         lower = (indicators["lower_bound"] if "lower_bound" in indicators.columns
                  else pd.Series(False, index=indicators.index))
-        ind = {(pid, key): (value, status, bool(low)) for pid, key, value, status, low in zip(
-            indicators["park_id"], indicators["indicator"], indicators["value"], statuses,
-            lower, strict=True)}
+        # Why a figure is n/a, where the caller knows (a plot of unknown contract date).
+        why = (indicators["reason"] if "reason" in indicators.columns
+               else pd.Series(None, index=indicators.index, dtype=object))
+        ind = {(pid, key): (value, status, bool(low), r if isinstance(r, str) else None)
+               for pid, key, value, status, low, r in zip(
+                   indicators["park_id"], indicators["indicator"], indicators["value"],
+                   statuses, lower, why, strict=True)}
     # The park columns compared with targets only: itertuples reads every column it is given.
     measures = [m for kind, m, _label in TARGET_MEASURES.values()
                 if kind == "park" and m in parks.columns]
@@ -318,12 +322,14 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
         t_year = (metrics.TARGET_YEAR if benchmark and int(t.year) <= (base_year or 0)
                   else int(t.year))
         for p in park_rows:
-            cur, status, lower_bound = ((getattr(p, measure, None), STATUS_OK, False)
-                                        if kind == "park" else ind.get((p.park_id, measure),
-                                                                       (None, STATUS_NA, False)))
+            cur, status, lower_bound, why_na = (
+                (getattr(p, measure, None), STATUS_OK, False, None) if kind == "park"
+                else ind.get((p.park_id, measure), (None, STATUS_NA, False, None)))
             cur = math.nan if cur is None or pd.isna(cur) else float(cur)
             status = STATUS_NA if math.isnan(cur) else status
             gap, met, growth, years, note = gap_and_growth(cur, value, base, t_year)
+            if why_na and math.isnan(cur):
+                note = f"{note}: {why_na}"
             # Decided on the figure itself (met is True, False or None for n/a), before a
             # partial figure's met is left undecided: a figure at the target has no year
             # to lack.

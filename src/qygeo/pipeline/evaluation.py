@@ -219,8 +219,10 @@ def _compared_by_date(columns: ind_mod.PlotColumns, codes: np.ndarray,
                       **indicator_args: Any) -> pd.DataFrame:
     """The indicators compared with targets over the plots contracted by *as_of* only.
 
-    A park with a plot that has the summed figure and no contract date gets n/a: whether
-    it counts is unknown. Columns ``park_id, indicator, value, status, lower_bound``.
+    A park with a plot that has no contract date and would enter the figure (it has the
+    summed figure, or its land may be built industrial land, the denominator) gets n/a:
+    whether it counts is unknown, and the note names such a plot. Columns ``park_id,
+    indicator, value, status, lower_bound, reason``.
     """
     import pandas as pd
 
@@ -231,17 +233,26 @@ def _compared_by_date(columns: ind_mod.PlotColumns, codes: np.ndarray,
                                        as_of=as_of, **indicator_args)
     size = max([int(codes.max(initial=-1)), *(max(m, default=-1) for m in member_codes)]) + 1
     rows = []
+    in_land = ind_mod.may_be_industrial_built(columns)
+    ids = columns.plots["plot_id"].to_numpy() if columns.has("plot_id") else None
     for key, col in _COMPARED_FIGURES.items():
         has = (~np.isnan(columns.num(col)) if columns.has(col)
                else np.zeros(len(codes), dtype=bool))
-        unknown = np.bincount(codes[undated & has & (codes >= 0)], minlength=size)
+        doubt = undated & (has | in_land) & (codes >= 0)
+        counts = np.bincount(codes[doubt], minlength=size)
         for pid, values, mine in zip(report_ids, sets, member_codes, strict=True):
             v = values[key]
-            if unknown[mine].sum():
-                rows.append((pid, key, None, ind_mod.STATUS_NA, False))
+            n = int(counts[mine].sum())
+            if n:
+                first = np.flatnonzero(doubt & np.isin(codes, mine))[0]
+                plot = f"plot {ids[first]}" if ids is not None else "a plot"
+                rows.append((pid, key, None, ind_mod.STATUS_NA, False,
+                             f"{plot} has no contract_date ({n} such): whether it was the "
+                             f"park's land by {as_of.isoformat()} is unknown"))
             else:
-                rows.append((pid, key, v.value, v.status, v.lower_bound))
-    return pd.DataFrame(rows, columns=["park_id", "indicator", "value", "status", "lower_bound"])
+                rows.append((pid, key, v.value, v.status, v.lower_bound, None))
+    return pd.DataFrame(rows, columns=["park_id", "indicator", "value", "status", "lower_bound",
+                                       "reason"])
 
 
 def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int | None,
