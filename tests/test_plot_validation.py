@@ -233,6 +233,8 @@ def test_park_stats_rows_are_checked_by_validate_and_report(folder, table, words
 @pytest.mark.parametrize(("value", "words"), [
     ("abc", "developable_area_m2 is not a number: 'abc'"),
     (-50000.0, "developable_area_m2 is negative"),
+    # GDAL read a JSON true as 1 m²: a land supply rate of 52,798,588.9 %.
+    (True, "developable_area_m2 is true, a boolean, not a number"),
 ])
 def test_parks_layer_land_figures_are_checked_too(folder, value, words):
     path = folder / "parks.geojson"

@@ -209,7 +209,8 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
             warnings.warn(f"{path.name}: Shapefile field names cut to {shapefile.DBF_NAME_MAX} "
                           "characters read as " + ", ".join(
                               f"{cut} → {full}" for cut, full in renames.items()), stacklevel=2)
-        for col, (rows, values) in json_booleans(path, PLOTS.numeric).items():
+        numeric = tuple(dict.fromkeys(c for spec in LAYERS.values() for c in spec.numeric))
+        for col, (rows, values) in json_booleans(path, numeric).items():
             if col in gdf.columns:  # put the booleans GDAL made numbers back, to be refused
                 gdf[col] = gdf[col].astype(object)
                 gdf.iloc[rows, gdf.columns.get_loc(col)] = values
