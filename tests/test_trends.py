@@ -397,17 +397,20 @@ def test_guangdong_figures_beside_the_indicators_follow_their_unit(tiny_geodata)
                                                  "guangdong_dev_zone_land_supply_rate")
 
 
-def test_a_blank_target_value_is_refused_naming_the_row(tiny_geodata):
+@pytest.mark.parametrize(("value", "what"), [
     # A blank value passed validate and gave "not met", a "nan 亿元/km²" note and an html
-    # chart line at x="nan".
-
+    # chart line at x="nan"; a negative one (a sign slip) read "the 2027 target (-50
+    # 亿元/km²)", met by every park; 1e400 was called blank.
+    ("", "is blank"), ("-5000000000", "is negative"), ("1e400", "is not a finite number"),
+])
+def test_a_target_value_that_is_no_level_is_refused_naming_the_row(tiny_geodata, value, what):
     path = tiny_geodata / "attributes" / "targets.csv"
     path.write_text("indicator,value,unit,year,source,status\n"
                     "key_park_land_output_intensity_target,100,yuan/km2,2027,s,target\n"
-                    "key_park_land_investment_intensity_target,,yuan/km2,2027,s,target\n",
-                    encoding="utf-8")
+                    f"key_park_land_investment_intensity_target,{value},yuan/km2,2027,s,"
+                    "target\n", encoding="utf-8")
     refused_by_validate_and_report(tiny_geodata, "targets.csv: row 3: value of key_park_land_"
-                                                 "investment_intensity_target is blank")
+                                                 f"investment_intensity_target {what}")
 
 
 def test_a_target_given_twice_is_refused_naming_both_rows(tiny_geodata):

@@ -247,12 +247,17 @@ def load_targets(root: Path) -> pd.DataFrame | None:
     df = read_table(path, id_columns=("indicator",), numeric=("value",),
                     required=("indicator", "value", "unit", "year", "source", "status"))
     df["year"] = _years(df, path)
-    # A blank target would compare as "not met", with a "nan" level in notes and charts.
-    blank = np.flatnonzero(~np.isfinite(df["value"].to_numpy(dtype="float64", na_value=np.nan)))
-    if len(blank):
-        i = int(blank[0])
-        raise DataFileError(path, f"row {i + 2}: value of {df['indicator'].iloc[i]} is blank "
-                                  "(a target or benchmark needs its figure)")
+    # A blank target would compare as "not met", with a "nan" level in notes and charts; a
+    # negative one (a sign slip) as met by every park.
+    values = df["value"].to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if len(bad):
+        i = int(bad[0])
+        v = values[i]
+        what = ("is blank (a target or benchmark needs its figure)" if np.isnan(v)
+                else "is not a finite number" if not np.isfinite(v) else "is negative")
+        raise DataFileError(path, f"row {i + 2}: value of {df['indicator'].iloc[i]} {what}")
     # One row per target: a second would lose to the first in every comparison, silently
     # (a milestone year is not a target of its own).
     repeated = df["indicator"].duplicated(keep=False).to_numpy()
