@@ -116,15 +116,25 @@ def text_codec(name: str) -> str | None:
     return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
+#: Encodings a ``.cpg`` is followed in (Python's names): those of Chinese and Western
+#: survey files that GDAL also reads. Another named encoding (``mac-roman``, ``palmos``)
+#: is judged as a missing ``.cpg`` is: a single-byte one decodes any bytes, so its text
+#: decoding is no sign the claim is right, and GDAL may not know its name.
+CPG_ENCODINGS = ("utf-8", "gbk", "gb2312", "gb18030", "big5", "cp950", "cp1252",
+                 "iso8859-1", "ascii")
+
+
 def cpg_codec(claim: bytes) -> str | None:
     """The Python codec a ``.cpg``'s text names (``gbk`` for ``936``, ``ANSI 936`` or
-    ``CP936``; ``utf-8`` for ``65001``), or None when it names none (``System``,
-    empty, unknown, not a text encoding: see :func:`text_codec`)."""
+    ``CP936``; ``utf-8`` for ``65001``), or None when it names none of
+    :data:`CPG_ENCODINGS` (``System``, empty, unknown, not a text encoding: see
+    :func:`text_codec`)."""
     text = claim.decode("ascii", "replace").strip()
     number = re.fullmatch(r"(?:ANSI|CP)?\s*(\d+)", text, re.IGNORECASE)
     if number is not None:  # a Windows code page, as GDAL reads a number
         text = "utf-8" if number[1] == "65001" else f"cp{number[1]}"
-    return text_codec(text) if text else None
+    codec = text_codec(text) if text else None
+    return codec if codec in CPG_ENCODINGS else None
 
 
 def _zip_member(path: Path, names: list[str],
