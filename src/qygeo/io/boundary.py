@@ -653,14 +653,17 @@ def _pick_feature(gdf: gpd.GeoDataFrame, feature: str | int,
         if named:
             field = next(c for c, v in zip(columns, rows[named[0]], strict=True)
                          if _text_of(v, numbers=True) == text)
-            # Quoted for a shell: a field name is the file's text ("x'$(rm …)'").
-            by_field = shlex.quote(f"{for_terminal(field)}={text}")
+            # Quoted for a shell: a field name is the file's text ("x'$(rm …)'"). A name
+            # FIELD=TEXT cannot give (an "=", or a character the terminal shows escaped)
+            # gets the feature's number instead.
+            by_text_form = (f"--feature {shlex.quote(f'{field}={text}')} for the text"
+                            if "=" not in field and for_terminal(field) == field
+                            else f"--feature {shlex.quote(f'#{named[0] + 1}')} for the text")
             raise BoundaryError(path, f"--feature {text} is ambiguous: feature #{number} by "
                                       f"number, or {'; '.join(f'#{i + 1}' for i in named)} "
                                       f"by its text {text!r}: pass --feature "
                                       f"{shlex.quote(f'#{number}')} for the number, or "
-                                      f"--feature {by_field} for the text "
-                                      f"({_feature_names(gdf)})")
+                                      f"{by_text_form} ({_feature_names(gdf)})")
         return gdf.iloc[[number - 1]], recorded(number - 1)
     field, eq, value = text.partition("=")
     if eq and field.strip() in columns:
