@@ -86,6 +86,27 @@ def test_a_zero_denominator_is_na_saying_it_is_zero():
     assert r["land_development_rate"].status != STATUS_NA
 
 
+def test_rates_of_areas_that_hold_one_another_above_one_are_na_saying_why():
+    # TD/T 1029 nests them: supplied ⊆ ready for supply ⊆ developable. 200 % and 16,500 %
+    # were printed beside Guangdong's benchmarks as figures.
+    supplied = 40000.0  # the three test plots' area
+    r = park_indicators(plots(), park_area_m2=1e5,
+                        park_attrs={"ready_for_supply_area_m2": 2e5, "developable_area_m2": 1e5})
+    dev = r["land_development_rate"]
+    assert dev.status == STATUS_NA and "exceeds developable_area_m2" in dev.basis
+    r = park_indicators(plots(), park_area_m2=1e5,
+                        park_attrs={"ready_for_supply_area_m2": supplied / 2,
+                                    "developable_area_m2": 1e5})
+    sup = r["land_supply_rate"]
+    assert sup.status == STATUS_NA and "exceeds ready_for_supply_area_m2" in sup.basis
+    # At the edge (within the survey slack) they are figures.
+    r = park_indicators(plots(), park_area_m2=1e5,
+                        park_attrs={"ready_for_supply_area_m2": supplied,
+                                    "developable_area_m2": supplied})
+    assert r["land_development_rate"].value == pytest.approx(1.0)
+    assert r["land_supply_rate"].value == pytest.approx(1.0)
+
+
 def test_built_up_land_is_its_own_column_with_an_explicit_fallback():
     # a gives built_up_area_m2 4000 (developed 5000: Art. 2's area under development);
     # b gives none: its developed_area_m2 10000 stands in, and the basis says so.

@@ -611,6 +611,14 @@ def may_be_industrial_built(cols: PlotColumns) -> np.ndarray:
         return ~(built_m2 <= 0) & (industrial | use_unknown)
 
 
+def _area_slack() -> float:
+    """The share by which one area may exceed another that holds it (survey rounding):
+    the idle rule's :data:`qygeo.core.idle.DEVELOPED_AREA_SLACK`, the one such figure."""
+    from qygeo.core.idle import DEVELOPED_AREA_SLACK
+
+    return DEVELOPED_AREA_SLACK
+
+
 def _indicator_sets(cols: PlotColumns, parts: list[slice],
                     park_attrs: Sequence[Mapping[str, Any] | None], pool: Any,
                     uses: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]],
@@ -640,16 +648,26 @@ def _indicator_sets(cols: PlotColumns, parts: list[slice],
             supplied_m2 = float(np.nansum(area[part]))
         # A denominator of 0 is a figure given, not one missing: n/a saying so (its
         # loaders refuse negative and infinite figures).
+        # TD/T 1029 nests the three: supplied land is part of the land ready for supply,
+        # which is part of the developable land. A rate above 1 (beyond the slack the
+        # idle rule allows a developed area) says the figures disagree, not a rate.
+        limit = 1.0 + _area_slack()
         o["land_development_rate"] = (
             _na("land_development_rate", no_developable) if developable is None
             else _na("land_development_rate", "developable_area_m2 is 0 (no developable "
                      "land to divide by)") if developable == 0
+            else _na("land_development_rate", f"ready_for_supply_area_m2 ({ready:,.0f} m²) "
+                     f"exceeds developable_area_m2 ({developable:,.0f} m²), which holds it: "
+                     "the figures disagree") if ready > developable * limit
             else Indicator("land_development_rate", ready / developable, STATUS_OK,
                            "ready_for_supply_area_m2 / developable_area_m2"))
         o["land_supply_rate"] = (
             _na("land_supply_rate", "no plots (no supplied land recorded)") if not n
             else _na("land_supply_rate", "ready_for_supply_area_m2 is 0 (no land ready for "
                      "supply to divide by)") if ready == 0
+            else _na("land_supply_rate", f"the {n} plots' area ({supplied_m2:,.0f} m²) "
+                     f"exceeds ready_for_supply_area_m2 ({ready:,.0f} m²), which holds the "
+                     "supplied land: the figures disagree") if supplied_m2 > ready * limit
             else Indicator("land_supply_rate", supplied_m2 / ready, STATUS_OK,
                            f"Σ plot area of {n} plots / ready_for_supply_area_m2"))
 
