@@ -121,21 +121,22 @@ def unit_problem(targets: pd.DataFrame) -> tuple[int, str] | None:
     return None
 
 
-def check_units(targets: pd.DataFrame | None, root: Path) -> None:
-    """Refuse *targets* (the data folder *root*'s targets.csv) when :func:`unit_problem`
-    finds a row in a unit qygeo cannot convert.
+def check_units(targets: pd.DataFrame | None, root: Path | None = None) -> None:
+    """Refuse *targets* (targets.csv of the data folder *root*, when known) when
+    :func:`unit_problem` finds a row in a unit qygeo cannot convert.
 
     Raises
     ------
     DataFileError
         Naming the row and its unit.
     """
-    from qygeo.errors import DataFileError
     from qygeo.io.dataset import ATTRIBUTES_DIR, TARGETS
 
     bad = unit_problem(targets) if targets is not None else None
     if bad is not None:  # a target in another unit would drop out of every comparison
-        raise DataFileError(Path(root) / ATTRIBUTES_DIR / TARGETS, f"row {bad[0] + 2}: {bad[1]}")
+        where = Path(ATTRIBUTES_DIR) / TARGETS
+        raise DataFileError(where if root is None else Path(root) / where,
+                            f"row {bad[0] + 2}: {bad[1]}")
 
 
 def targets_or_default(targets: pd.DataFrame | None) -> pd.DataFrame:
@@ -280,9 +281,7 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
     """
     import pandas as pd
 
-    bad = unit_problem(targets)
-    if bad is not None:
-        raise DataFileError("attributes/targets.csv", f"row {bad[0] + 2}: {bad[1]}")
+    check_units(targets)  # where the units are converted (callers check earlier, by path)
 
     plots_year = as_of if isinstance(as_of, int) else as_of.year
     plots_date = as_of if isinstance(as_of, int) else as_of.isoformat()

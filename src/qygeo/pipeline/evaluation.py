@@ -347,7 +347,6 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
         extra[pid] = cols
     indicators = pd.DataFrame(ind_rows, columns=["park_id", "indicator", "name_zh", "name_en",
                                                  "value", "unit", "status", "basis"])
-    trends.check_units(getattr(ds, "targets", None), ds.root)
     targets_src = trends.targets_or_default(getattr(ds, "targets", None))
     # Guangdong's 2019 development-zone evaluation beside each indicator it covers.
     guangdong = ind_mod.guangdong_figures(targets_src)
