@@ -89,6 +89,13 @@ def esc(v: Any) -> str:
     return html.escape(str(v), quote=True)
 
 
+def bdi(v: Any) -> str:
+    """*v* escaped (:func:`esc`) and isolated in ``<bdi>``: a bidi override in it (U+202E)
+    reorders only itself, not the words after it on the same line (HTML; for plain text
+    see :func:`isolated_names`)."""
+    return f"<bdi>{esc(v)}</bdi>"
+
+
 def num(v: Any, digits: int = 2) -> str:
     if not has_value(v):
         return "n/a"

@@ -21,8 +21,16 @@ from typing import TYPE_CHECKING, Any
 from qygeo.core.idle import unjudged_empty
 from qygeo.core.metrics import YUAN_PER_YI
 from qygeo.pipeline.report import COLUMNS
-from qygeo.render.format import cell_text, display_width, has_value, isolated_names, records
+from qygeo.render.format import (
+    bdi,
+    cell_text,
+    display_width,
+    has_value,
+    isolated_names,
+    records,
+)
 from qygeo.render.labels import heading, words
+from qygeo.safe_text import has_control_chars
 from qygeo.values import json_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -325,23 +333,21 @@ def _name(r: dict[str, Any]) -> str:
 
 def _name_html(r: dict[str, Any]) -> str:
     """The park's names as HTML, each in ``<bdi>``: an override in one stays in it."""
-    parts = [f"<bdi>{_e(r[k])}</bdi>" for k in ("name_zh", "name_en") if has_value(r.get(k))]
+    parts = [bdi(r[k]) for k in ("name_zh", "name_en") if has_value(r.get(k))]
     return " ".join(parts) or _e(r["park_id"])
 
 
-#: Bidi marks, embeddings, overrides and isolates: a word holding one is isolated.
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 #: What separates the words of a warning, such as the ids it lists.
 _WARNING_GAPS = re.compile(r"([\s,;:()]+)")
 
 
 def _warning_html(text: str, ids: set[str]) -> str:
     """A warning as HTML in ``<bdi>``, each id in it (one of *ids*: the plots' and parks',
-    or any word with a bidi control) in its own: a U+202E in a left-out plot's id then
+    or any word with a control or bidi character) in its own: a U+202E in a left-out plot's id then
     reverses that id only, not the rest of its line or the lines after it, as on the maps."""
     words = _WARNING_GAPS.split(text)
     return "<bdi>" + "".join(
-        f"<bdi>{_e(w)}</bdi>" if i % 2 == 0 and w and (w in ids or _BIDI.search(w)) else _e(w)
+        bdi(w) if i % 2 == 0 and w and (w in ids or has_control_chars(w)) else _e(w)
         for i, w in enumerate(words)) + "</bdi>"
 
 

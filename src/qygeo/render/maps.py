@@ -50,6 +50,7 @@ from qygeo.core import metrics
 from qygeo.errors import QygeoError
 from qygeo.render.basemaps import Basemap, get_basemap
 from qygeo.render.format import (
+    bdi,
     date_text,
     esc,
     has_value,
@@ -115,14 +116,8 @@ def _kv(rows: Iterable[tuple[str, str]]) -> str:
     return f'<table class="qygeo-kv">{body}</table>'
 
 
-def _bdi(v: Any) -> str:
-    """*v* escaped and isolated: a bidi override in it (U+202E) reorders only itself, not
-    the words after it on the same line."""
-    return f"<bdi>{esc(v)}</bdi>"
-
-
 def _names(zh: Any, en: Any) -> str:
-    parts = [_bdi(x) for x in (zh, en) if has_value(x)]
+    parts = [bdi(x) for x in (zh, en) if has_value(x)]
     return " / ".join(parts) if parts else "n/a"
 
 
@@ -581,7 +576,7 @@ def _left_out_note(rep: Report, *, park_page: bool = False) -> str:
     ids = [str(pid) for pid, _ in rep.excluded_plots]
     if not ids:
         return ""
-    named = ", ".join(_bdi(i) for i in ids[:LEFT_OUT_IDS_MAX])
+    named = ", ".join(bdi(i) for i in ids[:LEFT_OUT_IDS_MAX])
     more = f" … (+{len(ids) - LEFT_OUT_IDS_MAX})" if len(ids) > LEFT_OUT_IDS_MAX else ""
     scope = " (全部园区 of all parks, not only this one)" if park_page else ""
     return (f'<span class="qygeo-left-out">{len(ids)} 个地块因数据无效未绘出、未计入 '
@@ -749,7 +744,7 @@ def _idle_popup(r: dict[str, Any], park_names: dict[str, str], *, from_city: boo
         ("后果 Consequence", esc(words("idle_consequence", r.get("idle_consequence")))),
         ("闲置费 Idle fee", yi(r.get("idle_fee_yuan"))),
     ]
-    return (f"<b>地块 Plot {_bdi(r.get('plot_id'))}</b>"
+    return (f"<b>地块 Plot {bdi(r.get('plot_id'))}</b>"
             + illustrative_mark(bool(r.get("_illustrative"))) + _kv(rows))
 
 
@@ -928,8 +923,8 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     names = {str(r["park_id"]): _names(r.get("name_zh"), r.get("name_en"))
              for r in _records(t.parks)}
     i_props = [{"id": str(r["plot_id"]), "style": plot_style("idle"),
-                "tip": f"<b>闲置 Idle: {_bdi(r.get('plot_id'))}</b> {_bdi(r.get('project'))}<br>"
-                       f"{_bdi(r.get('enterprise'))}<br>since {date_text(r.get('idle_since'))}"
+                "tip": f"<b>闲置 Idle: {bdi(r.get('plot_id'))}</b> {bdi(r.get('project'))}<br>"
+                       f"{bdi(r.get('enterprise'))}<br>since {date_text(r.get('idle_since'))}"
                        + illustrative_mark(bool(r.get("_illustrative"))),
                 "popup": _idle_popup(r, names, from_city=True)} for r in _records(idle)]
     g_i = folium.FeatureGroup(name="闲置地块 Idle plots (MLR No. 53)").add_to(m)
