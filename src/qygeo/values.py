@@ -41,6 +41,16 @@ def present(v: Any, *, blank: bool = False) -> bool:
     return not is_missing(v, blank=blank)
 
 
+def date_of(v: Any) -> Any:
+    """*v* as a date when it is a timestamp at midnight (pandas holds a date column's
+    dates so), else *v* as it is: a date reads ``2021-04-20``, not ``… 00:00:00``."""
+    import datetime as dt
+
+    if isinstance(v, dt.datetime) and v.time() == dt.time(0):
+        return v.date()
+    return v
+
+
 def json_value(v: Any) -> Any:
     """*v* as a plain Python value for JSON: missing → None, numpy scalars → Python."""
     if isinstance(v, np.generic):

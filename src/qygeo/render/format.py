@@ -8,13 +8,12 @@ Every text output (table, markdown, the HTML report) writes a report value throu
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import math
 from typing import TYPE_CHECKING, Any
 
 from qygeo.core import metrics
-from qygeo.values import json_value, present
+from qygeo.values import date_of, json_value, present
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -59,9 +58,7 @@ def cell_text(key: str, v: Any) -> str:
         return f"{v:,.2f}"
     if isinstance(v, int):
         return str(v) if is_year(key) else f"{v:,}"
-    if isinstance(v, dt.datetime) and v.time() == dt.time(0):
-        return v.date().isoformat()  # a date held as a timestamp (pandas): no 00:00:00
-    return str(v)
+    return str(date_of(v))  # a date held as a timestamp (pandas): no 00:00:00
 
 
 # --------------------------------------------------------------------------- HTML text (maps)

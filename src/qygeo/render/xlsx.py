@@ -30,6 +30,7 @@ from qygeo.io.atomic import atomic_write_bytes
 from qygeo.render.format import display_width
 from qygeo.render.labels import ROW_UNIT_KEYS, UNIT_FORMATS, heading, number_format
 from qygeo.safe_text import for_terminal, formula_like, has_control_chars
+from qygeo.values import date_of
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -54,8 +55,7 @@ def _cell(v: Any) -> Any:
         return json.dumps(v if not isinstance(v, set) else sorted(v), ensure_ascii=False,
                           default=str)
     if isinstance(v, pd.Timestamp):
-        v = v.to_pydatetime().replace(tzinfo=None)
-        return v.date() if v.time() == dt.time() else v
+        return date_of(v.to_pydatetime().replace(tzinfo=None))
     if isinstance(v, str):
         # XML (so xlsx) cannot hold most control characters, U+FFFE, U+FFFF or lone
         # surrogates: shown as escapes instead.
