@@ -83,11 +83,12 @@ def test_report_tables_carry_geometry(bundled_geodata, tmp_path):
 
 @pytest.mark.slow
 def test_the_report_command_loads_no_map_code(bundled_geodata):
+    """Nor geoarrow: importing it takes longer than shapely decoding the bundled plots."""
     code = ("import sys; from qygeo.cli import main\n"
             "try:\n    main(['report', '--geodata', sys.argv[1], '--format', 'json', '-q'])\n"
             "except SystemExit as e:\n    assert not e.code, e.code\n"
             "print([m for m in sys.modules if m.startswith(('folium', 'branca',"
-            " 'qygeo.render.maps', 'qygeo.render.canvas'))])")
+            " 'qygeo.render.maps', 'qygeo.render.canvas', 'geoarrow'))])")
     out = subprocess.run([sys.executable, "-c", code, str(bundled_geodata)], capture_output=True,
                          text=True, check=True).stdout.splitlines()
     assert out[-1] == "[]"

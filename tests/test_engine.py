@@ -290,9 +290,12 @@ def test_geoarrow_decode_gives_the_shapely_decoders_doubles(plots):
     assert plot_files._decode_geoarrow(pa.array(shapely.to_wkb(multi), type=pa.binary())) is None
 
 
-def test_rings_rebuild_the_very_polygons_their_wkb_holds(plots):
+@pytest.mark.parametrize("geoarrow_from", [0, 10**9], ids=["geoarrow", "shapely"])
+def test_rings_rebuild_the_very_polygons_their_wkb_holds(plots, monkeypatch, geoarrow_from):
     import pyarrow as pa
     import shapely
+
+    monkeypatch.setattr(plot_files, "GEOARROW_MIN_ROWS", geoarrow_from)
 
     geoms = np.asarray(plots.geometry.values[:200]).copy()
     geoms[7] = None  # a row left to shapely: positions are rings', not rows'
@@ -308,10 +311,13 @@ def test_rings_rebuild_the_very_polygons_their_wkb_holds(plots):
     "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)))", "GEOMETRYCOLLECTION (POLYGON ((0 0, 1 0, 1 1, 0 0)))",
 ])
 @pytest.mark.parametrize("byte_order", [0, 1])
-def test_typed_decode_is_taken_only_when_every_value_is_a_2d_polygon(other, byte_order):
+def test_typed_decode_is_taken_only_when_every_value_is_a_2d_polygon(other, byte_order,
+                                                                     monkeypatch):
     import geoarrow.pyarrow as ga
     import pyarrow as pa
     import shapely
+
+    monkeypatch.setattr(plot_files, "GEOARROW_MIN_ROWS", 0)  # geoarrow, however few rows
 
     plain = [shapely.box(113, 24, 113.01, 24.01), None, shapely.Polygon(),
              shapely.Polygon([(0, 0), (9, 0), (9, 9), (0, 9)], [[(1, 1), (2, 1), (2, 2)]])]

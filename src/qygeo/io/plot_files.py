@@ -309,7 +309,9 @@ def decode_polygons(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
     geoarrow-c parses the WKB in C (:func:`geoarrow.pyarrow.as_geoarrow`,
     without a Python object per polygon, unlike shapely); when the column mixes geometry types
     it cannot, and :func:`decode_polygons_shapely` does.
-    The coordinates are the same doubles either way.
+    The coordinates are the same doubles either way. Under :data:`GEOARROW_MIN_ROWS`
+    rows shapely decodes them too: importing geoarrow takes longer than decoding a
+    small file (the bundled plots) with shapely, which is already imported.
 
     Returns
     -------
@@ -317,8 +319,12 @@ def decode_polygons(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
         The decoded polygons and the rows left for :func:`shapely.from_wkb`
         (nulls, holes, multipolygons, other dimensions).
     """
-    got = _decode_geoarrow(wkb)
+    got = _decode_geoarrow(wkb) if len(wkb) >= GEOARROW_MIN_ROWS else None
     return got if got is not None else decode_polygons_shapely(wkb)
+
+
+#: Batches of fewer rows are decoded by shapely (see :func:`decode_polygons`).
+GEOARROW_MIN_ROWS = 4096
 
 
 def _decode_geoarrow(wkb: pa.Array) -> tuple[Rings, np.ndarray] | None:
