@@ -60,24 +60,28 @@ def plots_file(n: int) -> Path:
     return path
 
 
-def citywide_file(n: int) -> Path:
-    """*n* L-shaped plots spread over the whole city, most in no park, ids shuffled (cached)."""
+def citywide_file(n: int, outline: str = "L") -> Path:
+    """*n* L- or U-shaped plots spread over the whole city, most in no park, ids shuffled
+    (cached)."""
     import synthetic
 
     from qygeo.io import layers
 
     DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"citywide_{n}.parquet"
+    path = DATA / f"citywide_{n}{'' if outline == 'L' else '_' + outline}.parquet"
     if not path.exists():
-        say(f"generating {n:,} city-wide plots → {path}")
+        say(f"generating {n:,} city-wide {outline}-shaped plots → {path}")
         districts = layers.read_layer(REPO / "geodata" / "districts.geojson", layers.DISTRICTS)
-        synthetic.write_geoparquet(synthetic.city_wide_plots(districts, n), path)
+        synthetic.write_geoparquet(synthetic.city_wide_plots(districts, n, outline=outline),
+                                   path)
     return path
 
 
 #: The data shapes of the whole-process benchmark: plots inside the parks (the engine's
-#: grids decide nearly all of them), and plots spread over the city with shuffled ids.
-SHAPES = {"inside-parks": plots_file, "city-wide": citywide_file}
+#: grids decide nearly all of them), plots spread over the city with shuffled ids, and
+#: the same spread of U-shaped plots (no ring star-shaped: each takes the pairwise test).
+SHAPES = {"inside-parks": plots_file, "city-wide": citywide_file,
+          "city-wide-u": lambda n: citywide_file(n, "U")}
 
 
 def other_format(n: int, ext: str) -> Path:

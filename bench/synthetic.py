@@ -182,13 +182,22 @@ def write_geoparquet(plots: gpd.GeoDataFrame, path: str | os.PathLike[str]) -> N
 
 
 
-def city_wide_plots(districts: gpd.GeoDataFrame, n: int, *, seed: int = 17) -> gpd.GeoDataFrame:
-    """*n* concave L-shaped plots spread over the whole city, most outside every park.
+#: Unit outlines of the city-wide plots, counter-clockwise: an L (the unit square
+#: without its top-right corner; the notch's depth is drawn per plot) and a U (a notch
+#: cut from the top; no point sees all of a U, so its ring is not star-shaped).
+OUTLINES = ("L", "U")
 
-    The other shape of the benchmark: plots are drawn uniformly over the districts'
+
+def city_wide_plots(districts: gpd.GeoDataFrame, n: int, *, seed: int = 17,
+                    outline: str = "L") -> gpd.GeoDataFrame:
+    """*n* concave plots spread over the whole city, most outside every park.
+
+    The other shapes of the benchmark: plots are drawn uniformly over the districts'
     bounding box (so most lie in no park, as in a province's land ledger), each an
-    L of 6 vertices 80–400 m across, turned at random, and the ids are shuffled
-    (not in file order), so no reader can rely on sorted ids.
+    L of 6 vertices or a U of 8 (*outline*, see :data:`OUTLINES`) 80–400 m across,
+    turned at random, and the ids are shuffled (not in file order), so no reader can
+    rely on sorted ids. The U is the costly case for the plot checks: a ring no
+    point sees whole is checked edge pair by edge pair.
     """
     import geopandas as gpd
     import numpy as np
@@ -200,9 +209,20 @@ def city_wide_plots(districts: gpd.GeoDataFrame, n: int, *, seed: int = 17) -> g
     cy = rng.uniform(miny, maxy, n)
     size = rng.uniform(80.0, 400.0, n) / 111_000.0  # metres to degrees (about)
     notch = rng.uniform(0.3, 0.7, n)
-    # An L: the unit square without its top-right corner, scaled, turned and moved.
-    ux = np.stack([np.zeros(n), np.ones(n), np.ones(n), notch, notch, np.zeros(n)], axis=1)
-    uy = np.stack([np.zeros(n), np.zeros(n), notch, notch, np.ones(n), np.ones(n)], axis=1)
+    zero, one = np.zeros(n), np.ones(n)
+    if outline == "L":  # the unit square without its top-right corner
+        ux = np.stack([zero, one, one, notch, notch, zero], axis=1)
+        uy = np.stack([zero, zero, notch, notch, one, one], axis=1)
+    elif outline == "U":  # a notch from the top, between x = 0.3 and 0.7, down to *notch*
+        # The right arm is the shorter: arm tops on one line would make the pairwise test
+        # meet collinear edges, which it leaves to GEOS.
+        ux = np.stack([zero, one, one, one - 0.3, one - 0.3, zero + 0.3, zero + 0.3, zero],
+                      axis=1)
+        uy = np.stack([zero, zero, one - 0.15, one - 0.15, notch, notch, one, one], axis=1)
+    else:
+        raise ValueError(f"outline {outline!r}: one of {', '.join(OUTLINES)}")
+    k = ux.shape[1]  # vertices
+    # Scaled, turned and moved.
     turn = rng.uniform(0, 2 * np.pi, n)[:, None]
     x = (ux - 0.5) * np.cos(turn) - (uy - 0.5) * np.sin(turn)
     y = (ux - 0.5) * np.sin(turn) + (uy - 0.5) * np.cos(turn)
@@ -210,7 +230,7 @@ def city_wide_plots(districts: gpd.GeoDataFrame, n: int, *, seed: int = 17) -> g
     y = cy[:, None] + y * size[:, None]
     coords = np.stack([np.concatenate([x, x[:, :1]], axis=1),
                        np.concatenate([y, y[:, :1]], axis=1)], axis=2).reshape(-1, 2)
-    offsets = (np.arange(n + 1) * 7, np.arange(n + 1))
+    offsets = (np.arange(n + 1) * (k + 1), np.arange(n + 1))
     geoms = shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
     ids = np.array([f"CW{i:08d}" for i in rng.permutation(n)], dtype=object)
     invested = rng.integers(1, 500, n) * 1e6
