@@ -509,3 +509,26 @@ def test_a_text_column_of_numbers_and_names_reads_without_a_warning(folder):
     write_plots(data, folder / "plots.geojson")
     r = CliRunner().invoke(main, ["validate", "--geodata", str(folder)])
     assert r.exit_code == 0 and "warning" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_non_finite_vertex_of_a_ring_no_point_sees_whole_is_left_to_geos(bad):
+    """The pairwise test decides nothing from a NaN or infinite vertex (no comparison
+    holds): GEOS names the coordinate."""
+    import numpy as np
+    import pyarrow as pa
+    import shapely
+
+    from qygeo.io import plot_rows
+
+    u = [(0, 0), (1, 0), (1, .85), (.7, .85), (.7, .4), (.3, .4), (.3, 1), (0, 1)]
+    pts = [(113 + a * 0.001, 24 + b * 0.001) for a, b in u]
+    polys = np.array([shapely.Polygon(pts), shapely.Polygon([*pts[:4], (bad, 24.0004),
+                                                             *pts[5:]])], dtype=object)
+    rings, _ = plot_files.decode_polygons(pa.array(shapely.to_wkb(polys), pa.binary()))
+    [(_pos, x, y)] = rings.by_count
+    assert list(plot_rows._no_crossings(x, y, np.arange(2))) == [True, False]
+    problems = plot_rows.RowProblems(2)
+    plot_rows.check_rings(rings, problems)
+    assert list(problems.bad) == [False, True]
+    assert "Invalid Coordinate" in problems.column().tolist()[1]

@@ -376,19 +376,26 @@ def _pairwise_simple(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     k = x.shape[0] - 1
     x = x - x[0]
     y = y - y[0]
-    # side[e, v]: the side of edge e (vertex e to e + 1) vertex v lies on (sign of the
-    # cross product), every edge against every vertex in one broadcast.
-    dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]
-    side = np.sign(dx[:, None] * (y[None, :] - y[:-1, None])
-                   - dy[:, None] * (x[None, :] - x[:-1, None])).astype(np.int8)
+    # The side of edge e (vertex e to e + 1) vertex v lies on is the sign of the cross
+    # product a − b, every edge against every vertex in one broadcast; a > b and a < b
+    # give it without the subtraction (a − b is 0 only when a == b), and NaN in neither.
+    with np.errstate(invalid="ignore"):  # a NaN or infinite vertex: GEOS names it
+        dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]
+        a = np.subtract(y[None, :], y[:-1, None])
+        a *= dx[:, None]
+        b = np.subtract(x[None, :], x[:-1, None])
+        b *= dy[:, None]
+        left, right = a > b, a < b
     i, j = _edge_pairs(k)
-    o1, o2 = side[i, j], side[i, j + 1]
-    o3, o4 = side[j, i], side[j, i + 1]
-    cross = (o1 * o2 < 0) & (o3 * o4 < 0)
-    touch = (o1 == 0) | (o2 == 0) | (o3 == 0) | (o4 == 0)
+    l1, r1, l2, r2 = left[i, j], right[i, j], left[i, j + 1], right[i, j + 1]
+    l3, r3, l4, r4 = left[j, i], right[j, i], left[j, i + 1], right[j, i + 1]
+    cross = ((l1 & r2) | (r1 & l2)) & ((l3 & r4) | (r3 & l4))
+    # A vertex on the other edge's line (touching, collinear): not decided here.
+    on_line = ~((l1 | r1) & (l2 | r2) & (l3 | r3) & (l4 | r4))
     v = np.arange(k)
-    spike = side[v, (v + k - 1) % k] == 0  # vertex v−1 on the line of edge v
-    return ~(cross | touch).any(axis=0) & ~spike.any(axis=0)
+    w = (v + k - 1) % k
+    spike = ~(left[v, w] | right[v, w])  # vertex v−1 on the line of edge v
+    return ~(cross | on_line).any(axis=0) & ~spike.any(axis=0)
 
 
 #: The per-plot table's column naming each row's problem (missing: the row is fine).
