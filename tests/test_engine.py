@@ -230,6 +230,50 @@ def test_workers_reading_row_groups_give_the_one_thread_result(plots, parks, tmp
                                        path=path, workers=2)
 
 
+@pytest.mark.slow
+def test_small_row_groups_are_read_together_and_give_the_same_figures(plots, parks, tmp_path,
+                                                                       monkeypatch):
+    """Row groups of 100 are joined into parts of up to BATCH_ROWS rows, each read as one
+    batch, while every worker keeps two parts; the figures are those of one thread."""
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(plot_files, "BATCH_ROWS", 350)
+    path = tmp_path / "small_groups.parquet"
+    plots.iloc[:4000].to_parquet(path, row_group_size=100, index=False)
+    assert pq.ParquetFile(path).metadata.num_row_groups == 40
+    read = plot_files.read_plot_columns(path, min_parts=4)
+    sizes = [p.rows for p in read.parts]
+    assert sizes == [300] * 13 + [100] and sum(sizes) == 4000  # 3 groups: within 350 rows
+    assert [p.offset for p in read.parts] == [300 * i for i in range(14)]
+    batches = [[b.num_rows for b in p.open()] for p in read.parts]
+    assert batches == [[300]] * 13 + [[100]]  # a part's groups in one batch
+    # Few rows for the workers: parts stay small enough that each worker gets two.
+    few = plot_files.read_plot_columns(path, min_parts=20)
+    assert len(few.parts) >= 20 and max(p.rows for p in few.parts) <= 200
+    joined = engine._from_batches(read, parks, AS_OF, path=path, workers=2)
+    serial = engine._from_batches(plot_files.read_plot_columns(path), parks, AS_OF,
+                                  path=path, workers=1)
+    pd.testing.assert_frame_equal(joined.table, serial.table)
+    assert joined.summary == serial.summary
+
+
+@pytest.mark.slow
+def test_gdal_formats_come_in_batches_of_batch_rows_not_gdals_65536(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    n = 70_000
+    x = 113.0 + np.arange(n) % 300 * 0.001
+    y = 23.7 + np.arange(n) // 300 * 0.001
+    gdf = gpd.GeoDataFrame({"plot_id": [f"B{i}" for i in range(n)]},
+                           geometry=shapely.box(x, y, x + 0.0005, y + 0.0005), crs="EPSG:4326")
+    path = tmp_path / "many.fgb"
+    gdf.to_file(path, engine="pyogrio")
+    assert plot_files.BATCH_ROWS > n
+    read = plot_files.read_plot_columns(path)
+    assert [b.num_rows for b in read.batches] == [n]  # one batch, not 65,536 and 4,464
+
+
 def test_ids_in_order_prove_distinct_and_anything_else_is_left_to_the_full_check():
     import pandas as pd
     import pyarrow as pa

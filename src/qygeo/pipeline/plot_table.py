@@ -886,7 +886,8 @@ def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
     :func:`_batch_columns`; the Arrow reader's files only).
     """
     layer = plots_layer(Path(path), layer)
-    read = read_plot_columns(path, layer=layer, columns=columns)
+    read = read_plot_columns(path, layer=layer, columns=columns,
+                             min_parts=2 * (workers or threads()))
     if read is None:
         parks = _parks_of(parks)
         gdf = layers.read_layer(path, layer=layer)  # conformed and checked per batch
