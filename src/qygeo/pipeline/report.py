@@ -352,20 +352,31 @@ def _plot_sums_by_year_end(plots: pd.DataFrame, year: int | None,
         a park counting its nested parks' plots.
     """
     import numpy as np
+    import pandas as pd
 
     from qygeo.pipeline.evaluation import contracted_after
-    from qygeo.pipeline.plot_table import PlotSummary, park_sums
+    from qygeo.pipeline.plot_table import PlotSummary, leaf_sums, park_sums
 
     split = None if year is None else contracted_after(plots, dt.date(year, 12, 31))
     if split is None:
         return None
     later, undated = split
-    if "invested_yuan" in plots.columns:  # a plot without a figure adds nothing either way
-        undated &= ~np.isnan(plots["invested_yuan"].to_numpy(dtype="float64", na_value=np.nan))
-    cols = [c for c in ("plot_id", "park_id", "area_mu", "invested_yuan") if c in plots.columns]
+    invested = (plots["invested_yuan"].to_numpy(dtype="float64", na_value=np.nan)
+                if "invested_yuan" in plots.columns else None)
+    if invested is not None:  # a plot without a figure adds nothing either way
+        undated &= ~np.isnan(invested)
+    # The parks coded once, and each group's sums from the arrays (not three copies of
+    # the table: a tenth of the report's time at 10M plots).
+    codes, names = pd.factorize(plots["park_id"], sort=True)  # missing: −1
+    area_mu = plots["area_mu"].to_numpy(dtype="float64")
+    none = np.zeros(len(plots), dtype=bool)
 
     def sums(mask: np.ndarray) -> dict[str, dict[str, Any]]:
-        return park_sums(PlotSummary.of(plots.loc[mask, cols], known), members, known)
+        leaves = leaf_sums(codes[mask], list(names), area_mu=area_mu[mask],
+                           invested_yuan=invested[mask] if invested is not None else None,
+                           idle=none[mask], judged=none[mask])
+        return park_sums(PlotSummary(leaves=leaves, has_invested=invested is not None),
+                         members, known)
 
     by_end, after, no_date = sums(~later & ~undated), sums(later), sums(undated)
     return {pid: {"investment_yuan": by_end[pid]["plot_investment_yuan"],
