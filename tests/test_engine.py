@@ -1137,3 +1137,21 @@ def test_the_indicator_and_grading_columns_give_the_same_figures_in_every_format
     bad = CliRunner().invoke(main, ["report", "--geodata", str(tiny_geodata), "-q",
                                     "--format", "json"])
     assert bad.exit_code == 1 and "building_footprint_m2" in bad.stderr
+
+
+def test_leaf_sums_without_areas_give_the_same_counts_and_investment():
+    codes = np.array([0, 1, 0, -1, 2, 1])
+    inv = np.array([1.5, np.nan, 2.25, 9.0, 1e9, 3.0])
+    idle = np.array([True, False, False, True, False, True])
+    judged = np.ones(6, dtype=bool)
+    names = ["a", "b", "c"]
+    full = engine.leaf_sums(codes, names, area_mu=np.arange(6.0), invested_yuan=inv,
+                            idle=idle, judged=judged)
+    lean = engine.leaf_sums(codes, names, area_mu=None, invested_yuan=inv, idle=idle,
+                            judged=judged)
+    assert full.keys() == lean.keys() == {"a", "b", "c"}
+    for k in full:
+        for key in ("count", "idle_count", "judged", "invested", "invested_n"):
+            assert lean[k][key] == full[k][key]
+        assert lean[k]["area_mu"] == lean[k]["idle_area_mu"] == {}
+    assert full["a"]["area_mu"] != {}

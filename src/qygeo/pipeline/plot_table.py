@@ -1072,27 +1072,35 @@ class PlotSummary:
             has_idle=self.has_idle or other.has_idle)
 
 
-def leaf_sums(codes: np.ndarray, names: Sequence[str], *, area_mu: np.ndarray,
+def leaf_sums(codes: np.ndarray, names: Sequence[str], *, area_mu: np.ndarray | None,
               invested_yuan: np.ndarray | None, idle: np.ndarray,
               judged: np.ndarray, illustrative: np.ndarray | None = None
               ) -> dict[str, dict[str, Any]]:
-    """Counts and exact sums per park code (no nesting applied; code −1, no park, skipped)."""
+    """Counts and exact sums per park code (no nesting applied; code −1, no park, skipped).
+
+    *area_mu* None: the areas are not summed (every area sum is 0), for a caller that
+    wants only counts and investment.
+    """
     out: dict[str, dict[str, Any]] = {}
     known = codes >= 0
     if not known.any():
         return out
     m = len(names)
-    codes, area = codes[known], area_mu[known]
+    codes = codes[known]
+    area = area_mu[known] if area_mu is not None else np.zeros(0)
     idle, judged = idle[known], judged[known]
     illustrative = (illustrative[known] if illustrative is not None
                     else np.zeros(len(codes), bool))
     illustrative_n = np.bincount(codes[illustrative], minlength=m)
     count = np.bincount(codes, minlength=m)
-    area_s = exact_group_sums(area, codes, m)
-    idle_s = exact_group_sums(area[idle], codes[idle], m)
     idle_n = np.bincount(codes[idle], minlength=m)
     judged_n = np.bincount(codes[judged], minlength=m)
-    judged_s = exact_group_sums(area[judged], codes[judged], m)
+    if area_mu is not None:
+        area_s = exact_group_sums(area, codes, m)
+        idle_s = exact_group_sums(area[idle], codes[idle], m)
+        judged_s = exact_group_sums(area[judged], codes[judged], m)
+    else:
+        area_s = idle_s = judged_s = [{} for _ in range(m)]
     if invested_yuan is not None:
         inv = invested_yuan[known]
         inv_s = exact_group_sums(inv, codes, m)

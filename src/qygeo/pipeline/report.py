@@ -368,11 +368,10 @@ def _plot_sums_by_year_end(plots: pd.DataFrame, year: int | None,
     # The parks coded once, and each group's sums from the arrays (not three copies of
     # the table: a tenth of the report's time at 10M plots).
     codes, names = pd.factorize(plots["park_id"], sort=True)  # missing: −1
-    area_mu = plots["area_mu"].to_numpy(dtype="float64")
     none = np.zeros(len(plots), dtype=bool)
 
-    def sums(mask: np.ndarray) -> dict[str, dict[str, Any]]:
-        leaves = leaf_sums(codes[mask], list(names), area_mu=area_mu[mask],
+    def sums(mask: np.ndarray) -> dict[str, dict[str, Any]]:  # counts and investment only
+        leaves = leaf_sums(codes[mask], list(names), area_mu=None,
                            invested_yuan=invested[mask] if invested is not None else None,
                            idle=none[mask], judged=none[mask])
         return park_sums(PlotSummary(leaves=leaves, has_invested=invested is not None),
