@@ -175,3 +175,40 @@ def test_a_report_that_fails_to_render_replaces_no_report(tiny_geodata, tmp_path
     assert res.exit_code == 1 and "no workbook today" in res.stderr
     assert _outputs(out) == before
     assert not [p for p in out.rglob(".*") if p.is_file()]
+
+
+def test_a_map_that_fails_to_render_replaces_no_report_and_no_map(tiny_geodata, tmp_path,
+                                                                  monkeypatch):
+    """The reports used to be replaced before the maps were drawn: a park map that failed
+    left this run's reports beside the last run's maps."""
+    from qygeo.errors import QygeoError
+    from qygeo.render import maps
+
+    out = tmp_path / "out"
+    assert run_build(tiny_geodata, out, "-q", "--as-of", "2026-11-01").exit_code == 0
+    before = _outputs(out)
+    drawn = []
+    real = maps.park_map
+
+    def broken(ds, rep, pid, *a, **kw):  # the second park's map fails
+        drawn.append(pid)
+        if len(drawn) == 2:
+            raise QygeoError("no map today")
+        return real(ds, rep, pid, *a, **kw)
+
+    monkeypatch.setattr(maps, "park_map", broken)
+    res = run_build(tiny_geodata, out, "-q")
+    assert res.exit_code == 1 and "no map today" in res.stderr
+    assert len(drawn) == 2
+    assert _outputs(out) == before
+    assert not [p for p in out.rglob(".*") if p.is_file()]  # no temporary file left
+
+
+def test_build_links_each_map_to_the_report_written_with_it(tiny_geodata, tmp_path):
+    """On a first build report.html does not exist yet when the maps are drawn: they are
+    written together, and each map links to it all the same."""
+    out = tmp_path / "out"
+    assert run_build(tiny_geodata, out, "-q").exit_code == 0
+    assert "../reports/report.html" in (out / "maps" / "index.html").read_text("utf-8")
+    park = next((out / "maps" / "parks").glob("*.html"))
+    assert "../../reports/report.html" in park.read_text("utf-8")

@@ -55,12 +55,20 @@ def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year
 
     Progress goes to stderr (silence with -q); nothing is written to stdout.
     """
+    import os
+
     from qygeo.io.atomic import atomic_write_files, atomic_write_text, check_writable
     from qygeo.io.dataset import load_dataset
     from qygeo.io.layers import geodata_dir
     from qygeo.pipeline.report import build_report
     from qygeo.render.basemaps import get_basemap
-    from qygeo.render.maps import CITY_PAGE, PARKS_DIR, park_filename, write_maps
+    from qygeo.render.maps import (
+        CITY_PAGE,
+        PARKS_DIR,
+        page_writers,
+        park_filename,
+        remove_stale_park_pages,
+    )
     from qygeo.render.text import write_report
     from qygeo.render.xlsx import write_xlsx
     from qygeo.safe_text import UTF8_BOM, csv_text
@@ -88,8 +96,9 @@ def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year
         con.warn(w)
     for pid in rep.park_table["park_id"]:  # the park maps too, before any report is replaced
         check_writable(maps / PARKS_DIR / park_filename(str(pid)))
-    # All or none: the reports of one run, never some of this run's beside the last's.
-    # Each writer writes its report (atomically) under the temporary name it is given.
+    # All or none: the reports and maps of one run, never some of this run's beside the
+    # last's. Each writer writes its file under the temporary name it is given; the maps
+    # are rendered one at a time as they are written.
     def writer(fmt: str, path: Path) -> Callable[[Path], object]:
         if fmt == "xlsx":  # its warning (text cut to a cell) names the output, not tmp
             return lambda tmp: write_xlsx(rep, tmp, shown=path)
@@ -98,13 +107,15 @@ def build(out_root: Path, basemap: str, self_contained: bool, classes: str, year
     writers = {reports / name: writer(fmt, reports / name) for name, fmt in REPORT_FILES}
     writers[reports / PLANTING_FILE] = lambda tmp: atomic_write_text(
         tmp, UTF8_BOM + csv_text(rep.planting))
-    atomic_write_files(writers)
-    for path in report_paths:
-        con.info(f"      wrote {path}")
-
     con.info(f"[3/3] maps (basemap {bm.name}{', self-contained' if self_contained else ''})")
-    pages = write_maps(ds, maps, report=rep, basemap=bm,
-                       self_contained=self_contained, progress=lambda m: con.info(f"      {m}"),
-                       classes=classes, remove_stale=True)
+    map_writers, pages = page_writers(
+        ds, rep, bm, maps, self_contained=self_contained, classes=classes,
+        report_page=os.path.relpath(reports / "report.html", maps),  # written with them
+        progress=lambda m: con.info(f"      {m}"))
+    atomic_write_files({**writers, **map_writers})
+    for path in [*report_paths, *(page.path for page in pages)]:
+        con.info(f"      wrote {path}")
+    for path in remove_stale_park_pages(maps, [page.path.name for page in pages]):
+        con.info(f"      removed {path} (its park is no longer in the data)")
     con.info(f"built {len(REPORT_FILES) + 1} reports and {len(pages)} maps in "
              f"{time.perf_counter() - start:.1f} s")

@@ -1112,15 +1112,12 @@ class MapPage:
     size_bytes: int
 
 
-def iter_pages(ds: Dataset, rep: Report, basemap: Basemap, *,
-               self_contained: bool = False, report_page: str | None = REPORT_LINK,
-               classes: str = "fixed") -> Iterator[tuple[str, str]]:
-    """Render the city map, then one map per park of *rep*, one page at a time.
-
-    Yields
-    ------
-    tuple of str
-        Relative path (``index.html``, ``parks/<park_id>.html``) and page HTML.
+def page_renderers(ds: Dataset, rep: Report, basemap: Basemap, *,
+                   self_contained: bool = False, report_page: str | None = REPORT_LINK,
+                   classes: str = "fixed") -> list[tuple[str, Callable[[], str]]]:
+    """The city map, then one map per park of *rep*: each page's relative path
+    (``index.html``, ``parks/<park_id>.html``) and a function rendering its HTML, so that
+    a caller renders one page at a time, when it writes it.
 
     Raises
     ------
@@ -1130,12 +1127,46 @@ def iter_pages(ds: Dataset, rep: Report, basemap: Basemap, *,
     park_ids = [str(p) for p in rep.park_table["park_id"]]
     for pid in park_ids:
         park_filename(pid)
-    yield CITY_PAGE, _page(city_map(ds, rep, basemap, report_page=report_page,
-                                    classes=classes), self_contained=self_contained)
+    pages: list[tuple[str, Callable[[], str]]] = [(CITY_PAGE, lambda: _page(
+        city_map(ds, rep, basemap, report_page=report_page, classes=classes),
+        self_contained=self_contained))]
     for pid in park_ids:
-        yield (f"{PARKS_DIR}/{park_filename(pid)}",
-               _page(park_map(ds, rep, pid, basemap, report_page=report_page),
-                     self_contained=self_contained))
+        pages.append((f"{PARKS_DIR}/{park_filename(pid)}", lambda pid=pid: _page(
+            park_map(ds, rep, pid, basemap, report_page=report_page),
+            self_contained=self_contained)))
+    return pages
+
+
+def iter_pages(ds: Dataset, rep: Report, basemap: Basemap, *,
+               self_contained: bool = False, report_page: str | None = REPORT_LINK,
+               classes: str = "fixed") -> Iterator[tuple[str, str]]:
+    """Render the pages of :func:`page_renderers`, one at a time: (relative path, HTML)."""
+    for rel, render in page_renderers(ds, rep, basemap, self_contained=self_contained,
+                                      report_page=report_page, classes=classes):
+        yield rel, render()
+
+
+def page_writers(ds: Dataset, rep: Report, basemap: Basemap, out_dir: str | Path, *,
+                 self_contained: bool = False, report_page: str | None = REPORT_LINK,
+                 classes: str = "fixed", progress: Callable[[str], None] | None = None,
+                 ) -> tuple[dict[Path, Callable[[Path], object]], list[MapPage]]:
+    """A writer of each page under *out_dir*, for :func:`qygeo.io.atomic.atomic_write_files`
+    (with other files, if the caller likes: all or none), and the pages, filled in as the
+    writers run. Each writer renders its page when called, so one page is in memory at a
+    time; *progress* gets a line per page rendered."""
+    out = Path(out_dir)
+    written: list[MapPage] = []
+    writers: dict[Path, Callable[[Path], object]] = {}
+    for rel, render in page_renderers(ds, rep, basemap, self_contained=self_contained,
+                                      report_page=report_page, classes=classes):
+        def write(tmp: Path, path: Path = out / rel, render: Callable[[], str] = render) -> None:
+            data = render().encode("utf-8")
+            tmp.write_bytes(data)
+            written.append(MapPage(path, len(data)))
+            if progress:
+                progress(f"rendered {path} ({len(data) / 1e6:.2f} MB)")
+        writers[out / rel] = write
+    return writers, written
 
 
 def render_maps(ds: Dataset, rep: Report, basemap: Basemap, *,
@@ -1179,7 +1210,7 @@ def write_maps(
         As for :func:`qygeo.pipeline.report.build_report`. With *park_ids* the city map
         shows only those parks and only their pages are written.
     progress : callable, optional
-        Called with one line per page written (or removed).
+        Called with one line per page rendered, written (or removed).
     remove_stale : bool, default False
         Once every page is written, remove the park pages an earlier run left in
         ``out_dir/parks/`` for parks not mapped now (see :func:`remove_stale_park_pages`),
@@ -1190,7 +1221,7 @@ def write_maps(
     list of MapPage
         The pages written, city map first.
     """
-    from qygeo.io.atomic import atomic_write_text
+    from qygeo.io.atomic import atomic_write_files
     from qygeo.pipeline.report import build_report
 
     bm = basemap if isinstance(basemap, Basemap) else get_basemap(basemap)
@@ -1201,14 +1232,13 @@ def write_maps(
     # nowhere after qygeo map -o DIR.
     beside = out.parent / REPORT_PAGE
     report_page = os.path.relpath(beside, out) if beside.is_file() else None
-    written = []
-    for rel, text in iter_pages(ds, rep, bm, self_contained=self_contained,
-                                report_page=report_page, classes=classes):
-        path = out / rel
-        atomic_write_text(path, text)
-        written.append(MapPage(path, len(text.encode("utf-8"))))
-        if progress:
-            progress(f"wrote {path} ({written[-1].size_bytes / 1e6:.2f} MB)")
+    writers, written = page_writers(ds, rep, bm, out, self_contained=self_contained,
+                                    report_page=report_page, classes=classes,
+                                    progress=progress)
+    atomic_write_files(writers)  # every page or none: no map of this run beside the last's
+    if progress:
+        for page in written:
+            progress(f"wrote {page.path}")
     if remove_stale:
         for path in remove_stale_park_pages(out, [p.path.name for p in written]):
             if progress:
