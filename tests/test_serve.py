@@ -99,6 +99,17 @@ def _with_nan(root: Path) -> None:
         encoding="utf-8")
 
 
+def test_an_error_names_the_data_folders_files_not_where_the_server_keeps_them(
+        client, tiny_geodata):
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    stats.write_text("park_id,year,signed_investment_yuan\nalpha,2024,lots\n",
+                     encoding="utf-8")
+    r = client.get("/api/report")
+    assert r.status_code == 422, r.text
+    assert "attributes/park_stats.csv" in r.json()["error"]
+    assert str(tiny_geodata) not in r.text
+
+
 def test_parks_with_nan_properties_are_valid_json(client, tiny_geodata):
     _with_nan(tiny_geodata)
     r = client.get("/api/parks")
@@ -342,6 +353,8 @@ def test_add_update_remove_undo(client, tiny_geodata):
     assert not (tiny_geodata.parent / "etc").exists()
     again = client.post("/api/parks", files=upload(), data=NEW, headers=EDIT)
     assert again.status_code == 409 and "already exists" in again.json()["error"]
+    # The file by its name, not where the server keeps it.
+    assert str(tiny_geodata) not in again.text and "in parks.geojson" in again.json()["error"]
     bigger = truth_polygon(r_m=1500)
     r = client.put("/api/parks/gamma", files=upload(data=geojson_bytes(bigger)), headers=EDIT)
     assert r.status_code == 422 and "--force" in r.json()["error"]  # +125 %: as qygeo park
@@ -602,9 +615,10 @@ def test_a_folder_whose_lock_cannot_be_made_gives_one_line(client, tiny_geodata)
     assert cli.exit_code == 1
     line = f"{lock_path}: Is a directory"
     assert cli.output.strip() == f"qygeo: error: {line}"
+    # The page is told the file in the data folder, not the server's path to it.
     for r in (client.delete("/api/parks/alpha", params={"force": "true"}, headers=EDIT),
               client.post("/api/parks", files=upload(), data=NEW, headers=EDIT)):
-        assert (r.status_code, r.json()) == (500, {"error": line})
+        assert (r.status_code, r.json()) == (500, {"error": f"{lock_path.name}: Is a directory"})
     assert snapshot(tiny_geodata) == before
 
 

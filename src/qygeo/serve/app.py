@@ -265,9 +265,14 @@ def _leaflet(kind: str) -> bytes:
     return resolve(f"/leaflet@1.9.4/dist/leaflet.{kind}").text.encode("utf-8")
 
 
-def _clean(text: str, folder: Path | None) -> str:
-    """A message without the temporary folder's path (the user knows the file by name)."""
-    return text.replace(f"{folder}/", "") if folder is not None else text
+def _clean(text: str, *folders: Path | None) -> str:
+    """A message without the paths of *folders* on the server (the upload's temporary
+    folder, the data folder): the user knows the file by name, and a client is not told
+    where the server keeps its files."""
+    for folder in folders:
+        if folder is not None:
+            text = text.replace(f"{folder}/", "")
+    return text
 
 
 #: A Confirm (add, update, remove) refused because parks.geojson changed since its preview.
@@ -352,7 +357,7 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @app.exception_handler(QygeoError)
     async def qygeo_error(request: Request, exc: QygeoError) -> JSONResponse:
-        return _error(status_of(exc), str(exc))
+        return _error(status_of(exc), _clean(str(exc), cfg.root))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -531,8 +536,8 @@ def create_app(config: ServeConfig) -> FastAPI:
         return JSONResponse({
             "park_id": change.park_id, "action": change.action,
             "written": outcome.written, "unchanged": outcome.unchanged,
-            "summary": [_clean(s, folder) for s in change.summary()],
-            "notes": [_clean(n, folder) for n in change.notes],
+            "summary": [_clean(s, folder, cfg.root) for s in change.summary()],
+            "notes": [_clean(n, folder, cfg.root) for n in change.notes],
             "history_file": outcome.history_file.name if outcome.history_file else None,
         }, status_code=status)
 
@@ -553,7 +558,7 @@ def create_app(config: ServeConfig) -> FastAPI:
             except ParksChangedError:
                 return _error(409, CHANGED_SINCE_PREVIEW)
             except QygeoError as exc:
-                return _error(status_of(exc), _clean(str(exc), folder))
+                return _error(status_of(exc), _clean(str(exc), folder, cfg.root))
             return committed(outcome, folder, status)
 
     @app.post("/api/parks/preview",
@@ -590,7 +595,7 @@ def create_app(config: ServeConfig) -> FastAPI:
             except QygeoError:
                 result["features"] = []
             text = json.dumps(result, ensure_ascii=False, allow_nan=False)
-            return JSONResponse(json.loads(_clean(text, folder)))
+            return JSONResponse(json.loads(_clean(text, folder, cfg.root)))
 
     @app.post("/api/parks", status_code=201, summary="Add a park from a boundary file")
     def add_park(
