@@ -248,3 +248,39 @@ def test_pages_open_framed_on_a_phone_a_split_screen_and_a_short_window(built, b
             assert holds and unpadded - 2 <= zoom <= unpadded, (page, size, zoom, unpadded)
     finally:
         pg.close()
+
+
+BOX = """sel => { const e = document.querySelector(sel);
+  if (!e || !e.offsetParent) return null;
+  const r = e.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; }"""
+
+
+@pytest.mark.parametrize("page", ["index.html", "parks/guangfo.html"])
+def test_on_a_phone_the_panel_and_legend_start_folded_and_leave_the_map_free(built, browser,  # noqa: F811
+                                                                          page):
+    """On a 390-px phone the open panel and legend covered the whole map, the minimap
+    covered the legend and the panel the zoom buttons. They now start folded there (a tap
+    opens them), and open on a desktop window as before."""
+    for width, height in ((390, 844), (1280, 860)):
+        pg = browser.new_page(viewport={"width": width, "height": height})
+        pg.route("**/*", lambda r: r.continue_()
+                 if r.request.url.startswith(("file:", "data:")) else r.abort())
+        try:
+            pg.goto((built / "maps" / page).as_uri())
+            pg.wait_for_function("window.qygeo && window.qygeo.map")
+            legend, panel = pg.evaluate(BOX, "#qygeo-legend"), pg.evaluate(BOX, ".qygeo-panel")
+            minimap = pg.evaluate(BOX, ".leaflet-control-minimap")
+            if width == 390:
+                assert legend[3] <= 40 and panel[3] <= 0.4 * height, (legend, panel)
+                assert minimap is None
+                zoom = pg.evaluate(BOX, ".leaflet-control-zoom")
+                assert panel[0] >= zoom[0] + zoom[2], (panel, zoom)  # the buttons show
+                pg.click("#qygeo-legend summary")
+                opened = pg.evaluate(BOX, "#qygeo-legend")
+                assert opened[3] > 150 and opened[3] <= 0.45 * height + 40, opened
+            else:
+                assert legend[3] > 150 and minimap is not None, (legend, minimap)
+                assert pg.evaluate("document.querySelectorAll('.qygeo-panel details[open]')"
+                                   ".length") >= 1
+        finally:
+            pg.close()

@@ -167,6 +167,10 @@ def report_href(park_id: str, *, from_city: bool = True,
 
 # --------------------------------------------------------------------------- page pieces
 
+#: Windows at most this wide (a phone held upright) open with every fold of the panel and
+#: the legend closed (open, the two covered the whole map), and without the minimap.
+PHONE_MAX_PX = 600
+
 PAGE_CSS = """
 .leaflet-container.folium-map { background: #f2f2ef;
   font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "Helvetica Neue", Arial,
@@ -219,6 +223,13 @@ PAGE_CSS = """
 .qygeo-ill { display: block; color: #a63603; font-weight: bold; }
 .qygeo-legend .qygeo-ill, .qygeo-legend .qygeo-left-out { display: block; max-width: 300px;
   font-size: 11px; margin-top: 3px; }
+.qygeo-legend summary { cursor: pointer; font-weight: bold; margin-bottom: 2px; }
+@media (max-width: PHONE_MAX_PXpx) {
+  .leaflet-container .qygeo-box { max-width: calc(100vw - 40px); }
+  .leaflet-container .qygeo-box.qygeo-panel { max-height: 40vh; max-width: calc(100vw - 90px); }
+  .qygeo-legend > details[open] { max-height: 45vh; overflow-y: auto; }
+  .leaflet-control-minimap { display: none !important; }
+}
 @media print {
   .leaflet-control-zoom, .leaflet-control-fullscreen, .leaflet-control-measure,
   .leaflet-control-layers, .qygeo-search, .leaflet-control-minimap,
@@ -227,7 +238,7 @@ PAGE_CSS = """
   html, body, .folium-map { width: 100% !important; height: 100% !important; }
 }
 @page { size: A4 landscape; margin: 8mm; }
-"""
+""".replace("PHONE_MAX_PX", str(PHONE_MAX_PX))
 
 #: The red hatch idle plots are filled with (referenced by the .qygeo-idle class).
 HATCH_SVG = (
@@ -266,7 +277,8 @@ POINT_TO_LABEL = """function (feature, latlng) {
 
 
 def _html_control(html_text: str, *, position: str, css_class: str, element_id: str) -> Any:
-    """A Leaflet control holding *html_text* (already escaped)."""
+    """A Leaflet control holding *html_text* (already escaped); its ``<details>`` start
+    closed on a window of at most :data:`PHONE_MAX_PX` pixels."""
     from branca.element import MacroElement
 
     class HtmlControl(MacroElement):
@@ -277,6 +289,11 @@ def _html_control(html_text: str, *, position: str, css_class: str, element_id: 
                 var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
                 div.id = {{ this.element_id|tojson }};
                 div.innerHTML = {{ this.html|tojson }};
+                if (window.matchMedia('(max-width: {{ this.phone_px }}px)').matches) {
+                    div.querySelectorAll('details[open]').forEach(function (d) {
+                        d.open = false;
+                    });
+                }
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -288,7 +305,15 @@ def _html_control(html_text: str, *, position: str, css_class: str, element_id: 
     el = HtmlControl()
     el._name = "HtmlControl"
     el.html, el.position, el.css_class, el.element_id = html_text, position, css_class, element_id
+    el.phone_px = PHONE_MAX_PX
     return el
+
+
+def _legend_control(legend_html: str) -> Any:
+    """The legend in the bottom left corner, under a fold (closed at first on a phone)."""
+    return _html_control(f"<details open><summary>图例 Legend</summary>{legend_html}</details>",
+                         position="bottomleft", css_class="qygeo-box qygeo-legend",
+                         element_id="qygeo-legend")
 
 
 def _expose(layers: dict[str, Any]) -> Any:
@@ -960,8 +985,7 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
                             _swatch(PLANTING_COLOUR, stroke="#238b45", opacity=0.6, dash=True))
               + _legend_row("区县界 District boundary", _swatch("transparent", dash=True))
               + MEASURE_NOTE)
-    _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
-                  element_id="qygeo-legend").add_to(m)
+    _legend_control(legend).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     _fit_view(view, panel_px=PANEL_PX, label_min_zoom=PLOT_LABEL_MIN_ZOOM).add_to(m)
     _search(_search_entries(parks, "parks", "park_id", ("name_zh", "name_en", "park_id"))
@@ -1093,8 +1117,7 @@ def park_map(ds: Dataset, rep: Report, park_id: str, basemap: Basemap, *,
               + "</span>"
               + _illustrative_legend(plots["_illustrative"], "plots shown")
               + _left_out_note(rep, park_page=True) + MEASURE_NOTE)
-    _html_control(legend, position="bottomleft", css_class="qygeo-box qygeo-legend",
-                  element_id="qygeo-legend").add_to(m)
+    _legend_control(legend).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     _fit_view(view, panel_px=PANEL_PX, label_min_zoom=PLOT_LABEL_MIN_ZOOM).add_to(m)
     _expose(layers).add_to(m)
