@@ -15,6 +15,7 @@ import csv
 import errno
 import io
 import json
+import os
 import re
 import tempfile
 from html.parser import HTMLParser
@@ -341,3 +342,42 @@ def test_an_output_that_is_a_symbolic_link_is_written_through(tmp_path):
     assert code == 0, err
     assert link.is_symlink() and link.resolve() == target.resolve()
     assert "alpha" in target.read_text(encoding="utf-8-sig")
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
+    """A write killed between its temporary file and the rename (kill -9) left
+    .NAME.XXXXXXXX.tmp beside the output for good; the next write of that output now
+    removes it, and keeps another live process's and files not of this form."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    from qygeo.io.atomic import atomic_write_text
+
+    out = tmp_path / "report.csv"
+    atomic_write_text(out, "old\n")
+    killed = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from qygeo.io.atomic import atomic_write_files
+        def write(tmp):
+            tmp.write_text("half", encoding="utf-8")
+            tmp.with_name(tmp.name + "-journal").write_text("j", encoding="utf-8")
+            os.kill(os.getpid(), signal.SIGKILL)
+        atomic_write_files({{Path({str(out)!r}): write}})
+    """)
+    res = subprocess.run([sys.executable, "-c", killed], capture_output=True)
+    assert res.returncode == -signal.SIGKILL
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name != "report.csv")
+    assert len(left) == 2 and left[0].startswith(".report.csv.") and left[1].endswith(
+        ".tmp-journal"), left
+    assert out.read_text(encoding="utf-8") == "old\n"  # the output as it was
+    live = tmp_path / f".report.csv.{os.getppid()}.abcd1234.tmp"  # a running process's
+    other = tmp_path / ".report.csv.backup.tmp"
+    for p in (live, other):
+        p.write_text("keep", encoding="utf-8")
+    atomic_write_text(out, "new\n")
+    assert out.read_text(encoding="utf-8") == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["report.csv", live.name, other.name])

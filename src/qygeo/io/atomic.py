@@ -10,6 +10,7 @@ an output took to get there.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -115,8 +116,10 @@ def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
     """Write several files all or none: temporary files, fsync, then renames.
 
     Each output's writer is given a temporary name beside it (same file system, so
-    the rename is atomic), ``.NAME.XXXXXXXX.tmp`` followed by *suffix* (GDAL picks
-    a format by it); the writer creates that file and raises if what it wrote is
+    the rename is atomic), ``.NAME.PID.XXXXXXXX.tmp`` followed by *suffix* (GDAL picks
+    a format by it); the temporary files a killed run left for the same output (their
+    process gone) are removed first (:func:`remove_abandoned`). The writer creates that
+    file and raises if what it wrote is
     not what was meant. Only when every writer has succeeded and every temporary
     file is fsynced are they renamed over their outputs, each keeping the mode of
     the file it replaces (else 0644); the folders are fsynced afterwards so the
@@ -148,8 +151,10 @@ def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
             target = real[path]
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                fd, name = tempfile.mkstemp(prefix=f".{gdal_safe_name(target.name)}.",
-                                            suffix=".tmp" + suffix, dir=target.parent)
+                remove_abandoned(target)
+                fd, name = tempfile.mkstemp(
+                    prefix=f".{gdal_safe_name(target.name)}.{os.getpid()}.",
+                    suffix=".tmp" + suffix, dir=target.parent)
                 os.close(fd)
                 temps[path] = Path(name)
                 os.unlink(name)  # the writer creates it (GDAL makes its files itself)
@@ -177,6 +182,46 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def remove_abandoned(target: Path) -> list[Path]:
+    """Remove the temporary files of *target* that a killed run left beside it; return them.
+
+    Only names :func:`atomic_write_files` gives (``.NAME.PID.XXXXXXXX.tmp…``, SQLite's
+    ``-journal``/``-wal``/``-shm`` after them too) whose process is gone: another command
+    writing the same output right now keeps its file.
+    """
+    pattern = re.compile(rf"\.{re.escape(gdal_safe_name(target.name))}\.(\d+)\.[^./]{{8}}\.tmp")
+    removed = []
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return removed
+    for name in names:
+        found = pattern.match(name)
+        if found is None or _alive(int(found.group(1))):
+            continue
+        path = target.parent / name
+        try:
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+                removed.append(path)
+        except OSError:  # another run removed it first, or it is not ours to remove
+            continue
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether process *pid* runs (one of another user's counts)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # another user's, or not a pid this system has: not known gone
+    return True
 
 
 def _remove_temporary(tmp: Path) -> None:

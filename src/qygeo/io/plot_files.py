@@ -275,11 +275,11 @@ def _row_group_parts(path: Path, file: Any, columns: list[str],
     """The row groups of a GeoParquet file as parts the workers read (each with its own
     reader), consecutive small groups together.
 
-    A worker's cost per batch is paid once per batch whatever its rows, so row groups
-    of 20,000 plots took a fifth longer than groups of 50,000, and those about a
-    twentieth longer than groups of 131,072 (whole processes at 1M plots). Groups are
-    joined while a part stays within :data:`BATCH_ROWS` rows and the file's rows over
-    *min_parts* (every worker keeps parts to take); a larger group is a part alone.
+    A worker pays a cost per batch whatever its rows, so a file of small row groups
+    was slower to read part by part (measured in ``bench/results/history.md``, session
+    15). Groups are joined while a part stays within :data:`BATCH_ROWS` rows and the
+    file's rows over *min_parts* (every worker keeps parts to take); a larger group is a
+    part alone.
     """
     import threading
 

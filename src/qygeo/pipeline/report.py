@@ -365,8 +365,8 @@ def _plot_sums_by_year_end(plots: pd.DataFrame, year: int | None,
                 if "invested_yuan" in plots.columns else None)
     if invested is not None:  # a plot without a figure adds nothing either way
         undated &= ~np.isnan(invested)
-    # The parks coded once, and each group's sums from the arrays (not three copies of
-    # the table: a tenth of the report's time at 10M plots).
+    # The parks coded once, and each group's sums from the arrays: three copies of the
+    # table were a large share of the report's serial time at millions of plots.
     codes, names = pd.factorize(plots["park_id"], sort=True)  # missing: −1
     none = np.zeros(len(plots), dtype=bool)
 
