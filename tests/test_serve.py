@@ -372,6 +372,8 @@ def test_add_update_remove_undo(client, tiny_geodata):
         r = client.post("/api/undo", headers=EDIT)
         assert r.status_code == 200
         assert ("gamma" in ids(client)) is expect
+        # "the undone version is kept as .history/undone/…", not as the server's path
+        assert str(tiny_geodata) not in r.text and ".history/undone/" in r.text
     assert client.post("/api/undo", headers=EDIT).status_code == 409
 
 
@@ -663,7 +665,19 @@ def test_history_of_a_folder_that_cannot_be_written_still_lists(client, tiny_geo
     r = client.get("/api/history")
     assert r.status_code == 200 and len(r.json()["history"]) == 2
     assert "could not be finished" in r.json()["notes"][0]
+    assert str(tiny_geodata) not in r.text and park_lib.LOCK_NAME in r.text
     assert snapshot(tiny_geodata) == before
+
+
+def test_a_missing_data_folder_is_named_without_the_servers_path(client, tiny_geodata):
+    gone = tiny_geodata.with_name("elsewhere")
+    tiny_geodata.rename(gone)
+    try:
+        r = client.get("/api/report")
+        assert r.status_code >= 400 and "data folder not found" in r.json()["error"]
+        assert str(tiny_geodata) not in r.text and str(tiny_geodata.parent) not in r.text
+    finally:
+        gone.rename(tiny_geodata)
 
 
 @pytest.mark.slow

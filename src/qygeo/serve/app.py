@@ -267,11 +267,12 @@ def _leaflet(kind: str) -> bytes:
 
 def _clean(text: str, *folders: Path | None) -> str:
     """A message without the paths of *folders* on the server (the upload's temporary
-    folder, the data folder): the user knows the file by name, and a client is not told
-    where the server keeps its files."""
+    folder, the data folder): the user knows a file by its name in the folder, and a
+    client is not told where the server keeps its files (a folder named alone is named
+    by its last component)."""
     for folder in folders:
-        if folder is not None:
-            text = text.replace(f"{folder}/", "")
+        if folder is not None and folder.name:  # "/" would cut every slash
+            text = text.replace(f"{folder}/", "").replace(str(folder), folder.name)
     return text
 
 
@@ -492,7 +493,8 @@ def create_app(config: ServeConfig) -> FastAPI:
                 meta = {}
             out.append({"snapshot": snap.name, "action": meta.get("action"),
                         "park_id": meta.get("park_id"), "at": meta.get("at")})
-        return {"history": out, "notes": notes, "parks_sha256": version}
+        return {"history": out, "notes": [_clean(n, cfg.root) for n in notes],
+                "parks_sha256": version}
 
     # ------------------------------------------------------------------ editing
 
@@ -635,9 +637,11 @@ def create_app(config: ServeConfig) -> FastAPI:
                                  expected_sha256=parks_sha256 or None)
         except ParksChangedError:
             return _error(409, CHANGED_SINCE_LISTED)
-        return {"summary": plan.summary(), "action": plan.action, "park_id": plan.park_id,
+        return {"summary": [_clean(s, cfg.root) for s in plan.summary()],
+                "action": plan.action, "park_id": plan.park_id,
                 "restores": list(plan.restores_ids), "drops": list(plan.drops_ids),
-                "changes": list(plan.changes_ids), "notes": list(plan.notes)}
+                "changes": list(plan.changes_ids),
+                "notes": [_clean(n, cfg.root) for n in plan.notes]}
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"],
                    include_in_schema=False)
