@@ -381,3 +381,40 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
     assert out.read_text(encoding="utf-8") == "new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["report.csv", live.name, other.name])
+
+
+def test_a_writer_that_writes_atomically_itself_makes_no_second_temporary_file(tmp_path):
+    """build's report writers write their temporary file with an atomic write of their
+    own: a second temporary name (..NAME.PID.X.tmp.PID.Y.tmp) that a kill left for good,
+    no write of that output ever removing it. It is now written in place."""
+    from qygeo.io.atomic import atomic_write_files, atomic_write_text
+
+    out = tmp_path / "report.md"
+    seen: list[list[str]] = []
+
+    def write(tmp: Path) -> None:
+        atomic_write_text(tmp, "inner\n")
+        seen.append(sorted(p.name for p in tmp_path.iterdir()))
+
+    atomic_write_files({out: write})
+    assert len(seen[0]) == 1 and seen[0][0].startswith(".report.md.")  # the one temporary
+    assert out.read_text(encoding="utf-8") == "inner\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
+
+
+@pytest.mark.parametrize("length", [214, 236, 241, 250])
+def test_long_output_names_get_temporary_names_within_255_bytes(tmp_path, length):
+    """The process id in a temporary name made outputs of 236–241 bytes fail ("File name
+    too long"); the name is now cut in the temporary name, and a killed write's file of
+    such a name is still found."""
+    from qygeo.io import atomic
+
+    name = "报" * ((length - 4) // 3) + "r" * ((length - 4) % 3) + ".csv"
+    assert len(name.encode("utf-8")) == length
+    out = tmp_path / name
+    atomic.atomic_write_text(out, "a\n")
+    left = tmp_path / f".{atomic._temp_part(name)}.999999999.abcdefgh.tmp"
+    left.write_text("half", encoding="utf-8")
+    atomic.atomic_write_text(out, "b\n")
+    assert out.read_text(encoding="utf-8") == "b\n"
+    assert [p.name for p in tmp_path.iterdir()] == [name]

@@ -145,6 +145,13 @@ def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
         check_writable(path)  # -o /dev/stdout: a link to a pipe, not a file
         check_writable(real[path])
         _check_not_input(Path(os.path.realpath(real[path])), path)
+    if all(real[p] in _WRITING for p in outputs):
+        # Each output is the temporary file of a batch writing now (a writer that writes
+        # atomically itself): written in place; that batch checks and renames it, and
+        # names its output in an error.
+        for path, write in zip(outputs, writers.values(), strict=True):
+            write(real[path])
+        return
     temps: dict[Path, Path] = {}
     try:
         for path, write in zip(outputs, writers.values(), strict=True):
@@ -152,13 +159,16 @@ def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 remove_abandoned(target)
-                fd, name = tempfile.mkstemp(
-                    prefix=f".{gdal_safe_name(target.name)}.{os.getpid()}.",
-                    suffix=".tmp" + suffix, dir=target.parent)
+                fd, name = tempfile.mkstemp(prefix=f".{_temp_part(target.name)}.{os.getpid()}.",
+                                            suffix=".tmp" + suffix, dir=target.parent)
                 os.close(fd)
                 temps[path] = Path(name)
                 os.unlink(name)  # the writer creates it (GDAL makes its files itself)
-                write(temps[path])
+                _WRITING.add(temps[path])
+                try:
+                    write(temps[path])
+                finally:
+                    _WRITING.discard(temps[path])
                 _fsync_file(temps[path])
                 os.chmod(temps[path],
                          target.stat().st_mode & 0o777 if target.exists() else 0o644)
@@ -184,6 +194,23 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
+#: The temporary files being written by a batch of :func:`atomic_write_files` now.
+_WRITING: set[Path] = set()
+
+#: Bytes a temporary name may add to its output's name: a dot, ".PID." (up to 10
+#: digits), 8 random characters, ".tmp", a suffix for GDAL and SQLite's "-journal".
+_TEMP_EXTRA = 1 + 12 + 8 + 4 + 8 + 8
+
+
+def _temp_part(name: str) -> str:
+    """*name* as its temporary files carry it: without what GDAL cannot open, and cut
+    so that a temporary name stays within the 255 bytes a file name may have."""
+    safe = gdal_safe_name(name)
+    raw = safe.encode("utf-8")
+    room = 255 - _TEMP_EXTRA
+    return raw[:room].decode("utf-8", "ignore") if len(raw) > room else safe
+
+
 def remove_abandoned(target: Path) -> list[Path]:
     """Remove the temporary files of *target* that a killed run left beside it; return them.
 
@@ -191,7 +218,7 @@ def remove_abandoned(target: Path) -> list[Path]:
     ``-journal``/``-wal``/``-shm`` after them too) whose process is gone: another command
     writing the same output right now keeps its file.
     """
-    pattern = re.compile(rf"\.{re.escape(gdal_safe_name(target.name))}\.(\d+)\.[^./]{{8}}\.tmp")
+    pattern = re.compile(rf"\.{re.escape(_temp_part(target.name))}\.(\d+)\.[^./]{{8}}\.tmp")
     removed = []
     try:
         names = os.listdir(target.parent)
