@@ -212,3 +212,22 @@ def test_build_links_each_map_to_the_report_written_with_it(tiny_geodata, tmp_pa
     assert "../reports/report.html" in (out / "maps" / "index.html").read_text("utf-8")
     park = next((out / "maps" / "parks").glob("*.html"))
     assert "../../reports/report.html" in park.read_text("utf-8")
+
+
+def test_a_file_a_map_needs_is_named_when_it_cannot_be_read(tiny_geodata, tmp_path,
+                                                            monkeypatch):
+    """Drawn as they are written, a page whose script could not be read was reported as
+    the output that could not be written ("maps/index.html: cannot write")."""
+    import errno
+
+    from qygeo.render import maps
+
+    def missing(ds, rep, *a, **kw):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "/x/leaflet.js")
+
+    monkeypatch.setattr(maps, "city_map", missing)
+    res = run_build(tiny_geodata, tmp_path / "out", "-q")
+    assert res.exit_code == 1
+    assert res.stderr.count("\n") == 1 and "/x/leaflet.js: No such file or directory" in (
+        res.stderr), res.stderr
+    assert "cannot write" not in res.stderr

@@ -1183,7 +1183,12 @@ def page_writers(ds: Dataset, rep: Report, basemap: Basemap, out_dir: str | Path
     for rel, render in page_renderers(ds, rep, basemap, self_contained=self_contained,
                                       report_page=report_page, classes=classes):
         def write(tmp: Path, path: Path = out / rel, render: Callable[[], str] = render) -> None:
-            data = render().encode("utf-8")
+            try:
+                data = render().encode("utf-8")
+            except OSError as exc:  # a file the page needs (a script of the page): not the
+                # output's fault, which the batch would say of an OSError
+                where = f"{exc.filename}: " if exc.filename else ""
+                raise MapError(f"drawing {path}: {where}{exc.strerror or exc}") from exc
             tmp.write_bytes(data)
             written.append(MapPage(path, len(data)))
             if progress:
