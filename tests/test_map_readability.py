@@ -251,8 +251,12 @@ def test_pages_open_framed_on_a_phone_a_split_screen_and_a_short_window(built, b
 
 
 BOX = """sel => { const e = document.querySelector(sel);
-  if (!e || !e.offsetParent) return null;
+  if (!e || !e.offsetParent || getComputedStyle(e).visibility === 'hidden') return null;
   const r = e.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; }"""
+
+#: The width of the minimap's own Leaflet map (folium names its control mini_map_<hex>).
+MINIMAP_WIDTH = """() => window[Object.keys(window).find(k => /^mini_map_[0-9a-f]+$/.test(k))]
+  ._miniMap.getSize().x"""
 
 
 @pytest.mark.parametrize("page", ["index.html", "parks/guangfo.html"])
@@ -260,7 +264,7 @@ def test_on_a_phone_the_panel_and_legend_start_folded_and_leave_the_map_free(bui
                                                                           page):
     """On a 390-px phone the open panel and legend covered the whole map, the minimap
     covered the legend and the panel the zoom buttons. They now start folded there (a tap
-    opens them), and open on a desktop window as before."""
+    opens them), print open, and open on a desktop window as before."""
     for width, height in ((390, 844), (1280, 860)):
         pg = browser.new_page(viewport={"width": width, "height": height})
         pg.route("**/*", lambda r: r.continue_()
@@ -275,9 +279,20 @@ def test_on_a_phone_the_panel_and_legend_start_folded_and_leave_the_map_free(bui
                 assert minimap is None
                 zoom = pg.evaluate(BOX, ".leaflet-control-zoom")
                 assert panel[0] >= zoom[0] + zoom[2], (panel, zoom)  # the buttons show
+                # Printed from a phone, the folds print open (they printed folded).
+                pg.emulate_media(media="print")
+                assert pg.evaluate(BOX, "#qygeo-legend")[3] > 150
+                pg.emulate_media(media="screen")
                 pg.click("#qygeo-legend summary")
                 opened = pg.evaluate(BOX, "#qygeo-legend")
                 assert opened[3] > 150 and opened[3] <= 0.45 * height + 40, opened
+                # Hidden, the minimap is still laid out at its size (created with display:
+                # none, its map had no size and drew askew once the window widened).
+                assert pg.evaluate(MINIMAP_WIDTH) > 100
+                pg.set_viewport_size({"width": 1280, "height": 860})
+                pg.wait_for_function("getComputedStyle(document.querySelector("
+                                     "'.leaflet-control-minimap')).visibility === 'visible'")
+                assert pg.evaluate(BOX, ".leaflet-control-minimap") is not None
             else:
                 assert legend[3] > 150 and minimap is not None, (legend, minimap)
                 assert pg.evaluate("document.querySelectorAll('.qygeo-panel details[open]')"

@@ -228,9 +228,11 @@ PAGE_CSS = """
   .leaflet-container .qygeo-box { max-width: calc(100vw - 40px); }
   .leaflet-container .qygeo-box.qygeo-panel { max-height: 40vh; max-width: calc(100vw - 90px); }
   .qygeo-legend > details[open] { max-height: 45vh; overflow-y: auto; }
-  .leaflet-control-minimap { display: none !important; }
+  /* hidden, not display: none: drawn at its size, it is right when the window widens */
+  .leaflet-control-minimap { visibility: hidden; }
 }
 @media print {
+  .qygeo-box details::details-content { content-visibility: visible; }  /* folds printed open */
   .leaflet-control-zoom, .leaflet-control-fullscreen, .leaflet-control-measure,
   .leaflet-control-layers, .qygeo-search, .leaflet-control-minimap,
   .leaflet-control-attribution a { display: none !important; }
@@ -290,8 +292,10 @@ def _html_control(html_text: str, *, position: str, css_class: str, element_id: 
                 div.id = {{ this.element_id|tojson }};
                 div.innerHTML = {{ this.html|tojson }};
                 if (window.matchMedia('(max-width: {{ this.phone_px }}px)').matches) {
-                    div.querySelectorAll('details[open]').forEach(function (d) {
-                        d.open = false;
+                    var folded = div.querySelectorAll('details[open]');
+                    folded.forEach(function (d) { d.open = false; });
+                    window.addEventListener('beforeprint', function () {  // printed whole
+                        folded.forEach(function (d) { d.open = true; });
                     });
                 }
                 L.DomEvent.disableClickPropagation(div);
