@@ -532,3 +532,34 @@ def test_a_non_finite_vertex_of_a_ring_no_point_sees_whole_is_left_to_geos(bad):
     plot_rows.check_rings(rings, problems)
     assert list(problems.bad) == [False, True]
     assert "Invalid Coordinate" in problems.column().tolist()[1]
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_an_unclosed_ring_in_a_small_file_is_named_not_the_whole_file_refused(tiny_geodata,
+                                                                              skip):
+    """Small batches are decoded by shapely, which will not parse an unclosed ring: the
+    whole file was refused as unreadable, --skip-invalid-plots or not, where a large
+    batch names the plot ("ring is not closed")."""
+    path = tiny_geodata / "plots.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    feature = doc["features"][1]
+    feature["geometry"]["coordinates"][0].pop()  # the closing vertex
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    pid = feature["properties"]["plot_id"]
+    args = ["report", "--geodata", str(tiny_geodata), "--as-of", "2026-06-01",
+            "--format", "json", *(["--skip-invalid-plots"] if skip else [])]
+    res = CliRunner().invoke(main, args)
+    assert "cannot be read" not in res.stderr, res.stderr
+    assert pid in res.stderr and "ring is not closed" in res.stderr, res.stderr
+    assert res.exit_code == (0 if skip else 1)
+
+
+def test_a_nan_vertex_in_a_small_file_prints_no_numpy_warning(tiny_geodata):
+    path = tiny_geodata / "plots.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["features"][1]["geometry"]["coordinates"][0][1][0] = math.nan  # GDAL reads NaN
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    res = CliRunner().invoke(main, ["report", "--geodata", str(tiny_geodata), "--as-of",
+                                    "2026-06-01", "--format", "json"])
+    assert "invalid value encountered" not in res.stderr, res.stderr
+    assert res.stderr.startswith("qygeo: ") and res.exit_code == 1

@@ -338,8 +338,10 @@ def decode_polygons(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
     without a Python object per polygon, unlike shapely); when the column mixes geometry types
     it cannot, and :func:`decode_polygons_shapely` does.
     The coordinates are the same doubles either way. Under :data:`GEOARROW_MIN_ROWS`
-    rows shapely decodes them too: importing geoarrow takes longer than decoding a
-    small file (the bundled plots) with shapely, which is already imported.
+    rows shapely decodes them first: importing geoarrow takes longer than decoding a
+    small file (the bundled plots) with shapely, which is already imported. What shapely
+    refuses to parse (an unclosed ring) still goes to geoarrow-c, so that the ring check
+    names the plot, as in a large batch.
 
     Returns
     -------
@@ -347,7 +349,15 @@ def decode_polygons(wkb: pa.Array) -> tuple[Rings, np.ndarray]:
         The decoded polygons and the rows left for :func:`shapely.from_wkb`
         (nulls, holes, multipolygons, other dimensions).
     """
-    got = _decode_geoarrow(wkb) if len(wkb) >= GEOARROW_MIN_ROWS else None
+    if len(wkb) < GEOARROW_MIN_ROWS:
+        import shapely
+
+        try:
+            with np.errstate(invalid="ignore"):  # a NaN vertex: check_rings names it
+                return decode_polygons_shapely(wkb)
+        except shapely.errors.GEOSException:
+            pass  # an unclosed ring shapely will not parse: geoarrow-c passes it on to be named
+    got = _decode_geoarrow(wkb)
     return got if got is not None else decode_polygons_shapely(wkb)
 
 
