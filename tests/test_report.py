@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -115,10 +116,13 @@ def test_the_unjudged_warning_names_five_plots_at_most(tiny_geodata):
     ds = load_dataset(tiny_geodata)
     ds.plots["agreed_start_date"] = None
     ds.plots["actual_start_date"] = None
+    extra = ds.plots[ds.plots["plot_id"] == "A1"].assign(plot_id="A9")  # a sixth in a park
+    ds = dataclasses.replace(ds, plots=pd.concat([ds.plots, extra], ignore_index=True))
     rep = build_report(ds, as_of=AS_OF)
     (w,) = [w for w in rep.warnings if "cannot judge" in w]
     named = w.split("(plot_id ")[1]
     assert named.endswith(" …)") and len(named.split(", ")) == 5
+    assert "X1" not in named  # in no park: the warning counts parks' plots
     only_beta = build_report(ds, as_of=AS_OF, park_ids=["beta"])
     (w,) = [w for w in only_beta.warnings if "cannot judge" in w]
     assert "(plot_id B" in w and "A1" not in w
@@ -279,3 +283,19 @@ def test_plots_marked_illustrative_are_counted_per_park_and_warned(tiny_geodata,
     got = compute_plot_table(tmp_path / "p.parquet", ds.parks, AS_OF, columns=REPORT_COLUMNS)
     batch = build_report(ds, as_of=AS_OF, plots=got.table, summary=got.summary)
     assert row(batch, "alpha")["illustrative_plot_count"] == 2
+
+
+def test_the_unjudged_plots_named_are_parks_plots_not_those_in_no_park():
+    """The warning counts each park's plots the idle rule cannot judge, then named the
+    first such plots of the table: with plots in no park first, it named only those (and
+    which of them the per-park formats kept depended on how the file was batched)."""
+    import pandas as pd
+
+    from qygeo.pipeline.report import _unjudged_ids
+
+    plots = pd.DataFrame({
+        "plot_id": ["OUT1", "OUT2", "A1", "A2", "B1"],
+        "park_id": pd.Categorical([None, None, "alpha", "alpha", "beta"]),
+        "idle_status": ["n/a", "n/a", "n/a", "idle", "n/a"]})
+    assert _unjudged_ids(plots, None) == (["A1", "B1"], 2)
+    assert _unjudged_ids(plots, {"beta"}) == (["B1"], 1)

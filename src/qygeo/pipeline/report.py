@@ -691,8 +691,9 @@ UNJUDGED_IDS_NAMED = 5
 
 def _unjudged_ids(plots: pd.DataFrame, parks: set[str] | None) -> tuple[list[str], int]:
     """The first :data:`UNJUDGED_IDS_NAMED` ids of *plots* whose idle status is n/a, in
-    *parks* (None: any), and how many such plots there are: the warning that counts them
-    per park then says where to look.
+    *parks* (None: in any park), and how many such plots there are: the warning that
+    counts them per park then says where to look. Plots in no park are not named: the
+    warning counts parks' plots, and the per-park formats keep only some of those plots.
 
     One vectorised comparison over the column, then only the first few rows are read.
     """
@@ -701,8 +702,10 @@ def _unjudged_ids(plots: pd.DataFrame, parks: set[str] | None) -> tuple[list[str
     if "idle_status" not in plots.columns or "plot_id" not in plots.columns:
         return [], 0
     mask = (plots["idle_status"] == "n/a").to_numpy(dtype=bool, na_value=False)
-    if parks is not None and "park_id" in plots.columns:
-        mask = mask & plots["park_id"].isin(parks).to_numpy(dtype=bool, na_value=False)
+    if "park_id" in plots.columns:
+        where = plots["park_id"]
+        in_parks = where.notna() if parks is None else where.isin(parks)
+        mask = mask & in_parks.to_numpy(dtype=bool, na_value=False)
     rows = np.flatnonzero(mask)
     return ([str(v) for v in plots["plot_id"].iloc[rows[:UNJUDGED_IDS_NAMED]]],
             int(len(rows)))
