@@ -1078,12 +1078,39 @@ def test_the_per_park_report_reads_the_same_without_the_plots_in_no_park(city, t
     assert len(short.plot_table) < len(full.plot_table) / 2
     # The progress line counts every plot read, and says which were measured and judged.
     assert f"{len(city):,} plots: areas, parks and idle status in" in "".join(said[True])
+    in_park = int(full.plot_table["park_id"].notna().sum())  # the table of every plot
     assert (f"{len(city):,} plots checked and assigned to parks, the "
-            f"{len(short.plot_table):,} in a park measured and judged") in "".join(said[False])
+            f"{in_park:,} in a park measured and judged") in "".join(said[False])
     assert short.warnings == full.warnings
     assert any("lie in no park" in w for w in short.warnings)
     for fmt in ("json", "csv", "markdown"):
         assert render(short, fmt) == render(full, fmt)
+
+
+def test_the_progress_line_counts_the_plots_in_a_park_not_the_rows_kept(plots, city,
+                                                                        tmp_path, monkeypatch):
+    """A batch mostly in parks keeps all its rows, some in no park: the progress line
+    counted those as "in a park", and by how the file happened to be batched."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from qygeo.pipeline import make_report
+
+    monkeypatch.setattr(plot_files, "BATCH_ROWS", 200)
+    outside = city[city.geometry.bounds["minx"] < 112.5].iloc[:400]  # west of every park
+    mostly_in = pd.concat([plots.iloc[:300], outside.iloc[:100]]).sample(frac=1,
+                                                                         random_state=2)
+    path = tmp_path / "mixed.parquet"
+    synthetic.write_geoparquet(gpd.GeoDataFrame(pd.concat([mostly_in, outside.iloc[100:]]),
+                                                crs="EPSG:4326"), path)
+    said: list[str] = []
+    short = make_report(BUNDLED, plots=path, as_of=AS_OF, keep_outside=False,
+                        progress=said.append)
+    in_park = int(make_report(BUNDLED, plots=path, as_of=AS_OF).plot_table["park_id"]
+                  .notna().sum())
+    assert in_park < len(short.plot_table) < 700  # some rows in no park were kept
+    assert f"700 plots checked and assigned to parks, the {in_park:,} in a park" in "".join(
+        said), said
 
 
 @pytest.mark.parametrize("kind", ["gpkg_4547", "csv"])

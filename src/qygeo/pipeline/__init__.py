@@ -170,9 +170,12 @@ def make_report(
         took = f"{time.perf_counter() - started:.1f} s"
         read = (summary.plot_count + len(ds.excluded_plots) if summary is not None
                 else len(plot_table))
-        if len(plot_table) < read:  # keep_outside=False left the plots in no park out
+        if len(plot_table) < read:  # keep_outside=False left (most) plots in no park out
+            # The plots in a park from the summary: the table may keep some in no park (a
+            # batch mostly in parks keeps all its rows).
+            in_park = summary.plot_count - summary.unassigned_count
             step(f"      {read:,} plots checked and assigned to parks, the "
-                 f"{len(plot_table):,} in a park measured and judged, in {took}")
+                 f"{in_park:,} in a park measured and judged, in {took}")
         else:
             step(f"      {read:,} plots: areas, parks and idle status in {took}")
     step("[2/2] per-park figures and evaluation")
