@@ -1113,6 +1113,29 @@ def test_the_progress_line_counts_the_plots_in_a_park_not_the_rows_kept(plots, c
         said), said
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_plots_with_their_axes_swapped_among_others_are_told_as_swapped(plots, parks,
+                                                                       tmp_path, threads):
+    """A batch mixing plots in degrees with plots whose x and y are swapped has bounds
+    that are neither ("not degrees, no Gauss-Kruger zone"); with small row groups read
+    together such batches became more common. The swapped plots are now named."""
+    import shapely
+
+    from qygeo.errors import QygeoError
+    from qygeo.pipeline.plots import compute_plot_table
+
+    mixed = plots.iloc[:600].copy()
+    swap = np.zeros(len(mixed), dtype=bool)
+    swap[[40, 41, 300]] = True
+    mixed.loc[swap, "geometry"] = shapely.transform(
+        mixed.geometry.values[swap], lambda xy: xy[:, ::-1])
+    path = tmp_path / "swapped.parquet"
+    mixed.to_parquet(path, row_group_size=100, index=False)
+    with pytest.raises(QygeoError, match=r"look swapped .* in some plots only "
+                                         r"\(the first: feature #41\)"):
+        compute_plot_table(path, parks, AS_OF, workers=threads)
+
+
 @pytest.mark.parametrize("kind", ["gpkg_4547", "csv"])
 def test_a_duplicate_id_is_refused_whichever_reader_takes_the_file(parks, tmp_path, kind):
     # Files the Arrow reader does not take (another CRS, a CSV ledger) are read whole by
