@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from qygeo.render.format import is_percent, is_year
+from qygeo.render.format import is_percent, is_whole_number, is_year
 from qygeo.render.styles import PLOT_STATUS
 
 #: key → (中文, English, unit) for the columns of the tables other than the park table.
@@ -137,7 +137,7 @@ def number_format(key: str) -> str | None:
         return "#,##0.0"
     if key.endswith("_ha"):
         return "#,##0.00"
-    if key.endswith(("_count", "_days")) or key in ("projects_signed", "projects_in_production"):
+    if is_whole_number(key) or key.endswith("_days"):  # counts (years are matched above)
         return "#,##0"
     if key == "years_left":  # to the end of the target year, in fractions of a year
         return "0.00"
