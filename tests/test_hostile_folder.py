@@ -153,3 +153,37 @@ def test_an_empty_plots_collection_is_no_plots_for_every_command(tiny_geodata: P
                 "-q").exit_code == 0
     res = _run("report", "--geodata", tiny_geodata, "--format", "json", "-q")
     assert res.exit_code == 0 and all(p["plot_count"] == 0 for p in json.loads(res.stdout))
+
+
+def _swap_axes(path: Path, feature_id: str, id_field: str) -> int:
+    """Swap x and y of one feature's coordinates; its 1-based place in the file."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+
+    def swap(c):
+        return [c[1], c[0], *c[2:]] if isinstance(c[0], (int, float)) else [swap(d) for d in c]
+
+    for place, f in enumerate(doc["features"], start=1):
+        if f["properties"][id_field] == feature_id:
+            f["geometry"]["coordinates"] = swap(f["geometry"]["coordinates"])
+            path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+            return place
+    raise AssertionError(feature_id)
+
+
+def test_a_district_with_swapped_axes_among_others_is_told_as_swapped(
+        tiny_geodata: Path) -> None:
+    """One feature of a reference layer in (lat, lon): the layer's bounds then span both
+    and looked like no coordinates at all ("not degrees, no Gauss-Kruger zone"). The
+    report and validate now say the axes look swapped and name the feature."""
+    place = _swap_axes(tiny_geodata / "districts.geojson", "441802", "adcode")
+    before = snapshot(tiny_geodata)
+    res = _run("report", "--format", "csv", "--geodata", tiny_geodata)
+    assert res.exit_code == 1
+    assert (f"latitude and longitude look swapped (x holds ~24, y ~113): swap the axes "
+            f"(x is longitude), in some features only (the first: feature #{place})"
+            in res.stderr), res.stderr
+    assert "Gauss-Kruger" not in res.stderr
+    res = _run("validate", "--geodata", tiny_geodata)
+    assert res.exit_code == 1
+    assert f"in some features only (the first: feature #{place})" in res.output, res.output
+    assert snapshot(tiny_geodata) == before

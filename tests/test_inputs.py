@@ -373,3 +373,29 @@ def test_a_crs_a_file_declares_is_noted_when_crs_overrides_it(tiny_geodata, tmp_
     assert res.exit_code == 0 and "b.gpkg says its CRS is EPSG:4490" in res.stderr
     res = run("park", "add", str(tmp_path / "b.geojson"), *args)
     assert res.exit_code == 0 and "says its CRS" not in res.stderr
+
+
+def test_diagnose_boxes_tells_swapped_features_only_when_the_rest_are_degrees():
+    import numpy as np
+
+    from qygeo.io.crs import diagnose_boxes, diagnose_lonlat
+
+    degrees = np.array([[113.0, 23.6, 113.1, 23.7], [112.9, 24.0, 113.0, 24.1]]).T
+    swapped = degrees[[1, 0, 3, 2]]
+    nan = np.full((4, 1), np.nan)
+    places = np.array([5, 6, 7, 8, 9])
+    # Degrees only (a NaN box, no geometry, is not a coordinate): nothing to say.
+    assert diagnose_boxes(np.hstack([degrees, nan]), places[:3]) is None
+    assert diagnose_boxes(nan, places[:1]) is None
+    # All swapped: the plain hint, as for the bounds alone.
+    assert diagnose_boxes(swapped, places[:2]) == diagnose_lonlat(
+        (23.6, 113.0, 24.1, 113.1))
+    # Some swapped: named by the first swapped one's place, the NaN box skipped.
+    mixed = np.hstack([degrees[:, :1], nan, swapped, degrees[:, 1:]])
+    hint = diagnose_boxes(mixed, places, things="plots")
+    assert hint.startswith("latitude and longitude look swapped")
+    assert hint.endswith("in some plots only (the first: feature #7)")
+    # Some in metres: not a swap, the bounds' own hint (no feature named).
+    metres = np.array([[38_500_000.0, 2_620_000.0, 38_500_100.0, 2_620_100.0]]).T
+    hint = diagnose_boxes(np.hstack([degrees, metres]), places[:3])
+    assert hint is not None and "feature #" not in hint

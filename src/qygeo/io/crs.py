@@ -271,6 +271,44 @@ DECLARE = ("declare the CRS in the file (a GeoPackage, or a Shapefile with its .
            "convert it to longitude/latitude (WGS84) first")
 
 
+def diagnose_boxes(boxes: np.ndarray, features: np.ndarray, *,
+                   things: str = "features") -> str | None:
+    """:func:`diagnose_lonlat` of features' bounding boxes, telling swapped axes in some
+    features only.
+
+    When some features have their axes swapped and the rest are degrees, the bounds of
+    all of them span both and say neither ("not degrees"); the hint then says so and
+    names the first swapped feature.
+
+    Parameters
+    ----------
+    boxes : numpy.ndarray
+        Shape (4, n): rows min x, min y, max x, max y of each feature (NaN: no geometry).
+    features : numpy.ndarray
+        The 1-based place in the file of each feature (column of *boxes*), for the message.
+    things : str
+        What the features are, for the message ("plots").
+    """
+    def bounds(cols: np.ndarray) -> tuple[float, float, float, float]:
+        return (float(np.nanmin(cols[0])), float(np.nanmin(cols[1])),
+                float(np.nanmax(cols[2])), float(np.nanmax(cols[3])))
+
+    known = ~np.isnan(boxes).any(axis=0)
+    if not known.any():
+        return None
+    boxes, features = boxes[:, known], np.asarray(features)[known]
+    hint = diagnose_lonlat(bounds(boxes))
+    if hint is None:
+        return None
+    odd = boxes[3] > 90  # a latitude nothing here has: its y holds a longitude
+    if not odd.any() or odd.all() or diagnose_lonlat(bounds(boxes[:, ~odd])) is not None:
+        return hint
+    swapped = diagnose_lonlat(bounds(boxes[:, odd]))
+    if swapped is None or not swapped.startswith("latitude and longitude look swapped"):
+        return hint
+    return f"{swapped}, in some {things} only (the first: feature #{int(features[np.argmax(odd)])})"
+
+
 def diagnose_lonlat(bounds: tuple[float, float, float, float], *,
                     option: bool = False) -> str | None:
     """Explain why coordinates that claim to be WGS84 degrees cannot be, or return None.

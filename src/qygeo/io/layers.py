@@ -434,9 +434,9 @@ def read_layer(
     gdf = _read_any(path, layer)
     if len(gdf) and (gdf.crs is None or gdf.crs.is_geographic):
         # GeoJSON always claims WGS84, so metres or swapped axes are caught by their values.
-        from qygeo.io.crs import diagnose_lonlat
+        from qygeo.io.crs import diagnose_boxes
 
-        hint = diagnose_lonlat(tuple(gdf.total_bounds))
+        hint = diagnose_boxes(gdf.geometry.bounds.to_numpy().T, np.arange(1, len(gdf) + 1))
         if hint:
             raise DataFileError(path, hint)
     projected = gdf.crs if len(gdf) and gdf.crs is not None and not gdf.crs.is_geographic \

@@ -287,11 +287,11 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
         rings, rest = decode_polygons(batch.wkb)
     if len(rings.rows):
         boxes = rings.boxes()  # rows: minx, miny, maxx, maxy
-        from qygeo.io.crs import diagnose_lonlat
+        from qygeo.io.crs import diagnose_boxes
 
-        hint = diagnose_lonlat(_bounds(boxes))
+        hint = diagnose_boxes(boxes, first_row + rings.rows + 1, things="plots")
         if hint:
-            raise DataFileError(path, _swapped_rows_hint(boxes, rings.rows, first_row) or hint)
+            raise DataFileError(path, hint)
     plot_rows.check_rings(rings, problems)
     with wkb_errors(path):
         geoms = shapely.from_wkb(batch.wkb.take(rest).to_numpy(zero_copy_only=False)) if len(
@@ -415,31 +415,6 @@ def _batch_columns(batch: PlotBatch, index: ParkIndex | Callable[[], ParkIndex],
         codes, names, list(index.ids), ids=summary_ids, area_mu=area_mu,
         invested_yuan=invested, idle=idle_v, judged=judged, illustrative=illustrative)
     return cols, summary, ids
-
-
-def _bounds(boxes: np.ndarray) -> tuple[float, float, float, float]:
-    """The bounds of rings' boxes (rows min x, min y, max x, max y; see Rings.boxes)."""
-    return (float(boxes[0].min()), float(boxes[1].min()), float(boxes[2].max()),
-            float(boxes[3].max()))
-
-
-def _swapped_rows_hint(boxes: np.ndarray, rows: np.ndarray, first_row: int) -> str | None:
-    """When some plots of a batch have their axes swapped and the rest are degrees, that
-    hint, naming the first such plot by its place in the file; else None.
-
-    The batch's bounds then span both and say neither ("not degrees"), and which batch
-    a plot falls in depends on how the file is read.
-    """
-    from qygeo.io.crs import diagnose_lonlat
-
-    odd = boxes[3] > 90  # a latitude no plot has: its y holds a longitude
-    if not odd.any() or odd.all() or diagnose_lonlat(_bounds(boxes[:, ~odd])) is not None:
-        return None
-    swapped = diagnose_lonlat(_bounds(boxes[:, odd]))
-    if swapped is None or not swapped.startswith("latitude and longitude look swapped"):
-        return None
-    feature = first_row + int(rows[np.argmax(odd)]) + 1
-    return f"{swapped}, in some plots only (the first: feature #{feature})"
 
 
 def illustrative_rows(plots: pd.DataFrame) -> np.ndarray | None:

@@ -158,10 +158,14 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
         if len(raw):
             minx, miny, maxx, maxy = raw.total_bounds
             if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-                from qygeo.io.crs import diagnose_lonlat
+                import numpy as np
 
+                from qygeo.io.crs import diagnose_boxes
+
+                hint = diagnose_boxes(raw.geometry.bounds.to_numpy().T,
+                                      np.arange(1, len(raw) + 1))
                 res.problems.append(f"{rel}: coordinates are not longitude/latitude degrees "
-                                    f"({diagnose_lonlat((minx, miny, maxx, maxy)) or ''})")
+                                    f"({hint or ''})")
                 continue
         rows = RowProblems(len(raw)) if spec is layers.PLOTS else None
         try:
