@@ -291,11 +291,11 @@ def test_the_unjudged_plots_named_are_parks_plots_not_those_in_no_park():
     which of them the per-park formats kept depended on how the file was batched)."""
     import pandas as pd
 
-    from qygeo.pipeline.report import _unjudged_ids
+    from qygeo.pipeline.report import _plot_ids_where, _unjudged
 
     plots = pd.DataFrame({
         "plot_id": ["OUT1", "OUT2", "A1", "A2", "B1"],
         "park_id": pd.Categorical([None, None, "alpha", "alpha", "beta"]),
         "idle_status": ["n/a", "n/a", "n/a", "idle", "n/a"]})
-    assert _unjudged_ids(plots, None) == (["A1", "B1"], 2)
-    assert _unjudged_ids(plots, {"beta"}) == (["B1"], 1)
+    assert _plot_ids_where(plots, _unjudged(plots), None) == (["A1", "B1"], 2)
+    assert _plot_ids_where(plots, _unjudged(plots), {"beta"}) == (["B1"], 1)

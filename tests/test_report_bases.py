@@ -257,3 +257,61 @@ def test_an_undated_built_plot_leaves_a_past_as_of_s_figures_unknown_and_says_wh
         row = tt.loc[target]
         assert math.isnan(row["current"]) and row["met"] is None, target
         assert "plot GQ-HR-01 has no contract_date" in row["note"], target
+
+
+def _set_plot(root, plot_id, key, value):
+    path = root / "plots.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    hit = [f for f in doc["features"] if f["properties"]["plot_id"] == plot_id]
+    hit[0]["properties"][key] = value
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_plot_without_invested_yuan_makes_the_plot_sum_a_named_lower_bound(tiny_geodata):
+    """beta (no park_stats: its investment rests on the plots B1, B2 and its nested park's
+    C1) with B1's invested_yuan missing: the sum of the two others was shown as the park's
+    investment and intensity with no word. It is now a lower bound in both bases, and a
+    warning names the plot."""
+    _set_plot(tiny_geodata, "B1", "invested_yuan", None)
+    rep = build_report(load_dataset(tiny_geodata), as_of=AS_OF)
+    beta = rep.park_table.set_index("park_id").loc["beta"]
+    assert beta["investment_yuan"] == 4e7 == beta["plot_investment_yuan"]
+    lower = "no invested_yuan in 1 of the park's 3 plots, left out: a lower bound"
+    assert beta["investment_basis"] == f"plots: sum of invested_yuan; {lower}"
+    assert beta["intensity_basis"].endswith(lower)
+    said = [w for w in rep.warnings if w.startswith("invested_yuan:")]
+    assert said == ["invested_yuan: plots that report none are left out of these parks' plot "
+                    "sums (plot_investment_yuan, and the investment and intensity when those "
+                    "rest on the plots), which are then lower bounds: beta 1 of 3 "
+                    "(plot_id B1)"], rep.warnings
+    # alpha's plots all report one: no note, no warning about it.
+    alpha = rep.park_table.set_index("park_id").loc["alpha"]
+    assert "lower bound" not in alpha["investment_basis"] + str(alpha["intensity_basis"])
+
+
+def test_a_plot_sum_of_a_past_year_says_it_is_a_lower_bound_too(tiny_geodata):
+    _set_plot(tiny_geodata, "B1", "invested_yuan", None)
+    _set_plot(tiny_geodata, "A1", "contract_date", "2020-01-01")
+    _set_plot(tiny_geodata, "B2", "contract_date", "2020-01-01")
+    _set_plot(tiny_geodata, "C1", "contract_date", "2025-01-01")  # after the year
+    _set_plot(tiny_geodata, "A2", "contract_date", "2020-01-01")
+    rep = build_report(load_dataset(tiny_geodata), as_of=AS_OF, year=2023)
+    beta = rep.park_table.set_index("park_id").loc["beta"]
+    assert beta["investment_basis"].startswith("plots contracted by 2023-12-31")
+    assert beta["investment_basis"].endswith("left out: a lower bound")
+
+
+def test_computed_minus_reported_only_on_the_reported_figures_basis(tiny_geodata):
+    """The paper's intensity is of signed investment; a park whose intensity rests on its
+    plots' investment got "computed − reported" across the two bases."""
+    stats = tiny_geodata / "attributes" / "park_stats.csv"
+    stats.write_text(stats.read_text(encoding="utf-8") + "beta,2024,,,300000000,test row\n",
+                     encoding="utf-8")
+    rep = build_report(load_dataset(tiny_geodata), as_of=AS_OF)
+    parks = rep.park_table.set_index("park_id")
+    assert parks.loc["beta", "reported_intensity_yuan_per_km2"] == 3e8
+    assert parks.loc["beta", "intensity_basis"].startswith("investment made on the plots")
+    assert math.isnan(parks.loc["beta", "intensity_difference_yuan_per_km2"])
+    alpha = parks.loc["alpha"]
+    assert alpha["intensity_difference_yuan_per_km2"] == pytest.approx(
+        alpha["intensity_yuan_per_km2"] - 2e8)

@@ -906,7 +906,8 @@ def _read_plots(path: str | os.PathLike[str], parks: Parks, as_of: dt.date, *,
 
 
 #: Per-park figures computed from the plots (see :func:`park_sums`).
-PARK_SUM_KEYS = ("plot_count", "plot_area_mu", "plot_investment_yuan", "idle_plot_count",
+PARK_SUM_KEYS = ("plot_count", "plot_area_mu", "plot_investment_yuan",
+                 "invested_plot_count", "idle_plot_count",
                  "idle_area_mu", "unjudged_plot_count", "judged_area_mu",
                  "illustrative_plot_count")
 
@@ -1152,7 +1153,8 @@ def park_sums(summary: PlotSummary, members: dict[str, set[str]],
         else:
             idle_count, idle_area = None, math.nan
         out[pid] = {"plot_count": count, "plot_area_mu": plot_area,
-                    "plot_investment_yuan": plot_inv, "idle_plot_count": idle_count,
+                    "plot_investment_yuan": plot_inv, "invested_plot_count": inv_n,
+                    "idle_plot_count": idle_count,
                     "idle_area_mu": idle_area,
                     "illustrative_plot_count": sum(e["illustrative"] for e in mine),
                     "unjudged_plot_count": count - judged if summary.has_idle else None,

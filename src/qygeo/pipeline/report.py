@@ -571,15 +571,17 @@ def build_report(
                          if by_end["later"] else "")
                 investment = by_end["investment_yuan"]
                 basis = (f"plots contracted by {end}: sum of invested_yuan (as recorded, "
-                         f"not as of {end}){later}")
-                int_basis = f"{PLOTS_BASIS} (plots contracted by {end})"
+                         f"not as of {end}){later}{_lacking_investment(mine)}")
+                int_basis = (f"{PLOTS_BASIS} (plots contracted by {end})"
+                             f"{_lacking_investment(mine)}")
             else:
                 investment = math.nan
                 basis = int_basis = (f"n/a for {year}: no plot with invested_yuan contracted "
                                      f"by {end} ({by_end['later']} contracted later)")
         elif _present(plot_inv):
-            investment, basis = plot_inv, "plots: sum of invested_yuan"
-            int_basis = PLOTS_BASIS
+            investment = plot_inv
+            basis = f"plots: sum of invested_yuan{_lacking_investment(mine)}"
+            int_basis = f"{PLOTS_BASIS}{_lacking_investment(mine)}"
         else:
             investment, basis, int_basis = math.nan, "n/a", "n/a"
         plan = plans.get(pid, {})
@@ -614,7 +616,9 @@ def build_report(
             "intensity_yi_per_km2": float(metrics.yuan_per_km2_to_yi_per_km2(intensity)),
             "intensity_wan_per_mu": float(metrics.yuan_per_km2_to_wan_per_mu(intensity)),
             "reported_intensity_yuan_per_km2": reported,
-            "intensity_difference_yuan_per_km2": intensity - reported,
+            # The paper's intensity is of signed investment: a difference only on that basis.
+            "intensity_difference_yuan_per_km2": (intensity - reported
+                                                  if int_basis == SIGNED_BASIS else math.nan),
             # The target is on another basis: no gap to this intensity (the evaluation
             # below says why in intensity_target_note, from attributes/targets.csv).
             "intensity_target_gap_yuan_per_km2": math.nan,
@@ -651,12 +655,24 @@ def build_report(
                 for r in table.to_dict("records") if _present(r[count]) and r[count] > 0]
 
     unjudged, invented = some_of("unjudged_plot_count"), some_of("illustrative_plot_count")
+    lacking = [f"{pid} {sums[pid]['plot_count'] - sums[pid]['invested_plot_count']} of "
+               f"{sums[pid]['plot_count']}" for pid in table["park_id"]
+               if 0 < sums[pid]["invested_plot_count"] < sums[pid]["plot_count"]]
+    if lacking:
+        ids, n = _plot_ids_where(plots, _no_investment(plots),
+                                 metrics.selected_members(parks, list(table["park_id"])))
+        named = f" (plot_id {', '.join(ids)}{' …' if n > len(ids) else ''})" if ids else ""
+        warnings.append("invested_yuan: plots that report none are left out of these parks' "
+                        "plot sums (plot_investment_yuan, and the investment and intensity "
+                        "when those rest on the plots), which are then lower bounds: "
+                        + "; ".join(lacking) + named)
     if invented:
         warnings.append("plots marked illustrative (boundary_quality; invented data): the "
                         "plot-based figures of these parks (plot sums, idle counts, indicators, "
                         "grades, target gaps) rest on them: " + "; ".join(invented))
     if unjudged:
-        ids, n = _unjudged_ids(plots, metrics.selected_members(parks, list(table["park_id"])))
+        ids, n = _plot_ids_where(plots, _unjudged(plots),
+                                 metrics.selected_members(parks, list(table["park_id"])))
         named = f" (plot_id {', '.join(ids)}{' …' if n > len(ids) else ''})" if ids else ""
         warnings.append("idle rule: plots it cannot judge (status n/a: no agreed start date, "
                         "or a suspended plot's shares unknown) are neither idle nor not idle, "
@@ -685,30 +701,52 @@ def build_report(
                   excluded_plots=list(ds.excluded_plots), dataset=ds)
 
 
-#: How many plots the idle rule cannot judge a report names (the rest are in its plot table).
-UNJUDGED_IDS_NAMED = 5
+#: How many plots a warning names (the rest are in the report's plot table).
+PLOT_IDS_NAMED = 5
 
 
-def _unjudged_ids(plots: pd.DataFrame, parks: set[str] | None) -> tuple[list[str], int]:
-    """The first :data:`UNJUDGED_IDS_NAMED` ids of *plots* whose idle status is n/a, in
-    *parks* (None: in any park), and how many such plots there are: the warning that
-    counts them per park then says where to look. Plots in no park are not named: the
-    warning counts parks' plots, and the per-park formats keep only some of those plots.
+def _lacking_investment(sums: dict[str, Any]) -> str:
+    """What a park's plot investment sum leaves out, for its basis: the plots that report
+    no ``invested_yuan`` when some do (all lacking: the sum is n/a already)."""
+    n, k = sums["plot_count"], sums["invested_plot_count"]
+    if not n or not k or k >= n:
+        return ""
+    return f"; no invested_yuan in {n - k} of the park's {n} plots, left out: a lower bound"
+
+
+def _unjudged(plots: pd.DataFrame) -> Any:
+    """True for the plots whose idle status is n/a (None: no such column)."""
+    if "idle_status" not in plots.columns:
+        return None
+    return (plots["idle_status"] == "n/a").to_numpy(dtype=bool, na_value=False)
+
+
+def _no_investment(plots: pd.DataFrame) -> Any:
+    """True for the plots that report no ``invested_yuan`` (None: no such column)."""
+    if "invested_yuan" not in plots.columns:
+        return None
+    return plots["invested_yuan"].isna().to_numpy(dtype=bool)
+
+
+def _plot_ids_where(plots: pd.DataFrame, mask: Any, parks: set[str] | None
+                    ) -> tuple[list[str], int]:
+    """The first :data:`PLOT_IDS_NAMED` ids of *plots* where *mask*, in *parks* (None: in
+    any park), and how many such plots there are: a warning that counts them per park
+    then says where to look. Plots in no park are not named: the warning counts parks'
+    plots, and the per-park formats keep only some of those plots.
 
     One vectorised comparison over the column, then only the first few rows are read.
     """
     import numpy as np
 
-    if "idle_status" not in plots.columns or "plot_id" not in plots.columns:
+    if mask is None or "plot_id" not in plots.columns:
         return [], 0
-    mask = (plots["idle_status"] == "n/a").to_numpy(dtype=bool, na_value=False)
     if "park_id" in plots.columns:
         where = plots["park_id"]
         in_parks = where.notna() if parks is None else where.isin(parks)
         mask = mask & in_parks.to_numpy(dtype=bool, na_value=False)
     rows = np.flatnonzero(mask)
-    return ([str(v) for v in plots["plot_id"].iloc[rows[:UNJUDGED_IDS_NAMED]]],
-            int(len(rows)))
+    return ([str(v) for v in plots["plot_id"].iloc[rows[:PLOT_IDS_NAMED]]], int(len(rows)))
 
 
 def _stored_flags_aside(ds: Dataset) -> Dataset:
