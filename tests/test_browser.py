@@ -311,7 +311,10 @@ def test_legend_is_present(site, open_page):
     assert "投资强度（园区毛面积） Investment intensity, gross park area" in text
     assert "not land investment intensity" in text and "亿元/km²" in text  # its basis (issue 13)
     assert "闲置地块 Idle plot" in text and "≥ 50" in text
-    assert legend.locator(".row").count() == 8 + 3
+    # 8 classes, the dashed outline of parks coloured by their plots' investment, idle,
+    # planting, district.
+    assert legend.locator(".row").count() == 8 + 4
+    assert "Dashed outline: investment made on the plots" in text
 
 
 def test_a_park_named_with_markup_runs_nothing_and_shows_the_text(site, open_page):

@@ -487,3 +487,18 @@ def test_plots_left_out_are_named_on_every_map(tiny_geodata, tmp_path):
     legend = control_html((out / "index.html").read_text(encoding="utf-8"), "qygeo-legend")
     assert "left out (--skip-invalid-plots): <bdi>A1</bdi>" in legend
 
+
+
+def test_city_map_tells_a_park_coloured_by_its_plots_investment_apart(tiny_geodata):
+    """alpha is coloured by signed investment ÷ area, beta by its plots' invested_yuan ÷
+    area, on one colour scale: the outline, the tooltip and the legend now say which."""
+    page = build_pages(tiny_geodata)["index.html"]
+    parks = {f["properties"]["id"]: f["properties"]
+             for f in layer_data(page)["parks"]["features"]}
+    assert "dashArray" not in parks["alpha"]["style"]
+    assert parks["beta"]["style"]["dashArray"] == maps.PLOTS_BASIS_DASH
+    assert "签约投资 ÷ 园区毛面积 Signed investment (park_stats)" in parks["alpha"]["tip"]
+    assert ("地块已投资 ÷ 园区毛面积 Investment made on the plots (invested_yuan)"
+            in parks["beta"]["tip"])
+    legend = control_html(page, "qygeo-legend")
+    assert "Dashed outline: investment made on the plots (invested_yuan)" in legend

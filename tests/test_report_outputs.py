@@ -380,3 +380,19 @@ def test_text_table_columns_line_up_on_screen(bundled_report):
         if m and " / " in line[:m.start(1)]:
             starts.add(display_width(line[:m.start(1)]))
     assert len(starts) == 1, starts
+
+
+def test_html_charts_keep_signed_and_plot_investment_apart(tiny_geodata):
+    """alpha's intensity is of signed investment (park_stats), beta's and its nested park's of
+    their plots' invested_yuan: one chart ranked the three together. Each basis has its
+    own chart now, naming its numerator."""
+    text = render(build_report(load_dataset(tiny_geodata), as_of=AS_OF), "html")
+    svgs = {ET.fromstring(s).get("aria-label"): s
+            for s in re.findall(r"<svg.*?</svg>", text, flags=re.S)}
+    signed = [s for label, s in svgs.items() if label.startswith("签约投资 ÷ 园区毛面积")]
+    on_plots = [s for label, s in svgs.items() if label.startswith("地块已投资 ÷ 园区毛面积")]
+    assert len(signed) == len(on_plots) == 1, list(svgs)
+    assert "Alpha Park" in signed[0] and "Beta" not in signed[0]
+    assert "Beta Park" in on_plots[0] and "Beta Child Park" in on_plots[0]
+    assert "Alpha" not in on_plots[0]
+    assert not any("Investment ÷ gross park area" in label for label in svgs)

@@ -60,6 +60,26 @@ SIGNED_BASIS = ("cumulative signed investment (签约投资, park_stats) ÷ gros
                 "not land investment intensity")
 PLOTS_BASIS = ("investment made on the plots (invested_yuan) ÷ gross park area; "
                "not land investment intensity")
+#: The two numerators of an investment ÷ gross park area, as charts and maps name them.
+INTENSITY_NUMERATORS = {
+    "signed": ("签约投资 ÷ 园区毛面积", "signed investment (park_stats) ÷ gross park area"),
+    "plots": ("地块已投资 ÷ 园区毛面积",
+              "investment made on the plots (invested_yuan) ÷ gross park area"),
+}
+
+
+def intensity_numerator(basis: object) -> str | None:
+    """Which investment a park's ``intensity_basis`` divides by its gross area: ``"signed"``
+    (park_stats), ``"plots"`` (the plots' invested_yuan) or None (n/a). The two are other
+    bases: a chart or a colour scale that ranks parks keeps them apart or says which."""
+    text = str(basis) if isinstance(basis, str) else ""
+    if text.startswith(SIGNED_BASIS):
+        return "signed"
+    if text.startswith(PLOTS_BASIS):
+        return "plots"
+    return None
+
+
 #: city_stats.csv indicator of the growth actually achieved, shown beside growth needed.
 ACHIEVED_GROWTH_INDICATOR = "biomedical_output_average_annual_growth"
 

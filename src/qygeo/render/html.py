@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from qygeo.core.idle import unjudged_empty
 from qygeo.core.metrics import YUAN_PER_YI
-from qygeo.pipeline.report import COLUMNS
+from qygeo.pipeline.report import COLUMNS, INTENSITY_NUMERATORS, intensity_numerator
 from qygeo.render.format import (
     bdi,
     cell_text,
@@ -388,10 +388,17 @@ def render_html(report: Report, *, title: str | None = None) -> str:
     out.append(html_table(parks, [k for k in PARK_SUMMARY if k in parks.columns]))
     out.append("<h2>图表 / Charts</h2>")
     # No target line: the target is fixed-asset investment ÷ industrial land, another basis.
-    out.append(bar_chart("投资强度（园区毛面积） Investment ÷ gross park area "
-                         "(亿元/km²; not land investment intensity, so no target line)",
-                         names, [r.get("intensity_yi_per_km2") or math.nan for r in rows],
-                         unit="亿元/km²"))
+    # Signed investment and the plots' investment are two bases: a chart each, not ranked
+    # together.
+    for kind, (zh, en) in INTENSITY_NUMERATORS.items():
+        mine = [i for i, r in enumerate(rows)
+                if intensity_numerator(r.get("intensity_basis")) == kind]
+        if mine:
+            out.append(bar_chart(
+                f"{zh} {en[0].upper()}{en[1:]} (亿元/km²; not land investment intensity, so no "
+                "target line)", [names[i] for i in mine],
+                [rows[i].get("intensity_yi_per_km2") or math.nan for i in mine],
+                unit="亿元/km²"))
     from qygeo.pipeline.evaluation import INVESTMENT_TARGET, OUTPUT_TARGET
 
     ref = _target_of(report, OUTPUT_TARGET)

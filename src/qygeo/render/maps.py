@@ -48,6 +48,7 @@ from urllib.parse import quote
 
 from qygeo.core import metrics
 from qygeo.errors import QygeoError
+from qygeo.pipeline.report import INTENSITY_NUMERATORS, intensity_numerator
 from qygeo.render.basemaps import Basemap, get_basemap
 from qygeo.render.format import (
     bdi,
@@ -670,10 +671,17 @@ def _tables(ds: Dataset, rep: Report) -> _Tables:
                    page_ids={str(p) for p in parks["park_id"]})
 
 
+#: Leaflet's dash pattern of a park whose colour is of its plots' investment, not signed.
+PLOTS_BASIS_DASH = "6 4"
+
+
 def _park_tip(r: dict[str, Any]) -> str:
+    kind = intensity_numerator(r.get("intensity_basis"))
+    zh, en = INTENSITY_NUMERATORS.get(kind, ("投资强度（园区毛面积）",
+                                             "investment intensity, gross park area"))
     return (f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b><br>"
             f"{_names(r.get('district_name_zh'), r.get('district_name_en'))}<br>"
-            f"投资强度（园区毛面积） Investment intensity, gross park area: "
+            f"{zh} {en[0].upper()}{en[1:]}: "
             f"{num(r.get('intensity_yi_per_km2'), INTENSITY_DECIMALS)} 亿元/km²<br>"
             f"面积 Area: {num(r.get('area_km2'))} km² ({integer(r.get('area_mu'))} 亩 mu)"
             + (f"<br>闲置地块 Idle plots: {integer(r.get('idle_plot_count'))}"
@@ -886,17 +894,22 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
     parks = parks.sort_values("area_km2", ascending=False, kind="stable")
     breaks, drawn = intensity_scheme(list(parks["intensity_yi_per_km2"]), classes)
     p_props = []
+    on_plots = 0  # parks whose colour is of the plots' investment
     for r in _records(parks):
         tip = _park_tip(r)
         report = report_href(r["park_id"], report_page=report_page)
         link = (f'<p><a href="{park_href(r["park_id"])}">园区地图 Open the park map →</a>'
                 + (f' · <a href="{report}">用地报告 Land-use report →</a>' if report else "")
                 + "</p>")
+        style = {"color": "#253494", "weight": 1.5,
+                 "fillColor": intensity_colour(r.get("intensity_yi_per_km2"), breaks),
+                 "fillOpacity": 0.75}
+        if intensity_numerator(r.get("intensity_basis")) == "plots":
+            style["dashArray"] = PLOTS_BASIS_DASH  # another numerator: told apart
+            on_plots += 1
         p_props.append({
             "id": str(r["park_id"]),
-            "style": {"color": "#253494", "weight": 1.5,
-                      "fillColor": intensity_colour(r.get("intensity_yi_per_km2"), breaks),
-                      "fillOpacity": 0.75},
+            "style": style,
             "tip": tip,
             # The links first: a long popup scrolls, and they must stay in sight.
             "popup": f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b>"
@@ -981,6 +994,11 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
                     if classes == "quantile" else "") + "</span>")
               + "".join(_legend_row(lbl, _swatch(c, opacity=0.85)) for lbl, c in
                         intensity_legend(breaks))
+              + (_legend_row(f'虚线边框 {INTENSITY_NUMERATORS["plots"][0]} Dashed outline: '
+                             f'{INTENSITY_NUMERATORS["plots"][1]}, another numerator than '
+                             'signed investment (solid)',
+                             _swatch("transparent", stroke="#253494", dash=True))
+                 if on_plots else "")
               + "<hr>"
               + _legend_row("闲置地块 Idle plot", HATCH_SWATCH)
               + _illustrative_legend(idle["_illustrative"], "idle plots shown")
