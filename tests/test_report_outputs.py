@@ -363,7 +363,7 @@ def test_xlsx_long_tables_format_each_value_by_its_row_s_unit(bundled_report, tm
                 if isinstance(cell.value, (int, float)):
                     assert cell.number_format == UNIT_FORMATS[unit], (name, key, unit)
                     seen.add(unit)
-    assert {"share", "万元/公顷", "元/km²"} <= seen
+    assert {"share", "ratio", "万元/公顷"} <= seen  # every target is in 万元/公顷
 
 
 def test_text_table_columns_line_up_on_screen(bundled_report):

@@ -60,7 +60,7 @@ def test_target_table_compares_benchmarks_with_the_matching_indicator():
         "value": [5e9, 1e10, 7617.58, 1.0], "unit": ["yuan/km2", "yuan/km2", "10k_yuan/ha", "x"],
         "year": [2027, 2027, 2019, 2027], "source": ["s1", "s2", "s3", "s4"],
         "status": ["target", "target", "benchmark", "target"]})
-    t = target_table(parks, indicators, targets, stats_year=2025,
+    t = target_table(parks, indicators, targets,
                      as_of=2025).set_index("target")
     assert len(t) == 3  # the unknown indicator is skipped
     inv = t.loc["key_park_land_investment_intensity_target"]
@@ -138,20 +138,28 @@ def test_targets_csv_is_the_one_source_of_every_target_gap(bundled_geodata):
         ("guangfo", "key_park_land_investment_intensity_target")]
     assert row["target_value"] == pytest.approx(6000)  # 万元/公顷
     assert row["gap"] * 1e6 == pytest.approx(g["target_gap_yuan_per_km2"])
+    # The output target on the same land: output per industrial land area, never output ÷
+    # gross park area (the paper gives both targets in one sentence, §6.2.3).
+    compared = 0
     for _pid, p in rep.park_table.iterrows():
-        if not math.isnan(p["output_intensity_yuan_per_km2"]):
-            assert p["output_target_gap_yuan_per_km2"] == pytest.approx(
-                2e10 - p["output_intensity_yuan_per_km2"])
+        per_ha = p["industrial_output_intensity_wan_per_ha"]
+        if per_ha is not None and not math.isnan(per_ha):
+            assert p["output_target_gap_yuan_per_km2"] == pytest.approx((2e4 - per_ha) * 1e6)
+            compared += 1
+        else:
+            assert math.isnan(p["output_target_gap_yuan_per_km2"])
+    assert compared >= 3
 
 
 def test_both_target_units_converted_by_hand():
     # 1 万元/公顷 = 1e4 yuan / 0.01 km² = 1e6 yuan/km². Output target 10,000 万元/公顷 = 1e10
-    # yuan/km² against 2.5e9 yuan/km²: gap 7.5e9, ×4 in 2 years → +100 % a year. The same
+    # yuan/km² against 2,500 万元/公顷: gap 7,500, ×4 in 2 years → +100 % a year. The same
     # target in yuan/km² gives the same row.
-    parks = pd.DataFrame({"park_id": ["p"], "output_intensity_yuan_per_km2": [2.5e9]})
-    indicators = pd.DataFrame({"park_id": ["p", "p"], "indicator": [
-        "industrial_fai_intensity_wan_per_ha", "industrial_tax_intensity_wan_per_ha"],
-        "value": [1250.0, 500.0], "status": ["ok", "ok"]})
+    parks = pd.DataFrame({"park_id": ["p"], "output_intensity_yuan_per_km2": [9e9]})
+    indicators = pd.DataFrame({"park_id": ["p", "p", "p"], "indicator": [
+        "industrial_fai_intensity_wan_per_ha", "industrial_tax_intensity_wan_per_ha",
+        "industrial_output_intensity_wan_per_ha"],
+        "value": [1250.0, 500.0, 2500.0], "status": ["ok", "ok", "ok"]})
     rows = []
     for out_value, out_unit, inv_value, inv_unit in ((1e4, "10k_yuan/ha", 5e9, "yuan/km2"),
                                                      (1e10, "yuan/km2", 5000.0, "10k_yuan/ha")):
@@ -162,12 +170,15 @@ def test_both_target_units_converted_by_hand():
             "value": [out_value, inv_value, 966.19],
             "unit": [out_unit, inv_unit, "10k_yuan/ha"], "year": [2027, 2027, 2027],
             "source": ["s", "s", "s"]})
-        rows.append(target_table(parks, indicators, targets, stats_year=2025,
+        rows.append(target_table(parks, indicators, targets,
                                  as_of=2025).set_index("target"))
     for t in rows:
+        # Output on industrial land (2,500 万元/公顷 = 2.5e9 yuan/km²), not the park
+        # column's 9e9 on gross park area.
         out = t.loc["key_park_land_output_intensity_target"]
-        assert out["unit"] == "元/km²" and out["target_value"] == pytest.approx(1e10)
-        assert out["gap"] == pytest.approx(7.5e9) and out["met"] is not None and not out["met"]
+        assert out["measure"] == "industrial_output_intensity_wan_per_ha"
+        assert out["unit"] == "万元/公顷" and out["target_value"] == pytest.approx(1e4)
+        assert out["gap"] == pytest.approx(7500.0) and out["met"] is not None and not out["met"]
         assert out["needed_annual_growth"] == pytest.approx(1.0)
         # 5e9 yuan/km² = 5,000 万元/公顷 against 1,250: ×4 in 2 years → +100 %
         inv = t.loc["key_park_land_investment_intensity_target"]
@@ -193,31 +204,29 @@ def test_output_target_in_wan_per_ha_reaches_the_park_table(bundled_geodata):
         assert b == pytest.approx(a) and b > 0
 
 
-def test_years_left_count_from_the_date_each_figure_is_of():
-    # The plot-based fixed-asset intensity is of --as-of (2026-11-29): 1,250 → 5,000
-    # 万元/公顷 is ×4 by the end of 2027, whatever year the park_stats figures are of. The
-    # output intensity is park_stats' 2024 figure: ×4 in 3 years (4 ** (1/3) − 1).
+def test_years_left_count_from_the_plots_date_whatever_the_park_stats_year():
+    # The plot-based indicators are of --as-of (2026-11-29): 1,250 → 5,000 万元/公顷 and
+    # 2,500 → 10,000 are ×4 by the end of 2027, whatever year the report's park_stats
+    # figures are of (the output target was compared with park_stats' output ÷ gross area,
+    # counted from its year).
     parks = pd.DataFrame({"park_id": ["p"], "output_intensity_yuan_per_km2": [2.5e9]})
-    indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
-        "industrial_fai_intensity_wan_per_ha"], "value": [1250.0], "status": ["ok"]})
+    indicators = pd.DataFrame({"park_id": ["p", "p"], "indicator": [
+        "industrial_fai_intensity_wan_per_ha", "industrial_output_intensity_wan_per_ha"],
+        "value": [1250.0, 2500.0], "status": ["ok", "ok"]})
     targets = pd.DataFrame({
         "indicator": ["key_park_land_investment_intensity_target",
                       "key_park_land_output_intensity_target"],
         "value": [5e9, 1e10], "unit": ["yuan/km2", "yuan/km2"], "year": [2027, 2027],
         "source": ["s", "s"]})
-    for stats_year in (2024, 2025, 2026):
-        t = target_table(parks, indicators, targets, stats_year=stats_year,
-                         as_of=dt.date(2026, 11, 29)).set_index("target")
-        inv = t.loc["key_park_land_investment_intensity_target"]
-        # 2026-11-29 to 2027-12-31: 1 year and 32 days of 2026's 365.
-        years = 1 + 32 / 365
-        assert inv["base_year"] == 2026 and inv["years_left"] == pytest.approx(years)
-        assert inv["current_as_of"] == "plots contracted by 2026-11-29"
-        assert inv["needed_annual_growth"] == pytest.approx(4 ** (1 / years) - 1)
-        out = t.loc["key_park_land_output_intensity_target"]
-        assert out["base_year"] == stats_year and out["years_left"] == 2027 - stats_year
-        assert out["current_as_of"] == f"park_stats {stats_year}"
-        assert out["needed_annual_growth"] == pytest.approx(4 ** (1 / (2027 - stats_year)) - 1)
+    t = target_table(parks, indicators, targets,
+                     as_of=dt.date(2026, 11, 29)).set_index("target")
+    # 2026-11-29 to 2027-12-31: 1 year and 32 days of 2026's 365.
+    years = 1 + 32 / 365
+    for target in targets["indicator"]:
+        row = t.loc[target]
+        assert row["base_year"] == 2026 and row["years_left"] == pytest.approx(years)
+        assert row["current_as_of"] == "plots contracted by 2026-11-29"
+        assert row["needed_annual_growth"] == pytest.approx(4 ** (1 / years) - 1)
 
 
 def test_a_partial_indicator_is_compared_as_partial():
@@ -231,14 +240,14 @@ def test_a_partial_indicator_is_compared_as_partial():
         targets = pd.DataFrame({"indicator": ["guangdong_dev_zone_industrial_land_tax_intensity"],
                                 "value": [level], "unit": ["10k_yuan/ha"], "year": [2027],
                                 "source": ["s"]})
-        row = target_table(parks, indicators, targets, stats_year=2024,
+        row = target_table(parks, indicators, targets,
                            as_of=2025).iloc[0]
         assert row["current_status"] == "partial" and row["met"] is None
         assert row["note"].startswith("current figure partial") and "not exact" in row["note"]
         assert row["gap"] == pytest.approx(gap)
     assert "partial figure meets the target" in row["note"]
     indicators["status"] = "ok"
-    row = target_table(parks, indicators, targets, stats_year=2024, as_of=2025).iloc[0]
+    row = target_table(parks, indicators, targets, as_of=2025).iloc[0]
     assert row["current_status"] == "ok" and row["met"] and row["note"] == "already met"
 
 
@@ -260,12 +269,14 @@ def test_a_passed_target_keeps_its_year_and_a_benchmark_is_a_level_to_reach():
     # A target of 2024 against a 2025 figure: shown as 2024, no growth, the note says why
     # (it used to be re-dated to 2027 and given a growth rate). A benchmark of 2019 is a
     # level to reach by 2027: ×4 in 2 years → +100 %.
-    parks = pd.DataFrame({"park_id": ["p"], "output_intensity_yuan_per_km2": [2.5e9]})
+    parks = pd.DataFrame({"park_id": ["p"]})
+    indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
+        "industrial_output_intensity_wan_per_ha"], "value": [2500.0], "status": ["ok"]})
     targets = pd.DataFrame({"indicator": ["key_park_land_output_intensity_target"] * 2,
                             "value": [1e10, 1e10], "unit": ["yuan/km2"] * 2,
                             "year": [2024, 2019], "source": ["s", "s"],
                             "status": ["target", "benchmark"]})
-    t = target_table(parks, None, targets, stats_year=2025, as_of=2026)
+    t = target_table(parks, indicators, targets, as_of=2025)
     passed, level = t.iloc[0], t.iloc[1]
     assert passed["target_year"] == 2024 and passed["years_left"] == -1
     assert math.isnan(passed["needed_annual_growth"]) and passed["met"] is not None
@@ -309,7 +320,7 @@ def test_the_targets_table_labels_its_growth_by_the_row_not_by_one_figure():
     sheet = sheet_tables(rep)["targets"]
     # the park table's growth is the fixed-asset intensity's; the targets table's is each row's
     assert "required_annual_growth" not in sheet.columns
-    assert set(sheet["measure"]) >= {"output_intensity_yuan_per_km2",
+    assert set(sheet["measure"]) >= {"industrial_output_intensity_wan_per_ha",
                                      "industrial_tax_intensity_wan_per_ha"}
     label = heading("needed_annual_growth")
     assert "fixed-asset" not in label and "row's figure" in label
@@ -363,7 +374,7 @@ def test_a_partial_figure_keeps_its_note_when_no_year_is_left():
                         (1000.0, "no year left to grow in")):
         indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
             "industrial_fai_intensity_wan_per_ha"], "value": [value], "status": ["partial"]})
-        row = target_table(parks, indicators, targets, stats_year=2024,
+        row = target_table(parks, indicators, targets,
                            as_of=dt.date(2026, 11, 29)).iloc[0]
         assert row["note"].startswith("current figure partial") and said in row["note"]
         assert (said == "no year left to grow in") == ("no year left" in row["note"])
@@ -454,7 +465,7 @@ def test_a_lower_bound_at_the_target_is_met():
         indicators = pd.DataFrame({"park_id": ["p"], "indicator": [
             "industrial_tax_intensity_wan_per_ha"], "value": [value], "status": ["partial"],
             "lower_bound": [lower]})
-        row = target_table(parks, indicators, targets, stats_year=2024,
+        row = target_table(parks, indicators, targets,
                            as_of=dt.date(2026, 11, 29)).iloc[0]
         assert (row["met"] is None if met is None else row["met"] == met)
         assert row["current_status"] == "partial"
@@ -491,7 +502,7 @@ def test_years_left_run_to_the_end_of_the_target_year(as_of, years, note):
     targets = pd.DataFrame({"indicator": ["key_park_land_investment_intensity_target"],
                             "value": [5e9], "unit": ["yuan/km2"], "year": [2027],
                             "source": ["s"], "status": ["target"]})
-    row = target_table(parks, indicators, targets, stats_year=2024, as_of=as_of).iloc[0]
+    row = target_table(parks, indicators, targets, as_of=as_of).iloc[0]
     assert row["years_left"] == pytest.approx(years, abs=0)
     assert row["met"] == False  # noqa: E712 (a numpy bool)
     assert (note in row["note"]) if note else row["note"] == ""
@@ -512,7 +523,8 @@ def test_labels_take_the_target_year_from_targets_csv(tiny_geodata):
                     encoding="utf-8")
     rep = build_report(load_dataset(tiny_geodata), as_of=dt.date(2026, 11, 29))
     names = set(rep.evaluation.targets["target_name"])
-    assert names == {"2030 target: output intensity (paper §6.2.3)",
+    assert names == {"2030 target: output intensity, output ÷ industrial land (paper §6.2.3, "
+                     "read on the land of its investment target)",
                      "2030 target: land investment intensity, fixed-asset investment ÷ "
                      "industrial land (paper §6.2.3)"}
     page = render_html(rep)

@@ -45,6 +45,11 @@ definitions, and how qygeo feeds them from the plots table:
     stays in the denominator (its tax is missing, not absent land): the value
     is then ``partial``, a lower bound, and the plots are named. Dividing over
     the reporting plots only would inflate it.
+``industrial_output_intensity_wan_per_ha`` 工业用地地均产出 (万元/公顷)
+    Not a TD/T 1029 indicator: the paper's 2027 output-intensity target (§6.2.3) is
+    given in one sentence with its land investment intensity target, so it is read on
+    the same land: Σ ``output_yuan`` / Σ built-up land over the same plots, a built
+    plot reporting no output staying in the denominator (partial, a lower bound).
 ``idle_land_disposal_rate`` 闲置土地处置率
     TD/T: 已处置闲置土地面积 / 闲置土地总面积. qygeo: plots idle by the MLR No. 53
     rule (:mod:`qygeo.core.idle`) plus plots with ``idle_disposed_on`` set (optional
@@ -121,6 +126,8 @@ INDICATORS: dict[str, tuple[str, str, str]] = {
                                             "万元/公顷"),
     "industrial_tax_intensity_wan_per_ha": ("工业用地地均税收", "Industrial land tax per area",
                                             "万元/公顷"),
+    "industrial_output_intensity_wan_per_ha": ("工业用地地均产出", "Industrial land output per "
+                                               "area", "万元/公顷"),
     "idle_land_disposal_rate": ("闲置土地处置率", "Idle land disposal rate", "share"),
 }
 
@@ -729,7 +736,8 @@ def _indicator_sets(cols: PlotColumns, parts: list[slice],
         industrial_built = built & industrial_use
         if not cols.has("land_use"):
             for k in ("industrial_fai_intensity_wan_per_ha",
-                      "industrial_tax_intensity_wan_per_ha"):
+                      "industrial_tax_intensity_wan_per_ha",
+                      "industrial_output_intensity_wan_per_ha"):
                 put(k, [_na(k, "no land_use column in the plots table")] * len(parts))
         else:
             # yuan/m² → 万元/公顷: × 1e4 m²/ha ÷ 1e4 yuan/万元 = × 1
@@ -740,6 +748,11 @@ def _indicator_sets(cols: PlotColumns, parts: list[slice],
             # A built plot without a tax figure keeps its land in the denominator.
             put("industrial_tax_intensity_wan_per_ha", ratios(
                 "industrial_tax_intensity_wan_per_ha", "tax_yuan", land, industrial_built,
+                what="built industrial/logistics plots", scale=per_ha, lower_bound=True))
+            # The same for output: the paper's output-intensity target on the land basis of
+            # its investment half (§6.2.3).
+            put("industrial_output_intensity_wan_per_ha", ratios(
+                "industrial_output_intensity_wan_per_ha", "output_yuan", land, industrial_built,
                 what="built industrial/logistics plots", scale=per_ha, lower_bound=True))
         put("idle_land_disposal_rate", _disposal_rates(cols, parts, area, as_of))
 

@@ -62,31 +62,36 @@ if TYPE_CHECKING:  # pragma: no cover
 
     import pandas as pd
 
-#: targets.csv indicator -> (what it is compared with, report column or indicator key, label;
-#: ``{year}`` in the label is the targets.csv row's year)
-TARGET_MEASURES: dict[str, tuple[str, str, str]] = {
+#: targets.csv indicator -> (indicator key it is compared with, label; ``{year}`` in the
+#: label is the targets.csv row's year). Every target is compared with a plot indicator on
+#: industrial land: no park column of the report (investment or output ÷ gross park area)
+#: is on a target's basis.
+TARGET_MEASURES: dict[str, tuple[str, str]] = {
     # Land investment intensity = fixed-asset investment ÷ industrial land: compared with the
     # indicator on that basis, never with signed investment ÷ gross park area.
     "key_park_land_investment_intensity_target": (
-        "indicator", "industrial_fai_intensity_wan_per_ha",
+        "industrial_fai_intensity_wan_per_ha",
         "{year} target: land investment intensity, fixed-asset investment ÷ industrial land "
         "(paper §6.2.3)"),
+    # Output intensity, in the same sentence of the paper: on the same land (industrial),
+    # never output ÷ gross park area.
     "key_park_land_output_intensity_target": (
-        "park", "output_intensity_yuan_per_km2", "{year} target: output intensity (paper §6.2.3)"),
+        "industrial_output_intensity_wan_per_ha",
+        "{year} target: output intensity, output ÷ industrial land (paper §6.2.3, read on "
+        "the land of its investment target)"),
     "guangdong_dev_zone_industrial_land_fixed_asset_investment_intensity": (
-        "indicator", "industrial_fai_intensity_wan_per_ha",
+        "industrial_fai_intensity_wan_per_ha",
         "Guangdong dev-zone average {year}: industrial land fixed-asset investment intensity"),
     "guangdong_dev_zone_industrial_land_tax_intensity": (
-        "indicator", "industrial_tax_intensity_wan_per_ha",
+        "industrial_tax_intensity_wan_per_ha",
         "Guangdong dev-zone average {year}: industrial land tax per area"),
 }
 #: Units a compared targets.csv row may be in (:mod:`qygeo.core.metrics`, below the
 #: indicators that read Guangdong's figures in them too).
 YUAN_PER_KM2_PER_UNIT = metrics.YUAN_PER_KM2_PER_UNIT
-#: Kind of compared measure → (its unit as shown, yuan/km² in one of it): the park
-#: columns are in yuan/km², the indicators in 万元/公顷.
-MEASURE_UNITS = {"park": ("元/km²", 1.0), "indicator": ("万元/公顷", YUAN_PER_KM2_PER_UNIT[
-    "10k_yuan/ha"])}
+#: The unit of the compared indicators, as shown, and yuan/km² in one of it.
+TARGET_UNIT = "万元/公顷"
+YUAN_PER_KM2_PER_TARGET_UNIT = YUAN_PER_KM2_PER_UNIT["10k_yuan/ha"]
 
 #: What a target row says of a partial current figure.
 PARTIAL_NOTE = ("current figure partial (a lower bound, or over part of the plots: see the "
@@ -240,23 +245,20 @@ def gap_and_growth(current: float, target: float, base: int | dt.date | None,
 
 
 def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: pd.DataFrame,
-                 *, stats_year: int | None, as_of: dt.date | int) -> pd.DataFrame:
+                 *, as_of: dt.date | int) -> pd.DataFrame:
     """Every park against every known target and benchmark.
 
-    Years left count from the date each current figure is of (``base_year``, said in
+    Years left count from the date the current figures are of (``base_year``, said in
     ``current_as_of``) to the end of the target year, in fractions of a year
-    (:func:`years_to_target`): the park columns are the park_stats figures of *stats_year*
-    (a yearly figure, of the year's end: whole years);
-    the indicators are sums over the plots contracted by *as_of* (their ``invested_yuan``
-    as recorded: the caller leaves out plots contracted later, see
+    (:func:`years_to_target`): the indicators are sums over the plots contracted by
+    *as_of* (their figures as recorded: the caller leaves out plots contracted later, see
     :func:`qygeo.pipeline.evaluation.contracted_after`), whatever year the park_stats
     figures are of.
 
     Parameters
     ----------
     parks : pandas.DataFrame
-        The report's park table (``park_id`` and the measures of
-        :data:`TARGET_MEASURES`).
+        The report's park table (its ``park_id``).
     indicators : pandas.DataFrame or None
         The report's long indicators table (``park_id, indicator, value``).
     targets : pandas.DataFrame
@@ -264,8 +266,6 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
         ``benchmark`` row (``status``) of a year not after the base year is a level to
         reach by :data:`qygeo.core.metrics.TARGET_YEAR`; a target keeps its own year,
         passed or not (the note says when it has passed).
-    stats_year : int or None
-        The year of the park_stats figures (the report year; None: none).
     as_of : datetime.date or int
         The date (or year) the plot-based indicators are of (the report's ``--as-of``).
 
@@ -285,11 +285,7 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
 
     plots_year = as_of if isinstance(as_of, int) else as_of.year
     plots_date = as_of if isinstance(as_of, int) else as_of.isoformat()
-    # Kind of compared measure → (base year, the date or year years count from, what the
-    # current figure is of).
-    bases = {"park": (stats_year, stats_year,
-                      f"park_stats {stats_year if stats_year is not None else 'n/a'}"),
-             "indicator": (plots_year, as_of, f"plots contracted by {plots_date}")}
+    current_as_of = f"plots contracted by {plots_date}"
     ind: dict[tuple[str, str], tuple[Any, str, bool]] = {}
     if indicators is not None and len(indicators):
         statuses = (indicators["status"] if "status" in indicators.columns
@@ -303,30 +299,24 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
                for pid, key, value, status, low, r in zip(
                    indicators["park_id"], indicators["indicator"], indicators["value"],
                    statuses, lower, why, strict=True)}
-    # The park columns compared with targets only: itertuples reads every column it is given.
-    measures = [m for kind, m, _label in TARGET_MEASURES.values()
-                if kind == "park" and m in parks.columns]
-    park_rows = list(parks[["park_id", *dict.fromkeys(measures)]].itertuples())
+    park_ids = list(parks["park_id"])
     rows: list[dict[str, Any]] = []
     for t in targets.itertuples():
         spec = TARGET_MEASURES.get(t.indicator)
         if spec is None:
             continue
-        kind, measure, label = spec
-        unit, per_unit = MEASURE_UNITS[kind]
-        value = float(t.value) * YUAN_PER_KM2_PER_UNIT[t.unit] / per_unit
-        base_year, base, current_as_of = bases[kind]
+        measure, label = spec
+        value = float(t.value) * YUAN_PER_KM2_PER_UNIT[t.unit] / YUAN_PER_KM2_PER_TARGET_UNIT
         benchmark = getattr(t, "status", "target") == "benchmark"
         # A benchmark of a past year is a level to reach; a target keeps its own year.
-        t_year = (metrics.TARGET_YEAR if benchmark and int(t.year) <= (base_year or 0)
+        t_year = (metrics.TARGET_YEAR if benchmark and int(t.year) <= plots_year
                   else int(t.year))
-        for p in park_rows:
-            cur, status, lower_bound, why_na = (
-                (getattr(p, measure, None), STATUS_OK, False, None) if kind == "park"
-                else ind.get((p.park_id, measure), (None, STATUS_NA, False, None)))
+        for park_id in park_ids:
+            cur, status, lower_bound, why_na = ind.get((park_id, measure),
+                                                       (None, STATUS_NA, False, None))
             cur = math.nan if cur is None or pd.isna(cur) else float(cur)
             status = STATUS_NA if math.isnan(cur) else status
-            gap, met, growth, years, note = gap_and_growth(cur, value, base, t_year)
+            gap, met, growth, years, note = gap_and_growth(cur, value, as_of, t_year)
             if why_na and math.isnan(cur):
                 note = f"{note}: {why_na}"
             # Decided on the figure itself (met is True, False or None for n/a), before a
@@ -335,20 +325,20 @@ def target_table(parks: pd.DataFrame, indicators: pd.DataFrame | None, targets: 
             if int(t.year) < t_year:
                 note = (note + "; " if note else "") + f"{int(t.year)} level, to reach by {t_year}"
             elif years is not None and years <= 0 and met is False:
-                note = (f"target year {t_year} is not after {base_year}, the year of the current "
-                        "figure: no year left to grow in")
+                note = (f"target year {t_year} is not after {plots_year}, the year of the "
+                        "current figure: no year left to grow in")
             if status == STATUS_PARTIAL and met and lower_bound:
                 note = LOWER_BOUND_MET_NOTE  # the complete figure is at least this one
             elif status == STATUS_PARTIAL:
                 said = "the partial figure meets the target" if met else note
                 met, note = None, "; ".join(filter(None, (PARTIAL_NOTE, said)))
-            rows.append({"park_id": p.park_id, "target": t.indicator,
+            rows.append({"park_id": park_id, "target": t.indicator,
                          "target_name": label.format(year=int(t.year)),
                          "measure": measure, "current": cur, "current_status": status,
                          "current_as_of": current_as_of,
                          "target_value": value,
-                         "unit": unit,
-                         "target_year": t_year, "base_year": base_year, "years_left": years,
+                         "unit": TARGET_UNIT,
+                         "target_year": t_year, "base_year": plots_year, "years_left": years,
                          "gap": gap, "met": met, "needed_annual_growth": growth,
                          "note": note, "source": t.source})
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)

@@ -210,7 +210,8 @@ def contracted_after(plots: pd.DataFrame, end: dt.date) -> tuple[np.ndarray, np.
 #: The indicators compared with targets → the plot column each sums (a plot with a figure
 #: and no contract date might be of a past date or not).
 _COMPARED_FIGURES = {"industrial_fai_intensity_wan_per_ha": "invested_yuan",
-                     "industrial_tax_intensity_wan_per_ha": "tax_yuan"}
+                     "industrial_tax_intensity_wan_per_ha": "tax_yuan",
+                     "industrial_output_intensity_wan_per_ha": "output_yuan"}
 
 
 def _compared_by_date(columns: ind_mod.PlotColumns, codes: np.ndarray,
@@ -352,23 +353,22 @@ def evaluate(ds: Dataset, parks: pd.DataFrame, plots: pd.DataFrame, *, year: int
     guangdong = ind_mod.guangdong_figures(targets_src)
     indicators.insert(indicators.columns.get_loc("value") + 1, "guangdong_2019",
                       [guangdong.get(k, math.nan) for k in indicators["indicator"]])
-    # Years left count from the date each figure is of: the park_stats year for the park
-    # columns, the as-of date for the plot-based indicators (cumulative invested_yuan).
-    # A past --as-of compares the plots contracted by then (their sums as recorded).
+    # Years left count from the date the plot-based indicators are of (cumulative
+    # figures): the as-of date. A past --as-of compares the plots contracted by then
+    # (their sums as recorded).
     split = contracted_after(in_parks, as_of) if as_of is not None else None
     compared = (indicators.assign(lower_bound=lower_bound) if split is None else _compared_by_date(
         columns, codes, member_codes, report_ids, split, as_of, **indicator_args))
-    tt = trends.target_table(parks, compared, targets_src, stats_year=year,
+    tt = trends.target_table(parks, compared, targets_src,
                              as_of=as_of if as_of is not None else as_of_year)
     # targets.csv is the one source of every target figure of the report: the park
-    # table's target, gaps and growth all come from this table. Gaps of indicator
-    # targets are in 万元/公顷; the park columns are in yuan/km².
+    # table's target, gaps and growth all come from this table. The targets' gaps are in
+    # 万元/公顷; the park columns are in yuan/km².
     found: dict[tuple[str, str], tuple[float, float, float]] = {}
-    per_unit = {unit: factor for unit, factor in trends.MEASURE_UNITS.values()}
-    to_yuan_km2 = [per_unit[u] for u in tt["unit"]]
-    for pid, tid, gap, growth, value, factor in zip(
+    factor = trends.YUAN_PER_KM2_PER_TARGET_UNIT
+    for pid, tid, gap, growth, value in zip(
             tt["park_id"], tt["target"], tt["gap"], tt["needed_annual_growth"],
-            tt["target_value"], to_yuan_km2, strict=True):
+            tt["target_value"], strict=True):
         found.setdefault((pid, tid), (float(gap * factor), float(growth), float(value * factor)))
     note = trends.basis_note(targets_src)
     for pid, cols in extra.items():

@@ -122,9 +122,9 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("output_intensity_yi_per_km2", "产出强度（园区毛面积）",
      "Output intensity on gross park area",
      "亿元/km²"),
-    ("output_target_gap_yuan_per_km2", "产出距目标差距（园区毛面积）",
-     "Output gap to target, on gross park area (the paper names no area basis for it)",
-     "元/km²"),
+    ("output_target_gap_yuan_per_km2", "工业用地地均产出距目标差距",
+     "Output gap to target (industrial-land output per area, the land of the investment "
+     "target)", "元/km²"),
     ("tax_yuan", "税收", "Tax", "元 yuan"),
     ("projects_signed", "签约项目数", "Projects signed", ""),
     ("projects_in_production", "投产项目数", "Projects in production", ""),
@@ -148,7 +148,7 @@ COLUMNS: list[tuple[str, str, str, str]] = [
      "Yearly growth needed by the target year (industrial-land fixed-asset investment "
      "intensity)", ""),
     ("output_required_annual_growth", "产出所需年均增速",
-     "Yearly growth needed by the target year (output on gross park area)", ""),
+     "Yearly growth needed by the target year (industrial-land output per area)", ""),
     ("achieved_annual_growth", "2019–2024实际年均增速",
      "Growth achieved 2019–2024 (city biomedical output, per year)", ""),
     ("grade_counts", "亩均评价等级分布", "Per-mu grades (A/B/C/D plots)", ""),
@@ -165,6 +165,8 @@ COLUMNS: list[tuple[str, str, str, str]] = [
      "Industrial land fixed-asset investment intensity", "万元/公顷"),
     ("industrial_tax_intensity_wan_per_ha", "工业用地地均税收", "Industrial land tax per area",
      "万元/公顷"),
+    ("industrial_output_intensity_wan_per_ha", "工业用地地均产出",
+     "Industrial land output per area", "万元/公顷"),
     ("idle_land_disposal_rate", "闲置土地处置率", "Idle land disposal rate", ""),
     ("indicator_status", "不完整指标", "Indicators computed on part of the data (status "
      "partial: a lower bound, or over some plots; basis in the indicators table)", ""),

@@ -399,13 +399,18 @@ def render_html(report: Report, *, title: str | None = None) -> str:
                 "target line)", [names[i] for i in mine],
                 [rows[i].get("intensity_yi_per_km2") or math.nan for i in mine],
                 unit="亿元/km²"))
+    from qygeo.core.trends import YUAN_PER_KM2_PER_TARGET_UNIT
     from qygeo.pipeline.evaluation import INVESTMENT_TARGET, OUTPUT_TARGET
 
     ref = _target_of(report, OUTPUT_TARGET)
     investment = _target_of(report, INVESTMENT_TARGET)
-    out.append(bar_chart("产出强度 Output intensity (亿元/km²) " + (
+    # The output target is on industrial land, as the investment target beside it in the
+    # paper: drawn over the output per industrial land area, not over gross park area.
+    per_wan_ha = YUAN_PER_KM2_PER_TARGET_UNIT / YUAN_PER_YI
+    out.append(bar_chart("工业用地地均产出 Output per industrial land area (亿元/km²) " + (
                              f"vs {ref[1]} target" if ref else "(no output target)"), names,
-                         [r.get("output_intensity_yi_per_km2") or math.nan for r in rows],
+                         [_f(r.get("industrial_output_intensity_wan_per_ha")) * per_wan_ha
+                          for r in rows],
                          unit="亿元/km²", reference=ref[0] if ref else None,
                          reference_label=f"{ref[1]} 目标 {ref[0]:,.4g} 亿元/km²" if ref else ""))
     achieved = _f(rows[0].get("achieved_annual_growth")) if rows else math.nan
@@ -444,10 +449,13 @@ def _target_of(report: Report, target: str) -> tuple[float, int] | None:
     ev = report.evaluation
     if ev is None or not len(ev.targets):
         return None
+    from qygeo.core.trends import YUAN_PER_KM2_PER_TARGET_UNIT
+
     rows = ev.targets[ev.targets["target"] == target]
     if not len(rows):
         return None
-    return float(rows["target_value"].iloc[0]) / YUAN_PER_YI, int(rows["target_year"].iloc[0])
+    return (float(rows["target_value"].iloc[0]) * YUAN_PER_KM2_PER_TARGET_UNIT / YUAN_PER_YI,
+            int(rows["target_year"].iloc[0]))
 
 
 def _f(v: Any) -> float:
