@@ -886,3 +886,83 @@ def test_a_refusal_is_listed_once_in_the_preview(client):
                     data={**NEW, "crs": "4547"}, headers=EDIT)
     errors = r.json()["errors"]
     assert sum("lies outside Qingyuan" in e for e in errors) == 1, errors
+
+
+def test_an_attribute_table_layer_is_refused_in_words_not_a_500(client, tiny_geodata, tmp_path):
+    """A GeoPackage holding an attribute-only table beside its polygons: the preview lists
+    both layers, and picking the table (or a GeoPackage holding only such a table) was a
+    500 AttributeError. It is now the refusal ``park add`` prints, naming the layer."""
+    import pandas as pd
+    import pyogrio
+
+    gpkg = write_boundary(tmp_path / "survey.gpkg", truth_polygon(), layer="poly")
+    pyogrio.write_dataframe(pd.DataFrame({"a": [1]}), gpkg, driver="GPKG", layer="attrs",
+                            append=True)
+    only = tmp_path / "table.gpkg"
+    pyogrio.write_dataframe(pd.DataFrame({"a": [1]}), only, driver="GPKG", layer="attrs")
+    before = snapshot(tiny_geodata)
+    refusal = "layer 'attrs' has no geometry (a table of attributes only)"
+    for name, path, layer in (("survey.gpkg", gpkg, "attrs"), ("table.gpkg", only, "")):
+        data = {**NEW, **({"layer": layer} if layer else {})}
+        p = client.post("/api/parks/preview", files=upload(name, path.read_bytes()),
+                        data=data, headers=EDIT)
+        assert p.status_code == 200 and not p.json()["ok"], p.text
+        assert any(refusal in e for e in p.json()["errors"]), p.json()["errors"]
+        r = client.post("/api/parks", files=upload(name, path.read_bytes()), data=data,
+                        headers=EDIT)
+        assert r.status_code == 422 and refusal in r.json()["error"], r.text
+    assert snapshot(tiny_geodata) == before
+    cli = CliRunner().invoke(main, ["park", "add", str(gpkg), "--layer", "attrs", "--id", "g",
+                                    "--name-zh", "丙", "--name-en", "G", "--geodata",
+                                    str(tiny_geodata), "--dry-run"])
+    assert cli.exit_code == 1 and refusal in cli.output and "Traceback" not in cli.output
+
+
+def test_a_zipped_shapefile_made_on_a_mac_is_read(client, tmp_path):
+    """macOS's Compress adds __MACOSX/._g.shp (a resource fork, not a Shapefile): the
+    archive was refused as holding a .shp whose first bytes are not a Shapefile's."""
+    z = write_boundary(tmp_path / "plan.zip", truth_polygon())
+    members = {}
+    with zipfile.ZipFile(z) as zf:
+        for name in zf.namelist():
+            members[name] = zf.read(name)
+            members[f"__MACOSX/._{name}"] = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        "
+    p = client.post("/api/parks/preview", files=upload("plan.zip", zip_bytes(members)),
+                    data=NEW, headers=EDIT).json()
+    assert p["ok"], p["errors"]
+    # A GDAL virtual file hidden there is still refused.
+    members["__MACOSX/._x.vrt"] = b"<OGRVRTDataSource></OGRVRTDataSource>"
+    p = client.post("/api/parks/preview", files=upload("plan.zip", zip_bytes(members)),
+                    data=NEW, headers=EDIT).json()
+    assert not p["ok"] and "GDAL virtual file" in " ".join(p["errors"])
+
+
+def test_a_stale_version_is_refused_without_leaving_a_lock_file(client, tiny_geodata):
+    """A 409 for a stale parks_sha256 said "nothing was written" but had made the lock
+    file, in a folder that had none."""
+    assert not (tiny_geodata / park_lib.LOCK_NAME).exists()
+    before = snapshot(tiny_geodata)
+    stale = {"parks_sha256": "0" * 64}
+    for r in (client.post("/api/parks", files=upload(), data={**NEW, **stale}, headers=EDIT),
+              client.put("/api/parks/alpha", files=upload(), data={"force": "true", **stale},
+                         headers=EDIT),
+              client.delete("/api/parks/alpha", params={"force": "true", **stale},
+                            headers=EDIT),
+              client.post("/api/undo", params=stale, headers=EDIT)):
+        assert r.status_code == 409, r.text
+    assert snapshot(tiny_geodata) == before
+
+
+def test_messages_hide_the_folder_a_linked_parks_file_lives_in(make_client, tiny_geodata,
+                                                                tmp_path):
+    """parks.geojson as a link to a shared folder: its lock and temporary files are beside
+    the link's target, and messages named them by the server's absolute path."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (tiny_geodata / "parks.geojson").rename(shared / "parks.geojson")
+    (tiny_geodata / "parks.geojson").symlink_to(shared / "parks.geojson")
+    c = make_client(lock_timeout_s=0.3)
+    with park_lib.lock(tiny_geodata):
+        r = c.post("/api/parks", files=upload(), data=NEW, headers=EDIT)
+    assert r.status_code == 409 and "another qygeo park command" in r.json()["error"]
+    assert str(tmp_path) not in r.text and ".parks.geojson.lock" in r.text

@@ -28,6 +28,7 @@ from qygeo.errors import (
 )
 from qygeo.io import layers, shapefile
 from qygeo.io.gdal_paths import gdal_name
+from qygeo.io.sniff import MAC_FORKS
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -216,7 +217,7 @@ def _dataset_name(path: Path, layer: str | None) -> tuple[str, str | None]:
     if suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as zf:
-                names = [n for n in zf.namelist() if not n.startswith("__MACOSX/")]
+                names = [n for n in zf.namelist() if not n.startswith(MAC_FORKS)]
         except (zipfile.BadZipFile, OSError) as exc:
             raise DataFileError(path, f"is not a readable zip archive ({exc})") from None
         shps = sorted(n for n in names if n.lower().endswith(".shp"))
@@ -292,6 +293,15 @@ def _read_frame(path: Path, dataset: str, layer: str | None, *,
     read as *encoding* when given; a Shapefile whose text is not UTF-8 is read as
     :data:`FALLBACK_ENCODING`.
     """
+    gdf = _read_any_frame(path, dataset, layer, attributes=attributes, encoding=encoding)
+    if not hasattr(gdf, "geometry"):  # pyogrio reads a table without geometry as a DataFrame
+        raise BoundaryError(path, f"layer {layer!r} has no geometry (a table of attributes "
+                                  "only): choose a layer of polygons")
+    return gdf
+
+
+def _read_any_frame(path: Path, dataset: str, layer: str | None, *,
+                    attributes: bool, encoding: str | None) -> gpd.GeoDataFrame:
     import pyogrio
 
     if attributes and encoding is None:

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from qygeo.io.sniff import MAC_FORKS
+
 #: Text encoding of a Shapefile whose attributes are not UTF-8 and that has no ``.cpg``:
 #: older ArcGIS and CASS write Chinese in GBK, which GB18030 contains.
 FALLBACK_ENCODING = "GB18030"
@@ -143,7 +145,7 @@ def _zip_member(path: Path, names: list[str],
     its ``.cpg`` member (None without one), or None when there is no such ``.dbf``."""
     by_stem: dict[str, dict[str, str]] = {}  # "dir/stem" → lower suffix → member
     for name in names:
-        if name.startswith("__MACOSX/") or name.endswith("/"):
+        if name.startswith(MAC_FORKS) or name.endswith("/"):
             continue  # macOS's resource forks (._x.dbf) are not layers
         stem, dot, ext = name.rpartition(".")
         if dot:

@@ -111,8 +111,14 @@ def _check_head(path: object, suffix: str, head: bytes, *, member: str | None = 
         raise DataFileError(path, f"{where} is not CSV text (it starts with markup)")
 
 
+#: The folder macOS's "Compress" adds to a zip, of AppleDouble files (``._g.shp``: the
+#: resource fork of ``g.shp``, not a Shapefile), which no reader opens.
+MAC_FORKS = "__MACOSX/"
+
+
 def _check_members(path: Path) -> None:
-    """Each member of a zip (zipped Shapefile) or KMZ, by its own suffix."""
+    """Each member of a zip (zipped Shapefile) or KMZ, by its own suffix (macOS's
+    :data:`MAC_FORKS` only for GDAL's virtual formats)."""
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist()[:MAX_MEMBERS]:
@@ -120,8 +126,10 @@ def _check_members(path: Path) -> None:
                     continue
                 with zf.open(info) as fh:
                     head = fh.read(HEAD_BYTES)
-                _check_head(path, Path(info.filename).suffix.lower(), head,
-                            member=info.filename)
+                suffix = Path(info.filename).suffix.lower()
+                if info.filename.startswith(MAC_FORKS):
+                    suffix = ".bin"  # named like its file, not of its format
+                _check_head(path, suffix, head, member=info.filename)
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
         raise DataFileError(path, f"is not a readable zip archive ({exc})") from None
 

@@ -747,7 +747,8 @@ def parks_sha256(root: str | Path) -> str:
 
 def check_parks_sha256(root: Path, expected_sha256: str | None) -> None:
     """Refuse when *root*'s ``parks.geojson`` is not the version *expected_sha256*
-    (None: no check). Called holding the lock, so no write can come in between.
+    (None: no check). Called before taking the lock (a refusal leaves no lock file) and
+    again holding it, so no write can come in between.
 
     Raises
     ------
@@ -1043,6 +1044,7 @@ def commit(
     if dry_run:
         return Outcome(change=change, written=False)
     atomic.check_writable(parks_target(root))  # read-only: refused before lock and journal
+    check_parks_sha256(root, expected_sha256)  # a stale version: refused before the lock too
     with _Locked(root, timeout):
         _recover_locked(root)
         check_parks_sha256(root, expected_sha256)
@@ -1208,6 +1210,7 @@ def undo(root: str | Path, *, dry_run: bool = False, force: bool = False,
     if dry_run:
         return dataclasses.replace(p, notes=(*recovered, *breaks))
     atomic.check_writable(parks_target(root))  # read-only: refused before lock and journal
+    check_parks_sha256(root, expected_sha256)  # a stale version: refused before the lock too
     with _Locked(root, timeout):
         recovered += tuple(_recover_locked(root))
         check_parks_sha256(root, expected_sha256)

@@ -356,9 +356,14 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     app.add_middleware(HeadAsGet)  # added last: outermost, so every check sees a GET
 
+    def served() -> tuple[Path, ...]:
+        """The folders a message may name: the data folder, and the folder of the file
+        parks.geojson links to (its lock, temporary files and history notes are there)."""
+        return (cfg.root, park_lib.parks_target(cfg.root).parent)
+
     @app.exception_handler(QygeoError)
     async def qygeo_error(request: Request, exc: QygeoError) -> JSONResponse:
-        return _error(status_of(exc), _clean(str(exc), cfg.root))
+        return _error(status_of(exc), _clean(str(exc), *served()))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -493,7 +498,7 @@ def create_app(config: ServeConfig) -> FastAPI:
                 meta = {}
             out.append({"snapshot": snap.name, "action": meta.get("action"),
                         "park_id": meta.get("park_id"), "at": meta.get("at")})
-        return {"history": out, "notes": [_clean(n, cfg.root) for n in notes],
+        return {"history": out, "notes": [_clean(n, *served()) for n in notes],
                 "parks_sha256": version}
 
     # ------------------------------------------------------------------ editing
@@ -538,8 +543,8 @@ def create_app(config: ServeConfig) -> FastAPI:
         return JSONResponse({
             "park_id": change.park_id, "action": change.action,
             "written": outcome.written, "unchanged": outcome.unchanged,
-            "summary": [_clean(s, folder, cfg.root) for s in change.summary()],
-            "notes": [_clean(n, folder, cfg.root) for n in change.notes],
+            "summary": [_clean(s, folder, *served()) for s in change.summary()],
+            "notes": [_clean(n, folder, *served()) for n in change.notes],
             "history_file": outcome.history_file.name if outcome.history_file else None,
         }, status_code=status)
 
@@ -560,7 +565,7 @@ def create_app(config: ServeConfig) -> FastAPI:
             except ParksChangedError:
                 return _error(409, CHANGED_SINCE_PREVIEW)
             except QygeoError as exc:
-                return _error(status_of(exc), _clean(str(exc), folder, cfg.root))
+                return _error(status_of(exc), _clean(str(exc), folder, *served()))
             return committed(outcome, folder, status)
 
     @app.post("/api/parks/preview",
@@ -597,7 +602,7 @@ def create_app(config: ServeConfig) -> FastAPI:
             except QygeoError:
                 result["features"] = []
             text = json.dumps(result, ensure_ascii=False, allow_nan=False)
-            return JSONResponse(json.loads(_clean(text, folder, cfg.root)))
+            return JSONResponse(json.loads(_clean(text, folder, *served())))
 
     @app.post("/api/parks", status_code=201, summary="Add a park from a boundary file")
     def add_park(
@@ -637,11 +642,11 @@ def create_app(config: ServeConfig) -> FastAPI:
                                  expected_sha256=parks_sha256 or None)
         except ParksChangedError:
             return _error(409, CHANGED_SINCE_LISTED)
-        return {"summary": [_clean(s, cfg.root) for s in plan.summary()],
+        return {"summary": [_clean(s, *served()) for s in plan.summary()],
                 "action": plan.action, "park_id": plan.park_id,
                 "restores": list(plan.restores_ids), "drops": list(plan.drops_ids),
                 "changes": list(plan.changes_ids),
-                "notes": [_clean(n, cfg.root) for n in plan.notes]}
+                "notes": [_clean(n, *served()) for n in plan.notes]}
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"],
                    include_in_schema=False)

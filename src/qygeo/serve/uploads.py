@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from qygeo.errors import QygeoError
 from qygeo.io.boundary import INPUT_FORMATS
 from qygeo.io.gdal_paths import gdal_name
-from qygeo.io.sniff import check_content
+from qygeo.io.sniff import MAC_FORKS, check_content
 from qygeo.safe_text import describe_control_chars, has_control_chars
 
 #: Defaults of ``qygeo serve``'s limits.
@@ -199,7 +199,7 @@ def layer_names(path: Path) -> list[str]:
     if path.suffix.lower() == ".zip":
         with contextlib.suppress(zipfile.BadZipFile, OSError), zipfile.ZipFile(path) as zf:
             return sorted(PurePosixPath(n).stem for n in zf.namelist()
-                          if n.lower().endswith(".shp") and not n.startswith("__MACOSX/"))
+                          if n.lower().endswith(".shp") and not n.startswith(MAC_FORKS))
         return []
     try:
         check_content(path)  # GDAL opens what the bytes say, whatever the name
