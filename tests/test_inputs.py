@@ -144,6 +144,26 @@ def test_a_point_ledger_with_areas_gives_illustrative_squares(tiny_geodata, tmp_
     assert [round(x, 6) for x in shapely.get_x(centres)] == [113.021, 113.031]
 
 
+def test_a_point_ledger_whose_two_area_columns_disagree_is_refused(tiny_geodata, tmp_path):
+    """area_m2 and area_mu both given: the first was used and the other dropped without a
+    word, 30 mu where the ledger also said 60. Areas that agree to the rounding of 亩 to
+    two decimals are read; a row where they differ is refused, naming both."""
+    before = snapshot(tiny_geodata)
+    agree = ledger(lon=[113.021, 113.031], lat=[23.621, 23.631], area_m2=[20_000.0, 9_000.0],
+                   area_mu=[30.0, 13.5])  # 13.5 mu = 9,000 m²; 30 mu = 20,000 m²
+    agree.loc[0, "area_mu"] = 30.004  # within the rounding of two decimals
+    path = tmp_path / "points.csv"
+    agree.to_csv(path, index=False)
+    assert plots_json(tiny_geodata, path)["alpha"]["plot_area_mu"] == pytest.approx(43.5)
+    agree.loc[1, "area_mu"] = 27.0  # twice 9,000 m²
+    agree.to_csv(path, index=False)
+    res = run("report", "--geodata", str(tiny_geodata), "--plots", str(path), "--as-of", AS_OF)
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert ("row 3: area_m2 and area_mu give two areas ('9000.0' and '27.0'): keep one column, "
+            "or make them agree") in res.output, res.output
+    assert snapshot(tiny_geodata) == before
+
+
 def test_a_gbk_shapefile_without_cpg_reads_as_chinese(tiny_geodata, tmp_path):
     # ArcGIS/CASS output: GBK text, ASCII field names, no .cpg. GDAL takes it as
     # ISO-8859-1: park add crashed on --feature 东区 ("Wrapping ... failed"), and as

@@ -252,6 +252,8 @@ def geometry_from_text(df: Any, path: Path) -> gpd.GeoDataFrame:
         lat = next((by_name[n] for n in LAT_COLUMNS if n in by_name), None)
         area = next((n for n in AREA_COLUMNS if n in by_name), None)
         if lon is not None and lat is not None and area is not None:
+            _check_areas_agree(df, path, [(by_name[n], AREA_COLUMNS[n]) for n in AREA_COLUMNS
+                                          if n in by_name])
             return _squares_from_points(df, path, lon, lat, by_name[area], AREA_COLUMNS[area])
         lonlat = [c for c in (lon, lat) if c is not None]
         why = (f"longitude/latitude columns ({', '.join(map(str, lonlat))}) but no area "
@@ -268,6 +270,31 @@ def geometry_from_text(df: Any, path: Path) -> gpd.GeoDataFrame:
     except Exception as exc:  # noqa: BLE001 - shapely's GEOSException: one line for the user
         raise DataFileError(path, f"column {column!r} is not WKT text ({exc})") from exc
     return gpd.GeoDataFrame(df.drop(columns=[column]), geometry=geoms, crs="EPSG:4326")
+
+
+#: How far two area columns of a ledger row may differ: the rounding of 亩 to two
+#: decimals (0.005 mu, 3.3 m²), or half a per cent of the area.
+AREA_AGREEMENT = (0.005 * 10000.0 / 15.0, 0.005)
+
+
+def _check_areas_agree(df: Any, path: Path, columns: list[tuple[str, float]]) -> None:
+    """Refuse a ledger whose area columns (name, m² per unit; m² and 亩, say) give a row
+    two areas: which one is meant cannot be told. Beyond :data:`AREA_AGREEMENT`."""
+    import numpy as np
+    import pandas as pd
+
+    first, per_unit = columns[0]
+    m2 = pd.to_numeric(df[first], errors="coerce").to_numpy(dtype=float) * per_unit
+    for other, other_per_unit in columns[1:]:
+        m2_other = pd.to_numeric(df[other], errors="coerce").to_numpy(dtype=float) * other_per_unit
+        with np.errstate(invalid="ignore"):
+            apart = np.abs(m2 - m2_other) > np.maximum(AREA_AGREEMENT[0],
+                                                       AREA_AGREEMENT[1] * np.abs(m2))
+        if apart.any():  # NaN on either side: not compared (the area column used is checked)
+            row = int(np.argmax(apart))
+            raise DataFileError(path, f"row {row + 2}: {first} and {other} give two areas "
+                                      f"({df[first].iloc[row]!r} and {df[other].iloc[row]!r}): "
+                                      f"keep one column, or make them agree")
 
 
 def _squares_from_points(df: Any, path: Path, lon: str, lat: str, area: str,
