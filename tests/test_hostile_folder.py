@@ -114,14 +114,54 @@ def test_validate_names_a_parent_that_cannot_hold_the_park(tiny_geodata: Path, p
     assert any(words in ln for ln in res.stderr.splitlines()), res.stderr
 
 
-def test_a_parent_cycle_counts_no_plot_twice(tiny_geodata: Path) -> None:
+@pytest.mark.parametrize(("park", "parent", "chain"), [
+    ("beta", "beta_child", "beta → beta_child → beta"),
+    # A park its own parent, above a nested park: following beta_child's parents went
+    # round for ever (report, map and export hung at 100 % CPU).
+    ("beta", "beta", "beta → beta"),
+])
+@pytest.mark.parametrize("command", [["report", "--format", "json"], ["map", "-o", "{out}"],
+                                     ["export", "{out}/x.gpkg"],
+                                     ["report", "--plots", "{plots}", "--format", "json"]])
+def test_a_parent_cycle_is_refused_in_one_line(tiny_geodata: Path, tmp_path: Path, park: str,
+                                               parent: str, chain: str,
+                                               command: list[str]) -> None:
+    """Which park's figures hold which plots cannot be told: refused as validate and build
+    refuse it (the report used to count each park's own plots, without a word)."""
+    _set_parent(tiny_geodata, park, parent)
+    before = snapshot(tiny_geodata)
+    out = tmp_path / "out"
+    out.mkdir()
+    plots = tmp_path / "plots.geojson"
+    plots.write_bytes((tiny_geodata / "plots.geojson").read_bytes())
+    args = [c.format(out=out, plots=plots) for c in command]
+    res = _run(*args, "--geodata", tiny_geodata, "-q")
+    assert res.exit_code == 1
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("qygeo: error:")]
+    first = chain.split(" → ")[0]
+    assert lines == [f"qygeo: error: {tiny_geodata / 'parks.geojson'} [{first}]: "
+                     f"parent_park_id goes round in a cycle ({chain}): qygeo validate lists "
+                     "every problem"], res.stderr
+    assert snapshot(tiny_geodata) == before
+    assert not list(out.iterdir())
+
+
+def test_nesting_ends_at_a_cycle_above_a_park() -> None:
+    import pandas as pd
+
+    from qygeo.core.metrics import first_parent_cycle, park_descendants
+
+    parks = pd.DataFrame({"park_id": ["a", "b", "c"], "parent_park_id": ["a", "a", "b"]})
+    members = park_descendants(parks)  # returned: it looped for ever
+    assert members == {"a": {"a", "b", "c"}, "b": {"b", "c"}, "c": {"c"}}
+    assert first_parent_cycle(parks) == ["a", "a"]
+    assert first_parent_cycle(parks.assign(parent_park_id=[None, "a", "b"])) is None
+
+
+def test_park_remove_takes_a_park_out_of_a_cycle(tiny_geodata: Path) -> None:
     _set_parent(tiny_geodata, "beta", "beta_child")
-    res = _run("report", "--geodata", tiny_geodata, "--format", "json", "-q")
+    res = _run("park", "remove", "beta_child", "--force", "--geodata", tiny_geodata, "-q")
     assert res.exit_code == 0, res.stderr
-    counts = {p["park_id"]: p["plot_count"] for p in json.loads(res.stdout)}
-    # Each keeps its own plots (beta: B1 and B2 inside it; beta_child: C1): neither holds
-    # the other's, where the cycle made each count both.
-    assert (counts["beta"], counts["beta_child"]) == (2, 1), counts
 
 
 def test_a_planting_figure_naming_no_area_or_one_twice(bundled_geodata: Path) -> None:

@@ -227,22 +227,45 @@ def required_annual_growth(value: object, target: float, years: object) -> objec
     return out if out.ndim else float(out)
 
 
+def park_parents(parks: pd.DataFrame) -> dict[str, str]:
+    """park id → its ``parent_park_id``, for the parks that name one."""
+    if "parent_park_id" not in parks.columns:
+        return {}
+    # NaN (a missing parent read through pandas) is truthy: test for text instead.
+    return {p: q for p, q in zip(parks["park_id"], parks["parent_park_id"])
+            if isinstance(q, str) and q.strip()}
+
+
 def park_descendants(parks: pd.DataFrame) -> dict[str, set[str]]:
-    """Map each park id to itself plus every park nested in it via ``parent_park_id``."""
-    parent = {}
-    if "parent_park_id" in parks.columns:
-        # NaN (a missing parent read through pandas) is truthy: test for text instead.
-        parent = {p: q for p, q in zip(parks["park_id"], parks["parent_park_id"])
-                  if isinstance(q, str) and q.strip()}
+    """Map each park id to itself plus every park nested in it via ``parent_park_id``.
+
+    A park in a cycle (a → b → a) is held by none of its chain (``qygeo validate`` and
+    :func:`first_parent_cycle` name it); a cycle above a park (c → a → b → a) ends its
+    chain there.
+    """
+    parent = park_parents(parks)
     out: dict[str, set[str]] = {p: {p} for p in parks["park_id"]}
     for child in parent:
         if parent_cycle(parent, child):
-            continue  # a → b → a: neither holds the other (qygeo validate names it)
+            continue  # a → b → a: neither holds the other
+        seen = {child}
         node = parent.get(child)
-        while node:
+        while node and node not in seen:
+            seen.add(node)
             out.setdefault(node, {node}).add(child)
             node = parent.get(node)
     return out
+
+
+def first_parent_cycle(parks: pd.DataFrame) -> list[str] | None:
+    """The first park whose ``parent_park_id`` chain comes back to it, as that chain
+    (``[a, b, a]``; a park its own parent: ``[a, a]``), or None."""
+    parent = park_parents(parks)
+    for child in parent:
+        cycle = parent_cycle(parent, child)
+        if cycle:
+            return cycle
+    return None
 
 
 def parent_cycle(parent: dict[str, str], park_id: str) -> list[str] | None:

@@ -114,6 +114,9 @@ def make_report(
         from qygeo.core.trends import check_units
 
         check_units(ds.targets, ds.root)  # refused now, not after the plots are read
+        from qygeo.pipeline.report import check_parent_cycles
+
+        check_parent_cycles(ds)
         # The evaluation's modules (its grading config's TOML reader among them), imported
         # here while the workers read the plots, not after them.
         from qygeo.pipeline import evaluation  # noqa: F401

@@ -426,6 +426,24 @@ def plot_table(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
     return compute_plot_table(ds.plots, ds.parks, as_of, path=ds.plots_path).table
 
 
+def check_parent_cycles(ds: Dataset) -> None:
+    """Refuse parks whose ``parent_park_id`` chain goes round (a → b → a): which park's
+    figures hold which plots cannot be told (``qygeo validate`` and ``build`` refuse it too).
+
+    Raises
+    ------
+    FeatureError
+        Naming the first such park and its chain.
+    """
+    from qygeo.errors import FeatureError
+
+    cycle = metrics.first_parent_cycle(ds.parks)
+    if cycle:
+        where = Path(ds.root) / "parks.geojson" if ds.root is not None else "parks"
+        raise FeatureError(where, cycle[0], "parent_park_id goes round in a cycle ("
+                           + " → ".join(cycle) + "): qygeo validate lists every problem")
+
+
 def build_report(
     ds: Dataset,
     *,
@@ -472,6 +490,7 @@ def build_report(
     from qygeo.io.plot_rows import check_as_of
 
     as_of = check_as_of(as_of or dt.date.today())
+    check_parent_cycles(ds)
     warnings: list[str] = []
     joins = []
     parks = metrics.with_areas(ds.parks)

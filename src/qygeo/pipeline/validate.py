@@ -85,13 +85,12 @@ def _nesting_problems(parks: gpd.GeoDataFrame, where: str) -> list[str]:
     would count plots twice or give them to the wrong park."""
     import shapely
 
-    from qygeo.core.metrics import parent_cycle
+    from qygeo.core.metrics import parent_cycle, park_parents
 
     if "parent_park_id" not in parks.columns:
         return []
     geoms = {p: g for p, g in zip(parks["park_id"], parks.geometry.values, strict=True)}
-    parent = {p: q for p, q in zip(parks["park_id"], parks["parent_park_id"], strict=True)
-              if isinstance(q, str) and q.strip()}
+    parent = park_parents(parks)
     problems, pairs = [], []
     for child, mother in parent.items():
         if mother not in geoms:
