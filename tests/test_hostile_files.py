@@ -279,3 +279,49 @@ def test_a_file_name_never_makes_gdal_open_another_file_or_a_url(tmp_path, liste
                                     "t/p\t.geojson", "-q"])
     assert res.exit_code == 1 and "a tab or a line break" in res.stderr
     assert hits == []
+
+
+def test_a_geoparquet_with_a_column_twice_is_refused_in_one_line(tiny_geodata, tmp_path):
+    """Two columns named plot_id: the fast reader's column selection raised a KeyError
+    traceback (the other readers gave a line)."""
+    import geopandas as gpd
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "dup.parquet"
+    gpd.read_file(tiny_geodata / "plots.geojson").to_parquet(path, index=False)
+    table = pq.read_table(path)
+    table = table.append_column("plot_id", table.column("plot_id"))
+    pq.write_table(table, path)
+    before = snapshot(tiny_geodata)
+    for args in (["report", "--format", "json"], ["export", str(tmp_path / "x.gpkg")]):
+        res = CliRunner().invoke(main, [*args, "--geodata", str(tiny_geodata), "--plots",
+                                        str(path), "-q"])
+        assert res.exit_code == 1 and "Traceback" not in res.output
+        assert res.output.strip().endswith(
+            "dup.parquet: column 'plot_id' appears more than once: keep one"), res.output
+    assert snapshot(tiny_geodata) == before
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_a_geoparquet_id_missing_as_nan_is_a_blank_id(tiny_geodata, tmp_path, monkeypatch,
+                                                      threads):
+    """A float plot_id column with a NaN, written by pandas whose metadata calls it text:
+    reading through that metadata made the NaN the id "nan", accepted. It is a blank id,
+    refused as in GeoJSON."""
+    import geopandas as gpd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    monkeypatch.setenv("QYGEO_THREADS", threads)
+    path = tmp_path / "ids.parquet"
+    plots = gpd.read_file(tiny_geodata / "plots.geojson")
+    plots.to_parquet(path, index=False)  # pandas metadata: plot_id is text
+    table = pq.read_table(path)
+    ids = pa.array([float(i) for i in range(len(plots) - 1)] + [float("nan")])
+    table = table.set_column(table.schema.get_field_index("plot_id"), "plot_id", ids)
+    pq.write_table(table, path)
+    res = CliRunner().invoke(main, ["report", "--format", "json", "-q", "--geodata",
+                                    str(tiny_geodata), "--plots", str(path)])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.output.strip().endswith(f"ids.parquet [feature #{len(plots)}]: empty plot_id"), \
+        res.output

@@ -179,7 +179,9 @@ def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".parquet", ".geoparquet"):
-            return gpd.read_parquet(path)
+            # The Arrow types, not the dtypes pandas metadata restores: a float id column
+            # stored by pandas as text would become "nan" text, not a missing id.
+            return gpd.read_parquet(path, to_pandas_kwargs={"ignore_metadata": True})
         if suffix in (".xlsx", ".xlsm"):
             import pandas as pd
 

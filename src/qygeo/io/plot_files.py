@@ -168,6 +168,9 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
             if geo is None:
                 raise DataFileError(path, "cannot be read as a layer (no GeoParquet 'geo' "
                                           "metadata)")
+            twice = next((n for n in schema.names if schema.names.count(n) > 1), None)
+            if twice is not None:  # which of the two holds the figures cannot be told
+                raise DataFileError(path, f"column {twice!r} appears more than once: keep one")
             geom = geo.get("primary_column", "geometry")
             info = geo.get("columns", {}).get(geom, {})
             if (info.get("encoding", "WKB").upper() != "WKB"

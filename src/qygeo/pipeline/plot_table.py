@@ -151,7 +151,9 @@ def _conformed(attrs: pd.DataFrame | pa.RecordBatch, path: object,
         arrow = layers.conform_arrow(attrs, layers.PLOTS, path)
         if arrow is not None:
             return layers.arrow_frame(arrow, layers.PLOTS), arrow
-        attrs = layers.json_decoded(attrs.to_pandas(date_as_object=False), attrs.schema)
+        # The Arrow types alone (see qygeo.io.layers.read_layer on pandas metadata).
+        attrs = layers.json_decoded(attrs.to_pandas(date_as_object=False, ignore_metadata=True),
+                                    attrs.schema)
     return layers.conform(attrs, layers.PLOTS, path, check_ids=False, problems=problems), None
 
 
