@@ -227,3 +227,35 @@ def test_a_district_with_swapped_axes_among_others_is_told_as_swapped(
     assert res.exit_code == 1
     assert f"in some features only (the first: feature #{place})" in res.output, res.output
     assert snapshot(tiny_geodata) == before
+
+
+def _bowtie(path: Path, feature_id: str, id_field: str) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    hit = [f for f in doc["features"] if f["properties"][id_field] == feature_id]
+    x0, y0, x1, y1 = 113.00, 23.60, 113.05, 23.65
+    hit[0]["geometry"] = {"type": "Polygon", "coordinates": [
+        [[x0, y0], [x1, y1], [x1, y0], [x0, y1], [x0, y0]]]}
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", [["report", "--format", "json"], ["map", "-o", "{out}"],
+                                     ["export", "{out}/x.gpkg"]])
+def test_a_park_with_a_self_crossing_boundary_is_refused_in_one_line(
+        tiny_geodata: Path, tmp_path: Path, command: list[str]) -> None:
+    """A bowtie park: GEOS measures it 0 km², and the report printed area 0 and an n/a
+    intensity beside its plots, exit 0. It is refused as a park without a geometry is."""
+    _bowtie(tiny_geodata / "parks.geojson", "alpha", "park_id")
+    before = snapshot(tiny_geodata)
+    out = tmp_path / "out"
+    out.mkdir()
+    res = _run(*[c.format(out=out) for c in command], "--geodata", tiny_geodata, "-q")
+    assert res.exit_code == 1
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("qygeo: error:")]
+    assert len(lines) == 1 and lines[0].startswith(
+        f"qygeo: error: {tiny_geodata / 'parks.geojson'} [alpha]: invalid geometry "
+        "(Self-intersection"), res.stderr
+    assert lines[0].endswith("(qygeo validate lists every problem)")
+    assert snapshot(tiny_geodata) == before
+    assert not list(out.iterdir())
+    assert _run("park", "remove", "alpha", "--force", "--geodata", tiny_geodata,
+                "-q").exit_code == 0

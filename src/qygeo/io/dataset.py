@@ -349,21 +349,28 @@ def load_dataset(root: str | os.PathLike[str] | None = None, *,
 
 def _with_geometry(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec,
                    path: Path) -> gpd.GeoDataFrame:
-    """*gdf* itself, once every feature has a geometry.
+    """*gdf* itself, once every feature has a valid geometry.
 
     A district, park or planting area without one has no place to draw or to assign
-    plots to: the first is refused (``qygeo validate`` lists them all, and ``qygeo park
-    remove`` can still take such a park out).
+    plots to, and an invalid one (a bowtie) has no area to divide by (GEOS gives a
+    self-crossing ring 0 km²): the first is refused (``qygeo validate`` lists them all,
+    and ``qygeo park remove`` can still take such a park out).
     """
     import shapely
 
-    geoms = np.asarray(gdf.geometry.values)
-    missing = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if len(missing):
-        from qygeo.errors import FeatureError
+    from qygeo.errors import FeatureError
 
-        raise FeatureError(path, gdf[spec.id_field].iloc[int(missing[0])],
+    geoms = np.asarray(gdf.geometry.values)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        raise FeatureError(path, gdf[spec.id_field].iloc[int(np.argmax(missing))],
                            f"{pr.NO_GEOMETRY} (qygeo validate lists every problem)")
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        i = int(np.argmax(invalid))
+        reason = pr.INVALID.format(reason=shapely.is_valid_reason(geoms[i]))
+        raise FeatureError(path, gdf[spec.id_field].iloc[i],
+                           f"{reason} (qygeo validate lists every problem)")
     return gdf
 
 
