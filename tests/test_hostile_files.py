@@ -325,3 +325,22 @@ def test_a_geoparquet_id_missing_as_nan_is_a_blank_id(tiny_geodata, tmp_path, mo
     assert res.exit_code == 1 and "Traceback" not in res.output
     assert res.output.strip().endswith(f"ids.parquet [feature #{len(plots)}]: empty plot_id"), \
         res.output
+
+
+@pytest.mark.parametrize("suffix", [".html", ".xlsx"])
+def test_plots_text_that_is_not_utf8_is_refused_in_one_line(tiny_geodata, tmp_path, suffix):
+    """A byte 0xE9 (Latin-1 é) in a plot's project: GDAL passes it on, and the html and
+    xlsx reports, which read every column, ended in a UnicodeDecodeError or an
+    ArrowException traceback."""
+    text = (tiny_geodata / "plots.geojson").read_text(encoding="utf-8")
+    assert '"p1"' in text
+    bad = tmp_path / "latin1.geojson"
+    bad.write_bytes(text.replace('"p1"', '"Bendi\\u00e9"').encode("utf-8").replace(
+        b"Bendi\\u00e9", b"Bendi\xe9"))
+    out = tmp_path / f"r{suffix}"
+    res = CliRunner().invoke(main, ["report", "--geodata", str(tiny_geodata), "--plots",
+                                    str(bad), "-o", str(out), "-q"])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.output.strip() == (f"qygeo: error: {bad}: is not UTF-8 text (column "
+                                  "'project'): save it as UTF-8"), res.output
+    assert not out.exists() and not list(tmp_path.glob(".r*"))

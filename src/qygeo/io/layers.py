@@ -608,6 +608,8 @@ def conform_arrow(batch: pa.RecordBatch, spec: LayerSpec, path: object) -> pa.Re
     out = []
     for name, arr in zip(batch.schema.names, batch.columns, strict=True):
         t = arr.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            check_utf8(arr, name, path)
         if pa.types.is_null(t):  # all missing: the type the column would have
             arr = arr.cast(pa.large_string() if _is_id_column(spec, name) else pa.float64()
                            if name in spec.numeric else pa.date32() if name in spec.dates
@@ -632,6 +634,24 @@ def conform_arrow(batch: pa.RecordBatch, spec: LayerSpec, path: object) -> pa.Re
                 return None  # conform names the rows
         out.append(arr)
     return pa.RecordBatch.from_arrays(out, names=batch.schema.names)
+
+
+def check_utf8(arr: pa.Array, name: str, path: object) -> None:
+    """Refuse a text column holding bytes that are not UTF-8 (GDAL passes them on as
+    they are, and they broke the pages and spreadsheets written from them).
+
+    Raises
+    ------
+    DataFileError
+        Naming the column.
+    """
+    import pyarrow as pa
+
+    try:
+        arr.validate(full=True)
+    except pa.ArrowInvalid:
+        raise DataFileError(path, f"is not UTF-8 text (column {name!r}): save it as UTF-8"
+                            ) from None
 
 
 def _dates_in_range(arr: pa.Array) -> bool:
