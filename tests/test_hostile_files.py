@@ -344,3 +344,48 @@ def test_plots_text_that_is_not_utf8_is_refused_in_one_line(tiny_geodata, tmp_pa
     assert res.output.strip() == (f"qygeo: error: {bad}: is not UTF-8 text (column "
                                   "'project'): save it as UTF-8"), res.output
     assert not out.exists() and not list(tmp_path.glob(".r*"))
+
+
+@pytest.mark.parametrize(("column", "value", "words"), [
+    ("invested_yuan", "5,000,000", "invested_yuan is not a number: '5,000,000'"),
+    ("agreed_start_date", "TBD",
+     "agreed_start_date is not a calendar date (YYYY-MM-DD): 'TBD'"),
+    ("agreed_start_date", "2024-02-30",
+     "agreed_start_date is not a calendar date (YYYY-MM-DD): '2024-02-30'"),
+])
+@pytest.mark.parametrize("command", [["report", "--format", "json"],
+                                     ["export", "{out}/x.gpkg"],
+                                     ["report", "--format", "json", "--engine", "dask"]])
+def test_a_geopackage_value_gdal_would_change_is_refused(tiny_geodata, tmp_path, column,
+                                                         value, words, command):
+    """SQLite keeps text in a REAL or DATE column: GDAL read '5,000,000' as 5 yuan, 'TBD'
+    as 1970-01-01 (the plot idle since 1971) and 2024-02-30 as 2024-03-01, exit 0."""
+    import geopandas as gpd
+
+    gpkg = tmp_path / "plots.gpkg"
+    plots = gpd.read_file(tiny_geodata / "plots.geojson")
+    plots["agreed_start_date"] = pd_dates(plots["agreed_start_date"])
+    plots.to_file(gpkg, layer="plots", driver="GPKG")
+    with sqlite3.connect(gpkg) as con:
+        # GDAL's R-tree triggers name SpatiaLite functions; they do not run (no geometry
+        # changes), but SQLite wants them defined.
+        for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
+            con.create_function(fn, 1, lambda _geom: 0)
+        declared = {r[1]: r[2] for r in con.execute('PRAGMA table_info("plots")')}
+        assert declared[column] in ("REAL", "DATE", "DATETIME", "MEDIUMINT", "INTEGER"), declared
+        con.execute(f'UPDATE plots SET "{column}" = ? WHERE plot_id = ?', (value, "B1"))
+    out = tmp_path / "out"
+    out.mkdir()
+    res = CliRunner().invoke(main, [*[c.format(out=out) for c in command], "--geodata",
+                                    str(tiny_geodata), "--plots", str(gpkg), "-q"])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.output.strip() == (f"qygeo: error: {gpkg}: feature with fid 3: {words}, in a "
+                                  "column GDAL would read otherwise: correct it in the file"), \
+        res.output
+    assert not list(out.iterdir())
+
+
+def pd_dates(col):
+    import pandas as pd
+
+    return pd.to_datetime(col)  # written as a DATETIME column

@@ -172,11 +172,80 @@ def known_columns() -> list[str]:
     return list(names)
 
 
+#: SQLite column types GDAL reads as numbers, and as dates, in a GeoPackage.
+GPKG_NUMBER_TYPES = ("INTEGER", "INT", "MEDIUMINT", "SMALLINT", "TINYINT", "BOOLEAN", "REAL",
+                     "FLOAT", "DOUBLE")
+GPKG_DATE_TYPES = ("DATE", "DATETIME")
+
+
+def check_gpkg_values(path: Path, layer: str | None) -> None:
+    """Refuse a GeoPackage whose number or date column holds a value GDAL would change.
+
+    SQLite keeps any value in any column: text ``5,000,000`` in a REAL column, which GDAL
+    reads as 5, or ``TBD`` in a DATE column, which it reads as 1970-01-01 (and
+    2024-02-30 as 2024-03-01), with no word. The columns qygeo reads as numbers
+    or dates (:data:`LAYERS`) are checked in one pass of SQLite's own reading, and the
+    first such value is named with the words the text readers use.
+
+    Raises
+    ------
+    DataFileError
+        Naming the feature, the column and the value.
+    """
+    import sqlite3
+
+    from qygeo.io import plot_rows
+
+    numeric = {c for spec in LAYERS.values() for c in spec.numeric}
+    dates = {c for spec in LAYERS.values() for c in spec.dates}
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return  # GDAL names what it cannot open
+    try:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]
+        table = layer if layer is not None else (tables[0] if len(tables) == 1 else None)
+        if table not in tables:
+            return  # GDAL chooses and names the layer
+        quoted = '"' + table.replace('"', '""') + '"'
+        checks: list[tuple[str, str, str]] = []  # (column, SQL that is true when bad, kind)
+        for _cid, name, declared, *_ in con.execute(f"PRAGMA table_info({quoted})"):
+            col = '"' + name.replace('"', '""') + '"'
+            kind = str(declared).upper().split("(")[0].strip()
+            if name in numeric and kind in GPKG_NUMBER_TYPES:
+                checks.append((name, f"typeof({col}) IN ('text', 'blob')", "number"))
+            elif name in dates and kind in GPKG_DATE_TYPES:
+                # SQLite's date() reads ISO text, and with a modifier rolls 02-30 over:
+                # equal to the text's first ten characters only for a real calendar date.
+                checks.append((name, f"({col} IS NOT NULL AND coalesce(date({col}, "
+                                     f"'+0 days') = substr({col}, 1, 10), 0) = 0)", "date"))
+        if not checks:
+            return
+        row = con.execute(f"SELECT rowid, {', '.join(c[1] for c in checks)} FROM {quoted} "
+                          f"WHERE {' OR '.join(c[1] for c in checks)} LIMIT 1").fetchone()
+        if row is None:
+            return
+        name, _sql, kind = next(c for c, bad in zip(checks, row[1:], strict=True) if bad)
+        col = '"' + name.replace('"', '""') + '"'
+        value = con.execute(f"SELECT {col} FROM {quoted} WHERE rowid = ?",
+                            (row[0],)).fetchone()[0]
+        words = (plot_rows.NOT_A_NUMBER if kind == "number" else plot_rows.NOT_A_DATE).format(
+            col=name, value=value)
+        raise DataFileError(path, f"feature with fid {row[0]}: {words}, in a column GDAL would "
+                                  "read otherwise: correct it in the file")
+    except sqlite3.Error:
+        return  # not SQLite as GeoPackage means it: GDAL names the fault
+    finally:
+        con.close()
+
+
 def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     check_layer_path(path)
     suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        check_gpkg_values(path, layer)
     try:
         if suffix in (".parquet", ".geoparquet"):
             # The Arrow types, not the dtypes pandas metadata restores: a float id column

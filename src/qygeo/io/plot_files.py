@@ -190,6 +190,8 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
                               parts=_row_group_parts(path, file, wanted, min_parts))
         import pyogrio
 
+        if suffix == ".gpkg":
+            layers.check_gpkg_values(path, layer)
         info = pyogrio.read_info(gdal_name(path), layer=layer)
         if info.get("crs") is None or not crs_mod.is_wgs84(info["crs"]):
             return None  # read_layer diagnoses and converts
@@ -495,6 +497,8 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
                 frame["plot_id"] = None  # no features, so GDAL gave no fields either
             ddf = dask_geopandas.from_geopandas(frame, npartitions=npartitions or 4)
         else:
+            if path.suffix.lower() == ".gpkg":
+                layers.check_gpkg_values(path, layer)
             kwargs = {"layer": layer} if layer else {}
             ddf = dask_geopandas.read_file(gdal_name(path),
                                            npartitions=npartitions or 4, **kwargs)
