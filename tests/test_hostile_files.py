@@ -389,3 +389,48 @@ def pd_dates(col):
     import pandas as pd
 
     return pd.to_datetime(col)  # written as a DATETIME column
+
+
+def _with_crs(src: Path, dst: Path, name: str) -> Path:
+    doc = json.loads(src.read_text(encoding="utf-8"))
+    doc["crs"] = {"type": "name", "properties": {"name": name}}
+    dst.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return dst
+
+
+@pytest.mark.parametrize("name", ["GCJ02", "BD09", "EPSG:99999"])
+def test_a_geojson_naming_a_crs_no_one_can_read_is_refused(tiny_geodata, tmp_path, name):
+    """GDAL takes the coordinates of a GeoJSON whose crs it cannot parse as WGS84, without
+    a word: a file saying it is GCJ-02 (Amap) was placed 600 m off, as a boundary, as
+    plots and as the data folder's parks."""
+    words = (f"names its CRS {name!r}, which is not a CRS qygeo can read (GDAL would take "
+             "the coordinates as WGS84)")
+    boundary = tmp_path / "survey.geojson"
+    boundary.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {},
+        "geometry": json.loads(__import__("shapely").to_geojson(truth_polygon()))}]}),
+        encoding="utf-8")
+    before = snapshot(tiny_geodata)
+    cases = [
+        ["park", "add", str(_with_crs(boundary, tmp_path / "b.geojson", name)), "--id", "g",
+         "--name-zh", "丙", "--name-en", "G", "--dry-run"],
+        ["report", "--format", "json", "--plots",
+         str(_with_crs(tiny_geodata / "plots.geojson", tmp_path / "p.geojson", name))],
+    ]
+    for args in cases:
+        res = CliRunner().invoke(main, [*args, "--geodata", str(tiny_geodata), "-q"])
+        assert res.exit_code == 1 and words in res.output and "Traceback" not in res.output, (
+            args, res.output)
+    assert snapshot(tiny_geodata) == before
+    _with_crs(tiny_geodata / "parks.geojson", tiny_geodata / "parks.geojson", name)
+    res = CliRunner().invoke(main, ["report", "--format", "json", "--geodata",
+                                    str(tiny_geodata), "-q"])
+    assert res.exit_code == 1 and words in res.output
+
+
+@pytest.mark.parametrize("name", ["urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326"])
+def test_a_geojson_naming_wgs84_is_read(tiny_geodata, tmp_path, name):
+    plots = _with_crs(tiny_geodata / "plots.geojson", tmp_path / "p.geojson", name)
+    res = CliRunner().invoke(main, ["report", "--format", "json", "--plots", str(plots),
+                                    "--geodata", str(tiny_geodata), "-q"])
+    assert res.exit_code == 0, res.output

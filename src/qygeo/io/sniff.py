@@ -47,6 +47,7 @@ MAX_MEMBERS = 1000
 
 _XML_PROLOGUE = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|\s)*", re.S)
 _CRS_LINK = re.compile(rb'"type"\s*:\s*"link"', re.I)
+_CRS_MEMBER = re.compile(rb'"crs"\s*:')
 
 
 def check_content(path: Path) -> None:
@@ -135,21 +136,46 @@ def _check_members(path: Path) -> None:
 
 
 def _check_crs_link(path: Path) -> None:
-    """Refuse a GeoJSON file whose ``crs`` is a link (GDAL would fetch it).
+    """Refuse a GeoJSON file whose ``crs`` is a link (GDAL would fetch it), or names a
+    CRS that cannot be read (GDAL takes the coordinates as WGS84 then, without a word:
+    ``"GCJ02"`` put Amap coordinates 600 m off).
 
-    The text is searched first; only a file that holds ``"type": "link"`` somewhere is
-    parsed, to tell a ``crs`` from a property of that name.
+    The text is searched first; only a file that holds ``"type": "link"`` or a ``"crs"``
+    member somewhere is parsed, to tell a ``crs`` from a property of that name.
     """
     data = path.read_bytes()
-    if not _CRS_LINK.search(data):
+    link, named = _CRS_LINK.search(data), _CRS_MEMBER.search(data)
+    if not (link or named):
         return
     try:
         doc = json.loads(data)
     except (ValueError, RecursionError):
         return  # the reader names the fault; GDAL cannot read it either
-    if _has_crs_link(doc):
+    if link and _has_crs_link(doc):
         raise DataFileError(path, "gives its CRS as a link, which qygeo does not fetch: "
                                   "remove the \"crs\" member and give the CRS with --crs")
+    name = doc.get("crs", {}).get("properties", {}).get("name") if isinstance(
+        doc, dict) and isinstance(doc.get("crs"), dict) and isinstance(
+        doc["crs"].get("properties"), dict) else None
+    if name is not None and not _readable_crs(name):
+        raise DataFileError(path, f"names its CRS {str(name)[:80]!r}, which is not a CRS "
+                                  "qygeo can read (GDAL would take the coordinates as WGS84): "
+                                  "remove the \"crs\" member and give the CRS with --crs "
+                                  "(gcj02 for Amap coordinates), or convert the file to WGS84")
+
+
+def _readable_crs(name: object) -> bool:
+    """Whether a GeoJSON ``crs`` name is a CRS PROJ reads (as GDAL would)."""
+    if not isinstance(name, str) or not name.strip():
+        return False
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(name)
+    except CRSError:
+        return False
+    return True
 
 
 def _has_crs_link(doc: object) -> bool:
