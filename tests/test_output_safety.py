@@ -18,6 +18,7 @@ import json
 import os
 import re
 import tempfile
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -418,3 +419,45 @@ def test_long_output_names_get_temporary_names_within_255_bytes(tmp_path, length
     atomic.atomic_write_text(out, "b\n")
     assert out.read_text(encoding="utf-8") == "b\n"
     assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_a_killed_writers_temporary_file_is_removed_while_it_is_a_zombie(tmp_path):
+    """A process killed and not yet reaped is a zombie: signal 0 still reaches it, so its
+    temporary files were kept as "another run writing now" by a write that came at once."""
+    from qygeo.io.atomic import atomic_write_text
+
+    out = tmp_path / "report.csv"
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child ends at once
+        os._exit(0)
+    try:
+        for _ in range(200):  # until it has exited (a zombie: its parent has not waited)
+            if Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1][1:2] == b"Z":
+                break
+            time.sleep(0.01)
+        left = tmp_path / f".report.csv.{pid}.abcd1234.tmp"
+        left.write_text("half", encoding="utf-8")
+        atomic_write_text(out, "new\n")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv"]
+    finally:
+        os.waitpid(pid, 0)
+
+
+def test_a_read_only_output_folder_is_refused_even_for_root(tmp_path, tiny_geodata):
+    """chmod 555 on the output folder: root renamed into it and replaced the report, where
+    a chmod 444 file is refused."""
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    (folder / "r.csv").write_text("old\n", encoding="utf-8")
+    folder.chmod(0o555)
+    try:
+        for args in (["report", "-o", str(folder / "r.csv")],
+                     ["build", "-o", str(folder / "site")]):
+            res = CliRunner().invoke(main, [*args, "--geodata", str(tiny_geodata), "-q"])
+            assert res.exit_code == 1 and "Traceback" not in res.stderr
+            assert (f"its folder {folder} is read-only (mode 0555): make it writable or give "
+                    "another name") in res.stderr, res.stderr
+        assert sorted(p.name for p in folder.iterdir()) == ["r.csv"]
+        assert (folder / "r.csv").read_text(encoding="utf-8") == "old\n"
+    finally:
+        folder.chmod(0o755)

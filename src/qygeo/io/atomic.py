@@ -51,7 +51,9 @@ def check_writable(path: str | os.PathLike[str]) -> None:
     whose mode forbids writing (``chmod 444``) are refused: a rename replaces a file
     whatever its mode (the folder's decides), so the file's own mode is checked
     here, by its bits as well as by ``os.access`` (root may write anything, yet a
-    read-only mode still says "keep this"). So is a path whose nearest existing folder
+    read-only mode still says "keep this"), and so is the mode of the nearest existing
+    folder, where the file or its new folders would be made. So is a path whose nearest
+    existing folder
     is a file (``OUT/maps`` a file, for ``OUT/maps/index.html``): it could not be created,
     and a command that checks its outputs first would else fail after writing some.
     """
@@ -59,6 +61,14 @@ def check_writable(path: str | os.PathLike[str]) -> None:
     above = next((p for p in path.parents if p.exists() or p.is_symlink()), None)
     if above is not None and not above.is_dir():
         raise DataFileError(path, f"cannot be written: {above} is not a folder")
+    if above is not None:
+        # The folder's own mode decides a rename: root may rename into a chmod 555 folder,
+        # yet its mode says "keep this" as a file's does.
+        folder_mode = above.stat().st_mode & 0o777
+        if not folder_mode & 0o222 or not os.access(above, os.W_OK | os.X_OK):
+            raise DataFileError(path, f"cannot be written: its folder {above} is read-only "
+                                      f"(mode {folder_mode:04o}): make it writable or give "
+                                      "another name")
     if path.is_dir():
         raise DataFileError(path, "is a folder: give a file name")
     if path.exists() and not path.is_file():
@@ -126,7 +136,9 @@ def atomic_write_files(writers: dict[Path, Callable[[Path], None]], *,
     renames survive a power cut. A failure while writing or checking removes every
     temporary file and leaves every output as it was; its error names the output,
     never the temporary file. (The renames, in folders already checked, are not
-    undone should a later one fail: that leaves the earlier outputs new.)
+    undone should a later one fail, and a kill in their few milliseconds leaves the
+    earlier outputs new and the later ones old, with the later temporary files: the
+    next write of those outputs replaces them all and removes the temporary files.)
     Outputs are checked by :func:`check_writable` before anything is written.
 
     Raises
@@ -239,7 +251,8 @@ def remove_abandoned(target: Path) -> list[Path]:
 
 
 def _alive(pid: int) -> bool:
-    """Whether process *pid* runs (one of another user's counts)."""
+    """Whether process *pid* runs (one of another user's counts; a zombie, killed and not
+    yet reaped by its parent, does not)."""
     if pid == os.getpid():
         return True
     try:
@@ -248,7 +261,11 @@ def _alive(pid: int) -> bool:
         return False
     except (PermissionError, OverflowError, ValueError):
         return True  # another user's, or not a pid this system has: not known gone
-    return True
+    try:  # Linux: the state follows the command name, which may hold ")" itself
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return True
+    return stat[stat.rfind(b")") + 2:][:1] != b"Z"
 
 
 def _remove_temporary(tmp: Path) -> None:
