@@ -396,3 +396,16 @@ def test_html_charts_keep_signed_and_plot_investment_apart(tiny_geodata):
     assert "Beta Park" in on_plots[0] and "Beta Child Park" in on_plots[0]
     assert "Alpha" not in on_plots[0]
     assert not any("Investment ÷ gross park area" in label for label in svgs)
+
+
+def test_html_shows_escapes_and_bidi_overrides_of_plot_text_as_escapes(tiny_geodata, tmp_path):
+    """A plot's enterprise holding an ESC sequence and a U+202E (which reverses the rest of
+    its cell as displayed): the xlsx showed them as \\x1b and \\u202e, the html page
+    wrote them raw."""
+    path = tiny_geodata / "plots.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["features"][0]["properties"]["enterprise"] = "p1\x1b]0;x\x07 \u202eevil"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    text = render(build_report(load_dataset(tiny_geodata), as_of=AS_OF), "html")
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "p1\\x1b]0;x\\x07 \\u202eevil" in text

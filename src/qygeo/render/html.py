@@ -30,7 +30,7 @@ from qygeo.render.format import (
     records,
 )
 from qygeo.render.labels import heading, words
-from qygeo.safe_text import has_control_chars
+from qygeo.safe_text import for_terminal, has_control_chars
 from qygeo.values import json_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,6 +68,10 @@ def _e(v: Any) -> str:
 
 def _cell(key: str, v: Any) -> str:
     text = cell_text(key, words(key, v))
+    if isinstance(text, str) and has_control_chars(text):
+        # An escape or a bidi override from the data shown as escapes, as in the xlsx: a
+        # U+202E reversed the rest of its cell on the page.
+        text = for_terminal(text)
     cls = ' class="na"' if text == "n/a" else (' class="n"' if isinstance(
         json_value(v), (int, float)) and not isinstance(json_value(v), bool) else "")
     return f"<td{cls}>{_e(text)}</td>"
