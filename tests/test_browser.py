@@ -548,3 +548,22 @@ def test_a_bidi_override_in_a_left_out_plot_id_reverses_no_warning(browser, tmp_
             assert lefts is not None and lefts == sorted(lefts), (word, lefts)
     finally:
         pg.close()
+
+
+def test_the_report_page_fits_a_phone_screen(browser, tmp_path):
+    """At 390 px the per-park tables (a long unbroken value such as an indicator key with
+    its status sets a column's width) widened the page to 478 px: every table now
+    scrolls inside its own box."""
+    from qygeo.io.dataset import load_dataset
+    from qygeo.pipeline.report import build_report
+    from qygeo.render.text import write_report
+
+    rep = build_report(load_dataset(), as_of=dt.date(2025, 6, 1))
+    page = write_report(rep, "html", tmp_path / "report.html")
+    pg = browser.new_page(viewport={"width": 390, "height": 800})
+    try:
+        pg.goto(page.as_uri())
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+        assert pg.locator("section .table").count() >= 1
+    finally:
+        pg.close()

@@ -485,7 +485,9 @@ def _park_section(report: Report, r: dict[str, Any]) -> str:
     parts = [f'<section id="park-{_e(pid)}"><h2>{_name_html(r)} ({_e(pid)})</h2>']
     body = "".join(f"<tr><th>{_e(_label(k))}</th>{_cell(k, r.get(k))}</tr>"
                    for k, *_ in COLUMNS if k not in ("park_id", "name_zh", "name_en"))
-    parts.append(f"<table><tbody>{body}</tbody></table>")
+    # In a scroll box, as every table: a long unbroken value (an indicator key) widened
+    # the page past a phone's screen.
+    parts.append(f'<div class="table"><table><tbody>{body}</tbody></table></div>')
     if ev is not None:
         ind = ev.indicators[ev.indicators["park_id"] == pid]
         parts.append("<h3>开发区土地集约利用指标 / Development-zone indicators (TD/T 1029)</h3>")
