@@ -398,7 +398,9 @@ def _with_crs(src: Path, dst: Path, name: str) -> Path:
     return dst
 
 
-@pytest.mark.parametrize("name", ["GCJ02", "BD09", "EPSG:99999"])
+@pytest.mark.parametrize("name", ["GCJ02", "BD09", "EPSG:99999",
+                                  # PROJ finds these by name, GDAL does not look them up
+                                  "Beijing 1954", "4214", "CGCS2000"])
 def test_a_geojson_naming_a_crs_no_one_can_read_is_refused(tiny_geodata, tmp_path, name):
     """GDAL takes the coordinates of a GeoJSON whose crs it cannot parse as WGS84, without
     a word: a file saying it is GCJ-02 (Amap) was placed 600 m off, as a boundary, as
@@ -428,9 +430,92 @@ def test_a_geojson_naming_a_crs_no_one_can_read_is_refused(tiny_geodata, tmp_pat
     assert res.exit_code == 1 and words in res.output
 
 
+def test_a_crs_member_written_with_json_escapes_is_checked_too(tiny_geodata, tmp_path,
+                                                                listener):
+    """The checks searched the raw bytes for "crs" and "link": "\\u0063rs" or
+    "\\u006cink", which GDAL decodes, got past them (GDAL fetched the link, and read a
+    GCJ02 file as WGS84)."""
+    src = (tiny_geodata / "plots.geojson").read_text(encoding="utf-8")
+    doc = json.loads(src)
+    doc.pop("crs", None)
+    body = json.dumps(doc, ensure_ascii=False)[1:]
+    named = tmp_path / "named.geojson"
+    named.write_text('{"\\u0063rs": {"type": "name", "properties": {"name": "GCJ02"}}, '
+                     + body, encoding="utf-8")
+    linked = tmp_path / "linked.geojson"
+    url, hits = listener
+    linked.write_text('{"crs": {"type": "\\u006cink", "properties": {"href": "'
+                      + url + '/track"}}, ' + body, encoding="utf-8")
+    for path, words in ((named, "names its CRS 'GCJ02'"), (linked, "gives its CRS as a link")):
+        res = CliRunner().invoke(main, ["report", "--format", "json", "--plots", str(path),
+                                        "--geodata", str(tiny_geodata), "-q"])
+        assert res.exit_code == 1 and words in res.output, res.output
+    assert hits == []
+
+
 @pytest.mark.parametrize("name", ["urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326"])
 def test_a_geojson_naming_wgs84_is_read(tiny_geodata, tmp_path, name):
     plots = _with_crs(tiny_geodata / "plots.geojson", tmp_path / "p.geojson", name)
     res = CliRunner().invoke(main, ["report", "--format", "json", "--plots", str(plots),
                                     "--geodata", str(tiny_geodata), "-q"])
     assert res.exit_code == 0, res.output
+
+
+def _plots_gpkg(tiny_geodata, path, edit=None):
+    """The tiny plots as a GeoPackage (invested_yuan a 32-bit integer column, MEDIUMINT, as
+    GDAL writes one), then *edit*(sqlite connection) applied."""
+    import geopandas as gpd
+
+    plots = gpd.read_file(tiny_geodata / "plots.geojson")
+    plots["invested_yuan"] = plots["invested_yuan"].astype("int32")
+    plots["agreed_start_date"] = pd_dates(plots["agreed_start_date"])
+    plots.to_file(path, layer="plots", driver="GPKG")
+    with sqlite3.connect(path) as con:
+        for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
+            con.create_function(fn, 1, lambda _geom: 0)
+        assert {r[1]: r[2] for r in con.execute('PRAGMA table_info("plots")')}[
+            "invested_yuan"] == "MEDIUMINT"
+        if edit is not None:
+            edit(con)
+    return path
+
+
+@pytest.mark.parametrize(("value", "shown"), [(5_000_000_000, "5000000000"), (2.5, "2.5")])
+@pytest.mark.parametrize("layer", [None, "PLOTS"])
+def test_a_geopackage_number_its_integer_column_cannot_hold_is_refused(
+        tiny_geodata, tmp_path, value, shown, layer):
+    """GDAL reads a MEDIUMINT as a 32-bit integer: 5,000,000,000 came out 705,032,704 and
+    2.5 as 2, exit 0. And --plots-layer PLOTS (GDAL takes layer names in any case) skipped
+    the check."""
+    gpkg = _plots_gpkg(tiny_geodata, tmp_path / "plots.gpkg", lambda con: con.execute(
+        "UPDATE plots SET invested_yuan = ? WHERE plot_id = 'B1'", (value,)))
+    res = CliRunner().invoke(main, ["report", "--format", "json", "--geodata", str(tiny_geodata),
+                                    "--plots", str(gpkg), "-q",
+                                    *(["--plots-layer", layer] if layer else [])])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.output.strip() == (f"qygeo: error: {gpkg}: feature with fid 3: invested_yuan "
+                                  f"{shown} does not fit its MEDIUMINT column (GDAL would read "
+                                  "another number): correct it in the file"), res.output
+
+
+def test_a_geopackage_datetime_with_a_zone_is_read(tiny_geodata, tmp_path):
+    """GDAL writes 2021-04-20T07:00:00+08:00; SQLite's date() of it is the UTC day
+    (2021-04-19), and such a date was refused as not a calendar date."""
+    gpkg = _plots_gpkg(tiny_geodata, tmp_path / "plots.gpkg", lambda con: con.execute(
+        "UPDATE plots SET agreed_start_date = '2021-04-20T07:00:00+08:00' WHERE plot_id = 'B1'"))
+    res = CliRunner().invoke(main, ["report", "--format", "json", "--geodata", str(tiny_geodata),
+                                    "--plots", str(gpkg), "-q"])
+    assert res.exit_code == 0, res.output
+
+
+def test_plots_text_that_is_not_utf8_is_one_line_in_the_dask_engine_too(tiny_geodata,
+                                                                        tmp_path):
+    gpkg = _plots_gpkg(tiny_geodata, tmp_path / "plots.gpkg", lambda con: con.execute(
+        "UPDATE plots SET enterprise = CAST(X'C4E3BAC3FF' AS TEXT) WHERE plot_id = 'B1'"))
+    for engine in ("default", "dask"):
+        res = CliRunner().invoke(main, ["report", "--geodata", str(tiny_geodata), "--plots",
+                                        str(gpkg), "--engine", engine, "-q", "-o",
+                                        str(tmp_path / "r.html")])
+        assert res.exit_code == 1 and "Traceback" not in res.output, (engine, res.output)
+        assert res.output.startswith(f"qygeo: error: {gpkg}: is not UTF-8 text"), res.output
+        assert res.output.count("\n") == 1

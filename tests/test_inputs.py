@@ -147,11 +147,11 @@ def test_a_point_ledger_with_areas_gives_illustrative_squares(tiny_geodata, tmp_
 def test_a_point_ledger_whose_two_area_columns_disagree_is_refused(tiny_geodata, tmp_path):
     """area_m2 and area_mu both given: the first was used and the other dropped without a
     word, 30 mu where the ledger also said 60. Areas that agree to the rounding of 亩 to
-    two decimals are read; a row where they differ is refused, naming both."""
+    one decimal are read; a row where they differ is refused, naming both."""
     before = snapshot(tiny_geodata)
     agree = ledger(lon=[113.021, 113.031], lat=[23.621, 23.631], area_m2=[20_000.0, 9_000.0],
                    area_mu=[30.0, 13.5])  # 13.5 mu = 9,000 m²; 30 mu = 20,000 m²
-    agree.loc[0, "area_mu"] = 30.004  # within the rounding of two decimals
+    agree.loc[0, "area_mu"] = 30.04  # within the rounding of 亩 to one decimal
     path = tmp_path / "points.csv"
     agree.to_csv(path, index=False)
     assert plots_json(tiny_geodata, path)["alpha"]["plot_area_mu"] == pytest.approx(43.5)

@@ -8,8 +8,10 @@ Targets and benchmarks come from ``attributes/targets.csv``
   yuan/km²; the first is land investment intensity (fixed-asset investment ÷
   industrial land), so it is compared with the industrial-land fixed-asset
   investment intensity indicator, never with the report's
-  ``intensity_yuan_per_km2`` (signed investment ÷ gross park area); the second
-  with ``output_intensity_yuan_per_km2``;
+  ``intensity_yuan_per_km2`` (signed investment ÷ gross park area); the second,
+  given in the same sentence, is read on the same land: it is compared with the
+  output per industrial land area indicator, never with ``output_intensity_yuan_per_km2``
+  (output ÷ gross park area);
 - Guangdong's 2019 development-zone averages (广东省自然资源厅,
   《2019年度广东省开发区土地集约利用水平速览》): industrial-land fixed-asset
   investment intensity 7617.58 万元/公顷 and industrial-land tax 966.19 万元/公顷;
@@ -17,8 +19,8 @@ Targets and benchmarks come from ``attributes/targets.csv``
   measure the same thing (industrial land only), not with the park-wide
   intensity.
 
-For each park and target: the gap (target − current, in the compared figure's unit,
-元/km² or 万元/公顷, whichever unit targets.csv gives) and
+For each park and target: the gap (target − current, in the compared indicator's unit,
+万元/公顷, whichever unit targets.csv gives) and
 the compound yearly growth that closes it by the end of the target year
 (:func:`qygeo.core.metrics.required_annual_growth`, over fractional years from the date
 the figure is of, :func:`years_to_target`; benchmarks without a future

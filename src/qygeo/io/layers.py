@@ -172,9 +172,13 @@ def known_columns() -> list[str]:
     return list(names)
 
 
-#: SQLite column types GDAL reads as numbers, and as dates, in a GeoPackage.
-GPKG_NUMBER_TYPES = ("INTEGER", "INT", "MEDIUMINT", "SMALLINT", "TINYINT", "BOOLEAN", "REAL",
-                     "FLOAT", "DOUBLE")
+#: SQLite column types GDAL reads as numbers in a GeoPackage: the whole-number ones with
+#: the range GDAL reads them in (a MEDIUMINT as a 32-bit integer: 5e9 wraps round), and
+#: the others. And the types it reads as dates.
+GPKG_INTEGER_RANGES = {"INTEGER": (-(2**63), 2**63 - 1), "INT": (-(2**63), 2**63 - 1),
+                       "MEDIUMINT": (-(2**31), 2**31 - 1), "SMALLINT": (-(2**15), 2**15 - 1),
+                       "TINYINT": (-(2**7), 2**7 - 1), "BOOLEAN": (0, 1)}
+GPKG_NUMBER_TYPES = (*GPKG_INTEGER_RANGES, "REAL", "FLOAT", "DOUBLE")
 GPKG_DATE_TYPES = ("DATE", "DATETIME")
 
 
@@ -204,8 +208,12 @@ def check_gpkg_values(path: Path, layer: str | None) -> None:
         return  # GDAL names what it cannot open
     try:
         tables = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]
-        table = layer if layer is not None else (tables[0] if len(tables) == 1 else None)
-        if table not in tables:
+        if layer is None:
+            table = tables[0] if len(tables) == 1 else None
+        else:  # GDAL takes a layer name in any case
+            table = layer if layer in tables else next(
+                (t for t in tables if t.casefold() == layer.casefold()), None)
+        if table is None:
             return  # GDAL chooses and names the layer
         quoted = '"' + table.replace('"', '""') + '"'
         checks: list[tuple[str, str, str]] = []  # (column, SQL that is true when bad, kind)
@@ -214,11 +222,19 @@ def check_gpkg_values(path: Path, layer: str | None) -> None:
             kind = str(declared).upper().split("(")[0].strip()
             if name in numeric and kind in GPKG_NUMBER_TYPES:
                 checks.append((name, f"typeof({col}) IN ('text', 'blob')", "number"))
+                if kind in GPKG_INTEGER_RANGES:  # a fraction is cut, a large number wraps
+                    lo, hi = GPKG_INTEGER_RANGES[kind]
+                    checks.append((name, f"(typeof({col}) = 'real' OR {col} < {lo} OR "
+                                         f"{col} > {hi})", f"{kind} number"))
             elif name in dates and kind in GPKG_DATE_TYPES:
-                # SQLite's date() reads ISO text, and with a modifier rolls 02-30 over:
-                # equal to the text's first ten characters only for a real calendar date.
-                checks.append((name, f"({col} IS NOT NULL AND coalesce(date({col}, "
-                                     f"'+0 days') = substr({col}, 1, 10), 0) = 0)", "date"))
+                # SQLite's date() with a modifier rolls 02-30 over: the first ten characters
+                # come back the same only for a real calendar date (read alone: with its
+                # time and zone, date() would give the day in UTC). A time follows a T or
+                # a space, as GDAL writes it.
+                day = f"substr({col}, 1, 10)"
+                checks.append((name, f"({col} IS NOT NULL AND (coalesce(date({day}, '+0 days') "
+                                     f"= {day}, 0) = 0 OR (length({col}) > 10 AND "
+                                     f"substr({col}, 11, 1) NOT IN ('T', ' '))))", "date"))
         if not checks:
             return
         row = con.execute(f"SELECT rowid, {', '.join(c[1] for c in checks)} FROM {quoted} "
@@ -229,10 +245,16 @@ def check_gpkg_values(path: Path, layer: str | None) -> None:
         col = '"' + name.replace('"', '""') + '"'
         value = con.execute(f"SELECT {col} FROM {quoted} WHERE rowid = ?",
                             (row[0],)).fetchone()[0]
-        words = (plot_rows.NOT_A_NUMBER if kind == "number" else plot_rows.NOT_A_DATE).format(
-            col=name, value=value)
-        raise DataFileError(path, f"feature with fid {row[0]}: {words}, in a column GDAL would "
-                                  "read otherwise: correct it in the file")
+        if kind == "number":
+            words = (plot_rows.NOT_A_NUMBER.format(col=name, value=value)
+                     + ", in a column GDAL would read otherwise")
+        elif kind == "date":
+            words = (plot_rows.NOT_A_DATE.format(col=name, value=value)
+                     + ", in a column GDAL would read otherwise")
+        else:
+            words = (f"{name} {value!r} does not fit its {kind.split()[0]} column (GDAL "
+                     "would read another number)")
+        raise DataFileError(path, f"feature with fid {row[0]}: {words}: correct it in the file")
     except sqlite3.Error:
         return  # not SQLite as GeoPackage means it: GDAL names the fault
     finally:
@@ -343,9 +365,9 @@ def geometry_from_text(df: Any, path: Path) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df.drop(columns=[column]), geometry=geoms, crs="EPSG:4326")
 
 
-#: How far two area columns of a ledger row may differ: the rounding of 亩 to two
-#: decimals (0.005 mu, 3.3 m²), or half a per cent of the area.
-AREA_AGREEMENT = (0.005 * 10000.0 / 15.0, 0.005)
+#: How far two area columns of a ledger row may differ: the rounding of 亩 to one
+#: decimal (0.05 mu, 33 m²), or half a per cent of the area, whichever is more.
+AREA_AGREEMENT = (0.05 * 10000.0 / 15.0, 0.005)
 
 
 def _check_areas_agree(df: Any, path: Path, columns: list[tuple[str, float]]) -> None:
@@ -468,6 +490,8 @@ def read_error(path: Path, exc: BaseException) -> DataFileError:
     """
     if path.suffix.lower() in (".geojson", ".json"):
         _check_json(path)  # raises the precise DataFileError when the JSON is at fault
+    if isinstance(exc, UnicodeDecodeError):  # GDAL's text, decoded by pyogrio
+        return DataFileError(path, "is not UTF-8 text: save it as UTF-8")
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return DataFileError(path, f"cannot be read as a layer ({msg})")
 

@@ -505,8 +505,7 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
     except QygeoError:
         raise
     except Exception as exc:  # noqa: BLE001 - one readable line for the user
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataFileError(path, f"cannot be read as a layer ({msg})") from exc
+        raise layers.read_error(path, exc) from exc
     if ddf.crs is not None and not ddf.crs.equals("EPSG:4326"):
         layers.warn_ballpark(path, ddf.crs)
         projected = ddf.crs if not ddf.crs.is_geographic else None

@@ -46,8 +46,21 @@ HEAD_BYTES = 4096
 MAX_MEMBERS = 1000
 
 _XML_PROLOGUE = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|\s)*", re.S)
-_CRS_LINK = re.compile(rb'"type"\s*:\s*"link"', re.I)
-_CRS_MEMBER = re.compile(rb'"crs"\s*:')
+
+
+def _json_word(word: str) -> bytes:
+    """A regular expression for the JSON string *word* (ASCII) with any of its letters
+    written as a ``\\uXXXX`` escape, as JSON allows and GDAL decodes."""
+    return b'"' + b"".join(b"(?:%s|\\\\u%04x)" % (re.escape(c.encode()), ord(c))
+                           for c in word) + b'"'
+
+
+_CRS_LINK = re.compile(_json_word("type") + rb"\s*:\s*" + _json_word("link"), re.I)
+_CRS_MEMBER = re.compile(_json_word("crs") + rb"\s*:")
+#: The forms of a GeoJSON 2008 ``crs`` name GDAL reads (others it takes as WGS84 without a
+#: word): EPSG codes, as a URN (with or without a version) or ``EPSG:n``, and OGC's CRS84.
+_GDAL_CRS_NAME = re.compile(r"(?:urn:ogc:def:crs:EPSG:[\d.]*:\d+|EPSG:\d+|"
+                            r"urn:ogc:def:crs:OGC:1\.3:CRS84|OGC:CRS84)", re.I)
 
 
 def check_content(path: Path) -> None:
@@ -165,8 +178,9 @@ def _check_crs_link(path: Path) -> None:
 
 
 def _readable_crs(name: object) -> bool:
-    """Whether a GeoJSON ``crs`` name is a CRS PROJ reads (as GDAL would)."""
-    if not isinstance(name, str) or not name.strip():
+    """Whether a GeoJSON ``crs`` name is one GDAL reads (:data:`_GDAL_CRS_NAME`) and PROJ
+    knows: a name PROJ finds by itself (``Beijing 1954``) GDAL does not look up."""
+    if not isinstance(name, str) or not _GDAL_CRS_NAME.fullmatch(name.strip()):
         return False
     from pyproj import CRS
     from pyproj.exceptions import CRSError

@@ -111,7 +111,7 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
     import pandas as pd
     from distributed import Client, LocalCluster
 
-    from qygeo.errors import BlankIdError
+    from qygeo.errors import BlankIdError, DataFileError
     from qygeo.io.plot_files import read_plots_dask, wkb_errors
     from qygeo.pipeline import plot_table as engine
 
@@ -152,6 +152,8 @@ def plot_table_dask(path: str | os.PathLike[str], parks: gpd.GeoDataFrame, as_of
                     tables.append(future.result())
                 except BlankIdError as exc:  # its row within the part: now within the file
                     raise BlankIdError(path, sum(map(len, tables)) + exc.row) from None
+                except UnicodeDecodeError:  # GDAL's text, decoded as a worker read its part
+                    raise DataFileError(path, "is not UTF-8 text: save it as UTF-8") from None
     finally:
         client.close()
         if cluster is not None:

@@ -370,8 +370,9 @@ def _plot_sums_by_year_end(plots: pd.DataFrame, year: int | None,
     -------
     dict or None
         park_id → ``investment_yuan`` (NaN without figures), ``later`` (plots contracted
-        after the year) and ``undated`` (plots with an invested_yuan and no contract date),
-        a park counting its nested parks' plots.
+        after the year), ``undated`` (plots with an invested_yuan and no contract date),
+        and ``plot_count`` and ``invested_plot_count`` of the plots the sum is over, a park
+        counting its nested parks' plots.
     """
     import numpy as np
     import pandas as pd
@@ -401,7 +402,10 @@ def _plot_sums_by_year_end(plots: pd.DataFrame, year: int | None,
 
     by_end, after, no_date = sums(~later & ~undated), sums(later), sums(undated)
     return {pid: {"investment_yuan": by_end[pid]["plot_investment_yuan"],
-                  "later": after[pid]["plot_count"], "undated": no_date[pid]["plot_count"]}
+                  "later": after[pid]["plot_count"], "undated": no_date[pid]["plot_count"],
+                  # the plots counted by the year's end, and those of them with a figure
+                  "plot_count": by_end[pid]["plot_count"],
+                  "invested_plot_count": by_end[pid]["invested_plot_count"]}
             for pid in known}
 
 
@@ -612,9 +616,9 @@ def build_report(
                          if by_end["later"] else "")
                 investment = by_end["investment_yuan"]
                 basis = (f"plots contracted by {end}: sum of invested_yuan (as recorded, "
-                         f"not as of {end}){later}{_lacking_investment(mine)}")
+                         f"not as of {end}){later}{_lacking_investment(by_end)}")
                 int_basis = (f"{PLOTS_BASIS} (plots contracted by {end})"
-                             f"{_lacking_investment(mine)}")
+                             f"{_lacking_investment(by_end)}")
             else:
                 investment = math.nan
                 basis = int_basis = (f"n/a for {year}: no plot with invested_yuan contracted "
@@ -747,8 +751,9 @@ PLOT_IDS_NAMED = 5
 
 
 def _lacking_investment(sums: dict[str, Any]) -> str:
-    """What a park's plot investment sum leaves out, for its basis: the plots that report
-    no ``invested_yuan`` when some do (all lacking: the sum is n/a already)."""
+    """What a park's plot investment sum leaves out, for its basis: the plots summed over
+    (``plot_count``) that report no ``invested_yuan`` when some do (all lacking: the sum is
+    n/a already)."""
     n, k = sums["plot_count"], sums["invested_plot_count"]
     if not n or not k or k >= n:
         return ""
