@@ -699,30 +699,31 @@ def build_report(
         return [f"{r['park_id']} {int(r[count])} of {int(r['plot_count'])}"
                 for r in table.to_dict("records") if _present(r[count]) and r[count] > 0]
 
+    selected = metrics.selected_members(parks, list(table["park_id"]))
+
+    def named(mask: Any) -> str:
+        """`` (plot_id A, B …)``: the first plots of the report's parks where *mask*."""
+        ids, n = _plot_ids_where(plots, mask, selected)
+        return f" (plot_id {', '.join(ids)}{' …' if n > len(ids) else ''})" if ids else ""
+
     unjudged, invented = some_of("unjudged_plot_count"), some_of("illustrative_plot_count")
     lacking = [f"{pid} {sums[pid]['plot_count'] - sums[pid]['invested_plot_count']} of "
                f"{sums[pid]['plot_count']}" for pid in table["park_id"]
                if 0 < sums[pid]["invested_plot_count"] < sums[pid]["plot_count"]]
     if lacking:
-        ids, n = _plot_ids_where(plots, _no_investment(plots),
-                                 metrics.selected_members(parks, list(table["park_id"])))
-        named = f" (plot_id {', '.join(ids)}{' …' if n > len(ids) else ''})" if ids else ""
         warnings.append("invested_yuan: plots that report none are left out of these parks' "
                         "plot sums (plot_investment_yuan, and the investment and intensity "
                         "when those rest on the plots), which are then lower bounds: "
-                        + "; ".join(lacking) + named)
+                        + "; ".join(lacking) + named(_no_investment(plots)))
     if invented:
         warnings.append("plots marked illustrative (boundary_quality; invented data): the "
                         "plot-based figures of these parks (plot sums, idle counts, indicators, "
                         "grades, target gaps) rest on them: " + "; ".join(invented))
     if unjudged:
-        ids, n = _plot_ids_where(plots, _unjudged(plots),
-                                 metrics.selected_members(parks, list(table["park_id"])))
-        named = f" (plot_id {', '.join(ids)}{' …' if n > len(ids) else ''})" if ids else ""
         warnings.append("idle rule: plots it cannot judge (status n/a: no agreed start date, "
                         "or a suspended plot's shares unknown) are neither idle nor not idle, "
                         "and idle_share is of the judged plots' area: " + "; ".join(unjudged)
-                        + named)
+                        + named(_unjudged(plots)))
     from qygeo.core.config import load_config
     from qygeo.pipeline.evaluation import evaluate
     from qygeo.pipeline.memory import gc_paused
