@@ -28,6 +28,10 @@ Which figure is which
     closes it (:mod:`qygeo.core.trends`), and the TD/T 1029 indicators
     (:mod:`qygeo.core.indicators`). ``intensity_yuan_per_km2`` is investment ÷ gross
     park area, another basis: it gets no gap (``intensity_target_note`` says why).
+
+Why over 800 lines: :data:`COLUMNS`, every report figure with its Chinese and English
+label and unit (some 130 lines), sits beside the code that computes the figures, so
+that a figure and its label change together; the rest is one pass over the parks.
 """
 
 from __future__ import annotations
