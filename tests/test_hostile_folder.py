@@ -259,3 +259,63 @@ def test_a_park_with_a_self_crossing_boundary_is_refused_in_one_line(
     assert not list(out.iterdir())
     assert _run("park", "remove", "alpha", "--force", "--geodata", tiny_geodata,
                 "-q").exit_code == 0
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("header", "park", "investment", "status"), [
+    # "Status" was not the status column: the planned 600 million read as an actual figure
+    ("status", "huachuang_zhihuigu", 2.5e8, None),
+    # a trailing space hid the column: Guangfo's 28 billion fell to its plots' sum
+    ("signed_investment_yuan", "guangfo", 28e9, "estimate"),
+])
+def test_a_park_stats_header_as_a_spreadsheet_leaves_it_names_its_column(
+        bundled_geodata: Path, header: str, park: str, investment: float,
+        status: str | None) -> None:
+    path = bundled_geodata / "attributes" / "park_stats.csv"
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    _edit(path, first, first.replace(header, f" {header.title()} "))
+    res = _run("report", "--geodata", bundled_geodata, "--park", park, "--format", "json",
+               "--as-of", "2025-06-30", "-q")
+    assert res.exit_code == 0, res.stderr
+    row = json.loads(res.stdout)[0]
+    assert row["investment_yuan"] == investment and row["figures_status"] == status, row
+
+
+@pytest.mark.parametrize(("table", "old", "new", "words"), [
+    ("park_stats.csv", "\nguangfo,2024,", "\n,2024,", "row 2: park_id is empty"),
+    ("planting_figures.csv", ",57500,", ",-57500,", "reported_mu is negative: -57500"),
+    ("city_stats.csv", "0.085,share per year,2024", "8.5,%,2024",
+     "biomedical_output_average_annual_growth is in '%', not 'share per year' or 'share'"),
+    ("city_stats.csv", "0.137,share per year,2024,actual", "0.137,share per year,2030年,actual",
+     "year is not a year (1900-2100): '2030年'"),
+    ("city_stats.csv", "guangdong_biomedical_average_annual_growth,",
+     "biomedical_output_average_annual_growth,",
+     "biomedical_output_average_annual_growth is given more than once"),
+])
+def test_attribute_tables_refuse_what_would_reach_the_report_wrong(
+        bundled_geodata: Path, table: str, old: str, new: str, words: str) -> None:
+    """A row of no park, a negative acreage, a growth in per cent (shown as 850 %), a year
+    written 2030年 and a second figure for one indicator: each was read without a word."""
+    _edit(bundled_geodata / "attributes" / table, old, new)
+    before = snapshot(bundled_geodata)
+    res = _run("report", "--geodata", bundled_geodata, "--format", "json", "-q")
+    assert res.exit_code == 1
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("qygeo: error:")]
+    assert len(lines) == 1 and words in lines[0], res.stderr
+    assert snapshot(bundled_geodata) == before
+
+
+def test_a_misspelt_target_name_is_told(bundled_geodata: Path) -> None:
+    _edit(bundled_geodata / "attributes" / "targets.csv",
+          "key_park_land_investment_intensity_target,",
+          "key_park_land_investment_intensity_targt,")
+    res = _run("report", "--geodata", bundled_geodata, "--format", "json")
+    assert res.exit_code == 0
+    assert ("attributes/targets.csv has no row key_park_land_investment_intensity_target (is "
+            "'key_park_land_investment_intensity_targt' meant?): no park is compared with it"
+            ) in res.stderr, res.stderr

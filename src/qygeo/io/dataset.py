@@ -91,6 +91,13 @@ def read_table(path: Path, *, id_columns: tuple[str, ...], numeric: tuple[str, .
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataFileError(path, f"cannot be read as CSV ({first})") from exc
+    # A header as a spreadsheet leaves it ("Status", "signed_investment_yuan ") names the
+    # column qygeo reads: else its figures were passed over without a word.
+    names = [str(c).strip().casefold() for c in df.columns]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:
+        raise DataFileError(path, f"column {twice!r} is given more than once")
+    df.columns = names
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise DataFileError(path, f"missing column(s): {', '.join(missing)}")
@@ -170,16 +177,10 @@ def load_park_stats(root: Path) -> pd.DataFrame:
         return pd.DataFrame(columns=["park_id", "year", *PARK_STATS_NUMERIC, "source", "status"])
     df = read_table(path, id_columns=("park_id",), numeric=PARK_STATS_NUMERIC,
                     required=("park_id", "year", "source"))
-    for c in PARK_STATS_NUMERIC:
-        if c not in df.columns:
-            continue
-        v = df[c].to_numpy(dtype="float64")
-        for bad, problem in ((np.isinf(v), "is not a finite number"),
-                             (v < 0, "is negative"),
-                             (v > MAX_VALUE, "is larger than 1e15 (implausible)")):
-            if bad.any():
-                i = int(bad.nonzero()[0][0])
-                raise DataFileError(path, f"row {i + 2}: {c} {problem}: {v[i]:g}")
+    blank = df["park_id"].isna().to_numpy()
+    if blank.any():  # whose figures they are cannot be told
+        raise DataFileError(path, f"row {int(blank.nonzero()[0][0]) + 2}: park_id is empty")
+    _check_amounts(df, path, PARK_STATS_NUMERIC)
     df["year"] = _years(df, path)
     df = check_status(df, path, FIGURE_STATUSES)
     # A plan and an actual figure of the same year may stand side by side; two actuals not.
@@ -188,6 +189,27 @@ def load_park_stats(root: Path) -> pd.DataFrame:
         raise DataFileError(path, f"two rows for park {dup['park_id'].iloc[0]} in "
                                   f"{dup['year'].iloc[0]}")
     return df
+
+
+def _check_amounts(df: pd.DataFrame, path: Path, columns: tuple[str, ...]) -> None:
+    """Refuse an amount (yuan, mu) that is infinite, negative or implausibly large.
+
+    Raises
+    ------
+    DataFileError
+        Naming the row, the column and the value.
+    """
+    for c in columns:
+        if c not in df.columns:
+            continue
+        v = df[c].to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore"):
+            for bad, problem in ((np.isinf(v), "is not a finite number"),
+                                 (v < 0, "is negative"),
+                                 (v > MAX_VALUE, "is larger than 1e15 (implausible)")):
+                if bad.any():
+                    i = int(bad.nonzero()[0][0])
+                    raise DataFileError(path, f"row {i + 2}: {c} {problem}: {v[i]:g}")
 
 
 def load_planting_figures(root: Path) -> pd.DataFrame:
@@ -200,6 +222,7 @@ def load_planting_figures(root: Path) -> pd.DataFrame:
                                      "source", "note"])
     df = read_table(path, id_columns=("figure_id",), numeric=("reported_mu", "output_yuan"),
                     required=("figure_id", "planting_ids", "reported_mu", "source"))
+    _check_amounts(df, path, ("reported_mu", "output_yuan"))
     if "year" in df.columns:  # a number, as in the other tables (not text in a workbook)
         df["year"] = _years(df, path)
     return check_status(df, path, FIGURE_STATUSES)
@@ -223,16 +246,40 @@ def load_city_stats(root: Path) -> pd.DataFrame | None:
         return None
     df = read_table(path, id_columns=("indicator",), numeric=("value",),
                     required=("indicator", "value", "unit", "year", "status", "source"))
-    return check_status(df, path, FIGURE_STATUSES)
+    df["year"] = _years(df, path)
+    df = check_status(df, path, FIGURE_STATUSES)
+    # One figure of what is per indicator: a second (another year) lost to the first in
+    # the report, silently. Plans may stand beside it.
+    repeated = df[df["status"] != "planned"]["indicator"].duplicated(keep=False)
+    if repeated.any():
+        first = str(df.loc[repeated[repeated].index[0], "indicator"])
+        raise DataFileError(path, f"{first} is given more than once (one actual or estimated "
+                                  "figure per indicator)")
+    return df
 
 
-def city_figure(city_stats: pd.DataFrame | None, indicator: str) -> float:
-    """The value of *indicator* in city_stats.csv (an actual or estimated figure), else NaN."""
+def city_figure(city_stats: pd.DataFrame | None, indicator: str, *,
+                units: tuple[str, ...] = (), root: Path | None = None) -> float:
+    """The value of *indicator* in city_stats.csv (an actual or estimated figure), else NaN.
+
+    Raises
+    ------
+    DataFileError
+        The row's unit is not one of *units* (when given): ``8.5`` in ``%`` read as a share
+        would be 850 % (the error names *root*'s table).
+    """
     if city_stats is None or not len(city_stats):
         return float("nan")
     rows = city_stats[(city_stats["indicator"] == indicator)
                       & (city_stats["status"] != "planned")]
-    return float(rows["value"].iloc[0]) if len(rows) else float("nan")
+    if not len(rows):
+        return float("nan")
+    unit = str(rows["unit"].iloc[0]).strip()
+    if units and unit not in units:
+        raise DataFileError(Path(root or ".") / ATTRIBUTES_DIR / CITY_STATS,
+                            f"{indicator} is in {unit!r}, not {' or '.join(map(repr, units))} "
+                            "(a share: 0.085 for 8.5 %)")
+    return float(rows["value"].iloc[0])
 
 
 def load_targets(root: Path) -> pd.DataFrame | None:

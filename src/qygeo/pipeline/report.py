@@ -585,7 +585,8 @@ def build_report(
         warnings.append(msg)
 
     plans = _latest_plans(getattr(ds, "park_plans", None))
-    achieved = city_figure(getattr(ds, "city_stats", None), ACHIEVED_GROWTH_INDICATOR)
+    achieved = city_figure(getattr(ds, "city_stats", None), ACHIEVED_GROWTH_INDICATOR,
+                           units=("share per year", "share"), root=ds.root)
     rows = []
     # Plot count and exact sums per park, over the park and its nested parks.
     members = metrics.park_descendants(parks)
@@ -742,6 +743,9 @@ def build_report(
     table = table.reindex(columns=COLUMN_KEYS)
     if causes.result():
         warnings.insert(causes_at, causes.result())
+    missing_targets = _missing_targets(getattr(ds, "targets", None))
+    if missing_targets:
+        warnings.append(missing_targets)
     if len(ev.idle_check):
         ids = ", ".join(ev.idle_check["plot_id"].astype(str).head(5))
         warnings.append(f"{len(ev.idle_check)} plot(s) have a stored idle flag that disagrees "
@@ -749,6 +753,30 @@ def build_report(
     return Report(park_table=table, planting=planting_table(ds), plot_table=plots, year=year,
                   as_of=as_of, warnings=warnings, joins=joins, evaluation=ev,
                   excluded_plots=list(ds.excluded_plots), dataset=ds)
+
+
+def _missing_targets(targets: pd.DataFrame | None) -> str | None:
+    """The warning for a targets.csv without a row of a target every park is compared
+    with (a misspelt name is read as another figure, and the comparison vanished without
+    a word), naming a row whose name is close; None when every one is there or the file
+    is absent (the paper's targets apply then)."""
+    import difflib
+
+    from qygeo.core.trends import TARGET_MEASURES
+
+    if targets is None or "indicator" not in targets.columns:
+        return None
+    names = [str(n) for n in targets["indicator"] if isinstance(n, str)]
+    absent = [t for t in TARGET_MEASURES if t not in names]
+    if not absent:
+        return None
+    said = []
+    for t in absent:
+        close = difflib.get_close_matches(t, [n for n in names if n not in TARGET_MEASURES],
+                                          n=1, cutoff=0.9)
+        said.append(t + (f" (is {close[0]!r} meant?)" if close else ""))
+    return ("attributes/targets.csv has no row " + "; ".join(said) + ": no park is compared "
+            "with it")
 
 
 #: How many plots a warning names (the rest are in the report's plot table).
