@@ -519,3 +519,133 @@ def test_plots_text_that_is_not_utf8_is_one_line_in_the_dask_engine_too(tiny_geo
         assert res.exit_code == 1 and "Traceback" not in res.output, (engine, res.output)
         assert res.output.startswith(f"qygeo: error: {gpkg}: is not UTF-8 text"), res.output
         assert res.output.count("\n") == 1
+
+
+def _retype(gpkg, column, old, new):
+    """Declare *column* of the GeoPackage's plots table as SQLite type *new* (was *old*)."""
+    with sqlite3.connect(gpkg) as con:
+        sql = con.execute("SELECT sql FROM sqlite_master WHERE name = 'plots' AND "
+                          "type = 'table'").fetchone()[0]
+        assert f'"{column}" {old}' in sql, sql
+        con.execute("PRAGMA writable_schema = ON")
+        con.execute("UPDATE sqlite_master SET sql = ? WHERE name = 'plots' AND type = 'table'",
+                    (sql.replace(f'"{column}" {old}', f'"{column}" {new}'),))
+
+
+def _report(tiny_geodata, plots, *extra):
+    return CliRunner().invoke(main, ["report", "--format", "json", "--geodata",
+                                     str(tiny_geodata), "--plots", str(plots), "-q", *extra])
+
+
+@pytest.mark.parametrize("declared", ["NUMERIC", "INT8", "INTEGER64"])
+def test_a_geopackage_number_column_of_any_declared_type_is_checked(tiny_geodata, tmp_path,
+                                                                    declared):
+    """GDAL reads a NUMERIC, INT8 or INTEGER64 column as numbers too (SQLite's affinity):
+    '5,000,000' in one was read as 5."""
+    gpkg = _plots_gpkg(tiny_geodata, tmp_path / "plots.gpkg")
+    _retype(gpkg, "invested_yuan", "MEDIUMINT", declared)
+    with sqlite3.connect(gpkg) as con:
+        for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
+            con.create_function(fn, 1, lambda _geom: 0)
+        con.execute("UPDATE plots SET invested_yuan = '5,000,000' WHERE plot_id = 'B1'")
+    res = _report(tiny_geodata, gpkg)
+    assert res.exit_code == 1 and "invested_yuan is not a number: '5,000,000'" in res.output
+
+
+@pytest.mark.parametrize(("declared", "value", "fits"), [
+    ("TINYINT", 200, True), ("SMALLINT", 30_000, True), ("SMALLINT", 40_000, False)])
+def test_a_geopackage_small_integer_type_holds_what_gdal_reads_as_it_is(
+        tiny_geodata, tmp_path, declared, value, fits):
+    """GDAL reads TINYINT and SMALLINT as 16-bit integers: 200 was refused as not fitting a
+    TINYINT, and 40,000 in a SMALLINT is read as −25,536."""
+    gpkg = _plots_gpkg(tiny_geodata, tmp_path / "plots.gpkg")
+    _retype(gpkg, "invested_yuan", "MEDIUMINT", declared)
+    with sqlite3.connect(gpkg) as con:
+        for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
+            con.create_function(fn, 1, lambda _geom: 0)
+        con.execute("UPDATE plots SET invested_yuan = 7")  # every other plot's fits
+        con.execute("UPDATE plots SET invested_yuan = ? WHERE plot_id = 'A1'", (value,))
+    res = _report(tiny_geodata, gpkg)
+    if not fits:
+        assert res.exit_code == 1 and (f"invested_yuan {value} does not fit its {declared} "
+                                       "column") in res.output, res.output
+        return
+    assert res.exit_code == 0, res.output
+    alpha = next(r for r in json.loads(res.output) if r["park_id"] == "alpha")
+    assert alpha["plot_investment_yuan"] == value + 7  # A1 and A2, as stored
+
+
+@pytest.mark.parametrize("value", ["2021-4-20", "2021/04/20", "2021-04-20 07:00:00"])
+def test_a_geopackage_date_gdal_reads_is_read(tiny_geodata, tmp_path, value):
+    gpkg = _plots_gpkg(tiny_geodata, tmp_path / "plots.gpkg", lambda con: con.execute(
+        "UPDATE plots SET agreed_start_date = ? WHERE plot_id = 'B1'", (value,)))
+    res = _report(tiny_geodata, gpkg)
+    assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("crs", [
+    '{"type": "link", "properties": {"href": "URL"}}',
+    '{"Type": "link", "properties": {"href": "URL"}}',
+    '{"type": "url", "properties": {"href": "URL"}}',
+    '{"type": "linkx", "properties": {"href": "URL"}}',
+    '{"type": "link", "properties": {"href": "URL"},}',  # GDAL takes the trailing comma
+    '{"type": "link", "properties": {"href": "URL", "x": "a\tb"}}',  # and a raw tab
+])
+@pytest.mark.parametrize("key", ["crs", "CRS", "\\u0043RS"])
+def test_no_spelling_of_a_crs_link_reaches_gdal(tiny_geodata, tmp_path, listener, crs, key):
+    """GDAL reads crs, type and properties in any case, any type starting with link or url,
+    and JSON Python refuses: each of these made it fetch the URL."""
+    url, hits = listener
+    doc = json.loads((tiny_geodata / "plots.geojson").read_text(encoding="utf-8"))
+    doc.pop("crs", None)
+    path = tmp_path / "p.geojson"
+    path.write_text('{"' + key + '": ' + crs.replace("URL", url + "/track") + ", "
+                    + json.dumps(doc)[1:], encoding="utf-8")
+    res = _report(tiny_geodata, path)
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert ("gives its CRS as a link" in res.output
+            or "has a crs member qygeo cannot check" in res.output), res.output
+    assert hits == []
+
+
+@pytest.mark.parametrize(("crs", "words"), [
+    ('{"type": "name", "Properties": {"Name": "GCJ02"}}', "names its CRS 'GCJ02'"),
+    ('{"type": "EPSG", "properties": {"code": 999999}}', "gives its CRS as 'epsg'"),
+    ('{"type": "OGC", "properties": {"urn": "GCJ02"}}', "gives its CRS as 'ogc'"),
+])
+def test_every_form_of_a_crs_gdal_would_ignore_is_refused(tiny_geodata, tmp_path, crs, words):
+    doc = json.loads((tiny_geodata / "plots.geojson").read_text(encoding="utf-8"))
+    doc.pop("crs", None)
+    path = tmp_path / "p.geojson"
+    path.write_text('{"CRS": ' + crs + ", " + json.dumps(doc)[1:], encoding="utf-8")
+    res = _report(tiny_geodata, path)
+    assert res.exit_code == 1 and words in res.output, res.output
+
+
+@pytest.mark.parametrize("name", ["urn:ogc:def:crs:EPSG:4326",
+                                  "http://www.opengis.net/def/crs/EPSG/0/4326",
+                                  "urn:x-ogc:def:crs:EPSG:4326", "urn:ogc:def:crs:OGC::CRS84",
+                                  "CRS:84", "WGS84"])
+def test_crs_names_gdal_reads_as_wgs84_are_read(tiny_geodata, tmp_path, name):
+    plots = _with_crs(tiny_geodata / "plots.geojson", tmp_path / "p.geojson", name)
+    res = _report(tiny_geodata, plots)
+    assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("value", ["1,000", "60亩"])
+def test_a_ledger_area_column_of_text_is_refused(tiny_geodata, tmp_path, value):
+    path = tmp_path / "points.csv"
+    path.write_text("plot_id,lon,lat,area_m2,area_mu\n"
+                    f'L1,113.021,23.621,20000,"{value}"\n', encoding="utf-8")
+    res = _report(tiny_geodata, path)
+    assert res.exit_code == 1
+    assert f"row 2: area_mu is not a number: {value!r}" in res.output, res.output
+
+
+def test_gdal_warnings_on_dask_workers_do_not_reach_the_terminal(tiny_geodata, tmp_path):
+    """A column type holding escape codes: GDAL's warning quoting it (and pyogrio's path)
+    went to the terminal from every dask worker, -q or not."""
+    gpkg = _plots_gpkg(tiny_geodata, tmp_path / "plots.gpkg")
+    _retype(gpkg, "invested_yuan", "MEDIUMINT", '"INT\x1b[31mRED"')
+    res = _report(tiny_geodata, gpkg, "--engine", "dask")
+    assert "\x1b" not in res.output and "raw.py" not in res.output, res.output

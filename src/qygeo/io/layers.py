@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -172,24 +173,58 @@ def known_columns() -> list[str]:
     return list(names)
 
 
-#: SQLite column types GDAL reads as numbers in a GeoPackage: the whole-number ones with
-#: the range GDAL reads them in (a MEDIUMINT as a 32-bit integer: 5e9 wraps round), and
-#: the others. And the types it reads as dates.
-GPKG_INTEGER_RANGES = {"INTEGER": (-(2**63), 2**63 - 1), "INT": (-(2**63), 2**63 - 1),
-                       "MEDIUMINT": (-(2**31), 2**31 - 1), "SMALLINT": (-(2**15), 2**15 - 1),
-                       "TINYINT": (-(2**7), 2**7 - 1), "BOOLEAN": (0, 1)}
-GPKG_NUMBER_TYPES = (*GPKG_INTEGER_RANGES, "REAL", "FLOAT", "DOUBLE")
+#: Whole-number SQLite column types GDAL reads in a GeoPackage as 16-bit integers (40,000
+#: wraps round to −25,536) and as 32-bit ones (5e9 wraps round); any other type naming INT
+#: it reads as a 64-bit integer.
+GPKG_INT_RANGES = {"TINYINT": (-(2**15), 2**15 - 1), "SMALLINT": (-(2**15), 2**15 - 1),
+                   "MEDIUMINT": (-(2**31), 2**31 - 1)}
+INT64_RANGE = (-(2**63), 2**63 - 1)
 GPKG_DATE_TYPES = ("DATE", "DATETIME")
+#: A date as GDAL reads one (``2021-04-20``, ``2021-4-20``, ``2021/04/20``, a time after a T
+#: or a space): year, month, day.
+_GDAL_DATE = re.compile(r"\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ].*)?\s*", re.S)
+
+
+def _gpkg_kind(declared: object) -> str | None:
+    """How GDAL reads a GeoPackage column of SQLite type *declared*: a key of
+    :data:`GPKG_INT_RANGES`, ``"int64"``, ``"number"``, ``"date"``, or None (text, a blob:
+    qygeo parses it)."""
+    kind = str(declared or "").upper().split("(")[0].strip()
+    if kind in GPKG_DATE_TYPES:
+        return "date"
+    if kind in GPKG_INT_RANGES:
+        return kind
+    if "INT" in kind:  # SQLite's affinity rules, which GDAL follows for other names
+        return "int64"
+    if not kind or any(t in kind for t in ("CHAR", "CLOB", "TEXT", "BLOB")):
+        return None
+    return "number"  # REAL, FLOAT, DOUBLE, NUMERIC, DECIMAL, …
+
+
+def _gdal_date_ok(value: object) -> bool:
+    """Whether GDAL reads *value* of a DATE column as the date it says (2024-02-30 it rolls
+    over to 2024-03-01; text that is no date it reads as 1970-01-01)."""
+    import datetime as dt
+
+    m = _GDAL_DATE.fullmatch(value) if isinstance(value, str) else None
+    if m is None:
+        return False
+    try:
+        dt.date(*map(int, m.groups()))
+    except ValueError:
+        return False
+    return True
 
 
 def check_gpkg_values(path: Path, layer: str | None) -> None:
     """Refuse a GeoPackage whose number or date column holds a value GDAL would change.
 
     SQLite keeps any value in any column: text ``5,000,000`` in a REAL column, which GDAL
-    reads as 5, or ``TBD`` in a DATE column, which it reads as 1970-01-01 (and
-    2024-02-30 as 2024-03-01), with no word. The columns qygeo reads as numbers
-    or dates (:data:`LAYERS`) are checked in one pass of SQLite's own reading, and the
-    first such value is named with the words the text readers use.
+    reads as 5, ``TBD`` in a DATE column, which it reads as 1970-01-01 (and 2024-02-30
+    as 2024-03-01), a fraction in an integer column (cut) or 5e9 in a MEDIUMINT (wrapped
+    round), with no word. The columns qygeo reads as numbers or dates (:data:`LAYERS`)
+    are checked by SQLite's own reading (one pass for the numbers, each date column's
+    distinct values), and the first such value is named.
 
     Raises
     ------
@@ -216,45 +251,49 @@ def check_gpkg_values(path: Path, layer: str | None) -> None:
         if table is None:
             return  # GDAL chooses and names the layer
         quoted = '"' + table.replace('"', '""') + '"'
-        checks: list[tuple[str, str, str]] = []  # (column, SQL that is true when bad, kind)
+
+        def first_row(where: str, *args: object) -> int | None:
+            row = con.execute(f"SELECT rowid FROM {quoted} WHERE {where} LIMIT 1",
+                              args).fetchone()
+            return None if row is None else int(row[0])
+
+        def refuse(rowid: int, words: str) -> None:
+            raise DataFileError(path, f"feature with fid {rowid}: {words}: correct it in the "
+                                      "file")
+
+        checks: list[tuple[str, str, str]] = []  # (column, SQL true when bad, kind)
+        date_columns = []
         for _cid, name, declared, *_ in con.execute(f"PRAGMA table_info({quoted})"):
             col = '"' + name.replace('"', '""') + '"'
-            kind = str(declared).upper().split("(")[0].strip()
-            if name in numeric and kind in GPKG_NUMBER_TYPES:
+            kind = _gpkg_kind(declared)
+            if name in dates and kind == "date":
+                date_columns.append((name, col))
+            elif name in numeric and kind not in (None, "date"):
                 checks.append((name, f"typeof({col}) IN ('text', 'blob')", "number"))
-                if kind in GPKG_INTEGER_RANGES:  # a fraction is cut, a large number wraps
-                    lo, hi = GPKG_INTEGER_RANGES[kind]
+                if kind != "number":  # a fraction is cut, a large number wraps
+                    lo, hi = GPKG_INT_RANGES.get(kind, INT64_RANGE)
                     checks.append((name, f"(typeof({col}) = 'real' OR {col} < {lo} OR "
-                                         f"{col} > {hi})", f"{kind} number"))
-            elif name in dates and kind in GPKG_DATE_TYPES:
-                # SQLite's date() with a modifier rolls 02-30 over: the first ten characters
-                # come back the same only for a real calendar date (read alone: with its
-                # time and zone, date() would give the day in UTC). A time follows a T or
-                # a space, as GDAL writes it.
-                day = f"substr({col}, 1, 10)"
-                checks.append((name, f"({col} IS NOT NULL AND (coalesce(date({day}, '+0 days') "
-                                     f"= {day}, 0) = 0 OR (length({col}) > 10 AND "
-                                     f"substr({col}, 11, 1) NOT IN ('T', ' '))))", "date"))
-        if not checks:
-            return
-        row = con.execute(f"SELECT rowid, {', '.join(c[1] for c in checks)} FROM {quoted} "
-                          f"WHERE {' OR '.join(c[1] for c in checks)} LIMIT 1").fetchone()
-        if row is None:
-            return
-        name, _sql, kind = next(c for c, bad in zip(checks, row[1:], strict=True) if bad)
-        col = '"' + name.replace('"', '""') + '"'
-        value = con.execute(f"SELECT {col} FROM {quoted} WHERE rowid = ?",
-                            (row[0],)).fetchone()[0]
-        if kind == "number":
-            words = (plot_rows.NOT_A_NUMBER.format(col=name, value=value)
-                     + ", in a column GDAL would read otherwise")
-        elif kind == "date":
-            words = (plot_rows.NOT_A_DATE.format(col=name, value=value)
-                     + ", in a column GDAL would read otherwise")
-        else:
-            words = (f"{name} {value!r} does not fit its {kind.split()[0]} column (GDAL "
-                     "would read another number)")
-        raise DataFileError(path, f"feature with fid {row[0]}: {words}: correct it in the file")
+                                         f"{col} > {hi})", f"{str(declared).upper()}"))
+        if checks:
+            row = con.execute(f"SELECT rowid, {', '.join(c[1] for c in checks)} FROM {quoted} "
+                              f"WHERE {' OR '.join(c[1] for c in checks)} LIMIT 1").fetchone()
+            if row is not None:
+                name, _sql, kind = next(c for c, bad in zip(checks, row[1:], strict=True)
+                                        if bad)
+                col = '"' + name.replace('"', '""') + '"'
+                value = con.execute(f"SELECT {col} FROM {quoted} WHERE rowid = ?",
+                                    (row[0],)).fetchone()[0]
+                refuse(row[0], plot_rows.NOT_A_NUMBER.format(col=name, value=value)
+                       + ", in a column GDAL would read otherwise" if kind == "number" else
+                       f"{name} {value!r} does not fit its {kind} column (GDAL would read "
+                       "another number)")
+        for name, col in date_columns:
+            for (value,) in con.execute(f"SELECT DISTINCT {col} FROM {quoted} "
+                                        f"WHERE {col} IS NOT NULL"):
+                if not _gdal_date_ok(value):
+                    refuse(first_row(f"{col} = ?", value) or 0,
+                           plot_rows.NOT_A_DATE.format(col=name, value=value)
+                           + ", in a column GDAL would read otherwise")
     except sqlite3.Error:
         return  # not SQLite as GeoPackage means it: GDAL names the fault
     finally:
@@ -379,7 +418,14 @@ def _check_areas_agree(df: Any, path: Path, columns: list[tuple[str, float]]) ->
     first, per_unit = columns[0]
     m2 = pd.to_numeric(df[first], errors="coerce").to_numpy(dtype=float) * per_unit
     for other, other_per_unit in columns[1:]:
-        m2_other = pd.to_numeric(df[other], errors="coerce").to_numpy(dtype=float) * other_per_unit
+        number = pd.to_numeric(df[other], errors="coerce")
+        text = (number.isna() & df[other].notna()
+                & (df[other].astype(str).str.strip() != "")).to_numpy()
+        if text.any():  # "1,000" or "60亩": an area that cannot be compared
+            row = int(np.argmax(text))
+            raise DataFileError(path, f"row {row + 2}: {other} is not a number: "
+                                      f"{df[other].iloc[row]!r}")
+        m2_other = number.to_numpy(dtype=float) * other_per_unit
         with np.errstate(invalid="ignore"):
             apart = np.abs(m2 - m2_other) > np.maximum(AREA_AGREEMENT[0],
                                                        AREA_AGREEMENT[1] * np.abs(m2))

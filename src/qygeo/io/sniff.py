@@ -50,17 +50,19 @@ _XML_PROLOGUE = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|\s)*", re.S)
 
 def _json_word(word: str) -> bytes:
     """A regular expression for the JSON string *word* (ASCII) with any of its letters
-    written as a ``\\uXXXX`` escape, as JSON allows and GDAL decodes."""
-    return b'"' + b"".join(b"(?:%s|\\\\u%04x)" % (re.escape(c.encode()), ord(c))
+    written as a ``\\uXXXX`` escape of either case, as JSON allows and GDAL decodes."""
+    return b'"' + b"".join(b"(?:%s|\\\\u%04x|\\\\u%04x)" % (re.escape(c.encode()),
+                                                         ord(c.lower()), ord(c.upper()))
                            for c in word) + b'"'
 
 
-_CRS_LINK = re.compile(_json_word("type") + rb"\s*:\s*" + _json_word("link"), re.I)
-_CRS_MEMBER = re.compile(_json_word("crs") + rb"\s*:")
+_CRS_MEMBER = re.compile(_json_word("crs") + rb"\s*:", re.I)
 #: The forms of a GeoJSON 2008 ``crs`` name GDAL reads (others it takes as WGS84 without a
-#: word): EPSG codes, as a URN (with or without a version) or ``EPSG:n``, and OGC's CRS84.
-_GDAL_CRS_NAME = re.compile(r"(?:urn:ogc:def:crs:EPSG:[\d.]*:\d+|EPSG:\d+|"
-                            r"urn:ogc:def:crs:OGC:1\.3:CRS84|OGC:CRS84)", re.I)
+#: word): an authority's code as a URN, an OpenGIS URL or ``AUTH:code``, and WGS84.
+_GDAL_CRS_NAME = re.compile(
+    r"(?:urn:(?:x-)?ogc:def:crs:(?:EPSG|OGC|ESRI):(?:[\d.]*:)?\w+"
+    r"|https?://www\.opengis\.net/def/crs/(?:EPSG|OGC)/[\d.]+/\w+"
+    r"|(?:EPSG|ESRI|OGC|CRS):\w+|WGS ?84)", re.I)
 
 
 def check_content(path: Path) -> None:
@@ -149,28 +151,56 @@ def _check_members(path: Path) -> None:
 
 
 def _check_crs_link(path: Path) -> None:
-    """Refuse a GeoJSON file whose ``crs`` is a link (GDAL would fetch it), or names a
-    CRS that cannot be read (GDAL takes the coordinates as WGS84 then, without a word:
-    ``"GCJ02"`` put Amap coordinates 600 m off).
+    """Refuse a GeoJSON file with a ``crs`` member GDAL would act on wrongly: a link (GDAL
+    fetches it), or a name GDAL cannot read (it takes the coordinates as WGS84 then,
+    without a word: ``"GCJ02"`` put Amap coordinates 600 m off).
 
-    The text is searched first; only a file that holds ``"type": "link"`` or a ``"crs"``
-    member somewhere is parsed, to tell a ``crs`` from a property of that name.
+    GDAL reads the member's keys in any case, tolerates what strict JSON refuses (a
+    trailing comma, a raw tab) and decodes escapes, so every ``crs`` key the bytes hold
+    (:data:`_CRS_MEMBER`, escaped letters and any case) is decoded on its own, from a window
+    after it; only a plain ``{"type": "name", "properties": {"name": …}}`` naming a CRS
+    GDAL reads passes (a ``crs`` that is not an object, a property's text, is no CRS).
+    The file is never parsed whole: GDAL and QGIS write a ``crs`` member in every file.
     """
     data = path.read_bytes()
-    link, named = _CRS_LINK.search(data), _CRS_MEMBER.search(data)
-    if not (link or named):
+    decoder = json.JSONDecoder()
+    for m in _CRS_MEMBER.finditer(data):
+        window = data[m.end():m.end() + CRS_WINDOW_BYTES].decode("utf-8", errors="replace")
+        start = len(window) - len(window.lstrip())
+        if window[start:start + 1] != "{":
+            continue  # text or a number: no CRS to GDAL
+        try:
+            crs, _end = decoder.raw_decode(window, start)
+        except (ValueError, RecursionError):
+            raise DataFileError(path, "has a crs member qygeo cannot check (not strict JSON, "
+                                      "or over 64 KB): remove the \"crs\" member and give "
+                                      "the CRS with --crs") from None
+        _check_crs_member(path, crs)
+
+
+#: Bytes after a ``crs`` key read to decode its value (a CRS member is some hundred bytes).
+CRS_WINDOW_BYTES = 1 << 16
+
+
+def _ci(obj: dict[str, object], key: str) -> object:
+    """*obj*'s member *key* in any case, as GDAL reads GeoJSON's CRS keys."""
+    return next((v for k, v in obj.items() if isinstance(k, str) and k.lower() == key), None)
+
+
+def _check_crs_member(path: Path, crs: object) -> None:
+    if not isinstance(crs, dict):
         return
-    try:
-        doc = json.loads(data)
-    except (ValueError, RecursionError):
-        return  # the reader names the fault; GDAL cannot read it either
-    if link and _has_crs_link(doc):
+    kind = str(_ci(crs, "type") or "").strip().lower()
+    if kind.startswith(("link", "url")):  # GDAL fetches what these name
         raise DataFileError(path, "gives its CRS as a link, which qygeo does not fetch: "
                                   "remove the \"crs\" member and give the CRS with --crs")
-    name = doc.get("crs", {}).get("properties", {}).get("name") if isinstance(
-        doc, dict) and isinstance(doc.get("crs"), dict) and isinstance(
-        doc["crs"].get("properties"), dict) else None
-    if name is not None and not _readable_crs(name):
+    if kind != "name":
+        raise DataFileError(path, f"gives its CRS as {kind[:40] or 'a member of no type'!r}, "
+                                  "not a name qygeo can read: remove the \"crs\" member and "
+                                  "give the CRS with --crs")
+    props = _ci(crs, "properties")
+    name = _ci(props, "name") if isinstance(props, dict) else None
+    if not _readable_crs(name):
         raise DataFileError(path, f"names its CRS {str(name)[:80]!r}, which is not a CRS "
                                   "qygeo can read (GDAL would take the coordinates as WGS84): "
                                   "remove the \"crs\" member and give the CRS with --crs "
@@ -182,23 +212,13 @@ def _readable_crs(name: object) -> bool:
     knows: a name PROJ finds by itself (``Beijing 1954``) GDAL does not look up."""
     if not isinstance(name, str) or not _GDAL_CRS_NAME.fullmatch(name.strip()):
         return False
+    if name.strip().upper() == "CRS:84":  # GDAL's name of OGC:CRS84, which PROJ lacks
+        return True
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
     try:
-        CRS.from_user_input(name)
+        CRS.from_user_input(name.strip())
     except CRSError:
         return False
     return True
-
-
-def _has_crs_link(doc: object) -> bool:
-    if not isinstance(doc, dict):
-        return False
-    crs = doc.get("crs")
-    if isinstance(crs, dict) and str(crs.get("type", "")).lower() == "link":
-        return True
-    features = doc.get("features")
-    parts = [doc.get("geometry")] + (features if isinstance(features, list) else [])
-    return any(isinstance(p, dict) and (_has_crs_link(p) or _has_crs_link(p.get("geometry")))
-               for p in parts)

@@ -46,14 +46,19 @@ def _partition_table(part: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, as_of: dt.
 
 
 def _quiet_task_failures() -> None:
-    """On a worker of qygeo's own cluster: no log of a failed task.
+    """On a worker of qygeo's own cluster: no log of a failed task, and no warning of
+    GDAL's about the file.
 
     A partition that fails (bytes that are not WKB) is told once, as one
-    ``qygeo: error:`` line; the worker's own log of it is a traceback.
+    ``qygeo: error:`` line; the worker's own log of it is a traceback. GDAL's warnings
+    quote the file's own text (a column type with escape codes) and pyogrio's path:
+    the command line leaves them out in its own process, and so do its workers.
     """
     import logging
+    import warnings
 
     logging.getLogger("distributed.worker").setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", module="pyogrio")
 
 
 def connect(scheduler: str):  # type: ignore[no-untyped-def]
