@@ -87,7 +87,7 @@ def check_content(path: Path) -> None:
     if suffix in (".zip", ".kmz"):
         _check_members(path)
     if suffix in TEXT_FIRST:
-        _check_crs_link(path)
+        _check_crs_members(path)
 
 
 def _check_companions(path: Path) -> None:
@@ -150,7 +150,7 @@ def _check_members(path: Path) -> None:
         raise DataFileError(path, f"is not a readable zip archive ({exc})") from None
 
 
-def _check_crs_link(path: Path) -> None:
+def _check_crs_members(path: Path) -> None:
     """Refuse a GeoJSON file with a ``crs`` member GDAL would act on wrongly: a link (GDAL
     fetches it), or a name GDAL cannot read (it takes the coordinates as WGS84 then,
     without a word: ``"GCJ02"`` put Amap coordinates 600 m off).
