@@ -314,7 +314,7 @@ def test_legend_is_present(site, open_page):
     # 8 classes, the dashed outline of parks coloured by their plots' investment, idle,
     # planting, district.
     assert legend.locator(".row").count() == 8 + 4
-    assert "Dashed outline: investment made on the plots" in text
+    assert "Dashed outline. Investment made on the plots" in text
 
 
 def test_a_park_named_with_markup_runs_nothing_and_shows_the_text(site, open_page):

@@ -501,4 +501,4 @@ def test_city_map_tells_a_park_coloured_by_its_plots_investment_apart(tiny_geoda
     assert ("地块已投资 ÷ 园区毛面积 Investment made on the plots (invested_yuan)"
             in parks["beta"]["tip"])
     legend = control_html(page, "qygeo-legend")
-    assert "Dashed outline: investment made on the plots (invested_yuan)" in legend
+    assert "Dashed outline. Investment made on the plots (invested_yuan)" in legend

@@ -66,9 +66,9 @@ PLOTS_BASIS = ("investment made on the plots (invested_yuan) ÷ gross park area;
                "not land investment intensity")
 #: The two numerators of an investment ÷ gross park area, as charts and maps name them.
 INTENSITY_NUMERATORS = {
-    "signed": ("签约投资 ÷ 园区毛面积", "signed investment (park_stats) ÷ gross park area"),
+    "signed": ("签约投资 ÷ 园区毛面积", "Signed investment (park_stats) ÷ gross park area"),
     "plots": ("地块已投资 ÷ 园区毛面积",
-              "investment made on the plots (invested_yuan) ÷ gross park area"),
+              "Investment made on the plots (invested_yuan) ÷ gross park area"),
 }
 
 

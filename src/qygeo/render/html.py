@@ -399,7 +399,7 @@ def render_html(report: Report, *, title: str | None = None) -> str:
                 if intensity_numerator(r.get("intensity_basis")) == kind]
         if mine:
             out.append(bar_chart(
-                f"{zh} {en[0].upper()}{en[1:]} (亿元/km²; not land investment intensity, so no "
+                f"{zh} {en} (亿元/km²; not land investment intensity, so no "
                 "target line)", [names[i] for i in mine],
                 [rows[i].get("intensity_yi_per_km2") or math.nan for i in mine],
                 unit="亿元/km²"))

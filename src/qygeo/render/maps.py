@@ -678,10 +678,10 @@ PLOTS_BASIS_DASH = "6 4"
 def _park_tip(r: dict[str, Any]) -> str:
     kind = intensity_numerator(r.get("intensity_basis"))
     zh, en = INTENSITY_NUMERATORS.get(kind, ("投资强度（园区毛面积）",
-                                             "investment intensity, gross park area"))
+                                             "Investment intensity, gross park area"))
     return (f"<b>{_names(r.get('name_zh'), r.get('name_en'))}</b><br>"
             f"{_names(r.get('district_name_zh'), r.get('district_name_en'))}<br>"
-            f"{zh} {en[0].upper()}{en[1:]}: "
+            f"{zh} {en}: "
             f"{num(r.get('intensity_yi_per_km2'), INTENSITY_DECIMALS)} 亿元/km²<br>"
             f"面积 Area: {num(r.get('area_km2'))} km² ({integer(r.get('area_mu'))} 亩 mu)"
             + (f"<br>闲置地块 Idle plots: {integer(r.get('idle_plot_count'))}"
@@ -994,8 +994,8 @@ def city_map(ds: Dataset, rep: Report, basemap: Basemap, *,
                     if classes == "quantile" else "") + "</span>")
               + "".join(_legend_row(lbl, _swatch(c, opacity=0.85)) for lbl, c in
                         intensity_legend(breaks))
-              + (_legend_row(f'虚线边框 {INTENSITY_NUMERATORS["plots"][0]} Dashed outline: '
-                             f'{INTENSITY_NUMERATORS["plots"][1]}, another numerator than '
+              + (_legend_row(f'虚线边框 {INTENSITY_NUMERATORS["plots"][0]} Dashed outline. '
+                             f'{INTENSITY_NUMERATORS["plots"][1]}: another numerator than '
                              'signed investment (solid)',
                              _swatch("transparent", stroke="#253494", dash=True))
                  if on_plots else "")
