@@ -319,3 +319,31 @@ def test_a_misspelt_target_name_is_told(bundled_geodata: Path) -> None:
     assert ("attributes/targets.csv has no row key_park_land_investment_intensity_target (is "
             "'key_park_land_investment_intensity_targt' meant?): no park is compared with it"
             ) in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize(("table", "key"), [
+    ("city_stats.csv", "biomedical_output_share_of_gdp"),
+    ("targets.csv", "key_park_land_investment_intensity_target"),
+    ("planting_figures.csv", "qingxin_2024"),
+])
+def test_validate_lists_a_figure_row_without_a_source(bundled_geodata: Path, table: str,
+                                                      key: str) -> None:
+    """Every figure row cites its source (geodata/README.md); validate checked it in
+    park_stats.csv only."""
+    import csv
+    import io
+
+    path = bundled_geodata / "attributes" / table
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    first = next(iter(rows[0]))
+    hit = next(r for r in rows if r[first] == key)
+    hit["source"] = ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    res = _run("validate", "--geodata", bundled_geodata)
+    assert res.exit_code == 1
+    assert f"{bundled_geodata.name}/attributes/{table} [{key}]: empty source" in (
+        res.stdout + res.stderr), res.stdout + res.stderr

@@ -23,6 +23,7 @@ from qygeo.io.plot_rows import RowProblems, check_date_order, check_geometries, 
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
+    import pandas as pd
 
 PLOT_OUTSIDE_TOLERANCE = 0.01
 
@@ -276,19 +277,24 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
         for pid, year in zip(stats.loc[blank, "park_id"], stats.loc[blank, "year"]):
             res.problems.append(f"{root.name}/attributes/park_stats.csv [{pid} {year}]: "
                                 "empty source")
-    # The other tables every report reads: refused here as the report would refuse them.
-    for load in (load_city_stats, load_targets):
+    # The other tables every report reads: refused here as the report would refuse them,
+    # and every figure row cites its source (geodata/README.md), as park_stats' rows do.
+    for load, name, key in ((load_city_stats, "city_stats.csv", "indicator"),
+                            (load_targets, "targets.csv", "indicator")):
         try:
             table = load(root)
             if load is load_targets:
                 trends.check_units(table, root)
         except QygeoError as exc:
             res.problems.append(str(exc))
+            continue
+        _blank_sources(res, table, f"{root.name}/attributes/{name}", key)
     try:
         figures = load_planting_figures(root)
     except QygeoError as exc:
         res.problems.append(str(exc))
         figures = None
+    _blank_sources(res, figures, f"{root.name}/attributes/planting_figures.csv", "figure_id")
     planting = loaded.get("planting")
     if figures is not None and len(figures):
         known = set(planting["planting_id"]) if planting is not None else set()
@@ -302,3 +308,13 @@ def validate_folder(root: Path, replaced: dict[str, Path] | None = None) -> Vali
                     res.problems.append(f"{where}: planting_id {pid!r} is not in "
                                         "planting.geojson")
     return res
+
+
+def _blank_sources(res: ValidationResult, table: pd.DataFrame | None, where: str,
+                   key: str) -> None:
+    """List each row of *table* without a ``source``, by its *key*."""
+    if table is None or not len(table) or "source" not in table.columns:
+        return
+    blank = table["source"].isna() | (table["source"].astype(str).str.strip() == "")
+    for name in table.loc[blank, key]:
+        res.problems.append(f"{where} [{name}]: empty source")
