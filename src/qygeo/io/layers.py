@@ -173,139 +173,14 @@ def known_columns() -> list[str]:
     return list(names)
 
 
-#: Whole-number SQLite column types GDAL reads in a GeoPackage as 16-bit integers (40,000
-#: wraps round to −25,536) and as 32-bit ones (5e9 wraps round); any other type naming INT
-#: it reads as a 64-bit integer.
-GPKG_INT_RANGES = {"TINYINT": (-(2**15), 2**15 - 1), "SMALLINT": (-(2**15), 2**15 - 1),
-                   "MEDIUMINT": (-(2**31), 2**31 - 1)}
-INT64_RANGE = (-(2**63), 2**63 - 1)
-GPKG_DATE_TYPES = ("DATE", "DATETIME")
-#: A date as GDAL reads one (``2021-04-20``, ``2021-4-20``, ``2021/04/20``, a time after a T
-#: or a space): year, month, day.
-_GDAL_DATE = re.compile(r"\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ].*)?\s*", re.S)
-
-
-def _gpkg_kind(declared: object) -> str | None:
-    """How GDAL reads a GeoPackage column of SQLite type *declared*: a key of
-    :data:`GPKG_INT_RANGES`, ``"int64"``, ``"number"``, ``"date"``, or None (text, a blob:
-    qygeo parses it)."""
-    kind = str(declared or "").upper().split("(")[0].strip()
-    if kind in GPKG_DATE_TYPES:
-        return "date"
-    if kind in GPKG_INT_RANGES:
-        return kind
-    if "INT" in kind:  # SQLite's affinity rules, which GDAL follows for other names
-        return "int64"
-    if not kind or any(t in kind for t in ("CHAR", "CLOB", "TEXT", "BLOB")):
-        return None
-    return "number"  # REAL, FLOAT, DOUBLE, NUMERIC, DECIMAL, …
-
-
-def _gdal_date_ok(value: object) -> bool:
-    """Whether GDAL reads *value* of a DATE column as the date it says (2024-02-30 it rolls
-    over to 2024-03-01; text that is no date it reads as 1970-01-01)."""
-    import datetime as dt
-
-    m = _GDAL_DATE.fullmatch(value) if isinstance(value, str) else None
-    if m is None:
-        return False
-    try:
-        dt.date(*map(int, m.groups()))
-    except ValueError:
-        return False
-    return True
-
-
-def check_gpkg_values(path: Path, layer: str | None) -> None:
-    """Refuse a GeoPackage whose number or date column holds a value GDAL would change.
-
-    SQLite keeps any value in any column: text ``5,000,000`` in a REAL column, which GDAL
-    reads as 5, ``TBD`` in a DATE column, which it reads as 1970-01-01 (and 2024-02-30
-    as 2024-03-01), a fraction in an integer column (cut) or 5e9 in a MEDIUMINT (wrapped
-    round), with no word. The columns qygeo reads as numbers or dates (:data:`LAYERS`)
-    are checked by SQLite's own reading (one pass for the numbers, each date column's
-    distinct values), and the first such value is named.
-
-    Raises
-    ------
-    DataFileError
-        Naming the feature, the column and the value.
-    """
-    import sqlite3
-
-    from qygeo.io import plot_rows
-
-    numeric = {c for spec in LAYERS.values() for c in spec.numeric}
-    dates = {c for spec in LAYERS.values() for c in spec.dates}
-    try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return  # GDAL names what it cannot open
-    try:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]
-        if layer is None:
-            table = tables[0] if len(tables) == 1 else None
-        else:  # GDAL takes a layer name in any case
-            table = layer if layer in tables else next(
-                (t for t in tables if t.casefold() == layer.casefold()), None)
-        if table is None:
-            return  # GDAL chooses and names the layer
-        quoted = '"' + table.replace('"', '""') + '"'
-
-        def first_row(where: str, *args: object) -> int | None:
-            row = con.execute(f"SELECT rowid FROM {quoted} WHERE {where} LIMIT 1",
-                              args).fetchone()
-            return None if row is None else int(row[0])
-
-        def refuse(rowid: int, words: str) -> None:
-            raise DataFileError(path, f"feature with fid {rowid}: {words}: correct it in the "
-                                      "file")
-
-        checks: list[tuple[str, str, str]] = []  # (column, SQL true when bad, kind)
-        date_columns = []
-        for _cid, name, declared, *_ in con.execute(f"PRAGMA table_info({quoted})"):
-            col = '"' + name.replace('"', '""') + '"'
-            kind = _gpkg_kind(declared)
-            if name in dates and kind == "date":
-                date_columns.append((name, col))
-            elif name in numeric and kind not in (None, "date"):
-                checks.append((name, f"typeof({col}) IN ('text', 'blob')", "number"))
-                if kind != "number":  # a fraction is cut, a large number wraps
-                    lo, hi = GPKG_INT_RANGES.get(kind, INT64_RANGE)
-                    checks.append((name, f"(typeof({col}) = 'real' OR {col} < {lo} OR "
-                                         f"{col} > {hi})", f"{str(declared).upper()}"))
-        if checks:
-            row = con.execute(f"SELECT rowid, {', '.join(c[1] for c in checks)} FROM {quoted} "
-                              f"WHERE {' OR '.join(c[1] for c in checks)} LIMIT 1").fetchone()
-            if row is not None:
-                name, _sql, kind = next(c for c, bad in zip(checks, row[1:], strict=True)
-                                        if bad)
-                col = '"' + name.replace('"', '""') + '"'
-                value = con.execute(f"SELECT {col} FROM {quoted} WHERE rowid = ?",
-                                    (row[0],)).fetchone()[0]
-                refuse(row[0], plot_rows.NOT_A_NUMBER.format(col=name, value=value)
-                       + ", in a column GDAL would read otherwise" if kind == "number" else
-                       f"{name} {value!r} does not fit its {kind} column (GDAL would read "
-                       "another number)")
-        for name, col in date_columns:
-            for (value,) in con.execute(f"SELECT DISTINCT {col} FROM {quoted} "
-                                        f"WHERE {col} IS NOT NULL"):
-                if not _gdal_date_ok(value):
-                    refuse(first_row(f"{col} = ?", value) or 0,
-                           plot_rows.NOT_A_DATE.format(col=name, value=value)
-                           + ", in a column GDAL would read otherwise")
-    except sqlite3.Error:
-        return  # not SQLite as GeoPackage means it: GDAL names the fault
-    finally:
-        con.close()
-
-
 def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     check_layer_path(path)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
+        from qygeo.io.gpkg_values import check_gpkg_values
+
         check_gpkg_values(path, layer)
     try:
         if suffix in (".parquet", ".geoparquet"):
@@ -505,7 +380,6 @@ def json_booleans(path: Path, columns: tuple[str, ...]) -> dict[str, tuple[np.nd
     dict
         Column → (feature positions, their booleans); empty for other formats.
     """
-    import re
 
     if path.suffix.lower() not in (".geojson", ".json") or not columns:
         return {}

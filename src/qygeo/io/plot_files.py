@@ -24,6 +24,7 @@ from qygeo.errors import DataFileError, QygeoError
 from qygeo.io import crs as crs_mod
 from qygeo.io import layers, shapefile
 from qygeo.io.gdal_paths import gdal_name
+from qygeo.io.gpkg_values import check_gpkg_values
 from qygeo.io.plot_rows import Rings
 from qygeo.io.sniff import check_content
 
@@ -191,7 +192,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         import pyogrio
 
         if suffix == ".gpkg":
-            layers.check_gpkg_values(path, layer)
+            check_gpkg_values(path, layer)
         info = pyogrio.read_info(gdal_name(path), layer=layer)
         if info.get("crs") is None or not crs_mod.is_wgs84(info["crs"]):
             return None  # read_layer diagnoses and converts
@@ -498,7 +499,7 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
             ddf = dask_geopandas.from_geopandas(frame, npartitions=npartitions or 4)
         else:
             if path.suffix.lower() == ".gpkg":
-                layers.check_gpkg_values(path, layer)
+                check_gpkg_values(path, layer)
             kwargs = {"layer": layer} if layer else {}
             ddf = dask_geopandas.read_file(gdal_name(path),
                                            npartitions=npartitions or 4, **kwargs)
