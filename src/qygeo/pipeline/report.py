@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 from qygeo.core import metrics
 from qygeo.errors import UnknownParkError
 from qygeo.io.dataset import city_figure, planting_ids_of
+from qygeo.io.layers import PARKS
 from qygeo.values import present as _present
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -447,7 +448,7 @@ def check_parent_cycles(ds: Dataset) -> None:
 
     cycle = metrics.first_parent_cycle(ds.parks)
     if cycle:
-        where = Path(ds.root) / "parks.geojson" if ds.root is not None else "parks"
+        where = Path(ds.root) / PARKS.filename if ds.root is not None else "parks"
         raise FeatureError(where, cycle[0], "parent_park_id goes round in a cycle ("
                            + " → ".join(cycle) + "): qygeo validate lists every problem")
 
@@ -619,19 +620,18 @@ def build_report(
             elif _present(by_end["investment_yuan"]):
                 later = (f"; {by_end['later']} contracted later left out"
                          if by_end["later"] else "")
-                investment = by_end["investment_yuan"]
+                investment, lacking = by_end["investment_yuan"], _lacking_investment(by_end)
                 basis = (f"plots contracted by {end}: sum of invested_yuan (as recorded, "
-                         f"not as of {end}){later}{_lacking_investment(by_end)}")
-                int_basis = (f"{PLOTS_BASIS} (plots contracted by {end})"
-                             f"{_lacking_investment(by_end)}")
+                         f"not as of {end}){later}{lacking}")
+                int_basis = f"{PLOTS_BASIS} (plots contracted by {end}){lacking}"
             else:
                 investment = math.nan
                 basis = int_basis = (f"n/a for {year}: no plot with invested_yuan contracted "
                                      f"by {end} ({by_end['later']} contracted later)")
         elif _present(plot_inv):
-            investment = plot_inv
-            basis = f"plots: sum of invested_yuan{_lacking_investment(mine)}"
-            int_basis = f"{PLOTS_BASIS}{_lacking_investment(mine)}"
+            investment, lacking = plot_inv, _lacking_investment(mine)
+            basis = f"plots: sum of invested_yuan{lacking}"
+            int_basis = f"{PLOTS_BASIS}{lacking}"
         else:
             investment, basis, int_basis = math.nan, "n/a", "n/a"
         plan = plans.get(pid, {})
@@ -712,9 +712,8 @@ def build_report(
         return f" (plot_id {', '.join(ids)}{' …' if n > len(ids) else ''})" if ids else ""
 
     unjudged, invented = some_of("unjudged_plot_count"), some_of("illustrative_plot_count")
-    lacking = [f"{pid} {sums[pid]['plot_count'] - sums[pid]['invested_plot_count']} of "
-               f"{sums[pid]['plot_count']}" for pid in table["park_id"]
-               if 0 < sums[pid]["invested_plot_count"] < sums[pid]["plot_count"]]
+    lacking = [f"{pid} {_plots_lacking(sums[pid])} of {sums[pid]['plot_count']}"
+               for pid in table["park_id"] if _plots_lacking(sums[pid])]
     if lacking:
         warnings.append("invested_yuan: plots that report none are left out of these parks' "
                         "plot sums (plot_investment_yuan, and the investment and intensity "
@@ -783,14 +782,20 @@ def _missing_targets(targets: pd.DataFrame | None) -> str | None:
 PLOT_IDS_NAMED = 5
 
 
-def _lacking_investment(sums: dict[str, Any]) -> str:
-    """What a park's plot investment sum leaves out, for its basis: the plots summed over
-    (``plot_count``) that report no ``invested_yuan`` when some do (all lacking: the sum is
-    n/a already)."""
+def _plots_lacking(sums: dict[str, Any]) -> int:
+    """How many of the plots summed over (``plot_count``) report no ``invested_yuan`` while
+    some do (0 when all lack it: the sum is n/a already)."""
     n, k = sums["plot_count"], sums["invested_plot_count"]
-    if not n or not k or k >= n:
+    return n - k if 0 < k < n else 0
+
+
+def _lacking_investment(sums: dict[str, Any]) -> str:
+    """What a park's plot investment sum leaves out, for its basis (:func:`_plots_lacking`)."""
+    lacking = _plots_lacking(sums)
+    if not lacking:
         return ""
-    return f"; no invested_yuan in {n - k} of the park's {n} plots, left out: a lower bound"
+    return (f"; no invested_yuan in {lacking} of the park's {sums['plot_count']} plots, left "
+            "out: a lower bound")
 
 
 def _unjudged(plots: pd.DataFrame) -> Any:

@@ -68,7 +68,7 @@ def _e(v: Any) -> str:
 
 def _cell(key: str, v: Any) -> str:
     text = cell_text(key, words(key, v))
-    if isinstance(text, str) and has_control_chars(text):
+    if isinstance(text, str):
         # An escape or a bidi override from the data shown as escapes, as in the xlsx: a
         # U+202E reversed the rest of its cell on the page.
         text = for_terminal(text)
