@@ -4,8 +4,9 @@ SQLite keeps any value in any column: text ``5,000,000`` in a REAL column, which
 reads as 5, ``TBD`` in a DATE column, which it reads as 1970-01-01 (and 2024-02-30 as
 2024-03-01), a fraction in an integer column (cut) or 5e9 in a MEDIUMINT (wrapped round),
 with no word. :func:`check_gpkg_values` reads the columns qygeo takes as numbers or dates
-(:data:`qygeo.io.layers.LAYERS`) with SQLite itself and names the first such value, in the
-words the text readers use. Every reader of a GeoPackage calls it.
+(:func:`qygeo.io.layers.typed_columns`, which its callers pass) with SQLite itself and names
+the first such value, in the words the text readers use. Every reader of a GeoPackage
+calls it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from pathlib import Path
 
 from qygeo.errors import DataFileError
 from qygeo.io import plot_rows
-from qygeo.io.layers import LAYERS
 
 #: Whole-number SQLite column types GDAL reads in a GeoPackage as 16-bit integers (40,000
 #: wraps round to −25,536) and as 32-bit ones (5e9 wraps round); any other type naming INT
@@ -65,10 +65,12 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def check_gpkg_values(path: Path, layer: str | None) -> None:
+def check_gpkg_values(path: Path, layer: str | None, numeric: frozenset[str],
+                      dates: frozenset[str]) -> None:
     """Refuse a GeoPackage whose number or date column holds a value GDAL would change.
 
-    Numbers are checked in one pass of the table, dates by each date column's distinct
+    The columns named in *numeric* and *dates* are checked. Numbers are checked in one
+    pass of the table, dates by each date column's distinct
     values. A file already checked as it is now (same size and time) is not read again:
     the plot engine and a format that lists the plots both open it.
 
@@ -81,13 +83,12 @@ def check_gpkg_values(path: Path, layer: str | None) -> None:
         st = path.stat()
     except OSError:
         return  # the reader names a file it cannot open
-    _check(str(path.resolve()), st.st_mtime_ns, st.st_size, layer, path)
+    _check(str(path.resolve()), st.st_mtime_ns, st.st_size, layer, numeric, dates, path)
 
 
 @functools.lru_cache(maxsize=8)
-def _check(real: str, _mtime_ns: int, _size: int, layer: str | None, path: Path) -> None:
-    numeric = {c for spec in LAYERS.values() for c in spec.numeric}
-    dates = {c for spec in LAYERS.values() for c in spec.dates}
+def _check(real: str, _mtime_ns: int, _size: int, layer: str | None, numeric: frozenset[str],
+           dates: frozenset[str], path: Path) -> None:
     try:
         con = sqlite3.connect(f"{Path(real).as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:

@@ -30,6 +30,7 @@ from qygeo.errors import DataFileError, FeatureError, QygeoError
 from qygeo.io import shapefile
 from qygeo.io.atomic import atomic_write_text
 from qygeo.io.gdal_paths import gdal_name
+from qygeo.io.gpkg_values import check_gpkg_values
 
 if TYPE_CHECKING:  # pragma: no cover
 
@@ -173,15 +174,19 @@ def known_columns() -> list[str]:
     return list(names)
 
 
+def typed_columns() -> tuple[frozenset[str], frozenset[str]]:
+    """The columns of every layer qygeo reads as numbers, and as dates."""
+    return (frozenset(c for spec in LAYERS.values() for c in spec.numeric),
+            frozenset(c for spec in LAYERS.values() for c in spec.dates))
+
+
 def _read_any(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     check_layer_path(path)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
-        from qygeo.io.gpkg_values import check_gpkg_values
-
-        check_gpkg_values(path, layer)
+        check_gpkg_values(path, layer, *typed_columns())
     try:
         if suffix in (".parquet", ".geoparquet"):
             # The Arrow types, not the dtypes pandas metadata restores: a float id column

@@ -192,7 +192,7 @@ def read_plot_columns(path: str | os.PathLike[str], *, layer: str | None = None,
         import pyogrio
 
         if suffix == ".gpkg":
-            check_gpkg_values(path, layer)
+            check_gpkg_values(path, layer, *layers.typed_columns())
         info = pyogrio.read_info(gdal_name(path), layer=layer)
         if info.get("crs") is None or not crs_mod.is_wgs84(info["crs"]):
             return None  # read_layer diagnoses and converts
@@ -499,7 +499,7 @@ def read_plots_dask(path: str | os.PathLike[str], *, layer: str | None = None,
             ddf = dask_geopandas.from_geopandas(frame, npartitions=npartitions or 4)
         else:
             if path.suffix.lower() == ".gpkg":
-                check_gpkg_values(path, layer)
+                check_gpkg_values(path, layer, *layers.typed_columns())
             kwargs = {"layer": layer} if layer else {}
             ddf = dask_geopandas.read_file(gdal_name(path),
                                            npartitions=npartitions or 4, **kwargs)
